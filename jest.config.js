@@ -1,0 +1,13 @@
+/**
+ * Jest runs the tests as compiled by `tsc --build` (so their types are checked too):
+ * packages/<name>/dist-test for package tests, test/dist for cross-package and CLI tests.
+ * No transform is needed; ESM runs under --experimental-vm-modules (see package.json).
+ */
+export default {
+  testEnvironment: 'node',
+  transform: {},
+  roots: ['<rootDir>/packages', '<rootDir>/test'],
+  testMatch: ['<rootDir>/packages/*/dist-test/**/*.test.js', '<rootDir>/test/dist/**/*.test.js'],
+  modulePathIgnorePatterns: ['<rootDir>/packages/.*/src/', '<rootDir>/test/support/src/'],
+  testTimeout: 60000,
+};

@@ -1,0 +1,66 @@
+import { hexBytes, type Hive, type HiveKey, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import { jsonValue } from '@hivetool/registry';
+import type { TextSink } from '../output.js';
+import type { DumpVisitor } from './tree.js';
+
+/** Identifies the document; bumped only on incompatible changes (docs/json-schema.md). */
+export const DUMP_FORMAT = 'hivetool-dump';
+export const DUMP_SCHEMA_VERSION = 1;
+
+export function jsonDocumentStart(): string {
+  return `{"format":"${DUMP_FORMAT}","schemaVersion":${DUMP_SCHEMA_VERSION},"hives":[`;
+}
+
+export function jsonDocumentEnd(): string {
+  return '\n]}\n';
+}
+
+interface PendingKey {
+  text: string;
+  values: string[];
+}
+
+/**
+ * Streams one hive object: header facts, then `keys` one per line, then the unresolved
+ * links. A key's JSON is written once its values are known (when the next key starts).
+ */
+export function jsonVisitor(hive: Hive, file: string, sink: TextSink, first: boolean): DumpVisitor & { finish(): void } {
+  const header = {
+    file,
+    kind: hive.kind,
+    fileLength: hive.length,
+    romSignature: hexBytes(hive.header.romSignature),
+  };
+  const head = JSON.stringify(header);
+  sink.write((first ? '\n' : ',\n') + head.slice(0, -1) + ',"keys":[');
+  let pending: PendingKey | undefined;
+  let keysWritten = 0;
+  const links: string[] = [];
+
+  const flush = (): void => {
+    if (pending === undefined) return;
+    sink.write((keysWritten++ === 0 ? '\n' : ',\n') + pending.text + '"values":[' + pending.values.join(',') + ']}');
+    pending = undefined;
+  };
+
+  return {
+    key(key: HiveKey, path: string) {
+      flush();
+      pending = {
+        text: `{"path":${JSON.stringify(path)},"id":${key.id},"offset":${key.offset},"source":${JSON.stringify(key.store.source)},"flags":${key.flags},`,
+        values: [],
+      };
+    },
+    value(value: HiveValue) {
+      const object = { ...jsonValue(value.name, value.type, value.flags, value.data), id: value.id, offset: value.offset, source: value.store.source };
+      pending?.values.push(JSON.stringify(object));
+    },
+    unresolved(link: UnresolvedLink, path: string) {
+      links.push(JSON.stringify({ path, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason }));
+    },
+    finish() {
+      flush();
+      sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']}');
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import {
+  BLOCK_HEADER_SIZE,
+  BlockType,
+  HEAP_OFFSET,
+  KeyField,
+  SLOTS_PER_SECTION,
+  ValueField,
+  blockTypeName,
+  walkHeap,
+  type Hive,
+  type HeapBlock,
+  type HiveKey,
+  type HiveValue,
+  type UnresolvedLink,
+} from '@hivetool/hive';
+import { decodeUtf16, hex32, rootName } from '@hivetool/registry';
+import type { TextSink } from '../output.js';
+import type { DumpVisitor } from './tree.js';
+
+// One line per record: offset, record kind, id, payload size, then the record's links and flags.
+const pad = (text: string, width: number): string => text.padEnd(width);
+
+function line(offset: number, kind: string, id: number | undefined, size: number, fields: string): string {
+  return `${hex32(offset)} ${pad(kind, 8)} ${id === undefined ? pad('-', 10) : hex32(id)} ${pad('0x' + size.toString(16), 7)} ${fields}\n`;
+}
+
+export function rawHeader(hive: Hive, file: string): string {
+  return `; ${file}: ${hive.length} bytes, ${hive.kind} hive, ${hive.sectionCount} section(s)\n; offset     record   id         size    fields\n`;
+}
+
+function keyFields(hive: Hive, at: number): string {
+  const { view, bytes } = hive;
+  const nameLength = bytes[at + KeyField.nameLength]!;
+  return (
+    `sibling=${hex32(view.getUint32(at + KeyField.nextSibling, true))} child=${hex32(view.getUint32(at + KeyField.firstChild, true))} ` +
+    `value=${hex32(view.getUint32(at + KeyField.firstValue, true))} flags=0x${view.getUint16(at + KeyField.flags, true).toString(16).padStart(4, '0')} ` +
+    `byte13=0x${bytes[at + KeyField.unknown]!.toString(16).padStart(2, '0')} name=${JSON.stringify(decodeUtf16(bytes, at + KeyField.name, nameLength))}`
+  );
+}
+
+function valueFields(hive: Hive, at: number): string {
+  const { view, bytes } = hive;
+  const nameLength = bytes[at + ValueField.nameLength]!;
+  return (
+    `next=${hex32(view.getUint32(at + ValueField.nextValue, true))} type=${view.getUint16(at + ValueField.type, true)} ` +
+    `length=${view.getUint16(at + ValueField.dataLength, true)} flags=0x${bytes[at + ValueField.flags]!.toString(16).padStart(2, '0')} ` +
+    `name=${JSON.stringify(decodeUtf16(bytes, at + ValueField.name, nameLength))}`
+  );
+}
+
+function blockLine(hive: Hive, block: Readonly<HeapBlock>): string {
+  const at = block.offset + BLOCK_HEADER_SIZE;
+  if (block.free) return line(block.offset, 'free', undefined, block.size, `id-field=${hex32(block.id)}`);
+  const extra = block.zero !== 0 ? ` word2=${hex32(block.zero)}` : '';
+  switch (block.type) {
+    case BlockType.SECTION_TABLE: {
+      const head = hive.view.getUint32(at + 4 * SLOTS_PER_SECTION, true);
+      let used = 0;
+      for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) used += hive.view.getUint32(at + 4 * slot, true) & 1;
+      return line(block.offset, 'section', block.id, block.size, `used=${used} freeHead=${head} heapOffset=${hex32(block.offset - HEAP_OFFSET)}${extra}`);
+    }
+    case BlockType.ROOTS: {
+      const refs: string[] = [];
+      for (let i = 0; i < 8 && 4 * i + 4 <= block.size; i++) refs.push(`${rootName(i)}=${hex32(hive.view.getUint32(at + 4 * i, true))}`);
+      return line(block.offset, 'roots', block.id, block.size, refs.join(' ') + extra);
+    }
+    case BlockType.KEY:
+      if (block.size < KeyField.name || KeyField.name + 2 * hive.bytes[at + KeyField.nameLength]! > block.size) {
+        return line(block.offset, 'key', block.id, block.size, `malformed: name does not fit${extra}`);
+      }
+      return line(block.offset, 'key', block.id, block.size, keyFields(hive, at) + extra);
+    case BlockType.VALUE:
+      if (block.size < ValueField.name || ValueField.name + 2 * hive.bytes[at + ValueField.nameLength]! > block.size) {
+        return line(block.offset, 'value', block.id, block.size, `malformed: name does not fit${extra}`);
+      }
+      return line(block.offset, 'value', block.id, block.size, valueFields(hive, at) + extra);
+    default:
+      return line(block.offset, blockTypeName(block.type), block.id, block.size, `not a registry record${extra}`);
+  }
+}
+
+/** Every block of the heap in file order, free blocks and section tables included. */
+export function dumpRawHeap(hive: Hive, sink: TextSink): void {
+  walkHeap(hive.bytes, hive.view, (block) => sink.write(blockLine(hive, block)));
+}
+
+/** The records of a subtree in tree order (for `--key`). */
+export function rawVisitor(hive: Hive, sink: TextSink): DumpVisitor {
+  return {
+    key(key: HiveKey) {
+      sink.write(line(key.offset, 'key', key.id, key.size, keyFields(hive, key.offset + BLOCK_HEADER_SIZE)));
+    },
+    value(value: HiveValue) {
+      sink.write(line(value.offset, 'value', value.id, value.size, valueFields(hive, value.offset + BLOCK_HEADER_SIZE)));
+    },
+    unresolved(link: UnresolvedLink) {
+      sink.write(line(link.offset, 'link', link.id, 0, `unresolved ${link.link} ref=${hex32(link.ref)} store=${link.store} reason=${link.reason}`));
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import yargs from 'yargs';
+import { runDump, type DumpFormat } from './commands/dump.js';
+import { runInfo } from './commands/info.js';
+import { ExitCode, UsageError, describeFailure } from './failures.js';
+import { stderrReporter } from './report.js';
+
+const EPILOGUE = 'Exit codes: 0 success, 2 could not run (bad arguments, unreadable or malformed input).';
+
+/**
+ * Runs hivetool with `argv` (without `node` and the script) and returns the exit code.
+ * User errors become one line on stderr; only bugs print a stack.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const report = stderrReporter();
+  // A closed pipe (`hivetool dump x | head`) is a normal way for output to end.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(ExitCode.OK);
+    throw error;
+  });
+  let exitCode: number = ExitCode.OK;
+  let usageFailure: string | undefined;
+  const parser = yargs(argv)
+    .scriptName('hivetool')
+    .usage('$0 <command> [options]\n\nRead, check and convert Windows CE registry hive files (.hv).')
+    .command(
+      'dump <files..>',
+      'Print the registry stored in hive files as .reg text, JSON or raw records',
+      (command) =>
+        command
+          .positional('files', { describe: 'hive files (.hv)', type: 'string', array: true, demandOption: true })
+          .option('format', { alias: 'f', choices: ['reg', 'json', 'raw'] as const, default: 'reg' as const, describe: 'output format' })
+          .option('key', { alias: 'k', type: 'string', describe: 'dump only this key and its subtree (e.g. HKLM\\Drivers\\BuiltIn)' })
+          .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+          .example('$0 dump samples/device.hv', '.reg text of the whole hive')
+          .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
+          .example('$0 dump -f raw boot.hv', 'every heap block, one line each'),
+      (args) => {
+        exitCode = runDump({ files: args.files as string[], format: args.format as DumpFormat, key: args.key, output: args.output }, report);
+      },
+    )
+    .command(
+      'info <files..>',
+      'Show header fields, counts, value types and unknown bits of hive files',
+      (command) =>
+        command
+          .positional('files', { describe: 'hive files (.hv)', type: 'string', array: true, demandOption: true })
+          .option('json', { type: 'boolean', default: false, describe: 'print JSON (docs/json-schema.md)' })
+          .example('$0 info samples/device.hv', 'header and statistics')
+          .example('$0 info --json *.hv', 'the same for scripts'),
+      (args) => {
+        exitCode = runInfo({ files: args.files as string[], json: args.json }, report);
+      },
+    )
+    .demandCommand(1, 'Name a command: dump or info (see --help).')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .alias('V', 'version')
+    .epilogue(EPILOGUE)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error !== undefined && error !== null) throw error;
+      usageFailure = message;
+    });
+
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    const line = describeFailure(error);
+    if (line === undefined) {
+      process.stderr.write(`hivetool: internal error (please report it with the input that caused it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      return ExitCode.INTERNAL;
+    }
+    process.stderr.write(`hivetool: ${line}\n`);
+    return ExitCode.FAILED;
+  }
+  if (usageFailure !== undefined) {
+    process.stderr.write(`hivetool: ${usageFailure}\nRun 'hivetool --help' for usage.\n`);
+    return ExitCode.FAILED;
+  }
+  return exitCode;
+}
+
+export { UsageError };

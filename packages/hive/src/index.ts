@@ -1,0 +1,25 @@
+export { openHive, Hive, detectKind, type HiveKind, type OpenHiveOptions } from './reader.js';
+export { HiveFormatError, isHiveFormatError, type HiveErrorCode, type HiveFormatErrorDetails } from './errors.js';
+export {
+  HeaderOffset,
+  HIVE_MAGIC,
+  HIVE_VERSION,
+  HEADER_SIZE,
+  LOG_ENTRY_SLOTS,
+  RestoreFlags,
+  readLogEntry,
+  pendingLogEntries,
+  hexBytes,
+  type HiveHeader,
+  type RecoveryLogEntry,
+} from './header.js';
+export { DEFAULT_LIMITS, type HiveLimits } from './limits.js';
+export { BlockType, blockTypeName, HEAP_OFFSET, DIRECTORY_OFFSET, BLOCK_HEADER_SIZE, SLOTS_PER_SECTION, PAGE_SIZE, MAX_SECTIONS } from './layout.js';
+export { HiveKey, HiveValue, HiveRoot, KeyFlags, KeyField, ValueField, type KeyNode, type RecordStore } from './records.js';
+export { Store, refStore, refId, makeRef, type UnresolvedLink, type LinkKind } from './references.js';
+export { walkHeap, type HeapBlock } from './heap.js';
+export { walkTree, type TreeVisitor, type WalkOptions } from './walk.js';
+export { hiveStatistics, type HiveStatistics, type UnknownBitsSeen } from './info.js';
+export { encodeHive, MAX_NAME_UNITS, MAX_DATA_BYTES, type EncodeHiveOptions } from './writer.js';
+export { readTree } from './readTree.js';
+export type { HiveTree, TreeKey, TreeValue } from './tree.js';

@@ -1,0 +1,171 @@
+import { walkHeap } from './heap.js';
+import { HIVE_VERSION } from './header.js';
+import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, PAGE_SIZE, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
+import { KNOWN_KEY_FLAGS, KeyField, ValueField } from './records.js';
+import { Store, refStore } from './references.js';
+import { freeSlotUnknownBits, isSlotUsed, slotUnknownBits } from './sections.js';
+import type { Hive } from './reader.js';
+import { walkTree } from './walk.js';
+
+/** Bits the format guide does not explain, seen in one field; kept, and reported here. */
+export interface UnknownBitsSeen {
+  /** Field name as in the format guide (`slot bits 28-31`, `key flags`…). */
+  field: string;
+  /** How many records carry them. */
+  count: number;
+  /** File offset of the first occurrence. */
+  firstOffset: number;
+  /** Distinct values seen (the unknown bits only), at most 8. */
+  values: number[];
+}
+
+export interface HiveStatistics {
+  fileLength: number;
+  /** File length is a multiple of 4096, as in every real sample. */
+  pageAligned: boolean;
+  sectionCount: number;
+  slots: { used: number; free: number };
+  blocks: {
+    sectionTables: number;
+    roots: number;
+    keys: number;
+    values: number;
+    free: number;
+    freeBytes: number;
+    /** Blocks of types the guide lists as database types or does not list, by type name. */
+    other: Record<string, number>;
+  };
+  /** Records reachable from the roots (a persistent hive without its ROM: file records only). */
+  reachable: { keys: number; values: number; unresolvedLinks: number };
+  /** Value blocks in the heap by type number. */
+  valueTypes: Record<number, number>;
+  unknownBits: UnknownBitsSeen[];
+}
+
+class UnknownBitsLog {
+  private readonly byField = new Map<string, UnknownBitsSeen>();
+
+  note(field: string, offset: number, value: number): void {
+    let seen = this.byField.get(field);
+    if (seen === undefined) {
+      seen = { field, count: 0, firstOffset: offset, values: [] };
+      this.byField.set(field, seen);
+    }
+    seen.count++;
+    if (seen.values.length < 8 && !seen.values.includes(value)) seen.values.push(value);
+  }
+
+  list(): UnknownBitsSeen[] {
+    return [...this.byField.values()];
+  }
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  for (const byte of bytes) if (byte !== 0) return false;
+  return true;
+}
+
+/**
+ * Counts everything in a hive: one pass over the heap, one over the section tables and
+ * one walk of the tree from the roots.
+ *
+ * @throws {HiveFormatError} if the heap does not tile or the tree is broken.
+ */
+export function hiveStatistics(hive: Hive): HiveStatistics {
+  const { bytes, view, header } = hive;
+  const unknown = new UnknownBitsLog();
+  if (header.version !== HIVE_VERSION) unknown.note('header version', 0, header.version);
+  if (header.magic1 !== 0) unknown.note('header magic1', 0x004, header.magic1);
+  if (header.restoreSize !== 0) unknown.note('header restoreSize', 0x024, header.restoreSize);
+  if (!isZero(header.unionRest)) unknown.note('header union 0x038-0x0d3', 0x038, 0);
+  const entry0 = view.getUint32(DIRECTORY_OFFSET, true);
+  if (entry0 !== 0) unknown.note('section directory entry 0', DIRECTORY_OFFSET, entry0);
+
+  const stats: HiveStatistics = {
+    fileLength: bytes.length,
+    pageAligned: bytes.length % PAGE_SIZE === 0,
+    sectionCount: hive.sectionCount,
+    slots: { used: 0, free: 0 },
+    blocks: { sectionTables: 0, roots: 0, keys: 0, values: 0, free: 0, freeBytes: 0, other: {} },
+    reachable: { keys: 0, values: 0, unresolvedLinks: 0 },
+    valueTypes: {},
+    unknownBits: [],
+  };
+
+  const noteStore = (field: string, offset: number): void => {
+    const ref = view.getUint32(offset, true);
+    const store = refStore(ref);
+    if (ref !== 0 && store !== Store.HEAP && store !== Store.ROM_HIVE) unknown.note(`${field} store nibble`, offset, store);
+  };
+
+  walkHeap(bytes, view, (block) => {
+    if (block.free) {
+      stats.blocks.free++;
+      stats.blocks.freeBytes += block.size;
+      return;
+    }
+    if (block.zero !== 0) unknown.note('block header second word', block.offset + 4, block.zero);
+    const at = block.offset + BLOCK_HEADER_SIZE;
+    switch (block.type) {
+      case BlockType.SECTION_TABLE:
+        stats.blocks.sectionTables++;
+        break;
+      case BlockType.ROOTS:
+        stats.blocks.roots++;
+        break;
+      case BlockType.KEY: {
+        stats.blocks.keys++;
+        if (block.size < KeyField.name) break; // reported by the tree walk if reachable
+        const unknownByte = bytes[at + KeyField.unknown]!;
+        if (unknownByte !== 0) unknown.note('key byte +13', at + KeyField.unknown, unknownByte);
+        const flags = view.getUint16(at + KeyField.flags, true);
+        if ((flags & ~KNOWN_KEY_FLAGS) !== 0) unknown.note('key flags', at + KeyField.flags, flags & ~KNOWN_KEY_FLAGS);
+        noteStore('key nextSibling', at + KeyField.nextSibling);
+        noteStore('key firstChild', at + KeyField.firstChild);
+        noteStore('key firstValue', at + KeyField.firstValue);
+        break;
+      }
+      case BlockType.VALUE: {
+        stats.blocks.values++;
+        if (block.size < ValueField.name) break;
+        const type = view.getUint16(at + ValueField.type, true);
+        stats.valueTypes[type] = (stats.valueTypes[type] ?? 0) + 1;
+        const flags = bytes[at + ValueField.flags]!;
+        if (flags !== 0) unknown.note('value flags (name word high byte)', at + ValueField.flags, flags);
+        noteStore('value nextValue', at + ValueField.nextValue);
+        break;
+      }
+      default: {
+        const name = blockTypeName(block.type);
+        stats.blocks.other[name] = (stats.blocks.other[name] ?? 0) + 1;
+        unknown.note(`block type ${name}`, block.offset, block.type);
+      }
+    }
+  });
+
+  for (let section = 0; section < hive.sectionCount; section++) {
+    const table = HEAP_OFFSET + hive.sectionOffsets[section]! + BLOCK_HEADER_SIZE;
+    for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) {
+      const value = view.getUint32(table + 4 * slot, true);
+      if (isSlotUsed(value)) {
+        stats.slots.used++;
+        const bits = slotUnknownBits(value);
+        if (bits !== 0) unknown.note('slot bits 28-31 (and bit 1)', table + 4 * slot, bits);
+      } else {
+        stats.slots.free++;
+        const bits = freeSlotUnknownBits(value);
+        if (bits !== 0) unknown.note('free slot bits outside next-free', table + 4 * slot, bits);
+      }
+    }
+  }
+
+  for (const root of hive.roots()) {
+    walkTree(root, root.name, {
+      key: () => void stats.reachable.keys++,
+      value: () => void stats.reachable.values++,
+      unresolved: () => void stats.reachable.unresolvedLinks++,
+    });
+  }
+  stats.unknownBits = unknown.list();
+  return stats;
+}

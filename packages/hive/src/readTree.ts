@@ -1,0 +1,29 @@
+import type { Hive } from './reader.js';
+import type { HiveTree, TreeKey } from './tree.js';
+import { walkTree } from './walk.js';
+
+/**
+ * Reads a whole hive into a plain tree (names decoded, data copied out of the file so the
+ * tree outlives the bytes). Unresolved links are skipped: use `walkTree` to see them.
+ */
+export function readTree(hive: Hive): HiveTree {
+  const tree: HiveTree = { roots: {} };
+  for (const root of hive.roots()) {
+    const top: TreeKey[] = [];
+    tree.roots[root.index] = top;
+    // The walk is pre-order, so the open keys along the current path are a stack by depth.
+    const open: TreeKey[] = [];
+    walkTree(root, root.name, {
+      key(key, _path, depth) {
+        const node: TreeKey = { name: key.name, flags: key.flags, values: [], subkeys: [] };
+        open.length = depth - 1;
+        (depth === 1 ? top : open[depth - 2]!.subkeys!).push(node);
+        open.push(node);
+      },
+      value(value) {
+        open[open.length - 1]!.values!.push({ name: value.name, type: value.type, data: value.data.slice(), flags: value.flags });
+      },
+    });
+  }
+  return tree;
+}

@@ -1,0 +1,243 @@
+import { parseKeyPath } from '@hivetool/registry';
+import { readDirectory } from './directory.js';
+import { HiveFormatError } from './errors.js';
+import { readHeader, type HiveHeader } from './header.js';
+import { resolveLimits, type HiveLimits } from './limits.js';
+import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
+import { HiveKey, HiveRoot, HiveValue, ROOT_SLOTS, ROOTS_PAYLOAD, type RecordStore } from './records.js';
+import { Store, refId, refStore, type LinkKind, type UnresolvedLink } from './references.js';
+import { isSlotUsed, slotBlockOffset } from './sections.js';
+
+/**
+ * `rom`: references of its own records carry store nibble 2 (boot.hv, default.hv, ROM user.hv).
+ * `persistent`: own records carry nibble 0 and nibble 2 links into a ROM hive (system.hv).
+ */
+export type HiveKind = 'rom' | 'persistent';
+
+export interface OpenHiveOptions {
+  /** `auto` (default) decides from the roots record; see `detectKind`. */
+  kind?: HiveKind | 'auto';
+  limits?: Partial<HiveLimits>;
+  /** Label for records of this file in dumps. Default `file`. */
+  source?: string;
+}
+
+/**
+ * Opens a hive over the caller's bytes without copying them. Only the header, the section
+ * directory and the roots record are read now; everything else is read when asked for.
+ *
+ * @throws {HiveFormatError} `TRUNCATED`, `BAD_MAGIC`, `DIRECTORY_OFFSET_PAST_EOF`, or an
+ * error about the roots record.
+ */
+export function openHive(bytes: Uint8Array, options: OpenHiveOptions = {}): Hive {
+  return new Hive(bytes, options);
+}
+
+export class Hive implements RecordStore {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly header: HiveHeader;
+  /** Heap-relative offsets of the section tables, from the section directory. */
+  readonly sectionOffsets: Uint32Array;
+  readonly limits: HiveLimits;
+  readonly kind: HiveKind;
+  /** Store nibble this hive's own references carry. */
+  readonly ownStore: number;
+  readonly source: string;
+  /** File offset of the roots record block (object id 0). */
+  readonly rootsOffset: number;
+  // Section tables are checked once, when first used.
+  private readonly checkedSections: Uint8Array;
+
+  constructor(bytes: Uint8Array, options: OpenHiveOptions = {}) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.header = readHeader(bytes, this.view);
+    this.sectionOffsets = readDirectory(this.view, bytes.length);
+    this.checkedSections = new Uint8Array(this.sectionOffsets.length);
+    this.limits = resolveLimits(options.limits);
+    this.source = options.source ?? 'file';
+    this.rootsOffset = this.blockOffsetOf(0, BlockType.ROOTS, HEAP_OFFSET, 'roots record');
+    const rootsSize = this.view.getUint32(this.rootsOffset, true) & 0x0fffffff;
+    if (rootsSize < ROOTS_PAYLOAD) {
+      throw new HiveFormatError('RECORD_TOO_SMALL', { what: 'roots record', offset: this.rootsOffset, expected: `payload ≥ ${ROOTS_PAYLOAD}`, actual: `${rootsSize}` });
+    }
+    this.kind = options.kind === undefined || options.kind === 'auto' ? detectKind(this.rootRefs()) : options.kind;
+    this.ownStore = this.kind === 'rom' ? Store.ROM_HIVE : Store.HEAP;
+  }
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  get sectionCount(): number {
+    return this.sectionOffsets.length;
+  }
+
+  /** The 8 raw references of the roots record. */
+  rootRefs(): number[] {
+    const refs: number[] = [];
+    for (let i = 0; i < ROOT_SLOTS; i++) refs.push(this.view.getUint32(this.rootsOffset + BLOCK_HEADER_SIZE + 4 * i, true));
+    return refs;
+  }
+
+  /** Root `index` (0 HKCR, 1 HKCU, 2 HKLM, 3 HKU; 4–7 unused). */
+  root(index: number): HiveRoot {
+    const refOffset = this.rootsOffset + BLOCK_HEADER_SIZE + 4 * index;
+    return new HiveRoot(this, index, this.view.getUint32(refOffset, true), refOffset);
+  }
+
+  /** The roots that have keys, in index order. */
+  roots(): HiveRoot[] {
+    const roots: HiveRoot[] = [];
+    for (let i = 0; i < ROOT_SLOTS; i++) {
+      const root = this.root(i);
+      if (root.firstKey !== 0) roots.push(root);
+    }
+    return roots;
+  }
+
+  /**
+   * Looks up a key by path (`HKLM\Drivers\BuiltIn`, case-insensitive), reading only the
+   * records of the sibling chains along the path. A path naming just a root returns it.
+   *
+   * @throws {HiveFormatError} `BAD_PATH` if the path names no root; format errors met on the way.
+   */
+  key(path: string): HiveRoot | HiveKey | undefined {
+    return this.lookup(path)?.node;
+  }
+
+  /**
+   * Like `key`, and also returns the path spelled as stored (`HKEY_LOCAL_MACHINE\nls`
+   * for `hklm\NLS`).
+   *
+   * @throws {HiveFormatError} `BAD_PATH` if the path names no root; format errors met on the way.
+   */
+  lookup(path: string): { node: HiveRoot | HiveKey; path: string } | undefined {
+    const parsed = parseKeyPath(path);
+    if (parsed === undefined) {
+      throw new HiveFormatError('BAD_PATH', { what: `key path "${path}" does not start with a root (HKLM, HKCU, HKCR, HKU)`, offset: 0 });
+    }
+    let node: HiveRoot | HiveKey | undefined = this.root(parsed.root);
+    let stored = node.name;
+    for (const name of parsed.names) {
+      node = node.subkey(name);
+      if (node === undefined) return undefined;
+      stored += '\\' + node.name;
+    }
+    return { node, path: stored };
+  }
+
+  /**
+   * File offset of the block of object `id`, checked: its section exists, its slot is
+   * used and points inside the heap, the block fits the file, is allocated, has type
+   * `expectedType` and carries `id`.
+   */
+  blockOffsetOf(id: number, expectedType: number, fromOffset: number, what: string): number {
+    const section = Math.floor(id / SLOTS_PER_SECTION);
+    const slotIndex = id % SLOTS_PER_SECTION;
+    if (section >= this.sectionOffsets.length) {
+      throw new HiveFormatError('SECTION_MISSING', {
+        what: `${what}: reference to id ${id} in section ${section}`,
+        offset: fromOffset,
+        expected: `a section below ${this.sectionOffsets.length}`,
+        actual: `section ${section}`,
+      });
+    }
+    const tableOffset = HEAP_OFFSET + this.sectionOffsets[section]!;
+    if (this.checkedSections[section] === 0) this.checkSectionTable(section, tableOffset);
+    const slotOffset = tableOffset + BLOCK_HEADER_SIZE + 4 * slotIndex;
+    const slot = this.view.getUint32(slotOffset, true);
+    if (!isSlotUsed(slot)) {
+      throw new HiveFormatError('SLOT_FREE', { what: `${what}: id ${id} names a free slot`, offset: slotOffset, actual: `slot 0x${slot.toString(16)}` });
+    }
+    const blockOffset = HEAP_OFFSET + slotBlockOffset(slot);
+    if (blockOffset + BLOCK_HEADER_SIZE > this.bytes.length) {
+      throw new HiveFormatError('SLOT_OUT_OF_HEAP', {
+        what: `${what}: slot of id ${id} points outside the heap`,
+        offset: slotOffset,
+        expected: `a block before EOF (${this.bytes.length})`,
+        actual: `block at 0x${blockOffset.toString(16)}`,
+      });
+    }
+    const sizeType = this.view.getUint32(blockOffset, true);
+    if ((sizeType & 1) !== 0) {
+      throw new HiveFormatError('BLOCK_FREE', { what: `${what}: id ${id} points at a free block`, offset: blockOffset });
+    }
+    const size = sizeType & 0x0fffffff;
+    if (blockOffset + BLOCK_HEADER_SIZE + size > this.bytes.length) {
+      throw new HiveFormatError('BLOCK_PAST_EOF', {
+        what: `${what}: block of id ${id} runs past the end of the file`,
+        offset: blockOffset,
+        expected: `size ≤ ${this.bytes.length - blockOffset - BLOCK_HEADER_SIZE}`,
+        actual: `size ${size}`,
+      });
+    }
+    const blockId = this.view.getUint32(blockOffset + 8, true);
+    if (blockId !== id) {
+      throw new HiveFormatError('ID_MISMATCH', { what: `${what}: block reached through id ${id}`, offset: blockOffset + 8, expected: `id ${id}`, actual: `id ${blockId}` });
+    }
+    const type = sizeType >>> 28;
+    if (type !== expectedType) {
+      throw new HiveFormatError('WRONG_RECORD_TYPE', {
+        what: `${what}: id ${id}`,
+        offset: blockOffset,
+        expected: blockTypeName(expectedType),
+        actual: blockTypeName(type),
+      });
+    }
+    return blockOffset;
+  }
+
+  private checkSectionTable(section: number, tableOffset: number): void {
+    const sizeType = this.view.getUint32(tableOffset, true);
+    const expected = ((BlockType.SECTION_TABLE << 28) | SECTION_TABLE_PAYLOAD) >>> 0;
+    const id = this.view.getUint32(tableOffset + 8, true);
+    if (sizeType !== expected || id !== section) {
+      throw new HiveFormatError('BAD_SECTION_TABLE', {
+        what: `section table ${section}`,
+        offset: tableOffset,
+        expected: `header 0x${expected.toString(16)} with id ${section}`,
+        actual: `header 0x${sizeType.toString(16)} with id ${id}`,
+      });
+    }
+    this.checkedSections[section] = 1;
+  }
+
+  private unresolved(ref: number, link: LinkKind, fromOffset: number): UnresolvedLink {
+    const store = refStore(ref);
+    return {
+      kind: 'unresolved',
+      ref,
+      store,
+      id: refId(ref),
+      link,
+      offset: fromOffset,
+      reason: this.kind === 'persistent' && store === Store.ROM_HIVE ? 'rom-not-loaded' : 'unknown-store',
+    };
+  }
+
+  /** Follows a key reference; a reference into another store comes back unresolved. */
+  resolveKey(ref: number, link: LinkKind, fromOffset: number): HiveKey | UnresolvedLink {
+    if (refStore(ref) !== this.ownStore) return this.unresolved(ref, link, fromOffset);
+    const id = refId(ref);
+    const offset = this.blockOffsetOf(id, BlockType.KEY, fromOffset, `${link} link`);
+    return new HiveKey(this, offset, id, this.view.getUint32(offset, true) & 0x0fffffff);
+  }
+
+  resolveValue(ref: number, fromOffset: number): HiveValue | UnresolvedLink {
+    if (refStore(ref) !== this.ownStore) return this.unresolved(ref, 'value', fromOffset);
+    const id = refId(ref);
+    const offset = this.blockOffsetOf(id, BlockType.VALUE, fromOffset, 'value link');
+    return new HiveValue(this, offset, id, this.view.getUint32(offset, true) & 0x0fffffff);
+  }
+}
+
+/**
+ * A persistent hive's roots point at keys in the file (nibble 0); a ROM hive's own
+ * references all carry nibble 2. So: any root with nibble 0 means persistent; otherwise
+ * ROM (an empty roots record included).
+ */
+export function detectKind(rootRefs: readonly number[]): HiveKind {
+  return rootRefs.some((ref) => ref !== 0 && refStore(ref) === Store.HEAP) ? 'persistent' : 'rom';
+}

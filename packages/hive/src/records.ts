@@ -1,0 +1,338 @@
+import { decodeUtf16, rootName } from '@hivetool/registry';
+import { HiveFormatError } from './errors.js';
+import type { HiveLimits } from './limits.js';
+import { BLOCK_HEADER_SIZE } from './layout.js';
+import type { LinkKind, UnresolvedLink } from './references.js';
+import { namesEqual } from './names.js';
+
+/** Key record field offsets inside the payload (format guide §8). */
+export const KeyField = {
+  nextSibling: 0,
+  firstChild: 4,
+  firstValue: 8,
+  nameLength: 12,
+  unknown: 13,
+  flags: 14,
+  name: 16,
+} as const;
+
+/** Value record field offsets inside the payload (format guide §8). */
+export const ValueField = {
+  nextValue: 0,
+  type: 4,
+  dataLength: 6,
+  nameLength: 8,
+  flags: 9,
+  name: 10,
+} as const;
+
+export const KeyFlags = {
+  /** On keys of a persistent hive that are modified copies of ROM keys. */
+  ROM_COPY: 0x0002,
+  /** Volatile key: its firstChild is stale and must never be followed. */
+  VOLATILE: 0x0008,
+} as const;
+
+/** Key flag bits with an observed meaning; any other set bit is reported as unknown. */
+export const KNOWN_KEY_FLAGS = KeyFlags.ROM_COPY | KeyFlags.VOLATILE;
+
+export const ROOT_SLOTS = 8;
+export const ROOTS_PAYLOAD = ROOT_SLOTS * 4;
+
+/** What a record needs from the hive that holds it. */
+export interface RecordStore {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly limits: HiveLimits;
+  /** Sections in the store; ids run below sectionCount × 1024. */
+  readonly sectionCount: number;
+  /** A label for where records come from (`file`, `rom`), shown in dumps. */
+  readonly source: string;
+  resolveKey(ref: number, link: LinkKind, fromOffset: number): HiveKey | UnresolvedLink;
+  resolveValue(ref: number, fromOffset: number): HiveValue | UnresolvedLink;
+}
+
+/** A node of the tree: a root (HKLM…) or a key. */
+export interface KeyNode {
+  readonly name: string;
+  readonly isRoot: boolean;
+  subkeys(): Generator<HiveKey | UnresolvedLink>;
+  values(): Generator<HiveValue | UnresolvedLink>;
+  subkey(name: string): HiveKey | undefined;
+  value(name: string): HiveValue | undefined;
+}
+
+/**
+ * Follows a sibling chain lazily, checking for cycles with a set of seen ids. A link
+ * that cannot be followed ends the chain (it is yielded so callers can report it).
+ */
+function* keyChain(store: RecordStore, first: number, link: LinkKind, fromOffset: number): Generator<HiveKey | UnresolvedLink> {
+  const seen = new Set<number>();
+  let ref = first;
+  let linkKind = link;
+  let from = fromOffset;
+  while (ref !== 0) {
+    const key = store.resolveKey(ref, linkKind, from);
+    if (key.kind === 'unresolved') {
+      yield key;
+      return;
+    }
+    if (seen.has(key.id)) {
+      throw new HiveFormatError('SIBLING_CYCLE', {
+        what: `sibling chain reaches key id ${key.id} a second time`,
+        offset: from,
+        actual: `reference 0x${ref.toString(16)}`,
+      });
+    }
+    seen.add(key.id);
+    if (seen.size > store.limits.maxKeys) {
+      throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'sibling chain longer than maxKeys', offset: from, expected: `≤ ${store.limits.maxKeys}` });
+    }
+    yield key;
+    ref = key.nextSibling;
+    linkKind = 'sibling';
+    from = key.offset + BLOCK_HEADER_SIZE + KeyField.nextSibling;
+  }
+}
+
+function* valueChain(store: RecordStore, first: number, fromOffset: number): Generator<HiveValue | UnresolvedLink> {
+  const seen = new Set<number>();
+  let ref = first;
+  let from = fromOffset;
+  while (ref !== 0) {
+    const value = store.resolveValue(ref, from);
+    if (value.kind === 'unresolved') {
+      yield value;
+      return;
+    }
+    if (seen.has(value.id)) {
+      throw new HiveFormatError('VALUE_CYCLE', {
+        what: `value chain reaches value id ${value.id} a second time`,
+        offset: from,
+        actual: `reference 0x${ref.toString(16)}`,
+      });
+    }
+    seen.add(value.id);
+    if (seen.size > store.limits.maxValuesPerKey) {
+      throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'value chain longer than maxValuesPerKey', offset: from, expected: `≤ ${store.limits.maxValuesPerKey}` });
+    }
+    yield value;
+    ref = value.nextValue;
+    from = value.offset + BLOCK_HEADER_SIZE + ValueField.nextValue;
+  }
+}
+
+function findKey(chain: Generator<HiveKey | UnresolvedLink>, name: string): HiveKey | undefined {
+  for (const entry of chain) {
+    if (entry.kind === 'key' && entry.nameEquals(name)) return entry;
+  }
+  return undefined;
+}
+
+/** One of the eight entries of the roots record. */
+export class HiveRoot implements KeyNode {
+  readonly kind = 'root' as const;
+  readonly isRoot = true;
+  constructor(
+    readonly store: RecordStore,
+    readonly index: number,
+    /** Reference to the first top-level key. */
+    readonly firstKey: number,
+    /** File offset of that reference inside the roots record. */
+    readonly refOffset: number,
+  ) {}
+
+  get name(): string {
+    return rootName(this.index);
+  }
+
+  subkeys(): Generator<HiveKey | UnresolvedLink> {
+    return keyChain(this.store, this.firstKey, 'root', this.refOffset);
+  }
+
+  *values(): Generator<HiveValue | UnresolvedLink> {
+    // Roots hold no values.
+  }
+
+  subkey(name: string): HiveKey | undefined {
+    return findKey(this.subkeys(), name);
+  }
+
+  value(): HiveValue | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * A key record, read in place. Fixed fields are read from the file on each access; the
+ * name is decoded only when asked for.
+ */
+export class HiveKey implements KeyNode {
+  readonly kind = 'key' as const;
+  readonly isRoot = false;
+  /** Payload start (block offset + 12). */
+  private readonly at: number;
+  private decodedName: string | undefined;
+
+  /** Checks that the fixed fields and the name fit the block; `size` is the payload size. */
+  constructor(
+    readonly store: RecordStore,
+    /** File offset of the block header. */
+    readonly offset: number,
+    readonly id: number,
+    readonly size: number,
+  ) {
+    this.at = offset + BLOCK_HEADER_SIZE;
+    if (size < KeyField.name) {
+      throw new HiveFormatError('RECORD_TOO_SMALL', { what: `key id ${id}`, offset, expected: `payload ≥ ${KeyField.name} bytes`, actual: `${size}` });
+    }
+    const nameBytes = 2 * store.bytes[this.at + KeyField.nameLength]!;
+    if (KeyField.name + nameBytes > size) {
+      throw new HiveFormatError('NAME_PAST_BLOCK', {
+        what: `key id ${id} name length`,
+        offset: this.at + KeyField.nameLength,
+        expected: `≤ ${(size - KeyField.name) >> 1} UTF-16 units`,
+        actual: `${nameBytes >> 1}`,
+      });
+    }
+  }
+
+  get nextSibling(): number {
+    return this.store.view.getUint32(this.at + KeyField.nextSibling, true);
+  }
+  get firstChild(): number {
+    return this.store.view.getUint32(this.at + KeyField.firstChild, true);
+  }
+  get firstValue(): number {
+    return this.store.view.getUint32(this.at + KeyField.firstValue, true);
+  }
+  /** Name length in UTF-16 units. */
+  get nameLength(): number {
+    return this.store.bytes[this.at + KeyField.nameLength]!;
+  }
+  /** The byte at +13, 0 in all samples. */
+  get unknownByte(): number {
+    return this.store.bytes[this.at + KeyField.unknown]!;
+  }
+  get flags(): number {
+    return this.store.view.getUint16(this.at + KeyField.flags, true);
+  }
+  get isVolatile(): boolean {
+    return (this.flags & KeyFlags.VOLATILE) !== 0;
+  }
+  /** The name's UTF-16LE bytes, a view into the file. */
+  get nameBytes(): Uint8Array {
+    const start = this.at + KeyField.name;
+    return this.store.bytes.subarray(start, start + 2 * this.nameLength);
+  }
+  get name(): string {
+    this.decodedName ??= decodeUtf16(this.store.bytes, this.at + KeyField.name, this.nameLength);
+    return this.decodedName;
+  }
+  /** Bytes of the block past the name (alignment padding, or slack on some persistent records). */
+  get padding(): Uint8Array {
+    return this.store.bytes.subarray(this.at + KeyField.name + 2 * this.nameLength, this.at + this.size);
+  }
+
+  /** Case-insensitive name comparison that decodes nothing when the names are ASCII. */
+  nameEquals(name: string): boolean {
+    return namesEqual(this.store.bytes, this.at + KeyField.name, this.nameLength, name);
+  }
+
+  /** Subkeys in chain order. A volatile key has none: its firstChild is stale (§8). */
+  subkeys(): Generator<HiveKey | UnresolvedLink> {
+    return keyChain(this.store, this.isVolatile ? 0 : this.firstChild, 'child', this.at + KeyField.firstChild);
+  }
+  values(): Generator<HiveValue | UnresolvedLink> {
+    return valueChain(this.store, this.firstValue, this.at + KeyField.firstValue);
+  }
+  subkey(name: string): HiveKey | undefined {
+    return findKey(this.subkeys(), name);
+  }
+  value(name: string): HiveValue | undefined {
+    for (const entry of this.values()) {
+      if (entry.kind === 'value' && entry.nameEquals(name)) return entry;
+    }
+    return undefined;
+  }
+}
+
+/** A value record, read in place; `data` is a view into the file. */
+export class HiveValue {
+  readonly kind = 'value' as const;
+  private readonly at: number;
+  private decodedName: string | undefined;
+
+  /** Checks that the fixed fields, the name and the data fit the block. */
+  constructor(
+    readonly store: RecordStore,
+    readonly offset: number,
+    readonly id: number,
+    readonly size: number,
+  ) {
+    this.at = offset + BLOCK_HEADER_SIZE;
+    if (size < ValueField.name) {
+      throw new HiveFormatError('RECORD_TOO_SMALL', { what: `value id ${id}`, offset, expected: `payload ≥ ${ValueField.name} bytes`, actual: `${size}` });
+    }
+    const nameEnd = ValueField.name + 2 * store.bytes[this.at + ValueField.nameLength]!;
+    if (nameEnd > size) {
+      throw new HiveFormatError('NAME_PAST_BLOCK', {
+        what: `value id ${id} name length`,
+        offset: this.at + ValueField.nameLength,
+        expected: `≤ ${(size - ValueField.name) >> 1} UTF-16 units`,
+        actual: `${(nameEnd - ValueField.name) >> 1}`,
+      });
+    }
+    const dataLength = store.view.getUint16(this.at + ValueField.dataLength, true);
+    if (nameEnd + dataLength > size) {
+      throw new HiveFormatError('DATA_PAST_BLOCK', {
+        what: `value id ${id} data length`,
+        offset: this.at + ValueField.dataLength,
+        expected: `≤ ${size - nameEnd} bytes`,
+        actual: `${dataLength}`,
+      });
+    }
+  }
+
+  get nextValue(): number {
+    return this.store.view.getUint32(this.at + ValueField.nextValue, true);
+  }
+  get type(): number {
+    return this.store.view.getUint16(this.at + ValueField.type, true);
+  }
+  get dataLength(): number {
+    return this.store.view.getUint16(this.at + ValueField.dataLength, true);
+  }
+  /** Low byte of the name word: name length in UTF-16 units. */
+  get nameLength(): number {
+    return this.store.bytes[this.at + ValueField.nameLength]!;
+  }
+  /** High byte of the name word: value flags (0x02 seen in persistent hives, meaning not known). */
+  get flags(): number {
+    return this.store.bytes[this.at + ValueField.flags]!;
+  }
+  get nameBytes(): Uint8Array {
+    const start = this.at + ValueField.name;
+    return this.store.bytes.subarray(start, start + 2 * this.nameLength);
+  }
+  /** The stored name; the unnamed (default) value is stored as `Default` (§8). */
+  get name(): string {
+    this.decodedName ??= decodeUtf16(this.store.bytes, this.at + ValueField.name, this.nameLength);
+    return this.decodedName;
+  }
+  /** File offset of the data. */
+  get dataOffset(): number {
+    return this.at + ValueField.name + 2 * this.nameLength;
+  }
+  /** The data bytes: a view into the file, not a copy. */
+  get data(): Uint8Array {
+    const start = this.dataOffset;
+    return this.store.bytes.subarray(start, start + this.dataLength);
+  }
+  get padding(): Uint8Array {
+    return this.store.bytes.subarray(this.dataOffset + this.dataLength, this.at + this.size);
+  }
+  nameEquals(name: string): boolean {
+    return namesEqual(this.store.bytes, this.at + ValueField.name, this.nameLength, name);
+  }
+}

@@ -1,0 +1,164 @@
+import { HiveFormatError } from './errors.js';
+import { BLOCK_HEADER_SIZE, SLOTS_PER_SECTION } from './layout.js';
+import { HiveKey, HiveRoot, KeyField, ValueField, type HiveValue, type RecordStore } from './records.js';
+import type { UnresolvedLink } from './references.js';
+
+/** Receives the tree in pre-order: a key, then its values, then its subkeys. */
+export interface TreeVisitor {
+  /** A key; `path` is its full path, `depth` 1 for a root's top-level keys. */
+  key?(key: HiveKey, path: string, depth: number): void;
+  value?(value: HiveValue, key: HiveKey, path: string): void;
+  /** A link that was not followed; `path` is the key whose chain it is in. */
+  unresolved?(link: UnresolvedLink, path: string): void;
+}
+
+export interface WalkOptions {
+  /** When starting at a key, report that key (at depth 0) and its values first. */
+  includeStart?: boolean;
+}
+
+interface Frame {
+  /** Next reference to follow in this sibling chain (0 = chain done). */
+  ref: number;
+  /** File offset the reference was read from, for error reports. */
+  from: number;
+  link: 'root' | 'child' | 'sibling';
+  store: RecordStore;
+  parentPath: string;
+  depth: number;
+}
+
+/**
+ * Tracks which object ids a walk has reached, one bit per possible id of each store, so
+ * that any record reached twice (a cycle, or two links to one record) is an error instead
+ * of a hang or a duplicated subtree.
+ */
+class SeenIds {
+  private readonly bits = new Map<RecordStore, Uint8Array>();
+
+  constructor(private readonly capacityOf: (store: RecordStore) => number) {}
+
+  /** Marks `id`; returns false if it was marked already. */
+  mark(store: RecordStore, id: number): boolean {
+    let bits = this.bits.get(store);
+    if (bits === undefined) {
+      bits = new Uint8Array((this.capacityOf(store) + 7) >>> 3);
+      this.bits.set(store, bits);
+    }
+    const byte = id >>> 3;
+    const mask = 1 << (id & 7);
+    if (byte >= bits.length) return true; // the reader already refused ids outside the store
+    if ((bits[byte]! & mask) !== 0) return false;
+    bits[byte] = bits[byte]! | mask;
+    return true;
+  }
+}
+
+/** Store capacity in ids: sections × 1024. */
+function capacityOf(store: RecordStore): number {
+  return store.sectionCount * SLOTS_PER_SECTION;
+}
+
+/**
+ * Walks the subtree under `start` (a root or a key; the start is reported only with
+ * `includeStart`) depth first,
+ * iteratively: no recursion, so nesting depth is bounded only by `limits.maxDepth`.
+ * Every key and value is reached at most once; a second arrival throws
+ * `SIBLING_CYCLE`, `CHILD_CYCLE` or `VALUE_CYCLE`.
+ *
+ * @throws {HiveFormatError} on any structural error met on the way.
+ */
+export function walkTree(start: HiveRoot | HiveKey, startPath: string, visitor: TreeVisitor, options: WalkOptions = {}): void {
+  const seen = new SeenIds(capacityOf);
+  const limits = start.store.limits;
+  let keyCount = 0;
+  const stack: Frame[] = [];
+  const first = startFrame(start, startPath);
+  if (first === undefined) return;
+  if (start instanceof HiveKey) {
+    seen.mark(start.store, start.id);
+    if (options.includeStart === true) {
+      visitor.key?.(start, startPath, 0);
+      walkValues(start, startPath, seen, visitor);
+    }
+  }
+  stack.push(first);
+
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.ref === 0) {
+      stack.pop();
+      continue;
+    }
+    const key = frame.store.resolveKey(frame.ref, frame.link, frame.from);
+    if (key.kind === 'unresolved') {
+      visitor.unresolved?.(key, frame.parentPath);
+      frame.ref = 0;
+      continue;
+    }
+    if (!seen.mark(key.store, key.id)) {
+      throw new HiveFormatError(frame.link === 'sibling' ? 'SIBLING_CYCLE' : 'CHILD_CYCLE', {
+        what: `${frame.link} link reaches key id ${key.id} a second time`,
+        offset: frame.from,
+        actual: `reference 0x${frame.ref.toString(16)}`,
+      });
+    }
+    if (++keyCount > limits.maxKeys) {
+      throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'more keys than maxKeys', offset: key.offset, expected: `≤ ${limits.maxKeys}` });
+    }
+    // Advance this chain before descending, so the frame is ready when the children are done.
+    frame.ref = key.nextSibling;
+    frame.from = key.offset + BLOCK_HEADER_SIZE + KeyField.nextSibling;
+    frame.link = 'sibling';
+
+    const path = frame.parentPath + '\\' + key.name;
+    visitor.key?.(key, path, frame.depth);
+    walkValues(key, path, seen, visitor);
+
+    const child = key.isVolatile ? 0 : key.firstChild;
+    if (child !== 0) {
+      if (frame.depth + 1 > limits.maxDepth) {
+        throw new HiveFormatError('LIMIT_EXCEEDED', { what: `key nesting deeper than maxDepth under ${path}`, offset: key.offset, expected: `≤ ${limits.maxDepth}` });
+      }
+      stack.push({
+        ref: child,
+        from: key.offset + BLOCK_HEADER_SIZE + KeyField.firstChild,
+        link: 'child',
+        store: key.store,
+        parentPath: path,
+        depth: frame.depth + 1,
+      });
+    }
+  }
+}
+
+function startFrame(start: HiveRoot | HiveKey, path: string): Frame | undefined {
+  if (start instanceof HiveRoot) {
+    return { ref: start.firstKey, from: start.refOffset, link: 'root', store: start.store, parentPath: path, depth: 1 };
+  }
+  const child = start.isVolatile ? 0 : start.firstChild;
+  return { ref: child, from: start.offset + BLOCK_HEADER_SIZE + KeyField.firstChild, link: 'child', store: start.store, parentPath: path, depth: 1 };
+}
+
+function walkValues(key: HiveKey, path: string, seen: SeenIds, visitor: TreeVisitor): void {
+  let ref = key.firstValue;
+  let from = key.offset + BLOCK_HEADER_SIZE + KeyField.firstValue;
+  let count = 0;
+  const limit = key.store.limits.maxValuesPerKey;
+  while (ref !== 0) {
+    const value = key.store.resolveValue(ref, from);
+    if (value.kind === 'unresolved') {
+      visitor.unresolved?.(value, path);
+      return;
+    }
+    if (!seen.mark(value.store, value.id)) {
+      throw new HiveFormatError('VALUE_CYCLE', { what: `value chain reaches value id ${value.id} a second time`, offset: from, actual: `reference 0x${ref.toString(16)}` });
+    }
+    if (++count > limit) {
+      throw new HiveFormatError('LIMIT_EXCEEDED', { what: `more values than maxValuesPerKey under ${path}`, offset: value.offset, expected: `≤ ${limit}` });
+    }
+    visitor.value?.(value, key, path);
+    ref = value.nextValue;
+    from = value.offset + BLOCK_HEADER_SIZE + ValueField.nextValue;
+  }
+}

@@ -1,0 +1,207 @@
+import { encodeUtf16 } from '@hivetool/registry';
+import { HiveFormatError } from './errors.js';
+import { HeaderOffset, HIVE_MAGIC, HIVE_VERSION } from './header.js';
+import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, MAX_SECTIONS, PAGE_SIZE, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, align4 } from './layout.js';
+import { KeyField, ROOTS_PAYLOAD, ROOT_SLOTS, ValueField } from './records.js';
+import { Store, makeRef } from './references.js';
+import type { HiveTree, TreeKey, TreeValue } from './tree.js';
+
+export interface EncodeHiveOptions {
+  /** `rom` (own references nibble 2, default) or `persistent` (nibble 0). */
+  layout?: 'rom' | 'persistent';
+  /** 16 bytes at 0x028; zero if not given. */
+  romSignature?: Uint8Array;
+  /** 16 bytes at 0x00C; zero if not given. */
+  volumeGuid?: Uint8Array;
+  /** Header virtbase; 0 if not given. */
+  virtbase?: number;
+  /** Header boot sequence number; 0 if not given. */
+  bootSequence?: number;
+}
+
+export const MAX_NAME_UNITS = 255;
+export const MAX_DATA_BYTES = 0xffff;
+
+type Entry = { kind: 'key'; key: TreeKey; name: Uint8Array } | { kind: 'value'; value: TreeValue; name: Uint8Array };
+
+interface Numbered {
+  entries: Entry[];
+  /** Per entry: id of the next sibling / first child / first value (0 = none). */
+  nextSibling: number[];
+  firstChild: number[];
+  firstValue: number[];
+  nextValue: number[];
+  rootFirst: number[];
+}
+
+function checkName(name: string, what: string): Uint8Array {
+  if (name.length > MAX_NAME_UNITS) {
+    throw new HiveFormatError('LIMIT_EXCEEDED', { what: `${what} "${name.slice(0, 40)}…" name`, offset: 0, expected: `≤ ${MAX_NAME_UNITS} UTF-16 units`, actual: `${name.length}` });
+  }
+  return encodeUtf16(name);
+}
+
+/**
+ * Numbers every record in creation order: id 0 is the roots record, then a pre-order
+ * walk where each key is followed by its values and then its subkeys. Iterative, so
+ * tree depth is not limited by the call stack.
+ */
+function numberTree(tree: HiveTree): Numbered {
+  const entries: Entry[] = [];
+  const nextSibling: number[] = [0];
+  const firstChild: number[] = [0];
+  const firstValue: number[] = [0];
+  const nextValue: number[] = [0];
+  const rootFirst: number[] = new Array<number>(ROOT_SLOTS).fill(0);
+  entries.push({ kind: 'key', key: { name: '' }, name: new Uint8Array(0) }); // placeholder for the roots record
+
+  // Each stack item is a sibling list still to number, with the id waiting for its first id.
+  const stack: Array<{ keys: TreeKey[]; index: number; previous: number; setFirst: (id: number) => void }> = [];
+  for (let root = ROOT_SLOTS - 1; root >= 0; root--) {
+    const keys = tree.roots[root];
+    if (keys !== undefined && keys.length > 0) stack.push({ keys, index: 0, previous: -1, setFirst: (id) => (rootFirst[root] = id) });
+  }
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.index >= top.keys.length) {
+      stack.pop();
+      continue;
+    }
+    const key = top.keys[top.index++]!;
+    const id = entries.length;
+    entries.push({ kind: 'key', key, name: checkName(key.name, 'key') });
+    nextSibling.push(0);
+    firstChild.push(0);
+    firstValue.push(0);
+    nextValue.push(0);
+    if (top.previous < 0) top.setFirst(id);
+    else nextSibling[top.previous] = id;
+    top.previous = id;
+
+    let previousValue = -1;
+    for (const value of key.values ?? []) {
+      if (value.data.length > MAX_DATA_BYTES) {
+        throw new HiveFormatError('LIMIT_EXCEEDED', { what: `value "${value.name}" data`, offset: 0, expected: `≤ ${MAX_DATA_BYTES} bytes`, actual: `${value.data.length}` });
+      }
+      const valueId = entries.length;
+      entries.push({ kind: 'value', value, name: checkName(value.name, 'value') });
+      nextSibling.push(0);
+      firstChild.push(0);
+      firstValue.push(0);
+      nextValue.push(0);
+      if (previousValue < 0) firstValue[id] = valueId;
+      else nextValue[previousValue] = valueId;
+      previousValue = valueId;
+    }
+    if (key.subkeys !== undefined && key.subkeys.length > 0) {
+      stack.push({ keys: key.subkeys, index: 0, previous: -1, setFirst: (childId) => (firstChild[id] = childId) });
+    }
+  }
+  return { entries, nextSibling, firstChild, firstValue, nextValue, rootFirst };
+}
+
+function recordSize(entry: Entry): number {
+  return entry.kind === 'key'
+    ? align4(KeyField.name + entry.name.length)
+    : align4(ValueField.name + entry.name.length + entry.value.data.length + 2);
+}
+
+/**
+ * Encodes a tree as a hive file following the conventions of the ROM samples (format
+ * guide §11): records numbered in creation order, section k holding ids k·1024…k·1024+1023
+ * with its blocks in slot order after its table, free slots chained ascending, a final
+ * free block up to the next 4 KiB boundary, restoreStart = file length.
+ *
+ * @throws {HiveFormatError} `LIMIT_EXCEEDED` for a name over 255 units, data over 65535
+ * bytes, or more than 4096 sections.
+ */
+export function encodeHive(tree: HiveTree, options: EncodeHiveOptions = {}): Uint8Array {
+  const numbered = numberTree(tree);
+  const { entries } = numbered;
+  const store = options.layout === 'persistent' ? Store.HEAP : Store.ROM_HIVE;
+  const ref = (id: number): number => (id === 0 ? 0 : makeRef(store, id));
+  const sections = Math.ceil(entries.length / SLOTS_PER_SECTION);
+  if (sections > MAX_SECTIONS) {
+    throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'hive size', offset: 0, expected: `≤ ${MAX_SECTIONS} sections`, actual: `${sections} sections` });
+  }
+
+  // Pass 1: heap-relative offset of every block.
+  const sizes = new Uint32Array(entries.length);
+  const offsets = new Uint32Array(entries.length);
+  const tableOffsets = new Uint32Array(sections);
+  let heap = 0;
+  for (let id = 0; id < entries.length; id++) {
+    if (id % SLOTS_PER_SECTION === 0) {
+      tableOffsets[id / SLOTS_PER_SECTION] = heap;
+      heap += BLOCK_HEADER_SIZE + SECTION_TABLE_PAYLOAD;
+    }
+    sizes[id] = id === 0 ? ROOTS_PAYLOAD : recordSize(entries[id]!);
+    offsets[id] = heap;
+    heap += BLOCK_HEADER_SIZE + sizes[id]!;
+  }
+  const fileLength = Math.ceil((HEAP_OFFSET + heap + BLOCK_HEADER_SIZE) / PAGE_SIZE) * PAGE_SIZE;
+  const bytes = new Uint8Array(fileLength);
+  const view = new DataView(bytes.buffer);
+  const u32 = (offset: number, value: number): void => view.setUint32(offset, value >>> 0, true);
+
+  // Header (§3).
+  u32(HeaderOffset.version, HIVE_VERSION);
+  u32(HeaderOffset.magic2, HIVE_MAGIC);
+  if (options.volumeGuid !== undefined) bytes.set(options.volumeGuid.subarray(0, 16), HeaderOffset.volumeGuid);
+  u32(HeaderOffset.restoreStart, fileLength);
+  if (options.romSignature !== undefined) bytes.set(options.romSignature.subarray(0, 16), HeaderOffset.romSignature);
+  u32(HeaderOffset.virtbase, options.virtbase ?? 0);
+  u32(HeaderOffset.databaseRoot, 0xffffffff);
+  u32(HeaderOffset.bootSequence, options.bootSequence ?? 0);
+
+  // Directory (§4) and section tables (§6).
+  for (let section = 0; section < sections; section++) {
+    u32(DIRECTORY_OFFSET + 4 * section, tableOffsets[section]!);
+    const table = HEAP_OFFSET + tableOffsets[section]!;
+    u32(table, (BlockType.SECTION_TABLE << 28) | SECTION_TABLE_PAYLOAD);
+    u32(table + 8, section);
+    const first = section * SLOTS_PER_SECTION;
+    const used = Math.min(SLOTS_PER_SECTION, entries.length - first);
+    for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) {
+      const value = slot < used ? offsets[first + slot]! | 1 : slot === SLOTS_PER_SECTION - 1 ? 0 : (slot + 1) << 18;
+      u32(table + BLOCK_HEADER_SIZE + 4 * slot, value);
+    }
+    u32(table + BLOCK_HEADER_SIZE + 4 * SLOTS_PER_SECTION, used === SLOTS_PER_SECTION ? 0 : used);
+  }
+
+  // Records (§8).
+  for (let id = 0; id < entries.length; id++) {
+    const block = HEAP_OFFSET + offsets[id]!;
+    const at = block + BLOCK_HEADER_SIZE;
+    u32(block + 8, id);
+    if (id === 0) {
+      u32(block, (BlockType.ROOTS << 28) | ROOTS_PAYLOAD);
+      numbered.rootFirst.forEach((first, index) => u32(at + 4 * index, ref(first)));
+      continue;
+    }
+    const entry = entries[id]!;
+    if (entry.kind === 'key') {
+      u32(block, (BlockType.KEY << 28) | sizes[id]!);
+      u32(at + KeyField.nextSibling, ref(numbered.nextSibling[id]!));
+      u32(at + KeyField.firstChild, ref(numbered.firstChild[id]!));
+      u32(at + KeyField.firstValue, ref(numbered.firstValue[id]!));
+      bytes[at + KeyField.nameLength] = entry.name.length / 2;
+      view.setUint16(at + KeyField.flags, entry.key.flags ?? 0, true);
+      bytes.set(entry.name, at + KeyField.name);
+    } else {
+      u32(block, (BlockType.VALUE << 28) | sizes[id]!);
+      u32(at + ValueField.nextValue, ref(numbered.nextValue[id]!));
+      view.setUint16(at + ValueField.type, entry.value.type, true);
+      view.setUint16(at + ValueField.dataLength, entry.value.data.length, true);
+      bytes[at + ValueField.nameLength] = entry.name.length / 2;
+      bytes[at + ValueField.flags] = entry.value.flags ?? 0;
+      bytes.set(entry.name, at + ValueField.name);
+      bytes.set(entry.value.data, at + ValueField.name + entry.name.length);
+    }
+  }
+
+  // The final free block runs to the end of the file (§11).
+  const freeBlock = HEAP_OFFSET + heap;
+  u32(freeBlock, (fileLength - freeBlock - BLOCK_HEADER_SIZE) | 1);
+  return bytes;
+}

@@ -1,0 +1,174 @@
+import { describe, expect, test } from '@jest/globals';
+import { HiveFormatError, hiveStatistics, openHive, walkTree, type Hive } from '@hivetool/hive';
+import { ValueType } from '@hivetool/registry';
+import { ROM, buildRawHive, keyPayload, ref, rootsPayload, valuePayload } from '@hivetool/test-support';
+
+/** HKLM\A (values V1 → V2) → sibling B → child C: ids 1 A, 2 V1, 3 V2, 4 B, 5 C. */
+function base(): { bytes: Uint8Array; offsets: Map<number, number> } {
+  return buildRawHive({
+    blocks: [
+      { id: 0, type: 0xb, payload: rootsPayload({ 2: ref(ROM, 1) }) },
+      { id: 1, type: 0xc, payload: keyPayload({ name: 'A', firstValue: ref(ROM, 2), nextSibling: ref(ROM, 4) }) },
+      { id: 2, type: 0xd, payload: valuePayload({ type: ValueType.DWORD, name: 'V1', data: [1, 0, 0, 0], nextValue: ref(ROM, 3) }) },
+      { id: 3, type: 0xd, payload: valuePayload({ type: ValueType.DWORD, name: 'V2', data: [2, 0, 0, 0] }) },
+      { id: 4, type: 0xc, payload: keyPayload({ name: 'B', firstChild: ref(ROM, 5) }) },
+      { id: 5, type: 0xc, payload: keyPayload({ name: 'C' }) },
+    ],
+  });
+}
+
+/** Opens and walks everything, as `dump` does. */
+function readAll(bytes: Uint8Array): Hive {
+  const hive = openHive(bytes);
+  for (const root of hive.roots()) walkTree(root, root.name, { value: (value) => void value.data });
+  hiveStatistics(hive);
+  return hive;
+}
+
+function expectFormatError(action: () => unknown, code: string, offset: number): void {
+  let caught: unknown;
+  try {
+    action();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(HiveFormatError);
+  const error = caught as HiveFormatError;
+  expect(error.code).toBe(code);
+  expect(error.offset).toBe(offset);
+  expect(error.what.length).toBeGreaterThan(0);
+  expect(error.message).toContain(`[${code}]`);
+}
+
+const u32 = (bytes: Uint8Array, offset: number, value: number): void => new DataView(bytes.buffer).setUint32(offset, value >>> 0, true);
+const slotOffset = (id: number): number => 0x5000 + 12 + 4 * id; // section 0
+
+describe('bad input gives a HiveFormatError with code and offset', () => {
+  test('the base fixture itself reads cleanly', () => {
+    expect(() => readAll(base().bytes)).not.toThrow();
+  });
+
+  test('truncated: shorter than the header page', () => {
+    expectFormatError(() => openHive(base().bytes.subarray(0, 100)), 'TRUNCATED', 0);
+  });
+
+  test('truncated: cut inside the first section table', () => {
+    expectFormatError(() => openHive(base().bytes.subarray(0, 0x5800)), 'TRUNCATED', 0x5800);
+  });
+
+  test('truncated: cut inside the heap', () => {
+    const { bytes, offsets } = base();
+    const cut = offsets.get(4)! + 6; // inside key B's block header
+    expectFormatError(() => readAll(bytes.subarray(0, cut)), 'SLOT_OUT_OF_HEAP', slotOffset(4));
+  });
+
+  test('wrong magic', () => {
+    const { bytes } = base();
+    bytes[0x008] = 0x46;
+    expectFormatError(() => openHive(bytes), 'BAD_MAGIC', 0x008);
+  });
+
+  test('a section directory offset past EOF', () => {
+    const { bytes } = base();
+    u32(bytes, 0x1004, bytes.length); // section 1 table would start at 0x5000 + length
+    expectFormatError(() => openHive(bytes), 'DIRECTORY_OFFSET_PAST_EOF', 0x1004);
+  });
+
+  test('a slot pointing outside the heap', () => {
+    const { bytes } = base();
+    u32(bytes, slotOffset(5), (bytes.length - 0x5000 + 64) | 1);
+    expectFormatError(() => readAll(bytes), 'SLOT_OUT_OF_HEAP', slotOffset(5));
+  });
+
+  test('a slot pointing into the middle of a block', () => {
+    const { bytes, offsets } = base();
+    u32(bytes, slotOffset(5), (offsets.get(4)! - 0x5000 + 8) | 1);
+    expect(() => readAll(bytes)).toThrow(HiveFormatError);
+  });
+
+  test('a block size running past EOF', () => {
+    const { bytes, offsets } = base();
+    const block = offsets.get(5)!;
+    u32(bytes, block, ((0xc << 28) | 0x0fff_fff0) >>> 0);
+    expectFormatError(() => readAll(bytes), 'BLOCK_PAST_EOF', block);
+  });
+
+  test('a sibling cycle', () => {
+    const { bytes, offsets } = base();
+    u32(bytes, offsets.get(4)! + 12, ref(ROM, 1)); // B.nextSibling → A
+    expectFormatError(() => readAll(bytes), 'SIBLING_CYCLE', offsets.get(4)! + 12);
+    // The lazy iterator detects it too.
+    const hive = openHive(bytes);
+    expect(() => [...hive.root(2).subkeys()]).toThrow(expect.objectContaining({ code: 'SIBLING_CYCLE' }));
+  });
+
+  test('a child link back to an ancestor', () => {
+    const { bytes, offsets } = base();
+    u32(bytes, offsets.get(5)! + 12 + 4, ref(ROM, 4)); // C.firstChild → B
+    expectFormatError(() => readAll(bytes), 'CHILD_CYCLE', offsets.get(5)! + 12 + 4);
+  });
+
+  test('a value chain cycle', () => {
+    const { bytes, offsets } = base();
+    u32(bytes, offsets.get(3)! + 12, ref(ROM, 2)); // V2.nextValue → V1
+    expectFormatError(() => readAll(bytes), 'VALUE_CYCLE', offsets.get(3)! + 12);
+    const hive = openHive(bytes);
+    expect(() => hive.key('HKLM\\A')!.value('nothing')).toThrow(expect.objectContaining({ code: 'VALUE_CYCLE' }));
+  });
+
+  test('a key name length past its block', () => {
+    const { bytes, offsets } = base();
+    bytes[offsets.get(5)! + 12 + 12] = 200;
+    expectFormatError(() => readAll(bytes), 'NAME_PAST_BLOCK', offsets.get(5)! + 12 + 12);
+  });
+
+  test('a value name length past its block', () => {
+    const { bytes, offsets } = base();
+    bytes[offsets.get(2)! + 12 + 8] = 200;
+    expectFormatError(() => readAll(bytes), 'NAME_PAST_BLOCK', offsets.get(2)! + 12 + 8);
+  });
+
+  test('a value data length past its block', () => {
+    const { bytes, offsets } = base();
+    new DataView(bytes.buffer).setUint16(offsets.get(2)! + 12 + 6, 0xffff, true);
+    expectFormatError(() => readAll(bytes), 'DATA_PAST_BLOCK', offsets.get(2)! + 12 + 6);
+  });
+
+  test('a link to a value where a key is expected', () => {
+    const { bytes, offsets } = base();
+    u32(bytes, offsets.get(4)! + 12 + 4, ref(ROM, 2)); // B.firstChild → V1
+    expectFormatError(() => readAll(bytes), 'WRONG_RECORD_TYPE', offsets.get(2)!);
+  });
+
+  test('a link to a free slot', () => {
+    const { bytes, offsets } = base();
+    u32(bytes, offsets.get(4)! + 12 + 4, ref(ROM, 900));
+    expectFormatError(() => readAll(bytes), 'SLOT_FREE', slotOffset(900));
+  });
+
+  test('a link to a section the directory does not list', () => {
+    const { bytes, offsets } = base();
+    u32(bytes, offsets.get(4)! + 12 + 4, ref(ROM, 5000));
+    expectFormatError(() => readAll(bytes), 'SECTION_MISSING', offsets.get(4)! + 12 + 4);
+  });
+
+  test('a block whose id is not the one that led to it', () => {
+    const { bytes, offsets } = base();
+    u32(bytes, offsets.get(5)! + 8, 77);
+    expectFormatError(() => readAll(bytes), 'ID_MISMATCH', offsets.get(5)! + 8);
+  });
+
+  test('nesting deeper than maxDepth', () => {
+    const hive = openHive(base().bytes, { limits: { maxDepth: 1 } });
+    expect(() => walkTree(hive.root(2), 'HKLM', {})).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+  });
+
+  test('the library keeps working after an error', () => {
+    const { bytes } = base();
+    const broken = bytes.slice();
+    broken[0x008] = 0;
+    expect(() => openHive(broken)).toThrow(HiveFormatError);
+    const hive = readAll(bytes);
+    expect(hive.key('HKLM\\B\\C')?.name).toBe('C');
+  });
+});

@@ -1,0 +1,22 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from './corpus.js';
+
+export const HIVETOOL_BIN = join(REPO_ROOT, 'packages/cli/bin/hivetool.js');
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `hivetool` as a user would, in a child process. */
+export function runCli(args: string[], options: { cwd?: string; input?: string } = {}): CliResult {
+  const result = spawnSync(process.execPath, [HIVETOOL_BIN, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    input: options.input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}

@@ -1,0 +1,3 @@
+export * from './corpus.js';
+export * from './fixtures.js';
+export * from './cli.js';
