@@ -2,7 +2,7 @@
  * Builds the sample hives in samples/ with the project's writer. Run with
  * `npm run samples`; the output is deterministic, so a rebuild changes no bytes.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeHive, KeyFlags, type HiveTree, type TreeKey } from '@hivetool/hive';
@@ -118,14 +118,29 @@ export const SAMPLES: Record<string, () => HiveTree> = {
   'multi-section.hv': multiSectionTree,
 };
 
-function main(): void {
+/**
+ * Writes the samples, or with `--check` compares them with the committed files and
+ * exits 1 if any differs (the samples test runs this).
+ */
+function main(args: string[]): number {
+  const check = args.includes('--check');
+  let stale = 0;
   mkdirSync(SAMPLES_DIR, { recursive: true });
   for (const [file, build] of Object.entries(SAMPLES)) {
     const bytes = encodeHive(build(), { romSignature: SAMPLE_ROM_SIGNATURE, volumeGuid: SAMPLE_VOLUME_GUID, virtbase: 0x00655000 });
     const target = join(SAMPLES_DIR, file);
+    if (check) {
+      const committed = existsSync(target) ? new Uint8Array(readFileSync(target)) : new Uint8Array(0);
+      if (committed.length !== bytes.length || committed.some((byte, i) => byte !== bytes[i])) {
+        process.stderr.write(`${target} differs from what tools/make-samples builds: run npm run samples\n`);
+        stale++;
+      }
+      continue;
+    }
     writeFileSync(target, bytes);
     process.stdout.write(`${target}: ${bytes.length} bytes\n`);
   }
+  return stale === 0 ? 0 : 1;
 }
 
-main();
+process.exitCode = main(process.argv.slice(2));

@@ -12,7 +12,12 @@ export interface CliResult {
 
 /** Runs the built `hivetool` as a user would, in a child process. */
 export function runCli(args: string[], options: { cwd?: string; input?: string } = {}): CliResult {
-  const result = spawnSync(process.execPath, [HIVETOOL_BIN, ...args], {
+  return runNode(HIVETOOL_BIN, args, options);
+}
+
+/** Runs a Node script of the project in a child process. */
+export function runNode(script: string, args: string[], options: { cwd?: string; input?: string } = {}): CliResult {
+  const result = spawnSync(process.execPath, [script, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     input: options.input,
     encoding: 'utf8',

@@ -1,0 +1,228 @@
+import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { ValueType, encodeUtf16 } from '@hivetool/registry';
+import { CORPUS_FACTS, CORPUS_FILES, HEAP, REPO_ROOT, ROM, buildRawHive, corpusPath, describeCorpus, keyPayload, ref, rootsPayload, runCli, runNode, valuePayload } from '@hivetool/test-support';
+
+const describeWithCorpus = describeCorpus(describe);
+const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/dump.schema.json'), 'utf8')) as object;
+const validateDump = new Ajv({ allErrors: true, strict: true }).compile(schema);
+
+interface DumpJson {
+  hives: Array<{ file: string; kind: string; keys: Array<{ path: string; values: Array<{ name: string; type: string; typeNumber: number; value: unknown; raw: string }> }>; unresolvedLinks: Array<{ path: string; link: string; id: number; reason: string }> }>;
+}
+
+/** Counts the key lines and value lines of .reg text (continuation lines start with spaces). */
+function countReg(text: string): { keys: number; values: number } {
+  const lines = text.split('\n');
+  return {
+    keys: lines.filter((line) => line.startsWith('[')).length,
+    values: lines.filter((line) => line.startsWith('"') || line.startsWith('@=')).length,
+  };
+}
+
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'hivetool-cli-'));
+});
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describeWithCorpus('dump of the corpus', () => {
+  test.each(CORPUS_FILES)('%s --format reg prints every key and value', (file) => {
+    const result = runCli(['dump', corpusPath(file)]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.startsWith('REGEDIT4\n')).toBe(true);
+    expect(countReg(result.stdout)).toEqual({ keys: CORPUS_FACTS[file].keys, values: CORPUS_FACTS[file].values });
+    // regedit's line limit: hex data wraps before 80 columns.
+    expect(Math.max(...result.stdout.split('\n').filter((line) => line.includes('hex')).map((line) => line.length))).toBeLessThanOrEqual(80);
+  });
+
+  test.each(CORPUS_FILES)('%s --format json validates against the schema and holds every key and value', (file) => {
+    const result = runCli(['dump', '--format', 'json', corpusPath(file)]);
+    expect(result.status).toBe(0);
+    const document = JSON.parse(result.stdout) as DumpJson;
+    expect(validateDump(document)).toBe(true);
+    expect(validateDump.errors ?? null).toBeNull();
+    const hive = document.hives[0]!;
+    expect(hive.keys).toHaveLength(CORPUS_FACTS[file].keys);
+    const values = hive.keys.flatMap((key) => key.values);
+    expect(values).toHaveLength(CORPUS_FACTS[file].values);
+    const histogram: Record<number, number> = {};
+    for (const value of values) histogram[value.typeNumber] = (histogram[value.typeNumber] ?? 0) + 1;
+    expect(histogram).toEqual(CORPUS_FACTS[file].types);
+    expect(hive.unresolvedLinks).toEqual([]);
+  });
+
+  test.each(CORPUS_FILES)('%s --format raw prints one line per heap block', (file) => {
+    const result = runCli(['dump', '--format', 'raw', corpusPath(file)]);
+    expect(result.status).toBe(0);
+    const kinds = result.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('0x'))
+      .map((line) => line.split(/\s+/)[1]);
+    const count = (kind: string): number => kinds.filter((k) => k === kind).length;
+    expect(count('key')).toBe(CORPUS_FACTS[file].keys);
+    expect(count('value')).toBe(CORPUS_FACTS[file].values);
+    expect(count('section')).toBe(CORPUS_FACTS[file].sections);
+    expect(count('roots')).toBe(1);
+    expect(count('free')).toBe(1);
+  });
+
+  test('spot values in .reg and JSON', () => {
+    const reg = runCli(['dump', '--key', 'HKLM\\nls', corpusPath('boot.hv')]).stdout;
+    expect(reg).toContain('[HKEY_LOCAL_MACHINE\\nls]\n');
+    expect(reg).toContain('"DefaultLCID"=dword:00000409\n');
+    const json = JSON.parse(runCli(['dump', '-f', 'json', corpusPath('default.hv')]).stdout) as DumpJson;
+    const mui = json.hives[0]!.keys.flatMap((key) => key.values).filter((value) => value.type === 'REG_MUI_SZ');
+    expect(mui).toHaveLength(258);
+    expect(mui.map((value) => value.value)).toContain('urlmon.dll,#9008');
+    expect(runCli(['dump', corpusPath('default.hv')]).stdout).toContain('=mui_sz:"urlmon.dll,#9008"');
+  });
+
+  test('several files in one run: one JSON document, one .reg text', () => {
+    const files = CORPUS_FILES.map(corpusPath);
+    const json = JSON.parse(runCli(['dump', '-f', 'json', ...files]).stdout) as DumpJson;
+    expect(validateDump(json)).toBe(true);
+    expect(json.hives.map((hive) => hive.keys.length)).toEqual(CORPUS_FILES.map((file) => CORPUS_FACTS[file].keys));
+    const reg = runCli(['dump', ...files]).stdout;
+    expect(reg.match(/^REGEDIT4$/gm)).toHaveLength(1);
+    const total = CORPUS_FILES.reduce((sum, file) => sum + CORPUS_FACTS[file].keys, 0);
+    expect(countReg(reg).keys).toBe(total);
+  });
+
+  test('--key dumps one subtree, the key itself included', () => {
+    const json = JSON.parse(runCli(['dump', '-f', 'json', '-k', 'hkcu\\software', corpusPath('user.hv')]).stdout) as DumpJson;
+    const paths = json.hives[0]!.keys.map((key) => key.path);
+    expect(paths[0]).toBe('HKEY_CURRENT_USER\\Software');
+    expect(paths.every((path) => path.startsWith('HKEY_CURRENT_USER\\Software'))).toBe(true);
+    expect(paths.length).toBeGreaterThan(1);
+    expect(paths.length).toBeLessThan(CORPUS_FACTS['user.hv'].keys);
+  });
+
+  test('-o writes the same text to a file, atomically, leaving no temporary file', () => {
+    const target = join(scratch, 'default.reg');
+    const result = runCli(['dump', '-o', target, corpusPath('default.hv')]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(readFileSync(target, 'utf8')).toBe(runCli(['dump', corpusPath('default.hv')]).stdout);
+    expect(readdirSync(scratch).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('dump of a persistent hive without its ROM', () => {
+  test('exits 0, marks the links unresolved and prints everything stored in the file', () => {
+    const sz = (text: string): number[] => Array.from(encodeUtf16(text + '\0'));
+    const { bytes } = buildRawHive({
+      blocks: [
+        { id: 0, type: 0xb, payload: rootsPayload({ 2: ref(HEAP, 1) }) },
+        { id: 1, type: 0xc, payload: keyPayload({ name: 'init', flags: 0x2, nextSibling: ref(ROM, 0x1d4), firstChild: ref(HEAP, 2) }) },
+        { id: 2, type: 0xc, payload: keyPayload({ name: 'BootVars', flags: 0x2, firstValue: ref(HEAP, 3) }) },
+        { id: 3, type: 0xd, payload: valuePayload({ type: ValueType.SZ, name: 'SYSTEMHIVE', data: sz('system.hv'), nextValue: ref(ROM, 0x40), flags: 0x2 }) },
+      ],
+    });
+    const file = join(scratch, 'system.hv');
+    writeFileSync(file, bytes);
+    const reg = runCli(['dump', file]);
+    expect(reg.status).toBe(0);
+    expect(reg.stdout).toContain('[HKEY_LOCAL_MACHINE\\init\\BootVars]\n; key flags 0x0002 (copy of a ROM key)\n; value flags 0x02 (meaning not known)\n"SYSTEMHIVE"="system.hv"\n');
+    expect(reg.stdout).toContain('; unresolved in HKEY_LOCAL_MACHINE\\init\\BootVars: value link → 0x20000040 (store 2, id 64): ROM hive not loaded');
+    expect(reg.stdout).toContain('; unresolved in HKEY_LOCAL_MACHINE: sibling link → 0x200001d4 (store 2, id 468): ROM hive not loaded');
+    const json = JSON.parse(runCli(['dump', '-f', 'json', file]).stdout) as DumpJson;
+    expect(validateDump(json)).toBe(true);
+    expect(json.hives[0]!.kind).toBe('persistent');
+    expect(json.hives[0]!.keys.map((key) => key.path)).toEqual(['HKEY_LOCAL_MACHINE\\init', 'HKEY_LOCAL_MACHINE\\init\\BootVars']);
+    expect(json.hives[0]!.unresolvedLinks.map((link) => [link.path, link.link, link.id, link.reason])).toEqual([
+      ['HKEY_LOCAL_MACHINE\\init\\BootVars', 'value', 0x40, 'rom-not-loaded'],
+      ['HKEY_LOCAL_MACHINE', 'sibling', 0x1d4, 'rom-not-loaded'],
+    ]);
+    const raw = runCli(['dump', '-f', 'raw', '-k', 'HKLM\\init', file]).stdout;
+    expect(raw).toMatch(/ link +0x00000040 .*unresolved value ref=0x20000040 store=2 reason=rom-not-loaded/);
+  });
+});
+
+describe('samples (no corpus needed)', () => {
+  test('the README example works: dump samples/device.hv', () => {
+    const result = runCli(['dump', 'samples/device.hv']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Serial]\n"Dll"="serial.dll"\n');
+    expect(result.stdout).toContain('"IClass"=multi_sz:"{CC5195AC-BA49-48a0-BE17-DF6D1B0173DD}","{A32942B7-920C-486b-B0E6-92A702A99B35}"\n');
+    expect(result.stdout).toContain('"MuiString"=mui_sz:"urlmon.dll,#9008"\n');
+    expect(result.stdout).toContain('"Expand"=hex(2):25,00,77,00');
+    expect(result.stdout).toContain('[HKEY_CLASSES_ROOT\\.txt]\n@="txtfile"\n');
+  });
+
+  test('the committed samples are what tools/make-samples builds', () => {
+    const result = runNode(join(REPO_ROOT, 'tools/dist/make-samples.js'), ['--check']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('command-line errors: one line on stderr, exit 2, no stack trace', () => {
+  function damaged(name: string, change: (bytes: Uint8Array, view: DataView) => void): string {
+    const bytes = new Uint8Array(readFileSync(join(REPO_ROOT, 'samples/device.hv')));
+    change(bytes, new DataView(bytes.buffer));
+    const file = join(scratch, name);
+    writeFileSync(file, bytes);
+    return file;
+  }
+
+  const cases: Array<[string, () => string[], RegExp]> = [
+    ['missing file', () => ['dump', join(scratch, 'nothing.hv')], /nothing\.hv: no such file$/],
+    ['a directory', () => ['dump', scratch], /is a directory, not a hive file$/],
+    ['wrong magic', () => ['dump', damaged('magic.hv', (b) => (b[8] = 0))], /not a valid hive: .*\[BAD_MAGIC\]$/],
+    ['block past EOF', () => ['info', damaged('block.hv', (_b, v) => v.setUint32(0x6010, ((0xb << 28) | 0x0ffffff0) >>> 0, true))], /\[BLOCK_PAST_EOF\]$/],
+    ['unknown command', () => ['frobnicate'], /Unknown argument: frobnicate/],
+    ['bad format', () => ['dump', '--format', 'xml', 'samples/device.hv'], /Invalid values/],
+    ['key not found', () => ['dump', '-k', 'HKLM\\Nope', 'samples/device.hv'], /key not found: HKLM\\Nope$/],
+  ];
+
+  test.each(cases)('%s', (_name, args, message) => {
+    const result = runCli(args());
+    expect(result.status).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^hivetool: /);
+    expect(lines.some((line) => message.test(line))).toBe(true);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('a truncated file', () => {
+    const bytes = readFileSync(join(REPO_ROOT, 'samples/multi-section.hv')).subarray(0, 0x9000);
+    const file = join(scratch, 'truncated.hv');
+    writeFileSync(file, bytes);
+    const result = runCli(['dump', file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^hivetool: .*truncated\.hv: not a valid hive: .*\[[A-Z_]+\]\n$/);
+    expect(result.stdout).toBe('');
+  });
+
+  test('one bad file among good ones: the good ones are dumped, exit 2, -o not written', () => {
+    const bad = damaged('bad.hv', (b) => (b[8] = 0));
+    const result = runCli(['dump', 'samples/device.hv', bad, 'samples/multi-section.hv']);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toContain('; samples/device.hv: rom hive');
+    expect(result.stdout).toContain('; samples/multi-section.hv: rom hive');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    const target = join(scratch, 'never.reg');
+    expect(runCli(['dump', '-o', target, 'samples/device.hv', bad]).status).toBe(2);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  test('no arguments: usage hint, exit 2', () => {
+    const result = runCli([]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("Run 'hivetool --help' for usage.");
+  });
+
+  test('--help lists the commands and exits 0', () => {
+    const result = runCli(['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/hivetool dump <files\.\.>/);
+    expect(result.stdout).toMatch(/hivetool info <files\.\.>/);
+  });
+});
