@@ -2,7 +2,7 @@ import { encodeUtf16 } from '@hivetool/registry';
 import { HiveFormatError } from './errors.js';
 import { HeaderOffset, HIVE_MAGIC, HIVE_VERSION } from './header.js';
 import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, MAX_SECTIONS, PAGE_SIZE, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, align4 } from './layout.js';
-import { KeyField, ROOTS_PAYLOAD, ROOT_SLOTS, ValueField } from './records.js';
+import { KeyField, KeyFlags, ROOTS_PAYLOAD, ROOT_SLOTS, ValueField } from './records.js';
 import { Store, makeRef } from './references.js';
 import type { HiveTree, TreeKey, TreeValue } from './tree.js';
 
@@ -93,7 +93,9 @@ function numberTree(tree: HiveTree): Numbered {
       else nextValue[previousValue] = valueId;
       previousValue = valueId;
     }
-    if (key.subkeys !== undefined && key.subkeys.length > 0) {
+    // Children of a volatile key are never persisted (format guide §8, §10).
+    const volatile = ((key.flags ?? 0) & KeyFlags.VOLATILE) !== 0;
+    if (!volatile && key.subkeys !== undefined && key.subkeys.length > 0) {
       stack.push({ keys: key.subkeys, index: 0, previous: -1, setFirst: (childId) => (firstChild[id] = childId) });
     }
   }
@@ -110,7 +112,8 @@ function recordSize(entry: Entry): number {
  * Encodes a tree as a hive file following the conventions of the ROM samples (format
  * guide §11): records numbered in creation order, section k holding ids k·1024…k·1024+1023
  * with its blocks in slot order after its table, free slots chained ascending, a final
- * free block up to the next 4 KiB boundary, restoreStart = file length.
+ * free block up to the next 4 KiB boundary, restoreStart = file length. Subkeys of a
+ * volatile key are not written, as Windows CE never persists them.
  *
  * @throws {HiveFormatError} `LIMIT_EXCEEDED` for a name over 255 units, data over 65535
  * bytes, or more than 4096 sections.

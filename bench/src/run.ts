@@ -1,0 +1,128 @@
+/**
+ * `npm run bench`: whole-process timings of hivetool on generated hives.
+ * Each figure is the median of RUNS runs after one warm-up, with min and max.
+ * Results go to stdout and to bench/out/results.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, writeFileSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { generateHive } from './generate.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const OUT = resolve(HERE, '../out');
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
+const MiB = 1024 * 1024;
+
+interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function stat(samples: number[]): Stat {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+/** A generated hive, built once and kept in bench/out (deterministic: same bytes every time). */
+function benchHive(mebibytes: number): { file: string; keys: number; values: number } {
+  const file = join(OUT, `generated-${mebibytes}mib.hv`);
+  const meta = `${file}.json`;
+  if (existsSync(file) && existsSync(meta)) return { file, ...(JSON.parse(readFileSync(meta, 'utf8')) as { keys: number; values: number }) };
+  process.stderr.write(`generating ${file}…\n`);
+  const { bytes, keys, values } = generateHive(mebibytes * MiB);
+  writeFileSync(file, bytes);
+  writeFileSync(meta, JSON.stringify({ keys, values, bytes: bytes.length }));
+  return { file, keys, values };
+}
+
+/** Runs `hivetool args` in a child process with stdout to /dev/null; wall ms and peak RSS. */
+function timeCommand(args: string[]): { wallMs: Stat; rssMiB: Stat } {
+  const child = join(HERE, 'measure-child.js');
+  const walls: number[] = [];
+  const rss: number[] = [];
+  for (let run = 0; run <= RUNS; run++) {
+    const devNull = openSync('/dev/null', 'w');
+    const start = performance.now();
+    const result = spawnSync(process.execPath, [child, ...args], { stdio: ['ignore', devNull, 'pipe', 'pipe'] });
+    const wall = performance.now() - start;
+    closeSync(devNull);
+    if (result.status !== 0) throw new Error(`hivetool ${args.join(' ')} failed: ${result.stderr?.toString() ?? ''}`);
+    const report = JSON.parse(result.output[3]!.toString()) as { maxRssKiB: number };
+    if (run === 0) continue; // warm-up (file cache, compiled code cache)
+    walls.push(wall);
+    rss.push(report.maxRssKiB / 1024);
+  }
+  return { wallMs: stat(walls), rssMiB: stat(rss) };
+}
+
+function timeLookup(file: string, path: string): { totalMs: Stat; readOpenMs: Stat; lookupMs: Stat; importMs: Stat } {
+  const child = join(HERE, 'lookup-child.js');
+  const totals: number[] = [];
+  const opens: number[] = [];
+  const lookups: number[] = [];
+  const imports: number[] = [];
+  for (let run = 0; run <= RUNS; run++) {
+    const result = spawnSync(process.execPath, [child, file, path], { encoding: 'utf8' });
+    const report = JSON.parse(result.stdout) as { found: boolean; totalMs: number; readOpenMs: number; lookupMs: number; importMs: number };
+    if (!report.found) throw new Error(`lookup of ${path} found nothing`);
+    if (run === 0) continue;
+    totals.push(report.totalMs);
+    opens.push(report.readOpenMs);
+    lookups.push(report.lookupMs);
+    imports.push(report.importMs);
+  }
+  return { totalMs: stat(totals), readOpenMs: stat(opens), lookupMs: stat(lookups), importMs: stat(imports) };
+}
+
+/** A path to a deep key of the generated hive: first child at each level. */
+function deepPath(file: string): Promise<string> {
+  return import('@hivetool/hive').then(({ openHive }) => {
+    const hive = openHive(new Uint8Array(readFileSync(file)));
+    let path = 'HKLM';
+    let node = hive.root(2);
+    for (;;) {
+      let next: ReturnType<typeof node.subkey> | undefined;
+      for (const entry of node.subkeys()) {
+        if (entry.kind === 'key') next = entry; // the last sibling: the longest chain walk
+      }
+      if (next === undefined) return path;
+      path += '\\' + next.name;
+      node = next as never;
+    }
+  });
+}
+
+const fmt = (s: Stat, digits = 1): string => `${s.median.toFixed(digits)} (min ${s.min.toFixed(digits)}, max ${s.max.toFixed(digits)})`;
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
+  const results: Record<string, unknown> = { machine, runs: RUNS, date: new Date().toISOString() };
+  process.stdout.write(`hivetool benchmarks — ${machine}; median of ${RUNS} runs after 1 warm-up\n\n`);
+
+  for (const size of [1, 64]) {
+    const hive = benchHive(size);
+    const dump = timeCommand(['dump', '--format', 'reg', hive.file]);
+    results[`dumpReg${size}MiB`] = { ...hive, ...dump };
+    process.stdout.write(`dump --format reg > /dev/null, ${size} MiB hive (${hive.keys} keys, ${hive.values} values)\n`);
+    process.stdout.write(`  wall ms ${fmt(dump.wallMs)}\n  peak RSS MiB ${fmt(dump.rssMiB)}\n`);
+  }
+  const big = benchHive(64);
+  const path = await deepPath(big.file);
+  const lookup = timeLookup(big.file, path);
+  results['lookup64MiB'] = { path, ...lookup };
+  process.stdout.write(`\nopen + one path lookup, 64 MiB hive, ${path.split('\\').length - 1} levels deep (in a fresh process, after start-up)\n`);
+  process.stdout.write(`  read + open ms ${fmt(lookup.readOpenMs, 2)}\n  lookup ms ${fmt(lookup.lookupMs, 2)}\n  total ms ${fmt(lookup.totalMs, 2)}\n  (module import ms ${fmt(lookup.importMs, 2)}, not counted)\n`);
+  const d1 = results['dumpReg1MiB'] as { wallMs: Stat };
+  const d64 = results['dumpReg64MiB'] as { wallMs: Stat };
+  process.stdout.write(`\nscaling: 64 MiB dump / 1 MiB dump wall time = ${(d64.wallMs.median / d1.wallMs.median).toFixed(1)}×\n`);
+  writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+}
+
+await main();

@@ -1,0 +1,118 @@
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { HiveFormatError, KeyFlags, encodeHive, hiveStatistics, openHive, readTree, walkHeap, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/hive';
+import { ValueType } from '@hivetool/registry';
+
+/**
+ * Fills in defaults and drops what a hive cannot hold (children of volatile keys). Data
+ * becomes hex text, which compares much faster than 64 KiB arrays.
+ */
+function normalise(tree: HiveTree): HiveTree {
+  const key = (k: TreeKey): TreeKey => {
+    const flags = k.flags ?? 0;
+    return {
+      name: k.name,
+      flags,
+      values: (k.values ?? []).map((v: TreeValue) => ({ name: v.name, type: v.type, data: Buffer.from(v.data).toString('hex') as unknown as Uint8Array, flags: v.flags ?? 0 })),
+      subkeys: (flags & KeyFlags.VOLATILE) !== 0 ? [] : (k.subkeys ?? []).map(key),
+    };
+  };
+  const roots: HiveTree['roots'] = {};
+  for (const [index, keys] of Object.entries(tree.roots)) if (keys !== undefined && keys.length > 0) roots[Number(index)] = keys.map(key);
+  return { roots };
+}
+
+const nameArbitrary = fc.string({ unit: 'binary', maxLength: 24 }).filter((name) => name.length <= 255);
+const valueArbitrary: fc.Arbitrary<TreeValue> = fc.record({
+  name: nameArbitrary,
+  type: fc.oneof(fc.constantFrom(...Object.values(ValueType)), fc.integer({ min: 0, max: 0xffff })),
+  data: fc.oneof({ weight: 20, arbitrary: fc.uint8Array({ maxLength: 48 }) }, { weight: 1, arbitrary: fc.uint8Array({ minLength: 65500, maxLength: 65535 }) }),
+  flags: fc.integer({ min: 0, max: 255 }),
+});
+const { key: keyArbitrary } = fc.letrec<{ key: TreeKey }>((tie) => ({
+  key: fc.record({
+    name: nameArbitrary,
+    flags: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff })),
+    values: fc.array(valueArbitrary, { maxLength: 4 }),
+    // The first branch (no subkeys) is taken once maxDepth is reached.
+    subkeys: fc.oneof({ maxDepth: 5, depthIdentifier: 'tree' }, fc.constant<TreeKey[]>([]), fc.array(tie('key'), { maxLength: 3 })),
+  }),
+}));
+const treeArbitrary: fc.Arbitrary<HiveTree> = fc
+  .record({ 0: fc.array(keyArbitrary, { maxLength: 3 }), 1: fc.array(keyArbitrary, { maxLength: 3 }), 2: fc.array(keyArbitrary, { maxLength: 4 }), 3: fc.array(keyArbitrary, { maxLength: 2 }) })
+  .map((roots) => ({ roots }));
+
+/** Layout invariants of format guide §5–6: the heap tiles to EOF, every used slot → its block. */
+function checkLayout(bytes: Uint8Array): void {
+  const hive = openHive(bytes);
+  const view = hive.view;
+  let end = 0x5000;
+  const blockAt = new Map<number, number>();
+  walkHeap(bytes, view, (block) => {
+    expect(block.offset).toBe(end);
+    end = block.offset + 12 + block.size;
+    if (!block.free) blockAt.set(block.offset, block.id);
+  });
+  expect(end).toBe(bytes.length);
+  expect(bytes.length % 4096).toBe(0);
+  expect(view.getUint32(0x20, true)).toBe(bytes.length);
+  for (let section = 0; section < hive.sectionCount; section++) {
+    const table = 0x5000 + hive.sectionOffsets[section]! + 12;
+    for (let slot = 0; slot < 1024; slot++) {
+      const value = view.getUint32(table + 4 * slot, true);
+      if ((value & 1) === 0) continue;
+      expect(blockAt.get(0x5000 + (value & 0x0ffffffc))).toBe(section * 1024 + slot);
+    }
+  }
+}
+
+describe('encodeHive', () => {
+  test('read(write(tree)) equals the tree, for arbitrary trees (fixed seed)', () => {
+    fc.assert(
+      fc.property(treeArbitrary, (tree) => {
+        const bytes = encodeHive(tree);
+        const back = readTree(openHive(bytes));
+        expect(normalise(back)).toEqual(normalise(tree));
+        checkLayout(bytes);
+      }),
+      { seed: 20261122, numRuns: Number(process.env['HIVETOOL_FC_RUNS'] ?? 60) },
+    );
+  });
+
+  test('writing is deterministic', () => {
+    fc.assert(
+      fc.property(treeArbitrary, (tree) => {
+        const first = Buffer.from(encodeHive(tree, { layout: 'persistent' }));
+        expect(first.equals(encodeHive(tree, { layout: 'persistent' }))).toBe(true);
+      }),
+      { seed: 7, numRuns: 20 },
+    );
+  });
+
+  test('more than 1024 records give several sections; persistent layout uses nibble 0', () => {
+    const keys: TreeKey[] = Array.from({ length: 1500 }, (_, i) => ({ name: `k${i}`, values: [{ name: 'v', type: ValueType.DWORD, data: Uint8Array.of(i & 0xff, i >> 8, 0, 0) }] }));
+    const bytes = encodeHive({ roots: { 2: keys } }, { layout: 'persistent' });
+    const hive = openHive(bytes);
+    expect(hive.kind).toBe('persistent');
+    expect(hive.sectionCount).toBe(3);
+    expect(hive.rootRefs()[2]! >>> 28).toBe(0);
+    const stats = hiveStatistics(hive);
+    expect(stats.reachable).toEqual({ keys: 1500, values: 1500, unresolvedLinks: 0 });
+    checkLayout(bytes);
+    expect(normalise(readTree(hive))).toEqual(normalise({ roots: { 2: keys } }));
+  });
+
+  test('deep nesting is written and read without recursion', () => {
+    let deepest: TreeKey = { name: 'leaf' };
+    for (let i = 0; i < 20000; i++) deepest = { name: `n${i}`, subkeys: [deepest] };
+    const hive = openHive(encodeHive({ roots: { 2: [deepest] } }));
+    expect(hiveStatistics(hive).reachable.keys).toBe(20001);
+  });
+
+  test('limits: name over 255 units, data over 65535 bytes', () => {
+    expect(() => encodeHive({ roots: { 2: [{ name: 'x'.repeat(256) }] } })).toThrow(HiveFormatError);
+    expect(() => encodeHive({ roots: { 2: [{ name: 'k', values: [{ name: 'v', type: 3, data: new Uint8Array(65536) }] }] } })).toThrow(
+      expect.objectContaining({ code: 'LIMIT_EXCEEDED' }),
+    );
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  ValueType,
+  decodeUtf16,
+  decodeValue,
+  encodeUtf16,
+  hasLoneSurrogate,
+  jsonDecoded,
+  parseKeyPath,
+  readMultiString,
+  renderRegData,
+  renderRegValue,
+  rootIndex,
+  valueTypeName,
+} from '@hivetool/registry';
+
+const sz = (text: string): Uint8Array => encodeUtf16(text + '\0');
+
+describe('UTF-16', () => {
+  test('decode(encode(s)) = s for any string, lone surrogates and astral characters included', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((u) => String.fromCharCode(u)), maxLength: 3 }), (text, surrogates) => {
+        const mixed = text + surrogates;
+        expect(decodeUtf16(encodeUtf16(mixed), 0, mixed.length)).toBe(mixed);
+      }),
+      { seed: 1, numRuns: 300 },
+    );
+  });
+
+  test('long strings decode in pieces', () => {
+    const text = '名'.repeat(10000) + '😀'.repeat(3000);
+    expect(decodeUtf16(encodeUtf16(text), 0, text.length)).toBe(text);
+  });
+
+  test('lone surrogates are detected', () => {
+    expect(hasLoneSurrogate('a😀b')).toBe(false);
+    expect(hasLoneSurrogate('a\ud800b')).toBe(true);
+    expect(hasLoneSurrogate('\udc00')).toBe(true);
+  });
+});
+
+describe('value decoding', () => {
+  test('MULTI_SZ: lists of non-empty strings, anything else stays bytes', () => {
+    expect(readMultiString(encodeUtf16('a\0bc\0\0'))).toEqual(['a', 'bc']);
+    expect(readMultiString(encodeUtf16('a\0\0b\0\0'))).toBeUndefined(); // empty string inside
+    expect(readMultiString(encodeUtf16('\0'))).toBeUndefined();
+    expect(readMultiString(encodeUtf16('a\0'))).toBeUndefined(); // no list terminator
+    expect(readMultiString(Uint8Array.of(0x61, 0, 0, 0, 0))).toBeUndefined(); // odd length
+  });
+
+  test('QWORD past 2^53 stays exact in JSON (as a decimal string)', () => {
+    expect(jsonDecoded(ValueType.QWORD, Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))).toBe('18446744073709551615');
+  });
+
+  test('type names', () => {
+    expect(valueTypeName(21)).toBe('REG_MUI_SZ');
+    expect(valueTypeName(4)).toBe('REG_DWORD');
+    expect(valueTypeName(0x1f)).toBe('REG_UNKNOWN_0x1f');
+  });
+
+  test('decodeValue never throws, whatever the type and bytes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff }), fc.uint8Array({ maxLength: 64 }), (type, data) => {
+        const decoded = decodeValue(type, data);
+        expect(['string', 'strings', 'number', 'bigint', 'bytes']).toContain(decoded.kind);
+      }),
+      { seed: 2, numRuns: 500 },
+    );
+  });
+});
+
+describe('.reg rendering', () => {
+  test('each type in its round-trippable form', () => {
+    expect(renderRegValue('s', ValueType.SZ, sz('a "q" \\ b'))).toBe('"s"="a \\"q\\" \\\\ b"');
+    expect(renderRegValue('d', ValueType.DWORD, Uint8Array.of(9, 4, 0, 0))).toBe('"d"=dword:00000409');
+    expect(renderRegValue('m', ValueType.MULTI_SZ, encodeUtf16('a\0b"\0\0'))).toBe('"m"=multi_sz:"a","b\\""');
+    expect(renderRegValue('u', ValueType.MUI_SZ, sz('urlmon.dll,#9008'))).toBe('"u"=mui_sz:"urlmon.dll,#9008"');
+    expect(renderRegValue('b', ValueType.BINARY, Uint8Array.of(1, 0xab))).toBe('"b"=hex:01,ab');
+    expect(renderRegValue('e', ValueType.EXPAND_SZ, sz('%x%'))).toBe('"e"=hex(2):25,00,78,00,25,00,00,00');
+    expect(renderRegValue('q', ValueType.QWORD, new Uint8Array(8))).toBe('"q"=hex(b):00,00,00,00,00,00,00,00');
+    expect(renderRegValue('n', ValueType.NONE, new Uint8Array(0))).toBe('"n"=hex(0):');
+    expect(renderRegValue('x', 0x42, Uint8Array.of(7))).toBe('"x"=hex(42):07');
+  });
+
+  test('data that is not well formed falls back to hex of its own type', () => {
+    expect(renderRegData(ValueType.SZ, Uint8Array.of(0x41, 0))).toBe('hex(1):41,00'); // no terminator
+    expect(renderRegData(ValueType.SZ, sz('line\nbreak'))).toMatch(/^hex\(1\):/); // not quotable
+    expect(renderRegData(ValueType.SZ, encodeUtf16('\ud800\0'))).toMatch(/^hex\(1\):/); // lone surrogate
+    expect(renderRegData(ValueType.DWORD, Uint8Array.of(1, 2))).toBe('hex(4):01,02');
+    expect(renderRegData(ValueType.MULTI_SZ, encodeUtf16('a\0'))).toBe('hex(7):61,00,00,00');
+    expect(renderRegData(ValueType.MUI_SZ, Uint8Array.of(1))).toBe('hex(15):01');
+  });
+
+  test('hex data wraps before 80 columns with backslash continuations', () => {
+    const line = renderRegValue('SomeLongishValueName', ValueType.BINARY, Uint8Array.from({ length: 300 }, (_, i) => i & 0xff));
+    const lines = line.split('\n');
+    expect(lines.length).toBeGreaterThan(10);
+    for (const [index, text] of lines.entries()) {
+      expect(text.length).toBeLessThanOrEqual(80);
+      if (index < lines.length - 1) expect(text.endsWith(',\\')).toBe(true);
+      if (index > 0) expect(text.startsWith('  ')).toBe(true);
+    }
+    const bytes = lines.join('').replace(/^"SomeLongishValueName"=hex:/, '').replace(/\\ +/g, '').split(',');
+    expect(bytes.map((hex) => parseInt(hex, 16))).toEqual(Array.from({ length: 300 }, (_, i) => i & 0xff));
+  });
+});
+
+describe('key paths', () => {
+  test('roots by long and short name, any case; empty components dropped', () => {
+    expect(rootIndex('hklm')).toBe(2);
+    expect(rootIndex('HKEY_CLASSES_ROOT')).toBe(0);
+    expect(parseKeyPath('HKCU\\Software\\\\Microsoft\\')).toEqual({ root: 1, names: ['Software', 'Microsoft'] });
+    expect(parseKeyPath('Software\\x')).toBeUndefined();
+  });
+});
