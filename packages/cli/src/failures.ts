@@ -1,4 +1,5 @@
 import { isHiveFormatError } from '@hivetool/hive';
+import { RegParseError } from '@hivetool/registry';
 
 /** Exit codes shared by every command. */
 export const ExitCode = {
@@ -32,6 +33,7 @@ const FILE_ERRORS: Record<string, string> = {
 export function describeFailure(error: unknown, subject?: string): string | undefined {
   if (isHiveFormatError(error)) return error.code === 'BAD_PATH' ? error.what : `not a valid hive: ${error.message}`;
   if (error instanceof UsageError) return error.message;
+  if (error instanceof RegParseError) return error.message;
   if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code in FILE_ERRORS) {
     const path = 'path' in error && typeof error.path === 'string' && error.path !== subject ? `${error.path}: ` : '';
     return `${path}${FILE_ERRORS[error.code]}`;

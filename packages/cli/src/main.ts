@@ -1,6 +1,8 @@
 import yargs from 'yargs';
 import { runDump, type DumpFormat } from './commands/dump.js';
+import { runBuild } from './commands/build.js';
 import { runInfo } from './commands/info.js';
+import { runRewrite } from './commands/rewrite.js';
 import { ExitCode, UsageError, describeFailure } from './failures.js';
 import { stderrReporter } from './report.js';
 
@@ -51,7 +53,35 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = runInfo({ files: args.files as string[], json: args.json }, report);
       },
     )
-    .demandCommand(1, 'Name a command: dump or info (see --help).')
+    .command(
+      'build <inputs..>',
+      'Build a hive file from .reg files (regedit syntax plus the CE forms multi_sz: and mui_sz:)',
+      (command) =>
+        command
+          .positional('inputs', { describe: '.reg files, applied in order', type: 'string', array: true, demandOption: true })
+          .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the hive file to write (atomically; never one of the inputs)' })
+          .option('layout', { choices: ['rom', 'persistent'] as const, default: 'rom' as const, describe: 'rom: own references carry store nibble 2; persistent: nibble 0' })
+          .option('rom-signature', { type: 'string', describe: '16-byte ROM signature as 32 hex digits (default: derived from the content)' })
+          .option('guid', { type: 'string', describe: '16-byte volume GUID as 32 hex digits (default: derived from the content)' })
+          .example('$0 build platform.reg -o default.hv', 'a ROM-style hive')
+          .example('$0 build base.reg patch.reg -o out.hv --rom-signature 6e950daec1672852a98cf772c09550c9', 'two files, a given signature'),
+      (args) => {
+        exitCode = runBuild({ inputs: args.inputs as string[], output: args.output, layout: args.layout as 'rom' | 'persistent', romSignature: args['rom-signature'], guid: args.guid });
+      },
+    )
+    .command(
+      'rewrite <input> <output>',
+      'Re-emit a hive from its parsed parts, byte for byte (a lossless round trip)',
+      (command) =>
+        command
+          .positional('input', { describe: 'hive file to read', type: 'string', demandOption: true })
+          .positional('output', { describe: 'hive file to write (atomically; never the input)', type: 'string', demandOption: true })
+          .example('$0 rewrite default.hv copy.hv', 'copy.hv has the same bytes'),
+      (args) => {
+        exitCode = runRewrite(args.input, args.output);
+      },
+    )
+    .demandCommand(1, 'Name a command: dump, info, build or rewrite (see --help).')
     .strict()
     .recommendCommands()
     .help()

@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { UsageError } from './failures.js';
 import { basename, dirname, join } from 'node:path';
 
 /** Where rendered text goes. `write` buffers; `close` flushes and commits. */
@@ -102,4 +103,21 @@ export function writeFileAtomic(target: string, bytes: Uint8Array): void {
   }
   closeSync(fd);
   renameSync(temporary, target);
+}
+
+/**
+ * Refuses an output path that names one of the inputs (the same file by any path or
+ * link): hivetool never modifies an input.
+ */
+export function refuseInputAsOutput(inputs: readonly string[], output: string): void {
+  if (!existsSync(output)) return;
+  const target = statSync(output);
+  const targetPath = realpathSync(output);
+  for (const input of inputs) {
+    if (!existsSync(input)) continue;
+    const source = statSync(input);
+    if ((source.dev === target.dev && source.ino === target.ino) || realpathSync(input) === targetPath) {
+      throw new UsageError(`refusing to overwrite the input ${input}: choose another output file`);
+    }
+  }
 }

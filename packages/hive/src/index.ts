@@ -20,6 +20,8 @@ export { Store, refStore, refId, makeRef, type UnresolvedLink, type LinkKind } f
 export { walkHeap, type HeapBlock } from './heap.js';
 export { walkTree, type TreeVisitor, type WalkOptions } from './walk.js';
 export { hiveStatistics, type HiveStatistics, type UnknownBitsSeen } from './info.js';
-export { encodeHive, MAX_NAME_UNITS, MAX_DATA_BYTES, type EncodeHiveOptions } from './writer.js';
+export { encodeHive, type EncodeHiveOptions } from './writer.js';
 export { readTree } from './readTree.js';
-export type { HiveTree, TreeKey, TreeValue } from './tree.js';
+export type { HiveTree, TreeKey, TreeValue } from '@hivetool/registry';
+export { disassembleHive, assembleHive, rewriteHive, type HiveParts, type HeaderParts, type BlockPart } from './lossless.js';
+export { deriveRomSignature, deriveVolumeGuid } from './signature.js';

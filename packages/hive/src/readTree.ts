@@ -1,5 +1,5 @@
 import type { Hive } from './reader.js';
-import type { HiveTree, TreeKey } from './tree.js';
+import type { HiveTree, TreeKey } from '@hivetool/registry';
 import { walkTree } from './walk.js';
 
 /**

@@ -1,17 +1,18 @@
-import { encodeUtf16 } from '@hivetool/registry';
+import { MAX_DATA_BYTES, MAX_NAME_UNITS, encodeUtf16 } from '@hivetool/registry';
 import { HiveFormatError } from './errors.js';
 import { HeaderOffset, HIVE_MAGIC, HIVE_VERSION } from './header.js';
 import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, MAX_SECTIONS, PAGE_SIZE, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, align4 } from './layout.js';
 import { KeyField, KeyFlags, ROOTS_PAYLOAD, ROOT_SLOTS, ValueField } from './records.js';
 import { Store, makeRef } from './references.js';
-import type { HiveTree, TreeKey, TreeValue } from './tree.js';
+import { deriveRomSignature, deriveVolumeGuid } from './signature.js';
+import type { HiveTree, TreeKey, TreeValue } from '@hivetool/registry';
 
 export interface EncodeHiveOptions {
   /** `rom` (own references nibble 2, default) or `persistent` (nibble 0). */
   layout?: 'rom' | 'persistent';
-  /** 16 bytes at 0x028; zero if not given. */
+  /** 16 bytes at 0x028; if not given, derived from the heap (`deriveRomSignature`). */
   romSignature?: Uint8Array;
-  /** 16 bytes at 0x00C; zero if not given. */
+  /** 16 bytes at 0x00C; if not given, derived from the heap (`deriveVolumeGuid`). */
   volumeGuid?: Uint8Array;
   /** Header virtbase; 0 if not given. */
   virtbase?: number;
@@ -19,8 +20,6 @@ export interface EncodeHiveOptions {
   bootSequence?: number;
 }
 
-export const MAX_NAME_UNITS = 255;
-export const MAX_DATA_BYTES = 0xffff;
 
 type Entry = { kind: 'key'; key: TreeKey; name: Uint8Array } | { kind: 'value'; value: TreeValue; name: Uint8Array };
 
@@ -102,6 +101,13 @@ function numberTree(tree: HiveTree): Numbered {
   return { entries, nextSibling, firstChild, firstValue, nextValue, rootFirst };
 }
 
+function checked16(bytes: Uint8Array | undefined, what: string): Uint8Array | undefined {
+  if (bytes !== undefined && bytes.length !== 16) {
+    throw new HiveFormatError('LIMIT_EXCEEDED', { what, offset: 0, expected: '16 bytes', actual: `${bytes.length} bytes` });
+  }
+  return bytes;
+}
+
 function recordSize(entry: Entry): number {
   return entry.kind === 'key'
     ? align4(KeyField.name + entry.name.length)
@@ -150,9 +156,7 @@ export function encodeHive(tree: HiveTree, options: EncodeHiveOptions = {}): Uin
   // Header (§3).
   u32(HeaderOffset.version, HIVE_VERSION);
   u32(HeaderOffset.magic2, HIVE_MAGIC);
-  if (options.volumeGuid !== undefined) bytes.set(options.volumeGuid.subarray(0, 16), HeaderOffset.volumeGuid);
   u32(HeaderOffset.restoreStart, fileLength);
-  if (options.romSignature !== undefined) bytes.set(options.romSignature.subarray(0, 16), HeaderOffset.romSignature);
   u32(HeaderOffset.virtbase, options.virtbase ?? 0);
   u32(HeaderOffset.databaseRoot, 0xffffffff);
   u32(HeaderOffset.bootSequence, options.bootSequence ?? 0);
@@ -206,5 +210,9 @@ export function encodeHive(tree: HiveTree, options: EncodeHiveOptions = {}): Uin
   // The final free block runs to the end of the file (§11).
   const freeBlock = HEAP_OFFSET + heap;
   u32(freeBlock, (fileLength - freeBlock - BLOCK_HEADER_SIZE) | 1);
+
+  // Derived values hash the finished heap, so they are set last.
+  bytes.set(checked16(options.volumeGuid, 'volumeGuid') ?? deriveVolumeGuid(bytes), HeaderOffset.volumeGuid);
+  bytes.set(checked16(options.romSignature, 'romSignature') ?? deriveRomSignature(bytes), HeaderOffset.romSignature);
   return bytes;
 }

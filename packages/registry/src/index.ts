@@ -5,3 +5,6 @@ export { toHex, hexByte, hex32 } from './hex.js';
 export { ROOT_NAMES, rootIndex, rootName, parseKeyPath, type RootName } from './roots.js';
 export { REG_HEADER, regQuote, renderRegKeyLine, renderRegData, renderRegValue } from './reg.js';
 export { jsonDecoded, jsonValue, type JsonDecoded, type JsonValue } from './json.js';
+export type { HiveTree, TreeKey, TreeValue } from './tree.js';
+export { RegParseError, type RegErrorCode } from './regErrors.js';
+export { RegTreeBuilder, parseReg, MAX_NAME_UNITS, MAX_DATA_BYTES, DEFAULT_VALUE_NAME } from './regParser.js';

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { encodeHive, hexBytes, type EncodeHiveOptions } from '@hivetool/hive';
+import { RegTreeBuilder, type HiveTree } from '@hivetool/registry';
+import { ExitCode, UsageError } from '../failures.js';
+import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
+
+export interface BuildArguments {
+  inputs: string[];
+  output: string;
+  layout: 'rom' | 'persistent';
+  romSignature?: string | undefined;
+  guid?: string | undefined;
+}
+
+/**
+ * Reads a .reg file as regedit writes them: UTF-16LE with a BOM (version 5.00 exports),
+ * otherwise UTF-8, falling back to Windows-1252 for ANSI REGEDIT4 files that are not
+ * valid UTF-8.
+ */
+export function readRegText(path: string): string {
+  const bytes = readFileSync(path);
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return new TextDecoder('windows-1252').decode(bytes);
+  }
+}
+
+/** 32 hex digits → 16 bytes, for --rom-signature and --guid. */
+export function parseHex16(text: string, option: string): Uint8Array {
+  const digits = text.replace(/^0x/i, '').replace(/[\s:-]/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(digits)) throw new UsageError(`${option} takes 16 bytes as 32 hex digits, e.g. 6e950daec1672852a98cf772c09550c9`);
+  return Uint8Array.from(digits.match(/../g)!, (pair) => parseInt(pair, 16));
+}
+
+function countTree(tree: HiveTree): { keys: number; values: number } {
+  let keys = 0;
+  let values = 0;
+  const stack = Object.values(tree.roots).flatMap((list) => list ?? []);
+  while (stack.length > 0) {
+    const key = stack.pop()!;
+    keys++;
+    values += key.values?.length ?? 0;
+    stack.push(...(key.subkeys ?? []));
+  }
+  return { keys, values };
+}
+
+/** `hivetool build INPUT.reg... -o OUT.hv` */
+export function runBuild(args: BuildArguments): number {
+  refuseInputAsOutput(args.inputs, args.output);
+  const builder = new RegTreeBuilder();
+  for (const input of args.inputs) builder.apply(readRegText(input), input);
+  const tree = builder.tree();
+  const options: EncodeHiveOptions = { layout: args.layout };
+  if (args.romSignature !== undefined) options.romSignature = parseHex16(args.romSignature, '--rom-signature');
+  if (args.guid !== undefined) options.volumeGuid = parseHex16(args.guid, '--guid');
+  const bytes = encodeHive(tree, options);
+  writeFileAtomic(args.output, bytes);
+  const { keys, values } = countTree(tree);
+  const signature = hexBytes(bytes.subarray(0x28, 0x38));
+  process.stdout.write(`${args.output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${args.layout} layout, ROM signature ${signature}${args.romSignature === undefined ? ' (derived)' : ''}\n`);
+  return ExitCode.OK;
+}
