@@ -1,4 +1,4 @@
-import { decodeUtf16, rootName } from '@hivetool/registry';
+import { KeyFlags, decodeUtf16, rootName } from '@hivetool/registry';
 import { HiveFormatError } from './errors.js';
 import type { HiveLimits } from './limits.js';
 import { BLOCK_HEADER_SIZE } from './layout.js';
@@ -26,12 +26,7 @@ export const ValueField = {
   name: 10,
 } as const;
 
-export const KeyFlags = {
-  /** On keys of a persistent hive that are modified copies of ROM keys. */
-  ROM_COPY: 0x0002,
-  /** Volatile key: its firstChild is stale and must never be followed. */
-  VOLATILE: 0x0008,
-} as const;
+export { KeyFlags };
 
 /** Key flag bits with an observed meaning; any other set bit is reported as unknown. */
 export const KNOWN_KEY_FLAGS = KeyFlags.ROM_COPY | KeyFlags.VOLATILE;

@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { HiveFormatError, KeyFlags, encodeHive, hiveStatistics, openHive, readTree, walkHeap, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/hive';
+import { HiveFormatError, KeyFlags, encodeHive, hiveStatistics, openHive, readTree, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/hive';
 import { ValueType } from '@hivetool/registry';
+import { layoutProblems } from '@hivetool/test-support';
 
 /**
  * Fills in defaults and drops what a hive cannot hold (children of volatile keys). Data
@@ -42,28 +43,8 @@ const treeArbitrary: fc.Arbitrary<HiveTree> = fc
   .record({ 0: fc.array(keyArbitrary, { maxLength: 3 }), 1: fc.array(keyArbitrary, { maxLength: 3 }), 2: fc.array(keyArbitrary, { maxLength: 4 }), 3: fc.array(keyArbitrary, { maxLength: 2 }) })
   .map((roots) => ({ roots }));
 
-/** Layout invariants of format guide §5–6: the heap tiles to EOF, every used slot → its block. */
 function checkLayout(bytes: Uint8Array): void {
-  const hive = openHive(bytes);
-  const view = hive.view;
-  let end = 0x5000;
-  const blockAt = new Map<number, number>();
-  walkHeap(bytes, view, (block) => {
-    expect(block.offset).toBe(end);
-    end = block.offset + 12 + block.size;
-    if (!block.free) blockAt.set(block.offset, block.id);
-  });
-  expect(end).toBe(bytes.length);
-  expect(bytes.length % 4096).toBe(0);
-  expect(view.getUint32(0x20, true)).toBe(bytes.length);
-  for (let section = 0; section < hive.sectionCount; section++) {
-    const table = 0x5000 + hive.sectionOffsets[section]! + 12;
-    for (let slot = 0; slot < 1024; slot++) {
-      const value = view.getUint32(table + 4 * slot, true);
-      if ((value & 1) === 0) continue;
-      expect(blockAt.get(0x5000 + (value & 0x0ffffffc))).toBe(section * 1024 + slot);
-    }
-  }
+  expect(layoutProblems(bytes)).toEqual([]);
 }
 
 describe('encodeHive', () => {

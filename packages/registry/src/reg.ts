@@ -1,5 +1,7 @@
 import { decodeValue, isRegQuotable } from './decode.js';
 import { hexByte } from './hex.js';
+import { rootName } from './roots.js';
+import { KeyFlags, type HiveTree, type TreeKey } from './tree.js';
 import { ValueType } from './valueTypes.js';
 
 /** First line of the .reg text hivetool writes (UTF-8, regedit 4 syntax plus CE forms). */
@@ -62,8 +64,66 @@ export function renderRegData(type: number, data: Uint8Array, prefixLength = 0):
   return renderHex(prefix, data, prefixLength);
 }
 
-/** One value line: `"name"=data`. */
+/** One value line: `"name"=data` (the name as stored: no `@` for `Default`). */
 export function renderRegValue(name: string, type: number, data: Uint8Array): string {
   const left = regQuote(name) + '=';
   return left + renderRegData(type, data, left.length);
+}
+
+/** The stored name of the unnamed value (format guide §8), written `@`. */
+const DEFAULT_VALUE = 'Default';
+
+function keyFlagsNote(flags: number): string {
+  const names: string[] = [];
+  if ((flags & KeyFlags.VOLATILE) !== 0) names.push('volatile: subkeys not stored');
+  if ((flags & KeyFlags.ROM_COPY) !== 0) names.push('copy of a ROM key');
+  const other = flags & ~(KeyFlags.VOLATILE | KeyFlags.ROM_COPY);
+  if (other !== 0) names.push(`unknown bits 0x${other.toString(16).padStart(4, '0')}`);
+  return `; key flags 0x${flags.toString(16).padStart(4, '0')} (${names.join(', ')})\n`;
+}
+
+/**
+ * Writes .reg text through `out`: the header, then per key a `[path]` line and its value
+ * lines. What .reg cannot express (key and value flags) becomes `; key flags 0x…` and
+ * `; value flags 0x…` notes, which `RegTreeBuilder` reads back.
+ */
+export class RegTextWriter {
+  constructor(private readonly out: (text: string) => void) {}
+
+  header(): void {
+    this.out(REG_HEADER + '\n');
+  }
+
+  comment(text: string): void {
+    this.out('; ' + text + '\n');
+  }
+
+  key(path: string, flags = 0): void {
+    this.out('\n' + renderRegKeyLine(path) + '\n');
+    if (flags !== 0) this.out(keyFlagsNote(flags));
+  }
+
+  value(name: string, type: number, data: Uint8Array, flags = 0): void {
+    if (flags !== 0) this.out(`; value flags 0x${flags.toString(16).padStart(2, '0')} (meaning not known)\n`);
+    const left = (name === DEFAULT_VALUE ? '@' : regQuote(name)) + '=';
+    this.out(left + renderRegData(type, data, left.length) + '\n');
+  }
+}
+
+/** A whole tree as .reg text, keys in pre-order (iteratively: any depth). */
+export function renderTreeAsReg(tree: HiveTree): string {
+  const pieces: string[] = [];
+  const writer = new RegTextWriter((text) => pieces.push(text));
+  writer.header();
+  for (let root = 0; root < 8; root++) {
+    const stack: Array<{ key: TreeKey; parent: string }> = (tree.roots[root] ?? []).map((key) => ({ key, parent: rootName(root) })).reverse();
+    while (stack.length > 0) {
+      const { key, parent } = stack.pop()!;
+      const path = parent + '\\' + key.name;
+      writer.key(path, key.flags ?? 0);
+      for (const value of key.values ?? []) writer.value(value.name, value.type, value.data, value.flags ?? 0);
+      for (const child of [...(key.subkeys ?? [])].reverse()) stack.push({ key: child, parent: path });
+    }
+  }
+  return pieces.join('');
 }

@@ -229,7 +229,7 @@ export class RegTreeBuilder {
       cursor.position++;
       cursor.skipSpaces();
       if (deleting) continue; // values under a [-KEY] line are ignored, as regedit does
-      if (current === undefined) cursor.fail('VALUE_OUTSIDE_KEY', 'value line before any [KEY] line');
+      if (current === undefined) cursor.fail('VALUE_OUTSIDE_KEY', 'value line before any [KEY] line', 0);
       if (cursor.peek() === '-' && cursor.text.slice(cursor.position + 1).trim() === '') {
         current.values.delete(fold(name));
         current.key.values = current.key.values!.filter((value) => fold(value.name) !== fold(name));
@@ -242,7 +242,8 @@ export class RegTreeBuilder {
       if (pendingValueFlags !== undefined) value.flags = pendingValueFlags;
       pendingValueFlags = undefined;
       const existing = current.values.get(fold(name));
-      if (existing !== undefined) Object.assign(existing, value);
+      // Setting an existing value keeps its stored name (and place), as the registry does.
+      if (existing !== undefined) Object.assign(existing, { ...value, name: existing.name });
       else {
         current.values.set(fold(name), value);
         current.key.values!.push(value);

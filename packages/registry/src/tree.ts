@@ -1,3 +1,11 @@
+/** Key flags (format guide §8); other bits are kept as stored, meaning not known. */
+export const KeyFlags = {
+  /** On keys of a persistent hive that are modified copies of ROM keys. */
+  ROM_COPY: 0x0002,
+  /** Volatile key: its children are never persisted, and its stored firstChild is stale. */
+  VOLATILE: 0x0008,
+} as const;
+
 /**
  * A registry tree as plain data: what the writer takes, and what `readTree` returns.
  * Children and values are in chain order (the order the reader walks them).

@@ -1,3 +1,4 @@
 export * from './corpus.js';
 export * from './fixtures.js';
 export * from './cli.js';
+export * from './layout.js';

@@ -22,7 +22,7 @@ function dumpOne(hive: Hive, starts: DumpStarts, file: string, args: DumpArgumen
     case 'reg':
       // The .reg header goes out with the first hive that opens, so a run where every
       // file fails prints nothing on stdout.
-      if (index === 0) sink.write(regFileHeader());
+      if (index === 0) regFileHeader(sink);
       walkForDump(starts, regVisitor(hive, file, sink));
       return;
     case 'json': {

@@ -1,22 +1,10 @@
-import { KeyFlags, hexBytes, type Hive, type HiveKey, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
-import { REG_HEADER, regQuote, renderRegData, renderRegKeyLine } from '@hivetool/registry';
+import { hexBytes, type Hive, type HiveKey, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import { RegTextWriter } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { describeLink, type DumpVisitor } from './tree.js';
 
-/** The stored name of the unnamed value (format guide §8); written as `@`. */
-const DEFAULT_VALUE_NAME = 'Default';
-
-export function regFileHeader(): string {
-  return REG_HEADER + '\n';
-}
-
-function keyFlagsComment(flags: number): string {
-  const names: string[] = [];
-  if ((flags & KeyFlags.VOLATILE) !== 0) names.push('volatile: subkeys not stored');
-  if ((flags & KeyFlags.ROM_COPY) !== 0) names.push('copy of a ROM key');
-  const other = flags & ~(KeyFlags.VOLATILE | KeyFlags.ROM_COPY);
-  if (other !== 0) names.push(`unknown bits 0x${other.toString(16).padStart(4, '0')}`);
-  return `; key flags 0x${flags.toString(16).padStart(4, '0')} (${names.join(', ')})\n`;
+export function regFileHeader(sink: TextSink): void {
+  new RegTextWriter((text) => sink.write(text)).header();
 }
 
 /**
@@ -24,20 +12,18 @@ function keyFlagsComment(flags: number): string {
  * (key and value flags, unresolved links) is written as `;` comment lines.
  */
 export function regVisitor(hive: Hive, file: string, sink: TextSink): DumpVisitor {
-  sink.write(`\n; ${file}: ${hive.kind} hive, ROM signature ${hexBytes(hive.header.romSignature)}\n`);
+  const writer = new RegTextWriter((text) => sink.write(text));
+  sink.write('\n');
+  writer.comment(`${file}: ${hive.kind} hive, ROM signature ${hexBytes(hive.header.romSignature)}`);
   return {
     key(key: HiveKey, path: string) {
-      sink.write('\n' + renderRegKeyLine(path) + '\n');
-      if (key.flags !== 0) sink.write(keyFlagsComment(key.flags));
+      writer.key(path, key.flags);
     },
     value(value: HiveValue) {
-      const name = value.name;
-      if (value.flags !== 0) sink.write(`; value flags 0x${value.flags.toString(16).padStart(2, '0')} (meaning not known)\n`);
-      const left = (name === DEFAULT_VALUE_NAME ? '@' : regQuote(name)) + '=';
-      sink.write(left + renderRegData(value.type, value.data, left.length) + '\n');
+      writer.value(value.name, value.type, value.data, value.flags);
     },
     unresolved(link: UnresolvedLink, path: string) {
-      sink.write(`; unresolved in ${path}: ${describeLink(link)}\n`);
+      writer.comment(`unresolved in ${path}: ${describeLink(link)}`);
     },
   };
 }
