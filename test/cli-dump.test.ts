@@ -179,7 +179,7 @@ describe('command-line errors: one line on stderr, exit 2, no stack trace', () =
     ['block past EOF', () => ['info', damaged('block.hv', (_b, v) => v.setUint32(0x6010, ((0xb << 28) | 0x0ffffff0) >>> 0, true))], /\[BLOCK_PAST_EOF\]$/],
     ['unknown command', () => ['frobnicate'], /Unknown argument: frobnicate/],
     ['bad format', () => ['dump', '--format', 'xml', 'samples/device.hv'], /Invalid values/],
-    ['key not found', () => ['dump', '-k', 'HKLM\\Nope', 'samples/device.hv'], /key not found: HKLM\\Nope$/],
+    ['key not found', () => ['dump', '-k', 'HKLM\\Nope', 'samples/device.hv'], /key not found: HKLM\\Nope \(no "Nope" under HKEY_LOCAL_MACHINE\)$/],
   ];
 
   test.each(cases)('%s', (_name, args, message) => {

@@ -22,11 +22,14 @@ export function readDirectory(view: DataView, fileLength: number): Uint32Array {
     const entryOffset = DIRECTORY_OFFSET + 4 * i;
     const relative = i === 0 ? 0 : view.getUint32(entryOffset, true);
     const tableEnd = HEAP_OFFSET + relative + BLOCK_HEADER_SIZE + SECTION_TABLE_PAYLOAD;
-    if (relative % 4 !== 0 || tableEnd > fileLength) {
+    if (relative % 4 !== 0) {
+      throw new HiveFormatError('BAD_SECTION_TABLE', { what: `section directory entry ${i} is not 4-aligned`, offset: entryOffset, actual: `0x${relative.toString(16)}` });
+    }
+    if (tableEnd > fileLength) {
       throw new HiveFormatError('DIRECTORY_OFFSET_PAST_EOF', {
         what: `section directory entry ${i}`,
         offset: entryOffset,
-        expected: `a 4-aligned offset with a section table before EOF (${fileLength})`,
+        expected: `a section table before EOF (${fileLength})`,
         actual: `0x${relative.toString(16)} (table would end at ${tableEnd})`,
       });
     }

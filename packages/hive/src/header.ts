@@ -1,3 +1,4 @@
+import { toHex } from '@hivetool/registry';
 import { HiveFormatError } from './errors.js';
 
 /** Offsets of the header page fields (format guide §3, the CE kernel's `fslog_t`). */
@@ -88,7 +89,7 @@ export function readHeader(bytes: Uint8Array, view: DataView): HiveHeader {
       what: 'header magic2 (not a Windows CE hive)',
       offset: HeaderOffset.magic2,
       expected: '45 4b 49 4d ("EKIM")',
-      actual: Array.from(bytes.subarray(8, 12), (b) => b.toString(16).padStart(2, '0')).join(' '),
+      actual: (toHex(bytes.subarray(8, 12)).match(/../g) ?? []).join(' '),
     });
   }
   const u32 = (offset: number): number => view.getUint32(offset, true);
@@ -113,8 +114,9 @@ export function readHeader(bytes: Uint8Array, view: DataView): HiveHeader {
   };
 }
 
-/** Recovery log entry `index` (0 ≤ index < LOG_ENTRY_SLOTS), stale or not. */
+/** Recovery log entry `index` (0 ≤ index < LOG_ENTRY_SLOTS), stale or not. @throws {RangeError} for another index */
 export function readLogEntry(header: HiveHeader, index: number): RecoveryLogEntry {
+  if (!Number.isInteger(index) || index < 0 || index >= LOG_ENTRY_SLOTS) throw new RangeError(`log entry index ${index} is outside 0–${LOG_ENTRY_SLOTS - 1}`);
   const area = header.logArea;
   const view = new DataView(area.buffer, area.byteOffset, area.byteLength);
   const at = index * LOG_ENTRY_SIZE;
@@ -138,8 +140,4 @@ export function pendingLogEntries(header: HiveHeader): RecoveryLogEntry[] {
  * A GUID or signature as lowercase hex digits in file byte order. (CE's CEGUID is four
  * DWORDs, not a Windows GUID, so no dashed form is implied.)
  */
-export function hexBytes(bytes: Uint8Array): string {
-  let text = '';
-  for (const byte of bytes) text += byte.toString(16).padStart(2, '0');
-  return text;
-}
+export const hexBytes: (bytes: Uint8Array) => string = toHex;

@@ -1,6 +1,6 @@
 import { walkHeap } from './heap.js';
 import { HIVE_VERSION } from './header.js';
-import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, PAGE_SIZE, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
+import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, PAGE_SIZE, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
 import { KNOWN_KEY_FLAGS, KeyField, ValueField } from './records.js';
 import { Store, refStore } from './references.js';
 import { freeSlotUnknownBits, isSlotUsed, slotUnknownBits } from './sections.js';
@@ -144,7 +144,7 @@ export function hiveStatistics(hive: Hive): HiveStatistics {
   });
 
   for (let section = 0; section < hive.sectionCount; section++) {
-    const table = HEAP_OFFSET + hive.sectionOffsets[section]! + BLOCK_HEADER_SIZE;
+    const table = hive.sectionTableOffset(section) + BLOCK_HEADER_SIZE;
     for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) {
       const value = view.getUint32(table + 4 * slot, true);
       if (isSlotUsed(value)) {

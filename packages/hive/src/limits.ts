@@ -12,7 +12,9 @@ export interface HiveLimits {
 }
 
 export const DEFAULT_LIMITS: Readonly<HiveLimits> = {
-  maxDepth: 1_000_000,
+  // Windows limits registry nesting to 512 levels; deeper input is hostile or damaged
+  // (and each level lengthens every path below it). Raise it for forensic work.
+  maxDepth: 512,
   // The object ids of a hive are section*1024+slot with at most 4096 sections.
   maxKeys: 4096 * 1024,
   maxValuesPerKey: 4096 * 1024,

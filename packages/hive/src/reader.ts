@@ -81,8 +81,9 @@ export class Hive implements RecordStore {
     return refs;
   }
 
-  /** Root `index` (0 HKCR, 1 HKCU, 2 HKLM, 3 HKU; 4–7 unused). */
+  /** Root `index` (0 HKCR, 1 HKCU, 2 HKLM, 3 HKU; 4–7 unused). @throws {RangeError} for another index */
   root(index: number): HiveRoot {
+    if (!Number.isInteger(index) || index < 0 || index >= ROOT_SLOTS) throw new RangeError(`root index ${index} is outside 0–${ROOT_SLOTS - 1}`);
     const refOffset = this.rootsOffset + BLOCK_HEADER_SIZE + 4 * index;
     return new HiveRoot(this, index, this.view.getUint32(refOffset, true), refOffset);
   }
@@ -104,28 +105,31 @@ export class Hive implements RecordStore {
    * @throws {HiveFormatError} `BAD_PATH` if the path names no root; format errors met on the way.
    */
   key(path: string): HiveRoot | HiveKey | undefined {
-    return this.lookup(path)?.node;
+    const result = this.lookup(path);
+    return result.found ? result.node : undefined;
   }
 
   /**
-   * Like `key`, and also returns the path spelled as stored (`HKEY_LOCAL_MACHINE\nls`
-   * for `hklm\NLS`).
+   * Like `key`, saying more: the path spelled as stored (`HKEY_LOCAL_MACHINE\nls` for
+   * `hklm\NLS`) as far as it was found, the first name not found, and the unresolved
+   * link (into a ROM hive not loaded) where the search had to stop, if that is why.
    *
    * @throws {HiveFormatError} `BAD_PATH` if the path names no root; format errors met on the way.
    */
-  lookup(path: string): { node: HiveRoot | HiveKey; path: string } | undefined {
+  lookup(path: string): LookupResult {
     const parsed = parseKeyPath(path);
     if (parsed === undefined) {
       throw new HiveFormatError('BAD_PATH', { what: `key path "${path}" does not start with a root (HKLM, HKCU, HKCR, HKU)`, offset: 0 });
     }
-    let node: HiveRoot | HiveKey | undefined = this.root(parsed.root);
+    let node: HiveRoot | HiveKey = this.root(parsed.root);
     let stored = node.name;
     for (const name of parsed.names) {
-      node = node.subkey(name);
-      if (node === undefined) return undefined;
+      const next: HiveKey | UnresolvedLink | undefined = node.findSubkey(name);
+      if (next === undefined || next.kind === 'unresolved') return { found: false, path: stored, missing: name, stoppedAt: next };
+      node = next;
       stored += '\\' + node.name;
     }
-    return { node, path: stored };
+    return { found: true, node, path: stored };
   }
 
   /**
@@ -144,8 +148,7 @@ export class Hive implements RecordStore {
         actual: `section ${section}`,
       });
     }
-    const tableOffset = HEAP_OFFSET + this.sectionOffsets[section]!;
-    if (this.checkedSections[section] === 0) this.checkSectionTable(section, tableOffset);
+    const tableOffset = this.sectionTableOffset(section);
     const slotOffset = tableOffset + BLOCK_HEADER_SIZE + 4 * slotIndex;
     const slot = this.view.getUint32(slotOffset, true);
     if (!isSlotUsed(slot)) {
@@ -187,6 +190,18 @@ export class Hive implements RecordStore {
       });
     }
     return blockOffset;
+  }
+
+  /**
+   * File offset of section `section`'s table block, checked (once) to be a section table
+   * carrying that section's index.
+   *
+   * @throws {HiveFormatError} `BAD_SECTION_TABLE`
+   */
+  sectionTableOffset(section: number): number {
+    const tableOffset = HEAP_OFFSET + this.sectionOffsets[section]!;
+    if (this.checkedSections[section] === 0) this.checkSectionTable(section, tableOffset);
+    return tableOffset;
   }
 
   private checkSectionTable(section: number, tableOffset: number): void {
@@ -232,6 +247,10 @@ export class Hive implements RecordStore {
     return new HiveValue(this, offset, id, this.view.getUint32(offset, true) & 0x0fffffff);
   }
 }
+
+export type LookupResult =
+  | { found: true; node: HiveRoot | HiveKey; path: string }
+  | { found: false; path: string; missing: string; stoppedAt: UnresolvedLink | undefined };
 
 /**
  * A persistent hive's roots point at keys in the file (nibble 0); a ROM hive's own

@@ -54,6 +54,8 @@ export interface KeyNode {
   subkeys(): Generator<HiveKey | UnresolvedLink>;
   values(): Generator<HiveValue | UnresolvedLink>;
   subkey(name: string): HiveKey | undefined;
+  /** The subkey, or the unresolved link where its chain stopped before it was found. */
+  findSubkey(name: string): HiveKey | UnresolvedLink | undefined;
   value(name: string): HiveValue | undefined;
 }
 
@@ -117,11 +119,15 @@ function* valueChain(store: RecordStore, first: number, fromOffset: number): Gen
   }
 }
 
-function findKey(chain: Generator<HiveKey | UnresolvedLink>, name: string): HiveKey | undefined {
+function findKey(chain: Generator<HiveKey | UnresolvedLink>, name: string): HiveKey | UnresolvedLink | undefined {
   for (const entry of chain) {
-    if (entry.kind === 'key' && entry.nameEquals(name)) return entry;
+    if (entry.kind === 'unresolved' || entry.nameEquals(name)) return entry;
   }
   return undefined;
+}
+
+function onlyKey(entry: HiveKey | UnresolvedLink | undefined): HiveKey | undefined {
+  return entry?.kind === 'key' ? entry : undefined;
 }
 
 /** One of the eight entries of the roots record. */
@@ -150,6 +156,10 @@ export class HiveRoot implements KeyNode {
   }
 
   subkey(name: string): HiveKey | undefined {
+    return onlyKey(findKey(this.subkeys(), name));
+  }
+
+  findSubkey(name: string): HiveKey | UnresolvedLink | undefined {
     return findKey(this.subkeys(), name);
   }
 
@@ -242,6 +252,9 @@ export class HiveKey implements KeyNode {
     return valueChain(this.store, this.firstValue, this.at + KeyField.firstValue);
   }
   subkey(name: string): HiveKey | undefined {
+    return onlyKey(findKey(this.subkeys(), name));
+  }
+  findSubkey(name: string): HiveKey | UnresolvedLink | undefined {
     return findKey(this.subkeys(), name);
   }
   value(name: string): HiveValue | undefined {

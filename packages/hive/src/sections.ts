@@ -20,11 +20,6 @@ export function slotUnknownBits(slot: number): number {
   return (slot & ~(SLOT_OFFSET_MASK | SLOT_USED)) >>> 0;
 }
 
-/** Next free slot index of a free slot. */
-export function slotNextFree(slot: number): number {
-  return (slot >>> 18) & 0x3ff;
-}
-
 /** Bits of a free slot outside the next-free field. */
 export function freeSlotUnknownBits(slot: number): number {
   return (slot & ~(0x3ff << 18)) >>> 0;

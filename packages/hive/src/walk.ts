@@ -118,7 +118,7 @@ export function walkTree(start: HiveRoot | HiveKey, startPath: string, visitor: 
     const child = key.isVolatile ? 0 : key.firstChild;
     if (child !== 0) {
       if (frame.depth + 1 > limits.maxDepth) {
-        throw new HiveFormatError('LIMIT_EXCEEDED', { what: `key nesting deeper than maxDepth under ${path}`, offset: key.offset, expected: `≤ ${limits.maxDepth}` });
+        throw new HiveFormatError('LIMIT_EXCEEDED', { what: `key nesting deeper than maxDepth under ${shortPath(path)}`, offset: key.offset, expected: `≤ ${limits.maxDepth}` });
       }
       stack.push({
         ref: child,
@@ -130,6 +130,11 @@ export function walkTree(start: HiveRoot | HiveKey, startPath: string, visitor: 
       });
     }
   }
+}
+
+/** A path short enough for a one-line message: its start and its end. */
+function shortPath(path: string): string {
+  return path.length <= 120 ? path : `${path.slice(0, 50)}…${path.slice(-60)}`;
 }
 
 function startFrame(start: HiveRoot | HiveKey, path: string): Frame | undefined {
@@ -155,7 +160,7 @@ function walkValues(key: HiveKey, path: string, seen: SeenIds, visitor: TreeVisi
       throw new HiveFormatError('VALUE_CYCLE', { what: `value chain reaches value id ${value.id} a second time`, offset: from, actual: `reference 0x${ref.toString(16)}` });
     }
     if (++count > limit) {
-      throw new HiveFormatError('LIMIT_EXCEEDED', { what: `more values than maxValuesPerKey under ${path}`, offset: value.offset, expected: `≤ ${limit}` });
+      throw new HiveFormatError('LIMIT_EXCEEDED', { what: `more values than maxValuesPerKey under ${shortPath(path)}`, offset: value.offset, expected: `≤ ${limit}` });
     }
     visitor.value?.(value, key, path);
     ref = value.nextValue;

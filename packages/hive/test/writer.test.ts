@@ -86,8 +86,10 @@ describe('encodeHive', () => {
   test('deep nesting is written and read without recursion', () => {
     let deepest: TreeKey = { name: 'leaf' };
     for (let i = 0; i < 20000; i++) deepest = { name: `n${i}`, subkeys: [deepest] };
-    const hive = openHive(encodeHive({ roots: { 2: [deepest] } }));
-    expect(hiveStatistics(hive).reachable.keys).toBe(20001);
+    const bytes = encodeHive({ roots: { 2: [deepest] } });
+    // Deeper than the default maxDepth (512, Windows' limit): refused unless raised.
+    expect(() => hiveStatistics(openHive(bytes))).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+    expect(hiveStatistics(openHive(bytes, { limits: { maxDepth: 20001 } })).reachable.keys).toBe(20001);
   });
 
   test('limits: name over 255 units, data over 65535 bytes', () => {

@@ -3,6 +3,7 @@ import {
   BlockType,
   HEAP_OFFSET,
   KeyField,
+  SECTION_TABLE_PAYLOAD,
   SLOTS_PER_SECTION,
   ValueField,
   blockTypeName,
@@ -54,6 +55,7 @@ function blockLine(hive: Hive, block: Readonly<HeapBlock>): string {
   const extra = block.zero !== 0 ? ` word2=${hex32(block.zero)}` : '';
   switch (block.type) {
     case BlockType.SECTION_TABLE: {
+      if (block.size < SECTION_TABLE_PAYLOAD) return line(block.offset, 'section', block.id, block.size, `malformed: smaller than a section table${extra}`);
       const head = hive.view.getUint32(at + 4 * SLOTS_PER_SECTION, true);
       let used = 0;
       for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) used += hive.view.getUint32(at + 4 * slot, true) & 1;

@@ -12,8 +12,11 @@ export interface DumpVisitor {
 export function dumpStarts(hive: Hive, keyPath: string | undefined): Array<{ node: HiveRoot | HiveKey; path: string }> {
   if (keyPath === undefined) return hive.roots().map((root) => ({ node: root, path: root.name }));
   const found = hive.lookup(keyPath);
-  if (found === undefined) throw new UsageError(`key not found: ${keyPath}`);
-  return [found];
+  if (found.found) return [found];
+  if (found.stoppedAt !== undefined) {
+    throw new UsageError(`key not found in this file: ${keyPath} (the search for "${found.missing}" under ${found.path} reached a ${describeLink(found.stoppedAt)})`);
+  }
+  throw new UsageError(`key not found: ${keyPath} (no "${found.missing}" under ${found.path})`);
 }
 
 export type DumpStarts = ReturnType<typeof dumpStarts>;
