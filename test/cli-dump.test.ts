@@ -1,9 +1,10 @@
 import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { ValueType, encodeUtf16 } from '@hivetool/registry';
+import { openHive, type HiveKey, type HiveValue } from '@hivetool/hive';
 import { CORPUS_FACTS, CORPUS_FILES, HEAP, REPO_ROOT, ROM, buildRawHive, corpusPath, describeCorpus, keyPayload, ref, rootsPayload, runCli, runNode, valuePayload } from '@hivetool/test-support';
 
 const describeWithCorpus = describeCorpus(describe);
@@ -173,8 +174,8 @@ describe('command-line errors: one line on stderr, exit 2, no stack trace', () =
   }
 
   const cases: Array<[string, () => string[], RegExp]> = [
-    ['missing file', () => ['dump', join(scratch, 'nothing.hv')], /nothing\.hv: no such file$/],
-    ['a directory', () => ['dump', scratch], /is a directory, not a hive file$/],
+    ['missing file', () => ['dump', join(scratch, 'nothing.hv')], /nothing\.hv: no such file or directory$/],
+    ['a directory', () => ['dump', scratch], /: is a directory$/],
     ['wrong magic', () => ['dump', damaged('magic.hv', (b) => (b[8] = 0))], /not a valid hive: .*\[BAD_MAGIC\]$/],
     ['block past EOF', () => ['info', damaged('block.hv', (_b, v) => v.setUint32(0x6010, ((0xb << 28) | 0x0ffffff0) >>> 0, true))], /\[BLOCK_PAST_EOF\]$/],
     ['unknown command', () => ['frobnicate'], /Unknown argument: frobnicate/],
@@ -224,5 +225,96 @@ describe('command-line errors: one line on stderr, exit 2, no stack trace', () =
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/hivetool dump <files\.\.>/);
     expect(result.stdout).toMatch(/hivetool info <files\.\.>/);
+  });
+});
+
+describe('robust output', () => {
+  const sz = (text: string): number[] => Array.from(encodeUtf16(text + '\0'));
+
+  test('names .reg cannot hold are left out as comments, with a warning; JSON keeps them', () => {
+    const { bytes } = buildRawHive({
+      blocks: [
+        { id: 0, type: 0xb, payload: rootsPayload({ 2: ref(ROM, 1) }) },
+        { id: 1, type: 0xc, payload: keyPayload({ name: 'Back\\slash', firstChild: ref(ROM, 2), nextSibling: ref(ROM, 3) }) },
+        { id: 2, type: 0xc, payload: keyPayload({ name: 'Child', firstValue: ref(ROM, 5) }) },
+        { id: 3, type: 0xc, payload: keyPayload({ name: 'Fine', firstValue: ref(ROM, 4) }) },
+        { id: 4, type: 0xd, payload: valuePayload({ type: ValueType.SZ, name: 'line\nbreak', data: sz('x'), nextValue: ref(ROM, 6) }) },
+        { id: 5, type: 0xd, payload: valuePayload({ type: ValueType.SZ, name: 'under', data: sz('y') }) },
+        { id: 6, type: 0xd, payload: valuePayload({ type: ValueType.SZ, name: 'ok', data: sz('z') }) },
+      ],
+    });
+    const file = join(scratch, 'names.hv');
+    writeFileSync(file, bytes);
+    const reg = runCli(['dump', file]);
+    expect(reg.status).toBe(0);
+    expect(reg.stdout).not.toMatch(/^\[.*Back/m);
+    expect(reg.stdout).not.toMatch(/^"under"/m);
+    expect(reg.stdout).toContain('; key name not representable in .reg, key and subtree left out (use --format json): "HKEY_LOCAL_MACHINE\\\\Back\\\\slash"');
+    expect(reg.stdout).toContain('[HKEY_LOCAL_MACHINE\\Fine]\n; value name not representable in .reg, value left out (use --format json): "line\\nbreak"\n"ok"="z"\n');
+    expect(reg.stderr).toMatch(/warning: .*names\.hv: 2 key\(s\) and 2 value\(s\) have names \.reg text cannot hold/);
+    const json = JSON.parse(runCli(['dump', '-f', 'json', file]).stdout) as { hives: Array<{ keys: Array<{ name: string; values: Array<{ name: string }> }> }> };
+    expect(json.hives[0]!.keys.map((key) => key.name)).toEqual(['Back\\slash', 'Child', 'Fine']);
+    expect(json.hives[0]!.keys[2]!.values.map((value) => value.name)).toEqual(['line\nbreak', 'ok']);
+  });
+
+  test('a file that fails part-way leaves well-formed output for the others', () => {
+    const bytes = new Uint8Array(readFileSync(join(REPO_ROOT, 'samples/device.hv')));
+    const hive = openHive(bytes);
+    const serial = hive.key('HKLM\\Drivers\\BuiltIn\\Serial') as HiveKey;
+    const last = [...serial.values()].at(-1) as HiveValue;
+    new DataView(bytes.buffer).setUint32(last.offset + 12, serial.firstValue, true); // value cycle
+    const file = join(scratch, 'late.hv');
+    writeFileSync(file, bytes);
+    const json = runCli(['dump', '-f', 'json', file, 'samples/multi-section.hv']);
+    expect(json.status).toBe(2);
+    const document = JSON.parse(json.stdout) as DumpJson & { hives: Array<{ error?: string }> };
+    expect(validateDump(document)).toBe(true);
+    expect(document.hives[0]!.error).toMatch(/\[VALUE_CYCLE\]$/);
+    expect(document.hives[0]!.keys.length).toBeGreaterThan(0);
+    expect(document.hives[1]!.keys).toHaveLength(702);
+    const reg = runCli(['dump', file, 'samples/multi-section.hv']);
+    expect(reg.stdout.match(/^REGEDIT4$/gm)).toHaveLength(1);
+    expect(reg.stdout).toMatch(/^; hivetool: the dump of .*late\.hv stops here: not a valid hive: .*\[VALUE_CYCLE\]$/m);
+  });
+
+  test('what is not a regular file, or too large to be a hive, is refused before reading', () => {
+    const zero = runCli(['info', '/dev/zero']);
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toBe('hivetool: /dev/zero: not a regular file\n');
+  });
+
+  test('-o naming a directory fails cleanly and leaves no temporary file', () => {
+    const result = runCli(['dump', '-o', scratch, 'samples/device.hv']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/cannot write .*: is a directory/);
+    // The temporary file would sit beside the target: .<name>.<pid>.tmp
+    const prefix = `.${basename(scratch)}.`;
+    expect(readdirSync(dirname(scratch)).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  test('--reg-style regedit writes MULTI_SZ and MUI_SZ in hex', () => {
+    const result = runCli(['dump', '--reg-style', 'regedit', '-k', 'HKLM\\Samples', 'samples/device.hv']);
+    expect(result.stdout).toContain('"MultiString"=hex(7):66,00,69,00');
+    expect(result.stdout).toContain('"MuiString"=hex(15):75,00,72,00');
+    expect(result.stdout).not.toContain('multi_sz:');
+  });
+
+  test('--kind persistent reads nibble-2 references as links into ROM', () => {
+    const result = runCli(['dump', '-f', 'json', '--kind', 'persistent', 'samples/device.hv']);
+    expect(result.status).toBe(0);
+    const json = JSON.parse(result.stdout) as DumpJson;
+    expect(json.hives[0]!.kind).toBe('persistent');
+    expect(json.hives[0]!.keys).toEqual([]);
+    expect(json.hives[0]!.unresolvedLinks.map((link) => link.path)).toEqual(['HKEY_CLASSES_ROOT', 'HKEY_CURRENT_USER', 'HKEY_LOCAL_MACHINE']);
+  });
+
+  test('an interrupted flush is pointed out', () => {
+    const bytes = new Uint8Array(readFileSync(join(REPO_ROOT, 'samples/device.hv')));
+    new DataView(bytes.buffer).setUint32(0x1c, 2, true);
+    const file = join(scratch, 'flush.hv');
+    writeFileSync(file, bytes);
+    const result = runCli(['dump', file]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/warning: .*flush\.hv: a flush was interrupted \(restoreFlags 2, 0 log entries pending\)/);
   });
 });

@@ -1,13 +1,36 @@
-import { readFileSync } from 'node:fs';
-import { openHive, type Hive } from '@hivetool/hive';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { openHive, type Hive, type OpenHiveOptions } from '@hivetool/hive';
+import { UsageError } from './failures.js';
 
 /**
- * Reads a file into memory once and opens it as a hive over those bytes. The input file
- * is only ever read.
+ * Slot offsets have 28 bits, so no hive's blocks start past 0x5000 + 2^28; with a last
+ * block of the largest size the file still stays under 1 GiB. Larger inputs are refused
+ * before anything is allocated.
  */
-export function openHiveFile(path: string): Hive {
-  const buffer = readFileSync(path);
-  // A Buffer is a Uint8Array over a (possibly pooled) ArrayBuffer: view it, do not copy.
-  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  return openHive(bytes);
+export const MAX_HIVE_BYTES = 1024 * 1024 * 1024;
+
+/** Reads a whole regular file (at most `limit` bytes) into one buffer. */
+export function readInputFile(path: string, limit = MAX_HIVE_BYTES): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new UsageError(`${path}: is a directory`);
+    if (!stat.isFile()) throw new UsageError(`${path}: not a regular file`);
+    if (stat.size > limit) throw new UsageError(`${path}: ${stat.size} bytes is larger than any hive can be (${limit} bytes)`);
+    const bytes = new Uint8Array(stat.size);
+    let done = 0;
+    while (done < bytes.length) {
+      const read = readSync(fd, bytes, done, bytes.length - done, done);
+      if (read === 0) break; // the file shrank while being read
+      done += read;
+    }
+    return done === bytes.length ? bytes : bytes.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads a file once and opens it as a hive over those bytes; the file is only read. */
+export function openHiveFile(path: string, options: OpenHiveOptions = {}): Hive {
+  return openHive(readInputFile(path), options);
 }

@@ -20,7 +20,6 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   });
   let exitCode: number = ExitCode.OK;
-  let usageFailure: string | undefined;
   const parser = yargs(argv)
     .scriptName('hivetool')
     .usage('$0 <command> [options]\n\nRead, check and convert Windows CE registry hive files (.hv).')
@@ -33,11 +32,14 @@ export async function main(argv: string[]): Promise<number> {
           .option('format', { alias: 'f', choices: ['reg', 'json', 'raw'] as const, default: 'reg' as const, describe: 'output format' })
           .option('key', { alias: 'k', type: 'string', describe: 'dump only this key and its subtree (e.g. HKLM\\Drivers\\BuiltIn)' })
           .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+          .option('kind', { choices: ['auto', 'rom', 'persistent'] as const, default: 'auto' as const, describe: 'how to read references: auto decides from the roots record' })
+          .option('max-depth', { type: 'number', describe: 'deepest key nesting to follow (default 512, the Windows limit)' })
+          .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' })
           .example('$0 dump samples/device.hv', '.reg text of the whole hive')
           .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
           .example('$0 dump -f raw boot.hv', 'every heap block, one line each'),
       (args) => {
-        exitCode = runDump({ files: args.files as string[], format: args.format as DumpFormat, key: args.key, output: args.output }, report);
+        exitCode = runDump({ files: args.files as string[], format: args.format as DumpFormat, key: args.key, output: args.output, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth'), regStyle: args['reg-style'] }, report);
       },
     )
     .command(
@@ -47,10 +49,12 @@ export async function main(argv: string[]): Promise<number> {
         command
           .positional('files', { describe: 'hive files (.hv)', type: 'string', array: true, demandOption: true })
           .option('json', { type: 'boolean', default: false, describe: 'print JSON (docs/json-schema.md)' })
+          .option('kind', { choices: ['auto', 'rom', 'persistent'] as const, default: 'auto' as const, describe: 'how to read references: auto decides from the roots record' })
+          .option('max-depth', { type: 'number', describe: 'deepest key nesting to follow (default 512, the Windows limit)' })
           .example('$0 info samples/device.hv', 'header and statistics')
           .example('$0 info --json *.hv', 'the same for scripts'),
       (args) => {
-        exitCode = runInfo({ files: args.files as string[], json: args.json }, report);
+        exitCode = runInfo({ files: args.files as string[], json: args.json, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth') }, report);
       },
     )
     .command(
@@ -93,12 +97,15 @@ export async function main(argv: string[]): Promise<number> {
     .exitProcess(false)
     .fail((message, error) => {
       if (error !== undefined && error !== null) throw error;
-      usageFailure = message;
+      // Throwing stops yargs here, before any command handler runs.
+      throw new UsageError(`${message}\nRun 'hivetool --help' for usage.`);
     });
 
   try {
     await parser.parseAsync();
   } catch (error) {
+    // The reader of our output went away (`hivetool dump x | head`): not a failure.
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return ExitCode.OK;
     const line = describeFailure(error);
     if (line === undefined) {
       process.stderr.write(`hivetool: internal error (please report it with the input that caused it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
@@ -107,11 +114,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hivetool: ${line}\n`);
     return ExitCode.FAILED;
   }
-  if (usageFailure !== undefined) {
-    process.stderr.write(`hivetool: ${usageFailure}\nRun 'hivetool --help' for usage.\n`);
-    return ExitCode.FAILED;
-  }
   return exitCode;
+}
+
+/** A whole number ≥ 1 from an option, or undefined when the option was not given. */
+function positiveInteger(value: number | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${option} takes a whole number of at least 1`);
+  return value;
 }
 
 export { UsageError };

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { UsageError } from './failures.js';
 import { basename, dirname, join } from 'node:path';
+import { UsageError, fileErrorReason } from './failures.js';
 
 /** Where rendered text goes. `write` buffers; `close` flushes and commits. */
 export interface TextSink {
@@ -14,6 +14,24 @@ export interface TextSink {
 // write call: one syscall per piece instead of one per line.
 const FLUSH_CHARS = 1 << 16;
 
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes all of `bytes` to `fd` synchronously. A non-blocking pipe answers EAGAIN when
+ * full: wait a millisecond and go on, so memory stays flat however slow the reader is.
+ */
+export function writeAllSync(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += writeSync(fd, bytes, done, bytes.length - done);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(sleepCell, 0, 0, 1);
+    }
+  }
+}
+
 abstract class BufferedSink implements TextSink {
   private pending = '';
 
@@ -24,7 +42,7 @@ abstract class BufferedSink implements TextSink {
 
   protected flush(): void {
     if (this.pending.length === 0) return;
-    this.emit(this.pending);
+    this.emit(Buffer.from(this.pending, 'utf8'));
     this.pending = '';
   }
 
@@ -32,21 +50,36 @@ abstract class BufferedSink implements TextSink {
     this.pending = '';
   }
 
-  protected abstract emit(text: string): void;
+  protected abstract emit(bytes: Uint8Array): void;
   abstract close(): void;
   abstract abort(): void;
 }
 
-/** Standard output (synchronous for files and pipes on POSIX, so ordering is kept). */
+/** Standard output, written synchronously (output order kept, memory bounded). */
 export class StdoutSink extends BufferedSink {
-  protected emit(text: string): void {
-    process.stdout.write(text);
+  protected emit(bytes: Uint8Array): void {
+    writeAllSync(1, bytes);
   }
   close(): void {
     this.flush();
   }
   abort(): void {
     this.flush();
+  }
+}
+
+function temporaryBeside(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+}
+
+/** Runs a file-system step of writing `target`, turning its failure into one clear line. */
+function writing<T>(target: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    const reason = fileErrorReason(error);
+    if (reason === undefined) throw error;
+    throw new UsageError(`cannot write ${target}: ${reason}`);
   }
 }
 
@@ -60,24 +93,37 @@ export class AtomicFileSink extends BufferedSink {
 
   constructor(readonly target: string) {
     super();
-    this.temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-    this.fd = openSync(this.temporary, 'wx', 0o644);
+    this.temporary = temporaryBeside(target);
+    this.fd = writing(target, () => openSync(this.temporary, 'wx', 0o644));
   }
 
-  protected emit(text: string): void {
-    if (this.fd === undefined) return;
-    const bytes = Buffer.from(text, 'utf8');
-    let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
+  protected emit(bytes: Uint8Array): void {
+    const fd = this.fd;
+    if (fd === undefined) return;
+    writing(this.target, () => writeAllSync(fd, bytes));
+  }
+
+  /** Writes bytes as they are, after any pending text. */
+  writeBytes(bytes: Uint8Array): void {
+    this.flush();
+    this.emit(bytes);
   }
 
   close(): void {
-    if (this.fd === undefined) return;
-    this.flush();
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = undefined;
-    renameSync(this.temporary, this.target);
+    const fd = this.fd;
+    if (fd === undefined) return;
+    try {
+      this.flush();
+      writing(this.target, () => {
+        fsyncSync(fd);
+        closeSync(fd);
+        this.fd = undefined;
+        renameSync(this.temporary, this.target);
+      });
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
   }
 
   abort(): void {
@@ -90,19 +136,14 @@ export class AtomicFileSink extends BufferedSink {
 
 /** Writes whole bytes to `target` atomically (temporary file + rename). */
 export function writeFileAtomic(target: string, bytes: Uint8Array): void {
-  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-  const fd = openSync(temporary, 'wx', 0o644);
+  const sink = new AtomicFileSink(target);
   try {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-    fsyncSync(fd);
+    sink.writeBytes(bytes);
   } catch (error) {
-    closeSync(fd);
-    rmSync(temporary, { force: true });
+    sink.abort();
     throw error;
   }
-  closeSync(fd);
-  renameSync(temporary, target);
+  sink.close();
 }
 
 /**

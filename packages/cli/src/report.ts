@@ -12,7 +12,8 @@ export function stderrReporter(): Reporter {
     failure(subject, error) {
       const line = describeFailure(error, subject);
       if (line === undefined) return false;
-      process.stderr.write(`hivetool: ${subject}: ${line}\n`);
+      // Some messages name the file already.
+      process.stderr.write(line.startsWith(`${subject}: `) ? `hivetool: ${line}\n` : `hivetool: ${subject}: ${line}\n`);
       return true;
     },
     note(text) {

@@ -7,6 +7,12 @@ import { ValueType } from './valueTypes.js';
 /** First line of the .reg text hivetool writes (UTF-8, regedit 4 syntax plus CE forms). */
 export const REG_HEADER = 'REGEDIT4';
 
+/**
+ * `ce` (default): MULTI_SZ and MUI_SZ as CE platform.reg's `multi_sz:"a","b"` and
+ * `mui_sz:"…"`; `regedit`: only forms desktop regedit reads, so `hex(7):` and `hex(15):`.
+ */
+export type RegStyle = 'ce' | 'regedit';
+
 // regedit wraps hex data so that no line passes 80 columns, ending each with `\`.
 const HEX_LINE_LIMIT = 76;
 
@@ -42,22 +48,24 @@ function renderHex(prefix: string, data: Uint8Array, startColumn: number): strin
  * - well-formed REG_SZ → `"text"`, REG_DWORD → `dword:0000abcd`;
  * - well-formed REG_MULTI_SZ → `multi_sz:"a","b"` and REG_MUI_SZ → `mui_sz:"dll,#1"`
  *   (the CE platform.reg forms);
+ *   (with style `regedit`, these two stay in hex);
  * - everything else → `hex:` for REG_BINARY and `hex(N):` (N in hex) for other types,
  *   so EXPAND_SZ is `hex(2):`, MULTI_SZ that is not well formed `hex(7):`, MUI_SZ `hex(15):`.
  */
-export function renderRegData(type: number, data: Uint8Array, prefixLength = 0): string {
+export function renderRegData(type: number, data: Uint8Array, prefixLength = 0, style: RegStyle = 'ce'): string {
   // prefixLength: columns already used on the line (the `"name"=` part), for wrapping.
   const decoded = decodeValue(type, data);
+  const ce = style === 'ce';
   if (type === ValueType.SZ && decoded.kind === 'string' && isRegQuotable(decoded.value)) {
     return regQuote(decoded.value);
   }
-  if (type === ValueType.MUI_SZ && decoded.kind === 'string' && isRegQuotable(decoded.value)) {
+  if (ce && type === ValueType.MUI_SZ && decoded.kind === 'string' && isRegQuotable(decoded.value)) {
     return 'mui_sz:' + regQuote(decoded.value);
   }
   if (type === ValueType.DWORD && decoded.kind === 'number') {
     return 'dword:' + decoded.value.toString(16).padStart(8, '0');
   }
-  if (type === ValueType.MULTI_SZ && decoded.kind === 'strings' && decoded.value.every(isRegQuotable)) {
+  if (ce && type === ValueType.MULTI_SZ && decoded.kind === 'strings' && decoded.value.every(isRegQuotable)) {
     return 'multi_sz:' + decoded.value.map(regQuote).join(',');
   }
   const prefix = type === ValueType.BINARY ? 'hex:' : `hex(${type.toString(16)}):`;
@@ -82,13 +90,28 @@ function keyFlagsNote(flags: number): string {
   return `; key flags 0x${flags.toString(16).padStart(4, '0')} (${names.join(', ')})\n`;
 }
 
+/** A key name .reg text can carry: no separator, line break or NUL, no lone surrogate. */
+export function isRegKeyName(name: string): boolean {
+  return name.length > 0 && !name.includes('\\') && isRegQuotable(name);
+}
+
 /**
  * Writes .reg text through `out`: the header, then per key a `[path]` line and its value
  * lines. What .reg cannot express (key and value flags) becomes `; key flags 0x…` and
- * `; value flags 0x…` notes, which `RegTreeBuilder` reads back.
+ * `; value flags 0x…` notes, which `RegTreeBuilder` reads back. A key or value whose name
+ * .reg cannot hold is written as a comment, with its whole subtree, and counted in
+ * `skippedKeys` / `skippedValues`: never written so that it would read back as another key.
  */
 export class RegTextWriter {
-  constructor(private readonly out: (text: string) => void) {}
+  skippedKeys = 0;
+  skippedValues = 0;
+  /** Path of the unwritable key whose subtree is being passed over. */
+  private skipping: string | undefined;
+
+  constructor(
+    private readonly out: (text: string) => void,
+    private readonly style: RegStyle = 'ce',
+  ) {}
 
   header(): void {
     this.out(REG_HEADER + '\n');
@@ -98,29 +121,51 @@ export class RegTextWriter {
     this.out('; ' + text + '\n');
   }
 
-  key(path: string, flags = 0): void {
+  /** A key line for `name` under `parentPath` (a root name for top-level keys). Returns the key's path. */
+  key(parentPath: string, name: string, flags = 0): string {
+    const path = parentPath + '\\' + name;
+    if (this.skipping !== undefined && parentPath.startsWith(this.skipping) && (parentPath.length === this.skipping.length || parentPath[this.skipping.length] === '\\')) {
+      this.skippedKeys++;
+      return path;
+    }
+    this.skipping = undefined;
+    if (!isRegKeyName(name)) {
+      this.skipping = path;
+      this.skippedKeys++;
+      this.out(`\n; key name not representable in .reg, key and subtree left out (use --format json): ${JSON.stringify(path)}\n`);
+      return path;
+    }
     this.out('\n' + renderRegKeyLine(path) + '\n');
     if (flags !== 0) this.out(keyFlagsNote(flags));
+    return path;
   }
 
   value(name: string, type: number, data: Uint8Array, flags = 0): void {
+    if (this.skipping !== undefined) {
+      this.skippedValues++;
+      return;
+    }
+    if (!isRegQuotable(name)) {
+      this.skippedValues++;
+      this.out(`; value name not representable in .reg, value left out (use --format json): ${JSON.stringify(name)}\n`);
+      return;
+    }
     if (flags !== 0) this.out(`; value flags 0x${flags.toString(16).padStart(2, '0')} (meaning not known)\n`);
     const left = (name === DEFAULT_VALUE ? '@' : regQuote(name)) + '=';
-    this.out(left + renderRegData(type, data, left.length) + '\n');
+    this.out(left + renderRegData(type, data, left.length, this.style) + '\n');
   }
 }
 
 /** A whole tree as .reg text, keys in pre-order (iteratively: any depth). */
-export function renderTreeAsReg(tree: HiveTree): string {
+export function renderTreeAsReg(tree: HiveTree, style: RegStyle = 'ce'): string {
   const pieces: string[] = [];
-  const writer = new RegTextWriter((text) => pieces.push(text));
+  const writer = new RegTextWriter((text) => pieces.push(text), style);
   writer.header();
   for (let root = 0; root < 8; root++) {
     const stack: Array<{ key: TreeKey; parent: string }> = (tree.roots[root] ?? []).map((key) => ({ key, parent: rootName(root) })).reverse();
     while (stack.length > 0) {
       const { key, parent } = stack.pop()!;
-      const path = parent + '\\' + key.name;
-      writer.key(path, key.flags ?? 0);
+      const path = writer.key(parent, key.name, key.flags ?? 0);
       for (const value of key.values ?? []) writer.value(value.name, value.type, value.data, value.flags ?? 0);
       for (const child of [...(key.subkeys ?? [])].reverse()) stack.push({ key: child, parent: path });
     }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { encodeHive, hexBytes, type EncodeHiveOptions } from '@hivetool/hive';
 import { RegTreeBuilder, type HiveTree } from '@hivetool/registry';
 import { ExitCode, UsageError } from '../failures.js';
+import { readInputFile } from '../input.js';
 import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
 
 export interface BuildArguments {
@@ -18,7 +18,7 @@ export interface BuildArguments {
  * valid UTF-8.
  */
 export function readRegText(path: string): string {
-  const bytes = readFileSync(path);
+  const bytes = readInputFile(path, 256 * 1024 * 1024);
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);

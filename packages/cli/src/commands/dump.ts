@@ -1,11 +1,12 @@
 import type { Hive } from '@hivetool/hive';
+import type { RegStyle } from '@hivetool/registry';
 import { openHiveFile } from '../input.js';
 import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from '../dump/raw.js';
 import { regFileHeader, regVisitor } from '../dump/reg.js';
 import { dumpStarts, walkForDump, type DumpStarts } from '../dump/tree.js';
-import { ExitCode } from '../failures.js';
+import { ExitCode, describeFailure } from '../failures.js';
 import type { Reporter } from '../report.js';
 
 export type DumpFormat = 'reg' | 'json' | 'raw';
@@ -15,49 +16,82 @@ export interface DumpArguments {
   format: DumpFormat;
   key?: string | undefined;
   output?: string | undefined;
+  kind?: 'rom' | 'persistent' | 'auto' | undefined;
+  maxDepth?: number | undefined;
+  regStyle?: RegStyle | undefined;
 }
 
-function dumpOne(hive: Hive, starts: DumpStarts, file: string, args: DumpArguments, sink: TextSink, index: number): void {
+/** One hive's part of the output; `finish` closes it, noting an error that cut it short. */
+interface HiveRenderer {
+  run(starts: DumpStarts): void;
+  finish(error?: string): void;
+}
+
+function renderer(args: DumpArguments, hive: Hive, file: string, sink: TextSink, first: boolean, report: Reporter): HiveRenderer {
+  const key = args.key;
   switch (args.format) {
-    case 'reg':
-      // The .reg header goes out with the first hive that opens, so a run where every
-      // file fails prints nothing on stdout.
-      if (index === 0) regFileHeader(sink);
-      walkForDump(starts, regVisitor(hive, file, sink));
-      return;
+    case 'reg': {
+      if (first) regFileHeader(sink);
+      const visitor = regVisitor(hive, file, sink, args.regStyle ?? 'ce');
+      return {
+        run: (starts) => walkForDump(starts, visitor),
+        finish: (error) => {
+          if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
+          const { skippedKeys, skippedValues } = visitor.writer;
+          if (skippedKeys + skippedValues > 0) {
+            report.note(`warning: ${file}: ${skippedKeys} key(s) and ${skippedValues} value(s) have names .reg text cannot hold; they are left out as comments (--format json keeps them)`);
+          }
+        },
+      };
+    }
     case 'json': {
-      const visitor = jsonVisitor(hive, file, sink, index === 0);
-      walkForDump(starts, visitor);
-      visitor.finish();
-      return;
+      const visitor = jsonVisitor(hive, file, sink, first);
+      return { run: (starts) => walkForDump(starts, visitor), finish: (error) => visitor.finish(error) };
     }
     case 'raw':
       sink.write(rawHeader(hive, file));
-      if (args.key === undefined) dumpRawHeap(hive, sink);
-      else walkForDump(starts, rawVisitor(hive, sink));
-      return;
+      return {
+        run: (starts) => (key === undefined ? dumpRawHeap(hive, sink) : walkForDump(starts, rawVisitor(hive, sink))),
+        finish: (error) => {
+          if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
+        },
+      };
   }
 }
 
 /**
  * `hivetool dump FILE...`: every file is opened and walked in turn; a file that fails is
- * reported and the others are still dumped. With `-o`, nothing is written unless all succeed.
+ * reported and the others are still dumped. Output stays well formed when a file fails
+ * part-way (a `;` note in .reg and raw, an `error` member in JSON). With `-o`, nothing is
+ * written unless every file succeeds.
  */
 export function runDump(args: DumpArguments, report: Reporter): number {
   const sink: TextSink = args.output === undefined ? new StdoutSink() : new AtomicFileSink(args.output);
   let failed = 0;
-  let dumped = 0;
+  let started = 0;
   if (args.format === 'json') sink.write(jsonDocumentStart());
   for (const file of args.files) {
+    let current: HiveRenderer | undefined;
     try {
-      const hive = openHiveFile(file);
-      dumpOne(hive, dumpStarts(hive, args.key), file, args, sink, dumped);
-      dumped++;
+      const hive = openHiveFile(file, { kind: args.kind ?? 'auto', limits: args.maxDepth === undefined ? {} : { maxDepth: args.maxDepth } });
+      if (hive.header.restoreFlags !== 0 || hive.header.logEntryCount !== 0) {
+        report.note(
+          `warning: ${file}: a flush was interrupted (restoreFlags ${hive.header.restoreFlags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows the file as stored`,
+        );
+      }
+      // Resolve --key before writing anything for this file.
+      const starts = dumpStarts(hive, args.key);
+      current = renderer(args, hive, file, sink, started++ === 0, report);
+      current.run(starts);
+      current.finish();
     } catch (error) {
-      if (!report.failure(file, error)) {
+      const line = describeFailure(error, file);
+      if (line === undefined) {
         sink.abort();
         throw error;
       }
+      report.failure(file, error);
+      current?.finish(line);
       failed++;
     }
   }

@@ -8,6 +8,8 @@ import type { Reporter } from '../report.js';
 export interface InfoArguments {
   files: string[];
   json: boolean;
+  kind?: 'rom' | 'persistent' | 'auto' | undefined;
+  maxDepth?: number | undefined;
 }
 
 /** Everything `info` reports about one hive; the `--json` form (docs/json-schema.md). */
@@ -135,7 +137,8 @@ export function runInfo(args: InfoArguments, report: Reporter): number {
   let printed = 0;
   for (const file of args.files) {
     try {
-      const info = collectInfo(openHiveFile(file), file);
+      const hive = openHiveFile(file, { kind: args.kind ?? 'auto', limits: args.maxDepth === undefined ? {} : { maxDepth: args.maxDepth } });
+      const info = collectInfo(hive, file);
       if (args.json) infos.push(info);
       else sink.write((printed++ > 0 ? '\n' : '') + renderInfoText(info));
     } catch (error) {

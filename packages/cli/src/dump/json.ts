@@ -23,8 +23,9 @@ interface PendingKey {
 /**
  * Streams one hive object: header facts, then `keys` one per line, then the unresolved
  * links. A key's JSON is written once its values are known (when the next key starts).
+ * `finish(error)` closes the object early with an `error` member.
  */
-export function jsonVisitor(hive: Hive, file: string, sink: TextSink, first: boolean): DumpVisitor & { finish(): void } {
+export function jsonVisitor(hive: Hive, file: string, sink: TextSink, first: boolean): DumpVisitor & { finish(error?: string): void } {
   const header = {
     file,
     kind: hive.kind,
@@ -47,7 +48,7 @@ export function jsonVisitor(hive: Hive, file: string, sink: TextSink, first: boo
     key(key: HiveKey, path: string) {
       flush();
       pending = {
-        text: `{"path":${JSON.stringify(path)},"id":${key.id},"offset":${key.offset},"source":${JSON.stringify(key.store.source)},"flags":${key.flags},`,
+        text: `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"id":${key.id},"offset":${key.offset},"source":${JSON.stringify(key.store.source)},"flags":${key.flags},`,
         values: [],
       };
     },
@@ -58,9 +59,9 @@ export function jsonVisitor(hive: Hive, file: string, sink: TextSink, first: boo
     unresolved(link: UnresolvedLink, path: string) {
       links.push(JSON.stringify({ path, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason }));
     },
-    finish() {
+    finish(error?: string) {
       flush();
-      sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']}');
+      sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']' + (error === undefined ? '' : ',"error":' + JSON.stringify(error)) + '}');
     },
   };
 }

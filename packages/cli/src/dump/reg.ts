@@ -1,5 +1,5 @@
 import { hexBytes, type Hive, type HiveKey, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
-import { RegTextWriter } from '@hivetool/registry';
+import { RegTextWriter, type RegStyle } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { describeLink, type DumpVisitor } from './tree.js';
 
@@ -11,13 +11,14 @@ export function regFileHeader(sink: TextSink): void {
  * .reg text: one `[path]` line per key, then its values. What .reg cannot express
  * (key and value flags, unresolved links) is written as `;` comment lines.
  */
-export function regVisitor(hive: Hive, file: string, sink: TextSink): DumpVisitor {
-  const writer = new RegTextWriter((text) => sink.write(text));
+export function regVisitor(hive: Hive, file: string, sink: TextSink, style: RegStyle): DumpVisitor & { writer: RegTextWriter } {
+  const writer = new RegTextWriter((text) => sink.write(text), style);
   sink.write('\n');
   writer.comment(`${file}: ${hive.kind} hive, ROM signature ${hexBytes(hive.header.romSignature)}`);
   return {
+    writer,
     key(key: HiveKey, path: string) {
-      writer.key(path, key.flags);
+      writer.key(path.slice(0, path.length - key.name.length - 1), key.name, key.flags);
     },
     value(value: HiveValue) {
       writer.value(value.name, value.type, value.data, value.flags);
