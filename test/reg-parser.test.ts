@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
+import { runs } from '@hivetool/test-support';
 import { RegParseError, RegTreeBuilder, ValueType, decodeValue, encodeUtf16, hasLoneSurrogate, parseReg, renderTreeAsReg, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
 
 const text = (tree: HiveTree, path: number[], value: string): unknown => {
@@ -144,7 +145,7 @@ describe('.reg round trip', () => {
           expect(normalise(parseReg(renderTreeAsReg(tree)))).toEqual(normalise(tree));
         },
       ),
-      { seed: 11, numRuns: Number(process.env['HIVETOOL_FC_RUNS'] ?? 150) },
+      { seed: 11, numRuns: runs(150) },
     );
   });
 });

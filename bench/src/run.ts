@@ -98,6 +98,25 @@ function deepPath(file: string): Promise<string> {
   });
 }
 
+function timeWrite(mebibytes: number): { encodeMs: Stat; deriveMs: Stat; rssMiB: Stat; bytes: number; keys: number; values: number } {
+  const child = join(HERE, 'write-child.js');
+  const encodes: number[] = [];
+  const derives: number[] = [];
+  const rss: number[] = [];
+  let last = { bytes: 0, keys: 0, values: 0 };
+  for (let run = 0; run <= RUNS; run++) {
+    const result = spawnSync(process.execPath, [child, String(mebibytes)], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`write benchmark failed: ${result.stderr}`);
+    const report = JSON.parse(result.stdout) as { encodeMs: number; deriveMs: number; maxRssKiB: number; bytes: number; keys: number; values: number };
+    last = report;
+    if (run === 0) continue;
+    encodes.push(report.encodeMs);
+    derives.push(report.deriveMs);
+    rss.push(report.maxRssKiB / 1024);
+  }
+  return { encodeMs: stat(encodes), deriveMs: stat(derives), rssMiB: stat(rss), bytes: last.bytes, keys: last.keys, values: last.values };
+}
+
 const fmt = (s: Stat, digits = 1): string => `${s.median.toFixed(digits)} (min ${s.min.toFixed(digits)}, max ${s.max.toFixed(digits)})`;
 
 async function main(): Promise<void> {
@@ -119,6 +138,10 @@ async function main(): Promise<void> {
   results['lookup64MiB'] = { path, ...lookup };
   process.stdout.write(`\nopen + one path lookup, 64 MiB hive, ${path.split('\\').length - 1} levels deep (in a fresh process, after start-up)\n`);
   process.stdout.write(`  read + open ms ${fmt(lookup.readOpenMs, 2)}\n  lookup ms ${fmt(lookup.lookupMs, 2)}\n  total ms ${fmt(lookup.totalMs, 2)}\n  (module import ms ${fmt(lookup.importMs, 2)}, not counted)\n`);
+  const write = timeWrite(64);
+  results['write64MiB'] = write;
+  process.stdout.write(`\nencodeHive from a tree, 64 MiB (${write.keys} keys, ${write.values} values, ${write.bytes} bytes)\n`);
+  process.stdout.write(`  encode ms ${fmt(write.encodeMs)}\n  signature + GUID derivation ms ${fmt(write.deriveMs)}\n  peak RSS MiB (tree + file) ${fmt(write.rssMiB)}\n`);
   const d1 = results['dumpReg1MiB'] as { wallMs: Stat };
   const d64 = results['dumpReg64MiB'] as { wallMs: Stat };
   process.stdout.write(`\nscaling: 64 MiB dump / 1 MiB dump wall time = ${(d64.wallMs.median / d1.wallMs.median).toFixed(1)}×\n`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { HiveFormatError, assembleHive, disassembleHive, encodeHive, openHive, rewriteHive } from '@hivetool/hive';
 import { ValueType, encodeUtf16 } from '@hivetool/registry';
-import { CORPUS_FILES, REPO_ROOT, corpusBytes, describeCorpus } from '@hivetool/test-support';
+import { CORPUS_FILES, REPO_ROOT, corpusBytes, describeCorpus, runs } from '@hivetool/test-support';
 
 const describeWithCorpus = describeCorpus(describe);
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -42,7 +42,7 @@ describeWithCorpus('lossless rewrite of the corpus', () => {
         }
         expect(same(rewriteHive(hive), bytes)).toBe(true);
       }),
-      { seed: 3, numRuns: Number(process.env['HIVETOOL_FC_RUNS'] ?? 200) },
+      { seed: 3, numRuns: runs(200) },
     );
   });
 });

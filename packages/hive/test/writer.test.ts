@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { HiveFormatError, KeyFlags, encodeHive, hiveStatistics, openHive, readTree, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/hive';
 import { ValueType } from '@hivetool/registry';
-import { layoutProblems } from '@hivetool/test-support';
+import { layoutProblems, runs } from '@hivetool/test-support';
 
 /**
  * Fills in defaults and drops what a hive cannot hold (children of volatile keys). Data
@@ -56,7 +56,20 @@ describe('encodeHive', () => {
         expect(normalise(back)).toEqual(normalise(tree));
         checkLayout(bytes);
       }),
-      { seed: 20261122, numRuns: Number(process.env['HIVETOOL_FC_RUNS'] ?? 60) },
+      { seed: 20261122, numRuns: runs(60) },
+    );
+  });
+
+  test('read(write(tree)) equals the tree for wide trees: more than 1024 records, several sections', () => {
+    const leaf = fc.record({ name: nameArbitrary, values: fc.array(valueArbitrary, { minLength: 1, maxLength: 2 }) });
+    fc.assert(
+      fc.property(fc.array(leaf, { minLength: 500, maxLength: 700 }), (keys) => {
+        const tree: HiveTree = { roots: { 1: keys } };
+        const hive = openHive(encodeHive(tree));
+        expect(hive.sectionCount).toBeGreaterThan(1);
+        expect(normalise(readTree(hive))).toEqual(normalise(tree));
+      }),
+      { seed: 5, numRuns: runs(4, 50) },
     );
   });
 

@@ -1,4 +1,4 @@
-import { decodeUtf16, hasLoneSurrogate } from './utf16.js';
+import { decodeUtf16 } from './utf16.js';
 import { ValueType, isStringType } from './valueTypes.js';
 
 /**
@@ -80,7 +80,20 @@ export function decodeValue(type: number, data: Uint8Array): DecodedValue {
   }
 }
 
-/** True when a decoded string can be written inside double quotes in .reg text. */
+/**
+ * True when a decoded string can be written inside double quotes in .reg text: no line
+ * break, no NUL, no unpaired surrogate. One pass over the units (this runs for every
+ * name and string of a dump).
+ */
 export function isRegQuotable(text: string): boolean {
-  return !/[\r\n\0]/.test(text) && !hasLoneSurrogate(text);
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit === 0x0a || unit === 0x0d || unit === 0) return false;
+    if (unit >= 0xd800 && unit <= 0xdfff) {
+      const next = text.charCodeAt(i + 1);
+      if (unit > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    }
+  }
+  return true;
 }

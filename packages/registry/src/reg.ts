@@ -18,6 +18,8 @@ const HEX_LINE_LIMIT = 76;
 
 /** `"a\"b"`: a .reg double-quoted string (backslash and quote escaped). */
 export function regQuote(text: string): string {
+  // Most names and strings need no escape: skip the regular expression for them.
+  if (text.indexOf('\\') < 0 && text.indexOf('"') < 0) return '"' + text + '"';
   return '"' + text.replace(/[\\"]/g, (c) => '\\' + c) + '"';
 }
 

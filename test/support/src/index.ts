@@ -2,3 +2,4 @@ export * from './corpus.js';
 export * from './fixtures.js';
 export * from './cli.js';
 export * from './layout.js';
+export * from './runs.js';
