@@ -43,6 +43,21 @@ const treeArbitrary: fc.Arbitrary<HiveTree> = fc
   .record({ 0: fc.array(keyArbitrary, { maxLength: 3 }), 1: fc.array(keyArbitrary, { maxLength: 3 }), 2: fc.array(keyArbitrary, { maxLength: 4 }), 3: fc.array(keyArbitrary, { maxLength: 2 }) })
   .map((roots) => ({ roots }));
 
+/** A tree as pre-order lines (depth, name, flags, values), built iteratively: any depth. */
+function flatten(tree: HiveTree): string[] {
+  const lines: string[] = [];
+  for (const [root, keys] of Object.entries(tree.roots)) {
+    const stack = [...(keys ?? [])].reverse().map((key) => ({ key, depth: 1 }));
+    while (stack.length > 0) {
+      const { key, depth } = stack.pop()!;
+      const values = (key.values ?? []).map((v) => `${JSON.stringify(v.name)}:${v.type}:${v.flags ?? 0}:${Buffer.from(v.data).toString('hex')}`);
+      lines.push(`${root}/${depth} ${JSON.stringify(key.name)} ${key.flags ?? 0} [${values.join(' ')}]`);
+      for (const child of [...(key.subkeys ?? [])].reverse()) stack.push({ key: child, depth: depth + 1 });
+    }
+  }
+  return lines;
+}
+
 function checkLayout(bytes: Uint8Array): void {
   expect(layoutProblems(bytes)).toEqual([]);
 }
@@ -70,6 +85,19 @@ describe('encodeHive', () => {
         expect(normalise(readTree(hive))).toEqual(normalise(tree));
       }),
       { seed: 5, numRuns: runs(4, 50) },
+    );
+  });
+
+  test('read(write(tree)) equals the tree for deep chains of keys and long value chains', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3000 }), fc.array(valueArbitrary, { minLength: 0, maxLength: 300 }), (depth, values) => {
+        let key: TreeKey = { name: 'leaf', values };
+        for (let level = 0; level < depth; level++) key = { name: `level${level}`, subkeys: [key] };
+        const tree: HiveTree = { roots: { 2: [key] } };
+        const hive = openHive(encodeHive(tree), { limits: { maxDepth: depth + 1 } });
+        expect(flatten(readTree(hive))).toEqual(flatten(tree));
+      }),
+      { seed: 9, numRuns: runs(6, 100) },
     );
   });
 

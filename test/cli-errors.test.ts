@@ -1,0 +1,58 @@
+/**
+ * Every kind of damage the format guide's reader must catch, through the command line:
+ * one line on stderr naming the file, the offset and the code; exit 2; no stack trace.
+ */
+import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ValueType } from '@hivetool/registry';
+import { ROM, buildRawHive, keyPayload, ref, rootsPayload, runCli, valuePayload } from '@hivetool/test-support';
+
+/** HKLM\A (values V1 → V2) → sibling B → child C: ids 1 A, 2 V1, 3 V2, 4 B, 5 C. */
+function base(): { bytes: Uint8Array; offsets: Map<number, number>; view: DataView } {
+  const built = buildRawHive({
+    blocks: [
+      { id: 0, type: 0xb, payload: rootsPayload({ 2: ref(ROM, 1) }) },
+      { id: 1, type: 0xc, payload: keyPayload({ name: 'A', firstValue: ref(ROM, 2), nextSibling: ref(ROM, 4) }) },
+      { id: 2, type: 0xd, payload: valuePayload({ type: ValueType.DWORD, name: 'V1', data: [1, 0, 0, 0], nextValue: ref(ROM, 3) }) },
+      { id: 3, type: 0xd, payload: valuePayload({ type: ValueType.DWORD, name: 'V2', data: [2, 0, 0, 0] }) },
+      { id: 4, type: 0xc, payload: keyPayload({ name: 'B', firstChild: ref(ROM, 5) }) },
+      { id: 5, type: 0xc, payload: keyPayload({ name: 'C' }) },
+    ],
+  });
+  return { ...built, view: new DataView(built.bytes.buffer) };
+}
+
+const slot = (id: number): number => 0x5000 + 12 + 4 * id;
+
+const damage: Array<[string, string, () => Uint8Array]> = [
+  ['truncated file', 'TRUNCATED', () => base().bytes.subarray(0, 0x3000)],
+  ['wrong magic', 'BAD_MAGIC', () => { const b = base(); b.bytes[8] = 0x58; return b.bytes; }],
+  ['directory offset past EOF', 'DIRECTORY_OFFSET_PAST_EOF', () => { const b = base(); b.view.setUint32(0x1004, 0x7fff0, true); return b.bytes; }],
+  ['slot outside the heap', 'SLOT_OUT_OF_HEAP', () => { const b = base(); b.view.setUint32(slot(5), 0x0ffffff1, true); return b.bytes; }],
+  ['block size past EOF', 'BLOCK_PAST_EOF', () => { const b = base(); b.view.setUint32(b.offsets.get(5)!, ((0xc << 28) | 0x0ffffff0) >>> 0, true); return b.bytes; }],
+  ['sibling cycle', 'SIBLING_CYCLE', () => { const b = base(); b.view.setUint32(b.offsets.get(4)! + 12, ref(ROM, 1), true); return b.bytes; }],
+  ['value chain cycle', 'VALUE_CYCLE', () => { const b = base(); b.view.setUint32(b.offsets.get(3)! + 12, ref(ROM, 2), true); return b.bytes; }],
+  ['name length past the block', 'NAME_PAST_BLOCK', () => { const b = base(); b.bytes[b.offsets.get(5)! + 12 + 12] = 200; return b.bytes; }],
+];
+
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'hivetool-errors-'));
+});
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('damaged hives on the command line', () => {
+  test.each(damage)('%s → [%s]', (_name, code, make) => {
+    const file = join(scratch, `${code}.hv`);
+    writeFileSync(file, make());
+    for (const args of [['dump'], ['dump', '-f', 'json'], ['info']]) {
+      const result = runCli([...args, file]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(new RegExp(`^hivetool: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a valid hive: .* at offset 0x[0-9a-f]{8}.*\\[${code}\\]\\n$`));
+    }
+  });
+});
