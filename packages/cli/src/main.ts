@@ -1,8 +1,12 @@
 import yargs from 'yargs';
+import type { Hive } from '@hivetool/hive';
 import { runDump, type DumpFormat } from './commands/dump.js';
 import { runBuild } from './commands/build.js';
 import { runInfo } from './commands/info.js';
 import { runRewrite } from './commands/rewrite.js';
+import { runVerify } from './commands/verify.js';
+import { runDiff, type DiffFormat } from './commands/diff.js';
+import { openHiveFile } from './input.js';
 import { ExitCode, UsageError, describeFailure } from './failures.js';
 import { stderrReporter } from './report.js';
 
@@ -35,11 +39,13 @@ export async function main(argv: string[]): Promise<number> {
           .option('kind', { choices: ['auto', 'rom', 'persistent'] as const, default: 'auto' as const, describe: 'how to read references: auto decides from the roots record' })
           .option('max-depth', { type: 'number', describe: 'deepest key nesting to follow (default 512, the Windows limit)' })
           .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' })
+          .option('rom', { type: 'string', describe: "the ROM hive a persistent hive links into: dump the device's effective registry" })
+          .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
           .example('$0 dump samples/device.hv', '.reg text of the whole hive')
           .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
           .example('$0 dump -f raw boot.hv', 'every heap block, one line each'),
       (args) => {
-        exitCode = runDump({ files: args.files as string[], format: args.format as DumpFormat, key: args.key, output: args.output, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth'), regStyle: args['reg-style'] }, report);
+        exitCode = runDump({ files: args.files as string[], format: args.format as DumpFormat, key: args.key, output: args.output, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth'), regStyle: args['reg-style'], rom: args.rom === undefined ? undefined : openRom(args.rom) }, report);
       },
     )
     .command(
@@ -58,6 +64,59 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'verify [files..]',
+      'Check hive files: structure, recovery state, links into ROM, ROM signature, and what the device will do at boot',
+      (command) =>
+        command
+          .positional('files', { describe: 'hive files (.hv); with only --rom, the ROM hive itself is checked', type: 'string', array: true })
+          .option('rom', { type: 'string', describe: 'the ROM hive the files link into (default.hv for system.hv, ROM user.hv for a user.hv)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print JSON (docs/verify.md)' })
+          .option('strict', { type: 'boolean', default: false, describe: 'warnings count as errors for the exit code' })
+          .option('kind', { choices: ['auto', 'rom', 'persistent'] as const, default: 'auto' as const, describe: 'how to read references: auto decides from the roots record' })
+          .option('max-depth', { type: 'number', describe: 'deepest key nesting to check (default 512, the Windows limit)' })
+          .example('$0 verify --rom default.hv system.hv', 'will the device keep system.hv at the next boot?')
+          .example('$0 verify --rom default.hv', 'check the ROM hive and show its signature')
+          .epilogue('Exit codes: 0 no errors, 1 errors found (or warnings, with --strict), 2 could not run.'),
+      (args) => {
+        const files = (args.files as string[] | undefined) ?? [];
+        if (files.length === 0 && args.rom === undefined) throw new UsageError('verify needs a hive file, or --rom ROM.hv to check a ROM hive');
+        exitCode = runVerify(
+          {
+            files,
+            rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) },
+            json: args.json,
+            strict: args.strict,
+            kind: args.kind,
+            maxDepth: positiveInteger(args['max-depth'], '--max-depth'),
+          },
+          report,
+        );
+      },
+    )
+    .command(
+      'diff <files..>',
+      'Show keys and values added, removed and changed between two hives, or between a persistent hive and its ROM',
+      (command) =>
+        command
+          .positional('files', { describe: 'A B, or one persistent hive with --rom', type: 'string', array: true, demandOption: true })
+          .option('rom', { type: 'string', describe: 'the ROM hive persistent hives link into; with one hive, A is the ROM itself' })
+          .option('format', { alias: 'f', choices: ['text', 'json', 'reg'] as const, default: 'text' as const, describe: 'text, JSON, or a .reg patch that turns A into B' })
+          .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+          .option('max-depth', { type: 'number', describe: 'deepest key nesting to follow (default 512)' })
+          .example('$0 diff --rom default.hv system.hv', 'what the device changed relative to ROM')
+          .example('$0 diff -f reg old.hv new.hv > patch.reg', 'a patch that turns old into new')
+          .epilogue('Exit codes: 0 no differences, 1 differences, 2 could not run.'),
+      (args) => {
+        exitCode = runDiff({
+          files: args.files as string[],
+          rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) },
+          format: args.format as DiffFormat,
+          output: args.output,
+          maxDepth: positiveInteger(args['max-depth'], '--max-depth'),
+        });
+      },
+    )
+    .command(
       'build <inputs..>',
       'Build a hive file from .reg files (regedit syntax plus the CE forms multi_sz: and mui_sz:)',
       (command) =>
@@ -67,10 +126,19 @@ export async function main(argv: string[]): Promise<number> {
           .option('layout', { choices: ['rom', 'persistent'] as const, default: 'rom' as const, describe: 'rom: own references carry store nibble 2; persistent: nibble 0' })
           .option('rom-signature', { type: 'string', describe: '16-byte ROM signature as 32 hex digits (default: derived from the content)' })
           .option('guid', { type: 'string', describe: '16-byte volume GUID as 32 hex digits (default: derived from the content)' })
+          .option('rom', { type: 'string', describe: 'build a persistent hive linked into this ROM hive: the .reg files are changes to its registry' })
+          .example('$0 build --rom default.hv changes.reg -o system.hv', 'a system.hv the device keeps, holding only the changes')
           .example('$0 build platform.reg -o default.hv', 'a ROM-style hive')
           .example('$0 build base.reg patch.reg -o out.hv --rom-signature 6e950daec1672852a98cf772c09550c9', 'two files, a given signature'),
       (args) => {
-        exitCode = runBuild({ inputs: args.inputs as string[], output: args.output, layout: args.layout as 'rom' | 'persistent', romSignature: args['rom-signature'], guid: args.guid });
+        exitCode = runBuild({
+          inputs: args.inputs as string[],
+          output: args.output,
+          layout: args.layout as 'rom' | 'persistent',
+          romSignature: args['rom-signature'],
+          guid: args.guid,
+          rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) },
+        });
       },
     )
     .command(
@@ -115,6 +183,20 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.FAILED;
   }
   return exitCode;
+}
+
+/** Opens the hive named by --rom, which must be a ROM hive. */
+function openRom(path: string): Hive {
+  try {
+    const rom = openHiveFile(path, { source: 'rom' });
+    if (rom.kind !== 'rom') throw new UsageError(`--rom ${path}: this is a persistent hive (its roots carry store nibble 0); --rom takes the ROM hive (default.hv or the ROM user.hv)`);
+    return rom;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const line = describeFailure(error, path);
+    if (line === undefined) throw error;
+    throw new UsageError(`--rom ${path}: ${line}`);
+  }
 }
 
 /** A whole number ≥ 1 from an option, or undefined when the option was not given. */

@@ -22,7 +22,8 @@ export type HiveErrorCode =
   | 'CHILD_CYCLE' // a child link reaches a key already on the walk
   | 'VALUE_CYCLE' // a value chain reaches a value twice
   | 'LIMIT_EXCEEDED' // a configured limit (depth, count, size) was passed
-  | 'BAD_PATH'; // a key path that names no root
+  | 'BAD_PATH' // a key path that names no root
+  | 'NOT_A_ROM_HIVE'; // the hive given as a persistent hive's ROM is not a ROM hive
 
 export interface HiveFormatErrorDetails {
   /** Which field or structure was bad, in the format guide's words. */

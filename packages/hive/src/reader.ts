@@ -18,8 +18,14 @@ export interface OpenHiveOptions {
   /** `auto` (default) decides from the roots record; see `detectKind`. */
   kind?: HiveKind | 'auto';
   limits?: Partial<HiveLimits>;
-  /** Label for records of this file in dumps. Default `file`. */
+  /** Label for records of this file in dumps. Default `file` (`rom` for a ROM given as `rom`). */
   source?: string;
+  /**
+   * The ROM hive a persistent hive links into (default.hv for system.hv, ROM user.hv for a
+   * profile's user.hv). Its nibble-2 links then resolve there, and the hive reads as the
+   * device's effective registry (format guide §9). Must be a ROM-kind hive.
+   */
+  rom?: Hive;
 }
 
 /**
@@ -46,6 +52,8 @@ export class Hive implements RecordStore {
   readonly source: string;
   /** File offset of the roots record block (object id 0). */
   readonly rootsOffset: number;
+  /** The ROM hive nibble-2 links resolve in (persistent hives opened with `rom`). */
+  readonly rom: Hive | undefined;
   // Section tables are checked once, when first used.
   private readonly checkedSections: Uint8Array;
 
@@ -64,6 +72,11 @@ export class Hive implements RecordStore {
     }
     this.kind = options.kind === undefined || options.kind === 'auto' ? detectKind(this.rootRefs()) : options.kind;
     this.ownStore = this.kind === 'rom' ? Store.ROM_HIVE : Store.HEAP;
+    if (options.rom !== undefined && options.rom.kind !== 'rom') {
+      throw new HiveFormatError('NOT_A_ROM_HIVE', { what: 'the hive given as ROM has references of a persistent hive (store nibble 0)', offset: options.rom.rootsOffset });
+    }
+    // Only a persistent hive has links into ROM; a ROM hive given one ignores it.
+    this.rom = this.kind === 'persistent' ? options.rom : undefined;
   }
 
   get length(): number {
@@ -137,7 +150,9 @@ export class Hive implements RecordStore {
    * used and points inside the heap, the block fits the file, is allocated, has type
    * `expectedType` and carries `id`.
    */
-  blockOffsetOf(id: number, expectedType: number, fromOffset: number, what: string): number {
+  blockOffsetOf(id: number, expectedType: number, fromOffset: number, linkWhat: string): number {
+    // Errors met inside a linked ROM hive say so: their offsets are that file's.
+    const what = this.source === 'file' ? linkWhat : `${this.source}: ${linkWhat}`;
     const section = Math.floor(id / SLOTS_PER_SECTION);
     const slotIndex = id % SLOTS_PER_SECTION;
     if (section >= this.sectionOffsets.length) {
@@ -232,16 +247,23 @@ export class Hive implements RecordStore {
     };
   }
 
-  /** Follows a key reference; a reference into another store comes back unresolved. */
+  /**
+   * Follows a key reference: into this file, or through a nibble-2 link into the ROM hive
+   * when one was given; any other reference comes back unresolved.
+   */
   resolveKey(ref: number, link: LinkKind, fromOffset: number): HiveKey | UnresolvedLink {
-    if (refStore(ref) !== this.ownStore) return this.unresolved(ref, link, fromOffset);
+    if (refStore(ref) !== this.ownStore) {
+      return this.rom !== undefined && refStore(ref) === Store.ROM_HIVE ? this.rom.resolveKey(ref, link, fromOffset) : this.unresolved(ref, link, fromOffset);
+    }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.KEY, fromOffset, `${link} link`);
     return new HiveKey(this, offset, id, this.view.getUint32(offset, true) & 0x0fffffff);
   }
 
   resolveValue(ref: number, fromOffset: number): HiveValue | UnresolvedLink {
-    if (refStore(ref) !== this.ownStore) return this.unresolved(ref, 'value', fromOffset);
+    if (refStore(ref) !== this.ownStore) {
+      return this.rom !== undefined && refStore(ref) === Store.ROM_HIVE ? this.rom.resolveValue(ref, fromOffset) : this.unresolved(ref, 'value', fromOffset);
+    }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.VALUE, fromOffset, 'value link');
     return new HiveValue(this, offset, id, this.view.getUint32(offset, true) & 0x0fffffff);

@@ -18,14 +18,29 @@ export interface EncodeHiveOptions {
   virtbase?: number;
   /** Header boot sequence number; 0 if not given. */
   bootSequence?: number;
+  /** Per root index, a reference the root's top-level chain continues with (a link into ROM). */
+  rootLinks?: Partial<Record<number, number>>;
 }
 
 
 type Entry = { kind: 'key'; key: TreeKey; name: Uint8Array } | { kind: 'value'; value: TreeValue; name: Uint8Array };
 
+/**
+ * A key as the writer takes it: a `TreeKey` whose subkey and value chains may continue,
+ * after the listed entries, with a raw reference into a ROM hive (store nibble 2). This is
+ * how a persistent hive shares the unchanged tail of a ROM chain (format guide §9).
+ */
+export interface LinkedTreeKey extends TreeKey {
+  subkeys?: LinkedTreeKey[];
+  /** Reference the subkey chain continues with after the listed subkeys. */
+  subkeysLink?: number;
+  /** Reference the value chain continues with after the listed values. */
+  valuesLink?: number;
+}
+
 interface Numbered {
   entries: Entry[];
-  /** Per entry: id of the next sibling / first child / first value (0 = none). */
+  /** Per entry, as the u32 references to store: next sibling, first child, first value, next value. */
   nextSibling: number[];
   firstChild: number[];
   firstValue: number[];
@@ -40,29 +55,44 @@ function checkName(name: string, what: string): Uint8Array {
   return encodeUtf16(name);
 }
 
+interface ListFrame {
+  keys: LinkedTreeKey[];
+  index: number;
+  /** Id of the last key numbered in this list, -1 before the first. */
+  previous: number;
+  /** Where the first reference of the list goes. */
+  setFirst: (ref: number) => void;
+  /** Reference after the last listed key: 0, or a link into ROM. */
+  tail: number;
+}
+
 /**
  * Numbers every record in creation order: id 0 is the roots record, then a pre-order
  * walk where each key is followed by its values and then its subkeys. Iterative, so
- * tree depth is not limited by the call stack.
+ * tree depth is not limited by the call stack. Links are stored as references with the
+ * layout's own store nibble; chain tails given as links are stored as given.
  */
-function numberTree(tree: HiveTree): Numbered {
+function numberTree(tree: HiveTree, store: number, rootLinks: Partial<Record<number, number>>): Numbered {
   const entries: Entry[] = [];
   const nextSibling: number[] = [0];
   const firstChild: number[] = [0];
   const firstValue: number[] = [0];
   const nextValue: number[] = [0];
   const rootFirst: number[] = new Array<number>(ROOT_SLOTS).fill(0);
+  const own = (id: number): number => makeRef(store, id);
   entries.push({ kind: 'key', key: { name: '' }, name: new Uint8Array(0) }); // placeholder for the roots record
 
-  // Each stack item is a sibling list still to number, with the id waiting for its first id.
-  const stack: Array<{ keys: TreeKey[]; index: number; previous: number; setFirst: (id: number) => void }> = [];
+  const stack: ListFrame[] = [];
   for (let root = ROOT_SLOTS - 1; root >= 0; root--) {
-    const keys = tree.roots[root];
-    if (keys !== undefined && keys.length > 0) stack.push({ keys, index: 0, previous: -1, setFirst: (id) => (rootFirst[root] = id) });
+    const keys = tree.roots[root] ?? [];
+    const tail = rootLinks[root] ?? 0;
+    if (keys.length > 0 || tail !== 0) stack.push({ keys, index: 0, previous: -1, setFirst: (ref) => (rootFirst[root] = ref), tail });
   }
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     if (top.index >= top.keys.length) {
+      if (top.previous < 0) top.setFirst(top.tail);
+      else nextSibling[top.previous] = top.tail;
       stack.pop();
       continue;
     }
@@ -73,8 +103,8 @@ function numberTree(tree: HiveTree): Numbered {
     firstChild.push(0);
     firstValue.push(0);
     nextValue.push(0);
-    if (top.previous < 0) top.setFirst(id);
-    else nextSibling[top.previous] = id;
+    if (top.previous < 0) top.setFirst(own(id));
+    else nextSibling[top.previous] = own(id);
     top.previous = id;
 
     let previousValue = -1;
@@ -88,14 +118,19 @@ function numberTree(tree: HiveTree): Numbered {
       firstChild.push(0);
       firstValue.push(0);
       nextValue.push(0);
-      if (previousValue < 0) firstValue[id] = valueId;
-      else nextValue[previousValue] = valueId;
+      if (previousValue < 0) firstValue[id] = own(valueId);
+      else nextValue[previousValue] = own(valueId);
       previousValue = valueId;
     }
+    const valuesTail = key.valuesLink ?? 0;
+    if (previousValue < 0) firstValue[id] = valuesTail;
+    else nextValue[previousValue] = valuesTail;
     // Children of a volatile key are never persisted (format guide §8, §10).
     const volatile = ((key.flags ?? 0) & KeyFlags.VOLATILE) !== 0;
-    if (!volatile && key.subkeys !== undefined && key.subkeys.length > 0) {
-      stack.push({ keys: key.subkeys, index: 0, previous: -1, setFirst: (childId) => (firstChild[id] = childId) });
+    const subkeys = key.subkeys ?? [];
+    const subkeysTail = key.subkeysLink ?? 0;
+    if (!volatile && (subkeys.length > 0 || subkeysTail !== 0)) {
+      stack.push({ keys: subkeys, index: 0, previous: -1, setFirst: (ref) => (firstChild[id] = ref), tail: subkeysTail });
     }
   }
   return { entries, nextSibling, firstChild, firstValue, nextValue, rootFirst };
@@ -124,11 +159,10 @@ function recordSize(entry: Entry): number {
  * @throws {HiveFormatError} `LIMIT_EXCEEDED` for a name over 255 units, data over 65535
  * bytes, or more than 4096 sections.
  */
-export function encodeHive(tree: HiveTree, options: EncodeHiveOptions = {}): Uint8Array {
-  const numbered = numberTree(tree);
-  const { entries } = numbered;
+export function encodeHive(tree: HiveTree | { roots: Partial<Record<number, LinkedTreeKey[]>> }, options: EncodeHiveOptions = {}): Uint8Array {
   const store = options.layout === 'persistent' ? Store.HEAP : Store.ROM_HIVE;
-  const ref = (id: number): number => (id === 0 ? 0 : makeRef(store, id));
+  const numbered = numberTree(tree, store, options.rootLinks ?? {});
+  const { entries } = numbered;
   const sections = Math.ceil(entries.length / SLOTS_PER_SECTION);
   if (sections > MAX_SECTIONS) {
     throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'hive size', offset: 0, expected: `≤ ${MAX_SECTIONS} sections`, actual: `${sections} sections` });
@@ -183,21 +217,21 @@ export function encodeHive(tree: HiveTree, options: EncodeHiveOptions = {}): Uin
     u32(block + 8, id);
     if (id === 0) {
       u32(block, (BlockType.ROOTS << 28) | ROOTS_PAYLOAD);
-      numbered.rootFirst.forEach((first, index) => u32(at + 4 * index, ref(first)));
+      numbered.rootFirst.forEach((first, index) => u32(at + 4 * index, first));
       continue;
     }
     const entry = entries[id]!;
     if (entry.kind === 'key') {
       u32(block, (BlockType.KEY << 28) | sizes[id]!);
-      u32(at + KeyField.nextSibling, ref(numbered.nextSibling[id]!));
-      u32(at + KeyField.firstChild, ref(numbered.firstChild[id]!));
-      u32(at + KeyField.firstValue, ref(numbered.firstValue[id]!));
+      u32(at + KeyField.nextSibling, numbered.nextSibling[id]!);
+      u32(at + KeyField.firstChild, numbered.firstChild[id]!);
+      u32(at + KeyField.firstValue, numbered.firstValue[id]!);
       bytes[at + KeyField.nameLength] = entry.name.length / 2;
       view.setUint16(at + KeyField.flags, entry.key.flags ?? 0, true);
       bytes.set(entry.name, at + KeyField.name);
     } else {
       u32(block, (BlockType.VALUE << 28) | sizes[id]!);
-      u32(at + ValueField.nextValue, ref(numbered.nextValue[id]!));
+      u32(at + ValueField.nextValue, numbered.nextValue[id]!);
       view.setUint16(at + ValueField.type, entry.value.type, true);
       view.setUint16(at + ValueField.dataLength, entry.value.data.length, true);
       bytes[at + ValueField.nameLength] = entry.name.length / 2;

@@ -7,4 +7,5 @@ export { REG_HEADER, regQuote, renderRegKeyLine, renderRegData, renderRegValue, 
 export { jsonDecoded, jsonValue, type JsonDecoded, type JsonValue } from './json.js';
 export { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from './tree.js';
 export { RegParseError, type RegErrorCode } from './regErrors.js';
-export { RegTreeBuilder, parseReg, MAX_NAME_UNITS, MAX_DATA_BYTES, DEFAULT_VALUE_NAME } from './regParser.js';
+export { RegTreeBuilder, type RegTreeBuilderOptions, parseReg, MAX_NAME_UNITS, MAX_DATA_BYTES, DEFAULT_VALUE_NAME } from './regParser.js';
+export { diffTrees, countSubtree, type TreeChange } from './diff.js';

@@ -162,8 +162,48 @@ function newNode(name: string): KeyNode {
  * case-insensitively. Besides regedit 4/5 syntax, it reads the CE forms `multi_sz:"a","b"`
  * and `mui_sz:"…"`, and hivetool's `; key flags 0x…` and `; value flags 0x…` notes.
  */
+export interface RegTreeBuilderOptions {
+  /**
+   * Put keys and values the texts create at the head of their chains, as Windows CE's
+   * registry does, instead of the end (file order). Used when editing an existing tree:
+   * the untouched tail of each chain can then be shared with a ROM hive.
+   */
+  newEntriesFirst?: boolean;
+}
+
 export class RegTreeBuilder {
   private readonly roots: KeyNode[] = [0, 1, 2, 3, 4, 5, 6, 7].map(() => newNode(''));
+  private readonly newEntriesFirst: boolean;
+
+  constructor(options: RegTreeBuilderOptions = {}) {
+    this.newEntriesFirst = options.newEntriesFirst ?? false;
+  }
+
+  /**
+   * A builder that starts from an existing tree (copied: the tree given is not changed),
+   * so .reg texts apply to it as changes: how `build --rom` edits a ROM hive's registry.
+   */
+  static fromTree(tree: HiveTree, options: RegTreeBuilderOptions = {}): RegTreeBuilder {
+    const builder = new RegTreeBuilder(options);
+    const work: Array<{ keys: TreeKey[]; parent: KeyNode }> = [];
+    for (let index = 0; index < 8; index++) work.push({ keys: tree.roots[index] ?? [], parent: builder.roots[index]! });
+    while (work.length > 0) {
+      const { keys, parent } = work.pop()!;
+      for (const key of keys) {
+        const node = newNode(key.name);
+        if (key.flags !== undefined && key.flags !== 0) node.key.flags = key.flags;
+        for (const value of key.values ?? []) {
+          const copy: TreeValue = { ...value };
+          node.values.set(fold(value.name), copy);
+          node.key.values!.push(copy);
+        }
+        parent.children.set(fold(key.name), node);
+        parent.key.subkeys!.push(node.key);
+        work.push({ keys: key.subkeys ?? [], parent: node });
+      }
+    }
+    return builder;
+  }
 
   /**
    * Applies one .reg text. A leading BOM is ignored; the header line is optional (CE's
@@ -246,7 +286,8 @@ export class RegTreeBuilder {
       if (existing !== undefined) Object.assign(existing, { ...value, name: existing.name });
       else {
         current.values.set(fold(name), value);
-        current.key.values!.push(value);
+        if (this.newEntriesFirst) current.key.values!.unshift(value);
+        else current.key.values!.push(value);
       }
     }
     return this;
@@ -303,7 +344,8 @@ export class RegTreeBuilder {
       if (child === undefined) {
         child = newNode(name);
         node.children.set(fold(name), child);
-        node.key.subkeys!.push(child.key);
+        if (this.newEntriesFirst) node.key.subkeys!.unshift(child.key);
+        else node.key.subkeys!.push(child.key);
       }
       node = child;
     }

@@ -1,4 +1,4 @@
-import { encodeHive, hexBytes, type EncodeHiveOptions } from '@hivetool/hive';
+import { encodeHive, encodeLinkedHive, hexBytes, hiveStatistics, openHive, readTree, type EncodeHiveOptions, type Hive } from '@hivetool/hive';
 import { RegTreeBuilder, type HiveTree } from '@hivetool/registry';
 import { ExitCode, UsageError } from '../failures.js';
 import { readInputFile } from '../input.js';
@@ -10,6 +10,8 @@ export interface BuildArguments {
   layout: 'rom' | 'persistent';
   romSignature?: string | undefined;
   guid?: string | undefined;
+  /** Build a persistent hive linked into this ROM hive, storing only the changes. */
+  rom?: { file: string; hive: Hive } | undefined;
 }
 
 /**
@@ -47,19 +49,43 @@ function countTree(tree: HiveTree): { keys: number; values: number } {
   return { keys, values };
 }
 
-/** `hivetool build INPUT.reg... -o OUT.hv` */
+/**
+ * `hivetool build INPUT.reg... -o OUT.hv`; with `--rom ROM.hv`, the .reg files are
+ * changes to the ROM's registry and the output is a persistent hive linked into it.
+ */
 export function runBuild(args: BuildArguments): number {
-  refuseInputAsOutput(args.inputs, args.output);
+  refuseInputAsOutput(args.rom === undefined ? args.inputs : [...args.inputs, args.rom.file], args.output);
+  const guid = args.guid === undefined ? undefined : parseHex16(args.guid, '--guid');
+  if (args.rom !== undefined) {
+    if (args.romSignature !== undefined) throw new UsageError('--rom-signature cannot be used with --rom: a linked hive carries its ROM hive\'s signature');
+    // New keys and values go to the head of their chains, as on the device, so that
+    // unchanged chain tails can be shared with ROM.
+    const builder = RegTreeBuilder.fromTree(readTree(args.rom.hive), { newEntriesFirst: true });
+    for (const input of args.inputs) builder.apply(readRegText(input), input);
+    const bytes = encodeLinkedHive(args.rom.hive, builder.tree(), guid === undefined ? {} : { volumeGuid: guid });
+    writeFileAtomic(args.output, bytes);
+    const stored = countStored(bytes);
+    process.stdout.write(
+      `${args.output}: ${bytes.length} bytes, persistent hive linked into ${args.rom.file}: ${stored.keys} keys and ${stored.values} values stored, the rest linked; ROM signature ${hexBytes(args.rom.hive.header.romSignature)}\n`,
+    );
+    return ExitCode.OK;
+  }
   const builder = new RegTreeBuilder();
   for (const input of args.inputs) builder.apply(readRegText(input), input);
   const tree = builder.tree();
   const options: EncodeHiveOptions = { layout: args.layout };
   if (args.romSignature !== undefined) options.romSignature = parseHex16(args.romSignature, '--rom-signature');
-  if (args.guid !== undefined) options.volumeGuid = parseHex16(args.guid, '--guid');
+  if (guid !== undefined) options.volumeGuid = guid;
   const bytes = encodeHive(tree, options);
   writeFileAtomic(args.output, bytes);
   const { keys, values } = countTree(tree);
   const signature = hexBytes(bytes.subarray(0x28, 0x38));
   process.stdout.write(`${args.output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${args.layout} layout, ROM signature ${signature}${args.romSignature === undefined ? ' (derived)' : ''}\n`);
   return ExitCode.OK;
+}
+
+/** Key and value records stored in a hive file. */
+function countStored(bytes: Uint8Array): { keys: number; values: number } {
+  const stats = hiveStatistics(openHive(bytes));
+  return { keys: stats.blocks.keys, values: stats.blocks.values };
 }

@@ -19,6 +19,8 @@ export interface DumpArguments {
   kind?: 'rom' | 'persistent' | 'auto' | undefined;
   maxDepth?: number | undefined;
   regStyle?: RegStyle | undefined;
+  /** The ROM hive persistent hives link into (overlay: the device's effective registry). */
+  rom?: Hive | undefined;
 }
 
 /** One hive's part of the output; `finish` closes it, noting an error that cut it short. */
@@ -51,7 +53,8 @@ function renderer(args: DumpArguments, hive: Hive, file: string, sink: TextSink,
     case 'raw':
       sink.write(rawHeader(hive, file));
       return {
-        run: (starts) => (key === undefined ? dumpRawHeap(hive, sink) : walkForDump(starts, rawVisitor(hive, sink))),
+        // The heap in file order, or, for a subtree or a ROM overlay, the records in tree order.
+        run: (starts) => (key === undefined && hive.rom === undefined ? dumpRawHeap(hive, sink) : walkForDump(starts, rawVisitor(sink))),
         finish: (error) => {
           if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
         },
@@ -73,7 +76,11 @@ export function runDump(args: DumpArguments, report: Reporter): number {
   for (const file of args.files) {
     let current: HiveRenderer | undefined;
     try {
-      const hive = openHiveFile(file, { kind: args.kind ?? 'auto', limits: args.maxDepth === undefined ? {} : { maxDepth: args.maxDepth } });
+      const hive = openHiveFile(file, {
+        kind: args.kind ?? 'auto',
+        limits: args.maxDepth === undefined ? {} : { maxDepth: args.maxDepth },
+        ...(args.rom === undefined ? {} : { rom: args.rom }),
+      });
       if (hive.header.restoreFlags !== 0 || hive.header.logEntryCount !== 0) {
         report.note(
           `warning: ${file}: a flush was interrupted (restoreFlags ${hive.header.restoreFlags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows the file as stored`,

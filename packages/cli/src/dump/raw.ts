@@ -21,15 +21,16 @@ import type { DumpVisitor } from './tree.js';
 // One line per record: offset, record kind, id, payload size, then the record's links and flags.
 const pad = (text: string, width: number): string => text.padEnd(width);
 
-function line(offset: number, kind: string, id: number | undefined, size: number, fields: string): string {
-  return `${hex32(offset)} ${pad(kind, 8)} ${id === undefined ? pad('-', 10) : hex32(id)} ${pad('0x' + size.toString(16), 7)} ${fields}\n`;
+function line(offset: number, kind: string, id: number | undefined, size: number, fields: string, source?: string): string {
+  return `${source === undefined ? '' : pad(source, 5)}${hex32(offset)} ${pad(kind, 8)} ${id === undefined ? pad('-', 10) : hex32(id)} ${pad('0x' + size.toString(16), 7)} ${fields}\n`;
 }
 
 export function rawHeader(hive: Hive, file: string): string {
-  return `; ${file}: ${hive.length} bytes, ${hive.kind} hive, ${hive.sectionCount} section(s)\n; offset     record   id         size    fields\n`;
+  const overlay = hive.rom !== undefined;
+  return `; ${file}: ${hive.length} bytes, ${hive.kind} hive, ${hive.sectionCount} section(s)${overlay ? ', through its ROM hive (tree order)' : ''}\n; ${overlay ? 'from ' : ''}offset     record   id         size    fields\n`;
 }
 
-function keyFields(hive: Hive, at: number): string {
+function keyFields(hive: Pick<Hive, 'bytes' | 'view'>, at: number): string {
   const { view, bytes } = hive;
   const nameLength = bytes[at + KeyField.nameLength]!;
   return (
@@ -39,7 +40,7 @@ function keyFields(hive: Hive, at: number): string {
   );
 }
 
-function valueFields(hive: Hive, at: number): string {
+function valueFields(hive: Pick<Hive, 'bytes' | 'view'>, at: number): string {
   const { view, bytes } = hive;
   const nameLength = bytes[at + ValueField.nameLength]!;
   return (
@@ -86,17 +87,21 @@ export function dumpRawHeap(hive: Hive, sink: TextSink): void {
   walkHeap(hive.bytes, hive.view, (block) => sink.write(blockLine(hive, block)));
 }
 
-/** The records of a subtree in tree order (for `--key`). */
-export function rawVisitor(hive: Hive, sink: TextSink): DumpVisitor {
+/**
+ * The records of a subtree in tree order (for `--key`, or any dump through a ROM
+ * overlay), each line starting with the record's source (`file` or `rom`): offsets are
+ * in that file.
+ */
+export function rawVisitor(sink: TextSink): DumpVisitor {
   return {
     key(key: HiveKey) {
-      sink.write(line(key.offset, 'key', key.id, key.size, keyFields(hive, key.offset + BLOCK_HEADER_SIZE)));
+      sink.write(line(key.offset, 'key', key.id, key.size, keyFields(key.store, key.offset + BLOCK_HEADER_SIZE), key.store.source));
     },
     value(value: HiveValue) {
-      sink.write(line(value.offset, 'value', value.id, value.size, valueFields(hive, value.offset + BLOCK_HEADER_SIZE)));
+      sink.write(line(value.offset, 'value', value.id, value.size, valueFields(value.store, value.offset + BLOCK_HEADER_SIZE), value.store.source));
     },
     unresolved(link: UnresolvedLink) {
-      sink.write(line(link.offset, 'link', link.id, 0, `unresolved ${link.link} ref=${hex32(link.ref)} store=${link.store} reason=${link.reason}`));
+      sink.write(line(link.offset, 'link', link.id, 0, `unresolved ${link.link} ref=${hex32(link.ref)} store=${link.store} reason=${link.reason}`, 'file'));
     },
   };
 }

@@ -1,0 +1,561 @@
+import { toHex } from '@hivetool/registry';
+import { HEADER_SIZE, HIVE_MAGIC, HIVE_VERSION, HeaderOffset, LOG_ENTRY_SLOTS, RestoreFlags } from './header.js';
+import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, MAX_SECTIONS, PAGE_SIZE, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { KNOWN_KEY_FLAGS, KeyField, KeyFlags, ROOT_SLOTS, ROOTS_PAYLOAD, ValueField } from './records.js';
+import { Store } from './references.js';
+import type { Hive, HiveKind } from './reader.js';
+import { detectKind } from './reader.js';
+import { isHiveFormatError } from './errors.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** One thing `verifyHive` noticed: what, where, what it means and what to do. */
+export interface Finding {
+  severity: Severity;
+  /** Stable code, e.g. `SIGNATURE_MISMATCH` (docs/verify.md lists them all). */
+  code: string;
+  /** File offset the finding is about (of the hive verified, or of the ROM for ROM links). */
+  offset: number;
+  message: string;
+  /** How many records share this finding when it is reported once for many (1 otherwise). */
+  count: number;
+}
+
+export type BootOutcome = 'kept' | 'clean-boot' | 'unknown' | 'rom';
+
+export interface BootPrediction {
+  outcome: BootOutcome;
+  /** Whether `RegPersisted = dword:1` is set after boot (only after a non-clean boot); null when not known. */
+  regPersisted: boolean | null;
+  /** Sentences saying why. */
+  reasons: string[];
+}
+
+export interface VerifyReport {
+  kind: HiveKind | 'unknown';
+  fileLength: number;
+  romSignature: string | null;
+  findings: Finding[];
+  summary: { errors: number; warnings: number; infos: number };
+  counts: { sections: number; keys: number; values: number; freeBlocks: number; freeBytes: number; reachableKeys: number; reachableValues: number };
+  /** Links into the ROM hive (store nibble 2 in a persistent hive). */
+  romLinks: { total: number; checked: boolean; broken: number };
+  signature: { hive: string; rom: string; match: boolean } | null;
+  boot: BootPrediction;
+}
+
+export interface VerifyOptions {
+  kind?: HiveKind | 'auto';
+  /** The ROM hive a persistent hive links into; its links are then checked and its signature compared. */
+  rom?: Hive;
+  maxDepth?: number;
+}
+
+// Per-id record kinds in the verifier's table.
+const NONE = 0;
+const KEY = 1;
+const VALUE = 2;
+const ROOTS = 3;
+const OTHER = 4;
+const BROKEN = 5;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+class Findings {
+  readonly list: Finding[] = [];
+  private readonly grouped = new Map<string, Finding>();
+
+  add(severity: Severity, code: string, offset: number, message: string): void {
+    this.list.push({ severity, code, offset, message, count: 1 });
+  }
+
+  /** Reports a finding once per code however often it occurs, counting occurrences. */
+  addGrouped(severity: Severity, code: string, offset: number, message: (count: number) => string): void {
+    const existing = this.grouped.get(code);
+    if (existing !== undefined) {
+      existing.count++;
+      existing.message = message(existing.count);
+      return;
+    }
+    const finding = { severity, code, offset, message: message(1), count: 1 };
+    this.grouped.set(code, finding);
+    this.list.push(finding);
+  }
+
+  has(severity: Severity): boolean {
+    return this.list.some((finding) => finding.severity === severity);
+  }
+}
+
+const hex = (value: number): string => '0x' + (value >>> 0).toString(16).padStart(8, '0');
+
+/**
+ * Checks a hive file and reports every finding instead of stopping at the first: header
+ * and recovery state, the section directory, heap tiling, slots and free-slot chains,
+ * record bounds, links and their targets' types, cycles, depth, reachability, links into
+ * the ROM hive, the ROM signature, and what Windows CE will do with the file at boot.
+ * Names are never decoded. It does not throw on any input.
+ */
+export function verifyHive(bytes: Uint8Array, options: VerifyOptions = {}): VerifyReport {
+  const findings = new Findings();
+  const report: VerifyReport = {
+    kind: 'unknown',
+    fileLength: bytes.length,
+    romSignature: null,
+    findings: findings.list,
+    summary: { errors: 0, warnings: 0, infos: 0 },
+    counts: { sections: 0, keys: 0, values: 0, freeBlocks: 0, freeBytes: 0, reachableKeys: 0, reachableValues: 0 },
+    romLinks: { total: 0, checked: options.rom !== undefined, broken: 0 },
+    signature: null,
+    boot: { outcome: 'unknown', regPersisted: null, reasons: [] },
+  };
+  try {
+    checkFile(bytes, options, findings, report);
+  } catch (error) {
+    // A bug in a check must not hide the findings already made.
+    findings.add('error', 'VERIFY_INTERNAL', 0, `the verifier stopped unexpectedly (${error instanceof Error ? error.message : String(error)}); the findings above stand, later checks did not run`);
+  }
+  report.boot = predictBoot(report, findings, options);
+  for (const finding of findings.list) {
+    if (finding.severity === 'error') report.summary.errors++;
+    else if (finding.severity === 'warning') report.summary.warnings++;
+    else report.summary.infos++;
+  }
+  return report;
+}
+
+function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings, report: VerifyReport): void {
+  const length = bytes.length;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Aligned reads through a Uint32Array are several times faster than DataView calls on
+  // the hot loops below; every u32 the checks read is at a 4-aligned file offset.
+  const words = LITTLE_ENDIAN && bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, length >>> 2) : undefined;
+  const u32 = words !== undefined ? (offset: number): number => words[offset >>> 2]! : (offset: number): number => view.getUint32(offset, true);
+
+  // Header (format guide §3).
+  if (length < HEADER_SIZE) {
+    findings.add('error', 'TRUNCATED', 0, `the file is ${length} bytes, shorter than the 4096-byte header page: it is not a whole hive`);
+    return;
+  }
+  if (u32(HeaderOffset.magic2) !== HIVE_MAGIC) {
+    findings.add('error', 'BAD_MAGIC', HeaderOffset.magic2, `bytes 8–11 are ${toHex(bytes.subarray(8, 12))}, not 454b494d ("EKIM"): this is not a Windows CE hive`);
+    return;
+  }
+  report.romSignature = toHex(bytes.subarray(HeaderOffset.romSignature, HeaderOffset.romSignature + 16));
+  const version = u32(HeaderOffset.version);
+  if (version !== HIVE_VERSION) findings.add('warning', 'UNKNOWN_VERSION', 0, `header version is ${hex(version)}, not 0x400 as in every known hive; the rest is read as version 0x400`);
+  if (u32(HeaderOffset.magic1) !== 0) findings.add('info', 'MAGIC1_SET', HeaderOffset.magic1, `magic1 is ${hex(u32(HeaderOffset.magic1))}; it is 0 in files and set only while the hive is mapped (the file may have been copied from a running device)`);
+  if (length % PAGE_SIZE !== 0) findings.add('warning', 'NOT_PAGE_ALIGNED', length, `the file length ${length} is not a multiple of 4096 as in every real hive: it may be cut short`);
+  const restoreFlags = u32(HeaderOffset.restoreFlags);
+  if (restoreFlags === RestoreFlags.APPENDING) {
+    findings.add('warning', 'RESTORE_APPENDING', HeaderOffset.restoreFlags, 'restoreFlags = 1: a flush was appending pages at the end of the file when it stopped; at boot Windows CE discards those pages and keeps the hive as it was before the flush');
+  } else if (restoreFlags === RestoreFlags.COPYING) {
+    findings.add('warning', 'RESTORE_COPYING', HeaderOffset.restoreFlags, 'restoreFlags = 2: a flush was copying pages into the heap when it stopped; at boot Windows CE finishes the copy from the pages at the end of the file');
+  } else if (restoreFlags !== RestoreFlags.CLEAN) {
+    findings.add('error', 'RESTORE_FLAGS_UNKNOWN', HeaderOffset.restoreFlags, `restoreFlags = ${restoreFlags}: not a value the format guide knows (0, 1 or 2); what Windows CE does with it is not known`);
+  }
+  const restoreStart = u32(HeaderOffset.restoreStart);
+  if (restoreStart !== length) {
+    const severity: Severity = restoreFlags === RestoreFlags.CLEAN && restoreStart > length ? 'error' : 'warning';
+    findings.add(
+      severity,
+      'RESTORE_START_MISMATCH',
+      HeaderOffset.restoreStart,
+      restoreStart > length
+        ? `restoreStart says the hive is ${restoreStart} bytes but the file has ${length}: the end of the file is missing (copy it again from the device)`
+        : `restoreStart is ${restoreStart}, the file is ${length} bytes: the bytes after restoreStart belong to an interrupted flush`,
+    );
+  }
+  const logCount = u32(HeaderOffset.logEntryCount);
+  if (logCount > LOG_ENTRY_SLOTS) findings.add('error', 'LOG_COUNT_TOO_LARGE', HeaderOffset.logEntryCount, `the recovery log claims ${logCount} entries; the header page holds at most ${LOG_ENTRY_SLOTS}`);
+  else if (logCount > 0) findings.add('warning', 'LOG_PENDING', HeaderOffset.logEntryCount, `${logCount} recovery log entr${logCount === 1 ? 'y is' : 'ies are'} pending: Windows CE replays them at boot, so the registry after boot differs from what this file holds`);
+
+  // Section directory (§4).
+  if (length < HEAP_OFFSET + BLOCK_HEADER_SIZE + SECTION_TABLE_PAYLOAD) {
+    findings.add('error', 'TRUNCATED', length, `the file is ${length} bytes, too short for the section directory and the first section table`);
+    return;
+  }
+  const sections: number[] = [0];
+  for (let i = 1; i < MAX_SECTIONS; i++) {
+    const entry = u32(DIRECTORY_OFFSET + 4 * i);
+    if (entry === 0) break;
+    sections.push(entry);
+  }
+  report.counts.sections = sections.length;
+
+  // Heap tiling (§5): blocks from 0x5000 to EOF with no gap. blockAt marks block starts
+  // (one byte per 4-byte word of heap).
+  const heapWords = (length - HEAP_OFFSET) >>> 2;
+  const blockAt = new Uint8Array(heapWords + 1);
+  let offset = HEAP_OFFSET;
+  let lastFree = false;
+  let tiled = true;
+  while (offset < length) {
+    if (offset + BLOCK_HEADER_SIZE > length) {
+      findings.add('error', 'HEAP_CUT', offset, `the last ${length - offset} bytes are too few for a block header: the heap does not end on a block boundary (the file may be cut short)`);
+      tiled = false;
+      break;
+    }
+    const sizeType = u32(offset);
+    const free = (sizeType & 1) !== 0;
+    const size = free ? (sizeType & ~1) >>> 0 : sizeType & 0x0fffffff;
+    if (size % 4 !== 0) {
+      findings.add('error', 'BLOCK_SIZE_UNALIGNED', offset, `block size ${size} is not a multiple of 4; the blocks after it cannot be found`);
+      tiled = false;
+      break;
+    }
+    if (offset + BLOCK_HEADER_SIZE + size > length) {
+      findings.add('error', 'BLOCK_PAST_EOF', offset, `the block at ${hex(offset)} claims ${size} bytes, running ${offset + BLOCK_HEADER_SIZE + size - length} bytes past the end of the file; the heap does not tile to EOF`);
+      tiled = false;
+      break;
+    }
+    blockAt[(offset - HEAP_OFFSET) >>> 2] = free ? 2 : 1;
+    if (free) {
+      report.counts.freeBlocks++;
+      report.counts.freeBytes += size;
+    } else {
+      const type = sizeType >>> 28;
+      if (u32(offset + 4) !== 0) findings.addGrouped('info', 'BLOCK_WORD2_SET', offset + 4, (n) => `${n} allocated block(s) have a non-zero second header word (0 in every sample; kept as stored)`);
+      if (type !== BlockType.SECTION_TABLE && type !== BlockType.ROOTS && type !== BlockType.KEY && type !== BlockType.VALUE) {
+        findings.addGrouped('warning', 'FOREIGN_BLOCK_TYPE', offset, (n) => `${n} block(s) of types the registry does not use (first: ${blockTypeName(type)} at ${hex(offset)}); object-store database types never appeared in a hive`);
+      }
+    }
+    lastFree = free;
+    offset += BLOCK_HEADER_SIZE + size;
+  }
+  const tiledEnd = offset;
+  if (tiled && !lastFree) findings.add('info', 'NO_FINAL_FREE_BLOCK', length, 'the heap does not end in a free block, unlike every sample (harmless)');
+
+  // Section tables and slots (§6): each used slot must point at an allocated block that
+  // carries the slot's id; the table of ids → block offsets is what the later checks use.
+  const idCount = sections.length * SLOTS_PER_SECTION;
+  const blockOf = new Uint32Array(idCount); // file offset of the block of each id, 0 = none
+  const kindOf = new Uint8Array(idCount);
+  const owned = new Uint8Array(heapWords + 1); // blocks claimed by a slot
+  const isBlock = (at: number): boolean => at >= HEAP_OFFSET && at < length && (at & 3) === 0 && blockAt[(at - HEAP_OFFSET) >>> 2] !== 0;
+  for (let section = 0; section < sections.length; section++) {
+    const entryOffset = DIRECTORY_OFFSET + 4 * section;
+    const table = HEAP_OFFSET + sections[section]!;
+    if (table + BLOCK_HEADER_SIZE + SECTION_TABLE_PAYLOAD > length) {
+      findings.add('error', 'DIRECTORY_OFFSET_PAST_EOF', entryOffset, `section directory entry ${section} points at ${hex(table)}, where no section table fits before EOF; the ${SLOTS_PER_SECTION} ids of section ${section} cannot be resolved`);
+      continue;
+    }
+    if (!isBlock(table)) {
+      findings.add('error', 'SECTION_TABLE_NOT_A_BLOCK', entryOffset, `section directory entry ${section} points at ${hex(table)}, which is not the start of a heap block`);
+      continue;
+    }
+    const sizeType = u32(table);
+    if (sizeType !== (((BlockType.SECTION_TABLE << 28) | SECTION_TABLE_PAYLOAD) >>> 0) || u32(table + 8) !== section) {
+      findings.add('error', 'BAD_SECTION_TABLE', table, `the block for section ${section} is not its section table (header ${hex(sizeType)}, id ${u32(table + 8)}); its ids cannot be resolved`);
+      continue;
+    }
+    owned[(table - HEAP_OFFSET) >>> 2] = 1;
+    const slots = table + BLOCK_HEADER_SIZE;
+    const isFreeSlot = new Uint8Array(SLOTS_PER_SECTION);
+    let freeCount = 0;
+    for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) {
+      const slotOffset = slots + 4 * slot;
+      const value = u32(slotOffset);
+      const id = section * SLOTS_PER_SECTION + slot;
+      if ((value & 1) === 0) {
+        isFreeSlot[slot] = 1;
+        freeCount++;
+        if ((value & ~(0x3ff << 18)) !== 0) findings.addGrouped('info', 'FREE_SLOT_BITS', slotOffset, (n) => `${n} free slot(s) have bits set outside the next-free field (kept as stored)`);
+        continue;
+      }
+      if (value >>> 28 !== 0 || (value & 2) !== 0) findings.addGrouped('info', 'SLOT_UNKNOWN_BITS', slotOffset, (n) => `${n} used slot(s) have bits 28–31 or bit 1 set (seen in persistent hives, meaning not known; kept as stored)`);
+      const block = HEAP_OFFSET + (value & 0x0ffffffc);
+      if (block + BLOCK_HEADER_SIZE > length) {
+        findings.add('error', 'SLOT_OUT_OF_HEAP', slotOffset, `the slot of id ${id} points at ${hex(block)}, outside the heap`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      if (!isBlock(block)) {
+        findings.add('error', 'SLOT_NOT_A_BLOCK', slotOffset, `the slot of id ${id} points at ${hex(block)}, which is not the start of a heap block (inside another block${tiled ? '' : ', or past where the heap could be followed'})`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      if (blockAt[(block - HEAP_OFFSET) >>> 2] === 2) {
+        findings.add('error', 'SLOT_POINTS_TO_FREE', slotOffset, `the slot of id ${id} points at a free block (${hex(block)}): the record was deleted but its slot was not freed`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      if (owned[(block - HEAP_OFFSET) >>> 2] !== 0) {
+        findings.add('error', 'SLOT_SHARED', slotOffset, `the slot of id ${id} points at a block another slot points at (${hex(block)})`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      owned[(block - HEAP_OFFSET) >>> 2] = 1;
+      const blockId = u32(block + 8);
+      if (blockId !== id) {
+        findings.add('error', 'ID_MISMATCH', block + 8, `the block reached through id ${id} carries id ${blockId}`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      blockOf[id] = block;
+      const type = u32(block) >>> 28;
+      kindOf[id] = type === BlockType.KEY ? KEY : type === BlockType.VALUE ? VALUE : type === BlockType.ROOTS ? ROOTS : OTHER;
+    }
+    checkFreeChain(u32, section, slots, isFreeSlot, freeCount, findings);
+  }
+  // Allocated blocks no slot points at are space the hive can never reuse.
+  for (let at = HEAP_OFFSET; at < tiledEnd; ) {
+    const sizeType = u32(at);
+    const word = (at - HEAP_OFFSET) >>> 2;
+    if (blockAt[word] === 1 && owned[word] === 0) {
+      findings.addGrouped('warning', 'ORPHAN_BLOCK', at, (n) => `${n} allocated block(s) are not referenced by any slot (first at ${hex(at)}): lost space, and any record in them is invisible`);
+    }
+    at += BLOCK_HEADER_SIZE + ((sizeType & 1) !== 0 ? (sizeType & ~1) >>> 0 : sizeType & 0x0fffffff);
+  }
+
+  // Records (§8): fixed fields, name and data within their blocks.
+  for (let id = 0; id < idCount; id++) {
+    const kind = kindOf[id]!;
+    if (kind !== KEY && kind !== VALUE) continue;
+    const block = blockOf[id]!;
+    const size = u32(block) & 0x0fffffff;
+    const at = block + BLOCK_HEADER_SIZE;
+    if (kind === KEY) {
+      report.counts.keys++;
+      if (size < KeyField.name) {
+        findings.add('error', 'RECORD_TOO_SMALL', block, `key id ${id}: its block has ${size} bytes, fewer than the ${KeyField.name} of a key's fixed fields`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      const nameEnd = KeyField.name + 2 * bytes[at + KeyField.nameLength]!;
+      if (nameEnd > size) {
+        findings.add('error', 'NAME_PAST_BLOCK', at + KeyField.nameLength, `key id ${id}: its name (${bytes[at + KeyField.nameLength]} units) runs past its ${size}-byte block`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      const flags = view.getUint16(at + KeyField.flags, true);
+      if ((flags & ~KNOWN_KEY_FLAGS) !== 0) findings.addGrouped('info', 'KEY_FLAGS_UNKNOWN', at + KeyField.flags, (n) => `${n} key(s) have flag bits the format guide does not explain (kept as stored)`);
+      if (bytes[at + KeyField.unknown] !== 0) findings.addGrouped('info', 'KEY_BYTE13_SET', at + KeyField.unknown, (n) => `${n} key(s) have a non-zero byte at +13 (0 in every sample; kept as stored)`);
+      if (size > ((nameEnd + 3) & ~3)) findings.addGrouped('info', 'RECORD_SLACK', block, (n) => `${n} record(s) are larger than their fields need (seen once in a persistent hive; harmless)`);
+    } else {
+      report.counts.values++;
+      if (size < ValueField.name) {
+        findings.add('error', 'RECORD_TOO_SMALL', block, `value id ${id}: its block has ${size} bytes, fewer than the ${ValueField.name} of a value's fixed fields`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      const nameEnd = ValueField.name + 2 * bytes[at + ValueField.nameLength]!;
+      if (nameEnd > size) {
+        findings.add('error', 'NAME_PAST_BLOCK', at + ValueField.nameLength, `value id ${id}: its name (${bytes[at + ValueField.nameLength]} units) runs past its ${size}-byte block`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      const dataLength = view.getUint16(at + ValueField.dataLength, true);
+      if (nameEnd + dataLength > size) {
+        findings.add('error', 'DATA_PAST_BLOCK', at + ValueField.dataLength, `value id ${id}: its data (${dataLength} bytes) runs past its ${size}-byte block`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      if (bytes[at + ValueField.flags] !== 0) findings.addGrouped('info', 'VALUE_FLAGS_SET', at + ValueField.flags, (n) => `${n} value(s) have flags in the high byte of the name word (0x02 is seen in persistent hives, meaning not known; kept as stored)`);
+      if (size > ((nameEnd + dataLength + 2 + 3) & ~3)) findings.addGrouped('info', 'RECORD_SLACK', block, (n) => `${n} record(s) are larger than their fields need (seen once in a persistent hive; harmless)`);
+    }
+  }
+
+  // Roots (§8) and kind (§7).
+  if (kindOf[0] !== ROOTS) {
+    findings.add('error', 'NO_ROOTS', HEAP_OFFSET + BLOCK_HEADER_SIZE, 'id 0 is not a roots record: no key of this hive can be reached');
+    return;
+  }
+  const rootsAt = blockOf[0]! + BLOCK_HEADER_SIZE;
+  if ((u32(blockOf[0]!) & 0x0fffffff) < ROOTS_PAYLOAD) {
+    findings.add('error', 'RECORD_TOO_SMALL', blockOf[0]!, `the roots record is smaller than its ${ROOTS_PAYLOAD} bytes`);
+    return;
+  }
+  const rootRefs: number[] = [];
+  for (let i = 0; i < ROOT_SLOTS; i++) rootRefs.push(u32(rootsAt + 4 * i));
+  const kind = options.kind === undefined || options.kind === 'auto' ? detectKind(rootRefs) : options.kind;
+  report.kind = kind;
+  const ownStore = kind === 'rom' ? Store.ROM_HIVE : Store.HEAP;
+  for (let i = 4; i < ROOT_SLOTS; i++) if (rootRefs[i] !== 0) findings.add('info', 'UNUSED_ROOT_SET', rootsAt + 4 * i, `root slot ${i} (unused in every sample) holds ${hex(rootRefs[i]!)}; it is not followed`);
+
+  // Links, cycles, depth, reachability: an iterative walk over the id table.
+  const rom = options.rom;
+  const maxDepth = options.maxDepth ?? DEFAULT_LIMITS.maxDepth;
+  const reached = new Uint8Array(idCount);
+  const romChecked = new Map<number, boolean>();
+  /** Checks one link; returns the id to follow in this file, or -1. */
+  const follow = (ref: number, from: number, want: typeof KEY | typeof VALUE, link: string): number => {
+    if (ref === 0) return -1;
+    const store = ref >>> 28;
+    const id = ref & 0x0fffffff;
+    if (store !== ownStore) {
+      if (kind === 'persistent' && store === Store.ROM_HIVE) {
+        report.romLinks.total++;
+        if (rom !== undefined) checkRomLink(rom, ref, from, want, link, romChecked, findings, report);
+      } else {
+        findings.add('error', 'LINK_UNKNOWN_STORE', from, `${link} link ${hex(ref)} names store ${store}, which a ${kind} hive cannot resolve; it is not followed`);
+      }
+      return -1;
+    }
+    if (id >= idCount) {
+      findings.add('error', 'LINK_TO_MISSING_SECTION', from, `${link} link ${hex(ref)} names id ${id} in section ${Math.floor(id / SLOTS_PER_SECTION)}, which the directory does not list`);
+      return -1;
+    }
+    const target = kindOf[id]!;
+    if (target === BROKEN) return -1; // already reported where the record is
+    if (target === NONE) {
+      findings.add('error', 'LINK_TO_FREE_SLOT', from, `${link} link ${hex(ref)} names id ${id}, whose slot is free (a deleted record, or a link never updated)`);
+      return -1;
+    }
+    if (target !== want) {
+      const names = ['none', 'key', 'value', 'roots record', 'foreign block'];
+      findings.add('error', 'LINK_WRONG_TYPE', from, `${link} link ${hex(ref)} names id ${id}, a ${names[target]} where a ${names[want]} belongs`);
+      return -1;
+    }
+    if (reached[id] !== 0) {
+      const code = want === VALUE ? 'VALUE_CYCLE' : link === 'sibling' ? 'SIBLING_CYCLE' : 'CHILD_CYCLE';
+      findings.add('error', code, from, `${link} link ${hex(ref)} reaches id ${id} a second time (a loop, or two links to one record); a walk would not end without cycle detection`);
+      return -1;
+    }
+    reached[id] = 1;
+    return id;
+  };
+
+  // Each stack entry: a key id to visit and its depth.
+  const stack: number[] = [];
+  const depths: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    let id = follow(rootRefs[i]!, rootsAt + 4 * i, KEY, 'root');
+    while (id >= 0) {
+      stack.push(id);
+      depths.push(1);
+      const block = blockOf[id]!;
+      id = follow(u32(block + BLOCK_HEADER_SIZE + KeyField.nextSibling), block + BLOCK_HEADER_SIZE + KeyField.nextSibling, KEY, 'sibling');
+    }
+  }
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    const depth = depths.pop()!;
+    report.counts.reachableKeys++;
+    const at = blockOf[id]! + BLOCK_HEADER_SIZE;
+    let value = follow(u32(at + KeyField.firstValue), at + KeyField.firstValue, VALUE, 'value');
+    while (value >= 0) {
+      report.counts.reachableValues++;
+      const valueAt = blockOf[value]! + BLOCK_HEADER_SIZE;
+      value = follow(u32(valueAt + ValueField.nextValue), valueAt + ValueField.nextValue, VALUE, 'value');
+    }
+    const firstChild = u32(at + KeyField.firstChild);
+    if ((view.getUint16(at + KeyField.flags, true) & KeyFlags.VOLATILE) !== 0) {
+      if (firstChild !== 0) findings.addGrouped('info', 'VOLATILE_STALE_CHILD', at + KeyField.firstChild, (n) => `${n} volatile key(s) keep a stale firstChild; it is never followed (volatile subkeys are not persisted)`);
+      continue;
+    }
+    if (firstChild === 0) continue;
+    if (depth + 1 > maxDepth) {
+      findings.add('error', 'DEPTH_LIMIT', at + KeyField.firstChild, `keys nest deeper than ${maxDepth} levels here; the subtree is not checked (raise the limit with --max-depth for forensic work)`);
+      continue;
+    }
+    let child = follow(firstChild, at + KeyField.firstChild, KEY, 'child');
+    while (child >= 0) {
+      stack.push(child);
+      depths.push(depth + 1);
+      const childAt = blockOf[child]! + BLOCK_HEADER_SIZE;
+      child = follow(u32(childAt + KeyField.nextSibling), childAt + KeyField.nextSibling, KEY, 'sibling');
+    }
+  }
+  for (let id = 1; id < idCount; id++) {
+    const target = kindOf[id]!;
+    if ((target === KEY || target === VALUE) && reached[id] === 0) {
+      findings.addGrouped('warning', 'UNREACHABLE_RECORD', blockOf[id]!, (n) => `${n} key or value record(s) are in use but no link from the roots reaches them (first at ${hex(blockOf[id]!)}): lost data the device never reads`);
+    }
+  }
+  if (kind === 'persistent' && rom === undefined && report.romLinks.total > 0) {
+    findings.add('info', 'ROM_LINKS_UNCHECKED', rootsAt, `${report.romLinks.total} link(s) lead into the ROM hive; give the ROM hive (--rom) to check them and the signature`);
+  }
+
+  // Signature (§1, §3).
+  if (rom !== undefined) {
+    const hiveSignature = report.romSignature;
+    const romSignature = toHex(rom.header.romSignature);
+    const match = hiveSignature === romSignature;
+    report.signature = { hive: hiveSignature, rom: romSignature, match };
+    if (!match && kind === 'persistent') {
+      findings.add(
+        'error',
+        'SIGNATURE_MISMATCH',
+        HeaderOffset.romSignature,
+        `the hive carries ROM signature ${hiveSignature} but the ROM hive's is ${romSignature}: at the next boot Windows CE deletes this hive and recreates it from ROM (a clean boot), and every change stored in it is lost`,
+      );
+    } else if (!match) {
+      findings.add('warning', 'SIGNATURE_DIFFERS', HeaderOffset.romSignature, `this ROM hive's signature ${hiveSignature} differs from ${romSignature}: the two come from different OS images (the ROM hives of one image share one signature)`);
+    }
+  }
+}
+
+function checkFreeChain(u32: (offset: number) => number, section: number, slots: number, isFreeSlot: Uint8Array, freeCount: number, findings: Findings): void {
+  const headOffset = slots + 4 * SLOTS_PER_SECTION;
+  const head = u32(headOffset);
+  const visited = new Uint8Array(SLOTS_PER_SECTION);
+  let onChain = 0;
+  if (head >= SLOTS_PER_SECTION) {
+    findings.add('error', 'FREE_HEAD_OUT_OF_RANGE', headOffset, `section ${section}'s free-slot head is ${head}, not a slot index (0–1023)`);
+    return;
+  }
+  // A head of 0 means "no free slot" (slot 0 of section 0 is always the roots record),
+  // and a next-free field of 0 ends the chain.
+  for (let slot = head; slot !== 0; ) {
+    if (visited[slot] !== 0) {
+      findings.add('error', 'FREE_CHAIN_CYCLE', slots + 4 * slot, `section ${section}'s free-slot chain loops back to slot ${slot}; allocating in this section would not end`);
+      return;
+    }
+    if (isFreeSlot[slot] === 0) {
+      findings.add('error', 'FREE_CHAIN_USED_SLOT', slots + 4 * slot, `section ${section}'s free-slot chain passes through slot ${slot}, which is in use: allocating would overwrite a live record's slot`);
+      return;
+    }
+    visited[slot] = 1;
+    onChain++;
+    slot = (u32(slots + 4 * slot) >>> 18) & 0x3ff;
+  }
+  if (onChain < freeCount) {
+    findings.addGrouped('warning', 'FREE_SLOTS_UNCHAINED', slots, (n) => `${n} section(s) have free slots missing from their free-slot chain (first: section ${section}, ${freeCount - onChain} slot(s)); they cannot be reused`);
+  }
+}
+
+function checkRomLink(rom: Hive, ref: number, from: number, want: number, link: string, cache: Map<number, boolean>, findings: Findings, report: VerifyReport): void {
+  let ok = cache.get(ref);
+  if (ok === undefined) {
+    try {
+      if (want === KEY) rom.resolveKey(ref, 'child', from);
+      else rom.resolveValue(ref, from);
+      ok = true;
+    } catch (error) {
+      if (!isHiveFormatError(error)) throw error;
+      ok = false;
+      findings.add('error', error.code === 'WRONG_RECORD_TYPE' ? 'ROM_LINK_WRONG_TYPE' : 'ROM_LINK_BROKEN', from, `${link} link ${hex(ref)} into the ROM hive does not resolve there to a ${want === KEY ? 'key' : 'value'}: ${error.message}. The hive was built against another ROM, or is damaged`);
+    }
+    cache.set(ref, ok);
+  }
+  if (!ok) report.romLinks.broken++;
+}
+
+function predictBoot(report: VerifyReport, findings: Findings, options: VerifyOptions): BootPrediction {
+  if (report.kind === 'rom') {
+    return {
+      outcome: 'rom',
+      regPersisted: null,
+      reasons: [`a ROM hive is part of the OS image and is not replaced at boot; persistent hives built against it must carry ROM signature ${report.romSignature ?? '(unreadable)'}`],
+    };
+  }
+  if (report.kind === 'unknown') return { outcome: 'unknown', regPersisted: null, reasons: ['the file could not be read as a hive'] };
+  const reasons: string[] = [];
+  const restore = findings.list.find((f) => f.code === 'RESTORE_APPENDING' || f.code === 'RESTORE_COPYING');
+  if (restore !== undefined) reasons.push(`first, Windows CE recovers the interrupted flush (${restore.code === 'RESTORE_APPENDING' ? 'discarding the appended pages' : 'finishing the copy'})`);
+  if (options.rom === undefined || report.signature === null) {
+    reasons.push('without the ROM hive (--rom) the signature cannot be compared, so whether the device keeps this hive is not known');
+    return { outcome: 'unknown', regPersisted: null, reasons };
+  }
+  if (!report.signature.match) {
+    reasons.push('the ROM signature does not match: the hive is deleted and recreated from ROM (clean boot)');
+    reasons.push('RegPersisted will not be set: its absence after boot is how the device shows a clean boot');
+    return { outcome: 'clean-boot', regPersisted: false, reasons };
+  }
+  reasons.push('the ROM signature matches: the hive is kept (unless the OEM forces a clean boot through IOCTL_HAL_GET_HIVE_CLEAN_FLAG)');
+  reasons.push('after the boot, RegPersisted = dword:1 is set (under HKLM for the system hive, HKCU for a user hive)');
+  if (findings.has('error')) reasons.push('the structural errors reported above are not covered by the documented boot checks: what filesys does with a damaged hive is not known');
+  return { outcome: 'kept', regPersisted: true, reasons };
+}

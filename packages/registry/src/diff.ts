@@ -1,0 +1,96 @@
+import { rootName } from './roots.js';
+import { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from './tree.js';
+
+/** One difference between two registries, in the order a reader of B meets it. */
+export type TreeChange =
+  | { op: 'add-key'; path: string; key: TreeKey }
+  | { op: 'remove-key'; path: string; key: TreeKey }
+  | { op: 'change-key-flags'; path: string; before: number; after: number }
+  | { op: 'add-value'; path: string; value: TreeValue }
+  | { op: 'remove-value'; path: string; value: TreeValue }
+  | { op: 'change-value'; path: string; before: TreeValue; after: TreeValue };
+
+const fold = (name: string): string => name.toUpperCase();
+
+/** Key flags that describe the registry; 0x2 only says a persistent hive stores a copy. */
+const registryFlags = (flags: number | undefined): number => (flags ?? 0) & ~KeyFlags.ROM_COPY;
+
+function sameData(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function diffValues(path: string, before: TreeValue[], after: TreeValue[], changes: TreeChange[]): void {
+  const old = new Map(before.map((value) => [fold(value.name), value]));
+  const seen = new Set<string>();
+  for (const value of after) {
+    const name = fold(value.name);
+    seen.add(name);
+    const previous = old.get(name);
+    if (previous === undefined) changes.push({ op: 'add-value', path, value });
+    else if (previous.type !== value.type || !sameData(previous.data, value.data)) changes.push({ op: 'change-value', path, before: previous, after: value });
+  }
+  for (const value of before) if (!seen.has(fold(value.name))) changes.push({ op: 'remove-value', path, value });
+}
+
+/**
+ * The differences that turn registry `a` into registry `b`: keys and values added and
+ * removed, values whose type or data changed, keys whose flags changed (the 0x2 "copy of
+ * a ROM key" bit aside). Names match case-insensitively, as in the registry; the order of
+ * keys and values within a chain is not a difference. An added or removed key is one
+ * change, its subtree included. Changes come in pre-order of B (keys only in A after
+ * B's keys of the same parent). Iterative: any depth.
+ */
+export function diffTrees(a: HiveTree, b: HiveTree): TreeChange[] {
+  const changes: TreeChange[] = [];
+  type Pair = { path: string; before: TreeKey | undefined; after: TreeKey | undefined };
+  const work: Pair[] = [];
+  /** The pairs of two key lists: B's keys in B's order, then A's keys that B lacks. */
+  const pairs = (path: string, before: TreeKey[], after: TreeKey[]): Pair[] => {
+    const old = new Map(before.map((key) => [fold(key.name), key]));
+    const result: Pair[] = after.map((key) => ({ path: path + '\\' + key.name, before: old.get(fold(key.name)), after: key }));
+    const kept = new Set(after.map((key) => fold(key.name)));
+    for (const key of before) if (!kept.has(fold(key.name))) result.push({ path: path + '\\' + key.name, before: key, after: undefined });
+    return result;
+  };
+  // Pushed in reverse so that changes come out in pre-order.
+  const push = (list: Pair[]): void => {
+    for (let i = list.length - 1; i >= 0; i--) work.push(list[i]!);
+  };
+  for (let index = 7; index >= 0; index--) {
+    const list = pairs(rootName(index), a.roots[index] ?? [], b.roots[index] ?? []);
+    for (let i = list.length - 1; i >= 0; i--) work.push(list[i]!);
+  }
+  while (work.length > 0) {
+    const { path, before, after } = work.pop()!;
+    if (before === undefined) {
+      changes.push({ op: 'add-key', path, key: after! });
+      continue;
+    }
+    if (after === undefined) {
+      changes.push({ op: 'remove-key', path, key: before });
+      continue;
+    }
+    if (registryFlags(before.flags) !== registryFlags(after.flags)) {
+      changes.push({ op: 'change-key-flags', path, before: registryFlags(before.flags), after: registryFlags(after.flags) });
+    }
+    diffValues(path, before.values ?? [], after.values ?? [], changes);
+    push(pairs(path, before.subkeys ?? [], after.subkeys ?? []));
+  }
+  return changes;
+}
+
+/** Keys and values in a subtree, the key itself included. */
+export function countSubtree(key: TreeKey): { keys: number; values: number } {
+  let keys = 0;
+  let values = 0;
+  const stack = [key];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    keys++;
+    values += next.values?.length ?? 0;
+    for (const child of next.subkeys ?? []) stack.push(child);
+  }
+  return { keys, values };
+}
