@@ -517,7 +517,9 @@ function checkFreeChain(u32: (offset: number) => number, section: number, slots:
 }
 
 function checkRomLink(rom: Hive, ref: number, from: number, want: number, link: string, cache: Map<number, boolean>, findings: Findings, report: VerifyReport): void {
-  let ok = cache.get(ref);
+  // One reference may be checked as a key and as a value: cache the two apart.
+  const cacheKey = ref + (want === KEY ? 0 : 2 ** 32);
+  let ok = cache.get(cacheKey);
   if (ok === undefined) {
     try {
       if (want === KEY) rom.resolveKey(ref, 'child', from);
@@ -528,7 +530,7 @@ function checkRomLink(rom: Hive, ref: number, from: number, want: number, link: 
       ok = false;
       findings.add('error', error.code === 'WRONG_RECORD_TYPE' ? 'ROM_LINK_WRONG_TYPE' : 'ROM_LINK_BROKEN', from, `${link} link ${hex(ref)} into the ROM hive does not resolve there to a ${want === KEY ? 'key' : 'value'}: ${error.message}. The hive was built against another ROM, or is damaged`);
     }
-    cache.set(ref, ok);
+    cache.set(cacheKey, ok);
   }
   if (!ok) report.romLinks.broken++;
 }
