@@ -117,6 +117,22 @@ function timeWrite(mebibytes: number): { encodeMs: Stat; deriveMs: Stat; rssMiB:
   return { encodeMs: stat(encodes), deriveMs: stat(derives), rssMiB: stat(rss), bytes: last.bytes, keys: last.keys, values: last.values };
 }
 
+function timeVerify(file: string): { ms: Stat; mbPerSecond: Stat } {
+  const child = join(HERE, 'verify-child.js');
+  const times: number[] = [];
+  const rates: number[] = [];
+  for (let run = 0; run <= RUNS; run++) {
+    const result = spawnSync(process.execPath, [child, file], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`verify benchmark failed: ${result.stderr}`);
+    const report = JSON.parse(result.stdout) as { ms: number; bytes: number; findings: number };
+    if (report.findings !== 0) throw new Error(`the benchmark hive has ${report.findings} findings`);
+    if (run === 0) continue;
+    times.push(report.ms);
+    rates.push(report.bytes / 1e6 / (report.ms / 1000));
+  }
+  return { ms: stat(times), mbPerSecond: stat(rates) };
+}
+
 const fmt = (s: Stat, digits = 1): string => `${s.median.toFixed(digits)} (min ${s.min.toFixed(digits)}, max ${s.max.toFixed(digits)})`;
 
 async function main(): Promise<void> {
@@ -138,6 +154,13 @@ async function main(): Promise<void> {
   results['lookup64MiB'] = { path, ...lookup };
   process.stdout.write(`\nopen + one path lookup, 64 MiB hive, ${path.split('\\').length - 1} levels deep (in a fresh process, after start-up)\n`);
   process.stdout.write(`  read + open ms ${fmt(lookup.readOpenMs, 2)}\n  lookup ms ${fmt(lookup.lookupMs, 2)}\n  total ms ${fmt(lookup.totalMs, 2)}\n  (module import ms ${fmt(lookup.importMs, 2)}, not counted)\n`);
+  const verify = timeVerify(big.file);
+  const verifyCommand = timeCommand(['verify', big.file]);
+  results['verify64MiB'] = { ...verify, command: verifyCommand };
+  process.stdout.write(`\nverify (structure, links, reachability; no names decoded), 64 MiB, in a fresh process after reading the file\n`);
+  process.stdout.write(`  verifyHive ms ${fmt(verify.ms)}\n  MB/s ${fmt(verify.mbPerSecond, 0)}\n`);
+  process.stdout.write(`  whole \`hivetool verify\` command: wall ms ${fmt(verifyCommand.wallMs)}, peak RSS MiB ${fmt(verifyCommand.rssMiB)}\n`);
+
   const write = timeWrite(64);
   results['write64MiB'] = write;
   process.stdout.write(`\nencodeHive from a tree, 64 MiB (${write.keys} keys, ${write.values} values, ${write.bytes} bytes)\n`);

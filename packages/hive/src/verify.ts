@@ -60,7 +60,22 @@ const ROOTS = 3;
 const OTHER = 4;
 const BROKEN = 5;
 
+// Marks in the verifier's per-heap-word table (see Heap.blockAt).
+const ALLOCATED = 1;
+const FREE_BLOCK = 2;
+const CLAIMED = 4;
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function wordsOf(bytes: Uint8Array): Uint32Array {
+  const count = bytes.length >>> 2;
+  if (LITTLE_ENDIAN) {
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    return new Uint32Array(aligned.buffer, aligned.byteOffset, count);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Uint32Array.from({ length: count }, (_, i) => view.getUint32(4 * i, true));
+}
 
 class Findings {
   readonly list: Finding[] = [];
@@ -125,13 +140,50 @@ export function verifyHive(bytes: Uint8Array, options: VerifyOptions = {}): Veri
   return report;
 }
 
+interface Context {
+  bytes: Uint8Array;
+  view: DataView;
+  /** The file as little-endian u32 words (see wordsOf). */
+  words: Uint32Array;
+  length: number;
+  findings: Findings;
+  report: VerifyReport;
+}
+
+interface Heap {
+  /**
+   * Per 4-byte heap word: 0 no block starts here, ALLOCATED or FREE where one does, plus
+   * the CLAIMED bit once a slot (or the directory) points at it.
+   */
+  blockAt: Uint8Array;
+  tiled: boolean;
+  /** Where the tiled part of the heap ends (EOF when it tiles). */
+  tiledEnd: number;
+}
+
+interface IdTable {
+  /** File offset of the block of each id (0 = none). */
+  blockOf: Uint32Array;
+  /** What each id holds: NONE, KEY, VALUE, ROOTS, OTHER or BROKEN. */
+  kindOf: Uint8Array;
+  /**
+   * The links of each record, three per id: a key's nextSibling, firstChild and firstValue,
+   * a value's nextValue. Gathered in id order by `checkRecords` so that the walk from the
+   * roots reads this compact table instead of jumping around the whole file.
+   */
+  links: Uint32Array;
+  /** Each key's flags. */
+  keyFlags: Uint16Array;
+}
+
 function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings, report: VerifyReport): void {
   const length = bytes.length;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // Aligned reads through a Uint32Array are several times faster than DataView calls on
-  // the hot loops below; every u32 the checks read is at a 4-aligned file offset.
-  const words = LITTLE_ENDIAN && bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, length >>> 2) : undefined;
-  const u32 = words !== undefined ? (offset: number): number => words[offset >>> 2]! : (offset: number): number => view.getUint32(offset, true);
+  // Reads through a Uint32Array are several times faster than DataView calls on the hot
+  // loops below; every u32 the checks read is at a 4-aligned file offset. The file is
+  // copied only if it does not start 4-aligned in its buffer (or on a big-endian host).
+  const words = wordsOf(bytes);
+  const u32 = (offset: number): number => words[offset >>> 2]!;
 
   // Header (format guide §3).
   if (length < HEADER_SIZE) {
@@ -184,8 +236,52 @@ function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings
   }
   report.counts.sections = sections.length;
 
-  // Heap tiling (§5): blocks from 0x5000 to EOF with no gap. blockAt marks block starts
-  // (one byte per 4-byte word of heap).
+  const ctx: Context = { bytes, view, words, length, findings, report };
+  const heap = tileHeap(ctx);
+  const table = checkSections(ctx, sections, heap);
+  checkRecords(ctx, table);
+  const { blockOf, kindOf } = table;
+  // Roots (§8) and kind (§7).
+  if (kindOf[0] !== ROOTS) {
+    findings.add('error', 'NO_ROOTS', HEAP_OFFSET + BLOCK_HEADER_SIZE, 'id 0 is not a roots record: no key of this hive can be reached');
+    return;
+  }
+  const rootsAt = blockOf[0]! + BLOCK_HEADER_SIZE;
+  if ((u32(blockOf[0]!) & 0x0fffffff) < ROOTS_PAYLOAD) {
+    findings.add('error', 'RECORD_TOO_SMALL', blockOf[0]!, `the roots record is smaller than its ${ROOTS_PAYLOAD} bytes`);
+    return;
+  }
+  const rootRefs: number[] = [];
+  for (let i = 0; i < ROOT_SLOTS; i++) rootRefs.push(u32(rootsAt + 4 * i));
+  const kind = options.kind === undefined || options.kind === 'auto' ? detectKind(rootRefs) : options.kind;
+  report.kind = kind;
+  for (let i = 4; i < ROOT_SLOTS; i++) if (rootRefs[i] !== 0) findings.add('info', 'UNUSED_ROOT_SET', rootsAt + 4 * i, `root slot ${i} (unused in every sample) holds ${hex(rootRefs[i]!)}; it is not followed`);
+
+  walkLinks(ctx, table, { refs: rootRefs, at: rootsAt, kind }, options);
+  const rom = options.rom;
+  // Signature (§1, §3).
+  if (rom !== undefined) {
+    const hiveSignature = report.romSignature;
+    const romSignature = toHex(rom.header.romSignature);
+    const match = hiveSignature === romSignature;
+    report.signature = { hive: hiveSignature, rom: romSignature, match };
+    if (!match && kind === 'persistent') {
+      findings.add(
+        'error',
+        'SIGNATURE_MISMATCH',
+        HeaderOffset.romSignature,
+        `the hive carries ROM signature ${hiveSignature} but the ROM hive's is ${romSignature}: at the next boot Windows CE deletes this hive and recreates it from ROM (a clean boot), and every change stored in it is lost`,
+      );
+    } else if (!match) {
+      findings.add('warning', 'SIGNATURE_DIFFERS', HeaderOffset.romSignature, `this ROM hive's signature ${hiveSignature} differs from ${romSignature}: the two come from different OS images (the ROM hives of one image share one signature)`);
+    }
+  }
+}
+
+/** Heap tiling (§5): blocks from 0x5000 to EOF with no gap; marks where blocks start. */
+function tileHeap(ctx: Context): Heap {
+  const { words, length, findings, report } = ctx;
+  const u32 = (offset: number): number => words[offset >>> 2]!;
   const heapWords = (length - HEAP_OFFSET) >>> 2;
   const blockAt = new Uint8Array(heapWords + 1);
   let offset = HEAP_OFFSET;
@@ -210,7 +306,7 @@ function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings
       tiled = false;
       break;
     }
-    blockAt[(offset - HEAP_OFFSET) >>> 2] = free ? 2 : 1;
+    blockAt[(offset - HEAP_OFFSET) >>> 2] = free ? FREE_BLOCK : ALLOCATED;
     if (free) {
       report.counts.freeBlocks++;
       report.counts.freeBytes += size;
@@ -227,12 +323,19 @@ function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings
   const tiledEnd = offset;
   if (tiled && !lastFree) findings.add('info', 'NO_FINAL_FREE_BLOCK', length, 'the heap does not end in a free block, unlike every sample (harmless)');
 
+  return { blockAt, tiled, tiledEnd };
+}
+
+/** Section tables and slots (§6), free-slot chains, and blocks no slot claims. */
+function checkSections(ctx: Context, sections: number[], heap: Heap): IdTable {
+  const { words, length, findings } = ctx;
+  const u32 = (offset: number): number => words[offset >>> 2]!;
+  const { blockAt, tiled, tiledEnd } = heap;
   // Section tables and slots (§6): each used slot must point at an allocated block that
   // carries the slot's id; the table of ids → block offsets is what the later checks use.
   const idCount = sections.length * SLOTS_PER_SECTION;
   const blockOf = new Uint32Array(idCount); // file offset of the block of each id, 0 = none
   const kindOf = new Uint8Array(idCount);
-  const owned = new Uint8Array(heapWords + 1); // blocks claimed by a slot
   const isBlock = (at: number): boolean => at >= HEAP_OFFSET && at < length && (at & 3) === 0 && blockAt[(at - HEAP_OFFSET) >>> 2] !== 0;
   for (let section = 0; section < sections.length; section++) {
     const entryOffset = DIRECTORY_OFFSET + 4 * section;
@@ -250,7 +353,7 @@ function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings
       findings.add('error', 'BAD_SECTION_TABLE', table, `the block for section ${section} is not its section table (header ${hex(sizeType)}, id ${u32(table + 8)}); its ids cannot be resolved`);
       continue;
     }
-    owned[(table - HEAP_OFFSET) >>> 2] = 1;
+    blockAt[(table - HEAP_OFFSET) >>> 2] = blockAt[(table - HEAP_OFFSET) >>> 2]! | CLAIMED;
     const slots = table + BLOCK_HEADER_SIZE;
     const isFreeSlot = new Uint8Array(SLOTS_PER_SECTION);
     let freeCount = 0;
@@ -276,17 +379,18 @@ function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings
         kindOf[id] = BROKEN;
         continue;
       }
-      if (blockAt[(block - HEAP_OFFSET) >>> 2] === 2) {
+      const word = (block - HEAP_OFFSET) >>> 2;
+      if ((blockAt[word]! & FREE_BLOCK) !== 0) {
         findings.add('error', 'SLOT_POINTS_TO_FREE', slotOffset, `the slot of id ${id} points at a free block (${hex(block)}): the record was deleted but its slot was not freed`);
         kindOf[id] = BROKEN;
         continue;
       }
-      if (owned[(block - HEAP_OFFSET) >>> 2] !== 0) {
+      if ((blockAt[word]! & CLAIMED) !== 0) {
         findings.add('error', 'SLOT_SHARED', slotOffset, `the slot of id ${id} points at a block another slot points at (${hex(block)})`);
         kindOf[id] = BROKEN;
         continue;
       }
-      owned[(block - HEAP_OFFSET) >>> 2] = 1;
+      blockAt[word] = blockAt[word]! | CLAIMED;
       const blockId = u32(block + 8);
       if (blockId !== id) {
         findings.add('error', 'ID_MISMATCH', block + 8, `the block reached through id ${id} carries id ${blockId}`);
@@ -303,12 +407,21 @@ function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings
   for (let at = HEAP_OFFSET; at < tiledEnd; ) {
     const sizeType = u32(at);
     const word = (at - HEAP_OFFSET) >>> 2;
-    if (blockAt[word] === 1 && owned[word] === 0) {
+    if (blockAt[word] === ALLOCATED) {
       findings.addGrouped('warning', 'ORPHAN_BLOCK', at, (n) => `${n} allocated block(s) are not referenced by any slot (first at ${hex(at)}): lost space, and any record in them is invisible`);
     }
     at += BLOCK_HEADER_SIZE + ((sizeType & 1) !== 0 ? (sizeType & ~1) >>> 0 : sizeType & 0x0fffffff);
   }
 
+  return { blockOf, kindOf, links: new Uint32Array(3 * idCount), keyFlags: new Uint16Array(idCount) };
+}
+
+/** Records (§8): fixed fields, names and data inside their blocks. */
+function checkRecords(ctx: Context, table: IdTable): void {
+  const { bytes, view, words, findings, report } = ctx;
+  const u32 = (offset: number): number => words[offset >>> 2]!;
+  const { blockOf, kindOf, links, keyFlags } = table;
+  const idCount = kindOf.length;
   // Records (§8): fixed fields, name and data within their blocks.
   for (let id = 0; id < idCount; id++) {
     const kind = kindOf[id]!;
@@ -330,6 +443,10 @@ function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings
         continue;
       }
       const flags = view.getUint16(at + KeyField.flags, true);
+      keyFlags[id] = flags;
+      links[3 * id] = u32(at + KeyField.nextSibling);
+      links[3 * id + 1] = u32(at + KeyField.firstChild);
+      links[3 * id + 2] = u32(at + KeyField.firstValue);
       if ((flags & ~KNOWN_KEY_FLAGS) !== 0) findings.addGrouped('info', 'KEY_FLAGS_UNKNOWN', at + KeyField.flags, (n) => `${n} key(s) have flag bits the format guide does not explain (kept as stored)`);
       if (bytes[at + KeyField.unknown] !== 0) findings.addGrouped('info', 'KEY_BYTE13_SET', at + KeyField.unknown, (n) => `${n} key(s) have a non-zero byte at +13 (0 in every sample; kept as stored)`);
       if (size > ((nameEnd + 3) & ~3)) findings.addGrouped('info', 'RECORD_SLACK', block, (n) => `${n} record(s) are larger than their fields need (seen once in a persistent hive; harmless)`);
@@ -352,35 +469,42 @@ function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings
         kindOf[id] = BROKEN;
         continue;
       }
+      links[3 * id] = u32(at + ValueField.nextValue);
       if (bytes[at + ValueField.flags] !== 0) findings.addGrouped('info', 'VALUE_FLAGS_SET', at + ValueField.flags, (n) => `${n} value(s) have flags in the high byte of the name word (0x02 is seen in persistent hives, meaning not known; kept as stored)`);
       if (size > ((nameEnd + dataLength + 2 + 3) & ~3)) findings.addGrouped('info', 'RECORD_SLACK', block, (n) => `${n} record(s) are larger than their fields need (seen once in a persistent hive; harmless)`);
     }
   }
 
-  // Roots (§8) and kind (§7).
-  if (kindOf[0] !== ROOTS) {
-    findings.add('error', 'NO_ROOTS', HEAP_OFFSET + BLOCK_HEADER_SIZE, 'id 0 is not a roots record: no key of this hive can be reached');
-    return;
-  }
-  const rootsAt = blockOf[0]! + BLOCK_HEADER_SIZE;
-  if ((u32(blockOf[0]!) & 0x0fffffff) < ROOTS_PAYLOAD) {
-    findings.add('error', 'RECORD_TOO_SMALL', blockOf[0]!, `the roots record is smaller than its ${ROOTS_PAYLOAD} bytes`);
-    return;
-  }
-  const rootRefs: number[] = [];
-  for (let i = 0; i < ROOT_SLOTS; i++) rootRefs.push(u32(rootsAt + 4 * i));
-  const kind = options.kind === undefined || options.kind === 'auto' ? detectKind(rootRefs) : options.kind;
-  report.kind = kind;
-  const ownStore = kind === 'rom' ? Store.ROM_HIVE : Store.HEAP;
-  for (let i = 4; i < ROOT_SLOTS; i++) if (rootRefs[i] !== 0) findings.add('info', 'UNUSED_ROOT_SET', rootsAt + 4 * i, `root slot ${i} (unused in every sample) holds ${hex(rootRefs[i]!)}; it is not followed`);
+}
 
-  // Links, cycles, depth, reachability: an iterative walk over the id table.
+/** Links, cycles, depth and reachability, from the roots; links into ROM checked in `rom`. */
+function walkLinks(ctx: Context, table: IdTable, roots: { refs: number[]; at: number; kind: HiveKind }, options: VerifyOptions): void {
+  const { findings, report } = ctx;
+  const { blockOf, kindOf, links, keyFlags } = table;
+  const idCount = kindOf.length;
+  const { refs: rootRefs, at: rootsAt, kind } = roots;
+  const ownStore = kind === 'rom' ? Store.ROM_HIVE : Store.HEAP;
   const rom = options.rom;
   const maxDepth = options.maxDepth ?? DEFAULT_LIMITS.maxDepth;
   const reached = new Uint8Array(idCount);
   const romChecked = new Map<number, boolean>();
-  /** Checks one link; returns the id to follow in this file, or -1. */
-  const follow = (ref: number, from: number, want: typeof KEY | typeof VALUE, link: string): number => {
+
+  /**
+   * Checks link number `field` (0 nextSibling/nextValue, 1 firstChild, 2 firstValue) of
+   * record `owner`; returns the id to follow in this file, or -1.
+   */
+  const follow = (owner: number, field: number, want: typeof KEY | typeof VALUE, link: string): number => {
+    const ref = links[3 * owner + field]!;
+    // The common case first: an unvisited record of the wanted kind in this file.
+    const id = ref & 0x0fffffff;
+    if (ref >>> 28 === ownStore && id !== 0 && id < idCount && kindOf[id] === want && reached[id] === 0) {
+      reached[id] = 1;
+      return id;
+    }
+    // Link fields sit 4 bytes apart from +0 in keys; a value's nextValue is at +0.
+    return checkLink(ref, blockOf[owner]! + BLOCK_HEADER_SIZE + 4 * field, want, link);
+  };
+  const checkLink = (ref: number, from: number, want: typeof KEY | typeof VALUE, link: string): number => {
     if (ref === 0) return -1;
     const store = ref >>> 28;
     const id = ref & 0x0fffffff;
@@ -417,47 +541,49 @@ function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings
     return id;
   };
 
-  // Each stack entry: a key id to visit and its depth.
-  const stack: number[] = [];
-  const depths: number[] = [];
+  // The keys still to visit, with their depths. Each key is pushed at most once (`reached`),
+  // so a stack of one slot per id never overflows.
+  const stack = new Int32Array(idCount);
+  const depths = new Uint32Array(idCount);
+  let top = 0;
+  let reachableKeys = 0;
+  let reachableValues = 0;
   for (let i = 0; i < 4; i++) {
-    let id = follow(rootRefs[i]!, rootsAt + 4 * i, KEY, 'root');
+    let id = checkLink(rootRefs[i]!, rootsAt + 4 * i, KEY, 'root');
     while (id >= 0) {
-      stack.push(id);
-      depths.push(1);
-      const block = blockOf[id]!;
-      id = follow(u32(block + BLOCK_HEADER_SIZE + KeyField.nextSibling), block + BLOCK_HEADER_SIZE + KeyField.nextSibling, KEY, 'sibling');
+      stack[top] = id;
+      depths[top++] = 1;
+      id = follow(id, 0, KEY, 'sibling');
     }
   }
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    const depth = depths.pop()!;
-    report.counts.reachableKeys++;
-    const at = blockOf[id]! + BLOCK_HEADER_SIZE;
-    let value = follow(u32(at + KeyField.firstValue), at + KeyField.firstValue, VALUE, 'value');
+  while (top > 0) {
+    const id = stack[--top]!;
+    const depth = depths[top]!;
+    reachableKeys++;
+    let value = follow(id, 2, VALUE, 'value');
     while (value >= 0) {
-      report.counts.reachableValues++;
-      const valueAt = blockOf[value]! + BLOCK_HEADER_SIZE;
-      value = follow(u32(valueAt + ValueField.nextValue), valueAt + ValueField.nextValue, VALUE, 'value');
+      reachableValues++;
+      value = follow(value, 0, VALUE, 'value');
     }
-    const firstChild = u32(at + KeyField.firstChild);
-    if ((view.getUint16(at + KeyField.flags, true) & KeyFlags.VOLATILE) !== 0) {
-      if (firstChild !== 0) findings.addGrouped('info', 'VOLATILE_STALE_CHILD', at + KeyField.firstChild, (n) => `${n} volatile key(s) keep a stale firstChild; it is never followed (volatile subkeys are not persisted)`);
-      continue;
-    }
+    const firstChild = links[3 * id + 1]!;
     if (firstChild === 0) continue;
-    if (depth + 1 > maxDepth) {
-      findings.add('error', 'DEPTH_LIMIT', at + KeyField.firstChild, `keys nest deeper than ${maxDepth} levels here; the subtree is not checked (raise the limit with --max-depth for forensic work)`);
+    if ((keyFlags[id]! & KeyFlags.VOLATILE) !== 0) {
+      findings.addGrouped('info', 'VOLATILE_STALE_CHILD', blockOf[id]! + BLOCK_HEADER_SIZE + KeyField.firstChild, (n) => `${n} volatile key(s) keep a stale firstChild; it is never followed (volatile subkeys are not persisted)`);
       continue;
     }
-    let child = follow(firstChild, at + KeyField.firstChild, KEY, 'child');
+    if (depth + 1 > maxDepth) {
+      findings.add('error', 'DEPTH_LIMIT', blockOf[id]! + BLOCK_HEADER_SIZE + KeyField.firstChild, `keys nest deeper than ${maxDepth} levels here; the subtree is not checked (raise the limit with --max-depth for forensic work)`);
+      continue;
+    }
+    let child = follow(id, 1, KEY, 'child');
     while (child >= 0) {
-      stack.push(child);
-      depths.push(depth + 1);
-      const childAt = blockOf[child]! + BLOCK_HEADER_SIZE;
-      child = follow(u32(childAt + KeyField.nextSibling), childAt + KeyField.nextSibling, KEY, 'sibling');
+      stack[top] = child;
+      depths[top++] = depth + 1;
+      child = follow(child, 0, KEY, 'sibling');
     }
   }
+  report.counts.reachableKeys = reachableKeys;
+  report.counts.reachableValues = reachableValues;
   for (let id = 1; id < idCount; id++) {
     const target = kindOf[id]!;
     if ((target === KEY || target === VALUE) && reached[id] === 0) {
@@ -467,25 +593,8 @@ function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings
   if (kind === 'persistent' && rom === undefined && report.romLinks.total > 0) {
     findings.add('info', 'ROM_LINKS_UNCHECKED', rootsAt, `${report.romLinks.total} link(s) lead into the ROM hive; give the ROM hive (--rom) to check them and the signature`);
   }
-
-  // Signature (§1, §3).
-  if (rom !== undefined) {
-    const hiveSignature = report.romSignature;
-    const romSignature = toHex(rom.header.romSignature);
-    const match = hiveSignature === romSignature;
-    report.signature = { hive: hiveSignature, rom: romSignature, match };
-    if (!match && kind === 'persistent') {
-      findings.add(
-        'error',
-        'SIGNATURE_MISMATCH',
-        HeaderOffset.romSignature,
-        `the hive carries ROM signature ${hiveSignature} but the ROM hive's is ${romSignature}: at the next boot Windows CE deletes this hive and recreates it from ROM (a clean boot), and every change stored in it is lost`,
-      );
-    } else if (!match) {
-      findings.add('warning', 'SIGNATURE_DIFFERS', HeaderOffset.romSignature, `this ROM hive's signature ${hiveSignature} differs from ${romSignature}: the two come from different OS images (the ROM hives of one image share one signature)`);
-    }
-  }
 }
+
 
 function checkFreeChain(u32: (offset: number) => number, section: number, slots: number, isFreeSlot: Uint8Array, freeCount: number, findings: Findings): void {
   const headOffset = slots + 4 * SLOTS_PER_SECTION;
