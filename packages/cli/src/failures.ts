@@ -1,5 +1,6 @@
 import { isHiveFormatError } from '@hivetool/hive';
 import { RegParseError } from '@hivetool/registry';
+import { isImageFormatError } from '@hivetool/image';
 
 /** Exit codes shared by every command. */
 export const ExitCode = {
@@ -49,6 +50,7 @@ export function describeFailure(error: unknown, subject?: string): string | unde
   if (isHiveFormatError(error)) return error.code === 'BAD_PATH' ? error.what : `not a valid hive: ${error.message}`;
   if (error instanceof UsageError) return error.message;
   if (error instanceof RegParseError) return error.message;
+  if (isImageFormatError(error)) return error.message;
   const reason = fileErrorReason(error);
   if (reason === undefined) return undefined;
   const path = error instanceof Error && 'path' in error && typeof error.path === 'string' && error.path !== subject ? `${error.path}: ` : '';

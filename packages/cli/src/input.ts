@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { openHive, type Hive, type OpenHiveOptions } from '@hivetool/hive';
+import { FORMAT_DESCRIPTIONS, identifyFormat } from '@hivetool/image';
 import { UsageError } from './failures.js';
 
 /**
@@ -30,7 +31,13 @@ export function readInputFile(path: string, limit = MAX_HIVE_BYTES): Uint8Array 
   }
 }
 
-/** Reads a file once and opens it as a hive over those bytes; the file is only read. */
+/**
+ * Reads a file once and opens it as a hive over those bytes; the file is only read. A
+ * registry image or OEM file given where a hive belongs is named for what it is.
+ */
 export function openHiveFile(path: string, options: OpenHiveOptions = {}): Hive {
-  return openHive(readInputFile(path), options);
+  const bytes = readInputFile(path);
+  const format = identifyFormat(bytes);
+  if (format !== 'hive' && format !== 'unknown') throw new UsageError(`${path}: not a hive file: this is ${FORMAT_DESCRIPTIONS[format]}`);
+  return openHive(bytes, options);
 }

@@ -6,6 +6,8 @@ import { runInfo } from './commands/info.js';
 import { runRewrite } from './commands/rewrite.js';
 import { runVerify } from './commands/verify.js';
 import { runDiff, type DiffFormat } from './commands/diff.js';
+import { runImageDump, runImagePack, runImageUnpack } from './commands/image.js';
+import { runOemJoin, runOemLoad, runOemPack, runOemSplit, runOemStore, runOemUnpack, runOemVerify } from './commands/oem.js';
 import { openHiveFile } from './input.js';
 import { ExitCode, UsageError, describeFailure } from './failures.js';
 import { stderrReporter } from './report.js';
@@ -116,6 +118,132 @@ export async function main(argv: string[]): Promise<number> {
         });
       },
     )
+    .command('image <command>', 'Registry images: what RegCopyFile saves and RegRestoreFile restores (Restore.fdf)', (image) =>
+      image
+        .command(
+          'pack <inputs..>',
+          'Save hives (or an OEM stream) as one registry image',
+          (command) =>
+            command
+              .positional('inputs', { describe: 'hives (a system and a user hive combine), or an OEM stream', type: 'string', array: true, demandOption: true })
+              .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the image to write (e.g. Restore.fdf)' })
+              .option('rom', { type: 'string', describe: 'the ROM hive persistent inputs link into' })
+              .example('$0 image pack --rom default.hv system.hv -o Restore.fdf', "the device's effective registry as an image"),
+          (args) => {
+            exitCode = runImagePack(args.inputs as string[], args.output, args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) });
+          },
+        )
+        .command(
+          'unpack <input>',
+          'Turn a registry image into a hive file',
+          (command) =>
+            command
+              .positional('input', { type: 'string', demandOption: true, describe: 'the registry image' })
+              .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the hive to write' })
+              .option('layout', { choices: ['rom', 'persistent'] as const, default: 'rom' as const, describe: 'store nibble of own references' })
+              .option('rom-signature', { type: 'string', describe: 'ROM signature, 32 hex digits (default: derived)' }),
+          (args) => {
+            exitCode = runImageUnpack(args.input, args.output, args.layout as 'rom' | 'persistent', args['rom-signature']);
+          },
+        )
+        .command(
+          'dump <files..>',
+          'Print registry images as .reg text or JSON (the same formats as dump)',
+          (command) =>
+            command
+              .positional('files', { type: 'string', array: true, demandOption: true, describe: 'registry images' })
+              .option('format', { alias: 'f', choices: ['reg', 'json'] as const, default: 'reg' as const })
+              .option('key', { alias: 'k', type: 'string', describe: 'only this key and its subtree' })
+              .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically)' })
+              .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const }),
+          (args) => {
+            exitCode = runImageDump({ files: args.files as string[], format: args.format as 'reg' | 'json', key: args.key, output: args.output, regStyle: args['reg-style'] });
+          },
+        )
+        .demandCommand(1, 'Name an image command: pack, unpack or dump.'),
+    )
+    .command('oem <command>', 'OEM registry streams: WriteRegistryToOEM / ReadRegistryFromOEM, and the A/B flash store', (oem) =>
+      oem
+        .command(
+          'pack <inputs..>',
+          'Write hives or a registry image as the stream the OS hands to WriteRegistryToOEM',
+          (command) =>
+            command
+              .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'hives, or a registry image' })
+              .option('output', { alias: 'o', type: 'string', demandOption: true })
+              .option('rom', { type: 'string', describe: 'the ROM hive persistent inputs link into' }),
+          (args) => {
+            exitCode = runOemPack(args.inputs as string[], args.output, args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) });
+          },
+        )
+        .command(
+          'unpack <input>',
+          'Turn an OEM stream into a hive or a registry image',
+          (command) =>
+            command
+              .positional('input', { type: 'string', demandOption: true })
+              .option('output', { alias: 'o', type: 'string', demandOption: true })
+              .option('to', { choices: ['hive', 'image'] as const, default: 'hive' as const }),
+          (args) => {
+            exitCode = runOemUnpack(args.input, args.output, args.to as 'hive' | 'image');
+          },
+        )
+        .command(
+          'split <input>',
+          'Record the WriteRegistryToOEM calls of a save, with chunks of N bytes',
+          (command) =>
+            command
+              .positional('input', { type: 'string', demandOption: true, describe: 'an OEM stream' })
+              .option('chunk', { type: 'number', default: 4096, describe: 'cbData of each call' })
+              .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the call log to write' }),
+          (args) => {
+            exitCode = runOemSplit(args.input, args.output, positiveInteger(args.chunk, '--chunk')!);
+          },
+        )
+        .command(
+          'join <input>',
+          'Reassemble recorded WriteRegistryToOEM calls into the stream; a save without its final cbData = 0 call is refused',
+          (command) => command.positional('input', { type: 'string', demandOption: true, describe: 'a call log' }).option('output', { alias: 'o', type: 'string', demandOption: true }),
+          (args) => {
+            exitCode = runOemJoin(args.input, args.output);
+          },
+        )
+        .command(
+          'store <input>',
+          'Write a stream as the next generation of an A/B flash store',
+          (command) =>
+            command
+              .positional('input', { type: 'string', demandOption: true, describe: 'an OEM stream' })
+              .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the store to write' })
+              .option('slot-size', { type: 'number', describe: 'bytes per slot, for a new store' })
+              .option('previous', { type: 'string', describe: 'the existing store (the new generation goes to its other slot)' })
+              .option('chunk', { type: 'number', default: 4096, describe: 'payload bytes per chunk' }),
+          (args) => {
+            exitCode = runOemStore(args.input, args.output, { slotSize: positiveInteger(args['slot-size'], '--slot-size'), previous: args.previous, chunk: positiveInteger(args.chunk, '--chunk')! });
+          },
+        )
+        .command(
+          'load <input>',
+          'Read the newest complete generation from an A/B flash store',
+          (command) =>
+            command
+              .positional('input', { type: 'string', demandOption: true, describe: 'a store' })
+              .option('output', { alias: 'o', type: 'string', describe: 'write the stream to this file' })
+              .option('json', { type: 'boolean', default: false }),
+          (args) => {
+            exitCode = runOemLoad(args.input, args.output, args.json);
+          },
+        )
+        .command(
+          'verify <files..>',
+          'Check OEM streams, call logs and stores (exit 1 if one is bad)',
+          (command) => command.positional('files', { type: 'string', array: true, demandOption: true }),
+          (args) => {
+            exitCode = runOemVerify(args.files as string[]);
+          },
+        )
+        .demandCommand(1, 'Name an oem command: pack, unpack, split, join, store, load or verify.'),
+    )
     .command(
       'build <inputs..>',
       'Build a hive file from .reg files (regedit syntax plus the CE forms multi_sz: and mui_sz:)',
@@ -153,7 +281,7 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = runRewrite(args.input, args.output);
       },
     )
-    .demandCommand(1, 'Name a command: dump, info, build or rewrite (see --help).')
+    .demandCommand(1, 'Name a command: dump, info, verify, diff, build, rewrite, image or oem (see --help).')
     .strict()
     .recommendCommands()
     .help()

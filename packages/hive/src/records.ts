@@ -202,6 +202,10 @@ export class HiveKey implements KeyNode {
     }
   }
 
+  /** Where the record was read: the store's label (`file`, or `rom` through an overlay). */
+  get source(): string {
+    return this.store.source;
+  }
   get nextSibling(): number {
     return this.store.view.getUint32(this.at + KeyField.nextSibling, true);
   }
@@ -302,6 +306,10 @@ export class HiveValue {
     }
   }
 
+  /** Where the record was read: the store's label (`file`, or `rom` through an overlay). */
+  get source(): string {
+    return this.store.source;
+  }
   get nextValue(): number {
     return this.store.view.getUint32(this.at + ValueField.nextValue, true);
   }

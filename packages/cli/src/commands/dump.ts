@@ -5,7 +5,7 @@ import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from '../dump/raw.js';
 import { regFileHeader, regVisitor } from '../dump/reg.js';
-import { dumpStarts, walkForDump, type DumpStarts } from '../dump/tree.js';
+import { dumpStarts, hiveHeader, walkForDump, type DumpStarts } from '../dump/tree.js';
 import { ExitCode, describeFailure } from '../failures.js';
 import type { Reporter } from '../report.js';
 
@@ -34,7 +34,7 @@ function renderer(args: DumpArguments, hive: Hive, file: string, sink: TextSink,
   switch (args.format) {
     case 'reg': {
       if (first) regFileHeader(sink);
-      const visitor = regVisitor(hive, file, sink, args.regStyle ?? 'ce');
+      const visitor = regVisitor(hiveHeader(hive, file), sink, args.regStyle ?? 'ce');
       return {
         run: (starts) => walkForDump(starts, visitor),
         finish: (error) => {
@@ -47,7 +47,7 @@ function renderer(args: DumpArguments, hive: Hive, file: string, sink: TextSink,
       };
     }
     case 'json': {
-      const visitor = jsonVisitor(hive, file, sink, first);
+      const visitor = jsonVisitor(hiveHeader(hive, file), sink, first);
       return { run: (starts) => walkForDump(starts, visitor), finish: (error) => visitor.finish(error) };
     }
     case 'raw':

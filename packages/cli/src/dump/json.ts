@@ -1,7 +1,7 @@
-import { hexBytes, type Hive, type HiveKey, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import type { UnresolvedLink } from '@hivetool/hive';
 import { jsonValue } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
-import type { DumpVisitor } from './tree.js';
+import type { DumpHeader, DumpKey, DumpValue, DumpVisitor } from './tree.js';
 
 /** Identifies the document; bumped only on incompatible changes (docs/json-schema.md). */
 export const DUMP_FORMAT = 'hivetool-dump';
@@ -25,14 +25,8 @@ interface PendingKey {
  * links. A key's JSON is written once its values are known (when the next key starts).
  * `finish(error)` closes the object early with an `error` member.
  */
-export function jsonVisitor(hive: Hive, file: string, sink: TextSink, first: boolean): DumpVisitor & { finish(error?: string): void } {
-  const header = {
-    file,
-    kind: hive.kind,
-    fileLength: hive.length,
-    romSignature: hexBytes(hive.header.romSignature),
-  };
-  const head = JSON.stringify(header);
+export function jsonVisitor(header: DumpHeader, sink: TextSink, first: boolean): DumpVisitor & { finish(error?: string): void } {
+  const head = JSON.stringify({ file: header.file, kind: header.kind, fileLength: header.fileLength, romSignature: header.romSignature });
   sink.write((first ? '\n' : ',\n') + head.slice(0, -1) + ',"keys":[');
   let pending: PendingKey | undefined;
   let keysWritten = 0;
@@ -45,15 +39,15 @@ export function jsonVisitor(hive: Hive, file: string, sink: TextSink, first: boo
   };
 
   return {
-    key(key: HiveKey, path: string) {
+    key(key: DumpKey, path: string) {
       flush();
       pending = {
-        text: `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"id":${key.id},"offset":${key.offset},"source":${JSON.stringify(key.store.source)},"flags":${key.flags},`,
+        text: `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"id":${key.id},"offset":${key.offset},"source":${JSON.stringify(key.source)},"flags":${key.flags},`,
         values: [],
       };
     },
-    value(value: HiveValue) {
-      const object = { ...jsonValue(value.name, value.type, value.flags, value.data), id: value.id, offset: value.offset, source: value.store.source };
+    value(value: DumpValue) {
+      const object = { ...jsonValue(value.name, value.type, value.flags, value.data), id: value.id, offset: value.offset, source: value.source };
       pending?.values.push(JSON.stringify(object));
     },
     unresolved(link: UnresolvedLink, path: string) {

@@ -1,7 +1,7 @@
-import { hexBytes, type Hive, type HiveKey, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import type { UnresolvedLink } from '@hivetool/hive';
 import { RegTextWriter, type RegStyle } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
-import { describeLink, type DumpVisitor } from './tree.js';
+import { describeLink, type DumpHeader, type DumpKey, type DumpValue, type DumpVisitor } from './tree.js';
 
 export function regFileHeader(sink: TextSink): void {
   new RegTextWriter((text) => sink.write(text)).header();
@@ -11,16 +11,16 @@ export function regFileHeader(sink: TextSink): void {
  * .reg text: one `[path]` line per key, then its values. What .reg cannot express
  * (key and value flags, unresolved links) is written as `;` comment lines.
  */
-export function regVisitor(hive: Hive, file: string, sink: TextSink, style: RegStyle): DumpVisitor & { writer: RegTextWriter } {
+export function regVisitor(header: DumpHeader, sink: TextSink, style: RegStyle): DumpVisitor & { writer: RegTextWriter } {
   const writer = new RegTextWriter((text) => sink.write(text), style);
   sink.write('\n');
-  writer.comment(`${file}: ${hive.kind} hive, ROM signature ${hexBytes(hive.header.romSignature)}`);
+  writer.comment(`${header.file}: ${header.kind}${header.kind === 'image' ? '' : ' hive'}${header.romSignature === null ? '' : `, ROM signature ${header.romSignature}`}`);
   return {
     writer,
-    key(key: HiveKey, path: string) {
+    key(key: DumpKey, path: string) {
       writer.key(path.slice(0, path.length - key.name.length - 1), key.name, key.flags);
     },
-    value(value: HiveValue) {
+    value(value: DumpValue) {
       writer.value(value.name, value.type, value.data, value.flags);
     },
     unresolved(link: UnresolvedLink, path: string) {

@@ -1,10 +1,37 @@
-import { HiveKey, walkTree, type Hive, type HiveRoot, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import { HiveKey, hexBytes, walkTree, type Hive, type HiveRoot, type UnresolvedLink } from '@hivetool/hive';
 import { UsageError } from '../failures.js';
+
+/** A key as the dump renderers see it: a hive's `HiveKey`, or a record of an image. */
+export interface DumpKey {
+  readonly name: string;
+  readonly flags: number;
+  readonly id: number;
+  readonly offset: number;
+  readonly source: string;
+}
+
+export interface DumpValue {
+  readonly name: string;
+  readonly type: number;
+  readonly flags: number;
+  readonly data: Uint8Array;
+  readonly id: number;
+  readonly offset: number;
+  readonly source: string;
+}
+
+/** What a dump renders above the keys of one input. */
+export interface DumpHeader {
+  file: string;
+  kind: string;
+  fileLength: number;
+  romSignature: string | null;
+}
 
 /** What a dump renderer receives, in tree pre-order. */
 export interface DumpVisitor {
-  key(key: HiveKey, path: string): void;
-  value(value: HiveValue, key: HiveKey): void;
+  key(key: DumpKey, path: string): void;
+  value(value: DumpValue): void;
   unresolved(link: UnresolvedLink, path: string): void;
 }
 
@@ -26,10 +53,14 @@ export function walkForDump(starts: DumpStarts, visitor: DumpVisitor): void {
   for (const { node, path } of starts) {
     walkTree(node, path, {
       key: (key, keyPathName) => visitor.key(key, keyPathName),
-      value: (value, key) => visitor.value(value, key),
+      value: (value) => visitor.value(value),
       unresolved: (link, parentPath) => visitor.unresolved(link, parentPath),
     }, { includeStart: node instanceof HiveKey });
   }
+}
+
+export function hiveHeader(hive: Hive, file: string): DumpHeader {
+  return { file, kind: hive.kind, fileLength: hive.length, romSignature: hexBytes(hive.header.romSignature) };
 }
 
 /** `child link → 0x20000123 (store 2, id 291): ROM hive not loaded` */

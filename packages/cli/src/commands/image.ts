@@ -1,0 +1,98 @@
+import { encodeHive, hexBytes } from '@hivetool/hive';
+import { encodeImage, openImage, type ImageValue } from '@hivetool/image';
+import { parseKeyPath, rootName, type HiveTree } from '@hivetool/registry';
+import { ExitCode, UsageError } from '../failures.js';
+import { readInputFile } from '../input.js';
+import { AtomicFileSink, StdoutSink, refuseInputAsOutput, writeFileAtomic, type TextSink } from '../output.js';
+import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
+import { regFileHeader, regVisitor } from '../dump/reg.js';
+import type { DumpVisitor } from '../dump/tree.js';
+import { parseHex16 } from './build.js';
+import { combineRegistries } from '../registrySources.js';
+import type { Hive } from '@hivetool/hive';
+import type { RegStyle } from '@hivetool/registry';
+
+function countTree(tree: HiveTree): { keys: number; values: number } {
+  let keys = 0;
+  let values = 0;
+  const stack = Object.values(tree.roots).flatMap((list) => list ?? []);
+  while (stack.length > 0) {
+    const key = stack.pop()!;
+    keys++;
+    values += key.values?.length ?? 0;
+    stack.push(...(key.subkeys ?? []));
+  }
+  return { keys, values };
+}
+
+/** `hivetool image pack HIVE... -o Restore.fdf`: what RegCopyFile would save. */
+export function runImagePack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
+  refuseInputAsOutput(inputs, output);
+  const tree = combineRegistries(inputs, rom?.hive);
+  const bytes = encodeImage(tree);
+  writeFileAtomic(output, bytes);
+  const image = openImage(bytes);
+  process.stdout.write(`${output}: registry image, ${bytes.length} bytes, ${image.keyCount} keys, ${image.valueCount} values (volatile keys are not saved)\n`);
+  return ExitCode.OK;
+}
+
+/** `hivetool image unpack Restore.fdf -o OUT.hv`: the image's registry as a hive. */
+export function runImageUnpack(input: string, output: string, layout: 'rom' | 'persistent', romSignature: string | undefined): number {
+  refuseInputAsOutput([input], output);
+  const tree = openImage(readInputFile(input)).toTree();
+  const bytes = encodeHive(tree, { layout, ...(romSignature === undefined ? {} : { romSignature: parseHex16(romSignature, '--rom-signature') }) });
+  writeFileAtomic(output, bytes);
+  const { keys, values } = countTree(tree);
+  process.stdout.write(`${output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${layout} layout, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))}\n`);
+  return ExitCode.OK;
+}
+
+export interface ImageDumpArguments {
+  files: string[];
+  format: 'reg' | 'json';
+  key?: string | undefined;
+  output?: string | undefined;
+  regStyle?: RegStyle | undefined;
+}
+
+/** `hivetool image dump IMAGE...`: the same .reg and JSON as `dump`, with kind `image`. */
+export function runImageDump(args: ImageDumpArguments): number {
+  const sink: TextSink = args.output === undefined ? new StdoutSink() : new AtomicFileSink(args.output);
+  const filter = args.key === undefined ? undefined : parseKeyPath(args.key);
+  if (args.key !== undefined && filter === undefined) throw new UsageError(`key path "${args.key}" does not start with a root (HKLM, HKCU, HKCR, HKU)`);
+  const prefix = filter === undefined ? undefined : [rootName(filter.root), ...filter.names].join('\\').toUpperCase();
+  try {
+    if (args.format === 'json') sink.write(jsonDocumentStart());
+    args.files.forEach((file, index) => {
+      const bytes = readInputFile(file);
+      const image = openImage(bytes);
+      const header = { file, kind: 'image', fileLength: bytes.length, romSignature: null };
+      let finish = (): void => undefined;
+      let visitor: DumpVisitor;
+      if (args.format === 'json') {
+        const json = jsonVisitor(header, sink, index === 0);
+        visitor = json;
+        finish = () => json.finish();
+      } else {
+        if (index === 0) regFileHeader(sink);
+        visitor = regVisitor(header, sink, args.regStyle ?? 'ce');
+      }
+      let id = 0;
+      image.walk({
+        key(key, path) {
+          const upper = path.toUpperCase();
+          if (prefix !== undefined && upper !== prefix && !upper.startsWith(prefix + '\\')) return;
+          visitor.key({ name: key.name, flags: key.flags, id: id++, offset: key.offset, source: 'image' }, path);
+          key.values.forEach((value: ImageValue) => visitor.value({ ...value, id: id++, source: 'image' }));
+        },
+      });
+      finish();
+    });
+    if (args.format === 'json') sink.write(jsonDocumentEnd());
+  } catch (error) {
+    sink.abort();
+    throw error;
+  }
+  sink.close();
+  return ExitCode.OK;
+}

@@ -1,0 +1,130 @@
+import { encodeHive, hexBytes, type Hive } from '@hivetool/hive';
+import {
+  FORMAT_DESCRIPTIONS,
+  decodeCallLog,
+  decodeOemStream,
+  encodeCallLog,
+  encodeImage,
+  encodeOemStream,
+  identifyFormat,
+  isImageFormatError,
+  loadStore,
+  reassembleOemCalls,
+  writeRegistryToOemCalls,
+  writeStoreGeneration,
+} from '@hivetool/image';
+import { ExitCode, UsageError } from '../failures.js';
+import { readInputFile } from '../input.js';
+import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { combineRegistries } from '../registrySources.js';
+
+/** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
+export function runOemPack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
+  refuseInputAsOutput(inputs, output);
+  const stream = encodeOemStream(combineRegistries(inputs, rom?.hive));
+  writeFileAtomic(output, stream);
+  const { info } = decodeOemStream(stream);
+  process.stdout.write(`${output}: OEM stream, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`);
+  return ExitCode.OK;
+}
+
+/** `hivetool oem unpack STREAM -o OUT --to hive|image`. */
+export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'): number {
+  refuseInputAsOutput([input], output);
+  const { tree, info } = decodeOemStream(readInputFile(input));
+  const bytes = to === 'hive' ? encodeHive(tree) : encodeImage(tree);
+  writeFileAtomic(output, bytes);
+  process.stdout.write(`${output}: ${to === 'hive' ? `hive, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))} (derived)` : 'registry image'}, ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
+  return ExitCode.OK;
+}
+
+/** `hivetool oem split STREAM --chunk N -o calls.log`: the WriteRegistryToOEM calls of a save. */
+export function runOemSplit(input: string, output: string, chunk: number): number {
+  refuseInputAsOutput([input], output);
+  const stream = readInputFile(input);
+  decodeOemStream(stream); // refuse anything but a whole, valid stream
+  const calls = [...writeRegistryToOemCalls(stream, chunk)];
+  writeFileAtomic(output, encodeCallLog(calls));
+  process.stdout.write(`${output}: ${calls.length} WriteRegistryToOEM calls (first REG_WRITE_BYTES_START, last cbData = 0), chunks of up to ${chunk} bytes\n`);
+  return ExitCode.OK;
+}
+
+/** `hivetool oem join calls.log -o STREAM`: reassembles a recorded save, refusing a partial one. */
+export function runOemJoin(input: string, output: string): number {
+  refuseInputAsOutput([input], output);
+  const calls = decodeCallLog(readInputFile(input));
+  const stream = reassembleOemCalls(calls);
+  const { info } = decodeOemStream(stream);
+  writeFileAtomic(output, stream);
+  process.stdout.write(`${output}: OEM stream from ${calls.length} calls, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
+  return ExitCode.OK;
+}
+
+/** `hivetool oem store STREAM -o flash.bin (--slot-size N | --previous flash.bin)`. */
+export function runOemStore(input: string, output: string, options: { slotSize?: number | undefined; previous?: string | undefined; chunk: number }): number {
+  refuseInputAsOutput([input], output);
+  const stream = readInputFile(input);
+  decodeOemStream(stream);
+  if ((options.slotSize === undefined) === (options.previous === undefined)) throw new UsageError('oem store needs either --slot-size N (a new store) or --previous STORE (the next generation of an existing one)');
+  const result = writeStoreGeneration(stream, {
+    chunkPayload: options.chunk,
+    ...(options.previous !== undefined ? { previous: readInputFile(options.previous) } : { slotSize: options.slotSize! }),
+  });
+  writeFileAtomic(output, result.store);
+  const kept = result.generation > 1 ? '; the other slot keeps the previous generation' : '';
+  process.stdout.write(`${output}: generation ${result.generation} written to slot ${result.slot} (${result.store.length / 2}-byte slots)${kept}\n`);
+  return ExitCode.OK;
+}
+
+/** `hivetool oem load flash.bin [-o STREAM] [--json]`: the newest complete generation. */
+export function runOemLoad(input: string, output: string | undefined, json: boolean): number {
+  const loaded = loadStore(readInputFile(input));
+  if (output !== undefined) {
+    refuseInputAsOutput([input], output);
+    writeFileAtomic(output, loaded.stream);
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: input, generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');
+  } else {
+    process.stdout.write(`${input}: generation ${loaded.generation} from slot ${loaded.slot} (${loaded.stream.length}-byte stream)${output === undefined ? '' : `, written to ${output}`}\n`);
+    for (const slot of loaded.slots) process.stdout.write(`  slot ${slot.slot}: ${slot.generation === undefined ? 'no generation' : `generation ${slot.generation}`}, ${slot.complete ? 'complete' : 'incomplete'}: ${slot.reason}\n`);
+  }
+  return ExitCode.OK;
+}
+
+/** `hivetool oem verify FILE...`: checks streams, call logs and stores; exit 1 when one is bad. */
+export function runOemVerify(files: string[]): number {
+  let bad = 0;
+  for (const file of files) {
+    const bytes = readInputFile(file);
+    const format = identifyFormat(bytes);
+    try {
+      switch (format) {
+        case 'oem-stream': {
+          const { info } = decodeOemStream(bytes);
+          process.stdout.write(`${file}: OEM stream OK: ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`);
+          break;
+        }
+        case 'oem-calls': {
+          const calls = decodeCallLog(bytes);
+          const { info } = decodeOemStream(reassembleOemCalls(calls));
+          process.stdout.write(`${file}: WriteRegistryToOEM call log OK: ${calls.length} calls, a whole save of ${info.keyCount} keys and ${info.valueCount} values\n`);
+          break;
+        }
+        case 'oem-store': {
+          const loaded = loadStore(bytes);
+          process.stdout.write(`${file}: OEM store OK: generation ${loaded.generation} in slot ${loaded.slot}\n`);
+          for (const slot of loaded.slots) process.stdout.write(`  slot ${slot.slot}: ${slot.reason}\n`);
+          break;
+        }
+        default:
+          throw new UsageError(`${file}: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM stream, call log or store`);
+      }
+    } catch (error) {
+      if (!isImageFormatError(error)) throw error;
+      process.stdout.write(`${file}: BAD: ${error.message}\n`);
+      bad++;
+    }
+  }
+  return bad > 0 ? ExitCode.FINDINGS : ExitCode.OK;
+}

@@ -1,0 +1,46 @@
+import { readTree, type Hive } from '@hivetool/hive';
+import { FORMAT_DESCRIPTIONS, decodeOemStream, identifyFormat, openImage } from '@hivetool/image';
+import { rootName, type HiveTree } from '@hivetool/registry';
+import { UsageError } from './failures.js';
+import { openHiveFile, readInputFile } from './input.js';
+
+/**
+ * A registry read from a hive (through its ROM when `rom` is given), a registry image or
+ * an OEM stream, recognised by its magic.
+ */
+export function readRegistry(file: string, rom: Hive | undefined): HiveTree {
+  const bytes = readInputFile(file);
+  const format = identifyFormat(bytes);
+  switch (format) {
+    case 'hive':
+      return readTree(openHiveFile(file, rom === undefined ? {} : { rom }));
+    case 'image':
+      return openImage(bytes).toTree();
+    case 'oem-stream':
+      return decodeOemStream(bytes).tree;
+    default:
+      throw new UsageError(`${file}: this is ${FORMAT_DESCRIPTIONS[format]}; expected a hive, a registry image or an OEM stream`);
+  }
+}
+
+/**
+ * Several registries combined into one, root by root (a system hive's HKLM and HKCR with
+ * a user hive's HKCU, as the RAM registry holds them together). A root found in two
+ * inputs is refused rather than merged silently.
+ */
+export function combineRegistries(files: string[], rom: Hive | undefined): HiveTree {
+  const combined: HiveTree = { roots: {} };
+  const owner = new Map<number, string>();
+  for (const file of files) {
+    const tree = readRegistry(file, rom);
+    for (const [key, keys] of Object.entries(tree.roots)) {
+      const index = Number(key);
+      if (keys === undefined || keys.length === 0) continue;
+      const previous = owner.get(index);
+      if (previous !== undefined) throw new UsageError(`${rootName(index)} is in both ${previous} and ${file}: give each root once`);
+      owner.set(index, file);
+      combined.roots[index] = keys;
+    }
+  }
+  return combined;
+}
