@@ -42,12 +42,13 @@ export async function main(argv: string[]): Promise<number> {
           .option('max-depth', { type: 'number', describe: 'deepest key nesting to follow (default 512, the Windows limit)' })
           .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' })
           .option('rom', { type: 'string', describe: "the ROM hive a persistent hive links into: dump the device's effective registry" })
+          .option('content-only', { type: 'boolean', default: false, describe: 'JSON without storage details (file, ids, offsets, sources, signature), to compare registries' })
           .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
           .example('$0 dump samples/device.hv', '.reg text of the whole hive')
           .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
           .example('$0 dump -f raw boot.hv', 'every heap block, one line each'),
       (args) => {
-        exitCode = runDump({ files: args.files as string[], format: args.format as DumpFormat, key: args.key, output: args.output, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth'), regStyle: args['reg-style'], rom: args.rom === undefined ? undefined : openRom(args.rom) }, report);
+        exitCode = runDump({ files: args.files as string[], format: args.format as DumpFormat, key: args.key, output: args.output, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth'), regStyle: args['reg-style'], contentOnly: args['content-only'], rom: args.rom === undefined ? undefined : openRom(args.rom) }, report);
       },
     )
     .command(

@@ -9,13 +9,14 @@ import { crc32Of, decodeOemStream } from './stream.js';
  * slot that does not hold the newest complete generation, so the previous generation is
  * intact until the new one is complete. Erased flash reads 0xFF.
  *
- * Chunk header (32 bytes), followed by its payload; chunks follow each other from the
+ * Chunk header (36 bytes), followed by its payload; chunks follow each other from the
  * start of the slot:
  *   0 4 magic "HVCK"      4 4 generation (≥ 1)     8 4 sequence (0, 1, …)
  *  12 4 chunk count      16 4 stream length        20 4 payload length
- *  24 4 payload CRC-32   28 4 header CRC-32 (of bytes 0–27)
+ *  24 4 slot size        28 4 payload CRC-32       32 4 header CRC-32 (of bytes 0–31)
  */
-export const CHUNK_HEADER_SIZE = 32;
+export const CHUNK_HEADER_SIZE = 36;
+const HEADER_CRC_AT = 32;
 export const ERASED = 0xff;
 
 export interface StoreSlotState {
@@ -25,6 +26,8 @@ export interface StoreSlotState {
   complete: boolean;
   /** Why the slot is not used (empty, cut short, damaged, older). */
   reason: string;
+  /** The slot size its chunks record (when a chunk header is readable). */
+  slotSize?: number;
 }
 
 export interface LoadedStore {
@@ -47,7 +50,7 @@ function put32(bytes: Uint8Array, offset: number, value: number): void {
 }
 
 /** The chunks of one generation of `stream`, laid out for a slot (what a flush programs). */
-export function slotBytes(stream: Uint8Array, generation: number, chunkPayload: number): Uint8Array {
+export function slotBytes(stream: Uint8Array, generation: number, chunkPayload: number, slotSize: number): Uint8Array {
   if (!Number.isInteger(chunkPayload) || chunkPayload < 1) throw new RangeError(`chunk payload size must be a whole number ≥ 1, not ${chunkPayload}`);
   const count = Math.max(1, Math.ceil(stream.length / chunkPayload));
   const out = new Uint8Array(count * CHUNK_HEADER_SIZE + stream.length);
@@ -60,8 +63,9 @@ export function slotBytes(stream: Uint8Array, generation: number, chunkPayload: 
     put32(out, at + 12, count);
     put32(out, at + 16, stream.length);
     put32(out, at + 20, payload.length);
-    put32(out, at + 24, crc32Of(payload));
-    put32(out, at + 28, crc32Of(out.subarray(at, at + 28)));
+    put32(out, at + 24, slotSize);
+    put32(out, at + 28, crc32Of(payload));
+    put32(out, at + HEADER_CRC_AT, crc32Of(out.subarray(at, at + HEADER_CRC_AT)));
     out.set(payload, at + CHUNK_HEADER_SIZE);
     at += CHUNK_HEADER_SIZE + payload.length;
   }
@@ -82,13 +86,14 @@ function readSlot(slot: Uint8Array, name: 'A' | 'B'): { stream?: Uint8Array; sta
   for (let sequence = 0; ; sequence++) {
     if (at + CHUNK_HEADER_SIZE > slot.length) return fail(`chunk ${sequence} runs past the end of the slot`);
     for (let i = 0; i < 4; i++) if (slot[at + i] !== CHUNK_MAGIC[i]) return fail(`no chunk header at offset ${at} (chunk ${sequence}): the write was cut short`);
-    if (crc32Of(slot.subarray(at, at + 28)) !== u32(slot, at + 28)) return fail(`chunk ${sequence} header is damaged (CRC-32)`);
+    if (crc32Of(slot.subarray(at, at + HEADER_CRC_AT)) !== u32(slot, at + HEADER_CRC_AT)) return fail(`chunk ${sequence} header is damaged (CRC-32)`);
     const generation = u32(slot, at + 4);
     const count = u32(slot, at + 12);
     const length = u32(slot, at + 16);
     const payloadLength = u32(slot, at + 20);
     if (sequence === 0) {
       state.generation = generation;
+      state.slotSize = u32(slot, at + 24);
       expected = { generation, count, length };
       if (count === 0 || length > slot.length) return fail('chunk 0 header is inconsistent');
     } else if (expected === undefined || generation !== expected.generation || count !== expected.count || length !== expected.length) {
@@ -97,7 +102,7 @@ function readSlot(slot: Uint8Array, name: 'A' | 'B'): { stream?: Uint8Array; sta
     if (u32(slot, at + 8) !== sequence) return fail(`chunk ${sequence} carries sequence ${u32(slot, at + 8)}`);
     if (at + CHUNK_HEADER_SIZE + payloadLength > slot.length) return fail(`chunk ${sequence} payload runs past the end of the slot`);
     const payload = slot.subarray(at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + payloadLength);
-    if (crc32Of(payload) !== u32(slot, at + 24)) return fail(`chunk ${sequence} payload is damaged or was cut short (CRC-32)`);
+    if (crc32Of(payload) !== u32(slot, at + 28)) return fail(`chunk ${sequence} payload is damaged or was cut short (CRC-32)`);
     parts.push(payload);
     at += CHUNK_HEADER_SIZE + payloadLength;
     if (sequence + 1 === expected.count) break;
@@ -131,6 +136,15 @@ export function loadStore(store: Uint8Array): LoadedStore {
   const half = store.length / 2;
   const a = readSlot(store.subarray(0, half), 'A');
   const b = readSlot(store.subarray(half), 'B');
+  // Every chunk records the slot size: a store of another length was cut short or padded.
+  for (const slot of [a, b]) {
+    if (slot.state.slotSize !== undefined && slot.state.slotSize !== half) {
+      throw new ImageFormatError('TRUNCATED', {
+        what: `the store is ${store.length} bytes, but slot ${slot.state.slot}'s chunks say slots are ${slot.state.slotSize} bytes (${2 * slot.state.slotSize} in all): the store was cut short or padded`,
+        offset: store.length,
+      });
+    }
+  }
   const candidates = [a, b].filter((slot) => slot.stream !== undefined);
   if (candidates.length === 0) {
     throw new ImageFormatError('NO_VALID_GENERATION', { what: `neither slot holds a complete generation (A: ${a.state.reason}; B: ${b.state.reason})`, offset: 0 });
@@ -176,7 +190,7 @@ export function writeStoreGeneration(
     store = new Uint8Array(2 * slotSize).fill(ERASED);
   }
   const half = store.length / 2;
-  const chunks = slotBytes(stream, generation, options.chunkPayload);
+  const chunks = slotBytes(stream, generation, options.chunkPayload, half);
   if (chunks.length > half) {
     throw new ImageFormatError('DOES_NOT_FIT', { what: `the stream needs ${chunks.length} bytes of chunks, more than a slot's ${half}: use a larger store or larger chunks`, offset: 0 });
   }

@@ -19,6 +19,8 @@ export interface DumpArguments {
   kind?: 'rom' | 'persistent' | 'auto' | undefined;
   maxDepth?: number | undefined;
   regStyle?: RegStyle | undefined;
+  /** JSON without storage details (file, ids, offsets, sources, signature). */
+  contentOnly?: boolean | undefined;
   /** The ROM hive persistent hives link into (overlay: the device's effective registry). */
   rom?: Hive | undefined;
 }
@@ -47,7 +49,7 @@ function renderer(args: DumpArguments, hive: Hive, file: string, sink: TextSink,
       };
     }
     case 'json': {
-      const visitor = jsonVisitor(hiveHeader(hive, file), sink, first);
+      const visitor = jsonVisitor(hiveHeader(hive, file), sink, first, args.contentOnly ?? false);
       return { run: (starts) => walkForDump(starts, visitor), finish: (error) => visitor.finish(error) };
     }
     case 'raw':

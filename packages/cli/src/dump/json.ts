@@ -25,8 +25,10 @@ interface PendingKey {
  * links. A key's JSON is written once its values are known (when the next key starts).
  * `finish(error)` closes the object early with an `error` member.
  */
-export function jsonVisitor(header: DumpHeader, sink: TextSink, first: boolean): DumpVisitor & { finish(error?: string): void } {
-  const head = JSON.stringify({ file: header.file, kind: header.kind, fileLength: header.fileLength, romSignature: header.romSignature });
+export function jsonVisitor(header: DumpHeader, sink: TextSink, first: boolean, contentOnly = false): DumpVisitor & { finish(error?: string): void } {
+  // --content-only leaves out where things are stored (file, ids, offsets, sources,
+  // signature), so registries from different files or formats compare equal as text.
+  const head = JSON.stringify(contentOnly ? { kind: header.kind } : { file: header.file, kind: header.kind, fileLength: header.fileLength, romSignature: header.romSignature });
   sink.write((first ? '\n' : ',\n') + head.slice(0, -1) + ',"keys":[');
   let pending: PendingKey | undefined;
   let keysWritten = 0;
@@ -42,12 +44,15 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, first: boolean):
     key(key: DumpKey, path: string) {
       flush();
       pending = {
-        text: `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"id":${key.id},"offset":${key.offset},"source":${JSON.stringify(key.source)},"flags":${key.flags},`,
+        text: contentOnly
+          ? `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"flags":${key.flags},`
+          : `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"id":${key.id},"offset":${key.offset},"source":${JSON.stringify(key.source)},"flags":${key.flags},`,
         values: [],
       };
     },
     value(value: DumpValue) {
-      const object = { ...jsonValue(value.name, value.type, value.flags, value.data), id: value.id, offset: value.offset, source: value.source };
+      const content = jsonValue(value.name, value.type, value.flags, value.data);
+      const object = contentOnly ? content : { ...content, id: value.id, offset: value.offset, source: value.source };
       pending?.values.push(JSON.stringify(object));
     },
     unresolved(link: UnresolvedLink, path: string) {
