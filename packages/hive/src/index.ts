@@ -25,5 +25,5 @@ export { readTree } from './readTree.js';
 export type { HiveTree, TreeKey, TreeValue } from '@hivetool/registry';
 export { disassembleHive, assembleHive, rewriteHive, type HiveParts, type HeaderParts, type BlockPart } from './lossless.js';
 export { deriveRomSignature, deriveVolumeGuid } from './signature.js';
-export { verifyHive, type VerifyReport, type VerifyOptions, type Finding, type Severity, type BootPrediction, type BootOutcome } from './verify.js';
+export { verifyHive, MAX_FINDINGS_PER_CODE, type VerifyReport, type VerifyOptions, type Finding, type Severity, type BootPrediction, type BootOutcome } from './verify.js';
 export { encodeLinkedHive } from './linkedWriter.js';

@@ -1,4 +1,4 @@
-import { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
+import { KeyFlags, foldName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
 import { HiveFormatError } from './errors.js';
 import type { Hive } from './reader.js';
 import { Store, makeRef } from './references.js';
@@ -35,7 +35,7 @@ function romKeys(rom: Hive): RomKey[][] {
   return roots;
 }
 
-const fold = (name: string): string => name.toUpperCase();
+
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -60,9 +60,9 @@ function pairAndCompare(edited: HiveTree, rom: RomKey[][]): { counterpart: Map<T
   const unchanged = new Set<TreeKey>();
   const order: Array<{ key: TreeKey; romKey: RomKey }> = [];
   const pair = (keys: TreeKey[], romList: RomKey[]): void => {
-    const byName = new Map(romList.map((romKey) => [fold(romKey.name), romKey]));
+    const byName = new Map(romList.map((romKey) => [foldName(romKey.name), romKey]));
     for (const key of keys) {
-      const romKey = byName.get(fold(key.name));
+      const romKey = byName.get(foldName(key.name));
       if (romKey === undefined) continue;
       counterpart.set(key, romKey);
       order.push({ key, romKey });
@@ -124,9 +124,10 @@ export function encodeLinkedHive(rom: Hive, edited: HiveTree, options: Omit<Enco
   const roots: Partial<Record<number, LinkedTreeKey[]>> = {};
   const rootLinks: Partial<Record<number, number>> = {};
   // Work items: an edited key list to turn into stored keys, under a ROM list (or none).
-  const work: Array<{ keys: TreeKey[]; romList: RomKey[]; out: (list: LinkedTreeKey[], tail: number) => void }> = [];
+  const work: Array<{ keys: TreeKey[]; romList: RomKey[]; out: (list: LinkedTreeKey[], tail: number) => void; index?: number }> = [];
   for (let index = 0; index < 8; index++) {
     work.push({
+      index,
       keys: edited.roots[index] ?? [],
       romList: romTree[index]!,
       out: (list, tail) => {
@@ -135,9 +136,17 @@ export function encodeLinkedHive(rom: Hive, edited: HiveTree, options: Omit<Enco
       },
     });
   }
+  // A persistent hive is told from a ROM hive by a root pointing into the file (format
+  // guide §7, `detectKind`): if every root would link straight into ROM, the first
+  // top-level key is stored as a copy anyway.
+  const anyStored = (index: number): boolean => shareTail(edited.roots[index] ?? [], romTree[index]!, sameKey).items.length > 0;
+  const forced = [0, 1, 2, 3, 4, 5, 6, 7].some(anyStored) ? -1 : [0, 1, 2, 3, 4, 5, 6, 7].find((index) => (edited.roots[index] ?? []).length > 0) ?? -1;
   while (work.length > 0) {
-    const { keys, romList, out } = work.pop()!;
-    const { items, tail } = shareTail(keys, romList, sameKey);
+    const { keys, romList, out, index } = work.pop()!;
+    const shared = shareTail(keys, romList, sameKey);
+    // Forced: every key of this list is shared with ROM (it is ROM's chain from some key
+    // on); store the first and link to the ROM key after it.
+    const { items, tail } = index === forced && shared.items.length === 0 ? { items: keys.slice(0, 1), tail: romList[romList.length - keys.length + 1]?.ref ?? 0 } : shared;
     const stored: LinkedTreeKey[] = items.map((key) => {
       const romKey = counterpart.get(key);
       if (romKey === undefined) return key; // a new key: everything under it is new too

@@ -60,7 +60,15 @@ export interface KeyNode {
 }
 
 /**
- * Follows a sibling chain lazily, checking for cycles with a set of seen ids. A link
+ * The identity of a record on a chain: its id, told apart by store, since a persistent
+ * hive's chain can continue into its ROM hive, where the same ids mean other records.
+ */
+function chainIdentity(start: RecordStore, record: { store: RecordStore; id: number }): number {
+  return record.store === start ? record.id : record.id + 0x10000000;
+}
+
+/**
+ * Follows a sibling chain lazily, checking for cycles with a set of seen records. A link
  * that cannot be followed ends the chain (it is yielded so callers can report it).
  */
 function* keyChain(store: RecordStore, first: number, link: LinkKind, fromOffset: number): Generator<HiveKey | UnresolvedLink> {
@@ -74,14 +82,15 @@ function* keyChain(store: RecordStore, first: number, link: LinkKind, fromOffset
       yield key;
       return;
     }
-    if (seen.has(key.id)) {
+    const identity = chainIdentity(store, key);
+    if (seen.has(identity)) {
       throw new HiveFormatError('SIBLING_CYCLE', {
         what: `sibling chain reaches key id ${key.id} a second time`,
         offset: from,
         actual: `reference 0x${ref.toString(16)}`,
       });
     }
-    seen.add(key.id);
+    seen.add(identity);
     if (seen.size > store.limits.maxKeys) {
       throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'sibling chain longer than maxKeys', offset: from, expected: `≤ ${store.limits.maxKeys}` });
     }
@@ -102,14 +111,15 @@ function* valueChain(store: RecordStore, first: number, fromOffset: number): Gen
       yield value;
       return;
     }
-    if (seen.has(value.id)) {
+    const identity = chainIdentity(store, value);
+    if (seen.has(identity)) {
       throw new HiveFormatError('VALUE_CYCLE', {
         what: `value chain reaches value id ${value.id} a second time`,
         offset: from,
         actual: `reference 0x${ref.toString(16)}`,
       });
     }
-    seen.add(value.id);
+    seen.add(identity);
     if (seen.size > store.limits.maxValuesPerKey) {
       throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'value chain longer than maxValuesPerKey', offset: from, expected: `≤ ${store.limits.maxValuesPerKey}` });
     }

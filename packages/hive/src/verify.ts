@@ -77,12 +77,35 @@ function wordsOf(bytes: Uint8Array): Uint32Array {
   return Uint32Array.from({ length: count }, (_, i) => view.getUint32(4 * i, true));
 }
 
+/** Findings listed one by one per code; past this, they are counted in one more finding. */
+export const MAX_FINDINGS_PER_CODE = 100;
+
 class Findings {
   readonly list: Finding[] = [];
   private readonly grouped = new Map<string, Finding>();
+  private readonly perCode = new Map<string, number>();
+  private readonly overflow = new Map<string, Finding>();
 
+  /**
+   * Adds a finding; a hostile file can have millions of the same kind, so past
+   * MAX_FINDINGS_PER_CODE of one code they are counted in one closing finding instead.
+   */
   add(severity: Severity, code: string, offset: number, message: string): void {
-    this.list.push({ severity, code, offset, message, count: 1 });
+    const seen = (this.perCode.get(code) ?? 0) + 1;
+    this.perCode.set(code, seen);
+    if (seen <= MAX_FINDINGS_PER_CODE) {
+      this.list.push({ severity, code, offset, message, count: 1 });
+      return;
+    }
+    const more = this.overflow.get(code);
+    if (more !== undefined) {
+      more.count++;
+      more.message = `${more.count} more ${code} finding(s) like the ones above are not listed (first at 0x${more.offset.toString(16).padStart(8, '0')})`;
+      return;
+    }
+    const finding = { severity, code, offset, message: `1 more ${code} finding like the ones above is not listed (at 0x${offset.toString(16).padStart(8, '0')})`, count: 1 };
+    this.overflow.set(code, finding);
+    this.list.push(finding);
   }
 
   /** Reports a finding once per code however often it occurs, counting occurrences. */

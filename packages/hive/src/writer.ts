@@ -5,6 +5,7 @@ import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, MAX_SECTIO
 import { KeyField, KeyFlags, ROOTS_PAYLOAD, ROOT_SLOTS, ValueField } from './records.js';
 import { Store, makeRef } from './references.js';
 import { deriveRomSignature, deriveVolumeGuid } from './signature.js';
+import { SLOT_OFFSET_MASK } from './sections.js';
 import type { HiveTree, TreeKey, TreeValue } from '@hivetool/registry';
 
 export interface EncodeHiveOptions {
@@ -179,6 +180,10 @@ export function encodeHive(tree: HiveTree | { roots: Partial<Record<number, Link
       heap += BLOCK_HEADER_SIZE + SECTION_TABLE_PAYLOAD;
     }
     sizes[id] = id === 0 ? ROOTS_PAYLOAD : recordSize(entries[id]!);
+    // A slot holds a block's heap offset in bits 2–27 (format guide §6).
+    if (heap > SLOT_OFFSET_MASK) {
+      throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'hive size', offset: 0, expected: `a heap under ${SLOT_OFFSET_MASK + 4} bytes (slot offsets have 28 bits)`, actual: `more than ${heap} bytes` });
+    }
     offsets[id] = heap;
     heap += BLOCK_HEADER_SIZE + sizes[id]!;
   }

@@ -1,3 +1,4 @@
+import { foldName } from './names.js';
 import { rootName } from './roots.js';
 import { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from './tree.js';
 
@@ -10,7 +11,7 @@ export type TreeChange =
   | { op: 'remove-value'; path: string; value: TreeValue }
   | { op: 'change-value'; path: string; before: TreeValue; after: TreeValue };
 
-const fold = (name: string): string => name.toUpperCase();
+
 
 /** Key flags that describe the registry; 0x2 only says a persistent hive stores a copy. */
 const registryFlags = (flags: number | undefined): number => (flags ?? 0) & ~KeyFlags.ROM_COPY;
@@ -22,23 +23,25 @@ function sameData(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function diffValues(path: string, before: TreeValue[], after: TreeValue[], changes: TreeChange[]): void {
-  const old = new Map(before.map((value) => [fold(value.name), value]));
+  const old = new Map(before.map((value) => [foldName(value.name), value]));
   const seen = new Set<string>();
   for (const value of after) {
-    const name = fold(value.name);
+    const name = foldName(value.name);
     seen.add(name);
     const previous = old.get(name);
     if (previous === undefined) changes.push({ op: 'add-value', path, value });
-    else if (previous.type !== value.type || !sameData(previous.data, value.data)) changes.push({ op: 'change-value', path, before: previous, after: value });
+    else if (previous.type !== value.type || (previous.flags ?? 0) !== (value.flags ?? 0) || !sameData(previous.data, value.data)) {
+      changes.push({ op: 'change-value', path, before: previous, after: value });
+    }
   }
-  for (const value of before) if (!seen.has(fold(value.name))) changes.push({ op: 'remove-value', path, value });
+  for (const value of before) if (!seen.has(foldName(value.name))) changes.push({ op: 'remove-value', path, value });
 }
 
 /**
  * The differences that turn registry `a` into registry `b`: keys and values added and
- * removed, values whose type or data changed, keys whose flags changed (the 0x2 "copy of
- * a ROM key" bit aside). Names match case-insensitively, as in the registry; the order of
- * keys and values within a chain is not a difference. An added or removed key is one
+ * removed, values whose type, data or flags changed, keys whose flags changed (the 0x2 "copy of
+ * a ROM key" bit aside). Names match case-insensitively, as in the registry, so a change
+ * of case alone is not a difference, nor is the order of keys and values in a chain. An added or removed key is one
  * change, its subtree included. Changes come in pre-order of B (keys only in A after
  * B's keys of the same parent). Iterative: any depth.
  */
@@ -48,10 +51,10 @@ export function diffTrees(a: HiveTree, b: HiveTree): TreeChange[] {
   const work: Pair[] = [];
   /** The pairs of two key lists: B's keys in B's order, then A's keys that B lacks. */
   const pairs = (path: string, before: TreeKey[], after: TreeKey[]): Pair[] => {
-    const old = new Map(before.map((key) => [fold(key.name), key]));
-    const result: Pair[] = after.map((key) => ({ path: path + '\\' + key.name, before: old.get(fold(key.name)), after: key }));
-    const kept = new Set(after.map((key) => fold(key.name)));
-    for (const key of before) if (!kept.has(fold(key.name))) result.push({ path: path + '\\' + key.name, before: key, after: undefined });
+    const old = new Map(before.map((key) => [foldName(key.name), key]));
+    const result: Pair[] = after.map((key) => ({ path: path + '\\' + key.name, before: old.get(foldName(key.name)), after: key }));
+    const kept = new Set(after.map((key) => foldName(key.name)));
+    for (const key of before) if (!kept.has(foldName(key.name))) result.push({ path: path + '\\' + key.name, before: key, after: undefined });
     return result;
   };
   // Pushed in reverse so that changes come out in pre-order.

@@ -9,3 +9,4 @@ export { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from './tree.js
 export { RegParseError, type RegErrorCode } from './regErrors.js';
 export { RegTreeBuilder, type RegTreeBuilderOptions, parseReg, MAX_NAME_UNITS, MAX_DATA_BYTES, DEFAULT_VALUE_NAME } from './regParser.js';
 export { diffTrees, countSubtree, type TreeChange } from './diff.js';
+export { upcaseUnit, foldName } from './names.js';

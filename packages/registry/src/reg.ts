@@ -84,7 +84,7 @@ export function renderRegValue(name: string, type: number, data: Uint8Array): st
 const DEFAULT_VALUE = 'Default';
 
 function keyFlagsNote(flags: number): string {
-  const names: string[] = [];
+  const names: string[] = flags === 0 ? ['none'] : [];
   if ((flags & KeyFlags.VOLATILE) !== 0) names.push('volatile: subkeys not stored');
   if ((flags & KeyFlags.ROM_COPY) !== 0) names.push('copy of a ROM key');
   const other = flags & ~(KeyFlags.VOLATILE | KeyFlags.ROM_COPY);
@@ -123,8 +123,12 @@ export class RegTextWriter {
     this.out('; ' + text + '\n');
   }
 
-  /** A key line for `name` under `parentPath` (a root name for top-level keys). Returns the key's path. */
-  key(parentPath: string, name: string, flags = 0): string {
+  /**
+   * A key line for `name` under `parentPath` (a root name for top-level keys). Returns the
+   * key's path. Flags are noted when not 0, or always with `noteFlags` (a patch that
+   * clears them must say so).
+   */
+  key(parentPath: string, name: string, flags = 0, noteFlags = false): string {
     const path = parentPath + '\\' + name;
     if (this.skipping !== undefined && parentPath.startsWith(this.skipping) && (parentPath.length === this.skipping.length || parentPath[this.skipping.length] === '\\')) {
       this.skippedKeys++;
@@ -138,8 +142,32 @@ export class RegTextWriter {
       return path;
     }
     this.out('\n' + renderRegKeyLine(path) + '\n');
-    if (flags !== 0) this.out(keyFlagsNote(flags));
+    if (flags !== 0 || noteFlags) this.out(keyFlagsNote(flags));
     return path;
+  }
+
+  /** A `[-path]` line deleting a key and its subtree; false (and a comment) if .reg cannot name it. */
+  removeKey(parentPath: string, name: string): boolean {
+    this.skipping = undefined;
+    const path = parentPath + '\\' + name;
+    if (!isRegKeyName(name) || !parentPath.split('\\').slice(1).every(isRegKeyName)) {
+      this.skippedKeys++;
+      this.out(`\n; key name not representable in .reg, its removal left out: ${JSON.stringify(path)}\n`);
+      return false;
+    }
+    this.out('\n[-' + path + ']\n');
+    return true;
+  }
+
+  /** A `"name"=-` line deleting a value of the current key. */
+  removeValue(name: string): boolean {
+    if (this.skipping !== undefined || !isRegQuotable(name)) {
+      this.skippedValues++;
+      if (this.skipping === undefined) this.out(`; value name not representable in .reg, its removal left out: ${JSON.stringify(name)}\n`);
+      return false;
+    }
+    this.out((name === DEFAULT_VALUE ? '@' : regQuote(name)) + '=-\n');
+    return true;
   }
 
   value(name: string, type: number, data: Uint8Array, flags = 0): void {

@@ -1,3 +1,4 @@
+import { foldName } from './names.js';
 import { encodeUtf16 } from './utf16.js';
 import { RegParseError, type RegErrorCode } from './regErrors.js';
 import { rootIndex } from './roots.js';
@@ -29,23 +30,35 @@ interface LogicalLine {
   segments: Segment[];
 }
 
+// Lines regedit continues with a trailing backslash: hex data (and CE's multi_sz lists).
+const CONTINUABLE = /=\s*(hex(\([0-9a-fA-F]{1,4}\))?|multi_sz):/i;
+
 function* logicalLines(text: string): Generator<LogicalLine> {
   const lines = text.split(/\r\n|\n|\r/);
   for (let i = 0; i < lines.length; i++) {
-    let physical = lines[i]!;
+    const first = lines[i]!.trimEnd();
     const segments: Segment[] = [{ start: 0, line: i + 1, column: 0 }];
-    let joined = physical.trimEnd();
-    // A backslash at the end of a non-comment line continues it on the next line
-    // (regedit wraps hex data this way); the next line's indentation is dropped.
-    while (joined.endsWith('\\') && !joined.trimStart().startsWith(';') && !joined.trimStart().startsWith('[') && i + 1 < lines.length) {
-      joined = joined.slice(0, -1);
-      i++;
-      physical = lines[i]!;
-      const indent = physical.length - physical.trimStart().length;
-      segments.push({ start: joined.length, line: i + 1, column: indent });
-      joined += physical.trim();
+    if (!first.endsWith('\\') || !CONTINUABLE.test(first)) {
+      yield { text: first, segments };
+      continue;
     }
-    yield { text: joined, segments };
+    // A backslash at the end continues the data on the next line, whose indentation is
+    // dropped. Pieces are joined once at the end: data of any length stays linear.
+    const pieces = [first.slice(0, -1)];
+    let length = pieces[0]!.length;
+    while (i + 1 < lines.length) {
+      i++;
+      const physical = lines[i]!;
+      const indent = physical.length - physical.trimStart().length;
+      segments.push({ start: length, line: i + 1, column: indent });
+      let piece = physical.trim();
+      const more = piece.endsWith('\\');
+      if (more) piece = piece.slice(0, -1);
+      pieces.push(piece);
+      length += piece.length;
+      if (!more) break;
+    }
+    yield { text: pieces.join(''), segments };
   }
 }
 
@@ -149,7 +162,7 @@ interface KeyNode {
   values: Map<string, TreeValue>;
 }
 
-const fold = (name: string): string => name.toUpperCase();
+
 
 function newNode(name: string): KeyNode {
   return { key: { name, values: [], subkeys: [] }, children: new Map(), values: new Map() };
@@ -194,10 +207,10 @@ export class RegTreeBuilder {
         if (key.flags !== undefined && key.flags !== 0) node.key.flags = key.flags;
         for (const value of key.values ?? []) {
           const copy: TreeValue = { ...value };
-          node.values.set(fold(value.name), copy);
+          node.values.set(foldName(value.name), copy);
           node.key.values!.push(copy);
         }
-        parent.children.set(fold(key.name), node);
+        parent.children.set(foldName(key.name), node);
         parent.key.subkeys!.push(node.key);
         work.push({ keys: key.subkeys ?? [], parent: node });
       }
@@ -214,11 +227,12 @@ export class RegTreeBuilder {
   apply(text: string, file = '<input>'): this {
     let current: KeyNode | undefined;
     let deleting = false;
+    let rootOnly = false;
     let pendingValueFlags: number | undefined;
-    let sawContent = false;
     for (const logical of logicalLines(text.replace(/^\uFEFF/, ''))) {
       const cursor: Cursor = new Cursor(logical, file);
       cursor.skipSpaces();
+      const lineStart = cursor.position;
       const line = logical.text.trim();
       if (line.length === 0) continue;
       if (line.startsWith(';') || line.startsWith('#')) {
@@ -228,10 +242,8 @@ export class RegTreeBuilder {
         if (valueFlags !== null) pendingValueFlags = parseInt(valueFlags[1]!, 16);
         continue;
       }
-      if (!sawContent) {
-        sawContent = true;
-        if (HEADERS.includes(line)) continue;
-      }
+      // A header line may also start a second text appended to a first (a patch after a dump).
+      if (HEADERS.includes(line)) continue;
       const c = cursor.peek();
       if (c === '[') {
         const close = logical.text.lastIndexOf(']');
@@ -250,7 +262,14 @@ export class RegTreeBuilder {
           if (name.length > MAX_NAME_UNITS) cursor.fail('LIMIT_EXCEEDED', `key name longer than ${MAX_NAME_UNITS} UTF-16 units`, offset);
           offset += name.length + 1;
         }
-        current = deleting ? undefined : this.ensure(root, names.slice(1));
+        if (!deleting && names.length === 1) {
+          // A root itself holds no values in a hive; values under it would be lost.
+          current = undefined;
+          rootOnly = true;
+        } else {
+          current = deleting ? undefined : this.ensure(root, names.slice(1));
+          rootOnly = false;
+        }
         if (deleting) this.remove(root, names.slice(1));
         pendingValueFlags = undefined;
         continue;
@@ -263,16 +282,18 @@ export class RegTreeBuilder {
       } else {
         name = cursor.quoted();
       }
-      if (name.length > MAX_NAME_UNITS) cursor.fail('LIMIT_EXCEEDED', `value name longer than ${MAX_NAME_UNITS} UTF-16 units`, 0);
+      if (name.length > MAX_NAME_UNITS) cursor.fail('LIMIT_EXCEEDED', `value name longer than ${MAX_NAME_UNITS} UTF-16 units`, lineStart);
       cursor.skipSpaces();
       if (cursor.peek() !== '=') cursor.fail('SYNTAX', 'expected = after the value name');
       cursor.position++;
       cursor.skipSpaces();
       if (deleting) continue; // values under a [-KEY] line are ignored, as regedit does
-      if (current === undefined) cursor.fail('VALUE_OUTSIDE_KEY', 'value line before any [KEY] line', 0);
+      if (current === undefined) {
+        cursor.fail('VALUE_OUTSIDE_KEY', rootOnly ? 'a root holds no values in a hive: put the value under a key' : 'value line before any [KEY] line', lineStart);
+      }
       if (cursor.peek() === '-' && cursor.text.slice(cursor.position + 1).trim() === '') {
-        current.values.delete(fold(name));
-        current.key.values = current.key.values!.filter((value) => fold(value.name) !== fold(name));
+        current.values.delete(foldName(name));
+        current.key.values = current.key.values!.filter((value) => foldName(value.name) !== foldName(name));
         continue;
       }
       const valueStart = cursor.position;
@@ -281,11 +302,12 @@ export class RegTreeBuilder {
       const value: TreeValue = { name, type, data };
       if (pendingValueFlags !== undefined) value.flags = pendingValueFlags;
       pendingValueFlags = undefined;
-      const existing = current.values.get(fold(name));
+      const existing = current.values.get(foldName(name));
       // Setting an existing value keeps its stored name (and place), as the registry does.
-      if (existing !== undefined) Object.assign(existing, { ...value, name: existing.name });
+      // A value line with no flags note means flags 0, also when it replaces a value.
+      if (existing !== undefined) Object.assign(existing, { ...value, name: existing.name, flags: value.flags ?? 0 });
       else {
-        current.values.set(fold(name), value);
+        current.values.set(foldName(name), value);
         if (this.newEntriesFirst) current.key.values!.unshift(value);
         else current.key.values!.push(value);
       }
@@ -340,10 +362,10 @@ export class RegTreeBuilder {
   private ensure(root: number, names: string[]): KeyNode {
     let node = this.roots[root]!;
     for (const name of names) {
-      let child = node.children.get(fold(name));
+      let child = node.children.get(foldName(name));
       if (child === undefined) {
         child = newNode(name);
-        node.children.set(fold(name), child);
+        node.children.set(foldName(name), child);
         if (this.newEntriesFirst) node.key.subkeys!.unshift(child.key);
         else node.key.subkeys!.push(child.key);
       }
@@ -355,7 +377,7 @@ export class RegTreeBuilder {
   private remove(root: number, names: string[]): void {
     let parent = this.roots[root]!;
     for (const name of names.slice(0, -1)) {
-      const child = parent.children.get(fold(name));
+      const child = parent.children.get(foldName(name));
       if (child === undefined) return;
       parent = child;
     }
@@ -365,9 +387,9 @@ export class RegTreeBuilder {
       this.roots[root] = newNode('');
       return;
     }
-    const doomed = parent.children.get(fold(last));
+    const doomed = parent.children.get(foldName(last));
     if (doomed === undefined) return;
-    parent.children.delete(fold(last));
+    parent.children.delete(foldName(last));
     parent.key.subkeys = parent.key.subkeys!.filter((key) => key !== doomed.key);
   }
 

@@ -86,6 +86,6 @@ export function runBuild(args: BuildArguments): number {
 
 /** Key and value records stored in a hive file. */
 function countStored(bytes: Uint8Array): { keys: number; values: number } {
-  const stats = hiveStatistics(openHive(bytes));
+  const stats = hiveStatistics(openHive(bytes, { kind: 'persistent' }));
   return { keys: stats.blocks.keys, values: stats.blocks.values };
 }

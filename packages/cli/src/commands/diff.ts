@@ -56,7 +56,10 @@ function renderText(changes: TreeChange[], a: string, b: string): string {
         break;
       case 'change-value':
         tally.valuesChanged++;
-        lines.push(`~ ${change.path}  ${JSON.stringify(change.after.name)}: ${valueText(change.before)} → ${valueText(change.after)}`);
+        {
+          const flags = (change.before.flags ?? 0) === (change.after.flags ?? 0) ? '' : `  (value flags 0x${(change.before.flags ?? 0).toString(16)} → 0x${(change.after.flags ?? 0).toString(16)})`;
+          lines.push(`~ ${change.path}  ${JSON.stringify(change.after.name)}: ${valueText(change.before)} → ${valueText(change.after)}${flags}`);
+        }
         break;
     }
   }
@@ -90,16 +93,19 @@ function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink):
   writer.header();
   writer.comment(`hivetool diff: imported over ${a}, this gives ${b}`);
   let open: string | undefined;
-  const openKey = (path: string, flags = 0): void => {
-    if (open === path && flags === 0) return;
-    const split = path.lastIndexOf('\\');
-    writer.key(path.slice(0, split), path.slice(split + 1), flags);
+  const split = (path: string): [string, string] => {
+    const at = path.lastIndexOf('\\');
+    return [path.slice(0, at), path.slice(at + 1)];
+  };
+  const openKey = (path: string, flags = 0, noteFlags = false): void => {
+    if (open === path && !noteFlags) return;
+    writer.key(...split(path), flags, noteFlags);
     open = path;
   };
   for (const change of changes) {
     switch (change.op) {
       case 'remove-key':
-        sink.write(`\n[-${change.path}]\n`);
+        writer.removeKey(...split(change.path));
         open = undefined;
         break;
       case 'add-key': {
@@ -115,7 +121,7 @@ function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink):
         break;
       }
       case 'change-key-flags':
-        openKey(change.path, change.after === 0 ? 0 : change.after);
+        openKey(change.path, change.after, true);
         break;
       case 'add-value':
         openKey(change.path);
@@ -127,7 +133,7 @@ function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink):
         break;
       case 'remove-value':
         openKey(change.path);
-        sink.write(`${change.value.name === 'Default' ? '@' : JSON.stringify(change.value.name)}=-\n`);
+        writer.removeValue(change.value.name);
         break;
     }
   }
