@@ -69,7 +69,8 @@ export function reassembleOemCalls(calls: Iterable<OemWriteCall>): Uint8Array {
   if (!ended) {
     throw new ImageFormatError('PARTIAL_REGISTRY', {
       what: `the save never reached its final WriteRegistryToOEM call with cbData = 0 (${index} calls, ${total} bytes): this is a partial registry and must not be restored`,
-      offset: index,
+      // The offset is where the stream stops.
+      offset: total,
     });
   }
   const stream = new Uint8Array(total);
