@@ -3,3 +3,4 @@ export * from './fixtures.js';
 export * from './cli.js';
 export * from './layout.js';
 export * from './runs.js';
+export * from './fuzzTargets.js';

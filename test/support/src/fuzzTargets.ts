@@ -1,0 +1,65 @@
+/**
+ * The decoders hivetool exposes to untrusted bytes, each run the way the commands run it,
+ * and the rule every one of them must keep: only the project's typed errors escape.
+ * Shared by the fuzzer (`npm run fuzz`) and the regression test over test/regressions/.
+ */
+import { hiveStatistics, isHiveFormatError, openHive, readTree, rewriteHive, verifyHive, walkHeap, walkTree } from '@hivetool/hive';
+import { decodeCallLog, decodeOemStream, isImageFormatError, loadStore, openImage, reassembleOemCalls } from '@hivetool/image';
+import { RegParseError, parseReg } from '@hivetool/registry';
+
+export type FuzzTargetName = 'hive' | 'verify' | 'reg' | 'image' | 'stream' | 'calls' | 'store';
+
+export const FUZZ_TARGETS: FuzzTargetName[] = ['hive', 'verify', 'reg', 'image', 'stream', 'calls', 'store'];
+
+/** Errors a decoder may throw for bad input: the project's own, never anything else. */
+export function isExpectedError(error: unknown): boolean {
+  return isHiveFormatError(error) || isImageFormatError(error) || error instanceof RegParseError;
+}
+
+/** Runs one target on `bytes`; returns normally or throws what the decoder threw. */
+export function runTarget(target: FuzzTargetName, bytes: Uint8Array): void {
+  switch (target) {
+    case 'hive': {
+      const hive = openHive(bytes);
+      walkHeap(hive.bytes, hive.view, () => undefined);
+      for (const root of hive.roots()) walkTree(root, root.name, { value: (value) => void value.data });
+      hiveStatistics(hive);
+      readTree(hive);
+      rewriteHive(hive);
+      hive.key('HKLM\\init\\BootVars');
+      return;
+    }
+    case 'verify': {
+      // verifyHive reports and never throws: any exception, or an internal finding, is a bug.
+      const report = verifyHive(bytes);
+      if (report.findings.some((finding) => finding.code === 'VERIFY_INTERNAL')) throw new Error('verifyHive reported VERIFY_INTERNAL');
+      return;
+    }
+    case 'reg':
+      parseReg(new TextDecoder().decode(bytes), 'fuzz.reg');
+      return;
+    case 'image':
+      openImage(bytes).toTree();
+      return;
+    case 'stream':
+      decodeOemStream(bytes);
+      return;
+    case 'calls':
+      reassembleOemCalls(decodeCallLog(bytes));
+      return;
+    case 'store':
+      loadStore(bytes);
+      return;
+  }
+}
+
+/** Runs a target and says whether it kept the rule; `verify` may not throw at all. */
+export function checkTarget(target: FuzzTargetName, bytes: Uint8Array): { ok: true } | { ok: false; error: unknown } {
+  try {
+    runTarget(target, bytes);
+    return { ok: true };
+  } catch (error) {
+    if (target !== 'verify' && isExpectedError(error)) return { ok: true };
+    return { ok: false, error };
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * `npm run fuzz -- [--minutes N] [--target NAME]`: a mutation fuzzer for every decoder,
+ * seeded with the corpus (when ../shared/corpus is there), the samples, and images,
+ * streams, call logs, stores and .reg texts made from them. Each target runs in a worker
+ * thread watched by the main thread, so a hang is caught too. A failing input is saved
+ * under test/regressions/, where test/regressions.test.ts keeps checking it.
+ *
+ * Rules checked: only the project's typed errors escape (verify: nothing at all); no
+ * call runs longer than HANG_MS; the process's memory stays under a fixed multiple of the
+ * input plus a constant; the decoders keep working after an error (the same worker goes
+ * on with the next input).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { openHive, readTree } from '@hivetool/hive';
+import { encodeCallLog, encodeImage, encodeOemStream, writeRegistryToOemCalls, writeStoreGeneration } from '@hivetool/image';
+import { renderTreeAsReg } from '@hivetool/registry';
+import { FUZZ_TARGETS, checkTarget, type FuzzTargetName } from '@hivetool/test-support';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../..');
+const REGRESSIONS = join(ROOT, 'test/regressions');
+const CORPUS = process.env['HIVETOOL_CORPUS'] ?? resolve(ROOT, '../shared/corpus/ce6-mediaroom');
+const HANG_MS = 10_000;
+/** Memory bound per execution: this many times the input, plus a constant. */
+const MEMORY_FACTOR = 64;
+const MEMORY_BASE = 512 * 1024 * 1024;
+
+/** mulberry32: every mutation is reproducible from its seed. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Seeds per target: valid files of each format. */
+function seeds(): Record<FuzzTargetName, Uint8Array[]> {
+  const hives: Uint8Array[] = [];
+  for (const dir of [CORPUS, join(ROOT, 'samples')]) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).filter((file) => file.endsWith('.hv'))) hives.push(new Uint8Array(readFileSync(join(dir, name))));
+  }
+  const trees = hives.map((bytes) => readTree(openHive(bytes)));
+  const streams = trees.map(encodeOemStream);
+  const encoder = new TextEncoder();
+  return {
+    hive: hives,
+    verify: hives,
+    reg: trees.map((tree) => encoder.encode(renderTreeAsReg(tree))),
+    image: trees.map(encodeImage),
+    stream: streams,
+    calls: streams.map((stream) => encodeCallLog(writeRegistryToOemCalls(stream, 512))),
+    store: streams.map((stream) => writeStoreGeneration(stream, { slotSize: Math.ceil((stream.length * 1.2 + 4096) / 4) * 4, chunkPayload: 1024 }).store),
+  };
+}
+
+/** One mutated copy of `seed`: bit flips, byte sets, truncation, splices, rewired links, oversized lengths. */
+export function mutate(seed: Uint8Array, random: () => number): Uint8Array {
+  let bytes = seed.slice();
+  const pick = (n: number): number => Math.floor(random() * n);
+  const rounds = 1 + pick(6);
+  for (let round = 0; round < rounds && bytes.length > 0; round++) {
+    const at = pick(bytes.length);
+    const aligned = at & ~3;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    switch (pick(7)) {
+      case 0:
+        bytes[at] = bytes[at]! ^ (1 << pick(8));
+        break;
+      case 1:
+        bytes[at] = [0, 0xff, 0x7f, 0x80, 1][pick(5)]!;
+        break;
+      case 2:
+        bytes = bytes.subarray(0, pick(bytes.length + 1)).slice();
+        break;
+      case 3: {
+        const length = 1 + pick(256);
+        const from = pick(bytes.length);
+        bytes.copyWithin(at, from, Math.min(bytes.length, from + length));
+        break;
+      }
+      case 4:
+        // A reference-like value: store nibble 0 or 2 and a plausible id.
+        if (aligned + 4 <= bytes.length) view.setUint32(aligned, (((pick(2) * 2) << 28) | pick(5000)) >>> 0, true);
+        break;
+      case 5:
+        if (aligned + 4 <= bytes.length) view.setUint32(aligned, [0xffffffff, 0x7fffffff, 0x0fffffff, 0x10000, bytes.length + 4][pick(5)]!, true);
+        break;
+      case 6:
+        if (aligned + 2 <= bytes.length) view.setUint16(aligned, [0xffff, 0x8000, 0x00ff][pick(3)]!, true);
+        break;
+    }
+  }
+  return bytes;
+}
+
+interface WorkerJob {
+  target: FuzzTargetName;
+  seedIndex: number;
+  iteration: number;
+}
+
+function inputFor(all: Record<FuzzTargetName, Uint8Array[]>, job: WorkerJob): Uint8Array {
+  const list = all[job.target];
+  return mutate(list[job.seedIndex % list.length]!, prng(job.iteration * 7919 + job.seedIndex));
+}
+
+function saveRegression(target: FuzzTargetName, input: Uint8Array, problem: string): string {
+  mkdirSync(REGRESSIONS, { recursive: true });
+  const name = `${target}-${createHash('sha256').update(input).digest('hex').slice(0, 16)}`;
+  writeFileSync(join(REGRESSIONS, `${name}.bin`), input);
+  writeFileSync(join(REGRESSIONS, `${name}.json`), JSON.stringify({ target, problem }, null, 2) + '\n');
+  return name;
+}
+
+/** The worker: runs inputs back to back, telling the main thread which one it starts. */
+function workerMain(): void {
+  const { target, deadline } = workerData as { target: FuzzTargetName; deadline: number };
+  const all = seeds();
+  const port = parentPort!;
+  let iteration = 0;
+  while (Date.now() < deadline) {
+    const job: WorkerJob = { target, seedIndex: iteration % all[target].length, iteration };
+    const input = inputFor(all, job);
+    port.postMessage({ kind: 'start', job, size: input.length });
+    const result = checkTarget(target, input);
+    const rss = process.memoryUsage().rss;
+    if (!result.ok) {
+      const error = result.error;
+      port.postMessage({ kind: 'failure', job, problem: `${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : String(error)}` });
+    } else if (rss > MEMORY_BASE + MEMORY_FACTOR * input.length) {
+      port.postMessage({ kind: 'failure', job, problem: `memory: rss ${rss} bytes for a ${input.length}-byte input` });
+    }
+    iteration++;
+  }
+  port.postMessage({ kind: 'done', executions: iteration });
+}
+
+async function fuzzTarget(target: FuzzTargetName, milliseconds: number): Promise<{ executions: number; failures: string[] }> {
+  const all = seeds();
+  return new Promise((resolvePromise) => {
+    const failures: string[] = [];
+    let current: WorkerJob | undefined;
+    let started = Date.now();
+    const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { target, deadline: Date.now() + milliseconds } });
+    const watchdog = setInterval(() => {
+      if (current !== undefined && Date.now() - started > HANG_MS) {
+        failures.push(saveRegression(target, inputFor(all, current), `hang: no result after ${HANG_MS} ms`));
+        void worker.terminate();
+      }
+    }, 500);
+    worker.on('message', (message: { kind: string; job?: WorkerJob; problem?: string; executions?: number }) => {
+      if (message.kind === 'start') {
+        current = message.job;
+        started = Date.now();
+      } else if (message.kind === 'failure') {
+        failures.push(saveRegression(target, inputFor(all, message.job!), message.problem!));
+      } else if (message.kind === 'done') {
+        clearInterval(watchdog);
+        resolvePromise({ executions: message.executions!, failures });
+      }
+    });
+    worker.on('error', (error) => {
+      clearInterval(watchdog);
+      if (current !== undefined) failures.push(saveRegression(target, inputFor(all, current), `worker died: ${error.message}`));
+      resolvePromise({ executions: 0, failures });
+    });
+    worker.on('exit', () => {
+      clearInterval(watchdog);
+      resolvePromise({ executions: 0, failures });
+    });
+  });
+}
+
+async function main(args: string[]): Promise<number> {
+  const minutesAt = args.indexOf('--minutes');
+  const minutes = minutesAt >= 0 ? Number(args[minutesAt + 1]) : 1;
+  const targetAt = args.indexOf('--target');
+  const targets = targetAt >= 0 ? [args[targetAt + 1] as FuzzTargetName] : FUZZ_TARGETS;
+  if (!Number.isFinite(minutes) || minutes <= 0 || targets.some((target) => !FUZZ_TARGETS.includes(target))) {
+    process.stderr.write(`usage: npm run fuzz -- [--minutes N] [--target ${FUZZ_TARGETS.join('|')}]\n`);
+    return 2;
+  }
+  const perTarget = (minutes * 60_000) / targets.length;
+  process.stdout.write(`fuzzing ${targets.join(', ')} for ${minutes} minute(s) (${(perTarget / 1000).toFixed(0)} s each); corpus ${existsSync(CORPUS) ? 'found' : 'NOT found, seeds from samples only'}\n`);
+  let failed = 0;
+  for (const target of targets) {
+    const started = Date.now();
+    const { executions, failures } = await fuzzTarget(target, perTarget);
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(`${target.padEnd(7)} ${executions} executions in ${seconds.toFixed(0)} s (${(executions / seconds).toFixed(0)}/s), ${failures.length} failure(s)${failures.length > 0 ? `: saved ${failures.join(', ')}` : ''}\n`);
+    failed += failures.length;
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+if (isMainThread) {
+  process.exitCode = await main(process.argv.slice(2));
+} else {
+  workerMain();
+}
