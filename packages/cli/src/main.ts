@@ -11,6 +11,7 @@ import { runOemJoin, runOemLoad, runOemPack, runOemSplit, runOemStore, runOemUnp
 import { openHiveFile } from './input.js';
 import { ExitCode, UsageError, describeFailure } from './failures.js';
 import { stderrReporter } from './report.js';
+import { setMaxOutput } from './output.js';
 
 const EPILOGUE = 'Exit codes: 0 success, 2 could not run (bad arguments, unreadable or malformed input).';
 
@@ -282,6 +283,11 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = runRewrite(args.input, args.output);
       },
     )
+    .option('max-output', { type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
+    .middleware((args) => {
+      const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');
+      if (cap !== undefined) setMaxOutput(cap);
+    })
     .demandCommand(1, 'Name a command: dump, info, verify, diff, build, rewrite, image or oem (see --help).')
     .strict()
     .recommendCommands()

@@ -32,8 +32,20 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
   }
 }
 
+/** Default cap on what one command writes (`--max-output`): far above any real dump. */
+export const DEFAULT_MAX_OUTPUT = 4 * 1024 ** 3;
+
+let maxOutput = DEFAULT_MAX_OUTPUT;
+
+/** Sets the output cap for this process (`--max-output`). */
+export function setMaxOutput(bytes: number): void {
+  maxOutput = bytes;
+}
+
 abstract class BufferedSink implements TextSink {
   private pending = '';
+  private written = 0;
+  private overflowed = false;
 
   write(text: string): void {
     this.pending += text;
@@ -42,8 +54,17 @@ abstract class BufferedSink implements TextSink {
 
   protected flush(): void {
     if (this.pending.length === 0) return;
-    this.emit(Buffer.from(this.pending, 'utf8'));
+    const bytes = Buffer.from(this.pending, 'utf8');
     this.pending = '';
+    if (this.overflowed) return; // reported once; what follows is dropped
+    this.written += bytes.length;
+    // Crafted input can make output grow much faster than the input (a deep key chain
+    // repeats every parent's path in every child's line): stop at a fixed cap.
+    if (this.written > maxOutput) {
+      this.overflowed = true;
+      throw new UsageError(`the output passed --max-output (${maxOutput} bytes); narrow it with --key, use --format raw, or raise the limit`);
+    }
+    this.emit(bytes);
   }
 
   protected discard(): void {
