@@ -254,6 +254,24 @@ describe('OEM store (A/B slots)', () => {
     );
   });
 
+  test('exhaustively on a small store: a cut at every byte of the new generation loads the previous one', () => {
+    const s1 = encodeOemStream({ roots: { 2: [{ name: 'First', values: [{ name: 'v', type: 4, data: Uint8Array.of(1, 0, 0, 0) }] }] } });
+    const s2 = encodeOemStream({ roots: { 2: [{ name: 'Second', values: [{ name: 'w', type: 1, data: Uint8Array.of(0x41, 0, 0, 0) }] }] } });
+    const g1 = writeStoreGeneration(s1, { slotSize: 1024, chunkPayload: 24 });
+    const g2 = writeStoreGeneration(s2, { previous: g1.store, chunkPayload: 24 });
+    const written = g2.store.subarray(1024);
+    let end = written.length;
+    while (end > 0 && written[end - 1] === 0xff) end--;
+    for (let cut = 0; cut < end; cut++) {
+      const torn = g1.store.slice();
+      torn.set(written.subarray(0, cut), 1024);
+      const loaded = loadStore(torn);
+      expect([loaded.generation, loaded.slot]).toEqual([1, 'A']);
+      expect(Buffer.from(loaded.stream).equals(s1)).toBe(true);
+    }
+    expect(loadStore(g2.store).generation).toBe(2);
+  });
+
   test('every truncation of a store is detected', () => {
     const stream = encodeOemStream({ roots: { 2: [{ name: 'A', values: [{ name: 'v', type: 4, data: Uint8Array.of(1, 0, 0, 0) }] }] } });
     const g1 = writeStoreGeneration(stream, { slotSize: 512, chunkPayload: 16 });
