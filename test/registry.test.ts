@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
+import { runs } from '@hivetool/test-support';
 import {
   ValueType,
   decodeUtf16,
@@ -11,6 +12,9 @@ import {
   readMultiString,
   renderRegData,
   renderRegValue,
+  quoteRegString,
+  regQuote,
+  isRegQuotable,
   rootIndex,
   valueTypeName,
 } from '@hivetool/registry';
@@ -71,6 +75,22 @@ describe('value decoding', () => {
 });
 
 describe('.reg rendering', () => {
+  test('the one-pass REG_SZ quoting agrees with decode, check and quote done apart', () => {
+    const sample = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      fc.string({ unit: 'binary', maxLength: 30 }).map((text) => encodeUtf16(text + '\0')),
+      fc.constantFrom(encodeUtf16('a\\b"c\0'), encodeUtf16('\ud800x\0'), encodeUtf16('x\udc00\0'), encodeUtf16('😀\0'), encodeUtf16('\ud83d\0')),
+    );
+    fc.assert(
+      fc.property(sample, (data) => {
+        const decoded = decodeValue(ValueType.SZ, data);
+        const expected = decoded.kind === 'string' && isRegQuotable(decoded.value) ? regQuote(decoded.value) : undefined;
+        expect(quoteRegString(data)).toBe(expected);
+      }),
+      { seed: 12, numRuns: runs(1000) },
+    );
+  });
+
   test('each type in its round-trippable form', () => {
     expect(renderRegValue('s', ValueType.SZ, sz('a "q" \\ b'))).toBe('"s"="a \\"q\\" \\\\ b"');
     expect(renderRegValue('d', ValueType.DWORD, Uint8Array.of(9, 4, 0, 0))).toBe('"d"=dword:00000409');

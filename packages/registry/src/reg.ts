@@ -54,18 +54,48 @@ function renderHex(prefix: string, data: Uint8Array, startColumn: number): strin
  * - everything else → `hex:` for REG_BINARY and `hex(N):` (N in hex) for other types,
  *   so EXPAND_SZ is `hex(2):`, MULTI_SZ that is not well formed `hex(7):`, MUI_SZ `hex(15):`.
  */
+/**
+ * A well-formed REG_SZ's data (terminated, no embedded NUL, no line break, no unpaired
+ * surrogate) as a quoted .reg string, or undefined. One pass over the bytes, decoding,
+ * checking and escaping at once: this is the most common value of a dump.
+ */
+export function quoteRegString(data: Uint8Array): string | undefined {
+  const length = data.length;
+  if (length < 2 || (length & 1) !== 0 || data[length - 1] !== 0 || data[length - 2] !== 0) return undefined;
+  let text = '"';
+  for (let p = 0, end = length - 2; p < end; p += 2) {
+    const unit = data[p]! | (data[p + 1]! << 8);
+    if (unit < 0x20) {
+      if (unit === 0 || unit === 0x0a || unit === 0x0d) return undefined;
+    } else if (unit === 0x5c || unit === 0x22) {
+      text += '\\';
+    } else if (unit >= 0xd800 && unit <= 0xdfff) {
+      // A high surrogate must be followed by a low one, which is taken with it.
+      const next = p + 2 < end ? data[p + 2]! | (data[p + 3]! << 8) : 0;
+      if (unit > 0xdbff || next < 0xdc00 || next > 0xdfff) return undefined;
+      text += String.fromCharCode(unit, next);
+      p += 2;
+      continue;
+    }
+    text += String.fromCharCode(unit);
+  }
+  return text + '"';
+}
+
 export function renderRegData(type: number, data: Uint8Array, prefixLength = 0, style: RegStyle = 'ce'): string {
   // prefixLength: columns already used on the line (the `"name"=` part), for wrapping.
+  // The two commonest types first, without building a decoded value.
+  if (type === ValueType.SZ) {
+    const quoted = quoteRegString(data);
+    if (quoted !== undefined) return quoted;
+  } else if (type === ValueType.DWORD && data.length === 4) {
+    const value = (data[0]! | (data[1]! << 8) | (data[2]! << 16) | (data[3]! << 24)) >>> 0;
+    return 'dword:' + value.toString(16).padStart(8, '0');
+  }
   const decoded = decodeValue(type, data);
   const ce = style === 'ce';
-  if (type === ValueType.SZ && decoded.kind === 'string' && isRegQuotable(decoded.value)) {
-    return regQuote(decoded.value);
-  }
   if (ce && type === ValueType.MUI_SZ && decoded.kind === 'string' && isRegQuotable(decoded.value)) {
     return 'mui_sz:' + regQuote(decoded.value);
-  }
-  if (type === ValueType.DWORD && decoded.kind === 'number') {
-    return 'dword:' + decoded.value.toString(16).padStart(8, '0');
   }
   if (ce && type === ValueType.MULTI_SZ && decoded.kind === 'strings' && decoded.value.every(isRegQuotable)) {
     return 'multi_sz:' + decoded.value.map(regQuote).join(',');
