@@ -12,6 +12,7 @@ import { openHiveFile } from './input.js';
 import { ExitCode, UsageError, describeFailure } from './failures.js';
 import { stderrReporter } from './report.js';
 import { setMaxOutput } from './output.js';
+import { expandInputs } from './batch.js';
 
 const EPILOGUE = 'Exit codes: 0 success, 2 could not run (bad arguments, unreadable or malformed input).';
 
@@ -44,12 +45,13 @@ export async function main(argv: string[]): Promise<number> {
           .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' })
           .option('rom', { type: 'string', describe: "the ROM hive a persistent hive links into: dump the device's effective registry" })
           .option('content-only', { type: 'boolean', default: false, describe: 'JSON without storage details (file, ids, offsets, sources, signature), to compare registries' })
+          .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'a directory stands for the hive files under it' })
           .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
           .example('$0 dump samples/device.hv', '.reg text of the whole hive')
           .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
           .example('$0 dump -f raw boot.hv', 'every heap block, one line each'),
       (args) => {
-        exitCode = runDump({ files: args.files as string[], format: args.format as DumpFormat, key: args.key, output: args.output, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth'), regStyle: args['reg-style'], contentOnly: args['content-only'], rom: args.rom === undefined ? undefined : openRom(args.rom) }, report);
+        exitCode = runDump({ files: expandInputs(args.files as string[], args.recursive), format: args.format as DumpFormat, key: args.key, output: args.output, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth'), regStyle: args['reg-style'], contentOnly: args['content-only'], rom: args.rom === undefined ? undefined : openRom(args.rom) }, report);
       },
     )
     .command(
@@ -61,10 +63,16 @@ export async function main(argv: string[]): Promise<number> {
           .option('json', { type: 'boolean', default: false, describe: 'print JSON (docs/json-schema.md)' })
           .option('kind', { choices: ['auto', 'rom', 'persistent'] as const, default: 'auto' as const, describe: 'how to read references: auto decides from the roots record' })
           .option('max-depth', { type: 'number', describe: 'deepest key nesting to follow (default 512, the Windows limit)' })
+          .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'a directory stands for the hive files under it' })
+          .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to read at once, on worker threads' })
           .example('$0 info samples/device.hv', 'header and statistics')
+          .example('$0 info -r --jobs 4 --json dumps/', 'every hive under dumps/, four at a time')
           .example('$0 info --json *.hv', 'the same for scripts'),
-      (args) => {
-        exitCode = runInfo({ files: args.files as string[], json: args.json, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth') }, report);
+      async (args) => {
+        exitCode = await runInfo(
+          { files: expandInputs(args.files as string[], args.recursive), jobs: positiveInteger(args.jobs, '--jobs') ?? 1, json: args.json, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth') },
+          report,
+        );
       },
     )
     .command(
@@ -78,15 +86,19 @@ export async function main(argv: string[]): Promise<number> {
           .option('strict', { type: 'boolean', default: false, describe: 'warnings count as errors for the exit code' })
           .option('kind', { choices: ['auto', 'rom', 'persistent'] as const, default: 'auto' as const, describe: 'how to read references: auto decides from the roots record' })
           .option('max-depth', { type: 'number', describe: 'deepest key nesting to check (default 512, the Windows limit)' })
+          .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'a directory stands for the hive files under it' })
+          .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to check at once, on worker threads' })
+          .example('$0 verify --rom default.hv -r --jobs 4 fleet/', 'every hive under fleet/ against the ROM, four at a time')
           .example('$0 verify --rom default.hv system.hv', 'will the device keep system.hv at the next boot?')
           .example('$0 verify --rom default.hv', 'check the ROM hive and show its signature')
           .epilogue('Exit codes: 0 no errors, 1 errors found (or warnings, with --strict), 2 could not run.'),
-      (args) => {
-        const files = (args.files as string[] | undefined) ?? [];
+      async (args) => {
+        const files = expandInputs((args.files as string[] | undefined) ?? [], args.recursive);
         if (files.length === 0 && args.rom === undefined) throw new UsageError('verify needs a hive file, or --rom ROM.hv to check a ROM hive');
-        exitCode = runVerify(
+        exitCode = await runVerify(
           {
             files,
+            jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
             rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) },
             json: args.json,
             strict: args.strict,

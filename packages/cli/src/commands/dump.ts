@@ -8,6 +8,7 @@ import { regFileHeader, regVisitor } from '../dump/reg.js';
 import { dumpStarts, hiveHeader, walkForDump, type DumpStarts } from '../dump/tree.js';
 import { ExitCode, describeFailure } from '../failures.js';
 import type { Reporter } from '../report.js';
+import { Progress, summary } from '../batch.js';
 
 export type DumpFormat = 'reg' | 'json' | 'raw';
 
@@ -75,7 +76,10 @@ export function runDump(args: DumpArguments, report: Reporter): number {
   let failed = 0;
   let started = 0;
   if (args.format === 'json') sink.write(jsonDocumentStart());
+  // The bar shares the terminal only when the dump itself does not go to it.
+  const progress = new Progress(args.output !== undefined || process.stdout.isTTY !== true ? args.files.length : 0);
   for (const file of args.files) {
+    progress.step(file);
     let current: HiveRenderer | undefined;
     try {
       const hive = openHiveFile(file, {
@@ -104,7 +108,12 @@ export function runDump(args: DumpArguments, report: Reporter): number {
       failed++;
     }
   }
+  progress.stop();
   if (args.format === 'json') sink.write(jsonDocumentEnd());
+  summary(args.files.length, [
+    [args.files.length - failed, 'dumped'],
+    [failed, 'failed'],
+  ]);
   if (failed > 0 && args.output !== undefined) {
     sink.abort();
     report.note(`${args.output} not written`);

@@ -2,11 +2,15 @@ import { hexBytes, hiveStatistics, pendingLogEntries, readLogEntry, LOG_ENTRY_SL
 import { rootName, valueTypeName } from '@hivetool/registry';
 import { openHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';
-import { ExitCode } from '../failures.js';
+import { ExitCode, UsageError, describeFailure } from '../failures.js';
+import { Progress, summary } from '../batch.js';
+import { runPool } from '../pool.js';
 import type { Reporter } from '../report.js';
 
 export interface InfoArguments {
   files: string[];
+  /** Worker threads (1 = this thread). */
+  jobs: number;
   json: boolean;
   kind?: 'rom' | 'persistent' | 'auto' | undefined;
   maxDepth?: number | undefined;
@@ -129,24 +133,50 @@ export function renderInfoText(info: HiveInfo): string {
   return `${info.file}\n` + rows.map(([label, text]) => `  ${label.padEnd(width)}  ${text}\n`).join('');
 }
 
-/** `hivetool info FILE...` */
-export function runInfo(args: InfoArguments, report: Reporter): number {
+/** What a worker needs to describe one file (plain data, sent to worker threads). */
+export interface InfoJob {
+  kind?: 'rom' | 'persistent' | 'auto' | undefined;
+  maxDepth?: number | undefined;
+}
+
+export type InfoOutcome = { file: string; info: HiveInfo } | { file: string; error: string } | { file: string; bug: string };
+
+export function infoOne(file: string, job: InfoJob): InfoOutcome {
+  try {
+    const hive = openHiveFile(file, { kind: job.kind ?? 'auto', limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth } });
+    return { file, info: collectInfo(hive, file) };
+  } catch (error) {
+    const line = describeFailure(error, file);
+    if (line === undefined) return { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+    return { file, error: line };
+  }
+}
+
+/** `hivetool info FILE...`; with `--jobs N`, on N threads, output in file order. */
+export async function runInfo(args: InfoArguments, report: Reporter): Promise<number> {
   const sink = new StdoutSink();
   const infos: HiveInfo[] = [];
+  const job: InfoJob = { kind: args.kind, maxDepth: args.maxDepth };
+  const progress = new Progress(args.files.length);
   let failed = 0;
   let printed = 0;
-  for (const file of args.files) {
-    try {
-      const hive = openHiveFile(file, { kind: args.kind ?? 'auto', limits: args.maxDepth === undefined ? {} : { maxDepth: args.maxDepth } });
-      const info = collectInfo(hive, file);
-      if (args.json) infos.push(info);
-      else sink.write((printed++ > 0 ? '\n' : '') + renderInfoText(info));
-    } catch (error) {
-      if (!report.failure(file, error)) throw error;
+  await runPool(args.files, args.jobs, new URL('../batchWorker.js', import.meta.url), { command: 'info', options: job }, (file) => infoOne(file, job), (outcome) => {
+    progress.step(outcome.file);
+    if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
+    if ('error' in outcome) {
+      report.failure(outcome.file, new UsageError(outcome.error));
       failed++;
+      return;
     }
-  }
+    if (args.json) infos.push(outcome.info);
+    else sink.write((printed++ > 0 ? '\n' : '') + renderInfoText(outcome.info));
+  });
+  progress.stop();
   if (args.json) sink.write(JSON.stringify({ format: 'hivetool-info', schemaVersion: 1, hives: infos }, null, 2) + '\n');
   sink.close();
+  summary(args.files.length, [
+    [args.files.length - failed, 'described'],
+    [failed, 'could not be read'],
+  ]);
   return failed > 0 ? ExitCode.FAILED : ExitCode.OK;
 }

@@ -1,11 +1,15 @@
 import { verifyHive, type Finding, type Hive, type VerifyReport } from '@hivetool/hive';
 import { readInputFile } from '../input.js';
 import { StdoutSink } from '../output.js';
-import { ExitCode, describeFailure } from '../failures.js';
+import { ExitCode, UsageError, describeFailure } from '../failures.js';
+import { Progress, summary } from '../batch.js';
+import { runPool } from '../pool.js';
 import type { Reporter } from '../report.js';
 
 export interface VerifyArguments {
   files: string[];
+  /** Worker threads (1 = this thread). */
+  jobs: number;
   rom?: { file: string; hive: Hive } | undefined;
   json: boolean;
   strict: boolean;
@@ -54,47 +58,76 @@ function failed(report: VerifyReport, strict: boolean): boolean {
   return report.summary.errors > 0 || (strict && report.summary.warnings > 0);
 }
 
+/** What a worker needs to verify one file (plain data, sent to worker threads). */
+export interface VerifyJob {
+  romFile?: string | undefined;
+  kind?: 'rom' | 'persistent' | 'auto' | undefined;
+  maxDepth?: number | undefined;
+}
+
+export type VerifyOutcome = { file: string; report: VerifyReport } | { file: string; error: string } | { file: string; bug: string };
+
+/** Verifies one file; a file that cannot be read becomes `error`, a bug `bug`. */
+export function verifyOne(file: string, job: VerifyJob, rom: Hive | undefined): VerifyOutcome {
+  try {
+    const bytes = readInputFile(file);
+    const isRomItself = job.romFile !== undefined && file === job.romFile;
+    const report = verifyHive(bytes, {
+      kind: job.kind ?? 'auto',
+      ...(rom !== undefined && !isRomItself ? { rom } : {}),
+      ...(job.maxDepth !== undefined ? { maxDepth: job.maxDepth } : {}),
+    });
+    return { file, report };
+  } catch (error) {
+    const line = describeFailure(error, file);
+    if (line === undefined) return { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+    return { file, error: line };
+  }
+}
+
 /**
  * `hivetool verify [--rom ROM.hv] HIVE...`; with only `--rom`, the ROM hive itself is
- * verified (and its signature shown).
+ * verified (and its signature shown). With `--jobs N`, files are checked on N threads;
+ * output keeps the order of the files.
  */
-export function runVerify(args: VerifyArguments, report: Reporter): number {
+export async function runVerify(args: VerifyArguments, report: Reporter): Promise<number> {
   const files = args.files.length > 0 ? args.files : args.rom !== undefined ? [args.rom.file] : [];
   const sink = new StdoutSink();
-  const results: Array<{ file: string; report?: VerifyReport; error?: string }> = [];
-  let couldNotRun = false;
-  let withFindings = false;
-  for (const file of files) {
-    try {
-      const bytes = readInputFile(file);
-      const isRomItself = args.rom !== undefined && file === args.rom.file;
-      const result = verifyHive(bytes, {
-        kind: args.kind ?? 'auto',
-        ...(args.rom !== undefined && !isRomItself ? { rom: args.rom.hive } : {}),
-        ...(args.maxDepth !== undefined ? { maxDepth: args.maxDepth } : {}),
-      });
-      results.push({ file, report: result });
-      if (failed(result, args.strict)) withFindings = true;
-      if (!args.json) sink.write((results.length > 1 ? '\n' : '') + renderText(file, result, args.strict));
-    } catch (error) {
-      const line = describeFailure(error, file);
-      if (line === undefined) throw error;
-      report.failure(file, error);
-      results.push({ file, error: line });
-      couldNotRun = true;
+  const job: VerifyJob = { romFile: args.rom?.file, kind: args.kind, maxDepth: args.maxDepth };
+  const results: VerifyOutcome[] = [];
+  const progress = new Progress(files.length);
+  let unreadable = 0;
+  let withFindings = 0;
+  let printed = 0;
+  await runPool(files, args.jobs, new URL('../batchWorker.js', import.meta.url), { command: 'verify', options: job }, (file) => verifyOne(file, job, args.rom?.hive), (outcome) => {
+    progress.step(outcome.file);
+    if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
+    results.push(outcome);
+    if ('error' in outcome) {
+      report.failure(outcome.file, new UsageError(outcome.error));
+      unreadable++;
+      return;
     }
-  }
+    if (failed(outcome.report, args.strict)) withFindings++;
+    if (!args.json) sink.write((printed++ > 0 ? '\n' : '') + renderText(outcome.file, outcome.report, args.strict));
+  });
+  progress.stop();
   if (args.json) {
     const document = {
       format: 'hivetool-verify',
       schemaVersion: 1,
       strict: args.strict,
       rom: args.rom === undefined ? null : { file: args.rom.file, romSignature: Buffer.from(args.rom.hive.header.romSignature).toString('hex') },
-      hives: results.map(({ file, report: r, error }) => (r === undefined ? { file, error } : { file, ...r, findings: r.findings.map((f: Finding) => ({ ...f })) })),
+      hives: results.map((outcome) => ('report' in outcome ? { file: outcome.file, ...outcome.report, findings: outcome.report.findings.map((f: Finding) => ({ ...f })) } : outcome)),
     };
     sink.write(JSON.stringify(document, null, 2) + '\n');
   }
   sink.close();
-  if (couldNotRun) return ExitCode.FAILED;
-  return withFindings ? ExitCode.FINDINGS : ExitCode.OK;
+  summary(files.length, [
+    [files.length - withFindings - unreadable, 'clean'],
+    [withFindings, args.strict ? 'with errors or warnings' : 'with errors'],
+    [unreadable, 'could not be read'],
+  ]);
+  if (unreadable > 0) return ExitCode.FAILED;
+  return withFindings > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }

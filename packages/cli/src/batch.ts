@@ -1,0 +1,73 @@
+import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { globSync } from 'tinyglobby';
+import { UsageError } from './failures.js';
+
+const GLOB_CHARACTERS = /[*?[\]{}]/;
+
+/** True when the file starts like a hive (magic "EKIM" at offset 8). */
+function looksLikeHive(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = new Uint8Array(12);
+    return readSync(fd, head, 0, 12, 0) === 12 && head[8] === 0x45 && head[9] === 0x4b && head[10] === 0x49 && head[11] === 0x4d;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The files a command's arguments name: a glob is expanded (for shells that do not), and
+ * a directory, with `recursive`, stands for the hive files under it (by their magic, in
+ * name order). A directory without `recursive` is refused with a hint.
+ */
+export function expandInputs(args: readonly string[], recursive: boolean): string[] {
+  const files: string[] = [];
+  for (const arg of args) {
+    if (!existsSync(arg) && GLOB_CHARACTERS.test(arg)) {
+      const matches = globSync(arg, { onlyFiles: true, absolute: isAbsolute(arg) }).sort();
+      if (matches.length === 0) throw new UsageError(`no file matches ${arg}`);
+      files.push(...matches);
+      continue;
+    }
+    if (existsSync(arg) && statSync(arg).isDirectory()) {
+      if (!recursive) throw new UsageError(`${arg} is a directory: add --recursive to read the hive files under it`);
+      const found = (readdirSync(arg, { recursive: true, encoding: 'utf8' }) as string[])
+        .map((name) => join(arg, name))
+        .filter((path) => statSync(path).isFile() && looksLikeHive(path))
+        .sort();
+      if (found.length === 0) throw new UsageError(`no hive file under ${arg}`);
+      files.push(...found);
+      continue;
+    }
+    files.push(arg);
+  }
+  return files;
+}
+
+/** A progress bar on stderr, shown only on a terminal and for more than one file. */
+export class Progress {
+  private readonly bar: SingleBar | undefined;
+
+  constructor(total: number) {
+    if (process.stderr.isTTY === true && total > 1) {
+      this.bar = new SingleBar({ stream: process.stderr, format: ' {bar} {value}/{total} files | {file}', hideCursor: true, clearOnComplete: true });
+      this.bar.start(total, 0, { file: '' });
+    }
+  }
+
+  step(file: string): void {
+    this.bar?.increment(1, { file });
+  }
+
+  stop(): void {
+    this.bar?.stop();
+  }
+}
+
+/** The closing line of a run over several files, on stderr. */
+export function summary(total: number, parts: Array<[number, string]>): void {
+  if (total < 2) return;
+  process.stderr.write(`hivetool: ${total} files: ${parts.map(([count, what]) => `${count} ${what}`).join(', ')}\n`);
+}
