@@ -173,8 +173,10 @@ async function fuzzTarget(target: FuzzTargetName, milliseconds: number): Promise
       if (current !== undefined) failures.push(saveRegression(target, inputFor(all, current), `worker died: ${error.message}`));
       resolvePromise({ executions: 0, failures });
     });
-    worker.on('exit', () => {
+    worker.on('exit', (code) => {
       clearInterval(watchdog);
+      // A worker that ends without reporting could not start (or was stopped for a hang).
+      if (failures.length === 0) failures.push(`the ${target} worker exited early (code ${code}) before reporting`);
       resolvePromise({ executions: 0, failures });
     });
   });
