@@ -8,26 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { encodeLinkedHive, openHive, readTree, verifyHive, type Hive } from '@hivetool/hive';
-import { KeyFlags, RegTreeBuilder, diffTrees, encodeUtf16, regQuote, type HiveTree, type TreeKey } from '@hivetool/registry';
-import { corpusBytes, corpusPath, describeCorpus, runCli, runs } from '@hivetool/test-support';
+import { RegTreeBuilder, diffTrees, encodeUtf16, regQuote, type HiveTree, type TreeKey } from '@hivetool/registry';
+import { corpusBytes, corpusPath, describeCorpus, flattenTree, runCli, runs } from '@hivetool/test-support';
 
 const describeWithCorpus = describeCorpus(describe);
 
-/** Pre-order lines of a tree (ROM-copy flag masked), built iteratively. */
-function flatten(tree: HiveTree): string[] {
-  const lines: string[] = [];
-  for (const [root, keys] of Object.entries(tree.roots)) {
-    const stack = [...(keys ?? [])].reverse().map((key) => ({ key, path: root }));
-    while (stack.length > 0) {
-      const { key, path } = stack.pop()!;
-      const here = `${path}\\${key.name}`;
-      const values = (key.values ?? []).map((v) => `${v.name}:${v.type}:${v.flags ?? 0}:${Buffer.from(v.data).toString('hex')}`);
-      lines.push(`${here} ${(key.flags ?? 0) & ~KeyFlags.ROM_COPY} [${values.join(' ')}]`);
-      for (const child of [...(key.subkeys ?? [])].reverse()) stack.push({ key: child, path: here });
-    }
-  }
-  return lines;
-}
+const flatten = (tree: HiveTree): string[] => flattenTree(tree, { maskRomCopy: true });
 
 /** Every key of a tree with its path (HKEY_… names), in pre-order. */
 function keyPaths(tree: HiveTree): Array<{ path: string; key: TreeKey }> {

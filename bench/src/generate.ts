@@ -6,18 +6,7 @@
  */
 import { encodeHive, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/hive';
 import { ValueType, encodeUtf16 } from '@hivetool/registry';
-
-/** mulberry32: a small seeded PRNG, so every run builds the same bytes. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '@hivetool/test-support';
 
 const WORDS = ['Driver', 'Config', 'Display', 'Serial', 'Audio', 'Network', 'Power', 'Storage', 'Input', 'Shell', 'Security', 'Cache', 'Profile', 'Service', 'Device', 'Class'];
 

@@ -18,7 +18,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { openHive, readTree } from '@hivetool/hive';
 import { encodeCallLog, encodeImage, encodeOemStream, writeRegistryToOemCalls, writeStoreGeneration } from '@hivetool/image';
 import { renderTreeAsReg } from '@hivetool/registry';
-import { FUZZ_TARGETS, checkTarget, type FuzzTargetName } from '@hivetool/test-support';
+import { FUZZ_TARGETS, checkTarget, prng, type FuzzTargetName } from '@hivetool/test-support';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -28,18 +28,6 @@ const HANG_MS = 10_000;
 /** Memory bound per execution: this many times the input, plus a constant. */
 const MEMORY_FACTOR = 64;
 const MEMORY_BASE = 512 * 1024 * 1024;
-
-/** mulberry32: every mutation is reproducible from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Seeds per target: valid files of each format. */
 function seeds(): Record<FuzzTargetName, Uint8Array[]> {

@@ -179,25 +179,61 @@ export class HiveRoot implements KeyNode {
 }
 
 /**
- * A key record, read in place. Fixed fields are read from the file on each access; the
- * name is decoded only when asked for.
+ * What keys and values share: where the record is (store, block offset, id, payload
+ * size) and a name of `nameLength` UTF-16 units at `nameField` in the payload, decoded
+ * only when asked for.
  */
-export class HiveKey implements KeyNode {
-  readonly kind = 'key' as const;
-  readonly isRoot = false;
+abstract class StoredRecord {
   /** Payload start (block offset + 12). */
-  private readonly at: number;
+  protected readonly at: number;
   private decodedName: string | undefined;
 
-  /** Checks that the fixed fields and the name fit the block; `size` is the payload size. */
   constructor(
     readonly store: RecordStore,
     /** File offset of the block header. */
     readonly offset: number,
     readonly id: number,
+    /** Payload size in bytes. */
     readonly size: number,
+    private readonly nameField: number,
   ) {
     this.at = offset + BLOCK_HEADER_SIZE;
+  }
+
+  /** Name length in UTF-16 units. */
+  abstract get nameLength(): number;
+
+  /** Where the record was read: the store's label (`file`, or `rom` through an overlay). */
+  get source(): string {
+    return this.store.source;
+  }
+  /** The name's UTF-16LE bytes, a view into the file. */
+  get nameBytes(): Uint8Array {
+    const start = this.at + this.nameField;
+    return this.store.bytes.subarray(start, start + 2 * this.nameLength);
+  }
+  /** The stored name (the unnamed value of a key is stored as `Default`, format guide §8). */
+  get name(): string {
+    this.decodedName ??= decodeUtf16(this.store.bytes, this.at + this.nameField, this.nameLength);
+    return this.decodedName;
+  }
+  /** Case-insensitive name comparison that decodes nothing. */
+  nameEquals(name: string): boolean {
+    return namesEqual(this.store.bytes, this.at + this.nameField, this.nameLength, name);
+  }
+}
+
+/**
+ * A key record, read in place. Fixed fields are read from the file on each access; the
+ * name is decoded only when asked for.
+ */
+export class HiveKey extends StoredRecord implements KeyNode {
+  readonly kind = 'key' as const;
+  readonly isRoot = false;
+
+  /** Checks that the fixed fields and the name fit the block; `size` is the payload size. */
+  constructor(store: RecordStore, offset: number, id: number, size: number) {
+    super(store, offset, id, size, KeyField.name);
     if (size < KeyField.name) {
       throw new HiveFormatError('RECORD_TOO_SMALL', { what: `key id ${id}`, offset, expected: `payload ≥ ${KeyField.name} bytes`, actual: `${size}` });
     }
@@ -212,10 +248,6 @@ export class HiveKey implements KeyNode {
     }
   }
 
-  /** Where the record was read: the store's label (`file`, or `rom` through an overlay). */
-  get source(): string {
-    return this.store.source;
-  }
   get nextSibling(): number {
     return this.store.view.getUint32(this.at + KeyField.nextSibling, true);
   }
@@ -239,24 +271,11 @@ export class HiveKey implements KeyNode {
   get isVolatile(): boolean {
     return (this.flags & KeyFlags.VOLATILE) !== 0;
   }
-  /** The name's UTF-16LE bytes, a view into the file. */
-  get nameBytes(): Uint8Array {
-    const start = this.at + KeyField.name;
-    return this.store.bytes.subarray(start, start + 2 * this.nameLength);
-  }
-  get name(): string {
-    this.decodedName ??= decodeUtf16(this.store.bytes, this.at + KeyField.name, this.nameLength);
-    return this.decodedName;
-  }
   /** Bytes of the block past the name (alignment padding, or slack on some persistent records). */
   get padding(): Uint8Array {
     return this.store.bytes.subarray(this.at + KeyField.name + 2 * this.nameLength, this.at + this.size);
   }
 
-  /** Case-insensitive name comparison that decodes nothing when the names are ASCII. */
-  nameEquals(name: string): boolean {
-    return namesEqual(this.store.bytes, this.at + KeyField.name, this.nameLength, name);
-  }
 
   /** Subkeys in chain order. A volatile key has none: its firstChild is stale (§8). */
   subkeys(): Generator<HiveKey | UnresolvedLink> {
@@ -280,19 +299,12 @@ export class HiveKey implements KeyNode {
 }
 
 /** A value record, read in place; `data` is a view into the file. */
-export class HiveValue {
+export class HiveValue extends StoredRecord {
   readonly kind = 'value' as const;
-  private readonly at: number;
-  private decodedName: string | undefined;
 
   /** Checks that the fixed fields, the name and the data fit the block. */
-  constructor(
-    readonly store: RecordStore,
-    readonly offset: number,
-    readonly id: number,
-    readonly size: number,
-  ) {
-    this.at = offset + BLOCK_HEADER_SIZE;
+  constructor(store: RecordStore, offset: number, id: number, size: number) {
+    super(store, offset, id, size, ValueField.name);
     if (size < ValueField.name) {
       throw new HiveFormatError('RECORD_TOO_SMALL', { what: `value id ${id}`, offset, expected: `payload ≥ ${ValueField.name} bytes`, actual: `${size}` });
     }
@@ -316,10 +328,6 @@ export class HiveValue {
     }
   }
 
-  /** Where the record was read: the store's label (`file`, or `rom` through an overlay). */
-  get source(): string {
-    return this.store.source;
-  }
   get nextValue(): number {
     return this.store.view.getUint32(this.at + ValueField.nextValue, true);
   }
@@ -337,15 +345,6 @@ export class HiveValue {
   get flags(): number {
     return this.store.bytes[this.at + ValueField.flags]!;
   }
-  get nameBytes(): Uint8Array {
-    const start = this.at + ValueField.name;
-    return this.store.bytes.subarray(start, start + 2 * this.nameLength);
-  }
-  /** The stored name; the unnamed (default) value is stored as `Default` (§8). */
-  get name(): string {
-    this.decodedName ??= decodeUtf16(this.store.bytes, this.at + ValueField.name, this.nameLength);
-    return this.decodedName;
-  }
   /** File offset of the data. */
   get dataOffset(): number {
     return this.at + ValueField.name + 2 * this.nameLength;
@@ -357,8 +356,5 @@ export class HiveValue {
   }
   get padding(): Uint8Array {
     return this.store.bytes.subarray(this.dataOffset + this.dataLength, this.at + this.size);
-  }
-  nameEquals(name: string): boolean {
-    return namesEqual(this.store.bytes, this.at + ValueField.name, this.nameLength, name);
   }
 }

@@ -1,21 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { HiveFormatError, hiveStatistics, openHive, walkTree, type Hive } from '@hivetool/hive';
-import { ValueType } from '@hivetool/registry';
-import { ROM, buildRawHive, keyPayload, ref, rootsPayload, valuePayload } from '@hivetool/test-support';
+import { ROM, chainFixture, ref } from '@hivetool/test-support';
 
-/** HKLM\A (values V1 → V2) → sibling B → child C: ids 1 A, 2 V1, 3 V2, 4 B, 5 C. */
-function base(): { bytes: Uint8Array; offsets: Map<number, number> } {
-  return buildRawHive({
-    blocks: [
-      { id: 0, type: 0xb, payload: rootsPayload({ 2: ref(ROM, 1) }) },
-      { id: 1, type: 0xc, payload: keyPayload({ name: 'A', firstValue: ref(ROM, 2), nextSibling: ref(ROM, 4) }) },
-      { id: 2, type: 0xd, payload: valuePayload({ type: ValueType.DWORD, name: 'V1', data: [1, 0, 0, 0], nextValue: ref(ROM, 3) }) },
-      { id: 3, type: 0xd, payload: valuePayload({ type: ValueType.DWORD, name: 'V2', data: [2, 0, 0, 0] }) },
-      { id: 4, type: 0xc, payload: keyPayload({ name: 'B', firstChild: ref(ROM, 5) }) },
-      { id: 5, type: 0xc, payload: keyPayload({ name: 'C' }) },
-    ],
-  });
-}
+const base = chainFixture;
 
 /** Opens and walks everything, as `dump` does. */
 function readAll(bytes: Uint8Array): Hive {

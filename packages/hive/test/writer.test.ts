@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { HiveFormatError, KeyFlags, encodeHive, hiveStatistics, openHive, readTree, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/hive';
 import { ValueType } from '@hivetool/registry';
-import { layoutProblems, runs } from '@hivetool/test-support';
+import { flattenTree, layoutProblems, runs } from '@hivetool/test-support';
 
 /**
  * Fills in defaults and drops what a hive cannot hold (children of volatile keys). Data
@@ -43,20 +43,7 @@ const treeArbitrary: fc.Arbitrary<HiveTree> = fc
   .record({ 0: fc.array(keyArbitrary, { maxLength: 3 }), 1: fc.array(keyArbitrary, { maxLength: 3 }), 2: fc.array(keyArbitrary, { maxLength: 4 }), 3: fc.array(keyArbitrary, { maxLength: 2 }) })
   .map((roots) => ({ roots }));
 
-/** A tree as pre-order lines (depth, name, flags, values), built iteratively: any depth. */
-function flatten(tree: HiveTree): string[] {
-  const lines: string[] = [];
-  for (const [root, keys] of Object.entries(tree.roots)) {
-    const stack = [...(keys ?? [])].reverse().map((key) => ({ key, depth: 1 }));
-    while (stack.length > 0) {
-      const { key, depth } = stack.pop()!;
-      const values = (key.values ?? []).map((v) => `${JSON.stringify(v.name)}:${v.type}:${v.flags ?? 0}:${Buffer.from(v.data).toString('hex')}`);
-      lines.push(`${root}/${depth} ${JSON.stringify(key.name)} ${key.flags ?? 0} [${values.join(' ')}]`);
-      for (const child of [...(key.subkeys ?? [])].reverse()) stack.push({ key: child, depth: depth + 1 });
-    }
-  }
-  return lines;
-}
+const flatten = flattenTree;
 
 function checkLayout(bytes: Uint8Array): void {
   expect(layoutProblems(bytes)).toEqual([]);

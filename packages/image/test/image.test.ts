@@ -21,22 +21,9 @@ import {
   writeStoreGeneration,
 } from '@hivetool/image';
 import { KeyFlags, ValueType, renderTreeAsReg, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
-import { REPO_ROOT, runs } from '@hivetool/test-support';
+import { REPO_ROOT, flattenTree, runs } from '@hivetool/test-support';
 
-/** Pre-order lines (any depth, iteratively): names, flags, types and bytes. */
-function flatten(tree: HiveTree): string[] {
-  const lines: string[] = [];
-  for (let root = 0; root < 8; root++) {
-    const stack = [...(tree.roots[root] ?? [])].reverse().map((key) => ({ key, depth: 1 }));
-    while (stack.length > 0) {
-      const { key, depth } = stack.pop()!;
-      const values = (key.values ?? []).map((v) => `${JSON.stringify(v.name)}:${v.type}:${v.flags ?? 0}:${Buffer.from(v.data).toString('hex')}`);
-      lines.push(`${root}/${depth} ${JSON.stringify(key.name)} ${key.flags ?? 0} [${values.join(' ')}]`);
-      for (const child of [...(key.subkeys ?? [])].reverse()) stack.push({ key: child, depth: depth + 1 });
-    }
-  }
-  return lines;
-}
+const flatten = flattenTree;
 
 /** The tree as persisted: volatile keys (and their subtrees) dropped. */
 function persisted(tree: HiveTree): HiveTree {

@@ -84,6 +84,20 @@ export function diffTrees(a: HiveTree, b: HiveTree): TreeChange[] {
   return changes;
 }
 
+/** Keys and values in a whole tree. */
+export function countTree(tree: HiveTree): { keys: number; values: number } {
+  let keys = 0;
+  let values = 0;
+  for (const list of Object.values(tree.roots)) {
+    for (const key of list ?? []) {
+      const counts = countSubtree(key);
+      keys += counts.keys;
+      values += counts.values;
+    }
+  }
+  return { keys, values };
+}
+
 /** Keys and values in a subtree, the key itself included. */
 export function countSubtree(key: TreeKey): { keys: number; values: number } {
   let keys = 0;

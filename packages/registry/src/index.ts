@@ -8,5 +8,5 @@ export { jsonDecoded, jsonValue, type JsonDecoded, type JsonValue } from './json
 export { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from './tree.js';
 export { RegParseError, type RegErrorCode } from './regErrors.js';
 export { RegTreeBuilder, type RegTreeBuilderOptions, parseReg, MAX_NAME_UNITS, MAX_DATA_BYTES, DEFAULT_VALUE_NAME } from './regParser.js';
-export { diffTrees, countSubtree, type TreeChange } from './diff.js';
+export { diffTrees, countSubtree, countTree, type TreeChange } from './diff.js';
 export { upcaseUnit, foldName } from './names.js';

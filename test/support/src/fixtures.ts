@@ -157,3 +157,21 @@ export function buildRawHive(spec: RawHiveSpec): { bytes: Uint8Array; offsets: M
   view.setUint32(freeAt, (length - freeAt - 12) | 1, true);
   return { bytes, offsets };
 }
+
+/**
+ * The chain most damage tests start from: HKLM\A (values V1 → V2), its sibling B, and
+ * B's child C; ids 1 A, 2 V1, 3 V2, 4 B, 5 C.
+ */
+export function chainFixture(): { bytes: Uint8Array; offsets: Map<number, number>; view: DataView } {
+  const built = buildRawHive({
+    blocks: [
+      { id: 0, type: 0xb, payload: rootsPayload({ 2: ref(ROM, 1) }) },
+      { id: 1, type: 0xc, payload: keyPayload({ name: 'A', firstValue: ref(ROM, 2), nextSibling: ref(ROM, 4) }) },
+      { id: 2, type: 0xd, payload: valuePayload({ type: 4, name: 'V1', data: [1, 0, 0, 0], nextValue: ref(ROM, 3) }) },
+      { id: 3, type: 0xd, payload: valuePayload({ type: 4, name: 'V2', data: [2, 0, 0, 0] }) },
+      { id: 4, type: 0xc, payload: keyPayload({ name: 'B', firstChild: ref(ROM, 5) }) },
+      { id: 5, type: 0xc, payload: keyPayload({ name: 'C' }) },
+    ],
+  });
+  return { ...built, view: new DataView(built.bytes.buffer) };
+}

@@ -4,3 +4,5 @@ export * from './cli.js';
 export * from './layout.js';
 export * from './runs.js';
 export * from './fuzzTargets.js';
+export * from './random.js';
+export * from './trees.js';

@@ -1,5 +1,5 @@
 import { encodeHive, encodeLinkedHive, hexBytes, hiveStatistics, openHive, readTree, type EncodeHiveOptions, type Hive } from '@hivetool/hive';
-import { RegTreeBuilder, type HiveTree } from '@hivetool/registry';
+import { RegTreeBuilder, countTree } from '@hivetool/registry';
 import { ExitCode, UsageError } from '../failures.js';
 import { readInputFile } from '../input.js';
 import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
@@ -34,19 +34,6 @@ export function parseHex16(text: string, option: string): Uint8Array {
   const digits = text.replace(/^0x/i, '').replace(/[\s:-]/g, '');
   if (!/^[0-9a-fA-F]{32}$/.test(digits)) throw new UsageError(`${option} takes 16 bytes as 32 hex digits, e.g. 6e950daec1672852a98cf772c09550c9`);
   return Uint8Array.from(digits.match(/../g)!, (pair) => parseInt(pair, 16));
-}
-
-function countTree(tree: HiveTree): { keys: number; values: number } {
-  let keys = 0;
-  let values = 0;
-  const stack = Object.values(tree.roots).flatMap((list) => list ?? []);
-  while (stack.length > 0) {
-    const key = stack.pop()!;
-    keys++;
-    values += key.values?.length ?? 0;
-    stack.push(...(key.subkeys ?? []));
-  }
-  return { keys, values };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { encodeHive, hexBytes } from '@hivetool/hive';
 import { encodeImage, openImage, type ImageValue } from '@hivetool/image';
-import { parseKeyPath, rootName, type HiveTree } from '@hivetool/registry';
+import { countTree, parseKeyPath, rootName } from '@hivetool/registry';
 import { ExitCode, UsageError } from '../failures.js';
 import { readInputFile } from '../input.js';
 import { AtomicFileSink, StdoutSink, refuseInputAsOutput, writeFileAtomic, type TextSink } from '../output.js';
@@ -11,19 +11,6 @@ import { parseHex16 } from './build.js';
 import { combineRegistries } from '../registrySources.js';
 import type { Hive } from '@hivetool/hive';
 import type { RegStyle } from '@hivetool/registry';
-
-function countTree(tree: HiveTree): { keys: number; values: number } {
-  let keys = 0;
-  let values = 0;
-  const stack = Object.values(tree.roots).flatMap((list) => list ?? []);
-  while (stack.length > 0) {
-    const key = stack.pop()!;
-    keys++;
-    values += key.values?.length ?? 0;
-    stack.push(...(key.subkeys ?? []));
-  }
-  return { keys, values };
-}
 
 /** `hivetool image pack HIVE... -o Restore.fdf`: what RegCopyFile would save. */
 export function runImagePack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
