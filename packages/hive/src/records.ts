@@ -228,8 +228,13 @@ abstract class StoredRecord {
  * name is decoded only when asked for.
  */
 export class HiveKey extends StoredRecord implements KeyNode {
-  readonly kind = 'key' as const;
-  readonly isRoot = false;
+  // On the prototype, not on each of possibly millions of instances.
+  get kind(): 'key' {
+    return 'key';
+  }
+  get isRoot(): false {
+    return false;
+  }
 
   /** Checks that the fixed fields and the name fit the block; `size` is the payload size. */
   constructor(store: RecordStore, offset: number, id: number, size: number) {
@@ -300,7 +305,9 @@ export class HiveKey extends StoredRecord implements KeyNode {
 
 /** A value record, read in place; `data` is a view into the file. */
 export class HiveValue extends StoredRecord {
-  readonly kind = 'value' as const;
+  get kind(): 'value' {
+    return 'value';
+  }
 
   /** Checks that the fixed fields, the name and the data fit the block. */
   constructor(store: RecordStore, offset: number, id: number, size: number) {

@@ -23,6 +23,25 @@ export function regQuote(text: string): string {
   return '"' + text.replace(/[\\"]/g, (c) => '\\' + c) + '"';
 }
 
+/**
+ * A name in double quotes with `\\` and `\"` escaped, or undefined when .reg text cannot
+ * hold it (a line break, a NUL, an unpaired surrogate). One pass over the name.
+ */
+export function quoteRegName(name: string): string | undefined {
+  let escapes = false;
+  for (let i = 0; i < name.length; i++) {
+    const unit = name.charCodeAt(i);
+    if (unit === 0x5c || unit === 0x22) escapes = true;
+    else if (unit === 0x0a || unit === 0x0d || unit === 0) return undefined;
+    else if (unit >= 0xd800 && unit <= 0xdfff) {
+      const next = name.charCodeAt(i + 1);
+      if (unit > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return undefined;
+      i++;
+    }
+  }
+  return escapes ? regQuote(name) : '"' + name + '"';
+}
+
 /** `[HKEY_LOCAL_MACHINE\nls]` */
 export function renderRegKeyLine(path: string): string {
   return '[' + path + ']';
@@ -160,20 +179,28 @@ export class RegTextWriter {
    */
   key(parentPath: string, name: string, flags = 0, noteFlags = false): string {
     const path = parentPath + '\\' + name;
-    if (this.skipping !== undefined && parentPath.startsWith(this.skipping) && (parentPath.length === this.skipping.length || parentPath[this.skipping.length] === '\\')) {
+    this.keyAt(path, name, flags, noteFlags);
+    return path;
+  }
+
+  /**
+   * A key line for the key at `path` whose own name is `name` (the last component), for
+   * callers that have the path already: no path is taken apart or built again.
+   */
+  keyAt(path: string, name: string, flags = 0, noteFlags = false): void {
+    if (this.skipping !== undefined && path.length > this.skipping.length && path[this.skipping.length] === '\\' && path.startsWith(this.skipping)) {
       this.skippedKeys++;
-      return path;
+      return;
     }
     this.skipping = undefined;
     if (!isRegKeyName(name)) {
       this.skipping = path;
       this.skippedKeys++;
       this.out(`\n; key name not representable in .reg, key and subtree left out (use --format json): ${JSON.stringify(path)}\n`);
-      return path;
+      return;
     }
-    this.out('\n' + renderRegKeyLine(path) + '\n');
+    this.out('\n[' + path + ']\n');
     if (flags !== 0 || noteFlags) this.out(keyFlagsNote(flags));
-    return path;
   }
 
   /** A `[-path]` line deleting a key and its subtree; false (and a comment) if .reg cannot name it. */
@@ -205,13 +232,14 @@ export class RegTextWriter {
       this.skippedValues++;
       return;
     }
-    if (!isRegQuotable(name)) {
+    const quoted = name === DEFAULT_VALUE ? '@' : quoteRegName(name);
+    if (quoted === undefined) {
       this.skippedValues++;
       this.out(`; value name not representable in .reg, value left out (use --format json): ${JSON.stringify(name)}\n`);
       return;
     }
     if (flags !== 0) this.out(`; value flags 0x${flags.toString(16).padStart(2, '0')} (meaning not known)\n`);
-    const left = (name === DEFAULT_VALUE ? '@' : regQuote(name)) + '=';
+    const left = quoted + '=';
     this.out(left + renderRegData(type, data, left.length, this.style) + '\n');
   }
 }

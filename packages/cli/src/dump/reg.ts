@@ -18,7 +18,7 @@ export function regVisitor(header: DumpHeader, sink: TextSink, style: RegStyle):
   return {
     writer,
     key(key: DumpKey, path: string) {
-      writer.key(path.slice(0, path.length - key.name.length - 1), key.name, key.flags);
+      writer.keyAt(path, key.name, key.flags);
     },
     value(value: DumpValue) {
       writer.value(value.name, value.type, value.data, value.flags);
