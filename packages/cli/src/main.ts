@@ -14,7 +14,7 @@ import { stderrReporter } from './report.js';
 import { setMaxOutput } from './output.js';
 import { expandInputs } from './batch.js';
 
-const EPILOGUE = 'Exit codes: 0 success, 2 could not run (bad arguments, unreadable or malformed input).';
+const EPILOGUE = 'Exit codes: 0 success; 1 problems found (verify, oem verify) or differences (diff); 2 could not run (bad arguments, unreadable or malformed input); 70 a bug in hivetool.';
 
 /**
  * Runs hivetool with `argv` (without `node` and the script) and returns the exit code.
@@ -33,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nRead, check and convert Windows CE registry hive files (.hv).')
     .command(
       'dump <files..>',
-      'Print the registry stored in hive files as .reg text, JSON or raw records',
+      'Print hives as .reg text, JSON or raw records',
       (command) =>
         command
           .positional('files', { describe: 'hive files (.hv)', type: 'string', array: true, demandOption: true })
@@ -56,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'info <files..>',
-      'Show header fields, counts, value types and unknown bits of hive files',
+      'Show header fields, counts, value types, unknown bits',
       (command) =>
         command
           .positional('files', { describe: 'hive files (.hv)', type: 'string', array: true, demandOption: true })
@@ -77,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'verify [files..]',
-      'Check hive files: structure, recovery state, links into ROM, ROM signature, and what the device will do at boot',
+      'Check hives, links into ROM, signature; predict the boot',
       (command) =>
         command
           .positional('files', { describe: 'hive files (.hv); with only --rom, the ROM hive itself is checked', type: 'string', array: true })
@@ -111,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'diff <files..>',
-      'Show keys and values added, removed and changed between two hives, or between a persistent hive and its ROM',
+      'Keys and values added, removed, changed (A→B, ROM→hive)',
       (command) =>
         command
           .positional('files', { describe: 'A B, or one persistent hive with --rom', type: 'string', array: true, demandOption: true })
@@ -132,11 +132,11 @@ export async function main(argv: string[]): Promise<number> {
         });
       },
     )
-    .command('image <command>', 'Registry images: what RegCopyFile saves and RegRestoreFile restores (Restore.fdf)', (image) =>
+    .command('image <command>', 'RegCopyFile / RegRestoreFile images (Restore.fdf)', (image) =>
       image
         .command(
           'pack <inputs..>',
-          'Save hives (or an OEM stream) as one registry image',
+          'Hives (or an OEM stream) → one registry image',
           (command) =>
             command
               .positional('inputs', { describe: 'hives (a system and a user hive combine), or an OEM stream', type: 'string', array: true, demandOption: true })
@@ -149,7 +149,7 @@ export async function main(argv: string[]): Promise<number> {
         )
         .command(
           'unpack <input>',
-          'Turn a registry image into a hive file',
+          'Registry image → hive',
           (command) =>
             command
               .positional('input', { type: 'string', demandOption: true, describe: 'the registry image' })
@@ -162,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
         )
         .command(
           'dump <files..>',
-          'Print registry images as .reg text or JSON (the same formats as dump)',
+          'Print images as .reg text or JSON, as dump does',
           (command) =>
             command
               .positional('files', { type: 'string', array: true, demandOption: true, describe: 'registry images' })
@@ -176,11 +176,11 @@ export async function main(argv: string[]): Promise<number> {
         )
         .demandCommand(1, 'Name an image command: pack, unpack or dump.'),
     )
-    .command('oem <command>', 'OEM registry streams: WriteRegistryToOEM / ReadRegistryFromOEM, and the A/B flash store', (oem) =>
+    .command('oem <command>', 'WriteRegistryToOEM streams and the A/B flash store', (oem) =>
       oem
         .command(
           'pack <inputs..>',
-          'Write hives or a registry image as the stream the OS hands to WriteRegistryToOEM',
+          'Hives or an image → OEM stream',
           (command) =>
             command
               .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'hives, or a registry image' })
@@ -192,7 +192,7 @@ export async function main(argv: string[]): Promise<number> {
         )
         .command(
           'unpack <input>',
-          'Turn an OEM stream into a hive or a registry image',
+          'OEM stream → hive or image',
           (command) =>
             command
               .positional('input', { type: 'string', demandOption: true })
@@ -204,7 +204,7 @@ export async function main(argv: string[]): Promise<number> {
         )
         .command(
           'split <input>',
-          'Record the WriteRegistryToOEM calls of a save, with chunks of N bytes',
+          'Record the WriteRegistryToOEM calls of a save',
           (command) =>
             command
               .positional('input', { type: 'string', demandOption: true, describe: 'an OEM stream' })
@@ -216,7 +216,7 @@ export async function main(argv: string[]): Promise<number> {
         )
         .command(
           'join <input>',
-          'Reassemble recorded WriteRegistryToOEM calls into the stream; a save without its final cbData = 0 call is refused',
+          'Recorded calls → stream (partial saves refused)',
           (command) => command.positional('input', { type: 'string', demandOption: true, describe: 'a call log' }).option('output', { alias: 'o', type: 'string', demandOption: true }),
           (args) => {
             exitCode = runOemJoin(args.input, args.output);
@@ -224,7 +224,7 @@ export async function main(argv: string[]): Promise<number> {
         )
         .command(
           'store <input>',
-          'Write a stream as the next generation of an A/B flash store',
+          'Write the next generation into an A/B store',
           (command) =>
             command
               .positional('input', { type: 'string', demandOption: true, describe: 'an OEM stream' })
@@ -238,7 +238,7 @@ export async function main(argv: string[]): Promise<number> {
         )
         .command(
           'load <input>',
-          'Read the newest complete generation from an A/B flash store',
+          'Newest complete generation of an A/B store',
           (command) =>
             command
               .positional('input', { type: 'string', demandOption: true, describe: 'a store' })
@@ -250,7 +250,7 @@ export async function main(argv: string[]): Promise<number> {
         )
         .command(
           'verify <files..>',
-          'Check OEM streams, call logs and stores (exit 1 if one is bad)',
+          'Check streams, call logs and stores',
           (command) => command.positional('files', { type: 'string', array: true, demandOption: true }),
           (args) => {
             exitCode = runOemVerify(args.files as string[]);
@@ -260,7 +260,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'build <inputs..>',
-      'Build a hive file from .reg files (regedit syntax plus the CE forms multi_sz: and mui_sz:)',
+      'Build a hive from .reg files (also linked to a ROM hive)',
       (command) =>
         command
           .positional('inputs', { describe: '.reg files, applied in order', type: 'string', array: true, demandOption: true })
@@ -285,7 +285,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'rewrite <input> <output>',
-      'Re-emit a hive from its parsed parts, byte for byte (a lossless round trip)',
+      'Re-emit a hive from its parts, byte for byte',
       (command) =>
         command
           .positional('input', { describe: 'hive file to read', type: 'string', demandOption: true })
@@ -308,7 +308,7 @@ export async function main(argv: string[]): Promise<number> {
     .version()
     .alias('V', 'version')
     .epilogue(EPILOGUE)
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
     .exitProcess(false)
     .fail((message, error) => {
       if (error !== undefined && error !== null) throw error;
