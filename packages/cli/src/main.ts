@@ -14,7 +14,7 @@ import { stderrReporter } from './report.js';
 import { setMaxOutput } from './output.js';
 import { expandInputs } from './batch.js';
 
-const EPILOGUE = 'Exit codes: 0 success; 1 problems found (verify, oem verify) or differences (diff); 2 could not run (bad arguments, unreadable or malformed input); 70 a bug in hivetool.';
+const EPILOGUE = 'Exit codes: 0 ok, 1 problems found (verify) or differences (diff), 2 could not run, 70 a bug.';
 
 /**
  * Runs hivetool with `argv` (without `node` and the script) and returns the exit code.
