@@ -2,7 +2,9 @@ import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Ajv } from 'ajv';
+import { crc32Of } from '@hivetool/image';
 import { CORPUS_FILES, REPO_ROOT, corpusPath, describeCorpus, runCli } from '@hivetool/test-support';
 
 const describeWithCorpus = describeCorpus(describe);
@@ -124,6 +126,57 @@ describe('oem commands (sample hive)', () => {
     const image = join(scratch, 'named.fdf');
     runCli(['image', 'pack', 'samples/device.hv', '-o', image]);
     expect(runCli(['oem', 'unpack', image, '-o', join(scratch, 'x.hv')]).stderr).toMatch(/but this is a registry image \(written by RegCopyFile, restored by RegRestoreFile as Restore\.fdf\); read it with `hivetool image dump`/);
-    expect(runCli(['oem', 'verify', 'samples/device.hv']).stderr).toMatch(/this is a hive file/);
+    const verify = runCli(['oem', 'verify', 'samples/device.hv']);
+    expect(verify.status).toBe(1);
+    expect(verify.stdout).toMatch(/samples\/device\.hv: BAD: this is a hive file/);
+  });
+});
+
+describe('oem store and input edge cases', () => {
+  test('slot sizes out of range, a --previous that is not a store, or is the output, are refused', () => {
+    const stream = join(scratch, 'edge.oem');
+    runCli(['oem', 'pack', 'samples/device.hv', '-o', stream]);
+    for (const size of ['10', '3000000000']) {
+      const result = runCli(['oem', 'store', stream, '--slot-size', size, '-o', join(scratch, 'never.bin')]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/slot size .*\[LIMIT_EXCEEDED\]/);
+    }
+    const notStore = runCli(['oem', 'store', stream, '--previous', 'samples/device.hv', '-o', join(scratch, 'never.bin')]);
+    expect(notStore.status).toBe(2);
+    expect(notStore.stderr).toMatch(/--previous samples\/device\.hv: this is a hive file .*not an OEM store/);
+    const store = join(scratch, 'same.bin');
+    runCli(['oem', 'store', stream, '--slot-size', '8192', '-o', store]);
+    const before = readFileSync(store);
+    expect(runCli(['oem', 'store', stream, '--previous', store, '-o', store]).stderr).toMatch(/refusing to overwrite the input/);
+    expect(readFileSync(store).equals(before)).toBe(true);
+  });
+
+  test('the generation counter does not wrap around', () => {
+    const stream = join(scratch, 'gen.oem');
+    runCli(['oem', 'pack', 'samples/device.hv', '-o', stream]);
+    const store = join(scratch, 'gen.bin');
+    runCli(['oem', 'store', stream, '--slot-size', '8192', '-o', store]);
+    // Make slot A's generation the last valid one (0xfffffffe): headers carry their own CRC.
+    const bytes = Buffer.from(readFileSync(store));
+    for (let at = 0; at < 8192 && bytes.readUInt32LE(at) === 0x4b435648; at += 36 + bytes.readUInt32LE(at + 20)) {
+      bytes.writeUInt32LE(0xfffffffe, at + 4);
+      bytes.writeUInt32LE(crc32Of(bytes.subarray(at, at + 32)), at + 32);
+    }
+    const last = join(scratch, 'last.bin');
+    writeFileSync(last, bytes);
+    expect(runCli(['oem', 'load', last]).stdout).toContain('generation 4294967294 from slot A');
+    const next = runCli(['oem', 'store', stream, '--previous', last, '-o', join(scratch, 'never.bin')]);
+    expect(next.status).toBe(2);
+    expect(next.stderr).toMatch(/the last there is: start a new store/);
+  });
+
+  test('a FIFO is refused without waiting for a writer', () => {
+    const fifo = join(scratch, 'pipe.hv');
+    spawnSync('mkfifo', [fifo]);
+    for (const args of [['info', fifo], ['oem', 'verify', fifo], ['image', 'dump', fifo]]) {
+      const result = runCli(args);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/not a regular file/);
+    }
   });
 });

@@ -6,6 +6,15 @@ import { UsageError } from './failures.js';
 
 const GLOB_CHARACTERS = /[*?[\]{}]/;
 
+/** A regular file that starts like a hive; anything unreadable (a dangling link) is passed over. */
+function isHiveFile(path: string): boolean {
+  try {
+    return statSync(path).isFile() && looksLikeHive(path);
+  } catch {
+    return false;
+  }
+}
+
 /** True when the file starts like a hive (magic "EKIM" at offset 8). */
 function looksLikeHive(path: string): boolean {
   const fd = openSync(path, 'r');
@@ -35,7 +44,7 @@ export function expandInputs(args: readonly string[], recursive: boolean): strin
       if (!recursive) throw new UsageError(`${arg} is a directory: add --recursive to read the hive files under it`);
       const found = (readdirSync(arg, { recursive: true, encoding: 'utf8' }) as string[])
         .map((name) => join(arg, name))
-        .filter((path) => statSync(path).isFile() && looksLikeHive(path))
+        .filter(isHiveFile)
         .sort();
       if (found.length === 0) throw new UsageError(`no hive file under ${arg}`);
       files.push(...found);

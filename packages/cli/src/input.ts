@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { openHive, type Hive, type OpenHiveOptions } from '@hivetool/hive';
 import { FORMAT_DESCRIPTIONS, identifyFormat } from '@hivetool/image';
 import { UsageError } from './failures.js';
@@ -12,6 +12,10 @@ export const MAX_HIVE_BYTES = 1024 * 1024 * 1024;
 
 /** Reads a whole regular file (at most `limit` bytes) into one buffer. */
 export function readInputFile(path: string, limit = MAX_HIVE_BYTES): Uint8Array {
+  // Looked at before opening: opening a FIFO for reading would wait for a writer forever.
+  const before = statSync(path);
+  if (before.isDirectory()) throw new UsageError(`${path}: is a directory`);
+  if (!before.isFile()) throw new UsageError(`${path}: not a regular file`);
   const fd = openSync(path, 'r');
   try {
     const stat = fstatSync(fd);

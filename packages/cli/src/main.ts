@@ -171,7 +171,7 @@ export async function main(argv: string[]): Promise<number> {
               .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically)' })
               .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const }),
           (args) => {
-            exitCode = runImageDump({ files: args.files as string[], format: args.format as 'reg' | 'json', key: args.key, output: args.output, regStyle: args['reg-style'] });
+            exitCode = runImageDump({ files: expandInputs(args.files as string[], false), format: args.format as 'reg' | 'json', key: args.key, output: args.output, regStyle: args['reg-style'] });
           },
         )
         .demandCommand(1, 'Name an image command: pack, unpack or dump.'),

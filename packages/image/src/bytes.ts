@@ -21,6 +21,7 @@ export class ByteWriter {
     this.buffer[this.length++] = value;
   }
   u16(value: number): void {
+    if (value > 0xffff || value < 0) throw new ImageFormatError('LIMIT_EXCEEDED', { what: 'a 16-bit field (a name length or a value type)', offset: this.length, expected: '0 to 65535', actual: `${value}` });
     this.room(2);
     this.view.setUint16(this.length, value, true);
     this.length += 2;

@@ -191,6 +191,10 @@ export function openImage(bytes: Uint8Array, limits: Partial<ImageLimits> = {}):
     }
   }
   const image = new RegistryImage(bytes, { ...DEFAULT_IMAGE_LIMITS, ...limits });
+  const maxRecords = limits.maxRecords ?? DEFAULT_IMAGE_LIMITS.maxRecords;
+  if (image.keyCount > maxRecords || image.valueCount > maxRecords) {
+    throw new ImageFormatError('LIMIT_EXCEEDED', { what: `registry image claims ${image.keyCount} keys and ${image.valueCount} values`, offset: 20, expected: `at most ${maxRecords} of each` });
+  }
   // Structure and counts are checked by one walk up front, so that a well-formed digest
   // over malformed records (a hand-made file) is still refused here, not half-way through a dump.
   let keys = 0;

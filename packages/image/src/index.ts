@@ -14,4 +14,4 @@ export {
   decodeCallLog,
   type OemWriteCall,
 } from './oemCalls.js';
-export { loadStore, writeStoreGeneration, slotBytes, CHUNK_HEADER_SIZE, ERASED, type LoadedStore, type StoreSlotState } from './store.js';
+export { loadStore, writeStoreGeneration, slotBytes, CHUNK_HEADER_SIZE, ERASED, MAX_GENERATION, MAX_SLOT_SIZE, type LoadedStore, type StoreSlotState } from './store.js';

@@ -1,5 +1,5 @@
 import { ImageFormatError, isImageFormatError } from './errors.js';
-import { CHUNK_MAGIC } from './identify.js';
+import { CHUNK_MAGIC, expectFormat, identifyFormat } from './identify.js';
 import { crc32Of, decodeOemStream } from './stream.js';
 
 /**
@@ -16,6 +16,10 @@ import { crc32Of, decodeOemStream } from './stream.js';
  *  24 4 slot size        28 4 payload CRC-32       32 4 header CRC-32 (of bytes 0–31)
  */
 export const CHUNK_HEADER_SIZE = 36;
+/** Generations run from 1 to this; a store that reaches it must be started anew. */
+export const MAX_GENERATION = 0xfffffffe;
+/** Largest slot a store may have (the store must stay under hivetool's 1 GiB input cap). */
+export const MAX_SLOT_SIZE = 512 * 1024 * 1024;
 const HEADER_CRC_AT = 32;
 export const ERASED = 0xff;
 
@@ -96,6 +100,7 @@ function readSlot(slot: Uint8Array, name: 'A' | 'B'): { stream?: Uint8Array; sta
       state.slotSize = u32(slot, at + 24);
       expected = { generation, count, length };
       if (count === 0 || length > slot.length) return fail('chunk 0 header is inconsistent');
+      if (generation === 0 || generation === MAX_GENERATION + 1) return fail(`generation ${generation} is not a valid generation number (1 to ${MAX_GENERATION})`);
     } else if (expected === undefined || generation !== expected.generation || count !== expected.count || length !== expected.length) {
       return fail(`chunk ${sequence} belongs to another generation (${generation}): the write of generation ${expected?.generation} was cut short`);
     }
@@ -132,6 +137,8 @@ function readSlot(slot: Uint8Array, name: 'A' | 'B'): { stream?: Uint8Array; sta
  * @throws {ImageFormatError} `BAD_RECORD` for an odd store length, `NO_VALID_GENERATION`.
  */
 export function loadStore(store: Uint8Array): LoadedStore {
+  const format = identifyFormat(store);
+  if (format !== 'oem-store' && format !== 'unknown') expectFormat(store, 'oem-store');
   if (store.length === 0 || store.length % 2 !== 0) throw new ImageFormatError('BAD_RECORD', { what: 'an OEM store is two slots of equal size: its length must be even and not 0', offset: 0, actual: `${store.length} bytes` });
   const half = store.length / 2;
   const a = readSlot(store.subarray(0, half), 'A');
@@ -181,12 +188,17 @@ export function writeStoreGeneration(
       if (!isImageFormatError(error) || error.code !== 'NO_VALID_GENERATION') throw error;
     }
     if (loaded !== undefined) {
+      if (loaded.generation >= MAX_GENERATION) {
+        throw new ImageFormatError('LIMIT_EXCEEDED', { what: `the store holds generation ${loaded.generation}, the last there is: start a new store`, offset: 0 });
+      }
       slot = loaded.slot === 'A' ? 'B' : 'A';
       generation = loaded.generation + 1;
     }
   } else {
     const slotSize = options.slotSize ?? 0;
-    if (!Number.isInteger(slotSize) || slotSize < CHUNK_HEADER_SIZE + 1) throw new RangeError(`slot size must be a whole number of at least ${CHUNK_HEADER_SIZE + 1} bytes`);
+    if (!Number.isInteger(slotSize) || slotSize < CHUNK_HEADER_SIZE + 1 || slotSize > MAX_SLOT_SIZE) {
+      throw new ImageFormatError('LIMIT_EXCEEDED', { what: 'slot size', offset: 0, expected: `a whole number of bytes from ${CHUNK_HEADER_SIZE + 1} to ${MAX_SLOT_SIZE}`, actual: `${slotSize}` });
+    }
     store = new Uint8Array(2 * slotSize).fill(ERASED);
   }
   const half = store.length / 2;

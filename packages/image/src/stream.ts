@@ -99,6 +99,7 @@ export interface OemStreamInfo {
  */
 export function decodeOemStream(bytes: Uint8Array, limits: Partial<ImageLimits> = {}): { tree: HiveTree; info: OemStreamInfo } {
   const maxDepth = limits.maxDepth ?? DEFAULT_IMAGE_LIMITS.maxDepth;
+  const maxRecords = limits.maxRecords ?? DEFAULT_IMAGE_LIMITS.maxRecords;
   expectFormat(bytes, 'oem-stream');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < STREAM_HEADER_SIZE + TRAILER_SIZE) {
@@ -144,7 +145,7 @@ export function decodeOemStream(bytes: Uint8Array, limits: Partial<ImageLimits> 
         (open.length === 0 ? rootKeys : open[open.length - 1]!.subkeys!).push(key);
         if (open.length + 1 > maxDepth) throw new ImageFormatError('LIMIT_EXCEEDED', { what: `key nesting deeper than ${maxDepth}`, offset: at });
         open.push(key);
-        info.keyCount++;
+        if (++info.keyCount > maxRecords) throw new ImageFormatError('LIMIT_EXCEEDED', { what: `more than ${maxRecords} keys`, offset: at });
         break;
       }
       case StreamTag.VALUE: {
@@ -158,7 +159,7 @@ export function decodeOemStream(bytes: Uint8Array, limits: Partial<ImageLimits> 
         const name = decodeUtf16(bytes, reader.position, units);
         reader.position += 2 * units;
         key.values!.push({ name, type, flags, data: reader.slice(dataLength, 'value data') });
-        info.valueCount++;
+        if (++info.valueCount > maxRecords) throw new ImageFormatError('LIMIT_EXCEEDED', { what: `more than ${maxRecords} values`, offset: at });
         break;
       }
       case StreamTag.END:

@@ -4,9 +4,11 @@ import { KeyFlags, type HiveTree, type TreeKey } from '@hivetool/registry';
 export interface ImageLimits {
   /** Deepest key nesting (Windows' limit is 512). */
   maxDepth: number;
+  /** Most keys, and most values, a decoded registry may hold (a hive's id space). */
+  maxRecords: number;
 }
 
-export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxDepth: 512 };
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxDepth: 512, maxRecords: 4096 * 1024 };
 
 /**
  * The keys of a tree that are persisted: volatile keys and their subtrees are never

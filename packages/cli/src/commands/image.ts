@@ -65,14 +65,17 @@ export function runImageDump(args: ImageDumpArguments): number {
         visitor = regVisitor(header, sink, args.regStyle ?? 'ce');
       }
       let id = 0;
+      let matched = 0;
       image.walk({
         key(key, path) {
           const upper = path.toUpperCase();
           if (prefix !== undefined && upper !== prefix && !upper.startsWith(prefix + '\\')) return;
+          matched++;
           visitor.key({ name: key.name, flags: key.flags, id: id++, offset: key.offset, source: 'image' }, path);
           key.values.forEach((value: ImageValue) => visitor.value({ ...value, id: id++, source: 'image' }));
         },
       });
+      if (args.key !== undefined && matched === 0) throw new UsageError(`${file}: key not found: ${args.key}`);
       finish();
     });
     if (args.format === 'json') sink.write(jsonDocumentEnd());

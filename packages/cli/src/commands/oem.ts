@@ -62,13 +62,22 @@ export function runOemJoin(input: string, output: string): number {
 
 /** `hivetool oem store STREAM -o flash.bin (--slot-size N | --previous flash.bin)`. */
 export function runOemStore(input: string, output: string, options: { slotSize?: number | undefined; previous?: string | undefined; chunk: number }): number {
-  refuseInputAsOutput([input], output);
+  refuseInputAsOutput(options.previous === undefined ? [input] : [input, options.previous], output);
   const stream = readInputFile(input);
   decodeOemStream(stream);
   if ((options.slotSize === undefined) === (options.previous === undefined)) throw new UsageError('oem store needs either --slot-size N (a new store) or --previous STORE (the next generation of an existing one)');
+  let previous: Uint8Array | undefined;
+  if (options.previous !== undefined) {
+    previous = readInputFile(options.previous);
+    const format = identifyFormat(previous);
+    // An erased store (all 0xFF) has no chunk yet; anything else must be a store.
+    if (format !== 'oem-store' && !(format === 'unknown' && previous.every((byte) => byte === 0xff))) {
+      throw new UsageError(`--previous ${options.previous}: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM store`);
+    }
+  }
   const result = writeStoreGeneration(stream, {
     chunkPayload: options.chunk,
-    ...(options.previous !== undefined ? { previous: readInputFile(options.previous) } : { slotSize: options.slotSize! }),
+    ...(previous !== undefined ? { previous } : { slotSize: options.slotSize! }),
   });
   writeFileAtomic(output, result.store);
   const kept = result.generation > 1 ? '; the other slot keeps the previous generation' : '';
@@ -118,7 +127,8 @@ export function runOemVerify(files: string[]): number {
           break;
         }
         default:
-          throw new UsageError(`${file}: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM stream, call log or store`);
+          process.stdout.write(`${file}: BAD: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM stream, call log or store\n`);
+          bad++;
       }
     } catch (error) {
       if (!isImageFormatError(error)) throw error;
