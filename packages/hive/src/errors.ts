@@ -1,4 +1,4 @@
-import { hex32 } from '@hivetool/registry';
+import { CodecError, type CodecErrorDetails } from '@hivetool/registry';
 
 /**
  * Machine-readable reasons a hive cannot be read. Stable: scripts and tests match on them.
@@ -25,38 +25,14 @@ export type HiveErrorCode =
   | 'BAD_PATH' // a key path that names no root
   | 'NOT_A_ROM_HIVE'; // the hive given as a persistent hive's ROM is not a ROM hive
 
-export interface HiveFormatErrorDetails {
-  /** Which field or structure was bad, in the format guide's words. */
-  what: string;
-  /** File offset of the bad field (or of the record holding it). */
-  offset: number;
-  expected?: string;
-  actual?: string;
-}
+export type HiveFormatErrorDetails = CodecErrorDetails;
 
 /**
  * The one error the hive codec throws for bad input. `code` and `offset` are for programs;
  * the message, made from the fields, is for people.
  */
-export class HiveFormatError extends Error {
+export class HiveFormatError extends CodecError<HiveErrorCode> {
   override readonly name = 'HiveFormatError';
-  readonly code: HiveErrorCode;
-  readonly offset: number;
-  readonly what: string;
-  readonly expected: string | undefined;
-  readonly actual: string | undefined;
-
-  constructor(code: HiveErrorCode, details: HiveFormatErrorDetails) {
-    let message = `${details.what} at offset ${hex32(details.offset)}`;
-    if (details.expected !== undefined) message += `: expected ${details.expected}`;
-    if (details.actual !== undefined) message += `${details.expected === undefined ? ':' : ','} found ${details.actual}`;
-    super(`${message} [${code}]`);
-    this.code = code;
-    this.offset = details.offset;
-    this.what = details.what;
-    this.expected = details.expected;
-    this.actual = details.actual;
-  }
 }
 
 /** Type guard usable across realms and worker boundaries (matches on shape, not class). */

@@ -1,3 +1,5 @@
+import { CodecError, type CodecErrorDetails } from '@hivetool/registry';
+
 /** Why a registry image, OEM stream, call log or OEM store could not be read or written. */
 export type ImageErrorCode =
   | 'WRONG_FORMAT' // the bytes are another format (a hive, an OEM stream where an image was expected...)
@@ -13,33 +15,11 @@ export type ImageErrorCode =
   | 'DOES_NOT_FIT' // a stream larger than the store's slot
   | 'LIMIT_EXCEEDED'; // a configured limit (depth, size)
 
-export interface ImageFormatErrorDetails {
-  what: string;
-  offset: number;
-  expected?: string;
-  actual?: string;
-}
+export type ImageFormatErrorDetails = CodecErrorDetails;
 
 /** The one error the image package throws for bad input; the message is made from the fields. */
-export class ImageFormatError extends Error {
+export class ImageFormatError extends CodecError<ImageErrorCode> {
   override readonly name = 'ImageFormatError';
-  readonly code: ImageErrorCode;
-  readonly offset: number;
-  readonly what: string;
-  readonly expected: string | undefined;
-  readonly actual: string | undefined;
-
-  constructor(code: ImageErrorCode, details: ImageFormatErrorDetails) {
-    let message = `${details.what} at offset 0x${details.offset.toString(16).padStart(8, '0')}`;
-    if (details.expected !== undefined) message += `: expected ${details.expected}`;
-    if (details.actual !== undefined) message += `${details.expected === undefined ? ':' : ','} found ${details.actual}`;
-    super(`${message} [${code}]`);
-    this.code = code;
-    this.offset = details.offset;
-    this.what = details.what;
-    this.expected = details.expected;
-    this.actual = details.actual;
-  }
 }
 
 export function isImageFormatError(error: unknown): error is ImageFormatError {

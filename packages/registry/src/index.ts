@@ -10,3 +10,4 @@ export { RegParseError, type RegErrorCode } from './regErrors.js';
 export { RegTreeBuilder, type RegTreeBuilderOptions, parseReg, MAX_NAME_UNITS, MAX_DATA_BYTES, DEFAULT_VALUE_NAME } from './regParser.js';
 export { diffTrees, countSubtree, countTree, type TreeChange } from './diff.js';
 export { upcaseUnit, foldName } from './names.js';
+export { CodecError, type CodecErrorDetails } from './codecError.js';
