@@ -35,6 +35,48 @@ export function readInputFile(path: string, limit = MAX_HIVE_BYTES): Uint8Array 
   }
 }
 
+const PAGE = 4096;
+
+/**
+ * Opens a hive file for reading on demand: the buffer is allocated at full size and
+ * pages are read from the file only when the reader first touches them, so a path lookup in a large hive reads a few pages, not the
+ * whole file. For commands that read one subtree (`dump --key`).
+ */
+export function openHiveFileLazy(path: string, options: OpenHiveOptions = {}): Hive {
+  const before = statSync(path);
+  if (before.isDirectory()) throw new UsageError(`${path}: is a directory`);
+  if (!before.isFile()) throw new UsageError(`${path}: not a regular file`);
+  if (before.size > MAX_HIVE_BYTES) throw new UsageError(`${path}: ${before.size} bytes is larger than any hive can be (${MAX_HIVE_BYTES} bytes)`);
+  const fd = openSync(path, 'r');
+  process.once('exit', () => closeSync(fd));
+  // Not zero-filled: every byte is read from the file before the reader looks at it.
+  const unfilled = Buffer.allocUnsafeSlow(before.size);
+  const bytes = new Uint8Array(unfilled.buffer, unfilled.byteOffset, before.size);
+  const loaded = new Uint8Array(Math.ceil(before.size / PAGE));
+  const load = (offset: number, length: number): void => {
+    const last = Math.min(loaded.length - 1, Math.floor((offset + Math.max(length, 1) - 1) / PAGE));
+    for (let page = Math.floor(offset / PAGE); page <= last; page++) {
+      if (loaded[page] !== 0) continue;
+      // Read the whole run of missing pages in one call.
+      let end = page;
+      while (end < last && loaded[end + 1] === 0) end++;
+      const start = page * PAGE;
+      const stop = Math.min(bytes.length, (end + 1) * PAGE);
+      for (let done = start; done < stop; ) {
+        const read = readSync(fd, bytes, done, stop - done, done);
+        if (read === 0) break;
+        done += read;
+      }
+      loaded.fill(1, page, end + 1);
+      page = end;
+    }
+  };
+  load(0, 16);
+  const format = identifyFormat(bytes.subarray(0, 16));
+  if (format !== 'hive' && format !== 'unknown') throw new UsageError(`${path}: not a hive file: this is ${FORMAT_DESCRIPTIONS[format]}`);
+  return openHive(bytes, { ...options, load });
+}
+
 /**
  * Reads a file once and opens it as a hive over those bytes; the file is only read. A
  * registry image or OEM file given where a hive belongs is named for what it is.

@@ -354,3 +354,4 @@ function positiveInteger(value: number | undefined, option: string): number | un
 }
 
 export { UsageError };
+export { openHiveFile, openHiveFileLazy } from './input.js';

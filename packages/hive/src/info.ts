@@ -72,6 +72,7 @@ function isZero(bytes: Uint8Array): boolean {
  * @throws {HiveFormatError} if the heap does not tile or the tree is broken.
  */
 export function hiveStatistics(hive: Hive): HiveStatistics {
+  hive.loadAll();
   const { bytes, view, header } = hive;
   const unknown = new UnknownBitsLog();
   if (header.version !== HIVE_VERSION) unknown.note('header version', 0, header.version);

@@ -63,6 +63,7 @@ export type BlockPart =
  * than an error, so even a broken file is re-emitted as it was.
  */
 export function disassembleHive(hive: Hive): HiveParts {
+  hive.loadAll();
   const { bytes, view, header } = hive;
   const u32 = (offset: number): number => view.getUint32(offset, true);
   const directory = new Uint32Array(SLOTS_PER_SECTION * 4);

@@ -26,6 +26,13 @@ export interface OpenHiveOptions {
    * device's effective registry (format guide §9). Must be a ROM-kind hive.
    */
   rom?: Hive;
+  /**
+   * For bytes filled on demand (a large file read page by page): called with each range
+   * before the reader first reads it. A path lookup then reads a few pages of the file
+   * instead of all of it. Whole-file passes (`hiveStatistics`, `disassembleHive`) call it
+   * for the whole file first; `walkHeap` and `verifyHive` take bytes that must be whole.
+   */
+  load?: (offset: number, length: number) => void;
 }
 
 /**
@@ -57,9 +64,13 @@ export class Hive implements RecordStore {
   // Section tables are checked once, when first used.
   private readonly checkedSections: Uint8Array;
 
+  private readonly load: ((offset: number, length: number) => void) | undefined;
+
   constructor(bytes: Uint8Array, options: OpenHiveOptions = {}) {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.load = options.load;
+    this.load?.(0, Math.min(bytes.length, HEAP_OFFSET));
     this.header = readHeader(bytes, this.view);
     this.sectionOffsets = readDirectory(this.view, bytes.length);
     this.checkedSections = new Uint8Array(this.sectionOffsets.length);
@@ -81,6 +92,16 @@ export class Hive implements RecordStore {
 
   get length(): number {
     return this.bytes.length;
+  }
+
+  /** Makes sure the bytes of a range are loaded (see `OpenHiveOptions.load`). */
+  ensureLoaded(offset: number, length: number): void {
+    this.load?.(offset, Math.max(0, Math.min(length, this.bytes.length - offset)));
+  }
+
+  /** Loads the whole file, for passes that read all of it. */
+  loadAll(): void {
+    this.load?.(0, this.bytes.length);
   }
 
   get sectionCount(): number {
@@ -170,6 +191,7 @@ export class Hive implements RecordStore {
       throw new HiveFormatError('SLOT_FREE', { what: `${what}: id ${id} names a free slot`, offset: slotOffset, actual: `slot 0x${slot.toString(16)}` });
     }
     const blockOffset = HEAP_OFFSET + slotBlockOffset(slot);
+    this.ensureLoaded(blockOffset, BLOCK_HEADER_SIZE);
     if (blockOffset + BLOCK_HEADER_SIZE > this.bytes.length) {
       throw new HiveFormatError('SLOT_OUT_OF_HEAP', {
         what: `${what}: slot of id ${id} points outside the heap`,
@@ -191,6 +213,7 @@ export class Hive implements RecordStore {
         actual: `size ${size}`,
       });
     }
+    this.ensureLoaded(blockOffset + BLOCK_HEADER_SIZE, size);
     const blockId = this.view.getUint32(blockOffset + 8, true);
     if (blockId !== id) {
       throw new HiveFormatError('ID_MISMATCH', { what: `${what}: block reached through id ${id}`, offset: blockOffset + 8, expected: `id ${id}`, actual: `id ${blockId}` });
@@ -215,7 +238,10 @@ export class Hive implements RecordStore {
    */
   sectionTableOffset(section: number): number {
     const tableOffset = HEAP_OFFSET + this.sectionOffsets[section]!;
-    if (this.checkedSections[section] === 0) this.checkSectionTable(section, tableOffset);
+    if (this.checkedSections[section] === 0) {
+      this.ensureLoaded(tableOffset, BLOCK_HEADER_SIZE + SECTION_TABLE_PAYLOAD);
+      this.checkSectionTable(section, tableOffset);
+    }
     return tableOffset;
   }
 

@@ -1,6 +1,6 @@
 import type { Hive } from '@hivetool/hive';
 import type { RegStyle } from '@hivetool/registry';
-import { openHiveFile } from '../input.js';
+import { openHiveFile, openHiveFileLazy } from '../input.js';
 import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from '../dump/raw.js';
@@ -82,11 +82,13 @@ export function runDump(args: DumpArguments, report: Reporter): number {
     progress.step(file);
     let current: HiveRenderer | undefined;
     try {
-      const hive = openHiveFile(file, {
+      const options = {
         kind: args.kind ?? 'auto',
         limits: args.maxDepth === undefined ? {} : { maxDepth: args.maxDepth },
         ...(args.rom === undefined ? {} : { rom: args.rom }),
-      });
+      } as const;
+      // One subtree reads only its pages; a whole dump reads the file in one go.
+      const hive = args.key !== undefined ? openHiveFileLazy(file, options) : openHiveFile(file, options);
       if (hive.header.restoreFlags !== 0 || hive.header.logEntryCount !== 0) {
         report.note(
           `warning: ${file}: a flush was interrupted (restoreFlags ${hive.header.restoreFlags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows the file as stored`,

@@ -84,6 +84,7 @@ function blockLine(hive: Hive, block: Readonly<HeapBlock>): string {
 
 /** Every block of the heap in file order, free blocks and section tables included. */
 export function dumpRawHeap(hive: Hive, sink: TextSink): void {
+  hive.loadAll();
   walkHeap(hive.bytes, hive.view, (block) => sink.write(blockLine(hive, block)));
 }
 
