@@ -1,5 +1,5 @@
 import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -290,6 +290,14 @@ describe('robust output', () => {
     // The temporary file would sit beside the target: .<name>.<pid>.tmp
     const prefix = `.${basename(scratch)}.`;
     expect(readdirSync(dirname(scratch)).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  test('-o onto a device (/dev/null) writes to it and leaves it a device', () => {
+    const result = runCli(['dump', '-o', '/dev/null', 'samples/device.hv']);
+    expect(result.status).toBe(0);
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(runCli(['image', 'pack', 'samples/device.hv', '-o', '/dev/null']).status).toBe(0);
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
   });
 
   test('--reg-style regedit writes MULTI_SZ and MUI_SZ in hex', () => {

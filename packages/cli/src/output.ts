@@ -105,17 +105,38 @@ function writing<T>(target: string, step: () => T): T {
 }
 
 /**
+ * True when `target` exists and is not a regular file (a device such as /dev/null, a
+ * FIFO): it is written in place, since renaming a file over it would replace it.
+ */
+function isSpecialFile(target: string): boolean {
+  try {
+    const stat = statSync(target);
+    if (stat.isDirectory()) return false; // refused when the rename fails, with a clear message
+    return !stat.isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A file written atomically: text goes to a temporary file beside the target, which is
- * renamed over the target only on `close`. A failed run leaves no partial output.
+ * renamed over the target only on `close`. A failed run leaves no partial output. A
+ * target that is a device or a FIFO (`-o /dev/null`) is written directly instead.
  */
 export class AtomicFileSink extends BufferedSink {
-  private readonly temporary: string;
+  private readonly temporary: string | undefined;
   private fd: number | undefined;
 
   constructor(readonly target: string) {
     super();
-    this.temporary = temporaryBeside(target);
-    this.fd = writing(target, () => openSync(this.temporary, 'wx', 0o644));
+    if (isSpecialFile(target)) {
+      this.temporary = undefined;
+      this.fd = writing(target, () => openSync(target, 'w'));
+    } else {
+      const temporary = temporaryBeside(target);
+      this.temporary = temporary;
+      this.fd = writing(target, () => openSync(temporary, 'wx', 0o644));
+    }
   }
 
   protected emit(bytes: Uint8Array): void {
@@ -136,10 +157,16 @@ export class AtomicFileSink extends BufferedSink {
     try {
       this.flush();
       writing(this.target, () => {
+        const temporary = this.temporary;
+        if (temporary === undefined) {
+          closeSync(fd);
+          this.fd = undefined;
+          return;
+        }
         fsyncSync(fd);
         closeSync(fd);
         this.fd = undefined;
-        renameSync(this.temporary, this.target);
+        renameSync(temporary, this.target);
       });
     } catch (error) {
       this.abort();
@@ -151,7 +178,7 @@ export class AtomicFileSink extends BufferedSink {
     this.discard();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    rmSync(this.temporary, { force: true });
+    if (this.temporary !== undefined) rmSync(this.temporary, { force: true });
   }
 }
 
