@@ -199,7 +199,7 @@ export class RegTextWriter {
       this.out(`\n; key name not representable in .reg, key and subtree left out (use --format json): ${JSON.stringify(path)}\n`);
       return;
     }
-    this.out('\n[' + path + ']\n');
+    this.out('\n' + renderRegKeyLine(path) + '\n');
     if (flags !== 0 || noteFlags) this.out(keyFlagsNote(flags));
   }
 
