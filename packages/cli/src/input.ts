@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { openHive, type Hive, type OpenHiveOptions } from '@hivetool/hive';
 import { FORMAT_DESCRIPTIONS, identifyFormat } from '@hivetool/image';
 import { UsageError } from './failures.js';
@@ -10,18 +10,23 @@ import { UsageError } from './failures.js';
  */
 export const MAX_HIVE_BYTES = 1024 * 1024 * 1024;
 
+/** Refuses what is not a regular file of at most `limit` bytes; returns its size. */
+function checkInput(path: string, stat: Stats, limit: number): number {
+  if (stat.isDirectory()) throw new UsageError(`${path}: is a directory`);
+  if (!stat.isFile()) throw new UsageError(`${path}: not a regular file`);
+  if (stat.size > limit) throw new UsageError(`${path}: ${stat.size} bytes is larger than any hive can be (${limit} bytes)`);
+  return stat.size;
+}
+
 /** Reads a whole regular file (at most `limit` bytes) into one buffer. */
 export function readInputFile(path: string, limit = MAX_HIVE_BYTES): Uint8Array {
   // Looked at before opening: opening a FIFO for reading would wait for a writer forever.
-  const before = statSync(path);
-  if (before.isDirectory()) throw new UsageError(`${path}: is a directory`);
-  if (!before.isFile()) throw new UsageError(`${path}: not a regular file`);
+  checkInput(path, statSync(path), limit);
   const fd = openSync(path, 'r');
   try {
+    // And again on what was opened, which may have been replaced in between.
     const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw new UsageError(`${path}: is a directory`);
-    if (!stat.isFile()) throw new UsageError(`${path}: not a regular file`);
-    if (stat.size > limit) throw new UsageError(`${path}: ${stat.size} bytes is larger than any hive can be (${limit} bytes)`);
+    checkInput(path, stat, limit);
     const bytes = new Uint8Array(stat.size);
     let done = 0;
     while (done < bytes.length) {
@@ -43,16 +48,13 @@ const PAGE = 4096;
  * whole file. For commands that read one subtree (`dump --key`).
  */
 export function openHiveFileLazy(path: string, options: OpenHiveOptions = {}): Hive {
-  const before = statSync(path);
-  if (before.isDirectory()) throw new UsageError(`${path}: is a directory`);
-  if (!before.isFile()) throw new UsageError(`${path}: not a regular file`);
-  if (before.size > MAX_HIVE_BYTES) throw new UsageError(`${path}: ${before.size} bytes is larger than any hive can be (${MAX_HIVE_BYTES} bytes)`);
+  const size = checkInput(path, statSync(path), MAX_HIVE_BYTES);
   const fd = openSync(path, 'r');
   process.once('exit', () => closeSync(fd));
   // Not zero-filled: every byte is read from the file before the reader looks at it.
-  const unfilled = Buffer.allocUnsafeSlow(before.size);
-  const bytes = new Uint8Array(unfilled.buffer, unfilled.byteOffset, before.size);
-  const loaded = new Uint8Array(Math.ceil(before.size / PAGE));
+  const unfilled = Buffer.allocUnsafeSlow(size);
+  const bytes = new Uint8Array(unfilled.buffer, unfilled.byteOffset, size);
+  const loaded = new Uint8Array(Math.ceil(size / PAGE));
   const load = (offset: number, length: number): void => {
     const last = Math.min(loaded.length - 1, Math.floor((offset + Math.max(length, 1) - 1) / PAGE));
     for (let page = Math.floor(offset / PAGE); page <= last; page++) {
