@@ -2,7 +2,7 @@ export { ImageFormatError, isImageFormatError, type ImageErrorCode, type ImageFo
 export { identifyFormat, expectFormat, FORMAT_DESCRIPTIONS, IMAGE_MAGIC, STREAM_MAGIC, CALL_LOG_MAGIC, CHUNK_MAGIC, type FileFormat } from './identify.js';
 export { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './treeModel.js';
 export { encodeImage, openImage, decodeImage, RegistryImage, IMAGE_VERSION, IMAGE_HEADER_SIZE, type ImageKey, type ImageValue, type ImageVisitor } from './image.js';
-export { encodeOemStream, decodeOemStream, crc32Of, StreamTag, STREAM_VERSION, STREAM_HEADER_SIZE, TRAILER_SIZE, type OemStreamInfo } from './stream.js';
+export { encodeOemStream, decodeOemStream, oemStreamTrailer, crc32Of, StreamTag, STREAM_VERSION, STREAM_HEADER_SIZE, TRAILER_SIZE, type OemStreamInfo } from './stream.js';
 export {
   REG_WRITE_BYTES_START,
   REG_WRITE_BYTES_PROBE,

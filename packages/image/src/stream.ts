@@ -91,6 +91,16 @@ export interface OemStreamInfo {
 }
 
 /**
+ * The trailer's fields of a stream `encodeOemStream` made, read without checking or
+ * decoding anything (for a summary of what was just written).
+ */
+export function oemStreamTrailer(bytes: Uint8Array): OemStreamInfo {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const trailer = bytes.length - TRAILER_SIZE;
+  return { keyCount: view.getUint32(trailer + 1, true), valueCount: view.getUint32(trailer + 5, true), length: bytes.length, crc32: view.getUint32(trailer + 13, true) };
+}
+
+/**
  * Checks an OEM stream (magic, version, trailer, CRC-32) and decodes it into a tree;
  * value data are views into `bytes`.
  *
@@ -170,8 +180,7 @@ export function decodeOemStream(bytes: Uint8Array, limits: Partial<ImageLimits> 
     }
   }
   if (open.length > 0) throw new ImageFormatError('BAD_RECORD', { what: `${open.length} key(s) not closed before the trailer`, offset: trailer });
-  const keys = view.getUint32(trailer + 1, true);
-  const values = view.getUint32(trailer + 5, true);
+  const { keyCount: keys, valueCount: values } = oemStreamTrailer(bytes);
   if (keys !== info.keyCount || values !== info.valueCount) {
     throw new ImageFormatError('COUNT_MISMATCH', { what: 'OEM stream trailer counts', offset: trailer + 1, expected: `${keys} keys, ${values} values`, actual: `${info.keyCount} keys, ${info.valueCount} values` });
   }

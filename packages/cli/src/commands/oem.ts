@@ -9,6 +9,7 @@ import {
   identifyFormat,
   isImageFormatError,
   loadStore,
+  oemStreamTrailer,
   reassembleOemCalls,
   writeRegistryToOemCalls,
   writeStoreGeneration,
@@ -23,7 +24,7 @@ export function runOemPack(inputs: string[], output: string, rom: { file: string
   refuseInputAsOutput(inputs, output);
   const stream = encodeOemStream(combineRegistries(inputs, rom?.hive));
   writeFileAtomic(output, stream);
-  const { info } = decodeOemStream(stream);
+  const info = oemStreamTrailer(stream);
   process.stdout.write(`${output}: OEM stream, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`);
   return ExitCode.OK;
 }
