@@ -1,11 +1,10 @@
-import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync, statSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { ValueType, encodeUtf16 } from '@hivetool/registry';
 import { openHive, type HiveKey, type HiveValue } from '@hivetool/hive';
-import { CORPUS_FACTS, CORPUS_FILES, HEAP, REPO_ROOT, ROM, buildRawHive, corpusPath, describeCorpus, keyPayload, ref, rootsPayload, runCli, runNode, valuePayload } from '@hivetool/test-support';
+import { CORPUS_FACTS, CORPUS_FILES, HEAP, REPO_ROOT, ROM, buildRawHive, corpusPath, describeCorpus, keyPayload, ref, rootsPayload, runCli, runNode, valuePayload, scratchDirectory } from '@hivetool/test-support';
 
 const describeWithCorpus = describeCorpus(describe);
 const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/dump.schema.json'), 'utf8')) as object;
@@ -24,13 +23,7 @@ function countReg(text: string): { keys: number; values: number } {
   };
 }
 
-let scratch: string;
-beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'hivetool-cli-'));
-});
-afterAll(() => {
-  rmSync(scratch, { recursive: true, force: true });
-});
+const scratch = scratchDirectory('hivetool-cli-');
 
 describeWithCorpus('dump of the corpus', () => {
   test.each(CORPUS_FILES)('%s --format reg prints every key and value', (file) => {
@@ -106,12 +99,12 @@ describeWithCorpus('dump of the corpus', () => {
   });
 
   test('-o writes the same text to a file, atomically, leaving no temporary file', () => {
-    const target = join(scratch, 'default.reg');
+    const target = join(scratch.path, 'default.reg');
     const result = runCli(['dump', '-o', target, corpusPath('default.hv')]);
     expect(result.status).toBe(0);
     expect(result.stdout).toBe('');
     expect(readFileSync(target, 'utf8')).toBe(runCli(['dump', corpusPath('default.hv')]).stdout);
-    expect(readdirSync(scratch).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(scratch.path).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 });
 
@@ -126,7 +119,7 @@ describe('dump of a persistent hive without its ROM', () => {
         { id: 3, type: 0xd, payload: valuePayload({ type: ValueType.SZ, name: 'SYSTEMHIVE', data: sz('system.hv'), nextValue: ref(ROM, 0x40), flags: 0x2 }) },
       ],
     });
-    const file = join(scratch, 'system.hv');
+    const file = join(scratch.path, 'system.hv');
     writeFileSync(file, bytes);
     const reg = runCli(['dump', file]);
     expect(reg.status).toBe(0);
@@ -168,14 +161,14 @@ describe('command-line errors: one line on stderr, exit 2, no stack trace', () =
   function damaged(name: string, change: (bytes: Uint8Array, view: DataView) => void): string {
     const bytes = new Uint8Array(readFileSync(join(REPO_ROOT, 'samples/device.hv')));
     change(bytes, new DataView(bytes.buffer));
-    const file = join(scratch, name);
+    const file = join(scratch.path, name);
     writeFileSync(file, bytes);
     return file;
   }
 
   const cases: Array<[string, () => string[], RegExp]> = [
-    ['missing file', () => ['dump', join(scratch, 'nothing.hv')], /nothing\.hv: no such file or directory$/],
-    ['a directory', () => ['dump', scratch], /is a directory: add --recursive to read the hive files under it$/],
+    ['missing file', () => ['dump', join(scratch.path, 'nothing.hv')], /nothing\.hv: no such file or directory$/],
+    ['a directory', () => ['dump', scratch.path], /is a directory: add --recursive to read the hive files under it$/],
     ['wrong magic', () => ['dump', damaged('magic.hv', (b) => (b[8] = 0))], /not a valid hive: .*\[BAD_MAGIC\]$/],
     ['block past EOF', () => ['info', damaged('block.hv', (_b, v) => v.setUint32(0x6010, ((0xb << 28) | 0x0ffffff0) >>> 0, true))], /\[BLOCK_PAST_EOF\]$/],
     ['unknown command', () => ['frobnicate'], /Unknown argument: frobnicate/],
@@ -194,7 +187,7 @@ describe('command-line errors: one line on stderr, exit 2, no stack trace', () =
 
   test('a truncated file', () => {
     const bytes = readFileSync(join(REPO_ROOT, 'samples/multi-section.hv')).subarray(0, 0x9000);
-    const file = join(scratch, 'truncated.hv');
+    const file = join(scratch.path, 'truncated.hv');
     writeFileSync(file, bytes);
     const result = runCli(['dump', file]);
     expect(result.status).toBe(2);
@@ -209,7 +202,7 @@ describe('command-line errors: one line on stderr, exit 2, no stack trace', () =
     expect(result.stdout).toContain('; samples/device.hv: rom hive');
     expect(result.stdout).toContain('; samples/multi-section.hv: rom hive');
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/bad\.hv: not a valid hive: .*\[BAD_MAGIC\]$/), 'hivetool: 3 files: 2 dumped, 1 failed']);
-    const target = join(scratch, 'never.reg');
+    const target = join(scratch.path, 'never.reg');
     expect(runCli(['dump', '-o', target, 'samples/device.hv', bad]).status).toBe(2);
     expect(existsSync(target)).toBe(false);
   });
@@ -243,7 +236,7 @@ describe('robust output', () => {
         { id: 6, type: 0xd, payload: valuePayload({ type: ValueType.SZ, name: 'ok', data: sz('z') }) },
       ],
     });
-    const file = join(scratch, 'names.hv');
+    const file = join(scratch.path, 'names.hv');
     writeFileSync(file, bytes);
     const reg = runCli(['dump', file]);
     expect(reg.status).toBe(0);
@@ -263,7 +256,7 @@ describe('robust output', () => {
     const serial = hive.key('HKLM\\Drivers\\BuiltIn\\Serial') as HiveKey;
     const last = [...serial.values()].at(-1) as HiveValue;
     new DataView(bytes.buffer).setUint32(last.offset + 12, serial.firstValue, true); // value cycle
-    const file = join(scratch, 'late.hv');
+    const file = join(scratch.path, 'late.hv');
     writeFileSync(file, bytes);
     const json = runCli(['dump', '-f', 'json', file, 'samples/multi-section.hv']);
     expect(json.status).toBe(2);
@@ -284,12 +277,12 @@ describe('robust output', () => {
   });
 
   test('-o naming a directory fails cleanly and leaves no temporary file', () => {
-    const result = runCli(['dump', '-o', scratch, 'samples/device.hv']);
+    const result = runCli(['dump', '-o', scratch.path, 'samples/device.hv']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/cannot write .*: is a directory/);
     // The temporary file would sit beside the target: .<name>.<pid>.tmp
-    const prefix = `.${basename(scratch)}.`;
-    expect(readdirSync(dirname(scratch)).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'))).toEqual([]);
+    const prefix = `.${basename(scratch.path)}.`;
+    expect(readdirSync(dirname(scratch.path)).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'))).toEqual([]);
   });
 
   test('-o onto a device (/dev/null) writes to it and leaves it a device', () => {
@@ -319,7 +312,7 @@ describe('robust output', () => {
   test('an interrupted flush is pointed out', () => {
     const bytes = new Uint8Array(readFileSync(join(REPO_ROOT, 'samples/device.hv')));
     new DataView(bytes.buffer).setUint32(0x1c, 2, true);
-    const file = join(scratch, 'flush.hv');
+    const file = join(scratch.path, 'flush.hv');
     writeFileSync(file, bytes);
     const result = runCli(['dump', file]);
     expect(result.status).toBe(0);

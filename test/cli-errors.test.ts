@@ -2,11 +2,10 @@
  * Every kind of damage the format guide's reader must catch, through the command line:
  * one line on stderr naming the file, the offset and the code; exit 2; no stack trace.
  */
-import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROM, chainFixture, ref, runCli } from '@hivetool/test-support';
+import { ROM, chainFixture, ref, runCli, scratchDirectory } from '@hivetool/test-support';
 
 const base = chainFixture;
 
@@ -23,17 +22,11 @@ const damage: Array<[string, string, () => Uint8Array]> = [
   ['name length past the block', 'NAME_PAST_BLOCK', () => { const b = base(); b.bytes[b.offsets.get(5)! + 12 + 12] = 200; return b.bytes; }],
 ];
 
-let scratch: string;
-beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'hivetool-errors-'));
-});
-afterAll(() => {
-  rmSync(scratch, { recursive: true, force: true });
-});
+const scratch = scratchDirectory('hivetool-errors-');
 
 describe('damaged hives on the command line', () => {
   test.each(damage)('%s → [%s]', (_name, code, make) => {
-    const file = join(scratch, `${code}.hv`);
+    const file = join(scratch.path, `${code}.hv`);
     writeFileSync(file, make());
     for (const args of [['dump'], ['dump', '-f', 'json'], ['info']]) {
       const result = runCli([...args, file]);

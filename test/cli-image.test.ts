@@ -1,22 +1,15 @@
-import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Ajv } from 'ajv';
 import { crc32Of } from '@hivetool/image';
-import { CORPUS_FILES, REPO_ROOT, corpusPath, describeCorpus, runCli } from '@hivetool/test-support';
+import { CORPUS_FILES, REPO_ROOT, corpusPath, describeCorpus, runCli, scratchDirectory } from '@hivetool/test-support';
 
 const describeWithCorpus = describeCorpus(describe);
 const validateDump = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/dump.schema.json'), 'utf8')) as object);
 
-let scratch: string;
-beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'hivetool-image-'));
-});
-afterAll(() => {
-  rmSync(scratch, { recursive: true, force: true });
-});
+const scratch = scratchDirectory('hivetool-image-');
 
 const contentJson = (file: string): string => {
   const result = runCli(['dump', '-f', 'json', '--content-only', file]);
@@ -30,21 +23,21 @@ describeWithCorpus('the corpus through images and OEM streams', () => {
     const document = JSON.parse(original) as unknown;
     expect(validateDump(document)).toBe(true);
 
-    const image = join(scratch, `${file}.fdf`);
-    const fromImage = join(scratch, `${file}.image.hv`);
+    const image = join(scratch.path, `${file}.fdf`);
+    const fromImage = join(scratch.path, `${file}.image.hv`);
     expect(runCli(['image', 'pack', corpusPath(file), '-o', image]).status).toBe(0);
     expect(runCli(['image', 'unpack', image, '-o', fromImage]).status).toBe(0);
     expect(contentJson(fromImage)).toBe(original);
 
-    const stream = join(scratch, `${file}.oem`);
-    const fromStream = join(scratch, `${file}.stream.hv`);
+    const stream = join(scratch.path, `${file}.oem`);
+    const fromStream = join(scratch.path, `${file}.stream.hv`);
     expect(runCli(['oem', 'pack', corpusPath(file), '-o', stream]).status).toBe(0);
     expect(runCli(['oem', 'unpack', stream, '-o', fromStream]).status).toBe(0);
     expect(contentJson(fromStream)).toBe(original);
   });
 
   test('image dump: the same .reg and JSON as dump, system and user hive combined', () => {
-    const image = join(scratch, 'Restore.fdf');
+    const image = join(scratch.path, 'Restore.fdf');
     const pack = runCli(['image', 'pack', corpusPath('default.hv'), corpusPath('user.hv'), '-o', image]);
     expect(pack.stdout).toContain('992 keys, 2758 values');
     const reg = runCli(['image', 'dump', image]).stdout;
@@ -60,7 +53,7 @@ describeWithCorpus('the corpus through images and OEM streams', () => {
   });
 
   test('a root in two inputs is refused', () => {
-    const result = runCli(['image', 'pack', corpusPath('default.hv'), corpusPath('boot.hv'), '-o', join(scratch, 'x.fdf')]);
+    const result = runCli(['image', 'pack', corpusPath('default.hv'), corpusPath('boot.hv'), '-o', join(scratch.path, 'x.fdf')]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/HKEY_LOCAL_MACHINE is in both .*default\.hv and .*boot\.hv/);
   });
@@ -68,13 +61,13 @@ describeWithCorpus('the corpus through images and OEM streams', () => {
 
 describe('oem commands (sample hive)', () => {
   test('split → join round trip; a save cut short is refused', () => {
-    const stream = join(scratch, 'device.oem');
+    const stream = join(scratch.path, 'device.oem');
     expect(runCli(['oem', 'pack', 'samples/device.hv', '-o', stream]).status).toBe(0);
-    const calls = join(scratch, 'calls.log');
+    const calls = join(scratch.path, 'calls.log');
     const split = runCli(['oem', 'split', stream, '--chunk', '100', '-o', calls]);
     expect(split.status).toBe(0);
     expect(split.stdout).toMatch(/\d+ WriteRegistryToOEM calls \(first REG_WRITE_BYTES_START, last cbData = 0\)/);
-    const joined = join(scratch, 'joined.oem');
+    const joined = join(scratch.path, 'joined.oem');
     expect(runCli(['oem', 'join', calls, '-o', joined]).status).toBe(0);
     expect(readFileSync(joined).equals(readFileSync(stream))).toBe(true);
 
@@ -82,9 +75,9 @@ describe('oem commands (sample hive)', () => {
     const log = readFileSync(calls);
     const partial = Buffer.from(log.subarray(0, log.length - 8));
     partial.writeUInt32LE(log.readUInt32LE(12) - 1, 12);
-    const cut = join(scratch, 'partial.log');
+    const cut = join(scratch.path, 'partial.log');
     writeFileSync(cut, partial);
-    const refused = runCli(['oem', 'join', cut, '-o', join(scratch, 'never.oem')]);
+    const refused = runCli(['oem', 'join', cut, '-o', join(scratch.path, 'never.oem')]);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/partial registry and must not be restored at offset 0x[0-9a-f]{8} \[PARTIAL_REGISTRY\]/);
     const verify = runCli(['oem', 'verify', cut]);
@@ -93,20 +86,20 @@ describe('oem commands (sample hive)', () => {
   });
 
   test('store → store → load: generations alternate slots; a torn write falls back', () => {
-    const stream = join(scratch, 's.oem');
+    const stream = join(scratch.path, 's.oem');
     expect(runCli(['oem', 'pack', 'samples/device.hv', '-o', stream]).status).toBe(0);
-    const first = join(scratch, 'flash1.bin');
-    const second = join(scratch, 'flash2.bin');
+    const first = join(scratch.path, 'flash1.bin');
+    const second = join(scratch.path, 'flash2.bin');
     expect(runCli(['oem', 'store', stream, '--slot-size', '8192', '--chunk', '256', '-o', first]).stdout).toContain('generation 1 written to slot A');
     expect(runCli(['oem', 'store', stream, '--previous', first, '--chunk', '256', '-o', second]).stdout).toContain('generation 2 written to slot B');
-    const loaded = join(scratch, 'loaded.oem');
+    const loaded = join(scratch.path, 'loaded.oem');
     const load = runCli(['oem', 'load', second, '-o', loaded]);
     expect(load.stdout).toContain('generation 2 from slot B');
     expect(readFileSync(loaded).equals(readFileSync(stream))).toBe(true);
     // Tear generation 2: keep slot B's first 300 bytes, erase the rest.
     const torn = Buffer.from(readFileSync(second));
     torn.fill(0xff, 8192 + 300);
-    const tornFile = join(scratch, 'torn.bin');
+    const tornFile = join(scratch.path, 'torn.bin');
     writeFileSync(tornFile, torn);
     const json = JSON.parse(runCli(['oem', 'load', '--json', tornFile]).stdout) as { generation: number; slot: string; slots: Array<{ slot: string; complete: boolean; reason: string }> };
     expect(json.generation).toBe(1);
@@ -116,16 +109,16 @@ describe('oem commands (sample hive)', () => {
   });
 
   test('files of the other API pair are named for what they are', () => {
-    const stream = join(scratch, 'named.oem');
+    const stream = join(scratch.path, 'named.oem');
     runCli(['oem', 'pack', 'samples/device.hv', '-o', stream]);
     const asImage = runCli(['image', 'dump', stream]);
     expect(asImage.status).toBe(2);
     expect(asImage.stderr).toMatch(/but this is an OEM registry stream \(handed to WriteRegistryToOEM, read back with ReadRegistryFromOEM\)/);
     const asHive = runCli(['dump', stream]);
     expect(asHive.stderr).toMatch(/not a hive file: this is an OEM registry stream/);
-    const image = join(scratch, 'named.fdf');
+    const image = join(scratch.path, 'named.fdf');
     runCli(['image', 'pack', 'samples/device.hv', '-o', image]);
-    expect(runCli(['oem', 'unpack', image, '-o', join(scratch, 'x.hv')]).stderr).toMatch(/but this is a registry image \(written by RegCopyFile, restored by RegRestoreFile as Restore\.fdf\); read it with `hivetool image dump`/);
+    expect(runCli(['oem', 'unpack', image, '-o', join(scratch.path, 'x.hv')]).stderr).toMatch(/but this is a registry image \(written by RegCopyFile, restored by RegRestoreFile as Restore\.fdf\); read it with `hivetool image dump`/);
     const verify = runCli(['oem', 'verify', 'samples/device.hv']);
     expect(verify.status).toBe(1);
     expect(verify.stdout).toMatch(/samples\/device\.hv: BAD: this is a hive file/);
@@ -134,17 +127,17 @@ describe('oem commands (sample hive)', () => {
 
 describe('oem store and input edge cases', () => {
   test('slot sizes out of range, a --previous that is not a store, or is the output, are refused', () => {
-    const stream = join(scratch, 'edge.oem');
+    const stream = join(scratch.path, 'edge.oem');
     runCli(['oem', 'pack', 'samples/device.hv', '-o', stream]);
     for (const size of ['10', '3000000000']) {
-      const result = runCli(['oem', 'store', stream, '--slot-size', size, '-o', join(scratch, 'never.bin')]);
+      const result = runCli(['oem', 'store', stream, '--slot-size', size, '-o', join(scratch.path, 'never.bin')]);
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(/slot size .*\[LIMIT_EXCEEDED\]/);
     }
-    const notStore = runCli(['oem', 'store', stream, '--previous', 'samples/device.hv', '-o', join(scratch, 'never.bin')]);
+    const notStore = runCli(['oem', 'store', stream, '--previous', 'samples/device.hv', '-o', join(scratch.path, 'never.bin')]);
     expect(notStore.status).toBe(2);
     expect(notStore.stderr).toMatch(/--previous samples\/device\.hv: this is a hive file .*not an OEM store/);
-    const store = join(scratch, 'same.bin');
+    const store = join(scratch.path, 'same.bin');
     runCli(['oem', 'store', stream, '--slot-size', '8192', '-o', store]);
     const before = readFileSync(store);
     expect(runCli(['oem', 'store', stream, '--previous', store, '-o', store]).stderr).toMatch(/refusing to overwrite the input/);
@@ -152,9 +145,9 @@ describe('oem store and input edge cases', () => {
   });
 
   test('the generation counter does not wrap around', () => {
-    const stream = join(scratch, 'gen.oem');
+    const stream = join(scratch.path, 'gen.oem');
     runCli(['oem', 'pack', 'samples/device.hv', '-o', stream]);
-    const store = join(scratch, 'gen.bin');
+    const store = join(scratch.path, 'gen.bin');
     runCli(['oem', 'store', stream, '--slot-size', '8192', '-o', store]);
     // Make slot A's generation the last valid one (0xfffffffe): headers carry their own CRC.
     const bytes = Buffer.from(readFileSync(store));
@@ -162,16 +155,16 @@ describe('oem store and input edge cases', () => {
       bytes.writeUInt32LE(0xfffffffe, at + 4);
       bytes.writeUInt32LE(crc32Of(bytes.subarray(at, at + 32)), at + 32);
     }
-    const last = join(scratch, 'last.bin');
+    const last = join(scratch.path, 'last.bin');
     writeFileSync(last, bytes);
     expect(runCli(['oem', 'load', last]).stdout).toContain('generation 4294967294 from slot A');
-    const next = runCli(['oem', 'store', stream, '--previous', last, '-o', join(scratch, 'never.bin')]);
+    const next = runCli(['oem', 'store', stream, '--previous', last, '-o', join(scratch.path, 'never.bin')]);
     expect(next.status).toBe(2);
     expect(next.stderr).toMatch(/the last there is: start a new store/);
   });
 
   test('a FIFO is refused without waiting for a writer', () => {
-    const fifo = join(scratch, 'pipe.hv');
+    const fifo = join(scratch.path, 'pipe.hv');
     spawnSync('mkfifo', [fifo]);
     for (const args of [['info', fifo], ['oem', 'verify', fifo], ['image', 'dump', fifo]]) {
       const result = runCli(args);

@@ -1,20 +1,13 @@
-import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { CORPUS_FILES, REPO_ROOT, corpusPath, describeCorpus, runCli } from '@hivetool/test-support';
+import { CORPUS_FILES, REPO_ROOT, corpusPath, describeCorpus, runCli, scratchDirectory } from '@hivetool/test-support';
 
 const describeWithCorpus = describeCorpus(describe);
 const validate = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/verify.schema.json'), 'utf8')) as object);
 
-let scratch: string;
-beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'hivetool-verify-'));
-});
-afterAll(() => {
-  rmSync(scratch, { recursive: true, force: true });
-});
+const scratch = scratchDirectory('hivetool-verify-');
 
 describeWithCorpus('verify on the command line', () => {
   test.each(CORPUS_FILES)('%s verifies clean: exit 0, zero findings', (file) => {
@@ -38,16 +31,16 @@ describeWithCorpus('verify on the command line', () => {
   test('findings give exit 1; warnings only with --strict; an unreadable file exit 2', () => {
     const bytes = new Uint8Array(readFileSync(corpusPath('user.hv')));
     new DataView(bytes.buffer).setUint32(0x1c, 1, true); // restore flags: a warning
-    const warned = join(scratch, 'warned.hv');
+    const warned = join(scratch.path, 'warned.hv');
     writeFileSync(warned, bytes);
     expect(runCli(['verify', warned]).status).toBe(0);
     const strict = runCli(['verify', '--strict', warned]);
     expect(strict.status).toBe(1);
     expect(strict.stdout).toMatch(/WARNING RESTORE_APPENDING at 0x0000001c: restoreFlags = 1/);
     bytes[8] = 0;
-    const broken = join(scratch, 'broken.hv');
+    const broken = join(scratch.path, 'broken.hv');
     writeFileSync(broken, bytes);
-    const json = runCli(['verify', '--json', broken, join(scratch, 'missing.hv')]);
+    const json = runCli(['verify', '--json', broken, join(scratch.path, 'missing.hv')]);
     expect(json.status).toBe(2);
     const document = JSON.parse(json.stdout) as { hives: Array<{ findings?: Array<{ code: string }>; error?: string }> };
     expect(validate(document)).toBe(true);
@@ -57,8 +50,8 @@ describeWithCorpus('verify on the command line', () => {
   });
 
   test('--rom must be a ROM hive', () => {
-    const built = join(scratch, 'p.hv');
-    const reg = join(scratch, 'p.reg');
+    const built = join(scratch.path, 'p.hv');
+    const reg = join(scratch.path, 'p.reg');
     writeFileSync(reg, '[HKLM\\a]\n');
     expect(runCli(['build', '--layout', 'persistent', reg, '-o', built]).status).toBe(0);
     const refused = runCli(['verify', '--rom', built, corpusPath('user.hv')]);

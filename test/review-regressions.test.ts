@@ -1,24 +1,17 @@
 /**
  * Cases found by reviewing the codecs against hostile and unusual input, kept as tests.
  */
-import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test, beforeAll } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeHive, encodeLinkedHive, openHive, readTree, verifyHive, type Hive } from '@hivetool/hive';
 import { RegParseError, RegTreeBuilder, parseReg, type HiveTree } from '@hivetool/registry';
 import { MAX_FINDINGS_PER_CODE } from '@hivetool/hive';
-import { corpusBytes, describeCorpus, runCli } from '@hivetool/test-support';
+import { corpusBytes, describeCorpus, runCli, scratchDirectory } from '@hivetool/test-support';
 
 const describeWithCorpus = describeCorpus(describe);
 
-let scratch: string;
-beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'hivetool-review-'));
-});
-afterAll(() => {
-  rmSync(scratch, { recursive: true, force: true });
-});
+const scratch = scratchDirectory('hivetool-review-');
 
 /** Every key path of a tree (HKEY_… names), in pre-order. */
 function paths(tree: HiveTree): string[] {
@@ -118,16 +111,16 @@ describe('diff patches rebuild B', () => {
       },
     });
     const b = encodeHive({ roots: { 2: [{ name: 'Vol', flags: 0, subkeys: [{ name: 'child' }] }, { name: 'K', values: [{ name: 'f', type: 4, data: Uint8Array.of(1, 0, 0, 0), flags: 0 }] }] } });
-    const fileA = join(scratch, 'a.hv');
-    const fileB = join(scratch, 'b.hv');
+    const fileA = join(scratch.path, 'a.hv');
+    const fileB = join(scratch.path, 'b.hv');
     writeFileSync(fileA, a);
     writeFileSync(fileB, b);
     const diff = runCli(['diff', fileA, fileB]);
     expect(diff.status).toBe(1);
     expect(diff.stdout).toContain('(value flags 0x2 → 0x0)');
-    const both = join(scratch, 'a+patch.reg');
+    const both = join(scratch.path, 'a+patch.reg');
     writeFileSync(both, runCli(['dump', fileA]).stdout + runCli(['diff', '-f', 'reg', fileA, fileB]).stdout);
-    const rebuilt = join(scratch, 'rebuilt.hv');
+    const rebuilt = join(scratch.path, 'rebuilt.hv');
     const build = runCli(['build', both, '-o', rebuilt]);
     expect(build.stderr).toBe('');
     const again = runCli(['diff', fileB, rebuilt]);
