@@ -14,6 +14,11 @@ import { stderrReporter } from './report.js';
 import { setMaxOutput } from './output.js';
 import { expandInputs } from './batch.js';
 
+// Options several commands share, defined once.
+const KIND_OPTION = { choices: ['auto', 'rom', 'persistent'], default: 'auto', describe: 'how to read references: auto decides from the roots record' } as const;
+const MAX_DEPTH_OPTION = { type: 'number', describe: 'deepest key nesting to follow (default 512, the Windows limit)' } as const;
+const RECURSIVE_OPTION = { alias: 'r', type: 'boolean', default: false, describe: 'a directory stands for the hive files under it' } as const;
+
 const EPILOGUE = 'Exit codes: 0 ok, 1 problems found (verify) or differences (diff), 2 could not run, 70 a bug.';
 
 /**
@@ -40,12 +45,12 @@ export async function main(argv: string[]): Promise<number> {
           .option('format', { alias: 'f', choices: ['reg', 'json', 'raw'] as const, default: 'reg' as const, describe: 'output format' })
           .option('key', { alias: 'k', type: 'string', describe: 'dump only this key and its subtree (e.g. HKLM\\Drivers\\BuiltIn)' })
           .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
-          .option('kind', { choices: ['auto', 'rom', 'persistent'] as const, default: 'auto' as const, describe: 'how to read references: auto decides from the roots record' })
-          .option('max-depth', { type: 'number', describe: 'deepest key nesting to follow (default 512, the Windows limit)' })
+          .option('kind', KIND_OPTION)
+          .option('max-depth', MAX_DEPTH_OPTION)
           .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' })
           .option('rom', { type: 'string', describe: "the ROM hive a persistent hive links into: dump the device's effective registry" })
           .option('content-only', { type: 'boolean', default: false, describe: 'JSON without storage details (file, ids, offsets, sources, signature), to compare registries' })
-          .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'a directory stands for the hive files under it' })
+          .option('recursive', RECURSIVE_OPTION)
           .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
           .example('$0 dump samples/device.hv', '.reg text of the whole hive')
           .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
@@ -61,9 +66,9 @@ export async function main(argv: string[]): Promise<number> {
         command
           .positional('files', { describe: 'hive files (.hv)', type: 'string', array: true, demandOption: true })
           .option('json', { type: 'boolean', default: false, describe: 'print JSON (docs/json-schema.md)' })
-          .option('kind', { choices: ['auto', 'rom', 'persistent'] as const, default: 'auto' as const, describe: 'how to read references: auto decides from the roots record' })
-          .option('max-depth', { type: 'number', describe: 'deepest key nesting to follow (default 512, the Windows limit)' })
-          .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'a directory stands for the hive files under it' })
+          .option('kind', KIND_OPTION)
+          .option('max-depth', MAX_DEPTH_OPTION)
+          .option('recursive', RECURSIVE_OPTION)
           .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to read at once, on worker threads' })
           .example('$0 info samples/device.hv', 'header and statistics')
           .example('$0 info -r --jobs 4 --json dumps/', 'every hive under dumps/, four at a time')
@@ -84,9 +89,9 @@ export async function main(argv: string[]): Promise<number> {
           .option('rom', { type: 'string', describe: 'the ROM hive the files link into (default.hv for system.hv, ROM user.hv for a user.hv)' })
           .option('json', { type: 'boolean', default: false, describe: 'print JSON (docs/verify.md)' })
           .option('strict', { type: 'boolean', default: false, describe: 'warnings count as errors for the exit code' })
-          .option('kind', { choices: ['auto', 'rom', 'persistent'] as const, default: 'auto' as const, describe: 'how to read references: auto decides from the roots record' })
-          .option('max-depth', { type: 'number', describe: 'deepest key nesting to check (default 512, the Windows limit)' })
-          .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'a directory stands for the hive files under it' })
+          .option('kind', KIND_OPTION)
+          .option('max-depth', MAX_DEPTH_OPTION)
+          .option('recursive', RECURSIVE_OPTION)
           .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to check at once, on worker threads' })
           .example('$0 verify --rom default.hv -r --jobs 4 fleet/', 'every hive under fleet/ against the ROM, four at a time')
           .example('$0 verify --rom default.hv system.hv', 'will the device keep system.hv at the next boot?')
