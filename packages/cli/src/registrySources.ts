@@ -1,8 +1,8 @@
-import { readTree, type Hive } from '@hivetool/hive';
+import { openHive, readTree, type Hive } from '@hivetool/hive';
 import { FORMAT_DESCRIPTIONS, decodeOemStream, identifyFormat, openImage } from '@hivetool/image';
 import { rootName, type HiveTree } from '@hivetool/registry';
 import { UsageError } from './failures.js';
-import { openHiveFile, readInputFile } from './input.js';
+import { readInputFile } from './input.js';
 
 /**
  * A registry read from a hive (through its ROM when `rom` is given), a registry image or
@@ -13,7 +13,7 @@ export function readRegistry(file: string, rom: Hive | undefined): HiveTree {
   const format = identifyFormat(bytes);
   switch (format) {
     case 'hive':
-      return readTree(openHiveFile(file, rom === undefined ? {} : { rom }));
+      return readTree(openHive(bytes, rom === undefined ? {} : { rom }));
     case 'image':
       return openImage(bytes).toTree();
     case 'oem-stream':
