@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hexBytes, hiveStatistics, openHive } from '@hivetool/hive';
-import { CORPUS_FACTS, CORPUS_FILES, REPO_ROOT, corpusPath, describeCorpus, layoutProblems, runCli, scratchDirectory } from '@hivetool/test-support';
+import { CORPUS_FACTS, CORPUS_FILES, REPO_ROOT, corpusPath, describeCorpus, layoutProblems, runCli } from '@hivetool/test-support';
+import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const describeWithCorpus = describeCorpus(describe);
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');

@@ -4,7 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { ValueType, encodeUtf16 } from '@hivetool/registry';
 import { openHive, type HiveKey, type HiveValue } from '@hivetool/hive';
-import { CORPUS_FACTS, CORPUS_FILES, HEAP, REPO_ROOT, ROM, buildRawHive, corpusPath, describeCorpus, keyPayload, ref, rootsPayload, runCli, runNode, valuePayload, scratchDirectory } from '@hivetool/test-support';
+import { CORPUS_FACTS, CORPUS_FILES, HEAP, REPO_ROOT, ROM, buildRawHive, corpusPath, describeCorpus, keyPayload, ref, rootsPayload, runCli, runNode, valuePayload } from '@hivetool/test-support';
+import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const describeWithCorpus = describeCorpus(describe);
 const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/dump.schema.json'), 'utf8')) as object;

@@ -5,7 +5,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROM, chainFixture, ref, runCli, scratchDirectory } from '@hivetool/test-support';
+import { ROM, chainFixture, ref, runCli } from '@hivetool/test-support';
+import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const base = chainFixture;
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Ajv } from 'ajv';
 import { crc32Of } from '@hivetool/image';
-import { CORPUS_FILES, REPO_ROOT, corpusPath, describeCorpus, runCli, scratchDirectory } from '@hivetool/test-support';
+import { CORPUS_FILES, REPO_ROOT, corpusPath, describeCorpus, runCli } from '@hivetool/test-support';
+import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const describeWithCorpus = describeCorpus(describe);
 const validateDump = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/dump.schema.json'), 'utf8')) as object);

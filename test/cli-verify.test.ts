@@ -2,7 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { CORPUS_FILES, REPO_ROOT, corpusPath, describeCorpus, runCli, scratchDirectory } from '@hivetool/test-support';
+import { CORPUS_FILES, REPO_ROOT, corpusPath, describeCorpus, runCli } from '@hivetool/test-support';
+import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const describeWithCorpus = describeCorpus(describe);
 const validate = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/verify.schema.json'), 'utf8')) as object);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { encodeHive, encodeLinkedHive, openHive, readTree, verifyHive, type Hive } from '@hivetool/hive';
 import { RegParseError, RegTreeBuilder, parseReg, type HiveTree } from '@hivetool/registry';
 import { MAX_FINDINGS_PER_CODE } from '@hivetool/hive';
-import { corpusBytes, describeCorpus, runCli, scratchDirectory } from '@hivetool/test-support';
+import { corpusBytes, describeCorpus, runCli } from '@hivetool/test-support';
+import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const describeWithCorpus = describeCorpus(describe);
 

@@ -1,3 +1,5 @@
+// scratch.js needs jest's globals, so it has its own entry (`@hivetool/test-support/scratch`)
+// and the fuzzer and benchmarks, which run outside jest, can import this one.
 export * from './corpus.js';
 export * from './fixtures.js';
 export * from './cli.js';
@@ -6,4 +8,3 @@ export * from './runs.js';
 export * from './fuzzTargets.js';
 export * from './random.js';
 export * from './trees.js';
-export * from './scratch.js';
