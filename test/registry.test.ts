@@ -17,6 +17,9 @@ import {
   isRegQuotable,
   rootIndex,
   valueTypeName,
+  RegTextWriter,
+  Utf8Writer,
+  renderToString,
 } from '@hivetool/registry';
 
 const sz = (text: string): Uint8Array => encodeUtf16(text + '\0');
@@ -132,5 +135,63 @@ describe('key paths', () => {
     expect(rootIndex('HKEY_CLASSES_ROOT')).toBe(0);
     expect(parseKeyPath('HKCU\\Software\\\\Microsoft\\')).toEqual({ root: 1, names: ['Software', 'Microsoft'] });
     expect(parseKeyPath('Software\\x')).toBeUndefined();
+  });
+});
+
+describe('Utf8Writer', () => {
+  const anyText = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    // Lone and paired surrogates, and text longer than the native-encoder threshold.
+    fc.array(fc.constantFrom('a', 'é', '名', '😀', '\ud800', '\udc00', '\\', '"'), { maxLength: 120 }).map((parts) => parts.join('')),
+  );
+
+  test('text() gives the bytes TextEncoder gives, across piece boundaries and buffer growth', () => {
+    const encoder = new TextEncoder();
+    fc.assert(
+      fc.property(fc.array(anyText, { maxLength: 8 }), fc.integer({ min: 1, max: 64 }), (texts, pieceBytes) => {
+        const pieces: Uint8Array[] = [];
+        const out = new Utf8Writer((bytes) => pieces.push(bytes.slice()), pieceBytes);
+        for (const text of texts) out.text(text);
+        out.flush();
+        const written = Buffer.concat(pieces);
+        // Each call encodes its own text (a surrogate split across two calls stays unpaired).
+        expect(written.equals(Buffer.concat(texts.map((text) => encoder.encode(text))))).toBe(true);
+      }),
+      { seed: 21, numRuns: runs(500) },
+    );
+  });
+
+  test('a value line from stored UTF-16LE bytes is the line written from the decoded name and a copied view', () => {
+    const sample = fc.record({
+      name: fc.oneof(anyText, fc.constant('Default')),
+      type: fc.constantFrom(ValueType.SZ, ValueType.DWORD, ValueType.BINARY, ValueType.MULTI_SZ, ValueType.MUI_SZ, ValueType.EXPAND_SZ, 0x42),
+      data: fc.oneof(fc.uint8Array({ maxLength: 200 }), anyText.map((text) => encodeUtf16(text + '\0'))),
+      flags: fc.constantFrom(0, 2),
+      before: fc.nat(40),
+    });
+    fc.assert(
+      fc.property(sample, ({ name, type, data, flags, before }) => {
+        // Name and data inside one larger buffer, as in a hive file.
+        const nameBytes = encodeUtf16(name);
+        const file = new Uint8Array(before + nameBytes.length + data.length + 7);
+        file.set(nameBytes, before);
+        file.set(data, before + nameBytes.length);
+        let skipped = -1;
+        const stored = renderToString((out) => {
+          const writer = new RegTextWriter(out);
+          writer.valueFrom(file, before, name.length, type, file, before + nameBytes.length, data.length, flags);
+          skipped = writer.skippedValues;
+        });
+        const fromText = renderToString((out) => new RegTextWriter(out).value(name, type, data.slice(), flags));
+        expect(stored).toBe(fromText);
+        if (skipped === 0) {
+          expect(stored).toContain(`${name === 'Default' ? '@' : regQuote(name)}=${renderRegData(type, data, (name === 'Default' ? 1 : regQuote(name).length) + 1)}\n`);
+        } else {
+          expect(isRegQuotable(name)).toBe(false);
+          expect(stored).toMatch(/^; value name not representable in \.reg/);
+        }
+      }),
+      { seed: 22, numRuns: runs(500) },
+    );
   });
 });

@@ -1,13 +1,9 @@
 import yargs from 'yargs';
 import type { Hive } from '@hivetool/hive';
-import { runDump, type DumpFormat } from './commands/dump.js';
-import { runBuild } from './commands/build.js';
-import { runInfo } from './commands/info.js';
-import { runRewrite } from './commands/rewrite.js';
-import { runVerify } from './commands/verify.js';
-import { runDiff, type DiffFormat } from './commands/diff.js';
-import { runImageDump, runImagePack, runImageUnpack } from './commands/image.js';
-import { runOemJoin, runOemLoad, runOemPack, runOemSplit, runOemStore, runOemUnpack, runOemVerify } from './commands/oem.js';
+// Each command's module is imported when the command runs, so start-up loads only the
+// code (and dependencies) of the command asked for.
+import type { DumpFormat } from './commands/dump.js';
+import type { DiffFormat } from './commands/diff.js';
 import { openHiveFile } from './input.js';
 import { ExitCode, UsageError, describeFailure } from './failures.js';
 import { stderrReporter } from './report.js';
@@ -55,7 +51,8 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 dump samples/device.hv', '.reg text of the whole hive')
           .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
           .example('$0 dump -f raw boot.hv', 'every heap block, one line each'),
-      (args) => {
+      async (args) => {
+        const { runDump } = await import('./commands/dump.js');
         exitCode = runDump({ files: expandInputs(args.files as string[], args.recursive), format: args.format as DumpFormat, key: args.key, output: args.output, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth'), regStyle: args['reg-style'], contentOnly: args['content-only'], rom: args.rom === undefined ? undefined : openRom(args.rom) }, report);
       },
     )
@@ -74,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 info -r --jobs 4 --json dumps/', 'every hive under dumps/, four at a time')
           .example('$0 info --json *.hv', 'the same for scripts'),
       async (args) => {
+        const { runInfo } = await import('./commands/info.js');
         exitCode = await runInfo(
           { files: expandInputs(args.files as string[], args.recursive), jobs: positiveInteger(args.jobs, '--jobs') ?? 1, json: args.json, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth') },
           report,
@@ -100,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       async (args) => {
         const files = expandInputs((args.files as string[] | undefined) ?? [], args.recursive);
         if (files.length === 0 && args.rom === undefined) throw new UsageError('verify needs a hive file, or --rom ROM.hv to check a ROM hive');
+        const { runVerify } = await import('./commands/verify.js');
         exitCode = await runVerify(
           {
             files,
@@ -127,7 +126,8 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 diff --rom default.hv system.hv', 'what the device changed relative to ROM')
           .example('$0 diff -f reg old.hv new.hv > patch.reg', 'a patch that turns old into new')
           .epilogue('Exit codes: 0 no differences, 1 differences, 2 could not run.'),
-      (args) => {
+      async (args) => {
+        const { runDiff } = await import('./commands/diff.js');
         exitCode = runDiff({
           files: args.files as string[],
           rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) },
@@ -148,7 +148,8 @@ export async function main(argv: string[]): Promise<number> {
               .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the image to write (e.g. Restore.fdf)' })
               .option('rom', { type: 'string', describe: 'the ROM hive persistent inputs link into' })
               .example('$0 image pack --rom default.hv system.hv -o Restore.fdf', "the device's effective registry as an image"),
-          (args) => {
+          async (args) => {
+            const { runImagePack } = await import('./commands/image.js');
             exitCode = runImagePack(args.inputs as string[], args.output, args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) });
           },
         )
@@ -161,7 +162,8 @@ export async function main(argv: string[]): Promise<number> {
               .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the hive to write' })
               .option('layout', { choices: ['rom', 'persistent'] as const, default: 'rom' as const, describe: 'store nibble of own references' })
               .option('rom-signature', { type: 'string', describe: 'ROM signature, 32 hex digits (default: derived)' }),
-          (args) => {
+          async (args) => {
+            const { runImageUnpack } = await import('./commands/image.js');
             exitCode = runImageUnpack(args.input, args.output, args.layout as 'rom' | 'persistent', args['rom-signature']);
           },
         )
@@ -175,7 +177,8 @@ export async function main(argv: string[]): Promise<number> {
               .option('key', { alias: 'k', type: 'string', describe: 'only this key and its subtree' })
               .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically)' })
               .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const }),
-          (args) => {
+          async (args) => {
+            const { runImageDump } = await import('./commands/image.js');
             exitCode = runImageDump({ files: expandInputs(args.files as string[], false), format: args.format as 'reg' | 'json', key: args.key, output: args.output, regStyle: args['reg-style'] });
           },
         )
@@ -191,7 +194,8 @@ export async function main(argv: string[]): Promise<number> {
               .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'hives, or a registry image' })
               .option('output', { alias: 'o', type: 'string', demandOption: true })
               .option('rom', { type: 'string', describe: 'the ROM hive persistent inputs link into' }),
-          (args) => {
+          async (args) => {
+            const { runOemPack } = await import('./commands/oem.js');
             exitCode = runOemPack(args.inputs as string[], args.output, args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) });
           },
         )
@@ -203,7 +207,8 @@ export async function main(argv: string[]): Promise<number> {
               .positional('input', { type: 'string', demandOption: true })
               .option('output', { alias: 'o', type: 'string', demandOption: true })
               .option('to', { choices: ['hive', 'image'] as const, default: 'hive' as const }),
-          (args) => {
+          async (args) => {
+            const { runOemUnpack } = await import('./commands/oem.js');
             exitCode = runOemUnpack(args.input, args.output, args.to as 'hive' | 'image');
           },
         )
@@ -215,7 +220,8 @@ export async function main(argv: string[]): Promise<number> {
               .positional('input', { type: 'string', demandOption: true, describe: 'an OEM stream' })
               .option('chunk', { type: 'number', default: 4096, describe: 'cbData of each call' })
               .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the call log to write' }),
-          (args) => {
+          async (args) => {
+            const { runOemSplit } = await import('./commands/oem.js');
             exitCode = runOemSplit(args.input, args.output, positiveInteger(args.chunk, '--chunk')!);
           },
         )
@@ -223,7 +229,8 @@ export async function main(argv: string[]): Promise<number> {
           'join <input>',
           'Recorded calls → stream (partial saves refused)',
           (command) => command.positional('input', { type: 'string', demandOption: true, describe: 'a call log' }).option('output', { alias: 'o', type: 'string', demandOption: true }),
-          (args) => {
+          async (args) => {
+            const { runOemJoin } = await import('./commands/oem.js');
             exitCode = runOemJoin(args.input, args.output);
           },
         )
@@ -237,7 +244,8 @@ export async function main(argv: string[]): Promise<number> {
               .option('slot-size', { type: 'number', describe: 'bytes per slot, for a new store' })
               .option('previous', { type: 'string', describe: 'the existing store (the new generation goes to its other slot)' })
               .option('chunk', { type: 'number', default: 4096, describe: 'payload bytes per chunk' }),
-          (args) => {
+          async (args) => {
+            const { runOemStore } = await import('./commands/oem.js');
             exitCode = runOemStore(args.input, args.output, { slotSize: positiveInteger(args['slot-size'], '--slot-size'), previous: args.previous, chunk: positiveInteger(args.chunk, '--chunk')! });
           },
         )
@@ -249,7 +257,8 @@ export async function main(argv: string[]): Promise<number> {
               .positional('input', { type: 'string', demandOption: true, describe: 'a store' })
               .option('output', { alias: 'o', type: 'string', describe: 'write the stream to this file' })
               .option('json', { type: 'boolean', default: false }),
-          (args) => {
+          async (args) => {
+            const { runOemLoad } = await import('./commands/oem.js');
             exitCode = runOemLoad(args.input, args.output, args.json);
           },
         )
@@ -257,7 +266,8 @@ export async function main(argv: string[]): Promise<number> {
           'verify <files..>',
           'Check streams, call logs and stores',
           (command) => command.positional('files', { type: 'string', array: true, demandOption: true }),
-          (args) => {
+          async (args) => {
+            const { runOemVerify } = await import('./commands/oem.js');
             exitCode = runOemVerify(args.files as string[]);
           },
         )
@@ -277,7 +287,8 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 build --rom default.hv changes.reg -o system.hv', 'a system.hv the device keeps, holding only the changes')
           .example('$0 build platform.reg -o default.hv', 'a ROM-style hive')
           .example('$0 build base.reg patch.reg -o out.hv --rom-signature 6e950daec1672852a98cf772c09550c9', 'two files, a given signature'),
-      (args) => {
+      async (args) => {
+        const { runBuild } = await import('./commands/build.js');
         exitCode = runBuild({
           inputs: args.inputs as string[],
           output: args.output,
@@ -296,7 +307,8 @@ export async function main(argv: string[]): Promise<number> {
           .positional('input', { describe: 'hive file to read', type: 'string', demandOption: true })
           .positional('output', { describe: 'hive file to write (atomically; never the input)', type: 'string', demandOption: true })
           .example('$0 rewrite default.hv copy.hv', 'copy.hv has the same bytes'),
-      (args) => {
+      async (args) => {
+        const { runRewrite } = await import('./commands/rewrite.js');
         exitCode = runRewrite(args.input, args.output);
       },
     )

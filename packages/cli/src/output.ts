@@ -1,18 +1,21 @@
 import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { Utf8Writer } from '@hivetool/registry';
 import { UsageError, fileErrorReason } from './failures.js';
 
 /** Where rendered text goes. `write` buffers; `close` flushes and commits. */
 export interface TextSink {
   write(text: string): void;
+  /** The UTF-8 buffer behind `write`, for renderers that write bytes into it directly. */
+  readonly utf8: Utf8Writer;
   close(): void;
   /** Drops what was written (an output file is never created). */
   abort(): void;
 }
 
-// Rendered text is gathered into pieces of about this many characters before each
-// write call: one syscall per piece instead of one per line.
-const FLUSH_CHARS = 1 << 16;
+// Rendered text is gathered into pieces of this many bytes before each write call: one
+// syscall per piece instead of one per line.
+const PIECE_BYTES = 1 << 16;
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
@@ -43,20 +46,21 @@ export function setMaxOutput(bytes: number): void {
 }
 
 abstract class BufferedSink implements TextSink {
-  private pending = '';
+  readonly utf8 = new Utf8Writer((bytes) => this.commit(bytes), PIECE_BYTES);
   private written = 0;
   private overflowed = false;
+  private discarding = false;
 
   write(text: string): void {
-    this.pending += text;
-    if (this.pending.length >= FLUSH_CHARS) this.flush();
+    this.utf8.text(text);
   }
 
   protected flush(): void {
-    if (this.pending.length === 0) return;
-    const bytes = Buffer.from(this.pending, 'utf8');
-    this.pending = '';
-    if (this.overflowed) return; // reported once; what follows is dropped
+    this.utf8.flush();
+  }
+
+  private commit(bytes: Uint8Array): void {
+    if (this.overflowed || this.discarding) return; // an overflow is reported once; what follows is dropped
     this.written += bytes.length;
     // Crafted input can make output grow much faster than the input (a deep key chain
     // repeats every parent's path in every child's line): stop at a fixed cap.
@@ -68,7 +72,9 @@ abstract class BufferedSink implements TextSink {
   }
 
   protected discard(): void {
-    this.pending = '';
+    this.discarding = true;
+    this.utf8.flush();
+    this.discarding = false;
   }
 
   protected abstract emit(bytes: Uint8Array): void;

@@ -207,9 +207,13 @@ abstract class StoredRecord {
   get source(): string {
     return this.store.source;
   }
+  /** File offset of the name's UTF-16LE bytes. */
+  get nameOffset(): number {
+    return this.at + this.nameField;
+  }
   /** The name's UTF-16LE bytes, a view into the file. */
   get nameBytes(): Uint8Array {
-    const start = this.at + this.nameField;
+    const start = this.nameOffset;
     return this.store.bytes.subarray(start, start + 2 * this.nameLength);
   }
   /** The stored name (the unnamed value of a key is stored as `Default`, format guide §8). */

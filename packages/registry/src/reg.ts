@@ -1,7 +1,8 @@
 import { decodeValue, isRegQuotable } from './decode.js';
-import { hexByte } from './hex.js';
 import { rootName } from './roots.js';
 import { KeyFlags, type HiveTree, type TreeKey } from './tree.js';
+import { encodeUtf16, decodeUtf16 } from './utf16.js';
+import { Utf8Writer, putCodePoint, renderToString } from './utf8Writer.js';
 import { ValueType } from './valueTypes.js';
 
 /** First line of the .reg text hivetool writes (UTF-8, regedit 4 syntax plus CE forms). */
@@ -24,22 +25,56 @@ export function regQuote(text: string): string {
 }
 
 /**
- * A name in double quotes with `\\` and `\"` escaped, or undefined when .reg text cannot
- * hold it (a line break, a NUL, an unpaired surrogate). One pass over the name.
+ * Writes `units` UTF-16LE code units at `offset` of `bytes` as a .reg double-quoted
+ * string, `\\` and `\"` escaped, transcoding straight to UTF-8. Returns the columns the
+ * quoted string takes (UTF-16 units, for hex wrapping), or -1, having written nothing,
+ * when .reg text cannot hold the units (a line break, a NUL, an unpaired surrogate).
  */
-export function quoteRegName(name: string): string | undefined {
-  let escapes = false;
-  for (let i = 0; i < name.length; i++) {
-    const unit = name.charCodeAt(i);
-    if (unit === 0x5c || unit === 0x22) escapes = true;
-    else if (unit === 0x0a || unit === 0x0d || unit === 0) return undefined;
-    else if (unit >= 0xd800 && unit <= 0xdfff) {
-      const next = name.charCodeAt(i + 1);
-      if (unit > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return undefined;
-      i++;
+export function writeQuotedUtf16(out: Utf8Writer, bytes: Uint8Array, offset: number, units: number): number {
+  // At most 3 UTF-8 bytes per unit (an escaped character takes 2), plus the quotes.
+  out.room(3 * units + 2);
+  const target = out.bytes;
+  let p = out.length;
+  target[p++] = 0x22;
+  let escapes = 0;
+  for (let q = offset, end = offset + 2 * units; q < end; q += 2) {
+    const unit = bytes[q]! | (bytes[q + 1]! << 8);
+    if (unit < 0x80) {
+      if (unit < 0x20) {
+        if (unit === 0 || unit === 0x0a || unit === 0x0d) return -1;
+      } else if (unit === 0x5c || unit === 0x22) {
+        target[p++] = 0x5c;
+        escapes++;
+      }
+      target[p++] = unit;
+    } else if (unit < 0x800) {
+      target[p++] = 0xc0 | (unit >> 6);
+      target[p++] = 0x80 | (unit & 0x3f);
+    } else if (unit >= 0xd800 && unit <= 0xdfff) {
+      // A high surrogate must be followed by a low one, which is taken with it.
+      const next = q + 2 < end ? bytes[q + 2]! | (bytes[q + 3]! << 8) : 0;
+      if (unit > 0xdbff || next < 0xdc00 || next > 0xdfff) return -1;
+      p = putCodePoint(target, p, 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00));
+      q += 2;
+    } else {
+      p = putCodePoint(target, p, unit);
     }
   }
-  return escapes ? regQuote(name) : '"' + name + '"';
+  target[p++] = 0x22;
+  out.length = p;
+  return units + escapes + 2;
+}
+
+/**
+ * A name in double quotes with `\\` and `\"` escaped, or undefined when .reg text cannot
+ * hold it (a line break, a NUL, an unpaired surrogate).
+ */
+export function quoteRegName(name: string): string | undefined {
+  let columns = -1;
+  const text = renderToString((out) => {
+    columns = writeQuotedUtf16(out, encodeUtf16(name), 0, name.length);
+  });
+  return columns < 0 ? undefined : text;
 }
 
 /** `[HKEY_LOCAL_MACHINE\nls]` */
@@ -47,80 +82,101 @@ export function renderRegKeyLine(path: string): string {
   return '[' + path + ']';
 }
 
-function renderHex(prefix: string, data: Uint8Array, startColumn: number): string {
-  let out = prefix;
-  let lineLength = startColumn + prefix.length;
-  for (let i = 0; i < data.length; i++) {
-    const last = i === data.length - 1;
-    const piece = last ? hexByte(data[i]!) : hexByte(data[i]!) + ',';
-    if (lineLength + piece.length > HEX_LINE_LIMIT) {
-      out += '\\\n  ';
-      lineLength = 2;
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/** `prefix` then the bytes as `xx,xx,…`, wrapped with `\` so no line passes HEX_LINE_LIMIT. */
+function writeHex(out: Utf8Writer, prefix: string, data: Uint8Array, offset: number, length: number, startColumn: number): void {
+  out.text(prefix);
+  // Each byte takes at most 3 characters plus, at a wrap, 4 more (`\`, newline, 2 spaces).
+  out.room(7 * length);
+  const target = out.bytes;
+  let p = out.length;
+  let column = startColumn + prefix.length;
+  for (let i = offset, last = offset + length - 1; i <= last; i++) {
+    const width = i === last ? 2 : 3;
+    if (column + width > HEX_LINE_LIMIT) {
+      target[p++] = 0x5c;
+      target[p++] = 0x0a;
+      target[p++] = 0x20;
+      target[p++] = 0x20;
+      column = 2;
     }
-    out += piece;
-    lineLength += piece.length;
+    const byte = data[i]!;
+    target[p++] = HEX_DIGITS[byte >> 4]!;
+    target[p++] = HEX_DIGITS[byte & 15]!;
+    if (width === 3) target[p++] = 0x2c;
+    column += width;
   }
-  return out;
+  out.length = p;
+}
+
+/** A u32 as 8 lowercase hex digits. */
+function writeHex32(out: Utf8Writer, value: number): void {
+  out.room(8);
+  const target = out.bytes;
+  for (let shift = 28, p = out.length; shift >= 0; shift -= 4) target[p++] = HEX_DIGITS[(value >>> shift) & 15]!;
+  out.length += 8;
 }
 
 /**
- * Renders the right-hand side of a value line, choosing a form that reads back as the
+ * A well-formed REG_SZ's data (terminated, no embedded NUL, no line break, no unpaired
+ * surrogate) as a quoted .reg string, or undefined.
+ */
+export function quoteRegString(data: Uint8Array): string | undefined {
+  let columns = -1;
+  const text = renderToString((out) => {
+    columns = writeQuotedString(out, data);
+  });
+  return columns < 0 ? undefined : text;
+}
+
+/** REG_SZ data as a quoted string if well formed (see quoteRegString); -1 if not, having written nothing. */
+function writeQuotedString(out: Utf8Writer, data: Uint8Array, offset = 0, length = data.length): number {
+  if (length < 2 || (length & 1) !== 0 || data[offset + length - 1] !== 0 || data[offset + length - 2] !== 0) return -1;
+  return writeQuotedUtf16(out, data, offset, (length >> 1) - 1);
+}
+
+/**
+ * Writes the right-hand side of a value line, choosing a form that reads back as the
  * same type and bytes:
  * - well-formed REG_SZ → `"text"`, REG_DWORD → `dword:0000abcd`;
  * - well-formed REG_MULTI_SZ → `multi_sz:"a","b"` and REG_MUI_SZ → `mui_sz:"dll,#1"`
- *   (the CE platform.reg forms);
- *   (with style `regedit`, these two stay in hex);
+ *   (the CE platform.reg forms); with style `regedit`, these two stay in hex;
  * - everything else → `hex:` for REG_BINARY and `hex(N):` (N in hex) for other types,
  *   so EXPAND_SZ is `hex(2):`, MULTI_SZ that is not well formed `hex(7):`, MUI_SZ `hex(15):`.
+ * `column`: columns already used on the line (the `"name"=` part), for wrapping.
  */
-/**
- * A well-formed REG_SZ's data (terminated, no embedded NUL, no line break, no unpaired
- * surrogate) as a quoted .reg string, or undefined. One pass over the bytes, decoding,
- * checking and escaping at once: this is the most common value of a dump.
- */
-export function quoteRegString(data: Uint8Array): string | undefined {
-  const length = data.length;
-  if (length < 2 || (length & 1) !== 0 || data[length - 1] !== 0 || data[length - 2] !== 0) return undefined;
-  let text = '"';
-  for (let p = 0, end = length - 2; p < end; p += 2) {
-    const unit = data[p]! | (data[p + 1]! << 8);
-    if (unit < 0x20) {
-      if (unit === 0 || unit === 0x0a || unit === 0x0d) return undefined;
-    } else if (unit === 0x5c || unit === 0x22) {
-      text += '\\';
-    } else if (unit >= 0xd800 && unit <= 0xdfff) {
-      // A high surrogate must be followed by a low one, which is taken with it.
-      const next = p + 2 < end ? data[p + 2]! | (data[p + 3]! << 8) : 0;
-      if (unit > 0xdbff || next < 0xdc00 || next > 0xdfff) return undefined;
-      text += String.fromCharCode(unit, next);
-      p += 2;
-      continue;
-    }
-    text += String.fromCharCode(unit);
-  }
-  return text + '"';
+export function writeRegData(out: Utf8Writer, type: number, data: Uint8Array, column = 0, style: RegStyle = 'ce'): void {
+  writeRegDataAt(out, type, data, 0, data.length, column, style);
 }
 
-export function renderRegData(type: number, data: Uint8Array, prefixLength = 0, style: RegStyle = 'ce'): string {
-  // prefixLength: columns already used on the line (the `"name"=` part), for wrapping.
+/** writeRegData for the `length` bytes at `offset` of `bytes` (no view made for them). */
+function writeRegDataAt(out: Utf8Writer, type: number, bytes: Uint8Array, offset: number, length: number, column: number, style: RegStyle): void {
   // The two commonest types first, without building a decoded value.
   if (type === ValueType.SZ) {
-    const quoted = quoteRegString(data);
-    if (quoted !== undefined) return quoted;
-  } else if (type === ValueType.DWORD && data.length === 4) {
-    const value = (data[0]! | (data[1]! << 8) | (data[2]! << 16) | (data[3]! << 24)) >>> 0;
-    return 'dword:' + value.toString(16).padStart(8, '0');
+    if (writeQuotedString(out, bytes, offset, length) >= 0) return;
+  } else if (type === ValueType.DWORD && length === 4) {
+    out.text('dword:');
+    writeHex32(out, (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0);
+    return;
   }
-  const decoded = decodeValue(type, data);
-  const ce = style === 'ce';
-  if (ce && type === ValueType.MUI_SZ && decoded.kind === 'string' && isRegQuotable(decoded.value)) {
-    return 'mui_sz:' + regQuote(decoded.value);
+  if (style === 'ce' && (type === ValueType.MUI_SZ || type === ValueType.MULTI_SZ)) {
+    const decoded = decodeValue(type, bytes.subarray(offset, offset + length));
+    if (type === ValueType.MUI_SZ && decoded.kind === 'string' && isRegQuotable(decoded.value)) {
+      out.text('mui_sz:' + regQuote(decoded.value));
+      return;
+    }
+    if (type === ValueType.MULTI_SZ && decoded.kind === 'strings' && decoded.value.every(isRegQuotable)) {
+      out.text('multi_sz:' + decoded.value.map(regQuote).join(','));
+      return;
+    }
   }
-  if (ce && type === ValueType.MULTI_SZ && decoded.kind === 'strings' && decoded.value.every(isRegQuotable)) {
-    return 'multi_sz:' + decoded.value.map(regQuote).join(',');
-  }
-  const prefix = type === ValueType.BINARY ? 'hex:' : `hex(${type.toString(16)}):`;
-  return renderHex(prefix, data, prefixLength);
+  writeHex(out, type === ValueType.BINARY ? 'hex:' : `hex(${type.toString(16)}):`, bytes, offset, length, column);
+}
+
+/** The right-hand side of a value line as a string (see writeRegData). */
+export function renderRegData(type: number, data: Uint8Array, prefixLength = 0, style: RegStyle = 'ce'): string {
+  return renderToString((out) => writeRegData(out, type, data, prefixLength, style));
 }
 
 /** One value line: `"name"=data` (the name as stored: no `@` for `Default`). */
@@ -146,8 +202,17 @@ export function isRegKeyName(name: string): boolean {
   return name.length > 0 && !name.includes('\\') && isRegQuotable(name);
 }
 
+/** Whether `units` UTF-16LE units at `offset` of `bytes` are exactly `Default`. */
+function isDefaultName(bytes: Uint8Array, offset: number, units: number): boolean {
+  if (units !== DEFAULT_VALUE.length) return false;
+  for (let i = 0; i < units; i++) {
+    if (bytes[offset + 2 * i] !== DEFAULT_VALUE.charCodeAt(i) || bytes[offset + 2 * i + 1] !== 0) return false;
+  }
+  return true;
+}
+
 /**
- * Writes .reg text through `out`: the header, then per key a `[path]` line and its value
+ * Writes .reg text into `out`: the header, then per key a `[path]` line and its value
  * lines. What .reg cannot express (key and value flags) becomes `; key flags 0x…` and
  * `; value flags 0x…` notes, which `RegTreeBuilder` reads back. A key or value whose name
  * .reg cannot hold is written as a comment, with its whole subtree, and counted in
@@ -160,16 +225,16 @@ export class RegTextWriter {
   private skipping: string | undefined;
 
   constructor(
-    private readonly out: (text: string) => void,
+    private readonly out: Utf8Writer,
     private readonly style: RegStyle = 'ce',
   ) {}
 
   header(): void {
-    this.out(REG_HEADER + '\n');
+    this.out.text(REG_HEADER + '\n');
   }
 
   comment(text: string): void {
-    this.out('; ' + text + '\n');
+    this.out.text('; ' + text + '\n');
   }
 
   /**
@@ -196,11 +261,13 @@ export class RegTextWriter {
     if (!isRegKeyName(name)) {
       this.skipping = path;
       this.skippedKeys++;
-      this.out(`\n; key name not representable in .reg, key and subtree left out (use --format json): ${JSON.stringify(path)}\n`);
+      this.out.text(`\n; key name not representable in .reg, key and subtree left out (use --format json): ${JSON.stringify(path)}\n`);
       return;
     }
-    this.out('\n' + renderRegKeyLine(path) + '\n');
-    if (flags !== 0 || noteFlags) this.out(keyFlagsNote(flags));
+    this.out.text('\n[');
+    this.out.text(path);
+    this.out.text(']\n');
+    if (flags !== 0 || noteFlags) this.out.text(keyFlagsNote(flags));
   }
 
   /** A `[-path]` line deleting a key and its subtree; false (and a comment) if .reg cannot name it. */
@@ -209,10 +276,10 @@ export class RegTextWriter {
     const path = parentPath + '\\' + name;
     if (!isRegKeyName(name) || !parentPath.split('\\').slice(1).every(isRegKeyName)) {
       this.skippedKeys++;
-      this.out(`\n; key name not representable in .reg, its removal left out: ${JSON.stringify(path)}\n`);
+      this.out.text(`\n; key name not representable in .reg, its removal left out: ${JSON.stringify(path)}\n`);
       return false;
     }
-    this.out('\n[-' + path + ']\n');
+    this.out.text('\n[-' + path + ']\n');
     return true;
   }
 
@@ -220,43 +287,65 @@ export class RegTextWriter {
   removeValue(name: string): boolean {
     if (this.skipping !== undefined || !isRegQuotable(name)) {
       this.skippedValues++;
-      if (this.skipping === undefined) this.out(`; value name not representable in .reg, its removal left out: ${JSON.stringify(name)}\n`);
+      if (this.skipping === undefined) this.out.text(`; value name not representable in .reg, its removal left out: ${JSON.stringify(name)}\n`);
       return false;
     }
-    this.out((name === DEFAULT_VALUE ? '@' : regQuote(name)) + '=-\n');
+    this.out.text((name === DEFAULT_VALUE ? '@' : regQuote(name)) + '=-\n');
     return true;
   }
 
+  /** A value line. */
   value(name: string, type: number, data: Uint8Array, flags = 0): void {
+    const nameBytes = encodeUtf16(name);
+    this.valueFrom(nameBytes, 0, name.length, type, data, 0, data.length, flags);
+  }
+
+  /**
+   * A value line from stored bytes: a name of `nameUnits` UTF-16LE units at `nameOffset`
+   * of `nameBytes`, data of `dataLength` bytes at `dataOffset` of `dataBytes` (for a hive's
+   * record, both are the file). Transcoded straight into the output: no string and no
+   * view is made for either.
+   */
+  valueFrom(nameBytes: Uint8Array, nameOffset: number, nameUnits: number, type: number, dataBytes: Uint8Array, dataOffset: number, dataLength: number, flags = 0): void {
     if (this.skipping !== undefined) {
       this.skippedValues++;
       return;
     }
-    const quoted = name === DEFAULT_VALUE ? '@' : quoteRegName(name);
-    if (quoted === undefined) {
-      this.skippedValues++;
-      this.out(`; value name not representable in .reg, value left out (use --format json): ${JSON.stringify(name)}\n`);
-      return;
+    const out = this.out;
+    // The flags note goes above the line, so check first that the line can be written.
+    const unwritable = flags !== 0 && !isRegQuotable(decodeUtf16(nameBytes, nameOffset, nameUnits));
+    if (!unwritable && flags !== 0) out.text(`; value flags 0x${flags.toString(16).padStart(2, '0')} (meaning not known)\n`);
+    let column: number;
+    if (isDefaultName(nameBytes, nameOffset, nameUnits)) {
+      out.byte(0x40);
+      column = 1;
+    } else {
+      column = unwritable ? -1 : writeQuotedUtf16(out, nameBytes, nameOffset, nameUnits);
+      if (column < 0) {
+        this.skippedValues++;
+        out.text(`; value name not representable in .reg, value left out (use --format json): ${JSON.stringify(decodeUtf16(nameBytes, nameOffset, nameUnits))}\n`);
+        return;
+      }
     }
-    if (flags !== 0) this.out(`; value flags 0x${flags.toString(16).padStart(2, '0')} (meaning not known)\n`);
-    const left = quoted + '=';
-    this.out(left + renderRegData(type, data, left.length, this.style) + '\n');
+    out.byte(0x3d);
+    writeRegDataAt(out, type, dataBytes, dataOffset, dataLength, column + 1, this.style);
+    out.byte(0x0a);
   }
 }
 
 /** A whole tree as .reg text, keys in pre-order (iteratively: any depth). */
 export function renderTreeAsReg(tree: HiveTree, style: RegStyle = 'ce'): string {
-  const pieces: string[] = [];
-  const writer = new RegTextWriter((text) => pieces.push(text), style);
-  writer.header();
-  for (let root = 0; root < 8; root++) {
-    const stack: Array<{ key: TreeKey; parent: string }> = (tree.roots[root] ?? []).map((key) => ({ key, parent: rootName(root) })).reverse();
-    while (stack.length > 0) {
-      const { key, parent } = stack.pop()!;
-      const path = writer.key(parent, key.name, key.flags ?? 0);
-      for (const value of key.values ?? []) writer.value(value.name, value.type, value.data, value.flags ?? 0);
-      for (const child of [...(key.subkeys ?? [])].reverse()) stack.push({ key: child, parent: path });
+  return renderToString((out) => {
+    const writer = new RegTextWriter(out, style);
+    writer.header();
+    for (let root = 0; root < 8; root++) {
+      const stack: Array<{ key: TreeKey; parent: string }> = (tree.roots[root] ?? []).map((key) => ({ key, parent: rootName(root) })).reverse();
+      while (stack.length > 0) {
+        const { key, parent } = stack.pop()!;
+        const path = writer.key(parent, key.name, key.flags ?? 0);
+        for (const value of key.values ?? []) writer.value(value.name, value.type, value.data, value.flags ?? 0);
+        for (const child of [...(key.subkeys ?? [])].reverse()) stack.push({ key: child, parent: path });
+      }
     }
-  }
-  return pieces.join('');
+  });
 }

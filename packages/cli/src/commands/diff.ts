@@ -89,7 +89,7 @@ function jsonChange(change: TreeChange): object {
 
 /** A .reg patch that turns A into B when imported (or given to `build` after A's dump). */
 function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink): void {
-  const writer = new RegTextWriter((text) => sink.write(text));
+  const writer = new RegTextWriter(sink.utf8);
   writer.header();
   writer.comment(`hivetool diff: imported over ${a}, this gives ${b}`);
   let open: string | undefined;

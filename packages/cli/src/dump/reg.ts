@@ -1,10 +1,10 @@
-import type { UnresolvedLink } from '@hivetool/hive';
+import { HiveValue, type UnresolvedLink } from '@hivetool/hive';
 import { RegTextWriter, type RegStyle } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { describeLink, type DumpHeader, type DumpKey, type DumpValue, type DumpVisitor } from './tree.js';
 
 export function regFileHeader(sink: TextSink): void {
-  new RegTextWriter((text) => sink.write(text)).header();
+  new RegTextWriter(sink.utf8).header();
 }
 
 /**
@@ -12,7 +12,7 @@ export function regFileHeader(sink: TextSink): void {
  * (key and value flags, unresolved links) is written as `;` comment lines.
  */
 export function regVisitor(header: DumpHeader, sink: TextSink, style: RegStyle): DumpVisitor & { writer: RegTextWriter } {
-  const writer = new RegTextWriter((text) => sink.write(text), style);
+  const writer = new RegTextWriter(sink.utf8, style);
   sink.write('\n');
   writer.comment(`${header.file}: ${header.kind}${header.kind === 'image' ? '' : ' hive'}${header.romSignature === null ? '' : `, ROM signature ${header.romSignature}`}`);
   return {
@@ -21,7 +21,13 @@ export function regVisitor(header: DumpHeader, sink: TextSink, style: RegStyle):
       writer.keyAt(path, key.name, key.flags);
     },
     value(value: DumpValue) {
-      writer.value(value.name, value.type, value.data, value.flags);
+      if (value instanceof HiveValue) {
+        // A hive's record is written from the file's bytes: no string or view made for it.
+        const bytes = value.store.bytes;
+        writer.valueFrom(bytes, value.nameOffset, value.nameLength, value.type, bytes, value.dataOffset, value.dataLength, value.flags);
+      } else {
+        writer.value(value.name, value.type, value.data, value.flags);
+      }
     },
     unresolved(link: UnresolvedLink, path: string) {
       writer.comment(`unresolved in ${path}: ${describeLink(link)}`);
