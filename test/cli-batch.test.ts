@@ -1,6 +1,7 @@
 import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT, runCli } from '@hivetool/test-support';
 
@@ -49,5 +50,47 @@ describe('many files in one run', () => {
     expect(result.stdout.match(/^REGEDIT4$/gm)).toHaveLength(1);
     expect(result.stdout.match(/^; .*unit-\d\.hv: rom hive/gm)).toHaveLength(8);
     expect(result.stderr).toMatch(/unit-9\.hv: not a valid hive: .*\[SECTION_MISSING\]\nhivetool: 8 files: 7 dumped, 1 failed\n$/);
+  });
+
+  test('dump --jobs: each format byte for byte as on one thread, stderr and exit code too', () => {
+    const notHive = join(fleet, 'site-a', 'notes.txt');
+    for (const format of ['reg', 'json', 'raw']) {
+      // A file that cannot be opened first, so the first part written is not the first file's.
+      const args = ['dump', '-f', format, notHive, '-r', fleet];
+      const single = runCli(args);
+      const threaded = runCli([...args, '--jobs', '3']);
+      expect(threaded.status).toBe(2);
+      expect(threaded.stdout).toBe(single.stdout);
+      expect(threaded.stderr).toBe(single.stderr);
+      // The raw heap listing does not follow the broken link; the tree formats fail on it.
+      expect(threaded.stderr).toMatch(
+        format === 'raw' ? /notes\.txt: .*\nhivetool: 9 files: 8 dumped, 1 failed\n$/ : /notes\.txt: .*\n[\s\S]*unit-9\.hv: not a valid hive: .*\[SECTION_MISSING\]\nhivetool: 9 files: 7 dumped, 2 failed\n$/,
+      );
+    }
+    expect((JSON.parse(runCli(['dump', '-f', 'json', '-j', '2', notHive, join(fleet, 'site-a', '*.hv')]).stdout) as { hives: unknown[] }).hives).toHaveLength(3);
+  });
+
+  test('dump --jobs -o writes the file only when every part succeeded, and leaves no temporary parts', () => {
+    const out = join(fleet, 'all.reg');
+    const good = runCli(['dump', '-j', '2', '-o', out, join(fleet, 'site-a', '*.hv')]);
+    expect(good.status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(runCli(['dump', join(fleet, 'site-a', '*.hv')]).stdout);
+    rmSync(out);
+    const bad = runCli(['dump', '-j', '2', '-o', out, '-r', join(fleet, 'site-b')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/all\.reg not written/);
+    expect(() => readFileSync(out)).toThrow();
+    // The parts rendered on the worker threads are gone (only dump --jobs makes these).
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith('hivetool-dump-'))).toEqual([]);
+  });
+
+  test('dump into a pipe whose reader stops early: exit 0, nothing on stderr, on one thread or several', () => {
+    for (const jobs of ['1', '3']) {
+      const script = `node ${JSON.stringify(join(REPO_ROOT, 'packages/cli/bin/hivetool.js'))} dump -j ${jobs} -r ${JSON.stringify(fleet)} | head -c 100 > /dev/null; echo "exit \${PIPESTATUS[0]}"`;
+      const result = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+      expect(result.stdout).toBe('exit 0\n');
+      expect(result.stderr).toBe('');
+    }
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith('hivetool-dump-'))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Worker thread for `--jobs`: checks or describes one file per message, the same way the
+ * Worker thread for `--jobs`: checks, describes or dumps one file per message, the same way the
  * main thread does, and answers with a plain result (structured-clonable).
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -7,12 +7,20 @@ import type { Hive } from '@hivetool/hive';
 import { infoOne, type InfoJob } from './commands/info.js';
 import { verifyOne, type VerifyJob } from './commands/verify.js';
 import { openHiveFile } from './input.js';
+import { dumpPart, type DumpPartJob } from './dump/parts.js';
 
-const data = workerData as { command: 'verify'; options: VerifyJob } | { command: 'info'; options: InfoJob };
+const data = workerData as { command: 'verify'; options: VerifyJob } | { command: 'info'; options: InfoJob } | { command: 'dump'; options: DumpPartJob };
 let rom: Hive | undefined;
 if (data.command === 'verify' && data.options.romFile !== undefined) rom = openHiveFile(data.options.romFile, { source: 'rom' });
 
-parentPort!.on('message', (message: { index: number; item: string }) => {
-  const result = data.command === 'verify' ? verifyOne(message.item, data.options, rom) : infoOne(message.item, data.options);
+parentPort!.on('message', (message: { index: number; item: string | { file: string; index: number } }) => {
+  const { item } = message;
+  let result: unknown;
+  if (data.command === 'dump') {
+    const part = item as { file: string; index: number };
+    result = dumpPart(part.file, part.index, data.options);
+  } else {
+    result = data.command === 'verify' ? verifyOne(item as string, data.options, rom) : infoOne(item as string, data.options);
+  }
   parentPort!.postMessage({ index: message.index, result });
 });

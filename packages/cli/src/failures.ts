@@ -38,6 +38,9 @@ const FILE_ERRORS: Record<string, string> = {
 export function fileErrorReason(error: unknown): string | undefined {
   if (!(error instanceof Error) || !('code' in error) || typeof error.code !== 'string') return undefined;
   const code = error.code;
+  // The reader of our output went away (`hivetool dump … | head`): not a problem with any
+  // input file. main() ends quietly with exit code 0.
+  if (code === 'EPIPE') return undefined;
   if (code in FILE_ERRORS) return FILE_ERRORS[code];
   return /^E[A-Z]+$/.test(code) ? `${code.toLowerCase()} (${'syscall' in error ? String(error.syscall) : 'file system'})` : undefined;
 }

@@ -47,13 +47,29 @@ export async function main(argv: string[]): Promise<number> {
           .option('rom', { type: 'string', describe: "the ROM hive a persistent hive links into: dump the device's effective registry" })
           .option('content-only', { type: 'boolean', default: false, describe: 'JSON without storage details (file, ids, offsets, sources, signature), to compare registries' })
           .option('recursive', RECURSIVE_OPTION)
+          .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to render at once, on worker threads (output still in file order)' })
           .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
           .example('$0 dump samples/device.hv', '.reg text of the whole hive')
           .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
           .example('$0 dump -f raw boot.hv', 'every heap block, one line each'),
       async (args) => {
         const { runDump } = await import('./commands/dump.js');
-        exitCode = runDump({ files: expandInputs(args.files as string[], args.recursive), format: args.format as DumpFormat, key: args.key, output: args.output, kind: args.kind, maxDepth: positiveInteger(args['max-depth'], '--max-depth'), regStyle: args['reg-style'], contentOnly: args['content-only'], rom: args.rom === undefined ? undefined : openRom(args.rom) }, report);
+        exitCode = await runDump(
+          {
+            files: expandInputs(args.files as string[], args.recursive),
+            format: args.format as DumpFormat,
+            key: args.key,
+            output: args.output,
+            kind: args.kind,
+            maxDepth: positiveInteger(args['max-depth'], '--max-depth'),
+            regStyle: args['reg-style'],
+            contentOnly: args['content-only'],
+            rom: args.rom === undefined ? undefined : openRom(args.rom),
+            romFile: args.rom,
+            jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
+          },
+          report,
+        );
       },
     )
     .command(

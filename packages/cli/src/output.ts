@@ -6,6 +6,8 @@ import { UsageError, fileErrorReason } from './failures.js';
 /** Where rendered text goes. `write` buffers; `close` flushes and commits. */
 export interface TextSink {
   write(text: string): void;
+  /** Writes bytes as they are, after any pending text. */
+  writeBytes(bytes: Uint8Array): void;
   /** The UTF-8 buffer behind `write`, for renderers that write bytes into it directly. */
   readonly utf8: Utf8Writer;
   close(): void;
@@ -40,9 +42,14 @@ export const DEFAULT_MAX_OUTPUT = 4 * 1024 ** 3;
 
 let maxOutput = DEFAULT_MAX_OUTPUT;
 
-/** Sets the output cap for this process (`--max-output`). */
+/** Sets the output cap for this thread (`--max-output`). */
 export function setMaxOutput(bytes: number): void {
   maxOutput = bytes;
+}
+
+/** The output cap in force, for worker threads to apply too. */
+export function currentMaxOutput(): number {
+  return maxOutput;
 }
 
 abstract class BufferedSink implements TextSink {
@@ -53,6 +60,12 @@ abstract class BufferedSink implements TextSink {
 
   write(text: string): void {
     this.utf8.text(text);
+  }
+
+  /** Writes bytes as they are, after any pending text (counted against --max-output too). */
+  writeBytes(bytes: Uint8Array): void {
+    this.flush();
+    this.commit(bytes);
   }
 
   protected flush(): void {
@@ -149,12 +162,6 @@ export class AtomicFileSink extends BufferedSink {
     const fd = this.fd;
     if (fd === undefined) return;
     writing(this.target, () => writeAllSync(fd, bytes));
-  }
-
-  /** Writes bytes as they are, after any pending text. */
-  writeBytes(bytes: Uint8Array): void {
-    this.flush();
-    this.emit(bytes);
   }
 
   close(): void {

@@ -29,27 +29,40 @@ export async function runPool<Item, Result>(
       flushed++;
     }
   };
-  await Promise.all(
-    Array.from({ length: threads }, () =>
-      new Promise<void>((resolve, reject) => {
-        const worker = new Worker(workerUrl, { workerData });
-        const feed = (): void => {
-          if (next >= items.length) {
-            void worker.terminate().then(() => resolve());
-            return;
-          }
-          const index = next++;
-          worker.postMessage({ index, item: items[index] });
-        };
-        worker.on('message', (message: { index: number; result: Result }) => {
-          results.set(message.index, message.result);
-          flush();
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: threads }, () =>
+        new Promise<void>((resolve, reject) => {
+          const worker = new Worker(workerUrl, { workerData });
+          workers.push(worker);
+          const feed = (): void => {
+            if (next >= items.length) {
+              void worker.terminate().then(() => resolve());
+              return;
+            }
+            const index = next++;
+            worker.postMessage({ index, item: items[index] });
+          };
+          worker.on('message', (message: { index: number; result: Result }) => {
+            results.set(message.index, message.result);
+            try {
+              flush();
+            } catch (error) {
+              // `done` failed (a bug in a result, the output closed): stop the whole pool.
+              reject(error);
+              return;
+            }
+            feed();
+          });
+          worker.on('error', reject);
           feed();
-        });
-        worker.on('error', reject);
-        feed();
-      }),
-    ),
-  );
+        }),
+      ),
+    );
+  } catch (error) {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    throw error;
+  }
   flush();
 }

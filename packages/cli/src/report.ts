@@ -7,17 +7,22 @@ export interface Reporter {
   note(text: string): void;
 }
 
-export function stderrReporter(): Reporter {
+/** Reports to `write` (stderr, or a list a worker thread sends back), one line each. */
+export function lineReporter(write: (line: string) => void): Reporter {
   return {
     failure(subject, error) {
       const line = describeFailure(error, subject);
       if (line === undefined) return false;
       // Some messages name the file already.
-      process.stderr.write(line.startsWith(`${subject}: `) ? `hivetool: ${line}\n` : `hivetool: ${subject}: ${line}\n`);
+      write(line.startsWith(`${subject}: `) ? `hivetool: ${line}\n` : `hivetool: ${subject}: ${line}\n`);
       return true;
     },
     note(text) {
-      process.stderr.write(`hivetool: ${text}\n`);
+      write(`hivetool: ${text}\n`);
     },
   };
+}
+
+export function stderrReporter(): Reporter {
+  return lineReporter((line) => process.stderr.write(line));
 }

@@ -4,8 +4,9 @@ import { openHiveFile, openHiveFileLazy } from '../input.js';
 import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from '../dump/raw.js';
-import { regFileHeader, regVisitor } from '../dump/reg.js';
-import { dumpStarts, hiveHeader, walkForDump, type DumpStarts } from '../dump/tree.js';
+import { regVisitor } from '../dump/reg.js';
+import { dumpStarts, hiveHeader, partSeparator, walkForDump, type DumpStarts } from '../dump/tree.js';
+import { copyPart, dumpParts } from '../dump/parts.js';
 import { ExitCode, describeFailure } from '../failures.js';
 import type { Reporter } from '../report.js';
 import { Progress, summary } from '../batch.js';
@@ -24,6 +25,10 @@ export interface DumpArguments {
   contentOnly?: boolean | undefined;
   /** The ROM hive persistent hives link into (overlay: the device's effective registry). */
   rom?: Hive | undefined;
+  /** Its path, for worker threads to open it too. */
+  romFile?: string | undefined;
+  /** Files to render at once, on worker threads. */
+  jobs?: number | undefined;
 }
 
 /** One hive's part of the output; `finish` closes it, noting an error that cut it short. */
@@ -32,11 +37,10 @@ interface HiveRenderer {
   finish(error?: string): void;
 }
 
-function renderer(args: DumpArguments, hive: Hive, file: string, sink: TextSink, first: boolean, report: Reporter): HiveRenderer {
+function renderer(args: DumpArguments, hive: Hive, file: string, sink: TextSink, report: Reporter): HiveRenderer {
   const key = args.key;
   switch (args.format) {
     case 'reg': {
-      if (first) regFileHeader(sink);
       const visitor = regVisitor(hiveHeader(hive, file), sink, args.regStyle ?? 'ce');
       return {
         run: (starts) => walkForDump(starts, visitor),
@@ -50,7 +54,7 @@ function renderer(args: DumpArguments, hive: Hive, file: string, sink: TextSink,
       };
     }
     case 'json': {
-      const visitor = jsonVisitor(hiveHeader(hive, file), sink, first, args.contentOnly ?? false);
+      const visitor = jsonVisitor(hiveHeader(hive, file), sink, args.contentOnly ?? false);
       return { run: (starts) => walkForDump(starts, visitor), finish: (error) => visitor.finish(error) };
     }
     case 'raw':
@@ -65,50 +69,80 @@ function renderer(args: DumpArguments, hive: Hive, file: string, sink: TextSink,
   }
 }
 
+/** What `dumpOne` needs besides the file: the command's options, minus the output. */
+export type DumpJob = Omit<DumpArguments, 'files' | 'output' | 'rom' | 'romFile' | 'jobs'>;
+
+/**
+ * Dumps one file into `sink`. `onStart` runs once the file is open and --key resolved,
+ * just before its part is written (so a file that cannot be opened writes nothing).
+ * Returns false if the file failed (reported through `report`, and noted in the output
+ * when it failed part-way). An unexpected error (a bug) is thrown.
+ */
+export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink: TextSink, report: Reporter, onStart: () => void): boolean {
+  let current: HiveRenderer | undefined;
+  try {
+    const options = {
+      kind: job.kind ?? 'auto',
+      limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth },
+      ...(rom === undefined ? {} : { rom }),
+    } as const;
+    // One subtree reads only its pages; a whole dump reads the file in one go.
+    const hive = job.key !== undefined ? openHiveFileLazy(file, options) : openHiveFile(file, options);
+    if (hive.header.restoreFlags !== 0 || hive.header.logEntryCount !== 0) {
+      report.note(
+        `warning: ${file}: a flush was interrupted (restoreFlags ${hive.header.restoreFlags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows the file as stored`,
+      );
+    }
+    // Resolve --key before writing anything for this file.
+    const starts = dumpStarts(hive, job.key);
+    onStart();
+    current = renderer(job as DumpArguments, hive, file, sink, report);
+    current.run(starts);
+    current.finish();
+    return true;
+  } catch (error) {
+    const line = describeFailure(error, file);
+    if (line === undefined) throw error;
+    report.failure(file, error);
+    current?.finish(line);
+    return false;
+  }
+}
+
 /**
  * `hivetool dump FILE...`: every file is opened and walked in turn; a file that fails is
  * reported and the others are still dumped. Output stays well formed when a file fails
  * part-way (a `;` note in .reg and raw, an `error` member in JSON). With `-o`, nothing is
- * written unless every file succeeds.
+ * written unless every file succeeds. With `--jobs N`, files are rendered on N worker
+ * threads (see dumpParts) and written in file order: the output is the same.
  */
-export function runDump(args: DumpArguments, report: Reporter): number {
+export async function runDump(args: DumpArguments, report: Reporter): Promise<number> {
   const sink: TextSink = args.output === undefined ? new StdoutSink() : new AtomicFileSink(args.output);
   let failed = 0;
   let started = 0;
   if (args.format === 'json') sink.write(jsonDocumentStart());
   // The bar shares the terminal only when the dump itself does not go to it.
   const progress = new Progress(args.output !== undefined || process.stdout.isTTY !== true ? args.files.length : 0);
-  for (const file of args.files) {
-    progress.step(file);
-    let current: HiveRenderer | undefined;
-    try {
-      const options = {
-        kind: args.kind ?? 'auto',
-        limits: args.maxDepth === undefined ? {} : { maxDepth: args.maxDepth },
-        ...(args.rom === undefined ? {} : { rom: args.rom }),
-      } as const;
-      // One subtree reads only its pages; a whole dump reads the file in one go.
-      const hive = args.key !== undefined ? openHiveFileLazy(file, options) : openHiveFile(file, options);
-      if (hive.header.restoreFlags !== 0 || hive.header.logEntryCount !== 0) {
-        report.note(
-          `warning: ${file}: a flush was interrupted (restoreFlags ${hive.header.restoreFlags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows the file as stored`,
-        );
+  try {
+    if ((args.jobs ?? 1) > 1 && args.files.length > 1) {
+      await dumpParts(args, (part) => {
+        progress.step(part.file);
+        if (part.started) sink.write(partSeparator(args.format, started++ === 0));
+        if (part.output !== undefined) copyPart(part.output, sink);
+        for (const line of part.stderr) process.stderr.write(line);
+        if (!part.ok) failed++;
+      });
+    } else {
+      for (const file of args.files) {
+        progress.step(file);
+        const onStart = (): void => sink.write(partSeparator(args.format, started++ === 0));
+        if (!dumpOne(file, args, args.rom, sink, report, onStart)) failed++;
       }
-      // Resolve --key before writing anything for this file.
-      const starts = dumpStarts(hive, args.key);
-      current = renderer(args, hive, file, sink, started++ === 0, report);
-      current.run(starts);
-      current.finish();
-    } catch (error) {
-      const line = describeFailure(error, file);
-      if (line === undefined) {
-        sink.abort();
-        throw error;
-      }
-      report.failure(file, error);
-      current?.finish(line);
-      failed++;
     }
+  } catch (error) {
+    progress.stop();
+    sink.abort();
+    throw error;
   }
   progress.stop();
   if (args.format === 'json') sink.write(jsonDocumentEnd());

@@ -5,8 +5,8 @@ import { ExitCode, UsageError } from '../failures.js';
 import { readInputFile } from '../input.js';
 import { AtomicFileSink, StdoutSink, refuseInputAsOutput, writeFileAtomic, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
-import { regFileHeader, regVisitor } from '../dump/reg.js';
-import type { DumpVisitor } from '../dump/tree.js';
+import { regVisitor } from '../dump/reg.js';
+import { partSeparator, type DumpVisitor } from '../dump/tree.js';
 import { parseHex16 } from './build.js';
 import { combineRegistries } from '../registrySources.js';
 import type { Hive } from '@hivetool/hive';
@@ -58,11 +58,12 @@ export function runImageDump(args: ImageDumpArguments): number {
       let finish = (): void => undefined;
       let visitor: DumpVisitor;
       if (args.format === 'json') {
-        const json = jsonVisitor(header, sink, index === 0);
+        sink.write(partSeparator('json', index === 0));
+        const json = jsonVisitor(header, sink);
         visitor = json;
         finish = () => json.finish();
       } else {
-        if (index === 0) regFileHeader(sink);
+        sink.write(partSeparator('reg', index === 0));
         visitor = regVisitor(header, sink, args.regStyle ?? 'ce');
       }
       let id = 0;

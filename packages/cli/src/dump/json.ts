@@ -21,15 +21,16 @@ interface PendingKey {
 }
 
 /**
- * Streams one hive object: header facts, then `keys` one per line, then the unresolved
+ * Streams one hive object (the caller writes what separates it from the one before: see
+ * partSeparator): header facts, then `keys` one per line, then the unresolved
  * links. A key's JSON is written once its values are known (when the next key starts).
  * `finish(error)` closes the object early with an `error` member.
  */
-export function jsonVisitor(header: DumpHeader, sink: TextSink, first: boolean, contentOnly = false): DumpVisitor & { finish(error?: string): void } {
+export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = false): DumpVisitor & { finish(error?: string): void } {
   // --content-only leaves out where things are stored (file, ids, offsets, sources,
   // signature), so registries from different files or formats compare equal as text.
   const head = JSON.stringify(contentOnly ? { kind: header.kind } : { file: header.file, kind: header.kind, fileLength: header.fileLength, romSignature: header.romSignature });
-  sink.write((first ? '\n' : ',\n') + head.slice(0, -1) + ',"keys":[');
+  sink.write(head.slice(0, -1) + ',"keys":[');
   let pending: PendingKey | undefined;
   let keysWritten = 0;
   const links: string[] = [];

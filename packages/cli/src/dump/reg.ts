@@ -3,9 +3,6 @@ import { RegTextWriter, type RegStyle } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { describeLink, type DumpHeader, type DumpKey, type DumpValue, type DumpVisitor } from './tree.js';
 
-export function regFileHeader(sink: TextSink): void {
-  new RegTextWriter(sink.utf8).header();
-}
 
 /**
  * .reg text: one `[path]` line per key, then its values. What .reg cannot express

@@ -1,4 +1,5 @@
 import { HiveKey, hexBytes, walkTree, type Hive, type HiveRoot, type UnresolvedLink } from '@hivetool/hive';
+import { REG_HEADER } from '@hivetool/registry';
 import { UsageError } from '../failures.js';
 
 /** A key as the dump renderers see it: a hive's `HiveKey`, or a record of an image. */
@@ -68,4 +69,19 @@ export function describeLink(link: UnresolvedLink): string {
   const target = `0x${link.ref.toString(16).padStart(8, '0')} (store ${link.store}, id ${link.id})`;
   const why = link.reason === 'rom-not-loaded' ? 'ROM hive not loaded' : 'store this hive cannot resolve';
   return `${link.link} link → ${target}: ${why}`;
+}
+
+/**
+ * What goes between the parts of the files that could be opened: the .reg header before
+ * the first, commas between JSON documents. `first` is whether this part is the first.
+ */
+export function partSeparator(format: 'reg' | 'json' | 'raw', first: boolean): string {
+  switch (format) {
+    case 'reg':
+      return first ? REG_HEADER + '\n' : '';
+    case 'json':
+      return first ? '\n' : ',\n';
+    case 'raw':
+      return '';
+  }
 }

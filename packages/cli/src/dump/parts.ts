@@ -1,0 +1,98 @@
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hive } from '@hivetool/hive';
+import { dumpOne, type DumpArguments, type DumpJob } from '../commands/dump.js';
+import { AtomicFileSink, currentMaxOutput, setMaxOutput, type TextSink } from '../output.js';
+import { runPool } from '../pool.js';
+import { lineReporter } from '../report.js';
+import { openHiveFile } from '../input.js';
+
+/**
+ * `dump --jobs N`: each file's part of the output is rendered on a worker thread into a
+ * temporary file, and the parts are copied to the output in file order. Parts go through
+ * files, not memory, so N large dumps in flight cost disk, not N × their size in RAM.
+ */
+export interface DumpPartJob {
+  job: DumpJob;
+  romFile: string | undefined;
+  maxOutput: number;
+  directory: string;
+}
+
+/** One file's rendered part, as a worker sends it back. */
+export type DumpPart =
+  | { file: string; ok: boolean; started: boolean; output: string | undefined; stderr: string[] }
+  | { file: string; bug: string };
+
+let workerRom: { file: string; hive: Hive } | undefined;
+
+/** Renders `file` into `directory/<index>`; what it would print on stderr comes back in `stderr`. */
+export function dumpPart(file: string, index: number, options: DumpPartJob): DumpPart {
+  setMaxOutput(options.maxOutput);
+  if (options.romFile !== undefined && workerRom?.file !== options.romFile) {
+    workerRom = { file: options.romFile, hive: openHiveFile(options.romFile, { source: 'rom' }) };
+  }
+  const output = join(options.directory, String(index));
+  const stderr: string[] = [];
+  let sink: TextSink | undefined;
+  let started = false;
+  try {
+    sink = new AtomicFileSink(output);
+    const ok = dumpOne(file, options.job, workerRom?.hive, sink, lineReporter((line) => stderr.push(line)), () => {
+      started = true;
+    });
+    sink.close();
+    return { file, ok, started, output, stderr };
+  } catch (error) {
+    sink?.abort();
+    return { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  }
+}
+
+/** Runs `dumpPart` for every file on `args.jobs` threads; `done` gets the parts in file order. */
+export async function dumpParts(args: DumpArguments, done: (part: Extract<DumpPart, { ok: boolean }>) => void): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), 'hivetool-dump-'));
+  // Removed however the process ends (a closed pipe exits from the middle of a dump).
+  const cleanUp = (): void => rmSync(directory, { recursive: true, force: true });
+  process.once('exit', cleanUp);
+  const options: DumpPartJob = {
+    job: { format: args.format, key: args.key, kind: args.kind, maxDepth: args.maxDepth, regStyle: args.regStyle, contentOnly: args.contentOnly },
+    romFile: args.romFile,
+    maxOutput: currentMaxOutput(),
+    directory,
+  };
+  try {
+    await runPool(
+      args.files.map((file, index) => ({ file, index })),
+      args.jobs ?? 1,
+      new URL('../batchWorker.js', import.meta.url),
+      { command: 'dump', options },
+      ({ file, index }) => dumpPart(file, index, options),
+      (part) => {
+        if ('bug' in part) throw new Error(`internal error on ${part.file}: ${part.bug}`);
+        try {
+          done(part);
+        } finally {
+          if (part.output !== undefined) rmSync(part.output, { force: true });
+        }
+      },
+    );
+  } finally {
+    process.removeListener('exit', cleanUp);
+    cleanUp();
+  }
+}
+
+const COPY_PIECE = 1 << 20;
+
+/** Copies a rendered part into `sink`, a piece at a time. */
+export function copyPart(path: string, sink: TextSink): void {
+  const fd = openSync(path, 'r');
+  try {
+    const piece = new Uint8Array(COPY_PIECE);
+    for (let read = readSync(fd, piece); read > 0; read = readSync(fd, piece)) sink.writeBytes(piece.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+}
