@@ -5,6 +5,10 @@
  * thread watched by the main thread, so a hang is caught too. A failing input is saved
  * under test/regressions/, where test/regressions.test.ts keeps checking it.
  *
+ * `--coverage N` instead replays the first N inputs of each target's run (the inputs are
+ * the same on every run: they derive from the seeds and the iteration number) under V8's
+ * precise block coverage, and reports the share of the decoder's lines they execute.
+ *
  * Rules checked: only the project's typed errors escape (verify: nothing at all); no
  * call runs longer than HANG_MS; the process's memory stays under a fixed multiple of the
  * input plus a constant; the decoders keep working after an error (the same worker goes
@@ -15,6 +19,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Session } from 'node:inspector';
 import { openHive, readTree } from '@hivetool/hive';
 import { encodeCallLog, encodeImage, encodeOemStream, writeRegistryToOemCalls, writeStoreGeneration } from '@hivetool/image';
 import { renderTreeAsReg } from '@hivetool/registry';
@@ -170,14 +175,126 @@ async function fuzzTarget(target: FuzzTargetName, milliseconds: number): Promise
   });
 }
 
+
+/** The modules each target exercises, for the coverage report (compiled JavaScript). */
+const DECODER_MODULES: Record<FuzzTargetName, string[]> = {
+  hive: ['hive/dist/reader.js', 'hive/dist/records.js', 'hive/dist/walk.js', 'hive/dist/header.js', 'hive/dist/directory.js', 'hive/dist/heap.js', 'hive/dist/info.js', 'hive/dist/readTree.js', 'hive/dist/lossless.js'],
+  verify: ['hive/dist/verify.js'],
+  reg: ['registry/dist/regParser.js'],
+  image: ['image/dist/image.js'],
+  stream: ['image/dist/stream.js'],
+  calls: ['image/dist/oemCalls.js'],
+  store: ['image/dist/store.js'],
+};
+
+interface ScriptCoverage {
+  url: string;
+  functions: Array<{ ranges: Array<{ startOffset: number; endOffset: number; count: number }> }>;
+}
+
+function post<T>(session: Session, method: string, params: object = {}): T {
+  let result: T | undefined;
+  let failure: Error | null = null;
+  // The in-process session answers synchronously.
+  session.post(method, params, (error, answer) => {
+    failure = error;
+    result = answer as T;
+  });
+  if (failure !== null) throw failure;
+  return result!;
+}
+
+/**
+ * Lines of `source` with code on them (not blank, not only a comment or an import), how
+ * many of them ran, and the same two figures counting only the lines inside functions
+ * that were called (a module also holds encoders and helpers the decoder never calls).
+ * A line ran when a character on it lies in a block V8 counted as executed.
+ */
+function lineCoverage(source: string, script: ScriptCoverage): { lines: number; covered: number; reachedLines: number } {
+  // Each character takes the count of the innermost range around it: ranges sorted by
+  // start, an enclosing range before the ranges nested in it. A function's first range
+  // is the whole function.
+  const byStart = <T extends { startOffset: number; endOffset: number }>(a: T, b: T): number => a.startOffset - b.startOffset || b.endOffset - a.endOffset;
+  const blocks = new Int32Array(source.length).fill(-1);
+  for (const range of script.functions.flatMap((fn) => fn.ranges).sort(byStart)) blocks.fill(range.count, range.startOffset, Math.min(range.endOffset, source.length));
+  const functions = new Int32Array(source.length).fill(-1);
+  for (const range of script.functions.map((fn) => fn.ranges[0]!).sort(byStart)) functions.fill(range.count, range.startOffset, Math.min(range.endOffset, source.length));
+  let lines = 0;
+  let covered = 0;
+  let reachedLines = 0;
+  let offset = 0;
+  for (const line of source.split('\n')) {
+    const text = line.trim();
+    const isCode = text !== '' && !/^(\/\/|\*|\/\*|import |export \{|export \*)/.test(text);
+    if (isCode) {
+      lines++;
+      const start = offset + line.indexOf(text[0]!);
+      let ran = false;
+      for (let i = start; i < start + text.length && !ran; i++) ran = blocks[i]! > 0;
+      if (ran) covered++;
+      if (functions[start]! > 0) reachedLines++;
+    }
+    offset += line.length + 1;
+  }
+  return { lines, covered, reachedLines };
+}
+
+const percent = (part: number, whole: number): string => `${((100 * part) / Math.max(1, whole)).toFixed(1)}%`;
+
+/** Replays the first `inputs` inputs of each target under precise coverage and prints the figures. */
+function coverageReport(targets: FuzzTargetName[], inputs: number): void {
+  const all = seeds();
+  const session = new Session();
+  session.connect();
+  post(session, 'Profiler.enable');
+  post(session, 'Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+  process.stdout.write(`coverage of the first ${inputs} inputs of each target (compiled JavaScript lines with code)\n`);
+  for (const target of targets) {
+    post(session, 'Profiler.takePreciseCoverage'); // resets the counters
+    let failures = 0;
+    for (let iteration = 0; iteration < inputs; iteration++) {
+      const job: WorkerJob = { target, seedIndex: iteration % all[target].length, iteration };
+      if (!checkTarget(target, inputFor(all, job)).ok) failures++;
+    }
+    const { result } = post<{ result: ScriptCoverage[] }>(session, 'Profiler.takePreciseCoverage');
+    const parts: string[] = [];
+    const total = { lines: 0, covered: 0, reachedLines: 0 };
+    for (const module of DECODER_MODULES[target]) {
+      const script = result.find((entry) => entry.url.endsWith(`/packages/${module}`));
+      if (script === undefined) continue;
+      const figures = lineCoverage(readFileSync(fileURLToPath(script.url), 'utf8'), script);
+      total.lines += figures.lines;
+      total.covered += figures.covered;
+      total.reachedLines += figures.reachedLines;
+      parts.push(`${module.split('/').pop()} ${percent(figures.covered, figures.lines)}`);
+    }
+    process.stdout.write(
+      `${target.padEnd(7)} ${total.covered}/${total.lines} lines (${percent(total.covered, total.lines)}); ` +
+        `in the functions called, ${total.covered}/${total.reachedLines} (${percent(total.covered, total.reachedLines)})` +
+        `${failures > 0 ? `; ${failures} failure(s)` : ''}: ${parts.join(', ')}\n`,
+    );
+  }
+  session.disconnect();
+}
+
 async function main(args: string[]): Promise<number> {
   const minutesAt = args.indexOf('--minutes');
   const minutes = minutesAt >= 0 ? Number(args[minutesAt + 1]) : 1;
   const targetAt = args.indexOf('--target');
   const targets = targetAt >= 0 ? [args[targetAt + 1] as FuzzTargetName] : FUZZ_TARGETS;
   if (!Number.isFinite(minutes) || minutes <= 0 || targets.some((target) => !FUZZ_TARGETS.includes(target))) {
-    process.stderr.write(`usage: npm run fuzz -- [--minutes N] [--target ${FUZZ_TARGETS.join('|')}]\n`);
+    process.stderr.write(`usage: npm run fuzz -- [--minutes N | --coverage INPUTS] [--target ${FUZZ_TARGETS.join('|')}]\n`);
     return 2;
+  }
+  const coverageAt = args.indexOf('--coverage');
+  if (coverageAt >= 0) {
+    const inputs = Number(args[coverageAt + 1]);
+    if (!Number.isInteger(inputs) || inputs < 1) {
+      process.stderr.write('usage: npm run fuzz -- --coverage INPUTS [--target NAME]\n');
+      return 2;
+    }
+    coverageReport(targets, inputs);
+    return 0;
   }
   const perTarget = (minutes * 60_000) / targets.length;
   process.stdout.write(`fuzzing ${targets.join(', ')} for ${minutes} minute(s) (${(perTarget / 1000).toFixed(0)} s each); corpus ${existsSync(CORPUS) ? 'found' : 'NOT found, seeds from samples only'}\n`);
