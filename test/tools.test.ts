@@ -3,9 +3,12 @@
  * them briefly so a change that only breaks them there (an import that needs jest's
  * globals, say) is caught by `npm test`.
  */
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, runNode } from '@hivetool/test-support';
+import { openHive, readTree } from '@hivetool/hive';
+import { CHUNK_HEADER_SIZE, IMAGE_HEADER_SIZE, decodeOemStream, encodeImage, encodeOemStream, isImageFormatError, loadStore, openImage, writeStoreGeneration } from '@hivetool/image';
+import { REPO_ROOT, reseal, runNode } from '@hivetool/test-support';
 
 describe('npm run fuzz', () => {
   it('fuzzes a decoder for the time given and reports executions and failures', () => {
@@ -58,4 +61,58 @@ describe('bench generator', () => {
     expect(stats.reachable.keys).toBe(keys);
     expect(stats.reachable.values).toBe(values);
   });
+});
+
+describe('reseal (the fuzzer recomputes checksums so decoders see corrupt records)', () => {
+  const tree = readTree(openHive(new Uint8Array(readFileSync(join(REPO_ROOT, 'samples/device.hv')))));
+  const stream = encodeOemStream(tree);
+  // Damage a record in the middle; the checksum then fails, until resealed.
+  const damaged = (bytes: Uint8Array, at: number): Uint8Array => {
+    const copy = bytes.slice();
+    copy[at] = copy[at]! ^ 0xff;
+    return copy;
+  };
+  const codeOf = (decode: () => unknown): string => {
+    try {
+      decode();
+      return 'ok';
+    } catch (error) {
+      expect(isImageFormatError(error)).toBe(true);
+      return (error as { code: string }).code;
+    }
+  };
+
+  test('an image: damaged → CHECKSUM_MISMATCH; resealed → past the digest to the records', () => {
+    const bytes = damaged(encodeImage(tree), IMAGE_HEADER_SIZE + 3);
+    expect(codeOf(() => openImage(bytes).toTree())).toBe('CHECKSUM_MISMATCH');
+    reseal('image', bytes);
+    expect(codeOf(() => openImage(bytes).toTree())).not.toMatch(/^(CHECKSUM_MISMATCH|TRUNCATED|TRAILING_BYTES)$/);
+  });
+
+  test('a stream cut short: no trailer; resealed → a trailer with the right CRC-32, and the records behind it are read', () => {
+    const bytes = stream.slice(0, stream.length - 40);
+    expect(() => decodeOemStream(bytes)).toThrow(/no trailer at its end/);
+    reseal('stream', bytes);
+    // Now the record cut by the new trailer is what fails.
+    expect(codeOf(() => decodeOemStream(bytes))).toBe('TRUNCATED');
+    expect(() => decodeOemStream(bytes)).not.toThrow(/no trailer|CRC-32/);
+    expect(codeOf(() => decodeOemStream(reResealed(stream)))).toBe('ok');
+  });
+
+  test('a store: a damaged chunk is refused by its CRC-32; resealed, the chunk is taken and its stream checked', () => {
+    const { store } = writeStoreGeneration(stream, { slotSize: stream.length * 2 + 4096, chunkPayload: 256 });
+    const bytes = damaged(store, CHUNK_HEADER_SIZE + 300 + CHUNK_HEADER_SIZE);
+    expect(() => loadStore(bytes)).toThrow(/CRC-32/);
+    reseal('store', bytes);
+    // The chunks pass now; what fails is the stream they carry (its own CRC-32).
+    expect(() => loadStore(bytes)).toThrow(/stream does not decode: OEM stream CRC-32/);
+  });
+
+  /** Resealing an intact stream changes nothing. */
+  function reResealed(bytes: Uint8Array): Uint8Array {
+    const copy = bytes.slice();
+    reseal('stream', copy);
+    expect(Buffer.from(copy).equals(Buffer.from(bytes))).toBe(true);
+    return copy;
+  }
 });

@@ -8,3 +8,4 @@ export * from './runs.js';
 export * from './fuzzTargets.js';
 export * from './random.js';
 export * from './trees.js';
+export * from './reseal.js';
