@@ -237,7 +237,8 @@ function lineCoverage(source: string, script: ScriptCoverage): { lines: number; 
       let ran = false;
       for (let i = start; i < start + text.length && !ran; i++) ran = blocks[i]! > 0;
       if (ran) covered++;
-      if (functions[start]! > 0) reachedLines++;
+      // A line that ran is in a called function even where it starts inside one that was not.
+      if (ran || functions[start]! > 0) reachedLines++;
     }
     offset += line.length + 1;
   }
