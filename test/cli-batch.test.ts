@@ -84,6 +84,15 @@ describe('many files in one run', () => {
     expect(readdirSync(tmpdir()).filter((name) => name.startsWith('hivetool-dump-'))).toEqual([]);
   });
 
+  test('dump --jobs without a usable temporary directory says so and what to do', () => {
+    for (const format of ['reg', 'json']) {
+      const result = runCli(['dump', '-f', format, '-j', '2', '-r', join(fleet, 'site-a')], { env: { TMPDIR: join(fleet, 'nowhere') } });
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe(''); // not even the start of the JSON document
+      expect(result.stderr).toBe(`hivetool: dump --jobs needs a temporary directory for the parts, and ${join(fleet, 'nowhere')} gave: no such file or directory; set TMPDIR, or leave out --jobs\n`);
+    }
+  });
+
   test('dump into a pipe whose reader stops early: exit 0, nothing on stderr, on one thread or several', () => {
     for (const jobs of ['1', '3']) {
       const script = `node ${JSON.stringify(join(REPO_ROOT, 'packages/cli/bin/hivetool.js'))} dump -j ${jobs} -r ${JSON.stringify(fleet)} | head -c 100 > /dev/null; echo "exit \${PIPESTATUS[0]}"`;

@@ -103,8 +103,9 @@ export class StdoutSink extends BufferedSink {
   close(): void {
     this.flush();
   }
+  /** Drops what is not written yet (what was written cannot be taken back). */
   abort(): void {
-    this.flush();
+    this.discard();
   }
 }
 

@@ -7,6 +7,7 @@ import { AtomicFileSink, currentMaxOutput, setMaxOutput, type TextSink } from '.
 import { runPool } from '../pool.js';
 import { lineReporter } from '../report.js';
 import { openHiveFile } from '../input.js';
+import { UsageError, describeFailure, fileErrorReason } from '../failures.js';
 
 /**
  * `dump --jobs N`: each file's part of the output is rendered on a worker thread into a
@@ -46,13 +47,23 @@ export function dumpPart(file: string, index: number, options: DumpPartJob): Dum
     return { file, ok, started, output, stderr };
   } catch (error) {
     sink?.abort();
+    // The part could not be written (no space for the temporary file, say): this file fails.
+    const line = describeFailure(error);
+    if (line !== undefined) return { file, ok: false, started: false, output: undefined, stderr: [...stderr, `hivetool: ${line}\n`] };
     return { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }
 }
 
 /** Runs `dumpPart` for every file on `args.jobs` threads; `done` gets the parts in file order. */
 export async function dumpParts(args: DumpArguments, done: (part: Extract<DumpPart, { ok: boolean }>) => void): Promise<void> {
-  const directory = mkdtempSync(join(tmpdir(), 'hivetool-dump-'));
+  let directory: string;
+  try {
+    directory = mkdtempSync(join(tmpdir(), 'hivetool-dump-'));
+  } catch (error) {
+    const reason = fileErrorReason(error);
+    if (reason === undefined) throw error;
+    throw new UsageError(`dump --jobs needs a temporary directory for the parts, and ${tmpdir()} gave: ${reason}; set TMPDIR, or leave out --jobs`);
+  }
   // Removed however the process ends (a closed pipe exits from the middle of a dump).
   const cleanUp = (): void => rmSync(directory, { recursive: true, force: true });
   process.once('exit', cleanUp);
