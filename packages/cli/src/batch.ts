@@ -1,8 +1,14 @@
 import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { SingleBar } from 'cli-progress';
-import { globSync } from 'tinyglobby';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
 import { UsageError } from './failures.js';
+
+// The progress bar and the glob matcher are loaded when first needed, not at start-up:
+// most runs name plain files and write no bar, and loading them costs ~30 ms each run.
+const require = createRequire(import.meta.url);
+const cliProgress = (): typeof import('cli-progress') => require('cli-progress') as typeof import('cli-progress');
+const tinyglobby = (): typeof import('tinyglobby') => require('tinyglobby') as typeof import('tinyglobby');
 
 const GLOB_CHARACTERS = /[*?[\]{}]/;
 
@@ -35,7 +41,7 @@ export function expandInputs(args: readonly string[], recursive: boolean): strin
   const files: string[] = [];
   for (const arg of args) {
     if (!existsSync(arg) && GLOB_CHARACTERS.test(arg)) {
-      const matches = globSync(arg, { onlyFiles: true, absolute: isAbsolute(arg) }).sort();
+      const matches = tinyglobby().globSync(arg, { onlyFiles: true, absolute: isAbsolute(arg) }).sort();
       if (matches.length === 0) throw new UsageError(`no file matches ${arg}`);
       files.push(...matches);
       continue;
@@ -61,7 +67,7 @@ export class Progress {
 
   constructor(total: number) {
     if (process.stderr.isTTY === true && total > 1) {
-      this.bar = new SingleBar({ stream: process.stderr, format: ' {bar} {value}/{total} files | {file}', hideCursor: true, clearOnComplete: true });
+      this.bar = new (cliProgress().SingleBar)({ stream: process.stderr, format: ' {bar} {value}/{total} files | {file}', hideCursor: true, clearOnComplete: true });
       this.bar.start(total, 0, { file: '' });
     }
   }

@@ -1,6 +1,6 @@
 import { isHiveFormatError } from '@hivetool/hive';
 import { RegParseError } from '@hivetool/registry';
-import { isImageFormatError } from '@hivetool/image';
+import { isImageFormatError } from '@hivetool/image/errors';
 
 /** Exit codes shared by every command. */
 export const ExitCode = {

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { openHive, type Hive, type OpenHiveOptions } from '@hivetool/hive';
-import { FORMAT_DESCRIPTIONS, identifyFormat } from '@hivetool/image';
+// The light entry: the format check without the image and stream codecs (start-up time).
+import { FORMAT_DESCRIPTIONS, identifyFormat } from '@hivetool/image/identify';
 import { UsageError } from './failures.js';
 
 /**
