@@ -24,25 +24,25 @@ export function regQuote(text: string): string {
   return '"' + text.replace(/[\\"]/g, (c) => '\\' + c) + '"';
 }
 
+// Escapes the last transcodeUtf16 call wrote (a second result, kept out of the hot loop's return).
+let escapesWritten = 0;
+
 /**
- * Writes `units` UTF-16LE code units at `offset` of `bytes` as a .reg double-quoted
- * string, `\\` and `\"` escaped, transcoding straight to UTF-8. Returns the columns the
- * quoted string takes (UTF-16 units, for hex wrapping), or -1, having written nothing,
- * when .reg text cannot hold the units (a line break, a NUL, an unpaired surrogate).
+ * Transcodes `units` UTF-16LE code units at `offset` of `bytes` to UTF-8 at `p` of
+ * `target` (which has room for 3 bytes per unit), for .reg text: `quoted` escapes `\`
+ * and `"` (a quoted string); otherwise a backslash is refused (a key name). Returns the
+ * position after the text, or -1 when .reg text cannot hold the units (a line break, a
+ * NUL, an unpaired surrogate, or a key name's backslash).
  */
-export function writeQuotedUtf16(out: Utf8Writer, bytes: Uint8Array, offset: number, units: number): number {
-  // At most 3 UTF-8 bytes per unit (an escaped character takes 2), plus the quotes.
-  out.room(3 * units + 2);
-  const target = out.bytes;
-  let p = out.length;
-  target[p++] = 0x22;
+function transcodeUtf16(target: Uint8Array, p: number, bytes: Uint8Array, offset: number, units: number, quoted: boolean): number {
   let escapes = 0;
   for (let q = offset, end = offset + 2 * units; q < end; q += 2) {
     const unit = bytes[q]! | (bytes[q + 1]! << 8);
     if (unit < 0x80) {
       if (unit < 0x20) {
         if (unit === 0 || unit === 0x0a || unit === 0x0d) return -1;
-      } else if (unit === 0x5c || unit === 0x22) {
+      } else if (unit === 0x5c || (unit === 0x22 && quoted)) {
+        if (!quoted) return -1;
         target[p++] = 0x5c;
         escapes++;
       }
@@ -60,9 +60,26 @@ export function writeQuotedUtf16(out: Utf8Writer, bytes: Uint8Array, offset: num
       p = putCodePoint(target, p, unit);
     }
   }
-  target[p++] = 0x22;
-  out.length = p;
-  return units + escapes + 2;
+  escapesWritten = escapes;
+  return p;
+}
+
+/**
+ * Writes `units` UTF-16LE code units at `offset` of `bytes` as a .reg double-quoted
+ * string, `\\` and `\"` escaped, transcoding straight to UTF-8. Returns the columns the
+ * quoted string takes (UTF-16 units, for hex wrapping), or -1, having written nothing,
+ * when .reg text cannot hold the units (a line break, a NUL, an unpaired surrogate).
+ */
+export function writeQuotedUtf16(out: Utf8Writer, bytes: Uint8Array, offset: number, units: number): number {
+  // At most 3 UTF-8 bytes per unit (an escaped character takes 2), plus the quotes.
+  out.room(3 * units + 2);
+  const target = out.bytes;
+  target[out.length] = 0x22;
+  const p = transcodeUtf16(target, out.length + 1, bytes, offset, units, true);
+  if (p < 0) return -1;
+  target[p] = 0x22;
+  out.length = p + 1;
+  return units + escapesWritten + 2;
 }
 
 /**
@@ -221,8 +238,16 @@ function isDefaultName(bytes: Uint8Array, offset: number, units: number): boolea
 export class RegTextWriter {
   skippedKeys = 0;
   skippedValues = 0;
-  /** Path of the unwritable key whose subtree is being passed over. */
+  /** Path of the unwritable key whose subtree is being passed over (keys given by path). */
   private skipping: string | undefined;
+  /** Depth of the unwritable key whose subtree is being passed over (stored keys), or -1. */
+  private skippingDepth = -1;
+  /**
+   * UTF-8 path of the stored key last written: the base path (see `basePath`), then one
+   * `\name` per depth, ending at `pathEnds[depth]`. A key's line reuses its parent's bytes.
+   */
+  private pathBytes = new Uint8Array(1024);
+  private readonly pathEnds: number[] = [];
 
   constructor(
     private readonly out: Utf8Writer,
@@ -253,6 +278,7 @@ export class RegTextWriter {
    * callers that have the path already: no path is taken apart or built again.
    */
   keyAt(path: string, name: string, flags = 0, noteFlags = false): void {
+    this.skippingDepth = -1;
     if (this.skipping !== undefined && path.length > this.skipping.length && path[this.skipping.length] === '\\' && path.startsWith(this.skipping)) {
       this.skippedKeys++;
       return;
@@ -268,6 +294,73 @@ export class RegTextWriter {
     this.out.text(path);
     this.out.text(']\n');
     if (flags !== 0 || noteFlags) this.out.text(keyFlagsNote(flags));
+  }
+
+  /**
+   * Sets the path stored keys of depth 1 are under (a root name, or the path of the key a
+   * walk starts at, which `storedKey` at depth 0 then writes).
+   */
+  basePath(path: string): void {
+    this.skipping = undefined;
+    this.skippingDepth = -1;
+    const bytes = new TextEncoder().encode(path);
+    this.growPath(bytes.length);
+    this.pathBytes.set(bytes, 0);
+    this.pathEnds.length = 0;
+    this.pathEnds.push(bytes.length);
+  }
+
+  /**
+   * A key line for a key at `depth` below the base path (0: the base itself), whose name
+   * is `nameUnits` UTF-16LE units at `nameOffset` of `nameBytes`: the path is its parent's
+   * bytes plus the name transcoded from the hive, no string made. Keys come in pre-order,
+   * so the parent is the last key written at `depth - 1`. `path` is used only in the
+   * comment written for a name .reg cannot hold.
+   */
+  storedKey(depth: number, nameBytes: Uint8Array, nameOffset: number, nameUnits: number, flags: number, path: string): void {
+    if (this.skippingDepth >= 0) {
+      if (depth > this.skippingDepth) {
+        this.skippedKeys++;
+        return;
+      }
+      this.skippingDepth = -1;
+    }
+    let end = this.pathEnds[depth === 0 ? 0 : depth - 1]!;
+    let valid = nameUnits > 0;
+    if (depth > 0 && valid) {
+      this.growPath(end + 1 + 3 * nameUnits);
+      this.pathBytes[end] = 0x5c;
+      end = transcodeUtf16(this.pathBytes, end + 1, nameBytes, nameOffset, nameUnits, false);
+      valid = end >= 0;
+      if (valid) this.pathEnds[depth] = end;
+    } else if (depth === 0) {
+      valid &&= isRegKeyName(decodeUtf16(nameBytes, nameOffset, nameUnits));
+    }
+    if (!valid) {
+      this.skippingDepth = depth;
+      this.skippedKeys++;
+      this.out.text(`\n; key name not representable in .reg, key and subtree left out (use --format json): ${JSON.stringify(path)}\n`);
+      return;
+    }
+    const out = this.out;
+    out.room(end + 4);
+    const target = out.bytes;
+    let p = out.length;
+    target[p++] = 0x0a;
+    target[p++] = 0x5b;
+    target.set(this.pathBytes.subarray(0, end), p);
+    p += end;
+    target[p++] = 0x5d;
+    target[p++] = 0x0a;
+    out.length = p;
+    if (flags !== 0) out.text(keyFlagsNote(flags));
+  }
+
+  private growPath(size: number): void {
+    if (size <= this.pathBytes.length) return;
+    const grown = new Uint8Array(Math.max(size, 2 * this.pathBytes.length));
+    grown.set(this.pathBytes);
+    this.pathBytes = grown;
   }
 
   /** A `[-path]` line deleting a key and its subtree; false (and a comment) if .reg cannot name it. */
@@ -307,7 +400,7 @@ export class RegTextWriter {
    * view is made for either.
    */
   valueFrom(nameBytes: Uint8Array, nameOffset: number, nameUnits: number, type: number, dataBytes: Uint8Array, dataOffset: number, dataLength: number, flags = 0): void {
-    if (this.skipping !== undefined) {
+    if (this.skipping !== undefined || this.skippingDepth >= 0) {
       this.skippedValues++;
       return;
     }

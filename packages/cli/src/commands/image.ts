@@ -69,11 +69,11 @@ export function runImageDump(args: ImageDumpArguments): number {
       let id = 0;
       let matched = 0;
       image.walk({
-        key(key, path) {
+        key(key, path, depth) {
           const upper = path.toUpperCase();
           if (prefix !== undefined && upper !== prefix && !upper.startsWith(prefix + '\\')) return;
           matched++;
-          visitor.key({ name: key.name, flags: key.flags, id: id++, offset: key.offset, source: 'image' }, path);
+          visitor.key({ name: key.name, flags: key.flags, id: id++, offset: key.offset, source: 'image' }, path, depth);
           key.values.forEach((value: ImageValue) => visitor.value({ ...value, id: id++, source: 'image' }));
         },
       });

@@ -1,4 +1,4 @@
-import { HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import { HiveKey, HiveValue, type UnresolvedLink } from '@hivetool/hive';
 import { RegTextWriter, type RegStyle } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { describeLink, type DumpHeader, type DumpKey, type DumpValue, type DumpVisitor } from './tree.js';
@@ -14,8 +14,16 @@ export function regVisitor(header: DumpHeader, sink: TextSink, style: RegStyle):
   writer.comment(`${header.file}: ${header.kind}${header.kind === 'image' ? '' : ' hive'}${header.romSignature === null ? '' : `, ROM signature ${header.romSignature}`}`);
   return {
     writer,
-    key(key: DumpKey, path: string) {
-      writer.keyAt(path, key.name, key.flags);
+    start(path: string) {
+      writer.basePath(path);
+    },
+    key(key: DumpKey, path: string, depth: number) {
+      if (key instanceof HiveKey) {
+        // A hive's key: its line is the parent's path bytes plus the name from the file.
+        writer.storedKey(depth, key.store.bytes, key.nameOffset, key.nameLength, key.flags, path);
+      } else {
+        writer.keyAt(path, key.name, key.flags);
+      }
     },
     value(value: DumpValue) {
       if (value instanceof HiveValue) {

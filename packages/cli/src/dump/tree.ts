@@ -31,7 +31,10 @@ export interface DumpHeader {
 
 /** What a dump renderer receives, in tree pre-order. */
 export interface DumpVisitor {
-  key(key: DumpKey, path: string): void;
+  /** A walk starts at `path` (a root, or the --key key); the keys that follow are under it. */
+  start?(path: string): void;
+  /** A key; `depth` counts from the walk's start (0: the start key itself). */
+  key(key: DumpKey, path: string, depth: number): void;
   value(value: DumpValue): void;
   unresolved(link: UnresolvedLink, path: string): void;
 }
@@ -52,8 +55,9 @@ export type DumpStarts = ReturnType<typeof dumpStarts>;
 /** Walks what `dumpStarts` selected, the start key itself included. */
 export function walkForDump(starts: DumpStarts, visitor: DumpVisitor): void {
   for (const { node, path } of starts) {
+    visitor.start?.(path);
     walkTree(node, path, {
-      key: (key, keyPathName) => visitor.key(key, keyPathName),
+      key: (key, keyPathName, depth) => visitor.key(key, keyPathName, depth),
       value: (value) => visitor.value(value),
       unresolved: (link, parentPath) => visitor.unresolved(link, parentPath),
     }, { includeStart: node instanceof HiveKey });
