@@ -37,7 +37,7 @@ interface HiveRenderer {
   finish(error?: string): void;
 }
 
-function renderer(args: DumpArguments, hive: Hive, file: string, sink: TextSink, report: Reporter): HiveRenderer {
+function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, report: Reporter): HiveRenderer {
   const key = args.key;
   switch (args.format) {
     case 'reg': {
@@ -96,7 +96,7 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
     // Resolve --key before writing anything for this file.
     const starts = dumpStarts(hive, job.key);
     onStart();
-    current = renderer(job as DumpArguments, hive, file, sink, report);
+    current = renderer(job, hive, file, sink, report);
     current.run(starts);
     current.finish();
     return true;
