@@ -15,15 +15,10 @@ export function jsonDocumentEnd(): string {
   return '\n]}\n';
 }
 
-interface PendingKey {
-  text: string;
-  values: string[];
-}
-
 /**
  * Streams one hive object (the caller writes what separates it from the one before: see
- * partSeparator): header facts, then `keys` one per line, then the unresolved
- * links. A key's JSON is written once its values are known (when the next key starts).
+ * partSeparator): header facts, then `keys` one per line, then the unresolved links. Each
+ * key and value is written as it is reached, so memory does not grow with a key's values.
  * `finish(error)` closes the object early with an `error` member.
  */
 export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = false): DumpVisitor & { finish(error?: string): void } {
@@ -31,36 +26,40 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
   // signature), so registries from different files or formats compare equal as text.
   const head = JSON.stringify(contentOnly ? { kind: header.kind } : { file: header.file, kind: header.kind, fileLength: header.fileLength, romSignature: header.romSignature });
   sink.write(head.slice(0, -1) + ',"keys":[');
-  let pending: PendingKey | undefined;
   let keysWritten = 0;
+  let keyOpen = false;
+  let valuesWritten = 0;
   const links: string[] = [];
 
-  const flush = (): void => {
-    if (pending === undefined) return;
-    sink.write((keysWritten++ === 0 ? '\n' : ',\n') + pending.text + '"values":[' + pending.values.join(',') + ']}');
-    pending = undefined;
+  const closeKey = (): void => {
+    if (keyOpen) sink.write(']}');
+    keyOpen = false;
   };
 
   return {
     key(key: DumpKey, path: string) {
-      flush();
-      pending = {
-        text: contentOnly
-          ? `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"flags":${key.flags},`
-          : `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"id":${key.id},"offset":${key.offset},"source":${JSON.stringify(key.source)},"flags":${key.flags},`,
-        values: [],
-      };
+      closeKey();
+      sink.write(
+        (keysWritten++ === 0 ? '\n' : ',\n') +
+          (contentOnly
+            ? `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"flags":${key.flags},`
+            : `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"id":${key.id},"offset":${key.offset},"source":${JSON.stringify(key.source)},"flags":${key.flags},`) +
+          '"values":[',
+      );
+      keyOpen = true;
+      valuesWritten = 0;
     },
     value(value: DumpValue) {
+      if (!keyOpen) return;
       const content = jsonValue(value.name, value.type, value.flags, value.data);
       const object = contentOnly ? content : { ...content, id: value.id, offset: value.offset, source: value.source };
-      pending?.values.push(JSON.stringify(object));
+      sink.write((valuesWritten++ === 0 ? '' : ',') + JSON.stringify(object));
     },
     unresolved(link: UnresolvedLink, path: string) {
       links.push(JSON.stringify({ path, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason }));
     },
     finish(error?: string) {
-      flush();
+      closeKey();
       sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']' + (error === undefined ? '' : ',"error":' + JSON.stringify(error)) + '}');
     },
   };
