@@ -197,6 +197,29 @@ interface ScriptCoverage {
   functions: Array<{ ranges: Array<{ startOffset: number; endOffset: number; count: number }> }>;
 }
 
+/** Per character of a module's source: whether a block around it ran, and whether its function was called. */
+interface Ran {
+  blocks: Uint8Array;
+  functions: Uint8Array;
+}
+
+/**
+ * Adds one coverage take of `script` to `ran`. Each character takes the count of the
+ * innermost range around it: ranges sorted by start, an enclosing range before the ranges
+ * nested in it. A function's first range is the whole function.
+ */
+function addCoverage(ran: Ran, script: ScriptCoverage): void {
+  const length = ran.blocks.length;
+  const byStart = <T extends { startOffset: number; endOffset: number }>(a: T, b: T): number => a.startOffset - b.startOffset || b.endOffset - a.endOffset;
+  const mark = (into: Uint8Array, ranges: Array<{ startOffset: number; endOffset: number; count: number }>): void => {
+    const counts = new Int32Array(length).fill(-1);
+    for (const range of ranges.sort(byStart)) counts.fill(range.count, range.startOffset, Math.min(range.endOffset, length));
+    for (let i = 0; i < length; i++) if (counts[i]! > 0) into[i] = 1;
+  };
+  mark(ran.blocks, script.functions.flatMap((fn) => fn.ranges));
+  mark(ran.functions, script.functions.map((fn) => fn.ranges[0]!));
+}
+
 function post<T>(session: Session, method: string, params: object = {}): T {
   let result: T | undefined;
   let failure: Error | null = null;
@@ -213,17 +236,9 @@ function post<T>(session: Session, method: string, params: object = {}): T {
  * Lines of `source` with code on them (not blank, not only a comment or an import), how
  * many of them ran, and the same two figures counting only the lines inside functions
  * that were called (a module also holds encoders and helpers the decoder never calls).
- * A line ran when a character on it lies in a block V8 counted as executed.
+ * A line ran when a character on it lies in a block that ran.
  */
-function lineCoverage(source: string, script: ScriptCoverage): { lines: number; covered: number; reachedLines: number } {
-  // Each character takes the count of the innermost range around it: ranges sorted by
-  // start, an enclosing range before the ranges nested in it. A function's first range
-  // is the whole function.
-  const byStart = <T extends { startOffset: number; endOffset: number }>(a: T, b: T): number => a.startOffset - b.startOffset || b.endOffset - a.endOffset;
-  const blocks = new Int32Array(source.length).fill(-1);
-  for (const range of script.functions.flatMap((fn) => fn.ranges).sort(byStart)) blocks.fill(range.count, range.startOffset, Math.min(range.endOffset, source.length));
-  const functions = new Int32Array(source.length).fill(-1);
-  for (const range of script.functions.map((fn) => fn.ranges[0]!).sort(byStart)) functions.fill(range.count, range.startOffset, Math.min(range.endOffset, source.length));
+function lineCoverage(source: string, ran: Ran): { lines: number; covered: number; reachedLines: number } {
   let lines = 0;
   let covered = 0;
   let reachedLines = 0;
@@ -234,16 +249,19 @@ function lineCoverage(source: string, script: ScriptCoverage): { lines: number; 
     if (isCode) {
       lines++;
       const start = offset + line.indexOf(text[0]!);
-      let ran = false;
-      for (let i = start; i < start + text.length && !ran; i++) ran = blocks[i]! > 0;
-      if (ran) covered++;
+      let lineRan = false;
+      for (let i = start; i < start + text.length && !lineRan; i++) lineRan = ran.blocks[i] === 1;
+      if (lineRan) covered++;
       // A line that ran is in a called function even where it starts inside one that was not.
-      if (ran || functions[start]! > 0) reachedLines++;
+      if (lineRan || ran.functions[start] === 1) reachedLines++;
     }
     offset += line.length + 1;
   }
   return { lines, covered, reachedLines };
 }
+
+/** Inputs made, then run, per coverage take. */
+const COVERAGE_BATCH = 100;
 
 const percent = (part: number, whole: number): string => `${((100 * part) / Math.max(1, whole)).toFixed(1)}%`;
 
@@ -256,19 +274,33 @@ function coverageReport(targets: FuzzTargetName[], inputs: number): void {
   post(session, 'Profiler.startPreciseCoverage', { callCount: true, detailed: true });
   process.stdout.write(`coverage of the first ${inputs} inputs of each target (compiled JavaScript lines with code)\n`);
   for (const target of targets) {
-    post(session, 'Profiler.takePreciseCoverage'); // resets the counters
+    const sources = new Map<string, string>();
+    const ran = new Map<string, Ran>();
     let failures = 0;
-    for (let iteration = 0; iteration < inputs; iteration++) {
-      const job: WorkerJob = { target, seedIndex: iteration % all[target].length, iteration };
-      if (!checkTarget(target, inputFor(all, job)).ok) failures++;
+    // Inputs are made (mutated, resealed with the codecs' own sealing) in batches with
+    // the coverage of that taken and dropped: only the decoders' runs are counted.
+    for (let first = 0; first < inputs; first += COVERAGE_BATCH) {
+      const batch: Uint8Array[] = [];
+      for (let iteration = first; iteration < Math.min(inputs, first + COVERAGE_BATCH); iteration++) {
+        batch.push(inputFor(all, { target, seedIndex: iteration % all[target].length, iteration }));
+      }
+      post(session, 'Profiler.takePreciseCoverage'); // drops what making the batch ran
+      for (const input of batch) if (!checkTarget(target, input).ok) failures++;
+      const { result } = post<{ result: ScriptCoverage[] }>(session, 'Profiler.takePreciseCoverage');
+      for (const script of result) {
+        if (!DECODER_MODULES[target].some((module) => script.url.endsWith(`/packages/${module}`))) continue;
+        if (!sources.has(script.url)) sources.set(script.url, readFileSync(fileURLToPath(script.url), 'utf8'));
+        const length = sources.get(script.url)!.length;
+        if (!ran.has(script.url)) ran.set(script.url, { blocks: new Uint8Array(length), functions: new Uint8Array(length) });
+        addCoverage(ran.get(script.url)!, script);
+      }
     }
-    const { result } = post<{ result: ScriptCoverage[] }>(session, 'Profiler.takePreciseCoverage');
     const parts: string[] = [];
     const total = { lines: 0, covered: 0, reachedLines: 0 };
     for (const module of DECODER_MODULES[target]) {
-      const script = result.find((entry) => entry.url.endsWith(`/packages/${module}`));
-      if (script === undefined) continue;
-      const figures = lineCoverage(readFileSync(fileURLToPath(script.url), 'utf8'), script);
+      const url = [...ran.keys()].find((entry) => entry.endsWith(`/packages/${module}`));
+      if (url === undefined) continue;
+      const figures = lineCoverage(sources.get(url)!, ran.get(url)!);
       total.lines += figures.lines;
       total.covered += figures.covered;
       total.reachedLines += figures.reachedLines;

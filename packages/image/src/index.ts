@@ -1,8 +1,8 @@
 export { ImageFormatError, isImageFormatError, type ImageErrorCode, type ImageFormatErrorDetails } from './errors.js';
 export { identifyFormat, expectFormat, FORMAT_DESCRIPTIONS, IMAGE_MAGIC, STREAM_MAGIC, CALL_LOG_MAGIC, CHUNK_MAGIC, type FileFormat } from './identify.js';
 export { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './treeModel.js';
-export { encodeImage, openImage, decodeImage, RegistryImage, IMAGE_VERSION, IMAGE_HEADER_SIZE, type ImageKey, type ImageValue, type ImageVisitor } from './image.js';
-export { encodeOemStream, decodeOemStream, oemStreamTrailer, crc32Of, StreamTag, STREAM_VERSION, STREAM_HEADER_SIZE, TRAILER_SIZE, type OemStreamInfo } from './stream.js';
+export { encodeImage, sealImage, openImage, decodeImage, RegistryImage, IMAGE_VERSION, IMAGE_HEADER_SIZE, type ImageKey, type ImageValue, type ImageVisitor } from './image.js';
+export { encodeOemStream, sealStream, decodeOemStream, oemStreamTrailer, crc32Of, StreamTag, STREAM_VERSION, STREAM_HEADER_SIZE, TRAILER_SIZE, type OemStreamInfo } from './stream.js';
 export {
   REG_WRITE_BYTES_START,
   REG_WRITE_BYTES_PROBE,
@@ -14,4 +14,4 @@ export {
   decodeCallLog,
   type OemWriteCall,
 } from './oemCalls.js';
-export { loadStore, writeStoreGeneration, slotBytes, CHUNK_HEADER_SIZE, ERASED, MAX_GENERATION, MAX_SLOT_SIZE, type LoadedStore, type StoreSlotState } from './store.js';
+export { loadStore, writeStoreGeneration, slotBytes, sealChunk, CHUNK_HEADER_SIZE, ERASED, MAX_GENERATION, MAX_SLOT_SIZE, type LoadedStore, type StoreSlotState } from './store.js';

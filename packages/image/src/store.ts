@@ -68,12 +68,22 @@ export function slotBytes(stream: Uint8Array, generation: number, chunkPayload: 
     put32(out, at + 16, stream.length);
     put32(out, at + 20, payload.length);
     put32(out, at + 24, slotSize);
-    put32(out, at + 28, crc32Of(payload));
-    put32(out, at + HEADER_CRC_AT, crc32Of(out.subarray(at, at + HEADER_CRC_AT)));
     out.set(payload, at + CHUNK_HEADER_SIZE);
+    sealChunk(out, at, payload.length);
     at += CHUNK_HEADER_SIZE + payload.length;
   }
   return out;
+}
+
+/**
+ * Writes the payload CRC-32 and header CRC-32 of the chunk at `at` of `slot`, whose
+ * payload is the `payloadLength` bytes after its header: the encoder's last step for each
+ * chunk, and how tools make a chunk whose fields are damaged but whose checksums hold.
+ */
+export function sealChunk(slot: Uint8Array, at: number, payloadLength: number): void {
+  const payload = slot.subarray(at + CHUNK_HEADER_SIZE, at + CHUNK_HEADER_SIZE + payloadLength);
+  put32(slot, at + 28, crc32Of(payload));
+  put32(slot, at + HEADER_CRC_AT, crc32Of(slot.subarray(at, at + HEADER_CRC_AT)));
 }
 
 /** Reads one slot: the stream of a complete generation, or why there is none. */

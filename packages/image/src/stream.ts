@@ -23,6 +23,9 @@ import { DEFAULT_IMAGE_LIMITS, isPersisted, persistentRoots, type ImageLimits } 
 export const STREAM_VERSION = 1;
 export const STREAM_HEADER_SIZE = 16;
 export const TRAILER_SIZE = 17;
+// Trailer fields, from the trailer's tag byte.
+const TRAILER_LENGTH_AT = 9;
+const TRAILER_CRC_AT = 13;
 
 export const StreamTag = { ROOT: 0x52, KEY: 0x4b, VALUE: 0x56, END: 0x45, TRAILER: 0x5a } as const;
 
@@ -72,14 +75,27 @@ export function encodeOemStream(tree: HiveTree): Uint8Array {
       for (let i = subkeys.length - 1; i >= 0; i--) stack.push(subkeys[i]!);
     }
   }
-  const bodyLength = out.length;
-  const crc = crc32Of(out.result());
   out.u8(StreamTag.TRAILER);
   out.u32(keyCount);
   out.u32(valueCount);
-  out.u32(bodyLength);
-  out.u32(crc);
-  return out.result().slice();
+  out.u32(0); // length and CRC-32: sealStream fills them in
+  out.u32(0);
+  const bytes = out.result().slice();
+  sealStream(bytes);
+  return bytes;
+}
+
+/**
+ * Writes the trailer's tag, length and CRC-32 over the last TRAILER_SIZE bytes, for the
+ * bytes before them (the counts are left as they are): the encoder's last step, and how
+ * tools make a stream whose records are damaged but whose checksum holds.
+ */
+export function sealStream(bytes: Uint8Array): void {
+  const trailer = bytes.length - TRAILER_SIZE;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  bytes[trailer] = StreamTag.TRAILER;
+  view.setUint32(trailer + TRAILER_LENGTH_AT, trailer, true);
+  view.setUint32(trailer + TRAILER_CRC_AT, crc32Of(bytes.subarray(0, trailer)), true);
 }
 
 /** Counts and checks of a stream that decoded. */
@@ -97,7 +113,7 @@ export interface OemStreamInfo {
 export function oemStreamTrailer(bytes: Uint8Array): OemStreamInfo {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const trailer = bytes.length - TRAILER_SIZE;
-  return { keyCount: view.getUint32(trailer + 1, true), valueCount: view.getUint32(trailer + 5, true), length: bytes.length, crc32: view.getUint32(trailer + 13, true) };
+  return { keyCount: view.getUint32(trailer + 1, true), valueCount: view.getUint32(trailer + 5, true), length: bytes.length, crc32: view.getUint32(trailer + TRAILER_CRC_AT, true) };
 }
 
 /**
@@ -121,12 +137,12 @@ export function decodeOemStream(bytes: Uint8Array, limits: Partial<ImageLimits> 
     throw new ImageFormatError('BAD_RECORD', { what: 'OEM stream header size and flags', offset: 10, expected: `${STREAM_HEADER_SIZE} and 0` });
   }
   const trailer = bytes.length - TRAILER_SIZE;
-  if (bytes[trailer] !== StreamTag.TRAILER || view.getUint32(trailer + 9, true) !== trailer) {
+  if (bytes[trailer] !== StreamTag.TRAILER || view.getUint32(trailer + TRAILER_LENGTH_AT, true) !== trailer) {
     throw new ImageFormatError('TRUNCATED', { what: 'OEM stream has no trailer at its end: it was cut short (a partial save) or has bytes appended', offset: trailer });
   }
-  const crc = view.getUint32(trailer + 13, true);
+  const crc = view.getUint32(trailer + TRAILER_CRC_AT, true);
   if (crc32Of(bytes.subarray(0, trailer)) !== crc) {
-    throw new ImageFormatError('CHECKSUM_MISMATCH', { what: 'OEM stream CRC-32: the stream is damaged', offset: trailer + 13 });
+    throw new ImageFormatError('CHECKSUM_MISMATCH', { what: 'OEM stream CRC-32: the stream is damaged', offset: trailer + TRAILER_CRC_AT });
   }
   const info: OemStreamInfo = { keyCount: 0, valueCount: 0, length: bytes.length, crc32: crc };
   const tree: HiveTree = { roots: {} };
