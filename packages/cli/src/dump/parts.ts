@@ -67,9 +67,12 @@ export async function dumpParts(args: DumpArguments, done: (part: Extract<DumpPa
   // Removed however the process ends (a closed pipe exits from the middle of a dump).
   const cleanUp = (): void => rmSync(directory, { recursive: true, force: true });
   process.once('exit', cleanUp);
+  // The job is every option but what stays with this thread (the opened ROM hive cannot be
+  // sent; the workers open romFile themselves).
+  const { files: _files, output: _output, rom: _rom, romFile, jobs: _jobs, ...job } = args;
   const options: DumpPartJob = {
-    job: { format: args.format, key: args.key, kind: args.kind, maxDepth: args.maxDepth, regStyle: args.regStyle, contentOnly: args.contentOnly },
-    romFile: args.romFile,
+    job,
+    romFile,
     maxOutput: currentMaxOutput(),
     directory,
   };
