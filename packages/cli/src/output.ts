@@ -56,7 +56,6 @@ abstract class BufferedSink implements TextSink {
   readonly utf8 = new Utf8Writer((bytes) => this.commit(bytes), PIECE_BYTES);
   private written = 0;
   private overflowed = false;
-  private discarding = false;
 
   write(text: string): void {
     this.utf8.text(text);
@@ -73,7 +72,7 @@ abstract class BufferedSink implements TextSink {
   }
 
   private commit(bytes: Uint8Array): void {
-    if (this.overflowed || this.discarding) return; // an overflow is reported once; what follows is dropped
+    if (this.overflowed) return; // an overflow is reported once; what follows is dropped
     this.written += bytes.length;
     // Crafted input can make output grow much faster than the input (a deep key chain
     // repeats every parent's path in every child's line): stop at a fixed cap.
@@ -85,9 +84,7 @@ abstract class BufferedSink implements TextSink {
   }
 
   protected discard(): void {
-    this.discarding = true;
-    this.utf8.flush();
-    this.discarding = false;
+    this.utf8.drop();
   }
 
   protected abstract emit(bytes: Uint8Array): void;

@@ -24,6 +24,8 @@ export function regQuote(text: string): string {
   return '"' + text.replace(/[\\"]/g, (c) => '\\' + c) + '"';
 }
 
+const pathEncoder = new TextEncoder();
+
 // Escapes the last transcodeUtf16 call wrote (a second result, kept out of the hot loop's return).
 let escapesWritten = 0;
 
@@ -303,7 +305,7 @@ export class RegTextWriter {
   basePath(path: string): void {
     this.skipping = undefined;
     this.skippingDepth = -1;
-    const bytes = new TextEncoder().encode(path);
+    const bytes = pathEncoder.encode(path);
     this.growPath(bytes.length);
     this.pathBytes.set(bytes, 0);
     this.pathEnds.length = 0;

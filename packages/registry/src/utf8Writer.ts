@@ -28,6 +28,11 @@ export class Utf8Writer {
     if (count > this.bytes.length) this.bytes = new Uint8Array(count);
   }
 
+  /** Drops the pending bytes: they never reach the sink. */
+  drop(): void {
+    this.length = 0;
+  }
+
   /** Hands the pending bytes to the sink. */
   flush(): void {
     if (this.length === 0) return;
