@@ -34,10 +34,13 @@ describe('many files in one run', () => {
   });
 
   test('info --jobs gives the same JSON as one thread; globs are expanded', () => {
-    const one = JSON.parse(runCli(['info', '--json', '-r', fleet]).stdout) as { hives: Array<{ file: string }> };
-    const many = JSON.parse(runCli(['info', '--json', '-r', '-j', '4', fleet]).stdout) as { hives: Array<{ file: string }> };
+    const one = JSON.parse(runCli(['info', '--json', '-r', fleet]).stdout) as { hives: Array<{ file: string; problems: string[] }> };
+    const many = JSON.parse(runCli(['info', '--json', '-r', '-j', '4', fleet]).stdout) as { hives: Array<{ file: string; problems: string[] }> };
     expect(many).toEqual(one);
-    expect(one.hives).toHaveLength(7); // unit-9 cannot be walked: reported, the rest described
+    // unit-9 cannot be walked: described as far as it can be read, its problem reported.
+    expect(one.hives).toHaveLength(8);
+    expect(one.hives.map((hive) => hive.problems.length)).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(one.hives[7]!.problems[0]).toMatch(/\[SECTION_MISSING\]$/);
     const globbed = runCli(['info', join(fleet, 'site-a', '*.hv')]);
     expect(globbed.status).toBe(0);
     expect(globbed.stderr).toBe('hivetool: 3 files: 3 described, 0 could not be read\n');

@@ -21,7 +21,7 @@ beforeAll(() => {
   let key: TreeKey = { name: 'leaf', values: [{ name: 'v', type: 4, data: Uint8Array.of(1, 0, 0, 0) }] };
   for (let level = 1; level < DEPTH; level++) key = { name: 'k', subkeys: [key] };
   deepFile = join(scratch, 'deep.hv');
-  writeFileSync(deepFile, encodeHive({ roots: { 2: [key] } }));
+  writeFileSync(deepFile, encodeHive({ roots: { 2: [key] } }, { maxDepth: DEPTH }));
   const keys: TreeKey[] = [];
   for (let i = 0; i < LENGTH; i++) keys.push({ name: `k${i}` });
   longFile = join(scratch, 'long.hv');

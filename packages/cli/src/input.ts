@@ -81,12 +81,20 @@ export function openHiveFileLazy(path: string, options: OpenHiveOptions = {}): H
 }
 
 /**
+ * Reads a file that should hold a hive. A registry image or OEM file given where a hive
+ * belongs is named for what it is (`UsageError`); other bytes are left to the hive reader.
+ */
+export function readHiveFile(path: string): Uint8Array {
+  const bytes = readInputFile(path);
+  const format = identifyFormat(bytes);
+  if (format !== 'hive' && format !== 'unknown') throw new UsageError(`${path}: not a hive file: this is ${FORMAT_DESCRIPTIONS[format]}`);
+  return bytes;
+}
+
+/**
  * Reads a file once and opens it as a hive over those bytes; the file is only read. A
  * registry image or OEM file given where a hive belongs is named for what it is.
  */
 export function openHiveFile(path: string, options: OpenHiveOptions = {}): Hive {
-  const bytes = readInputFile(path);
-  const format = identifyFormat(bytes);
-  if (format !== 'hive' && format !== 'unknown') throw new UsageError(`${path}: not a hive file: this is ${FORMAT_DESCRIPTIONS[format]}`);
-  return openHive(bytes, options);
+  return openHive(readHiveFile(path), options);
 }

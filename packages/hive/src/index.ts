@@ -8,6 +8,7 @@ export {
   LOG_ENTRY_SLOTS,
   RestoreFlags,
   readLogEntry,
+  readHeader,
   pendingLogEntries,
   hexBytes,
   type HiveHeader,
@@ -18,8 +19,9 @@ export { BlockType, blockTypeName, HEAP_OFFSET, DIRECTORY_OFFSET, BLOCK_HEADER_S
 export { HiveKey, HiveValue, HiveRoot, KeyFlags, KeyField, ValueField, type KeyNode, type RecordStore } from './records.js';
 export { Store, refStore, refId, makeRef, type UnresolvedLink, type LinkKind } from './references.js';
 export { walkHeap, type HeapBlock } from './heap.js';
-export { walkTree, type TreeVisitor, type WalkOptions } from './walk.js';
-export { hiveStatistics, type HiveStatistics, type UnknownBitsSeen } from './info.js';
+export { walkTree, ReachedRecords, type TreeVisitor, type WalkOptions } from './walk.js';
+export { REGISTRY_ROOTS, isRegistryRoot, depthAllowed } from './rules.js';
+export { hiveStatistics, type HiveStatistics, type StatisticsOptions, type UnknownBitsSeen } from './info.js';
 export { encodeHive, type EncodeHiveOptions, type LinkedTreeKey } from './writer.js';
 export { readTree } from './readTree.js';
 export type { HiveTree, TreeKey, TreeValue } from '@hivetool/registry';

@@ -6,6 +6,7 @@ import { Store, refStore } from './references.js';
 import { freeSlotUnknownBits, isSlotUsed, slotUnknownBits } from './sections.js';
 import type { Hive } from './reader.js';
 import { walkTree } from './walk.js';
+import { isHiveFormatError, type HiveFormatError } from './errors.js';
 
 /** Bits the format guide does not explain, seen in one field; kept, and reported here. */
 export interface UnknownBitsSeen {
@@ -65,13 +66,32 @@ function isZero(bytes: Uint8Array): boolean {
   return true;
 }
 
+export interface StatisticsOptions {
+  /**
+   * Called with the error that stopped a pass (`heap`, `sections` or `tree`); the other
+   * passes still run, and the counts of a stopped pass are those made before the error.
+   * Without it, the first error is thrown.
+   */
+  onError?: (error: HiveFormatError, pass: 'heap' | 'sections' | 'tree') => void;
+}
+
 /**
  * Counts everything in a hive: one pass over the heap, one over the section tables and
  * one walk of the tree from the roots.
  *
- * @throws {HiveFormatError} if the heap does not tile or the tree is broken.
+ * @throws {HiveFormatError} if the heap does not tile or the tree is broken (unless
+ * `onError` is given).
  */
-export function hiveStatistics(hive: Hive): HiveStatistics {
+export function hiveStatistics(hive: Hive, options: StatisticsOptions = {}): HiveStatistics {
+  const pass = (name: 'heap' | 'sections' | 'tree', run: () => void): void => {
+    if (options.onError === undefined) return run();
+    try {
+      run();
+    } catch (error) {
+      if (!isHiveFormatError(error)) throw error;
+      options.onError(error, name);
+    }
+  };
   hive.loadAll();
   const { bytes, view, header } = hive;
   const unknown = new UnknownBitsLog();
@@ -99,7 +119,7 @@ export function hiveStatistics(hive: Hive): HiveStatistics {
     if (ref !== 0 && store !== Store.HEAP && store !== Store.ROM_HIVE) unknown.note(`${field} store nibble`, offset, store);
   };
 
-  walkHeap(bytes, view, (block) => {
+  pass('heap', () => walkHeap(bytes, view, (block) => {
     if (block.free) {
       stats.blocks.free++;
       stats.blocks.freeBytes += block.size;
@@ -142,8 +162,22 @@ export function hiveStatistics(hive: Hive): HiveStatistics {
         unknown.note(`block type ${name}`, block.offset, block.type);
       }
     }
-  });
+  }));
 
+  pass('sections', () => countSlots(hive, stats, unknown));
+  pass('tree', () =>
+    walkTree(hive, {
+      key: () => void stats.reachable.keys++,
+      value: () => void stats.reachable.values++,
+      unresolved: () => void stats.reachable.unresolvedLinks++,
+    }),
+  );
+  stats.unknownBits = unknown.list();
+  return stats;
+}
+
+function countSlots(hive: Hive, stats: HiveStatistics, unknown: UnknownBitsLog): void {
+  const { view } = hive;
   for (let section = 0; section < hive.sectionCount; section++) {
     const table = hive.sectionTableOffset(section) + BLOCK_HEADER_SIZE;
     for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) {
@@ -159,14 +193,4 @@ export function hiveStatistics(hive: Hive): HiveStatistics {
       }
     }
   }
-
-  for (const root of hive.roots()) {
-    walkTree(root, root.name, {
-      key: () => void stats.reachable.keys++,
-      value: () => void stats.reachable.values++,
-      unresolved: () => void stats.reachable.unresolvedLinks++,
-    });
-  }
-  stats.unknownBits = unknown.list();
-  return stats;
 }

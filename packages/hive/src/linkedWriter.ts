@@ -18,20 +18,23 @@ interface RomKey {
 function romKeys(rom: Hive): RomKey[][] {
   const roots: RomKey[][] = [];
   for (let index = 0; index < 8; index++) roots.push([]);
-  for (const root of rom.roots()) {
-    const open: RomKey[] = [];
-    walkTree(root, root.name, {
-      key(key, _path, depth) {
-        const node: RomKey = { name: key.name, flags: key.flags, ref: makeRef(Store.ROM_HIVE, key.id), values: [], subkeys: [] };
-        open.length = depth - 1;
-        (depth === 1 ? roots[root.index]! : open[depth - 2]!.subkeys).push(node);
-        open.push(node);
-      },
-      value(value) {
-        open[open.length - 1]!.values.push({ name: value.name, type: value.type, data: value.data, flags: value.flags, ref: makeRef(Store.ROM_HIVE, value.id) });
-      },
-    });
-  }
+  let top: RomKey[] = [];
+  const open: RomKey[] = [];
+  walkTree(rom, {
+    root(root) {
+      top = roots[root.index]!;
+      open.length = 0;
+    },
+    key(key, _path, depth) {
+      const node: RomKey = { name: key.name, flags: key.flags, ref: makeRef(Store.ROM_HIVE, key.id), values: [], subkeys: [] };
+      open.length = depth - 1;
+      (depth === 1 ? top : open[depth - 2]!.subkeys).push(node);
+      open.push(node);
+    },
+    value(value) {
+      open[open.length - 1]!.values.push({ name: value.name, type: value.type, data: value.data, flags: value.flags, ref: makeRef(Store.ROM_HIVE, value.id) });
+    },
+  });
   return roots;
 }
 

@@ -8,22 +8,25 @@ import { walkTree } from './walk.js';
  */
 export function readTree(hive: Hive): HiveTree {
   const tree: HiveTree = { roots: {} };
-  for (const root of hive.roots()) {
-    const top: TreeKey[] = [];
-    tree.roots[root.index] = top;
-    // The walk is pre-order, so the open keys along the current path are a stack by depth.
-    const open: TreeKey[] = [];
-    walkTree(root, root.name, {
-      key(key, _path, depth) {
-        const node: TreeKey = { name: key.name, flags: key.flags, values: [], subkeys: [] };
-        open.length = depth - 1;
-        (depth === 1 ? top : open[depth - 2]!.subkeys!).push(node);
-        open.push(node);
-      },
-      value(value) {
-        open[open.length - 1]!.values!.push({ name: value.name, type: value.type, data: value.data.slice(), flags: value.flags });
-      },
-    });
-  }
+  let top: TreeKey[] = [];
+  // The walk is pre-order, so the open keys along the current path are a stack by depth.
+  const open: TreeKey[] = [];
+  // One walk over all roots: a key reached from two roots is an error, not a copy.
+  walkTree(hive, {
+    root(root) {
+      top = [];
+      tree.roots[root.index] = top;
+      open.length = 0;
+    },
+    key(key, _path, depth) {
+      const node: TreeKey = { name: key.name, flags: key.flags, values: [], subkeys: [] };
+      open.length = depth - 1;
+      (depth === 1 ? top : open[depth - 2]!.subkeys!).push(node);
+      open.push(node);
+    },
+    value(value) {
+      open[open.length - 1]!.values!.push({ name: value.name, type: value.type, data: value.data.slice(), flags: value.flags });
+    },
+  });
   return tree;
 }

@@ -7,6 +7,7 @@ import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS
 import { HiveKey, HiveRoot, HiveValue, ROOT_SLOTS, ROOTS_PAYLOAD, type RecordStore } from './records.js';
 import { Store, refId, refStore, type LinkKind, type UnresolvedLink } from './references.js';
 import { isSlotUsed, slotBlockOffset } from './sections.js';
+import { REGISTRY_ROOTS } from './rules.js';
 
 /**
  * `rom`: references of its own records carry store nibble 2 (boot.hv, default.hv, ROM user.hv).
@@ -122,10 +123,14 @@ export class Hive implements RecordStore {
     return new HiveRoot(this, index, this.view.getUint32(refOffset, true), refOffset);
   }
 
-  /** The roots that have keys, in index order. */
+  /**
+   * The registry roots (0–3) that have keys, in index order. Entries 4–7 of the roots
+   * record are unused and not followed even when set (see `REGISTRY_ROOTS`); `root(i)`
+   * and `rootRefs()` still show them, and `verifyHive` reports them.
+   */
   roots(): HiveRoot[] {
     const roots: HiveRoot[] = [];
-    for (let i = 0; i < ROOT_SLOTS; i++) {
+    for (let i = 0; i < REGISTRY_ROOTS; i++) {
       const root = this.root(i);
       if (root.firstKey !== 0) roots.push(root);
     }
@@ -306,5 +311,6 @@ export type LookupResult =
  * ROM (an empty roots record included).
  */
 export function detectKind(rootRefs: readonly number[]): HiveKind {
-  return rootRefs.some((ref) => ref !== 0 && refStore(ref) === Store.HEAP) ? 'persistent' : 'rom';
+  // Only the registry roots count: entries 4–7 are not followed (see `REGISTRY_ROOTS`).
+  return rootRefs.some((ref, index) => index < REGISTRY_ROOTS && ref !== 0 && refStore(ref) === Store.HEAP) ? 'persistent' : 'rom';
 }

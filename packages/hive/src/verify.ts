@@ -7,6 +7,7 @@ import { Store } from './references.js';
 import type { Hive, HiveKind } from './reader.js';
 import { detectKind } from './reader.js';
 import { isHiveFormatError } from './errors.js';
+import { REGISTRY_ROOTS, depthAllowed, isRegistryRoot } from './rules.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -278,10 +279,13 @@ function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings
   for (let i = 0; i < ROOT_SLOTS; i++) rootRefs.push(u32(rootsAt + 4 * i));
   const kind = options.kind === undefined || options.kind === 'auto' ? detectKind(rootRefs) : options.kind;
   report.kind = kind;
-  for (let i = 4; i < ROOT_SLOTS; i++) if (rootRefs[i] !== 0) findings.add('info', 'UNUSED_ROOT_SET', rootsAt + 4 * i, `root slot ${i} (unused in every sample) holds ${hex(rootRefs[i]!)}; it is not followed`);
+  for (let i = 0; i < ROOT_SLOTS; i++) {
+    if (!isRegistryRoot(i) && rootRefs[i] !== 0) findings.add('info', 'UNUSED_ROOT_SET', rootsAt + 4 * i, `root entry ${i} (unused, format guide §8) holds ${hex(rootRefs[i]!)}; no reader follows it`);
+  }
 
   walkLinks(ctx, table, { refs: rootRefs, at: rootsAt, kind }, options);
   const rom = options.rom;
+  if (rom !== undefined && kind === 'persistent') checkRomHive(rom, options, findings);
   // Signature (§1, §3).
   if (rom !== undefined) {
     const hiveSignature = report.romSignature;
@@ -571,7 +575,7 @@ function walkLinks(ctx: Context, table: IdTable, roots: { refs: number[]; at: nu
   let top = 0;
   let reachableKeys = 0;
   let reachableValues = 0;
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < REGISTRY_ROOTS; i++) {
     let id = checkLink(rootRefs[i]!, rootsAt + 4 * i, KEY, 'root');
     while (id >= 0) {
       stack[top] = id;
@@ -594,7 +598,7 @@ function walkLinks(ctx: Context, table: IdTable, roots: { refs: number[]; at: nu
       findings.addGrouped('info', 'VOLATILE_STALE_CHILD', blockOf[id]! + BLOCK_HEADER_SIZE + KeyField.firstChild, (n) => `${n} volatile key(s) keep a stale firstChild; it is never followed (volatile subkeys are not persisted)`);
       continue;
     }
-    if (depth + 1 > maxDepth) {
+    if (!depthAllowed(depth + 1, maxDepth)) {
       findings.add('error', 'DEPTH_LIMIT', blockOf[id]! + BLOCK_HEADER_SIZE + KeyField.firstChild, `keys nest deeper than ${maxDepth} levels here; the subtree is not checked (raise the limit with --max-depth for forensic work)`);
       continue;
     }
@@ -667,6 +671,38 @@ function checkRomLink(rom: Hive, ref: number, from: number, want: number, link: 
   if (!ok) report.romLinks.broken++;
 }
 
+// A batch verifies many hives against one ROM hive: it is checked once.
+const romReports = new WeakMap<Hive, Map<number, VerifyReport>>();
+
+/**
+ * A persistent hive is read through its ROM hive (format guide §9), so a damaged ROM hive
+ * makes the hive unreadable where its links lead: the ROM hive is verified by the same
+ * rules, and its errors reported here as `ROM_DAMAGED` (its offset is the ROM file's).
+ */
+function checkRomHive(rom: Hive, options: VerifyOptions, findings: Findings): void {
+  const maxDepth = options.maxDepth ?? DEFAULT_LIMITS.maxDepth;
+  let byDepth = romReports.get(rom);
+  if (byDepth === undefined) {
+    byDepth = new Map();
+    romReports.set(rom, byDepth);
+  }
+  let romReport = byDepth.get(maxDepth);
+  if (romReport === undefined) {
+    rom.loadAll();
+    romReport = verifyHive(rom.bytes, { kind: 'rom', maxDepth });
+    byDepth.set(maxDepth, romReport);
+  }
+  const errors = romReport.findings.filter((finding) => finding.severity === 'error');
+  if (errors.length === 0) return;
+  const first = errors[0]!;
+  findings.add(
+    'error',
+    'ROM_DAMAGED',
+    first.offset,
+    `the ROM hive given has ${romReport.summary.errors} error(s) (first ${first.code} at ${hex(first.offset)} of the ROM hive: ${first.message}); this hive cannot be read through it where its links lead there (verify the ROM hive alone for the list)`,
+  );
+}
+
 function predictBoot(report: VerifyReport, findings: Findings, options: VerifyOptions): BootPrediction {
   if (report.kind === 'rom') {
     return {
@@ -681,6 +717,10 @@ function predictBoot(report: VerifyReport, findings: Findings, options: VerifyOp
   if (restore !== undefined) reasons.push(`first, Windows CE recovers the interrupted flush (${restore.code === 'RESTORE_APPENDING' ? 'discarding the appended pages' : 'finishing the copy'})`);
   if (options.rom === undefined || report.signature === null) {
     reasons.push('without the ROM hive (--rom) the signature cannot be compared, so whether the device keeps this hive is not known');
+    return { outcome: 'unknown', regPersisted: null, reasons };
+  }
+  if (findings.list.some((finding) => finding.code === 'ROM_DAMAGED')) {
+    reasons.push('the ROM hive given is damaged (ROM_DAMAGED above), so it is not a copy of the ROM hive the device has: what the device does with this hive cannot be told from it');
     return { outcome: 'unknown', regPersisted: null, reasons };
   }
   if (!report.signature.match) {

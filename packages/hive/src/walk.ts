@@ -1,7 +1,9 @@
 import { HiveFormatError } from './errors.js';
 import { BLOCK_HEADER_SIZE, SLOTS_PER_SECTION } from './layout.js';
+import { Hive, openHive } from './reader.js';
 import { HiveKey, HiveRoot, KeyField, ValueField, type HiveValue, type RecordStore } from './records.js';
 import type { UnresolvedLink } from './references.js';
+import { depthAllowed } from './rules.js';
 
 /** Receives the tree in pre-order: a key, then its values, then its subkeys. */
 export interface TreeVisitor {
@@ -10,11 +12,18 @@ export interface TreeVisitor {
   value?(value: HiveValue, key: HiveKey, path: string): void;
   /** A link that was not followed; `path` is the key whose chain it is in. */
   unresolved?(link: UnresolvedLink, path: string): void;
+  /** When walking a whole hive: a registry root, before its keys. */
+  root?(root: HiveRoot): void;
 }
 
 export interface WalkOptions {
   /** When starting at a key, report that key (at depth 0) and its values first. */
   includeStart?: boolean;
+  /**
+   * Records reached by earlier walks: give one `ReachedRecords` to several walks (of the
+   * roots of one hive) so that a record reached by two of them is an error, as in one walk.
+   */
+  reached?: ReachedRecords;
 }
 
 interface Frame {
@@ -30,19 +39,17 @@ interface Frame {
 
 /**
  * Tracks which object ids a walk has reached, one bit per possible id of each store, so
- * that any record reached twice (a cycle, or two links to one record) is an error instead
- * of a hang or a duplicated subtree.
+ * that any record reached twice (a cycle, or two links to one record, two roots
+ * included) is an error instead of a hang or a duplicated subtree.
  */
-class SeenIds {
+export class ReachedRecords {
   private readonly bits = new Map<RecordStore, Uint8Array>();
-
-  constructor(private readonly capacityOf: (store: RecordStore) => number) {}
 
   /** Marks `id`; returns false if it was marked already. */
   mark(store: RecordStore, id: number): boolean {
     let bits = this.bits.get(store);
     if (bits === undefined) {
-      bits = new Uint8Array((this.capacityOf(store) + 7) >>> 3);
+      bits = new Uint8Array((capacityOf(store) + 7) >>> 3);
       this.bits.set(store, bits);
     }
     const byte = id >>> 3;
@@ -60,23 +67,50 @@ function capacityOf(store: RecordStore): number {
 }
 
 /**
- * Walks the subtree under `start` (a root or a key; the start is reported only with
- * `includeStart`) depth first,
- * iteratively: no recursion, so nesting depth is bounded only by `limits.maxDepth`.
- * Every key and value is reached at most once; a second arrival throws
- * `SIBLING_CYCLE`, `CHILD_CYCLE` or `VALUE_CYCLE`.
+ * Walks a whole hive (a `Hive`, or bytes opened with `openHive`'s defaults): every
+ * registry root in index order (`visitor.root` before each), as one walk, so a record
+ * reached from two roots is an error too. Or walks the subtree under `start` (a root or a
+ * key; the start is reported only with `includeStart`), paths starting with `startPath`.
+ *
+ * Depth first and iterative: no recursion, so nesting depth is bounded only by
+ * `limits.maxDepth`. Every key and value is reached at most once; a second arrival
+ * throws `SIBLING_CYCLE`, `CHILD_CYCLE` or `VALUE_CYCLE`.
  *
  * @throws {HiveFormatError} on any structural error met on the way.
  */
-export function walkTree(start: HiveRoot | HiveKey, startPath: string, visitor: TreeVisitor, options: WalkOptions = {}): void {
-  const seen = new SeenIds(capacityOf);
+export function walkTree(hive: Hive | Uint8Array, visitor: TreeVisitor, options?: WalkOptions): void;
+export function walkTree(start: HiveRoot | HiveKey, startPath: string, visitor: TreeVisitor, options?: WalkOptions): void;
+export function walkTree(
+  start: Hive | Uint8Array | HiveRoot | HiveKey,
+  pathOrVisitor: string | TreeVisitor,
+  visitorOrOptions?: TreeVisitor | WalkOptions,
+  maybeOptions: WalkOptions = {},
+): void {
+  if (start instanceof Hive || start instanceof Uint8Array) {
+    const hive = start instanceof Hive ? start : openHive(start);
+    const visitor = pathOrVisitor as TreeVisitor;
+    const options = (visitorOrOptions as WalkOptions | undefined) ?? {};
+    const reached = options.reached ?? new ReachedRecords();
+    for (const root of hive.roots()) {
+      visitor.root?.(root);
+      walkSubtree(root, root.name, visitor, { ...options, reached });
+    }
+    return;
+  }
+  walkSubtree(start, pathOrVisitor as string, visitorOrOptions as TreeVisitor, maybeOptions);
+}
+
+function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: TreeVisitor, options: WalkOptions): void {
+  const seen = options.reached ?? new ReachedRecords();
   const limits = start.store.limits;
   let keyCount = 0;
   const stack: Frame[] = [];
   const first = startFrame(start, startPath);
   if (first === undefined) return;
   if (start instanceof HiveKey) {
-    seen.mark(start.store, start.id);
+    if (!seen.mark(start.store, start.id)) {
+      throw new HiveFormatError('CHILD_CYCLE', { what: `key id ${start.id} was reached by an earlier walk`, offset: start.offset });
+    }
     if (options.includeStart === true) {
       visitor.key?.(start, startPath, 0);
       walkValues(start, startPath, seen, visitor);
@@ -117,7 +151,7 @@ export function walkTree(start: HiveRoot | HiveKey, startPath: string, visitor: 
 
     const child = key.isVolatile ? 0 : key.firstChild;
     if (child !== 0) {
-      if (frame.depth + 1 > limits.maxDepth) {
+      if (!depthAllowed(frame.depth + 1, limits.maxDepth)) {
         throw new HiveFormatError('LIMIT_EXCEEDED', { what: `key nesting deeper than maxDepth under ${shortPath(path)}`, offset: key.offset, expected: `≤ ${limits.maxDepth}` });
       }
       stack.push({
@@ -145,7 +179,7 @@ function startFrame(start: HiveRoot | HiveKey, path: string): Frame | undefined 
   return { ref: child, from: start.offset + BLOCK_HEADER_SIZE + KeyField.firstChild, link: 'child', store: start.store, parentPath: path, depth: 1 };
 }
 
-function walkValues(key: HiveKey, path: string, seen: SeenIds, visitor: TreeVisitor): void {
+function walkValues(key: HiveKey, path: string, seen: ReachedRecords, visitor: TreeVisitor): void {
   let ref = key.firstValue;
   let from = key.offset + BLOCK_HEADER_SIZE + KeyField.firstValue;
   let count = 0;

@@ -6,6 +6,8 @@ import { KeyField, KeyFlags, ROOTS_PAYLOAD, ROOT_SLOTS, ValueField } from './rec
 import { Store, makeRef } from './references.js';
 import { deriveRomSignature, deriveVolumeGuid } from './signature.js';
 import { SLOT_OFFSET_MASK } from './sections.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { depthAllowed, isRegistryRoot } from './rules.js';
 import type { HiveTree, TreeKey, TreeValue } from '@hivetool/registry';
 
 export interface EncodeHiveOptions {
@@ -21,6 +23,11 @@ export interface EncodeHiveOptions {
   bootSequence?: number;
   /** Per root index, a reference the root's top-level chain continues with (a link into ROM). */
   rootLinks?: Partial<Record<number, number>>;
+  /**
+   * Deepest key nesting to write (a root's top-level keys are depth 1); default
+   * `DEFAULT_LIMITS.maxDepth`, the depth readers follow, so that what is written reads back.
+   */
+  maxDepth?: number;
 }
 
 
@@ -65,6 +72,8 @@ interface ListFrame {
   setFirst: (ref: number) => void;
   /** Reference after the last listed key: 0, or a link into ROM. */
   tail: number;
+  /** Nesting depth of the keys of this list (1 for a root's top-level keys). */
+  depth: number;
 }
 
 /**
@@ -73,7 +82,7 @@ interface ListFrame {
  * tree depth is not limited by the call stack. Links are stored as references with the
  * layout's own store nibble; chain tails given as links are stored as given.
  */
-function numberTree(tree: HiveTree, store: number, rootLinks: Partial<Record<number, number>>): Numbered {
+function numberTree(tree: HiveTree, store: number, rootLinks: Partial<Record<number, number>>, maxDepth: number): Numbered {
   const entries: Entry[] = [];
   const nextSibling: number[] = [0];
   const firstChild: number[] = [0];
@@ -87,7 +96,11 @@ function numberTree(tree: HiveTree, store: number, rootLinks: Partial<Record<num
   for (let root = ROOT_SLOTS - 1; root >= 0; root--) {
     const keys = tree.roots[root] ?? [];
     const tail = rootLinks[root] ?? 0;
-    if (keys.length > 0 || tail !== 0) stack.push({ keys, index: 0, previous: -1, setFirst: (ref) => (rootFirst[root] = ref), tail });
+    if (keys.length === 0 && tail === 0) continue;
+    if (!isRegistryRoot(root)) {
+      throw new HiveFormatError('BAD_PATH', { what: `root entry ${root} is unused (format guide §8): readers do not follow it; put the keys under HKCR, HKCU, HKLM or HKU`, offset: 0 });
+    }
+    stack.push({ keys, index: 0, previous: -1, setFirst: (ref) => (rootFirst[root] = ref), tail, depth: 1 });
   }
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
@@ -98,6 +111,14 @@ function numberTree(tree: HiveTree, store: number, rootLinks: Partial<Record<num
       continue;
     }
     const key = top.keys[top.index++]!;
+    if (!depthAllowed(top.depth, maxDepth)) {
+      throw new HiveFormatError('LIMIT_EXCEEDED', {
+        what: `key "${key.name.slice(0, 40)}" nests ${top.depth} levels deep; readers stop at maxDepth, so the hive could not be read back`,
+        offset: 0,
+        expected: `≤ ${maxDepth} levels`,
+        actual: `${top.depth}`,
+      });
+    }
     const id = entries.length;
     entries.push({ kind: 'key', key, name: checkName(key.name, 'key') });
     nextSibling.push(0);
@@ -131,7 +152,7 @@ function numberTree(tree: HiveTree, store: number, rootLinks: Partial<Record<num
     const subkeys = key.subkeys ?? [];
     const subkeysTail = key.subkeysLink ?? 0;
     if (!volatile && (subkeys.length > 0 || subkeysTail !== 0)) {
-      stack.push({ keys: subkeys, index: 0, previous: -1, setFirst: (ref) => (firstChild[id] = ref), tail: subkeysTail });
+      stack.push({ keys: subkeys, index: 0, previous: -1, setFirst: (ref) => (firstChild[id] = ref), tail: subkeysTail, depth: top.depth + 1 });
     }
   }
   return { entries, nextSibling, firstChild, firstValue, nextValue, rootFirst };
@@ -158,11 +179,12 @@ function recordSize(entry: Entry): number {
  * volatile key are not written, as Windows CE never persists them.
  *
  * @throws {HiveFormatError} `LIMIT_EXCEEDED` for a name over 255 units, data over 65535
- * bytes, or more than 4096 sections.
+ * bytes, keys nested deeper than `maxDepth`, or more than 4096 sections; `BAD_PATH` for
+ * keys under root entries 4–7.
  */
 export function encodeHive(tree: HiveTree | { roots: Partial<Record<number, LinkedTreeKey[]>> }, options: EncodeHiveOptions = {}): Uint8Array {
   const store = options.layout === 'persistent' ? Store.HEAP : Store.ROM_HIVE;
-  const numbered = numberTree(tree, store, options.rootLinks ?? {});
+  const numbered = numberTree(tree, store, options.rootLinks ?? {}, options.maxDepth ?? DEFAULT_LIMITS.maxDepth);
   const { entries } = numbered;
   const sections = Math.ceil(entries.length / SLOTS_PER_SECTION);
   if (sections > MAX_SECTIONS) {

@@ -81,7 +81,7 @@ describe('encodeHive', () => {
         let key: TreeKey = { name: 'leaf', values };
         for (let level = 0; level < depth; level++) key = { name: `level${level}`, subkeys: [key] };
         const tree: HiveTree = { roots: { 2: [key] } };
-        const hive = openHive(encodeHive(tree), { limits: { maxDepth: depth + 1 } });
+        const hive = openHive(encodeHive(tree, { maxDepth: depth + 1 }), { limits: { maxDepth: depth + 1 } });
         expect(flatten(readTree(hive))).toEqual(flatten(tree));
       }),
       { seed: 9, numRuns: runs(6, 100) },
@@ -114,7 +114,7 @@ describe('encodeHive', () => {
   test('deep nesting is written and read without recursion', () => {
     let deepest: TreeKey = { name: 'leaf' };
     for (let i = 0; i < 20000; i++) deepest = { name: `n${i}`, subkeys: [deepest] };
-    const bytes = encodeHive({ roots: { 2: [deepest] } });
+    const bytes = encodeHive({ roots: { 2: [deepest] } }, { maxDepth: 20001 });
     // Deeper than the default maxDepth (512, Windows' limit): refused unless raised.
     expect(() => hiveStatistics(openHive(bytes))).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
     expect(hiveStatistics(openHive(bytes, { limits: { maxDepth: 20001 } })).reachable.keys).toBe(20001);

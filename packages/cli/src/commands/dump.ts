@@ -1,4 +1,4 @@
-import type { Hive } from '@hivetool/hive';
+import { isRegistryRoot, type Hive } from '@hivetool/hive';
 import type { RegStyle } from '@hivetool/registry';
 import { openHiveFile, openHiveFileLazy } from '../input.js';
 import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
@@ -93,6 +93,11 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
         `warning: ${file}: a flush was interrupted (restoreFlags ${hive.header.restoreFlags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows the file as stored`,
       );
     }
+    hive.rootRefs().forEach((ref, index) => {
+      if (ref !== 0 && !isRegistryRoot(index)) {
+        report.note(`warning: ${file}: root entry ${index} holds 0x${ref.toString(16).padStart(8, '0')}; entries 4–7 are unused (format guide §8) and not dumped (verify reports UNUSED_ROOT_SET)`);
+      }
+    });
     // Resolve --key before writing anything for this file.
     const starts = dumpStarts(hive, job.key);
     onStart();

@@ -1,6 +1,22 @@
-import { hexBytes, hiveStatistics, pendingLogEntries, readLogEntry, LOG_ENTRY_SLOTS, RestoreFlags, type Hive, type HiveStatistics } from '@hivetool/hive';
+import {
+  hexBytes,
+  hiveStatistics,
+  isHiveFormatError,
+  isRegistryRoot,
+  openHive,
+  pendingLogEntries,
+  readHeader,
+  readLogEntry,
+  LOG_ENTRY_SLOTS,
+  RestoreFlags,
+  type Hive,
+  type HiveFormatError,
+  type HiveHeader,
+  type HiveStatistics,
+  type OpenHiveOptions,
+} from '@hivetool/hive';
 import { rootName, valueTypeName } from '@hivetool/registry';
-import { openHiveFile } from '../input.js';
+import { readHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
@@ -19,7 +35,9 @@ export interface InfoArguments {
 /** Everything `info` reports about one hive; the `--json` form (docs/json-schema.md). */
 export interface HiveInfo {
   file: string;
+  /** `rom`, `persistent`, or `unknown` when the roots record could not be read. */
   kind: string;
+  fileLength: number;
   header: {
     version: number;
     magic1: number;
@@ -42,8 +60,15 @@ export interface HiveInfo {
     flags: number;
     lcid: number;
   };
-  roots: Array<{ index: number; name: string; ref: number }>;
-  statistics: HiveStatistics;
+  /** Non-zero entries of the roots record; `followed` is false for the unused entries 4–7. */
+  roots: Array<{ index: number; name: string; ref: number; followed: boolean }>;
+  /** Counts; null when the hive could not be opened past its header. */
+  statistics: HiveStatistics | null;
+  /**
+   * What could not be read (a damaged hive), each as its error line; the counts of a part
+   * that stopped are those made before the error. Empty for a whole hive.
+   */
+  problems: string[];
 }
 
 function restoreState(flags: number): string {
@@ -59,17 +84,49 @@ function restoreState(flags: number): string {
   }
 }
 
-export function collectInfo(hive: Hive, file: string): HiveInfo {
-  const h = hive.header;
+/**
+ * Describes a hive: with a `Hive`, everything; with bytes, as much as can be read, header
+ * fields first: a hive whose roots record, heap or tree is damaged still shows its header,
+ * and the counts made up to the damage, with each error in `problems`.
+ *
+ * @throws {HiveFormatError} only when not even the header can be read (`TRUNCATED`, `BAD_MAGIC`).
+ */
+export function collectInfo(source: Hive | Uint8Array, file: string, options: OpenHiveOptions = {}): HiveInfo {
+  const problems: string[] = [];
+  const problem = (error: HiveFormatError): void => void problems.push(describeFailure(error, file) ?? error.message);
+  let hive: Hive | undefined;
+  let header: HiveHeader;
+  if (source instanceof Uint8Array) {
+    header = readHeader(source, new DataView(source.buffer, source.byteOffset, source.byteLength));
+    try {
+      hive = openHive(source, options);
+    } catch (error) {
+      if (!isHiveFormatError(error)) throw error;
+      problem(error);
+    }
+  } else {
+    hive = source;
+    header = source.header;
+  }
+  const statistics = hive === undefined ? null : hiveStatistics(hive, { onError: problem });
+  return {
+    file,
+    kind: hive?.kind ?? 'unknown',
+    fileLength: source.length,
+    header: headerInfo(header),
+    roots: hive === undefined ? [] : hive.rootRefs().flatMap((ref, index) => (ref === 0 ? [] : [{ index, name: rootName(index), ref, followed: isRegistryRoot(index) }])),
+    statistics,
+    problems,
+  };
+}
+
+function headerInfo(h: HiveHeader): HiveInfo['header'] {
   let logSlotsInUse = 0;
   for (let i = 0; i < LOG_ENTRY_SLOTS; i++) {
     const entry = readLogEntry(h, i);
     if (entry.type !== 0 || entry.d1 !== 0 || entry.d2 !== 0 || entry.d3 !== 0) logSlotsInUse++;
   }
   return {
-    file,
-    kind: hive.kind,
-    header: {
       version: h.version,
       magic1: h.magic1,
       magic2: h.magic2,
@@ -89,26 +146,30 @@ export function collectInfo(hive: Hive, file: string): HiveInfo {
       bootSequence: h.bootSequence,
       flags: h.flags,
       lcid: h.flags >>> 8,
-    },
-    roots: hive.rootRefs().flatMap((ref, index) => (ref === 0 ? [] : [{ index, name: rootName(index), ref }])),
-    statistics: hiveStatistics(hive),
   };
 }
 
 const hex = (value: number, width = 8): string => '0x' + (value >>> 0).toString(16).padStart(width, '0');
 
+const KIND_TEXT: Record<string, string> = {
+  rom: 'rom (own references carry store nibble 2)',
+  persistent: 'persistent (own references nibble 0, links into ROM nibble 2)',
+  unknown: 'not known (the roots record cannot be read)',
+};
+
 export function renderInfoText(info: HiveInfo): string {
   const h = info.header;
   const s = info.statistics;
+  const fileLength = info.fileLength;
+  // Header fields first: they are readable whatever the damage further on.
   const rows: Array<[string, string]> = [
-    ['file length', `${s.fileLength} bytes${s.pageAligned ? '' : ' (not a multiple of 4096)'}`],
-    ['kind', info.kind === 'rom' ? 'rom (own references carry store nibble 2)' : 'persistent (own references nibble 0, links into ROM nibble 2)'],
+    ['file length', `${fileLength} bytes${fileLength % 4096 === 0 ? '' : ' (not a multiple of 4096)'}`],
     ['version', hex(h.version, 3)],
     ['magic1 / magic2', `${hex(h.magic1)} / ${hex(h.magic2)} (EKIM)`],
     ['volume GUID', h.volumeGuid],
     ['ROM signature', h.romSignature],
     ['restore state', `${h.restoreState} (restoreFlags ${h.restoreFlags})`],
-    ['restoreStart', `${h.restoreStart}${h.restoreStart === s.fileLength ? ' (= file length)' : ` (file length is ${s.fileLength})`}`],
+    ['restoreStart', `${h.restoreStart}${h.restoreStart === fileLength ? ' (= file length)' : ` (file length is ${fileLength})`}`],
     ['restoreSize', String(h.restoreSize)],
     ['recovery log', `${h.logEntryCount} pending, ${h.logSlotsInUse} non-zero slot(s) in the log area`],
     ['virtbase', hex(h.virtbase)],
@@ -117,6 +178,21 @@ export function renderInfoText(info: HiveInfo): string {
     ['registry handle', hex(h.registryHandle)],
     ['flags', `${hex(h.flags)} (LCID ${h.lcid})`],
     ['password hash', h.passwordHash],
+  ];
+  for (const entry of h.pendingLogEntries) rows.push(['log entry', `type ${entry.type} d1 ${hex(entry.d1)} d2 ${hex(entry.d2)} d3 ${hex(entry.d3)}`]);
+  rows.push(['kind', KIND_TEXT[info.kind] ?? info.kind]);
+  rows.push([
+    'roots',
+    info.roots.map((root) => `${root.name} → ${hex(root.ref)}${root.followed ? '' : ' (unused entry, not followed)'}`).join(', ') || (info.kind === 'unknown' ? 'not readable' : 'none'),
+  ]);
+  if (s !== null) rows.push(...statisticsRows(s));
+  for (const line of info.problems) rows.push(['could not read', line]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return `${info.file}\n` + rows.map(([label, text]) => `  ${label.padEnd(width)}  ${text}\n`).join('');
+}
+
+function statisticsRows(s: HiveStatistics): Array<[string, string]> {
+  return [
     ['sections', String(s.sectionCount)],
     ['slots', `${s.slots.used} used, ${s.slots.free} free`],
     ['keys', `${s.blocks.keys} in heap, ${s.reachable.keys} reachable`],
@@ -125,12 +201,8 @@ export function renderInfoText(info: HiveInfo): string {
     ['free blocks', `${s.blocks.free} (${s.blocks.freeBytes} bytes)`],
     ['other blocks', Object.entries(s.blocks.other).map(([name, count]) => `${name} ${count}`).join(', ') || 'none'],
     ['value types', Object.entries(s.valueTypes).map(([type, count]) => `${valueTypeName(Number(type))} ${count}`).join(', ') || 'none'],
-    ['roots', info.roots.map((root) => `${root.name} → ${hex(root.ref)}`).join(', ') || 'none'],
     ['unknown bits', s.unknownBits.length === 0 ? 'none' : s.unknownBits.map((u) => `${u.field}: ${u.count}× (first at ${hex(u.firstOffset)}, values ${u.values.map((v) => hex(v, 2)).join(' ')})`).join('; ')],
   ];
-  for (const entry of h.pendingLogEntries) rows.push(['log entry', `type ${entry.type} d1 ${hex(entry.d1)} d2 ${hex(entry.d2)} d3 ${hex(entry.d3)}`]);
-  const width = Math.max(...rows.map(([label]) => label.length));
-  return `${info.file}\n` + rows.map(([label, text]) => `  ${label.padEnd(width)}  ${text}\n`).join('');
 }
 
 /** What a worker needs to describe one file (plain data, sent to worker threads). */
@@ -143,8 +215,8 @@ export type InfoOutcome = { file: string; info: HiveInfo } | { file: string; err
 
 export function infoOne(file: string, job: InfoJob): InfoOutcome {
   try {
-    const hive = openHiveFile(file, { kind: job.kind ?? 'auto', limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth } });
-    return { file, info: collectInfo(hive, file) };
+    const bytes = readHiveFile(file);
+    return { file, info: collectInfo(bytes, file, { kind: job.kind ?? 'auto', limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth } }) };
   } catch (error) {
     const line = describeFailure(error, file);
     if (line === undefined) return { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) };
@@ -159,6 +231,7 @@ export async function runInfo(args: InfoArguments, report: Reporter): Promise<nu
   const job: InfoJob = { kind: args.kind, maxDepth: args.maxDepth };
   const progress = new Progress(args.files.length);
   let failed = 0;
+  let damaged = 0;
   let printed = 0;
   await runPool(args.files, args.jobs, new URL('../batchWorker.js', import.meta.url), { command: 'info', options: job }, (file) => infoOne(file, job), (outcome) => {
     progress.step(outcome.file);
@@ -168,6 +241,10 @@ export async function runInfo(args: InfoArguments, report: Reporter): Promise<nu
       failed++;
       return;
     }
+    if (outcome.info.problems.length > 0) {
+      damaged++;
+      for (const line of outcome.info.problems) report.failure(outcome.file, new UsageError(line));
+    }
     if (args.json) infos.push(outcome.info);
     else sink.write((printed++ > 0 ? '\n' : '') + renderInfoText(outcome.info));
   });
@@ -175,8 +252,11 @@ export async function runInfo(args: InfoArguments, report: Reporter): Promise<nu
   if (args.json) sink.write(JSON.stringify({ format: 'hivetool-info', schemaVersion: 1, hives: infos }, null, 2) + '\n');
   sink.close();
   summary(args.files.length, [
-    [args.files.length - failed, 'described'],
+    [args.files.length - failed - damaged, 'described'],
+    ...(damaged > 0 ? [[damaged, 'described in part (damaged)'] as [number, string]] : []),
     [failed, 'could not be read'],
   ]);
-  return failed > 0 ? ExitCode.FAILED : ExitCode.OK;
+  // A damaged hive described in part fails as `dump` of it does (2): what was printed is
+  // what could be read, not the whole hive. Findings about a hive are `verify`'s (1).
+  return failed + damaged > 0 ? ExitCode.FAILED : ExitCode.OK;
 }

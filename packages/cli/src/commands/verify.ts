@@ -1,5 +1,5 @@
-import { verifyHive, type Finding, type Hive, type VerifyReport } from '@hivetool/hive';
-import { readInputFile } from '../input.js';
+import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, readHeader, verifyHive, type Finding, type Hive, type VerifyReport } from '@hivetool/hive';
+import { readHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
@@ -67,16 +67,34 @@ export interface VerifyJob {
 
 export type VerifyOutcome = { file: string; report: VerifyReport } | { file: string; error: string } | { file: string; bug: string };
 
-/** Verifies one file; a file that cannot be read becomes `error`, a bug `bug`. */
+/**
+ * Whether bytes without a readable header still hold a hive's heap: section table 0 at
+ * 0x5000 (format guide §6). Such a file is a damaged hive to report on; anything else is
+ * not a hive at all.
+ */
+function hasHiveHeap(bytes: Uint8Array): boolean {
+  if (bytes.length < HEAP_OFFSET + BLOCK_HEADER_SIZE) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.getUint32(HEAP_OFFSET, true) === ((BlockType.SECTION_TABLE << 28) | SECTION_TABLE_PAYLOAD) >>> 0 && view.getUint32(HEAP_OFFSET + 8, true) === 0;
+}
+
+/**
+ * Verifies one file; a file that cannot be read becomes `error`, a bug `bug`. So does a
+ * file that is not a hive: another registry format is named (as `dump` names it), and
+ * bytes with neither a hive header nor a hive heap fail with the header's error, as in
+ * `dump`: verify could not run on them (exit 2), it has no findings about a hive (exit 1).
+ */
 export function verifyOne(file: string, job: VerifyJob, rom: Hive | undefined): VerifyOutcome {
   try {
-    const bytes = readInputFile(file);
+    const bytes = readHiveFile(file);
     const isRomItself = job.romFile !== undefined && file === job.romFile;
     const report = verifyHive(bytes, {
       kind: job.kind ?? 'auto',
       ...(rom !== undefined && !isRomItself ? { rom } : {}),
       ...(job.maxDepth !== undefined ? { maxDepth: job.maxDepth } : {}),
     });
+    // Throws `TRUNCATED` or `BAD_MAGIC` as the reader does for `dump`.
+    if (report.kind === 'unknown' && !hasHiveHeap(bytes)) readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { file, report };
   } catch (error) {
     const line = describeFailure(error, file);

@@ -1,4 +1,4 @@
-import { HiveKey, hexBytes, walkTree, type Hive, type HiveRoot, type UnresolvedLink } from '@hivetool/hive';
+import { HiveKey, ReachedRecords, hexBytes, walkTree, type Hive, type HiveRoot, type UnresolvedLink } from '@hivetool/hive';
 import { REG_HEADER } from '@hivetool/registry';
 import { UsageError } from '../failures.js';
 
@@ -54,13 +54,15 @@ export type DumpStarts = ReturnType<typeof dumpStarts>;
 
 /** Walks what `dumpStarts` selected, the start key itself included. */
 export function walkForDump(starts: DumpStarts, visitor: DumpVisitor): void {
+  // One set for all the roots: a key two roots point at is an error, as in verify.
+  const reached = new ReachedRecords();
   for (const { node, path } of starts) {
     visitor.start?.(path);
     walkTree(node, path, {
       key: (key, keyPathName, depth) => visitor.key(key, keyPathName, depth),
       value: (value) => visitor.value(value),
       unresolved: (link, parentPath) => visitor.unresolved(link, parentPath),
-    }, { includeStart: node instanceof HiveKey });
+    }, { includeStart: node instanceof HiveKey, reached });
   }
 }
 
