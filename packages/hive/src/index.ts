@@ -1,4 +1,4 @@
-export { openHive, Hive, detectKind, type HiveKind, type OpenHiveOptions, type LookupResult } from './reader.js';
+export { openHive, Hive, detectKind, type HiveKind, type OpenHiveOptions, type LookupResult, type ValueLookupResult } from './reader.js';
 export { HiveFormatError, isHiveFormatError, type HiveErrorCode, type HiveFormatErrorDetails } from './errors.js';
 export {
   HeaderOffset,
@@ -17,7 +17,7 @@ export {
 export { DEFAULT_LIMITS, type HiveLimits } from './limits.js';
 export { BlockType, blockTypeName, HEAP_OFFSET, DIRECTORY_OFFSET, BLOCK_HEADER_SIZE, SLOTS_PER_SECTION, SECTION_TABLE_PAYLOAD, PAGE_SIZE, MAX_SECTIONS } from './layout.js';
 export { HiveKey, HiveValue, HiveRoot, KeyFlags, KeyField, ValueField, type KeyNode, type RecordStore } from './records.js';
-export { Store, refStore, refId, makeRef, type UnresolvedLink, type LinkKind } from './references.js';
+export { Store, refStore, refId, makeRef, isUnresolvedLink, type UnresolvedLink, type LinkKind } from './references.js';
 export { walkHeap, type HeapBlock } from './heap.js';
 export { walkTree, ReachedRecords, type TreeVisitor, type WalkOptions } from './walk.js';
 export { REGISTRY_ROOTS, isRegistryRoot, depthAllowed } from './rules.js';

@@ -4,7 +4,7 @@ import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, PAGE_SIZE, SLOTS_PER_SE
 import { KNOWN_KEY_FLAGS, KeyField, ValueField } from './records.js';
 import { Store, refStore } from './references.js';
 import { freeSlotUnknownBits, isSlotUsed, slotUnknownBits } from './sections.js';
-import type { Hive } from './reader.js';
+import { Hive, openHive } from './reader.js';
 import { walkTree } from './walk.js';
 import { isHiveFormatError, type HiveFormatError } from './errors.js';
 
@@ -82,7 +82,8 @@ export interface StatisticsOptions {
  * @throws {HiveFormatError} if the heap does not tile or the tree is broken (unless
  * `onError` is given).
  */
-export function hiveStatistics(hive: Hive, options: StatisticsOptions = {}): HiveStatistics {
+export function hiveStatistics(source: Hive | Uint8Array, options: StatisticsOptions = {}): HiveStatistics {
+  const hive = source instanceof Hive ? source : openHive(source);
   const pass = (name: 'heap' | 'sections' | 'tree', run: () => void): void => {
     if (options.onError === undefined) return run();
     try {

@@ -2,7 +2,7 @@ import { MAX_DATA_BYTES, MAX_NAME_UNITS, decodeUtf16, encodeUtf16 } from '@hivet
 import { HiveFormatError } from './errors.js';
 import { HEADER_SIZE, HeaderOffset } from './header.js';
 import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION } from './layout.js';
-import type { Hive } from './reader.js';
+import { Hive, openHive } from './reader.js';
 import { KeyField, ROOT_SLOTS, ROOTS_PAYLOAD, ValueField } from './records.js';
 
 /**
@@ -59,10 +59,11 @@ export type BlockPart =
   | { kind: 'tail'; bytes: Uint8Array };
 
 /**
- * Splits a hive into parts without judging it: a damaged heap ends in a `tail` part rather
- * than an error, so even a broken file is re-emitted as it was.
+ * Splits a hive (a `Hive`, or its bytes) into parts without judging it: a damaged heap ends
+ * in a `tail` part rather than an error, so even a broken file is re-emitted as it was.
  */
-export function disassembleHive(hive: Hive): HiveParts {
+export function disassembleHive(source: Hive | Uint8Array): HiveParts {
+  const hive = source instanceof Hive ? source : openHive(source);
   hive.loadAll();
   const { bytes, view, header } = hive;
   const u32 = (offset: number): number => view.getUint32(offset, true);
@@ -278,7 +279,7 @@ export function assembleHive(parts: HiveParts): Uint8Array {
   return bytes;
 }
 
-/** Re-emits a hive byte for byte from its parts (the lossless round trip). */
-export function rewriteHive(hive: Hive): Uint8Array {
-  return assembleHive(disassembleHive(hive));
+/** Re-emits a hive (a `Hive`, or its bytes) byte for byte from its parts (the lossless round trip). */
+export function rewriteHive(source: Hive | Uint8Array): Uint8Array {
+  return assembleHive(disassembleHive(source));
 }

@@ -1,12 +1,14 @@
-import type { Hive } from './reader.js';
+import { Hive, openHive } from './reader.js';
 import type { HiveTree, TreeKey } from '@hivetool/registry';
 import { walkTree } from './walk.js';
 
 /**
- * Reads a whole hive into a plain tree (names decoded, data copied out of the file so the
- * tree outlives the bytes). Unresolved links are skipped: use `walkTree` to see them.
+ * Reads a whole hive (a `Hive`, or bytes opened with `openHive`'s defaults) into a plain
+ * tree (names decoded, data copied out of the file so the tree outlives the bytes).
+ * Unresolved links are skipped: use `walkTree` to see them.
  */
-export function readTree(hive: Hive): HiveTree {
+export function readTree(source: Hive | Uint8Array): HiveTree {
+  const hive = source instanceof Hive ? source : openHive(source);
   const tree: HiveTree = { roots: {} };
   let top: TreeKey[] = [];
   // The walk is pre-order, so the open keys along the current path are a stack by depth.

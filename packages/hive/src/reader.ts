@@ -4,7 +4,7 @@ import { HiveFormatError } from './errors.js';
 import { readHeader, type HiveHeader } from './header.js';
 import { resolveLimits, type HiveLimits } from './limits.js';
 import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
-import { HiveKey, HiveRoot, HiveValue, ROOT_SLOTS, ROOTS_PAYLOAD, type RecordStore } from './records.js';
+import { HiveKey, HiveRoot, HiveValue, INSPECT, ROOT_SLOTS, ROOTS_PAYLOAD, inspectAs, type RecordStore } from './records.js';
 import { Store, refId, refStore, type LinkKind, type UnresolvedLink } from './references.js';
 import { isSlotUsed, slotBlockOffset } from './sections.js';
 import { REGISTRY_ROOTS } from './rules.js';
@@ -19,7 +19,10 @@ export interface OpenHiveOptions {
   /** `auto` (default) decides from the roots record; see `detectKind`. */
   kind?: HiveKind | 'auto';
   limits?: Partial<HiveLimits>;
-  /** Label for records of this file in dumps. Default `file` (`rom` for a ROM given as `rom`). */
+  /**
+   * Label for records of this file in dumps. Default `file`; a ROM hive given as `rom`
+   * with the default label has its records labelled `rom`.
+   */
   source?: string;
   /**
    * The ROM hive a persistent hive links into (default.hv for system.hv, ROM user.hv for a
@@ -87,8 +90,16 @@ export class Hive implements RecordStore {
     if (options.rom !== undefined && options.rom.kind !== 'rom') {
       throw new HiveFormatError('NOT_A_ROM_HIVE', { what: 'the hive given as ROM has references of a persistent hive (store nibble 0)', offset: options.rom.rootsOffset });
     }
-    // Only a persistent hive has links into ROM; a ROM hive given one ignores it.
-    this.rom = this.kind === 'persistent' ? options.rom : undefined;
+    // Only a persistent hive has links into ROM; a ROM hive given one ignores it. A ROM
+    // hive opened with the default label reads here as `rom`: records reached through the
+    // links then say where they come from (the caller's Hive is left as it is).
+    const rom = this.kind === 'persistent' ? options.rom : undefined;
+    this.rom = rom !== undefined && rom.source === 'file' ? rom.withSource('rom') : rom;
+  }
+
+  /** The same hive over the same bytes, its records labelled `source`. */
+  withSource(source: string): Hive {
+    return new Hive(this.bytes, { kind: this.kind, limits: this.limits, source, ...(this.load === undefined ? {} : { load: this.load }), ...(this.rom === undefined ? {} : { rom: this.rom }) });
   }
 
   get length(): number {
@@ -169,6 +180,34 @@ export class Hive implements RecordStore {
       stored += '\\' + node.name;
     }
     return { found: true, node, path: stored };
+  }
+
+  /**
+   * Looks up a value by key path and value name (`findValue('HKLM\\init', 'Launch10')`,
+   * case-insensitive; `Default` for the unnamed value). When it is not found, says whether
+   * it is absent or may be behind an unresolved link: a persistent hive opened without
+   * its ROM hive stops at the links into ROM, and the value may be there (`stoppedAt`).
+   *
+   * @throws {HiveFormatError} `BAD_PATH` if the path names no root; format errors met on the way.
+   */
+  findValue(path: string, name: string): ValueLookupResult {
+    const key = this.lookup(path);
+    if (!key.found) return key;
+    const entry = key.node.findValue(name);
+    if (entry === undefined) return { found: false, path: key.path, missing: name, stoppedAt: undefined };
+    if (entry.kind === 'unresolved') return { found: false, path: key.path, missing: name, stoppedAt: entry };
+    return { found: true, value: entry, key: key.node, path: key.path };
+  }
+
+  /** A summary (JSON.stringify): what the hive is, not its bytes. */
+  toJSON(): { kind: HiveKind; source: string; length: number; sectionCount: number; romSignature: string; rom: string | null } {
+    let romSignature = '';
+    for (const byte of this.header.romSignature) romSignature += byte.toString(16).padStart(2, '0');
+    return { kind: this.kind, source: this.source, length: this.length, sectionCount: this.sectionCount, romSignature, rom: this.rom?.source ?? null };
+  }
+
+  [INSPECT](_depth: number, options: unknown, inspect?: (value: unknown, options?: unknown) => string): string {
+    return inspectAs('Hive', this.toJSON(), options, inspect);
   }
 
   /**
@@ -303,6 +342,15 @@ export class Hive implements RecordStore {
 
 export type LookupResult =
   | { found: true; node: HiveRoot | HiveKey; path: string }
+  | { found: false; path: string; missing: string; stoppedAt: UnresolvedLink | undefined };
+
+/**
+ * What `findValue` found: the value and its key (`path` spelled as stored), or the name not
+ * found (a key name, or the value name) and the unresolved link the search stopped at, if
+ * that is why: then the value is not known to be absent.
+ */
+export type ValueLookupResult =
+  | { found: true; value: HiveValue; key: HiveRoot | HiveKey; path: string }
   | { found: false; path: string; missing: string; stoppedAt: UnresolvedLink | undefined };
 
 /**

@@ -57,6 +57,22 @@ export interface KeyNode {
   /** The subkey, or the unresolved link where its chain stopped before it was found. */
   findSubkey(name: string): HiveKey | UnresolvedLink | undefined;
   value(name: string): HiveValue | undefined;
+  /** The value, or the unresolved link where its chain stopped before it was found. */
+  findValue(name: string): HiveValue | UnresolvedLink | undefined;
+}
+
+/**
+ * `util.inspect` and `console.log` call the method under this symbol (a registered
+ * symbol, so no Node import is needed): records print a summary instead of the whole hive
+ * they hold a reference to.
+ */
+export const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+type Inspect = (value: unknown, options?: unknown) => string;
+
+/** `Name { …summary… }`, through Node's own `inspect` when it passes one. */
+export function inspectAs(name: string, summary: object, options: unknown, inspect: Inspect | undefined): string {
+  return `${name} ${inspect === undefined ? JSON.stringify(summary) : inspect(summary, options)}`;
 }
 
 /**
@@ -140,6 +156,13 @@ function onlyKey(entry: HiveKey | UnresolvedLink | undefined): HiveKey | undefin
   return entry?.kind === 'key' ? entry : undefined;
 }
 
+function findValue(chain: Generator<HiveValue | UnresolvedLink>, name: string): HiveValue | UnresolvedLink | undefined {
+  for (const entry of chain) {
+    if (entry.kind === 'unresolved' || entry.nameEquals(name)) return entry;
+  }
+  return undefined;
+}
+
 /** One of the eight entries of the roots record. */
 export class HiveRoot implements KeyNode {
   readonly kind = 'root' as const;
@@ -155,6 +178,11 @@ export class HiveRoot implements KeyNode {
 
   get name(): string {
     return rootName(this.index);
+  }
+
+  /** Where the root was read: the store's label (`file`, `rom`). */
+  get source(): string {
+    return this.store.source;
   }
 
   subkeys(): Generator<HiveKey | UnresolvedLink> {
@@ -175,6 +203,19 @@ export class HiveRoot implements KeyNode {
 
   value(): HiveValue | undefined {
     return undefined;
+  }
+
+  findValue(): HiveValue | UnresolvedLink | undefined {
+    return undefined;
+  }
+
+  /** A summary (JSON.stringify): the root, not the hive it is in. */
+  toJSON(): { kind: 'root'; index: number; name: string; firstKey: number; source: string } {
+    return { kind: 'root', index: this.index, name: this.name, firstKey: this.firstKey, source: this.store.source };
+  }
+
+  [INSPECT](_depth: number, options: unknown, inspect?: Inspect): string {
+    return inspectAs('HiveRoot', this.toJSON(), options, inspect);
   }
 }
 
@@ -305,6 +346,23 @@ export class HiveKey extends StoredRecord implements KeyNode {
     }
     return undefined;
   }
+  /**
+   * The value, or the unresolved link its chain stopped at before it was found: a value of
+   * a persistent hive opened without its ROM hive may be behind that link, so it is not
+   * known to be absent (`value()` says undefined for both).
+   */
+  findValue(name: string): HiveValue | UnresolvedLink | undefined {
+    return findValue(this.values(), name);
+  }
+
+  /** A summary (JSON.stringify): the record's fields, not the hive it is in. */
+  toJSON(): { kind: 'key'; name: string; flags: number; id: number; offset: number; source: string; nextSibling: number; firstChild: number; firstValue: number } {
+    return { kind: 'key', name: this.name, flags: this.flags, id: this.id, offset: this.offset, source: this.source, nextSibling: this.nextSibling, firstChild: this.firstChild, firstValue: this.firstValue };
+  }
+
+  [INSPECT](_depth: number, options: unknown, inspect?: Inspect): string {
+    return inspectAs('HiveKey', this.toJSON(), options, inspect);
+  }
 }
 
 /** A value record, read in place; `data` is a view into the file. */
@@ -367,5 +425,21 @@ export class HiveValue extends StoredRecord {
   }
   get padding(): Uint8Array {
     return this.store.bytes.subarray(this.dataOffset + this.dataLength, this.at + this.size);
+  }
+
+  /**
+   * A summary (JSON.stringify): the record's fields, and its data as lowercase hex
+   * (up to 64 bytes; longer data is cut, `dataLength` says how long it is).
+   */
+  toJSON(): { kind: 'value'; name: string; type: number; dataLength: number; data: string; flags: number; id: number; offset: number; source: string; nextValue: number } {
+    const shown = this.data.subarray(0, 64);
+    let data = '';
+    for (const byte of shown) data += byte.toString(16).padStart(2, '0');
+    if (shown.length < this.dataLength) data += '…';
+    return { kind: 'value', name: this.name, type: this.type, dataLength: this.dataLength, data, flags: this.flags, id: this.id, offset: this.offset, source: this.source, nextValue: this.nextValue };
+  }
+
+  [INSPECT](_depth: number, options: unknown, inspect?: Inspect): string {
+    return inspectAs('HiveValue', this.toJSON(), options, inspect);
   }
 }

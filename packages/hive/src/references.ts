@@ -43,3 +43,12 @@ export interface UnresolvedLink {
   readonly offset: number;
   readonly reason: 'rom-not-loaded' | 'unknown-store';
 }
+
+/**
+ * Narrows what `subkeys()`, `values()`, `findSubkey()` and `findValue()` yield: true for a
+ * link the reader did not follow (into a ROM hive not given, or an unknown store), so that
+ * the rest is a `HiveKey` or `HiveValue`.
+ */
+export function isUnresolvedLink(entry: unknown): entry is UnresolvedLink {
+  return typeof entry === 'object' && entry !== null && (entry as { kind?: unknown }).kind === 'unresolved';
+}

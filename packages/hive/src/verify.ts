@@ -4,8 +4,7 @@ import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, MAX_SECTIO
 import { DEFAULT_LIMITS } from './limits.js';
 import { KNOWN_KEY_FLAGS, KeyField, KeyFlags, ROOT_SLOTS, ROOTS_PAYLOAD, ValueField } from './records.js';
 import { Store } from './references.js';
-import type { Hive, HiveKind } from './reader.js';
-import { detectKind } from './reader.js';
+import { Hive, detectKind, type HiveKind } from './reader.js';
 import { isHiveFormatError } from './errors.js';
 import { REGISTRY_ROOTS, depthAllowed, isRegistryRoot } from './rules.js';
 
@@ -135,8 +134,17 @@ const hex = (value: number): string => '0x' + (value >>> 0).toString(16).padStar
  * record bounds, links and their targets' types, cycles, depth, reachability, links into
  * the ROM hive, the ROM signature, and what Windows CE will do with the file at boot.
  * Names are never decoded. It does not throw on any input.
+ *
+ * Takes the file's bytes, or an open `Hive`: its bytes are checked, with its kind, its
+ * ROM hive and its `maxDepth` unless `options` say otherwise.
  */
-export function verifyHive(bytes: Uint8Array, options: VerifyOptions = {}): VerifyReport {
+export function verifyHive(source: Uint8Array | Hive, options: VerifyOptions = {}): VerifyReport {
+  if (source instanceof Hive) {
+    source.loadAll();
+    const rom = options.rom ?? source.rom;
+    return verifyHive(source.bytes, { kind: options.kind ?? source.kind, maxDepth: options.maxDepth ?? source.limits.maxDepth, ...(rom === undefined ? {} : { rom }) });
+  }
+  const bytes = source;
   const findings = new Findings();
   const report: VerifyReport = {
     kind: 'unknown',
