@@ -1,0 +1,64 @@
+/**
+ * What `npm pack` puts in each package's tarball is consistent: a LICENSE and a README,
+ * every file `package.json` points at, and every source map's sources (the maps point at
+ * `../src/*.ts`, so `src` is published with `dist`).
+ */
+import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { REPO_ROOT } from '@hivetool/test-support';
+
+const PACKAGES = ['registry', 'hive', 'image', 'cli'];
+
+interface PackageJson {
+  name: string;
+  license: string;
+  main?: string;
+  types?: string;
+  bin?: Record<string, string>;
+  exports: Record<string, { types: string; default: string }>;
+}
+
+/** The file list of the package's tarball, from `npm pack --dry-run --json`. */
+function tarballFiles(name: string): string[] {
+  const result = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', '-w', `packages/${name}`], { cwd: REPO_ROOT, encoding: 'utf8' });
+  expect(result.status).toBe(0);
+  const [pack] = JSON.parse(result.stdout) as Array<{ files: Array<{ path: string }> }>;
+  return pack!.files.map((file) => file.path);
+}
+
+describe.each(PACKAGES)('the %s tarball', (name) => {
+  const root = join(REPO_ROOT, 'packages', name);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson;
+  let files: Set<string>;
+  const packed = (): Set<string> => (files ??= new Set(tarballFiles(name)));
+
+  test('holds an MIT LICENSE and a README naming the package', () => {
+    expect(pkg.license).toBe('MIT');
+    expect(packed().has('LICENSE')).toBe(true);
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} hivetool contributors\n/);
+    expect(packed().has('README.md')).toBe(true);
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toMatch(new RegExp(`^# ${pkg.name.replace('/', '\\/')}\\n`));
+  });
+
+  test('holds every file package.json points at, and no tests', () => {
+    const targets = [pkg.main, pkg.types, ...Object.values(pkg.bin ?? {}), ...Object.values(pkg.exports).flatMap((entry) => [entry.types, entry.default])];
+    for (const target of targets) if (target !== undefined) expect([target, packed().has(normalize(target))]).toEqual([target, true]);
+    expect([...packed()].filter((path) => /\.test\.|tsbuildinfo|dist-test\//.test(path))).toEqual([]);
+  });
+
+  test('every source map points at sources in the tarball', () => {
+    const maps = [...packed()].filter((path) => path.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    const missing: string[] = [];
+    for (const map of maps) {
+      const { sources } = JSON.parse(readFileSync(join(root, map), 'utf8')) as { sources: string[] };
+      for (const source of sources) {
+        const path = normalize(join(dirname(map), source));
+        if (!packed().has(path)) missing.push(`${map} → ${path}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
