@@ -1,4 +1,4 @@
-import { walkHeap } from './heap.js';
+import { walkHeap, type HeapBlock } from './heap.js';
 import { HIVE_VERSION } from './header.js';
 import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, PAGE_SIZE, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
 import { KNOWN_KEY_FLAGS, KeyField, ValueField } from './records.js';
@@ -120,7 +120,7 @@ export function hiveStatistics(source: Hive | Uint8Array, options: StatisticsOpt
     if (ref !== 0 && store !== Store.HEAP && store !== Store.ROM_HIVE) unknown.note(`${field} store nibble`, offset, store);
   };
 
-  pass('heap', () => walkHeap(bytes, view, (block) => {
+  const countBlock = (block: Readonly<HeapBlock>): void => {
     if (block.free) {
       stats.blocks.free++;
       stats.blocks.freeBytes += block.size;
@@ -163,7 +163,8 @@ export function hiveStatistics(source: Hive | Uint8Array, options: StatisticsOpt
         unknown.note(`block type ${name}`, block.offset, block.type);
       }
     }
-  }));
+  };
+  pass('heap', () => walkHeap(bytes, view, countBlock));
 
   pass('sections', () => countSlots(hive, stats, unknown));
   pass('tree', () =>
