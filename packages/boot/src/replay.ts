@@ -246,11 +246,9 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
   const cleanUsersEvidence: Evidence = { source: '--clean', what: 'IOCTL_HAL_GET_HIVE_CLEAN_FLAG(HIVECLEANFLAG_USERS)', data: clean.users ? 'TRUE' : 'FALSE' };
   const removed: string[] = [];
   if (profileNames !== undefined && clean.users && onFileSystem && ramRegion === undefined) {
-    for (const folder of storage.folders(joinDevicePath(profileNames))) {
-      const path = joinDevicePath([...profileNames, folder]);
-      removed.push(path);
-      actions.unshift({ kind: 'remove-folder', path, reason: 'HIVECLEANFLAG_USERS: every user profile folder is removed' });
-    }
+    for (const folder of storage.folders(joinDevicePath(profileNames))) removed.push(joinDevicePath([...profileNames, folder]));
+    // Removals come first: a hive created afterwards may be inside a removed folder.
+    actions.splice(0, 0, ...removed.map((path): StorageAction => ({ kind: 'remove-folder', path, reason: 'HIVECLEANFLAG_USERS: every user profile folder is removed' })));
   }
   steps.push({
     step: 15,
