@@ -14,8 +14,9 @@ export interface RomSet {
 }
 
 /**
- * The device's persistent volume, given by the caller (a folder in the CLI). Paths are
- * device paths on that volume (`\Documents and Settings\system.hv`), to be matched
+ * The device's persistent volume (the boot volume), given by the caller (a folder in the
+ * CLI). Paths are from the volume's root (`\Documents and Settings\system.hv`; for a
+ * volume mounted at `\Flash Disk`, the device path without that folder), to be matched
  * case-insensitively as the CE file systems do.
  */
 export interface StorageFolder {
@@ -72,10 +73,9 @@ export interface BootStep {
   notes: string[];
 }
 
-/** What `--apply` does to the storage folder, in order. */
+/** What `--apply` does to the storage folder, in order; paths are from the volume's root. */
 export type StorageAction =
   | { kind: 'remove-folder'; path: string; reason: string }
-  | { kind: 'remove-file'; path: string; reason: string }
   | { kind: 'create-hive'; path: string; rom: 'system' | 'user'; reason: string };
 
 export interface BootVolume {
@@ -182,6 +182,15 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
     notes: otherBootable.map((profile) => `profile ${profile.name} is marked bootable too (${profile.bootable!.evidence.what} = ${profile.bootable!.evidence.data}); ${profile.blockDrivers.some((driver) => driver.enumerated) ? 'the first volume to register wins' : `its block driver(s) ${profile.blockDrivers.length === 0 ? 'are not in the boot hive' : `are not under Drivers\\RootKey (${profile.blockDrivers.map((driver) => driver.keyPath).join(', ')}), so the bus enumerator does not load them`}`}`),
   });
 
+  // STORAGEDIR is the boot volume: a device path under its mount folder maps to the
+  // volume's root (a volume mounted as root maps as it is).
+  const mount = volume !== undefined && !volume.mountedAsRoot ? splitDevicePath(volume.mountPoint).names : [];
+  const onVolume = (devicePath: string): string => {
+    const names = splitDevicePath(devicePath).names;
+    return joinDevicePath(isInside(names, mount) ? names.slice(mount.length) : names);
+  };
+  const volumeFiles: StorageFolder = { find: (path) => storage.find(onVolume(path)), folders: (path) => storage.folders(onVolume(path)) };
+
   const systemHivePath = vars.systemHive?.text;
   const onFileSystem = systemHivePath !== undefined && systemHivePath !== '' && bootVolume !== null;
   const ramRegion = options.ramRegion;
@@ -220,8 +229,8 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
     };
   } else {
     const path = joinDevicePath(splitDevicePath(systemHivePath).names);
-    system = decideHive({ role: 'system', user: null, path, storage: 'file-system', bytes: storage.find(path), rom: rom.system, romName: names.system, clean: clean.system, cleanEvidence: cleanSystemEvidence, fileEvidence: vars.systemHive!.evidence });
-    if (system.outcome !== 'KEPT') actions.push({ kind: 'create-hive', path, rom: 'system', reason: system.reason });
+    system = decideHive({ role: 'system', user: null, path, storage: 'file-system', bytes: volumeFiles.find(path), rom: rom.system, romName: names.system, clean: clean.system, cleanEvidence: cleanSystemEvidence, fileEvidence: vars.systemHive!.evidence });
+    if (system.outcome !== 'KEPT') actions.push({ kind: 'create-hive', path: onVolume(path), rom: 'system', reason: system.reason });
   }
   hives.push(system);
   steps.push({ step: 11, title: system.role === 'combined' ? 'load the combined hive' : 'load the system hive', result: `${system.outcome}: ${system.reason}`, decidedBy: system.decidedBy, notes: [] });
@@ -246,9 +255,9 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
   const cleanUsersEvidence: Evidence = { source: '--clean', what: 'IOCTL_HAL_GET_HIVE_CLEAN_FLAG(HIVECLEANFLAG_USERS)', data: clean.users ? 'TRUE' : 'FALSE' };
   const removed: string[] = [];
   if (profileNames !== undefined && clean.users && onFileSystem && ramRegion === undefined) {
-    for (const folder of storage.folders(joinDevicePath(profileNames))) removed.push(joinDevicePath([...profileNames, folder]));
+    for (const folder of volumeFiles.folders(joinDevicePath(profileNames))) removed.push(joinDevicePath([...profileNames, folder]));
     // Removals come first: a hive created afterwards may be inside a removed folder.
-    actions.splice(0, 0, ...removed.map((path): StorageAction => ({ kind: 'remove-folder', path, reason: 'HIVECLEANFLAG_USERS: every user profile folder is removed' })));
+    actions.splice(0, 0, ...removed.map((path): StorageAction => ({ kind: 'remove-folder', path: onVolume(path), reason: 'HIVECLEANFLAG_USERS: every user profile folder is removed' })));
   }
   steps.push({
     step: 15,
@@ -284,9 +293,9 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
     } else {
       const path = joinDevicePath(userPath.names);
       const wiped = removed.some((folder) => isInside(userPath.names, splitDevicePath(folder).names));
-      user = decideHive({ role: 'user', user: userName, path, storage: 'file-system', bytes: wiped ? undefined : storage.find(path), rom: rom.user, romName: names.user, clean: false, cleanEvidence: cleanUsersEvidence, fileEvidence: { source: 'ProfileDir', what: `${userName}\\${USER_HIVE_FILE}`, data: path } });
+      user = decideHive({ role: 'user', user: userName, path, storage: 'file-system', bytes: wiped ? undefined : volumeFiles.find(path), rom: rom.user, romName: names.user, clean: false, cleanEvidence: cleanUsersEvidence, fileEvidence: { source: 'ProfileDir', what: `${userName}\\${USER_HIVE_FILE}`, data: path } });
       if (wiped) user = { ...user, outcome: 'CLEAN', reason: 'HIVECLEANFLAG_USERS: the profile folder was removed and the hive is recreated from ROM', decidedBy: [cleanUsersEvidence, ...user.decidedBy] };
-      if (user.outcome !== 'KEPT') actions.push({ kind: 'create-hive', path, rom: 'user', reason: user.reason });
+      if (user.outcome !== 'KEPT') actions.push({ kind: 'create-hive', path: onVolume(path), rom: 'user', reason: user.reason });
     }
     hives.push(user);
     steps.push({ step: 17, title: 'load the user hive', result: `${user.outcome}: ${user.reason}${user.outcome === 'KEPT' ? '; RegPersisted = dword:1 under HKCU' : ''}`, decidedBy: user.decidedBy, notes: [] });

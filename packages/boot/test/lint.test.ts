@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { encodeHive, openHive, type Hive } from '@hivetool/hive';
 import { RegTreeBuilder } from '@hivetool/registry';
-import { LINT_CHECKS, lintBoot, replayBoot, type StorageFolder } from '@hivetool/boot';
+import { LINT_CHECKS, emptyPersistentHive, lintBoot, replayBoot, type StorageFolder } from '@hivetool/boot';
 
 /** A boot configuration filesys can use as it is: every check passes on it. */
 const BASE = String.raw`
@@ -178,8 +178,14 @@ describe('replay on fixtures', () => {
   });
 
   test('the boot volume mounted in a folder: its profile, file system, mount point and block driver', () => {
-    const report = replayBoot(romSet({ boot: FATFS_PROFILE + '"MountAsRoot"=-\n' + BOOT_VARS + '"SystemHive"="\\\\Flash Disk\\\\system.hv"\n' }), memoryStorage({}));
-    expect(report.bootVolume).toMatchObject({ profile: 'FlashDisk', fileSystem: 'FATFS', fileSystemDll: 'fatfsd.dll', mountPoint: '\\Flash Disk', blockDrivers: [{ dll: 'flashdisk.dll', enumerated: true }] });
-    expect(report.hives[0]!.path).toBe('\\Flash Disk\\system.hv');
+    const rom = romSet({ boot: FATFS_PROFILE + '"MountAsRoot"=-\n' + BOOT_VARS + '"SystemHive"="\\\\Flash Disk\\\\Registry\\\\system.hv"\n"ProfileDir"="\\\\Flash Disk\\\\Profiles"\n' });
+    const first = replayBoot(rom, memoryStorage({}));
+    expect(first.bootVolume).toMatchObject({ profile: 'FlashDisk', fileSystem: 'FATFS', fileSystemDll: 'fatfsd.dll', mountPoint: '\\Flash Disk', blockDrivers: [{ dll: 'flashdisk.dll', enumerated: true }] });
+    expect(first.hives[0]!.path).toBe('\\Flash Disk\\Registry\\system.hv');
+    // The storage folder is the volume: the mount folder is not part of the paths on it.
+    expect(first.actions.map((action) => action.path)).toEqual(['\\Registry\\system.hv', '\\Profiles\\default\\user.hv']);
+    const next = replayBoot(rom, memoryStorage({ '\\registry\\SYSTEM.hv': emptyPersistentHive(rom.system), '\\Profiles\\Default\\user.hv': emptyPersistentHive(rom.user) }));
+    expect(next.hives.map((hive) => hive.outcome)).toEqual(['KEPT', 'KEPT']);
+    expect(next.actions).toEqual([]);
   });
 });

@@ -131,7 +131,7 @@ function applyActions(report: BootReport, rom: RomSet, storageDir: string, outDi
         rmSync(mapped.host, { force: true });
         writeFileSync(mapped.host, empty[action.rom]);
       } else if (mapped.exists) {
-        rmSync(mapped.host, { recursive: action.kind === 'remove-folder', force: true });
+        rmSync(mapped.host, { recursive: true, force: true });
       }
     }
     // An empty OUTDIR (checked before the replay) is replaced.
@@ -150,8 +150,6 @@ function renderAction(action: StorageAction): string {
   switch (action.kind) {
     case 'remove-folder':
       return `remove folder ${action.path} (${action.reason})`;
-    case 'remove-file':
-      return `remove ${action.path} (${action.reason})`;
     case 'create-hive':
       return `create ${action.path}: empty persistent hive linked to ${action.rom === 'system' ? 'default.hv' : 'user.hv'}`;
   }
