@@ -177,7 +177,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
     result:
       bootVolume === null
         ? 'no Storage Manager profile is marked bootable: no file system registers for the hives'
-        : `profile ${bootVolume.profile} (${volume!.bootable!.evidence.what.slice(volume!.keyPath.length + 1)}), file system ${bootVolume.fileSystem ?? '(none named)'}${bootVolume.fileSystemDll ? ` (${bootVolume.fileSystemDll})` : ''}, mounted at ${bootVolume.mountPoint}, block driver(s): ${bootVolume.blockDrivers.map((driver) => `${driver.dll} (${driver.keyPath})`).join(', ') || 'none in the boot hive'}`,
+        : `profile ${bootVolume.profile} (${volume!.bootable!.evidence.what.slice(volume!.keyPath.length + 1)}), file system ${bootVolume.fileSystem ?? '(none named)'}${bootVolume.fileSystemDll ? ` (${bootVolume.fileSystemDll})` : ''}, mounted at ${bootVolume.mountPoint}, block driver(s): ${countDlls(bootVolume.blockDrivers) || 'none in the boot hive'}`,
     decidedBy: bootVolume?.decidedBy ?? [],
     notes: otherBootable.map((profile) => `profile ${profile.name} is marked bootable too (${profile.bootable!.evidence.what} = ${profile.bootable!.evidence.data}); ${profile.blockDrivers.some((driver) => driver.enumerated) ? 'the first volume to register wins' : `its block driver(s) ${profile.blockDrivers.length === 0 ? 'are not in the boot hive' : `are not under Drivers\\RootKey (${profile.blockDrivers.map((driver) => driver.keyPath).join(', ')}), so the bus enumerator does not load them`}`}`),
   });
@@ -213,7 +213,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
   // §5 steps 11–14: the system hive (or the combined hive of a RAM region).
   let system: HiveDecision;
   if (ramRegion !== undefined) {
-    system = decideHive({ role: 'combined', user: null, path: null, storage: 'ram-region', bytes: regionHive(ramRegion.bytes), rom: rom.system, romName: names.system, clean: clean.system, cleanEvidence: cleanSystemEvidence, fileEvidence: { source: '--ram-region', what: 'hive image', data: ramRegion.name } });
+    system = decideHive({ role: 'combined', user: null, path: null, storage: 'ram-region', bytes: regionHive(ramRegion.bytes), rom: rom.system, romName: names.system, clean: clean.system, cleanEvidence: cleanSystemEvidence, where: ramRegion.name, pathEvidence: [{ source: '--ram-region', what: 'IOCTL_HAL_GET_HIVE_RAM_REGION', data: ramRegion.name }] });
   } else if (!onFileSystem) {
     system = {
       role: 'system',
@@ -229,7 +229,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
     };
   } else {
     const path = joinDevicePath(splitDevicePath(systemHivePath).names);
-    system = decideHive({ role: 'system', user: null, path, storage: 'file-system', bytes: volumeFiles.find(path), rom: rom.system, romName: names.system, clean: clean.system, cleanEvidence: cleanSystemEvidence, fileEvidence: vars.systemHive!.evidence });
+    system = decideHive({ role: 'system', user: null, path, storage: 'file-system', bytes: volumeFiles.find(path), rom: rom.system, romName: names.system, clean: clean.system, cleanEvidence: cleanSystemEvidence, where: path, pathEvidence: [vars.systemHive!.evidence] });
     if (system.outcome !== 'KEPT') actions.push({ kind: 'create-hive', path: onVolume(path), rom: 'system', reason: system.reason });
   }
   hives.push(system);
@@ -293,7 +293,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
     } else {
       const path = joinDevicePath(userPath.names);
       const wiped = removed.some((folder) => isInside(userPath.names, splitDevicePath(folder).names));
-      user = decideHive({ role: 'user', user: userName, path, storage: 'file-system', bytes: wiped ? undefined : volumeFiles.find(path), rom: rom.user, romName: names.user, clean: false, cleanEvidence: cleanUsersEvidence, fileEvidence: { source: 'ProfileDir', what: `${userName}\\${USER_HIVE_FILE}`, data: path } });
+      user = decideHive({ role: 'user', user: userName, path, storage: 'file-system', bytes: wiped ? undefined : volumeFiles.find(path), rom: rom.user, romName: names.user, clean: false, cleanEvidence: cleanUsersEvidence, where: path, pathEvidence: [vars.profileDir!.evidence, ...userEvidence.filter((evidence) => evidence.data !== null || !evidence.what.endsWith('NoDefaultUser'))] });
       if (wiped) user = { ...user, outcome: 'CLEAN', reason: 'HIVECLEANFLAG_USERS: the profile folder was removed and the hive is recreated from ROM', decidedBy: [cleanUsersEvidence, ...user.decidedBy] };
       if (user.outcome !== 'KEPT') actions.push({ kind: 'create-hive', path: onVolume(path), rom: 'user', reason: user.reason });
     }
@@ -322,6 +322,13 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
   };
 }
 
+/** `atapi.dll (4 keys), bcmatapi.dll`: the DLLs of a list of drivers. */
+function countDlls(drivers: Array<{ dll: string }>): string {
+  const counts = new Map<string, number>();
+  for (const driver of drivers) counts.set(driver.dll, (counts.get(driver.dll) ?? 0) + 1);
+  return [...counts].map(([dll, count]) => (count === 1 ? dll : `${dll} (${count} keys)`)).join(', ');
+}
+
 /** Evidence listed once each, in first-seen order. */
 function distinct(list: Evidence[]): Evidence[] {
   const seen = new Set<string>();
@@ -348,7 +355,10 @@ interface HiveQuestion {
   romName: string;
   clean: boolean;
   cleanEvidence: Evidence;
-  fileEvidence: Evidence;
+  /** How the file is named in reports: its device path, or the region dump's name. */
+  where: string;
+  /** The values that name the file (SystemHive; ProfileDir and the user). */
+  pathEvidence: Evidence[];
 }
 
 /**
@@ -357,11 +367,11 @@ interface HiveQuestion {
  */
 function decideHive(question: HiveQuestion): HiveDecision {
   const romSignature = signatureOf(question.rom);
-  const where = question.path ?? question.fileEvidence.data ?? 'the hive';
+  const where = question.where;
   const base = { role: question.role, user: question.user, path: question.path, storage: question.storage, romSignature };
   const romEvidence: Evidence = { source: question.romName, what: 'ROM signature', data: romSignature };
   if (question.bytes === undefined) {
-    return { ...base, outcome: 'CREATED', reason: `${where} does not exist (first boot): created empty, linked to ${question.romName}`, storedSignature: null, regPersisted: false, decidedBy: [question.fileEvidence, { source: where, what: 'file', data: null }] };
+    return { ...base, outcome: 'CREATED', reason: `${where} does not exist (first boot): created empty, linked to ${question.romName}`, storedSignature: null, regPersisted: false, decidedBy: [...question.pathEvidence, { source: question.storage === 'ram-region' ? '--ram-region' : 'STORAGEDIR', what: question.storage === 'ram-region' ? 'hive magic in the region' : where, data: null }] };
   }
   let hive: Hive | undefined;
   let damage: string | undefined;
@@ -374,10 +384,10 @@ function decideHive(question: HiveQuestion): HiveDecision {
   const storedSignature = question.bytes.length >= 0x38 ? hexBytes(question.bytes.subarray(0x28, 0x38)) : null;
   const fileEvidence: Evidence = { source: where, what: 'ROM signature', data: storedSignature };
   if (question.clean) {
-    return { ...base, outcome: 'CLEAN', reason: `the clean flag is set: ${where} is deleted and recreated from ${question.romName}, whatever its signature`, storedSignature, regPersisted: false, decidedBy: [question.fileEvidence, question.cleanEvidence, fileEvidence, romEvidence] };
+    return { ...base, outcome: 'CLEAN', reason: `the clean flag is set: ${where} is deleted and recreated from ${question.romName}, whatever its signature`, storedSignature, regPersisted: false, decidedBy: [...question.pathEvidence, question.cleanEvidence, fileEvidence, romEvidence] };
   }
   if (hive === undefined) {
-    return { ...base, outcome: 'CLEAN', reason: `${where} cannot be mounted (${damage}): deleted and recreated from ${question.romName}`, storedSignature, regPersisted: false, decidedBy: [question.fileEvidence, fileEvidence] };
+    return { ...base, outcome: 'CLEAN', reason: `${where} cannot be mounted (${damage}): deleted and recreated from ${question.romName}`, storedSignature, regPersisted: false, decidedBy: [...question.pathEvidence, fileEvidence] };
   }
   if (storedSignature !== romSignature) {
     return {
@@ -386,11 +396,11 @@ function decideHive(question: HiveQuestion): HiveDecision {
       reason: `its ROM signature ${storedSignature} differs from ${question.romName}'s ${romSignature}: deleted and recreated from ROM`,
       storedSignature,
       regPersisted: false,
-      decidedBy: [question.fileEvidence, fileEvidence, romEvidence],
+      decidedBy: [...question.pathEvidence, fileEvidence, romEvidence],
     };
   }
   const kindNote = hive.kind === 'rom' ? ' (its references are those of a ROM hive: nothing in it links to ROM)' : '';
-  return { ...base, outcome: 'KEPT', reason: `its ROM signature matches ${question.romName}'s: loaded and kept${kindNote}`, storedSignature, regPersisted: true, decidedBy: [question.fileEvidence, fileEvidence, romEvidence] };
+  return { ...base, outcome: 'KEPT', reason: `its ROM signature matches ${question.romName}'s: loaded and kept${kindNote}`, storedSignature, regPersisted: true, decidedBy: [...question.pathEvidence, fileEvidence, romEvidence] };
 }
 
 /** One line per step and hive, for text reports. */
