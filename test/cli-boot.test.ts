@@ -232,6 +232,40 @@ describeWithCorpus('boot on the mediaroom ROM set', () => {
     expect(bootJson([romDir, storage()]).report.hives[0]!.outcome).toBe('CREATED');
   });
 
+  test('a damaged system.hv is CLEAN (deleted, a default one created); a damaged ROM hive or a STORAGEDIR that is a file cannot run', () => {
+    const dir = storage();
+    const target = join(dir, ...SYSTEM_HIVE);
+    const bytes = buildLinked('default.hv', target);
+    writeFileSync(target, bytes.subarray(0, 0x2000));
+    const { report } = bootJson([CORPUS_DIR, dir]);
+    expect(report.hives[0]).toMatchObject({ outcome: 'CLEAN', storedSignature: CORPUS_SIGNATURE, regPersisted: false });
+    expect(report.hives[0]!.reason).toMatch(/cannot be mounted \(.*\[[A-Z_]+\]\)/);
+
+    const romDir = join(scratch.path, 'damaged-rom');
+    mkdirSync(romDir);
+    const boot = new Uint8Array(readFileSync(corpusPath('boot.hv')));
+    boot[8] = 0;
+    writeFileSync(join(romDir, 'boot.hv'), boot);
+    symlinkSync(corpusPath('default.hv'), join(romDir, 'default.hv'));
+    symlinkSync(corpusPath('user.hv'), join(romDir, 'user.hv'));
+    const damaged = runCli(['boot', romDir, dir]);
+    expect(damaged.status).toBe(2);
+    expect(damaged.stderr).toMatch(new RegExp(`^hivetool: ${join(romDir, 'boot.hv').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not a valid hive: .*\\[BAD_MAGIC\\]\\n$`));
+    // Damage deep in the boot hive is met during the replay, after the hives opened.
+    const deep = new Uint8Array(readFileSync(corpusPath('boot.hv')));
+    for (let offset = 0xb000; offset < 0xb400; offset += 4) deep[offset] = deep[offset]! ^ 0x5a;
+    writeFileSync(join(romDir, 'boot.hv'), deep);
+    for (const command of [['boot', romDir, dir], ['lint', romDir]]) {
+      const failed = runCli(command);
+      expect(failed.status).toBe(2);
+      expect(failed.stdout).toBe('');
+      expect(failed.stderr).toMatch(/^hivetool: .*damaged-rom: not a valid hive: boot\.hv: .* \[[A-Z_]+\]\n$/);
+    }
+    const notFolder = runCli(['boot', CORPUS_DIR, target]);
+    expect(notFolder.status).toBe(2);
+    expect(notFolder.stderr).toContain('STORAGEDIR must be a folder');
+  });
+
   test('lint: the mediaroom findings, exit 0 (warnings only); JSON validates', () => {
     const text = runCli(['lint', CORPUS_DIR]);
     expect(text.status).toBe(0);

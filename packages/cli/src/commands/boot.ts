@@ -1,6 +1,7 @@
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { emptyPersistentHive, renderEvidence, renderStep, replayBoot, splitDevicePath, type BootReport, type LintFinding, type RomSet, type StorageAction, type StorageFolder } from '@hivetool/boot';
+import { isHiveFormatError } from '@hivetool/hive';
 import { foldName } from '@hivetool/registry';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { openHiveFile, readInputFile } from '../input.js';
@@ -43,6 +44,20 @@ function openRomHive(romDir: string, name: string): { file: string; hive: RomSet
     const line = describeFailure(error, file);
     if (line === undefined) throw error;
     throw new UsageError(line.startsWith(file) ? line : `${file}: ${line}`);
+  }
+}
+
+/**
+ * Runs a pass over the ROM hives; damage found in them on the way (they open lazily, so
+ * records are checked when read) becomes one line naming the ROM folder. Errors in records
+ * of a ROM hive name that hive (`boot.hv: …`).
+ */
+export function romFailure<T>(romDir: string, pass: () => T): T {
+  try {
+    return pass();
+  } catch (error) {
+    if (!isHiveFormatError(error)) throw error;
+    throw new UsageError(`${romDir}: not a valid hive: ${error.message}`);
   }
 }
 
@@ -207,7 +222,7 @@ export function runBoot(args: BootArguments): number {
   }
   const ramRegion = args.ramRegion === undefined ? undefined : { name: args.ramRegion, bytes: readInputFile(args.ramRegion) };
   const clean = { system: args.clean === 'system' || args.clean === 'all', users: args.clean === 'users' || args.clean === 'all' };
-  const report = replayBoot(rom, storageFolder(args.storageDir), { clean, ...(ramRegion === undefined ? {} : { ramRegion }), ...(args.user === undefined ? {} : { user: args.user }) });
+  const report = romFailure(args.romDir, () => replayBoot(rom, storageFolder(args.storageDir), { clean, ...(ramRegion === undefined ? {} : { ramRegion }), ...(args.user === undefined ? {} : { user: args.user }) }));
   if (args.apply !== undefined) applyActions(report, rom, args.storageDir, args.apply);
   const sink = new StdoutSink();
   if (args.json) {

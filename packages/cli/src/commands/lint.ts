@@ -1,7 +1,7 @@
 import { lintBoot } from '@hivetool/boot';
 import { ExitCode } from '../failures.js';
 import { StdoutSink } from '../output.js';
-import { openRomSet, renderFinding } from './boot.js';
+import { openRomSet, renderFinding, romFailure } from './boot.js';
 
 /**
  * `hivetool lint ROMDIR`: checks the boot configuration of a ROM set (docs/boot.md lists
@@ -9,7 +9,7 @@ import { openRomSet, renderFinding } from './boot.js';
  */
 export function runLint(romDir: string, json: boolean): number {
   const rom = openRomSet(romDir);
-  const findings = lintBoot(rom);
+  const findings = romFailure(romDir, () => lintBoot(rom));
   const summary = {
     errors: findings.filter((finding) => finding.severity === 'error').length,
     warnings: findings.filter((finding) => finding.severity === 'warning').length,
