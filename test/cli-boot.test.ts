@@ -220,6 +220,21 @@ describeWithCorpus('boot on the mediaroom ROM set', () => {
     expect(refused.stderr).toMatch(/the folder is not empty/);
   });
 
+  test('--apply never writes through a symbolic link of STORAGEDIR, and leaves nothing behind', () => {
+    const elsewhere = join(scratch.path, 'elsewhere');
+    mkdirSync(elsewhere);
+    const dir = join(scratch.path, 'linked-storage');
+    mkdirSync(dir);
+    symlinkSync(elsewhere, join(dir, 'Documents and Settings'));
+    const out = join(scratch.path, 'linked-out');
+    const result = runCli(['boot', '--apply', out, CORPUS_DIR, dir]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`hivetool: cannot apply \\Documents and Settings\\system.hv: Documents and Settings in STORAGEDIR is a symbolic link\n`);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(scratch.path).filter((name) => name.includes('linked-out'))).toEqual([]);
+  });
+
   test('ROMDIR names in any case; a missing ROM hive is one error line, exit 2', () => {
     const romDir = join(scratch.path, 'ROM');
     mkdirSync(romDir);

@@ -135,10 +135,11 @@ function applyActions(report: BootReport, rom: RomSet, storageDir: string, outDi
   const temporary = join(dirname(resolve(outDir)), `.${basename(resolve(outDir))}.${process.pid}.tmp`);
   rmSync(temporary, { recursive: true, force: true });
   try {
-    cpSync(storageDir, temporary, { recursive: true, errorOnExist: true, force: false });
+    cpSync(storageDir, temporary, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true });
     const empty = { system: emptyPersistentHive(rom.system), user: emptyPersistentHive(rom.user) };
     for (const action of report.actions) {
       const mapped = mapDevicePath(temporary, action.path);
+      refuseLinksOnPath(temporary, mapped.host, action.path);
       if (action.kind === 'create-hive') {
         const parent = dirname(mapped.host);
         if (existsSync(parent) && !statSync(parent).isDirectory()) throw new UsageError(`cannot create ${action.path}: ${parent} is a file, not a folder`);
@@ -158,6 +159,27 @@ function applyActions(report: BootReport, rom: RomSet, storageDir: string, outDi
     const line = describeFailure(error, outDir);
     if (line === undefined) throw error;
     throw new UsageError(`cannot write ${outDir}: ${line}`);
+  }
+}
+
+/**
+ * Refuses to write or remove through a symbolic link copied from STORAGEDIR: it could
+ * lead outside OUTDIR (links are copied as links, never followed).
+ */
+function refuseLinksOnPath(root: string, host: string, devicePath: string): void {
+  let path = root;
+  for (const name of host.slice(root.length + 1).split(sep)) {
+    path = join(path, name);
+    if (!existsSync(path) && !isLink(path)) return;
+    if (isLink(path)) throw new UsageError(`cannot apply ${devicePath}: ${path.slice(root.length + 1)} in STORAGEDIR is a symbolic link`);
+  }
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 
