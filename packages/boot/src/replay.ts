@@ -124,6 +124,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
   const actions: StorageAction[] = [];
   const romSignatures = { boot: signatureOf(rom.boot), system: signatureOf(rom.system), user: signatureOf(rom.user) };
   const vars = config.bootVars;
+  const lint = lintBoot(rom);
 
   // §5 steps 2, 4, 5, 6: the boot hive and what it starts.
   steps.push({
@@ -237,9 +238,9 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
   steps.push({
     step: 13,
     title: 'migrate the boot hive',
-    result: `changes made to the boot hive's registry during the boot phase are copied into the system hive; the boot hive's ${config.keys.length > 0 ? 'keys' : 'data'} stay readable through ${names.system}`,
+    result: `changes the boot phase made to the boot hive's registry are migrated into the system hive; from here on the registry is ${names.system} with the system hive`,
     decidedBy: [],
-    notes: [],
+    notes: switchNotes(lint, names),
   });
   steps.push({
     step: 14,
@@ -301,7 +302,6 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
     steps.push({ step: 17, title: 'load the user hive', result: `${user.outcome}: ${user.reason}${user.outcome === 'KEPT' ? '; RegPersisted = dword:1 under HKCU' : ''}`, decidedBy: user.decidedBy, notes: [] });
   }
 
-  const lint = lintBoot(rom);
   const count = (outcome: HiveOutcome): number => hives.filter((hive) => hive.outcome === outcome).length;
   return {
     romSignatures,
@@ -320,6 +320,16 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
       lintNotes: lint.filter((finding) => finding.severity === 'info').length,
     },
   };
+}
+
+/** What the switch from the boot hive to the system hive loses, from the lint. */
+function switchNotes(lint: LintFinding[], names: { boot: string; system: string }): string[] {
+  const lost = lint.filter((finding) => finding.code === 'BOOT_KEY_NOT_IN_DEFAULT').length;
+  const changed = lint.filter((finding) => finding.code === 'BOOT_VALUE_DIFFERS').length;
+  return [
+    ...(lost === 0 ? [] : [`key(s) of ${names.boot} missing from ${names.system} vanish now (lint BOOT_KEY_NOT_IN_DEFAULT)`]),
+    ...(changed === 0 ? [] : [`value(s) of ${names.boot} that ${names.system} lacks or holds differently change now (lint BOOT_VALUE_DIFFERS)`]),
+  ];
 }
 
 /** `atapi.dll (4 keys), bcmatapi.dll`: the DLLs of a list of drivers. */

@@ -168,6 +168,12 @@ describe('replay on fixtures', () => {
     expect(report.steps.find((step) => step.step === 8)!.result).toContain('object store');
   });
 
+  test('boot keys default.hv lacks are noted where the registry switches to the system hive', () => {
+    const report = replayBoot(romSet({ system: '[-HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\FlashDisk]\n' }), memoryStorage({}));
+    expect(report.steps.find((step) => step.step === 13)!.notes).toEqual(['key(s) of boot.hv missing from default.hv vanish now (lint BOOT_KEY_NOT_IN_DEFAULT)']);
+    expect(replayBoot(romSet({}), memoryStorage({})).steps.find((step) => step.step === 13)!.notes).toEqual([]);
+  });
+
   test('NoDefaultUser: no user hive until SetCurrentUser; --user loads one', () => {
     const rom = romSet({ boot: BOOT_VARS + '"NoDefaultUser"=dword:00000001\n' });
     const none = replayBoot(rom, memoryStorage({}));
