@@ -12,6 +12,7 @@ const CODECS: Record<string, string[]> = {
   registry: [],
   hive: ['@hivetool/registry', '@noble/hashes'],
   image: ['@hivetool/registry', '@noble/hashes', 'crc'],
+  boot: ['@hivetool/registry', '@hivetool/hive'],
 };
 
 function jsFiles(dir: string): string[] {

@@ -328,6 +328,39 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = runRewrite(args.input, args.output);
       },
     )
+    .command(
+      'boot <romdir> <storagedir>',
+      'What the device does with its hives at the next boot',
+      (command) =>
+        command
+          .positional('romdir', { describe: "the image's boot.hv, default.hv and user.hv (names in any case)", type: 'string', demandOption: true })
+          .positional('storagedir', { describe: "the device's persistent volume as a folder (missing files: a first boot)", type: 'string', demandOption: true })
+          .option('clean', { choices: ['system', 'users', 'all'] as const, describe: 'the OAL answers TRUE to IOCTL_HAL_GET_HIVE_CLEAN_FLAG for these hives' })
+          .option('ram-region', { type: 'string', describe: 'a dump of the IOCTL_HAL_GET_HIVE_RAM_REGION region: the combined hive, used when no file system registers' })
+          .option('user', { type: 'string', describe: 'the user to load instead of DefaultUser (as SetCurrentUser would)' })
+          .option('apply', { type: 'string', describe: 'write the storage folder as it is after this boot to this new folder (inputs never modified)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print JSON (docs/schemas/boot.schema.json)' })
+          .example('$0 boot rom/ storage/', 'keep, wipe or create each hive, and why')
+          .example('$0 boot rom/ storage/ --clean users --apply after/', 'the storage folder after a boot that removes the profiles')
+          .epilogue('Exit codes: 0 every hive kept and no lint error, 1 a hive is wiped or created or the lint found errors, 2 could not run.'),
+      async (args) => {
+        const { runBoot } = await import('./commands/boot.js');
+        exitCode = runBoot({ romDir: args.romdir, storageDir: args.storagedir, clean: args.clean, ramRegion: args['ram-region'], user: args.user, apply: args.apply, json: args.json });
+      },
+    )
+    .command(
+      'lint <romdir>',
+      'Check the boot configuration of a ROM set',
+      (command) =>
+        command
+          .positional('romdir', { describe: "the image's boot.hv, default.hv and user.hv", type: 'string', demandOption: true })
+          .option('json', { type: 'boolean', default: false, describe: 'print JSON (docs/schemas/lint.schema.json)' })
+          .epilogue('Exit codes: 0 no lint error, 1 errors found, 2 could not run. The checks: docs/boot.md.'),
+      async (args) => {
+        const { runLint } = await import('./commands/lint.js');
+        exitCode = runLint(args.romdir, args.json);
+      },
+    )
     .option('max-output', { type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
     .middleware((args) => {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');
