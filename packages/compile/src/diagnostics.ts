@@ -21,6 +21,8 @@ export type DiagnosticCode =
   | 'UNRESOLVED_TOKEN' // a LOC_ token with no string in the .str files or -D
   | 'VALUE_OUTSIDE_KEY' // a value line with no key line before it
   | 'BAD_DATA' // a key or value line the .reg syntax cannot read
+  | 'UNRECOGNISED_LINE' // a line that is no key, value, comment or directive: left out
+  | 'LENIENT_SYNTAX' // an unquoted value name or a key path ending in \\, read as regedit would write it
   | 'LINE_TOO_LONG' // macro expansion made a line longer than the limit
   | 'TOO_MANY_ERRORS'; // the compile stopped collecting errors
 

@@ -105,6 +105,8 @@ const SYSGEN_TAG = /^;\s*@CESYSGEN\s+(IF|ELSE|ENDIF)\b\s*(.*)$/i;
 const XIP_TAG = /^;\s*@XIPREGION\s+(IF|ENDIF)\b/i;
 const ASSOC_TAG = /^;\s*@(BEGINASSOC|ENDASSOC)\b/i;
 const OUTPUT_HIVE = /^;\s*OUTPUTHIVE\s*$/i;
+const KEY_TRAILING_BACKSLASH = /\\+\]\s*$/;
+const BARE_VALUE_NAME = /^(\s*)([A-Za-z_][A-Za-z0-9_.\- ]*?)\s*=(?!=)/;
 const MULTI_SZ = /=\s*multi_sz:/i;
 const MACRO = /\$\(([^()\s]+)\)/g;
 const LOC_TOKEN = /("?)(?<![A-Za-z0-9_])(LOC_[A-Za-z0-9_]+)(?![A-Za-z0-9_])("?)/g;
@@ -278,6 +280,7 @@ export class Preprocessor {
       if (replaced === undefined) return;
       text = replaced;
     }
+    text = this.lenient(text, file, line, state);
     // CE sources continue a multi_sz list on the next line after a trailing comma, which
     // the .reg parser does not read: the list is joined into one merged line.
     if (state.pendingList !== undefined) {
@@ -290,6 +293,30 @@ export class Preprocessor {
       return;
     }
     this.emit(text, fileNumber, line);
+  }
+
+  /**
+   * Two forms real BSP files use that regedit syntax does not allow, rewritten so the .reg
+   * parser reads them (and reported): a value name without quotes (`Default=dword:0`)
+   * and a key path ending in a backslash (`[HKEY_LOCAL_MACHINE\Drivers\BuiltIn\WAPIMAN\]`).
+   */
+  private lenient(text: string, file: string, line: number, state: FileState): string {
+    if (state.pendingList !== undefined) return text;
+    const trimmed = text.trimStart();
+    const first = trimmed.charCodeAt(0);
+    if (first === 0x5b /* [ */) {
+      const trailing = KEY_TRAILING_BACKSLASH.exec(text);
+      if (trailing === null) return text;
+      this.diagnostics.warning('LENIENT_SYNTAX', file, line, 'key path ends in a backslash: read without it');
+      return text.slice(0, trailing.index) + ']';
+    }
+    if ((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a) || first === 0x5f) {
+      const bare = BARE_VALUE_NAME.exec(text);
+      if (bare === null) return text;
+      this.diagnostics.warning('LENIENT_SYNTAX', file, line, `value name ${bare[2]} without quotes: read as "${bare[2]}"`);
+      return `${bare[1]}"${bare[2]}"${text.slice(bare[0].length - 1)}`;
+    }
+    return text;
   }
 
   private tag(trimmed: string, line: number, file: string, state: FileState): void {

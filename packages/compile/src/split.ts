@@ -22,6 +22,7 @@ const BOOT_END = /^;[ \t]*END[ \t]+HIVE[ \t]+BOOT[ \t]+SECTION$/;
 // Lines the .reg parser continues with a trailing backslash (hex data and multi_sz lists).
 const CONTINUABLE = /=\s*(hex(\([0-9a-fA-F]{1,4}\))?|multi_sz):/i;
 const HKEY_CURRENT_USER = 1;
+const REG_HEADERS = new Set(['REGEDIT4', 'Windows Registry Editor Version 5.00']);
 
 /** True when `text` (trimmed) is a boot-section start or end marker line. */
 export function bootMarker(text: string): 'start' | 'end' | undefined {
@@ -46,7 +47,7 @@ export function keyLineRoot(trimmed: string): number {
  * to the system hive. Values follow the key line before them, across markers.
  * Marker problems are reported when `diagnostics` is given.
  */
-export function splitHives(source: MergedSource, excluded: ReadonlySet<number>, diagnostics?: DiagnosticList): HiveLines {
+export function splitHives(source: MergedSource, excluded: Set<number>, diagnostics?: DiagnosticList): HiveLines {
   const parts: HiveLines = { boot: [], system: [], user: [] };
   const { texts } = source;
   const where = (index: number): [string, number] => [source.files[source.fileOf[index]!]!, source.lineOf[index]!];
@@ -86,6 +87,12 @@ export function splitHives(source: MergedSource, excluded: ReadonlySet<number>, 
         parts.boot.push(index);
         lastBootKey = index;
       }
+      continue;
+    }
+    if (first !== '"' && first !== '@' && !REG_HEADERS.has(trimmed)) {
+      // Not a value line: real files hold stray text (a ruler of dashes); it is left out.
+      diagnostics?.warning('UNRECOGNISED_LINE', ...where(index), `not a key, value or comment line: left out: ${trimmed.slice(0, 60)}`);
+      excluded.add(index);
       continue;
     }
     (toUser ? parts.user : parts.system).push(index);
