@@ -12,6 +12,7 @@ const CODECS: Record<string, string[]> = {
   registry: [],
   hive: ['@hivetool/registry', '@noble/hashes'],
   image: ['@hivetool/registry', '@noble/hashes', 'crc'],
+  compile: ['@hivetool/registry', '@hivetool/hive', '@noble/hashes'],
 };
 
 function jsFiles(dir: string): string[] {

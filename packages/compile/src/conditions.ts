@@ -237,8 +237,9 @@ const LABEL_KEYWORDS = new Set(['IF', 'DEFINED']);
  * A label that is a `;` comment is not compared.
  */
 export function labelMatches(label: string, condition: string): boolean {
-  const text = label.trim();
-  if (text.length === 0 || text.startsWith(';')) return true;
+  // Words after a `;` are a comment, not part of the label.
+  const text = label.split(';')[0]!.trim();
+  if (text.length === 0) return true;
   const words = (value: string): string[] => value.toUpperCase().match(/[A-Z0-9_]+/g) ?? [];
   const known = words(condition);
   // A shortened name (`ENDIF FONTS_GULIM` for `IF FONTS_GULIM_1_30 || …`) still names its IF.
