@@ -333,14 +333,17 @@ export class Preprocessor {
     }
   }
 
-  /** `$(NAME)` → value (-D, #define, environment); unresolved names stay and are reported. */
-  private expand(text: string, file: string, line: number): string | undefined {
+  /**
+   * `$(NAME)` → value (-D, #define, environment); unresolved names stay as written (in a
+   * `#if`, they become an empty string `""` so the comparison still reads) and are reported.
+   */
+  private expand(text: string, file: string, line: number, unresolvedAs?: string): string | undefined {
     let unresolved: string[] | undefined;
     const expanded = text.replace(MACRO, (whole, name: string) => {
       const value = this.lookup(name);
       if (value !== undefined) return value;
       (unresolved ??= []).push(name);
-      return whole;
+      return unresolvedAs ?? whole;
     });
     if (expanded.length > MAX_LINE_LENGTH) {
       this.diagnostics.error('LINE_TOO_LONG', file, line, `macro expansion makes the line longer than ${MAX_LINE_LENGTH} characters`);
@@ -418,7 +421,7 @@ export class Preprocessor {
       if (kind === 'if') result = evaluateIf(argument, this.lookup);
       else if (kind === 'sysgen') result = evaluateSysgen(argument, (component) => this.sysgen.mode === 'all' || this.components.has(fold(component)));
       else {
-        const expanded = argument.includes('$(') ? this.expand(argument, file, line) : argument;
+        const expanded = argument.includes('$(') ? this.expand(argument, file, line, '""') : argument;
         if (expanded === undefined) return false;
         result = evaluateCpp(expanded, this.lookup);
       }
