@@ -258,10 +258,10 @@ function compileOptions(command: Argv) {
   return command
     .positional('inputs', { describe: 'source files, merged in this order (later definitions win)', type: 'string', array: true, demandOption: true })
     .option('output', { alias: 'o', type: 'string', describe: 'directory to write boot.hv, default.hv, user.hv and reginit.ini into (all or none); with --merge-only, the file for the merged text' })
-    .option('define', { alias: 'D', type: 'string', array: true, describe: 'build variable NAME[=VALUE] (value 1 if omitted), for IF, #if, $(NAME) and LOC_ tokens; before #define and the environment' })
+    .option('define', { alias: 'D', type: 'string', array: true, nargs: 1, describe: 'build variable NAME[=VALUE] (value 1 if omitted), for IF, #if, $(NAME) and LOC_ tokens; before #define and the environment' })
     .option('sysgen', { type: 'string', describe: 'comma-separated components in the OS design for "; @CESYSGEN IF" tags (default: every component is in)' })
     .option('sysgen-filter', { type: 'boolean', default: true, describe: 'evaluate "; @CESYSGEN" tags; --no-sysgen-filter keeps every line of both branches' })
-    .option('strings', { type: 'string', array: true, describe: '.str file of LOC_ token strings ("LOC_NAME replacement" lines); may be repeated, later wins' })
+    .option('strings', { type: 'string', array: true, nargs: 1, describe: '.str file of LOC_ token strings ("LOC_NAME replacement" lines); may be repeated, later wins' })
     .option('encoding', { type: 'string', describe: 'code page of sources without BOM, e.g. shift_jis, gbk, windows-1252 (default UTF-8, falling back to windows-1252)' })
     .option('missing-include', { choices: ['error', 'warn'] as const, default: 'error' as const, describe: 'a missing #include file is an error (nothing written) or a warning (line skipped)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary (or --explain) as JSON' })
