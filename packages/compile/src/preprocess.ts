@@ -91,11 +91,11 @@ class FileState {
   pendingList: { text: string; line: number } | undefined;
 
   refresh(): void {
-    this.active = true;
-    for (const stack of Object.values(this.stacks)) {
+    const taken = (stack: Frame[]): boolean => {
       const top = stack[stack.length - 1];
-      if (top !== undefined && !(top.outer && top.taken)) this.active = false;
-    }
+      return top === undefined || (top.outer && top.taken);
+    };
+    this.active = taken(this.stacks.if) && taken(this.stacks.cpp) && taken(this.stacks.sysgen);
   }
 }
 
