@@ -1,13 +1,19 @@
 import { describe, expect, test } from '@jest/globals';
+import { Ajv } from 'ajv';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hexBytes, openHive, readTree } from '@hivetool/hive';
 import { decodeValue, foldName, parseKeyPath, type HiveTree } from '@hivetool/registry';
-import { PLATFORM_REG_DIR, describePlatformReg, runCli } from '@hivetool/test-support';
+import { PLATFORM_REG_DIR, REPO_ROOT, describePlatformReg, runCli } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-compile-');
+const validate = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/compile.schema.json'), 'utf8')) as object);
+const expectSchema = (json: unknown): void => {
+  validate(json);
+  expect(validate.errors ?? []).toEqual([]);
+};
 const describeWithSources = describePlatformReg(describe);
 const HIVES = ['boot', 'default', 'user'] as const;
 type HiveFile = (typeof HIVES)[number];
@@ -250,6 +256,10 @@ describeWithSources('compile on the real sources: facts read from the sources', 
     expect(explain.status).toBe(0);
     expect(explain.stdout).toContain(`"IsEnabled": "IsEnabled"=dword:0  (${project}:2)`);
     expect(explain.stdout).toContain(`overrides ${source('ti-omap35xx/FILES/platform.reg')}:180: "IsEnabled"=dword:1`);
+    const explainJson = runCli(['compile', ...SETS['ti-omap35xx'](), project, '--explain', 'HKLM\\Comm\\TELNETD', '--json']);
+    const explained = JSON.parse(explainJson.stdout) as { values: Array<{ name: string; events: Array<{ file: string; line: number }> }> };
+    expectSchema(explained);
+    expect(explained.values.find((value) => value.name === 'IsEnabled')!.events.map((event) => `${event.file}:${event.line}`)).toEqual([`${source('ti-omap35xx/FILES/platform.reg')}:180`, `${project}:2`]);
   });
 
   test('ti-omap35xx: a set build variable skips its branch (platform.reg:259 IF BSP_NOWIFI !)', () => {
@@ -326,6 +336,9 @@ describe('compile: command behaviour', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`hivetool: ${bad}:3: error: IF A has no matching end before the end of the file [UNBALANCED_CONDITIONAL]`);
     expect(result.stderr).toContain('nothing written');
+    const failedJson = JSON.parse(runCli(['compile', bad, '-o', out, '--json']).stdout) as { ok: boolean; written: unknown[]; diagnostics: unknown[] };
+    expectSchema(failedJson);
+    expect([failedJson.ok, failedJson.written, failedJson.diagnostics.length]).toEqual([false, [], 1]);
     expect(HIVES.map((hive) => sha256(readFileSync(join(out, `${hive}.hv`))))).toEqual(before);
     expect(readdirSync(out).sort()).toEqual(['boot.hv', 'default.hv', 'reginit.ini', 'user.hv']);
     const fresh = join(scratch.path, 'never');
@@ -342,6 +355,7 @@ describe('compile: command behaviour', () => {
     const out = join(scratch.path, 'json-out');
     const result = runCli(['compile', input, '-o', out, '--json']);
     expect(result.status).toBe(0);
+    expectSchema(JSON.parse(result.stdout));
     const summary = JSON.parse(result.stdout) as { files: number; hives: Record<string, { keys: number; values: number }>; signature: string; signatureSource: string; written: unknown[] };
     expect(summary.files).toBe(1);
     expect(summary.hives).toEqual({ boot: { keys: 2, values: 1 }, default: { keys: 2, values: 1 }, user: { keys: 1, values: 1 } });

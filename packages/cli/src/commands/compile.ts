@@ -152,7 +152,7 @@ export async function runCompile(args: CompileArguments): Promise<number> {
   if (args.explain !== undefined) {
     const explanation = explainKey(result.merged, args.explain);
     if (explanation === undefined) throw new UsageError(`--explain ${args.explain}: a key path starts with a root (HKEY_LOCAL_MACHINE, HKLM, HKCU, HKCR, HKU)`);
-    process.stdout.write(args.json ? JSON.stringify(explanation, null, 2) + '\n' : renderExplanation(explanation));
+    process.stdout.write(args.json ? JSON.stringify({ format: 'hivetool-compile-explain', schemaVersion: 1, ...explanation }, null, 2) + '\n' : renderExplanation(explanation));
     return result.errors > 0 ? ExitCode.FAILED : result.warnings > 0 ? ExitCode.FINDINGS : ExitCode.OK;
   }
   const output = args.output!;
@@ -209,6 +209,8 @@ function writeAll(files: Array<[string, Uint8Array]>): void {
 function summaryJson(result: CompileResult, output: string, written: Array<{ file: string; bytes: number }>, names: readonly HiveName[]): object {
   const statistics = result.statistics;
   return {
+    format: 'hivetool-compile',
+    schemaVersion: 1,
     output,
     ok: result.errors === 0,
     files: statistics.files,
