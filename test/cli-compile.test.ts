@@ -376,6 +376,9 @@ describe('compile: command behaviour', () => {
     const result = runCli(['compile', platform, '-o', out, '-D', `_TARGETPLATROOT=${join(scratch.path, 'tree')}`, '-D', 'SERIAL_DLL=com16550.dll']);
     expect(result.stderr).toBe('');
     expect(valueOf(readHive(out, 'default'), 'HKLM\\Drivers\\Serial', 'Dll')).toBe('com16550.dll');
+    // A relative root given with -D is found from the working directory.
+    const relative = runCli(['compile', platform, '-o', join(scratch.path, 'include-relative'), '-D', '_TARGETPLATROOT=tree', '-D', 'SERIAL_DLL=x.dll'], { cwd: scratch.path });
+    expect([relative.status, relative.stderr]).toEqual([0, '']);
     const skipped = runCli(['compile', platform, '-o', join(scratch.path, 'include-skip'), '-D', 'BSP_NOSERIAL']);
     expect(skipped.status).toBe(0);
   });

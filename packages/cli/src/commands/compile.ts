@@ -30,7 +30,8 @@ export interface CompileArguments {
  * Include lookup on the local file system. Sources name includes as Windows paths, in any
  * letter case (registry sources guide §2): `\` is read as `/`, a relative path is taken
  * from the including file's directory, and each path component that does not exist as
- * written is matched case-insensitively against its directory's entries.
+ * written is matched case-insensitively against its directory's entries. A relative path
+ * that is not found from the including file is tried from the working directory.
  */
 export class FileSystemHost implements SourceHost {
   private readonly listings = new Map<string, string[] | undefined>();
@@ -55,7 +56,14 @@ export class FileSystemHost implements SourceHost {
     const slashed = path.replace(/\\/g, '/');
     // A drive-letter path (C:\WINCE600\…) names a Windows build host's disk.
     if (/^[A-Za-z]:\//.test(slashed)) return undefined;
-    const full = slashed.startsWith('/') ? slashed : join(dirname(includingFile), slashed);
+    if (slashed.startsWith('/')) return this.lookup(slashed);
+    // Relative to the including file; failing that, to the working directory, for a
+    // relative root given with -D (`-D _TARGETPLATROOT=../bsp`).
+    return this.lookup(join(dirname(includingFile), slashed)) ?? this.lookup(resolve(slashed));
+  }
+
+  /** `full` as it is, or its components matched ignoring letter case; undefined when absent. */
+  private lookup(full: string): string | undefined {
     if (isFile(full)) return full;
     const absolute = resolve(full);
     let current = '/';
