@@ -67,33 +67,52 @@ export function compileRegistry(files: readonly string[], host: SourceHost, opti
 
 /**
  * Builds each hive's registry with the .reg parser. A line the parser refuses is reported
- * with the file and line it came from and left out, and the hives are rebuilt, until all
- * lines parse or the error cap is reached.
+ * with the file and line it came from, and reading goes on after it (under the key line
+ * in force before it), so every bad line is reported in one pass over the text.
  */
 function buildTrees(merged: MergedSource, diagnostics: DiagnosticList): Record<HiveName, HiveTree> | undefined {
-  const excluded = new Set<number>();
-  let parts: HiveLines = splitHives(merged, excluded, diagnostics);
+  const parts: HiveLines = splitHives(merged, new Set(), diagnostics);
+  const reported = new Set<number>();
+  const trees: Partial<Record<HiveName, HiveTree>> = {};
+  for (const [name, lines] of [['default', parts.system], ['user', parts.user], ['boot', parts.boot]] as const) {
+    const tree = buildTree(merged, lines, name, diagnostics, reported);
+    if (tree === undefined) return undefined;
+    trees[name] = tree;
+  }
+  return diagnostics.errors > 0 ? undefined : (trees as Record<HiveName, HiveTree>);
+}
+
+function buildTree(merged: MergedSource, lines: readonly number[], name: string, diagnostics: DiagnosticList, reported: Set<number>): HiveTree | undefined {
+  const builder = new RegTreeBuilder();
+  let start = 0;
+  let keyLine: number | undefined;
   for (;;) {
-    const trees: Partial<Record<HiveName, HiveTree>> = {};
-    let failed = false;
-    for (const [name, lines] of [['default', parts.system], ['user', parts.user], ['boot', parts.boot]] as const) {
-      try {
-        trees[name] = new RegTreeBuilder().apply(lines.map((index) => merged.texts[index]).join('\n'), name).tree();
-      } catch (error) {
-        if (!(error instanceof RegParseError)) throw error;
-        const index = lines[error.line - 1]!;
+    const chunk = keyLine === undefined ? lines.slice(start) : [keyLine, ...lines.slice(start)];
+    try {
+      builder.apply(chunk.map((index) => merged.texts[index]).join('\n'), name);
+      return builder.tree();
+    } catch (error) {
+      if (!(error instanceof RegParseError)) throw error;
+      const failed = start + error.line - 1 - (keyLine === undefined ? 0 : 1);
+      const index = lines[failed];
+      if (index === undefined || failed < start) return undefined; // the repeated key line parsed before: cannot happen
+      if (!reported.has(index)) {
+        reported.add(index);
         const file = merged.files[merged.fileOf[index]!]!;
         const line = merged.lineOf[index]!;
         if (error.code === 'VALUE_OUTSIDE_KEY') diagnostics.error('VALUE_OUTSIDE_KEY', file, line, error.what);
         else diagnostics.error('BAD_DATA', file, line, `${error.what} (${error.code})`);
-        excluded.add(index);
-        failed = true;
-        break;
       }
+      if (diagnostics.full) return undefined;
+      keyLine = undefined;
+      for (let back = failed - 1; back >= 0; back--) {
+        if (merged.texts[lines[back]!]!.trimStart().startsWith('[')) {
+          keyLine = lines[back];
+          break;
+        }
+      }
+      start = failed + 1;
     }
-    if (!failed) return trees as Record<HiveName, HiveTree>;
-    if (diagnostics.full) return undefined;
-    parts = splitHives(merged, excluded);
   }
 }
 

@@ -268,6 +268,11 @@ describe('diagnostics', () => {
     expect(codes(compileText(KEY + '"a"=dword:1\n"b"=dword:zz\n"c"=hex:zz\n"d"=dword:2\n'))).toEqual(['BAD_DATA@3', 'BAD_DATA@4']);
   });
 
+  test('a bad line in a boot section (so in two hives) is reported once; lines after it are still read', () => {
+    const result = compileText('; HIVE BOOT SECTION\n[HKEY_LOCAL_MACHINE\\A]\n"x"=dword:zz\n"y"=hex:1\n; END HIVE BOOT SECTION\n[HKEY_CURRENT_USER\\U]\n"u"=dword:\n');
+    expect(codes(result)).toEqual(['BAD_DATA@3', 'BAD_DATA@7']);
+  });
+
   test('the error count is capped', () => {
     const result = compileText(KEY + '"x"=dword:zz\n'.repeat(50), { maxErrors: 5 });
     expect(result.errors).toBe(5);
