@@ -383,6 +383,21 @@ describe('compile: command behaviour', () => {
     expect(skipped.status).toBe(0);
   });
 
+  test('--encoding shift_jis reads a localised source; a UTF-16LE file with BOM is read whatever --encoding says', () => {
+    const sjis = join(scratch.path, 'jpn.reg');
+    // 日本語 in Shift-JIS: 93 FA 96 7B 8C EA.
+    writeFileSync(sjis, Buffer.concat([Buffer.from('[HKEY_LOCAL_MACHINE\\nls]\r\n"Name"="'), Buffer.from([0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea]), Buffer.from('"\r\n')]));
+    const utf16 = join(scratch.path, 'export.reg');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\U]\r\n"Größe"=dword:00000002\r\n', 'utf16le')]));
+    const out = join(scratch.path, 'encodings');
+    const result = runCli(['compile', sjis, utf16, '-o', out, '--encoding', 'shift_jis']);
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    expect(valueOf(readHive(out, 'default'), 'HKLM\\nls', 'Name')).toBe('日本語');
+    expect(valueOf(readHive(out, 'user'), 'HKCU\\U', 'Größe')).toBe(2);
+    // reginit.ini is UTF-8 whatever the sources were.
+    expect(readFileSync(join(out, 'reginit.ini'), 'utf8')).toContain('"Name"="日本語"\r\n');
+  });
+
   test('usage errors: unknown encoding, --sysgen with --no-sysgen-filter, no -o, a missing input', () => {
     const input = write('usage.reg', '[HKEY_LOCAL_MACHINE\\A]\n');
     expect(runCli(['compile', input, '-o', join(scratch.path, 'u1'), '--encoding', 'klingon']).stderr).toContain('--encoding klingon');
