@@ -160,3 +160,23 @@ describe('preprocessor against a reference evaluation', () => {
     );
   });
 });
+
+describe('hostile input', () => {
+  const fragments = [
+    'IF A', 'IF A !', 'IF', 'ELSE', 'ENDIF', 'ENDIF X Y', '#if defined A', '#if ((', '#elif', '#else', '#endif', '#define A 1', '#define', '#include "x.reg"',
+    '#include "main.reg"', '#include', '#error stop', '#pragma', '; @CESYSGEN IF A', '; @CESYSGEN ELSE', '; @CESYSGEN ENDIF', '; @CESYSGEN IF &&', '; @XIPREGION IF X',
+    '; @XIPREGION ENDIF', '; @BEGINASSOC', '; @ENDASSOC', '; OUTPUTHIVE', '; HIVE BOOT SECTION', '; END HIVE BOOT SECTION', '[HKEY_LOCAL_MACHINE\\A]', '[HKEY_CURRENT_USER\\B]',
+    '[-HKEY_LOCAL_MACHINE\\A]', '[HKLM]', '[NOWHERE\\A]', '[HKLM\\\\]', '"v"=dword:1', '"v"=-', '"w"=hex:01,\\', '  02', '"m"=multi_sz:"a",', '"b"', '@="x" ; c', '"x"=dword:zz',
+    '"y"="unterminated', 'Bare=dword:2', '$(A)', '"z"="$(A)$(A)$(A)"', '"l"=LOC_X', '------', '', '\t', '"q"="a;b" ; c',
+  ];
+  test('random lines never throw: the result is diagnostics, and trees exactly when there is no error', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...fragments), { maxLength: 40 }), fc.boolean(), fc.constantFrom('\n', '\r\n'), (lines, set, end) => {
+        const result = compileText(lines.join(end), set ? { defines: { A: '1', LOC_X: '"s"' } } : {}, { 'x.reg': '"n"=dword:3\n' });
+        expect(result.trees === undefined).toBe(result.errors > 0);
+        for (const diagnostic of result.diagnostics) expect(diagnostic.line).toBeGreaterThanOrEqual(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
