@@ -107,6 +107,7 @@ const ASSOC_TAG = /^;\s*@(BEGINASSOC|ENDASSOC)\b/i;
 const OUTPUT_HIVE = /^;\s*OUTPUTHIVE\s*$/i;
 const KEY_TRAILING_BACKSLASH = /\\+\]\s*$/;
 const BARE_VALUE_NAME = /^(\s*)([A-Za-z_][A-Za-z0-9_.\- ]*?)\s*=(?!=)/;
+const VALUE_START = /^(?:"(?:[^"\\]|\\.)*"|@)\s*=/;
 const MULTI_SZ = /=\s*multi_sz:/i;
 const MACRO = /\$\(([^()\s]+)\)/g;
 const LOC_TOKEN = /("?)(?<![A-Za-z0-9_])(LOC_[A-Za-z0-9_]+)(?![A-Za-z0-9_])("?)/g;
@@ -234,7 +235,8 @@ export class Preprocessor {
   private processLine(raw: string, file: string, fileNumber: number, line: number, state: FileState): void {
     const trimmed = raw.trim();
     const first = trimmed.charCodeAt(0);
-    if (state.pendingList !== undefined && (trimmed.length === 0 || first === 0x3b || first === 0x23 || BUILD_CONDITIONAL.test(trimmed))) this.flushList(state, fileNumber);
+    // A list continued by a trailing comma ends at any line that is not one more item.
+    if (state.pendingList !== undefined && (trimmed.length === 0 || first === 0x3b || first === 0x23 || first === 0x5b || VALUE_START.test(trimmed) || BUILD_CONDITIONAL.test(trimmed))) this.flushList(state, fileNumber);
     if (first === 0x3b /* ; */) {
       if (trimmed.includes('@')) {
         const sysgen = SYSGEN_TAG.exec(trimmed);

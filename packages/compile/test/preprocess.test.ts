@@ -335,6 +335,14 @@ describe('text forms', () => {
     expect(valueOf(system, 'HKLM\\Test', 'After')).toBe(5);
   });
 
+  test('a multi_sz list with a stray trailing comma ends at the next value, key or comment line', () => {
+    const system = tree(KEY + '"A"=multi_sz:"a",\n"B"=dword:1\n"C"=multi_sz:"c",\n[HKEY_LOCAL_MACHINE\\Next]\n"D"=dword:2\n');
+    expect(valueOf(system, 'HKLM\\Test', 'A')).toEqual(['a']);
+    expect(valueOf(system, 'HKLM\\Test', 'B')).toBe(1);
+    expect(valueOf(system, 'HKLM\\Test', 'C')).toEqual(['c']);
+    expect(valueOf(system, 'HKLM\\Next', 'D')).toBe(2);
+  });
+
   test('unquoted value names and key paths ending in a backslash are read, with a warning', () => {
     const result = compileText('[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\WAPIMAN\\]\n   Default=dword:0          ; D0\n');
     expect(codes(result)).toEqual(['LENIENT_SYNTAX@1', 'LENIENT_SYNTAX@2']);
