@@ -6,7 +6,6 @@ import { hexBytes } from '@hivetool/hive';
 import { ExitCode, UsageError } from '../failures.js';
 import { readInputFile } from '../input.js';
 import { AtomicFileSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
-import { parseHex16 } from './build.js';
 
 /** Largest source file read (Microsoft's common.reg is 150–300 KB; merges are megabytes). */
 const MAX_SOURCE_BYTES = 256 * 1024 * 1024;
@@ -143,7 +142,10 @@ export async function runCompile(args: CompileArguments): Promise<number> {
         : { mode: 'components', components: args.sysgen.split(',').map((name) => name.trim()).filter((name) => name.length > 0) },
   };
   if (args.encoding !== undefined) options.encoding = args.encoding;
-  if (args.signature !== undefined) options.signature = parseHex16(args.signature, '--signature');
+  if (args.signature !== undefined) {
+    const { parseHex16 } = await import('./build.js');
+    options.signature = parseHex16(args.signature, '--signature');
+  }
   const strings: Record<string, string> = {};
   for (const file of args.strings ?? []) {
     const parsed = parseStrings(decodeSource(readInputFile(file, MAX_SOURCE_BYTES), args.encoding).text);
