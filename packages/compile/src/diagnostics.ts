@@ -24,6 +24,7 @@ export type DiagnosticCode =
   | 'UNRECOGNISED_LINE' // a line that is no key, value, comment or directive: left out
   | 'LENIENT_SYNTAX' // an unquoted value name or a key path ending in \\, read as regedit would write it
   | 'LINE_TOO_LONG' // macro expansion made a line longer than the limit
+  | 'LIMIT_EXCEEDED' // more source lines (includes counted) or merged text than the limits allow
   | 'TOO_MANY_ERRORS'; // the compile stopped collecting errors
 
 export type Severity = 'error' | 'warning';

@@ -1,5 +1,5 @@
 export { compileRegistry, encodeCompiledHives, HIVE_NAMES, type CompileOptions, type CompileResult, type HiveName } from './compile.js';
-export { Preprocessor, stripTrailingComment, MAX_INCLUDE_DEPTH, MAX_LINE_LENGTH, type SourceHost, type SysgenFilter, type PreprocessOptions, type PreprocessStatistics, type MergedSource } from './preprocess.js';
+export { Preprocessor, stripTrailingComment, MAX_INCLUDE_DEPTH, MAX_LINE_LENGTH, MAX_SOURCE_LINES, MAX_MERGED_CHARACTERS, type SourceHost, type SysgenFilter, type PreprocessOptions, type PreprocessStatistics, type MergedSource } from './preprocess.js';
 export { evaluateIf, evaluateCpp, evaluateSysgen, labelMatches, isSet, ConditionSyntaxError, type VariableLookup } from './conditions.js';
 export { decodeSource, isKnownEncoding, splitLines, type DecodedSource } from './decode.js';
 export { DiagnosticList, formatDiagnostic, type Diagnostic, type DiagnosticCode, type Severity } from './diagnostics.js';

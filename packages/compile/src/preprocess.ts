@@ -35,6 +35,10 @@ export interface PreprocessOptions {
   encoding?: string;
   /** A missing `#include` file is an error (default) or a warning with the line skipped. */
   missingInclude?: 'error' | 'warn';
+  /** Most source lines read, includes counted (default `MAX_SOURCE_LINES`). */
+  maxSourceLines?: number;
+  /** Most characters of merged text (default `MAX_MERGED_CHARACTERS`). */
+  maxMergedCharacters?: number;
 }
 
 export interface PreprocessStatistics {
@@ -66,6 +70,13 @@ export interface MergedSource {
 export const MAX_INCLUDE_DEPTH = 32;
 /** Longest line macro expansion may produce, in UTF-16 units. */
 export const MAX_LINE_LENGTH = 1 << 20;
+/**
+ * Most source lines read, includes counted: a file can include another many times, so
+ * the work is not bounded by the input's size without a cap.
+ */
+export const MAX_SOURCE_LINES = 1 << 25;
+/** Most characters in the merged text (reginit.ini is built as one string). */
+export const MAX_MERGED_CHARACTERS = 1 << 28;
 
 type FrameKind = 'if' | 'cpp' | 'sysgen';
 
@@ -151,6 +162,9 @@ export class Preprocessor {
   private readonly fileIndex = new Map<string, number>();
   private readonly output: MergedSource;
   readonly lookup: VariableLookup;
+  private mergedCharacters = 0;
+  /** Set when a size limit was reached: nothing more is read. */
+  private stopped = false;
 
   constructor(
     private readonly host: SourceHost,
@@ -173,7 +187,7 @@ export class Preprocessor {
   /** Preprocesses the top-level files in order (common.reg, platform.reg, project.reg, …). */
   run(files: readonly string[]): MergedSource {
     for (const file of files) {
-      if (this.diagnostics.full) break;
+      if (this.diagnostics.full || this.stopped) break;
       this.processFile(file, file, 0);
     }
     return this.output;
@@ -199,13 +213,19 @@ export class Preprocessor {
     if (decoded.fellBack) this.diagnostics.warning('NOT_UTF8', file, 1, 'not valid UTF-8 and no BOM: read as windows-1252 (name the code page with --encoding)');
     const lines = splitLines(decoded.text);
     const statistics = this.output.statistics;
+    const maxLines = this.options.maxSourceLines ?? MAX_SOURCE_LINES;
+    if (statistics.lines + lines.length > maxLines) {
+      this.diagnostics.error('LIMIT_EXCEEDED', from, fromLine, `the sources and their includes pass ${maxLines} lines`);
+      this.stopped = true;
+      return;
+    }
     statistics.files++;
     statistics.lines += lines.length;
     const fileNumber = this.indexOf(file);
     const state = new FileState();
     this.includeStack.push(file);
     for (let index = 0; index < lines.length; index++) {
-      if (this.diagnostics.full) break;
+      if (this.diagnostics.full || this.stopped) break;
       this.processLine(lines[index]!, file, fileNumber, index + 1, state);
     }
     this.flushList(state, fileNumber);
@@ -221,6 +241,13 @@ export class Preprocessor {
   }
 
   private emit(text: string, fileNumber: number, line: number): void {
+    this.mergedCharacters += text.length + 2;
+    const maxCharacters = this.options.maxMergedCharacters ?? MAX_MERGED_CHARACTERS;
+    if (this.mergedCharacters > maxCharacters) {
+      if (!this.stopped) this.diagnostics.error('LIMIT_EXCEEDED', this.output.files[fileNumber]!, line, `the merged text passes ${maxCharacters} characters`);
+      this.stopped = true;
+      return;
+    }
     this.output.texts.push(text);
     this.output.fileOf.push(fileNumber);
     this.output.lineOf.push(line);

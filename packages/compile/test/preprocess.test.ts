@@ -273,6 +273,18 @@ describe('diagnostics', () => {
     expect(codes(result)).toEqual(['BAD_DATA@3', 'BAD_DATA@7']);
   });
 
+  test('a file included many times cannot make the work unbounded: the source lines and merged text are capped', () => {
+    const many = '#include "b.reg"\n'.repeat(50);
+    const b = '[HKEY_LOCAL_MACHINE\\B]\n' + '"x"=dword:1\n'.repeat(99);
+    const lines = compileText(many, { maxSourceLines: 1000 }, { 'b.reg': b });
+    expect(codes(lines)).toEqual(['LIMIT_EXCEEDED@10']);
+    expect(lines.statistics.lines).toBeLessThanOrEqual(1000);
+    const characters = compileText(many, { maxMergedCharacters: 5000 }, { 'b.reg': b });
+    expect(characters.diagnostics.map((diagnostic) => diagnostic.code)).toEqual(['LIMIT_EXCEEDED']);
+    expect(characters.merged.texts.join('\r\n').length).toBeLessThanOrEqual(5000);
+    expect(characters.trees).toBeUndefined();
+  });
+
   test('the error count is capped', () => {
     const result = compileText(KEY + '"x"=dword:zz\n'.repeat(50), { maxErrors: 5 });
     expect(result.errors).toBe(5);
