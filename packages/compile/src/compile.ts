@@ -35,6 +35,9 @@ export interface CompileResult {
  * `files` in order through the preprocessor into reginit.ini, then splits it into the
  * boot, system (default.hv) and user registries. Problems are diagnostics, never
  * exceptions; with any error, `trees` is undefined and nothing should be written.
+ *
+ * @throws {RangeError} when `options.encoding` is not a label `TextDecoder` knows (check
+ * it first with `isKnownEncoding`).
  */
 export function compileRegistry(files: readonly string[], host: SourceHost, options: CompileOptions = {}): CompileResult {
   const diagnostics = new DiagnosticList(options.maxErrors ?? 100);
