@@ -13,6 +13,7 @@ const CODECS: Record<string, string[]> = {
   hive: ['@hivetool/registry', '@noble/hashes'],
   image: ['@hivetool/registry', '@noble/hashes', 'crc'],
   boot: ['@hivetool/registry', '@hivetool/hive'],
+  compile: ['@hivetool/registry', '@hivetool/hive', '@noble/hashes'],
 };
 
 function jsFiles(dir: string): string[] {

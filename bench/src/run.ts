@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { generateHive } from './generate.js';
+import { benchCompile } from './compile.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = resolve(HERE, '../out');
@@ -171,6 +172,7 @@ async function main(): Promise<void> {
   const d1 = results['dumpReg1MiB'] as { wallMs: Stat };
   const d64 = results['dumpReg64MiB'] as { wallMs: Stat };
   process.stdout.write(`\nscaling: 64 MiB dump / 1 MiB dump wall time = ${(d64.wallMs.median / d1.wallMs.median).toFixed(1)}×\n`);
+  Object.assign(results, benchCompile());
   writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 }
 

@@ -9,6 +9,7 @@ import { ExitCode, UsageError, describeFailure } from './failures.js';
 import { stderrReporter } from './report.js';
 import { setMaxOutput } from './output.js';
 import { expandInputs } from './batch.js';
+import { compileCommand } from './commands/compile.js';
 
 // Options several commands share, defined once.
 const KIND_OPTION = { choices: ['auto', 'rom', 'persistent'], default: 'auto', describe: 'how to read references: auto decides from the roots record' } as const;
@@ -360,6 +361,11 @@ export async function main(argv: string[]): Promise<number> {
         const { runLint } = await import('./commands/lint.js');
         exitCode = runLint(args.romdir, args.json);
       },
+    )
+    .command(
+      compileCommand((code) => {
+        exitCode = code;
+      }),
     )
     .option('max-output', { type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
     .middleware((args) => {

@@ -51,3 +51,20 @@ export const CORPUS_FACTS: Record<CorpusFile, { bytes: number; sections: number;
 
 export const CORPUS_SIGNATURE = '6e950daec1672852a98cf772c09550c9';
 export const CORPUS_VIRTBASE = 0x00655000;
+
+/**
+ * Real registry sources (Microsoft's CE 6 common.reg and BSP platform.reg trees) beside
+ * the checkout in ../shared/corpus/platform-reg; HIVETOOL_PLATFORM_REG overrides it.
+ */
+export const PLATFORM_REG_DIR = process.env['HIVETOOL_PLATFORM_REG'] ?? resolve(REPO_ROOT, '../shared/corpus/platform-reg');
+
+export const platformRegAvailable: boolean = ['ce6-emulator/common.reg', 'tenbyten6410/platform.reg', 'ti-omap35xx/FILES/platform.reg'].every((name) => existsSync(join(PLATFORM_REG_DIR, name)));
+
+/** `describe` when the registry sources are present, otherwise a visible `describe.skip`. */
+export function describePlatformReg(describe: { (name: string, fn: () => void): void; skip(name: string, fn: () => void): void }): (name: string, fn: () => void) => void {
+  if (platformRegAvailable) return describe;
+  return (name, fn) => {
+    process.stderr.write(`\n[hivetool tests] registry sources not found at ${PLATFORM_REG_DIR}: "${name}" is SKIPPED\n`);
+    describe.skip(`${name} (SKIPPED: registry sources not found)`, fn);
+  };
+}

@@ -1,0 +1,128 @@
+import { encodeHive } from '@hivetool/hive';
+import { RegParseError, RegTreeBuilder, countTree, type HiveTree } from '@hivetool/registry';
+import { DiagnosticList, type Diagnostic } from './diagnostics.js';
+import { Preprocessor, type MergedSource, type PreprocessOptions, type PreprocessStatistics, type SourceHost } from './preprocess.js';
+import { encodeReginit, reginitSignature } from './reginit.js';
+import { splitHives, type HiveLines } from './split.js';
+
+export interface CompileOptions extends PreprocessOptions {
+  /** ROM signature to write instead of the MD5 of reginit.ini (16 bytes). */
+  signature?: Uint8Array;
+  /** Errors collected before the compile stops (default 100). */
+  maxErrors?: number;
+}
+
+export type HiveName = 'boot' | 'default' | 'user';
+export const HIVE_NAMES: readonly HiveName[] = ['boot', 'default', 'user'];
+
+export interface CompileResult {
+  merged: MergedSource;
+  /** The reginit.ini bytes (encodeReginit). */
+  reginit: Uint8Array;
+  /** ROM signature of all three hives: MD5 of `reginit`, or the one given. */
+  signature: Uint8Array;
+  signatureGiven: boolean;
+  /** The three registries; undefined when an error stopped the compile. */
+  trees: Record<HiveName, HiveTree> | undefined;
+  diagnostics: Diagnostic[];
+  errors: number;
+  warnings: number;
+  statistics: PreprocessStatistics & { hives: Record<HiveName, { keys: number; values: number }> };
+}
+
+/**
+ * Compiles registry sources as an image build does (registry sources guide §1): merges
+ * `files` in order through the preprocessor into reginit.ini, then splits it into the
+ * boot, system (default.hv) and user registries. Problems are diagnostics, never
+ * exceptions; with any error, `trees` is undefined and nothing should be written.
+ *
+ * @throws {RangeError} when `options.encoding` is not a label `TextDecoder` knows (check
+ * it first with `isKnownEncoding`).
+ */
+export function compileRegistry(files: readonly string[], host: SourceHost, options: CompileOptions = {}): CompileResult {
+  const diagnostics = new DiagnosticList(options.maxErrors ?? 100);
+  const merged = new Preprocessor(host, options, diagnostics).run(files);
+  const reginit = encodeReginit(merged.texts);
+  const signature = options.signature ?? reginitSignature(reginit);
+  let trees: Record<HiveName, HiveTree> | undefined;
+  if (diagnostics.errors === 0) trees = buildTrees(merged, diagnostics);
+  if (diagnostics.errors > 0) trees = undefined;
+  const empty = { keys: 0, values: 0 };
+  const hives = { boot: empty, default: empty, user: empty };
+  if (trees !== undefined) for (const name of HIVE_NAMES) hives[name] = countTree(trees[name]);
+  const items = [...diagnostics.items];
+  if (diagnostics.full) {
+    const last = items[items.length - 1];
+    items.push({ severity: 'error', code: 'TOO_MANY_ERRORS', file: last?.file ?? files[0] ?? '<input>', line: last?.line ?? 0, message: `stopped after ${diagnostics.maxErrors} errors` });
+  }
+  return {
+    merged,
+    reginit,
+    signature,
+    signatureGiven: options.signature !== undefined,
+    trees,
+    diagnostics: items,
+    errors: diagnostics.errors,
+    warnings: diagnostics.warnings,
+    statistics: { ...merged.statistics, hives },
+  };
+}
+
+/**
+ * Builds each hive's registry with the .reg parser. A line the parser refuses is reported
+ * with the file and line it came from, and reading goes on after it (under the key line
+ * in force before it), so every bad line is reported in one pass over the text.
+ */
+function buildTrees(merged: MergedSource, diagnostics: DiagnosticList): Record<HiveName, HiveTree> | undefined {
+  const parts: HiveLines = splitHives(merged, new Set(), diagnostics);
+  const reported = new Set<number>();
+  const trees: Partial<Record<HiveName, HiveTree>> = {};
+  for (const [name, lines] of [['default', parts.system], ['user', parts.user], ['boot', parts.boot]] as const) {
+    const tree = buildTree(merged, lines, name, diagnostics, reported);
+    if (tree === undefined) return undefined;
+    trees[name] = tree;
+  }
+  return diagnostics.errors > 0 ? undefined : (trees as Record<HiveName, HiveTree>);
+}
+
+function buildTree(merged: MergedSource, lines: readonly number[], name: string, diagnostics: DiagnosticList, reported: Set<number>): HiveTree | undefined {
+  const builder = new RegTreeBuilder();
+  let start = 0;
+  let keyLine: number | undefined;
+  for (;;) {
+    const chunk = keyLine === undefined ? lines.slice(start) : [keyLine, ...lines.slice(start)];
+    try {
+      builder.apply(chunk.map((index) => merged.texts[index]).join('\n'), name);
+      return builder.tree();
+    } catch (error) {
+      if (!(error instanceof RegParseError)) throw error;
+      const failed = start + error.line - 1 - (keyLine === undefined ? 0 : 1);
+      const index = lines[failed];
+      if (index === undefined || failed < start) return undefined; // the repeated key line parsed before: cannot happen
+      if (!reported.has(index)) {
+        reported.add(index);
+        const file = merged.files[merged.fileOf[index]!]!;
+        const line = merged.lineOf[index]!;
+        if (error.code === 'VALUE_OUTSIDE_KEY') diagnostics.error('VALUE_OUTSIDE_KEY', file, line, error.what);
+        else diagnostics.error('BAD_DATA', file, line, `${error.what} (${error.code})`);
+      }
+      if (diagnostics.full) return undefined;
+      keyLine = undefined;
+      for (let back = failed - 1; back >= 0; back--) {
+        if (merged.texts[lines[back]!]!.trimStart().startsWith('[')) {
+          keyLine = lines[back];
+          break;
+        }
+      }
+      start = failed + 1;
+    }
+  }
+}
+
+/** The three ROM hives of a successful compile, all carrying its signature (format guide §3, §11). */
+export function encodeCompiledHives(result: CompileResult): Record<HiveName, Uint8Array> {
+  const trees = result.trees;
+  if (trees === undefined) throw new Error('the compile had errors: there are no hives to encode');
+  const encode = (tree: HiveTree): Uint8Array => encodeHive(tree, { layout: 'rom', romSignature: result.signature });
+  return { boot: encode(trees.boot), default: encode(trees.default), user: encode(trees.user) };
+}
