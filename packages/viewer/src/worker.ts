@@ -1,0 +1,26 @@
+/**
+ * The parsing worker's entry point: requests in, replies out. File bytes arrive
+ * transferred (not copied) and stay here; replies carry only what the page shows.
+ */
+import { handle } from './model.js';
+import type { Envelope, Reply } from './protocol.js';
+
+interface Scope {
+  onmessage: ((event: { data: Envelope }) => void) | null;
+  postMessage(message: Reply, transfer?: Transferable[]): void;
+}
+
+const scope = self as unknown as Scope;
+
+scope.onmessage = (event) => {
+  const { id, request } = event.data;
+  let reply: Reply;
+  try {
+    reply = { id, ok: true, result: handle(request) };
+  } catch (error) {
+    reply = { id, ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+  const result = reply.result as { bytes?: unknown } | undefined;
+  const transfer = result !== null && typeof result === 'object' && result.bytes instanceof Uint8Array ? [result.bytes.buffer] : [];
+  scope.postMessage(reply, transfer);
+};

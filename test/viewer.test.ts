@@ -1,0 +1,372 @@
+/**
+ * The viewer in a real headless Chromium (Debian's `chromium`, driven by playwright-core;
+ * no browser is downloaded): the built page opened from file:// and through `hivetool
+ * view`, on the corpus hives and on hives made here. Without a Chromium these tests are
+ * skipped with a message; the bundle checks at the end run everywhere.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CORPUS_FILES, HIVETOOL_BIN, REPO_ROOT, corpusAvailable, corpusPath, runCli, type CorpusFile } from '@hivetool/test-support';
+
+const APP = join(REPO_ROOT, 'packages/viewer/app');
+const PAGE_URL = pathToFileURL(join(APP, 'index.html')).href;
+const SCREENSHOTS = join(REPO_ROOT, 'docs/screenshots');
+const CHROMIUM = [process.env['HIVETOOL_CHROMIUM'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path): path is string => path !== undefined && path !== '' && existsSync(path));
+
+const browserReady = CHROMIUM !== undefined && existsSync(join(APP, 'index.html'));
+const ready = browserReady && corpusAvailable;
+if (!ready) {
+  const why = CHROMIUM === undefined ? 'no Chromium found (apt-get install chromium, or set HIVETOOL_CHROMIUM)' : !existsSync(join(APP, 'index.html')) ? 'the viewer is not built' : 'corpus not found';
+  process.stderr.write(`\n[hivetool tests] viewer browser tests SKIPPED: ${why}\n`);
+}
+const describeBrowser = ready ? describe : describe.skip;
+
+let browser: Browser | undefined;
+let scratch = '';
+
+function cli(args: string[]): string {
+  const result = runCli(args);
+  if (result.status !== 0) throw new Error(`hivetool ${args.join(' ')}: exit ${result.status}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** A page at 1280×720 with the viewer open from file://. */
+async function openPage(width = 1280, height = 720, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const context = await browser!.newContext({ viewport: { width, height }, colorScheme, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  (page as Page & { errors: string[] }).errors = errors;
+  await page.goto(PAGE_URL);
+  await page.waitForSelector('body[data-ready="true"]');
+  return page;
+}
+
+async function closePage(page: Page): Promise<void> {
+  expect((page as Page & { errors: string[] }).errors).toEqual([]);
+  await page.context().close();
+}
+
+async function openFile(page: Page, file: string): Promise<void> {
+  const before = await page.locator('#doc-select option').count();
+  await page.setInputFiles('#file-input', file);
+  await page.waitForFunction((count) => document.querySelectorAll('#doc-select option').length > count && document.querySelector('#tree .row') !== null, before);
+}
+
+function row(page: Page, name: string) {
+  return page.locator('#tree .row', { has: page.locator('.name', { hasText: new RegExp(`^${name.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}$`) }) }).first();
+}
+
+/** Expands the tree key by key (clicking the twisty of each), then selects the last. */
+async function expandTo(page: Page, names: string[]): Promise<void> {
+  for (const [i, name] of names.entries()) {
+    const target = row(page, name);
+    await target.waitFor();
+    if (i < names.length - 1) {
+      if ((await target.getAttribute('aria-expanded')) !== 'true') await target.locator('.twisty').click();
+      await page.waitForFunction((n) => [...document.querySelectorAll('#tree .row')].some((r) => r.querySelector('.name')?.textContent === n && r.getAttribute('aria-expanded') === 'true'), name);
+    } else {
+      await target.locator('.name').click();
+    }
+  }
+}
+
+/** The value table as [name, type, data, size, flags, record] rows, once it shows `path`. */
+async function valueRows(page: Page, path: string): Promise<string[][]> {
+  await page.waitForFunction((p) => document.getElementById('key-title')?.textContent?.startsWith(p) === true, path);
+  return page.$$eval('#values-body tr', (rows) => rows.map((tr) => [...(tr as HTMLTableRowElement).cells].map((cell) => cell.firstChild?.textContent ?? '')));
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'hivetool-viewer-'));
+  if (ready) browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describeBrowser('viewer in Chromium', () => {
+  test.each(CORPUS_FILES.map((name) => [name]))('%s: the tree opens, HKLM\\init\\BootVars shows the values dump shows', async (name: CorpusFile) => {
+    const page = await openPage();
+    await openFile(page, corpusPath(name));
+    expect(await page.getAttribute('body', 'data-worker')).toBe('worker');
+    const info = JSON.parse(cli(['info', '--json', corpusPath(name)])) as { hives: Array<{ roots: Array<{ name: string }> }> };
+    const roots = await page.$$eval('#tree .row[aria-level="1"] .name', (names) => names.map((n) => n.textContent));
+    expect(roots).toEqual(info.hives[0]!.roots.map((root) => root.name));
+    const dump = runCli(['dump', '-f', 'json', '-k', 'HKLM\\init\\BootVars', corpusPath(name)]);
+    if (dump.status !== 0) {
+      // user.hv holds HKCU only: the path bar says what was not found.
+      expect(dump.stderr).toContain('key not found');
+      await page.fill('#path', 'HKLM\\init\\BootVars');
+      await page.press('#path', 'Enter');
+      await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('not found: HKLM\\init\\BootVars') === true);
+      await closePage(page);
+      return;
+    }
+    await expandTo(page, ['HKEY_LOCAL_MACHINE', 'init', 'BootVars']);
+    const shown = await valueRows(page, 'HKEY_LOCAL_MACHINE\\init\\BootVars');
+    const key = (JSON.parse(dump.stdout) as { hives: Array<{ keys: Array<{ values: Array<{ name: string; type: string; value: string | number; raw: string }> }> }> }).hives[0]!.keys[0]!;
+    expect(shown.map((cells) => cells.slice(0, 2))).toEqual(key.values.map((value) => [value.name, value.type]));
+    for (const [i, value] of key.values.entries()) {
+      const cells = shown[i]!;
+      expect(cells[2]).toBe(typeof value.value === 'number' ? `0x${value.value.toString(16).padStart(8, '0')} (${value.value})` : value.value);
+      expect(Number(cells[3])).toBe(value.raw.length / 2);
+    }
+    // The URL keeps the selection; a new page given that URL shows the same key.
+    const hash = new URL(page.url()).hash;
+    expect(decodeURIComponent(hash.replace(/\+/g, ' '))).toContain('key=HKEY_LOCAL_MACHINE\\init\\BootVars');
+    if (name === 'boot.hv') await screenshot(page, 'tree-values');
+    await closePage(page);
+  });
+
+  test('keyboard: arrows move and expand, Enter toggles, / focuses the search', async () => {
+    const page = await openPage();
+    await openFile(page, corpusPath('boot.hv'));
+    await page.locator('#tree').focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight'); // expands HKLM
+    await page.waitForSelector('#tree .row[aria-level="2"]');
+    await page.keyboard.press('ArrowRight'); // to its first child
+    await page.waitForFunction(() => document.getElementById('path')!.getAttribute('value') !== null || (document.getElementById('path') as HTMLInputElement).value.split('\\').length === 2);
+    expect((await page.inputValue('#path')).split('\\')).toHaveLength(2);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowLeft'); // to the parent
+    expect(await page.inputValue('#path')).toBe('HKEY_LOCAL_MACHINE');
+    await page.keyboard.press('Enter'); // collapses
+    await page.waitForFunction(() => document.querySelector('#tree .row[aria-level="2"]') === null);
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('search');
+    await closePage(page);
+  });
+
+  test('default.hv: a search for a MUI_SZ value lists it, and its result opens the key', async () => {
+    const page = await openPage();
+    await openFile(page, corpusPath('default.hv'));
+    await page.locator('#tree').focus();
+    await page.keyboard.press('/');
+    await page.keyboard.type('urlmon.dll,#9002');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#search-results li');
+    const hits = await page.$$eval('#search-results li', (items) => items.map((li) => ({ link: li.querySelector('a')!.textContent!, text: li.querySelector('.hit-text')!.textContent! })));
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits[0]!.text).toContain('REG_MUI_SZ');
+    const path = hits[0]!.link.split(' → ')[0]!;
+    // dump agrees: that key's default value is mui_sz:"urlmon.dll,#9002".
+    expect(cli(['dump', '-k', path, corpusPath('default.hv')])).toContain('@=mui_sz:"urlmon.dll,#9002"');
+    await screenshot(page, 'search');
+    await page.locator('#search-results a').first().click();
+    await page.locator('[data-panel="values"]').click();
+    const shown = await valueRows(page, path);
+    expect(shown.find((cells) => cells[1] === 'REG_MUI_SZ')?.[2]).toBe('urlmon.dll,#9002');
+    await closePage(page);
+  });
+
+  test('a persistent hive built with --rom: attaching the ROM marks its records ROM', async () => {
+    const changes = join(scratch, 'changes.reg');
+    writeFileSync(changes, 'REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\init\\BootVars]\n"Flags"=dword:00000007\n\n[HKEY_LOCAL_MACHINE\\ViewerTest]\n"Added"="yes"\n');
+    const system = join(scratch, 'system.hv');
+    cli(['build', '--rom', corpusPath('default.hv'), changes, '-o', system]);
+    const page = await openPage();
+    await openFile(page, system);
+    expect(await page.isDisabled('#attach-rom')).toBe(false);
+    await page.setInputFiles('#rom-input', corpusPath('default.hv'));
+    await page.waitForFunction(() => document.getElementById('doc-summary')?.textContent?.includes('ROM default.hv attached') === true);
+    await expandTo(page, ['HKEY_LOCAL_MACHINE', 'init', 'BootVars']);
+    // The effective registry, as dump --rom prints it; each value says which file holds it.
+    const effective = (key: string): Array<{ name: string; source: string }> =>
+      (JSON.parse(cli(['dump', '-f', 'json', '--rom', corpusPath('default.hv'), '-k', key, system])) as { hives: Array<{ keys: Array<{ values: Array<{ name: string; source: string }> }> }> }).hives[0]!.keys[0]!.values;
+    const label = (source: string): string => (source === 'rom' ? 'ROM' : source);
+    const bootVars = await valueRows(page, 'HKEY_LOCAL_MACHINE\\init\\BootVars');
+    expect(bootVars.map((cells) => [cells[0], cells[5]])).toEqual(effective('HKLM\\init\\BootVars').map((value) => [value.name, label(value.source)]));
+    expect(bootVars.find((cells) => cells[0] === 'Flags')?.[2]).toBe('0x00000007 (7)');
+    // HKLM\init is stored in the file (a changed key's parent), its values linked in the ROM.
+    await row(page, 'init').locator('.name').click();
+    const init = await valueRows(page, 'HKEY_LOCAL_MACHINE\\init');
+    expect(init.map((cells) => [cells[0], cells[5]])).toEqual(effective('HKLM\\init').map((value) => [value.name, label(value.source)]));
+    expect(init.map((cells) => cells[5])).toContain('ROM');
+    expect(await row(page, 'init').locator('.badge.file').count()).toBe(1);
+    expect(await page.locator('#tree .row .badge.rom').count()).toBeGreaterThan(0);
+    expect(await row(page, 'ViewerTest').locator('.badge.file').count()).toBe(1);
+    await screenshot(page, 'rom-attached');
+    await closePage(page);
+  });
+
+  test('a damaged hive: verify lists the finding, linked to its record and offset', async () => {
+    const bytes = new Uint8Array(readFileSync(corpusPath('boot.hv')));
+    const flags = JSON.parse(cli(['dump', '-f', 'json', '-k', 'HKLM\\init\\BootVars', corpusPath('boot.hv')])) as { hives: Array<{ keys: Array<{ values: Array<{ name: string; offset: number }> }> }> };
+    const at = flags.hives[0]!.keys[0]!.values.find((value) => value.name === 'Flags')!.offset;
+    bytes.fill(0xee, at + 12, at + 16); // the value's next-value link
+    const damaged = join(scratch, 'damaged.hv');
+    writeFileSync(damaged, bytes);
+    const verify = runCli(['verify', '--json', damaged]);
+    expect(verify.status).toBe(1);
+    const report = JSON.parse(verify.stdout) as { hives: Array<{ findings: Array<{ code: string; offset: number }> }> } & { findings?: Array<{ code: string; offset: number }> };
+    const findings = report.hives?.[0]?.findings ?? report.findings ?? [];
+    expect(findings.length).toBeGreaterThan(0);
+    const page = await openPage();
+    await openFile(page, damaged);
+    await page.locator('[data-panel="verify"]').click();
+    await page.waitForSelector('#findings tr');
+    const shown = await page.$$eval('#findings tr', (rows) => rows.map((tr) => [...(tr as HTMLTableRowElement).cells].map((cell) => cell.textContent ?? '')));
+    expect(shown.map((cells) => [cells[1], Number(cells[2])])).toEqual(findings.map((finding) => [finding.code, finding.offset]));
+    expect(shown[0]![4]).toBe('HKEY_LOCAL_MACHINE\\init\\BootVars → Flags');
+    await page.locator('#findings a.record').first().click();
+    await valueRows(page, 'HKEY_LOCAL_MACHINE\\init\\BootVars');
+    await page.waitForSelector('#hex .byte.at');
+    expect(await page.textContent('#hex-caption')).toContain(`0x${findings[0]!.offset.toString(16).padStart(8, '0')}`);
+    await screenshot(page, 'verify');
+    await closePage(page);
+  });
+
+  test('diff of two hives: added, removed and changed are marked as diff counts them', async () => {
+    const reg = cli(['dump', corpusPath('boot.hv')])
+      .replace('"Flags"=dword:00000003', '"Flags"=dword:00000005')
+      .replace(/\n"ProfileDir"=[^\n]*/, '')
+      .concat('\n[HKEY_LOCAL_MACHINE\\init\\ViewerAdded]\n"New"=dword:00000001\n');
+    writeFileSync(join(scratch, 'changed.reg'), reg);
+    const changed = join(scratch, 'changed.hv');
+    cli(['build', join(scratch, 'changed.reg'), '-o', changed]);
+    const diff = JSON.parse(runCli(['diff', '-f', 'json', corpusPath('boot.hv'), changed]).stdout) as { changes: Array<{ op: string; path: string }> };
+    const count = (ops: string[]): number => diff.changes.filter((change) => ops.includes(change.op)).length;
+    const page = await openPage();
+    await openFile(page, corpusPath('boot.hv'));
+    await openFile(page, changed);
+    await page.locator('[data-panel="compare"]').click();
+    await page.selectOption('#diff-a', { label: 'boot.hv' });
+    await page.selectOption('#diff-b', { label: 'changed.hv' });
+    await page.locator('#diff-run').click();
+    await page.waitForFunction(() => document.getElementById('doc-summary')?.textContent?.includes('added') === true);
+    expect(await page.textContent('#doc-summary')).toContain(`${count(['add-key', 'add-value'])} added, ${count(['remove-key', 'remove-value'])} removed, ${count(['change-value', 'change-key-flags'])} changed`);
+    expect(count(['change-value'])).toBe(1);
+    await expandTo(page, ['HKEY_LOCAL_MACHINE', 'init', 'BootVars']);
+    expect(await row(page, 'ViewerAdded').locator('.badge.added').count()).toBe(1);
+    expect(await row(page, 'init').getAttribute('class')).toContain('mark-inner');
+    const shown = await page.$$eval('#values-body tr', (rows) => rows.map((tr) => [tr.className, (tr as HTMLTableRowElement).cells[0]!.firstChild!.textContent]));
+    expect(shown).toEqual(expect.arrayContaining([['mark-changed', 'Flags'], ['mark-removed', 'ProfileDir']]));
+    await screenshot(page, 'diff');
+    await closePage(page);
+  });
+
+  test('export of a subtree as .reg and JSON: the same as dump -k', async () => {
+    const page = await openPage();
+    await openFile(page, corpusPath('default.hv'));
+    await page.fill('#path', 'HKLM\\init');
+    await page.press('#path', 'Enter');
+    await valueRows(page, 'HKEY_LOCAL_MACHINE\\init');
+    const withoutComments = (text: string): string => text.split('\n').filter((line) => !line.startsWith(';')).join('\n').trim();
+    for (const [button, args] of [
+      ['#export-reg', ['-k', 'HKLM\\init']],
+      ['#export-json', ['-f', 'json', '-k', 'HKLM\\init']],
+    ] as const) {
+      const download = page.waitForEvent('download');
+      await page.locator(button).click();
+      const file = await (await download).path();
+      const exported = readFileSync(file, 'utf8');
+      const dumped = cli(['dump', ...args, corpusPath('default.hv')]);
+      if (button === '#export-reg') expect(withoutComments(exported)).toBe(withoutComments(dumped));
+      else {
+        const strip = (text: string): unknown => {
+          const hive = (JSON.parse(text) as { hives: Array<Record<string, unknown>> }).hives[0]!;
+          delete hive['file'];
+          return hive;
+        };
+        expect(strip(exported)).toEqual(strip(dumped));
+      }
+    }
+    await closePage(page);
+  });
+
+  test('header and statistics panel shows what info shows', async () => {
+    const page = await openPage(1280, 720, 'dark');
+    await openFile(page, corpusPath('default.hv'));
+    await page.locator('[data-panel="info"]').click();
+    await page.waitForSelector('#info table');
+    const text = await page.textContent('#info');
+    const info = cli(['info', corpusPath('default.hv')]);
+    for (const label of ['volume GUID', 'ROM signature', 'slots', 'keys', 'values', 'value types']) {
+      const line = info.split('\n').find((l) => l.trim().startsWith(label))!;
+      expect(text).toContain(line.trim().slice(label.length).trim());
+    }
+    await screenshot(page, 'info-dark');
+    await closePage(page);
+  });
+
+  test('tablet width: tree above details, nothing wider than the window', async () => {
+    const page = await openPage(768, 1024);
+    await openFile(page, corpusPath('boot.hv'));
+    await expandTo(page, ['HKEY_LOCAL_MACHINE', 'init', 'BootVars']);
+    await valueRows(page, 'HKEY_LOCAL_MACHINE\\init\\BootVars');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
+    const tree = (await page.locator('#tree').boundingBox())!;
+    const values = (await page.locator('#panel-values').boundingBox())!;
+    expect(values.y).toBeGreaterThan(tree.y + tree.height - 1);
+    await screenshot(page, 'tablet');
+    await closePage(page);
+  });
+
+  test('hivetool view serves the page on 127.0.0.1 with the files preloaded, until interrupted', async () => {
+    const child: ChildProcess = spawn(process.execPath, [HIVETOOL_BIN, 'view', corpusPath('boot.hv'), corpusPath('user.hv')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+          if (match !== null) resolve(match[0]);
+        });
+        child.once('exit', (code) => reject(new Error(`hivetool view exited with ${code}`)));
+      });
+      const context = await browser!.newContext({ viewport: { width: 1280, height: 720 } });
+      const page = await context.newPage();
+      await page.goto(`${url}#file=boot.hv&key=HKLM%5Cinit%5CBootVars`);
+      await page.waitForFunction(() => document.querySelectorAll('#doc-select option').length === 2);
+      expect(await page.$$eval('#doc-select option', (options) => options.map((o) => o.textContent))).toEqual(['boot.hv', 'user.hv']);
+      const shown = await valueRows(page, 'HKEY_LOCAL_MACHINE\\init\\BootVars');
+      expect(shown.map((cells) => cells[0])).toEqual(['SystemHive', 'ProfileDir', 'Flags']);
+      expect((await fetch(`${url}../etc/passwd`)).status).toBe(404);
+      expect((await fetch(url, { method: 'POST' })).status).toBe(405);
+      await context.close();
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    }
+  });
+});
+
+describe('viewer bundle', () => {
+  const built = existsSync(join(APP, 'meta.json'));
+  (built ? test : test.skip)('bundles no Node built-in, and the page names no remote address', () => {
+    const meta = JSON.parse(readFileSync(join(APP, 'meta.json'), 'utf8')) as Record<string, { inputs: Record<string, { imports: Array<{ path: string; external?: boolean }> }> }>;
+    const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
+    const inputs: string[] = [];
+    for (const part of Object.values(meta)) {
+      for (const [input, info] of Object.entries(part.inputs)) {
+        inputs.push(input);
+        for (const imported of info.imports) {
+          expect([input, imported.path, builtins.has(imported.path) || imported.path.startsWith('node:') || imported.external === true]).toEqual([input, imported.path, false]);
+        }
+      }
+    }
+    expect(inputs.some((input) => input.includes('packages/hive/'))).toBe(true);
+    const code = readFileSync(join(APP, 'viewer.js'), 'utf8');
+    expect(code).not.toMatch(/\brequire\(|process\.env|__dirname/);
+    const html = readFileSync(join(APP, 'index.html'), 'utf8');
+    expect(html).toContain('nothing is uploaded');
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).toContain("connect-src 'self'");
+  });
+});
