@@ -347,6 +347,52 @@ describeBrowser('viewer in Chromium', () => {
   });
 });
 
+/**
+ * Timings on the 64 MiB benchmark hive (bench/src/generate.ts) with one more key of 5 000
+ * subkeys: measured and printed, not asserted (docs/PERFORMANCE.md). Long runs only.
+ */
+const long = process.env['HIVETOOL_LONG'] === '1';
+(ready && long ? describe : describe.skip)('viewer on the 64 MiB benchmark hive (HIVETOOL_LONG=1)', () => {
+  test('first rows, and expanding a key of 5 000 subkeys', async () => {
+    type Generate = { generateTree(targetBytes: number, seed?: number): { tree: { roots: Record<number, Array<{ name: string; values?: unknown[]; subkeys?: unknown[] }>> }; keys: number; values: number } };
+    const { generateTree } = (await import(pathToFileURL(join(REPO_ROOT, 'bench/dist/generate.js')).href)) as Generate;
+    const { encodeHive } = await import('@hivetool/hive');
+    const { tree, keys } = generateTree(64 * 1024 * 1024 - 400 * 1024);
+    const wide = { name: 'Wide5000', values: [], subkeys: Array.from({ length: 5000 }, (_, i) => ({ name: `Child${String(i).padStart(4, '0')}`, values: [], subkeys: [] })) };
+    tree.roots[2]!.unshift(wide);
+    const file = join(scratch, 'bench-64mib.hv');
+    const bytes = encodeHive(tree as Parameters<typeof encodeHive>[0]);
+    writeFileSync(file, bytes);
+    const page = await openPage();
+    const started = Date.now();
+    await page.setInputFiles('#file-input', file);
+    await page.waitForSelector('#tree .row');
+    const wall = Date.now() - started;
+    const inPage = Number(await page.getAttribute('body', 'data-open-ms'));
+    const read = Number(await page.getAttribute('body', 'data-read-ms'));
+    await row(page, 'HKEY_LOCAL_MACHINE').locator('.twisty').click();
+    await row(page, 'Wide5000').waitFor();
+    await page.evaluate(() => delete document.body.dataset['expandMs']);
+    const expandStarted = Date.now();
+    await row(page, 'Wide5000').locator('.twisty').click();
+    await page.waitForFunction(() => document.body.dataset['expandMs'] !== undefined);
+    const expandWall = Date.now() - expandStarted;
+    const expand = Number(await page.getAttribute('body', 'data-expand-ms'));
+    const rendered = await page.locator('#tree .row').count();
+    // A search that matches nothing walks every key and value.
+    await page.fill('#search', 'no-such-text-anywhere');
+    await page.press('#search', 'Enter');
+    await page.waitForFunction(() => /^0 match/.test(document.getElementById('search-summary')?.textContent ?? ''));
+    const search = /\((\d+) ms\)/.exec((await page.textContent('#search-summary'))!)![1];
+    process.stderr.write(
+      `\n[viewer timings] ${bytes.length} bytes, ${keys + 5001} keys: first rows ${inPage.toFixed(0)} ms in the page (of which reading the file ${read.toFixed(0)} ms), ${wall} ms seen by the test; ` +
+        `expanding 5 000 subkeys ${expand.toFixed(0)} ms in the page, ${expandWall} ms seen by the test; ${rendered} row elements in the DOM; a search through everything ${search} ms\n`,
+    );
+    expect(rendered).toBeLessThan(200);
+    await closePage(page);
+  }, 300_000);
+});
+
 describe('viewer bundle', () => {
   const built = existsSync(join(APP, 'meta.json'));
   (built ? test : test.skip)('bundles no Node built-in, and the page names no remote address', () => {
