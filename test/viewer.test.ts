@@ -317,6 +317,38 @@ describeBrowser('viewer in Chromium', () => {
     await closePage(page);
   });
 
+  const made: Array<[string, (out: string) => void, string, string]> = [
+    ['registry image', (out) => void cli(['image', 'pack', corpusPath('boot.hv'), '-o', out]), 'image.fdf', 'image'],
+    ['OEM stream', (out) => void cli(['oem', 'pack', corpusPath('boot.hv'), '-o', out]), 'stream.bin', 'oem-stream'],
+    ['.reg file', (out) => writeFileSync(out, cli(['dump', corpusPath('boot.hv')])), 'boot.reg', 'reg'],
+  ];
+  test.each(made)('%s dropped on the page reads as the hive it holds', async (_what, make, fileName, format) => {
+    const file = join(scratch, fileName);
+    make(file);
+    const page = await openPage();
+    // A drop of the file, as a user dragging it from the desktop makes.
+    const transfer = await page.evaluateHandle(
+      ({ name, bytes }) => {
+        const data = new DataTransfer();
+        data.items.add(new File([new Uint8Array(bytes)], name));
+        return data;
+      },
+      { name: fileName, bytes: [...readFileSync(file)] },
+    );
+    await page.dispatchEvent('body', 'drop', { dataTransfer: transfer });
+    await page.waitForSelector('#tree .row');
+    expect(await page.textContent('#doc-summary')).toContain(`${fileName} — ${format}`);
+    await page.fill('#path', 'HKLM\\init\\BootVars');
+    await page.press('#path', 'Enter');
+    const shown = await valueRows(page, 'HKEY_LOCAL_MACHINE\\init\\BootVars');
+    expect(shown.map((cells) => [cells[0], cells[2]])).toEqual([
+      ['SystemHive', '\\Documents and Settings\\system.hv'],
+      ['ProfileDir', '\\Documents and Settings\\user.hv'],
+      ['Flags', '0x00000003 (3)'],
+    ]);
+    await closePage(page);
+  });
+
   test('hivetool view serves the page on 127.0.0.1 with the files preloaded, until interrupted', async () => {
     const child: ChildProcess = spawn(process.execPath, [HIVETOOL_BIN, 'view', corpusPath('boot.hv'), corpusPath('user.hv')], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
