@@ -36,14 +36,14 @@ function cli(args: string[]): string {
   return result.stdout;
 }
 
-/** A page at 1280×720 with the viewer open from file://. */
-async function openPage(width = 1280, height = 720, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+/** A page (1280×720 unless told) with the viewer open from file://, at `hash` if given. */
+async function openPage(width = 1280, height = 720, colorScheme: 'light' | 'dark' = 'light', hash = ''): Promise<Page> {
   const context = await browser!.newContext({ viewport: { width, height }, colorScheme, acceptDownloads: true });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   (page as Page & { errors: string[] }).errors = errors;
-  await page.goto(PAGE_URL);
+  await page.goto(PAGE_URL + hash);
   await page.waitForSelector('body[data-ready="true"]');
   return page;
 }
@@ -130,6 +130,11 @@ describeBrowser('viewer in Chromium', () => {
     expect(decodeURIComponent(hash.replace(/\+/g, ' '))).toContain('key=HKEY_LOCAL_MACHINE\\init\\BootVars');
     if (name === 'boot.hv') await screenshot(page, 'tree-values');
     await closePage(page);
+    // A new page given that address shows the key as soon as the file is opened.
+    const again = await openPage(1280, 720, 'light', hash);
+    await openFile(again, corpusPath(name));
+    expect((await valueRows(again, 'HKEY_LOCAL_MACHINE\\init\\BootVars')).map((cells) => cells[0])).toEqual(key.values.map((value) => value.name));
+    await closePage(again);
   });
 
   test('keyboard: arrows move and expand, Enter toggles, / focuses the search', async () => {

@@ -46,6 +46,12 @@ const worker = new WorkerClient();
 document.body.dataset['worker'] = worker.mode;
 
 const docs: OpenDoc[] = [];
+/** The selection the page's address named when it was loaded, until that file is opened. */
+let linked: { file: string; key: string | null } | undefined = (() => {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const file = params.get('file');
+  return file === null ? undefined : { file, key: params.get('key') };
+})();
 let current: OpenDoc | undefined;
 /** Rows in view order: the roots and the children of expanded keys. */
 let visible: TreeNode[] = [];
@@ -74,6 +80,12 @@ async function openBytes(name: string, data: ArrayBuffer, started = performance.
     const doc = addDoc(info);
     showDoc(doc);
     await nextFrame();
+    // A link to a key (#file=…&key=…) opened before its file: the key is shown once the file is.
+    if (linked !== undefined && linked.file === name) {
+      const key = linked.key;
+      linked = undefined;
+      if (key !== null) void reveal(key);
+    }
     const ms = performance.now() - started;
     document.body.dataset['openMs'] = ms.toFixed(1);
     status(`${name}: ${info.format}${info.format === 'hive' ? ` (${info.kind})` : ''}, ${info.size} bytes, first rows in ${ms.toFixed(0)} ms`);
