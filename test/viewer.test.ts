@@ -17,15 +17,14 @@ import { CORPUS_FILES, HIVETOOL_BIN, REPO_ROOT, corpusAvailable, corpusPath, run
 const APP = join(REPO_ROOT, 'packages/viewer/app');
 const PAGE_URL = pathToFileURL(join(APP, 'index.html')).href;
 const SCREENSHOTS = join(REPO_ROOT, 'docs/screenshots');
-const CHROMIUM = [process.env['HIVETOOL_CHROMIUM'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path): path is string => path !== undefined && path !== '' && existsSync(path));
+// HIVETOOL_CHROMIUM names the browser to use (and only it); otherwise Debian's paths.
+const CHROMIUM = (process.env['HIVETOOL_CHROMIUM'] !== undefined ? [process.env['HIVETOOL_CHROMIUM']] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find((path) => path !== '' && existsSync(path));
 
-const browserReady = CHROMIUM !== undefined && existsSync(join(APP, 'index.html'));
-const ready = browserReady && corpusAvailable;
-if (!ready) {
-  const why = CHROMIUM === undefined ? 'no Chromium found (apt-get install chromium, or set HIVETOOL_CHROMIUM)' : !existsSync(join(APP, 'index.html')) ? 'the viewer is not built' : 'corpus not found';
-  process.stderr.write(`\n[hivetool tests] viewer browser tests SKIPPED: ${why}\n`);
-}
-const describeBrowser = ready ? describe : describe.skip;
+const built = existsSync(join(APP, 'index.html'));
+const ready = CHROMIUM !== undefined && built && corpusAvailable;
+const why = CHROMIUM === undefined ? 'no Chromium found (apt-get install chromium, or set HIVETOOL_CHROMIUM)' : !built ? 'the viewer is not built (npm run build)' : 'corpus not found';
+if (!ready) process.stderr.write(`\n[hivetool tests] viewer browser tests SKIPPED: ${why}\n`);
+const describeBrowser = ready ? describe : (name: string, fn: () => void): void => describe.skip(`${name} (SKIPPED: ${why})`, fn);
 
 let browser: Browser | undefined;
 let scratch = '';
@@ -172,6 +171,15 @@ describeBrowser('viewer in Chromium', () => {
     // dump agrees: that key's default value is mui_sz:"urlmon.dll,#9002".
     expect(cli(['dump', '-k', path, corpusPath('default.hv')])).toContain('@=mui_sz:"urlmon.dll,#9002"');
     await screenshot(page, 'search');
+    // A query with a backslash matches key paths.
+    await page.fill('#search', 'init\\bootvars');
+    await page.press('#search', 'Enter');
+    await page.waitForFunction(() => document.getElementById('search-summary')?.textContent?.includes('init\\bootvars') === true && !document.getElementById('search-summary')!.textContent!.startsWith('searching'));
+    expect(await page.$$eval('#search-results li a', (links) => links.map((a) => a.textContent))).toEqual(['HKEY_LOCAL_MACHINE\\init\\BootVars']);
+    await page.locator('#search-results a').first().click();
+    await page.fill('#search', 'urlmon.dll,#9002');
+    await page.press('#search', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#search-results li .hit-text')?.textContent?.includes('9002') === true);
     await page.locator('#search-results a').first().click();
     await page.locator('[data-panel="values"]').click();
     const shown = await valueRows(page, path);
@@ -355,17 +363,9 @@ describeBrowser('viewer in Chromium', () => {
   });
 
   test('hivetool view serves the page on 127.0.0.1 with the files preloaded, until interrupted', async () => {
-    const child: ChildProcess = spawn(process.execPath, [HIVETOOL_BIN, 'view', corpusPath('boot.hv'), corpusPath('user.hv')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const view = await startView([corpusPath('boot.hv'), corpusPath('user.hv')]);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
-          if (match !== null) resolve(match[0]);
-        });
-        child.once('exit', (code) => reject(new Error(`hivetool view exited with ${code}`)));
-      });
+      const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(view.line)![0];
       const context = await browser!.newContext({ viewport: { width: 1280, height: 720 } });
       const page = await context.newPage();
       await page.goto(`${url}#file=boot.hv&key=HKLM%5Cinit%5CBootVars`);
@@ -377,9 +377,7 @@ describeBrowser('viewer in Chromium', () => {
       expect((await fetch(url, { method: 'POST' })).status).toBe(405);
       await context.close();
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      child.kill('SIGINT');
-      expect(await exited).toBe(0);
+      expect(await view.stop()).toBe(0);
     }
   });
 });
@@ -389,7 +387,7 @@ describeBrowser('viewer in Chromium', () => {
  * subkeys: measured and printed, not asserted (docs/PERFORMANCE.md). Long runs only.
  */
 const long = process.env['HIVETOOL_LONG'] === '1';
-(ready && long ? describe : describe.skip)('viewer on the 64 MiB benchmark hive (HIVETOOL_LONG=1)', () => {
+(ready && long ? describe : describe.skip)(`viewer on the 64 MiB benchmark hive (${ready ? 'HIVETOOL_LONG=1 only' : `SKIPPED: ${why}`})`, () => {
   test('first rows, and expanding a key of 5 000 subkeys', async () => {
     type Generate = { generateTree(targetBytes: number, seed?: number): { tree: { roots: Record<number, Array<{ name: string; values?: unknown[]; subkeys?: unknown[] }>> }; keys: number; values: number } };
     const { generateTree } = (await import(pathToFileURL(join(REPO_ROOT, 'bench/dist/generate.js')).href)) as Generate;
@@ -430,9 +428,67 @@ const long = process.env['HIVETOOL_LONG'] === '1';
   }, 300_000);
 });
 
+/** Starts `hivetool view ARGS`, returns its first stdout line and a stop function (SIGINT; resolves to the exit code). */
+async function startView(args: string[]): Promise<{ line: string; stop: () => Promise<number | null> }> {
+  const child: ChildProcess = spawn(process.execPath, [HIVETOOL_BIN, 'view', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    void exited.then((code) => reject(new Error(`hivetool view exited with ${code}`)));
+  });
+  return {
+    line,
+    stop: () => {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+(built && corpusAvailable ? describe : describe.skip)('hivetool view (server only, no browser)', () => {
+  test('serves the page, the list of files and their bytes on 127.0.0.1, nothing else; stops on SIGINT', async () => {
+    const system = join(scratch, 'view-system.hv');
+    writeFileSync(join(scratch, 'view.reg'), 'REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\ViewerServed]\n"A"=dword:00000001\n');
+    cli(['build', '--rom', corpusPath('default.hv'), join(scratch, 'view.reg'), '-o', system]);
+    const view = await startView(['--json', '--rom', corpusPath('default.hv'), corpusPath('boot.hv'), system]);
+    try {
+      const started = JSON.parse(view.line) as { url: string; files: string[]; rom: string };
+      expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(started.files).toEqual(['boot.hv', 'view-system.hv']);
+      expect(started.rom).toBe('default.hv');
+      const page = await fetch(started.url);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(await page.text()).toContain('nothing is uploaded');
+      const preload = (await (await fetch(started.url + 'preload.json')).json()) as { files: Array<{ name: string; url: string; rom?: { name: string; url: string } }> };
+      // The ROM goes with the persistent hive only.
+      expect(preload.files.map((file) => [file.name, file.rom?.name ?? null])).toEqual([
+        ['boot.hv', null],
+        ['view-system.hv', 'default.hv'],
+      ]);
+      for (const [file, path] of [[preload.files[0]!.url, corpusPath('boot.hv')], [preload.files[1]!.url, system], [preload.files[1]!.rom!.url, corpusPath('default.hv')]] as const) {
+        expect(Buffer.from(await (await fetch(started.url + file)).arrayBuffer()).equals(readFileSync(path))).toBe(true);
+      }
+      for (const path of ['files/2', 'package.json', 'meta.json', '..%2f..%2fpackage.json']) expect([path, (await fetch(started.url + path)).status]).toEqual([path, 404]);
+      expect((await fetch(started.url, { method: 'PUT', body: 'x' })).status).toBe(405);
+    } finally {
+      expect(await view.stop()).toBe(0);
+    }
+  });
+
+  test('a file that cannot be read: one line naming it, exit 2, nothing served', () => {
+    const result = runCli(['view', join(scratch, 'missing.hv')]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`hivetool: ${join(scratch, 'missing.hv')}: no such file or directory\n`);
+  });
+});
+
 describe('viewer bundle', () => {
-  const built = existsSync(join(APP, 'meta.json'));
-  (built ? test : test.skip)('bundles no Node built-in, and the page names no remote address', () => {
+  (existsSync(join(APP, 'meta.json')) ? test : test.skip)('bundles no Node built-in, and the page names no remote address', () => {
     const meta = JSON.parse(readFileSync(join(APP, 'meta.json'), 'utf8')) as Record<string, { inputs: Record<string, { imports: Array<{ path: string; external?: boolean }> }> }>;
     const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
     const inputs: string[] = [];

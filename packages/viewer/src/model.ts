@@ -217,6 +217,7 @@ function reveal(doc: Doc, path: string): RevealResult {
 
 function search(doc: Doc, query: string, limit: number): { hits: SearchHit[]; truncated: boolean; error?: string } {
   const needle = query.toLowerCase();
+  const byPath = needle.includes('\\');
   const hits: SearchHit[] = [];
   const full = (): boolean => hits.length >= limit;
   class Enough extends Error {}
@@ -224,7 +225,8 @@ function search(doc: Doc, query: string, limit: number): { hits: SearchHit[]; tr
     for (const root of doc.hive.roots()) {
       walkTree(root, root.name, {
         key(key, path) {
-          if (key.name.toLowerCase().includes(needle)) hits.push({ path, where: 'key', text: path });
+          // A query with a backslash is looked for in whole paths, any other in key names.
+          if ((byPath ? path : key.name).toLowerCase().includes(needle)) hits.push({ path, where: 'key', text: path });
           if (full()) throw new Enough();
         },
         value(value, _key, path) {
