@@ -124,6 +124,11 @@ describeBrowser('viewer in Chromium', () => {
       expect(cells[2]).toBe(typeof value.value === 'number' ? `0x${value.value.toString(16).padStart(8, '0')} (${value.value})` : value.value);
       expect(Number(cells[3])).toBe(value.raw.length / 2);
     }
+    // A value's record in the hex view, its data bytes highlighted.
+    const last = key.values[key.values.length - 1]!;
+    await page.locator('#values-body tr', { hasText: last.name }).click();
+    await page.waitForFunction((n) => document.getElementById('hex-caption')?.textContent?.startsWith(`value ${n} (file)`) === true, last.name);
+    expect(await page.$$eval('#hex .byte.data', (cells) => cells.map((cell) => cell.textContent).join(''))).toBe(last.raw);
     // The URL keeps the selection; a new page given that URL shows the same key.
     const hash = new URL(page.url()).hash;
     expect(decodeURIComponent(hash.replace(/\+/g, ' '))).toContain('key=HKEY_LOCAL_MACHINE\\init\\BootVars');
@@ -153,6 +158,33 @@ describeBrowser('viewer in Chromium', () => {
     await page.waitForFunction(() => document.querySelector('#tree .row[aria-level="2"]') === null);
     await page.keyboard.press('/');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('search');
+    await closePage(page);
+  });
+
+  test('only the rows in view are in the page: a key of 2 000 subkeys draws a window of them', async () => {
+    const names = Array.from({ length: 2000 }, (_, i) => `Sub${String(i).padStart(4, '0')}`);
+    writeFileSync(join(scratch, 'many.reg'), 'REGEDIT4\n' + names.map((name) => `\n[HKEY_LOCAL_MACHINE\\Many\\${name}]\n"N"="${name}"\n`).join(''));
+    const many = join(scratch, 'many.hv');
+    cli(['build', join(scratch, 'many.reg'), '-o', many]);
+    const page = await openPage();
+    await openFile(page, many);
+    await expandTo(page, ['HKEY_LOCAL_MACHINE', 'Many']);
+    await row(page, 'Many').locator('.twisty').click();
+    await page.waitForFunction(() => document.querySelectorAll('#tree .row[aria-level="3"]').length > 10);
+    expect(await page.locator('#tree .row').count()).toBeLessThan(60);
+    expect(await page.locator('#tree').evaluate((tree) => tree.scrollHeight)).toBeGreaterThan(2000 * 22);
+    // Scrolled to the end: the last subkey is drawn, the first ones are not.
+    await page.locator('#tree').evaluate((tree) => (tree.scrollTop = tree.scrollHeight));
+    await row(page, 'Sub1999').waitFor();
+    expect(await row(page, 'Sub0000').count()).toBe(0);
+    expect(await page.locator('#tree .row').count()).toBeLessThan(60);
+    // End and the arrows walk the whole list.
+    await row(page, 'Sub1999').locator('.name').click();
+    await page.keyboard.press('Home');
+    await row(page, 'Sub0000').waitFor();
+    expect(await page.inputValue('#path')).toBe('HKEY_LOCAL_MACHINE');
+    await page.keyboard.press('End');
+    expect(await page.inputValue('#path')).toBe('HKEY_LOCAL_MACHINE\\Many\\Sub1999');
     await closePage(page);
   });
 
