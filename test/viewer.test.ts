@@ -394,6 +394,24 @@ describeBrowser('viewer in Chromium', () => {
     await closePage(page);
   });
 
+  test('a file that is no registry, and a hive cut short: one line naming the file, and the page goes on', async () => {
+    writeFileSync(join(scratch, 'junk.bin'), 'not a registry file\n');
+    writeFileSync(join(scratch, 'cut.hv'), readFileSync(corpusPath('boot.hv')).subarray(0, 0x1000 + 200));
+    const page = await openPage();
+    await page.setInputFiles('#file-input', join(scratch, 'junk.bin'));
+    await page.waitForSelector('#status.error');
+    expect(await page.textContent('#status')).toBe('junk.bin: not a hive, registry image, OEM stream or .reg file (detected: unknown)');
+    await page.setInputFiles('#file-input', join(scratch, 'cut.hv'));
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('cut.hv: ') === true);
+    const line = (await page.textContent('#status'))!;
+    const cli = runCli(['info', join(scratch, 'cut.hv')]);
+    // The same words as the command line's error line.
+    expect(cli.stderr).toBe(`hivetool: ${join(scratch, 'cut.hv')}: ${line.slice('cut.hv: '.length)}\n`);
+    await openFile(page, corpusPath('boot.hv'));
+    expect(await page.locator('#doc-select option').count()).toBe(1);
+    await closePage(page);
+  });
+
   test('hivetool view serves the page on 127.0.0.1 with the files preloaded, until interrupted', async () => {
     const view = await startView([corpusPath('boot.hv'), corpusPath('user.hv')]);
     try {

@@ -36,7 +36,7 @@ export class WorkerClient {
       if (waiting === undefined) return;
       this.pending.delete(reply.id);
       if (reply.ok) waiting.resolve(reply.result);
-      else waiting.reject(new Error(reply.error ?? 'failed'));
+      else waiting.reject(Object.assign(new Error(reply.error ?? 'failed'), { code: reply.code, offset: reply.offset }));
     };
   }
 

@@ -91,7 +91,7 @@ async function openBytes(name: string, data: ArrayBuffer, started = performance.
     status(`${name}: ${info.format}${info.format === 'hive' ? ` (${info.kind})` : ''}, ${info.size} bytes, first rows in ${ms.toFixed(0)} ms`);
     return doc;
   } catch (error) {
-    status(`${name}: ${(error as Error).message}`, true);
+    status((error as Error).message, true);
     return undefined;
   }
 }

@@ -4,7 +4,7 @@
  * as a hive: registry images, OEM streams and .reg text are built into a hive in memory
  * first, as `hivetool build` would, so one lazy reader serves all of them.
  */
-import { BLOCK_HEADER_SIZE, HiveKey, HiveRoot, encodeHive, hexBytes, hiveStatistics, openHive, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import { BLOCK_HEADER_SIZE, HiveKey, HiveRoot, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
 import { decodeOemStream, decodeImage, identifyFormat } from '@hivetool/image';
 import { RegTextWriter, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
 import type { DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
@@ -36,17 +36,33 @@ const MAX_HEX = 64 * 1024;
 /** Bytes of non-text data shown in the value table (the hex view shows all of it). */
 const SHOWN_DATA_BYTES = 64;
 
+/**
+ * An error the page is shown: the line to show, and the codec error's code and offset
+ * (when there is one) as fields, so that they survive the trip to the page.
+ */
+export class ViewerError extends Error {
+  readonly code: string | undefined;
+  readonly offset: number | undefined;
+
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    const detail = cause as { code?: unknown; offset?: unknown } | undefined;
+    this.code = typeof detail?.code === 'string' ? detail.code : undefined;
+    this.offset = typeof detail?.offset === 'number' ? detail.offset : undefined;
+  }
+}
+
 const docs = new Map<number, Doc>();
 let nextDoc = 1;
 
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const detail = error as Error & { code?: string; offset?: number };
-    const at = typeof detail.offset === 'number' ? ` at offset 0x${detail.offset.toString(16)}` : '';
-    const code = typeof detail.code === 'string' ? ` [${detail.code}]` : '';
-    return `${error.message}${at}${code}`;
-  }
-  return String(error);
+/** An error as one line: codec errors already say where and carry their code. */
+export function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const detail = error as Error & { code?: unknown; offset?: unknown };
+  let line = error.message;
+  if (typeof detail.offset === 'number' && !line.includes(' at offset ')) line += ` at offset 0x${detail.offset.toString(16).padStart(8, '0')}`;
+  if (typeof detail.code === 'string' && !line.endsWith(`[${detail.code}]`)) line += ` [${detail.code}]`;
+  return line;
 }
 
 function docOf(id: number): Doc {
@@ -66,7 +82,7 @@ function hiveOf(file: OpenFile): { format: DocInfo['format']; bytes: Uint8Array;
     const text = decodeRegText(bytes);
     return { format: 'reg', bytes: encodeHive(parseReg(text, file.name)), note: '.reg text, built into a hive in memory: offsets are of that hive' };
   }
-  throw new Error(`${file.name}: not a hive, registry image, OEM stream or .reg file (detected: ${format})`);
+  throw new Error(`not a hive, registry image, OEM stream or .reg file (detected: ${format})`);
 }
 
 /** .reg files are UTF-16LE with a byte order mark (regedit) or UTF-8/ASCII (platform.reg). */
@@ -471,16 +487,22 @@ function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string
 export function handle(request: Request): unknown {
   switch (request.op) {
     case 'open': {
-      const { format, bytes, note } = hiveOf(request.file);
-      const hive = openHive(bytes);
-      return docInfo(addDoc({ name: request.file.name, format, bytes, hive, note }));
+      const name = request.file.name;
+      try {
+        const { format, bytes, note } = hiveOf(request.file);
+        const hive = openHive(bytes);
+        return docInfo(addDoc({ name, format, bytes, hive, note }));
+      } catch (error) {
+        // Worded as the command line words it (packages/cli/src/failures.ts).
+        throw new ViewerError(`${name}: ${isHiveFormatError(error) ? 'not a valid hive: ' : ''}${describe(error)}`, error);
+      }
     }
     case 'attachRom': {
       const doc = docOf(request.doc);
       if (doc.format !== 'hive') throw new Error('a ROM hive can be attached to a hive file only');
       const romBytes = new Uint8Array(request.file.data);
       const romHive = openHive(romBytes, { source: 'rom' });
-      if (romHive.kind !== 'rom') throw new Error(`${request.file.name}: not a ROM hive (its own references carry store nibble 0)`);
+      if (romHive.kind !== 'rom') throw new ViewerError(`${request.file.name}: not a ROM hive (its own references carry store nibble 0)`);
       const hive = openHive(doc.bytes, { rom: romHive });
       if (hive.kind !== 'persistent') throw new Error(`${doc.name} is a ROM hive: only a persistent hive links into a ROM hive`);
       doc.hive = hive;

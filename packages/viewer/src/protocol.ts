@@ -148,5 +148,8 @@ export interface Reply {
   id: number;
   ok: boolean;
   result?: unknown;
+  /** The error as one line, and the codec error's code and file offset when it has them. */
   error?: string;
+  code?: string;
+  offset?: number;
 }

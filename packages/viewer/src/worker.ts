@@ -2,7 +2,7 @@
  * The parsing worker's entry point: requests in, replies out. File bytes arrive
  * transferred (not copied) and stay here; replies carry only what the page shows.
  */
-import { handle } from './model.js';
+import { describe, handle } from './model.js';
 import type { Envelope, Reply } from './protocol.js';
 
 interface Scope {
@@ -18,7 +18,10 @@ scope.onmessage = (event) => {
   try {
     reply = { id, ok: true, result: handle(request) };
   } catch (error) {
-    reply = { id, ok: false, error: error instanceof Error ? error.message : String(error) };
+    const detail = error as { code?: unknown; offset?: unknown };
+    reply = { id, ok: false, error: describe(error) };
+    if (typeof detail.code === 'string') reply.code = detail.code;
+    if (typeof detail.offset === 'number') reply.offset = detail.offset;
   }
   const result = reply.result as { bytes?: unknown } | undefined;
   const transfer = result !== null && typeof result === 'object' && result.bytes instanceof Uint8Array ? [result.bytes.buffer] : [];
