@@ -138,7 +138,32 @@ describeBrowser('viewer in Chromium', () => {
     const again = await openPage(1280, 720, 'light', hash);
     await openFile(again, corpusPath(name));
     expect((await valueRows(again, 'HKEY_LOCAL_MACHINE\\init\\BootVars')).map((cells) => cells[0])).toEqual(key.values.map((value) => value.name));
+    // The value chosen is part of the address too.
+    expect(new URLSearchParams(hash.slice(1)).get('value')).toBe(last.name);
+    await again.waitForFunction((n) => document.querySelector('#values-body tr.selected')?.getAttribute('data-name') === n, last.name);
     await closePage(again);
+  });
+
+  test('where no Worker can be started, the same code runs on the page and the page works', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 720 } });
+    await context.addInitScript(() => {
+      (window as unknown as { Worker: unknown }).Worker = class {
+        constructor() {
+          throw new Error('workers are switched off');
+        }
+      };
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(PAGE_URL);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.getAttribute('body', 'data-worker')).toBe('inline');
+    await openFile(page, corpusPath('boot.hv'));
+    await expandTo(page, ['HKEY_LOCAL_MACHINE', 'init', 'BootVars']);
+    expect((await valueRows(page, 'HKEY_LOCAL_MACHINE\\init\\BootVars')).map((cells) => cells[0])).toEqual(['SystemHive', 'ProfileDir', 'Flags']);
+    expect(errors).toEqual([]);
+    await context.close();
   });
 
   test('keyboard: arrows move and expand, Enter toggles, / focuses the search', async () => {
@@ -557,5 +582,6 @@ describe('viewer bundle', () => {
     expect(html).toContain('nothing is uploaded');
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(html).toContain("connect-src 'self'");
+    expect(html).not.toContain('unsafe-eval');
   });
 });

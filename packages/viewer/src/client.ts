@@ -2,7 +2,8 @@
  * The page's side of the worker: requests as promises. The worker's code is part of the
  * page's bundle as text and started from a blob: URL, because browsers refuse a worker
  * script loaded from a file:// page. Where no worker can be started at all, the same code
- * runs on the page's thread (slower with large files, but the page still works).
+ * runs on the page's thread (the page then waits while a large file is searched, but
+ * works).
  */
 import type { Envelope, Reply, Request } from './protocol.js';
 
@@ -49,21 +50,38 @@ export class WorkerClient {
   }
 }
 
-/** The worker's code run on this thread, behind the same message interface. */
+/** Where the inline copy of the worker's code finds the `self` it talks through. */
+const INLINE_SCOPE = '__hivetoolWorkerScope';
+
+/**
+ * The worker's code run on this thread, behind the same message interface. It is loaded
+ * as a blob: script (which the page's Content-Security-Policy allows; `eval` it does not),
+ * wrapped so that its `self` is the scope made here; requests wait until it has loaded.
+ */
 function inlinePort(): Port {
+  const waiting: Envelope[] = [];
   const inner: { onmessage: ((event: { data: Envelope }) => void) | null; postMessage(reply: Reply): void } = {
     onmessage: null,
     postMessage(reply: Reply) {
       setTimeout(() => outer.onmessage?.({ data: reply }), 0);
     },
   };
+  const deliver = (message: Envelope): void => {
+    setTimeout(() => inner.onmessage?.({ data: message }), 0);
+  };
   const outer: Port = {
     onmessage: null,
     postMessage(message: Envelope) {
-      setTimeout(() => inner.onmessage?.({ data: message }), 0);
+      if (inner.onmessage === null) waiting.push(message);
+      else deliver(message);
     },
   };
-  // The worker bundle assigns `self.onmessage` and calls `self.postMessage`: given `inner` as `self`.
-  new Function('self', WORKER_SOURCE)(inner);
+  (globalThis as Record<string, unknown>)[INLINE_SCOPE] = inner;
+  const script = document.createElement('script');
+  script.src = URL.createObjectURL(new Blob([`(function (self) {\n${WORKER_SOURCE}\n})(globalThis.${INLINE_SCOPE});`], { type: 'text/javascript' }));
+  script.onload = () => {
+    for (const message of waiting.splice(0)) deliver(message);
+  };
+  document.head.append(script);
   return outer;
 }

@@ -47,10 +47,10 @@ document.body.dataset['worker'] = worker.mode;
 
 const docs: OpenDoc[] = [];
 /** The selection the page's address named when it was loaded, until that file is opened. */
-let linked: { file: string; key: string | null } | undefined = (() => {
+let linked: { file: string; key: string | null; value: string | undefined } | undefined = (() => {
   const params = new URLSearchParams(location.hash.slice(1));
   const file = params.get('file');
-  return file === null ? undefined : { file, key: params.get('key') };
+  return file === null ? undefined : { file, key: params.get('key'), value: params.get('value') ?? undefined };
 })();
 let current: OpenDoc | undefined;
 /** Rows in view order: the roots and the children of expanded keys. */
@@ -82,9 +82,9 @@ async function openBytes(name: string, data: ArrayBuffer, started = performance.
     await nextFrame();
     // A link to a key (#file=…&key=…) opened before its file: the key is shown once the file is.
     if (linked !== undefined && linked.file === name) {
-      const key = linked.key;
+      const { key, value } = linked;
       linked = undefined;
-      if (key !== null) void reveal(key);
+      if (key !== null) void reveal(key, value);
     }
     const ms = performance.now() - started;
     document.body.dataset['openMs'] = ms.toFixed(1);
@@ -257,9 +257,17 @@ function select(node: TreeNode, updateHash = true, valueName?: string): Promise<
   scrollIntoView(node);
   renderTree();
   if (updateHash && current !== undefined) {
-    history.replaceState(null, '', `#${new URLSearchParams({ file: current.info.name, key: path }).toString()}`);
+    setAddress(path, valueName);
   }
   return loadDetails(node, valueName);
+}
+
+/** Keeps the selection in the page's address (`#file=…&key=…&value=…`), for links and reloads. */
+function setAddress(path: string, valueName?: string): void {
+  if (current === undefined) return;
+  const params = new URLSearchParams({ file: current.info.name, key: path });
+  if (valueName !== undefined) params.set('value', valueName);
+  history.replaceState(null, '', `#${params.toString()}`);
 }
 
 async function loadDetails(node: TreeNode, valueName?: string): Promise<void> {
@@ -390,7 +398,7 @@ async function applyHash(): Promise<void> {
     const doc = docs.find((entry) => entry.info.name === file);
     if (doc !== undefined && doc !== current) showDoc(doc);
   }
-  if (key !== null && current !== undefined && (selected === undefined || pathOf(selected).toLowerCase() !== key.toLowerCase())) await reveal(key);
+  if (key !== null && current !== undefined && (selected === undefined || pathOf(selected).toLowerCase() !== key.toLowerCase())) await reveal(key, params.get('value') ?? undefined);
 }
 window.addEventListener('hashchange', () => void applyHash());
 
@@ -434,6 +442,7 @@ function renderDetails(valueName?: string): void {
       tr.addEventListener('click', () => {
         for (const other of Array.from(body.rows)) other.classList.remove('selected');
         tr.classList.add('selected');
+        setAddress(d.path, value.name);
         void showValueHex(value);
       });
       return tr;
