@@ -82,7 +82,9 @@ async function valueRows(page: Page, path: string): Promise<string[][]> {
   return page.$$eval('#values-body tr', (rows) => rows.map((tr) => [...(tr as HTMLTableRowElement).cells].map((cell) => cell.firstChild?.textContent ?? '')));
 }
 
+/** Saves the README's screenshots, on runs that ask for them (`npm run screenshots`), so that test runs leave the checkout as it was. */
 async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env['HIVETOOL_SCREENSHOTS'] !== '1') return;
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }

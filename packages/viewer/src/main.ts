@@ -204,8 +204,7 @@ function renderTree(): void {
     if (node.row.mark !== undefined && node.row.mark !== 'inner') row.append(element('span', `badge ${node.row.mark}`, node.row.mark));
     rows.push(row);
   }
-  // Keep the spacer (first child), replace the rows.
-  treeSpacer.replaceChildren();
+  // The spacer gives the box its full scroll height; the rows sit on it.
   treeBox.replaceChildren(treeSpacer, ...rows);
 }
 
@@ -276,7 +275,13 @@ async function loadDetails(node: TreeNode, valueName?: string): Promise<void> {
     renderDetails();
     return;
   }
-  const result = await worker.call<KeyDetails>({ op: 'details', doc: current.info.doc, handle: node.row.handle });
+  let result: KeyDetails;
+  try {
+    result = await worker.call<KeyDetails>({ op: 'details', doc: current.info.doc, handle: node.row.handle });
+  } catch (error) {
+    status((error as Error).message, true);
+    return;
+  }
   if (node !== selected) return;
   details = result;
   renderDetails(valueName);
