@@ -436,6 +436,11 @@ describeBrowser('viewer in Chromium', () => {
     expect(cli.stderr).toBe(`hivetool: ${join(scratch, 'cut.hv')}: ${line.slice('cut.hv: '.length)}\n`);
     await openFile(page, corpusPath('boot.hv'));
     expect(await page.locator('#doc-select option').count()).toBe(1);
+    // Closing the only file empties the page.
+    await page.locator('#close-doc').click();
+    await page.waitForFunction(() => document.querySelectorAll('#doc-select option').length === 0 && document.querySelector('#tree .row') === null);
+    expect(await page.textContent('#status')).toBe('boot.hv closed');
+    expect(await page.isDisabled('#close-doc')).toBe(true);
     await closePage(page);
   });
 

@@ -137,6 +137,7 @@ function showDoc(doc: OpenDoc): void {
     (info.diff !== undefined ? `: ${info.diff.added} added, ${info.diff.removed} removed, ${info.diff.changed} changed` : '') +
     (info.note !== undefined ? ` — ${info.note}` : '');
   $<HTMLButtonElement>('attach-rom').disabled = !(info.format === 'hive' && info.kind === 'persistent');
+  $<HTMLButtonElement>('close-doc').disabled = false;
   renderDetails();
   if (doc.roots.length > 0) select(doc.roots[0]!, false);
   loadedPanels.clear();
@@ -676,6 +677,31 @@ async function exportSelected(format: 'reg' | 'json'): Promise<void> {
 }
 $('export-reg').addEventListener('click', () => void exportSelected('reg'));
 $('export-json').addEventListener('click', () => void exportSelected('json'));
+
+$('close-doc').addEventListener('click', async () => {
+  if (current === undefined) return;
+  const closing = current;
+  await worker.call<null>({ op: 'close', doc: closing.info.doc });
+  docs.splice(docs.indexOf(closing), 1);
+  current = undefined;
+  refreshDocLists();
+  const next = docs[docs.length - 1];
+  if (next !== undefined) showDoc(next);
+  else {
+    selected = undefined;
+    details = undefined;
+    visible = [];
+    treeSpacer.style.height = '0px';
+    renderTree();
+    renderDetails();
+    $('doc-summary').textContent = '';
+    $('hex').replaceChildren();
+    $<HTMLButtonElement>('close-doc').disabled = true;
+    $<HTMLButtonElement>('attach-rom').disabled = true;
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  status(`${closing.info.name} closed`);
+});
 
 docSelect.addEventListener('change', () => {
   const doc = docs.find((entry) => String(entry.info.doc) === docSelect.value);
