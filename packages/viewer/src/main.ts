@@ -5,42 +5,21 @@
  * browser.
  */
 import { WorkerClient } from './client.js';
+import { byId as $, element, hex32, nextFrame } from './dom.js';
+import { renderHex, type HexMarks } from './hexView.js';
 import type { DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
+import { TreeView, nodesOf, pathOf, type TreeNode } from './tree.js';
 
-const ROW_HEIGHT = 22;
-/** Rows drawn beyond the visible ones, above and below, so scrolling shows no gaps. */
-const OVERSCAN = 8;
 const SEARCH_LIMIT = 500;
+/** Bytes of a record the hex view shows at most. */
 const HEX_RECORD_MAX = 4096;
+/** Bytes shown around a finding's offset. */
 const HEX_CONTEXT = 256;
-
-interface TreeNode {
-  row: RowInfo;
-  depth: number;
-  parent: TreeNode | undefined;
-  children: TreeNode[] | undefined;
-  expanded: boolean;
-}
 
 interface OpenDoc {
   info: DocInfo;
   roots: TreeNode[];
 }
-
-const $ = <T extends HTMLElement>(id: string): T => {
-  const element = document.getElementById(id);
-  if (element === null) throw new Error(`page element #${id} is missing`);
-  return element as T;
-};
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const made = document.createElement(tag);
-  if (className !== undefined) made.className = className;
-  if (text !== undefined) made.textContent = text;
-  return made;
-}
-
-const hex32 = (value: number): string => '0x' + value.toString(16).padStart(8, '0');
 
 const worker = new WorkerClient();
 document.body.dataset['worker'] = worker.mode;
@@ -53,13 +32,18 @@ let linked: { file: string; key: string | null; value: string | undefined } | un
   return file === null ? undefined : { file, key: params.get('key'), value: params.get('value') ?? undefined };
 })();
 let current: OpenDoc | undefined;
-/** Rows in view order: the roots and the children of expanded keys. */
-let visible: TreeNode[] = [];
-let selected: TreeNode | undefined;
 let details: KeyDetails | undefined;
 
 const treeBox = $<HTMLDivElement>('tree');
-const treeSpacer = $<HTMLDivElement>('tree-spacer');
+const tree = new TreeView(treeBox, $<HTMLDivElement>('tree-spacer'), {
+  select: (node) => void select(node),
+  loadChildren: (node) => worker.call<RowInfo[]>({ op: 'children', doc: current!.info.doc, handle: node.row.handle }),
+  expanded(node, count, ms) {
+    document.body.dataset['expandMs'] = ms.toFixed(1);
+    status(`${pathOf(node)}: ${count} subkeys, shown in ${ms.toFixed(0)} ms`);
+  },
+  markFileRows: () => current?.info.rom !== undefined,
+});
 const pathInput = $<HTMLInputElement>('path');
 const searchInput = $<HTMLInputElement>('search');
 const statusLine = $<HTMLDivElement>('status');
@@ -126,10 +110,8 @@ function refreshDocLists(): void {
 function showDoc(doc: OpenDoc): void {
   current = doc;
   docSelect.value = String(doc.info.doc);
-  selected = undefined;
   details = undefined;
-  rebuildVisible();
-  renderTree();
+  tree.show(doc.roots);
   const info = doc.info;
   $('doc-summary').textContent =
     `${info.name} — ${info.format === 'hive' ? `${info.kind} hive` : info.format}` +
@@ -144,121 +126,12 @@ function showDoc(doc: OpenDoc): void {
   refreshPanel();
 }
 
-function nodesOf(rows: RowInfo[], parent: TreeNode | undefined): TreeNode[] {
-  const depth = parent === undefined ? 0 : parent.depth + 1;
-  return rows.map((row) => ({ row, depth, parent, children: undefined, expanded: false }));
-}
-
-// --- the tree --------------------------------------------------------------------------
-
-function rebuildVisible(): void {
-  visible = [];
-  const stack = [...(current?.roots ?? [])].reverse();
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    visible.push(node);
-    if (node.expanded && node.children !== undefined) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
-  }
-  treeSpacer.style.height = `${visible.length * ROW_HEIGHT}px`;
-}
-
-function pathOf(node: TreeNode): string {
-  const names: string[] = [];
-  for (let at: TreeNode | undefined = node; at !== undefined; at = at.parent) names.push(at.row.name);
-  return names.reverse().join('\\');
-}
-
-let renderQueued = false;
-function queueRender(): void {
-  if (renderQueued) return;
-  renderQueued = true;
-  requestAnimationFrame(() => {
-    renderQueued = false;
-    renderTree();
-  });
-}
-
-/** Draws only the rows inside the scrolled window (plus a few either side). */
-function renderTree(): void {
-  const first = Math.max(0, Math.floor(treeBox.scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(visible.length, Math.ceil((treeBox.scrollTop + treeBox.clientHeight) / ROW_HEIGHT) + OVERSCAN);
-  const rows: HTMLElement[] = [];
-  for (let i = first; i < last; i++) {
-    const node = visible[i]!;
-    const row = element('div', 'row');
-    row.dataset['index'] = String(i);
-    row.setAttribute('role', 'treeitem');
-    row.setAttribute('aria-level', String(node.depth + 1));
-    if (node.row.hasChildren) row.setAttribute('aria-expanded', String(node.expanded));
-    row.style.top = `${i * ROW_HEIGHT}px`;
-    row.style.paddingLeft = `${4 + node.depth * 16}px`;
-    if (node === selected) {
-      row.classList.add('selected');
-      row.setAttribute('aria-selected', 'true');
-    }
-    if (node.row.mark !== undefined) row.classList.add(`mark-${node.row.mark}`);
-    if (node.row.problem !== undefined) row.classList.add('problem');
-    const twisty = element('span', 'twisty', node.row.hasChildren ? (node.expanded ? '▾' : '▸') : '');
-    row.append(twisty, element('span', 'name', node.row.name));
-    if (node.row.source === 'rom') row.append(element('span', 'badge rom', 'ROM'));
-    else if (current?.info.rom !== undefined && node.row.problem === undefined) row.append(element('span', 'badge file', 'file'));
-    if (node.row.mark !== undefined && node.row.mark !== 'inner') row.append(element('span', `badge ${node.row.mark}`, node.row.mark));
-    rows.push(row);
-  }
-  // The spacer gives the box its full scroll height; the rows sit on it.
-  treeBox.replaceChildren(treeSpacer, ...rows);
-}
-
-async function expand(node: TreeNode): Promise<void> {
-  if (!node.row.hasChildren || node.row.handle < 0 || current === undefined) return;
-  const doc = current;
-  if (node.children === undefined) {
-    const started = performance.now();
-    const rows = await worker.call<RowInfo[]>({ op: 'children', doc: doc.info.doc, handle: node.row.handle });
-    node.children = nodesOf(rows, node);
-    node.expanded = true;
-    if (doc !== current) return;
-    rebuildVisible();
-    renderTree();
-    await nextFrame();
-    const ms = performance.now() - started;
-    document.body.dataset['expandMs'] = ms.toFixed(1);
-    status(`${pathOf(node)}: ${rows.length} subkeys, shown in ${ms.toFixed(0)} ms`);
-    return;
-  }
-  node.expanded = true;
-  rebuildVisible();
-  renderTree();
-}
-
-function collapse(node: TreeNode): void {
-  node.expanded = false;
-  rebuildVisible();
-  renderTree();
-}
-
-function toggle(node: TreeNode): void {
-  if (node.expanded) collapse(node);
-  else void expand(node);
-}
-
-function scrollIntoView(node: TreeNode): void {
-  const index = visible.indexOf(node);
-  if (index < 0) return;
-  const top = index * ROW_HEIGHT;
-  if (top < treeBox.scrollTop) treeBox.scrollTop = top;
-  else if (top + ROW_HEIGHT > treeBox.scrollTop + treeBox.clientHeight) treeBox.scrollTop = top + ROW_HEIGHT - treeBox.clientHeight;
-}
-
+/** Selects a key: path bar, address, values and the hex of its record (or of `valueName`'s). */
 function select(node: TreeNode, updateHash = true, valueName?: string): Promise<void> {
-  selected = node;
+  tree.mark(node);
   const path = pathOf(node);
   pathInput.value = path;
-  scrollIntoView(node);
-  renderTree();
-  if (updateHash && current !== undefined) {
-    setAddress(path, valueName);
-  }
+  if (updateHash) setAddress(path, valueName);
   return loadDetails(node, valueName);
 }
 
@@ -283,78 +156,14 @@ async function loadDetails(node: TreeNode, valueName?: string): Promise<void> {
     status((error as Error).message, true);
     return;
   }
-  if (node !== selected) return;
+  if (node !== tree.selected) return;
   details = result;
   renderDetails(valueName);
   const value = valueName === undefined ? undefined : result.values.find((entry) => entry.name.toLowerCase() === valueName.toLowerCase());
-  if (value !== undefined) await showHex(value.source, value.offset, value.recordLength, value.dataOffset, value.size, `value ${value.name} (${value.source})`);
-  else if (result.id >= 0) await showHex(result.source, result.offset, result.recordLength, -1, 0, `key record ${result.name} (${result.source}, id ${result.id})`);
-  else await showHex(result.source, result.offset, 4, -1, 0, `roots record slot of ${result.name}`);
+  if (value !== undefined) await showValueHex(value);
+  else if (result.id >= 0) await showHex(result.source, result.offset, result.recordLength, {}, `key record ${result.name} (${result.source}, id ${result.id})`);
+  else await showHex(result.source, result.offset, 4, {}, `roots record slot of ${result.name}`);
 }
-
-treeBox.addEventListener('scroll', queueRender);
-window.addEventListener('resize', queueRender);
-treeBox.addEventListener('click', (event) => {
-  const target = event.target as HTMLElement;
-  const row = target.closest<HTMLElement>('.row');
-  if (row === null) return;
-  const node = visible[Number(row.dataset['index'])];
-  if (node === undefined) return;
-  if (target.classList.contains('twisty')) toggle(node);
-  else select(node);
-  treeBox.focus();
-});
-treeBox.addEventListener('dblclick', (event) => {
-  const row = (event.target as HTMLElement).closest<HTMLElement>('.row');
-  const node = row === null ? undefined : visible[Number(row.dataset['index'])];
-  if (node !== undefined) toggle(node);
-});
-treeBox.addEventListener('keydown', (event) => {
-  if (selected === undefined) {
-    if (visible.length > 0 && ['ArrowDown', 'ArrowUp', 'Home'].includes(event.key)) select(visible[0]!);
-    return;
-  }
-  const index = visible.indexOf(selected);
-  const page = Math.max(1, Math.floor(treeBox.clientHeight / ROW_HEIGHT) - 1);
-  const go = (to: number): void => {
-    const node = visible[Math.max(0, Math.min(visible.length - 1, to))];
-    if (node !== undefined) select(node);
-  };
-  switch (event.key) {
-    case 'ArrowDown':
-      go(index + 1);
-      break;
-    case 'ArrowUp':
-      go(index - 1);
-      break;
-    case 'PageDown':
-      go(index + page);
-      break;
-    case 'PageUp':
-      go(index - page);
-      break;
-    case 'Home':
-      go(0);
-      break;
-    case 'End':
-      go(visible.length - 1);
-      break;
-    case 'ArrowRight':
-      if (selected.row.hasChildren && !selected.expanded) void expand(selected);
-      else if (selected.expanded && selected.children !== undefined && selected.children.length > 0) go(index + 1);
-      break;
-    case 'ArrowLeft':
-      if (selected.expanded) collapse(selected);
-      else if (selected.parent !== undefined) select(selected.parent);
-      break;
-    case 'Enter':
-      toggle(selected);
-      break;
-    default:
-      return;
-  }
-  event.preventDefault();
-});
 
 // --- going to a path -------------------------------------------------------------------
 
@@ -370,21 +179,8 @@ async function reveal(path: string, valueName?: string): Promise<boolean> {
     return false;
   }
   if (doc !== current) return false;
-  let list = doc.roots;
-  let node: TreeNode | undefined;
-  for (let level = 0; level < result.indexes.length; level++) {
-    const wanted = result.levels[level]![result.indexes[level]!]!;
-    node = list.find((entry) => entry.row.name.toLowerCase() === wanted.name.toLowerCase() && entry.row.problem === undefined);
-    if (node === undefined) break;
-    if (level + 1 < result.indexes.length) {
-      if (node.children === undefined) node.children = nodesOf(result.levels[level + 1]!, node);
-      node.expanded = true;
-      list = node.children;
-    }
-  }
-  rebuildVisible();
+  const node = tree.openPath(result.levels, result.indexes);
   if (node !== undefined) await select(node, true, valueName);
-  else renderTree();
   if (!result.found) status(`not found: ${path} (found as far as ${result.path || 'no root'})`, true);
   return result.found;
 }
@@ -404,7 +200,7 @@ async function applyHash(): Promise<void> {
     const doc = docs.find((entry) => entry.info.name === file);
     if (doc !== undefined && doc !== current) showDoc(doc);
   }
-  if (key !== null && current !== undefined && (selected === undefined || pathOf(selected).toLowerCase() !== key.toLowerCase())) await reveal(key, params.get('value') ?? undefined);
+  if (key !== null && current !== undefined && (tree.selected === undefined || pathOf(tree.selected).toLowerCase() !== key.toLowerCase())) await reveal(key, params.get('value') ?? undefined);
 }
 window.addEventListener('hashchange', () => void applyHash());
 
@@ -459,39 +255,15 @@ function renderDetails(valueName?: string): void {
 }
 
 function showValueHex(value: ValueInfo): Promise<void> {
-  return showHex(value.source, value.offset, value.recordLength, value.dataOffset, value.size, `value ${value.name} (${value.source})`);
+  return showHex(value.source, value.offset, value.recordLength, { highlightAt: value.dataOffset, highlightLength: value.size }, `value ${value.name} (${value.source})`);
 }
 
-/** Shows `length` bytes at `offset` (capped), highlighting the data bytes if given. */
-async function showHex(source: string, offset: number, length: number, highlightAt: number, highlightLength: number, what: string): Promise<void> {
+/** Shows `length` bytes at `offset` of the file (or of the attached ROM), up to HEX_RECORD_MAX. */
+async function showHex(source: string, offset: number, length: number, marks: HexMarks, what: string): Promise<void> {
   if (current === undefined || offset < 0) return;
   const hex = await worker.call<HexInfo>({ op: 'hex', doc: current.info.doc, source, offset, length: Math.min(length, HEX_RECORD_MAX) });
-  renderHex(hex, highlightAt, highlightLength, `${what}: ${length} bytes at ${hex32(offset)}${length > HEX_RECORD_MAX ? ` (first ${HEX_RECORD_MAX} shown)` : ''}`);
-}
-
-function renderHex(hex: HexInfo, highlightAt: number, highlightLength: number, caption: string, mark = -1): void {
-  $('hex-caption').textContent = caption;
-  const lines: HTMLElement[] = [];
-  const start = hex.offset - (hex.offset % 16);
-  const end = hex.offset + hex.bytes.length;
-  for (let line = start; line < end; line += 16) {
-    const div = element('div', 'hexline');
-    div.append(element('span', 'offset', line.toString(16).padStart(8, '0')));
-    const bytes = element('span', 'bytes');
-    let ascii = '';
-    for (let at = line; at < line + 16; at++) {
-      const inside = at >= hex.offset && at < end;
-      const value = inside ? hex.bytes[at - hex.offset]! : -1;
-      const cell = element('span', 'byte', inside ? value.toString(16).padStart(2, '0') : '  ');
-      if (inside && at >= highlightAt && at < highlightAt + highlightLength) cell.classList.add('data');
-      if (at === mark) cell.classList.add('at');
-      bytes.append(cell);
-      ascii += !inside ? ' ' : value >= 0x20 && value < 0x7f ? String.fromCharCode(value) : '.';
-    }
-    div.append(bytes, element('span', 'ascii', ascii));
-    lines.push(div);
-  }
-  $('hex').replaceChildren(...lines);
+  $('hex-caption').textContent = `${what}: ${length} bytes at ${hex32(offset)}${length > HEX_RECORD_MAX ? ` (first ${HEX_RECORD_MAX} shown)` : ''}`;
+  renderHex($('hex'), hex, marks);
 }
 
 // --- panels ----------------------------------------------------------------------------
@@ -602,7 +374,8 @@ async function showOffset(offset: number, caption: string): Promise<void> {
   if (current === undefined) return;
   const from = Math.max(0, offset - HEX_CONTEXT / 2);
   const hex = await worker.call<HexInfo>({ op: 'hex', doc: current.info.doc, source: 'file', offset: from, length: HEX_CONTEXT });
-  renderHex(hex, -1, 0, `${caption} (bytes ${hex32(hex.offset)}–${hex32(hex.offset + hex.bytes.length)} of the file)`, offset);
+  $('hex-caption').textContent = `${caption} (bytes ${hex32(hex.offset)}–${hex32(hex.offset + hex.bytes.length)} of the file)`;
+  renderHex($('hex'), hex, { at: offset });
   $('hex').querySelector('.at')?.scrollIntoView({ block: 'center' });
 }
 
@@ -661,6 +434,7 @@ async function attachRom(doc: OpenDoc, name: string, data: ArrayBuffer): Promise
 }
 
 async function exportSelected(format: 'reg' | 'json'): Promise<void> {
+  const selected = tree.selected;
   if (current === undefined || selected === undefined || selected.row.handle < 0) return;
   try {
     const text = await worker.call<string>({ op: 'export', doc: current.info.doc, handle: selected.row.handle, format });
@@ -688,11 +462,8 @@ $('close-doc').addEventListener('click', async () => {
   const next = docs[docs.length - 1];
   if (next !== undefined) showDoc(next);
   else {
-    selected = undefined;
     details = undefined;
-    visible = [];
-    treeSpacer.style.height = '0px';
-    renderTree();
+    tree.show([]);
     renderDetails();
     $('doc-summary').textContent = '';
     $('hex').replaceChildren();
@@ -757,10 +528,6 @@ document.addEventListener('keydown', (event) => {
     searchInput.select();
   }
 });
-
-function nextFrame(): Promise<void> {
-  return new Promise((resolve) => requestAnimationFrame(() => resolve()));
-}
 
 /** Files `hivetool view` serves with the page (none on a static host or from file://). */
 async function preload(): Promise<void> {
