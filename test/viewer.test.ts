@@ -373,6 +373,14 @@ describeBrowser('viewer in Chromium', () => {
       expect(text).toContain(line.trim().slice(label.length).trim());
     }
     await screenshot(page, 'info-dark');
+    // Dark follows the system; the theme button switches to light and back.
+    const background = (): Promise<string> => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const dark = await background();
+    await page.locator('#theme').click();
+    expect(await page.getAttribute('html', 'data-theme')).toBe('light');
+    expect(await background()).not.toBe(dark);
+    await page.locator('#theme').click();
+    expect(await background()).toBe(dark);
     await closePage(page);
   });
 
