@@ -368,10 +368,11 @@ describeBrowser('viewer in Chromium', () => {
     await page.waitForSelector('#info table');
     const text = await page.textContent('#info');
     const info = cli(['info', corpusPath('default.hv')]);
-    for (const label of ['volume GUID', 'ROM signature', 'slots', 'keys', 'values', 'value types']) {
+    for (const label of ['volume GUID', 'ROM signature', 'slots', 'keys', 'values', 'value types', 'free blocks']) {
       const line = info.split('\n').find((l) => l.trim().startsWith(label))!;
       expect(text).toContain(line.trim().slice(label.length).trim());
     }
+    expect(text).toContain('restore stateclean (restoreFlags 0)');
     await screenshot(page, 'info-dark');
     // Dark follows the system; the theme button switches to light and back.
     const background = (): Promise<string> => page.evaluate(() => getComputedStyle(document.body).backgroundColor);

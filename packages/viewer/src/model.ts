@@ -4,7 +4,7 @@
  * as a hive: registry images, OEM streams and .reg text are built into a hive in memory
  * first, as `hivetool build` would, so one lazy reader serves all of them.
  */
-import { BLOCK_HEADER_SIZE, HiveKey, HiveRoot, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import { BLOCK_HEADER_SIZE, HiveKey, HiveRoot, RestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
 import { decodeOemStream, decodeImage, identifyFormat } from '@hivetool/image';
 import { RegTextWriter, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
 import type { DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
@@ -296,6 +296,20 @@ function verify(doc: Doc): VerifyInfo {
   return { summary: report.summary, boot: `${report.boot.outcome}: ${report.boot.reasons.join(' ')}`, findings };
 }
 
+/** As `hivetool info` words it. */
+function restoreState(flags: number): string {
+  switch (flags) {
+    case RestoreFlags.CLEAN:
+      return 'clean';
+    case RestoreFlags.APPENDING:
+      return 'interrupted flush: pages were being appended (recovery discards them)';
+    case RestoreFlags.COPYING:
+      return 'interrupted flush: pages were being copied into the heap (recovery finishes the copy)';
+    default:
+      return `not known (${flags})`;
+  }
+}
+
 function info(doc: Doc): InfoResult {
   const h = doc.hive.header;
   const rows: Array<[string, string]> = [
@@ -308,11 +322,11 @@ function info(doc: Doc): InfoResult {
     ['magic1 / magic2', `0x${h.magic1.toString(16).padStart(8, '0')} / 0x${h.magic2.toString(16).padStart(8, '0')}`],
     ['volume GUID', hexBytes(h.volumeGuid)],
     ['ROM signature', hexBytes(h.romSignature)],
-    ['restore flags', `${h.restoreFlags}`],
+    ['restore state', `${restoreState(h.restoreFlags)} (restoreFlags ${h.restoreFlags})`],
     ['restoreStart / restoreSize', `${h.restoreStart} / ${h.restoreSize}`],
     ['virtbase', `0x${h.virtbase.toString(16).padStart(8, '0')}`],
     ['boot sequence', `${h.bootSequence}`],
-    ['log entries', `${h.logEntryCount}`],
+    ['recovery log', `${h.logEntryCount} pending` + pendingLogEntries(h).map((entry) => `; type ${entry.type}: ${entry.d1}, ${entry.d2}, ${entry.d3}`).join('')],
     ['database root', `0x${h.databaseRoot.toString(16)}`],
     ['flags', `0x${h.flags.toString(16).padStart(8, '0')} (LCID ${h.flags >>> 8})`],
     ['sections', `${doc.hive.sectionCount}`],
