@@ -263,34 +263,47 @@ function search(doc: Doc, query: string, limit: number): { hits: SearchHit[]; tr
   return { hits, truncated: false };
 }
 
-/** The key (and value) whose record spans `offset`, found by walking the tree. */
-function locator(hive: Hive): (offset: number, source: string) => { path: string; valueName?: string } | undefined {
-  const keys: Array<{ start: number; end: number; source: string; path: string; valueName?: string }> = [];
+/**
+ * For each offset, the key (and value) whose record in this file spans it, found in one
+ * walk of the tree. Only the offsets asked about are kept, so a large hive costs a walk,
+ * not a table of all its records.
+ */
+function locate(hive: Hive, offsets: number[]): Map<number, { path: string; valueName?: string }> {
+  const sorted = [...new Set(offsets)].sort((a, b) => a - b);
+  const found = new Map<number, { path: string; valueName?: string }>();
+  const claim = (start: number, end: number, at: { path: string; valueName?: string }): void => {
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (sorted[middle]! < start) low = middle + 1;
+      else high = middle;
+    }
+    for (let i = low; i < sorted.length && sorted[i]! < end; i++) if (!found.has(sorted[i]!)) found.set(sorted[i]!, at);
+  };
+  if (sorted.length === 0) return found;
   try {
     for (const root of hive.roots()) {
       walkTree(root, root.name, {
         key(key, path) {
-          keys.push({ start: key.offset, end: key.offset + BLOCK_HEADER_SIZE + key.size, source: key.source, path });
+          if (key.store === hive) claim(key.offset, key.offset + BLOCK_HEADER_SIZE + key.size, { path });
         },
         value(value, _key, path) {
-          keys.push({ start: value.offset, end: value.offset + BLOCK_HEADER_SIZE + value.size, source: value.source, path, valueName: value.name });
+          if (value.store === hive) claim(value.offset, value.offset + BLOCK_HEADER_SIZE + value.size, { path, valueName: value.name });
         },
       });
     }
   } catch {
-    // A broken tree: the records reached before the break can still be located.
+    // A broken tree: the records reached before the break are located.
   }
-  return (offset, source) => {
-    const hit = keys.find((entry) => entry.source === source && offset >= entry.start && offset < entry.end);
-    return hit === undefined ? undefined : hit.valueName === undefined ? { path: hit.path } : { path: hit.path, valueName: hit.valueName };
-  };
+  return found;
 }
 
 function verify(doc: Doc): VerifyInfo {
   const report = verifyHive(doc.bytes, doc.romHive === undefined ? {} : { rom: doc.romHive });
-  const locate = locator(doc.hive);
+  const located = locate(doc.hive, report.findings.map((finding) => finding.offset));
   const findings: FindingInfo[] = report.findings.map((finding) => {
-    const at = locate(finding.offset, 'file');
+    const at = located.get(finding.offset);
     return { severity: finding.severity, code: finding.code, offset: finding.offset, message: finding.message, count: finding.count, path: at?.path, valueName: at?.valueName };
   });
   return { summary: report.summary, boot: `${report.boot.outcome}: ${report.boot.reasons.join(' ')}`, findings };
