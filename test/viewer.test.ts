@@ -510,9 +510,14 @@ const long = process.env['HIVETOOL_LONG'] === '1';
     await page.press('#search', 'Enter');
     await page.waitForFunction(() => /^0 match/.test(document.getElementById('search-summary')?.textContent ?? ''));
     const search = /\((\d+) ms\)/.exec((await page.textContent('#search-summary'))!)![1];
+    const verifyStarted = Date.now();
+    await page.locator('[data-panel="verify"]').click();
+    await page.waitForFunction(() => /error\(s\)/.test(document.getElementById('verify-summary')?.textContent ?? ''));
+    const verify = Date.now() - verifyStarted;
+    expect(await page.textContent('#verify-summary')).toMatch(/^0 error\(s\), 0 warning\(s\)/);
     process.stderr.write(
       `\n[viewer timings] ${bytes.length} bytes, ${keys + 5001} keys: first rows ${inPage.toFixed(0)} ms in the page (of which reading the file ${read.toFixed(0)} ms), ${wall} ms seen by the test; ` +
-        `expanding 5 000 subkeys ${expand.toFixed(0)} ms in the page, ${expandWall} ms seen by the test; ${rendered} row elements in the DOM; a search through everything ${search} ms\n`,
+        `expanding 5 000 subkeys ${expand.toFixed(0)} ms in the page, ${expandWall} ms seen by the test; ${rendered} row elements in the DOM; a search through everything ${search} ms; the verify panel ${verify} ms seen by the test\n`,
     );
     expect(rendered).toBeLessThan(200);
     await closePage(page);
