@@ -78,11 +78,17 @@ function hiveOf(file: OpenFile): { format: DocInfo['format']; bytes: Uint8Array;
   if (format === 'hive') return { format: 'hive', bytes };
   if (format === 'image') return { format: 'image', bytes: encodeHive(decodeImage(bytes)), note: 'registry image, shown through a hive built from it in memory: offsets are of that hive' };
   if (format === 'oem-stream') return { format: 'oem-stream', bytes: encodeHive(decodeOemStream(bytes).tree), note: 'OEM stream, shown through a hive built from it in memory: offsets are of that hive' };
-  if (format === 'unknown' && /\.reg$/i.test(file.name)) {
+  if (format === 'unknown' && (/\.reg$/i.test(file.name) || looksLikeReg(bytes))) {
     const text = decodeRegText(bytes);
     return { format: 'reg', bytes: encodeHive(parseReg(text, file.name)), note: '.reg text, built into a hive in memory: offsets are of that hive' };
   }
   throw new Error(`not a hive, registry image, OEM stream or .reg file (detected: ${format})`);
+}
+
+/** A .reg file by another name: its first line is a .reg header (in UTF-8 or UTF-16LE). */
+function looksLikeReg(bytes: Uint8Array): boolean {
+  const start = decodeRegText(bytes.subarray(0, 128)).replace(/^\uFEFF/, '');
+  return start.startsWith('REGEDIT4') || start.startsWith('Windows Registry Editor');
 }
 
 /** .reg files are UTF-16LE with a byte order mark (regedit) or UTF-8/ASCII (platform.reg). */

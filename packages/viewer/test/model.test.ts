@@ -40,6 +40,18 @@ describe('files that are not hives', () => {
     expect(() => open('bad.reg', new TextEncoder().encode('REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\A]\n"x"=dword:zz\n'))).toThrow('bad.reg:4:11: dword: takes 1 to 8 hex digits [BAD_DWORD]');
   });
 
+  test('.reg text by any name, UTF-8 or UTF-16LE with its byte order mark, is built into a hive', () => {
+    const text = 'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\Software\\A]\r\n"N"=dword:00000002\r\n';
+    const utf16 = new Uint8Array(2 + 2 * text.length);
+    utf16.set([0xff, 0xfe]);
+    for (let i = 0; i < text.length; i++) utf16[2 + 2 * i] = text.charCodeAt(i);
+    for (const [name, bytes] of [['patch.txt', new TextEncoder().encode(text)], ['export', utf16]] as const) {
+      const doc = open(name, bytes);
+      expect(doc.format).toBe('reg');
+      expect(detailsAt(doc, 'HKLM\\Software\\A').values.map((value) => [value.name, value.decoded])).toEqual([['N', '0x00000002 (2)']]);
+    }
+  });
+
   test('a hive cut inside its header: the reader error with offset and code', () => {
     const bytes = new Uint8Array(0x1000);
     bytes.set(new TextEncoder().encode('EKIM'), 8);
