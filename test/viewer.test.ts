@@ -36,8 +36,8 @@ function cli(args: string[]): string {
 }
 
 /** A page (1280×720 unless told) with the viewer open from file://, at `hash` if given. */
-async function openPage(width = 1280, height = 720, colorScheme: 'light' | 'dark' = 'light', hash = ''): Promise<Page> {
-  const context = await browser!.newContext({ viewport: { width, height }, colorScheme, acceptDownloads: true });
+async function openPage(width = 1280, height = 720, colorScheme: 'light' | 'dark' = 'light', hash = '', hasTouch = false): Promise<Page> {
+  const context = await browser!.newContext({ viewport: { width, height }, colorScheme, acceptDownloads: true, hasTouch });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -385,10 +385,14 @@ describeBrowser('viewer in Chromium', () => {
     await closePage(page);
   });
 
-  test('tablet width: tree above details, nothing wider than the window', async () => {
-    const page = await openPage(768, 1024);
+  test('tablet: tree above details, nothing wider than the window, rows tall enough to tap', async () => {
+    const page = await openPage(768, 1024, 'light', '', true);
     await openFile(page, corpusPath('boot.hv'));
-    await expandTo(page, ['HKEY_LOCAL_MACHINE', 'init', 'BootVars']);
+    await row(page, 'HKEY_LOCAL_MACHINE').locator('.twisty').tap();
+    await row(page, 'init').locator('.twisty').tap();
+    await row(page, 'BootVars').locator('.name').tap();
+    expect(await page.evaluate(() => matchMedia('(pointer: coarse)').matches)).toBe(true);
+    expect((await row(page, 'BootVars').boundingBox())!.height).toBe(32);
     await valueRows(page, 'HKEY_LOCAL_MACHINE\\init\\BootVars');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
     const tree = (await page.locator('#tree').boundingBox())!;

@@ -7,7 +7,8 @@
 import { element } from './dom.js';
 import type { RowInfo } from './protocol.js';
 
-const ROW_HEIGHT = 22;
+/** Row height when the page's CSS does not say (`--row-height`, larger for touch). */
+const DEFAULT_ROW_HEIGHT = 22;
 /** Rows drawn beyond the visible ones, above and below, so scrolling shows no gaps. */
 const OVERSCAN = 8;
 
@@ -46,6 +47,7 @@ export class TreeView {
   private visible: TreeNode[] = [];
   private roots: TreeNode[] = [];
   private renderQueued = false;
+  private rowHeight = DEFAULT_ROW_HEIGHT;
   selected: TreeNode | undefined;
 
   constructor(
@@ -53,8 +55,12 @@ export class TreeView {
     private readonly spacer: HTMLElement,
     private readonly events: TreeEvents,
   ) {
+    this.readRowHeight();
     box.addEventListener('scroll', () => this.queueRender());
-    window.addEventListener('resize', () => this.queueRender());
+    window.addEventListener('resize', () => {
+      this.readRowHeight();
+      this.rebuild();
+    });
     box.addEventListener('click', (event) => {
       const target = event.target as HTMLElement;
       const node = this.nodeAt(target);
@@ -135,6 +141,12 @@ export class TreeView {
     return node;
   }
 
+  /** Rows are taller on touch screens (the CSS says how tall). */
+  private readRowHeight(): void {
+    const height = parseFloat(getComputedStyle(this.box).getPropertyValue('--row-height'));
+    this.rowHeight = Number.isFinite(height) && height > 0 ? height : DEFAULT_ROW_HEIGHT;
+  }
+
   private showing(node: TreeNode): boolean {
     let root = node;
     while (root.parent !== undefined) root = root.parent;
@@ -154,7 +166,7 @@ export class TreeView {
       this.visible.push(node);
       if (node.expanded && node.children !== undefined) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
     }
-    this.spacer.style.height = `${this.visible.length * ROW_HEIGHT}px`;
+    this.spacer.style.height = `${this.visible.length * this.rowHeight}px`;
     this.render();
   }
 
@@ -170,8 +182,8 @@ export class TreeView {
   /** Draws only the rows inside the scrolled window. */
   render(): void {
     const box = this.box;
-    const first = Math.max(0, Math.floor(box.scrollTop / ROW_HEIGHT) - OVERSCAN);
-    const last = Math.min(this.visible.length, Math.ceil((box.scrollTop + box.clientHeight) / ROW_HEIGHT) + OVERSCAN);
+    const first = Math.max(0, Math.floor(box.scrollTop / this.rowHeight) - OVERSCAN);
+    const last = Math.min(this.visible.length, Math.ceil((box.scrollTop + box.clientHeight) / this.rowHeight) + OVERSCAN);
     const markFile = this.events.markFileRows();
     const rows: HTMLElement[] = [];
     for (let i = first; i < last; i++) rows.push(this.rowElement(this.visible[i]!, i, markFile));
@@ -185,7 +197,7 @@ export class TreeView {
     row.setAttribute('role', 'treeitem');
     row.setAttribute('aria-level', String(node.depth + 1));
     if (node.row.hasChildren) row.setAttribute('aria-expanded', String(node.expanded));
-    row.style.top = `${index * ROW_HEIGHT}px`;
+    row.style.top = `${index * this.rowHeight}px`;
     row.style.paddingLeft = `${4 + node.depth * 16}px`;
     if (node === this.selected) {
       row.classList.add('selected');
@@ -203,9 +215,9 @@ export class TreeView {
   private scrollIntoView(node: TreeNode): void {
     const index = this.visible.indexOf(node);
     if (index < 0) return;
-    const top = index * ROW_HEIGHT;
+    const top = index * this.rowHeight;
     if (top < this.box.scrollTop) this.box.scrollTop = top;
-    else if (top + ROW_HEIGHT > this.box.scrollTop + this.box.clientHeight) this.box.scrollTop = top + ROW_HEIGHT - this.box.clientHeight;
+    else if (top + this.rowHeight > this.box.scrollTop + this.box.clientHeight) this.box.scrollTop = top + this.rowHeight - this.box.clientHeight;
   }
 
   /** Keyboard navigation; returns whether the key was used. */
@@ -221,7 +233,7 @@ export class TreeView {
       return true;
     }
     const index = this.visible.indexOf(selected);
-    const page = Math.max(1, Math.floor(this.box.clientHeight / ROW_HEIGHT) - 1);
+    const page = Math.max(1, Math.floor(this.box.clientHeight / this.rowHeight) - 1);
     switch (key) {
       case 'ArrowDown':
         go(index + 1);
