@@ -5,8 +5,8 @@
  * first, as `hivetool build` would, so one lazy reader serves all of them.
  */
 import { BLOCK_HEADER_SIZE, HiveKey, HiveRoot, RestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
-import { decodeOemStream, decodeImage, identifyFormat } from '@hivetool/image';
-import { RegTextWriter, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
+import { decodeOemStream, decodeImage, identifyFormat, isImageFormatError } from '@hivetool/image';
+import { RegParseError, RegTextWriter, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
 import type { DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
 
 type Node = HiveRoot | HiveKey;
@@ -57,7 +57,10 @@ let nextDoc = 1;
 
 /** An error as one line: codec errors already say where and carry their code. */
 export function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+  if (!(error instanceof Error)) return `internal error (please report it with the file): ${String(error)}`;
+  // Bad input is met with the codecs' typed errors; anything else is a bug, and says so.
+  const expected = isHiveFormatError(error) || isImageFormatError(error) || error instanceof RegParseError || error instanceof ViewerError;
+  if (!expected) return `internal error (please report it with the file): ${error.name}: ${error.message}`;
   const detail = error as Error & { code?: unknown; offset?: unknown };
   let line = error.message;
   if (typeof detail.offset === 'number' && !line.includes(' at offset ')) line += ` at offset 0x${detail.offset.toString(16).padStart(8, '0')}`;
@@ -82,7 +85,7 @@ function hiveOf(file: OpenFile): { format: DocInfo['format']; bytes: Uint8Array;
     const text = decodeRegText(bytes);
     return { format: 'reg', bytes: encodeHive(parseReg(text, file.name)), note: '.reg text, built into a hive in memory: offsets are of that hive' };
   }
-  throw new Error(`not a hive, registry image, OEM stream or .reg file (detected: ${format})`);
+  throw new ViewerError(`not a hive, registry image, OEM stream or .reg file (detected: ${format})`);
 }
 
 /** A .reg file by another name: its first line is a .reg header (in UTF-8 or UTF-16LE). */
@@ -215,7 +218,7 @@ function hex(doc: Doc, source: string, offset: number, length: number): HexInfo 
 
 function reveal(doc: Doc, path: string): RevealResult {
   const parsed = parseKeyPath(path.trim().replace(/^\\+|\\+$/g, ''));
-  if (parsed === undefined) throw new Error(`"${path}" does not start with a root (HKLM, HKCU, HKCR, HKU)`);
+  if (parsed === undefined) throw new ViewerError(`"${path}" does not start with a root (HKLM, HKCU, HKCR, HKU)`);
   const roots = doc.roots;
   const levels: RowInfo[][] = [roots];
   const indexes: number[] = [];
@@ -532,12 +535,17 @@ export function handle(request: Request): unknown {
     }
     case 'attachRom': {
       const doc = docOf(request.doc);
-      if (doc.format !== 'hive') throw new Error('a ROM hive can be attached to a hive file only');
+      if (doc.format !== 'hive') throw new ViewerError('a ROM hive can be attached to a hive file only');
       const romBytes = new Uint8Array(request.file.data);
-      const romHive = openHive(romBytes, { source: 'rom' });
+      let romHive: Hive;
+      try {
+        romHive = openHive(romBytes, { source: 'rom' });
+      } catch (error) {
+        throw new ViewerError(`${request.file.name}: ${isHiveFormatError(error) ? 'not a valid hive: ' : ''}${describe(error)}`, error);
+      }
       if (romHive.kind !== 'rom') throw new ViewerError(`${request.file.name}: not a ROM hive (its own references carry store nibble 0)`);
       const hive = openHive(doc.bytes, { rom: romHive });
-      if (hive.kind !== 'persistent') throw new Error(`${doc.name} is a ROM hive: only a persistent hive links into a ROM hive`);
+      if (hive.kind !== 'persistent') throw new ViewerError(`${doc.name} is a ROM hive: only a persistent hive links into a ROM hive`);
       doc.hive = hive;
       doc.romHive = romHive;
       doc.romBytes = romBytes;
