@@ -54,3 +54,30 @@ describe.each(Object.entries(CODECS))('@hivetool/%s', (name, allowed) => {
     expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual([...allowed].sort());
   });
 });
+
+describe('@hivetool/viewer', () => {
+  const root = join(REPO_ROOT, 'packages', 'viewer');
+
+  test('the page and its worker import only the codec packages, no Node built-in or global', () => {
+    const files = jsFiles(join(root, 'dist'));
+    expect(files.length).toBeGreaterThan(3);
+    const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    for (const file of files) {
+      const code = readFileSync(file, 'utf8');
+      for (const match of code.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]/g)) {
+        const spec = match[1]!;
+        expect([file, spec, spec.startsWith('.') || ['@hivetool/hive', '@hivetool/image', '@hivetool/registry'].includes(spec) || builtins.has(spec)]).toEqual([file, spec, true]);
+        expect([file, spec, builtins.has(spec)]).toEqual([file, spec, false]);
+      }
+      expect([file, /\b(Buffer|process|require|__dirname)\b/.test(code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))]).toEqual([file, false]);
+    }
+  });
+
+  test('package.json: ESM; codecs and bundler are build-time only (the app is self-contained)', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { type: string; dependencies?: Record<string, string>; devDependencies: Record<string, string>; files: string[] };
+    expect(pkg.type).toBe('module');
+    expect(pkg.dependencies).toBeUndefined();
+    expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@hivetool/hive', '@hivetool/image', '@hivetool/registry', 'esbuild']);
+    expect(pkg.files).toEqual(['app', 'README.md']);
+  });
+});

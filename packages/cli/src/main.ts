@@ -367,6 +367,21 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = code;
       }),
     )
+    .command(
+      'view [files..]',
+      'Browse hives in a browser: serve the viewer on 127.0.0.1',
+      (command) =>
+        command
+          .positional('files', { describe: 'files to open in the page (hives, registry images, OEM streams, .reg); read only', type: 'string', array: true })
+          .option('rom', { type: 'string', describe: 'the ROM hive the persistent hives given link into, attached in the page' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the address as JSON ({"url", "files", "rom"})' })
+          .example('$0 view --rom default.hv system.hv', 'prints http://127.0.0.1:PORT/ to open; Ctrl-C stops')
+          .epilogue('Nothing is opened by itself and nothing leaves the computer: the page parses the files in the browser.'),
+      async (args) => {
+        const { runView } = await import('./commands/view.js');
+        exitCode = await runView({ files: (args.files as string[] | undefined) ?? [], rom: args.rom, json: args.json });
+      },
+    )
     .option('max-output', { type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
     .middleware((args) => {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');

@@ -1,0 +1,552 @@
+/**
+ * The viewer page: tree of keys (virtualised: only the rows in view exist in the DOM),
+ * value table, hex view, breadcrumb path, search, verify findings, header and statistics,
+ * diff and export. All parsing happens in the worker (client.ts); files never leave the
+ * browser.
+ */
+import { WorkerClient } from './client.js';
+import { byId as $, element, hex32, nextFrame } from './dom.js';
+import { renderHex, type HexMarks } from './hexView.js';
+import type { DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
+import { TreeView, nodesOf, pathOf, type TreeNode } from './tree.js';
+
+const SEARCH_LIMIT = 500;
+/** Bytes of a record the hex view shows at most. */
+const HEX_RECORD_MAX = 4096;
+/** Bytes shown around a finding's offset. */
+const HEX_CONTEXT = 256;
+
+interface OpenDoc {
+  info: DocInfo;
+  roots: TreeNode[];
+}
+
+const worker = new WorkerClient();
+document.body.dataset['worker'] = worker.mode;
+
+const docs: OpenDoc[] = [];
+/** The selection the page's address named when it was loaded, until that file is opened. */
+let linked: { file: string; key: string | null; value: string | undefined } | undefined = (() => {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const file = params.get('file');
+  return file === null ? undefined : { file, key: params.get('key'), value: params.get('value') ?? undefined };
+})();
+let current: OpenDoc | undefined;
+let details: KeyDetails | undefined;
+
+const treeBox = $<HTMLDivElement>('tree');
+const tree = new TreeView(treeBox, $<HTMLDivElement>('tree-spacer'), {
+  select: (node) => void select(node),
+  loadChildren: (node) => worker.call<RowInfo[]>({ op: 'children', doc: current!.info.doc, handle: node.row.handle }),
+  expanded(node, count, ms) {
+    document.body.dataset['expandMs'] = ms.toFixed(1);
+    status(`${pathOf(node)}: ${count} subkeys, shown in ${ms.toFixed(0)} ms`);
+  },
+  markFileRows: () => current?.info.rom !== undefined,
+});
+const pathInput = $<HTMLInputElement>('path');
+const searchInput = $<HTMLInputElement>('search');
+const statusLine = $<HTMLDivElement>('status');
+const docSelect = $<HTMLSelectElement>('doc-select');
+
+function status(text: string, error = false): void {
+  statusLine.textContent = text;
+  statusLine.classList.toggle('error', error);
+}
+
+// --- opening files ---------------------------------------------------------------------
+
+/** Opens a file's bytes; `started` is when the user chose the file (first rows are timed from it). */
+async function openBytes(name: string, data: ArrayBuffer, started = performance.now()): Promise<OpenDoc | undefined> {
+  status(`reading ${name}…`);
+  try {
+    const info = await worker.call<DocInfo>({ op: 'open', file: { name, data } }, [data]);
+    const doc = addDoc(info);
+    showDoc(doc);
+    await nextFrame();
+    // A link to a key (#file=…&key=…) opened before its file: the key is shown once the file is.
+    if (linked !== undefined && linked.file === name) {
+      const { key, value } = linked;
+      linked = undefined;
+      if (key !== null) void reveal(key, value);
+    }
+    const ms = performance.now() - started;
+    document.body.dataset['openMs'] = ms.toFixed(1);
+    status(`${name}: ${info.format}${info.format === 'hive' ? ` (${info.kind})` : ''}, ${info.size} bytes, first rows in ${ms.toFixed(0)} ms`);
+    return doc;
+  } catch (error) {
+    status((error as Error).message, true);
+    return undefined;
+  }
+}
+
+async function openFiles(files: FileList | File[]): Promise<void> {
+  for (const file of Array.from(files)) {
+    const started = performance.now();
+    const data = await file.arrayBuffer();
+    document.body.dataset['readMs'] = (performance.now() - started).toFixed(1);
+    await openBytes(file.name, data, started);
+  }
+}
+
+function addDoc(info: DocInfo): OpenDoc {
+  const doc: OpenDoc = { info, roots: nodesOf(info.roots, undefined) };
+  docs.push(doc);
+  refreshDocLists();
+  return doc;
+}
+
+function refreshDocLists(): void {
+  for (const select of [docSelect, $<HTMLSelectElement>('diff-a'), $<HTMLSelectElement>('diff-b')]) {
+    const was = select.value;
+    select.replaceChildren(...docs.map((doc) => new Option(doc.info.name, String(doc.info.doc))));
+    if (docs.some((doc) => String(doc.info.doc) === was)) select.value = was;
+  }
+  const b = $<HTMLSelectElement>('diff-b');
+  if (docs.length >= 2 && b.value === $<HTMLSelectElement>('diff-a').value) b.value = String(docs[docs.length - 1]!.info.doc);
+  if (current !== undefined) docSelect.value = String(current.info.doc);
+}
+
+function showDoc(doc: OpenDoc): void {
+  current = doc;
+  docSelect.value = String(doc.info.doc);
+  details = undefined;
+  tree.show(doc.roots);
+  const info = doc.info;
+  $('doc-summary').textContent =
+    `${info.name} — ${info.format === 'hive' ? `${info.kind} hive` : info.format}` +
+    (info.rom !== undefined ? `, ROM ${info.rom} attached (records marked file / ROM)` : '') +
+    (info.diff !== undefined ? `: ${info.diff.added} added, ${info.diff.removed} removed, ${info.diff.changed} changed` : '') +
+    (info.note !== undefined ? ` — ${info.note}` : '');
+  $<HTMLButtonElement>('attach-rom').disabled = !(info.format === 'hive' && info.kind === 'persistent');
+  $<HTMLButtonElement>('close-doc').disabled = false;
+  renderDetails();
+  if (doc.roots.length > 0) select(doc.roots[0]!, false);
+  loadedPanels.clear();
+  refreshPanel();
+}
+
+/** Selects a key: path bar, address, values and the hex of its record (or of `valueName`'s). */
+function select(node: TreeNode, updateHash = true, valueName?: string): Promise<void> {
+  tree.mark(node);
+  const path = pathOf(node);
+  pathInput.value = path;
+  if (updateHash) setAddress(path, valueName);
+  return loadDetails(node, valueName);
+}
+
+/** Keeps the selection in the page's address (`#file=…&key=…&value=…`), for links and reloads. */
+function setAddress(path: string, valueName?: string): void {
+  if (current === undefined) return;
+  const params = new URLSearchParams({ file: current.info.name, key: path });
+  if (valueName !== undefined) params.set('value', valueName);
+  history.replaceState(null, '', `#${params.toString()}`);
+}
+
+async function loadDetails(node: TreeNode, valueName?: string): Promise<void> {
+  if (current === undefined || node.row.handle < 0) {
+    details = undefined;
+    renderDetails();
+    return;
+  }
+  let result: KeyDetails;
+  try {
+    result = await worker.call<KeyDetails>({ op: 'details', doc: current.info.doc, handle: node.row.handle });
+  } catch (error) {
+    status((error as Error).message, true);
+    return;
+  }
+  if (node !== tree.selected) return;
+  details = result;
+  renderDetails(valueName);
+  const value = valueName === undefined ? undefined : result.values.find((entry) => entry.name.toLowerCase() === valueName.toLowerCase());
+  if (value !== undefined) await showValueHex(value);
+  else if (result.id >= 0) await showHex(result.source, result.offset, result.recordLength, {}, `key record ${result.name} (${result.source}, id ${result.id})`);
+  else await showHex(result.source, result.offset, 4, {}, `roots record slot of ${result.name}`);
+}
+
+// --- going to a path -------------------------------------------------------------------
+
+/** Expands the tree along `path` and selects its key; returns whether it was found. */
+async function reveal(path: string, valueName?: string): Promise<boolean> {
+  if (current === undefined) return false;
+  const doc = current;
+  let result: RevealResult;
+  try {
+    result = await worker.call<RevealResult>({ op: 'reveal', doc: doc.info.doc, path });
+  } catch (error) {
+    status((error as Error).message, true);
+    return false;
+  }
+  if (doc !== current) return false;
+  const node = tree.openPath(result.levels, result.indexes);
+  if (node !== undefined) await select(node, true, valueName);
+  if (!result.found) status(`not found: ${path} (found as far as ${result.path || 'no root'})`, true);
+  return result.found;
+}
+
+pathInput.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter') {
+    event.preventDefault();
+    void reveal(pathInput.value).then((found) => found && treeBox.focus());
+  }
+});
+
+async function applyHash(): Promise<void> {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const file = params.get('file');
+  const key = params.get('key');
+  if (file !== null) {
+    const doc = docs.find((entry) => entry.info.name === file);
+    if (doc !== undefined && doc !== current) showDoc(doc);
+  }
+  if (key !== null && current !== undefined && (tree.selected === undefined || pathOf(tree.selected).toLowerCase() !== key.toLowerCase())) await reveal(key, params.get('value') ?? undefined);
+}
+window.addEventListener('hashchange', () => void applyHash());
+
+// --- values and hex --------------------------------------------------------------------
+
+function renderDetails(valueName?: string): void {
+  const body = $<HTMLTableSectionElement>('values-body');
+  const title = $('key-title');
+  if (details === undefined) {
+    title.textContent = current === undefined ? 'Open a file to begin.' : 'No key selected.';
+    body.replaceChildren();
+    return;
+  }
+  const d = details;
+  title.textContent = `${d.path}` + (d.id >= 0 ? ` — key record at ${hex32(d.offset)} (${d.source}), flags ${hex32(d.flags)}` : '') + (d.mark !== undefined && d.mark !== 'inner' ? ` — ${d.mark}` : '');
+  body.replaceChildren(
+    ...d.values.map((value) => {
+      const tr = element('tr');
+      if (value.mark !== undefined) tr.classList.add(`mark-${value.mark}`);
+      if (value.problem !== undefined) {
+        tr.classList.add('problem');
+        const td = element('td', undefined, value.problem);
+        td.colSpan = 6;
+        tr.append(td);
+        return tr;
+      }
+      if (valueName !== undefined && value.name.toLowerCase() === valueName.toLowerCase()) tr.classList.add('selected');
+      tr.dataset['name'] = value.name;
+      const data = element('td', 'data', value.decoded);
+      if (value.before !== undefined) data.title = `before: ${value.before}`;
+      if (value.before !== undefined) data.append(element('div', 'before', `was: ${value.before}`));
+      tr.append(
+        element('td', 'vname', value.name),
+        element('td', 'type', value.typeName),
+        data,
+        element('td', 'num', String(value.size)),
+        element('td', 'num', value.flags === 0 ? '0' : '0x' + value.flags.toString(16)),
+        element('td', `source ${value.source}`, value.source === 'rom' ? 'ROM' : value.source),
+      );
+      if (value.mark !== undefined) tr.cells[0]!.append(element('span', `badge ${value.mark}`, value.mark));
+      tr.addEventListener('click', () => {
+        for (const other of Array.from(body.rows)) other.classList.remove('selected');
+        tr.classList.add('selected');
+        setAddress(d.path, value.name);
+        void showValueHex(value);
+      });
+      return tr;
+    }),
+  );
+  $<HTMLButtonElement>('export-reg').disabled = d.path === '';
+  $<HTMLButtonElement>('export-json').disabled = d.path === '';
+}
+
+function showValueHex(value: ValueInfo): Promise<void> {
+  return showHex(value.source, value.offset, value.recordLength, { highlightAt: value.dataOffset, highlightLength: value.size }, `value ${value.name} (${value.source})`);
+}
+
+/** Shows `length` bytes at `offset` of the file (or of the attached ROM), up to HEX_RECORD_MAX. */
+async function showHex(source: string, offset: number, length: number, marks: HexMarks, what: string): Promise<void> {
+  if (current === undefined || offset < 0) return;
+  const hex = await worker.call<HexInfo>({ op: 'hex', doc: current.info.doc, source, offset, length: Math.min(length, HEX_RECORD_MAX) });
+  $('hex-caption').textContent = `${what}: ${length} bytes at ${hex32(offset)}${length > HEX_RECORD_MAX ? ` (first ${HEX_RECORD_MAX} shown)` : ''}`;
+  renderHex($('hex'), hex, marks);
+}
+
+// --- panels ----------------------------------------------------------------------------
+
+type Panel = 'values' | 'search' | 'verify' | 'info' | 'compare';
+let panel: Panel = 'values';
+const loadedPanels = new Set<Panel>();
+
+function showPanel(name: Panel): void {
+  panel = name;
+  for (const tab of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-panel]'))) {
+    const on = tab.dataset['panel'] === name;
+    tab.classList.toggle('active', on);
+    tab.setAttribute('aria-selected', String(on));
+    $(`panel-${tab.dataset['panel']}`).hidden = !on;
+  }
+  refreshPanel();
+}
+
+function refreshPanel(): void {
+  if (current === undefined || loadedPanels.has(panel)) return;
+  if (panel === 'verify') void runVerify();
+  if (panel === 'info') void runInfo();
+}
+
+for (const tab of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-panel]'))) {
+  tab.addEventListener('click', () => showPanel(tab.dataset['panel'] as Panel));
+}
+
+async function runSearch(query: string): Promise<void> {
+  if (current === undefined || query === '') return;
+  showPanel('search');
+  const list = $('search-results');
+  $('search-summary').textContent = `searching for "${query}"…`;
+  list.replaceChildren();
+  const started = performance.now();
+  const result = await worker.call<{ hits: SearchHit[]; truncated: boolean; error?: string }>({ op: 'search', doc: current.info.doc, query, limit: SEARCH_LIMIT });
+  $('search-summary').textContent =
+    `${result.hits.length}${result.truncated ? '+' : ''} match(es) for "${query}" in key names, value names and data (${(performance.now() - started).toFixed(0)} ms)` +
+    (result.truncated ? `; the first ${SEARCH_LIMIT} are listed` : '') +
+    (result.error !== undefined ? `; the walk stopped: ${result.error}` : '');
+  list.replaceChildren(
+    ...result.hits.map((hit) => {
+      const li = element('li');
+      const link = element('a', 'hit', hit.path + (hit.valueName !== undefined ? ` → ${hit.valueName}` : ''));
+      link.href = '#';
+      link.addEventListener('click', (event) => {
+        event.preventDefault();
+        void reveal(hit.path, hit.valueName);
+      });
+      li.append(element('span', `where ${hit.where}`, hit.where), link, element('div', 'hit-text', hit.text));
+      return li;
+    }),
+  );
+}
+
+searchInput.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter') {
+    event.preventDefault();
+    void runSearch(searchInput.value);
+  } else if (event.key === 'Escape') treeBox.focus();
+});
+
+async function runVerify(): Promise<void> {
+  if (current === undefined) return;
+  loadedPanels.add('verify');
+  const doc = current;
+  $('verify-summary').textContent = 'verifying…';
+  $('findings').replaceChildren();
+  let report: VerifyInfo;
+  try {
+    report = await worker.call<VerifyInfo>({ op: 'verify', doc: doc.info.doc });
+  } catch (error) {
+    $('verify-summary').textContent = `could not verify: ${(error as Error).message}`;
+    return;
+  }
+  if (doc !== current) return;
+  $('verify-summary').textContent = `${report.summary.errors} error(s), ${report.summary.warnings} warning(s), ${report.summary.infos} note(s). Boot: ${report.boot}`;
+  $('findings').replaceChildren(...report.findings.map(findingRow));
+}
+
+function findingRow(finding: FindingInfo): HTMLElement {
+  const tr = element('tr', `finding ${finding.severity}`);
+  const at = element('a', 'offset', hex32(finding.offset));
+  at.href = '#';
+  at.title = 'show the bytes at this offset';
+  at.addEventListener('click', (event) => {
+    event.preventDefault();
+    void showOffset(finding.offset, `${finding.code} at ${hex32(finding.offset)}`);
+  });
+  const where = element('td', 'where');
+  if (finding.path !== undefined) {
+    const link = element('a', 'record', finding.path + (finding.valueName !== undefined ? ` → ${finding.valueName}` : ''));
+    link.href = '#';
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      void reveal(finding.path!, finding.valueName).then(() => showOffset(finding.offset, `${finding.code} at ${hex32(finding.offset)}`));
+    });
+    where.append(link);
+  }
+  const offsetCell = element('td');
+  offsetCell.append(at);
+  tr.append(element('td', 'severity', finding.severity), element('td', 'code', finding.code), offsetCell, element('td', 'message', finding.message + (finding.count > 1 ? ` (×${finding.count})` : '')), where);
+  return tr;
+}
+
+async function showOffset(offset: number, caption: string): Promise<void> {
+  if (current === undefined) return;
+  const from = Math.max(0, offset - HEX_CONTEXT / 2);
+  const hex = await worker.call<HexInfo>({ op: 'hex', doc: current.info.doc, source: 'file', offset: from, length: HEX_CONTEXT });
+  $('hex-caption').textContent = `${caption} (bytes ${hex32(hex.offset)}–${hex32(hex.offset + hex.bytes.length)} of the file)`;
+  renderHex($('hex'), hex, { at: offset });
+  $('hex').querySelector('.at')?.scrollIntoView({ block: 'center' });
+}
+
+async function runInfo(): Promise<void> {
+  if (current === undefined) return;
+  loadedPanels.add('info');
+  const result = await worker.call<InfoResult>({ op: 'info', doc: current.info.doc });
+  const table = (rows: Array<[string, string]>): HTMLElement => {
+    const t = element('table', 'kv');
+    for (const [label, value] of rows) {
+      const tr = element('tr');
+      tr.append(element('th', undefined, label), element('td', undefined, value));
+      t.append(tr);
+    }
+    return t;
+  };
+  $('info').replaceChildren(element('h3', undefined, 'Header'), table(result.rows), element('h3', undefined, 'Statistics'), result.error !== undefined ? element('p', 'error', result.error) : table(result.statistics));
+}
+
+// --- diff, ROM, export -----------------------------------------------------------------
+
+$('diff-run').addEventListener('click', async () => {
+  const a = Number($<HTMLSelectElement>('diff-a').value);
+  const b = Number($<HTMLSelectElement>('diff-b').value);
+  if (!(a > 0 && b > 0)) return;
+  status('comparing…');
+  try {
+    const info = await worker.call<DocInfo>({ op: 'diff', a, b });
+    showDoc(addDoc(info));
+    status(`${info.name}: ${info.diff?.added ?? 0} added, ${info.diff?.removed ?? 0} removed, ${info.diff?.changed ?? 0} changed`);
+    showPanel('values');
+  } catch (error) {
+    status(`compare: ${(error as Error).message}`, true);
+  }
+});
+
+$('attach-rom').addEventListener('click', () => $<HTMLInputElement>('rom-input').click());
+$<HTMLInputElement>('rom-input').addEventListener('change', async (event) => {
+  const input = event.target as HTMLInputElement;
+  const file = input.files?.[0];
+  input.value = '';
+  if (file === undefined || current === undefined) return;
+  await attachRom(current, file.name, await file.arrayBuffer());
+});
+
+async function attachRom(doc: OpenDoc, name: string, data: ArrayBuffer): Promise<void> {
+  try {
+    const info = await worker.call<DocInfo>({ op: 'attachRom', doc: doc.info.doc, file: { name, data } }, [data]);
+    doc.info = info;
+    doc.roots = nodesOf(info.roots, undefined);
+    showDoc(doc);
+    status(`${name} attached to ${doc.info.name}: records from it are marked ROM`);
+  } catch (error) {
+    status(`attach ROM: ${(error as Error).message}`, true);
+  }
+}
+
+async function exportSelected(format: 'reg' | 'json'): Promise<void> {
+  const selected = tree.selected;
+  if (current === undefined || selected === undefined || selected.row.handle < 0) return;
+  try {
+    const text = await worker.call<string>({ op: 'export', doc: current.info.doc, handle: selected.row.handle, format });
+    const link = element('a');
+    link.href = URL.createObjectURL(new Blob([text], { type: format === 'reg' ? 'text/plain' : 'application/json' }));
+    link.download = `${selected.row.name.replace(/[^\w.-]+/g, '_')}.${format}`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  } catch (error) {
+    status(`export: ${(error as Error).message}`, true);
+  }
+}
+$('export-reg').addEventListener('click', () => void exportSelected('reg'));
+$('export-json').addEventListener('click', () => void exportSelected('json'));
+
+$('close-doc').addEventListener('click', async () => {
+  if (current === undefined) return;
+  const closing = current;
+  await worker.call<null>({ op: 'close', doc: closing.info.doc });
+  docs.splice(docs.indexOf(closing), 1);
+  current = undefined;
+  refreshDocLists();
+  const next = docs[docs.length - 1];
+  if (next !== undefined) showDoc(next);
+  else {
+    details = undefined;
+    tree.show([]);
+    renderDetails();
+    $('doc-summary').textContent = '';
+    $('hex').replaceChildren();
+    $<HTMLButtonElement>('close-doc').disabled = true;
+    $<HTMLButtonElement>('attach-rom').disabled = true;
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  status(`${closing.info.name} closed`);
+});
+
+docSelect.addEventListener('change', () => {
+  const doc = docs.find((entry) => String(entry.info.doc) === docSelect.value);
+  if (doc !== undefined) showDoc(doc);
+});
+
+// --- files in, theme, keys -------------------------------------------------------------
+
+$('open').addEventListener('click', () => $<HTMLInputElement>('file-input').click());
+$<HTMLInputElement>('file-input').addEventListener('change', async (event) => {
+  const input = event.target as HTMLInputElement;
+  if (input.files !== null) await openFiles(input.files);
+  input.value = '';
+});
+
+document.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  document.body.classList.add('dragging');
+});
+document.addEventListener('dragleave', (event) => {
+  if (event.relatedTarget === null) document.body.classList.remove('dragging');
+});
+document.addEventListener('drop', (event) => {
+  event.preventDefault();
+  document.body.classList.remove('dragging');
+  if (event.dataTransfer?.files) void openFiles(event.dataTransfer.files);
+});
+
+function setTheme(theme: string): void {
+  document.documentElement.dataset['theme'] = theme;
+  try {
+    localStorage.setItem('hivetool-theme', theme);
+  } catch {
+    // Storage may be off (file:// in some browsers): the choice then lasts for this page.
+  }
+}
+$('theme').addEventListener('click', () => {
+  const dark = document.documentElement.dataset['theme'] === 'dark' || (document.documentElement.dataset['theme'] === undefined && matchMedia('(prefers-color-scheme: dark)').matches);
+  setTheme(dark ? 'light' : 'dark');
+});
+try {
+  const saved = localStorage.getItem('hivetool-theme');
+  if (saved !== null) document.documentElement.dataset['theme'] = saved;
+} catch {
+  // See setTheme.
+}
+
+document.addEventListener('keydown', (event) => {
+  const inField = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement || event.target instanceof HTMLTextAreaElement;
+  if (event.key === '/' && !inField) {
+    event.preventDefault();
+    searchInput.focus();
+    searchInput.select();
+  }
+});
+
+/** Files `hivetool view` serves with the page (none on a static host or from file://). */
+async function preload(): Promise<void> {
+  if (!location.protocol.startsWith('http')) return;
+  let list: { files: Array<{ name: string; url: string; rom?: { name: string; url: string } }> };
+  try {
+    const response = await fetch('preload.json', { cache: 'no-store' });
+    if (!response.ok) return;
+    list = (await response.json()) as typeof list;
+  } catch {
+    return;
+  }
+  for (const file of list.files) {
+    const response = await fetch(file.url);
+    const doc = await openBytes(file.name, await response.arrayBuffer());
+    if (doc !== undefined && file.rom !== undefined) await attachRom(doc, file.rom.name, await (await fetch(file.rom.url)).arrayBuffer());
+  }
+}
+
+renderDetails();
+void preload().then(() => applyHash());
+document.body.dataset['ready'] = 'true';

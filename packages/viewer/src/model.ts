@@ -1,0 +1,577 @@
+/**
+ * What the parsing worker does: it holds the opened files and answers the page's requests
+ * (rows of a key, values, byte ranges, search, verify, diff, export). Every file is read
+ * as a hive: registry images, OEM streams and .reg text are built into a hive in memory
+ * first, as `hivetool build` would, so one lazy reader serves all of them.
+ */
+import { BLOCK_HEADER_SIZE, HiveKey, HiveRoot, RestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import { decodeOemStream, decodeImage, identifyFormat, isImageFormatError } from '@hivetool/image';
+import { RegParseError, RegTextWriter, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
+import type { DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
+
+type Node = HiveRoot | HiveKey;
+
+interface Doc {
+  id: number;
+  name: string;
+  format: DocInfo['format'];
+  bytes: Uint8Array;
+  hive: Hive;
+  romName?: string | undefined;
+  romBytes?: Uint8Array | undefined;
+  romHive?: Hive | undefined;
+  note?: string | undefined;
+  nodes: Node[];
+  paths: string[];
+  /** Rows of the roots, made when the file was opened (or its ROM attached). */
+  roots: RowInfo[];
+  /** Diff marks by folded key path, and by folded key path + `\0` + folded value name. */
+  keyMarks?: Map<string, Mark> | undefined;
+  valueMarks?: Map<string, { mark: Mark; before?: string | undefined }> | undefined;
+  diffCounts?: DocInfo['diff'];
+}
+
+/** Longest byte range one hex request returns. */
+const MAX_HEX = 64 * 1024;
+/** Bytes of non-text data shown in the value table (the hex view shows all of it). */
+const SHOWN_DATA_BYTES = 64;
+
+/**
+ * An error the page is shown: the line to show, and the codec error's code and offset
+ * (when there is one) as fields, so that they survive the trip to the page.
+ */
+export class ViewerError extends Error {
+  readonly code: string | undefined;
+  readonly offset: number | undefined;
+
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    const detail = cause as { code?: unknown; offset?: unknown } | undefined;
+    this.code = typeof detail?.code === 'string' ? detail.code : undefined;
+    this.offset = typeof detail?.offset === 'number' ? detail.offset : undefined;
+  }
+}
+
+const docs = new Map<number, Doc>();
+let nextDoc = 1;
+
+/** An error as one line: codec errors already say where and carry their code. */
+export function describe(error: unknown): string {
+  if (!(error instanceof Error)) return `internal error (please report it with the file): ${String(error)}`;
+  // Bad input is met with the codecs' typed errors; anything else is a bug, and says so.
+  const expected = isHiveFormatError(error) || isImageFormatError(error) || error instanceof RegParseError || error instanceof ViewerError;
+  if (!expected) return `internal error (please report it with the file): ${error.name}: ${error.message}`;
+  const detail = error as Error & { code?: unknown; offset?: unknown };
+  let line = error.message;
+  if (typeof detail.offset === 'number' && !line.includes(' at offset ')) line += ` at offset 0x${detail.offset.toString(16).padStart(8, '0')}`;
+  if (typeof detail.code === 'string' && !line.endsWith(`[${detail.code}]`)) line += ` [${detail.code}]`;
+  return line;
+}
+
+function docOf(id: number): Doc {
+  const doc = docs.get(id);
+  if (doc === undefined) throw new Error(`no open file with id ${id}`);
+  return doc;
+}
+
+/** The hive a file stands for: itself, or a hive built in memory from its content. */
+function hiveOf(file: OpenFile): { format: DocInfo['format']; bytes: Uint8Array; note?: string } {
+  const bytes = new Uint8Array(file.data);
+  const format = identifyFormat(bytes);
+  if (format === 'hive') return { format: 'hive', bytes };
+  if (format === 'image') return { format: 'image', bytes: encodeHive(decodeImage(bytes)), note: 'registry image, shown through a hive built from it in memory: offsets are of that hive' };
+  if (format === 'oem-stream') return { format: 'oem-stream', bytes: encodeHive(decodeOemStream(bytes).tree), note: 'OEM stream, shown through a hive built from it in memory: offsets are of that hive' };
+  if (format === 'unknown' && (/\.reg$/i.test(file.name) || looksLikeReg(bytes))) {
+    const text = decodeRegText(bytes);
+    return { format: 'reg', bytes: encodeHive(parseReg(text, file.name)), note: '.reg text, built into a hive in memory: offsets are of that hive' };
+  }
+  throw new ViewerError(`not a hive, registry image, OEM stream or .reg file (detected: ${format})`);
+}
+
+/** A .reg file by another name: its first line is a .reg header (in UTF-8 or UTF-16LE). */
+function looksLikeReg(bytes: Uint8Array): boolean {
+  const start = decodeRegText(bytes.subarray(0, 128)).replace(/^\uFEFF/, '');
+  return start.startsWith('REGEDIT4') || start.startsWith('Windows Registry Editor');
+}
+
+/** .reg files are UTF-16LE with a byte order mark (regedit) or UTF-8/ASCII (platform.reg). */
+function decodeRegText(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+function addDoc(doc: Omit<Doc, 'id' | 'nodes' | 'paths' | 'roots'>): Doc {
+  const full: Doc = { ...doc, id: nextDoc++, nodes: [], paths: [], roots: [] };
+  docs.set(full.id, full);
+  return full;
+}
+
+/** Describes a file just opened (or re-read with its ROM): handles start again from the roots. */
+function docInfo(doc: Doc): DocInfo {
+  doc.nodes.length = 0;
+  doc.paths.length = 0;
+  doc.roots = doc.hive.roots().map((root) => rowOf(doc, root, root.name));
+  return { doc: doc.id, name: doc.name, format: doc.format, kind: doc.hive.kind, size: doc.bytes.length, rom: doc.romName, note: doc.note, roots: doc.roots, diff: doc.diffCounts };
+}
+
+function rowOf(doc: Doc, node: Node, path: string): RowInfo {
+  const handle = doc.nodes.length;
+  doc.nodes.push(node);
+  doc.paths.push(path);
+  const mark = doc.keyMarks?.get(foldName(path));
+  if (node instanceof HiveRoot) return { handle, name: node.name, hasChildren: node.firstKey !== 0, flags: 0, source: doc.hive.source, offset: -1, mark };
+  return { handle, name: node.name, hasChildren: node.firstChild !== 0 && !node.isVolatile, flags: node.flags, source: node.source, offset: node.offset, mark };
+}
+
+function problemRow(text: string): RowInfo {
+  return { handle: -1, name: text, hasChildren: false, flags: 0, source: '', offset: -1, problem: text };
+}
+
+/** As `hivetool dump` says it. */
+function describeLink(link: UnresolvedLink): string {
+  const target = `0x${link.ref.toString(16).padStart(8, '0')} (store ${link.store}, id ${link.id})`;
+  const why = link.reason === 'rom-not-loaded' ? 'ROM hive not loaded' : 'store this hive cannot resolve';
+  return `${link.link} link → ${target}: ${why}`;
+}
+
+function children(doc: Doc, handle: number): RowInfo[] {
+  const node = doc.nodes[handle];
+  if (node === undefined) throw new Error(`no key with handle ${handle}`);
+  const parent = doc.paths[handle]!;
+  const rows: RowInfo[] = [];
+  try {
+    for (const entry of node.subkeys()) {
+      rows.push(entry.kind === 'unresolved' ? problemRow(`unresolved: ${describeLink(entry)}`) : rowOf(doc, entry, parent + '\\' + entry.name));
+    }
+  } catch (error) {
+    rows.push(problemRow(`read error: ${describe(error)}`));
+  }
+  return rows;
+}
+
+function decodedText(type: number, data: Uint8Array): string {
+  const decoded = decodeValue(type, data);
+  switch (decoded.kind) {
+    case 'string':
+      return decoded.value;
+    case 'strings':
+      return decoded.value.map((text) => JSON.stringify(text)).join(', ');
+    case 'number':
+      return `0x${decoded.value.toString(16).padStart(8, '0')} (${decoded.value})`;
+    case 'bigint':
+      return `0x${decoded.value.toString(16).padStart(16, '0')} (${decoded.value})`;
+    default: {
+      const shown = (toHex(data.subarray(0, SHOWN_DATA_BYTES)).match(/../g) ?? []).join(' ');
+      return data.length > SHOWN_DATA_BYTES ? `${shown} … (${data.length} bytes)` : shown;
+    }
+  }
+}
+
+function valueInfo(doc: Doc, path: string, value: HiveValue): ValueInfo {
+  const marked = doc.valueMarks?.get(foldName(path) + '\0' + foldName(value.name));
+  return {
+    name: value.name,
+    type: value.type,
+    typeName: valueTypeName(value.type),
+    decoded: decodedText(value.type, value.data),
+    size: value.dataLength,
+    flags: value.flags,
+    source: value.source,
+    offset: value.offset,
+    recordLength: BLOCK_HEADER_SIZE + value.size,
+    dataOffset: value.dataOffset,
+    mark: marked?.mark,
+    before: marked?.before,
+  };
+}
+
+function details(doc: Doc, handle: number): KeyDetails {
+  const node = doc.nodes[handle];
+  if (node === undefined) throw new Error(`no key with handle ${handle}`);
+  const path = doc.paths[handle]!;
+  const values: ValueInfo[] = [];
+  if (node instanceof HiveKey) {
+    try {
+      for (const entry of node.values()) {
+        if (entry.kind === 'unresolved') values.push(problemValue(`unresolved: ${describeLink(entry)}`));
+        else values.push(valueInfo(doc, path, entry));
+      }
+    } catch (error) {
+      values.push(problemValue(`read error: ${describe(error)}`));
+    }
+  }
+  const mark = doc.keyMarks?.get(foldName(path));
+  if (node instanceof HiveRoot) return { path, name: node.name, flags: 0, source: doc.hive.source, offset: node.refOffset, recordLength: 4, id: -1, values, mark };
+  return { path, name: node.name, flags: node.flags, source: node.source, offset: node.offset, recordLength: BLOCK_HEADER_SIZE + node.size, id: node.id, values, mark };
+}
+
+function problemValue(text: string): ValueInfo {
+  return { name: '', type: 0, typeName: '', decoded: text, size: 0, flags: 0, source: '', offset: -1, recordLength: 0, dataOffset: -1, problem: text };
+}
+
+function hex(doc: Doc, source: string, offset: number, length: number): HexInfo {
+  const bytes = source === 'rom' && doc.romBytes !== undefined ? doc.romBytes : doc.bytes;
+  const start = Math.max(0, Math.min(offset, bytes.length));
+  const end = Math.min(bytes.length, start + Math.max(0, Math.min(length, MAX_HEX)));
+  return { source, offset: start, bytes: bytes.slice(start, end), fileLength: bytes.length };
+}
+
+function reveal(doc: Doc, path: string): RevealResult {
+  const parsed = parseKeyPath(path.trim().replace(/^\\+|\\+$/g, ''));
+  if (parsed === undefined) throw new ViewerError(`"${path}" does not start with a root (HKLM, HKCU, HKCR, HKU)`);
+  const roots = doc.roots;
+  const levels: RowInfo[][] = [roots];
+  const indexes: number[] = [];
+  const rootIndex = roots.findIndex((row) => row.name === rootName(parsed.root));
+  if (rootIndex < 0) return { levels, indexes, found: false, path: '' };
+  indexes.push(rootIndex);
+  let row = roots[rootIndex]!;
+  let stored = row.name;
+  for (const name of parsed.names) {
+    const list = children(doc, row.handle);
+    levels.push(list);
+    const folded = foldName(name);
+    const index = list.findIndex((entry) => entry.problem === undefined && foldName(entry.name) === folded);
+    if (index < 0) return { levels, indexes, found: false, path: stored };
+    indexes.push(index);
+    row = list[index]!;
+    stored += '\\' + row.name;
+  }
+  return { levels, indexes, found: true, path: stored };
+}
+
+function search(doc: Doc, query: string, limit: number): { hits: SearchHit[]; truncated: boolean; error?: string } {
+  const needle = query.toLowerCase();
+  const byPath = needle.includes('\\');
+  const hits: SearchHit[] = [];
+  const full = (): boolean => hits.length >= limit;
+  class Enough extends Error {}
+  try {
+    for (const root of doc.hive.roots()) {
+      walkTree(root, root.name, {
+        key(key, path) {
+          // A query with a backslash is looked for in whole paths, any other in key names.
+          if ((byPath ? path : key.name).toLowerCase().includes(needle)) hits.push({ path, where: 'key', text: path });
+          if (full()) throw new Enough();
+        },
+        value(value, _key, path) {
+          const name = value.name;
+          if (name.toLowerCase().includes(needle)) hits.push({ path, where: 'name', valueName: name, text: `${name} (${valueTypeName(value.type)})` });
+          else {
+            const text = decodedText(value.type, value.data);
+            if (text.toLowerCase().includes(needle)) hits.push({ path, where: 'data', valueName: name, text: `${name} (${valueTypeName(value.type)}) = ${text}` });
+          }
+          if (full()) throw new Enough();
+        },
+      });
+    }
+  } catch (error) {
+    if (error instanceof Enough) return { hits, truncated: true };
+    return { hits, truncated: false, error: describe(error) };
+  }
+  return { hits, truncated: false };
+}
+
+/**
+ * For each offset, the key (and value) whose record in this file spans it, found in one
+ * walk of the tree. Only the offsets asked about are kept, so a large hive costs a walk,
+ * not a table of all its records.
+ */
+function locate(hive: Hive, offsets: number[]): Map<number, { path: string; valueName?: string }> {
+  const sorted = [...new Set(offsets)].sort((a, b) => a - b);
+  const found = new Map<number, { path: string; valueName?: string }>();
+  const claim = (start: number, end: number, at: { path: string; valueName?: string }): void => {
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (sorted[middle]! < start) low = middle + 1;
+      else high = middle;
+    }
+    for (let i = low; i < sorted.length && sorted[i]! < end; i++) if (!found.has(sorted[i]!)) found.set(sorted[i]!, at);
+  };
+  if (sorted.length === 0) return found;
+  try {
+    for (const root of hive.roots()) {
+      walkTree(root, root.name, {
+        key(key, path) {
+          if (key.store === hive) claim(key.offset, key.offset + BLOCK_HEADER_SIZE + key.size, { path });
+        },
+        value(value, _key, path) {
+          if (value.store === hive) claim(value.offset, value.offset + BLOCK_HEADER_SIZE + value.size, { path, valueName: value.name });
+        },
+      });
+    }
+  } catch {
+    // A broken tree: the records reached before the break are located.
+  }
+  return found;
+}
+
+function verify(doc: Doc): VerifyInfo {
+  const report = verifyHive(doc.bytes, doc.romHive === undefined ? {} : { rom: doc.romHive });
+  const located = locate(doc.hive, report.findings.map((finding) => finding.offset));
+  const findings: FindingInfo[] = report.findings.map((finding) => {
+    const at = located.get(finding.offset);
+    return { severity: finding.severity, code: finding.code, offset: finding.offset, message: finding.message, count: finding.count, path: at?.path, valueName: at?.valueName };
+  });
+  return { summary: report.summary, boot: `${report.boot.outcome}: ${report.boot.reasons.join(' ')}`, findings };
+}
+
+/** As `hivetool info` words it. */
+function restoreState(flags: number): string {
+  switch (flags) {
+    case RestoreFlags.CLEAN:
+      return 'clean';
+    case RestoreFlags.APPENDING:
+      return 'interrupted flush: pages were being appended (recovery discards them)';
+    case RestoreFlags.COPYING:
+      return 'interrupted flush: pages were being copied into the heap (recovery finishes the copy)';
+    default:
+      return `not known (${flags})`;
+  }
+}
+
+function info(doc: Doc): InfoResult {
+  const h = doc.hive.header;
+  const rows: Array<[string, string]> = [
+    ['file', doc.name],
+    ['format', doc.format],
+    ['file length', `${doc.bytes.length} bytes`],
+    ['kind', doc.hive.kind],
+    ['attached ROM', doc.romName ?? 'none'],
+    ['version', `0x${h.version.toString(16)}`],
+    ['magic1 / magic2', `0x${h.magic1.toString(16).padStart(8, '0')} / 0x${h.magic2.toString(16).padStart(8, '0')}`],
+    ['volume GUID', hexBytes(h.volumeGuid)],
+    ['ROM signature', hexBytes(h.romSignature)],
+    ['restore state', `${restoreState(h.restoreFlags)} (restoreFlags ${h.restoreFlags})`],
+    ['restoreStart / restoreSize', `${h.restoreStart} / ${h.restoreSize}`],
+    ['virtbase', `0x${h.virtbase.toString(16).padStart(8, '0')}`],
+    ['boot sequence', `${h.bootSequence}`],
+    ['recovery log', `${h.logEntryCount} pending` + pendingLogEntries(h).map((entry) => `; type ${entry.type}: ${entry.d1}, ${entry.d2}, ${entry.d3}`).join('')],
+    ['database root', `0x${h.databaseRoot.toString(16)}`],
+    ['flags', `0x${h.flags.toString(16).padStart(8, '0')} (LCID ${h.flags >>> 8})`],
+    ['sections', `${doc.hive.sectionCount}`],
+    ['roots', doc.hive.roots().map((root) => `${root.name} → 0x${root.firstKey.toString(16)}`).join(', ')],
+  ];
+  if (doc.note !== undefined) rows.push(['note', doc.note]);
+  try {
+    const s = hiveStatistics(doc.hive);
+    const statistics: Array<[string, string]> = [
+      ['slots', `${s.slots.used} used, ${s.slots.free} free`],
+      ['keys', `${s.blocks.keys} in heap, ${s.reachable.keys} reachable`],
+      ['values', `${s.blocks.values} in heap, ${s.reachable.values} reachable`],
+      ['unresolved links', `${s.reachable.unresolvedLinks}`],
+      ['free blocks', `${s.blocks.free} (${s.blocks.freeBytes} bytes)`],
+      ['other blocks', Object.entries(s.blocks.other).map(([type, count]) => `${type} ${count}`).join(', ') || 'none'],
+      ['value types', Object.entries(s.valueTypes).map(([type, count]) => `${valueTypeName(Number(type))} ${count}`).join(', ') || 'none'],
+      ['unknown bits', s.unknownBits.map((bits) => `${bits.field}: ${bits.count} record(s), first at 0x${bits.firstOffset.toString(16)}`).join('; ') || 'none'],
+    ];
+    return { rows, statistics };
+  } catch (error) {
+    return { rows, statistics: [], error: describe(error) };
+  }
+}
+
+// --- diff -------------------------------------------------------------------------------
+
+function findTreeKey(tree: HiveTree, path: string): TreeKey | undefined {
+  const parsed = parseKeyPath(path);
+  if (parsed === undefined) return undefined;
+  let list = tree.roots[parsed.root] ?? [];
+  let key: TreeKey | undefined;
+  for (const name of parsed.names) {
+    const folded = foldName(name);
+    key = list.find((entry) => foldName(entry.name) === folded);
+    if (key === undefined) return undefined;
+    list = key.subkeys ?? [];
+  }
+  return key;
+}
+
+function parentOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('\\'));
+}
+
+function diff(a: Doc, b: Doc): Doc {
+  const before = readTree(a.hive);
+  const after = readTree(b.hive);
+  const changes = diffTrees(before, after);
+  const keyMarks = new Map<string, Mark>();
+  const valueMarks = new Map<string, { mark: Mark; before?: string | undefined }>();
+  const counts = { added: 0, removed: 0, changed: 0 };
+  /** Marks a key's ancestors (and the key itself, unless marked) as having changes below. */
+  const markInner = (path: string): void => {
+    for (let at = path; ; at = parentOf(at)) {
+      const folded = foldName(at);
+      if (!keyMarks.has(folded)) keyMarks.set(folded, 'inner');
+      if (!at.includes('\\')) break;
+    }
+  };
+  const markKey = (path: string, mark: Mark): void => {
+    keyMarks.set(foldName(path), mark);
+    markInner(parentOf(path));
+  };
+  const keyAt = (path: string): TreeKey | undefined => findTreeKey(after, path);
+  for (const change of changes) {
+    switch (change.op) {
+      case 'add-key':
+        counts.added++;
+        markKey(change.path, 'added');
+        break;
+      case 'remove-key': {
+        counts.removed++;
+        // The removed key is put back into the shown tree, marked.
+        const parentPath = parentOf(change.path);
+        const parent = keyAt(parentPath);
+        if (parent !== undefined) (parent.subkeys ??= []).push(change.key);
+        else {
+          const parsed = parseKeyPath(parentPath);
+          if (parsed !== undefined && parsed.names.length === 0) (after.roots[parsed.root] ??= []).push(change.key);
+        }
+        markKey(change.path, 'removed');
+        break;
+      }
+      case 'change-key-flags':
+        counts.changed++;
+        markKey(change.path, 'changed');
+        break;
+      case 'add-value':
+      case 'remove-value':
+      case 'change-value': {
+        const value: TreeValue = change.op === 'change-value' ? change.after : change.value;
+        const mark: Mark = change.op === 'add-value' ? 'added' : change.op === 'remove-value' ? 'removed' : 'changed';
+        counts[mark === 'added' ? 'added' : mark === 'removed' ? 'removed' : 'changed']++;
+        if (change.op === 'remove-value') keyAt(change.path)?.values?.push(change.value);
+        valueMarks.set(foldName(change.path) + '\0' + foldName(value.name), {
+          mark,
+          before: change.op === 'change-value' ? `${valueTypeName(change.before.type)} ${decodedText(change.before.type, change.before.data)}` : undefined,
+        });
+        markInner(change.path);
+        break;
+      }
+    }
+  }
+  const bytes = encodeHive(after);
+  return addDoc({
+    name: `${a.name} → ${b.name}`,
+    format: 'diff',
+    bytes,
+    hive: openHive(bytes),
+    note: `differences from ${a.name} to ${b.name}, shown through a hive built in memory: offsets are of that hive`,
+    keyMarks,
+    valueMarks,
+    diffCounts: counts,
+  });
+}
+
+// --- export ----------------------------------------------------------------------------
+
+function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string {
+  const node = doc.nodes[handle];
+  if (node === undefined) throw new Error(`no key with handle ${handle}`);
+  const path = doc.paths[handle]!;
+  const options = { includeStart: node instanceof HiveKey };
+  if (format === 'reg') {
+    return renderToString((out) => {
+      const writer = new RegTextWriter(out, 'ce');
+      writer.header();
+      out.text('\n');
+      writer.comment(`${doc.name}: ${doc.hive.kind} hive, ${path}`);
+      walkTree(
+        node,
+        path,
+        {
+          key(key, keyPath) {
+            writer.keyAt(keyPath, key.name, key.flags);
+          },
+          value(value) {
+            writer.value(value.name, value.type, value.data, value.flags);
+          },
+          unresolved(link, keyPath) {
+            writer.comment(`unresolved in ${keyPath}: ${describeLink(link)}`);
+          },
+        },
+        options,
+      );
+    });
+  }
+  // The shape of `hivetool dump --format json` (docs/json-schema.md), for one hive.
+  const keys: Array<{ path: string; name: string; id: number; offset: number; source: string; flags: number; values: unknown[] }> = [];
+  const links: unknown[] = [];
+  walkTree(
+    node,
+    path,
+    {
+      key(key, keyPath) {
+        keys.push({ path: keyPath, name: key.name, id: key.id, offset: key.offset, source: key.source, flags: key.flags, values: [] });
+      },
+      value(value) {
+        keys[keys.length - 1]!.values.push({ ...jsonValue(value.name, value.type, value.flags, value.data), id: value.id, offset: value.offset, source: value.source });
+      },
+      unresolved(link, keyPath) {
+        links.push({ path: keyPath, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason });
+      },
+    },
+    options,
+  );
+  const hive = { file: doc.name, kind: doc.hive.kind, fileLength: doc.bytes.length, romSignature: hexBytes(doc.hive.header.romSignature), keys, unresolvedLinks: links };
+  return JSON.stringify({ format: 'hivetool-dump', schemaVersion: 1, hives: [hive] }, null, 1) + '\n';
+}
+
+/** Answers one request; throws to report an error to the page. */
+export function handle(request: Request): unknown {
+  switch (request.op) {
+    case 'open': {
+      const name = request.file.name;
+      try {
+        const { format, bytes, note } = hiveOf(request.file);
+        const hive = openHive(bytes);
+        return docInfo(addDoc({ name, format, bytes, hive, note }));
+      } catch (error) {
+        // Worded as the command line words it (packages/cli/src/failures.ts).
+        throw new ViewerError(`${name}: ${isHiveFormatError(error) ? 'not a valid hive: ' : ''}${describe(error)}`, error);
+      }
+    }
+    case 'attachRom': {
+      const doc = docOf(request.doc);
+      if (doc.format !== 'hive') throw new ViewerError('a ROM hive can be attached to a hive file only');
+      const romBytes = new Uint8Array(request.file.data);
+      let romHive: Hive;
+      try {
+        romHive = openHive(romBytes, { source: 'rom' });
+      } catch (error) {
+        throw new ViewerError(`${request.file.name}: ${isHiveFormatError(error) ? 'not a valid hive: ' : ''}${describe(error)}`, error);
+      }
+      if (romHive.kind !== 'rom') throw new ViewerError(`${request.file.name}: not a ROM hive (its own references carry store nibble 0)`);
+      const hive = openHive(doc.bytes, { rom: romHive });
+      if (hive.kind !== 'persistent') throw new ViewerError(`${doc.name} is a ROM hive: only a persistent hive links into a ROM hive`);
+      doc.hive = hive;
+      doc.romHive = romHive;
+      doc.romBytes = romBytes;
+      doc.romName = request.file.name;
+      return docInfo(doc);
+    }
+    case 'children':
+      return children(docOf(request.doc), request.handle);
+    case 'details':
+      return details(docOf(request.doc), request.handle);
+    case 'hex':
+      return hex(docOf(request.doc), request.source, request.offset, request.length);
+    case 'reveal':
+      return reveal(docOf(request.doc), request.path);
+    case 'search':
+      return search(docOf(request.doc), request.query, request.limit);
+    case 'verify':
+      return verify(docOf(request.doc));
+    case 'info':
+      return info(docOf(request.doc));
+    case 'diff':
+      return docInfo(diff(docOf(request.a), docOf(request.b)));
+    case 'export':
+      return exportSubtree(docOf(request.doc), request.handle, request.format);
+    case 'close':
+      docs.delete(request.doc);
+      return null;
+  }
+}

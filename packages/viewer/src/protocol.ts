@@ -1,0 +1,155 @@
+/**
+ * Messages between the page and the parsing worker. The page holds no file bytes once it
+ * has handed them over: it asks the worker for rows, values and byte ranges as it needs them.
+ */
+
+/** Diff marks: `inner` is a key that is unchanged itself but has changes below it. */
+export type Mark = 'added' | 'removed' | 'changed' | 'inner';
+
+/** One key row of the tree. `handle` names the key in the worker for later requests. */
+export interface RowInfo {
+  handle: number;
+  name: string;
+  /** The key has a child chain (it may still turn out empty or broken when expanded). */
+  hasChildren: boolean;
+  flags: number;
+  /** Which file the record is in: `file`, or `rom` for records reached in an attached ROM hive. */
+  source: string;
+  /** File offset of the key record (-1 for a root, which is a slot of the roots record). */
+  offset: number;
+  mark?: Mark | undefined;
+  /** Set on a row standing for a link that was not followed, or for a read error. */
+  problem?: string | undefined;
+}
+
+export interface ValueInfo {
+  name: string;
+  type: number;
+  typeName: string;
+  /** Data as text (strings, numbers) or as hex bytes when it is not text. */
+  decoded: string;
+  size: number;
+  flags: number;
+  source: string;
+  /** File offset of the value record's block and its length (header included). */
+  offset: number;
+  recordLength: number;
+  /** File offset of the data bytes. */
+  dataOffset: number;
+  mark?: Mark | undefined;
+  /** For a changed value of a diff: the data before. */
+  before?: string | undefined;
+  problem?: string | undefined;
+}
+
+export interface KeyDetails {
+  path: string;
+  name: string;
+  flags: number;
+  source: string;
+  offset: number;
+  recordLength: number;
+  id: number;
+  values: ValueInfo[];
+  mark?: Mark | undefined;
+}
+
+export interface DocInfo {
+  doc: number;
+  name: string;
+  /** What the file is: hive, registry image, OEM stream, .reg text, or a diff of two files. */
+  format: 'hive' | 'image' | 'oem-stream' | 'reg' | 'diff';
+  /** For hives: rom or persistent. */
+  kind: string;
+  size: number;
+  /** Name of the attached ROM hive, if any. */
+  rom: string | undefined;
+  /** What the offsets shown are offsets of, when they are not the file's own. */
+  note: string | undefined;
+  roots: RowInfo[];
+  /** For a diff: how many changes of each kind. */
+  diff?: { added: number; removed: number; changed: number } | undefined;
+}
+
+export interface SearchHit {
+  path: string;
+  /** What matched: the key's path, a value's name, or a value's data. */
+  where: 'key' | 'name' | 'data';
+  valueName?: string | undefined;
+  text: string;
+}
+
+export interface FindingInfo {
+  severity: string;
+  code: string;
+  offset: number;
+  message: string;
+  count: number;
+  /** The key (and value) whose record holds the offset, when one does. */
+  path?: string | undefined;
+  valueName?: string | undefined;
+}
+
+export interface VerifyInfo {
+  summary: { errors: number; warnings: number; infos: number };
+  boot: string;
+  findings: FindingInfo[];
+  error?: string | undefined;
+}
+
+export interface HexInfo {
+  source: string;
+  offset: number;
+  bytes: Uint8Array;
+  fileLength: number;
+}
+
+export interface OpenFile {
+  name: string;
+  data: ArrayBuffer;
+}
+
+export type Request =
+  | { op: 'open'; file: OpenFile }
+  | { op: 'attachRom'; doc: number; file: OpenFile }
+  | { op: 'children'; doc: number; handle: number }
+  | { op: 'details'; doc: number; handle: number }
+  | { op: 'hex'; doc: number; source: string; offset: number; length: number }
+  | { op: 'reveal'; doc: number; path: string }
+  | { op: 'search'; doc: number; query: string; limit: number }
+  | { op: 'verify'; doc: number }
+  | { op: 'info'; doc: number }
+  | { op: 'diff'; a: number; b: number }
+  | { op: 'export'; doc: number; handle: number; format: 'reg' | 'json' }
+  | { op: 'close'; doc: number };
+
+export interface RevealResult {
+  /** Children lists along the path: `levels[0]` the roots, `levels[i]` the children of the i-th key. */
+  levels: RowInfo[][];
+  /** Index in each level of the key on the path. */
+  indexes: number[];
+  found: boolean;
+  /** The path as stored, as far as it was found. */
+  path: string;
+}
+
+export interface InfoResult {
+  rows: Array<[string, string]>;
+  statistics: Array<[string, string]>;
+  error?: string | undefined;
+}
+
+export interface Envelope {
+  id: number;
+  request: Request;
+}
+
+export interface Reply {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  /** The error as one line, and the codec error's code and file offset when it has them. */
+  error?: string;
+  code?: string;
+  offset?: number;
+}

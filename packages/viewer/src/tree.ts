@@ -1,0 +1,271 @@
+/**
+ * The tree of keys, virtualised: the rows in view order are a flat list, and only those
+ * inside the scrolled window (plus a few either side) exist as elements, so a key with
+ * thousands of subkeys costs thousands of small objects and a few dozen elements.
+ * Subkeys are asked for when a key is first expanded.
+ */
+import { element } from './dom.js';
+import type { RowInfo } from './protocol.js';
+
+/** Row height when the page's CSS does not say (`--row-height`, larger for touch). */
+const DEFAULT_ROW_HEIGHT = 22;
+/** Rows drawn beyond the visible ones, above and below, so scrolling shows no gaps. */
+const OVERSCAN = 8;
+
+export interface TreeNode {
+  row: RowInfo;
+  depth: number;
+  parent: TreeNode | undefined;
+  children: TreeNode[] | undefined;
+  expanded: boolean;
+}
+
+export interface TreeEvents {
+  /** The user moved the selection to `node` (click or keys). */
+  select(node: TreeNode): void;
+  /** Subkey rows of `node`, from the worker. */
+  loadChildren(node: TreeNode): Promise<RowInfo[]>;
+  /** A first expansion is drawn: `ms` from the request to the frame. */
+  expanded(node: TreeNode, count: number, ms: number): void;
+  /** Whether rows say `file` (a ROM is attached, so `file` tells something). */
+  markFileRows(): boolean;
+}
+
+export function nodesOf(rows: RowInfo[], parent: TreeNode | undefined): TreeNode[] {
+  const depth = parent === undefined ? 0 : parent.depth + 1;
+  return rows.map((row) => ({ row, depth, parent, children: undefined, expanded: false }));
+}
+
+export function pathOf(node: TreeNode): string {
+  const names: string[] = [];
+  for (let at: TreeNode | undefined = node; at !== undefined; at = at.parent) names.push(at.row.name);
+  return names.reverse().join('\\');
+}
+
+export class TreeView {
+  /** Rows in view order: the roots and the children of expanded keys. */
+  private visible: TreeNode[] = [];
+  private roots: TreeNode[] = [];
+  private renderQueued = false;
+  private rowHeight = DEFAULT_ROW_HEIGHT;
+  selected: TreeNode | undefined;
+
+  constructor(
+    private readonly box: HTMLElement,
+    private readonly spacer: HTMLElement,
+    private readonly events: TreeEvents,
+  ) {
+    this.readRowHeight();
+    box.addEventListener('scroll', () => this.queueRender());
+    window.addEventListener('resize', () => {
+      this.readRowHeight();
+      this.rebuild();
+    });
+    box.addEventListener('click', (event) => {
+      const target = event.target as HTMLElement;
+      const node = this.nodeAt(target);
+      if (node === undefined) return;
+      if (target.classList.contains('twisty')) this.toggle(node);
+      else this.events.select(node);
+      box.focus();
+    });
+    box.addEventListener('dblclick', (event) => {
+      const node = this.nodeAt(event.target as HTMLElement);
+      if (node !== undefined) this.toggle(node);
+    });
+    box.addEventListener('keydown', (event) => {
+      if (this.keyDown(event.key)) event.preventDefault();
+    });
+  }
+
+  /** Shows another file's roots (their nodes keep what was expanded in them). */
+  show(roots: TreeNode[]): void {
+    this.roots = roots;
+    this.selected = undefined;
+    this.rebuild();
+  }
+
+  /** Marks `node` selected and scrolls it into view. */
+  mark(node: TreeNode): void {
+    this.selected = node;
+    this.scrollIntoView(node);
+    this.render();
+  }
+
+  async expand(node: TreeNode): Promise<void> {
+    if (!node.row.hasChildren || node.row.handle < 0) return;
+    if (node.children === undefined) {
+      const started = performance.now();
+      const rows = await this.events.loadChildren(node);
+      node.children ??= nodesOf(rows, node);
+      node.expanded = true;
+      if (!this.showing(node)) return;
+      this.rebuild();
+      await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+      this.events.expanded(node, rows.length, performance.now() - started);
+      return;
+    }
+    node.expanded = true;
+    this.rebuild();
+  }
+
+  collapse(node: TreeNode): void {
+    node.expanded = false;
+    this.rebuild();
+  }
+
+  toggle(node: TreeNode): void {
+    if (node.expanded) this.collapse(node);
+    else void this.expand(node);
+  }
+
+  /**
+   * Opens the keys along a path the worker resolved: `levels[i]` the rows of the i-th
+   * list on the path (roots first), `indexes[i]` the key taken in it. Lists already
+   * loaded are kept. Returns the last key reached.
+   */
+  openPath(levels: RowInfo[][], indexes: number[]): TreeNode | undefined {
+    let list = this.roots;
+    let node: TreeNode | undefined;
+    for (let level = 0; level < indexes.length; level++) {
+      const wanted = levels[level]![indexes[level]!]!.name.toLowerCase();
+      node = list.find((entry) => entry.row.problem === undefined && entry.row.name.toLowerCase() === wanted);
+      if (node === undefined) break;
+      if (level + 1 < indexes.length) {
+        node.children ??= nodesOf(levels[level + 1]!, node);
+        node.expanded = true;
+        list = node.children;
+      }
+    }
+    this.rebuild();
+    return node;
+  }
+
+  /** Rows are taller on touch screens (the CSS says how tall). */
+  private readRowHeight(): void {
+    const height = parseFloat(getComputedStyle(this.box).getPropertyValue('--row-height'));
+    this.rowHeight = Number.isFinite(height) && height > 0 ? height : DEFAULT_ROW_HEIGHT;
+  }
+
+  private showing(node: TreeNode): boolean {
+    let root = node;
+    while (root.parent !== undefined) root = root.parent;
+    return this.roots.includes(root);
+  }
+
+  private nodeAt(target: HTMLElement): TreeNode | undefined {
+    const row = target.closest<HTMLElement>('.row');
+    return row === null ? undefined : this.visible[Number(row.dataset['index'])];
+  }
+
+  private rebuild(): void {
+    this.visible = [];
+    const stack = [...this.roots].reverse();
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      this.visible.push(node);
+      if (node.expanded && node.children !== undefined) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+    }
+    this.spacer.style.height = `${this.visible.length * this.rowHeight}px`;
+    this.render();
+  }
+
+  private queueRender(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.render();
+    });
+  }
+
+  /** Draws only the rows inside the scrolled window. */
+  render(): void {
+    const box = this.box;
+    const first = Math.max(0, Math.floor(box.scrollTop / this.rowHeight) - OVERSCAN);
+    const last = Math.min(this.visible.length, Math.ceil((box.scrollTop + box.clientHeight) / this.rowHeight) + OVERSCAN);
+    const markFile = this.events.markFileRows();
+    const rows: HTMLElement[] = [];
+    for (let i = first; i < last; i++) rows.push(this.rowElement(this.visible[i]!, i, markFile));
+    // The spacer gives the box its full scroll height; the rows sit on it.
+    box.replaceChildren(this.spacer, ...rows);
+  }
+
+  private rowElement(node: TreeNode, index: number, markFile: boolean): HTMLElement {
+    const row = element('div', 'row');
+    row.dataset['index'] = String(index);
+    row.setAttribute('role', 'treeitem');
+    row.setAttribute('aria-level', String(node.depth + 1));
+    if (node.row.hasChildren) row.setAttribute('aria-expanded', String(node.expanded));
+    row.style.top = `${index * this.rowHeight}px`;
+    row.style.paddingLeft = `${4 + node.depth * 16}px`;
+    if (node === this.selected) {
+      row.classList.add('selected');
+      row.setAttribute('aria-selected', 'true');
+    }
+    if (node.row.mark !== undefined) row.classList.add(`mark-${node.row.mark}`);
+    if (node.row.problem !== undefined) row.classList.add('problem');
+    row.append(element('span', 'twisty', node.row.hasChildren ? (node.expanded ? '▾' : '▸') : ''), element('span', 'name', node.row.name));
+    if (node.row.source === 'rom') row.append(element('span', 'badge rom', 'ROM'));
+    else if (markFile && node.row.problem === undefined) row.append(element('span', 'badge file', 'file'));
+    if (node.row.mark !== undefined && node.row.mark !== 'inner') row.append(element('span', `badge ${node.row.mark}`, node.row.mark));
+    return row;
+  }
+
+  private scrollIntoView(node: TreeNode): void {
+    const index = this.visible.indexOf(node);
+    if (index < 0) return;
+    const top = index * this.rowHeight;
+    if (top < this.box.scrollTop) this.box.scrollTop = top;
+    else if (top + this.rowHeight > this.box.scrollTop + this.box.clientHeight) this.box.scrollTop = top + this.rowHeight - this.box.clientHeight;
+  }
+
+  /** Keyboard navigation; returns whether the key was used. */
+  private keyDown(key: string): boolean {
+    const selected = this.selected;
+    const go = (to: number): void => {
+      const node = this.visible[Math.max(0, Math.min(this.visible.length - 1, to))];
+      if (node !== undefined) this.events.select(node);
+    };
+    if (selected === undefined) {
+      if (!['ArrowDown', 'ArrowUp', 'Home'].includes(key)) return false;
+      go(0);
+      return true;
+    }
+    const index = this.visible.indexOf(selected);
+    const page = Math.max(1, Math.floor(this.box.clientHeight / this.rowHeight) - 1);
+    switch (key) {
+      case 'ArrowDown':
+        go(index + 1);
+        return true;
+      case 'ArrowUp':
+        go(index - 1);
+        return true;
+      case 'PageDown':
+        go(index + page);
+        return true;
+      case 'PageUp':
+        go(index - page);
+        return true;
+      case 'Home':
+        go(0);
+        return true;
+      case 'End':
+        go(this.visible.length - 1);
+        return true;
+      case 'ArrowRight':
+        if (selected.row.hasChildren && !selected.expanded) void this.expand(selected);
+        else if (selected.expanded && selected.children !== undefined && selected.children.length > 0) go(index + 1);
+        return true;
+      case 'ArrowLeft':
+        if (selected.expanded) this.collapse(selected);
+        else if (selected.parent !== undefined) this.events.select(selected.parent);
+        return true;
+      case 'Enter':
+        this.toggle(selected);
+        return true;
+      default:
+        return false;
+    }
+  }
+}
