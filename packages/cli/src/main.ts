@@ -48,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('content-only', { type: 'boolean', default: false, describe: 'JSON without storage details (file, ids, offsets, sources, signature), to compare registries' })
           .option('recursive', RECURSIVE_OPTION)
           .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to render at once, on worker threads (output still in file order)' })
+          .option('as-stored', { type: 'boolean', default: false, describe: 'a hive with a cut flush (restoreFlags 2): dump the bytes as stored, not the hive as Windows CE mounts it' })
           .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
           .example('$0 dump samples/device.hv', '.reg text of the whole hive')
           .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
@@ -67,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
             rom: args.rom === undefined ? undefined : openRom(args.rom),
             romFile: args.rom,
             jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
+            asStored: args['as-stored'],
           },
           report,
         );
@@ -107,10 +109,11 @@ export async function main(argv: string[]): Promise<number> {
           .option('max-depth', MAX_DEPTH_OPTION)
           .option('recursive', RECURSIVE_OPTION)
           .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to check at once, on worker threads' })
+          .option('as-stored', { type: 'boolean', default: false, describe: 'a hive with a cut flush (restoreFlags 2): check the bytes as stored, not the hive as Windows CE mounts it' })
           .example('$0 verify --rom default.hv -r --jobs 4 fleet/', 'every hive under fleet/ against the ROM, four at a time')
           .example('$0 verify --rom default.hv system.hv', 'will the device keep system.hv at the next boot?')
           .example('$0 verify --rom default.hv', 'check the ROM hive and show its signature')
-          .epilogue('Exit codes: 0 no errors, 1 errors found (or warnings, with --strict), 2 could not run.'),
+          .epilogue('Exit codes: 0 no errors, 1 errors found (or warnings, with --strict) or a recovery pending at the next mount, 2 could not run.'),
       async (args) => {
         const files = expandInputs((args.files as string[] | undefined) ?? [], args.recursive);
         if (files.length === 0 && args.rom === undefined) throw new UsageError('verify needs a hive file, or --rom ROM.hv to check a ROM hive');
@@ -124,6 +127,7 @@ export async function main(argv: string[]): Promise<number> {
             strict: args.strict,
             kind: args.kind,
             maxDepth: positiveInteger(args['max-depth'], '--max-depth'),
+            asStored: args['as-stored'],
           },
           report,
         );

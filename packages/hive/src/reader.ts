@@ -7,12 +7,23 @@ import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS
 import { HiveKey, HiveRoot, HiveValue, ROOT_SLOTS, ROOTS_PAYLOAD, type RecordStore } from './records.js';
 import { Store, refId, refStore, type LinkKind, type UnresolvedLink } from './references.js';
 import { isSlotUsed, slotBlockOffset } from './sections.js';
+import { mountedView, readRestoreArea, restoreRecord, type RestoreArea, type RestoreRecord } from './restore.js';
 
 /**
  * `rom`: references of its own records carry store nibble 2 (boot.hv, default.hv, ROM user.hv).
  * `persistent`: own records carry nibble 0 and nibble 2 links into a ROM hive (system.hv).
  */
 export type HiveKind = 'rom' | 'persistent';
+
+/**
+ * Which hive a file with an interrupted flush is read as (format guide §3a).
+ * `as-mounted` (default): the hive as Windows CE sees it after its repair at the next
+ * mount — with restoreFlags 2, every live restore page applied and the restore fields
+ * cleared. `as-stored`: the bytes before restoreStart as they are in the file. The two
+ * differ only with restoreFlags 2 (with 1 the kernel discards the records and the heap
+ * is the one stored).
+ */
+export type RecoveryView = 'as-stored' | 'as-mounted';
 
 export interface OpenHiveOptions {
   /** `auto` (default) decides from the roots record; see `detectKind`. */
@@ -33,21 +44,39 @@ export interface OpenHiveOptions {
    * for the whole file first; `walkHeap` and `verifyHive` take bytes that must be whole.
    */
   load?: (offset: number, length: number) => void;
+  /** `as-mounted` (default) or `as-stored`; see `RecoveryView`. */
+  recovery?: RecoveryView;
 }
 
 /**
  * Opens a hive over the caller's bytes without copying them. Only the header, the section
  * directory and the roots record are read now; everything else is read when asked for.
  *
- * @throws {HiveFormatError} `TRUNCATED`, `BAD_MAGIC`, `DIRECTORY_OFFSET_PAST_EOF`, or an
- * error about the roots record.
+ * The heap ends at restoreStart, the logical end of the hive; bytes past it are restore
+ * records (`hive.restore`, `hive.restoreRecord`). With restoreFlags 2 and the default
+ * `recovery: 'as-mounted'`, the hive read is the repaired one: its bytes are then a buffer
+ * of the hive's length whose pages are copied in, from the file or from their live restore
+ * record, the first time the reader touches them (an overlay would put a page lookup in
+ * every read of every hive; this costs a buffer only in the rare case of a cut flush).
+ *
+ * @throws {HiveFormatError} `TRUNCATED`, `BAD_MAGIC`, a `RESTORE_…` code for a damaged
+ * restore area (see `readRestoreArea`), `DIRECTORY_OFFSET_PAST_EOF`, or an error about the
+ * roots record.
  */
 export function openHive(bytes: Uint8Array, options: OpenHiveOptions = {}): Hive {
   return new Hive(bytes, options);
 }
 
 export class Hive implements RecordStore {
+  /** The hive read: the file up to restoreStart, or its repaired copy (see `RecoveryView`). */
   readonly bytes: Uint8Array;
+  /** The whole file as given, restore records included. */
+  readonly file: Uint8Array;
+  /** restoreFlags, restoreStart, restoreSize and the tail after restoreStart, as stored. */
+  readonly restore: RestoreArea;
+  readonly recovery: RecoveryView;
+  /** The bytes read differ from the file's: a pending copy was applied (restoreFlags 2, as-mounted). */
+  readonly repaired: boolean;
   readonly view: DataView;
   readonly header: HiveHeader;
   /** Heap-relative offsets of the section tables, from the section directory. */
@@ -65,14 +94,29 @@ export class Hive implements RecordStore {
   private readonly checkedSections: Uint8Array;
 
   private readonly load: ((offset: number, length: number) => void) | undefined;
+  /** The caller's loader for the file's own bytes. */
+  private readonly fileLoad: ((offset: number, length: number) => void) | undefined;
 
   constructor(bytes: Uint8Array, options: OpenHiveOptions = {}) {
-    this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.load = options.load;
-    this.load?.(0, Math.min(bytes.length, HEAP_OFFSET));
-    this.header = readHeader(bytes, this.view);
-    this.sectionOffsets = readDirectory(this.view, bytes.length);
+    this.file = bytes;
+    this.fileLoad = options.load;
+    options.load?.(0, Math.min(bytes.length, HEAP_OFFSET));
+    readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    this.restore = readRestoreArea(bytes);
+    this.recovery = options.recovery ?? 'as-mounted';
+    this.repaired = this.recovery === 'as-mounted' && this.restore.action === 'copy';
+    if (this.repaired) {
+      const mounted = mountedView(bytes, this.restore, options.load);
+      this.bytes = mounted.bytes;
+      this.load = mounted.load;
+    } else {
+      this.bytes = bytes.subarray(0, this.restore.restoreStart);
+      this.load = options.load;
+    }
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.load?.(0, Math.min(this.bytes.length, HEAP_OFFSET));
+    this.header = readHeader(this.bytes, this.view);
+    this.sectionOffsets = readDirectory(this.view, this.bytes.length);
     this.checkedSections = new Uint8Array(this.sectionOffsets.length);
     this.limits = resolveLimits(options.limits);
     this.source = options.source ?? 'file';
@@ -90,8 +134,16 @@ export class Hive implements RecordStore {
     this.rom = this.kind === 'persistent' ? options.rom : undefined;
   }
 
+  /** Length of the hive read (restoreStart), not of the file. */
   get length(): number {
     return this.bytes.length;
+  }
+
+  /** Restore record `index` of the file's tail (0 ≤ index < `restore.recordCount`). @throws {RangeError} for another index */
+  restoreRecord(index: number): RestoreRecord {
+    const area = this.restore;
+    if (Number.isInteger(index) && index >= 0 && index < area.recordCount) this.fileLoad?.(area.restoreStart + index * (4 + area.pageSize), 4 + area.pageSize);
+    return restoreRecord(this.file, area, index);
   }
 
   /** Makes sure the bytes of a range are loaded (see `OpenHiveOptions.load`). */
@@ -99,9 +151,10 @@ export class Hive implements RecordStore {
     this.load?.(offset, Math.max(0, Math.min(length, this.bytes.length - offset)));
   }
 
-  /** Loads the whole file, for passes that read all of it. */
+  /** Loads the whole file (restore records included), for passes that read all of it. */
   loadAll(): void {
-    this.load?.(0, this.bytes.length);
+    this.fileLoad?.(0, this.file.length);
+    if (this.repaired) this.load?.(0, this.bytes.length);
   }
 
   get sectionCount(): number {

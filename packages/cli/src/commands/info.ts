@@ -1,4 +1,4 @@
-import { hexBytes, hiveStatistics, pendingLogEntries, readLogEntry, LOG_ENTRY_SLOTS, RestoreFlags, type Hive, type HiveStatistics } from '@hivetool/hive';
+import { hexBytes, hiveStatistics, pendingLogEntries, readLogEntry, LOG_ENTRY_SLOTS, MAX_RESTORE_RECORDS_LISTED, RestoreFlags, type Hive, type HiveStatistics, type RecoveryAction } from '@hivetool/hive';
 import { rootName, valueTypeName } from '@hivetool/registry';
 import { openHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';
@@ -43,6 +43,21 @@ export interface HiveInfo {
     lcid: number;
   };
   roots: Array<{ index: number; name: string; ref: number }>;
+  /** The restore area after the hive (format guide §3a), as stored, and the next mount. */
+  restore: {
+    pageSize: number;
+    dirtyPages: number;
+    tailLength: number;
+    recordCount: number;
+    trailingBytes: number;
+    nextMount: RecoveryAction;
+    pages: number;
+    /** The hive described below is the one mounted (a pending copy applied), or as stored. */
+    view: 'as-stored' | 'as-mounted';
+    repaired: boolean;
+    /** The first records of the tail (at most 256). */
+    records: Array<{ index: number; offset: number; targetOffset: number; insideHive: boolean; live: boolean }>;
+  };
   statistics: HiveStatistics;
 }
 
@@ -66,6 +81,12 @@ export function collectInfo(hive: Hive, file: string): HiveInfo {
     const entry = readLogEntry(h, i);
     if (entry.type !== 0 || entry.d1 !== 0 || entry.d2 !== 0 || entry.d3 !== 0) logSlotsInUse++;
   }
+  const area = hive.restore;
+  const records: HiveInfo['restore']['records'] = [];
+  for (let i = 0; i < Math.min(area.recordCount, MAX_RESTORE_RECORDS_LISTED); i++) {
+    const { index, offset, targetOffset, insideHive, live } = hive.restoreRecord(i);
+    records.push({ index, offset, targetOffset, insideHive, live });
+  }
   return {
     file,
     kind: hive.kind,
@@ -74,10 +95,11 @@ export function collectInfo(hive: Hive, file: string): HiveInfo {
       magic1: h.magic1,
       magic2: h.magic2,
       volumeGuid: hexBytes(h.volumeGuid),
-      restoreFlags: h.restoreFlags,
-      restoreState: restoreState(h.restoreFlags),
-      restoreStart: h.restoreStart,
-      restoreSize: h.restoreSize,
+      // As stored: the mounted view's header has them cleared.
+      restoreFlags: area.flags,
+      restoreState: restoreState(area.flags),
+      restoreStart: area.restoreStart,
+      restoreSize: area.restoreSize,
       romSignature: hexBytes(h.romSignature),
       passwordHash: hexBytes(h.passwordHash),
       virtbase: h.virtbase,
@@ -91,8 +113,33 @@ export function collectInfo(hive: Hive, file: string): HiveInfo {
       lcid: h.flags >>> 8,
     },
     roots: hive.rootRefs().flatMap((ref, index) => (ref === 0 ? [] : [{ index, name: rootName(index), ref }])),
+    restore: {
+      pageSize: area.pageSize,
+      dirtyPages: area.dirtyPages,
+      tailLength: area.tailLength,
+      recordCount: area.recordCount,
+      trailingBytes: area.trailingBytes,
+      nextMount: area.action,
+      pages: area.actionPages,
+      view: hive.recovery,
+      repaired: hive.repaired,
+      records,
+    },
     statistics: hiveStatistics(hive),
   };
+}
+
+const NEXT_MOUNT: Record<RecoveryAction, (pages: number) => string> = {
+  none: () => 'nothing to recover',
+  discard: (pages) => `discard ${pages} restore page(s) (the hive stays as before the cut flush)`,
+  copy: (pages) => `copy ${pages} restore page(s) into the hive (finishing the cut flush)`,
+};
+
+function restoreTail(info: HiveInfo): string {
+  const r = info.restore;
+  if (r.tailLength === 0) return 'none (the file ends at the hive)';
+  const kind = r.nextMount === 'copy' ? 'live' : r.nextMount === 'discard' ? 'to be discarded' : 'stale';
+  return `${r.tailLength} bytes: ${r.recordCount} record(s) (${kind})${r.trailingBytes > 0 ? `, ${r.trailingBytes} byte(s) of a cut record` : ''}`;
 }
 
 const hex = (value: number, width = 8): string => '0x' + (value >>> 0).toString(16).padStart(width, '0');
@@ -101,15 +148,17 @@ export function renderInfoText(info: HiveInfo): string {
   const h = info.header;
   const s = info.statistics;
   const rows: Array<[string, string]> = [
-    ['file length', `${s.fileLength} bytes${s.pageAligned ? '' : ' (not a multiple of 4096)'}`],
+    ['file length', `${s.fileLength} bytes${s.hiveLength !== s.fileLength ? ` (the hive's ${s.hiveLength}, then restore records)` : ''}${s.pageAligned ? '' : ' (the hive is not a multiple of 4096)'}`],
     ['kind', info.kind === 'rom' ? 'rom (own references carry store nibble 2)' : 'persistent (own references nibble 0, links into ROM nibble 2)'],
     ['version', hex(h.version, 3)],
     ['magic1 / magic2', `${hex(h.magic1)} / ${hex(h.magic2)} (EKIM)`],
     ['volume GUID', h.volumeGuid],
     ['ROM signature', h.romSignature],
     ['restore state', `${h.restoreState} (restoreFlags ${h.restoreFlags})`],
-    ['restoreStart', `${h.restoreStart}${h.restoreStart === s.fileLength ? ' (= file length)' : ` (file length is ${s.fileLength})`}`],
-    ['restoreSize', String(h.restoreSize)],
+    ['restoreStart', `${h.restoreStart} (the hive's logical end)${h.restoreStart === s.fileLength ? ' (= file length)' : ` (file length is ${s.fileLength})`}`],
+    ['restoreSize', `${hex(h.restoreSize)} (${info.restore.dirtyPages} dirty page(s), pages of ${info.restore.pageSize} bytes)`],
+    ['restore tail', restoreTail(info)],
+    ['next mount', NEXT_MOUNT[info.restore.nextMount](info.restore.pages) + (info.restore.repaired ? '; the figures below are for the hive as mounted' : '')],
     ['recovery log', `${h.logEntryCount} pending, ${h.logSlotsInUse} non-zero slot(s) in the log area`],
     ['virtbase', hex(h.virtbase)],
     ['boot sequence', String(h.bootSequence)],
@@ -129,6 +178,10 @@ export function renderInfoText(info: HiveInfo): string {
     ['unknown bits', s.unknownBits.length === 0 ? 'none' : s.unknownBits.map((u) => `${u.field}: ${u.count}× (first at ${hex(u.firstOffset)}, values ${u.values.map((v) => hex(v, 2)).join(' ')})`).join('; ')],
   ];
   for (const entry of h.pendingLogEntries) rows.push(['log entry', `type ${entry.type} d1 ${hex(entry.d1)} d2 ${hex(entry.d2)} d3 ${hex(entry.d3)}`]);
+  for (const record of info.restore.records) {
+    rows.push(['restore record', `${record.index} at ${hex(record.offset)} → ${hex(record.targetOffset)}, ${record.insideHive ? 'inside the hive' : 'outside the hive'}, ${record.live ? 'live' : 'stale'}`]);
+  }
+  if (info.restore.records.length < info.restore.recordCount) rows.push(['restore record', `… ${info.restore.recordCount - info.restore.records.length} more not listed`]);
   const width = Math.max(...rows.map(([label]) => label.length));
   return `${info.file}\n` + rows.map(([label, text]) => `  ${label.padEnd(width)}  ${text}\n`).join('');
 }
@@ -136,6 +189,7 @@ export function renderInfoText(info: HiveInfo): string {
 /** What a worker needs to describe one file (plain data, sent to worker threads). */
 export interface InfoJob {
   kind?: 'rom' | 'persistent' | 'auto' | undefined;
+  asStored?: boolean | undefined;
   maxDepth?: number | undefined;
 }
 
@@ -143,7 +197,7 @@ export type InfoOutcome = { file: string; info: HiveInfo } | { file: string; err
 
 export function infoOne(file: string, job: InfoJob): InfoOutcome {
   try {
-    const hive = openHiveFile(file, { kind: job.kind ?? 'auto', limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth } });
+    const hive = openHiveFile(file, { kind: job.kind ?? 'auto', recovery: job.asStored === true ? 'as-stored' : 'as-mounted', limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth } });
     return { file, info: collectInfo(hive, file) };
   } catch (error) {
     const line = describeFailure(error, file);
