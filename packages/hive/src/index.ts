@@ -14,6 +14,7 @@ export {
   type RestoreRecord,
   type RecoveryAction,
 } from './restore.js';
+export { planFlush, applyFlush, simulateFlush, type FlushPlan, type FlushWrite, type FlushOptions } from './flush.js';
 export { HiveFormatError, isHiveFormatError, type HiveErrorCode, type HiveFormatErrorDetails } from './errors.js';
 export {
   HeaderOffset,

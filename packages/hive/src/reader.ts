@@ -18,10 +18,10 @@ export type HiveKind = 'rom' | 'persistent';
 /**
  * Which hive a file with an interrupted flush is read as (format guide §3a).
  * `as-mounted` (default): the hive as Windows CE sees it after its repair at the next
- * mount — with restoreFlags 2, every live restore page applied and the restore fields
- * cleared. `as-stored`: the bytes before restoreStart as they are in the file. The two
- * differ only with restoreFlags 2 (with 1 the kernel discards the records and the heap
- * is the one stored).
+ * mount (what `recoverHive` writes) — with restoreFlags 2, every live restore page
+ * applied; with 1 or 2, restoreFlags 0 and restoreSize = the page size. `as-stored`: the
+ * bytes before restoreStart as they are in the file. With restoreFlags 1 the two differ
+ * only in those header fields (the kernel discards the records; the heap is the one stored).
  */
 export type RecoveryView = 'as-stored' | 'as-mounted';
 
@@ -53,7 +53,7 @@ export interface OpenHiveOptions {
  * directory and the roots record are read now; everything else is read when asked for.
  *
  * The heap ends at restoreStart, the logical end of the hive; bytes past it are restore
- * records (`hive.restore`, `hive.restoreRecord`). With restoreFlags 2 and the default
+ * records (`hive.restore`, `hive.restoreRecord`). With restoreFlags 1 or 2 and the default
  * `recovery: 'as-mounted'`, the hive read is the repaired one: its bytes are then a buffer
  * of the hive's length whose pages are copied in, from the file or from their live restore
  * record, the first time the reader touches them (an overlay would put a page lookup in
@@ -75,7 +75,7 @@ export class Hive implements RecordStore {
   /** restoreFlags, restoreStart, restoreSize and the tail after restoreStart, as stored. */
   readonly restore: RestoreArea;
   readonly recovery: RecoveryView;
-  /** The bytes read differ from the file's: a pending copy was applied (restoreFlags 2, as-mounted). */
+  /** The bytes read are the repaired hive, not a view of the file (restoreFlags 1 or 2, as-mounted). */
   readonly repaired: boolean;
   readonly view: DataView;
   readonly header: HiveHeader;
@@ -104,7 +104,7 @@ export class Hive implements RecordStore {
     readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     this.restore = readRestoreArea(bytes);
     this.recovery = options.recovery ?? 'as-mounted';
-    this.repaired = this.recovery === 'as-mounted' && this.restore.action === 'copy';
+    this.repaired = this.recovery === 'as-mounted' && this.restore.action !== 'none';
     if (this.repaired) {
       const mounted = mountedView(bytes, this.restore, options.load);
       this.bytes = mounted.bytes;

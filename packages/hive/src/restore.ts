@@ -241,7 +241,7 @@ function copyPage(target: Uint8Array, at: number, page: Uint8Array, from: number
 }
 
 /**
- * The hive as mounted when a copy is pending (restoreFlags 2), without copying the file:
+ * The hive as mounted when a recovery is pending (restoreFlags 1 or 2), without copying the file:
  * a buffer of the hive's length whose chunks (4 KiB, or a smaller restore page) are filled, each the first time the
  * reader asks for it (`load`), from the live record holding that page or else from the
  * file. The reader calls `load` before every read (see `OpenHiveOptions.load`). `sourceLoad`

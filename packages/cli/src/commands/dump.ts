@@ -92,7 +92,7 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
     // One subtree reads only its pages; a whole dump reads the file in one go.
     const hive = job.key !== undefined ? openHiveFileLazy(file, options) : openHiveFile(file, options);
     if (hive.restore.flags !== 0 || hive.header.logEntryCount !== 0) {
-      const shown = hive.repaired ? `the hive as mounted (${hive.restore.liveCount} restore page(s) applied; --as-stored shows the bytes as stored)` : 'the hive as stored';
+      const shown = hive.repaired ? `the hive as mounted (${hive.restore.action === 'copy' ? `${hive.restore.liveCount} restore page(s) applied` : 'restore records discarded'}; --as-stored shows the bytes as stored)` : 'the hive as stored';
       report.note(
         `warning: ${file}: a flush was interrupted (restoreFlags ${hive.restore.flags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows ${shown}`,
       );
