@@ -332,6 +332,22 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = runRewrite(args.input, args.output);
       },
     )
+    .command(
+      'recover <input>',
+      'Repair an interrupted flush as Windows CE does at mount',
+      (command) =>
+        command
+          .positional('input', { describe: 'hive file to read (never changed)', type: 'string', demandOption: true })
+          .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the repaired hive to write (atomically; never the input)' })
+          .option('truncate', { type: 'boolean', default: false, describe: 'also cut the file at restoreStart, dropping the restore records after the hive' })
+          .option('json', { type: 'boolean', default: false, describe: 'print what was done as JSON' })
+          .example('$0 recover system.hv -o fixed.hv', 'finish or undo the cut flush, keep the file length')
+          .epilogue('Exit codes: 0 repaired (or nothing to repair), 1 the hive has errors the repair does not touch, 2 could not run.'),
+      async (args) => {
+        const { runRecover } = await import('./commands/recover.js');
+        exitCode = runRecover({ input: args.input, output: args.output, truncate: args.truncate, json: args.json });
+      },
+    )
     .option('max-output', { type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
     .middleware((args) => {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');
