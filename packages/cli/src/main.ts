@@ -291,7 +291,40 @@ export async function main(argv: string[]): Promise<number> {
             exitCode = runOemVerify(args.files as string[]);
           },
         )
-        .demandCommand(1, 'Name an oem command: pack, unpack, split, join, store, load or verify.'),
+        .command('preg <command>', "PREG containers: the common OAL's flash copy of the stream", (preg) =>
+          preg
+            .option('region-size', { type: 'number', describe: 'bytes per flash region (a dump of several regions, concatenated)' })
+            .option('regions', { type: 'number', describe: 'how many regions (1–8; with --region-size)' })
+            .command(
+              'verify <files..>',
+              'Check PREG containers (exit 0 intact, 1 interrupted or damaged, 2 not PREG)',
+              (command) => command.positional('files', { type: 'string', array: true, demandOption: true, describe: 'flash dumps of PREG regions' }).option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+              async (args) => {
+                const { runPregVerify } = await import('./commands/preg.js');
+                exitCode = runPregVerify({ files: args.files as string[], layout: pregLayout(args), json: args.json });
+              },
+            )
+            .command(
+              'extract <input>',
+              'The stream of a PREG container (opaque, byte for byte)',
+              (command) => command.positional('input', { type: 'string', demandOption: true, describe: 'a PREG dump' }).option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the stream to write' }),
+              async (args) => {
+                const { runPregExtract } = await import('./commands/preg.js');
+                exitCode = runPregExtract(args.input, args.output, pregLayout(args));
+              },
+            )
+            .command(
+              'pack <input>',
+              'A stream → PREG container (to test an OAL)',
+              (command) => command.positional('input', { type: 'string', demandOption: true, describe: 'the stream' }).option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the container to write' }),
+              async (args) => {
+                const { runPregPack } = await import('./commands/preg.js');
+                exitCode = runPregPack(args.input, args.output, pregLayout(args));
+              },
+            )
+            .demandCommand(1, 'Name a preg command: verify, extract or pack.'),
+        )
+        .demandCommand(1, 'Name an oem command: pack, unpack, split, join, store, load, verify or preg.'),
     )
     .command(
       'build <inputs..>',
@@ -397,6 +430,14 @@ function openRom(path: string): Hive {
     if (line === undefined) throw error;
     throw new UsageError(`--rom ${path}: ${line}`);
   }
+}
+
+/** --region-size and --regions of the `oem preg` commands. */
+function pregLayout(args: { 'region-size'?: number | undefined; regions?: number | undefined }): { regionSize?: number; regions?: number } {
+  const regionSize = positiveInteger(args['region-size'], '--region-size');
+  const regions = positiveInteger(args.regions, '--regions');
+  if (regions !== undefined && regionSize === undefined) throw new UsageError('--regions needs --region-size');
+  return { ...(regionSize === undefined ? {} : { regionSize }), ...(regions === undefined ? {} : { regions }) };
 }
 
 /** A whole number ≥ 1 from an option, or undefined when the option was not given. */
