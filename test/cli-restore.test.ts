@@ -89,6 +89,9 @@ describeWithCorpus('the restore area on the command line', () => {
     expect(mounted.status).toBe(0);
     expect(mounted.stderr).toMatch(/restoreFlags 2, .* this dump shows the hive as mounted \(2 restore page\(s\) applied/);
     expect(mounted.stdout).toBe(runCli(['dump', files.after]).stdout.replaceAll(files.after, files.copying));
+    // --key reads the file page by page: the same hive as mounted.
+    const key = 'HKEY_CURRENT_USER\\keyboard layout';
+    expect(runCli(['dump', '-k', key, files.copying]).stdout).toBe(runCli(['dump', '-k', key, files.after]).stdout.replaceAll(files.after, files.copying));
     const stored = runCli(['dump', '--as-stored', files.copying]);
     expect(stored.stderr).toMatch(/this dump shows the hive as stored/);
     expect(stored.stdout).not.toBe(mounted.stdout);

@@ -7,7 +7,7 @@ import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS
 import { HiveKey, HiveRoot, HiveValue, ROOT_SLOTS, ROOTS_PAYLOAD, type RecordStore } from './records.js';
 import { Store, refId, refStore, type LinkKind, type UnresolvedLink } from './references.js';
 import { isSlotUsed, slotBlockOffset } from './sections.js';
-import { mountedView, readRestoreArea, restoreRecord, type RestoreArea, type RestoreRecord } from './restore.js';
+import { RESTORE_RECORD_HEADER, measureRestoreArea, mountedView, restoreProblem, restoreRecord, type RestoreArea, type RestoreRecord } from './restore.js';
 
 /**
  * `rom`: references of its own records carry store nibble 2 (boot.hv, default.hv, ROM user.hv).
@@ -101,8 +101,14 @@ export class Hive implements RecordStore {
     this.file = bytes;
     this.fileLoad = options.load;
     options.load?.(0, Math.min(bytes.length, HEAP_OFFSET));
-    readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    this.restore = readRestoreArea(bytes);
+    const fileView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    readHeader(bytes, fileView);
+    this.restore = measureRestoreArea(bytes.length, fileView);
+    // The checks read each live record's target offset: load those first.
+    const recordBytes = RESTORE_RECORD_HEADER + this.restore.pageSize;
+    for (let index = 0; index < this.restore.liveCount; index++) options.load?.(this.restore.restoreStart + index * recordBytes, RESTORE_RECORD_HEADER);
+    const problem = restoreProblem(this.restore, fileView);
+    if (problem !== undefined) throw problem;
     this.recovery = options.recovery ?? 'as-mounted';
     this.repaired = this.recovery === 'as-mounted' && this.restore.action !== 'none';
     if (this.repaired) {
@@ -142,7 +148,7 @@ export class Hive implements RecordStore {
   /** Restore record `index` of the file's tail (0 ≤ index < `restore.recordCount`). @throws {RangeError} for another index */
   restoreRecord(index: number): RestoreRecord {
     const area = this.restore;
-    if (Number.isInteger(index) && index >= 0 && index < area.recordCount) this.fileLoad?.(area.restoreStart + index * (4 + area.pageSize), 4 + area.pageSize);
+    if (Number.isInteger(index) && index >= 0 && index < area.recordCount) this.fileLoad?.(area.restoreStart + index * (RESTORE_RECORD_HEADER + area.pageSize), RESTORE_RECORD_HEADER + area.pageSize);
     return restoreRecord(this.file, area, index);
   }
 

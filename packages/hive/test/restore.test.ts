@@ -93,6 +93,16 @@ describeWithCorpus('restore area', () => {
     expect(verifyHive(file, { recovery: 'as-stored' }).restore?.view).toBe('as-stored');
   });
 
+  test('a file read on demand (the load hook) mounts the same hive, loading the record headers it checks first', () => {
+    const { file, after } = copying();
+    const empty = new Uint8Array(file.length);
+    const load = (offset: number, length: number): void => empty.set(file.subarray(offset, offset + length), offset);
+    const hive = openHive(empty, { load });
+    expect(hive.repaired).toBe(true);
+    expect(flattenTree(readTree(hive))).toEqual(flattenTree(readTree(openHive(after))));
+    expect(hive.restoreRecord(1)).toMatchObject({ live: true, insideHive: true });
+  });
+
   test('restoreFlags 1: the records are discarded and the old hive is mounted', () => {
     const before = base();
     const plan = planFlush(before, edit(before), { pageSize: 4096 });
