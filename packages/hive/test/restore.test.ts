@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { HiveFormatError, hiveStatistics, mountedView, openHive, readRestoreArea, readTree, recoverHive, restoreRecords, simulateFlush, verifyHive, planFlush, applyFlush, rewriteHive } from '@hivetool/hive';
-import { corpusBytes, describeCorpus, flattenTree, padHive, settleHive } from '@hivetool/test-support';
+import fc from 'fast-check';
+import { corpusBytes, describeCorpus, flattenTree, padHive, runs, settleHive } from '@hivetool/test-support';
 
 const describeWithCorpus = describeCorpus(describe);
 const u32 = (bytes: Uint8Array, offset: number, value: number): void => new DataView(bytes.buffer, bytes.byteOffset).setUint32(offset, value >>> 0, true);
@@ -139,6 +140,27 @@ describeWithCorpus('restore area', () => {
     u32(stale, read32(stale, 0x20), 0x7fff0000);
     expect(codeOf(() => openHive(stale))).toBeUndefined();
     expect([...restoreRecords(stale, readRestoreArea(stale))][0]).toMatchObject({ targetOffset: 0x7fff0000, insideHive: false, live: false });
+  });
+
+  test('random restore fields and tails: only HiveFormatError escapes the reader and recover, verify never throws', () => {
+    const { file } = copying();
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0x1c, max: 0x27 }), fc.nat({ max: 255 })), { maxLength: 6 }), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { maxLength: 8 }), fc.nat(), (header, tail, cut) => {
+        const bytes = file.slice(0, file.length - (cut % 64));
+        for (const [at, value] of header) bytes[at] = value;
+        const start = read32(file, 0x20);
+        for (const [at, value] of tail) bytes[start + (at % (bytes.length - start))] = value;
+        for (const action of [() => openHive(bytes).loadAll(), () => recoverHive(bytes), () => openHive(bytes, { recovery: 'as-stored' })]) {
+          try {
+            action();
+          } catch (error) {
+            expect(error).toBeInstanceOf(HiveFormatError);
+          }
+        }
+        expect(verifyHive(bytes).findings.some((f) => f.code === 'VERIFY_INTERNAL')).toBe(false);
+      }),
+      { seed: 144, numRuns: runs(200) },
+    );
   });
 
   test('8 KiB restore pages', () => {

@@ -85,6 +85,18 @@ describe('PREG container', () => {
     );
   });
 
+  test('arbitrary bytes never make inspectPreg throw', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.boolean(), fc.option(fc.integer({ min: 16, max: 40 }), { nil: undefined }), (bytes, signed, regionSize) => {
+        if (signed && bytes.length >= 4) bytes.set([0x47, 0x45, 0x52, 0x50]);
+        const report = inspectPreg(bytes, { regionSize });
+        expect(['intact', 'interrupted', 'damaged']).toContain(report.state);
+        expect(report.state === 'intact' ? report.stream !== undefined : report.problem !== undefined).toBe(true);
+      }),
+      { seed: 145, numRuns: runs(500) },
+    );
+  });
+
   test('an erased header is an interrupted save: nothing stored', () => {
     const stream = new TextEncoder().encode('a stream whose save was cut before its header');
     const container = encodePreg(stream, { regionSize: 64, regions: 2 });
