@@ -126,6 +126,7 @@ export async function runVerify(args: VerifyArguments, report: Reporter): Promis
   const progress = new Progress(files.length);
   let unreadable = 0;
   let withFindings = 0;
+  let pending = 0;
   let printed = 0;
   await runPool(files, args.jobs, new URL('../batchWorker.js', import.meta.url), { command: 'verify', options: job }, (file) => verifyOne(file, job, args.rom?.hive), (outcome) => {
     progress.step(outcome.file);
@@ -137,6 +138,7 @@ export async function runVerify(args: VerifyArguments, report: Reporter): Promis
       return;
     }
     if (failed(outcome.report, args.strict)) withFindings++;
+    if (outcome.report.restore !== null && outcome.report.restore.action !== 'none') pending++;
     if (!args.json) sink.write((printed++ > 0 ? '\n' : '') + renderText(outcome.file, outcome.report, args.strict));
   });
   progress.stop();
@@ -153,7 +155,7 @@ export async function runVerify(args: VerifyArguments, report: Reporter): Promis
   sink.close();
   summary(files.length, [
     [files.length - withFindings - unreadable, 'clean'],
-    [withFindings, args.strict ? 'with errors, warnings or a recovery pending' : 'with errors or a recovery pending'],
+    [withFindings, `with errors${args.strict ? ' or warnings' : ''}${pending > 0 ? ' or a recovery pending' : ''}`],
     [unreadable, 'could not be read'],
   ]);
   if (unreadable > 0) return ExitCode.FAILED;
