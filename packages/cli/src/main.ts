@@ -386,7 +386,7 @@ export async function main(argv: string[]): Promise<number> {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');
       if (cap !== undefined) setMaxOutput(cap);
     })
-    .demandCommand(1, 'Name a command: dump, info, verify, diff, build, rewrite, image or oem (see --help).')
+    .demandCommand(1, 'Name a command: dump, info, verify, diff, build, rewrite, recover, image or oem (see --help).')
     .strict()
     .recommendCommands()
     .help()
