@@ -151,18 +151,37 @@ describe('info shows what it can of a damaged hive, header fields first', () => 
     expect(json.hives[0]!.problems).toEqual([expect.stringMatching(/\[SIBLING_CYCLE\]$/)]);
   });
 
-  test('4 bytes appended: every count, and the cut heap block as the one problem', () => {
+  test('a heap block cut by the end of the hive: every count, and the cut block as the one problem', () => {
     const b = chainFixture();
-    const appended = new Uint8Array(b.bytes.length + 4);
-    appended.set(b.bytes);
-    const path = file('appended.hv', appended);
+    // The last heap block (the final free block) made 4 bytes longer than the hive.
+    let last = 0x5000;
+    for (let offset = 0x5000; offset < b.bytes.length; ) {
+      last = offset;
+      const sizeType = b.view.getUint32(offset, true);
+      offset += 12 + ((sizeType & 1) === 1 ? (sizeType & ~1) >>> 0 : sizeType & 0x0fffffff);
+    }
+    b.view.setUint32(last, b.view.getUint32(last, true) + 4, true);
+    const path = file('cut-block.hv', b.bytes);
     const info = runCli(['info', '--json', path]);
     expect(info.status).toBe(2);
     const hive = (JSON.parse(info.stdout) as { hives: Array<{ fileLength: number; statistics: { reachable: object; blocks: { keys: number; values: number } }; problems: string[] }> }).hives[0]!;
-    expect(hive.fileLength).toBe(b.bytes.length + 4);
+    expect(hive.fileLength).toBe(b.bytes.length);
     expect(hive.statistics.blocks).toMatchObject({ keys: 3, values: 2 });
     expect(hive.statistics.reachable).toEqual({ keys: 3, values: 2, unresolvedLinks: 0 });
-    expect(hive.problems).toEqual([expect.stringMatching(/heap block header cut by the end of the file at offset 0x[0-9a-f]{8}.*\[TRUNCATED\]$/)]);
+    expect(hive.problems).toEqual([expect.stringMatching(/\[[A-Z_]+\]$/)]);
+  });
+
+  test('4 bytes appended after the hive: a cut restore record, the hive described whole', () => {
+    const b = chainFixture();
+    const appended = new Uint8Array(b.bytes.length + 4);
+    appended.set(b.bytes);
+    const info = runCli(['info', '--json', file('appended.hv', appended)]);
+    expect(info.status).toBe(0);
+    const hive = (JSON.parse(info.stdout) as { hives: Array<{ fileLength: number; restore: { hiveLength: number; trailingBytes: number }; statistics: { blocks: { keys: number; values: number } }; problems: string[] }> }).hives[0]!;
+    expect(hive.fileLength).toBe(b.bytes.length + 4);
+    expect(hive.restore).toMatchObject({ hiveLength: b.bytes.length, trailingBytes: 4 });
+    expect(hive.statistics.blocks).toMatchObject({ keys: 3, values: 2 });
+    expect(hive.problems).toEqual([]);
   });
 
   test('a roots record that cannot be read: the header still shows', () => {
@@ -170,7 +189,7 @@ describe('info shows what it can of a damaged hive, header fields first', () => 
     b.view.setUint32(0x5000 + 12, 0, true); // slot 0 (the roots record) free
     const info = runCli(['info', file('no-roots.hv', b.bytes)]);
     expect(info.status).toBe(2);
-    expect(info.stdout).toMatch(/restoreStart +\d+ \(= file length\)/);
+    expect(info.stdout).toMatch(/restoreStart +\d+ \(the hive's logical end\) \(= file length\)/);
     expect(info.stdout).toMatch(/kind +not known/);
     expect(info.stdout).toMatch(/could not read +not a valid hive: .*\[SLOT_FREE\]/);
   });

@@ -13,7 +13,8 @@ const base = chainFixture;
 const slot = (id: number): number => 0x5000 + 12 + 4 * id;
 
 const damage: Array<[string, string, () => Uint8Array]> = [
-  ['truncated file', 'TRUNCATED', () => base().bytes.subarray(0, 0x3000)],
+  ['truncated file', 'TRUNCATED', () => base().bytes.subarray(0, 0x800)],
+  ['file shorter than its hive', 'RESTORE_START_PAST_EOF', () => base().bytes.subarray(0, 0x3000)],
   ['wrong magic', 'BAD_MAGIC', () => { const b = base(); b.bytes[8] = 0x58; return b.bytes; }],
   ['directory offset past EOF', 'DIRECTORY_OFFSET_PAST_EOF', () => { const b = base(); b.view.setUint32(0x1004, 0x7fff0, true); return b.bytes; }],
   ['slot outside the heap', 'SLOT_OUT_OF_HEAP', () => { const b = base(); b.view.setUint32(slot(5), 0x0ffffff1, true); return b.bytes; }],

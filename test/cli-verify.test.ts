@@ -31,13 +31,13 @@ describeWithCorpus('verify on the command line', () => {
 
   test('findings give exit 1; warnings only with --strict; an unreadable file exit 2', () => {
     const bytes = new Uint8Array(readFileSync(corpusPath('user.hv')));
-    new DataView(bytes.buffer).setUint32(0x1c, 1, true); // restore flags: a warning
+    new DataView(bytes.buffer).setUint32(0xe8, 1, true); // a pending recovery log entry: a warning
     const warned = join(scratch.path, 'warned.hv');
     writeFileSync(warned, bytes);
     expect(runCli(['verify', warned]).status).toBe(0);
     const strict = runCli(['verify', '--strict', warned]);
     expect(strict.status).toBe(1);
-    expect(strict.stdout).toMatch(/WARNING RESTORE_APPENDING at 0x0000001c: restoreFlags = 1/);
+    expect(strict.stdout).toMatch(/WARNING LOG_PENDING at 0x000000e8: 1 recovery log entry is pending/);
     bytes[8] = 0;
     const broken = join(scratch.path, 'broken.hv');
     writeFileSync(broken, bytes);

@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('content-only', { type: 'boolean', default: false, describe: 'JSON without storage details (file, ids, offsets, sources, signature), to compare registries' })
           .option('recursive', RECURSIVE_OPTION)
           .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to render at once, on worker threads (output still in file order)' })
+          .option('as-stored', { type: 'boolean', default: false, describe: 'a hive with a cut flush (restoreFlags 2): dump the bytes as stored, not the hive as Windows CE mounts it' })
           .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
           .example('$0 dump samples/device.hv', '.reg text of the whole hive')
           .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
@@ -68,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
             rom: args.rom === undefined ? undefined : openRom(args.rom),
             romFile: args.rom,
             jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
+            asStored: args['as-stored'],
           },
           report,
         );
@@ -108,10 +110,11 @@ export async function main(argv: string[]): Promise<number> {
           .option('max-depth', MAX_DEPTH_OPTION)
           .option('recursive', RECURSIVE_OPTION)
           .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to check at once, on worker threads' })
+          .option('as-stored', { type: 'boolean', default: false, describe: 'a hive with a cut flush (restoreFlags 2): check the bytes as stored, not the hive as Windows CE mounts it' })
           .example('$0 verify --rom default.hv -r --jobs 4 fleet/', 'every hive under fleet/ against the ROM, four at a time')
           .example('$0 verify --rom default.hv system.hv', 'will the device keep system.hv at the next boot?')
           .example('$0 verify --rom default.hv', 'check the ROM hive and show its signature')
-          .epilogue('Exit codes: 0 no errors, 1 errors found (or warnings, with --strict), 2 could not run.'),
+          .epilogue('Exit codes: 0 no errors, 1 errors found (or warnings, with --strict) or a recovery pending at the next mount, 2 could not run.'),
       async (args) => {
         const files = expandInputs((args.files as string[] | undefined) ?? [], args.recursive);
         if (files.length === 0 && args.rom === undefined) throw new UsageError('verify needs a hive file, or --rom ROM.hv to check a ROM hive');
@@ -125,6 +128,7 @@ export async function main(argv: string[]): Promise<number> {
             strict: args.strict,
             kind: args.kind,
             maxDepth: positiveInteger(args['max-depth'], '--max-depth'),
+            asStored: args['as-stored'],
           },
           report,
         );
@@ -288,7 +292,40 @@ export async function main(argv: string[]): Promise<number> {
             exitCode = runOemVerify(args.files as string[]);
           },
         )
-        .demandCommand(1, 'Name an oem command: pack, unpack, split, join, store, load or verify.'),
+        .command('preg <command>', "PREG containers: the common OAL's flash copy of the stream", (preg) =>
+          preg
+            .option('region-size', { type: 'number', describe: 'bytes per flash region (a dump of several regions, concatenated)' })
+            .option('regions', { type: 'number', describe: 'how many regions (1–8; with --region-size)' })
+            .command(
+              'verify <files..>',
+              'Check PREG containers (exit 0 intact, 1 interrupted or damaged, 2 not PREG)',
+              (command) => command.positional('files', { type: 'string', array: true, demandOption: true, describe: 'flash dumps of PREG regions' }).option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+              async (args) => {
+                const { runPregVerify } = await import('./commands/preg.js');
+                exitCode = runPregVerify({ files: args.files as string[], layout: pregLayout(args), json: args.json });
+              },
+            )
+            .command(
+              'extract <input>',
+              'The stream of a PREG container (opaque, byte for byte)',
+              (command) => command.positional('input', { type: 'string', demandOption: true, describe: 'a PREG dump' }).option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the stream to write' }),
+              async (args) => {
+                const { runPregExtract } = await import('./commands/preg.js');
+                exitCode = runPregExtract(args.input, args.output, pregLayout(args));
+              },
+            )
+            .command(
+              'pack <input>',
+              'A stream → PREG container (to test an OAL)',
+              (command) => command.positional('input', { type: 'string', demandOption: true, describe: 'the stream' }).option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the container to write' }),
+              async (args) => {
+                const { runPregPack } = await import('./commands/preg.js');
+                exitCode = runPregPack(args.input, args.output, pregLayout(args));
+              },
+            )
+            .demandCommand(1, 'Name a preg command: verify, extract or pack.'),
+        )
+        .demandCommand(1, 'Name an oem command: pack, unpack, split, join, store, load, verify or preg.'),
     )
     .command(
       'build <inputs..>',
@@ -382,12 +419,28 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = await runView({ files: (args.files as string[] | undefined) ?? [], rom: args.rom, json: args.json });
       },
     )
+    .command(
+      'recover <input>',
+      'Repair an interrupted flush as Windows CE does at mount',
+      (command) =>
+        command
+          .positional('input', { describe: 'hive file to read (never changed)', type: 'string', demandOption: true })
+          .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the repaired hive to write (atomically; never the input)' })
+          .option('truncate', { type: 'boolean', default: false, describe: 'also cut the file at restoreStart, dropping the restore records after the hive' })
+          .option('json', { type: 'boolean', default: false, describe: 'print what was done as JSON' })
+          .example('$0 recover system.hv -o fixed.hv', 'finish or undo the cut flush, keep the file length')
+          .epilogue('Exit codes: 0 repaired (or nothing to repair), 1 the hive has errors the repair does not touch, 2 could not run.'),
+      async (args) => {
+        const { runRecover } = await import('./commands/recover.js');
+        exitCode = runRecover({ input: args.input, output: args.output, truncate: args.truncate, json: args.json });
+      },
+    )
     .option('max-output', { type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
     .middleware((args) => {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');
       if (cap !== undefined) setMaxOutput(cap);
     })
-    .demandCommand(1, 'Name a command: dump, info, verify, diff, build, rewrite, image or oem (see --help).')
+    .demandCommand(1, 'Name a command: dump, info, verify, diff, build, rewrite, recover, image or oem (see --help).')
     .strict()
     .recommendCommands()
     .help()
@@ -431,6 +484,14 @@ function openRom(path: string): Hive {
     if (line === undefined) throw error;
     throw new UsageError(`--rom ${path}: ${line}`);
   }
+}
+
+/** --region-size and --regions of the `oem preg` commands. */
+function pregLayout(args: { 'region-size'?: number | undefined; regions?: number | undefined }): { regionSize?: number; regions?: number } {
+  const regionSize = positiveInteger(args['region-size'], '--region-size');
+  const regions = positiveInteger(args.regions, '--regions');
+  if (regions !== undefined && regionSize === undefined) throw new UsageError('--regions needs --region-size');
+  return { ...(regionSize === undefined ? {} : { regionSize }), ...(regions === undefined ? {} : { regions }) };
 }
 
 /** A whole number ≥ 1 from an option, or undefined when the option was not given. */

@@ -23,7 +23,13 @@ export type HiveErrorCode =
   | 'VALUE_CYCLE' // a value chain reaches a value twice
   | 'LIMIT_EXCEEDED' // a configured limit (depth, count, size) was passed
   | 'BAD_PATH' // a key path that names no root
-  | 'NOT_A_ROM_HIVE'; // the hive given as a persistent hive's ROM is not a ROM hive
+  | 'NOT_A_ROM_HIVE' // the hive given as a persistent hive's ROM is not a ROM hive
+  | 'RESTORE_START_PAST_EOF' // restoreStart, the logical end of the hive, lies past the end of the file
+  | 'RESTORE_START_UNALIGNED' // restoreStart is not a whole number of pages
+  | 'RESTORE_PAGE_SIZE_BAD' // a copy is pending and restoreSize names no page size
+  | 'RESTORE_COUNT_TOO_LARGE' // restoreSize counts more restore records than the tail holds
+  | 'RESTORE_TARGET_PAST_HIVE' // a live restore record belongs past the logical end of the hive
+  | 'RESTORE_TARGET_UNALIGNED'; // a live restore record belongs at an offset that is no page boundary
 
 export type HiveFormatErrorDetails = CodecErrorDetails;
 

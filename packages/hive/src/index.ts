@@ -1,4 +1,20 @@
-export { openHive, Hive, detectKind, type HiveKind, type OpenHiveOptions, type LookupResult, type ValueLookupResult } from './reader.js';
+export { openHive, Hive, detectKind, type HiveKind, type OpenHiveOptions, type LookupResult, type ValueLookupResult, type RecoveryView } from './reader.js';
+export {
+  readRestoreArea,
+  measureRestoreArea,
+  restoreProblem,
+  restorePageSize,
+  restoreRecord,
+  restoreRecords,
+  recoverHive,
+  mountedView,
+  RESTORE_RECORD_HEADER,
+  DEFAULT_RESTORE_PAGE_SIZE,
+  type RestoreArea,
+  type RestoreRecord,
+  type RecoveryAction,
+} from './restore.js';
+export { planFlush, applyFlush, simulateFlush, type FlushPlan, type FlushWrite, type FlushOptions } from './flush.js';
 export { HiveFormatError, isHiveFormatError, type HiveErrorCode, type HiveFormatErrorDetails } from './errors.js';
 export {
   HeaderOffset,
@@ -27,5 +43,5 @@ export { readTree } from './readTree.js';
 export type { HiveTree, TreeKey, TreeValue } from '@hivetool/registry';
 export { disassembleHive, assembleHive, rewriteHive, type HiveParts, type HeaderParts, type BlockPart } from './lossless.js';
 export { deriveRomSignature, deriveVolumeGuid } from './signature.js';
-export { verifyHive, MAX_FINDINGS_PER_CODE, type VerifyReport, type VerifyOptions, type Finding, type Severity, type BootPrediction, type BootOutcome } from './verify.js';
+export { verifyHive, MAX_FINDINGS_PER_CODE, MAX_RESTORE_RECORDS_LISTED, type RestoreReport, type VerifyReport, type VerifyOptions, type Finding, type Severity, type BootPrediction, type BootOutcome } from './verify.js';
 export { encodeLinkedHive } from './linkedWriter.js';

@@ -21,8 +21,11 @@ export interface UnknownBitsSeen {
 }
 
 export interface HiveStatistics {
+  /** Length of the file, restore records after the hive included. */
   fileLength: number;
-  /** File length is a multiple of 4096, as in every real sample. */
+  /** Length of the hive: restoreStart, where the heap ends. */
+  hiveLength: number;
+  /** The hive's length is a multiple of 4096, as in every real sample. */
   pageAligned: boolean;
   sectionCount: number;
   slots: { used: number; free: number };
@@ -98,13 +101,13 @@ export function hiveStatistics(source: Hive | Uint8Array, options: StatisticsOpt
   const unknown = new UnknownBitsLog();
   if (header.version !== HIVE_VERSION) unknown.note('header version', 0, header.version);
   if (header.magic1 !== 0) unknown.note('header magic1', 0x004, header.magic1);
-  if (header.restoreSize !== 0) unknown.note('header restoreSize', 0x024, header.restoreSize);
   if (!isZero(header.unionRest)) unknown.note('header union 0x038-0x0d3', 0x038, 0);
   const entry0 = view.getUint32(DIRECTORY_OFFSET, true);
   if (entry0 !== 0) unknown.note('section directory entry 0', DIRECTORY_OFFSET, entry0);
 
   const stats: HiveStatistics = {
-    fileLength: bytes.length,
+    fileLength: hive.file.length,
+    hiveLength: bytes.length,
     pageAligned: bytes.length % PAGE_SIZE === 0,
     sectionCount: hive.sectionCount,
     slots: { used: 0, free: 0 },

@@ -16,6 +16,11 @@ export interface HiveParts {
   /** All 4096 u32 entries of 0x1000–0x4FFF, the ones after the list's end included. */
   directory: Uint32Array;
   blocks: BlockPart[];
+  /**
+   * The file's bytes after restoreStart (restore records, live or stale; format guide §3a),
+   * as stored. Absent or empty for a file that ends at its hive.
+   */
+  restoreTail?: Uint8Array;
 }
 
 export interface HeaderParts {
@@ -106,6 +111,7 @@ export function disassembleHive(source: Hive | Uint8Array): HiveParts {
     },
     directory,
     blocks,
+    restoreTail: hive.file.subarray(hive.restore.restoreStart),
   };
 }
 
@@ -194,6 +200,8 @@ export function assembleHive(parts: HiveParts): Uint8Array {
     }
     length += blockLength(part);
   }
+  const hiveLength = length;
+  length += parts.restoreTail?.length ?? 0;
   const bytes = new Uint8Array(length);
   const view = new DataView(bytes.buffer);
   const u32 = (offset: number, value: number): void => view.setUint32(offset, value >>> 0, true);
@@ -276,6 +284,7 @@ export function assembleHive(parts: HiveParts): Uint8Array {
     }
     offset += size + BLOCK_HEADER_SIZE;
   }
+  if (parts.restoreTail !== undefined) bytes.set(parts.restoreTail, hiveLength);
   return bytes;
 }
 

@@ -8,12 +8,23 @@ import { HiveKey, HiveRoot, HiveValue, INSPECT, ROOT_SLOTS, ROOTS_PAYLOAD, inspe
 import { Store, refId, refStore, type LinkKind, type UnresolvedLink } from './references.js';
 import { isSlotUsed, slotBlockOffset } from './sections.js';
 import { REGISTRY_ROOTS } from './rules.js';
+import { RESTORE_RECORD_HEADER, measureRestoreArea, mountedView, restoreProblem, restoreRecord, type RestoreArea, type RestoreRecord } from './restore.js';
 
 /**
  * `rom`: references of its own records carry store nibble 2 (boot.hv, default.hv, ROM user.hv).
  * `persistent`: own records carry nibble 0 and nibble 2 links into a ROM hive (system.hv).
  */
 export type HiveKind = 'rom' | 'persistent';
+
+/**
+ * Which hive a file with an interrupted flush is read as (format guide §3a).
+ * `as-mounted` (default): the hive as Windows CE sees it after its repair at the next
+ * mount (what `recoverHive` writes) — with restoreFlags 2, every live restore page
+ * applied; with 1 or 2, restoreFlags 0 and restoreSize = the page size. `as-stored`: the
+ * bytes before restoreStart as they are in the file. With restoreFlags 1 the two differ
+ * only in those header fields (the kernel discards the records; the heap is the one stored).
+ */
+export type RecoveryView = 'as-stored' | 'as-mounted';
 
 export interface OpenHiveOptions {
   /** `auto` (default) decides from the roots record; see `detectKind`. */
@@ -37,21 +48,39 @@ export interface OpenHiveOptions {
    * for the whole file first; `walkHeap` and `verifyHive` take bytes that must be whole.
    */
   load?: (offset: number, length: number) => void;
+  /** `as-mounted` (default) or `as-stored`; see `RecoveryView`. */
+  recovery?: RecoveryView;
 }
 
 /**
  * Opens a hive over the caller's bytes without copying them. Only the header, the section
  * directory and the roots record are read now; everything else is read when asked for.
  *
- * @throws {HiveFormatError} `TRUNCATED`, `BAD_MAGIC`, `DIRECTORY_OFFSET_PAST_EOF`, or an
- * error about the roots record.
+ * The heap ends at restoreStart, the logical end of the hive; bytes past it are restore
+ * records (`hive.restore`, `hive.restoreRecord`). With restoreFlags 1 or 2 and the default
+ * `recovery: 'as-mounted'`, the hive read is the repaired one: its bytes are then a buffer
+ * of the hive's length whose pages are copied in, from the file or from their live restore
+ * record, the first time the reader touches them (an overlay would put a page lookup in
+ * every read of every hive; this costs a buffer only in the rare case of a cut flush).
+ *
+ * @throws {HiveFormatError} `TRUNCATED`, `BAD_MAGIC`, a `RESTORE_…` code for a damaged
+ * restore area (see `readRestoreArea`), `DIRECTORY_OFFSET_PAST_EOF`, or an error about the
+ * roots record.
  */
 export function openHive(bytes: Uint8Array, options: OpenHiveOptions = {}): Hive {
   return new Hive(bytes, options);
 }
 
 export class Hive implements RecordStore {
+  /** The hive read: the file up to restoreStart, or its repaired copy (see `RecoveryView`). */
   readonly bytes: Uint8Array;
+  /** The whole file as given, restore records included. */
+  readonly file: Uint8Array;
+  /** restoreFlags, restoreStart, restoreSize and the tail after restoreStart, as stored. */
+  readonly restore: RestoreArea;
+  readonly recovery: RecoveryView;
+  /** The bytes read are the repaired hive, not a view of the file (restoreFlags 1 or 2, as-mounted). */
+  readonly repaired: boolean;
   readonly view: DataView;
   readonly header: HiveHeader;
   /** Heap-relative offsets of the section tables, from the section directory. */
@@ -69,14 +98,35 @@ export class Hive implements RecordStore {
   private readonly checkedSections: Uint8Array;
 
   private readonly load: ((offset: number, length: number) => void) | undefined;
+  /** The caller's loader for the file's own bytes. */
+  private readonly fileLoad: ((offset: number, length: number) => void) | undefined;
 
   constructor(bytes: Uint8Array, options: OpenHiveOptions = {}) {
-    this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.load = options.load;
-    this.load?.(0, Math.min(bytes.length, HEAP_OFFSET));
-    this.header = readHeader(bytes, this.view);
-    this.sectionOffsets = readDirectory(this.view, bytes.length);
+    this.file = bytes;
+    this.fileLoad = options.load;
+    options.load?.(0, Math.min(bytes.length, HEAP_OFFSET));
+    const fileView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    readHeader(bytes, fileView);
+    this.restore = measureRestoreArea(bytes.length, fileView);
+    // The checks read each live record's target offset: load those first.
+    const recordBytes = RESTORE_RECORD_HEADER + this.restore.pageSize;
+    for (let index = 0; index < this.restore.liveCount; index++) options.load?.(this.restore.restoreStart + index * recordBytes, RESTORE_RECORD_HEADER);
+    const problem = restoreProblem(this.restore, fileView);
+    if (problem !== undefined) throw problem;
+    this.recovery = options.recovery ?? 'as-mounted';
+    this.repaired = this.recovery === 'as-mounted' && this.restore.action !== 'none';
+    if (this.repaired) {
+      const mounted = mountedView(bytes, this.restore, options.load);
+      this.bytes = mounted.bytes;
+      this.load = mounted.load;
+    } else {
+      this.bytes = bytes.subarray(0, this.restore.restoreStart);
+      this.load = options.load;
+    }
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.load?.(0, Math.min(this.bytes.length, HEAP_OFFSET));
+    this.header = readHeader(this.bytes, this.view);
+    this.sectionOffsets = readDirectory(this.view, this.bytes.length);
     this.checkedSections = new Uint8Array(this.sectionOffsets.length);
     this.limits = resolveLimits(options.limits);
     this.source = options.source ?? 'file';
@@ -99,11 +149,19 @@ export class Hive implements RecordStore {
 
   /** The same hive over the same bytes, its records labelled `source`. */
   withSource(source: string): Hive {
-    return new Hive(this.bytes, { kind: this.kind, limits: this.limits, source, ...(this.load === undefined ? {} : { load: this.load }), ...(this.rom === undefined ? {} : { rom: this.rom }) });
+    return new Hive(this.file, { kind: this.kind, limits: this.limits, source, recovery: this.recovery, ...(this.fileLoad === undefined ? {} : { load: this.fileLoad }), ...(this.rom === undefined ? {} : { rom: this.rom }) });
   }
 
+  /** Length of the hive read (restoreStart), not of the file. */
   get length(): number {
     return this.bytes.length;
+  }
+
+  /** Restore record `index` of the file's tail (0 ≤ index < `restore.recordCount`). @throws {RangeError} for another index */
+  restoreRecord(index: number): RestoreRecord {
+    const area = this.restore;
+    if (Number.isInteger(index) && index >= 0 && index < area.recordCount) this.fileLoad?.(area.restoreStart + index * (RESTORE_RECORD_HEADER + area.pageSize), RESTORE_RECORD_HEADER + area.pageSize);
+    return restoreRecord(this.file, area, index);
   }
 
   /** Makes sure the bytes of a range are loaded (see `OpenHiveOptions.load`). */
@@ -111,9 +169,10 @@ export class Hive implements RecordStore {
     this.load?.(offset, Math.max(0, Math.min(length, this.bytes.length - offset)));
   }
 
-  /** Loads the whole file, for passes that read all of it. */
+  /** Loads the whole file (restore records included), for passes that read all of it. */
   loadAll(): void {
-    this.load?.(0, this.bytes.length);
+    this.fileLoad?.(0, this.file.length);
+    if (this.repaired) this.load?.(0, this.bytes.length);
   }
 
   get sectionCount(): number {

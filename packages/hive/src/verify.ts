@@ -4,9 +4,10 @@ import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, MAX_SECTIO
 import { DEFAULT_LIMITS } from './limits.js';
 import { KNOWN_KEY_FLAGS, KeyField, KeyFlags, ROOT_SLOTS, ROOTS_PAYLOAD, ValueField } from './records.js';
 import { Store } from './references.js';
-import { Hive, detectKind, type HiveKind } from './reader.js';
+import { Hive, detectKind, type HiveKind, type RecoveryView } from './reader.js';
 import { isHiveFormatError } from './errors.js';
 import { REGISTRY_ROOTS, depthAllowed, isRegistryRoot } from './rules.js';
+import { measureRestoreArea, mountedView, restoreProblem, restoreRecord, type RecoveryAction } from './restore.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -32,9 +33,40 @@ export interface BootPrediction {
   reasons: string[];
 }
 
+/** The restore area (format guide §3a) and what the kernel does with it at the next mount. */
+export interface RestoreReport {
+  flags: number;
+  restoreStart: number;
+  restoreSize: number;
+  pageSize: number;
+  /** restoreSize's high 16 bits. */
+  dirtyPages: number;
+  /** Bytes after restoreStart, and the whole restore records they hold. */
+  tailLength: number;
+  recordCount: number;
+  /** Bytes after the last whole record. */
+  trailingBytes: number;
+  /** At the next mount: nothing, discard the appended records, or copy the live pages into the hive. */
+  action: RecoveryAction;
+  /** Pages discarded or copied (0 for none). */
+  pages: number;
+  /** Which hive the other checks looked at. */
+  view: RecoveryView;
+  /** The first records of the tail (at most MAX_RESTORE_RECORDS_LISTED). */
+  records: Array<{ index: number; offset: number; targetOffset: number; insideHive: boolean; live: boolean }>;
+}
+
+/** Restore records listed one by one in a report; the rest are counted in `recordCount`. */
+export const MAX_RESTORE_RECORDS_LISTED = 256;
+
 export interface VerifyReport {
   kind: HiveKind | 'unknown';
+  /** Length of the file, restore records included. */
   fileLength: number;
+  /** Length of the hive checked (restoreStart when usable, else the file length). */
+  hiveLength: number;
+  /** The restore area; null when the file is too short or not a hive. */
+  restore: RestoreReport | null;
   romSignature: string | null;
   findings: Finding[];
   summary: { errors: number; warnings: number; infos: number };
@@ -50,6 +82,8 @@ export interface VerifyOptions {
   /** The ROM hive a persistent hive links into; its links are then checked and its signature compared. */
   rom?: Hive;
   maxDepth?: number;
+  /** With a copy pending (restoreFlags 2): check the hive as mounted (default) or as stored. */
+  recovery?: RecoveryView;
 }
 
 // Per-id record kinds in the verifier's table.
@@ -142,13 +176,15 @@ export function verifyHive(source: Uint8Array | Hive, options: VerifyOptions = {
   if (source instanceof Hive) {
     source.loadAll();
     const rom = options.rom ?? source.rom;
-    return verifyHive(source.bytes, { kind: options.kind ?? source.kind, maxDepth: options.maxDepth ?? source.limits.maxDepth, ...(rom === undefined ? {} : { rom }) });
+    return verifyHive(source.file, { kind: options.kind ?? source.kind, maxDepth: options.maxDepth ?? source.limits.maxDepth, recovery: options.recovery ?? source.recovery, ...(rom === undefined ? {} : { rom }) });
   }
   const bytes = source;
   const findings = new Findings();
   const report: VerifyReport = {
     kind: 'unknown',
     fileLength: bytes.length,
+    hiveLength: bytes.length,
+    restore: null,
     romSignature: null,
     findings: findings.list,
     summary: { errors: 0, warnings: 0, infos: 0 },
@@ -208,7 +244,65 @@ interface IdTable {
   keyFlags: Uint16Array;
 }
 
-function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings, report: VerifyReport): void {
+/**
+ * The restore area (§3, §3a): reports it and returns the hive the other checks look at —
+ * the file up to restoreStart, or the hive as mounted when a copy is pending; the whole
+ * file when restoreStart is unusable.
+ */
+function checkRestoreArea(file: Uint8Array, options: VerifyOptions, findings: Findings, report: VerifyReport): Uint8Array {
+  if (file.length < HEADER_SIZE) return file;
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  if (view.getUint32(HeaderOffset.magic2, true) !== HIVE_MAGIC) return file;
+  const area = measureRestoreArea(file.length, view);
+  const problem = restoreProblem(area, view);
+  const recovery = options.recovery ?? 'as-mounted';
+  const records: RestoreReport['records'] = [];
+  for (let i = 0; i < Math.min(area.recordCount, MAX_RESTORE_RECORDS_LISTED); i++) {
+    const { index, offset, targetOffset, insideHive, live } = restoreRecord(file, area, i);
+    records.push({ index, offset, targetOffset, insideHive, live });
+  }
+  report.restore = {
+    flags: area.flags,
+    restoreStart: area.restoreStart,
+    restoreSize: area.restoreSize,
+    pageSize: area.pageSize,
+    dirtyPages: area.dirtyPages,
+    tailLength: area.tailLength,
+    recordCount: area.recordCount,
+    trailingBytes: area.trailingBytes,
+    action: area.action,
+    pages: area.actionPages,
+    view: recovery,
+    records,
+  };
+  const tail = `${area.recordCount} restore record(s) of ${area.pageSize} bytes${area.trailingBytes > 0 ? ` and ${area.trailingBytes} byte(s) of a cut record` : ''}`;
+  if (area.flags === RestoreFlags.APPENDING) {
+    findings.add('warning', 'RESTORE_APPENDING', HeaderOffset.restoreFlags, `restoreFlags = 1: a flush was appending pages after the hive when it stopped; at the next mount Windows CE discards ${area.recordCount} page(s) (${tail}) and keeps the hive as it was before the flush`);
+  } else if (area.flags === RestoreFlags.COPYING && problem === undefined) {
+    findings.add('warning', 'RESTORE_COPYING', HeaderOffset.restoreFlags, `restoreFlags = 2: a flush was copying pages into the hive when it stopped; at the next mount Windows CE copies ${area.liveCount} page(s) into the hive from the restore records after restoreStart (${recovery === 'as-mounted' ? 'checked here as mounted; --as-stored checks the bytes as stored' : 'checked here as stored'})`);
+  } else if (area.flags !== RestoreFlags.CLEAN && area.flags !== RestoreFlags.COPYING) {
+    findings.add('error', 'RESTORE_FLAGS_UNKNOWN', HeaderOffset.restoreFlags, `restoreFlags = ${area.flags}: not a value the format guide knows (0, 1 or 2); what Windows CE does with it is not known`);
+  }
+  if (problem !== undefined) {
+    findings.add('error', problem.code, problem.offset, `${problem.message}${area.flags === RestoreFlags.COPYING ? '; the pending copy cannot be made as stored, what Windows CE does then is not known' : ''}`);
+    if (problem.code === 'RESTORE_START_PAST_EOF' || problem.code === 'RESTORE_START_UNALIGNED') return file;
+    report.hiveLength = area.restoreStart;
+    return file.subarray(0, area.restoreStart);
+  }
+  if (area.flags === RestoreFlags.CLEAN && area.tailLength > 0) {
+    findings.add('info', 'RESTORE_TAIL', area.restoreStart, `the file continues after the hive's logical end (restoreStart ${area.restoreStart}) with ${tail} left by an earlier flush; Windows CE ignores them`);
+  }
+  report.hiveLength = area.restoreStart;
+  if (area.action === 'copy' && recovery === 'as-mounted') {
+    const mounted = mountedView(file, area);
+    mounted.load(0, mounted.bytes.length);
+    return mounted.bytes;
+  }
+  return file.subarray(0, area.restoreStart);
+}
+
+function checkFile(file: Uint8Array, options: VerifyOptions, findings: Findings, report: VerifyReport): void {
+  const bytes = checkRestoreArea(file, options, findings, report);
   const length = bytes.length;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Reads through a Uint32Array are several times faster than DataView calls on the hot
@@ -231,26 +325,6 @@ function checkFile(bytes: Uint8Array, options: VerifyOptions, findings: Findings
   if (version !== HIVE_VERSION) findings.add('warning', 'UNKNOWN_VERSION', 0, `header version is ${hex(version)}, not 0x400 as in every known hive; the rest is read as version 0x400`);
   if (u32(HeaderOffset.magic1) !== 0) findings.add('info', 'MAGIC1_SET', HeaderOffset.magic1, `magic1 is ${hex(u32(HeaderOffset.magic1))}; it is 0 in files and set only while the hive is mapped (the file may have been copied from a running device)`);
   if (length % PAGE_SIZE !== 0) findings.add('warning', 'NOT_PAGE_ALIGNED', length, `the file length ${length} is not a multiple of 4096 as in every real hive: it may be cut short`);
-  const restoreFlags = u32(HeaderOffset.restoreFlags);
-  if (restoreFlags === RestoreFlags.APPENDING) {
-    findings.add('warning', 'RESTORE_APPENDING', HeaderOffset.restoreFlags, 'restoreFlags = 1: a flush was appending pages at the end of the file when it stopped; at boot Windows CE discards those pages and keeps the hive as it was before the flush');
-  } else if (restoreFlags === RestoreFlags.COPYING) {
-    findings.add('warning', 'RESTORE_COPYING', HeaderOffset.restoreFlags, 'restoreFlags = 2: a flush was copying pages into the heap when it stopped; at boot Windows CE finishes the copy from the pages at the end of the file');
-  } else if (restoreFlags !== RestoreFlags.CLEAN) {
-    findings.add('error', 'RESTORE_FLAGS_UNKNOWN', HeaderOffset.restoreFlags, `restoreFlags = ${restoreFlags}: not a value the format guide knows (0, 1 or 2); what Windows CE does with it is not known`);
-  }
-  const restoreStart = u32(HeaderOffset.restoreStart);
-  if (restoreStart !== length) {
-    const severity: Severity = restoreFlags === RestoreFlags.CLEAN && restoreStart > length ? 'error' : 'warning';
-    findings.add(
-      severity,
-      'RESTORE_START_MISMATCH',
-      HeaderOffset.restoreStart,
-      restoreStart > length
-        ? `restoreStart says the hive is ${restoreStart} bytes but the file has ${length}: the end of the file is missing (copy it again from the device)`
-        : `restoreStart is ${restoreStart}, the file is ${length} bytes: the bytes after restoreStart belong to an interrupted flush`,
-    );
-  }
   const logCount = u32(HeaderOffset.logEntryCount);
   if (logCount > LOG_ENTRY_SLOTS) findings.add('error', 'LOG_COUNT_TOO_LARGE', HeaderOffset.logEntryCount, `the recovery log claims ${logCount} entries; the header page holds at most ${LOG_ENTRY_SLOTS}`);
   else if (logCount > 0) findings.add('warning', 'LOG_PENDING', HeaderOffset.logEntryCount, `${logCount} recovery log entr${logCount === 1 ? 'y is' : 'ies are'} pending: Windows CE replays them at boot, so the registry after boot differs from what this file holds`);
@@ -722,7 +796,10 @@ function predictBoot(report: VerifyReport, findings: Findings, options: VerifyOp
   if (report.kind === 'unknown') return { outcome: 'unknown', regPersisted: null, reasons: ['the file could not be read as a hive'] };
   const reasons: string[] = [];
   const restore = findings.list.find((f) => f.code === 'RESTORE_APPENDING' || f.code === 'RESTORE_COPYING');
-  if (restore !== undefined) reasons.push(`first, Windows CE recovers the interrupted flush (${restore.code === 'RESTORE_APPENDING' ? 'discarding the appended pages' : 'finishing the copy'})`);
+  if (restore !== undefined) {
+    const pages = report.restore?.pages ?? 0;
+    reasons.push(`first, Windows CE recovers the interrupted flush (${restore.code === 'RESTORE_APPENDING' ? `discarding ${pages} appended page(s)` : `copying ${pages} page(s) into the hive`})`);
+  }
   if (options.rom === undefined || report.signature === null) {
     reasons.push('without the ROM hive (--rom) the signature cannot be compared, so whether the device keeps this hive is not known');
     return { outcome: 'unknown', regPersisted: null, reasons };

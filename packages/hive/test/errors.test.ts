@@ -40,13 +40,18 @@ describe('bad input gives a HiveFormatError with code and offset', () => {
   });
 
   test('truncated: cut inside the first section table', () => {
-    expectFormatError(() => openHive(base().bytes.subarray(0, 0x5800)), 'TRUNCATED', 0x5800);
+    // The file is shorter than the hive its header describes.
+    expectFormatError(() => openHive(base().bytes.subarray(0, 0x5800)), 'RESTORE_START_PAST_EOF', 0x20);
+    // A hive whose logical end (restoreStart) leaves no room for the first section table.
+    const cut = base().bytes.slice(0, 0x5800);
+    u32(cut, 0x20, 0x5000);
+    expectFormatError(() => openHive(cut), 'TRUNCATED', 0x5000);
   });
 
   test('truncated: cut inside the heap', () => {
     const { bytes, offsets } = base();
     const cut = offsets.get(4)! + 6; // inside key B's block header
-    expectFormatError(() => readAll(bytes.subarray(0, cut)), 'SLOT_OUT_OF_HEAP', slotOffset(4));
+    expectFormatError(() => readAll(bytes.subarray(0, cut)), 'RESTORE_START_PAST_EOF', 0x20);
   });
 
   test('wrong magic', () => {

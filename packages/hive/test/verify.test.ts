@@ -87,7 +87,7 @@ describeWithCorpus('verify on the corpus', () => {
     }],
     ['restore flags 1', 'RESTORE_APPENDING', (b) => u32(b, 0x1c, 1)],
     ['restore flags 2', 'RESTORE_COPYING', (b) => u32(b, 0x1c, 2)],
-    ['restoreStart past the end', 'RESTORE_START_MISMATCH', (b) => u32(b, 0x20, b.length + 4096)],
+    ['restoreStart past the end', 'RESTORE_START_PAST_EOF', (b) => u32(b, 0x20, b.length + 4096)],
     ['pending log entries', 'LOG_PENDING', (b) => u32(b, 0xe8, 2)],
     ['a link to a value where a key is expected', 'LINK_WRONG_TYPE', (b, hive) => {
       const key = firstKey(hive, 'HKLM\\nls');

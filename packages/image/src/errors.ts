@@ -13,7 +13,8 @@ export type ImageErrorCode =
   | 'BAD_CALL_SEQUENCE' // calls that are not what the OS makes
   | 'NO_VALID_GENERATION' // an OEM store with no complete generation in either slot
   | 'DOES_NOT_FIT' // a stream larger than the store's slot
-  | 'LIMIT_EXCEEDED'; // a configured limit (depth, size)
+  | 'LIMIT_EXCEEDED' // a configured limit (depth, size)
+  | 'INTERRUPTED_SAVE'; // a PREG container whose header is still erased: the save was cut short, nothing is stored
 
 export type ImageFormatErrorDetails = CodecErrorDetails;
 

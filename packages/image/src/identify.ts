@@ -9,10 +9,12 @@ export const STREAM_MAGIC = magicBytes('HVOEMREG');
 export const CALL_LOG_MAGIC = magicBytes('HVOEMLOG');
 /** Magic of each chunk of an OEM store (the A/B flash layout). */
 export const CHUNK_MAGIC = magicBytes('HVCK');
+/** The PREG container's signature, 'PREG' as an MSVC multi-character constant (format guide §10). */
+export const PREG_MAGIC = magicBytes('GERP');
 /** A hive's magic2 "EKIM" at offset 8 (format guide §3). */
 const HIVE_MAGIC = magicBytes('EKIM');
 
-export type FileFormat = 'hive' | 'image' | 'oem-stream' | 'oem-calls' | 'oem-store' | 'unknown';
+export type FileFormat = 'hive' | 'image' | 'oem-stream' | 'oem-calls' | 'oem-store' | 'oem-preg' | 'unknown';
 
 /** What each format is, which API pair produces and reads it, and which command reads it. */
 export const FORMAT_DESCRIPTIONS: Record<FileFormat, string> = {
@@ -21,6 +23,7 @@ export const FORMAT_DESCRIPTIONS: Record<FileFormat, string> = {
   'oem-stream': 'an OEM registry stream (handed to WriteRegistryToOEM, read back with ReadRegistryFromOEM); read it with `hivetool oem verify` or `hivetool oem unpack`',
   'oem-calls': 'a recorded sequence of WriteRegistryToOEM calls; turn it into a stream with `hivetool oem join`',
   'oem-store': 'an OEM flash store (A/B slots of WriteRegistryToOEM chunks); read it with `hivetool oem load`',
+  'oem-preg': "a PREG container (the common OAL's flash copy of a WriteRegistryToOEM stream); check it with `hivetool oem preg verify`",
   unknown: 'not a format hivetool knows',
 };
 
@@ -30,6 +33,7 @@ export function identifyFormat(bytes: Uint8Array): FileFormat {
   if (hasMagic(bytes, 0, STREAM_MAGIC)) return 'oem-stream';
   if (hasMagic(bytes, 0, CALL_LOG_MAGIC)) return 'oem-calls';
   if (hasMagic(bytes, 0, CHUNK_MAGIC)) return 'oem-store';
+  if (hasMagic(bytes, 0, PREG_MAGIC)) return 'oem-preg';
   if (hasMagic(bytes, 8, HIVE_MAGIC)) return 'hive';
   return 'unknown';
 }

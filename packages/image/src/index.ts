@@ -1,5 +1,19 @@
 export { ImageFormatError, isImageFormatError, type ImageErrorCode, type ImageFormatErrorDetails } from './errors.js';
-export { identifyFormat, expectFormat, FORMAT_DESCRIPTIONS, IMAGE_MAGIC, STREAM_MAGIC, CALL_LOG_MAGIC, CHUNK_MAGIC, type FileFormat } from './identify.js';
+export { identifyFormat, expectFormat, FORMAT_DESCRIPTIONS, IMAGE_MAGIC, STREAM_MAGIC, CALL_LOG_MAGIC, CHUNK_MAGIC, PREG_MAGIC, type FileFormat } from './identify.js';
+export {
+  encodePreg,
+  decodePreg,
+  inspectPreg,
+  looksLikePreg,
+  pregChecksum,
+  PregReadEmulator,
+  PREG_SIGNATURE,
+  PREG_HEADER_SIZE,
+  MAX_PREG_REGIONS,
+  type PregLayout,
+  type PregReport,
+  type PregState,
+} from './preg.js';
 export { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './treeModel.js';
 export { encodeImage, sealImage, openImage, decodeImage, RegistryImage, IMAGE_VERSION, IMAGE_HEADER_SIZE, type ImageKey, type ImageValue, type ImageVisitor } from './image.js';
 export { encodeOemStream, sealStream, decodeOemStream, oemStreamTrailer, crc32Of, StreamTag, STREAM_VERSION, STREAM_HEADER_SIZE, TRAILER_SIZE, type OemStreamInfo } from './stream.js';

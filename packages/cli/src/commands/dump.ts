@@ -29,6 +29,8 @@ export interface DumpArguments {
   romFile?: string | undefined;
   /** Files to render at once, on worker threads. */
   jobs?: number | undefined;
+  /** Read a hive with a pending copy (restoreFlags 2) as stored, not as mounted. */
+  asStored?: boolean | undefined;
 }
 
 /** One hive's part of the output; `finish` closes it, noting an error that cut it short. */
@@ -84,13 +86,15 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
     const options = {
       kind: job.kind ?? 'auto',
       limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth },
+      recovery: job.asStored === true ? 'as-stored' : 'as-mounted',
       ...(rom === undefined ? {} : { rom }),
     } as const;
     // One subtree reads only its pages; a whole dump reads the file in one go.
     const hive = job.key !== undefined ? openHiveFileLazy(file, options) : openHiveFile(file, options);
-    if (hive.header.restoreFlags !== 0 || hive.header.logEntryCount !== 0) {
+    if (hive.restore.flags !== 0 || hive.header.logEntryCount !== 0) {
+      const shown = hive.repaired ? `the hive as mounted (${hive.restore.action === 'copy' ? `${hive.restore.liveCount} restore page(s) applied` : 'restore records discarded'}; --as-stored shows the bytes as stored)` : 'the hive as stored';
       report.note(
-        `warning: ${file}: a flush was interrupted (restoreFlags ${hive.header.restoreFlags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows the file as stored`,
+        `warning: ${file}: a flush was interrupted (restoreFlags ${hive.restore.flags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows ${shown}`,
       );
     }
     hive.rootRefs().forEach((ref, index) => {

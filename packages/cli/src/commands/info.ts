@@ -7,6 +7,7 @@ import {
   pendingLogEntries,
   readHeader,
   readLogEntry,
+  MAX_RESTORE_RECORDS_LISTED,
   LOG_ENTRY_SLOTS,
   RestoreFlags,
   type Hive,
@@ -14,6 +15,7 @@ import {
   type HiveHeader,
   type HiveStatistics,
   type OpenHiveOptions,
+  type RecoveryAction,
 } from '@hivetool/hive';
 import { rootName, valueTypeName } from '@hivetool/registry';
 import { readHiveFile } from '../input.js';
@@ -69,6 +71,23 @@ export interface HiveInfo {
    * that stopped are those made before the error. Empty for a whole hive.
    */
   problems: string[];
+  /** The restore area after the hive (format guide §3a), as stored, and the next mount; null when the hive could not be opened. */
+  restore: null | {
+    /** restoreStart: the hive's length, without the restore records. */
+    hiveLength: number;
+    pageSize: number;
+    dirtyPages: number;
+    tailLength: number;
+    recordCount: number;
+    trailingBytes: number;
+    nextMount: RecoveryAction;
+    pages: number;
+    /** The hive described below is the one mounted (a pending copy applied), or as stored. */
+    view: 'as-stored' | 'as-mounted';
+    repaired: boolean;
+    /** The first records of the tail (at most 256). */
+    records: Array<{ index: number; offset: number; targetOffset: number; insideHive: boolean; live: boolean }>;
+  };
 }
 
 function restoreState(flags: number): string {
@@ -106,17 +125,41 @@ export function collectInfo(source: Hive | Uint8Array, file: string, options: Op
     }
   } else {
     hive = source;
-    header = source.header;
+    // As stored: the header of a hive read as mounted has its restore fields cleared.
+    header = readHeader(source.file, new DataView(source.file.buffer, source.file.byteOffset, source.file.byteLength));
   }
   const statistics = hive === undefined ? null : hiveStatistics(hive, { onError: problem });
   return {
     file,
     kind: hive?.kind ?? 'unknown',
-    fileLength: source.length,
+    fileLength: hive?.file.length ?? source.length,
     header: headerInfo(header),
     roots: hive === undefined ? [] : hive.rootRefs().flatMap((ref, index) => (ref === 0 ? [] : [{ index, name: rootName(index), ref, followed: isRegistryRoot(index) }])),
+    restore: hive === undefined ? null : restoreInfo(hive),
     statistics,
     problems,
+  };
+}
+
+function restoreInfo(hive: Hive): NonNullable<HiveInfo['restore']> {
+  const area = hive.restore;
+  const records: NonNullable<HiveInfo['restore']>['records'] = [];
+  for (let i = 0; i < Math.min(area.recordCount, MAX_RESTORE_RECORDS_LISTED); i++) {
+    const { index, offset, targetOffset, insideHive, live } = hive.restoreRecord(i);
+    records.push({ index, offset, targetOffset, insideHive, live });
+  }
+  return {
+    hiveLength: hive.length,
+    pageSize: area.pageSize,
+    dirtyPages: area.dirtyPages,
+    tailLength: area.tailLength,
+    recordCount: area.recordCount,
+    trailingBytes: area.trailingBytes,
+    nextMount: area.action,
+    pages: area.actionPages,
+    view: hive.recovery,
+    repaired: hive.repaired,
+    records,
   };
 }
 
@@ -149,6 +192,18 @@ function headerInfo(h: HiveHeader): HiveInfo['header'] {
   };
 }
 
+const NEXT_MOUNT: Record<RecoveryAction, (pages: number) => string> = {
+  none: () => 'nothing to recover',
+  discard: (pages) => `discard ${pages} restore page(s) (the hive stays as before the cut flush)`,
+  copy: (pages) => `copy ${pages} restore page(s) into the hive (finishing the cut flush)`,
+};
+
+function restoreTail(r: NonNullable<HiveInfo['restore']>): string {
+  if (r.tailLength === 0) return 'none (the file ends at the hive)';
+  const kind = r.nextMount === 'copy' ? 'live' : r.nextMount === 'discard' ? 'to be discarded' : 'stale';
+  return `${r.tailLength} bytes: ${r.recordCount} record(s) (${kind})${r.trailingBytes > 0 ? `, ${r.trailingBytes} byte(s) of a cut record` : ''}`;
+}
+
 const hex = (value: number, width = 8): string => '0x' + (value >>> 0).toString(16).padStart(width, '0');
 
 const KIND_TEXT: Record<string, string> = {
@@ -161,16 +216,21 @@ export function renderInfoText(info: HiveInfo): string {
   const h = info.header;
   const s = info.statistics;
   const fileLength = info.fileLength;
+  const r = info.restore;
   // Header fields first: they are readable whatever the damage further on.
   const rows: Array<[string, string]> = [
-    ['file length', `${fileLength} bytes${fileLength % 4096 === 0 ? '' : ' (not a multiple of 4096)'}`],
+    ['file length', `${fileLength} bytes${r !== null && r.hiveLength !== fileLength ? ` (the hive's ${r.hiveLength}, then restore records)` : ''}${(r?.hiveLength ?? fileLength) % 4096 === 0 ? '' : ' (the hive is not a multiple of 4096)'}`],
     ['version', hex(h.version, 3)],
     ['magic1 / magic2', `${hex(h.magic1)} / ${hex(h.magic2)} (EKIM)`],
     ['volume GUID', h.volumeGuid],
     ['ROM signature', h.romSignature],
     ['restore state', `${h.restoreState} (restoreFlags ${h.restoreFlags})`],
-    ['restoreStart', `${h.restoreStart}${h.restoreStart === fileLength ? ' (= file length)' : ` (file length is ${fileLength})`}`],
-    ['restoreSize', String(h.restoreSize)],
+    ['restoreStart', `${h.restoreStart} (the hive's logical end)${h.restoreStart === fileLength ? ' (= file length)' : ` (file length is ${fileLength})`}`],
+    ['restoreSize', r === null ? hex(h.restoreSize) : `${hex(h.restoreSize)} (${r.dirtyPages} dirty page(s), pages of ${r.pageSize} bytes)`],
+    ...(r === null ? [] : ([
+      ['restore tail', restoreTail(r)],
+      ['next mount', NEXT_MOUNT[r.nextMount](r.pages) + (r.repaired ? '; the figures below are for the hive as mounted' : '')],
+    ] as Array<[string, string]>)),
     ['recovery log', `${h.logEntryCount} pending, ${h.logSlotsInUse} non-zero slot(s) in the log area`],
     ['virtbase', hex(h.virtbase)],
     ['boot sequence', String(h.bootSequence)],
@@ -180,6 +240,12 @@ export function renderInfoText(info: HiveInfo): string {
     ['password hash', h.passwordHash],
   ];
   for (const entry of h.pendingLogEntries) rows.push(['log entry', `type ${entry.type} d1 ${hex(entry.d1)} d2 ${hex(entry.d2)} d3 ${hex(entry.d3)}`]);
+  if (r !== null) {
+    for (const record of r.records) {
+      rows.push(['restore record', `${record.index} at ${hex(record.offset)} → ${hex(record.targetOffset)}, ${record.insideHive ? 'inside the hive' : 'outside the hive'}, ${record.live ? 'live' : 'stale'}`]);
+    }
+    if (r.records.length < r.recordCount) rows.push(['restore record', `… ${r.recordCount - r.records.length} more not listed`]);
+  }
   rows.push(['kind', KIND_TEXT[info.kind] ?? info.kind]);
   rows.push([
     'roots',
@@ -208,6 +274,7 @@ function statisticsRows(s: HiveStatistics): Array<[string, string]> {
 /** What a worker needs to describe one file (plain data, sent to worker threads). */
 export interface InfoJob {
   kind?: 'rom' | 'persistent' | 'auto' | undefined;
+  asStored?: boolean | undefined;
   maxDepth?: number | undefined;
 }
 
@@ -216,7 +283,7 @@ export type InfoOutcome = { file: string; info: HiveInfo } | { file: string; err
 export function infoOne(file: string, job: InfoJob): InfoOutcome {
   try {
     const bytes = readHiveFile(file);
-    return { file, info: collectInfo(bytes, file, { kind: job.kind ?? 'auto', limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth } }) };
+    return { file, info: collectInfo(bytes, file, { kind: job.kind ?? 'auto', recovery: job.asStored === true ? 'as-stored' : 'as-mounted', limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth } }) };
   } catch (error) {
     const line = describeFailure(error, file);
     if (line === undefined) return { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) };

@@ -7,7 +7,9 @@ import {
   encodeImage,
   encodeOemStream,
   identifyFormat,
+  inspectPreg,
   isImageFormatError,
+  looksLikePreg,
   loadStore,
   oemStreamTrailer,
   reassembleOemCalls,
@@ -18,6 +20,7 @@ import { ExitCode, UsageError } from '../failures.js';
 import { readInputFile } from '../input.js';
 import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
 import { combineRegistries } from '../registrySources.js';
+import { describePreg } from './preg.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
 export function runOemPack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
@@ -102,17 +105,29 @@ export function runOemLoad(input: string, output: string | undefined, json: bool
   return ExitCode.OK;
 }
 
-/** `hivetool oem verify FILE...`: checks streams, call logs and stores; exit 1 when one is bad. */
+/**
+ * `hivetool oem verify FILE...`: checks streams, call logs, stores and PREG containers,
+ * saying which layout each file has; exit 1 when one is bad.
+ */
 export function runOemVerify(files: string[]): number {
   let bad = 0;
   for (const file of files) {
     const bytes = readInputFile(file);
     const format = identifyFormat(bytes);
     try {
+      if (format === 'oem-preg' || (format === 'unknown' && looksLikePreg(bytes))) {
+        // The common OAL's flash layout: a 12-byte header before the stream (format guide §10).
+        const report = inspectPreg(bytes);
+        process.stdout.write(`${file}: layout PREG (the common OAL's flash container): ${describePreg(report, {})}\n`);
+        if (report.state !== 'intact') bad++;
+        continue;
+      }
       switch (format) {
         case 'oem-stream': {
           const { info } = decodeOemStream(bytes);
-          process.stdout.write(`${file}: OEM stream OK: ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`);
+          process.stdout.write(
+            `${file}: layout bare stream (no container, as FlashFX stores savedreg.reg): hivetool OEM stream OK: ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`,
+          );
           break;
         }
         case 'oem-calls': {
@@ -127,8 +142,14 @@ export function runOemVerify(files: string[]): number {
           for (const slot of loaded.slots) process.stdout.write(`  slot ${slot.slot}: ${slot.reason}\n`);
           break;
         }
+        case 'unknown':
+          process.stdout.write(
+            `${file}: BAD: no PREG header and no stream layout hivetool knows; if this is FlashFX's savedreg.reg, it is a bare stream in the unpublished format filesys writes, which cannot be checked\n`,
+          );
+          bad++;
+          break;
         default:
-          process.stdout.write(`${file}: BAD: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM stream, call log or store\n`);
+          process.stdout.write(`${file}: BAD: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM stream, call log, store or PREG container\n`);
           bad++;
       }
     } catch (error) {

@@ -1,4 +1,4 @@
-import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, readHeader, verifyHive, type Finding, type Hive, type VerifyReport } from '@hivetool/hive';
+import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, readHeader, verifyHive, type Finding, type Hive, type RestoreReport, type VerifyReport } from '@hivetool/hive';
 import { readHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
@@ -15,6 +15,8 @@ export interface VerifyArguments {
   strict: boolean;
   kind?: 'rom' | 'persistent' | 'auto' | undefined;
   maxDepth?: number | undefined;
+  /** Check a hive with a pending copy (restoreFlags 2) as stored, not as mounted. */
+  asStored?: boolean | undefined;
 }
 
 const hex = (value: number): string => '0x' + value.toString(16).padStart(8, '0');
@@ -30,6 +32,7 @@ function renderText(file: string, report: VerifyReport, strict: boolean): string
   const lines: string[] = [];
   const kind = report.kind === 'unknown' ? 'unreadable' : `${report.kind} hive`;
   lines.push(`${file}: ${kind}, ${report.fileLength} bytes${report.romSignature === null ? '' : `, ROM signature ${report.romSignature}`}`);
+  if (report.restore !== null && (report.restore.flags !== 0 || report.restore.tailLength > 0)) lines.push(...renderRestore(report.restore));
   if (report.kind !== 'unknown') {
     const c = report.counts;
     lines.push(`  ${c.sections} section(s), ${c.keys} keys, ${c.values} values (${c.reachableKeys} keys and ${c.reachableValues} values reachable), ${c.freeBlocks} free block(s) of ${c.freeBytes} bytes`);
@@ -53,9 +56,32 @@ function renderText(file: string, report: VerifyReport, strict: boolean): string
   return lines.join('\n') + '\n';
 }
 
-/** Exit 1 when any hive has errors (or warnings with --strict), else 0. */
+/** Exit 1 when any hive has errors (or warnings with --strict) or a recovery pending, else 0. */
 function failed(report: VerifyReport, strict: boolean): boolean {
-  return report.summary.errors > 0 || (strict && report.summary.warnings > 0);
+  return report.summary.errors > 0 || (strict && report.summary.warnings > 0) || (report.restore !== null && report.restore.action !== 'none');
+}
+
+const MOUNT_ACTION: Record<RestoreReport['action'], (pages: number) => string> = {
+  none: () => 'nothing to recover',
+  discard: (pages) => `recovery pending: Windows CE discards ${pages} restore page(s) and keeps the hive as it was before the cut flush`,
+  copy: (pages) => `recovery pending: Windows CE copies ${pages} restore page(s) into the hive, finishing the cut flush`,
+};
+
+/** The restore area in a few lines: where the hive ends, the tail, the next mount. */
+function renderRestore(restore: RestoreReport): string[] {
+  const lines = [`  restore: restoreFlags ${restore.flags}, hive ends at restoreStart ${restore.restoreStart}, restoreSize ${hex(restore.restoreSize)} (${restore.dirtyPages} dirty page(s) of ${restore.pageSize} bytes)`];
+  if (restore.tailLength > 0) {
+    const live = restore.records.filter((r) => r.live).length;
+    lines.push(
+      `  tail: ${restore.tailLength} bytes after the hive: ${restore.recordCount} restore record(s)${restore.trailingBytes > 0 ? ` and ${restore.trailingBytes} byte(s) of a cut one` : ''}${restore.action === 'copy' ? `, ${live} live` : ', stale'}`,
+    );
+    for (const record of restore.records) {
+      lines.push(`        record ${record.index} at ${hex(record.offset)} → ${hex(record.targetOffset)} ${record.insideHive ? 'inside the hive' : 'OUTSIDE the hive'}, ${record.live ? 'live' : 'stale'}`);
+    }
+    if (restore.records.length < restore.recordCount) lines.push(`        … ${restore.recordCount - restore.records.length} more record(s) not listed`);
+  }
+  lines.push(`  next mount: ${MOUNT_ACTION[restore.action](restore.pages)}${restore.action === 'copy' ? ` (checked ${restore.view === 'as-mounted' ? 'as mounted' : 'as stored'})` : ''}`);
+  return lines;
 }
 
 /** What a worker needs to verify one file (plain data, sent to worker threads). */
@@ -63,6 +89,7 @@ export interface VerifyJob {
   romFile?: string | undefined;
   kind?: 'rom' | 'persistent' | 'auto' | undefined;
   maxDepth?: number | undefined;
+  asStored?: boolean | undefined;
 }
 
 export type VerifyOutcome = { file: string; report: VerifyReport } | { file: string; error: string } | { file: string; bug: string };
@@ -90,6 +117,7 @@ export function verifyOne(file: string, job: VerifyJob, rom: Hive | undefined): 
     const isRomItself = job.romFile !== undefined && file === job.romFile;
     const report = verifyHive(bytes, {
       kind: job.kind ?? 'auto',
+      recovery: job.asStored === true ? 'as-stored' : 'as-mounted',
       ...(rom !== undefined && !isRomItself ? { rom } : {}),
       ...(job.maxDepth !== undefined ? { maxDepth: job.maxDepth } : {}),
     });
@@ -111,11 +139,12 @@ export function verifyOne(file: string, job: VerifyJob, rom: Hive | undefined): 
 export async function runVerify(args: VerifyArguments, report: Reporter): Promise<number> {
   const files = args.files.length > 0 ? args.files : args.rom !== undefined ? [args.rom.file] : [];
   const sink = new StdoutSink();
-  const job: VerifyJob = { romFile: args.rom?.file, kind: args.kind, maxDepth: args.maxDepth };
+  const job: VerifyJob = { romFile: args.rom?.file, kind: args.kind, maxDepth: args.maxDepth, asStored: args.asStored };
   const results: VerifyOutcome[] = [];
   const progress = new Progress(files.length);
   let unreadable = 0;
   let withFindings = 0;
+  let pending = 0;
   let printed = 0;
   await runPool(files, args.jobs, new URL('../batchWorker.js', import.meta.url), { command: 'verify', options: job }, (file) => verifyOne(file, job, args.rom?.hive), (outcome) => {
     progress.step(outcome.file);
@@ -127,6 +156,7 @@ export async function runVerify(args: VerifyArguments, report: Reporter): Promis
       return;
     }
     if (failed(outcome.report, args.strict)) withFindings++;
+    if (outcome.report.restore !== null && outcome.report.restore.action !== 'none') pending++;
     if (!args.json) sink.write((printed++ > 0 ? '\n' : '') + renderText(outcome.file, outcome.report, args.strict));
   });
   progress.stop();
@@ -143,7 +173,7 @@ export async function runVerify(args: VerifyArguments, report: Reporter): Promis
   sink.close();
   summary(files.length, [
     [files.length - withFindings - unreadable, 'clean'],
-    [withFindings, args.strict ? 'with errors or warnings' : 'with errors'],
+    [withFindings, `with errors${args.strict ? ' or warnings' : ''}${pending > 0 ? ' or a recovery pending' : ''}`],
     [unreadable, 'could not be read'],
   ]);
   if (unreadable > 0) return ExitCode.FAILED;

@@ -67,7 +67,7 @@ export function walkForDump(starts: DumpStarts, visitor: DumpVisitor): void {
 }
 
 export function hiveHeader(hive: Hive, file: string): DumpHeader {
-  return { file, kind: hive.kind, fileLength: hive.length, romSignature: hexBytes(hive.header.romSignature) };
+  return { file, kind: hive.kind, fileLength: hive.file.length, romSignature: hexBytes(hive.header.romSignature) };
 }
 
 /** `child link → 0x20000123 (store 2, id 291): ROM hive not loaded` */
