@@ -12,6 +12,7 @@ const CODECS: Record<string, string[]> = {
   registry: [],
   hive: ['@hivetool/registry', '@noble/hashes'],
   image: ['@hivetool/registry', '@noble/hashes', 'crc'],
+  forensics: ['@hivetool/hive', '@hivetool/registry'],
 };
 
 function jsFiles(dir: string): string[] {

@@ -328,6 +328,30 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = runRewrite(args.input, args.output);
       },
     )
+    .command(
+      'carve <images..>',
+      'Find hives in raw flash, RAM and disk images and write each one out',
+      (command) =>
+        command
+          .positional('images', { describe: 'raw images (NAND/NOR dumps, RAM captures, disk images, nk.bin), any size', type: 'string', array: true, demandOption: true })
+          .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'directory for the hives found, written as <image>@0x<offset>.hv' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
+          .option('keep-damaged', { type: 'boolean', default: false, describe: 'also write candidates that fail validation, as <image>@0x<offset>.damaged.hv' })
+          .option('page-size', { type: 'number', describe: 'NAND data bytes per page: strip the spare area after each page before scanning (with --spare-size)' })
+          .option('spare-size', { type: 'number', describe: 'NAND spare (out-of-band) bytes per page, e.g. 64 for 2048+64' })
+          .option('ram-region', { type: 'string', describe: 'START:LENGTH[@BASE]: scan only the HiveRAMInfo region at physical START of a capture starting at physical BASE' })
+          .example('$0 carve flash.bin -o found/', 'every hive in a flash dump')
+          .example('$0 carve --page-size 2048 --spare-size 64 nand.bin -o found/', 'a raw NAND dump with spare areas')
+          .example('$0 carve --ram-region 0x80100000:0x40000@0x80000000 ram.bin -o found/', 'the hive region of a RAM capture')
+          .epilogue('Exit codes: 0 every candidate was a whole hive (or none was found), 1 some were damaged or truncated, 2 could not run.'),
+      async (args) => {
+        const { runCarve } = await import('./commands/carve.js');
+        exitCode = await runCarve(
+          { images: args.images as string[], outDir: args.output, json: args.json, keepDamaged: args['keep-damaged'], pageSize: positiveInteger(args['page-size'], '--page-size'), spareSize: args['spare-size'], ramRegion: args['ram-region'] },
+          report,
+        );
+      },
+    )
     .option('max-output', { type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
     .middleware((args) => {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');

@@ -9,3 +9,4 @@ export * from './fuzzTargets.js';
 export * from './random.js';
 export * from './trees.js';
 export * from './reseal.js';
+export * from './forensicImages.js';
