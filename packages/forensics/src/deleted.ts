@@ -1,0 +1,328 @@
+import { BLOCK_HEADER_SIZE, BlockType, KeyField, SLOTS_PER_SECTION, ValueField, walkHeap, walkTree, type Hive } from '@hivetool/hive';
+import { decodeUtf16, hasLoneSurrogate } from '@hivetool/registry';
+
+/**
+ * How much of a recovered record is certain:
+ * - `exact`: its fields, name and data fill the stale block exactly as the size formula of
+ *   format guide §8 says, inside free space: the record as it was.
+ * - `likely`: name and data are whole and inside free space, but the block around them is
+ *   larger than the record (free blocks merged) or its size is not known.
+ * - `partial`: the name is whole but the data runs past the free space (later writes
+ *   reused the rest): `data` holds only the bytes still there.
+ */
+export type Certainty = 'exact' | 'likely' | 'partial';
+
+interface RecoveredRecord {
+  /** File offset of the record's block header (as it was before it was freed). */
+  offset: number;
+  /** Bytes from `offset` to the end of the record's fields, name and data (as far as intact). */
+  length: number;
+  /** The id the record had (section × 1024 + slot), from its stale block header. */
+  id: number;
+  name: string;
+  certainty: Certainty;
+  /** Whether a live record now has this id (the slot was used again). */
+  idReused: boolean;
+  /**
+   * The path of the key that held it, where some live or stale record still points at it
+   * (a stale parent's link, or its own sibling or next-value link into a live chain); null
+   * when nothing does.
+   */
+  parentPath: string | null;
+  /**
+   * `stale-link`: deleted records alone lead to the parent. `live-chain`: the way goes
+   * through a live record a stale link names; that id may have been given to a new
+   * record since, so the parent is less certain.
+   */
+  parentVia: 'stale-link' | 'live-chain' | null;
+}
+
+export interface DeletedKey extends RecoveredRecord {
+  kind: 'key';
+  flags: number;
+  nextSibling: number;
+  firstChild: number;
+  firstValue: number;
+}
+
+export interface DeletedValue extends RecoveredRecord {
+  kind: 'value';
+  nextValue: number;
+  type: number;
+  flags: number;
+  /** The data length the record declares. */
+  dataLength: number;
+  /** The data as far as it is intact (a view into the hive's bytes; shorter than `dataLength` when `partial`). */
+  data: Uint8Array;
+}
+
+export type DeletedRecord = DeletedKey | DeletedValue;
+
+export interface RecoverOptions {
+  /** Most records reported (default 1 000 000): a cap against hostile input. */
+  maxRecords?: number;
+}
+
+/** Free space of the heap: [start, end) file offsets of free blocks, header included. */
+interface Region {
+  start: number;
+  end: number;
+}
+
+/**
+ * Finds key and value records whose bytes survive in the free blocks of a hive (format
+ * guide §5: free blocks keep stale bytes). A device deleting a record unhooks it from its
+ * chain, frees its slot and rewrites its block header as `size | 1`, leaving the id and
+ * the payload in place; neighbouring free blocks may merge (older headers then lie inside
+ * the larger block), and new records may take part of the space. So every free block is
+ * read from its start, and its payload searched for the stale headers of merged blocks.
+ * Only free space is read: live records are never reported.
+ *
+ * @throws {HiveFormatError} when the heap cannot be walked (a block runs past the end).
+ */
+export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): DeletedRecord[] {
+  hive.loadAll();
+  const maxRecords = options.maxRecords ?? 1_000_000;
+  const bytes = hive.bytes;
+  const view = hive.view;
+  const capacity = hive.sectionCount * SLOTS_PER_SECTION;
+  const ownStore = hive.ownStore;
+  const regions: Region[] = [];
+  walkHeap(bytes, view, (block) => {
+    if (block.free) regions.push({ start: block.offset, end: block.offset + BLOCK_HEADER_SIZE + block.size });
+  });
+
+  const u32 = (at: number): number => view.getUint32(at, true);
+  const plausibleLink = (ref: number): boolean => {
+    if (ref === 0) return true;
+    const store = ref >>> 28;
+    const id = ref & 0x0fffffff;
+    // A persistent hive also links into its ROM hive (nibble 2); bits 24–27 are 0 in every sample (§7).
+    return (store === ownStore || store === 2) && (id & 0x0f000000) === 0 && id !== 0 && (store !== ownStore || id < capacity);
+  };
+  const plausibleId = (id: number): boolean => id >= 1 && id < capacity;
+  const nameAt = (at: number, units: number, isKey: boolean): string | undefined => {
+    if (units === 0) return undefined;
+    for (let i = 0; i < units; i++) {
+      const unit = view.getUint16(at + 2 * i, true);
+      // Stale bytes that are not a name: control characters, non-characters, a key name with a separator.
+      if (unit < 0x20 || unit === 0xfffe || unit === 0xffff || (isKey && unit === 0x5c)) return undefined;
+    }
+    const name = decodeUtf16(bytes, at, units);
+    return hasLoneSurrogate(name) ? undefined : name;
+  };
+  const slotUsed = (id: number): boolean => {
+    try {
+      const table = hive.sectionTableOffset(Math.floor(id / SLOTS_PER_SECTION));
+      return (u32(table + BLOCK_HEADER_SIZE + 4 * (id % SLOTS_PER_SECTION)) & 1) !== 0;
+    } catch {
+      return false;
+    }
+  };
+
+  /** A key record whose block header is at `block`, inside free space ending at `end`. */
+  const keyAt = (block: number, id: number, blockSize: number | undefined, end: number): DeletedKey | undefined => {
+    const at = block + BLOCK_HEADER_SIZE;
+    if (at + KeyField.name > end) return undefined;
+    const units = bytes[at + KeyField.nameLength]!;
+    if (bytes[at + KeyField.unknown] !== 0) return undefined;
+    const fieldsEnd = at + KeyField.name + 2 * units;
+    if (fieldsEnd > end || (blockSize !== undefined && KeyField.name + 2 * units > blockSize)) return undefined;
+    const nextSibling = u32(at + KeyField.nextSibling);
+    const firstChild = u32(at + KeyField.firstChild);
+    const firstValue = u32(at + KeyField.firstValue);
+    if (!plausibleLink(nextSibling) || !plausibleLink(firstChild) || !plausibleLink(firstValue)) return undefined;
+    const name = nameAt(at + KeyField.name, units, true);
+    if (name === undefined) return undefined;
+    const size = (KeyField.name + 2 * units + 3) & ~3;
+    return {
+      kind: 'key',
+      offset: block,
+      length: fieldsEnd - block,
+      id,
+      name,
+      certainty: blockSize === size ? 'exact' : 'likely',
+      idReused: slotUsed(id),
+      parentPath: null,
+      parentVia: null,
+      flags: view.getUint16(at + KeyField.flags, true),
+      nextSibling,
+      firstChild,
+      firstValue,
+    };
+  };
+
+  /** A value record whose block header is at `block`, inside free space ending at `end`. */
+  const valueAt = (block: number, id: number, blockSize: number | undefined, end: number): DeletedValue | undefined => {
+    const at = block + BLOCK_HEADER_SIZE;
+    if (at + ValueField.name > end) return undefined;
+    const type = view.getUint16(at + ValueField.type, true);
+    const units = bytes[at + ValueField.nameLength]!;
+    const dataLength = view.getUint16(at + ValueField.dataLength, true);
+    // Types of §8 run to 21 (MUI_SZ); stale bytes with a larger type are not taken for a value.
+    if (type > 21) return undefined;
+    const nextValue = u32(at + ValueField.nextValue);
+    if (!plausibleLink(nextValue)) return undefined;
+    const nameEnd = at + ValueField.name + 2 * units;
+    if (nameEnd > end || (blockSize !== undefined && ValueField.name + 2 * units > blockSize)) return undefined;
+    const name = nameAt(at + ValueField.name, units, false);
+    if (name === undefined) return undefined;
+    const size = (ValueField.name + 2 * units + dataLength + 2 + 3) & ~3;
+    // The block's own size bounds the data as much as the free space does.
+    const dataEnd = Math.min(nameEnd + dataLength, end, blockSize === undefined ? end : at + blockSize);
+    const intact = dataEnd === nameEnd + dataLength;
+    return {
+      kind: 'value',
+      offset: block,
+      length: dataEnd - block,
+      id,
+      name,
+      certainty: !intact ? 'partial' : blockSize === size ? 'exact' : 'likely',
+      idReused: slotUsed(id),
+      parentPath: null,
+      parentVia: null,
+      nextValue,
+      type,
+      flags: bytes[at + ValueField.flags]!,
+      dataLength,
+      data: bytes.subarray(nameEnd, dataEnd),
+    };
+  };
+
+  /**
+   * The record of a stale block header at `block`: the header of a freed block is
+   * `size | 1` (type lost), so a key and a value reading are both tried; one that matches
+   * its block's size exactly wins, as does the type of a header that kept it.
+   */
+  const recordAt = (block: number, end: number): DeletedRecord | undefined => {
+    const sizeType = u32(block);
+    const id = u32(block + 8);
+    if (u32(block + 4) !== 0 || !plausibleId(id)) return undefined;
+    const free = (sizeType & 1) !== 0;
+    const type = sizeType >>> 28;
+    if (!free && type !== BlockType.KEY && type !== BlockType.VALUE) return undefined;
+    const blockSize = free ? (sizeType & ~1) >>> 0 : sizeType & 0x0fffffff;
+    // A stale header claiming more than the free space around it is not trusted for sizes.
+    const size = block + BLOCK_HEADER_SIZE + blockSize <= end ? blockSize : undefined;
+    const key = free || type === BlockType.KEY ? keyAt(block, id, size, end) : undefined;
+    const value = free || type === BlockType.VALUE ? valueAt(block, id, size, end) : undefined;
+    if (key !== undefined && value !== undefined) {
+      if (key.certainty === 'exact' && value.certainty !== 'exact') return key;
+      if (value.certainty === 'exact' && key.certainty !== 'exact') return value;
+      return undefined; // both readings fit equally: nothing certain enough to report
+    }
+    return key ?? value;
+  };
+
+  const found: DeletedRecord[] = [];
+  for (const region of regions) {
+    let at = region.start;
+    while (at + BLOCK_HEADER_SIZE <= region.end && found.length < maxRecords) {
+      // The free block's own header starts a stale block; inside it, headers of merged ones.
+      const record = recordAt(at, region.end);
+      if (record !== undefined) {
+        found.push(record);
+        at = (record.offset + record.length + 3) & ~3;
+      } else {
+        at += 4;
+      }
+    }
+  }
+  resolveParents(hive, found);
+  return found;
+}
+
+/** Former parent paths, from the links that still point at or out of each record (see `RecoveredRecord.parentPath`). */
+function resolveParents(hive: Hive, records: DeletedRecord[]): void {
+  const liveKeyParent = new Map<number, string>();
+  const liveValueOwner = new Map<number, string>();
+  for (const root of hive.roots()) {
+    try {
+      walkTree(root, root.name, {
+        key: (key, path) => {
+          if (key.store !== hive) return;
+          liveKeyParent.set(key.id, path.slice(0, path.lastIndexOf('\\')));
+        },
+        value: (value, _key, path) => {
+          if (value.store === hive) liveValueOwner.set(value.id, path);
+        },
+      });
+    } catch {
+      // A damaged live tree: parents are found as far as it could be walked.
+    }
+  }
+  const own = (ref: number): number | undefined => (ref !== 0 && ref >>> 28 === hive.ownStore ? ref & 0x0fffffff : undefined);
+  const deletedKeys = new Map<number, DeletedKey>();
+  const deletedValues = new Map<number, DeletedValue>();
+  const childOf = new Map<number, DeletedKey>();
+  const siblingBefore = new Map<number, DeletedKey>();
+  const valueOf = new Map<number, DeletedKey>();
+  const valueBefore = new Map<number, DeletedValue>();
+  for (const record of records) {
+    if (record.kind === 'key') {
+      if (!deletedKeys.has(record.id)) deletedKeys.set(record.id, record);
+      const child = own(record.firstChild);
+      const sibling = own(record.nextSibling);
+      const value = own(record.firstValue);
+      if (child !== undefined && !childOf.has(child)) childOf.set(child, record);
+      if (sibling !== undefined && !siblingBefore.has(sibling)) siblingBefore.set(sibling, record);
+      if (value !== undefined && !valueOf.has(value)) valueOf.set(value, record);
+    } else {
+      if (!deletedValues.has(record.id)) deletedValues.set(record.id, record);
+      const next = own(record.nextValue);
+      if (next !== undefined && !valueBefore.has(next)) valueBefore.set(next, record);
+    }
+  }
+
+  // A parent found through a stale link into a live chain is marked: a live record may
+  // have taken the id since the link was written.
+  type Parent = { path: string; live: boolean } | null;
+  const keyParent = new Map<DeletedKey, Parent>();
+  const keyPath = (key: DeletedKey, seen: Set<DeletedRecord>): Parent => {
+    const parent = parentOfKey(key, seen);
+    return parent === null ? null : { path: `${parent.path}\\${key.name}`, live: parent.live };
+  };
+  const live = (path: string | undefined): Parent => (path === undefined ? null : { path, live: true });
+  const parentOfKey = (key: DeletedKey, seen: Set<DeletedRecord>): Parent => {
+    if (keyParent.has(key)) return keyParent.get(key)!;
+    if (seen.has(key)) return null;
+    seen.add(key);
+    let parent: Parent = null;
+    const holder = childOf.get(key.id);
+    const before = siblingBefore.get(key.id);
+    const after = own(key.nextSibling);
+    if (holder !== undefined) parent = keyPath(holder, seen);
+    if (parent === null && before !== undefined) parent = parentOfKey(before, seen);
+    if (parent === null && after !== undefined) {
+      // A stale link names the id as it was when the record was deleted: a deleted record
+      // with that id is the one it meant; a live one may have taken the id since.
+      const stale = deletedKeys.get(after);
+      parent = stale !== undefined ? parentOfKey(stale, seen) : live(liveKeyParent.get(after));
+    }
+    keyParent.set(key, parent);
+    return parent;
+  };
+  const ownerOfValue = (value: DeletedValue, seen: Set<DeletedRecord>): Parent => {
+    if (seen.has(value)) return null;
+    seen.add(value);
+    const holder = valueOf.get(value.id);
+    if (holder !== undefined) {
+      const path = keyPath(holder, seen);
+      if (path !== null) return path;
+    }
+    const before = valueBefore.get(value.id);
+    if (before !== undefined) {
+      const owner = ownerOfValue(before, seen);
+      if (owner !== null) return owner;
+    }
+    const next = own(value.nextValue);
+    if (next === undefined) return null;
+    const stale = deletedValues.get(next);
+    return stale !== undefined ? ownerOfValue(stale, seen) : live(liveValueOwner.get(next));
+  };
+  for (const record of records) {
+    const parent = record.kind === 'key' ? parentOfKey(record, new Set()) : ownerOfValue(record, new Set());
+    record.parentPath = parent?.path ?? null;
+    record.parentVia = parent === null ? null : parent.live ? 'live-chain' : 'stale-link';
+  }
+}
