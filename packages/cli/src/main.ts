@@ -48,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('content-only', { type: 'boolean', default: false, describe: 'JSON without storage details (file, ids, offsets, sources, signature), to compare registries' })
           .option('recursive', RECURSIVE_OPTION)
           .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to render at once, on worker threads (output still in file order)' })
+          .option('deleted', { type: 'boolean', default: false, describe: 'also show deleted keys and values recovered from free space (comments in .reg, a "deleted" list in JSON)' })
           .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
           .example('$0 dump samples/device.hv', '.reg text of the whole hive')
           .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
@@ -67,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
             rom: args.rom === undefined ? undefined : openRom(args.rom),
             romFile: args.rom,
             jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
+            deleted: args.deleted,
           },
           report,
         );

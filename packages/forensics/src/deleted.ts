@@ -26,7 +26,7 @@ interface RecoveredRecord {
   /**
    * The path of the key that held it, where some live or stale record still points at it
    * (a stale parent's link, or its own sibling or next-value link into a live chain); null
-   * when nothing does.
+   * when nothing does. A path starting `?\\` is known only from that key down.
    */
   parentPath: string | null;
   /**
@@ -232,6 +232,9 @@ export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): Delete
   return found;
 }
 
+/** Stands for the part of a former path that no link leads to any more. */
+export const UNKNOWN_PARENT = '?';
+
 /** Former parent paths, from the links that still point at or out of each record (see `RecoveredRecord.parentPath`). */
 function resolveParents(hive: Hive, records: DeletedRecord[]): void {
   const liveKeyParent = new Map<number, string>();
@@ -278,27 +281,42 @@ function resolveParents(hive: Hive, records: DeletedRecord[]): void {
   // have taken the id since the link was written.
   type Parent = { path: string; live: boolean } | null;
   const keyParent = new Map<DeletedKey, Parent>();
+  // A deleted key whose own parent is not known still names its children's parent, as
+  // `?\\Name`: the part of the path that is known.
   const keyPath = (key: DeletedKey, seen: Set<DeletedRecord>): Parent => {
     const parent = parentOfKey(key, seen);
-    return parent === null ? null : { path: `${parent.path}\\${key.name}`, live: parent.live };
+    return { path: `${parent?.path ?? UNKNOWN_PARENT}\\${key.name}`, live: parent?.live ?? false };
+  };
+  const whole = (parent: Parent): boolean => parent !== null && !parent.path.startsWith(UNKNOWN_PARENT);
+  /** The first of the candidates that is a whole path, else the first found. */
+  const best = (...candidates: Array<() => Parent>): Parent => {
+    let partial: Parent = null;
+    for (const candidate of candidates) {
+      const parent = candidate();
+      if (whole(parent)) return parent;
+      partial ??= parent;
+    }
+    return partial;
   };
   const live = (path: string | undefined): Parent => (path === undefined ? null : { path, live: true });
   const parentOfKey = (key: DeletedKey, seen: Set<DeletedRecord>): Parent => {
     if (keyParent.has(key)) return keyParent.get(key)!;
     if (seen.has(key)) return null;
     seen.add(key);
-    let parent: Parent = null;
     const holder = childOf.get(key.id);
     const before = siblingBefore.get(key.id);
     const after = own(key.nextSibling);
-    if (holder !== undefined) parent = keyPath(holder, seen);
-    if (parent === null && before !== undefined) parent = parentOfKey(before, seen);
-    if (parent === null && after !== undefined) {
-      // A stale link names the id as it was when the record was deleted: a deleted record
-      // with that id is the one it meant; a live one may have taken the id since.
-      const stale = deletedKeys.get(after);
-      parent = stale !== undefined ? parentOfKey(stale, seen) : live(liveKeyParent.get(after));
-    }
+    const parent = best(
+      () => (holder === undefined ? null : keyPath(holder, seen)),
+      () => (before === undefined ? null : parentOfKey(before, seen)),
+      () => {
+        if (after === undefined) return null;
+        // A stale link names the id as it was when the record was deleted: a deleted record
+        // with that id is the one it meant; a live one may have taken the id since.
+        const stale = deletedKeys.get(after);
+        return stale !== undefined ? parentOfKey(stale, seen) : live(liveKeyParent.get(after));
+      },
+    );
     keyParent.set(key, parent);
     return parent;
   };
@@ -306,19 +324,17 @@ function resolveParents(hive: Hive, records: DeletedRecord[]): void {
     if (seen.has(value)) return null;
     seen.add(value);
     const holder = valueOf.get(value.id);
-    if (holder !== undefined) {
-      const path = keyPath(holder, seen);
-      if (path !== null) return path;
-    }
     const before = valueBefore.get(value.id);
-    if (before !== undefined) {
-      const owner = ownerOfValue(before, seen);
-      if (owner !== null) return owner;
-    }
     const next = own(value.nextValue);
-    if (next === undefined) return null;
-    const stale = deletedValues.get(next);
-    return stale !== undefined ? ownerOfValue(stale, seen) : live(liveValueOwner.get(next));
+    return best(
+      () => (holder === undefined ? null : keyPath(holder, seen)),
+      () => (before === undefined ? null : ownerOfValue(before, seen)),
+      () => {
+        if (next === undefined) return null;
+        const stale = deletedValues.get(next);
+        return stale !== undefined ? ownerOfValue(stale, seen) : live(liveValueOwner.get(next));
+      },
+    );
   };
   for (const record of records) {
     const parent = record.kind === 'key' ? parentOfKey(record, new Set()) : ownerOfValue(record, new Set());

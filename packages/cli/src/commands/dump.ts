@@ -10,6 +10,7 @@ import { copyPart, dumpParts } from '../dump/parts.js';
 import { ExitCode, describeFailure } from '../failures.js';
 import type { Reporter } from '../report.js';
 import { Progress, summary } from '../batch.js';
+import { deletedAsJson, deletedAsReg, deletedRecords } from '../dump/deleted.js';
 
 export type DumpFormat = 'reg' | 'json' | 'raw';
 
@@ -29,6 +30,8 @@ export interface DumpArguments {
   romFile?: string | undefined;
   /** Files to render at once, on worker threads. */
   jobs?: number | undefined;
+  /** After the live tree, the deleted records found in free space (comments in .reg, `deleted` in JSON). */
+  deleted?: boolean | undefined;
 }
 
 /** One hive's part of the output; `finish` closes it, noting an error that cut it short. */
@@ -46,6 +49,7 @@ function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, repor
         run: (starts) => walkForDump(starts, visitor),
         finish: (error) => {
           if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
+          else if (args.deleted === true) sink.write(deletedAsReg(deletedRecords(hive)));
           const { skippedKeys, skippedValues } = visitor.writer;
           if (skippedKeys + skippedValues > 0) {
             report.note(`warning: ${file}: ${skippedKeys} key(s) and ${skippedValues} value(s) have names .reg text cannot hold; they are left out as comments (--format json keeps them)`);
@@ -55,7 +59,7 @@ function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, repor
     }
     case 'json': {
       const visitor = jsonVisitor(hiveHeader(hive, file), sink, args.contentOnly ?? false);
-      return { run: (starts) => walkForDump(starts, visitor), finish: (error) => visitor.finish(error) };
+      return { run: (starts) => walkForDump(starts, visitor), finish: (error) => visitor.finish(error, error === undefined && args.deleted === true ? deletedAsJson(deletedRecords(hive)) : '') };
     }
     case 'raw':
       sink.write(rawHeader(hive, file));
@@ -64,6 +68,7 @@ function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, repor
         run: (starts) => (key === undefined && hive.rom === undefined ? dumpRawHeap(hive, sink) : walkForDump(starts, rawVisitor(sink))),
         finish: (error) => {
           if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
+          else if (args.deleted === true) sink.write(deletedAsReg(deletedRecords(hive)));
         },
       };
   }

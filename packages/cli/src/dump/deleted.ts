@@ -1,0 +1,46 @@
+import { UNKNOWN_PARENT, recoverDeleted, type DeletedRecord } from '@hivetool/forensics';
+import type { Hive } from '@hivetool/hive';
+import { jsonValue, regQuote, renderRegValue, toHex, valueTypeName } from '@hivetool/registry';
+
+/** The deleted records of a hive (`dump --deleted`): stale bytes in free blocks, never the live tree. */
+export function deletedRecords(hive: Hive): DeletedRecord[] {
+  return recoverDeleted(hive);
+}
+
+function where(record: DeletedRecord): string {
+  const parent = record.parentVia === 'live-chain' ? ', parent through a live chain' : '';
+  return `id ${record.id}${record.idReused ? ' (now used again)' : ''}, offset 0x${record.offset.toString(16)}, ${record.certainty}${parent}`;
+}
+
+/**
+ * `.reg` text for deleted records: comment lines only, after the live keys, so a tool
+ * reading the .reg (and a diff of the live part) sees nothing of them.
+ */
+export function deletedAsReg(records: readonly DeletedRecord[]): string {
+  if (records.length === 0) return '\n; deleted records: none found in free space\n';
+  let text = `\n; deleted records: ${records.length}, recovered from free space (not part of the registry)\n`;
+  for (const record of records) {
+    const parent = record.parentPath ?? UNKNOWN_PARENT;
+    if (record.kind === 'key') {
+      text += `; deleted key [${parent}\\${record.name}] (${where(record)})\n`;
+      continue;
+    }
+    const line =
+      record.certainty === 'partial'
+        ? `${regQuote(record.name)}=${valueTypeName(record.type)}, ${record.data.length} of ${record.dataLength} data bytes left: ${toHex(record.data)}`
+        : renderRegValue(record.name, record.type, record.data);
+    text += `; deleted value in [${parent}] (${where(record)})\n;   ${line.replace(/\n/g, '\n;   ')}\n`;
+  }
+  return text;
+}
+
+/** The `deleted` member of a hive's JSON object (docs/json-schema.md), with its leading comma. */
+export function deletedAsJson(records: readonly DeletedRecord[]): string {
+  const items = records.map((record) => {
+    const common = { kind: record.kind, parentPath: record.parentPath, parentVia: record.parentVia, id: record.id, idReused: record.idReused, offset: record.offset, length: record.length, certainty: record.certainty };
+    if (record.kind === 'key') return JSON.stringify({ ...common, name: record.name, flags: record.flags });
+    const content = jsonValue(record.name, record.type, record.flags, record.data);
+    return JSON.stringify({ ...common, ...content, value: record.certainty === 'partial' ? null : content.value, dataLength: record.dataLength });
+  });
+  return `,"deleted":[${items.join(',\n')}]`;
+}
