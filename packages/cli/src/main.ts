@@ -354,12 +354,50 @@ export async function main(argv: string[]): Promise<number> {
         );
       },
     )
+    .command(
+      'find <pattern> <files..>',
+      'Search key paths, value names and data across many hives',
+      (command) =>
+        command
+          .positional('pattern', { describe: 'text to find (case-insensitive), or a regular expression with --regex', type: 'string', demandOption: true })
+          .positional('files', { describe: 'hives, registry images or OEM streams', type: 'string', array: true, demandOption: true })
+          .option('key', { type: 'boolean', default: false, describe: 'search key paths (with none of --key, --name, --data: all three)' })
+          .option('name', { type: 'boolean', default: false, describe: 'search value names' })
+          .option('data', { type: 'boolean', default: false, describe: 'search value data: strings decoded, numbers in decimal and 0x hex, any data as hex digits' })
+          .option('type', { type: 'string', describe: 'only values of this type (REG_SZ, sz, dword, binary, multi_sz, or a number)' })
+          .option('regex', { type: 'boolean', default: false, describe: 'PATTERN is a regular expression (case-insensitive)' })
+          .option('recursive', RECURSIVE_OPTION)
+          .option('json', { type: 'boolean', default: false, describe: 'print the matches as JSON' })
+          .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to search at once, on worker threads (output still in file order)' })
+          .option('deleted', { type: 'boolean', default: false, describe: 'also search deleted records recovered from free space (marked deleted)' })
+          .example('$0 find -r --jobs 4 --data 192.168. fleet/', 'every value holding an address in 192.168.*')
+          .example('$0 find --name --regex "^Dll$" default.hv', 'every value named Dll')
+          .epilogue('Output: FILE: PATH\\VALUE = DATA (or FILE: PATH for a key). Exit codes: 0 something matched, 1 nothing matched, 2 a file could not be read.'),
+      async (args) => {
+        const { runFind } = await import('./commands/find.js');
+        exitCode = await runFind(
+          {
+            pattern: args.pattern,
+            files: expandInputs(args.files as string[], args.recursive),
+            keys: args.key,
+            names: args.name,
+            data: args.data,
+            type: args.type,
+            regex: args.regex,
+            json: args.json,
+            jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
+            deleted: args.deleted,
+          },
+          report,
+        );
+      },
+    )
     .option('max-output', { type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
     .middleware((args) => {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');
       if (cap !== undefined) setMaxOutput(cap);
     })
-    .demandCommand(1, 'Name a command: dump, info, verify, diff, build, rewrite, image or oem (see --help).')
+    .demandCommand(1, 'Name a command: dump, info, verify, diff, build, rewrite, carve, find, image or oem (see --help).')
     .strict()
     .recommendCommands()
     .help()
