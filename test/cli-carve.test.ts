@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { closeSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeHive, openHive, readTree } from '@hivetool/hive';
-import { addSpareAreas, buildImage, corpusBytes, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
+import { addSpareAreas, buildImage, corpusBytes, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-carve-');
@@ -62,6 +62,18 @@ describeWithCorpus('carve finds exactly the hives placed in raw images', () => {
     expect(found[1]).toMatchObject({ keys: 37, values: 55, verify: { errors: 0, warnings: 0 } });
     expect(found[3]).toMatchObject({ keys: 105, values: 364, verify: { errors: 0, warnings: 0 } });
     expect(image.hives[3]!.truncated).toBe(true);
+
+    // The cut hive is still dumped as far as it goes: the keys before the cut, then a note.
+    const cut = join(outDir, `flash.bin@0x${image.hives[3]!.offset.toString(16)}.hv`);
+    const partial = runCli(['dump', cut]);
+    const whole = runCli(['dump', corpusPathOf('default.hv')]);
+    expect(partial.status).toBe(2);
+    expect(partial.stderr).toContain(`hivetool: warning: ${cut}: the file ends after ${image.hives[3]!.length} of the 266240 bytes its header gives`);
+    const lines = partial.stdout.split('\n');
+    const note = lines.findIndex((line) => line.startsWith(`; hivetool: the dump of ${cut} stops here:`));
+    expect(note).toBeGreaterThan(100);
+    // Apart from the file name in the header comment, what is shown is the whole hive's dump.
+    expect(lines.slice(3, note)).toEqual(whole.stdout.split('\n').slice(3, note));
   });
 
   test('back to back in zero bytes; text report names offset, kind, signature, counts and verification', () => {

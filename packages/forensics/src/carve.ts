@@ -3,6 +3,7 @@ import {
   BlockType,
   DIRECTORY_OFFSET,
   HEAP_OFFSET,
+  HIVE_MAGIC,
   HeaderOffset,
   MAX_SECTIONS,
   PAGE_SIZE,
@@ -315,4 +316,22 @@ function checkSlots(bytes: Uint8Array, directory: readonly number[], blockStarts
     }
   }
   return undefined;
+}
+
+/**
+ * For a hive cut short (carved from the end of an image): a copy of its bytes padded with
+ * zeros to the heap end its header gives (`restoreStart`, format guide §3a), so a reader
+ * can open it and read what is there; a walk that reaches the missing part meets zeros,
+ * which are no valid block, and stops with an error there. Undefined when the bytes are
+ * not a cut hive (whole, or no believable heap end).
+ */
+export function padCutHive(bytes: Uint8Array, maxExtent = DEFAULT_MAX_EXTENT): Uint8Array | undefined {
+  if (bytes.length < HeaderOffset.restoreStart + 4) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(HeaderOffset.magic2, true) !== HIVE_MAGIC) return undefined;
+  const restoreStart = view.getUint32(HeaderOffset.restoreStart, true);
+  if (restoreStart <= bytes.length || restoreStart % PAGE_SIZE !== 0 || restoreStart > maxExtent) return undefined;
+  const whole = new Uint8Array(restoreStart);
+  whole.set(bytes);
+  return whole;
 }

@@ -1,6 +1,7 @@
 import type { Hive } from '@hivetool/hive';
 import type { RegStyle } from '@hivetool/registry';
-import { openHiveFile, openHiveFileLazy } from '../input.js';
+import { openHiveFileLazy } from '../input.js';
+import { openHiveFileOrCut } from '../dump/cut.js';
 import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from '../dump/raw.js';
@@ -92,7 +93,7 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
       ...(rom === undefined ? {} : { rom }),
     } as const;
     // One subtree reads only its pages; a whole dump reads the file in one go.
-    const hive = job.key !== undefined ? openHiveFileLazy(file, options) : openHiveFile(file, options);
+    const hive = job.key !== undefined ? openHiveFileLazy(file, options) : openHiveFileOrCut(file, options, report);
     if (hive.header.restoreFlags !== 0 || hive.header.logEntryCount !== 0) {
       report.note(
         `warning: ${file}: a flush was interrupted (restoreFlags ${hive.header.restoreFlags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows the file as stored`,
