@@ -323,10 +323,11 @@ function checkSlots(bytes: Uint8Array, directory: readonly number[], blockStarts
  * zeros to the heap end its header gives (`restoreStart`, format guide §3a), so a reader
  * can open it and read what is there; a walk that reaches the missing part meets zeros,
  * which are no valid block, and stops with an error there. Undefined when the bytes are
- * not a cut hive (whole, or no believable heap end).
+ * not a cut hive (whole, no believable heap end, or cut before its first section table).
  */
 export function padCutHive(bytes: Uint8Array, maxExtent = DEFAULT_MAX_EXTENT): Uint8Array | undefined {
-  if (bytes.length < HeaderOffset.restoreStart + 4) return undefined;
+  // Too short for the first section table: nothing of the tree could be read anyway.
+  if (bytes.length < MINIMUM_HIVE) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(HeaderOffset.magic2, true) !== HIVE_MAGIC) return undefined;
   const restoreStart = view.getUint32(HeaderOffset.restoreStart, true);
