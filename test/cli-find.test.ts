@@ -103,6 +103,20 @@ describe('find', () => {
   });
 });
 
+describeWithCorpus('find on damaged input', () => {
+  test('a hive cut short is searched as far as it goes, then reported', () => {
+    const file = join(scratch.path, 'cut.hv');
+    writeFileSync(file, corpusBytes('default.hv').subarray(0, 159744));
+    const cut = runCli(['find', '--key', 'clsid', file]);
+    const whole = runCli(['find', '--key', 'clsid', corpusPath('default.hv')]);
+    expect(cut.status).toBe(2);
+    const lines = cut.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines).toEqual(whole.stdout.trim().split('\n').slice(0, lines.length).map((line) => line.replace(corpusPath('default.hv'), file)));
+    expect(cut.stderr).toMatch(/^hivetool: .*cut\.hv: not a valid hive: .*\[[A-Z_]+\]\n$/);
+  });
+});
+
 describeWithCorpus('find --deleted', () => {
   test('finds deleted values too, marked', () => {
     const device = new DeviceHeap(corpusBytes('boot.hv'));

@@ -1,3 +1,4 @@
+import { padCutHive } from '@hivetool/forensics';
 import { openHive, walkTree } from '@hivetool/hive';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
 import { ValueType, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
@@ -44,7 +45,8 @@ export interface FindMatch {
   deleted?: string;
 }
 
-export type FindOutcome = { file: string; matches: FindMatch[] } | { file: string; error: string } | { file: string; bug: string };
+/** A file's matches; `error` when it could not be searched to the end (the matches before it are kept). */
+export type FindOutcome = { file: string; matches: FindMatch[]; error?: string } | { file: string; bug: string };
 
 function typeNumber(text: string): number {
   if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(text)) return Number(text);
@@ -86,6 +88,7 @@ function walkPlainTree(tree: HiveTree, visit: (key: TreeKey, path: string) => vo
  * tree order, then those among its deleted records. Never throws for a bad file.
  */
 export function findOne(file: string, job: FindJob): FindOutcome {
+  const matches: FindMatch[] = [];
   try {
     const anyScope = !job.keys && !job.names && !job.data;
     const wantedType = job.type === undefined ? undefined : typeNumber(job.type);
@@ -102,7 +105,6 @@ export function findOne(file: string, job: FindJob): FindOutcome {
       const needle = job.pattern.toLowerCase();
       test = (text) => text.toLowerCase().includes(needle);
     }
-    const matches: FindMatch[] = [];
     const key = (path: string, deleted?: string): void => {
       if (wantedType === undefined && (anyScope || job.keys) && test(path)) matches.push({ file, path, kind: 'key', ...(deleted === undefined ? {} : { deleted }) });
     };
@@ -124,7 +126,8 @@ export function findOne(file: string, job: FindJob): FindOutcome {
       return { file, matches };
     }
     if (format !== 'hive' && format !== 'unknown') throw new UsageError(`cannot search ${FORMAT_DESCRIPTIONS[format]}`);
-    const hive = openHive(bytes);
+    // A hive cut short (carved from the end of an image) is searched as far as it goes.
+    const hive = openHive(padCutHive(bytes) ?? bytes);
     for (const root of hive.roots()) {
       walkTree(root, root.name, {
         key: (_key, path) => key(path),
@@ -142,7 +145,7 @@ export function findOne(file: string, job: FindJob): FindOutcome {
     return { file, matches };
   } catch (error) {
     const line = describeFailure(error, file);
-    return line === undefined ? { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) } : { file, error: line };
+    return line === undefined ? { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) } : { file, matches, error: line };
   }
 }
 
@@ -178,17 +181,18 @@ export async function runFind(args: FindArguments, report: Reporter): Promise<nu
     await runPool(files, jobs, new URL('../batchWorker.js', import.meta.url), { command: 'find', options: job }, (file) => findOne(file, job), (outcome) => {
       progress.step(outcome.file);
       if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
-      if ('error' in outcome) {
-        report.note(outcome.error.startsWith(`${outcome.file}: `) ? outcome.error : `${outcome.file}: ${outcome.error}`);
-        failed++;
-        return;
-      }
       for (const match of outcome.matches) {
         found++;
         if (args.json) {
           sink.write((first ? '\n' : ',\n') + JSON.stringify(match));
           first = false;
         } else sink.write(matchLine(match) + '\n');
+      }
+      if (outcome.error !== undefined) {
+        // After what was found before the problem, so the line follows that file's matches.
+        sink.close();
+        report.note(outcome.error.startsWith(`${outcome.file}: `) ? outcome.error : `${outcome.file}: ${outcome.error}`);
+        failed++;
       }
     });
   } finally {
@@ -198,7 +202,7 @@ export async function runFind(args: FindArguments, report: Reporter): Promise<nu
   sink.close();
   summary(files.length, [
     [files.length - failed, 'searched'],
-    [failed, 'could not be read'],
+    [failed, 'could not be searched to the end'],
   ]);
   return failed > 0 ? ExitCode.FAILED : found > 0 ? ExitCode.OK : ExitCode.FINDINGS;
 }
