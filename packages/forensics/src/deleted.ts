@@ -1,4 +1,4 @@
-import { BLOCK_HEADER_SIZE, BlockType, KeyField, SLOTS_PER_SECTION, ValueField, walkHeap, walkTree, type Hive } from '@hivetool/hive';
+import { BLOCK_HEADER_SIZE, BlockType, KeyField, SLOTS_PER_SECTION, ValueField, isHiveFormatError, walkHeap, walkTree, type Hive } from '@hivetool/hive';
 import { decodeUtf16, hasLoneSurrogate } from '@hivetool/registry';
 
 /**
@@ -78,7 +78,7 @@ interface Region {
  * read from its start, and its payload searched for the stale headers of merged blocks.
  * Only free space is read: live records are never reported.
  *
- * @throws {HiveFormatError} when the heap cannot be walked (a block runs past the end).
+ * A heap that cannot be walked to its end is read as far as it goes.
  */
 export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): DeletedRecord[] {
   hive.loadAll();
@@ -88,9 +88,14 @@ export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): Delete
   const capacity = hive.sectionCount * SLOTS_PER_SECTION;
   const ownStore = hive.ownStore;
   const regions: Region[] = [];
-  walkHeap(bytes, view, (block) => {
-    if (block.free) regions.push({ start: block.offset, end: block.offset + BLOCK_HEADER_SIZE + block.size });
-  });
+  try {
+    walkHeap(bytes, view, (block) => {
+      if (block.free) regions.push({ start: block.offset, end: block.offset + BLOCK_HEADER_SIZE + block.size });
+    });
+  } catch (error) {
+    // A heap that cannot be walked to its end: the free blocks before the bad one are read.
+    if (!isHiveFormatError(error)) throw error;
+  }
 
   const u32 = (at: number): number => view.getUint32(at, true);
   const plausibleLink = (ref: number): boolean => {
