@@ -2,11 +2,14 @@ import { describe, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { Ajv } from 'ajv';
+import { readFileSync } from 'node:fs';
 import { walkTree } from '@hivetool/hive';
-import { DeviceHeap, corpusBytes, describeCorpus, runCli } from '@hivetool/test-support';
+import { DeviceHeap, REPO_ROOT, corpusBytes, describeCorpus, runCli } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-deleted-');
+const validateDump = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/dump.schema.json'), 'utf8')) as object);
 const describeWithCorpus = describeCorpus(describe);
 
 interface DumpJson {
@@ -41,6 +44,7 @@ describeWithCorpus('dump --deleted', () => {
     expect(extra).toContain('; deleted key [?\\Template\\GenericIDE] (id 391, offset 0xb620, exact)');
 
     const json = JSON.parse(runCli(['dump', '-f', 'json', '--deleted', file]).stdout) as DumpJson;
+    expect([validateDump(json), validateDump.errors ?? null]).toEqual([true, null]);
     const plain = JSON.parse(runCli(['dump', '-f', 'json', file]).stdout) as DumpJson;
     expect(json.hives[0]!.keys).toEqual(plain.hives[0]!.keys);
     expect(plain.hives[0]!.deleted).toBeUndefined();
