@@ -35,6 +35,8 @@ interface RecoveredRecord {
    * record since, so the parent is less certain.
    */
   parentVia: 'stale-link' | 'live-chain' | null;
+  /** Where its bytes are: a free block, or the slack after a live record in a block larger than that record. */
+  where: 'free-block' | 'slack';
 }
 
 export interface DeletedKey extends RecoveredRecord {
@@ -63,20 +65,25 @@ export interface RecoverOptions {
   maxRecords?: number;
 }
 
-/** Free space of the heap: [start, end) file offsets of free blocks, header included. */
+/** Space that holds no live bytes: a free block (header included), or the slack after a live record's fields. */
 interface Region {
   start: number;
   end: number;
+  where: 'free-block' | 'slack';
 }
+
+/** Smallest slack that can hold a stale record: a block header and a value's fixed fields. */
+const MIN_SLACK_RECORD = BLOCK_HEADER_SIZE + ValueField.name + 2;
 
 /**
  * Finds key and value records whose bytes survive in the free blocks of a hive (format
- * guide §5: free blocks keep stale bytes). A device deleting a record unhooks it from its
+ * guide §5: free blocks keep stale bytes), and in the slack of live records' blocks. A device deleting a record unhooks it from its
  * chain, frees its slot and rewrites its block header as `size | 1`, leaving the id and
  * the payload in place; neighbouring free blocks may merge (older headers then lie inside
  * the larger block), and new records may take part of the space. So every free block is
  * read from its start, and its payload searched for the stale headers of merged blocks.
- * Only free space is read: live records are never reported.
+ * A free block taken whole by a smaller record keeps the older headers after it as slack,
+ * which is read the same way. Only free space and slack are read: live records are never reported.
  *
  * A heap that cannot be walked to its end is read as far as it goes.
  */
@@ -90,7 +97,20 @@ export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): Delete
   const regions: Region[] = [];
   try {
     walkHeap(bytes, view, (block) => {
-      if (block.free) regions.push({ start: block.offset, end: block.offset + BLOCK_HEADER_SIZE + block.size });
+      const end = block.offset + BLOCK_HEADER_SIZE + block.size;
+      if (block.free) {
+        regions.push({ start: block.offset, end, where: 'free-block' });
+        return;
+      }
+      // A live record in a block larger than it needs (a free block taken whole by a
+      // smaller record) leaves the rest of the block as slack, stale bytes included.
+      const at = block.offset + BLOCK_HEADER_SIZE;
+      let fieldsEnd: number;
+      if (block.type === BlockType.KEY && block.size >= KeyField.name) fieldsEnd = at + KeyField.name + 2 * bytes[at + KeyField.nameLength]!;
+      else if (block.type === BlockType.VALUE && block.size >= ValueField.name) fieldsEnd = at + ValueField.name + 2 * bytes[at + ValueField.nameLength]! + view.getUint16(at + ValueField.dataLength, true);
+      else return;
+      const slack = (fieldsEnd + 3) & ~3;
+      if (end - slack >= MIN_SLACK_RECORD) regions.push({ start: slack, end, where: 'slack' });
     });
   } catch (error) {
     // A heap that cannot be walked to its end: the free blocks before the bad one are read.
@@ -150,6 +170,7 @@ export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): Delete
       idReused: slotUsed(id),
       parentPath: null,
       parentVia: null,
+      where: 'free-block',
       flags: view.getUint16(at + KeyField.flags, true),
       nextSibling,
       firstChild,
@@ -186,6 +207,7 @@ export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): Delete
       idReused: slotUsed(id),
       parentPath: null,
       parentVia: null,
+      where: 'free-block',
       nextValue,
       type,
       flags: bytes[at + ValueField.flags]!,
@@ -226,6 +248,7 @@ export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): Delete
       // The free block's own header starts a stale block; inside it, headers of merged ones.
       const record = recordAt(at, region.end);
       if (record !== undefined) {
+        record.where = region.where;
         found.push(record);
         at = (record.offset + record.length + 3) & ~3;
       } else {

@@ -26,7 +26,7 @@ function inventory(hive: Hive): Inventory {
 }
 
 /** Deletes what `picks` name (skipping what an earlier deletion took along), then optionally reuses freed space. */
-function deleteOnDevice(file: CorpusFile, picks: Array<{ key: boolean; index: number }>, reuse: boolean): DeviceHeap {
+function deleteOnDevice(file: CorpusFile, picks: Array<{ key: boolean; index: number }>, reuse: 'none' | 'split' | 'whole'): DeviceHeap {
   const device = new DeviceHeap(corpusBytes(file));
   const all = inventory(device.hive);
   for (const pick of picks) {
@@ -40,10 +40,10 @@ function deleteOnDevice(file: CorpusFile, picks: Array<{ key: boolean; index: nu
     }
   }
   const first = device.deleted[0];
-  if (reuse && first !== undefined) {
+  if (reuse !== 'none' && first !== undefined) {
     const block = device.freeBlocks().find((free) => free.start <= first.offset && first.offset < free.end)!;
     const liveKey = inventory(device.hive).keys[0];
-    if (liveKey !== undefined && block.end - block.start >= 64) device.reuse(block.start, liveKey, 'Reused');
+    if (liveKey !== undefined && block.end - block.start >= 64) device.reuse(block.start, liveKey, 'Reused', { whole: reuse === 'whole' });
   }
   return device;
 }
@@ -56,9 +56,11 @@ function checkRecovery(device: DeviceHeap): DeletedRecord[] {
   const hive = openHive(device.bytes);
   const records = recoverDeleted(hive);
   const free = device.freeBlocks();
+  const dead = device.deadSpace();
   for (const record of records) {
-    // Every byte reported lies in one free block.
-    expect(free.some((block) => block.start <= record.offset && record.offset + record.length <= block.end)).toBe(true);
+    // Every byte reported lies in one free block, or (said so) in the slack after a live record.
+    const space = record.where === 'free-block' ? free : dead;
+    expect([record.where, space.some((block) => block.start <= record.offset && record.offset + record.length <= block.end)]).toEqual([record.where, true]);
     const entry = device.deleted.find((candidate) => matches(record, candidate));
     expect([record.kind, record.id, record.name, entry !== undefined]).toEqual([record.kind, record.id, record.name, true]);
     if (record.kind === 'value') {
@@ -82,6 +84,19 @@ function checkRecovery(device: DeviceHeap): DeletedRecord[] {
 }
 
 describeWithCorpus('recoverDeleted', () => {
+  test('records left after a new record that took a free block whole are found in its slack', () => {
+    const device = new DeviceHeap(corpusBytes('boot.hv'));
+    device.deleteKey('HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\PCI\\Template');
+    const top = device.deleted[0]!;
+    const block = device.freeBlocks().find((free) => free.start <= top.offset && top.offset < free.end)!;
+    device.reuse(block.start, 'HKEY_LOCAL_MACHINE\\nls', 'Reused', { whole: true });
+    const records = checkRecovery(device);
+    const inSlack = records.filter((record) => record.where === 'slack');
+    expect(inSlack.length).toBeGreaterThan(10);
+    expect(records.filter((record) => record.where === 'free-block')).toEqual([]);
+    expect(device.deleted.filter((entry) => !entry.overwritten)).toHaveLength(records.length);
+  });
+
   test('the corpus hives hold no deleted records', () => {
     for (const file of ['boot.hv', 'default.hv', 'user.hv'] as const) expect(recoverDeleted(openHive(corpusBytes(file)))).toEqual([]);
   });
@@ -101,17 +116,17 @@ describeWithCorpus('recoverDeleted', () => {
     expect(records.filter((record) => record.parentPath !== null).length).toBeGreaterThan(records.length / 2);
   });
 
-  test('property: only deleted records are reported, each inside a free block, every intact one found', () => {
+  test('property: only deleted records are reported, each inside a free block (or slack), every intact one found', () => {
     fc.assert(
       fc.property(
         fc.constantFrom<CorpusFile>('boot.hv', 'user.hv'),
         fc.array(fc.record({ key: fc.boolean(), index: fc.nat(5000) }), { minLength: 1, maxLength: 12 }),
-        fc.boolean(),
+        fc.constantFrom<'none' | 'split' | 'whole'>('none', 'split', 'whole'),
         (file, picks, reuse) => {
           checkRecovery(deleteOnDevice(file, picks, reuse));
         },
       ),
-      { numRuns: 40, seed: 15 },
+      { numRuns: 60, seed: 15 },
     );
   });
 });

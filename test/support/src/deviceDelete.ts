@@ -133,11 +133,12 @@ export class DeviceHeap {
    * the free block at `freeOffset` (split, the rest staying free), in the section's first
    * free slot. Marks the deleted records whose bytes it overwrote.
    */
-  reuse(freeOffset: number, keyPath: string, name: string): void {
+  reuse(freeOffset: number, keyPath: string, name: string, options: { whole?: boolean } = {}): void {
     const freeSize = this.view.getUint32(freeOffset, true) & ~1;
     const size = (ValueField.name + 2 * name.length + 4 + 2 + 3) & ~3;
     if (freeSize < size) throw new Error('free block too small');
-    const rest = freeSize - size - BLOCK_HEADER_SIZE;
+    // `whole`: the new record takes the whole block, the rest of it becoming its slack.
+    const rest = options.whole === true ? -1 : freeSize - size - BLOCK_HEADER_SIZE;
     const payload = rest >= 0 ? size : freeSize;
     let section = 0;
     let slot = 0;
@@ -162,8 +163,9 @@ export class DeviceHeap {
     this.view.setUint16(at + ValueField.nameLength, name.length, true);
     for (let i = 0; i < name.length; i++) this.view.setUint16(at + ValueField.name + 2 * i, name.charCodeAt(i), true);
     this.setU32(at + ValueField.name + 2 * name.length, 0x12345678);
-    this.bytes.fill(0, at + ValueField.name + 2 * name.length + 4, at + payload);
-    const written = BLOCK_HEADER_SIZE + payload + (rest >= 0 ? BLOCK_HEADER_SIZE : 0);
+    const fieldsEnd = at + ValueField.name + 2 * name.length + 4;
+    this.bytes.fill(0, fieldsEnd, rest >= 0 ? at + payload : (fieldsEnd + 3) & ~3);
+    const written = rest >= 0 ? BLOCK_HEADER_SIZE + payload + BLOCK_HEADER_SIZE : ((fieldsEnd + 3) & ~3) - freeOffset;
     if (rest >= 0) {
       const restAt = at + payload;
       this.setU32(restAt, rest | 1);
@@ -174,6 +176,22 @@ export class DeviceHeap {
     for (const entry of this.deleted) {
       if (entry.offset < freeOffset + written && entry.offset + BLOCK_HEADER_SIZE + entry.size > freeOffset) entry.overwritten = true;
     }
+  }
+
+  /**
+   * Where no live bytes are: free blocks, and the slack after each live key or value
+   * record's fields (format guide §8 sizes) up to the end of its block.
+   */
+  deadSpace(): Array<{ start: number; end: number }> {
+    const space: Array<{ start: number; end: number }> = [];
+    walkHeap(this.bytes, this.view, (block) => {
+      const end = block.offset + BLOCK_HEADER_SIZE + block.size;
+      const at = block.offset + BLOCK_HEADER_SIZE;
+      if (block.free) space.push({ start: block.offset, end });
+      else if (block.type === 0xc) space.push({ start: at + KeyField.name + 2 * this.bytes[at + KeyField.nameLength]!, end });
+      else if (block.type === 0xd) space.push({ start: at + ValueField.name + 2 * this.bytes[at + ValueField.nameLength]! + this.view.getUint16(at + ValueField.dataLength, true), end });
+    });
+    return space;
   }
 
   /** Free blocks as [start, end) file offsets. */

@@ -9,7 +9,8 @@ export function deletedRecords(hive: Hive): DeletedRecord[] {
 
 function where(record: DeletedRecord): string {
   const parent = record.parentVia === 'live-chain' ? ', parent through a live chain' : '';
-  return `id ${record.id}${record.idReused ? ' (now used again)' : ''}, offset 0x${record.offset.toString(16)}, ${record.certainty}${parent}`;
+  const slack = record.where === 'slack' ? ', in the slack of a live block' : '';
+  return `id ${record.id}${record.idReused ? ' (now used again)' : ''}, offset 0x${record.offset.toString(16)}${slack}, ${record.certainty}${parent}`;
 }
 
 /**
@@ -37,7 +38,7 @@ export function deletedAsReg(records: readonly DeletedRecord[]): string {
 /** The `deleted` member of a hive's JSON object (docs/json-schema.md), with its leading comma. */
 export function deletedAsJson(records: readonly DeletedRecord[]): string {
   const items = records.map((record) => {
-    const common = { kind: record.kind, parentPath: record.parentPath, parentVia: record.parentVia, id: record.id, idReused: record.idReused, offset: record.offset, length: record.length, certainty: record.certainty };
+    const common = { kind: record.kind, parentPath: record.parentPath, parentVia: record.parentVia, id: record.id, idReused: record.idReused, offset: record.offset, length: record.length, where: record.where, certainty: record.certainty };
     if (record.kind === 'key') return JSON.stringify({ ...common, name: record.name, flags: record.flags });
     const content = jsonValue(record.name, record.type, record.flags, record.data);
     return JSON.stringify({ ...common, ...content, value: record.certainty === 'partial' ? null : content.value, dataLength: record.dataLength });
