@@ -28,9 +28,12 @@ export type CarvedKind = HiveKind | 'combined' | 'object-store' | 'unknown';
 /**
  * `hive`: validated and whole. `truncated`: validated as far as the image goes, cut by its
  * end. `damaged`: has a hive's header but fails validation (`reason` says where).
- * `object-store`: an object store header, not a hive.
+ * `object-store`: an object store header, not a hive. `restore-record`: the copy of a
+ * hive's header page in a restore record after its heap end (format guide §3a: a flush
+ * appends `{u32 fileOffset; page}` records there, usually starting with page 0, and the
+ * tail is not cut off afterwards), not a hive of its own.
  */
-export type CarveStatus = 'hive' | 'truncated' | 'damaged' | 'object-store';
+export type CarveStatus = 'hive' | 'truncated' | 'damaged' | 'object-store' | 'restore-record';
 
 export interface CarvedHive {
   /** Offset of the header in the source scanned (plus `CarveOptions.offsetBase`). */
@@ -53,6 +56,8 @@ export interface CarvedHive {
   verify: { errors: number; warnings: number } | null;
   /** The hive's bytes as found (hives, truncated and damaged ones); undefined for an object store. */
   bytes: Uint8Array | undefined;
+  /** Page size of its restore records: the low 16 bits of restoreSize, 4096 when 0 (format guide §3a). */
+  restorePageSize: number;
 }
 
 export interface CarveOptions {
@@ -88,11 +93,47 @@ const WALK_CHUNK = 1024 * 1024;
  */
 export function* carveImage(source: ByteSource, options: CarveOptions = {}): Generator<CarvedHive> {
   const window = Math.max(4096, (options.windowSize ?? DEFAULT_WINDOW) & ~3);
+  // The hives found so far whose restore area a later candidate may lie in.
+  const hives: CarvedHive[] = [];
   for (let start = 0; start < source.length; start += window) {
     const bytes = source.read(start, window + CANDIDATE_BYTES);
-    for (const offset of findHeaderCandidates(bytes, window)) yield examineCandidate(source, start + offset, options);
+    for (const offset of findHeaderCandidates(bytes, window)) {
+      const found = examineCandidate(source, start + offset, options);
+      // Only what is not a hive by itself (damaged, or cut before its first section table)
+      // is taken for a restore record: a whole hive right after another stays a hive.
+      if (found.status === 'damaged' || (found.status === 'truncated' && found.sections === 0)) {
+        const owner = restoreAreaOwner(source, start + offset + (options.offsetBase ?? 0), hives, options.offsetBase ?? 0);
+        if (owner !== undefined) {
+          found.status = 'restore-record';
+          found.reason = `copy of the header page in a restore record after the heap of the hive at 0x${owner.offset.toString(16)}`;
+          found.bytes = undefined;
+          found.length = 0;
+        }
+      }
+      if (found.status === 'hive' || found.status === 'truncated') hives.push(found);
+      yield found;
+    }
     options.onProgress?.(Math.min(source.length, start + window), source.length);
   }
+}
+
+/**
+ * The hive whose restore area holds a candidate at `offset`: restore records
+ * `{u32 fileOffset; u8 page[pageSize]}` follow the heap end back to back (format guide
+ * §3a), so a page-0 copy starts 4 bytes into a record, whose fileOffset is 0.
+ */
+function restoreAreaOwner(source: ByteSource, offset: number, hives: readonly CarvedHive[], base: number): CarvedHive | undefined {
+  if (offset - base < 4) return undefined;
+  const before = source.read(offset - base - 4, 4);
+  if (before.length !== 4 || before[0]! | before[1]! | before[2]! | before[3]!) return undefined;
+  for (let i = hives.length - 1; i >= 0; i--) {
+    const hive = hives[i]!;
+    const tail = offset - 4 - (hive.offset + hive.extent);
+    if (tail < 0) continue;
+    const pageSize = hive.restorePageSize;
+    if (tail % (4 + pageSize) === 0) return hive;
+  }
+  return undefined;
 }
 
 /** Reads u32s through a cache of one chunk, for walks that must not load a whole claimed extent. */
@@ -151,6 +192,7 @@ export function examineCandidate(source: ByteSource, offset: number, options: Ca
     freeBlocks: 0,
     verify: null,
     bytes: undefined,
+    restorePageSize: PAGE_SIZE,
   };
   if (head.length < MINIMUM_HIVE) {
     result.status = 'truncated';
@@ -192,6 +234,7 @@ export function examineCandidate(source: ByteSource, offset: number, options: Ca
   // The heap ends at restoreStart (§3a); a value that cannot be one is not believed, and
   // the walk then finds the end itself.
   const restoreStart = view.getUint32(HeaderOffset.restoreStart, true);
+  result.restorePageSize = view.getUint32(HeaderOffset.restoreSize, true) & 0xffff || PAGE_SIZE;
   const claimed = restoreStart % PAGE_SIZE === 0 && restoreStart >= MINIMUM_HIVE && restoreStart <= maxExtent ? restoreStart : undefined;
   const limit = claimed ?? Math.min(maxExtent, available);
   const cursor = new Cursor(source, offset);

@@ -16,6 +16,28 @@ describeWithCorpus('carveImage over windows', () => {
     expect(found.map((hive) => [hive.offset, hive.status])).toEqual(offsets.map((offset) => [offset, 'hive']));
   });
 
+  test('a restore area after the heap end: its page-0 copy is a restore record, not a second hive', () => {
+    const boot = corpusBytes('boot.hv');
+    const record = 4 + 4096;
+    const image = new Uint8Array(0x2000 + boot.length + 3 * record + 0x1000);
+    fillRandom(image, 7);
+    image.set(boot, 0x2000);
+    // Restore records {u32 fileOffset; page}: page 0 first, then two heap pages (format guide §3a).
+    const tail = 0x2000 + boot.length;
+    [0, 0x5000, 0x6000].forEach((fileOffset, index) => {
+      const at = tail + index * record;
+      new DataView(image.buffer).setUint32(at, fileOffset, true);
+      image.set(boot.subarray(fileOffset, fileOffset + 4096), at + 4);
+    });
+    const found = [...carveImage(bytesSource(image), { windowSize: 8192 })];
+    expect(found.map((hive) => [hive.offset, hive.status])).toEqual([
+      [0x2000, 'hive'],
+      [tail + 4, 'restore-record'],
+    ]);
+    expect(found[1]!.reason).toBe('copy of the header page in a restore record after the heap of the hive at 0x2000');
+    expect(found[1]!.bytes).toBeUndefined();
+  });
+
   test('a hive cut by the end is truncated, with its bytes as far as they go', () => {
     const image = buildImage({ seed: 3, hives: [{ name: 'default.hv', bytes: corpusBytes('default.hv') }], layout: 'scattered', fill: 'random', truncateLast: true });
     const [hive] = [...carveImage(bytesSource(image.bytes))];

@@ -22,7 +22,7 @@ export interface CarveArguments {
 }
 
 /** One candidate as the report shows it: what `carveImage` found, where it went. */
-export interface CarveEntry extends Omit<CarvedHive, 'bytes'> {
+export interface CarveEntry extends Omit<CarvedHive, 'bytes' | 'restorePageSize'> {
   /** Offset in the raw dump, when spare areas were stripped (offsets are then in the data bytes). */
   physicalOffset?: number;
   /** The file written, or null. */
@@ -84,6 +84,7 @@ export function carvedName(image: string, entry: Pick<CarvedHive, 'offset' | 'st
 export function describeEntry(image: string, entry: CarveEntry): string {
   const where = `${image}@${hex(entry.offset)}${entry.physicalOffset === undefined ? '' : ` (raw ${hex(entry.physicalOffset)})`}`;
   if (entry.status === 'object-store') return `${where}: object store header, not a hive (not written)`;
+  if (entry.status === 'restore-record') return `${where}: ${entry.reason ?? 'restore record'}, not a hive (not written)`;
   const facts = [`${entry.status}`, `${entry.length} bytes`, entry.kind];
   if (entry.romSignature !== '') facts.push(`signature ${entry.romSignature}`);
   facts.push(`${entry.sections} sections, ${entry.keys} keys, ${entry.values} values`);
@@ -127,7 +128,7 @@ export async function runCarve(args: CarveArguments, report: Reporter): Promise<
       options.onProgress = (scanned) => bar?.update(scanned, { scanned: Math.round(scanned / 1048576) });
       const entries: CarveEntry[] = [];
       for (const found of carveImage(source, options)) {
-        const { bytes, ...facts } = found;
+        const { bytes, restorePageSize: _pageSize, ...facts } = found;
         const entry: CarveEntry = { ...facts, output: null };
         if (args.pageSize !== undefined) entry.physicalOffset = Math.floor(found.offset / args.pageSize) * (args.pageSize + (args.spareSize ?? 0)) + (found.offset % args.pageSize);
         if (found.status === 'damaged' || found.status === 'truncated') damaged++;
