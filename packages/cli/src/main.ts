@@ -9,6 +9,7 @@ import { ExitCode, UsageError, describeFailure } from './failures.js';
 import { stderrReporter } from './report.js';
 import { setMaxOutput } from './output.js';
 import { expandInputs } from './batch.js';
+import { carveCommand, findCommand } from './commands/forensicCommands.js';
 
 // Options several commands share, defined once.
 const KIND_OPTION = { choices: ['auto', 'rom', 'persistent'], default: 'auto', describe: 'how to read references: auto decides from the roots record' } as const;
@@ -330,74 +331,15 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = runRewrite(args.input, args.output);
       },
     )
-    .command(
-      'carve <images..>',
-      'Find hives in raw flash, RAM and disk images and write each one out',
-      (command) =>
-        command
-          .positional('images', { describe: 'raw images (NAND/NOR dumps, RAM captures, disk images, nk.bin), any size', type: 'string', array: true, demandOption: true })
-          .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'directory for the hives found, written as <image>@0x<offset>.hv' })
-          .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
-          .option('keep-damaged', { type: 'boolean', default: false, describe: 'also write candidates that fail validation, as <image>@0x<offset>.damaged.hv' })
-          .option('page-size', { type: 'number', describe: 'NAND data bytes per page: strip the spare area after each page before scanning (with --spare-size)' })
-          .option('spare-size', { type: 'number', describe: 'NAND spare (out-of-band) bytes per page, e.g. 64 for 2048+64' })
-          .option('ram-region', { type: 'string', describe: 'START:LENGTH[@BASE]: scan only the HiveRAMInfo region at physical START of a capture starting at physical BASE' })
-          .example('$0 carve flash.bin -o found/', 'every hive in a flash dump')
-          .example('$0 carve --page-size 2048 --spare-size 64 nand.bin -o found/', 'a raw NAND dump with spare areas')
-          .example('$0 carve --ram-region 0x80100000:0x40000@0x80000000 ram.bin -o found/', 'the hive region of a RAM capture')
-          .epilogue('Exit codes: 0 every candidate was a whole hive (or none was found), 1 some were damaged or truncated, 2 could not run.'),
-      async (args) => {
-        const { runCarve } = await import('./commands/carve.js');
-        exitCode = await runCarve(
-          { images: args.images as string[], outDir: args.output, json: args.json, keepDamaged: args['keep-damaged'], pageSize: positiveInteger(args['page-size'], '--page-size'), spareSize: args['spare-size'], ramRegion: args['ram-region'] },
-          report,
-        );
-      },
-    )
-    .command(
-      'find <pattern> <files..>',
-      'Search key paths, value names and data across many hives',
-      (command) =>
-        command
-          .positional('pattern', { describe: 'text to find (case-insensitive), or a regular expression with --regex', type: 'string', demandOption: true })
-          .positional('files', { describe: 'hives, registry images or OEM streams', type: 'string', array: true, demandOption: true })
-          .option('key', { type: 'boolean', default: false, describe: 'search key paths (with none of --key, --name, --data: all three)' })
-          .option('name', { type: 'boolean', default: false, describe: 'search value names' })
-          .option('data', { type: 'boolean', default: false, describe: 'search value data: strings decoded, numbers in decimal and 0x hex, any data as hex digits' })
-          .option('type', { type: 'string', describe: 'only values of this type (REG_SZ, sz, dword, binary, multi_sz, or a number)' })
-          .option('regex', { type: 'boolean', default: false, describe: 'PATTERN is a regular expression (case-insensitive)' })
-          .option('recursive', RECURSIVE_OPTION)
-          .option('json', { type: 'boolean', default: false, describe: 'print the matches as JSON' })
-          .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to search at once, on worker threads (output still in file order)' })
-          .option('deleted', { type: 'boolean', default: false, describe: 'also search deleted records recovered from free space (marked deleted)' })
-          .example('$0 find -r --jobs 4 --data 192.168. fleet/', 'every value holding an address in 192.168.*')
-          .example('$0 find --name --regex "^Dll$" default.hv', 'every value named Dll')
-          .epilogue('Output: FILE: PATH\\VALUE = DATA (or FILE: PATH for a key). Exit codes: 0 something matched, 1 nothing matched, 2 a file could not be read.'),
-      async (args) => {
-        const { runFind } = await import('./commands/find.js');
-        exitCode = await runFind(
-          {
-            pattern: args.pattern,
-            files: expandInputs(args.files as string[], args.recursive),
-            keys: args.key,
-            names: args.name,
-            data: args.data,
-            type: args.type,
-            regex: args.regex,
-            json: args.json,
-            jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
-            deleted: args.deleted,
-          },
-          report,
-        );
-      },
-    )
+    // Forensics (carve, find): definitions in their own module.
+    .command(carveCommand(report, (code) => (exitCode = code)))
+    .command(findCommand(report, (code) => (exitCode = code)))
     .option('max-output', { type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
     .middleware((args) => {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');
       if (cap !== undefined) setMaxOutput(cap);
     })
-    .demandCommand(1, 'Name a command: dump, info, verify, diff, build, rewrite, carve, find, image or oem (see --help).')
+    .demandCommand(1, 'Name a command: dump, info, verify, diff, build, rewrite, image or oem (see --help).')
     .strict()
     .recommendCommands()
     .help()
