@@ -260,6 +260,9 @@ export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): Delete
   return found;
 }
 
+/** Most links followed up from one record to find its former parent path. */
+const MAX_PARENT_STEPS = 256;
+
 /** Stands for the part of a former path that no link leads to any more. */
 export const UNKNOWN_PARENT = '?';
 
@@ -282,6 +285,11 @@ function resolveParents(hive: Hive, records: DeletedRecord[]): void {
       // A damaged live tree: parents are found as far as it could be walked.
     }
   }
+  // A root whose first-key reference still names the id (the roots record is live).
+  const rootOf = new Map<number, string>();
+  hive.rootRefs().forEach((ref, index) => {
+    if (ref !== 0 && ref >>> 28 === hive.ownStore) rootOf.set(ref & 0x0fffffff, hive.root(index).name);
+  });
   const own = (ref: number): number | undefined => (ref !== 0 && ref >>> 28 === hive.ownStore ? ref & 0x0fffffff : undefined);
   const deletedKeys = new Map<number, DeletedKey>();
   const deletedValues = new Map<number, DeletedValue>();
@@ -307,13 +315,15 @@ function resolveParents(hive: Hive, records: DeletedRecord[]): void {
 
   // A parent found through a stale link into a live chain is marked: a live record may
   // have taken the id since the link was written.
-  type Parent = { path: string; live: boolean } | null;
+  // `steps`: names in `path`, kept at most maxSteps so that paths stay short on hostile chains.
+  type Parent = { path: string; live: boolean; steps: number } | null;
   const keyParent = new Map<DeletedKey, Parent>();
   // A deleted key whose own parent is not known still names its children's parent, as
   // `?\\Name`: the part of the path that is known.
   const keyPath = (key: DeletedKey, seen: Set<DeletedRecord>): Parent => {
-    const parent = parentOfKey(key, seen);
-    return { path: `${parent?.path ?? UNKNOWN_PARENT}\\${key.name}`, live: parent?.live ?? false };
+    const found = parentOfKey(key, seen);
+    const parent = found !== null && found.steps < maxSteps ? found : null;
+    return { path: `${parent?.path ?? UNKNOWN_PARENT}\\${key.name}`, live: parent?.live ?? false, steps: (parent?.steps ?? 0) + 1 };
   };
   const whole = (parent: Parent): boolean => parent !== null && !parent.path.startsWith(UNKNOWN_PARENT);
   /** The first of the candidates that is a whole path, else the first found. */
@@ -326,15 +336,20 @@ function resolveParents(hive: Hive, records: DeletedRecord[]): void {
     }
     return partial;
   };
-  const live = (path: string | undefined): Parent => (path === undefined ? null : { path, live: true });
+  const live = (path: string | undefined): Parent => (path === undefined ? null : { path, live: true, steps: 0 });
+  // Each step up is a nested call: the climb stops after MAX_PARENT_STEPS (a hostile
+  // chain of stale keys must not exhaust the stack), and a path built from stale keys
+  // keeps at most that many names; above them it is `?\\…`.
+  const maxSteps = Math.min(hive.limits.maxDepth, MAX_PARENT_STEPS);
   const parentOfKey = (key: DeletedKey, seen: Set<DeletedRecord>): Parent => {
     if (keyParent.has(key)) return keyParent.get(key)!;
-    if (seen.has(key)) return null;
+    if (seen.has(key) || seen.size > maxSteps) return null;
     seen.add(key);
     const holder = childOf.get(key.id);
     const before = siblingBefore.get(key.id);
     const after = own(key.nextSibling);
     const parent = best(
+      () => live(rootOf.get(key.id)),
       () => (holder === undefined ? null : keyPath(holder, seen)),
       () => (before === undefined ? null : parentOfKey(before, seen)),
       () => {
@@ -348,13 +363,15 @@ function resolveParents(hive: Hive, records: DeletedRecord[]): void {
     keyParent.set(key, parent);
     return parent;
   };
+  const valueOwner = new Map<DeletedValue, Parent>();
   const ownerOfValue = (value: DeletedValue, seen: Set<DeletedRecord>): Parent => {
-    if (seen.has(value)) return null;
+    if (valueOwner.has(value)) return valueOwner.get(value)!;
+    if (seen.has(value) || seen.size > maxSteps) return null;
     seen.add(value);
     const holder = valueOf.get(value.id);
     const before = valueBefore.get(value.id);
     const next = own(value.nextValue);
-    return best(
+    const owner = best(
       () => (holder === undefined ? null : keyPath(holder, seen)),
       () => (before === undefined ? null : ownerOfValue(before, seen)),
       () => {
@@ -363,6 +380,8 @@ function resolveParents(hive: Hive, records: DeletedRecord[]): void {
         return stale !== undefined ? ownerOfValue(stale, seen) : live(liveValueOwner.get(next));
       },
     );
+    valueOwner.set(value, owner);
+    return owner;
   };
   for (const record of records) {
     const parent = record.kind === 'key' ? parentOfKey(record, new Set()) : ownerOfValue(record, new Set());
