@@ -77,13 +77,14 @@ const MIN_SLACK_RECORD = BLOCK_HEADER_SIZE + ValueField.name + 2;
 
 /**
  * Finds key and value records whose bytes survive in the free blocks of a hive (format
- * guide §5: free blocks keep stale bytes), and in the slack of live records' blocks. A device deleting a record unhooks it from its
- * chain, frees its slot and rewrites its block header as `size | 1`, leaving the id and
- * the payload in place; neighbouring free blocks may merge (older headers then lie inside
- * the larger block), and new records may take part of the space. So every free block is
- * read from its start, and its payload searched for the stale headers of merged blocks.
- * A free block taken whole by a smaller record keeps the older headers after it as slack,
- * which is read the same way. Only free space and slack are read: live records are never reported.
+ * guide §5: free blocks keep stale bytes), and in the slack of live records' blocks. A
+ * device deleting a record unhooks it from its chain, frees its slot and rewrites its
+ * block header as `size | 1`, leaving the id and the payload in place; neighbouring free
+ * blocks may merge (older headers then lie inside the larger block), and new records may
+ * take part of the space. So every free block is read from its start, and its payload
+ * searched for the stale headers of merged blocks. A free block taken whole by a smaller
+ * record keeps the older headers after it as slack, which is read the same way. Only free
+ * space and slack are read: live records are never reported.
  *
  * A heap that cannot be walked to its end is read as far as it goes.
  */
