@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { closeSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeHive, openHive, readTree } from '@hivetool/hive';
 import { addSpareAreas, buildImage, corpusBytes, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
@@ -141,6 +141,22 @@ describeWithCorpus('carve finds exactly the hives placed in raw images', () => {
     const kept = carve(path, outDir, ['--keep-damaged']);
     expect(kept.report.images[0]!.found[0]!.output).toMatch(/damaged\.bin@0x[0-9a-f]+\.damaged\.hv$/);
     expect(readdirSync(outDir)).toHaveLength(1);
+  });
+});
+
+describe('carve: arguments', () => {
+  test('two images of one file name, a page size without a spare size, a bad RAM region: usage errors', () => {
+    const dir = join(scratch.path, 'args');
+    mkdirSync(join(dir, 'a'), { recursive: true });
+    mkdirSync(join(dir, 'b'), { recursive: true });
+    writeFileSync(join(dir, 'a', 'img.bin'), new Uint8Array(4096));
+    writeFileSync(join(dir, 'b', 'img.bin'), new Uint8Array(4096));
+    const same = runCli(['carve', join(dir, 'a', 'img.bin'), join(dir, 'b', 'img.bin'), '-o', join(dir, 'out')]);
+    expect([same.status, same.stderr]).toEqual([2, `hivetool: ${join(dir, 'a', 'img.bin')} and ${join(dir, 'b', 'img.bin')} have the same file name, and the hives found are named after it: carve them into separate directories\n`]);
+    expect(runCli(['carve', join(dir, 'a', 'img.bin'), '-o', join(dir, 'out'), '--page-size', '2048']).stderr).toBe('hivetool: --page-size and --spare-size go together (e.g. --page-size 2048 --spare-size 64)\n');
+    expect(runCli(['carve', join(dir, 'a', 'img.bin'), '-o', join(dir, 'out'), '--ram-region', 'nonsense']).stderr).toMatch(/^hivetool: RAM region at offset 0x00000000: expected START:LENGTH\[@BASE\].*\[BAD_RAM_REGION\]\n$/);
+    const none = runCli(['carve', join(dir, 'a', 'img.bin'), '-o', join(dir, 'out')]);
+    expect([none.status, none.stdout]).toEqual([0, `${join(dir, 'a', 'img.bin')}: no hive header found\n`]);
   });
 });
 

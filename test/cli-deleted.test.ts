@@ -56,6 +56,20 @@ describeWithCorpus('dump --deleted', () => {
     }
   });
 
+  test('with --key, only the deleted records known to have been under the key', () => {
+    const device = new DeviceHeap(corpusBytes('boot.hv'));
+    device.deleteValue('HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\PCI', 'Order');
+    device.deleteValue('HKEY_LOCAL_MACHINE\\nls', 'DefaultLCID');
+    const file = join(scratch.path, 'scoped.hv');
+    writeFileSync(file, device.bytes);
+    const under = JSON.parse(runCli(['dump', '-f', 'json', '--deleted', '--key', 'hklm\\drivers\\builtin', file]).stdout) as DumpJson;
+    expect(under.hives[0]!.deleted!.map((record) => [record.name, record.parentPath])).toEqual([['Order', 'HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\PCI']]);
+    const elsewhere = JSON.parse(runCli(['dump', '-f', 'json', '--deleted', '--key', 'HKLM\\nls', file]).stdout) as DumpJson;
+    expect(elsewhere.hives[0]!.deleted).toEqual([]);
+    const all = JSON.parse(runCli(['dump', '-f', 'json', '--deleted', file]).stdout) as DumpJson;
+    expect(all.hives[0]!.deleted!.map((record) => record.name).sort()).toEqual(['DefaultLCID', 'Order']);
+  });
+
   test('property: live output never changes with --deleted (reg and JSON, one job or two)', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ key: fc.boolean(), index: fc.nat(5000) }), { minLength: 1, maxLength: 6 }), fc.nat(), (picks, run) => {

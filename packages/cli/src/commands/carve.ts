@@ -102,6 +102,13 @@ export function describeEntry(image: string, entry: CarveEntry): string {
  */
 export async function runCarve(args: CarveArguments, report: Reporter): Promise<number> {
   if ((args.pageSize === undefined) !== (args.spareSize === undefined)) throw new UsageError('--page-size and --spare-size go together (e.g. --page-size 2048 --spare-size 64)');
+  // Outputs are named after the image's file name: two images of one name would overwrite each other's hives.
+  const names = new Map<string, string>();
+  for (const image of args.images) {
+    const other = names.get(basename(image));
+    if (other !== undefined && other !== image) throw new UsageError(`${other} and ${image} have the same file name, and the hives found are named after it: carve them into separate directories`);
+    names.set(basename(image), image);
+  }
   const region = args.ramRegion === undefined ? undefined : asUsage(() => parseRamRegion(args.ramRegion!));
   mkdirSync(args.outDir, { recursive: true });
   const sink = new StdoutSink();

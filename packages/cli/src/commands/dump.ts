@@ -12,6 +12,7 @@ import { ExitCode, describeFailure } from '../failures.js';
 import type { Reporter } from '../report.js';
 import { Progress, summary } from '../batch.js';
 import { deletedAsJson, deletedAsReg, deletedRecords } from '../dump/deleted.js';
+import type { DeletedRecord } from '@hivetool/forensics';
 
 export type DumpFormat = 'reg' | 'json' | 'raw';
 
@@ -41,8 +42,10 @@ interface HiveRenderer {
   finish(error?: string): void;
 }
 
-function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, report: Reporter): HiveRenderer {
+function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, report: Reporter, starts: DumpStarts): HiveRenderer {
   const key = args.key;
+  // --deleted with --key: the deleted records known to have been under the key.
+  const deleted = (): DeletedRecord[] => deletedRecords(hive, key === undefined ? undefined : starts.map((start) => start.path));
   switch (args.format) {
     case 'reg': {
       const visitor = regVisitor(hiveHeader(hive, file), sink, args.regStyle ?? 'ce');
@@ -50,7 +53,7 @@ function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, repor
         run: (starts) => walkForDump(starts, visitor),
         finish: (error) => {
           if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
-          else if (args.deleted === true) sink.write(deletedAsReg(deletedRecords(hive)));
+          else if (args.deleted === true) sink.write(deletedAsReg(deleted()));
           const { skippedKeys, skippedValues } = visitor.writer;
           if (skippedKeys + skippedValues > 0) {
             report.note(`warning: ${file}: ${skippedKeys} key(s) and ${skippedValues} value(s) have names .reg text cannot hold; they are left out as comments (--format json keeps them)`);
@@ -60,7 +63,7 @@ function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, repor
     }
     case 'json': {
       const visitor = jsonVisitor(hiveHeader(hive, file), sink, args.contentOnly ?? false);
-      return { run: (starts) => walkForDump(starts, visitor), finish: (error) => visitor.finish(error, error === undefined && args.deleted === true ? deletedAsJson(deletedRecords(hive)) : '') };
+      return { run: (starts) => walkForDump(starts, visitor), finish: (error) => visitor.finish(error, error === undefined && args.deleted === true ? deletedAsJson(deleted()) : '') };
     }
     case 'raw':
       sink.write(rawHeader(hive, file));
@@ -69,7 +72,7 @@ function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, repor
         run: (starts) => (key === undefined && hive.rom === undefined ? dumpRawHeap(hive, sink) : walkForDump(starts, rawVisitor(sink))),
         finish: (error) => {
           if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
-          else if (args.deleted === true) sink.write(deletedAsReg(deletedRecords(hive)));
+          else if (args.deleted === true) sink.write(deletedAsReg(deleted()));
         },
       };
   }
@@ -102,7 +105,7 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
     // Resolve --key before writing anything for this file.
     const starts = dumpStarts(hive, job.key);
     onStart();
-    current = renderer(job, hive, file, sink, report);
+    current = renderer(job, hive, file, sink, report, starts);
     current.run(starts);
     current.finish();
     return true;

@@ -2,9 +2,19 @@ import { UNKNOWN_PARENT, recoverDeleted, type DeletedRecord } from '@hivetool/fo
 import type { Hive } from '@hivetool/hive';
 import { jsonValue, regQuote, renderRegValue, toHex, valueTypeName } from '@hivetool/registry';
 
-/** The deleted records of a hive (`dump --deleted`): stale bytes in free blocks, never the live tree. */
-export function deletedRecords(hive: Hive): DeletedRecord[] {
-  return recoverDeleted(hive);
+/**
+ * The deleted records of a hive (`dump --deleted`): stale bytes in free blocks, never the
+ * live tree. With `under` (the paths a `--key` dump covers), only the records whose former
+ * parent is known to be one of them or below.
+ */
+export function deletedRecords(hive: Hive, under?: readonly string[]): DeletedRecord[] {
+  const records = recoverDeleted(hive);
+  if (under === undefined) return records;
+  const scopes = under.map((path) => path.toLowerCase());
+  return records.filter((record) => {
+    const parent = record.parentPath?.toLowerCase();
+    return parent !== undefined && scopes.some((scope) => parent === scope || parent.startsWith(scope + '\\'));
+  });
 }
 
 function where(record: DeletedRecord): string {
