@@ -7,7 +7,8 @@ import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeHive, openHive, verifyHive, walkTree, type TreeKey } from '@hivetool/hive';
+import { encodeHive, openHive, verifyHive, walkHeap, walkTree, type TreeKey } from '@hivetool/hive';
+import { recoverDeleted } from '@hivetool/forensics';
 import { runCli } from '@hivetool/test-support';
 
 let scratch: string;
@@ -33,6 +34,21 @@ afterAll(() => {
 });
 
 describe(`a ${DEPTH}-deep key chain`, () => {
+  test('all of it deleted: recoverDeleted finds every key without exhausting the stack', () => {
+    const bytes = new Uint8Array(readFileSync(deepFile));
+    const hive = openHive(bytes, { limits: { maxDepth: DEPTH } });
+    // Free every key block in place (header size | 1): stale keys whose child links form the chain.
+    walkHeap(bytes, hive.view, (block) => {
+      if (!block.free && block.type === 0xc) hive.view.setUint32(block.offset, block.size | 1, true);
+    });
+    const records = recoverDeleted(hive);
+    expect(records.filter((record) => record.kind === 'key')).toHaveLength(DEPTH);
+    // Paths built from stale keys keep at most 256 names; above them the path is `?`.
+    const leaf = records.find((record) => record.name === 'leaf')!;
+    expect(leaf.parentPath).toMatch(/^\?(\\k){1,256}$/);
+    expect(Math.max(...records.map((record) => record.parentPath?.length ?? 0))).toBeLessThanOrEqual('HKEY_LOCAL_MACHINE'.length + 2 * 256);
+  });
+
   test('walks and verifies with the depth limit raised', () => {
     const bytes = new Uint8Array(readFileSync(deepFile));
     let keys = 0;

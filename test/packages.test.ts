@@ -14,6 +14,7 @@ const CODECS: Record<string, string[]> = {
   image: ['@hivetool/registry', '@noble/hashes', 'crc'],
   boot: ['@hivetool/registry', '@hivetool/hive'],
   compile: ['@hivetool/registry', '@hivetool/hive', '@noble/hashes'],
+  forensics: ['@hivetool/hive', '@hivetool/registry'],
 };
 
 function jsFiles(dir: string): string[] {

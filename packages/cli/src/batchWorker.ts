@@ -8,15 +8,18 @@ import { infoOne, type InfoJob } from './commands/info.js';
 import { verifyOne, type VerifyJob } from './commands/verify.js';
 import { openHiveFile } from './input.js';
 import { dumpPart, type DumpPartJob } from './dump/parts.js';
+import { findOne, type FindJob } from './commands/find.js';
 
-const data = workerData as { command: 'verify'; options: VerifyJob } | { command: 'info'; options: InfoJob } | { command: 'dump'; options: DumpPartJob };
+const data = workerData as { command: 'verify'; options: VerifyJob } | { command: 'info'; options: InfoJob } | { command: 'dump'; options: DumpPartJob } | { command: 'find'; options: FindJob };
 let rom: Hive | undefined;
 if (data.command === 'verify' && data.options.romFile !== undefined) rom = openHiveFile(data.options.romFile, { source: 'rom' });
 
 parentPort!.on('message', (message: { index: number; item: string | { file: string; index: number } }) => {
   const { item } = message;
   let result: unknown;
-  if (data.command === 'dump') {
+  if (data.command === 'find') {
+    result = findOne(item as string, data.options);
+  } else if (data.command === 'dump') {
     const part = item as { file: string; index: number };
     result = dumpPart(part.file, part.index, data.options);
   } else {

@@ -10,6 +10,7 @@ import { stderrReporter } from './report.js';
 import { setMaxOutput } from './output.js';
 import { expandInputs } from './batch.js';
 import { compileCommand } from './commands/compile.js';
+import { carveCommand, findCommand } from './commands/forensicCommands.js';
 
 // Options several commands share, defined once.
 const KIND_OPTION = { choices: ['auto', 'rom', 'persistent'], default: 'auto', describe: 'how to read references: auto decides from the roots record' } as const;
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('recursive', RECURSIVE_OPTION)
           .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to render at once, on worker threads (output still in file order)' })
           .option('as-stored', { type: 'boolean', default: false, describe: 'a hive with a cut flush (restoreFlags 2): dump the bytes as stored, not the hive as Windows CE mounts it' })
+          .option('deleted', { type: 'boolean', default: false, describe: 'also show deleted keys and values recovered from free space (comments in .reg, a "deleted" list in JSON)' })
           .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
           .example('$0 dump samples/device.hv', '.reg text of the whole hive')
           .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
@@ -70,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
             romFile: args.rom,
             jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
             asStored: args['as-stored'],
+            deleted: args.deleted,
           },
           report,
         );
@@ -435,6 +438,9 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = runRecover({ input: args.input, output: args.output, truncate: args.truncate, json: args.json });
       },
     )
+    // Forensics (carve, find): definitions in their own module.
+    .command(carveCommand(report, (code) => (exitCode = code)))
+    .command(findCommand(report, (code) => (exitCode = code)))
     .option('max-output', { type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
     .middleware((args) => {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');

@@ -10,3 +10,5 @@ export * from './random.js';
 export * from './trees.js';
 export * from './reseal.js';
 export * from './flushStates.js';
+export * from './forensicImages.js';
+export * from './deviceDelete.js';

@@ -1,6 +1,7 @@
 import { isRegistryRoot, type Hive } from '@hivetool/hive';
 import type { RegStyle } from '@hivetool/registry';
-import { openHiveFile, openHiveFileLazy } from '../input.js';
+import { openHiveFileLazy } from '../input.js';
+import { openHiveFileOrCut } from '../dump/cut.js';
 import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from '../dump/raw.js';
@@ -10,6 +11,8 @@ import { copyPart, dumpParts } from '../dump/parts.js';
 import { ExitCode, describeFailure } from '../failures.js';
 import type { Reporter } from '../report.js';
 import { Progress, summary } from '../batch.js';
+import { deletedAsJson, deletedAsReg, deletedRecords } from '../dump/deleted.js';
+import type { DeletedRecord } from '@hivetool/forensics';
 
 export type DumpFormat = 'reg' | 'json' | 'raw';
 
@@ -31,6 +34,8 @@ export interface DumpArguments {
   jobs?: number | undefined;
   /** Read a hive with a pending copy (restoreFlags 2) as stored, not as mounted. */
   asStored?: boolean | undefined;
+  /** After the live tree, the deleted records found in free space (comments in .reg, `deleted` in JSON). */
+  deleted?: boolean | undefined;
 }
 
 /** One hive's part of the output; `finish` closes it, noting an error that cut it short. */
@@ -39,8 +44,10 @@ interface HiveRenderer {
   finish(error?: string): void;
 }
 
-function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, report: Reporter): HiveRenderer {
+function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, report: Reporter, starts: DumpStarts): HiveRenderer {
   const key = args.key;
+  // --deleted with --key: the deleted records known to have been under the key.
+  const deleted = (): DeletedRecord[] => deletedRecords(hive, key === undefined ? undefined : starts.map((start) => start.path));
   switch (args.format) {
     case 'reg': {
       const visitor = regVisitor(hiveHeader(hive, file), sink, args.regStyle ?? 'ce');
@@ -48,6 +55,7 @@ function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, repor
         run: (starts) => walkForDump(starts, visitor),
         finish: (error) => {
           if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
+          else if (args.deleted === true) sink.write(deletedAsReg(deleted()));
           const { skippedKeys, skippedValues } = visitor.writer;
           if (skippedKeys + skippedValues > 0) {
             report.note(`warning: ${file}: ${skippedKeys} key(s) and ${skippedValues} value(s) have names .reg text cannot hold; they are left out as comments (--format json keeps them)`);
@@ -57,7 +65,7 @@ function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, repor
     }
     case 'json': {
       const visitor = jsonVisitor(hiveHeader(hive, file), sink, args.contentOnly ?? false);
-      return { run: (starts) => walkForDump(starts, visitor), finish: (error) => visitor.finish(error) };
+      return { run: (starts) => walkForDump(starts, visitor), finish: (error) => visitor.finish(error, error === undefined && args.deleted === true ? deletedAsJson(deleted()) : '') };
     }
     case 'raw':
       sink.write(rawHeader(hive, file));
@@ -66,6 +74,7 @@ function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, repor
         run: (starts) => (key === undefined && hive.rom === undefined ? dumpRawHeap(hive, sink) : walkForDump(starts, rawVisitor(sink))),
         finish: (error) => {
           if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
+          else if (args.deleted === true) sink.write(deletedAsReg(deleted()));
         },
       };
   }
@@ -90,7 +99,7 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
       ...(rom === undefined ? {} : { rom }),
     } as const;
     // One subtree reads only its pages; a whole dump reads the file in one go.
-    const hive = job.key !== undefined ? openHiveFileLazy(file, options) : openHiveFile(file, options);
+    const hive = job.key !== undefined ? openHiveFileLazy(file, options) : openHiveFileOrCut(file, options, report);
     if (hive.restore.flags !== 0 || hive.header.logEntryCount !== 0) {
       const shown = hive.repaired ? `the hive as mounted (${hive.restore.action === 'copy' ? `${hive.restore.liveCount} restore page(s) applied` : 'restore records discarded'}; --as-stored shows the bytes as stored)` : 'the hive as stored';
       report.note(
@@ -105,7 +114,7 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
     // Resolve --key before writing anything for this file.
     const starts = dumpStarts(hive, job.key);
     onStart();
-    current = renderer(job, hive, file, sink, report);
+    current = renderer(job, hive, file, sink, report, starts);
     current.run(starts);
     current.finish();
     return true;

@@ -21,7 +21,7 @@ export function jsonDocumentEnd(): string {
  * key and value is written as it is reached, so memory does not grow with a key's values.
  * `finish(error)` closes the object early with an `error` member.
  */
-export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = false): DumpVisitor & { finish(error?: string): void } {
+export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = false): DumpVisitor & { finish(error?: string, members?: string): void } {
   // --content-only leaves out where things are stored (file, ids, offsets, sources,
   // signature), so registries from different files or formats compare equal as text.
   const head = JSON.stringify(contentOnly ? { kind: header.kind } : { file: header.file, kind: header.kind, fileLength: header.fileLength, romSignature: header.romSignature });
@@ -58,9 +58,9 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
     unresolved(link: UnresolvedLink, path: string) {
       links.push(JSON.stringify({ path, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason }));
     },
-    finish(error?: string) {
+    finish(error?: string, members = '') {
       closeKey();
-      sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']' + (error === undefined ? '' : ',"error":' + JSON.stringify(error)) + '}');
+      sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']' + members + (error === undefined ? '' : ',"error":' + JSON.stringify(error)) + '}');
     },
   };
 }

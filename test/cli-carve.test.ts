@@ -1,0 +1,182 @@
+import { describe, expect, test } from '@jest/globals';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeHive, openHive, readTree } from '@hivetool/hive';
+import { addSpareAreas, buildImage, corpusBytes, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
+import { scratchDirectory } from '@hivetool/test-support/scratch';
+
+const scratch = scratchDirectory('hivetool-carve-');
+const describeWithCorpus = describeCorpus(describe);
+
+interface CarveReport {
+  format: string;
+  images: Array<{ image: string; found: Array<{ offset: number; length: number; status: string; kind: string; keys: number; values: number; verify: { errors: number; warnings: number } | null; output: string | null; physicalOffset?: number }> }>;
+}
+
+function carve(image: string, outDir: string, extra: string[] = []): { report: CarveReport; status: number | null; stderr: string } {
+  const result = runCli(['carve', image, '-o', outDir, '--json', ...extra]);
+  return { report: JSON.parse(result.stdout) as CarveReport, status: result.status, stderr: result.stderr };
+}
+
+/** What carve wrote: file name → sha256. */
+function written(outDir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(outDir).sort()) files[name] = sha256Hex(readFileSync(join(outDir, name)));
+  return files;
+}
+
+function expected(imageName: string, image: GeneratedImage): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const hive of image.hives) files[`${imageName}@0x${hive.offset.toString(16)}.hv`] = hive.sha256;
+  return files;
+}
+
+function corpusHives(): Array<{ name: string; bytes: Uint8Array }> {
+  // A persistent hive too: user.hv's tree written with the persistent layout (nibble 0).
+  const persistent = encodeHive(readTree(openHive(corpusBytes('user.hv'))), { layout: 'persistent' });
+  return [
+    { name: 'user.hv', bytes: corpusBytes('user.hv') },
+    { name: 'persistent-user.hv', bytes: persistent },
+    { name: 'boot.hv', bytes: corpusBytes('boot.hv') },
+    { name: 'default.hv', bytes: corpusBytes('default.hv') },
+  ];
+}
+
+describeWithCorpus('carve finds exactly the hives placed in raw images', () => {
+  test('random bytes, random aligned offsets, an object store header, the last hive cut by the end', () => {
+    const image = buildImage({ seed: 11, hives: corpusHives(), layout: 'scattered', fill: 'random', objectStore: true, truncateLast: true });
+    const path = join(scratch.path, 'flash.bin');
+    writeFileSync(path, image.bytes);
+    const outDir = join(scratch.path, 'out-scattered');
+    const { report, status } = carve(path, outDir);
+    expect(status).toBe(1); // one hive is truncated
+    expect(written(outDir)).toEqual(expected('flash.bin', image));
+    const found = report.images[0]!.found;
+    expect(found.map((entry) => [entry.offset, entry.status, entry.kind])).toEqual([
+      [image.objectStores[0], 'object-store', 'object-store'],
+      [image.hives[0]!.offset, 'hive', 'rom'],
+      [image.hives[1]!.offset, 'hive', 'persistent'],
+      [image.hives[2]!.offset, 'hive', 'rom'],
+      [image.hives[3]!.offset, 'truncated', 'rom'],
+    ]);
+    expect(found[1]).toMatchObject({ keys: 37, values: 55, verify: { errors: 0, warnings: 0 } });
+    expect(found[3]).toMatchObject({ keys: 105, values: 364, verify: { errors: 0, warnings: 0 } });
+    expect(image.hives[3]!.truncated).toBe(true);
+
+    // The cut hive is still dumped as far as it goes: the keys before the cut, then a note.
+    const cut = join(outDir, `flash.bin@0x${image.hives[3]!.offset.toString(16)}.hv`);
+    const partial = runCli(['dump', cut]);
+    const whole = runCli(['dump', corpusPathOf('default.hv')]);
+    expect(partial.status).toBe(2);
+    expect(partial.stderr).toContain(`hivetool: warning: ${cut}: the file ends after ${image.hives[3]!.length} of the 266240 bytes its header gives`);
+    const lines = partial.stdout.split('\n');
+    const note = lines.findIndex((line) => line.startsWith(`; hivetool: the dump of ${cut} stops here:`));
+    expect(note).toBeGreaterThan(100);
+    // Apart from the file name in the header comment, what is shown is the whole hive's dump.
+    expect(lines.slice(3, note)).toEqual(whole.stdout.split('\n').slice(3, note));
+  });
+
+  test('back to back in zero bytes; text report names offset, kind, signature, counts and verification', () => {
+    const image = buildImage({ seed: 12, hives: corpusHives(), layout: 'back-to-back', fill: 'zero', tail: 4096 });
+    const path = join(scratch.path, 'disk.img');
+    writeFileSync(path, image.bytes);
+    const outDir = join(scratch.path, 'out-back');
+    const result = runCli(['carve', path, '-o', outDir]);
+    expect(result.status).toBe(0);
+    expect(written(outDir)).toEqual(expected('disk.img', image));
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toBe(
+      `${path}@0x${image.hives[3]!.offset.toString(16)}: hive, 266240 bytes, rom, signature 6e950daec1672852a98cf772c09550c9, 4 sections, 955 keys, 2703 values, verifies clean → ${join(outDir, `disk.img@0x${image.hives[3]!.offset.toString(16)}.hv`)}`,
+    );
+  });
+
+  test.each([
+    [2048, 64],
+    [4096, 128],
+  ])('a NAND dump with %i+%i spare areas', (pageSize, spareSize) => {
+    const image = buildImage({ seed: 13 + pageSize, hives: corpusHives(), layout: 'scattered', fill: 'random', maxGap: 64 * 1024 });
+    const path = join(scratch.path, `nand-${pageSize}.bin`);
+    writeFileSync(path, addSpareAreas(image.bytes, pageSize, spareSize, 5));
+    const outDir = join(scratch.path, `out-nand-${pageSize}`);
+    const { report, status } = carve(path, outDir, ['--page-size', String(pageSize), '--spare-size', String(spareSize)]);
+    expect(status).toBe(0);
+    expect(written(outDir)).toEqual(expected(`nand-${pageSize}.bin`, image));
+    for (const entry of report.images[0]!.found) {
+      expect(entry.physicalOffset).toBe(Math.floor(entry.offset / pageSize) * (pageSize + spareSize) + (entry.offset % pageSize));
+    }
+    // Without stripping, the spare bytes break every hive longer than a page.
+    const raw = carve(path, join(scratch.path, `out-nand-raw-${pageSize}`));
+    expect(raw.report.images[0]!.found.filter((entry) => entry.status === 'hive')).toEqual([]);
+  });
+
+  test('a RAM capture: the region at a physical address is a combined hive', () => {
+    const hive = corpusBytes('default.hv');
+    const capture = ramCapture(hive, { seed: 14, size: 2 * 1024 * 1024, base: 0x80000000, regionStart: 0x80140000, regionLength: 0x80000 });
+    const path = join(scratch.path, 'ram.bin');
+    writeFileSync(path, capture.bytes);
+    const outDir = join(scratch.path, 'out-ram');
+    const { report, status } = carve(path, outDir, ['--ram-region', capture.region]);
+    expect(status).toBe(0);
+    expect(report.images[0]!.found.map((entry) => [entry.offset, entry.status, entry.kind])).toEqual([[0x140000, 'hive', 'combined']]);
+    expect(written(outDir)).toEqual({ 'ram.bin@0x140000.hv': sha256Hex(hive) });
+    const outside = runCli(['carve', path, '-o', outDir, '--ram-region', '0x90000000:0x1000@0x80000000']);
+    expect(outside.status).toBe(2);
+    expect(outside.stderr).toMatch(/^hivetool: .*ram\.bin: RAM region start .*\[BAD_RAM_REGION\]\n$/);
+  });
+
+  test('a damaged candidate is reported with its reason and written only with --keep-damaged', () => {
+    const image = buildImage({ seed: 15, hives: [{ name: 'boot.hv', bytes: corpusBytes('boot.hv') }], layout: 'scattered', fill: 'random' });
+    const bytes = image.bytes;
+    // Break one slot of section 0: it now points into the middle of a block.
+    const slot = image.hives[0]!.offset + 0x5000 + 12 + 4 * 5;
+    new DataView(bytes.buffer).setUint32(slot, new DataView(bytes.buffer).getUint32(slot, true) + 4, true);
+    const path = join(scratch.path, 'damaged.bin');
+    writeFileSync(path, bytes);
+    const outDir = join(scratch.path, 'out-damaged');
+    const { report, status } = carve(path, outDir);
+    expect(status).toBe(1);
+    expect(report.images[0]!.found).toMatchObject([{ status: 'damaged', output: null }]);
+    expect(readdirSync(outDir)).toEqual([]);
+    const kept = carve(path, outDir, ['--keep-damaged']);
+    expect(kept.report.images[0]!.found[0]!.output).toMatch(/damaged\.bin@0x[0-9a-f]+\.damaged\.hv$/);
+    expect(readdirSync(outDir)).toHaveLength(1);
+  });
+});
+
+describe('carve: arguments', () => {
+  test('two images of one file name, a page size without a spare size, a bad RAM region: usage errors', () => {
+    const dir = join(scratch.path, 'args');
+    mkdirSync(join(dir, 'a'), { recursive: true });
+    mkdirSync(join(dir, 'b'), { recursive: true });
+    writeFileSync(join(dir, 'a', 'img.bin'), new Uint8Array(4096));
+    writeFileSync(join(dir, 'b', 'img.bin'), new Uint8Array(4096));
+    const same = runCli(['carve', join(dir, 'a', 'img.bin'), join(dir, 'b', 'img.bin'), '-o', join(dir, 'out')]);
+    expect([same.status, same.stderr]).toEqual([2, `hivetool: ${join(dir, 'a', 'img.bin')} and ${join(dir, 'b', 'img.bin')} have the same file name, and the hives found are named after it: carve them into separate directories\n`]);
+    expect(runCli(['carve', join(dir, 'a', 'img.bin'), '-o', join(dir, 'out'), '--page-size', '2048']).stderr).toBe('hivetool: --page-size and --spare-size go together (e.g. --page-size 2048 --spare-size 64)\n');
+    expect(runCli(['carve', join(dir, 'a', 'img.bin'), '-o', join(dir, 'out'), '--ram-region', 'nonsense']).stderr).toMatch(/^hivetool: RAM region at offset 0x00000000: expected START:LENGTH\[@BASE\].*\[BAD_RAM_REGION\]\n$/);
+    const none = runCli(['carve', join(dir, 'a', 'img.bin'), '-o', join(dir, 'out')]);
+    expect([none.status, none.stdout]).toEqual([0, `${join(dir, 'a', 'img.bin')}: no hive header found\n`]);
+  });
+});
+
+describe('carve: no false positives', () => {
+  const size = process.env['HIVETOOL_LONG'] === '1' ? 1024 ** 3 : 64 * 1024 ** 2;
+  test(`in ${size / 1024 ** 2} MiB of random bytes and as much of zero bytes`, () => {
+    const path = join(scratch.path, 'noise.bin');
+    const fd = openSync(path, 'w');
+    const chunk = new Uint8Array(16 * 1024 * 1024);
+    for (let at = 0; at < size; at += chunk.length) {
+      fillRandom(chunk, 1000 + at / chunk.length);
+      writeSync(fd, chunk, 0, chunk.length, at);
+    }
+    ftruncateSync(fd, 2 * size); // the second half: a hole that reads as zeros
+    closeSync(fd);
+    const outDir = join(scratch.path, 'out-noise');
+    const { report, status } = carve(path, outDir);
+    expect(status).toBe(0);
+    expect(report.images[0]!.found).toEqual([]);
+    expect(readdirSync(outDir)).toEqual([]);
+    // 1 GiB (HIVETOOL_LONG=1) takes a few minutes on a busy machine, mostly making the random bytes.
+  }, size > 64 * 1024 ** 2 ? 900_000 : 120_000);
+});

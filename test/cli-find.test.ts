@@ -1,0 +1,129 @@
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeHive } from '@hivetool/hive';
+import { encodeImage } from '@hivetool/image';
+import { ValueType, encodeUtf16 } from '@hivetool/registry';
+import { DeviceHeap, corpusAvailable, corpusBytes, corpusPath, describeCorpus, runCli } from '@hivetool/test-support';
+import { scratchDirectory } from '@hivetool/test-support/scratch';
+
+const scratch = scratchDirectory('hivetool-find-');
+const describeWithCorpus = describeCorpus(describe);
+const FLEET = 1000;
+
+function sz(text: string): Uint8Array {
+  return encodeUtf16(text + '\0');
+}
+
+function dword(value: number): Uint8Array {
+  const data = new Uint8Array(4);
+  new DataView(data.buffer).setUint32(0, value, true);
+  return data;
+}
+
+/** A small hive per unit: HKLM\Fleet\Unit<i> with a serial, an id and a blob. */
+function unitHive(unit: number): Uint8Array {
+  const serial = `SN-${String(unit).padStart(5, '0')}`;
+  return encodeHive({
+    roots: {
+      2: [
+        {
+          name: 'Fleet',
+          subkeys: [
+            {
+              name: `Unit${unit}`,
+              values: [
+                { name: 'Serial', type: ValueType.SZ, data: sz(serial) },
+                { name: 'Id', type: ValueType.DWORD, data: dword(unit) },
+                { name: 'Blob', type: ValueType.BINARY, data: new Uint8Array([0xde, 0xad, unit & 0xff, 0xef]) },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  }, { romSignature: new Uint8Array(16), volumeGuid: new Uint8Array(16) });
+}
+
+let fleet = '';
+beforeAll(() => {
+  fleet = join(scratch.path, 'fleet');
+  for (let unit = 0; unit < FLEET; unit++) {
+    const dir = join(fleet, `site-${Math.floor(unit / 100)}`);
+    if (unit % 100 === 0) mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `unit-${String(unit).padStart(4, '0')}.hv`), unitHive(unit));
+  }
+});
+
+interface FindJson {
+  matches: Array<{ file: string; path: string; kind: string; name?: string; data?: string; deleted?: string }>;
+}
+
+describe('find', () => {
+  test(`over ${FLEET} generated hives: --jobs 2 prints what one job prints, in file order`, () => {
+    const inputs = corpusAvailable ? [corpusPath('boot.hv'), corpusPath('default.hv'), corpusPath('user.hv'), fleet] : [fleet];
+    const one = runCli(['find', '-r', 'de', ...inputs]);
+    const two = runCli(['find', '-r', '--jobs', '2', 'de', ...inputs]);
+    expect(one.status).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    const lines = one.stdout.trim().split('\n');
+    // Every unit's blob (de ad .. ef) matches "de", and the ids whose hex holds it (0xde, 0x1de…).
+    const fleetLines = lines.filter((line) => line.startsWith(fleet));
+    const blobs = fleetLines.filter((line) => line.includes('\\Blob = hex:de,ad,'));
+    expect(blobs).toHaveLength(FLEET);
+    expect(fleetLines.filter((line) => !blobs.includes(line)).map((line) => line.slice(line.indexOf(': ') + 2))).toEqual(
+      [0xde, 0x1de, 0x2de, 0x3de].map((unit) => `HKEY_LOCAL_MACHINE\\Fleet\\Unit${unit}\\Id = dword:${unit.toString(16).padStart(8, '0')}`),
+    );
+    expect(blobs[42]).toBe(`${join(fleet, 'site-0', 'unit-0042.hv')}: HKEY_LOCAL_MACHINE\\Fleet\\Unit42\\Blob = hex:de,ad,2a,ef`);
+    const files = lines.map((line) => line.slice(0, line.indexOf(': ')));
+    const order = [...new Set(files)];
+    expect(files).toEqual([...files].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+    const json = JSON.parse(runCli(['find', '-r', '--jobs', '2', '--json', 'de', ...inputs]).stdout) as FindJson;
+    expect(json.matches).toHaveLength(lines.length);
+  });
+
+  test('--name, --data, --key, --type and --regex narrow the search', () => {
+    const unit7 = join(fleet, 'site-0', 'unit-0007.hv');
+    expect(runCli(['find', '--data', 'sn-00007', unit7]).stdout).toBe(`${unit7}: HKEY_LOCAL_MACHINE\\Fleet\\Unit7\\Serial = "SN-00007"\n`);
+    expect(runCli(['find', '--name', 'sn-00007', unit7]).status).toBe(1);
+    expect(runCli(['find', '--key', 'unit7', unit7]).stdout).toBe(`${unit7}: HKEY_LOCAL_MACHINE\\Fleet\\Unit7\n`);
+    expect(runCli(['find', '--type', 'dword', '--data', '7', unit7]).stdout).toBe(`${unit7}: HKEY_LOCAL_MACHINE\\Fleet\\Unit7\\Id = dword:00000007\n`);
+    expect(runCli(['find', '--regex', '^(Id|Serial)$', '--name', unit7]).stdout.trim().split('\n')).toHaveLength(2);
+    const bad = runCli(['find', '--type', 'nonsense', 'x', unit7]);
+    expect([bad.status, bad.stderr]).toEqual([2, 'hivetool: --type nonsense: not a value type (e.g. REG_SZ, sz, dword, binary, multi_sz, 4)\n']);
+    const missing = runCli(['find', 'x', join(fleet, 'missing.hv'), unit7]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain(`hivetool: ${join(fleet, 'missing.hv')}: no such file or directory\n`);
+  });
+
+  test('registry images are searched like hives', () => {
+    const image = join(scratch.path, 'Restore.fdf');
+    writeFileSync(image, encodeImage({ roots: { 2: [{ name: 'Fleet', values: [{ name: 'Owner', type: ValueType.SZ, data: sz('Depot 9') }] }] } }));
+    expect(runCli(['find', 'depot', image]).stdout).toBe(`${image}: HKEY_LOCAL_MACHINE\\Fleet\\Owner = "Depot 9"\n`);
+  });
+});
+
+describeWithCorpus('find on damaged input', () => {
+  test('a hive cut short is searched as far as it goes, then reported', () => {
+    const file = join(scratch.path, 'cut.hv');
+    writeFileSync(file, corpusBytes('default.hv').subarray(0, 159744));
+    const cut = runCli(['find', '--key', 'clsid', file]);
+    const whole = runCli(['find', '--key', 'clsid', corpusPath('default.hv')]);
+    expect(cut.status).toBe(2);
+    const lines = cut.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines).toEqual(whole.stdout.trim().split('\n').slice(0, lines.length).map((line) => line.replace(corpusPath('default.hv'), file)));
+    expect(cut.stderr).toMatch(/^hivetool: .*cut\.hv: not a valid hive: .*\[[A-Z_]+\]\n$/);
+  });
+});
+
+describeWithCorpus('find --deleted', () => {
+  test('finds deleted values too, marked', () => {
+    const device = new DeviceHeap(corpusBytes('boot.hv'));
+    device.deleteValue('HKEY_LOCAL_MACHINE\\nls', 'DefaultLCID');
+    const file = join(scratch.path, 'deleted.hv');
+    writeFileSync(file, device.bytes);
+    expect(runCli(['find', 'DefaultLCID', file]).status).toBe(1);
+    expect(runCli(['find', '--deleted', 'DefaultLCID', file]).stdout).toBe(`${file}: ?\\DefaultLCID = dword:00000409 (deleted, likely)\n`);
+  });
+});
