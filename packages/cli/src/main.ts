@@ -7,7 +7,7 @@ import type { DiffFormat } from './commands/diff.js';
 import { openHiveFile } from './input.js';
 import { ExitCode, UsageError, describeFailure } from './failures.js';
 import { stderrReporter } from './report.js';
-import { setMaxOutput } from './output.js';
+import { refuseInputAsOutput, setMaxOutput } from './output.js';
 import { expandInputs } from './batch.js';
 
 // Options several commands share, defined once.
@@ -332,6 +332,7 @@ export async function main(argv: string[]): Promise<number> {
     .middleware((args) => {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');
       if (cap !== undefined) setMaxOutput(cap);
+      refuseOutputOverInput(args);
     })
     .demandCommand(1, 'Name a command: dump, info, verify, diff, build, rewrite, image or oem (see --help).')
     .strict()
@@ -363,6 +364,23 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.FAILED;
   }
   return exitCode;
+}
+
+/**
+ * Every command that writes a file (`-o`, or `rewrite`'s second file) goes through this
+ * one check before anything is read: its output is none of its inputs, whatever the
+ * argument that names them (`--rom` included; `--previous` may be the output, see
+ * `oem store`).
+ */
+function refuseOutputOverInput(args: Record<string, unknown>): void {
+  const output = args['output'];
+  if (typeof output !== 'string') return;
+  const named = ['files', 'inputs', 'input', 'rom'].flatMap((name) => {
+    const value = args[name];
+    return typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  });
+  const previous = args['previous'];
+  refuseInputAsOutput(expandInputs(named, args['recursive'] === true), output, typeof previous === 'string' ? previous : undefined);
 }
 
 /** Opens the hive named by --rom, which must be a ROM hive. */

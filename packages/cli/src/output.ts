@@ -1,7 +1,10 @@
-import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Utf8Writer } from '@hivetool/registry';
 import { UsageError, fileErrorReason } from './failures.js';
+
+/** `-` names standard input (as an input) or standard output (as `-o -`). */
+export const STDIO = '-';
 
 /** Where rendered text goes. `write` buffers; `close` flushes and commits. */
 export interface TextSink {
@@ -205,19 +208,40 @@ export function writeFileAtomic(target: string, bytes: Uint8Array): void {
   sink.close();
 }
 
+/** The same file: one device and inode, whatever path, symbolic or hard link leads to it. */
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Refuses an output path that names one of the inputs (the same file by any path or
- * link): hivetool never modifies an input.
+ * The one check every command that writes a file makes before reading anything: the
+ * output must not be one of the inputs (`--rom` and `--previous` files included), by any
+ * spelling of its path, through a symbolic link (also `-o` at a link to an input) or a hard
+ * link: hivetool never modifies an input. `inPlace` is an input that may also be the output
+ * (`oem store --previous S -o S`: the command reads it whole first and replaces it
+ * atomically). Returns whether the output is that in-place input. `-` (standard output)
+ * is no file and passes.
  */
-export function refuseInputAsOutput(inputs: readonly string[], output: string): void {
-  if (!existsSync(output)) return;
-  const target = statSync(output);
-  const targetPath = realpathSync(output);
+export function refuseInputAsOutput(inputs: readonly string[], output: string, inPlace?: string): boolean {
+  if (output === STDIO) return false;
+  const target = statOrUndefined(output);
+  if (target === undefined) return false;
   for (const input of inputs) {
-    if (!existsSync(input)) continue;
-    const source = statSync(input);
-    if ((source.dev === target.dev && source.ino === target.ino) || realpathSync(input) === targetPath) {
-      throw new UsageError(`refusing to overwrite the input ${input}: choose another output file`);
+    if (input === STDIO) continue;
+    const source = statOrUndefined(input);
+    if (source !== undefined && sameFile(source, target)) {
+      throw new UsageError(`${output}: this output is the input ${input}${output === input ? '' : ' (the same file)'}; hivetool never writes over an input: choose another output file`);
     }
   }
+  if (inPlace === undefined || inPlace === STDIO) return false;
+  const previous = statOrUndefined(inPlace);
+  return previous !== undefined && sameFile(previous, target);
 }

@@ -2,7 +2,7 @@ import { encodeHive, encodeLinkedHive, hexBytes, hiveStatistics, openHive, readT
 import { RegTreeBuilder, countTree } from '@hivetool/registry';
 import { ExitCode, UsageError } from '../failures.js';
 import { readInputFile } from '../input.js';
-import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { writeFileAtomic } from '../output.js';
 
 export interface BuildArguments {
   inputs: string[];
@@ -41,7 +41,6 @@ export function parseHex16(text: string, option: string): Uint8Array {
  * changes to the ROM's registry and the output is a persistent hive linked into it.
  */
 export function runBuild(args: BuildArguments): number {
-  refuseInputAsOutput(args.rom === undefined ? args.inputs : [...args.inputs, args.rom.file], args.output);
   const guid = args.guid === undefined ? undefined : parseHex16(args.guid, '--guid');
   if (args.rom !== undefined) {
     if (args.romSignature !== undefined) throw new UsageError('--rom-signature cannot be used with --rom: a linked hive carries its ROM hive\'s signature');

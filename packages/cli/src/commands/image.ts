@@ -3,7 +3,7 @@ import { DEFAULT_IMAGE_LIMITS, RegistryImage, encodeImage, openImage, type Image
 import { countTree, parseKeyPath, rootName } from '@hivetool/registry';
 import { ExitCode, UsageError } from '../failures.js';
 import { readInputFile } from '../input.js';
-import { AtomicFileSink, StdoutSink, refuseInputAsOutput, writeFileAtomic, type TextSink } from '../output.js';
+import { AtomicFileSink, StdoutSink, writeFileAtomic, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { regVisitor } from '../dump/reg.js';
 import { partSeparator, type DumpVisitor } from '../dump/tree.js';
@@ -14,7 +14,6 @@ import type { RegStyle } from '@hivetool/registry';
 
 /** `hivetool image pack HIVE... -o Restore.fdf`: what RegCopyFile would save. */
 export function runImagePack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
-  refuseInputAsOutput(inputs, output);
   const tree = combineRegistries(inputs, rom?.hive);
   const bytes = encodeImage(tree);
   writeFileAtomic(output, bytes);
@@ -26,7 +25,6 @@ export function runImagePack(inputs: string[], output: string, rom: { file: stri
 
 /** `hivetool image unpack Restore.fdf -o OUT.hv`: the image's registry as a hive. */
 export function runImageUnpack(input: string, output: string, layout: 'rom' | 'persistent', romSignature: string | undefined): number {
-  refuseInputAsOutput([input], output);
   const tree = openImage(readInputFile(input)).toTree();
   const bytes = encodeHive(tree, { layout, ...(romSignature === undefined ? {} : { romSignature: parseHex16(romSignature, '--rom-signature') }) });
   writeFileAtomic(output, bytes);

@@ -14,6 +14,7 @@ import {
   writeRegistryToOemCalls,
   writeStoreGeneration,
 } from '@hivetool/image';
+import { realpathSync } from 'node:fs';
 import { ExitCode, UsageError } from '../failures.js';
 import { readInputFile } from '../input.js';
 import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
@@ -21,7 +22,6 @@ import { combineRegistries } from '../registrySources.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
 export function runOemPack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
-  refuseInputAsOutput(inputs, output);
   const stream = encodeOemStream(combineRegistries(inputs, rom?.hive));
   writeFileAtomic(output, stream);
   const info = oemStreamTrailer(stream);
@@ -31,7 +31,6 @@ export function runOemPack(inputs: string[], output: string, rom: { file: string
 
 /** `hivetool oem unpack STREAM -o OUT --to hive|image`. */
 export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'): number {
-  refuseInputAsOutput([input], output);
   const { tree, info } = decodeOemStream(readInputFile(input));
   const bytes = to === 'hive' ? encodeHive(tree) : encodeImage(tree);
   writeFileAtomic(output, bytes);
@@ -41,7 +40,6 @@ export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'
 
 /** `hivetool oem split STREAM --chunk N -o calls.log`: the WriteRegistryToOEM calls of a save. */
 export function runOemSplit(input: string, output: string, chunk: number): number {
-  refuseInputAsOutput([input], output);
   const stream = readInputFile(input);
   decodeOemStream(stream); // refuse anything but a whole, valid stream
   const calls = [...writeRegistryToOemCalls(stream, chunk)];
@@ -52,7 +50,6 @@ export function runOemSplit(input: string, output: string, chunk: number): numbe
 
 /** `hivetool oem join calls.log -o STREAM`: reassembles a recorded save, refusing a partial one. */
 export function runOemJoin(input: string, output: string): number {
-  refuseInputAsOutput([input], output);
   const calls = decodeCallLog(readInputFile(input));
   const stream = reassembleOemCalls(calls);
   const { info } = decodeOemStream(stream);
@@ -63,7 +60,10 @@ export function runOemJoin(input: string, output: string): number {
 
 /** `hivetool oem store STREAM -o flash.bin (--slot-size N | --previous flash.bin)`. */
 export function runOemStore(input: string, output: string, options: { slotSize?: number | undefined; previous?: string | undefined; chunk: number }): number {
-  refuseInputAsOutput(options.previous === undefined ? [input] : [input, options.previous], output);
+  // The store given with --previous may be the output too: the store is updated in place,
+  // as the device's flash is. It is read whole before anything is written, and replaced
+  // atomically (temporary file + rename) at its real path, so a link to it stays a link.
+  const inPlace = refuseInputAsOutput([input], output, options.previous);
   const stream = readInputFile(input);
   decodeOemStream(stream);
   if ((options.slotSize === undefined) === (options.previous === undefined)) throw new UsageError('oem store needs either --slot-size N (a new store) or --previous STORE (the next generation of an existing one)');
@@ -80,7 +80,7 @@ export function runOemStore(input: string, output: string, options: { slotSize?:
     chunkPayload: options.chunk,
     ...(previous !== undefined ? { previous } : { slotSize: options.slotSize! }),
   });
-  writeFileAtomic(output, result.store);
+  writeFileAtomic(inPlace ? realpathSync(output) : output, result.store);
   const kept = result.generation > 1 ? '; the other slot keeps the previous generation' : '';
   process.stdout.write(`${output}: generation ${result.generation} written to slot ${result.slot} (${result.store.length / 2}-byte slots)${kept}\n`);
   return ExitCode.OK;
@@ -90,8 +90,7 @@ export function runOemStore(input: string, output: string, options: { slotSize?:
 export function runOemLoad(input: string, output: string | undefined, json: boolean): number {
   const loaded = loadStore(readInputFile(input));
   if (output !== undefined) {
-    refuseInputAsOutput([input], output);
-    writeFileAtomic(output, loaded.stream);
+      writeFileAtomic(output, loaded.stream);
   }
   if (json) {
     process.stdout.write(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: input, generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');

@@ -1,11 +1,10 @@
 import { rewriteHive } from '@hivetool/hive';
 import { ExitCode } from '../failures.js';
 import { openHiveFile } from '../input.js';
-import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { writeFileAtomic } from '../output.js';
 
 /** `hivetool rewrite IN.hv OUT.hv`: re-emit a hive from its parsed parts, losslessly. */
 export function runRewrite(input: string, output: string): number {
-  refuseInputAsOutput([input], output);
   const hive = openHiveFile(input);
   const bytes = rewriteHive(hive);
   writeFileAtomic(output, bytes);
