@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Utf8Writer } from '@hivetool/registry';
 import { UsageError, fileErrorReason } from './failures.js';
+import { hold, release } from './temporaries.js';
 
 /** `-` names standard input (as an input) or standard output (as `-o -`). */
 export const STDIO = '-';
@@ -109,7 +110,8 @@ export class StdoutSink extends BufferedSink {
   }
 }
 
-function temporaryBeside(target: string): string {
+/** The temporary file an output is written to before it is renamed into place. */
+export function temporaryBeside(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
 }
 
@@ -120,7 +122,7 @@ function writing<T>(target: string, step: () => T): T {
   } catch (error) {
     const reason = fileErrorReason(error);
     if (reason === undefined) throw error;
-    throw new UsageError(`cannot write ${target}: ${reason}`);
+    throw new UsageError(`${target}: cannot write: ${reason}`);
   }
 }
 
@@ -128,7 +130,7 @@ function writing<T>(target: string, step: () => T): T {
  * True when `target` exists and is not a regular file (a device such as /dev/null, a
  * FIFO): it is written in place, since renaming a file over it would replace it.
  */
-function isSpecialFile(target: string): boolean {
+export function isSpecialFile(target: string): boolean {
   try {
     const stat = statSync(target);
     if (stat.isDirectory()) return false; // refused when the rename fails, with a clear message
@@ -139,37 +141,61 @@ function isSpecialFile(target: string): boolean {
 }
 
 /**
+ * Opens a device or FIFO for writing. A FIFO with no reader would block the open: say
+ * that it waits, then wait.
+ */
+function openSpecial(target: string): number {
+  try {
+    const fd = openSync(target, constants.O_WRONLY | constants.O_NONBLOCK);
+    // Writes are synchronous and handle EAGAIN (writeAllSync): non-blocking is fine.
+    return fd;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+  }
+  process.stderr.write(`hivetool: ${target}: waiting for a reader of this FIFO\n`);
+  return openSync(target, 'w');
+}
+
+/**
  * A file written atomically: text goes to a temporary file beside the target, which is
- * renamed over the target only on `close`. A failed run leaves no partial output. A
- * target that is a device or a FIFO (`-o /dev/null`) is written directly instead.
+ * renamed over the target only on `close`. A failed or interrupted run leaves no partial
+ * output and no temporary file (see temporaries.ts). A target that is a device or a FIFO
+ * (`-o /dev/null`) is written directly instead, and opened only once there is something
+ * to write (a FIFO's open waits for a reader).
  */
 export class AtomicFileSink extends BufferedSink {
   private readonly temporary: string | undefined;
   private fd: number | undefined;
+  private done = false;
 
   constructor(readonly target: string) {
     super();
     if (isSpecialFile(target)) {
       this.temporary = undefined;
-      this.fd = writing(target, () => openSync(target, 'w'));
     } else {
       const temporary = temporaryBeside(target);
       this.temporary = temporary;
       this.fd = writing(target, () => openSync(temporary, 'wx', 0o644));
+      hold(temporary, target);
     }
   }
 
+  private opened(): number {
+    if (this.fd === undefined) this.fd = writing(this.target, () => openSpecial(this.target));
+    return this.fd;
+  }
+
   protected emit(bytes: Uint8Array): void {
-    const fd = this.fd;
-    if (fd === undefined) return;
+    if (this.done) return;
+    const fd = this.opened();
     writing(this.target, () => writeAllSync(fd, bytes));
   }
 
   close(): void {
-    const fd = this.fd;
-    if (fd === undefined) return;
+    if (this.done) return;
     try {
       this.flush();
+      const fd = this.opened();
       writing(this.target, () => {
         const temporary = this.temporary;
         if (temporary === undefined) {
@@ -181,7 +207,9 @@ export class AtomicFileSink extends BufferedSink {
         closeSync(fd);
         this.fd = undefined;
         renameSync(temporary, this.target);
+        release(temporary);
       });
+      this.done = true;
     } catch (error) {
       this.abort();
       throw error;
@@ -190,9 +218,13 @@ export class AtomicFileSink extends BufferedSink {
 
   abort(): void {
     this.discard();
+    this.done = true;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    if (this.temporary !== undefined) rmSync(this.temporary, { force: true });
+    if (this.temporary !== undefined) {
+      rmSync(this.temporary, { force: true });
+      release(this.temporary);
+    }
   }
 }
 

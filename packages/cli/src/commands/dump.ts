@@ -1,13 +1,16 @@
 import type { Hive } from '@hivetool/hive';
 import type { RegStyle } from '@hivetool/registry';
 import { openHiveFile, openHiveFileLazy } from '../input.js';
-import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
+import { statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { AtomicFileSink, STDIO, StdoutSink, currentMaxOutput, isSpecialFile, temporaryBeside, type TextSink } from '../output.js';
+import { hold, release } from '../temporaries.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from '../dump/raw.js';
 import { regVisitor } from '../dump/reg.js';
 import { dumpStarts, hiveHeader, partSeparator, walkForDump, type DumpStarts } from '../dump/tree.js';
 import { copyPart, dumpParts } from '../dump/parts.js';
-import { ExitCode, describeFailure } from '../failures.js';
+import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import type { Reporter } from '../report.js';
 import { Progress, summary } from '../batch.js';
 
@@ -109,22 +112,57 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
   }
 }
 
+/** Dumps every file in turn into `sink`; returns how many failed. */
+export function dumpFiles(args: DumpArguments, sink: TextSink, report: Reporter, step: (file: string) => void): number {
+  let failed = 0;
+  let started = 0;
+  if (args.format === 'json') sink.write(jsonDocumentStart());
+  for (const file of args.files) {
+    step(file);
+    const onStart = (): void => sink.write(partSeparator(args.format, started++ === 0));
+    if (!dumpOne(file, args, args.rom, sink, report, onStart)) failed++;
+  }
+  if (args.format === 'json') sink.write(jsonDocumentEnd());
+  return failed;
+}
+
+/**
+ * Commits the output, or, when a file failed and the output is a file, drops it (nothing
+ * is written unless every file succeeds). Returns whether the output was written.
+ */
+export function finishDump(args: DumpArguments, sink: TextSink, failed: number, report: Reporter): boolean {
+  if (failed > 0 && args.output !== undefined && args.output !== STDIO) {
+    sink.abort();
+    report.note(`${args.output}: not written`);
+    return false;
+  }
+  sink.close();
+  return true;
+}
+
 /**
  * `hivetool dump FILE...`: every file is opened and walked in turn; a file that fails is
  * reported and the others are still dumped. Output stays well formed when a file fails
  * part-way (a `;` note in .reg and raw, an `error` member in JSON). With `-o`, nothing is
  * written unless every file succeeds. With `--jobs N`, files are rendered on N worker
- * threads (see dumpParts) and written in file order: the output is the same.
+ * threads (see dumpParts) and written in file order: the output is the same. A dump into
+ * a file on one thread also runs on a worker thread, so that this thread stays free to
+ * remove the temporary file when a signal stops the dump (see temporaries.ts).
  */
 export async function runDump(args: DumpArguments, report: Reporter): Promise<number> {
-  const sink: TextSink = args.output === undefined ? new StdoutSink() : new AtomicFileSink(args.output);
-  let failed = 0;
-  let started = 0;
-  if (args.format === 'json') sink.write(jsonDocumentStart());
+  const parallel = (args.jobs ?? 1) > 1 && args.files.length > 1;
+  const toFile = args.output !== undefined && args.output !== STDIO && !isSpecialFile(args.output);
+  if (toFile && !parallel && inputBytes(args.files) >= BACKGROUND_INPUT_BYTES && !args.files.includes(STDIO) && args.romFile !== STDIO) {
+    return dumpInBackground(args, report);
+  }
+  const sink: TextSink = args.output === undefined || args.output === STDIO ? new StdoutSink() : new AtomicFileSink(args.output);
   // The bar shares the terminal only when the dump itself does not go to it.
-  const progress = new Progress(args.output !== undefined || process.stdout.isTTY !== true ? args.files.length : 0);
+  const progress = new Progress(toFile || process.stdout.isTTY !== true ? args.files.length : 0);
+  let failed = 0;
   try {
-    if ((args.jobs ?? 1) > 1 && args.files.length > 1) {
+    if (parallel) {
+      let started = 0;
+      if (args.format === 'json') sink.write(jsonDocumentStart());
       await dumpParts(args, (part) => {
         progress.step(part.file);
         if (part.started) sink.write(partSeparator(args.format, started++ === 0));
@@ -132,12 +170,9 @@ export async function runDump(args: DumpArguments, report: Reporter): Promise<nu
         for (const line of part.stderr) process.stderr.write(line);
         if (!part.ok) failed++;
       });
+      if (args.format === 'json') sink.write(jsonDocumentEnd());
     } else {
-      for (const file of args.files) {
-        progress.step(file);
-        const onStart = (): void => sink.write(partSeparator(args.format, started++ === 0));
-        if (!dumpOne(file, args, args.rom, sink, report, onStart)) failed++;
-      }
+      failed = dumpFiles(args, sink, report, (file) => progress.step(file));
     }
   } catch (error) {
     progress.stop();
@@ -145,16 +180,97 @@ export async function runDump(args: DumpArguments, report: Reporter): Promise<nu
     throw error;
   }
   progress.stop();
-  if (args.format === 'json') sink.write(jsonDocumentEnd());
+  const written = finishDump(args, sink, failed, report);
+  return dumpSummary(args, failed, written);
+}
+
+/** The closing line; files are "dumped" only when the output holding them was written. */
+function dumpSummary(args: DumpArguments, failed: number, written: boolean): number {
   summary(args.files.length, [
-    [args.files.length - failed, 'dumped'],
+    [args.files.length - failed, written ? 'dumped' : 'read (not written)'],
     [failed, 'failed'],
   ]);
-  if (failed > 0 && args.output !== undefined) {
-    sink.abort();
-    report.note(`${args.output} not written`);
-  } else {
-    sink.close();
-  }
   return failed > 0 ? ExitCode.FAILED : ExitCode.OK;
+}
+
+/**
+ * Inputs from this size on are dumped into a file on a worker thread. Smaller ones take a
+ * fraction of a second on this thread, which is less than starting a worker; a signal
+ * that comes meanwhile is handled as soon as they are done (the temporary file is gone by
+ * then, and the exit status still says which signal stopped the command).
+ */
+const BACKGROUND_INPUT_BYTES = 1 << 20;
+
+function inputBytes(files: readonly string[]): number {
+  let total = 0;
+  for (const file of files) {
+    try {
+      total += statSync(file).size;
+    } catch {
+      // reported when the file is opened
+    }
+  }
+  return total;
+}
+
+/** What the dump worker thread receives: the arguments, with the ROM hive by its path. */
+export interface DumpWorkerData {
+  args: Omit<DumpArguments, 'rom'>;
+  maxOutput: number;
+}
+
+/** A message from the dump worker thread. */
+export type DumpWorkerMessage =
+  | { kind: 'line'; line: string }
+  | { kind: 'step'; file: string }
+  | { kind: 'done'; failed: number; written: boolean }
+  | { kind: 'failure'; line: string }
+  | { kind: 'bug'; stack: string };
+
+/** Runs the dump into `args.output` on a worker thread (see runDump). */
+async function dumpInBackground(args: DumpArguments, report: Reporter): Promise<number> {
+  const output = args.output!;
+  // The worker makes this temporary file; this thread removes it if a signal comes first.
+  hold(temporaryBeside(output), output);
+  const progress = new Progress(args.files.length);
+  const { rom: _rom, ...plain } = args;
+  const data: DumpWorkerData = { args: plain, maxOutput: currentMaxOutput() };
+  const { failed, written } = await new Promise<{ failed: number; written: boolean }>((resolve, reject) => {
+    const worker = new Worker(new URL('../dumpWorker.js', import.meta.url), { workerData: data });
+    let settled = false;
+    worker.on('message', (message: DumpWorkerMessage) => {
+      switch (message.kind) {
+        case 'line':
+          process.stderr.write(message.line);
+          break;
+        case 'step':
+          progress.step(message.file);
+          break;
+        case 'done':
+          settled = true;
+          resolve(message);
+          break;
+        case 'failure':
+          settled = true;
+          reject(new UsageError(message.line));
+          break;
+        case 'bug':
+          settled = true;
+          reject(new Error(message.stack));
+          break;
+      }
+    });
+    worker.on('error', (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.on('exit', () => {
+      if (!settled) reject(new Error('the dump worker thread ended without a result'));
+    });
+  }).finally(() => {
+    progress.stop();
+    release(temporaryBeside(output));
+  });
+  void report;
+  return dumpSummary(args, failed, written);
 }

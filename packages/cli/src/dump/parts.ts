@@ -7,6 +7,7 @@ import { AtomicFileSink, currentMaxOutput, setMaxOutput, type TextSink } from '.
 import { runPool } from '../pool.js';
 import { lineReporter } from '../report.js';
 import { openHiveFile } from '../input.js';
+import { hold, release } from '../temporaries.js';
 import { UsageError, describeFailure, fileErrorReason } from '../failures.js';
 
 /**
@@ -64,9 +65,9 @@ export async function dumpParts(args: DumpArguments, done: (part: Extract<DumpPa
     if (reason === undefined) throw error;
     throw new UsageError(`dump --jobs needs a temporary directory for the parts, and ${tmpdir()} gave: ${reason}; set TMPDIR, or leave out --jobs`);
   }
-  // Removed however the process ends (a closed pipe exits from the middle of a dump).
-  const cleanUp = (): void => rmSync(directory, { recursive: true, force: true });
-  process.once('exit', cleanUp);
+  // Removed however the process ends: a closed pipe exits from the middle of a dump, a
+  // signal stops it (temporaries.ts).
+  hold(directory);
   // The job is every option but what stays with this thread (the opened ROM hive cannot be
   // sent; the workers open romFile themselves).
   const { files: _files, output: _output, rom: _rom, romFile, jobs: _jobs, ...job } = args;
@@ -93,8 +94,8 @@ export async function dumpParts(args: DumpArguments, done: (part: Extract<DumpPa
       },
     );
   } finally {
-    process.removeListener('exit', cleanUp);
-    cleanUp();
+    rmSync(directory, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
+    release(directory);
   }
 }
 
