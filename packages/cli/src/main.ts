@@ -4,7 +4,7 @@ import type { Hive } from '@hivetool/hive';
 // code (and dependencies) of the command asked for.
 import type { DumpFormat } from './commands/dump.js';
 import type { DiffFormat } from './commands/diff.js';
-import { openHiveFile } from './input.js';
+import { STDIN, openHiveFile } from './input.js';
 import { ExitCode, UsageError, describeFailure } from './failures.js';
 import { stderrReporter } from './report.js';
 import { refuseInputAsOutput, setMaxOutput } from './output.js';
@@ -29,7 +29,10 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   });
   let exitCode: number = ExitCode.OK;
-  const parser = yargs(argv)
+  // yargs drops a lone `-` (standard input or output) from positionals and option values:
+  // it travels through the parser under another name and is given back below.
+  const parser = yargs(argv.map((arg) => (arg === STDIN ? DASH_STAND_IN : arg)))
+    .middleware(restoreDash, true)
     .scriptName('hivetool')
     .usage('$0 <command> [options]\n\nRead, check and convert Windows CE registry hive files (.hv).')
     .command(
@@ -366,6 +369,16 @@ export async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
+const DASH_STAND_IN = '\u2039-\u203a';
+
+/** Gives back the `-` arguments that crossed the parser as DASH_STAND_IN. */
+function restoreDash(args: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(args)) {
+    if (value === DASH_STAND_IN) args[name] = STDIN;
+    else if (Array.isArray(value)) args[name] = value.map((item: unknown) => (item === DASH_STAND_IN ? STDIN : item));
+  }
+}
+
 /**
  * Every command that writes a file (`-o`, or `rewrite`'s second file) goes through this
  * one check before anything is read: its output is none of its inputs, whatever the
@@ -373,13 +386,19 @@ export async function main(argv: string[]): Promise<number> {
  * `oem store`).
  */
 function refuseOutputOverInput(args: Record<string, unknown>): void {
-  const output = args['output'];
-  if (typeof output !== 'string') return;
   const named = ['files', 'inputs', 'input', 'rom'].flatMap((name) => {
     const value = args[name];
     return typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
   });
   const previous = args['previous'];
+  // Standard input is read once, by the thread that runs the command: not for a hive that
+  // every worker thread opens again, nor twice.
+  for (const option of ['rom', 'previous']) {
+    if (args[option] === STDIN) throw new UsageError(`--${option} takes a file name: - (standard input) is accepted only for the files the command reads`);
+  }
+  if (named.filter((name) => name === STDIN).length > 1) throw new UsageError('- (standard input) can be given once');
+  const output = args['output'];
+  if (typeof output !== 'string') return;
   refuseInputAsOutput(expandInputs(named, args['recursive'] === true), output, typeof previous === 'string' ? previous : undefined);
 }
 

@@ -228,8 +228,32 @@ export class AtomicFileSink extends BufferedSink {
   }
 }
 
-/** Writes whole bytes to `target` atomically (temporary file + rename). */
+/** Where a command's text output goes: standard output (no `-o`, or `-o -`), or a file. */
+export function outputSink(output: string | undefined): TextSink {
+  return output === undefined || output === STDIO ? new StdoutSink() : new AtomicFileSink(output);
+}
+
+/**
+ * Writes a command's closing line (what it wrote, and how much) to standard output, or to
+ * standard error when the output itself went to standard output (`-o -`).
+ */
+export function tell(output: string, text: string): void {
+  if (output === STDIO) process.stderr.write(`hivetool: ${text.startsWith(`${STDIO}: `) ? `<stdout>${text.slice(STDIO.length)}` : text}`);
+  else process.stdout.write(text);
+}
+
+/**
+ * Writes whole bytes to `target` atomically (temporary file + rename); `-` writes them to
+ * standard output, unless that is a terminal.
+ */
 export function writeFileAtomic(target: string, bytes: Uint8Array): void {
+  if (target === STDIO) {
+    if (process.stdout.isTTY === true) throw new UsageError('-o -: standard output is a terminal: redirect it to a file or a pipe');
+    const sink = new StdoutSink();
+    sink.writeBytes(bytes);
+    sink.close();
+    return;
+  }
   const sink = new AtomicFileSink(target);
   try {
     sink.writeBytes(bytes);

@@ -1,4 +1,5 @@
 import { describeFailure } from './failures.js';
+import { inputName } from './input.js';
 
 /** Messages to the user on stderr, one line each; never mixed into stdout output. */
 export interface Reporter {
@@ -13,8 +14,9 @@ export function lineReporter(write: (line: string) => void): Reporter {
     failure(subject, error) {
       const line = describeFailure(error, subject);
       if (line === undefined) return false;
+      const name = inputName(subject);
       // Some messages name the file already.
-      write(line.startsWith(`${subject}: `) ? `hivetool: ${line}\n` : `hivetool: ${subject}: ${line}\n`);
+      write(line.startsWith(`${name}: `) ? `hivetool: ${line}\n` : `hivetool: ${name}: ${line}\n`);
       return true;
     },
     note(text) {

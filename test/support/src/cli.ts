@@ -11,12 +11,12 @@ export interface CliResult {
 }
 
 /** Runs the built `hivetool` as a user would, in a child process. */
-export function runCli(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): CliResult {
+export function runCli(args: string[], options: { cwd?: string; input?: string | Uint8Array; env?: Record<string, string> } = {}): CliResult {
   return runNode(HIVETOOL_BIN, args, options);
 }
 
 /** Runs a Node script of the project in a child process. */
-export function runNode(script: string, args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): CliResult {
+export function runNode(script: string, args: string[], options: { cwd?: string; input?: string | Uint8Array; env?: Record<string, string> } = {}): CliResult {
   const result = spawnSync(process.execPath, [script, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },

@@ -1,8 +1,8 @@
 import { encodeHive, encodeLinkedHive, hexBytes, hiveStatistics, openHive, readTree, type EncodeHiveOptions, type Hive } from '@hivetool/hive';
 import { RegTreeBuilder, countTree } from '@hivetool/registry';
 import { ExitCode, UsageError } from '../failures.js';
-import { readInputFile } from '../input.js';
-import { writeFileAtomic } from '../output.js';
+import { inputName, readInputFile } from '../input.js';
+import { tell, writeFileAtomic } from '../output.js';
 
 export interface BuildArguments {
   inputs: string[];
@@ -20,13 +20,24 @@ export interface BuildArguments {
  * valid UTF-8.
  */
 export function readRegText(path: string): string {
-  const bytes = readInputFile(path, 256 * 1024 * 1024);
+  const bytes = readInputFile(path, 256 * 1024 * 1024, true);
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return new TextDecoder('windows-1252').decode(bytes);
   }
+}
+
+/**
+ * A .reg input's text. One with no `[KEY]` line adds nothing to the hive (an empty file,
+ * or an empty pipe into `build -`): said in a warning, since the hive built would
+ * otherwise silently lack what the user meant to put in it.
+ */
+function regInput(path: string): string {
+  const text = readRegText(path);
+  if (!/^[ \t]*\[/m.test(text)) process.stderr.write(`hivetool: warning: ${inputName(path)}: ${text.trim() === '' ? 'empty .reg input' : 'no [KEY] line in this .reg input'}: it adds nothing to the hive\n`);
+  return text;
 }
 
 /** 32 hex digits → 16 bytes, for --rom-signature and --guid. */
@@ -47,17 +58,16 @@ export function runBuild(args: BuildArguments): number {
     // New keys and values go to the head of their chains, as on the device, so that
     // unchanged chain tails can be shared with ROM.
     const builder = RegTreeBuilder.fromTree(readTree(args.rom.hive), { newEntriesFirst: true });
-    for (const input of args.inputs) builder.apply(readRegText(input), input);
+    for (const input of args.inputs) builder.apply(regInput(input), inputName(input));
     const bytes = encodeLinkedHive(args.rom.hive, builder.tree(), guid === undefined ? {} : { volumeGuid: guid });
     writeFileAtomic(args.output, bytes);
     const stored = countStored(bytes);
-    process.stdout.write(
-      `${args.output}: ${bytes.length} bytes, persistent hive linked into ${args.rom.file}: ${stored.keys} keys and ${stored.values} values stored, the rest linked; ROM signature ${hexBytes(args.rom.hive.header.romSignature)}\n`,
+    tell(args.output, `${args.output}: ${bytes.length} bytes, persistent hive linked into ${args.rom.file}: ${stored.keys} keys and ${stored.values} values stored, the rest linked; ROM signature ${hexBytes(args.rom.hive.header.romSignature)}\n`,
     );
     return ExitCode.OK;
   }
   const builder = new RegTreeBuilder();
-  for (const input of args.inputs) builder.apply(readRegText(input), input);
+  for (const input of args.inputs) builder.apply(regInput(input), inputName(input));
   const tree = builder.tree();
   const options: EncodeHiveOptions = { layout: args.layout };
   if (args.romSignature !== undefined) options.romSignature = parseHex16(args.romSignature, '--rom-signature');
@@ -66,7 +76,7 @@ export function runBuild(args: BuildArguments): number {
   writeFileAtomic(args.output, bytes);
   const { keys, values } = countTree(tree);
   const signature = hexBytes(bytes.subarray(0x28, 0x38));
-  process.stdout.write(`${args.output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${args.layout} layout, ROM signature ${signature}${args.romSignature === undefined ? ' (derived)' : ''}\n`);
+  tell(args.output, `${args.output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${args.layout} layout, ROM signature ${signature}${args.romSignature === undefined ? ' (derived)' : ''}\n`);
   return ExitCode.OK;
 }
 

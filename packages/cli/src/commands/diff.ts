@@ -1,7 +1,7 @@
 import { readTree, type Hive } from '@hivetool/hive';
 import { RegTextWriter, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
 import { ExitCode, UsageError } from '../failures.js';
-import { openHiveFile } from '../input.js';
+import { inputName, openHiveFile } from '../input.js';
 import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
 
 export type DiffFormat = 'text' | 'json' | 'reg';
@@ -151,12 +151,12 @@ export function runDiff(args: DiffArguments): number {
   if (args.files.length === 1) {
     if (args.rom === undefined) throw new UsageError('diff needs two hives, or one persistent hive and --rom ROM.hv');
     aName = `${args.rom.file} (ROM)`;
-    bName = `${args.files[0]!} (through its ROM)`;
+    bName = `${inputName(args.files[0]!)} (through its ROM)`;
     a = readTree(args.rom.hive);
     b = side(args.files[0]!, args);
   } else if (args.files.length === 2) {
-    aName = args.files[0]!;
-    bName = args.files[1]!;
+    aName = inputName(args.files[0]!);
+    bName = inputName(args.files[1]!);
     a = side(args.files[0]!, args);
     b = side(args.files[1]!, args);
   } else {

@@ -1,6 +1,6 @@
 import type { Hive } from '@hivetool/hive';
 import type { RegStyle } from '@hivetool/registry';
-import { openHiveFile, openHiveFileLazy } from '../input.js';
+import { inputName, openHiveFile, openHiveFileLazy } from '../input.js';
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { AtomicFileSink, STDIO, StdoutSink, currentMaxOutput, isSpecialFile, temporaryBeside, type TextSink } from '../output.js';
@@ -40,7 +40,8 @@ interface HiveRenderer {
   finish(error?: string): void;
 }
 
-function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, report: Reporter): HiveRenderer {
+function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, report: Reporter): HiveRenderer {
+  const file = inputName(path);
   const key = args.key;
   switch (args.format) {
     case 'reg': {
@@ -93,7 +94,7 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
     const hive = job.key !== undefined ? openHiveFileLazy(file, options) : openHiveFile(file, options);
     if (hive.header.restoreFlags !== 0 || hive.header.logEntryCount !== 0) {
       report.note(
-        `warning: ${file}: a flush was interrupted (restoreFlags ${hive.header.restoreFlags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows the file as stored`,
+        `warning: ${inputName(file)}: a flush was interrupted (restoreFlags ${hive.header.restoreFlags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows the file as stored`,
       );
     }
     // Resolve --key before writing anything for this file.

@@ -2,8 +2,8 @@ import { encodeHive, hexBytes } from '@hivetool/hive';
 import { DEFAULT_IMAGE_LIMITS, RegistryImage, encodeImage, openImage, type ImageValue } from '@hivetool/image';
 import { countTree, parseKeyPath, rootName } from '@hivetool/registry';
 import { ExitCode, UsageError } from '../failures.js';
-import { readInputFile } from '../input.js';
-import { AtomicFileSink, StdoutSink, writeFileAtomic, type TextSink } from '../output.js';
+import { inputName, readInputFile } from '../input.js';
+import { outputSink, tell, writeFileAtomic, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { regVisitor } from '../dump/reg.js';
 import { partSeparator, type DumpVisitor } from '../dump/tree.js';
@@ -19,7 +19,7 @@ export function runImagePack(inputs: string[], output: string, rom: { file: stri
   writeFileAtomic(output, bytes);
   // The counts are in the header of the image just made: no need to check it all again.
   const image = new RegistryImage(bytes, DEFAULT_IMAGE_LIMITS);
-  process.stdout.write(`${output}: registry image, ${bytes.length} bytes, ${image.keyCount} keys, ${image.valueCount} values (volatile keys are not saved)\n`);
+  tell(output, `${output}: registry image, ${bytes.length} bytes, ${image.keyCount} keys, ${image.valueCount} values (volatile keys are not saved)\n`);
   return ExitCode.OK;
 }
 
@@ -29,7 +29,7 @@ export function runImageUnpack(input: string, output: string, layout: 'rom' | 'p
   const bytes = encodeHive(tree, { layout, ...(romSignature === undefined ? {} : { romSignature: parseHex16(romSignature, '--rom-signature') }) });
   writeFileAtomic(output, bytes);
   const { keys, values } = countTree(tree);
-  process.stdout.write(`${output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${layout} layout, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))}\n`);
+  tell(output, `${output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${layout} layout, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))}\n`);
   return ExitCode.OK;
 }
 
@@ -43,7 +43,7 @@ export interface ImageDumpArguments {
 
 /** `hivetool image dump IMAGE...`: the same .reg and JSON as `dump`, with kind `image`. */
 export function runImageDump(args: ImageDumpArguments): number {
-  const sink: TextSink = args.output === undefined ? new StdoutSink() : new AtomicFileSink(args.output);
+  const sink: TextSink = outputSink(args.output);
   const filter = args.key === undefined ? undefined : parseKeyPath(args.key);
   if (args.key !== undefined && filter === undefined) throw new UsageError(`key path "${args.key}" does not start with a root (HKLM, HKCU, HKCR, HKU)`);
   const prefix = filter === undefined ? undefined : [rootName(filter.root), ...filter.names].join('\\').toUpperCase();
@@ -52,7 +52,7 @@ export function runImageDump(args: ImageDumpArguments): number {
     args.files.forEach((file, index) => {
       const bytes = readInputFile(file);
       const image = openImage(bytes);
-      const header = { file, kind: 'image', fileLength: bytes.length, romSignature: null };
+      const header = { file: inputName(file), kind: 'image', fileLength: bytes.length, romSignature: null };
       let finish = (): void => undefined;
       let visitor: DumpVisitor;
       if (args.format === 'json') {

@@ -1,6 +1,6 @@
 import { hexBytes, hiveStatistics, pendingLogEntries, readLogEntry, LOG_ENTRY_SLOTS, RestoreFlags, type Hive, type HiveStatistics } from '@hivetool/hive';
 import { rootName, valueTypeName } from '@hivetool/registry';
-import { openHiveFile } from '../input.js';
+import { inputName, openHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
@@ -144,7 +144,7 @@ export type InfoOutcome = { file: string; info: HiveInfo } | { file: string; err
 export function infoOne(file: string, job: InfoJob): InfoOutcome {
   try {
     const hive = openHiveFile(file, { kind: job.kind ?? 'auto', limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth } });
-    return { file, info: collectInfo(hive, file) };
+    return { file, info: collectInfo(hive, inputName(file)) };
   } catch (error) {
     const line = describeFailure(error, file);
     if (line === undefined) return { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) };

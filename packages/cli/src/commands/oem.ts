@@ -16,8 +16,8 @@ import {
 } from '@hivetool/image';
 import { realpathSync } from 'node:fs';
 import { ExitCode, UsageError } from '../failures.js';
-import { readInputFile } from '../input.js';
-import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { inputName, readInputFile } from '../input.js';
+import { STDIO, refuseInputAsOutput, tell, writeFileAtomic } from '../output.js';
 import { combineRegistries } from '../registrySources.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
@@ -25,7 +25,7 @@ export function runOemPack(inputs: string[], output: string, rom: { file: string
   const stream = encodeOemStream(combineRegistries(inputs, rom?.hive));
   writeFileAtomic(output, stream);
   const info = oemStreamTrailer(stream);
-  process.stdout.write(`${output}: OEM stream, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`);
+  tell(output, `${output}: OEM stream, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`);
   return ExitCode.OK;
 }
 
@@ -34,7 +34,7 @@ export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'
   const { tree, info } = decodeOemStream(readInputFile(input));
   const bytes = to === 'hive' ? encodeHive(tree) : encodeImage(tree);
   writeFileAtomic(output, bytes);
-  process.stdout.write(`${output}: ${to === 'hive' ? `hive, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))} (derived)` : 'registry image'}, ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
+  tell(output, `${output}: ${to === 'hive' ? `hive, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))} (derived)` : 'registry image'}, ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
   return ExitCode.OK;
 }
 
@@ -44,7 +44,7 @@ export function runOemSplit(input: string, output: string, chunk: number): numbe
   decodeOemStream(stream); // refuse anything but a whole, valid stream
   const calls = [...writeRegistryToOemCalls(stream, chunk)];
   writeFileAtomic(output, encodeCallLog(calls));
-  process.stdout.write(`${output}: ${calls.length} WriteRegistryToOEM calls (first REG_WRITE_BYTES_START, last cbData = 0), chunks of up to ${chunk} bytes\n`);
+  tell(output, `${output}: ${calls.length} WriteRegistryToOEM calls (first REG_WRITE_BYTES_START, last cbData = 0), chunks of up to ${chunk} bytes\n`);
   return ExitCode.OK;
 }
 
@@ -54,7 +54,7 @@ export function runOemJoin(input: string, output: string): number {
   const stream = reassembleOemCalls(calls);
   const { info } = decodeOemStream(stream);
   writeFileAtomic(output, stream);
-  process.stdout.write(`${output}: OEM stream from ${calls.length} calls, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
+  tell(output, `${output}: OEM stream from ${calls.length} calls, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
   return ExitCode.OK;
 }
 
@@ -82,21 +82,24 @@ export function runOemStore(input: string, output: string, options: { slotSize?:
   });
   writeFileAtomic(inPlace ? realpathSync(output) : output, result.store);
   const kept = result.generation > 1 ? '; the other slot keeps the previous generation' : '';
-  process.stdout.write(`${output}: generation ${result.generation} written to slot ${result.slot} (${result.store.length / 2}-byte slots)${kept}\n`);
+  tell(output, `${output}: generation ${result.generation} written to slot ${result.slot} (${result.store.length / 2}-byte slots)${kept}\n`);
   return ExitCode.OK;
 }
 
 /** `hivetool oem load flash.bin [-o STREAM] [--json]`: the newest complete generation. */
 export function runOemLoad(input: string, output: string | undefined, json: boolean): number {
+  if (json && output === STDIO) throw new UsageError('--json and -o - both write to standard output: give -o a file name');
   const loaded = loadStore(readInputFile(input));
   if (output !== undefined) {
-      writeFileAtomic(output, loaded.stream);
+    writeFileAtomic(output, loaded.stream);
   }
+  // With the stream on standard output (-o -), the summary goes to standard error.
+  const say = (text: string): void => tell(output ?? '', text);
   if (json) {
-    process.stdout.write(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: input, generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: inputName(input), generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');
   } else {
-    process.stdout.write(`${input}: generation ${loaded.generation} from slot ${loaded.slot} (${loaded.stream.length}-byte stream)${output === undefined ? '' : `, written to ${output}`}\n`);
-    for (const slot of loaded.slots) process.stdout.write(`  slot ${slot.slot}: ${slot.generation === undefined ? 'no generation' : `generation ${slot.generation}`}, ${slot.complete ? 'complete' : 'incomplete'}: ${slot.reason}\n`);
+    say(`${inputName(input)}: generation ${loaded.generation} from slot ${loaded.slot} (${loaded.stream.length}-byte stream)${output === undefined ? '' : `, written to ${output}`}\n`);
+    for (const slot of loaded.slots) say(`  slot ${slot.slot}: ${slot.generation === undefined ? 'no generation' : `generation ${slot.generation}`}, ${slot.complete ? 'complete' : 'incomplete'}: ${slot.reason}\n`);
   }
   return ExitCode.OK;
 }
@@ -104,8 +107,9 @@ export function runOemLoad(input: string, output: string | undefined, json: bool
 /** `hivetool oem verify FILE...`: checks streams, call logs and stores; exit 1 when one is bad. */
 export function runOemVerify(files: string[]): number {
   let bad = 0;
-  for (const file of files) {
-    const bytes = readInputFile(file);
+  for (const path of files) {
+    const bytes = readInputFile(path);
+    const file = inputName(path);
     const format = identifyFormat(bytes);
     try {
       switch (format) {

@@ -1,7 +1,7 @@
 import { rewriteHive } from '@hivetool/hive';
 import { ExitCode } from '../failures.js';
-import { openHiveFile } from '../input.js';
-import { writeFileAtomic } from '../output.js';
+import { inputName, openHiveFile } from '../input.js';
+import { tell, writeFileAtomic } from '../output.js';
 
 /** `hivetool rewrite IN.hv OUT.hv`: re-emit a hive from its parsed parts, losslessly. */
 export function runRewrite(input: string, output: string): number {
@@ -9,6 +9,6 @@ export function runRewrite(input: string, output: string): number {
   const bytes = rewriteHive(hive);
   writeFileAtomic(output, bytes);
   const identical = bytes.length === hive.bytes.length && bytes.every((byte, i) => byte === hive.bytes[i]);
-  process.stdout.write(`${output}: ${bytes.length} bytes, ${identical ? 'identical to' : 'DIFFERENT from'} ${input}\n`);
+  tell(output, `${output}: ${bytes.length} bytes, ${identical ? 'identical to' : 'DIFFERENT from'} ${inputName(input)}\n`);
   return identical ? ExitCode.OK : ExitCode.INTERNAL;
 }
