@@ -63,7 +63,7 @@ describe('- as standard input', () => {
     expect(empty.stderr).toBe('hivetool: warning: <stdin>: empty .reg input: it adds nothing to the hive\n');
     const reg = join(scratch.path, 'comments.reg');
     writeFileSync(reg, 'REGEDIT4\n; only a comment\n');
-    expect(runCli(['build', reg, '-o', join(scratch.path, 'c.hv')]).stderr).toBe(`hivetool: warning: ${reg}: no [KEY] line in this .reg input: it adds nothing to the hive\n`);
+    expect(runCli(['build', reg, '-o', join(scratch.path, 'c.hv')]).stderr).toBe(`hivetool: warning: ${reg}: no key line ([HKEY_…\\…]) in this .reg input: it adds nothing to the hive\n`);
   });
 
   test('a damaged or empty standard input is named <stdin> in the error line', () => {

@@ -122,7 +122,7 @@ function writing<T>(target: string, step: () => T): T {
   } catch (error) {
     const reason = fileErrorReason(error);
     if (reason === undefined) throw error;
-    throw new UsageError(`${target}: cannot write: ${reason}`);
+    throw new UsageError(`${target}: cannot write: ${reason}`, true);
   }
 }
 

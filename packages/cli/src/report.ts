@@ -1,4 +1,4 @@
-import { describeFailure } from './failures.js';
+import { describeFailure, safeLine } from './failures.js';
 import { inputName } from './input.js';
 
 /** Messages to the user on stderr, one line each; never mixed into stdout output. */
@@ -16,11 +16,11 @@ export function lineReporter(write: (line: string) => void): Reporter {
       if (line === undefined) return false;
       const name = inputName(subject);
       // Some messages name the file already.
-      write(line.startsWith(`${name}: `) ? `hivetool: ${line}\n` : `hivetool: ${name}: ${line}\n`);
+      write(`hivetool: ${safeLine(line.startsWith(`${name}: `) ? line : `${name}: ${line}`)}\n`);
       return true;
     },
     note(text) {
-      write(`hivetool: ${text}\n`);
+      write(`hivetool: ${safeLine(text)}\n`);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { encodeHive, encodeLinkedHive, hexBytes, hiveStatistics, openHive, readTree, type EncodeHiveOptions, type Hive } from '@hivetool/hive';
+import { encodeHive, encodeLinkedHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, readTree, type EncodeHiveOptions, type Hive } from '@hivetool/hive';
 import { RegTreeBuilder, countTree } from '@hivetool/registry';
 import { ExitCode, UsageError } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
@@ -36,7 +36,7 @@ export function readRegText(path: string): string {
  */
 function regInput(path: string): string {
   const text = readRegText(path);
-  if (!/^[ \t]*\[/m.test(text)) process.stderr.write(`hivetool: warning: ${inputName(path)}: ${text.trim() === '' ? 'empty .reg input' : 'no [KEY] line in this .reg input'}: it adds nothing to the hive\n`);
+  if (!/^[ \t]*\[/m.test(text)) process.stderr.write(`hivetool: warning: ${inputName(path)}: ${text.trim() === '' ? 'empty .reg input' : 'no key line ([HKEY_…\\…]) in this .reg input'}: it adds nothing to the hive\n`);
   return text;
 }
 
@@ -59,7 +59,8 @@ export function runBuild(args: BuildArguments): number {
     // unchanged chain tails can be shared with ROM.
     const builder = RegTreeBuilder.fromTree(readTree(args.rom.hive), { newEntriesFirst: true });
     for (const input of args.inputs) builder.apply(regInput(input), inputName(input));
-    const bytes = encodeLinkedHive(args.rom.hive, builder.tree(), guid === undefined ? {} : { volumeGuid: guid });
+    const rom = args.rom;
+    const bytes = building(args.output, () => encodeLinkedHive(rom.hive, builder.tree(), guid === undefined ? {} : { volumeGuid: guid }));
     writeFileAtomic(args.output, bytes);
     const stored = countStored(bytes);
     tell(args.output, `${args.output}: ${bytes.length} bytes, persistent hive linked into ${args.rom.file}: ${stored.keys} keys and ${stored.values} values stored, the rest linked; ROM signature ${hexBytes(args.rom.hive.header.romSignature)}\n`,
@@ -72,12 +73,25 @@ export function runBuild(args: BuildArguments): number {
   const options: EncodeHiveOptions = { layout: args.layout };
   if (args.romSignature !== undefined) options.romSignature = parseHex16(args.romSignature, '--rom-signature');
   if (guid !== undefined) options.volumeGuid = guid;
-  const bytes = encodeHive(tree, options);
+  const bytes = building(args.output, () => encodeHive(tree, options));
   writeFileAtomic(args.output, bytes);
   const { keys, values } = countTree(tree);
   const signature = hexBytes(bytes.subarray(0x28, 0x38));
   tell(args.output, `${args.output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${args.layout} layout, ROM signature ${signature}${args.romSignature === undefined ? ' (derived)' : ''}\n`);
   return ExitCode.OK;
+}
+
+/**
+ * Encodes the hive to write to `output`: a failure there (a limit of the format passed)
+ * is about the hive being built, not about reading one.
+ */
+function building(output: string, encode: () => Uint8Array): Uint8Array {
+  try {
+    return encode();
+  } catch (error) {
+    if (!isHiveFormatError(error)) throw error;
+    throw new UsageError(`${output === '-' ? '<stdout>' : output}: cannot build this hive: ${error.message}`, true);
+  }
 }
 
 /** Key and value records stored in a hive file. */

@@ -1,6 +1,6 @@
 import { readTree, type Hive } from '@hivetool/hive';
 import { RegTextWriter, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
-import { ExitCode, UsageError } from '../failures.js';
+import { ExitCode, UsageError, withFile } from '../failures.js';
 import { inputName, openHiveFile } from '../input.js';
 import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
 
@@ -16,11 +16,13 @@ export interface DiffArguments {
 
 /** A side of the comparison: a file's registry, read through the ROM hive when it links into one. */
 function side(file: string, args: DiffArguments): HiveTree {
-  const hive = openHiveFile(file, {
-    ...(args.rom !== undefined ? { rom: args.rom.hive } : {}),
-    ...(args.maxDepth !== undefined ? { limits: { maxDepth: args.maxDepth } } : {}),
+  return withFile(file, () => {
+    const hive = openHiveFile(file, {
+      ...(args.rom !== undefined ? { rom: args.rom.hive } : {}),
+      ...(args.maxDepth !== undefined ? { limits: { maxDepth: args.maxDepth } } : {}),
+    });
+    return readTree(hive);
   });
-  return readTree(hive);
 }
 
 const valueText = (value: TreeValue): string => renderRegData(value.type, value.data);
@@ -152,7 +154,7 @@ export function runDiff(args: DiffArguments): number {
     if (args.rom === undefined) throw new UsageError('diff needs two hives, or one persistent hive and --rom ROM.hv');
     aName = `${args.rom.file} (ROM)`;
     bName = `${inputName(args.files[0]!)} (through its ROM)`;
-    a = readTree(args.rom.hive);
+    a = withFile(args.rom.file, () => readTree(args.rom!.hive));
     b = side(args.files[0]!, args);
   } else if (args.files.length === 2) {
     aName = inputName(args.files[0]!);

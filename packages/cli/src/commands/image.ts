@@ -1,7 +1,7 @@
 import { encodeHive, hexBytes } from '@hivetool/hive';
 import { DEFAULT_IMAGE_LIMITS, RegistryImage, encodeImage, openImage, type ImageValue } from '@hivetool/image';
 import { countTree, parseKeyPath, rootName } from '@hivetool/registry';
-import { ExitCode, UsageError } from '../failures.js';
+import { ExitCode, UsageError, withFile } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { outputSink, tell, writeFileAtomic, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
@@ -25,7 +25,7 @@ export function runImagePack(inputs: string[], output: string, rom: { file: stri
 
 /** `hivetool image unpack Restore.fdf -o OUT.hv`: the image's registry as a hive. */
 export function runImageUnpack(input: string, output: string, layout: 'rom' | 'persistent', romSignature: string | undefined): number {
-  const tree = openImage(readInputFile(input)).toTree();
+  const tree = withFile(input, () => openImage(readInputFile(input)).toTree());
   const bytes = encodeHive(tree, { layout, ...(romSignature === undefined ? {} : { romSignature: parseHex16(romSignature, '--rom-signature') }) });
   writeFileAtomic(output, bytes);
   const { keys, values } = countTree(tree);
@@ -51,7 +51,7 @@ export function runImageDump(args: ImageDumpArguments): number {
     if (args.format === 'json') sink.write(jsonDocumentStart());
     args.files.forEach((file, index) => {
       const bytes = readInputFile(file);
-      const image = openImage(bytes);
+      const image = withFile(file, () => openImage(bytes));
       const header = { file: inputName(file), kind: 'image', fileLength: bytes.length, romSignature: null };
       let finish = (): void => undefined;
       let visitor: DumpVisitor;

@@ -15,7 +15,7 @@ import {
   writeStoreGeneration,
 } from '@hivetool/image';
 import { realpathSync } from 'node:fs';
-import { ExitCode, UsageError } from '../failures.js';
+import { ExitCode, UsageError, withFile } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { STDIO, refuseInputAsOutput, tell, writeFileAtomic } from '../output.js';
 import { combineRegistries } from '../registrySources.js';
@@ -31,7 +31,7 @@ export function runOemPack(inputs: string[], output: string, rom: { file: string
 
 /** `hivetool oem unpack STREAM -o OUT --to hive|image`. */
 export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'): number {
-  const { tree, info } = decodeOemStream(readInputFile(input));
+  const { tree, info } = withFile(input, () => decodeOemStream(readInputFile(input)));
   const bytes = to === 'hive' ? encodeHive(tree) : encodeImage(tree);
   writeFileAtomic(output, bytes);
   tell(output, `${output}: ${to === 'hive' ? `hive, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))} (derived)` : 'registry image'}, ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
@@ -41,7 +41,7 @@ export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'
 /** `hivetool oem split STREAM --chunk N -o calls.log`: the WriteRegistryToOEM calls of a save. */
 export function runOemSplit(input: string, output: string, chunk: number): number {
   const stream = readInputFile(input);
-  decodeOemStream(stream); // refuse anything but a whole, valid stream
+  withFile(input, () => decodeOemStream(stream)); // refuse anything but a whole, valid stream
   const calls = [...writeRegistryToOemCalls(stream, chunk)];
   writeFileAtomic(output, encodeCallLog(calls));
   tell(output, `${output}: ${calls.length} WriteRegistryToOEM calls (first REG_WRITE_BYTES_START, last cbData = 0), chunks of up to ${chunk} bytes\n`);
@@ -50,9 +50,11 @@ export function runOemSplit(input: string, output: string, chunk: number): numbe
 
 /** `hivetool oem join calls.log -o STREAM`: reassembles a recorded save, refusing a partial one. */
 export function runOemJoin(input: string, output: string): number {
-  const calls = decodeCallLog(readInputFile(input));
-  const stream = reassembleOemCalls(calls);
-  const { info } = decodeOemStream(stream);
+  const { calls, stream, info } = withFile(input, () => {
+    const calls = decodeCallLog(readInputFile(input));
+    const stream = reassembleOemCalls(calls);
+    return { calls, stream, ...decodeOemStream(stream) };
+  });
   writeFileAtomic(output, stream);
   tell(output, `${output}: OEM stream from ${calls.length} calls, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
   return ExitCode.OK;
@@ -65,7 +67,7 @@ export function runOemStore(input: string, output: string, options: { slotSize?:
   // atomically (temporary file + rename) at its real path, so a link to it stays a link.
   const inPlace = refuseInputAsOutput([input], output, options.previous);
   const stream = readInputFile(input);
-  decodeOemStream(stream);
+  withFile(input, () => decodeOemStream(stream));
   if ((options.slotSize === undefined) === (options.previous === undefined)) throw new UsageError('oem store needs either --slot-size N (a new store) or --previous STORE (the next generation of an existing one)');
   let previous: Uint8Array | undefined;
   if (options.previous !== undefined) {
@@ -73,13 +75,26 @@ export function runOemStore(input: string, output: string, options: { slotSize?:
     const format = identifyFormat(previous);
     // An erased store (all 0xFF) has no chunk yet; anything else must be a store.
     if (format !== 'oem-store' && !(format === 'unknown' && previous.every((byte) => byte === 0xff))) {
-      throw new UsageError(`--previous ${options.previous}: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM store`);
+      throw new UsageError(`${options.previous}: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM store (given with --previous)`);
     }
   }
-  const result = writeStoreGeneration(stream, {
-    chunkPayload: options.chunk,
-    ...(previous !== undefined ? { previous } : { slotSize: options.slotSize! }),
-  });
+  const generation = (): ReturnType<typeof writeStoreGeneration> =>
+    writeStoreGeneration(stream, {
+      chunkPayload: options.chunk,
+      ...(previous !== undefined ? { previous } : { slotSize: options.slotSize! }),
+    });
+  let result: ReturnType<typeof writeStoreGeneration>;
+  if (options.previous !== undefined) {
+    result = withFile(options.previous, generation);
+  } else {
+    try {
+      result = generation();
+    } catch (error) {
+      // A new store: what can fail is the slot size asked for, not a file.
+      if (!isImageFormatError(error)) throw error;
+      throw new UsageError(`--slot-size ${options.slotSize!}: ${[error.expected === undefined ? error.what : `expected ${error.expected}`, error.actual === undefined ? '' : `found ${error.actual}`].filter(Boolean).join(', ')}`);
+    }
+  }
   writeFileAtomic(inPlace ? realpathSync(output) : output, result.store);
   const kept = result.generation > 1 ? '; the other slot keeps the previous generation' : '';
   tell(output, `${output}: generation ${result.generation} written to slot ${result.slot} (${result.store.length / 2}-byte slots)${kept}\n`);
@@ -89,7 +104,7 @@ export function runOemStore(input: string, output: string, options: { slotSize?:
 /** `hivetool oem load flash.bin [-o STREAM] [--json]`: the newest complete generation. */
 export function runOemLoad(input: string, output: string | undefined, json: boolean): number {
   if (json && output === STDIO) throw new UsageError('--json and -o - both write to standard output: give -o a file name');
-  const loaded = loadStore(readInputFile(input));
+  const loaded = withFile(input, () => loadStore(readInputFile(input)));
   if (output !== undefined) {
     writeFileAtomic(output, loaded.stream);
   }

@@ -1,12 +1,12 @@
 import { rewriteHive } from '@hivetool/hive';
-import { ExitCode } from '../failures.js';
+import { ExitCode, withFile } from '../failures.js';
 import { inputName, openHiveFile } from '../input.js';
 import { tell, writeFileAtomic } from '../output.js';
 
 /** `hivetool rewrite IN.hv OUT.hv`: re-emit a hive from its parsed parts, losslessly. */
 export function runRewrite(input: string, output: string): number {
-  const hive = openHiveFile(input);
-  const bytes = rewriteHive(hive);
+  const hive = withFile(input, () => openHiveFile(input));
+  const bytes = withFile(input, () => rewriteHive(hive));
   writeFileAtomic(output, bytes);
   const identical = bytes.length === hive.bytes.length && bytes.every((byte, i) => byte === hive.bytes[i]);
   tell(output, `${output}: ${bytes.length} bytes, ${identical ? 'identical to' : 'DIFFERENT from'} ${inputName(input)}\n`);
