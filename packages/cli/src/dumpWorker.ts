@@ -6,13 +6,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { dumpFiles, finishDump, type DumpWorkerData, type DumpWorkerMessage } from './commands/dump.js';
 import { describeFailure } from './failures.js';
 import { openHiveFile } from './input.js';
-import { AtomicFileSink, setMaxOutput } from './output.js';
+import { AtomicFileSink, setOutputLimit } from './output.js';
 import { lineReporter } from './report.js';
 
 const port = parentPort!;
 const post = (message: DumpWorkerMessage): void => port.postMessage(message);
-const { args, maxOutput } = workerData as DumpWorkerData;
-setMaxOutput(maxOutput);
+const { args, limit } = workerData as DumpWorkerData;
+setOutputLimit(limit);
 const report = lineReporter((line) => post({ kind: 'line', line }));
 let sink: AtomicFileSink | undefined;
 try {

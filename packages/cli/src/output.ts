@@ -41,19 +41,63 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
   }
 }
 
-/** Default cap on what one command writes (`--max-output`): far above any real dump. */
+/** Default cap on what one command writes (`--max-output`): far above any real output. */
 export const DEFAULT_MAX_OUTPUT = 4 * 1024 ** 3;
 
-let maxOutput = DEFAULT_MAX_OUTPUT;
+/**
+ * The default cap of commands whose output grows with what they read (dump, image dump,
+ * diff): OUTPUT_BASE plus OUTPUT_PER_INPUT_BYTE bytes per byte read. Real hives dump to
+ * at most about 3 bytes per byte (JSON of the corpus: 2.4); crafted ones repeat a long
+ * path in every key under it and would run for minutes writing gigabytes.
+ */
+export const OUTPUT_BASE = 64 * 1024 * 1024;
+export const OUTPUT_PER_INPUT_BYTE = 16;
+
+/** The cap in force on this thread, whether --max-output set it, and what to suggest. */
+export interface OutputLimit {
+  bytes: number;
+  explicit: boolean;
+  advice: string;
+}
+
+let limit: OutputLimit = { bytes: DEFAULT_MAX_OUTPUT, explicit: false, advice: 'raise the limit with --max-output' };
 
 /** Sets the output cap for this thread (`--max-output`). */
 export function setMaxOutput(bytes: number): void {
-  maxOutput = bytes;
+  limit = { ...limit, bytes, explicit: true };
 }
 
-/** The output cap in force, for worker threads to apply too. */
-export function currentMaxOutput(): number {
-  return maxOutput;
+/**
+ * For a command whose output grows with its input: unless --max-output was given, the cap
+ * is proportionate to the `inputBytes` read; `advice` names the command's own options
+ * that narrow its output.
+ */
+export function limitOutputToInput(inputBytes: number, advice: string): void {
+  limit = { ...limit, advice, bytes: limit.explicit ? limit.bytes : OUTPUT_BASE + OUTPUT_PER_INPUT_BYTE * inputBytes };
+}
+
+/** The output limit in force, for worker threads to apply too. */
+export function currentOutputLimit(): OutputLimit {
+  return limit;
+}
+
+/** Applies a limit passed from the main thread. */
+export function setOutputLimit(passed: OutputLimit): void {
+  limit = passed;
+}
+
+/** The total size of the files named, for limitOutputToInput (standard input: read once, its size). */
+export function inputBytes(files: ReadonlyArray<string | undefined>): number {
+  let total = 0;
+  for (const file of files) {
+    if (file === undefined) continue;
+    try {
+      total += file === STDIO ? 0 : statSync(file).size;
+    } catch {
+      // reported when the file is opened
+    }
+  }
+  return total;
 }
 
 abstract class BufferedSink implements TextSink {
@@ -80,9 +124,10 @@ abstract class BufferedSink implements TextSink {
     this.written += bytes.length;
     // Crafted input can make output grow much faster than the input (a deep key chain
     // repeats every parent's path in every child's line): stop at a fixed cap.
-    if (this.written > maxOutput) {
+    if (this.written > limit.bytes) {
       this.overflowed = true;
-      throw new UsageError(`the output passed --max-output (${maxOutput} bytes); narrow it with --key, use --format raw, or raise the limit`);
+      const why = limit.explicit ? '--max-output' : `the default --max-output for this input: ${OUTPUT_BASE / 1024 / 1024} MiB + ${OUTPUT_PER_INPUT_BYTE} bytes per byte read`;
+      throw new UsageError(`the output passed ${limit.bytes} bytes (${why}); ${limit.advice}`);
     }
     this.emit(bytes);
   }

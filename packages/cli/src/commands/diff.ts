@@ -2,7 +2,7 @@ import { readTree, type Hive } from '@hivetool/hive';
 import { RegTextWriter, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
 import { ExitCode, UsageError, withFile } from '../failures.js';
 import { inputName, openHiveFile } from '../input.js';
-import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
+import { inputBytes, limitOutputToInput, outputSink, type TextSink } from '../output.js';
 
 export type DiffFormat = 'text' | 'json' | 'reg';
 
@@ -165,7 +165,8 @@ export function runDiff(args: DiffArguments): number {
     throw new UsageError('diff compares two hives (A B), or one hive with --rom');
   }
   const changes = diffTrees(a, b);
-  const sink: TextSink = args.output === undefined ? new StdoutSink() : new AtomicFileSink(args.output);
+  limitOutputToInput(inputBytes([...args.files, args.rom?.file]), 'raise the limit with --max-output');
+  const sink: TextSink = outputSink(args.output);
   try {
     if (args.format === 'text') sink.write(renderText(changes, aName, bName));
     else if (args.format === 'json') sink.write(JSON.stringify({ format: 'hivetool-diff', schemaVersion: 1, a: aName, b: bName, changes: changes.map(jsonChange) }, null, 2) + '\n');

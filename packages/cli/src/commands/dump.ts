@@ -1,9 +1,8 @@
 import type { Hive } from '@hivetool/hive';
 import type { RegStyle } from '@hivetool/registry';
 import { inputName, openHiveFile, openHiveFileLazy } from '../input.js';
-import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { AtomicFileSink, STDIO, StdoutSink, currentMaxOutput, isSpecialFile, temporaryBeside, type TextSink } from '../output.js';
+import { STDIO, currentOutputLimit, inputBytes, isSpecialFile, limitOutputToInput, outputSink, temporaryBeside, type OutputLimit, type TextSink } from '../output.js';
 import { hold, release } from '../temporaries.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from '../dump/raw.js';
@@ -134,7 +133,8 @@ export function dumpFiles(args: DumpArguments, sink: TextSink, report: Reporter,
 export function finishDump(args: DumpArguments, sink: TextSink, failed: number, report: Reporter): boolean {
   if (failed > 0 && args.output !== undefined && args.output !== STDIO) {
     sink.abort();
-    report.note(`${args.output}: not written`);
+    // A device or FIFO was written as the dump went: what reached it cannot be taken back.
+    report.note(isSpecialFile(args.output) ? `${args.output}: incomplete: a device or FIFO is written as the dump goes` : `${args.output}: not written`);
     return false;
   }
   sink.close();
@@ -151,12 +151,14 @@ export function finishDump(args: DumpArguments, sink: TextSink, failed: number, 
  * remove the temporary file when a signal stops the dump (see temporaries.ts).
  */
 export async function runDump(args: DumpArguments, report: Reporter): Promise<number> {
+  const read = inputBytes([...args.files, args.romFile]);
+  limitOutputToInput(read, args.key === undefined ? 'narrow it with --key, or raise the limit with --max-output' : 'raise the limit with --max-output');
   const parallel = (args.jobs ?? 1) > 1 && args.files.length > 1;
   const toFile = args.output !== undefined && args.output !== STDIO && !isSpecialFile(args.output);
-  if (toFile && !parallel && inputBytes(args.files) >= BACKGROUND_INPUT_BYTES && !args.files.includes(STDIO) && args.romFile !== STDIO) {
+  if (toFile && !parallel && read >= BACKGROUND_INPUT_BYTES && !args.files.includes(STDIO) && args.romFile !== STDIO) {
     return dumpInBackground(args, report);
   }
-  const sink: TextSink = args.output === undefined || args.output === STDIO ? new StdoutSink() : new AtomicFileSink(args.output);
+  const sink: TextSink = outputSink(args.output);
   // The bar shares the terminal only when the dump itself does not go to it.
   const progress = new Progress(toFile || process.stdout.isTTY !== true ? args.files.length : 0);
   let failed = 0;
@@ -202,22 +204,10 @@ function dumpSummary(args: DumpArguments, failed: number, written: boolean): num
  */
 const BACKGROUND_INPUT_BYTES = 1 << 20;
 
-function inputBytes(files: readonly string[]): number {
-  let total = 0;
-  for (const file of files) {
-    try {
-      total += statSync(file).size;
-    } catch {
-      // reported when the file is opened
-    }
-  }
-  return total;
-}
-
 /** What the dump worker thread receives: the arguments, with the ROM hive by its path. */
 export interface DumpWorkerData {
   args: Omit<DumpArguments, 'rom'>;
-  maxOutput: number;
+  limit: OutputLimit;
 }
 
 /** A message from the dump worker thread. */
@@ -235,7 +225,7 @@ async function dumpInBackground(args: DumpArguments, report: Reporter): Promise<
   hold(temporaryBeside(output), output);
   const progress = new Progress(args.files.length);
   const { rom: _rom, ...plain } = args;
-  const data: DumpWorkerData = { args: plain, maxOutput: currentMaxOutput() };
+  const data: DumpWorkerData = { args: plain, limit: currentOutputLimit() };
   const { failed, written } = await new Promise<{ failed: number; written: boolean }>((resolve, reject) => {
     const worker = new Worker(new URL('../dumpWorker.js', import.meta.url), { workerData: data });
     let settled = false;

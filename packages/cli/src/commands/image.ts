@@ -3,7 +3,7 @@ import { DEFAULT_IMAGE_LIMITS, RegistryImage, encodeImage, openImage, type Image
 import { countTree, parseKeyPath, rootName } from '@hivetool/registry';
 import { ExitCode, UsageError, withFile } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
-import { outputSink, tell, writeFileAtomic, type TextSink } from '../output.js';
+import { inputBytes, limitOutputToInput, outputSink, tell, writeFileAtomic, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { regVisitor } from '../dump/reg.js';
 import { partSeparator, type DumpVisitor } from '../dump/tree.js';
@@ -43,6 +43,7 @@ export interface ImageDumpArguments {
 
 /** `hivetool image dump IMAGE...`: the same .reg and JSON as `dump`, with kind `image`. */
 export function runImageDump(args: ImageDumpArguments): number {
+  limitOutputToInput(inputBytes(args.files), args.key === undefined ? 'narrow it with --key, or raise the limit with --max-output' : 'raise the limit with --max-output');
   const sink: TextSink = outputSink(args.output);
   const filter = args.key === undefined ? undefined : parseKeyPath(args.key);
   if (args.key !== undefined && filter === undefined) throw new UsageError(`key path "${args.key}" does not start with a root (HKLM, HKCU, HKCR, HKU)`);

@@ -42,9 +42,10 @@ export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'
 export function runOemSplit(input: string, output: string, chunk: number): number {
   const stream = readInputFile(input);
   withFile(input, () => decodeOemStream(stream)); // refuse anything but a whole, valid stream
-  const calls = [...writeRegistryToOemCalls(stream, chunk)];
-  writeFileAtomic(output, encodeCallLog(calls));
-  tell(output, `${output}: ${calls.length} WriteRegistryToOEM calls (first REG_WRITE_BYTES_START, last cbData = 0), chunks of up to ${chunk} bytes\n`);
+  // The calls are encoded as they are made: with --chunk 1, millions of them, never held.
+  const calls = Math.max(1, Math.ceil(stream.length / chunk)) + 1;
+  writeFileAtomic(output, encodeCallLog(writeRegistryToOemCalls(stream, chunk)));
+  tell(output, `${output}: ${calls} WriteRegistryToOEM calls (first REG_WRITE_BYTES_START, last cbData = 0), chunks of up to ${chunk} bytes\n`);
   return ExitCode.OK;
 }
 

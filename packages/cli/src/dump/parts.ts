@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hive } from '@hivetool/hive';
 import { dumpOne, type DumpArguments, type DumpJob } from '../commands/dump.js';
-import { AtomicFileSink, currentMaxOutput, setMaxOutput, type TextSink } from '../output.js';
+import { AtomicFileSink, currentOutputLimit, setOutputLimit, type OutputLimit, type TextSink } from '../output.js';
 import { runPool } from '../pool.js';
 import { lineReporter } from '../report.js';
 import { openHiveFile } from '../input.js';
@@ -18,7 +18,7 @@ import { UsageError, describeFailure, fileErrorReason } from '../failures.js';
 export interface DumpPartJob {
   job: DumpJob;
   romFile: string | undefined;
-  maxOutput: number;
+  limit: OutputLimit;
   directory: string;
 }
 
@@ -31,7 +31,7 @@ let workerRom: { file: string; hive: Hive } | undefined;
 
 /** Renders `file` into `directory/<index>`; what it would print on stderr comes back in `stderr`. */
 export function dumpPart(file: string, index: number, options: DumpPartJob): DumpPart {
-  setMaxOutput(options.maxOutput);
+  setOutputLimit(options.limit);
   if (options.romFile !== undefined && workerRom?.file !== options.romFile) {
     workerRom = { file: options.romFile, hive: openHiveFile(options.romFile, { source: 'rom' }) };
   }
@@ -74,7 +74,7 @@ export async function dumpParts(args: DumpArguments, done: (part: Extract<DumpPa
   const options: DumpPartJob = {
     job,
     romFile,
-    maxOutput: currentMaxOutput(),
+    limit: currentOutputLimit(),
     directory,
   };
   try {
