@@ -37,7 +37,9 @@ describe('many files in one run', () => {
     const one = JSON.parse(runCli(['info', '--json', '-r', fleet]).stdout) as { hives: Array<{ file: string }> };
     const many = JSON.parse(runCli(['info', '--json', '-r', '-j', '4', fleet]).stdout) as { hives: Array<{ file: string }> };
     expect(many).toEqual(one);
-    expect(one.hives).toHaveLength(7); // unit-9 cannot be walked: reported, the rest described
+    // unit-9 cannot be walked: reported, and listed with its error in its place; the rest described.
+    expect(one.hives).toHaveLength(8);
+    expect(one.hives.filter((hive) => 'error' in hive).map((hive) => hive.file)).toEqual([join(fleet, 'site-b', 'row-1', 'unit-9.hv')]);
     const globbed = runCli(['info', join(fleet, 'site-a', '*.hv')]);
     expect(globbed.status).toBe(0);
     expect(globbed.stderr).toBe('hivetool: 3 files: 3 described, 0 could not be read\n');
@@ -67,7 +69,10 @@ describe('many files in one run', () => {
         format === 'raw' ? /notes\.txt: .*\nhivetool: 9 files: 8 dumped, 1 failed\n$/ : /notes\.txt: .*\n[\s\S]*unit-9\.hv: not a valid hive: .*\[SECTION_MISSING\]\nhivetool: 9 files: 7 dumped, 2 failed\n$/,
       );
     }
-    expect((JSON.parse(runCli(['dump', '-f', 'json', '-j', '2', notHive, join(fleet, 'site-a', '*.hv')]).stdout) as { hives: unknown[] }).hives).toHaveLength(3);
+    // The file that is not a hive keeps its place, with its error, as in verify --json.
+    const hives = (JSON.parse(runCli(['dump', '-f', 'json', '-j', '2', notHive, join(fleet, 'site-a', '*.hv')]).stdout) as { hives: Array<{ file: string; error?: string }> }).hives;
+    expect(hives.map((hive) => hive.error === undefined)).toEqual([false, true, true, true]);
+    expect(hives[0]!.file).toBe(notHive);
   });
 
   test('dump --jobs -o writes the file only when every part succeeded, and leaves no temporary parts', () => {

@@ -21,6 +21,14 @@ const RECURSIVE_OPTION = { alias: 'r', type: 'boolean', default: false, describe
 // cuts words at the column edge.
 const yargs = createRequire(import.meta.url)('yargs') as typeof YargsFactory;
 
+const CONTENT_ONLY_OPTION = { type: 'boolean', default: false, describe: 'JSON without storage details (file, ids, offsets, sources, signature), to compare registries' } as const;
+
+/** --content-only shapes JSON only: with .reg text or raw records it would be ignored. */
+function contentOnlyWithJson(args: Record<string, unknown>): true {
+  if (args['content-only'] === true && args['format'] !== 'json') throw new UsageError(`--content-only applies to --format json, not ${String(args['format'])}`);
+  return true;
+}
+
 const EPILOGUE = 'Exit codes: 0 ok, 1 problems found (verify) or differences (diff), 2 could not run, 70 a bug.';
 
 /**
@@ -54,9 +62,10 @@ export async function main(argv: string[]): Promise<number> {
           .option('max-depth', MAX_DEPTH_OPTION)
           .option('reg-style', { requiresArg: true, choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' })
           .option('rom', { requiresArg: true, type: 'string', describe: "the ROM hive a persistent hive links into: dump the device's effective registry" })
-          .option('content-only', { type: 'boolean', default: false, describe: 'JSON without storage details (file, ids, offsets, sources, signature), to compare registries' })
+          .option('content-only', CONTENT_ONLY_OPTION)
           .option('recursive', RECURSIVE_OPTION)
           .option('jobs', { requiresArg: true, alias: 'j', type: 'number', default: 1, describe: 'files to render at once, on worker threads (output still in file order)' })
+          .check(contentOnlyWithJson)
           .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
           .example('$0 dump samples/device.hv', '.reg text of the whole hive')
           .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
@@ -201,10 +210,20 @@ export async function main(argv: string[]): Promise<number> {
               .option('format', { requiresArg: true, alias: 'f', choices: ['reg', 'json'] as const, default: 'reg' as const, describe: 'output format' })
               .option('key', { requiresArg: true, alias: 'k', type: 'string', describe: 'only this key and its subtree' })
               .option('output', { requiresArg: true, alias: 'o', type: 'string', describe: 'write to this file (atomically)' })
-              .option('reg-style', { requiresArg: true, choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' }),
+              .option('reg-style', { requiresArg: true, choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' })
+              .option('content-only', CONTENT_ONLY_OPTION)
+              .option('recursive', { ...RECURSIVE_OPTION, describe: 'a directory stands for the registry images under it' })
+              .check(contentOnlyWithJson),
           async (args) => {
             const { runImageDump } = await import('./commands/image.js');
-            exitCode = runImageDump({ files: expandInputs(args.files as string[], false), format: args.format as 'reg' | 'json', key: args.key, output: args.output, regStyle: args['reg-style'] });
+            exitCode = runImageDump({
+              files: expandInputs(args.files as string[], args.recursive, 'image'),
+              format: args.format as 'reg' | 'json',
+              key: args.key,
+              output: args.output,
+              regStyle: args['reg-style'],
+              contentOnly: args['content-only'],
+            });
           },
         )
         .demandCommand(1, 'name an image command: pack, unpack or dump'),
@@ -412,7 +431,8 @@ function refuseOutputOverInput(args: Record<string, unknown>): void {
   if (named.filter((name) => name === STDIN).length > 1) throw new UsageError('- (standard input) can be given once');
   const output = args['output'];
   if (typeof output !== 'string') return;
-  refuseInputAsOutput(expandInputs(named, args['recursive'] === true), output, typeof previous === 'string' ? previous : undefined);
+  const images = Array.isArray(args['_']) && args['_'][0] === 'image' && args['_'][1] === 'dump';
+  refuseInputAsOutput(expandInputs(named, args['recursive'] === true, images ? 'image' : 'hive'), output, typeof previous === 'string' ? previous : undefined);
 }
 
 /** Help text without the type and default columns of the Positionals section. */

@@ -107,7 +107,13 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
     const line = describeFailure(error, file);
     if (line === undefined) throw error;
     report.failure(file, error);
-    current?.finish(line);
+    if (current !== undefined) {
+      current.finish(line);
+    } else if (job.format === 'json') {
+      // A file that could not be opened still has its place in the document, as in verify's.
+      onStart();
+      sink.write(JSON.stringify({ file: inputName(file), error: line }));
+    }
     return false;
   }
 }

@@ -39,6 +39,8 @@ export interface ImageDumpArguments {
   key?: string | undefined;
   output?: string | undefined;
   regStyle?: RegStyle | undefined;
+  /** JSON without storage details, as `dump --content-only`. */
+  contentOnly?: boolean | undefined;
 }
 
 /** `hivetool image dump IMAGE...`: the same .reg and JSON as `dump`, with kind `image`. */
@@ -58,7 +60,7 @@ export function runImageDump(args: ImageDumpArguments): number {
       let visitor: DumpVisitor;
       if (args.format === 'json') {
         sink.write(partSeparator('json', index === 0));
-        const json = jsonVisitor(header, sink);
+        const json = jsonVisitor(header, sink, args.contentOnly ?? false);
         visitor = json;
         finish = () => json.finish();
       } else {

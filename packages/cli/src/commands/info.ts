@@ -155,7 +155,7 @@ export function infoOne(file: string, job: InfoJob): InfoOutcome {
 /** `hivetool info FILE...`; with `--jobs N`, on N threads, output in file order. */
 export async function runInfo(args: InfoArguments, report: Reporter): Promise<number> {
   const sink = new StdoutSink();
-  const infos: HiveInfo[] = [];
+  const infos: Array<HiveInfo | { file: string; error: string }> = [];
   const job: InfoJob = { kind: args.kind, maxDepth: args.maxDepth };
   const progress = new Progress(args.files.length);
   let failed = 0;
@@ -165,6 +165,8 @@ export async function runInfo(args: InfoArguments, report: Reporter): Promise<nu
     if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
     if ('error' in outcome) {
       report.failure(outcome.file, new UsageError(outcome.error));
+      // In the JSON too, as verify --json lists the files it could not read.
+      if (args.json) infos.push({ file: inputName(outcome.file), error: outcome.error });
       failed++;
       return;
     }
