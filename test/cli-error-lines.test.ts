@@ -5,7 +5,7 @@
  * commands that used to break it.)
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeHive } from '@hivetool/hive';
 import { MAX_LINE_LENGTH, REPO_ROOT, ROM, chainFixture, errorLineProblems, ref, runCli } from '@hivetool/test-support';
@@ -91,6 +91,18 @@ describe('the file an error is about comes first', () => {
       expect(result.stderr).toMatch(blames(at('rom-damaged.hv'), 'SIBLING_CYCLE'));
       expect(result.stderr).toMatch(/; this is the --rom hive\n$/);
     }
+  });
+});
+
+describe('build of an over-large .reg', () => {
+  test('is refused naming the .reg file, not calling it a hive', () => {
+    const huge = at('huge.reg');
+    writeFileSync(huge, '');
+    truncateSync(huge, 300 * 1024 * 1024); // sparse: nothing is written to the disk
+    const result = runCli(['build', huge, '-o', at('huge.hv')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`hivetool: ${huge}: 314572800 bytes is larger than hivetool reads for this input (268435456 bytes)\n`);
+    rmSync(huge);
   });
 });
 

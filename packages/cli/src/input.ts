@@ -15,7 +15,10 @@ export const MAX_HIVE_BYTES = 1024 * 1024 * 1024;
 function checkInput(path: string, stat: Stats, limit: number): number {
   if (stat.isDirectory()) throw new UsageError(`${path}: is a directory`);
   if (!stat.isFile()) throw new UsageError(`${path}: not a regular file`);
-  if (stat.size > limit) throw new UsageError(`${path}: ${stat.size} bytes is larger than any hive can be (${limit} bytes)`);
+  if (stat.size > limit) {
+    const what = limit === MAX_HIVE_BYTES ? 'any hive can be' : 'hivetool reads for this input';
+    throw new UsageError(`${path}: ${stat.size} bytes is larger than ${what} (${limit} bytes)`);
+  }
   return stat.size;
 }
 
@@ -57,7 +60,7 @@ function readStdin(limit: number, terminal: boolean): Uint8Array {
     }
     if (read === 0) break;
     total += read;
-    if (total > limit) throw new UsageError(`${inputName(STDIN)}: more than ${limit} bytes, larger than any input of this kind can be`);
+    if (total > limit) throw new UsageError(`${inputName(STDIN)}: more than ${limit} bytes, larger than ${limit === MAX_HIVE_BYTES ? 'any hive can be' : 'hivetool reads for this input'}`);
     pieces.push(piece.subarray(0, read));
   }
   const bytes = new Uint8Array(total);
