@@ -4,11 +4,12 @@
  * the limits: nesting past --max-depth and output past --max-output end in clean errors.
  */
 import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeHive, openHive, verifyHive, walkTree, type TreeKey } from '@hivetool/hive';
-import { runCli } from '@hivetool/test-support';
+import { HIVETOOL_BIN, runCli } from '@hivetool/test-support';
+import { spawnSync } from 'node:child_process';
 
 let scratch: string;
 let deepFile: string;
@@ -77,6 +78,10 @@ describe(`a ${DEPTH}-deep key chain`, () => {
           'hivetool: /dev/null: incomplete: a device or FIFO is written as the dump goes\n',
       );
     }
+    // Standard input redirected from the file counts by the file's size.
+    const redirected = spawnSync(process.execPath, [HIVETOOL_BIN, 'dump', '--max-depth', String(DEPTH), '-o', '/dev/null', '-'], { stdio: [openSync(deepFile, 'r'), 'pipe', 'pipe'], encoding: 'utf8' });
+    expect(redirected.status).toBe(2);
+    expect(redirected.stderr).toMatch(new RegExp(`^hivetool: <stdin>: the output passed ${cap} bytes \\(the default --max-output for this input`));
     // The advice names only options the command has.
     const keyed = runCli(['dump', '-k', 'HKLM', '--max-depth', String(DEPTH), '-o', '/dev/null', deepFile]);
     expect(keyed.stderr).toMatch(/bytes per byte read\); raise the limit with --max-output\n/);

@@ -1,4 +1,4 @@
-import { closeSync, constants, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Utf8Writer } from '@hivetool/registry';
 import { UsageError, fileErrorReason } from './failures.js';
@@ -73,7 +73,7 @@ export function setMaxOutput(bytes: number): void {
  * that narrow its output.
  */
 export function limitOutputToInput(inputBytes: number, advice: string): void {
-  limit = { ...limit, advice, bytes: limit.explicit ? limit.bytes : OUTPUT_BASE + OUTPUT_PER_INPUT_BYTE * inputBytes };
+  limit = { ...limit, advice, bytes: limit.explicit ? limit.bytes : Math.min(DEFAULT_MAX_OUTPUT, OUTPUT_BASE + OUTPUT_PER_INPUT_BYTE * inputBytes) };
 }
 
 /** The output limit in force, for worker threads to apply too. */
@@ -86,13 +86,18 @@ export function setOutputLimit(passed: OutputLimit): void {
   limit = passed;
 }
 
-/** The total size of the files named, for limitOutputToInput (standard input: read once, its size). */
+/**
+ * The total size of the files named, for limitOutputToInput. Standard input counts by its
+ * size when it is a file (`< x.hv`); a pipe's size is not known before it is read, and
+ * then the cap stays at DEFAULT_MAX_OUTPUT.
+ */
 export function inputBytes(files: ReadonlyArray<string | undefined>): number {
   let total = 0;
   for (const file of files) {
     if (file === undefined) continue;
     try {
-      total += file === STDIO ? 0 : statSync(file).size;
+      const stat = file === STDIO ? fstatSync(0) : statSync(file);
+      total += file === STDIO && !stat.isFile() ? Infinity : stat.size;
     } catch {
       // reported when the file is opened
     }
