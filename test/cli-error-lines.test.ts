@@ -80,6 +80,12 @@ describe('the file an error is about comes first', () => {
     }
   });
 
+  test('verify --rom of a damaged ROM hive alone still checks it: findings, exit 1', () => {
+    const result = runCli(['verify', '--rom', at('rom-damaged.hv')]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/ERROR +SIBLING_CYCLE at 0x[0-9a-f]{8}/);
+  });
+
   test('a damaged --rom hive is named as the ROM file, with the offset in it, and said to be the --rom hive', () => {
     for (const args of [
       ['dump', '--rom', at('rom-damaged.hv'), at('system.hv')],

@@ -137,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
           {
             files,
             jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
-            rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) },
+            rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom, false) },
             json: args.json,
             strict: args.strict,
             kind: args.kind,
@@ -511,13 +511,14 @@ function positionals<T>(command: Argv<T>, usage: string, ...names: string[]): Ar
 }
 
 /** Opens the hive named by --rom, which must be a ROM hive. */
-function openRom(path: string): Hive {
+function openRom(path: string, walk = true): Hive {
   try {
     const rom = openHiveFile(path, { source: 'rom' });
     if (rom.kind !== 'rom') throw new UsageError(`${path}: this is a persistent hive (its roots carry store nibble 0); --rom takes the ROM hive (default.hv or the ROM user.hv)`, true);
     // Walked whole now, so that damage in the ROM hive is reported against it, with
     // offsets in it, rather than surfacing later while reading the hive that links into it.
-    for (const root of rom.roots()) walkTree(root, root.name, { key: () => undefined, value: () => undefined, unresolved: () => undefined });
+    // (Not for verify, which reports damage in the ROM hive as findings.)
+    if (walk) for (const root of rom.roots()) walkTree(root, root.name, { key: () => undefined, value: () => undefined, unresolved: () => undefined });
     return rom;
   } catch (error) {
     if (error instanceof UsageError && error.named) throw error;
