@@ -124,6 +124,17 @@ describe('names from files are made safe', () => {
     expect(errorLineProblems(result.stderr)).toEqual([]);
   });
 
+  test('a file name with a newline cannot forge a key line in the .reg or raw output', () => {
+    const forged = at('x\n[HKEY_LOCAL_MACHINE\\Forged]\n.hv');
+    copyFileSync(join(REPO_ROOT, 'samples/device.hv'), forged);
+    for (const format of ['reg', 'raw']) {
+      const result = runCli(['dump', '-f', format, forged]);
+      expect(result.status).toBe(0);
+      expect(result.stdout).not.toMatch(/^\[HKEY_LOCAL_MACHINE\\Forged\]$/m);
+      expect(result.stdout).toContain('x\\n[HKEY_LOCAL_MACHINE\\Forged]\\n.hv');
+    }
+  });
+
   test('a 70 000-character name makes a line of at most the cap, start and end kept', () => {
     const result = runCli(['dump', '-k', `HKLM\\${'x'.repeat(70_000)}`, 'samples/device.hv']);
     expect(result.status).toBe(2);

@@ -1,6 +1,6 @@
 import { readTree, type Hive } from '@hivetool/hive';
 import { RegTextWriter, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
-import { ExitCode, UsageError, withFile } from '../failures.js';
+import { ExitCode, UsageError, safeLine, withFile } from '../failures.js';
 import { inputName, openHiveFile } from '../input.js';
 import { inputBytes, limitOutputToInput, outputSink, type TextSink } from '../output.js';
 
@@ -93,7 +93,7 @@ function jsonChange(change: TreeChange): object {
 function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink): void {
   const writer = new RegTextWriter(sink.utf8);
   writer.header();
-  writer.comment(`hivetool diff: imported over ${a}, this gives ${b}`);
+  writer.comment(safeLine(`hivetool diff: imported over ${a}, this gives ${b}`));
   let open: string | undefined;
   const split = (path: string): [string, string] => {
     const at = path.lastIndexOf('\\');

@@ -9,7 +9,7 @@ import { dumpRawHeap, rawHeader, rawVisitor } from '../dump/raw.js';
 import { regVisitor } from '../dump/reg.js';
 import { dumpStarts, hiveHeader, partSeparator, walkForDump, type DumpStarts } from '../dump/tree.js';
 import { copyPart, dumpParts } from '../dump/parts.js';
-import { ExitCode, UsageError, describeFailure } from '../failures.js';
+import { ExitCode, UsageError, describeFailure, safeLine } from '../failures.js';
 import type { Reporter } from '../report.js';
 import { Progress, summary } from '../batch.js';
 
@@ -48,7 +48,7 @@ function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, repor
       return {
         run: (starts) => walkForDump(starts, visitor),
         finish: (error) => {
-          if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
+          if (error !== undefined) sink.write(`; hivetool: the dump of ${safeLine(`${file} stops here: ${error}`)}\n`);
           const { skippedKeys, skippedValues } = visitor.writer;
           if (skippedKeys + skippedValues > 0) {
             report.note(`warning: ${file}: ${skippedKeys} key(s) and ${skippedValues} value(s) have names .reg text cannot hold; they are left out as comments (--format json keeps them)`);
@@ -66,7 +66,7 @@ function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, repor
         // The heap in file order, or, for a subtree or a ROM overlay, the records in tree order.
         run: (starts) => (key === undefined && hive.rom === undefined ? dumpRawHeap(hive, sink) : walkForDump(starts, rawVisitor(sink))),
         finish: (error) => {
-          if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
+          if (error !== undefined) sink.write(`; hivetool: the dump of ${safeLine(`${file} stops here: ${error}`)}\n`);
         },
       };
   }
