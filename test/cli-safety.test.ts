@@ -103,6 +103,22 @@ describe('-o never names an input', () => {
   });
 });
 
+describe('-o at a symbolic link to a file that is no input', () => {
+  test('the file it points to is replaced; the link stays a link', () => {
+    const target = join(scratch.path, 'elsewhere.reg');
+    writeFileSync(target, 'old content\n');
+    const link = join(scratch.path, 'link-to-elsewhere.reg');
+    symlinkSync(target, link);
+    for (const args of [['dump', files.rom, '-o', link], ['dump', '-f', 'json', '-j', '2', files.rom, files.persistent, '-o', link], ['build', files.reg, '-o', link]]) {
+      const result = runCli(args);
+      expect(result.status).toBe(0);
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      expect(readFileSync(target)).not.toEqual(Buffer.from('old content\n'));
+    }
+    expect(readFileSync(target).subarray(8, 12).toString('latin1')).toBe('EKIM'); // build's hive, through the link
+  });
+});
+
 describe('oem store --previous S -o S: the documented in-place update', () => {
   test('the store is read whole, then replaced atomically with the next generation; a link to it stays a link', () => {
     const store = join(scratch.path, 'in-place.bin');

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Utf8Writer } from '@hivetool/registry';
 import { UsageError, fileErrorReason } from './failures.js';
@@ -190,6 +190,15 @@ export function isSpecialFile(target: string): boolean {
   }
 }
 
+/** The file a symbolic link leads to, or `path` itself (also when it does not exist yet). */
+export function resolveLink(path: string): string {
+  try {
+    return lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
+  } catch {
+    return path; // a dangling link: the rename replaces it, as no file is behind it
+  }
+}
+
 /**
  * Opens a device or FIFO for writing. A FIFO with no reader would block the open: say
  * that it waits, then wait.
@@ -218,8 +227,13 @@ export class AtomicFileSink extends BufferedSink {
   private fd: number | undefined;
   private done = false;
 
-  constructor(readonly target: string) {
+  readonly target: string;
+
+  constructor(target: string) {
     super();
+    // An output that is a symbolic link is written where it points, as `> link` would: the
+    // link stays a link (renaming over it would replace the link itself).
+    this.target = target = resolveLink(target);
     if (isSpecialFile(target)) {
       this.temporary = undefined;
     } else {

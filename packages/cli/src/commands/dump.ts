@@ -2,7 +2,7 @@ import type { Hive } from '@hivetool/hive';
 import type { RegStyle } from '@hivetool/registry';
 import { inputName, openHiveFile, openHiveFileLazy } from '../input.js';
 import { Worker } from 'node:worker_threads';
-import { STDIO, currentOutputLimit, inputBytes, isSpecialFile, limitOutputToInput, outputSink, temporaryBeside, type OutputLimit, type TextSink } from '../output.js';
+import { STDIO, currentOutputLimit, inputBytes, isSpecialFile, limitOutputToInput, outputSink, resolveLink, temporaryBeside, type OutputLimit, type TextSink } from '../output.js';
 import { hold, release } from '../temporaries.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from '../dump/raw.js';
@@ -228,7 +228,8 @@ export type DumpWorkerMessage =
 async function dumpInBackground(args: DumpArguments, report: Reporter): Promise<number> {
   const output = args.output!;
   // The worker makes this temporary file; this thread removes it if a signal comes first.
-  hold(temporaryBeside(output), output);
+  const temporary = temporaryBeside(resolveLink(output));
+  hold(temporary, output);
   const progress = new Progress(args.files.length);
   const { rom: _rom, ...plain } = args;
   const data: DumpWorkerData = { args: plain, limit: currentOutputLimit() };
@@ -266,7 +267,7 @@ async function dumpInBackground(args: DumpArguments, report: Reporter): Promise<
     });
   }).finally(() => {
     progress.stop();
-    release(temporaryBeside(output));
+    release(temporary);
   });
   void report;
   return dumpSummary(args, failed, written);

@@ -14,10 +14,9 @@ import {
   writeRegistryToOemCalls,
   writeStoreGeneration,
 } from '@hivetool/image';
-import { realpathSync } from 'node:fs';
 import { ExitCode, UsageError, withFile } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
-import { STDIO, refuseInputAsOutput, tell, writeFileAtomic } from '../output.js';
+import { STDIO, tell, writeFileAtomic } from '../output.js';
 import { combineRegistries } from '../registrySources.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
@@ -63,10 +62,10 @@ export function runOemJoin(input: string, output: string): number {
 
 /** `hivetool oem store STREAM -o flash.bin (--slot-size N | --previous flash.bin)`. */
 export function runOemStore(input: string, output: string, options: { slotSize?: number | undefined; previous?: string | undefined; chunk: number }): number {
-  // The store given with --previous may be the output too: the store is updated in place,
-  // as the device's flash is. It is read whole before anything is written, and replaced
-  // atomically (temporary file + rename) at its real path, so a link to it stays a link.
-  const inPlace = refuseInputAsOutput([input], output, options.previous);
+  // The store given with --previous may be the output too (main.ts lets it through): the
+  // store is updated in place, as the device's flash is. It is read whole before anything
+  // is written, and replaced atomically (temporary file + rename; a link to it stays a link).
+
   const stream = readInputFile(input);
   withFile(input, () => decodeOemStream(stream));
   if ((options.slotSize === undefined) === (options.previous === undefined)) throw new UsageError('oem store needs either --slot-size N (a new store) or --previous STORE (the next generation of an existing one)');
@@ -96,7 +95,7 @@ export function runOemStore(input: string, output: string, options: { slotSize?:
       throw new UsageError(`--slot-size ${options.slotSize!}: ${[error.expected === undefined ? error.what : `expected ${error.expected}`, error.actual === undefined ? '' : `found ${error.actual}`].filter(Boolean).join(', ')}`);
     }
   }
-  writeFileAtomic(inPlace ? realpathSync(output) : output, result.store);
+  writeFileAtomic(output, result.store);
   const kept = result.generation > 1 ? '; the other slot keeps the previous generation' : '';
   tell(output, `${output}: generation ${result.generation} written to slot ${result.slot} (${result.store.length / 2}-byte slots)${kept}\n`);
   return ExitCode.OK;
