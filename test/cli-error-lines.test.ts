@@ -5,9 +5,10 @@
  * commands that used to break it.)
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { copyFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeHive } from '@hivetool/hive';
+import { encodeImage } from '@hivetool/image';
 import { MAX_LINE_LENGTH, REPO_ROOT, ROM, chainFixture, errorLineProblems, ref, runCli } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
@@ -97,6 +98,18 @@ describe('the file an error is about comes first', () => {
       expect(result.stderr).toMatch(blames(at('rom-damaged.hv'), 'SIBLING_CYCLE'));
       expect(result.stderr).toMatch(/; this is the --rom hive\n$/);
     }
+  });
+});
+
+describe('what the format cannot hold names the file being made', () => {
+  test('image unpack of an image with a 300-unit key name: the output hive, "cannot build", not "not a valid hive"', () => {
+    const image = at('long-name.fdf');
+    writeFileSync(image, encodeImage({ roots: { 2: [{ name: 'n'.repeat(300) }] } }));
+    const out = at('long-name.hv');
+    const result = runCli(['image', 'unpack', image, '-o', out]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^hivetool: ${escape(out)}: cannot build this file: key ".*" name at offset 0x00000000: expected ≤ 255 UTF-16 units, found 300 \\[LIMIT_EXCEEDED\\]\\n$`));
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -117,3 +117,17 @@ export function blame(file: string, error: unknown): unknown {
   const name = file === '-' ? '<stdin>' : file;
   return new UsageError(line.startsWith(`${name}: `) || line.startsWith(`${name}:`) ? line : `${name}: ${line}`, true);
 }
+
+/**
+ * Encodes what is to be written to `output`: a failure there (a limit of the format
+ * passed) is about the file being made, named as such, not about reading one ("not a
+ * valid hive").
+ */
+export function building(output: string, encode: () => Uint8Array): Uint8Array {
+  try {
+    return encode();
+  } catch (error) {
+    if (!isHiveFormatError(error) && !isImageFormatError(error)) throw error;
+    throw new UsageError(`${output === '-' ? '<stdout>' : output}: cannot build this file: ${error.message}`, true);
+  }
+}

@@ -25,9 +25,10 @@ export const MAX_LINE_LENGTH = 1100;
 /**
  * What is wrong with the stderr lines of a run by the rule above, if anything: a line not
  * starting `hivetool: `, a control character, a line too long, a line with an offset or a
- * code that does not name an existing file (or `<stdin>`) first.
+ * code that does not name first a file of the command's `args` (an output may not exist),
+ * an existing file, or `<stdin>`/`<stdout>`.
  */
-export function errorLineProblems(stderr: string, cwd: string = REPO_ROOT): string[] {
+export function errorLineProblems(stderr: string, cwd: string = REPO_ROOT, args: readonly string[] = []): string[] {
   const problems: string[] = [];
   for (const line of stderr.split('\n').filter((text) => text !== '')) {
     const shown = JSON.stringify(line.slice(0, 200));
@@ -39,7 +40,7 @@ export function errorLineProblems(stderr: string, cwd: string = REPO_ROOT): stri
       const located = LOCATED_LINE.exec(line);
       const file = located?.groups?.['file'];
       if (file === undefined) problems.push(`offset or code without FILE: message … [CODE]: ${shown}`);
-      else if (file !== '<stdin>' && !existsSync(resolve(cwd, file))) problems.push(`does not start with the file it is about ("${file}"): ${shown}`);
+      else if (file !== '<stdin>' && file !== '<stdout>' && !args.includes(file) && !existsSync(resolve(cwd, file))) problems.push(`does not start with the file it is about ("${file}"): ${shown}`);
     }
   }
   return problems;
@@ -53,7 +54,7 @@ export function errorLineProblems(stderr: string, cwd: string = REPO_ROOT): stri
 export function runCli(args: string[], options: { cwd?: string; input?: string | Uint8Array; env?: Record<string, string> } = {}): CliResult {
   const result = runNode(HIVETOOL_BIN, args, options);
   if (result.status !== 70) {
-    const problems = errorLineProblems(result.stderr, options.cwd ?? REPO_ROOT);
+    const problems = errorLineProblems(result.stderr, options.cwd ?? REPO_ROOT, args);
     if (problems.length > 0) throw new Error(`hivetool ${args.join(' ')}: stderr breaks the rule for error lines:\n${problems.join('\n')}`);
   }
   return result;

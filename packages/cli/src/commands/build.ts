@@ -1,6 +1,6 @@
-import { encodeHive, encodeLinkedHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, readTree, type EncodeHiveOptions, type Hive } from '@hivetool/hive';
+import { encodeHive, encodeLinkedHive, hexBytes, hiveStatistics, openHive, readTree, type EncodeHiveOptions, type Hive } from '@hivetool/hive';
 import { RegTreeBuilder, countTree } from '@hivetool/registry';
-import { ExitCode, UsageError } from '../failures.js';
+import { ExitCode, UsageError, building } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { tell, writeFileAtomic } from '../output.js';
 
@@ -79,19 +79,6 @@ export function runBuild(args: BuildArguments): number {
   const signature = hexBytes(bytes.subarray(0x28, 0x38));
   tell(args.output, `${args.output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${args.layout} layout, ROM signature ${signature}${args.romSignature === undefined ? ' (derived)' : ''}\n`);
   return ExitCode.OK;
-}
-
-/**
- * Encodes the hive to write to `output`: a failure there (a limit of the format passed)
- * is about the hive being built, not about reading one.
- */
-function building(output: string, encode: () => Uint8Array): Uint8Array {
-  try {
-    return encode();
-  } catch (error) {
-    if (!isHiveFormatError(error)) throw error;
-    throw new UsageError(`${output === '-' ? '<stdout>' : output}: cannot build this hive: ${error.message}`, true);
-  }
 }
 
 /** Key and value records stored in a hive file. */

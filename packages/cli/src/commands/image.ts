@@ -1,7 +1,7 @@
 import { encodeHive, hexBytes } from '@hivetool/hive';
 import { DEFAULT_IMAGE_LIMITS, RegistryImage, encodeImage, openImage, type ImageValue } from '@hivetool/image';
 import { countTree, parseKeyPath, rootName } from '@hivetool/registry';
-import { ExitCode, UsageError, withFile } from '../failures.js';
+import { ExitCode, UsageError, building, withFile } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { inputBytes, limitOutputToInput, outputSink, tell, writeFileAtomic, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
@@ -15,7 +15,7 @@ import type { RegStyle } from '@hivetool/registry';
 /** `hivetool image pack HIVE... -o Restore.fdf`: what RegCopyFile would save. */
 export function runImagePack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
   const tree = combineRegistries(inputs, rom?.hive);
-  const bytes = encodeImage(tree);
+  const bytes = building(output, () => encodeImage(tree));
   writeFileAtomic(output, bytes);
   // The counts are in the header of the image just made: no need to check it all again.
   const image = new RegistryImage(bytes, DEFAULT_IMAGE_LIMITS);
@@ -26,7 +26,8 @@ export function runImagePack(inputs: string[], output: string, rom: { file: stri
 /** `hivetool image unpack Restore.fdf -o OUT.hv`: the image's registry as a hive. */
 export function runImageUnpack(input: string, output: string, layout: 'rom' | 'persistent', romSignature: string | undefined): number {
   const tree = withFile(input, () => openImage(readInputFile(input)).toTree());
-  const bytes = encodeHive(tree, { layout, ...(romSignature === undefined ? {} : { romSignature: parseHex16(romSignature, '--rom-signature') }) });
+  const signature = romSignature === undefined ? {} : { romSignature: parseHex16(romSignature, '--rom-signature') };
+  const bytes = building(output, () => encodeHive(tree, { layout, ...signature }));
   writeFileAtomic(output, bytes);
   const { keys, values } = countTree(tree);
   tell(output, `${output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${layout} layout, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))}\n`);

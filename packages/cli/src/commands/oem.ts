@@ -14,14 +14,15 @@ import {
   writeRegistryToOemCalls,
   writeStoreGeneration,
 } from '@hivetool/image';
-import { ExitCode, UsageError, withFile } from '../failures.js';
+import { ExitCode, UsageError, building, withFile } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { STDIO, tell, writeFileAtomic } from '../output.js';
 import { combineRegistries } from '../registrySources.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
 export function runOemPack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
-  const stream = encodeOemStream(combineRegistries(inputs, rom?.hive));
+  const tree = combineRegistries(inputs, rom?.hive);
+  const stream = building(output, () => encodeOemStream(tree));
   writeFileAtomic(output, stream);
   const info = oemStreamTrailer(stream);
   tell(output, `${output}: OEM stream, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`);
@@ -31,7 +32,7 @@ export function runOemPack(inputs: string[], output: string, rom: { file: string
 /** `hivetool oem unpack STREAM -o OUT --to hive|image`. */
 export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'): number {
   const { tree, info } = withFile(input, () => decodeOemStream(readInputFile(input)));
-  const bytes = to === 'hive' ? encodeHive(tree) : encodeImage(tree);
+  const bytes = building(output, () => (to === 'hive' ? encodeHive(tree) : encodeImage(tree)));
   writeFileAtomic(output, bytes);
   tell(output, `${output}: ${to === 'hive' ? `hive, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))} (derived)` : 'registry image'}, ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
   return ExitCode.OK;
