@@ -72,7 +72,6 @@ export const MAX_LINE = 1000;
 
 // C0 and C1 control characters, DEL, and the Unicode marks that reorder or hide text on a
 // terminal (bidirectional overrides and isolates, zero-width characters, line separators).
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
 
 /**

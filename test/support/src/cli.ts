@@ -33,7 +33,6 @@ export function errorLineProblems(stderr: string, cwd: string = REPO_ROOT, args:
   for (const line of stderr.split('\n').filter((text) => text !== '')) {
     const shown = JSON.stringify(line.slice(0, 200));
     if (!LINE_START.test(line)) problems.push(`not starting "hivetool: ": ${shown}`);
-    // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f-\u009f]/.test(line)) problems.push(`control character: ${shown}`);
     if (line.length > MAX_LINE_LENGTH) problems.push(`${line.length} characters: ${shown}`);
     if (/ at offset 0x|\[[A-Z][A-Z0-9_]*\]/.test(line)) {
