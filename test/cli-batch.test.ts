@@ -70,7 +70,10 @@ describe('many files in one run', () => {
         format === 'raw' ? /notes\.txt: .*\nhivetool: 9 files: 8 dumped, 1 failed\n$/ : /notes\.txt: .*\n[\s\S]*unit-9\.hv: not a valid hive: .*\[SECTION_MISSING\]\nhivetool: 9 files: 7 dumped, 2 failed\n$/,
       );
     }
-    expect((JSON.parse(runCli(['dump', '-f', 'json', '-j', '2', notHive, join(fleet, 'site-a', '*.hv')]).stdout) as { hives: unknown[] }).hives).toHaveLength(3);
+    // The file that is not a hive keeps its place, with its error, as in verify --json.
+    const hives = (JSON.parse(runCli(['dump', '-f', 'json', '-j', '2', notHive, join(fleet, 'site-a', '*.hv')]).stdout) as { hives: Array<{ file: string; error?: string }> }).hives;
+    expect(hives.map((hive) => hive.error === undefined)).toEqual([false, true, true, true]);
+    expect(hives[0]!.file).toBe(notHive);
   });
 
   test('dump --jobs -o writes the file only when every part succeeded, and leaves no temporary parts', () => {
@@ -81,7 +84,7 @@ describe('many files in one run', () => {
     rmSync(out);
     const bad = runCli(['dump', '-j', '2', '-o', out, '-r', join(fleet, 'site-b')]);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/all\.reg not written/);
+    expect(bad.stderr).toMatch(/all\.reg: not written\n.*4 read \(not written\), 1 failed/);
     expect(() => readFileSync(out)).toThrow();
     // The parts rendered on the worker threads are gone (only dump --jobs makes these).
     expect(readdirSync(tmpdir()).filter((name) => name.startsWith('hivetool-dump-'))).toEqual([]);

@@ -90,7 +90,7 @@ describe('build without the corpus', () => {
     const before = sha256(readFileSync(copy));
     const rewrite = runCli(['rewrite', copy, copy]);
     expect(rewrite.status).toBe(2);
-    expect(rewrite.stderr).toMatch(/refusing to overwrite the input/);
+    expect(rewrite.stderr).toMatch(/never writes over an input/);
     const reg = join(scratch.path, 'in.reg');
     writeFileSync(reg, '[HKLM\\a]\n');
     expect(runCli(['build', reg, '-o', reg]).status).toBe(2);

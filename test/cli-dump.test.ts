@@ -172,8 +172,8 @@ describe('command-line errors: one line on stderr, exit 2, no stack trace', () =
     ['a directory', () => ['dump', scratch.path], /is a directory: add --recursive to read the hive files under it$/],
     ['wrong magic', () => ['dump', damaged('magic.hv', (b) => (b[8] = 0))], /not a valid hive: .*\[BAD_MAGIC\]$/],
     ['block past EOF', () => ['info', damaged('block.hv', (_b, v) => v.setUint32(0x6010, ((0xb << 28) | 0x0ffffff0) >>> 0, true))], /\[BLOCK_PAST_EOF\]$/],
-    ['unknown command', () => ['frobnicate'], /Unknown argument: frobnicate/],
-    ['bad format', () => ['dump', '--format', 'xml', 'samples/device.hv'], /Invalid values/],
+    ['unknown command', () => ['frobnicate'], /^hivetool: unknown command "frobnicate"; see 'hivetool --help'$/],
+    ['bad format', () => ['dump', '--format', 'xml', 'samples/device.hv'], /^hivetool: --format "xml" is not one of reg, json, raw; see 'hivetool dump --help'$/],
     ['key not found', () => ['dump', '-k', 'HKLM\\Nope', 'samples/device.hv'], /key not found: HKLM\\Nope \(no "Nope" under HKEY_LOCAL_MACHINE\)$/],
   ];
 
@@ -216,7 +216,7 @@ describe('command-line errors: one line on stderr, exit 2, no stack trace', () =
   test('no arguments: usage hint, exit 2', () => {
     const result = runCli([]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain("Run 'hivetool --help' for usage.");
+    expect(result.stderr).toBe("hivetool: name a command: dump, info, verify, diff, build, rewrite, image or oem; see 'hivetool --help'\n");
   });
 
   test('--help lists the commands and exits 0', () => {
@@ -285,7 +285,7 @@ describe('robust output', () => {
   test('-o naming a directory fails cleanly and leaves no temporary file', () => {
     const result = runCli(['dump', '-o', scratch.path, 'samples/device.hv']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/cannot write .*: is a directory/);
+    expect(result.stderr).toMatch(/: cannot write: is a directory/);
     // The temporary file would sit beside the target: .<name>.<pid>.tmp
     const prefix = `.${basename(scratch.path)}.`;
     expect(readdirSync(dirname(scratch.path)).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'))).toEqual([]);

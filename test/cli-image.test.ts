@@ -127,22 +127,17 @@ describe('oem commands (sample hive)', () => {
 });
 
 describe('oem store and input edge cases', () => {
-  test('slot sizes out of range, a --previous that is not a store, or is the output, are refused', () => {
+  test('slot sizes out of range, or a --previous that is not a store, are refused', () => {
     const stream = join(scratch.path, 'edge.oem');
     runCli(['oem', 'pack', 'samples/device.hv', '-o', stream]);
     for (const size of ['10', '3000000000']) {
       const result = runCli(['oem', 'store', stream, '--slot-size', size, '-o', join(scratch.path, 'never.bin')]);
       expect(result.status).toBe(2);
-      expect(result.stderr).toMatch(/slot size .*\[LIMIT_EXCEEDED\]/);
+      expect(result.stderr).toMatch(/^hivetool: --slot-size \d+: expected a whole number of bytes from \d+ to \d+, found \d+\n$/);
     }
     const notStore = runCli(['oem', 'store', stream, '--previous', 'samples/device.hv', '-o', join(scratch.path, 'never.bin')]);
     expect(notStore.status).toBe(2);
-    expect(notStore.stderr).toMatch(/--previous samples\/device\.hv: this is a hive file .*not an OEM store/);
-    const store = join(scratch.path, 'same.bin');
-    runCli(['oem', 'store', stream, '--slot-size', '8192', '-o', store]);
-    const before = readFileSync(store);
-    expect(runCli(['oem', 'store', stream, '--previous', store, '-o', store]).stderr).toMatch(/refusing to overwrite the input/);
-    expect(readFileSync(store).equals(before)).toBe(true);
+    expect(notStore.stderr).toMatch(/^hivetool: samples\/device\.hv: this is a hive file .*not an OEM store \(given with --previous\)$/m);
   });
 
   test('the generation counter does not wrap around', () => {

@@ -4,12 +4,13 @@
  * the limits: nesting past --max-depth and output past --max-output end in clean errors.
  */
 import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeHive, openHive, verifyHive, walkHeap, walkTree, type TreeKey } from '@hivetool/hive';
 import { recoverDeleted } from '@hivetool/forensics';
-import { runCli } from '@hivetool/test-support';
+import { HIVETOOL_BIN, runCli } from '@hivetool/test-support';
+import { spawnSync } from 'node:child_process';
 
 let scratch: string;
 let deepFile: string;
@@ -78,8 +79,28 @@ describe(`a ${DEPTH}-deep key chain`, () => {
     // Every line repeats its parents' path: the .reg text would be ~10 GB.
     const capped = runCli(['dump', '--max-depth', String(DEPTH), '--max-output', String(64 * 1024 * 1024), deepFile]);
     expect(capped.status).toBe(2);
-    expect(capped.stderr).toMatch(/the output passed --max-output \(67108864 bytes\)/);
+    expect(capped.stderr).toMatch(/the output passed 67108864 bytes \(--max-output\); narrow it with --key, or raise the limit with --max-output$/m);
     expect(capped.stderr).not.toMatch(/RangeError|stack/i);
+  });
+
+  test('without --max-output, the cap is proportionate to the input: 64 MiB + 16 bytes per byte read', () => {
+    const size = readFileSync(deepFile).length;
+    const cap = 64 * 1024 * 1024 + 16 * size;
+    for (const format of ['reg', 'json']) {
+      const result = runCli(['dump', '-f', format, '--max-depth', String(DEPTH), '-o', '/dev/null', deepFile]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toBe(
+        `hivetool: ${deepFile}: the output passed ${cap} bytes (the default --max-output for this input: 64 MiB + 16 bytes per byte read); narrow it with --key, or raise the limit with --max-output\n` +
+          'hivetool: /dev/null: incomplete: a device or FIFO is written as the dump goes\n',
+      );
+    }
+    // Standard input redirected from the file counts by the file's size.
+    const redirected = spawnSync(process.execPath, [HIVETOOL_BIN, 'dump', '--max-depth', String(DEPTH), '-o', '/dev/null', '-'], { stdio: [openSync(deepFile, 'r'), 'pipe', 'pipe'], encoding: 'utf8' });
+    expect(redirected.status).toBe(2);
+    expect(redirected.stderr).toMatch(new RegExp(`^hivetool: <stdin>: the output passed ${cap} bytes \\(the default --max-output for this input`));
+    // The advice names only options the command has.
+    const keyed = runCli(['dump', '-k', 'HKLM', '--max-depth', String(DEPTH), '-o', '/dev/null', deepFile]);
+    expect(keyed.stderr).toMatch(/bytes per byte read\); raise the limit with --max-output\n/);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- [--minutes N] [--target NAME]`: a mutation fuzzer for every decoder,
+ * `npm run fuzz -- [--minutes N | --executions N] [--target NAME]`: a mutation fuzzer for every decoder,
  * seeded with the corpus (when ../shared/corpus is there), the samples, and images,
  * streams, call logs, stores and .reg texts made from them. Each target runs in a worker
  * thread watched by the main thread, so a hang is caught too. A failing input is saved
@@ -121,11 +121,14 @@ function saveRegression(target: FuzzTargetName, input: Uint8Array, problem: stri
 
 /** The worker: runs inputs back to back, telling the main thread which one it starts. */
 function workerMain(): void {
-  const { target, deadline } = workerData as { target: FuzzTargetName; deadline: number };
+  const { target, milliseconds, executions } = workerData as { target: FuzzTargetName; milliseconds: number; executions: number | undefined };
   const all = seeds();
   const port = parentPort!;
   let iteration = 0;
-  while (Date.now() < deadline) {
+  // The time runs from the first execution, not from the worker's start: loading the seeds
+  // takes a while, longer on a busy machine. --executions runs a fixed number instead.
+  const deadline = Date.now() + milliseconds;
+  while (executions === undefined ? Date.now() < deadline : iteration < executions) {
     const job: WorkerJob = { target, seedIndex: iteration % all[target].length, iteration };
     const input = inputFor(all, job);
     port.postMessage({ kind: 'start', job, size: input.length });
@@ -142,13 +145,13 @@ function workerMain(): void {
   port.postMessage({ kind: 'done', executions: iteration });
 }
 
-async function fuzzTarget(target: FuzzTargetName, milliseconds: number): Promise<{ executions: number; failures: string[] }> {
+async function fuzzTarget(target: FuzzTargetName, milliseconds: number, executions?: number): Promise<{ executions: number; failures: string[] }> {
   const all = seeds();
   return new Promise((resolvePromise) => {
     const failures: string[] = [];
     let current: WorkerJob | undefined;
     let started = Date.now();
-    const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { target, deadline: Date.now() + milliseconds } });
+    const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { target, milliseconds, executions } });
     const watchdog = setInterval(() => {
       if (current !== undefined && Date.now() - started > HANG_MS) {
         failures.push(saveRegression(target, inputFor(all, current), `hang: no result after ${HANG_MS} ms`));
@@ -321,7 +324,13 @@ async function main(args: string[]): Promise<number> {
   const targetAt = args.indexOf('--target');
   const targets = targetAt >= 0 ? [args[targetAt + 1] as FuzzTargetName] : FUZZ_TARGETS;
   if (!Number.isFinite(minutes) || minutes <= 0 || targets.some((target) => !FUZZ_TARGETS.includes(target))) {
-    process.stderr.write(`usage: npm run fuzz -- [--minutes N | --coverage INPUTS] [--target ${FUZZ_TARGETS.join('|')}]\n`);
+    process.stderr.write(`usage: npm run fuzz -- [--minutes N | --executions N | --coverage INPUTS] [--target ${FUZZ_TARGETS.join('|')}]\n`);
+    return 2;
+  }
+  const executionsAt = args.indexOf('--executions');
+  const executions = executionsAt >= 0 ? Number(args[executionsAt + 1]) : undefined;
+  if (executions !== undefined && (!Number.isInteger(executions) || executions < 1)) {
+    process.stderr.write('usage: npm run fuzz -- --executions N [--target NAME]\n');
     return 2;
   }
   const coverageAt = args.indexOf('--coverage');
@@ -335,13 +344,14 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const perTarget = (minutes * 60_000) / targets.length;
-  process.stdout.write(`fuzzing ${targets.join(', ')} for ${minutes} minute(s) (${(perTarget / 1000).toFixed(0)} s each); corpus ${existsSync(CORPUS) ? 'found' : 'NOT found, seeds from samples only'}\n`);
+  const span = executions === undefined ? `for ${minutes} minute(s) (${(perTarget / 1000).toFixed(0)} s each)` : `for ${executions} executions each`;
+  process.stdout.write(`fuzzing ${targets.join(', ')} ${span}; corpus ${existsSync(CORPUS) ? 'found' : 'NOT found, seeds from samples only'}\n`);
   let failed = 0;
   for (const target of targets) {
     const started = Date.now();
-    const { executions, failures } = await fuzzTarget(target, perTarget);
+    const { executions: done, failures } = await fuzzTarget(target, perTarget, executions);
     const seconds = (Date.now() - started) / 1000;
-    process.stdout.write(`${target.padEnd(7)} ${executions} executions in ${seconds.toFixed(0)} s (${(executions / seconds).toFixed(0)}/s), ${failures.length} failure(s)${failures.length > 0 ? `: saved ${failures.join(', ')}` : ''}\n`);
+    process.stdout.write(`${target.padEnd(7)} ${done} executions in ${seconds.toFixed(0)} s (${(done / seconds).toFixed(0)}/s), ${failures.length} failure(s)${failures.length > 0 ? `: saved ${failures.join(', ')}` : ''}\n`);
     failed += failures.length;
   }
   return failed > 0 ? 1 : 0;

@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from
 import { isAbsolute, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
+import { identifyFormat } from '@hivetool/image/identify';
 import { UsageError } from './failures.js';
 
 // The progress bar and the glob matcher are loaded when first needed, not at start-up:
@@ -12,21 +13,26 @@ const tinyglobby = (): typeof import('tinyglobby') => require('tinyglobby') as t
 
 const GLOB_CHARACTERS = /[*?[\]{}]/;
 
-/** A regular file that starts like a hive; anything unreadable (a dangling link) is passed over. */
-function isHiveFile(path: string): boolean {
+/** The kind of file a directory stands for with --recursive: hives, or registry images. */
+export type InputKind = 'hive' | 'image';
+
+/** A regular file that starts like a `kind` file; anything unreadable (a dangling link) is passed over. */
+function isInputFile(path: string, kind: InputKind): boolean {
   try {
-    return statSync(path).isFile() && looksLikeHive(path);
+    return statSync(path).isFile() && startsLike(path, kind);
   } catch {
     return false;
   }
 }
 
-/** True when the file starts like a hive (magic "EKIM" at offset 8). */
-function looksLikeHive(path: string): boolean {
+/** True when the file starts with the magic of a `kind` file (format guide: hive "EKIM" at offset 8). */
+function startsLike(path: string, kind: InputKind): boolean {
   const fd = openSync(path, 'r');
   try {
-    const head = new Uint8Array(12);
-    return readSync(fd, head, 0, 12, 0) === 12 && head[8] === 0x45 && head[9] === 0x4b && head[10] === 0x49 && head[11] === 0x4d;
+    const head = new Uint8Array(16);
+    const read = readSync(fd, head, 0, 16, 0);
+    if (kind === 'hive') return read >= 12 && head[8] === 0x45 && head[9] === 0x4b && head[10] === 0x49 && head[11] === 0x4d;
+    return identifyFormat(head.subarray(0, read)) === 'image';
   } finally {
     closeSync(fd);
   }
@@ -37,7 +43,7 @@ function looksLikeHive(path: string): boolean {
  * a directory, with `recursive`, stands for the hive files under it (by their magic, in
  * name order). A directory without `recursive` is refused with a hint.
  */
-export function expandInputs(args: readonly string[], recursive: boolean): string[] {
+export function expandInputs(args: readonly string[], recursive: boolean, kind: InputKind = 'hive'): string[] {
   const files: string[] = [];
   for (const arg of args) {
     if (!existsSync(arg) && GLOB_CHARACTERS.test(arg)) {
@@ -50,9 +56,9 @@ export function expandInputs(args: readonly string[], recursive: boolean): strin
       if (!recursive) throw new UsageError(`${arg} is a directory: add --recursive to read the hive files under it`);
       const found = (readdirSync(arg, { recursive: true, encoding: 'utf8' }) as string[])
         .map((name) => join(arg, name))
-        .filter(isHiveFile)
+        .filter((path) => isInputFile(path, kind))
         .sort();
-      if (found.length === 0) throw new UsageError(`no hive file under ${arg}`);
+      if (found.length === 0) throw new UsageError(`${arg}: no ${kind === 'hive' ? 'hive file' : 'registry image'} under this directory`);
       files.push(...found);
       continue;
     }

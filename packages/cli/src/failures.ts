@@ -16,6 +16,13 @@ export const ExitCode = {
 /** A problem with how hivetool was called, or with a file it was given; one line, exit 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  /** `named`: the message starts with the file it is about. */
+  constructor(
+    message: string,
+    readonly named = false,
+  ) {
+    super(message);
+  }
 }
 
 const FILE_ERRORS: Record<string, string> = {
@@ -58,4 +65,68 @@ export function describeFailure(error: unknown, subject?: string): string | unde
   if (reason === undefined) return undefined;
   const path = error instanceof Error && 'path' in error && typeof error.path === 'string' && error.path !== subject ? `${error.path}: ` : '';
   return `${path}${reason}`;
+}
+
+/** Longest message line printed; longer ones keep their start and end (where the code is). */
+export const MAX_LINE = 1000;
+
+// C0 and C1 control characters, DEL, and the Unicode marks that reorder or hide text on a
+// terminal (bidirectional overrides and isolates, zero-width characters, line separators).
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * Makes a message safe to print on a terminal: names from a file (keys, values, paths)
+ * and file names are untrusted, and may hold escape sequences, a newline that forges a
+ * second line, or 65 535 characters. Control characters become `\xHH` / `\uHHHH`
+ * escapes (`\n`, `\t`, `\r` as such) and a line longer than MAX_LINE keeps its first
+ * and last part.
+ */
+export function safeLine(text: string): string {
+  const escaped = text.replace(UNSAFE, (character) => {
+    const code = character.charCodeAt(0);
+    if (character === '\n') return '\\n';
+    if (character === '\t') return '\\t';
+    if (character === '\r') return '\\r';
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  if (escaped.length <= MAX_LINE) return escaped;
+  const head = Math.floor(MAX_LINE * 0.6);
+  const tail = MAX_LINE - head - 40;
+  return `${escaped.slice(0, head)} …(${escaped.length - head - tail} characters left out)… ${escaped.slice(-tail)}`;
+}
+
+/**
+ * Runs a step that reads `file`, so that its failure names that file: one rule for every
+ * error line, `hivetool: FILE: message at offset 0x… [CODE]`. A failure that names its
+ * file already, or a bug, passes unchanged.
+ */
+export function withFile<T>(file: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw blame(file, error);
+  }
+}
+
+/** The failure as one that names `file` (see withFile). */
+export function blame(file: string, error: unknown): unknown {
+  if (error instanceof UsageError && error.named) return error;
+  const line = describeFailure(error, file);
+  if (line === undefined) return error;
+  const name = file === '-' ? '<stdin>' : file;
+  return new UsageError(line.startsWith(`${name}: `) || line.startsWith(`${name}:`) ? line : `${name}: ${line}`, true);
+}
+
+/**
+ * Encodes what is to be written to `output`: a failure there (a limit of the format
+ * passed) is about the file being made, named as such, not about reading one ("not a
+ * valid hive").
+ */
+export function building(output: string, encode: () => Uint8Array): Uint8Array {
+  try {
+    return encode();
+  } catch (error) {
+    if (!isHiveFormatError(error) && !isImageFormatError(error)) throw error;
+    throw new UsageError(`${output === '-' ? '<stdout>' : output}: cannot build this file: ${error.message}`, true);
+  }
 }

@@ -15,12 +15,70 @@ export const MAX_HIVE_BYTES = 1024 * 1024 * 1024;
 function checkInput(path: string, stat: Stats, limit: number): number {
   if (stat.isDirectory()) throw new UsageError(`${path}: is a directory`);
   if (!stat.isFile()) throw new UsageError(`${path}: not a regular file`);
-  if (stat.size > limit) throw new UsageError(`${path}: ${stat.size} bytes is larger than any hive can be (${limit} bytes)`);
+  if (stat.size > limit) {
+    const what = limit === MAX_HIVE_BYTES ? 'any hive can be' : 'hivetool reads for this input';
+    throw new UsageError(`${path}: ${stat.size} bytes is larger than ${what} (${limit} bytes)`);
+  }
   return stat.size;
 }
 
-/** Reads a whole regular file (at most `limit` bytes) into one buffer. */
-export function readInputFile(path: string, limit = MAX_HIVE_BYTES): Uint8Array {
+/** `-` names standard input among a command's files. */
+export const STDIN = '-';
+
+/** How a file is named in messages and output: standard input is `<stdin>`. */
+export function inputName(path: string): string {
+  return path === STDIN ? '<stdin>' : path;
+}
+
+let stdinBytes: Uint8Array | undefined;
+
+const idle = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * All of standard input (at most `limit` bytes), read once: a later call gets the same
+ * bytes. A terminal is refused unless `terminal` (text typed in, ended by Ctrl-D).
+ */
+function readStdin(limit: number, terminal: boolean): Uint8Array {
+  if (stdinBytes !== undefined) return stdinBytes;
+  if (process.stdin.isTTY === true && !terminal) throw new UsageError(`${inputName(STDIN)}: standard input is a terminal: pipe or redirect a file into it (hivetool dump - < file.hv)`);
+  const pieces: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const piece = new Uint8Array(1 << 20);
+    let read: number;
+    try {
+      read = readSync(0, piece, 0, piece.length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // A non-blocking pipe with nothing in it yet: wait a millisecond and read again.
+      if (code === 'EAGAIN') {
+        Atomics.wait(idle, 0, 0, 1);
+        continue;
+      }
+      if (code === 'EOF') break;
+      throw error;
+    }
+    if (read === 0) break;
+    total += read;
+    if (total > limit) throw new UsageError(`${inputName(STDIN)}: more than ${limit} bytes, larger than ${limit === MAX_HIVE_BYTES ? 'any hive can be' : 'hivetool reads for this input'}`);
+    pieces.push(piece.subarray(0, read));
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const piece of pieces) {
+    bytes.set(piece, at);
+    at += piece.length;
+  }
+  stdinBytes = bytes;
+  return bytes;
+}
+
+/**
+ * Reads a whole regular file (at most `limit` bytes) into one buffer; `-` reads standard
+ * input. `terminal`: standard input may be a terminal (typed text).
+ */
+export function readInputFile(path: string, limit = MAX_HIVE_BYTES, terminal = false): Uint8Array {
+  if (path === STDIN) return readStdin(limit, terminal);
   // Looked at before opening: opening a FIFO for reading would wait for a writer forever.
   checkInput(path, statSync(path), limit);
   const fd = openSync(path, 'r');
@@ -49,6 +107,7 @@ const PAGE = 4096;
  * whole file. For commands that read one subtree (`dump --key`).
  */
 export function openHiveFileLazy(path: string, options: OpenHiveOptions = {}): Hive {
+  if (path === STDIN) return openHiveFile(path, options);
   const size = checkInput(path, statSync(path), MAX_HIVE_BYTES);
   const fd = openSync(path, 'r');
   process.once('exit', () => closeSync(fd));
@@ -87,7 +146,7 @@ export function openHiveFileLazy(path: string, options: OpenHiveOptions = {}): H
 export function readHiveFile(path: string): Uint8Array {
   const bytes = readInputFile(path);
   const format = identifyFormat(bytes);
-  if (format !== 'hive' && format !== 'unknown') throw new UsageError(`${path}: not a hive file: this is ${FORMAT_DESCRIPTIONS[format]}`);
+  if (format !== 'hive' && format !== 'unknown') throw new UsageError(`${inputName(path)}: not a hive file: this is ${FORMAT_DESCRIPTIONS[format]}`);
   return bytes;
 }
 

@@ -1,21 +1,35 @@
-import yargs from 'yargs';
-import type { Hive } from '@hivetool/hive';
+import { createRequire } from 'node:module';
+import type { Argv } from 'yargs';
+import type YargsFactory from 'yargs';
+import { walkTree, type Hive } from '@hivetool/hive';
 // Each command's module is imported when the command runs, so start-up loads only the
 // code (and dependencies) of the command asked for.
 import type { DumpFormat } from './commands/dump.js';
 import type { DiffFormat } from './commands/diff.js';
-import { openHiveFile } from './input.js';
-import { ExitCode, UsageError, describeFailure } from './failures.js';
+import { STDIN, openHiveFile } from './input.js';
+import { ExitCode, UsageError, describeFailure, safeLine } from './failures.js';
 import { stderrReporter } from './report.js';
-import { setMaxOutput } from './output.js';
+import { refuseInputAsOutput, setMaxOutput } from './output.js';
 import { expandInputs } from './batch.js';
 import { compileCommand } from './commands/compile.js';
 import { carveCommand, findCommand } from './commands/forensicCommands.js';
 
 // Options several commands share, defined once.
-const KIND_OPTION = { choices: ['auto', 'rom', 'persistent'], default: 'auto', describe: 'how to read references: auto decides from the roots record' } as const;
-const MAX_DEPTH_OPTION = { type: 'number', describe: 'deepest key nesting to follow (default 512, the Windows limit)' } as const;
+const KIND_OPTION = { requiresArg: true, choices: ['auto', 'rom', 'persistent'], default: 'auto', describe: 'how to read references: auto decides from the roots record' } as const;
+const MAX_DEPTH_OPTION = { requiresArg: true, type: 'number', describe: 'deepest key nesting to follow (default 512, the Windows limit)' } as const;
 const RECURSIVE_OPTION = { alias: 'r', type: 'boolean', default: false, describe: 'a directory stands for the hive files under it' } as const;
+
+// The CommonJS build of yargs: its help wraps at word boundaries, where the ES module build
+// cuts words at the column edge.
+const yargs = createRequire(import.meta.url)('yargs') as typeof YargsFactory;
+
+const CONTENT_ONLY_OPTION = { type: 'boolean', default: false, describe: 'JSON without storage details (file, ids, offsets, sources, signature), to compare registries' } as const;
+
+/** --content-only shapes JSON only: with .reg text or raw records it would be ignored. */
+function contentOnlyWithJson(args: Record<string, unknown>): true {
+  if (args['content-only'] === true && args['format'] !== 'json') throw new UsageError(`--content-only applies to --format json, not ${String(args['format'])}`);
+  return true;
+}
 
 const EPILOGUE = 'Exit codes: 0 ok, 1 problems found (verify) or differences (diff), 2 could not run, 70 a bug.';
 
@@ -31,25 +45,29 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   });
   let exitCode: number = ExitCode.OK;
-  const parser = yargs(argv)
+  // yargs drops a lone `-` (standard input or output) from positionals and option values:
+  // it travels through the parser under another name and is given back below.
+  const parser = yargs(argv.map((arg) => (arg === STDIN ? DASH_STAND_IN : arg)))
+    .middleware(restoreDash, true)
     .scriptName('hivetool')
     .usage('$0 <command> [options]\n\nRead, check and convert Windows CE registry hive files (.hv).')
     .command(
-      'dump <files..>',
+      'dump [files..]',
       'Print hives as .reg text, JSON or raw records',
       (command) =>
-        command
-          .positional('files', { describe: 'hive files (.hv)', type: 'string', array: true, demandOption: true })
-          .option('format', { alias: 'f', choices: ['reg', 'json', 'raw'] as const, default: 'reg' as const, describe: 'output format' })
-          .option('key', { alias: 'k', type: 'string', describe: 'dump only this key and its subtree (e.g. HKLM\\Drivers\\BuiltIn)' })
-          .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+        positionals(command, 'dump <files..>', 'files')
+          .positional('files', { describe: 'hive files (.hv)', type: 'string', array: true })
+          .option('format', { requiresArg: true, alias: 'f', choices: ['reg', 'json', 'raw'] as const, default: 'reg' as const, describe: 'output format' })
+          .option('key', { requiresArg: true, alias: 'k', type: 'string', describe: 'dump only this key and its subtree (e.g. HKLM\\Drivers\\BuiltIn)' })
+          .option('output', { requiresArg: true, alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
           .option('kind', KIND_OPTION)
           .option('max-depth', MAX_DEPTH_OPTION)
-          .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' })
-          .option('rom', { type: 'string', describe: "the ROM hive a persistent hive links into: dump the device's effective registry" })
-          .option('content-only', { type: 'boolean', default: false, describe: 'JSON without storage details (file, ids, offsets, sources, signature), to compare registries' })
+          .option('reg-style', { requiresArg: true, choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' })
+          .option('rom', { requiresArg: true, type: 'string', describe: "the ROM hive a persistent hive links into: dump the device's effective registry" })
+          .option('content-only', CONTENT_ONLY_OPTION)
           .option('recursive', RECURSIVE_OPTION)
-          .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to render at once, on worker threads (output still in file order)' })
+          .option('jobs', { requiresArg: true, alias: 'j', type: 'number', default: 1, describe: 'files to render at once, on worker threads (output still in file order)' })
+          .check(contentOnlyWithJson)
           .option('as-stored', { type: 'boolean', default: false, describe: 'a hive with a cut flush (restoreFlags 2): dump the bytes as stored, not the hive as Windows CE mounts it' })
           .option('deleted', { type: 'boolean', default: false, describe: 'also show deleted keys and values recovered from free space (comments in .reg, a "deleted" list in JSON)' })
           .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
@@ -79,16 +97,16 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
-      'info <files..>',
+      'info [files..]',
       'Show header fields, counts, value types, unknown bits',
       (command) =>
-        command
-          .positional('files', { describe: 'hive files (.hv)', type: 'string', array: true, demandOption: true })
+        positionals(command, 'info <files..>', 'files')
+          .positional('files', { describe: 'hive files (.hv)', type: 'string', array: true })
           .option('json', { type: 'boolean', default: false, describe: 'print JSON (docs/json-schema.md)' })
           .option('kind', KIND_OPTION)
           .option('max-depth', MAX_DEPTH_OPTION)
           .option('recursive', RECURSIVE_OPTION)
-          .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to read at once, on worker threads' })
+          .option('jobs', { requiresArg: true, alias: 'j', type: 'number', default: 1, describe: 'files to read at once, on worker threads' })
           .example('$0 info samples/device.hv', 'header and statistics')
           .example('$0 info -r --jobs 4 --json dumps/', 'every hive under dumps/, four at a time')
           .example('$0 info --json *.hv', 'the same for scripts'),
@@ -106,13 +124,13 @@ export async function main(argv: string[]): Promise<number> {
       (command) =>
         command
           .positional('files', { describe: 'hive files (.hv); with only --rom, the ROM hive itself is checked', type: 'string', array: true })
-          .option('rom', { type: 'string', describe: 'the ROM hive the files link into (default.hv for system.hv, ROM user.hv for a user.hv)' })
+          .option('rom', { requiresArg: true, type: 'string', describe: 'the ROM hive the files link into (default.hv for system.hv, ROM user.hv for a user.hv)' })
           .option('json', { type: 'boolean', default: false, describe: 'print JSON (docs/verify.md)' })
           .option('strict', { type: 'boolean', default: false, describe: 'warnings count as errors for the exit code' })
           .option('kind', KIND_OPTION)
           .option('max-depth', MAX_DEPTH_OPTION)
           .option('recursive', RECURSIVE_OPTION)
-          .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'files to check at once, on worker threads' })
+          .option('jobs', { requiresArg: true, alias: 'j', type: 'number', default: 1, describe: 'files to check at once, on worker threads' })
           .option('as-stored', { type: 'boolean', default: false, describe: 'a hive with a cut flush (restoreFlags 2): check the bytes as stored, not the hive as Windows CE mounts it' })
           .example('$0 verify --rom default.hv -r --jobs 4 fleet/', 'every hive under fleet/ against the ROM, four at a time')
           .example('$0 verify --rom default.hv system.hv', 'will the device keep system.hv at the next boot?')
@@ -126,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
           {
             files,
             jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
-            rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) },
+            rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom, false) },
             json: args.json,
             strict: args.strict,
             kind: args.kind,
@@ -138,15 +156,15 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
-      'diff <files..>',
+      'diff [files..]',
       'Keys and values added, removed, changed (A→B, ROM→hive)',
       (command) =>
-        command
-          .positional('files', { describe: 'A B, or one persistent hive with --rom', type: 'string', array: true, demandOption: true })
-          .option('rom', { type: 'string', describe: 'the ROM hive persistent hives link into; with one hive, A is the ROM itself' })
-          .option('format', { alias: 'f', choices: ['text', 'json', 'reg'] as const, default: 'text' as const, describe: 'text, JSON, or a .reg patch that turns A into B' })
-          .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
-          .option('max-depth', { type: 'number', describe: 'deepest key nesting to follow (default 512)' })
+        positionals(command, 'diff <files..>', 'files')
+          .positional('files', { describe: 'A B, or one persistent hive with --rom', type: 'string', array: true })
+          .option('rom', { requiresArg: true, type: 'string', describe: 'the ROM hive persistent hives link into; with one hive, A is the ROM itself' })
+          .option('format', { requiresArg: true, alias: 'f', choices: ['text', 'json', 'reg'] as const, default: 'text' as const, describe: 'text, JSON, or a .reg patch that turns A into B' })
+          .option('output', { requiresArg: true, alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+          .option('max-depth', { requiresArg: true, type: 'number', describe: 'deepest key nesting to follow (default 512)' })
           .example('$0 diff --rom default.hv system.hv', 'what the device changed relative to ROM')
           .example('$0 diff -f reg old.hv new.hv > patch.reg', 'a patch that turns old into new')
           .epilogue('Exit codes: 0 no differences, 1 differences, 2 could not run.'),
@@ -161,16 +179,16 @@ export async function main(argv: string[]): Promise<number> {
         });
       },
     )
-    .command('image <command>', 'RegCopyFile / RegRestoreFile images (Restore.fdf)', (image) =>
+    .command('image', 'RegCopyFile / RegRestoreFile images (Restore.fdf)', (image) =>
       image
         .command(
-          'pack <inputs..>',
+          'pack [inputs..]',
           'Hives (or an OEM stream) → one registry image',
           (command) =>
-            command
-              .positional('inputs', { describe: 'hives (a system and a user hive combine), or an OEM stream', type: 'string', array: true, demandOption: true })
-              .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the image to write (e.g. Restore.fdf)' })
-              .option('rom', { type: 'string', describe: 'the ROM hive persistent inputs link into' })
+            positionals(command, 'image pack <inputs..>', 'inputs')
+              .positional('inputs', { describe: 'hives (a system and a user hive combine), or an OEM stream', type: 'string', array: true })
+              .option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the image to write (e.g. Restore.fdf)' })
+              .option('rom', { requiresArg: true, type: 'string', describe: 'the ROM hive persistent inputs link into' })
               .example('$0 image pack --rom default.hv system.hv -o Restore.fdf', "the device's effective registry as an image"),
           async (args) => {
             const { runImagePack } = await import('./commands/image.js');
@@ -178,118 +196,128 @@ export async function main(argv: string[]): Promise<number> {
           },
         )
         .command(
-          'unpack <input>',
+          'unpack [input]',
           'Registry image → hive',
           (command) =>
-            command
-              .positional('input', { type: 'string', demandOption: true, describe: 'the registry image' })
-              .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the hive to write' })
-              .option('layout', { choices: ['rom', 'persistent'] as const, default: 'rom' as const, describe: 'store nibble of own references' })
-              .option('rom-signature', { type: 'string', describe: 'ROM signature, 32 hex digits (default: derived)' }),
+            positionals(command, 'image unpack <input>', 'input')
+              .positional('input', { type: 'string', describe: 'the registry image' })
+              .option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the hive to write' })
+              .option('layout', { requiresArg: true, choices: ['rom', 'persistent'] as const, default: 'rom' as const, describe: 'store nibble of own references' })
+              .option('rom-signature', { requiresArg: true, type: 'string', describe: 'ROM signature, 32 hex digits (default: derived)' }),
           async (args) => {
             const { runImageUnpack } = await import('./commands/image.js');
-            exitCode = runImageUnpack(args.input, args.output, args.layout as 'rom' | 'persistent', args['rom-signature']);
+            exitCode = runImageUnpack(args.input!, args.output, args.layout as 'rom' | 'persistent', args['rom-signature']);
           },
         )
         .command(
-          'dump <files..>',
+          'dump [files..]',
           'Print images as .reg text or JSON, as dump does',
           (command) =>
-            command
-              .positional('files', { type: 'string', array: true, demandOption: true, describe: 'registry images' })
-              .option('format', { alias: 'f', choices: ['reg', 'json'] as const, default: 'reg' as const })
-              .option('key', { alias: 'k', type: 'string', describe: 'only this key and its subtree' })
-              .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically)' })
-              .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const }),
+            positionals(command, 'image dump <files..>', 'files')
+              .positional('files', { type: 'string', array: true, describe: 'registry images (- for standard input)' })
+              .option('format', { requiresArg: true, alias: 'f', choices: ['reg', 'json'] as const, default: 'reg' as const, describe: 'output format' })
+              .option('key', { requiresArg: true, alias: 'k', type: 'string', describe: 'only this key and its subtree' })
+              .option('output', { requiresArg: true, alias: 'o', type: 'string', describe: 'write to this file (atomically)' })
+              .option('reg-style', { requiresArg: true, choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' })
+              .option('content-only', CONTENT_ONLY_OPTION)
+              .option('recursive', { ...RECURSIVE_OPTION, describe: 'a directory stands for the registry images under it' })
+              .check(contentOnlyWithJson),
           async (args) => {
             const { runImageDump } = await import('./commands/image.js');
-            exitCode = runImageDump({ files: expandInputs(args.files as string[], false), format: args.format as 'reg' | 'json', key: args.key, output: args.output, regStyle: args['reg-style'] });
+            exitCode = runImageDump({
+              files: expandInputs(args.files as string[], args.recursive, 'image'),
+              format: args.format as 'reg' | 'json',
+              key: args.key,
+              output: args.output,
+              regStyle: args['reg-style'],
+              contentOnly: args['content-only'],
+            });
           },
         )
-        .demandCommand(1, 'Name an image command: pack, unpack or dump.'),
+        .demandCommand(1, 'name an image command: pack, unpack or dump'),
     )
-    .command('oem <command>', 'WriteRegistryToOEM streams and the A/B flash store', (oem) =>
+    .command('oem', 'WriteRegistryToOEM streams and the A/B flash store', (oem) =>
       oem
         .command(
-          'pack <inputs..>',
+          'pack [inputs..]',
           'Hives or an image → OEM stream',
           (command) =>
-            command
-              .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'hives, or a registry image' })
-              .option('output', { alias: 'o', type: 'string', demandOption: true })
-              .option('rom', { type: 'string', describe: 'the ROM hive persistent inputs link into' }),
+            positionals(command, 'oem pack <inputs..>', 'inputs')
+              .positional('inputs', { type: 'string', array: true, describe: 'hives (a system and a user hive combine), or a registry image' })
+              .option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the OEM stream to write (- for standard output)' })
+              .option('rom', { requiresArg: true, type: 'string', describe: 'the ROM hive persistent inputs link into' }),
           async (args) => {
             const { runOemPack } = await import('./commands/oem.js');
             exitCode = runOemPack(args.inputs as string[], args.output, args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) });
           },
         )
         .command(
-          'unpack <input>',
+          'unpack [input]',
           'OEM stream → hive or image',
           (command) =>
-            command
-              .positional('input', { type: 'string', demandOption: true })
-              .option('output', { alias: 'o', type: 'string', demandOption: true })
-              .option('to', { choices: ['hive', 'image'] as const, default: 'hive' as const }),
+            positionals(command, 'oem unpack <input>', 'input')
+              .positional('input', { type: 'string', describe: 'an OEM stream' })
+              .option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the hive or image to write' })
+              .option('to', { requiresArg: true, choices: ['hive', 'image'] as const, default: 'hive' as const, describe: 'what to write: a hive (ROM layout) or a registry image' }),
           async (args) => {
             const { runOemUnpack } = await import('./commands/oem.js');
-            exitCode = runOemUnpack(args.input, args.output, args.to as 'hive' | 'image');
+            exitCode = runOemUnpack(args.input!, args.output, args.to as 'hive' | 'image');
           },
         )
         .command(
-          'split <input>',
+          'split [input]',
           'Record the WriteRegistryToOEM calls of a save',
           (command) =>
-            command
-              .positional('input', { type: 'string', demandOption: true, describe: 'an OEM stream' })
-              .option('chunk', { type: 'number', default: 4096, describe: 'cbData of each call' })
-              .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the call log to write' }),
+            positionals(command, 'oem split <input>', 'input')
+              .positional('input', { type: 'string', describe: 'an OEM stream' })
+              .option('chunk', { requiresArg: true, type: 'number', default: 4096, describe: 'cbData of each call' })
+              .option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the call log to write' }),
           async (args) => {
             const { runOemSplit } = await import('./commands/oem.js');
-            exitCode = runOemSplit(args.input, args.output, positiveInteger(args.chunk, '--chunk')!);
+            exitCode = runOemSplit(args.input!, args.output, positiveInteger(args.chunk, '--chunk')!);
           },
         )
         .command(
-          'join <input>',
+          'join [input]',
           'Recorded calls → stream (partial saves refused)',
-          (command) => command.positional('input', { type: 'string', demandOption: true, describe: 'a call log' }).option('output', { alias: 'o', type: 'string', demandOption: true }),
+          (command) => positionals(command, 'oem join <input>', 'input').positional('input', { type: 'string', describe: 'a call log (from oem split)' }).option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the OEM stream to write' }),
           async (args) => {
             const { runOemJoin } = await import('./commands/oem.js');
-            exitCode = runOemJoin(args.input, args.output);
+            exitCode = runOemJoin(args.input!, args.output);
           },
         )
         .command(
-          'store <input>',
+          'store [input]',
           'Write the next generation into an A/B store',
           (command) =>
-            command
-              .positional('input', { type: 'string', demandOption: true, describe: 'an OEM stream' })
-              .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the store to write' })
-              .option('slot-size', { type: 'number', describe: 'bytes per slot, for a new store' })
-              .option('previous', { type: 'string', describe: 'the existing store (the new generation goes to its other slot)' })
-              .option('chunk', { type: 'number', default: 4096, describe: 'payload bytes per chunk' }),
+            positionals(command, 'oem store <input>', 'input')
+              .positional('input', { type: 'string', describe: 'an OEM stream' })
+              .option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the store to write' })
+              .option('slot-size', { requiresArg: true, type: 'number', describe: 'bytes per slot, for a new store' })
+              .option('previous', { requiresArg: true, type: 'string', describe: 'the existing store (the new generation goes to its other slot)' })
+              .option('chunk', { requiresArg: true, type: 'number', default: 4096, describe: 'payload bytes per chunk' }),
           async (args) => {
             const { runOemStore } = await import('./commands/oem.js');
-            exitCode = runOemStore(args.input, args.output, { slotSize: positiveInteger(args['slot-size'], '--slot-size'), previous: args.previous, chunk: positiveInteger(args.chunk, '--chunk')! });
+            exitCode = runOemStore(args.input!, args.output, { slotSize: positiveInteger(args['slot-size'], '--slot-size'), previous: args.previous, chunk: positiveInteger(args.chunk, '--chunk')! });
           },
         )
         .command(
-          'load <input>',
+          'load [input]',
           'Newest complete generation of an A/B store',
           (command) =>
-            command
-              .positional('input', { type: 'string', demandOption: true, describe: 'a store' })
-              .option('output', { alias: 'o', type: 'string', describe: 'write the stream to this file' })
-              .option('json', { type: 'boolean', default: false }),
+            positionals(command, 'oem load <input>', 'input')
+              .positional('input', { type: 'string', describe: 'a store' })
+              .option('output', { requiresArg: true, alias: 'o', type: 'string', describe: 'write the stream to this file' })
+              .option('json', { type: 'boolean', default: false, describe: 'print JSON: the generation, slot and both slots\' state' }),
           async (args) => {
             const { runOemLoad } = await import('./commands/oem.js');
-            exitCode = runOemLoad(args.input, args.output, args.json);
+            exitCode = runOemLoad(args.input!, args.output, args.json);
           },
         )
         .command(
-          'verify <files..>',
+          'verify [files..]',
           'Check streams, call logs and stores',
-          (command) => command.positional('files', { type: 'string', array: true, demandOption: true }),
+          (command) => positionals(command, 'oem verify <files..>', 'files').positional('files', { type: 'string', array: true, describe: 'OEM streams, call logs or stores (recognised by their contents)' }),
           async (args) => {
             const { runOemVerify } = await import('./commands/oem.js');
             exitCode = runOemVerify(args.files as string[]);
@@ -326,21 +354,21 @@ export async function main(argv: string[]): Promise<number> {
                 exitCode = runPregPack(args.input, args.output, pregLayout(args));
               },
             )
-            .demandCommand(1, 'Name a preg command: verify, extract or pack.'),
+            .demandCommand(1, 'name a preg command: verify, extract or pack'),
         )
-        .demandCommand(1, 'Name an oem command: pack, unpack, split, join, store, load, verify or preg.'),
+        .demandCommand(1, 'name an oem command: pack, unpack, split, join, store, load, verify or preg'),
     )
     .command(
-      'build <inputs..>',
+      'build [inputs..]',
       'Build a hive from .reg files (also linked to a ROM hive)',
       (command) =>
-        command
-          .positional('inputs', { describe: '.reg files, applied in order', type: 'string', array: true, demandOption: true })
-          .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the hive file to write (atomically; never one of the inputs)' })
-          .option('layout', { choices: ['rom', 'persistent'] as const, default: 'rom' as const, describe: 'rom: own references carry store nibble 2; persistent: nibble 0' })
-          .option('rom-signature', { type: 'string', describe: '16-byte ROM signature as 32 hex digits (default: derived from the content)' })
-          .option('guid', { type: 'string', describe: '16-byte volume GUID as 32 hex digits (default: derived from the content)' })
-          .option('rom', { type: 'string', describe: 'build a persistent hive linked into this ROM hive: the .reg files are changes to its registry' })
+        positionals(command, 'build <inputs..>', 'inputs')
+          .positional('inputs', { describe: '.reg files, applied in order', type: 'string', array: true })
+          .option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the hive file to write (atomically; never one of the inputs)' })
+          .option('layout', { requiresArg: true, choices: ['rom', 'persistent'] as const, default: 'rom' as const, describe: 'rom: own references carry store nibble 2; persistent: nibble 0' })
+          .option('rom-signature', { requiresArg: true, type: 'string', describe: '16-byte ROM signature as 32 hex digits (default: derived from the content)' })
+          .option('guid', { requiresArg: true, type: 'string', describe: '16-byte volume GUID as 32 hex digits (default: derived from the content)' })
+          .option('rom', { requiresArg: true, type: 'string', describe: 'build a persistent hive linked into this ROM hive: the .reg files are changes to its registry' })
           .example('$0 build --rom default.hv changes.reg -o system.hv', 'a system.hv the device keeps, holding only the changes')
           .example('$0 build platform.reg -o default.hv', 'a ROM-style hive')
           .example('$0 build base.reg patch.reg -o out.hv --rom-signature 6e950daec1672852a98cf772c09550c9', 'two files, a given signature'),
@@ -357,16 +385,16 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
-      'rewrite <input> <output>',
+      'rewrite [input] [output]',
       'Re-emit a hive from its parts, byte for byte',
       (command) =>
-        command
-          .positional('input', { describe: 'hive file to read', type: 'string', demandOption: true })
-          .positional('output', { describe: 'hive file to write (atomically; never the input)', type: 'string', demandOption: true })
+        positionals(command, 'rewrite <input> <output>', 'input', 'output')
+          .positional('input', { describe: 'hive file to read', type: 'string' })
+          .positional('output', { describe: 'hive file to write (atomically; never the input)', type: 'string' })
           .example('$0 rewrite default.hv copy.hv', 'copy.hv has the same bytes'),
       async (args) => {
         const { runRewrite } = await import('./commands/rewrite.js');
-        exitCode = runRewrite(args.input, args.output);
+        exitCode = runRewrite(args.input!, args.output!);
       },
     )
     .command(
@@ -441,12 +469,13 @@ export async function main(argv: string[]): Promise<number> {
     // Forensics (carve, find): definitions in their own module.
     .command(carveCommand(report, (code) => (exitCode = code)))
     .command(findCommand(report, (code) => (exitCode = code)))
-    .option('max-output', { type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
+    .option('max-output', { requiresArg: true, type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
     .middleware((args) => {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');
       if (cap !== undefined) setMaxOutput(cap);
+      refuseOutputOverInput(args);
     })
-    .demandCommand(1, 'Name a command: dump, info, verify, diff, build, rewrite, recover, image or oem (see --help).')
+    .demandCommand(1, 'name a command: dump, info, verify, diff, build, rewrite, compile, boot, lint, recover, carve, find, view, image or oem')
     .strict()
     .recommendCommands()
     .help()
@@ -456,12 +485,17 @@ export async function main(argv: string[]): Promise<number> {
     .epilogue(EPILOGUE)
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .exitProcess(false)
+    .parserConfiguration({ 'camel-case-expansion': false })
     .fail((message, error) => {
-      if (error !== undefined && error !== null) throw error;
+      if (error instanceof UsageError) throw error;
       // Throwing stops yargs here, before any command handler runs.
-      throw new UsageError(`${message}\nRun 'hivetool --help' for usage.`);
+      throw new UsageError(argumentError(message ?? error?.message ?? '', argv));
     });
 
+  // Help goes through console.log: there, the type and default yargs adds to positionals
+  // (`[array] [default: []]`) are left out; the usage line already says what they are.
+  const log = console.log;
+  console.log = (...items: unknown[]) => log(...items.map((item) => (typeof item === 'string' ? plainPositionals(item) : item)));
   try {
     await parser.parseAsync();
   } catch (error) {
@@ -472,23 +506,138 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`hivetool: internal error (please report it with the input that caused it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       return ExitCode.INTERNAL;
     }
-    process.stderr.write(`hivetool: ${line}\n`);
+    process.stderr.write(`hivetool: ${safeLine(line)}\n`);
     return ExitCode.FAILED;
+  } finally {
+    console.log = log;
   }
   return exitCode;
 }
 
+const DASH_STAND_IN = '\u2039-\u203a';
+
+/** Gives back the `-` arguments that crossed the parser as DASH_STAND_IN. */
+function restoreDash(args: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(args)) {
+    if (value === DASH_STAND_IN) args[name] = STDIN;
+    else if (Array.isArray(value)) args[name] = value.map((item: unknown) => (item === DASH_STAND_IN ? STDIN : item));
+  }
+}
+
+/**
+ * Every command that writes a file (`-o`, or `rewrite`'s second file) goes through this
+ * one check before anything is read: its output is none of its inputs, whatever the
+ * argument that names them (`--rom` included; `--previous` may be the output, see
+ * `oem store`).
+ */
+function refuseOutputOverInput(args: Record<string, unknown>): void {
+  const named = ['files', 'inputs', 'input', 'rom'].flatMap((name) => {
+    const value = args[name];
+    return typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  });
+  const previous = args['previous'];
+  // Standard input is read once, by the thread that runs the command: not for a hive that
+  // every worker thread opens again, nor twice.
+  for (const option of ['rom', 'previous']) {
+    if (args[option] === STDIN) throw new UsageError(`--${option} takes a file name: - (standard input) is accepted only for the files the command reads`);
+  }
+  if (named.filter((name) => name === STDIN).length > 1) throw new UsageError('- (standard input) can be given once');
+  const output = args['output'];
+  if (typeof output !== 'string') return;
+  const images = Array.isArray(args['_']) && args['_'][0] === 'image' && args['_'][1] === 'dump';
+  refuseInputAsOutput(expandInputs(named, args['recursive'] === true, images ? 'image' : 'hive'), output, typeof previous === 'string' ? previous : undefined);
+}
+
+/** Help text without the type and default columns of the Positionals section. */
+function plainPositionals(help: string): string {
+  const lines = help.split('\n');
+  let section = '';
+  return lines
+    .map((line) => {
+      if (/^\S/.test(line)) section = line;
+      if (section === 'Positionals:') return line.replace(/\s*(\[(array|string)\])?( \[default: \[\]\])?\s*$/, '');
+      // Commands list their positionals as optional for yargs (see positionals()); all but
+      // verify's are required.
+      if (section === 'Commands:' && !/^\s+hivetool verify /.test(line)) return line.replace(/ \[(\w+(?:\.\.)?)\]/g, ' <$1>');
+      return line;
+    })
+    .join('\n');
+}
+
+/**
+ * yargs's complaint about the arguments as one line saying what to do: an unknown option
+ * once, by its name as typed; a bad value with the choices; then where to read more.
+ */
+function argumentError(message: string, argv: readonly string[]): string {
+  const command = argv.filter((arg) => !arg.startsWith('-')).slice(0, 2);
+  const help = `see 'hivetool ${command[0] === 'image' || command[0] === 'oem' ? command.join(' ') : (command[0] ?? '')} --help'`.replace(/ +--help/, ' --help');
+  const typed = (name: string): string => argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`) || arg === `-${name}` || (name.length === 1 && /^-[a-zA-Z]+$/.test(arg) && arg.includes(name)))?.split('=')[0] ?? name;
+  let text = message.trim();
+  const unknown = /^Unknown arguments?: (.*)$/s.exec(text);
+  const invalid = /^Invalid values:\s*(.*)$/s.exec(text);
+  const missing = /^Missing required arguments?: ([^\n]*)/.exec(text);
+  const needsValue = /^Not enough arguments following: (.*)$/.exec(text);
+  if (unknown !== null) {
+    const names = unknown[1]!.split(', ').map((name) => typed(name));
+    const options = names.filter((name) => name.startsWith('-'));
+    const extra = names.filter((name) => !name.startsWith('-'));
+    // The first word not being a command: say that, and point to the list of commands.
+    if (extra[0] !== undefined && extra[0] === command[0]) return `unknown command "${extra[0]}"; see 'hivetool --help'`;
+    text = [options.length > 0 ? `unknown option${options.length > 1 ? 's' : ''} ${options.join(', ')}` : '', extra.length > 0 ? `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((name) => `"${name}"`).join(', ')}` : ''].filter(Boolean).join('; ');
+  } else if (invalid !== null) {
+    text = [...invalid[1]!.matchAll(/Argument: ([^,]+), Given: (.*?), Choices: (.*)$/gm)]
+      .map(([, name, given, choices]) => {
+        const value = given!.replace(/^"(.*)"$/, '$1');
+        const list = choices!.split(', ').map((choice) => choice.replace(/^"(.*)"$/, '$1'));
+        const file = /[./\\]/.test(value) ? ` (${value} looks like a file: put it after the option's value)` : '';
+        // The option as typed is the argument before its value (`-f x`, `--format x`).
+        const at = argv.indexOf(value);
+        const option = at > 0 && argv[at - 1]!.startsWith('-') ? argv[at - 1]! : typed(name!);
+        return `${option} ${JSON.stringify(value)} is not one of ${list.join(', ')}${file}`;
+      })
+      .join('; ');
+  } else if (missing !== null) {
+    text = `missing ${missing[1]!.split(', ').map((name) => (name === 'output' ? '-o FILE (--output)' : `--${name}`)).join(', ')}`;
+  } else if (needsValue !== null) {
+    text = `${typed(needsValue[1]!)} needs a value`;
+  } else if (/^Did you mean /.test(text)) {
+    return `unknown command "${command[0] ?? ''}": ${text.replace(/^Did you mean (.*)\?$/, 'did you mean $1?')}; see 'hivetool --help'`;
+  }
+  return `${text.replace(/\s*\n\s*/g, '; ')}; ${help}`;
+}
+
+/**
+ * A command's usage line, and the check that its positionals were given. yargs is not told
+ * to demand them: it would say "Not enough non-option arguments" before naming an unknown
+ * option, or a bad value that took the file's place (`dump --format f.hv`).
+ */
+function positionals<T>(command: Argv<T>, usage: string, ...names: string[]): Argv<T> {
+  return command.usage(`$0 ${usage} [options]`).check((args: Record<string, unknown>) => {
+    for (const name of names) {
+      const value = args[name];
+      if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) {
+        throw new UsageError(`${usage.replace(/ <.*$/, '')} needs <${name}>: hivetool ${usage}`);
+      }
+    }
+    return true;
+  });
+}
+
 /** Opens the hive named by --rom, which must be a ROM hive. */
-function openRom(path: string): Hive {
+function openRom(path: string, walk = true): Hive {
   try {
     const rom = openHiveFile(path, { source: 'rom' });
-    if (rom.kind !== 'rom') throw new UsageError(`--rom ${path}: this is a persistent hive (its roots carry store nibble 0); --rom takes the ROM hive (default.hv or the ROM user.hv)`);
+    if (rom.kind !== 'rom') throw new UsageError(`${path}: this is a persistent hive (its roots carry store nibble 0); --rom takes the ROM hive (default.hv or the ROM user.hv)`, true);
+    // Walked whole now, so that damage in the ROM hive is reported against it, with
+    // offsets in it, rather than surfacing later while reading the hive that links into it.
+    // (Not for verify, which reports damage in the ROM hive as findings.)
+    if (walk) for (const root of rom.roots()) walkTree(root, root.name, { key: () => undefined, value: () => undefined, unresolved: () => undefined });
     return rom;
   } catch (error) {
-    if (error instanceof UsageError) throw error;
+    if (error instanceof UsageError && error.named) throw error;
     const line = describeFailure(error, path);
     if (line === undefined) throw error;
-    throw new UsageError(`--rom ${path}: ${line}`);
+    throw new UsageError(`${line.startsWith(`${path}: `) ? line : `${path}: ${line}`}; this is the --rom hive`, true);
   }
 }
 

@@ -1,7 +1,11 @@
-import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Utf8Writer } from '@hivetool/registry';
 import { UsageError, fileErrorReason } from './failures.js';
+import { hold, release } from './temporaries.js';
+
+/** `-` names standard input (as an input) or standard output (as `-o -`). */
+export const STDIO = '-';
 
 /** Where rendered text goes. `write` buffers; `close` flushes and commits. */
 export interface TextSink {
@@ -37,19 +41,68 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
   }
 }
 
-/** Default cap on what one command writes (`--max-output`): far above any real dump. */
+/** Default cap on what one command writes (`--max-output`): far above any real output. */
 export const DEFAULT_MAX_OUTPUT = 4 * 1024 ** 3;
 
-let maxOutput = DEFAULT_MAX_OUTPUT;
+/**
+ * The default cap of commands whose output grows with what they read (dump, image dump,
+ * diff): OUTPUT_BASE plus OUTPUT_PER_INPUT_BYTE bytes per byte read. Real hives dump to
+ * at most about 3 bytes per byte (JSON of the corpus: 2.4); crafted ones repeat a long
+ * path in every key under it and would run for minutes writing gigabytes.
+ */
+export const OUTPUT_BASE = 64 * 1024 * 1024;
+export const OUTPUT_PER_INPUT_BYTE = 16;
+
+/** The cap in force on this thread, whether --max-output set it, and what to suggest. */
+export interface OutputLimit {
+  bytes: number;
+  explicit: boolean;
+  advice: string;
+}
+
+let limit: OutputLimit = { bytes: DEFAULT_MAX_OUTPUT, explicit: false, advice: 'raise the limit with --max-output' };
 
 /** Sets the output cap for this thread (`--max-output`). */
 export function setMaxOutput(bytes: number): void {
-  maxOutput = bytes;
+  limit = { ...limit, bytes, explicit: true };
 }
 
-/** The output cap in force, for worker threads to apply too. */
-export function currentMaxOutput(): number {
-  return maxOutput;
+/**
+ * For a command whose output grows with its input: unless --max-output was given, the cap
+ * is proportionate to the `inputBytes` read; `advice` names the command's own options
+ * that narrow its output.
+ */
+export function limitOutputToInput(inputBytes: number, advice: string): void {
+  limit = { ...limit, advice, bytes: limit.explicit ? limit.bytes : Math.min(DEFAULT_MAX_OUTPUT, OUTPUT_BASE + OUTPUT_PER_INPUT_BYTE * inputBytes) };
+}
+
+/** The output limit in force, for worker threads to apply too. */
+export function currentOutputLimit(): OutputLimit {
+  return limit;
+}
+
+/** Applies a limit passed from the main thread. */
+export function setOutputLimit(passed: OutputLimit): void {
+  limit = passed;
+}
+
+/**
+ * The total size of the files named, for limitOutputToInput. Standard input counts by its
+ * size when it is a file (`< x.hv`); a pipe's size is not known before it is read, and
+ * then the cap stays at DEFAULT_MAX_OUTPUT.
+ */
+export function inputBytes(files: ReadonlyArray<string | undefined>): number {
+  let total = 0;
+  for (const file of files) {
+    if (file === undefined) continue;
+    try {
+      const stat = file === STDIO ? fstatSync(0) : statSync(file);
+      total += file === STDIO && !stat.isFile() ? Infinity : stat.size;
+    } catch {
+      // reported when the file is opened
+    }
+  }
+  return total;
 }
 
 abstract class BufferedSink implements TextSink {
@@ -76,9 +129,10 @@ abstract class BufferedSink implements TextSink {
     this.written += bytes.length;
     // Crafted input can make output grow much faster than the input (a deep key chain
     // repeats every parent's path in every child's line): stop at a fixed cap.
-    if (this.written > maxOutput) {
+    if (this.written > limit.bytes) {
       this.overflowed = true;
-      throw new UsageError(`the output passed --max-output (${maxOutput} bytes); narrow it with --key, use --format raw, or raise the limit`);
+      const why = limit.explicit ? '--max-output' : `the default --max-output for this input: ${OUTPUT_BASE / 1024 / 1024} MiB + ${OUTPUT_PER_INPUT_BYTE} bytes per byte read`;
+      throw new UsageError(`the output passed ${limit.bytes} bytes (${why}); ${limit.advice}`);
     }
     this.emit(bytes);
   }
@@ -106,7 +160,8 @@ export class StdoutSink extends BufferedSink {
   }
 }
 
-function temporaryBeside(target: string): string {
+/** The temporary file an output is written to before it is renamed into place. */
+export function temporaryBeside(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
 }
 
@@ -117,7 +172,7 @@ function writing<T>(target: string, step: () => T): T {
   } catch (error) {
     const reason = fileErrorReason(error);
     if (reason === undefined) throw error;
-    throw new UsageError(`cannot write ${target}: ${reason}`);
+    throw new UsageError(`${target}: cannot write: ${reason}`, true);
   }
 }
 
@@ -125,7 +180,7 @@ function writing<T>(target: string, step: () => T): T {
  * True when `target` exists and is not a regular file (a device such as /dev/null, a
  * FIFO): it is written in place, since renaming a file over it would replace it.
  */
-function isSpecialFile(target: string): boolean {
+export function isSpecialFile(target: string): boolean {
   try {
     const stat = statSync(target);
     if (stat.isDirectory()) return false; // refused when the rename fails, with a clear message
@@ -135,38 +190,76 @@ function isSpecialFile(target: string): boolean {
   }
 }
 
+/** The file a symbolic link leads to, or `path` itself (also when it does not exist yet). */
+export function resolveLink(path: string): string {
+  try {
+    return lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
+  } catch {
+    return path; // a dangling link: the rename replaces it, as no file is behind it
+  }
+}
+
+/**
+ * Opens a device or FIFO for writing. A FIFO with no reader would block the open: say
+ * that it waits, then wait.
+ */
+function openSpecial(target: string): number {
+  try {
+    const fd = openSync(target, constants.O_WRONLY | constants.O_NONBLOCK);
+    // Writes are synchronous and handle EAGAIN (writeAllSync): non-blocking is fine.
+    return fd;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+  }
+  process.stderr.write(`hivetool: ${target}: waiting for a reader of this FIFO\n`);
+  return openSync(target, 'w');
+}
+
 /**
  * A file written atomically: text goes to a temporary file beside the target, which is
- * renamed over the target only on `close`. A failed run leaves no partial output. A
- * target that is a device or a FIFO (`-o /dev/null`) is written directly instead.
+ * renamed over the target only on `close`. A failed or interrupted run leaves no partial
+ * output and no temporary file (see temporaries.ts). A target that is a device or a FIFO
+ * (`-o /dev/null`) is written directly instead, and opened only once there is something
+ * to write (a FIFO's open waits for a reader).
  */
 export class AtomicFileSink extends BufferedSink {
   private readonly temporary: string | undefined;
   private fd: number | undefined;
+  private done = false;
 
-  constructor(readonly target: string) {
+  readonly target: string;
+
+  constructor(target: string) {
     super();
+    // An output that is a symbolic link is written where it points, as `> link` would: the
+    // link stays a link (renaming over it would replace the link itself).
+    this.target = target = resolveLink(target);
     if (isSpecialFile(target)) {
       this.temporary = undefined;
-      this.fd = writing(target, () => openSync(target, 'w'));
     } else {
       const temporary = temporaryBeside(target);
       this.temporary = temporary;
       this.fd = writing(target, () => openSync(temporary, 'wx', 0o644));
+      hold(temporary, target);
     }
   }
 
+  private opened(): number {
+    if (this.fd === undefined) this.fd = writing(this.target, () => openSpecial(this.target));
+    return this.fd;
+  }
+
   protected emit(bytes: Uint8Array): void {
-    const fd = this.fd;
-    if (fd === undefined) return;
+    if (this.done) return;
+    const fd = this.opened();
     writing(this.target, () => writeAllSync(fd, bytes));
   }
 
   close(): void {
-    const fd = this.fd;
-    if (fd === undefined) return;
+    if (this.done) return;
     try {
       this.flush();
+      const fd = this.opened();
       writing(this.target, () => {
         const temporary = this.temporary;
         if (temporary === undefined) {
@@ -178,7 +271,9 @@ export class AtomicFileSink extends BufferedSink {
         closeSync(fd);
         this.fd = undefined;
         renameSync(temporary, this.target);
+        release(temporary);
       });
+      this.done = true;
     } catch (error) {
       this.abort();
       throw error;
@@ -187,14 +282,42 @@ export class AtomicFileSink extends BufferedSink {
 
   abort(): void {
     this.discard();
+    this.done = true;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    if (this.temporary !== undefined) rmSync(this.temporary, { force: true });
+    if (this.temporary !== undefined) {
+      rmSync(this.temporary, { force: true });
+      release(this.temporary);
+    }
   }
 }
 
-/** Writes whole bytes to `target` atomically (temporary file + rename). */
+/** Where a command's text output goes: standard output (no `-o`, or `-o -`), or a file. */
+export function outputSink(output: string | undefined): TextSink {
+  return output === undefined || output === STDIO ? new StdoutSink() : new AtomicFileSink(output);
+}
+
+/**
+ * Writes a command's closing line (what it wrote, and how much) to standard output, or to
+ * standard error when the output itself went to standard output (`-o -`).
+ */
+export function tell(output: string, text: string): void {
+  if (output === STDIO) process.stderr.write(`hivetool: ${text.startsWith(`${STDIO}: `) ? `<stdout>${text.slice(STDIO.length)}` : text}`);
+  else process.stdout.write(text);
+}
+
+/**
+ * Writes whole bytes to `target` atomically (temporary file + rename); `-` writes them to
+ * standard output, unless that is a terminal.
+ */
 export function writeFileAtomic(target: string, bytes: Uint8Array): void {
+  if (target === STDIO) {
+    if (process.stdout.isTTY === true) throw new UsageError('-o -: standard output is a terminal: redirect it to a file or a pipe');
+    const sink = new StdoutSink();
+    sink.writeBytes(bytes);
+    sink.close();
+    return;
+  }
   const sink = new AtomicFileSink(target);
   try {
     sink.writeBytes(bytes);
@@ -205,19 +328,40 @@ export function writeFileAtomic(target: string, bytes: Uint8Array): void {
   sink.close();
 }
 
+/** The same file: one device and inode, whatever path, symbolic or hard link leads to it. */
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Refuses an output path that names one of the inputs (the same file by any path or
- * link): hivetool never modifies an input.
+ * The one check every command that writes a file makes before reading anything: the
+ * output must not be one of the inputs (`--rom` and `--previous` files included), by any
+ * spelling of its path, through a symbolic link (also `-o` at a link to an input) or a hard
+ * link: hivetool never modifies an input. `inPlace` is an input that may also be the output
+ * (`oem store --previous S -o S`: the command reads it whole first and replaces it
+ * atomically). Returns whether the output is that in-place input. `-` (standard output)
+ * is no file and passes.
  */
-export function refuseInputAsOutput(inputs: readonly string[], output: string): void {
-  if (!existsSync(output)) return;
-  const target = statSync(output);
-  const targetPath = realpathSync(output);
+export function refuseInputAsOutput(inputs: readonly string[], output: string, inPlace?: string): boolean {
+  if (output === STDIO) return false;
+  const target = statOrUndefined(output);
+  if (target === undefined) return false;
   for (const input of inputs) {
-    if (!existsSync(input)) continue;
-    const source = statSync(input);
-    if ((source.dev === target.dev && source.ino === target.ino) || realpathSync(input) === targetPath) {
-      throw new UsageError(`refusing to overwrite the input ${input}: choose another output file`);
+    if (input === STDIO) continue;
+    const source = statOrUndefined(input);
+    if (source !== undefined && sameFile(source, target)) {
+      throw new UsageError(`${output}: this output is the input ${input}${output === input ? '' : ' (the same file)'}; hivetool never writes over an input: choose another output file`);
     }
   }
+  if (inPlace === undefined || inPlace === STDIO) return false;
+  const previous = statOrUndefined(inPlace);
+  return previous !== undefined && sameFile(previous, target);
 }

@@ -1,14 +1,18 @@
 import { openHive, readTree, type Hive } from '@hivetool/hive';
 import { FORMAT_DESCRIPTIONS, decodeOemStream, identifyFormat, openImage } from '@hivetool/image';
 import { rootName, type HiveTree } from '@hivetool/registry';
-import { UsageError } from './failures.js';
-import { readInputFile } from './input.js';
+import { UsageError, withFile } from './failures.js';
+import { inputName, readInputFile } from './input.js';
 
 /**
  * A registry read from a hive (through its ROM when `rom` is given), a registry image or
  * an OEM stream, recognised by its magic.
  */
 export function readRegistry(file: string, rom: Hive | undefined): HiveTree {
+  return withFile(file, () => readAnyRegistry(file, rom));
+}
+
+function readAnyRegistry(file: string, rom: Hive | undefined): HiveTree {
   const bytes = readInputFile(file);
   const format = identifyFormat(bytes);
   switch (format) {
@@ -19,7 +23,7 @@ export function readRegistry(file: string, rom: Hive | undefined): HiveTree {
     case 'oem-stream':
       return decodeOemStream(bytes).tree;
     default:
-      throw new UsageError(`${file}: this is ${FORMAT_DESCRIPTIONS[format]}; expected a hive, a registry image or an OEM stream`);
+      throw new UsageError(`${inputName(file)}: this is ${FORMAT_DESCRIPTIONS[format]}; expected a hive, a registry image or an OEM stream`);
   }
 }
 

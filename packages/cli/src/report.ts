@@ -1,4 +1,5 @@
-import { describeFailure } from './failures.js';
+import { describeFailure, safeLine } from './failures.js';
+import { inputName } from './input.js';
 
 /** Messages to the user on stderr, one line each; never mixed into stdout output. */
 export interface Reporter {
@@ -13,12 +14,13 @@ export function lineReporter(write: (line: string) => void): Reporter {
     failure(subject, error) {
       const line = describeFailure(error, subject);
       if (line === undefined) return false;
+      const name = inputName(subject);
       // Some messages name the file already.
-      write(line.startsWith(`${subject}: `) ? `hivetool: ${line}\n` : `hivetool: ${subject}: ${line}\n`);
+      write(`hivetool: ${safeLine(line.startsWith(`${name}: `) ? line : `${name}: ${line}`)}\n`);
       return true;
     },
     note(text) {
-      write(`hivetool: ${text}\n`);
+      write(`hivetool: ${safeLine(text)}\n`);
     },
   };
 }

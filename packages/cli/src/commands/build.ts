@@ -1,8 +1,8 @@
 import { encodeHive, encodeLinkedHive, hexBytes, hiveStatistics, openHive, readTree, type EncodeHiveOptions, type Hive } from '@hivetool/hive';
 import { RegTreeBuilder, countTree } from '@hivetool/registry';
-import { ExitCode, UsageError } from '../failures.js';
-import { readInputFile } from '../input.js';
-import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { ExitCode, UsageError, building } from '../failures.js';
+import { inputName, readInputFile } from '../input.js';
+import { tell, writeFileAtomic } from '../output.js';
 
 export interface BuildArguments {
   inputs: string[];
@@ -20,13 +20,24 @@ export interface BuildArguments {
  * valid UTF-8.
  */
 export function readRegText(path: string): string {
-  const bytes = readInputFile(path, 256 * 1024 * 1024);
+  const bytes = readInputFile(path, 256 * 1024 * 1024, true);
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return new TextDecoder('windows-1252').decode(bytes);
   }
+}
+
+/**
+ * A .reg input's text. One with no `[KEY]` line adds nothing to the hive (an empty file,
+ * or an empty pipe into `build -`): said in a warning, since the hive built would
+ * otherwise silently lack what the user meant to put in it.
+ */
+function regInput(path: string): string {
+  const text = readRegText(path);
+  if (!/^[ \t]*\[/m.test(text)) process.stderr.write(`hivetool: warning: ${inputName(path)}: ${text.trim() === '' ? 'empty .reg input' : 'no key line ([HKEY_…\\…]) in this .reg input'}: it adds nothing to the hive\n`);
+  return text;
 }
 
 /** 32 hex digits → 16 bytes, for --rom-signature and --guid. */
@@ -41,33 +52,32 @@ export function parseHex16(text: string, option: string): Uint8Array {
  * changes to the ROM's registry and the output is a persistent hive linked into it.
  */
 export function runBuild(args: BuildArguments): number {
-  refuseInputAsOutput(args.rom === undefined ? args.inputs : [...args.inputs, args.rom.file], args.output);
   const guid = args.guid === undefined ? undefined : parseHex16(args.guid, '--guid');
   if (args.rom !== undefined) {
     if (args.romSignature !== undefined) throw new UsageError('--rom-signature cannot be used with --rom: a linked hive carries its ROM hive\'s signature');
     // New keys and values go to the head of their chains, as on the device, so that
     // unchanged chain tails can be shared with ROM.
     const builder = RegTreeBuilder.fromTree(readTree(args.rom.hive), { newEntriesFirst: true });
-    for (const input of args.inputs) builder.apply(readRegText(input), input);
-    const bytes = encodeLinkedHive(args.rom.hive, builder.tree(), guid === undefined ? {} : { volumeGuid: guid });
+    for (const input of args.inputs) builder.apply(regInput(input), inputName(input));
+    const rom = args.rom;
+    const bytes = building(args.output, () => encodeLinkedHive(rom.hive, builder.tree(), guid === undefined ? {} : { volumeGuid: guid }));
     writeFileAtomic(args.output, bytes);
     const stored = countStored(bytes);
-    process.stdout.write(
-      `${args.output}: ${bytes.length} bytes, persistent hive linked into ${args.rom.file}: ${stored.keys} keys and ${stored.values} values stored, the rest linked; ROM signature ${hexBytes(args.rom.hive.header.romSignature)}\n`,
+    tell(args.output, `${args.output}: ${bytes.length} bytes, persistent hive linked into ${args.rom.file}: ${stored.keys} keys and ${stored.values} values stored, the rest linked; ROM signature ${hexBytes(args.rom.hive.header.romSignature)}\n`,
     );
     return ExitCode.OK;
   }
   const builder = new RegTreeBuilder();
-  for (const input of args.inputs) builder.apply(readRegText(input), input);
+  for (const input of args.inputs) builder.apply(regInput(input), inputName(input));
   const tree = builder.tree();
   const options: EncodeHiveOptions = { layout: args.layout };
   if (args.romSignature !== undefined) options.romSignature = parseHex16(args.romSignature, '--rom-signature');
   if (guid !== undefined) options.volumeGuid = guid;
-  const bytes = encodeHive(tree, options);
+  const bytes = building(args.output, () => encodeHive(tree, options));
   writeFileAtomic(args.output, bytes);
   const { keys, values } = countTree(tree);
   const signature = hexBytes(bytes.subarray(0x28, 0x38));
-  process.stdout.write(`${args.output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${args.layout} layout, ROM signature ${signature}${args.romSignature === undefined ? ' (derived)' : ''}\n`);
+  tell(args.output, `${args.output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${args.layout} layout, ROM signature ${signature}${args.romSignature === undefined ? ' (derived)' : ''}\n`);
   return ExitCode.OK;
 }
 

@@ -1,8 +1,8 @@
 import { readTree, type Hive } from '@hivetool/hive';
 import { RegTextWriter, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
-import { ExitCode, UsageError } from '../failures.js';
-import { openHiveFile } from '../input.js';
-import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
+import { ExitCode, UsageError, safeLine, withFile } from '../failures.js';
+import { inputName, openHiveFile } from '../input.js';
+import { inputBytes, limitOutputToInput, outputSink, type TextSink } from '../output.js';
 
 export type DiffFormat = 'text' | 'json' | 'reg';
 
@@ -16,11 +16,13 @@ export interface DiffArguments {
 
 /** A side of the comparison: a file's registry, read through the ROM hive when it links into one. */
 function side(file: string, args: DiffArguments): HiveTree {
-  const hive = openHiveFile(file, {
-    ...(args.rom !== undefined ? { rom: args.rom.hive } : {}),
-    ...(args.maxDepth !== undefined ? { limits: { maxDepth: args.maxDepth } } : {}),
+  return withFile(file, () => {
+    const hive = openHiveFile(file, {
+      ...(args.rom !== undefined ? { rom: args.rom.hive } : {}),
+      ...(args.maxDepth !== undefined ? { limits: { maxDepth: args.maxDepth } } : {}),
+    });
+    return readTree(hive);
   });
-  return readTree(hive);
 }
 
 const valueText = (value: TreeValue): string => renderRegData(value.type, value.data);
@@ -91,7 +93,7 @@ function jsonChange(change: TreeChange): object {
 function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink): void {
   const writer = new RegTextWriter(sink.utf8);
   writer.header();
-  writer.comment(`hivetool diff: imported over ${a}, this gives ${b}`);
+  writer.comment(safeLine(`hivetool diff: imported over ${a}, this gives ${b}`));
   let open: string | undefined;
   const split = (path: string): [string, string] => {
     const at = path.lastIndexOf('\\');
@@ -151,19 +153,20 @@ export function runDiff(args: DiffArguments): number {
   if (args.files.length === 1) {
     if (args.rom === undefined) throw new UsageError('diff needs two hives, or one persistent hive and --rom ROM.hv');
     aName = `${args.rom.file} (ROM)`;
-    bName = `${args.files[0]!} (through its ROM)`;
-    a = readTree(args.rom.hive);
+    bName = `${inputName(args.files[0]!)} (through its ROM)`;
+    a = withFile(args.rom.file, () => readTree(args.rom!.hive));
     b = side(args.files[0]!, args);
   } else if (args.files.length === 2) {
-    aName = args.files[0]!;
-    bName = args.files[1]!;
+    aName = inputName(args.files[0]!);
+    bName = inputName(args.files[1]!);
     a = side(args.files[0]!, args);
     b = side(args.files[1]!, args);
   } else {
     throw new UsageError('diff compares two hives (A B), or one hive with --rom');
   }
   const changes = diffTrees(a, b);
-  const sink: TextSink = args.output === undefined ? new StdoutSink() : new AtomicFileSink(args.output);
+  limitOutputToInput(inputBytes([...args.files, args.rom?.file]), 'raise the limit with --max-output');
+  const sink: TextSink = outputSink(args.output);
   try {
     if (args.format === 'text') sink.write(renderText(changes, aName, bName));
     else if (args.format === 'json') sink.write(JSON.stringify({ format: 'hivetool-diff', schemaVersion: 1, a: aName, b: bName, changes: changes.map(jsonChange) }, null, 2) + '\n');

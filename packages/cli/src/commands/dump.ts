@@ -1,14 +1,16 @@
 import { isRegistryRoot, type Hive } from '@hivetool/hive';
 import type { RegStyle } from '@hivetool/registry';
-import { openHiveFileLazy } from '../input.js';
+import { inputName, openHiveFileLazy } from '../input.js';
 import { openHiveFileOrCut } from '../dump/cut.js';
-import { AtomicFileSink, StdoutSink, type TextSink } from '../output.js';
+import { Worker } from 'node:worker_threads';
+import { STDIO, currentOutputLimit, inputBytes, isSpecialFile, limitOutputToInput, outputSink, resolveLink, temporaryBeside, type OutputLimit, type TextSink } from '../output.js';
+import { hold, release } from '../temporaries.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from '../dump/raw.js';
 import { regVisitor } from '../dump/reg.js';
 import { dumpStarts, hiveHeader, partSeparator, walkForDump, type DumpStarts } from '../dump/tree.js';
 import { copyPart, dumpParts } from '../dump/parts.js';
-import { ExitCode, describeFailure } from '../failures.js';
+import { ExitCode, UsageError, describeFailure, safeLine } from '../failures.js';
 import type { Reporter } from '../report.js';
 import { Progress, summary } from '../batch.js';
 import { deletedAsJson, deletedAsReg, deletedRecords } from '../dump/deleted.js';
@@ -44,7 +46,8 @@ interface HiveRenderer {
   finish(error?: string): void;
 }
 
-function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, report: Reporter, starts: DumpStarts): HiveRenderer {
+function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, report: Reporter, starts: DumpStarts): HiveRenderer {
+  const file = inputName(path);
   const key = args.key;
   // --deleted with --key: the deleted records known to have been under the key.
   const deleted = (): DeletedRecord[] => deletedRecords(hive, key === undefined ? undefined : starts.map((start) => start.path));
@@ -54,7 +57,7 @@ function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, repor
       return {
         run: (starts) => walkForDump(starts, visitor),
         finish: (error) => {
-          if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
+          if (error !== undefined) sink.write(`; hivetool: the dump of ${safeLine(`${file} stops here: ${error}`)}\n`);
           else if (args.deleted === true) sink.write(deletedAsReg(deleted()));
           const { skippedKeys, skippedValues } = visitor.writer;
           if (skippedKeys + skippedValues > 0) {
@@ -73,7 +76,7 @@ function renderer(args: DumpJob, hive: Hive, file: string, sink: TextSink, repor
         // The heap in file order, or, for a subtree or a ROM overlay, the records in tree order.
         run: (starts) => (key === undefined && hive.rom === undefined ? dumpRawHeap(hive, sink) : walkForDump(starts, rawVisitor(sink))),
         finish: (error) => {
-          if (error !== undefined) sink.write(`; hivetool: the dump of ${file} stops here: ${error}\n`);
+          if (error !== undefined) sink.write(`; hivetool: the dump of ${safeLine(`${file} stops here: ${error}`)}\n`);
           else if (args.deleted === true) sink.write(deletedAsReg(deleted()));
         },
       };
@@ -103,7 +106,7 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
     if (hive.restore.flags !== 0 || hive.header.logEntryCount !== 0) {
       const shown = hive.repaired ? `the hive as mounted (${hive.restore.action === 'copy' ? `${hive.restore.liveCount} restore page(s) applied` : 'restore records discarded'}; --as-stored shows the bytes as stored)` : 'the hive as stored';
       report.note(
-        `warning: ${file}: a flush was interrupted (restoreFlags ${hive.restore.flags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows ${shown}`,
+        `warning: ${inputName(file)}: a flush was interrupted (restoreFlags ${hive.restore.flags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows ${shown}`,
       );
     }
     hive.rootRefs().forEach((ref, index) => {
@@ -122,9 +125,44 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
     const line = describeFailure(error, file);
     if (line === undefined) throw error;
     report.failure(file, error);
-    current?.finish(line);
+    if (current !== undefined) {
+      current.finish(line);
+    } else if (job.format === 'json') {
+      // A file that could not be opened still has its place in the document, as in verify's.
+      onStart();
+      sink.write(JSON.stringify({ file: inputName(file), error: line }));
+    }
     return false;
   }
+}
+
+/** Dumps every file in turn into `sink`; returns how many failed. */
+export function dumpFiles(args: DumpArguments, sink: TextSink, report: Reporter, step: (file: string) => void): number {
+  let failed = 0;
+  let started = 0;
+  if (args.format === 'json') sink.write(jsonDocumentStart());
+  for (const file of args.files) {
+    step(file);
+    const onStart = (): void => sink.write(partSeparator(args.format, started++ === 0));
+    if (!dumpOne(file, args, args.rom, sink, report, onStart)) failed++;
+  }
+  if (args.format === 'json') sink.write(jsonDocumentEnd());
+  return failed;
+}
+
+/**
+ * Commits the output, or, when a file failed and the output is a file, drops it (nothing
+ * is written unless every file succeeds). Returns whether the output was written.
+ */
+export function finishDump(args: DumpArguments, sink: TextSink, failed: number, report: Reporter): boolean {
+  if (failed > 0 && args.output !== undefined && args.output !== STDIO) {
+    sink.abort();
+    // A device or FIFO was written as the dump went: what reached it cannot be taken back.
+    report.note(isSpecialFile(args.output) ? `${args.output}: incomplete: a device or FIFO is written as the dump goes` : `${args.output}: not written`);
+    return false;
+  }
+  sink.close();
+  return true;
 }
 
 /**
@@ -132,17 +170,26 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
  * reported and the others are still dumped. Output stays well formed when a file fails
  * part-way (a `;` note in .reg and raw, an `error` member in JSON). With `-o`, nothing is
  * written unless every file succeeds. With `--jobs N`, files are rendered on N worker
- * threads (see dumpParts) and written in file order: the output is the same.
+ * threads (see dumpParts) and written in file order: the output is the same. A dump into
+ * a file on one thread also runs on a worker thread, so that this thread stays free to
+ * remove the temporary file when a signal stops the dump (see temporaries.ts).
  */
 export async function runDump(args: DumpArguments, report: Reporter): Promise<number> {
-  const sink: TextSink = args.output === undefined ? new StdoutSink() : new AtomicFileSink(args.output);
-  let failed = 0;
-  let started = 0;
-  if (args.format === 'json') sink.write(jsonDocumentStart());
+  const read = inputBytes([...args.files, args.romFile]);
+  limitOutputToInput(read, args.key === undefined ? 'narrow it with --key, or raise the limit with --max-output' : 'raise the limit with --max-output');
+  const parallel = (args.jobs ?? 1) > 1 && args.files.length > 1;
+  const toFile = args.output !== undefined && args.output !== STDIO && !isSpecialFile(args.output);
+  if (toFile && !parallel && read >= BACKGROUND_INPUT_BYTES && !args.files.includes(STDIO) && args.romFile !== STDIO) {
+    return dumpInBackground(args, report);
+  }
+  const sink: TextSink = outputSink(args.output);
   // The bar shares the terminal only when the dump itself does not go to it.
-  const progress = new Progress(args.output !== undefined || process.stdout.isTTY !== true ? args.files.length : 0);
+  const progress = new Progress(toFile || process.stdout.isTTY !== true ? args.files.length : 0);
+  let failed = 0;
   try {
-    if ((args.jobs ?? 1) > 1 && args.files.length > 1) {
+    if (parallel) {
+      let started = 0;
+      if (args.format === 'json') sink.write(jsonDocumentStart());
       await dumpParts(args, (part) => {
         progress.step(part.file);
         if (part.started) sink.write(partSeparator(args.format, started++ === 0));
@@ -150,12 +197,9 @@ export async function runDump(args: DumpArguments, report: Reporter): Promise<nu
         for (const line of part.stderr) process.stderr.write(line);
         if (!part.ok) failed++;
       });
+      if (args.format === 'json') sink.write(jsonDocumentEnd());
     } else {
-      for (const file of args.files) {
-        progress.step(file);
-        const onStart = (): void => sink.write(partSeparator(args.format, started++ === 0));
-        if (!dumpOne(file, args, args.rom, sink, report, onStart)) failed++;
-      }
+      failed = dumpFiles(args, sink, report, (file) => progress.step(file));
     }
   } catch (error) {
     progress.stop();
@@ -163,16 +207,86 @@ export async function runDump(args: DumpArguments, report: Reporter): Promise<nu
     throw error;
   }
   progress.stop();
-  if (args.format === 'json') sink.write(jsonDocumentEnd());
+  const written = finishDump(args, sink, failed, report);
+  return dumpSummary(args, failed, written);
+}
+
+/** The closing line; files are "dumped" only when the output holding them was written. */
+function dumpSummary(args: DumpArguments, failed: number, written: boolean): number {
   summary(args.files.length, [
-    [args.files.length - failed, 'dumped'],
+    [args.files.length - failed, written ? 'dumped' : 'read (not written)'],
     [failed, 'failed'],
   ]);
-  if (failed > 0 && args.output !== undefined) {
-    sink.abort();
-    report.note(`${args.output} not written`);
-  } else {
-    sink.close();
-  }
   return failed > 0 ? ExitCode.FAILED : ExitCode.OK;
+}
+
+/**
+ * Inputs from this size on are dumped into a file on a worker thread. Smaller ones take a
+ * fraction of a second on this thread, which is less than starting a worker; a signal
+ * that comes meanwhile is handled as soon as they are done (the temporary file is gone by
+ * then, and the exit status still says which signal stopped the command).
+ */
+const BACKGROUND_INPUT_BYTES = 1 << 20;
+
+/** What the dump worker thread receives: the arguments, with the ROM hive by its path. */
+export interface DumpWorkerData {
+  args: Omit<DumpArguments, 'rom'>;
+  limit: OutputLimit;
+}
+
+/** A message from the dump worker thread. */
+export type DumpWorkerMessage =
+  | { kind: 'line'; line: string }
+  | { kind: 'step'; file: string }
+  | { kind: 'done'; failed: number; written: boolean }
+  | { kind: 'failure'; line: string }
+  | { kind: 'bug'; stack: string };
+
+/** Runs the dump into `args.output` on a worker thread (see runDump). */
+async function dumpInBackground(args: DumpArguments, report: Reporter): Promise<number> {
+  const output = args.output!;
+  // The worker makes this temporary file; this thread removes it if a signal comes first.
+  const temporary = temporaryBeside(resolveLink(output));
+  hold(temporary, output);
+  const progress = new Progress(args.files.length);
+  const { rom: _rom, ...plain } = args;
+  const data: DumpWorkerData = { args: plain, limit: currentOutputLimit() };
+  const { failed, written } = await new Promise<{ failed: number; written: boolean }>((resolve, reject) => {
+    const worker = new Worker(new URL('../dumpWorker.js', import.meta.url), { workerData: data });
+    let settled = false;
+    worker.on('message', (message: DumpWorkerMessage) => {
+      switch (message.kind) {
+        case 'line':
+          process.stderr.write(message.line);
+          break;
+        case 'step':
+          progress.step(message.file);
+          break;
+        case 'done':
+          settled = true;
+          resolve(message);
+          break;
+        case 'failure':
+          settled = true;
+          reject(new UsageError(message.line));
+          break;
+        case 'bug':
+          settled = true;
+          reject(new Error(message.stack));
+          break;
+      }
+    });
+    worker.on('error', (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.on('exit', () => {
+      if (!settled) reject(new Error('the dump worker thread ended without a result'));
+    });
+  }).finally(() => {
+    progress.stop();
+    release(temporary);
+  });
+  void report;
+  return dumpSummary(args, failed, written);
 }

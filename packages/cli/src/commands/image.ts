@@ -1,9 +1,9 @@
 import { encodeHive, hexBytes } from '@hivetool/hive';
 import { DEFAULT_IMAGE_LIMITS, RegistryImage, encodeImage, openImage, type ImageValue } from '@hivetool/image';
 import { countTree, parseKeyPath, rootName } from '@hivetool/registry';
-import { ExitCode, UsageError } from '../failures.js';
-import { readInputFile } from '../input.js';
-import { AtomicFileSink, StdoutSink, refuseInputAsOutput, writeFileAtomic, type TextSink } from '../output.js';
+import { ExitCode, UsageError, building, withFile } from '../failures.js';
+import { inputName, readInputFile } from '../input.js';
+import { inputBytes, limitOutputToInput, outputSink, tell, writeFileAtomic, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { regVisitor } from '../dump/reg.js';
 import { partSeparator, type DumpVisitor } from '../dump/tree.js';
@@ -14,24 +14,23 @@ import type { RegStyle } from '@hivetool/registry';
 
 /** `hivetool image pack HIVE... -o Restore.fdf`: what RegCopyFile would save. */
 export function runImagePack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
-  refuseInputAsOutput(inputs, output);
   const tree = combineRegistries(inputs, rom?.hive);
-  const bytes = encodeImage(tree);
+  const bytes = building(output, () => encodeImage(tree));
   writeFileAtomic(output, bytes);
   // The counts are in the header of the image just made: no need to check it all again.
   const image = new RegistryImage(bytes, DEFAULT_IMAGE_LIMITS);
-  process.stdout.write(`${output}: registry image, ${bytes.length} bytes, ${image.keyCount} keys, ${image.valueCount} values (volatile keys are not saved)\n`);
+  tell(output, `${output}: registry image, ${bytes.length} bytes, ${image.keyCount} keys, ${image.valueCount} values (volatile keys are not saved)\n`);
   return ExitCode.OK;
 }
 
 /** `hivetool image unpack Restore.fdf -o OUT.hv`: the image's registry as a hive. */
 export function runImageUnpack(input: string, output: string, layout: 'rom' | 'persistent', romSignature: string | undefined): number {
-  refuseInputAsOutput([input], output);
-  const tree = openImage(readInputFile(input)).toTree();
-  const bytes = encodeHive(tree, { layout, ...(romSignature === undefined ? {} : { romSignature: parseHex16(romSignature, '--rom-signature') }) });
+  const tree = withFile(input, () => openImage(readInputFile(input)).toTree());
+  const signature = romSignature === undefined ? {} : { romSignature: parseHex16(romSignature, '--rom-signature') };
+  const bytes = building(output, () => encodeHive(tree, { layout, ...signature }));
   writeFileAtomic(output, bytes);
   const { keys, values } = countTree(tree);
-  process.stdout.write(`${output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${layout} layout, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))}\n`);
+  tell(output, `${output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${layout} layout, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))}\n`);
   return ExitCode.OK;
 }
 
@@ -41,11 +40,14 @@ export interface ImageDumpArguments {
   key?: string | undefined;
   output?: string | undefined;
   regStyle?: RegStyle | undefined;
+  /** JSON without storage details, as `dump --content-only`. */
+  contentOnly?: boolean | undefined;
 }
 
 /** `hivetool image dump IMAGE...`: the same .reg and JSON as `dump`, with kind `image`. */
 export function runImageDump(args: ImageDumpArguments): number {
-  const sink: TextSink = args.output === undefined ? new StdoutSink() : new AtomicFileSink(args.output);
+  limitOutputToInput(inputBytes(args.files), args.key === undefined ? 'narrow it with --key, or raise the limit with --max-output' : 'raise the limit with --max-output');
+  const sink: TextSink = outputSink(args.output);
   const filter = args.key === undefined ? undefined : parseKeyPath(args.key);
   if (args.key !== undefined && filter === undefined) throw new UsageError(`key path "${args.key}" does not start with a root (HKLM, HKCU, HKCR, HKU)`);
   const prefix = filter === undefined ? undefined : [rootName(filter.root), ...filter.names].join('\\').toUpperCase();
@@ -53,13 +55,13 @@ export function runImageDump(args: ImageDumpArguments): number {
     if (args.format === 'json') sink.write(jsonDocumentStart());
     args.files.forEach((file, index) => {
       const bytes = readInputFile(file);
-      const image = openImage(bytes);
-      const header = { file, kind: 'image', fileLength: bytes.length, romSignature: null };
+      const image = withFile(file, () => openImage(bytes));
+      const header = { file: inputName(file), kind: 'image', fileLength: bytes.length, romSignature: null };
       let finish = (): void => undefined;
       let visitor: DumpVisitor;
       if (args.format === 'json') {
         sink.write(partSeparator('json', index === 0));
-        const json = jsonVisitor(header, sink);
+        const json = jsonVisitor(header, sink, args.contentOnly ?? false);
         visitor = json;
         finish = () => json.finish();
       } else {

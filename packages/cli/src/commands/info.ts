@@ -18,7 +18,7 @@ import {
   type RecoveryAction,
 } from '@hivetool/hive';
 import { rootName, valueTypeName } from '@hivetool/registry';
-import { readHiveFile } from '../input.js';
+import { inputName, readHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
@@ -283,7 +283,7 @@ export type InfoOutcome = { file: string; info: HiveInfo } | { file: string; err
 export function infoOne(file: string, job: InfoJob): InfoOutcome {
   try {
     const bytes = readHiveFile(file);
-    return { file, info: collectInfo(bytes, file, { kind: job.kind ?? 'auto', recovery: job.asStored === true ? 'as-stored' : 'as-mounted', limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth } }) };
+    return { file, info: collectInfo(bytes, inputName(file), { kind: job.kind ?? 'auto', recovery: job.asStored === true ? 'as-stored' : 'as-mounted', limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth } }) };
   } catch (error) {
     const line = describeFailure(error, file);
     if (line === undefined) return { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) };
@@ -294,7 +294,7 @@ export function infoOne(file: string, job: InfoJob): InfoOutcome {
 /** `hivetool info FILE...`; with `--jobs N`, on N threads, output in file order. */
 export async function runInfo(args: InfoArguments, report: Reporter): Promise<number> {
   const sink = new StdoutSink();
-  const infos: HiveInfo[] = [];
+  const infos: Array<HiveInfo | { file: string; error: string }> = [];
   const job: InfoJob = { kind: args.kind, maxDepth: args.maxDepth };
   const progress = new Progress(args.files.length);
   let failed = 0;
@@ -305,6 +305,8 @@ export async function runInfo(args: InfoArguments, report: Reporter): Promise<nu
     if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
     if ('error' in outcome) {
       report.failure(outcome.file, new UsageError(outcome.error));
+      // In the JSON too, as verify --json lists the files it could not read.
+      if (args.json) infos.push({ file: inputName(outcome.file), error: outcome.error });
       failed++;
       return;
     }

@@ -16,59 +16,62 @@ import {
   writeRegistryToOemCalls,
   writeStoreGeneration,
 } from '@hivetool/image';
-import { ExitCode, UsageError } from '../failures.js';
-import { readInputFile } from '../input.js';
-import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { ExitCode, UsageError, building, withFile } from '../failures.js';
+import { inputName, readInputFile } from '../input.js';
+import { STDIO, tell, writeFileAtomic } from '../output.js';
 import { combineRegistries } from '../registrySources.js';
 import { describePreg } from './preg.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
 export function runOemPack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
-  refuseInputAsOutput(inputs, output);
-  const stream = encodeOemStream(combineRegistries(inputs, rom?.hive));
+  const tree = combineRegistries(inputs, rom?.hive);
+  const stream = building(output, () => encodeOemStream(tree));
   writeFileAtomic(output, stream);
   const info = oemStreamTrailer(stream);
-  process.stdout.write(`${output}: OEM stream, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`);
+  tell(output, `${output}: OEM stream, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`);
   return ExitCode.OK;
 }
 
 /** `hivetool oem unpack STREAM -o OUT --to hive|image`. */
 export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'): number {
-  refuseInputAsOutput([input], output);
-  const { tree, info } = decodeOemStream(readInputFile(input));
-  const bytes = to === 'hive' ? encodeHive(tree) : encodeImage(tree);
+  const { tree, info } = withFile(input, () => decodeOemStream(readInputFile(input)));
+  const bytes = building(output, () => (to === 'hive' ? encodeHive(tree) : encodeImage(tree)));
   writeFileAtomic(output, bytes);
-  process.stdout.write(`${output}: ${to === 'hive' ? `hive, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))} (derived)` : 'registry image'}, ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
+  tell(output, `${output}: ${to === 'hive' ? `hive, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))} (derived)` : 'registry image'}, ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
   return ExitCode.OK;
 }
 
 /** `hivetool oem split STREAM --chunk N -o calls.log`: the WriteRegistryToOEM calls of a save. */
 export function runOemSplit(input: string, output: string, chunk: number): number {
-  refuseInputAsOutput([input], output);
   const stream = readInputFile(input);
-  decodeOemStream(stream); // refuse anything but a whole, valid stream
-  const calls = [...writeRegistryToOemCalls(stream, chunk)];
-  writeFileAtomic(output, encodeCallLog(calls));
-  process.stdout.write(`${output}: ${calls.length} WriteRegistryToOEM calls (first REG_WRITE_BYTES_START, last cbData = 0), chunks of up to ${chunk} bytes\n`);
+  withFile(input, () => decodeOemStream(stream)); // refuse anything but a whole, valid stream
+  // The calls are encoded as they are made: with --chunk 1, millions of them, never held.
+  const calls = Math.max(1, Math.ceil(stream.length / chunk)) + 1;
+  writeFileAtomic(output, encodeCallLog(writeRegistryToOemCalls(stream, chunk)));
+  tell(output, `${output}: ${calls} WriteRegistryToOEM calls (first REG_WRITE_BYTES_START, last cbData = 0), chunks of up to ${chunk} bytes\n`);
   return ExitCode.OK;
 }
 
 /** `hivetool oem join calls.log -o STREAM`: reassembles a recorded save, refusing a partial one. */
 export function runOemJoin(input: string, output: string): number {
-  refuseInputAsOutput([input], output);
-  const calls = decodeCallLog(readInputFile(input));
-  const stream = reassembleOemCalls(calls);
-  const { info } = decodeOemStream(stream);
+  const { calls, stream, info } = withFile(input, () => {
+    const calls = decodeCallLog(readInputFile(input));
+    const stream = reassembleOemCalls(calls);
+    return { calls, stream, ...decodeOemStream(stream) };
+  });
   writeFileAtomic(output, stream);
-  process.stdout.write(`${output}: OEM stream from ${calls.length} calls, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
+  tell(output, `${output}: OEM stream from ${calls.length} calls, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
   return ExitCode.OK;
 }
 
 /** `hivetool oem store STREAM -o flash.bin (--slot-size N | --previous flash.bin)`. */
 export function runOemStore(input: string, output: string, options: { slotSize?: number | undefined; previous?: string | undefined; chunk: number }): number {
-  refuseInputAsOutput(options.previous === undefined ? [input] : [input, options.previous], output);
+  // The store given with --previous may be the output too (main.ts lets it through): the
+  // store is updated in place, as the device's flash is. It is read whole before anything
+  // is written, and replaced atomically (temporary file + rename; a link to it stays a link).
+
   const stream = readInputFile(input);
-  decodeOemStream(stream);
+  withFile(input, () => decodeOemStream(stream));
   if ((options.slotSize === undefined) === (options.previous === undefined)) throw new UsageError('oem store needs either --slot-size N (a new store) or --previous STORE (the next generation of an existing one)');
   let previous: Uint8Array | undefined;
   if (options.previous !== undefined) {
@@ -76,31 +79,46 @@ export function runOemStore(input: string, output: string, options: { slotSize?:
     const format = identifyFormat(previous);
     // An erased store (all 0xFF) has no chunk yet; anything else must be a store.
     if (format !== 'oem-store' && !(format === 'unknown' && previous.every((byte) => byte === 0xff))) {
-      throw new UsageError(`--previous ${options.previous}: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM store`);
+      throw new UsageError(`${options.previous}: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM store (given with --previous)`);
     }
   }
-  const result = writeStoreGeneration(stream, {
-    chunkPayload: options.chunk,
-    ...(previous !== undefined ? { previous } : { slotSize: options.slotSize! }),
-  });
+  const generation = (): ReturnType<typeof writeStoreGeneration> =>
+    writeStoreGeneration(stream, {
+      chunkPayload: options.chunk,
+      ...(previous !== undefined ? { previous } : { slotSize: options.slotSize! }),
+    });
+  let result: ReturnType<typeof writeStoreGeneration>;
+  if (options.previous !== undefined) {
+    result = withFile(options.previous, generation);
+  } else {
+    try {
+      result = generation();
+    } catch (error) {
+      // A new store: what can fail is the slot size asked for, not a file.
+      if (!isImageFormatError(error)) throw error;
+      throw new UsageError(`--slot-size ${options.slotSize!}: ${[error.expected === undefined ? error.what : `expected ${error.expected}`, error.actual === undefined ? '' : `found ${error.actual}`].filter(Boolean).join(', ')}`);
+    }
+  }
   writeFileAtomic(output, result.store);
   const kept = result.generation > 1 ? '; the other slot keeps the previous generation' : '';
-  process.stdout.write(`${output}: generation ${result.generation} written to slot ${result.slot} (${result.store.length / 2}-byte slots)${kept}\n`);
+  tell(output, `${output}: generation ${result.generation} written to slot ${result.slot} (${result.store.length / 2}-byte slots)${kept}\n`);
   return ExitCode.OK;
 }
 
 /** `hivetool oem load flash.bin [-o STREAM] [--json]`: the newest complete generation. */
 export function runOemLoad(input: string, output: string | undefined, json: boolean): number {
-  const loaded = loadStore(readInputFile(input));
+  if (json && output === STDIO) throw new UsageError('--json and -o - both write to standard output: give -o a file name');
+  const loaded = withFile(input, () => loadStore(readInputFile(input)));
   if (output !== undefined) {
-    refuseInputAsOutput([input], output);
     writeFileAtomic(output, loaded.stream);
   }
+  // With the stream on standard output (-o -), the summary goes to standard error.
+  const say = (text: string): void => tell(output ?? '', text);
   if (json) {
-    process.stdout.write(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: input, generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: inputName(input), generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');
   } else {
-    process.stdout.write(`${input}: generation ${loaded.generation} from slot ${loaded.slot} (${loaded.stream.length}-byte stream)${output === undefined ? '' : `, written to ${output}`}\n`);
-    for (const slot of loaded.slots) process.stdout.write(`  slot ${slot.slot}: ${slot.generation === undefined ? 'no generation' : `generation ${slot.generation}`}, ${slot.complete ? 'complete' : 'incomplete'}: ${slot.reason}\n`);
+    say(`${inputName(input)}: generation ${loaded.generation} from slot ${loaded.slot} (${loaded.stream.length}-byte stream)${output === undefined ? '' : `, written to ${output}`}\n`);
+    for (const slot of loaded.slots) say(`  slot ${slot.slot}: ${slot.generation === undefined ? 'no generation' : `generation ${slot.generation}`}, ${slot.complete ? 'complete' : 'incomplete'}: ${slot.reason}\n`);
   }
   return ExitCode.OK;
 }
@@ -111,8 +129,9 @@ export function runOemLoad(input: string, output: string | undefined, json: bool
  */
 export function runOemVerify(files: string[]): number {
   let bad = 0;
-  for (const file of files) {
-    const bytes = readInputFile(file);
+  for (const path of files) {
+    const bytes = readInputFile(path);
+    const file = inputName(path);
     const format = identifyFormat(bytes);
     try {
       if (format === 'oem-preg' || (format === 'unknown' && looksLikePreg(bytes))) {

@@ -1,5 +1,5 @@
 import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, readHeader, verifyHive, type Finding, type Hive, type RestoreReport, type VerifyReport } from '@hivetool/hive';
-import { readHiveFile } from '../input.js';
+import { inputName, readHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
@@ -157,7 +157,7 @@ export async function runVerify(args: VerifyArguments, report: Reporter): Promis
     }
     if (failed(outcome.report, args.strict)) withFindings++;
     if (outcome.report.restore !== null && outcome.report.restore.action !== 'none') pending++;
-    if (!args.json) sink.write((printed++ > 0 ? '\n' : '') + renderText(outcome.file, outcome.report, args.strict));
+    if (!args.json) sink.write((printed++ > 0 ? '\n' : '') + renderText(inputName(outcome.file), outcome.report, args.strict));
   });
   progress.stop();
   if (args.json) {
@@ -166,7 +166,7 @@ export async function runVerify(args: VerifyArguments, report: Reporter): Promis
       schemaVersion: 1,
       strict: args.strict,
       rom: args.rom === undefined ? null : { file: args.rom.file, romSignature: Buffer.from(args.rom.hive.header.romSignature).toString('hex') },
-      hives: results.map((outcome) => ('report' in outcome ? { file: outcome.file, ...outcome.report, findings: outcome.report.findings.map((f: Finding) => ({ ...f })) } : outcome)),
+      hives: results.map((outcome) => ('report' in outcome ? { file: inputName(outcome.file), ...outcome.report, findings: outcome.report.findings.map((f: Finding) => ({ ...f })) } : outcome)),
     };
     sink.write(JSON.stringify(document, null, 2) + '\n');
   }

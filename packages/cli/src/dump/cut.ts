@@ -1,7 +1,7 @@
 import { padCutHive } from '@hivetool/forensics';
 import { openHive, type Hive, type OpenHiveOptions } from '@hivetool/hive';
 import { FORMAT_DESCRIPTIONS, identifyFormat } from '@hivetool/image/identify';
-import { readInputFile } from '../input.js';
+import { inputName, readInputFile } from '../input.js';
 import { UsageError } from '../failures.js';
 import type { Reporter } from '../report.js';
 
@@ -13,9 +13,9 @@ import type { Reporter } from '../report.js';
 export function openHiveFileOrCut(path: string, options: OpenHiveOptions, report: Reporter): Hive {
   const bytes = readInputFile(path);
   const format = identifyFormat(bytes);
-  if (format !== 'hive' && format !== 'unknown') throw new UsageError(`${path}: not a hive file: this is ${FORMAT_DESCRIPTIONS[format]}`);
+  if (format !== 'hive' && format !== 'unknown') throw new UsageError(`${inputName(path)}: not a hive file: this is ${FORMAT_DESCRIPTIONS[format]}`);
   const padded = padCutHive(bytes);
   if (padded === undefined) return openHive(bytes, options);
-  report.note(`warning: ${path}: the file ends after ${bytes.length} of the ${padded.length} bytes its header gives (a hive cut short); the missing bytes read as zeros, and the dump stops where they are needed`);
+  report.note(`warning: ${inputName(path)}: the file ends after ${bytes.length} of the ${padded.length} bytes its header gives (a hive cut short); the missing bytes read as zeros, and the dump stops where they are needed`);
   return openHive(padded, options);
 }

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hive } from '@hivetool/hive';
 import { dumpOne, type DumpArguments, type DumpJob } from '../commands/dump.js';
-import { AtomicFileSink, currentMaxOutput, setMaxOutput, type TextSink } from '../output.js';
+import { AtomicFileSink, currentOutputLimit, setOutputLimit, type OutputLimit, type TextSink } from '../output.js';
 import { runPool } from '../pool.js';
 import { lineReporter } from '../report.js';
 import { openHiveFile } from '../input.js';
+import { hold, release } from '../temporaries.js';
 import { UsageError, describeFailure, fileErrorReason } from '../failures.js';
 
 /**
@@ -17,7 +18,7 @@ import { UsageError, describeFailure, fileErrorReason } from '../failures.js';
 export interface DumpPartJob {
   job: DumpJob;
   romFile: string | undefined;
-  maxOutput: number;
+  limit: OutputLimit;
   directory: string;
 }
 
@@ -30,7 +31,7 @@ let workerRom: { file: string; hive: Hive } | undefined;
 
 /** Renders `file` into `directory/<index>`; what it would print on stderr comes back in `stderr`. */
 export function dumpPart(file: string, index: number, options: DumpPartJob): DumpPart {
-  setMaxOutput(options.maxOutput);
+  setOutputLimit(options.limit);
   if (options.romFile !== undefined && workerRom?.file !== options.romFile) {
     workerRom = { file: options.romFile, hive: openHiveFile(options.romFile, { source: 'rom' }) };
   }
@@ -64,16 +65,16 @@ export async function dumpParts(args: DumpArguments, done: (part: Extract<DumpPa
     if (reason === undefined) throw error;
     throw new UsageError(`dump --jobs needs a temporary directory for the parts, and ${tmpdir()} gave: ${reason}; set TMPDIR, or leave out --jobs`);
   }
-  // Removed however the process ends (a closed pipe exits from the middle of a dump).
-  const cleanUp = (): void => rmSync(directory, { recursive: true, force: true });
-  process.once('exit', cleanUp);
+  // Removed however the process ends: a closed pipe exits from the middle of a dump, a
+  // signal stops it (temporaries.ts).
+  hold(directory);
   // The job is every option but what stays with this thread (the opened ROM hive cannot be
   // sent; the workers open romFile themselves).
   const { files: _files, output: _output, rom: _rom, romFile, jobs: _jobs, ...job } = args;
   const options: DumpPartJob = {
     job,
     romFile,
-    maxOutput: currentMaxOutput(),
+    limit: currentOutputLimit(),
     directory,
   };
   try {
@@ -93,8 +94,8 @@ export async function dumpParts(args: DumpArguments, done: (part: Extract<DumpPa
       },
     );
   } finally {
-    process.removeListener('exit', cleanUp);
-    cleanUp();
+    rmSync(directory, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
+    release(directory);
   }
 }
 

@@ -16,6 +16,7 @@ import {
 } from '@hivetool/hive';
 import { decodeUtf16, hex32, rootName } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
+import { safeLine } from '../failures.js';
 import type { DumpVisitor } from './tree.js';
 
 // One line per record: offset, record kind, id, payload size, then the record's links and flags.
@@ -27,7 +28,7 @@ function line(offset: number, kind: string, id: number | undefined, size: number
 
 export function rawHeader(hive: Hive, file: string): string {
   const overlay = hive.rom !== undefined;
-  return `; ${file}: ${hive.length} bytes, ${hive.kind} hive, ${hive.sectionCount} section(s)${overlay ? ', through its ROM hive (tree order)' : ''}\n; ${overlay ? 'from ' : ''}offset     record   id         size    fields\n`;
+  return `; ${safeLine(file)}: ${hive.length} bytes, ${hive.kind} hive, ${hive.sectionCount} section(s)${overlay ? ', through its ROM hive (tree order)' : ''}\n; ${overlay ? 'from ' : ''}offset     record   id         size    fields\n`;
 }
 
 function keyFields(hive: Pick<Hive, 'bytes' | 'view'>, at: number): string {

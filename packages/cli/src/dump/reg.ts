@@ -1,6 +1,7 @@
 import { HiveKey, HiveValue, type UnresolvedLink } from '@hivetool/hive';
 import { RegTextWriter, type RegStyle } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
+import { safeLine } from '../failures.js';
 import { describeLink, type DumpHeader, type DumpKey, type DumpValue, type DumpVisitor } from './tree.js';
 
 
@@ -11,7 +12,8 @@ import { describeLink, type DumpHeader, type DumpKey, type DumpValue, type DumpV
 export function regVisitor(header: DumpHeader, sink: TextSink, style: RegStyle): DumpVisitor & { writer: RegTextWriter } {
   const writer = new RegTextWriter(sink.utf8, style);
   sink.write('\n');
-  writer.comment(`${header.file}: ${header.kind}${header.kind === 'image' ? '' : ' hive'}${header.romSignature === null ? '' : `, ROM signature ${header.romSignature}`}`);
+  // A file name is untrusted: a newline in it would start a line of its own (a forged key).
+  writer.comment(`${safeLine(header.file)}: ${header.kind}${header.kind === 'image' ? '' : ' hive'}${header.romSignature === null ? '' : `, ROM signature ${header.romSignature}`}`);
   return {
     writer,
     start(path: string) {

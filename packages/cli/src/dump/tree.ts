@@ -1,5 +1,5 @@
 import { HiveKey, ReachedRecords, hexBytes, walkTree, type Hive, type HiveRoot, type UnresolvedLink } from '@hivetool/hive';
-import { REG_HEADER } from '@hivetool/registry';
+import { REG_HEADER, parseKeyPath, rootName } from '@hivetool/registry';
 import { UsageError } from '../failures.js';
 
 /** A key as the dump renderers see it: a hive's `HiveKey`, or a record of an image. */
@@ -42,6 +42,11 @@ export interface DumpVisitor {
 /** The parts of a hive a dump covers: every root, or the subtree at `--key`. */
 export function dumpStarts(hive: Hive, keyPath: string | undefined): Array<{ node: HiveRoot | HiveKey; path: string }> {
   if (keyPath === undefined) return hive.roots().map((root) => ({ node: root, path: root.name }));
+  // A root with no keys in this file is as absent as a missing subkey.
+  const parsed = parseKeyPath(keyPath);
+  if (parsed !== undefined && parsed.names.length === 0 && hive.rootRefs()[parsed.root] === 0) {
+    throw new UsageError(`key not found: ${keyPath} (this file has no ${rootName(parsed.root)} root)`);
+  }
   const found = hive.lookup(keyPath);
   if (found.found) return [found];
   if (found.stoppedAt !== undefined) {

@@ -1,0 +1,29 @@
+/**
+ * Worker thread for a dump into a file on one thread (see runDump): renders and commits
+ * the output here, so the main thread stays free to handle signals.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { dumpFiles, finishDump, type DumpWorkerData, type DumpWorkerMessage } from './commands/dump.js';
+import { describeFailure } from './failures.js';
+import { openHiveFile } from './input.js';
+import { AtomicFileSink, setOutputLimit } from './output.js';
+import { lineReporter } from './report.js';
+
+const port = parentPort!;
+const post = (message: DumpWorkerMessage): void => port.postMessage(message);
+const { args, limit } = workerData as DumpWorkerData;
+setOutputLimit(limit);
+const report = lineReporter((line) => post({ kind: 'line', line }));
+let sink: AtomicFileSink | undefined;
+try {
+  const rom = args.romFile === undefined ? undefined : openHiveFile(args.romFile, { source: 'rom' });
+  const full = { ...args, rom };
+  sink = new AtomicFileSink(args.output!);
+  const failed = dumpFiles(full, sink, report, (file) => post({ kind: 'step', file }));
+  const written = finishDump(full, sink, failed, report);
+  post({ kind: 'done', failed, written });
+} catch (error) {
+  sink?.abort();
+  const line = describeFailure(error);
+  post(line === undefined ? { kind: 'bug', stack: error instanceof Error ? (error.stack ?? error.message) : String(error) } : { kind: 'failure', line });
+}

@@ -1,0 +1,57 @@
+import { rmSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+
+/**
+ * Temporary files and folders the process has made (an output's `.NAME.PID.tmp`, the part
+ * folder of `dump --jobs`), removed however the process ends: normally, through
+ * `process.exit`, or by SIGINT, SIGTERM or SIGHUP, after which it exits 130, 143 or 129
+ * as a shell reports a process stopped by that signal. Each maps to the output it stands
+ * for (to say which output was not written), or to undefined for a scratch folder.
+ */
+const held = new Map<string, string | undefined>();
+
+// 128 + the signal's number, the exit status shells give a process a signal ended.
+const SIGNAL_EXIT: ReadonlyArray<[NodeJS.Signals, number]> = [
+  ['SIGHUP', 129],
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+];
+
+let installed = false;
+
+function removeAll(): void {
+  for (const path of held.keys()) {
+    // A worker thread may still be adding a part to a folder being removed: retry.
+    rmSync(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
+  }
+  held.clear();
+}
+
+function install(): void {
+  if (installed || !isMainThread) return;
+  installed = true;
+  process.on('exit', removeAll);
+  for (const [signal, status] of SIGNAL_EXIT) {
+    process.on(signal, () => {
+      const outputs = [...new Set([...held.values()].filter((output): output is string => output !== undefined))];
+      removeAll();
+      for (const output of outputs) process.stderr.write(`hivetool: ${output}: not written: stopped by ${signal}\n`);
+      process.exit(status);
+    });
+  }
+}
+
+/**
+ * Notes a temporary file or folder to remove if the process ends before `release`.
+ * Signal handlers are installed on the first call (on the main thread; a worker's
+ * temporaries live in a folder the main thread holds, or are held by it by name).
+ */
+export function hold(path: string, output?: string): void {
+  held.set(path, output);
+  install();
+}
+
+/** The temporary is gone (renamed into place, or removed). */
+export function release(path: string): void {
+  held.delete(path);
+}
