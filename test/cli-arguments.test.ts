@@ -15,7 +15,7 @@ describe('argument errors: one line, exit 2, the problem named', () => {
     [['info', '--reg-style', 'ce', SAMPLE], "hivetool: unknown option --reg-style; see 'hivetool info --help'"],
     [['dump', '--regStyle', 'ce', SAMPLE], "hivetool: unknown option --regStyle; see 'hivetool dump --help'"],
     [['image'], "hivetool: name an image command: pack, unpack or dump; see 'hivetool image --help'"],
-    [['oem'], "hivetool: name an oem command: pack, unpack, split, join, store, load or verify; see 'hivetool oem --help'"],
+    [['oem'], "hivetool: name an oem command: pack, unpack, split, join, store, load, verify or preg; see 'hivetool oem --help'"],
     [['dump'], 'hivetool: dump needs <files>: hivetool dump <files..>'],
     [['rewrite', SAMPLE], 'hivetool: rewrite needs <output>: hivetool rewrite <input> <output>'],
     [['dump', SAMPLE, '-o'], "hivetool: -o needs a value; see 'hivetool dump --help'"],

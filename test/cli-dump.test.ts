@@ -216,7 +216,7 @@ describe('command-line errors: one line on stderr, exit 2, no stack trace', () =
   test('no arguments: usage hint, exit 2', () => {
     const result = runCli([]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe("hivetool: name a command: dump, info, verify, diff, build, rewrite, image or oem; see 'hivetool --help'\n");
+    expect(result.stderr).toBe("hivetool: name a command: dump, info, verify, diff, build, rewrite, compile, boot, lint, recover, carve, find, view, image or oem; see 'hivetool --help'\n");
   });
 
   test('--help lists the commands and exits 0', () => {

@@ -118,7 +118,7 @@ describeWithCorpus('the restore area on the command line', () => {
 
     const refused = runCli(['recover', files.copying, '-o', files.copying]);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/refusing to overwrite the input/);
+    expect(refused.stderr).toMatch(/this output is the input/);
     expect(sha(files.copying)).toBe(input);
   });
 

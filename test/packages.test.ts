@@ -79,6 +79,6 @@ describe('@hivetool/viewer', () => {
     expect(pkg.type).toBe('module');
     expect(pkg.dependencies).toBeUndefined();
     expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@hivetool/hive', '@hivetool/image', '@hivetool/registry', 'esbuild']);
-    expect(pkg.files).toEqual(['app', 'README.md']);
+    expect(pkg.files).toEqual(['app', 'README.md', 'LICENSE']);
   });
 });

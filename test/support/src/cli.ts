@@ -15,10 +15,11 @@ export interface CliResult {
  * The one rule for hivetool's lines on stderr: each starts with `hivetool: `; one about a
  * place in a file names the file first, then the message, the offset (or `:LINE:COLUMN`
  * after the file of a text input) and the code, then any advice:
- * `hivetool: FILE: message at offset 0x… [CODE]; advice`.
+ * `hivetool: FILE: message at offset 0x… [CODE]; advice` (a text source names its line:
+ * `FILE:LINE:` or `FILE:LINE:COLUMN:`).
  */
 export const LINE_START = /^hivetool: /;
-export const LOCATED_LINE = /^hivetool: (?:warning: )?(?<file>.+?)(?::\d+:\d+)?: (?<message>.+?)(?: at offset 0x[0-9a-f]{8}\b.*?)? \[(?<code>[A-Z][A-Z0-9_]*)\](?<advice>[;,] .*)?$/;
+export const LOCATED_LINE = /^hivetool: (?:warning: )?(?<file>.+?)(?::\d+(?::\d+)?)?: (?<message>.+?)(?: at offset 0x[0-9a-f]{8}\b.*?)? \[(?<code>[A-Z][A-Z0-9_]*)\](?<advice>[;,] .*)?$/;
 /** Longest line hivetool prints (names from files are cut, see safeLine). */
 export const MAX_LINE_LENGTH = 1100;
 

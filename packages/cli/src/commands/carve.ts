@@ -63,11 +63,19 @@ function progressBar(total: number, label: string): SingleBar | undefined {
 }
 
 /** Bad forensic arguments are the caller's to fix: one line, exit 2. */
-function asUsage<T>(step: () => T): T {
+/**
+ * A forensics argument error as one line: about an option's value (`subject` is the
+ * option), or about what an option asks of an image (`subject` is the image file).
+ */
+function asUsage<T>(subject: string, step: () => T): T {
   try {
     return step();
   } catch (error) {
-    if (isForensicsError(error)) throw new UsageError(error.message);
+    if (isForensicsError(error)) {
+      const detail = [error.what, error.expected === undefined ? '' : `expected ${error.expected}`, error.actual === undefined ? '' : `found ${error.actual}`].filter(Boolean).join(', ');
+      const option = subject.startsWith('--');
+      throw new UsageError(`${subject}: ${detail}${option ? '' : ` [${error.code}]`}`, !option);
+    }
     throw error;
   }
 }
@@ -109,7 +117,7 @@ export async function runCarve(args: CarveArguments, report: Reporter): Promise<
     if (other !== undefined && other !== image) throw new UsageError(`${other} and ${image} have the same file name, and the hives found are named after it: carve them into separate directories`);
     names.set(basename(image), image);
   }
-  const region = args.ramRegion === undefined ? undefined : asUsage(() => parseRamRegion(args.ramRegion!));
+  const region = args.ramRegion === undefined ? undefined : asUsage(`--ram-region ${JSON.stringify(args.ramRegion)}`, () => parseRamRegion(args.ramRegion!));
   mkdirSync(args.outDir, { recursive: true });
   const sink = new StdoutSink();
   const documents: string[] = [];
@@ -123,10 +131,10 @@ export async function runCarve(args: CarveArguments, report: Reporter): Promise<
       const stat = fstatSync(fd);
       if (!stat.isFile()) throw new UsageError(`${image}: not a regular file`);
       let source = fileSource(fd, stat.size);
-      if (args.pageSize !== undefined) source = asUsage(() => stripSpareAreas(source, args.pageSize!, args.spareSize ?? 0));
+      if (args.pageSize !== undefined) source = asUsage(image, () => stripSpareAreas(source, args.pageSize!, args.spareSize ?? 0));
       const options: CarveOptions = {};
       if (region !== undefined) {
-        const start = asUsage(() => ramRegionOffset(region, source.length));
+        const start = asUsage(image, () => ramRegionOffset(region, source.length));
         source = sliceSource(source, start, region.length);
         options.offsetBase = start;
         options.kind = 'combined';
