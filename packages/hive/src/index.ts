@@ -20,10 +20,10 @@ export { Store, refStore, refId, makeRef, type UnresolvedLink, type LinkKind } f
 export { walkHeap, type HeapBlock } from './heap.js';
 export { walkTree, type TreeVisitor, type WalkOptions } from './walk.js';
 export { hiveStatistics, type HiveStatistics, type UnknownBitsSeen } from './info.js';
-export { encodeHive, type EncodeHiveOptions, type LinkedTreeKey } from './writer.js';
+export { encodeHive, encodeCompactHive, type EncodeHiveOptions, type LinkedTreeKey } from './writer.js';
 export { readTree } from './readTree.js';
 export type { HiveTree, TreeKey, TreeValue } from '@hivetool/registry';
 export { disassembleHive, assembleHive, rewriteHive, type HiveParts, type HeaderParts, type BlockPart } from './lossless.js';
-export { deriveRomSignature, deriveVolumeGuid } from './signature.js';
+export { deriveRomSignature, deriveVolumeGuid, type Sha256 } from './signature.js';
 export { verifyHive, MAX_FINDINGS_PER_CODE, type VerifyReport, type VerifyOptions, type Finding, type Severity, type BootPrediction, type BootOutcome } from './verify.js';
 export { encodeLinkedHive } from './linkedWriter.js';

@@ -7,8 +7,10 @@ export { REG_HEADER, regQuote, quoteRegName, quoteRegString, renderRegKeyLine, r
 export { jsonDecoded, jsonValue, type JsonDecoded, type JsonValue } from './json.js';
 export { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from './tree.js';
 export { RegParseError, type RegErrorCode } from './regErrors.js';
-export { RegTreeBuilder, type RegTreeBuilderOptions, parseReg, MAX_NAME_UNITS, MAX_DATA_BYTES, DEFAULT_VALUE_NAME } from './regParser.js';
+export { CompactTree, foldUnit } from './compactTree.js';
+export { RegTreeBuilder, type RegTreeBuilderOptions, type RegWarning, parseReg, MAX_NAME_UNITS, MAX_DATA_BYTES, DEFAULT_VALUE_NAME } from './regParser.js';
 export { diffTrees, countSubtree, countTree, type TreeChange } from './diff.js';
 export { upcaseUnit, foldName } from './names.js';
 export { CodecError, type CodecErrorDetails } from './codecError.js';
 export { Utf8Writer, renderToString } from './utf8Writer.js';
+export { regTextBytes, firstInvalidUtf8, type RegTextBytes, type RegTextEncoding, type RegTextOptions } from './regText.js';

@@ -1,5 +1,8 @@
-import { encodeHive, encodeLinkedHive, hexBytes, hiveStatistics, openHive, readTree, type EncodeHiveOptions, type Hive } from '@hivetool/hive';
-import { RegTreeBuilder, countTree } from '@hivetool/registry';
+import { createHash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import { MAX_SECTIONS, SLOTS_PER_SECTION, encodeCompactHive, encodeLinkedHive, hexBytes, hiveStatistics, openHive, readTree, type EncodeHiveOptions, type Hive, type Sha256 } from '@hivetool/hive';
+import { FORMAT_DESCRIPTIONS, identifyFormat } from '@hivetool/image/identify';
+import { RegTreeBuilder, regTextBytes } from '@hivetool/registry';
 import { ExitCode, UsageError } from '../failures.js';
 import { readInputFile } from '../input.js';
 import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
@@ -14,19 +17,41 @@ export interface BuildArguments {
   rom?: { file: string; hive: Hive } | undefined;
 }
 
+/** The .reg inputs' size cap: a hive's heap cannot pass 256 MiB, and the text is larger than the hive it makes. */
+const MAX_REG_BYTES = 256 * 1024 * 1024;
+
+/** Records a hive can hold: 4096 sections of 1024, less the roots record. */
+const MAX_RECORDS = MAX_SECTIONS * SLOTS_PER_SECTION - 1;
+
+/** Node's SHA-256 (native), for the derived signature and GUID. */
+export const nodeSha256: Sha256 = (parts) => {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return new Uint8Array(hash.digest());
+};
+
 /**
- * Reads a .reg file as regedit writes them: UTF-16LE with a BOM (version 5.00 exports),
- * otherwise UTF-8, falling back to Windows-1252 for ANSI REGEDIT4 files that are not
- * valid UTF-8.
+ * Reads a .reg file as UTF-8 bytes for the parser: UTF-16 (either byte order, with or
+ * without a BOM) is transcoded, UTF-8 used as it is, what is not UTF-8 read as
+ * Windows-1252 with a warning (see `regTextBytes`). A hive, image or OEM file is named
+ * for what it is instead of being parsed as text.
  */
-export function readRegText(path: string): string {
-  const bytes = readInputFile(path, 256 * 1024 * 1024);
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    return new TextDecoder('windows-1252').decode(bytes);
-  }
+export function readRegBytes(path: string): Uint8Array {
+  const bytes = readInputFile(path, MAX_REG_BYTES);
+  const format = identifyFormat(bytes);
+  if (format !== 'unknown') throw new UsageError(`${path}: not .reg text: this is ${FORMAT_DESCRIPTIONS[format]}`);
+  const text = regTextBytes(bytes, { isUtf8: (b) => isUtf8(b) });
+  if (text.warning !== undefined) process.stderr.write(`hivetool: warning: ${path}: ${text.warning}\n`);
+  if (text.bytes.length === 0) process.stderr.write(`hivetool: warning: ${path}: empty input, nothing to build from\n`);
+  return text.bytes;
+}
+
+/** Applies each input to `builder`, then prints the warnings it gathered (preprocessor lines). */
+function applyInputs(builder: RegTreeBuilder, inputs: string[]): void {
+  for (const input of inputs) builder.applyBytes(readRegBytes(input), input);
+  for (const warning of builder.warnings) process.stderr.write(`hivetool: warning: ${warning.file}:${warning.line}: ${warning.what}\n`);
+  const more = builder.warningCount - builder.warnings.length;
+  if (more > 0) process.stderr.write(`hivetool: warning: ${more} more line(s) like these\n`);
 }
 
 /** 32 hex digits → 16 bytes, for --rom-signature and --guid. */
@@ -47,9 +72,9 @@ export function runBuild(args: BuildArguments): number {
     if (args.romSignature !== undefined) throw new UsageError('--rom-signature cannot be used with --rom: a linked hive carries its ROM hive\'s signature');
     // New keys and values go to the head of their chains, as on the device, so that
     // unchanged chain tails can be shared with ROM.
-    const builder = RegTreeBuilder.fromTree(readTree(args.rom.hive), { newEntriesFirst: true });
-    for (const input of args.inputs) builder.apply(readRegText(input), input);
-    const bytes = encodeLinkedHive(args.rom.hive, builder.tree(), guid === undefined ? {} : { volumeGuid: guid });
+    const builder = RegTreeBuilder.fromTree(readTree(args.rom.hive), { newEntriesFirst: true, maxRecords: MAX_RECORDS });
+    applyInputs(builder, args.inputs);
+    const bytes = encodeLinkedHive(args.rom.hive, builder.tree(), guid === undefined ? { sha256: nodeSha256 } : { volumeGuid: guid, sha256: nodeSha256 });
     writeFileAtomic(args.output, bytes);
     const stored = countStored(bytes);
     process.stdout.write(
@@ -57,15 +82,17 @@ export function runBuild(args: BuildArguments): number {
     );
     return ExitCode.OK;
   }
-  const builder = new RegTreeBuilder();
-  for (const input of args.inputs) builder.apply(readRegText(input), input);
-  const tree = builder.tree();
-  const options: EncodeHiveOptions = { layout: args.layout };
+  // The tree stays in typed arrays from parse to file: no object per key or value.
+  const builder = new RegTreeBuilder({ maxRecords: MAX_RECORDS });
+  applyInputs(builder, args.inputs);
+  const tree = builder.compact();
+  const options: EncodeHiveOptions = { layout: args.layout, sha256: nodeSha256 };
   if (args.romSignature !== undefined) options.romSignature = parseHex16(args.romSignature, '--rom-signature');
   if (guid !== undefined) options.volumeGuid = guid;
-  const bytes = encodeHive(tree, options);
+  const bytes = encodeCompactHive(tree, options);
   writeFileAtomic(args.output, bytes);
-  const { keys, values } = countTree(tree);
+  const keys = tree.liveKeys;
+  const values = tree.liveValues;
   const signature = hexBytes(bytes.subarray(0x28, 0x38));
   process.stdout.write(`${args.output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${args.layout} layout, ROM signature ${signature}${args.romSignature === undefined ? ' (derived)' : ''}\n`);
   return ExitCode.OK;
