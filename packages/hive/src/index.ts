@@ -23,7 +23,7 @@ export { hiveStatistics, type HiveStatistics, type UnknownBitsSeen } from './inf
 export { encodeHive, encodeCompactHive, type EncodeHiveOptions, type LinkedTreeKey } from './writer.js';
 export { readTree } from './readTree.js';
 export type { HiveTree, TreeKey, TreeValue } from '@hivetool/registry';
-export { disassembleHive, assembleHive, rewriteHive, type HiveParts, type HeaderParts, type BlockPart } from './lossless.js';
+export { disassembleHive, assembleHive, rewriteHive, MAX_PARTS, type HiveParts, type HeaderParts, type BlockPart } from './lossless.js';
 export { deriveRomSignature, deriveVolumeGuid, type Sha256 } from './signature.js';
 export { verifyHive, MAX_FINDINGS_PER_CODE, type VerifyReport, type VerifyOptions, type Finding, type Severity, type BootPrediction, type BootOutcome } from './verify.js';
 export { encodeLinkedHive } from './linkedWriter.js';

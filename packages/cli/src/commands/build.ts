@@ -42,7 +42,6 @@ export function readRegBytes(path: string): Uint8Array {
   if (format !== 'unknown') throw new UsageError(`${path}: not .reg text: this is ${FORMAT_DESCRIPTIONS[format]}`);
   const text = regTextBytes(bytes, { isUtf8: (b) => isUtf8(b) });
   if (text.warning !== undefined) process.stderr.write(`hivetool: warning: ${path}: ${text.warning}\n`);
-  if (text.bytes.length === 0) process.stderr.write(`hivetool: warning: ${path}: empty input, nothing to build from\n`);
   return text.bytes;
 }
 
@@ -86,6 +85,7 @@ export function runBuild(args: BuildArguments): number {
   const builder = new RegTreeBuilder({ maxRecords: MAX_RECORDS });
   applyInputs(builder, args.inputs);
   const tree = builder.compact();
+  if (tree.liveKeys === 0) process.stderr.write(`hivetool: warning: ${args.inputs.join(', ')}: no keys in the input; the hive is empty\n`);
   const options: EncodeHiveOptions = { layout: args.layout, sha256: nodeSha256 };
   if (args.romSignature !== undefined) options.romSignature = parseHex16(args.romSignature, '--rom-signature');
   if (guid !== undefined) options.volumeGuid = guid;

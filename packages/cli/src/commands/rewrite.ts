@@ -9,7 +9,7 @@ export function runRewrite(input: string, output: string): number {
   const hive = openHiveFile(input);
   const bytes = rewriteHive(hive);
   writeFileAtomic(output, bytes);
-  const identical = bytes.length === hive.bytes.length && bytes.every((byte, i) => byte === hive.bytes[i]);
+  const identical = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(Buffer.from(hive.bytes.buffer, hive.bytes.byteOffset, hive.bytes.length));
   process.stdout.write(`${output}: ${bytes.length} bytes, ${identical ? 'identical to' : 'DIFFERENT from'} ${input}\n`);
   return identical ? ExitCode.OK : ExitCode.INTERNAL;
 }
