@@ -75,32 +75,51 @@ export function escapeJsonUtf16(target: Uint8Array, p: number, bytes: Uint8Array
   return p;
 }
 
+/** A non-negative integer below 2^53 in decimal at `p` (room for 16 bytes); returns the end. */
+export function putDecimal(target: Uint8Array, p: number, value: number): number {
+  if (value < 10) {
+    target[p] = 0x30 + value;
+    return p + 1;
+  }
+  let digits = 0;
+  if (value < 0x80000000) {
+    for (let rest = value; rest > 0; rest = (rest / 10) | 0) digits++;
+    let q = p + digits;
+    for (let rest = value; rest > 0; rest = (rest / 10) | 0) target[--q] = 0x30 + (rest % 10);
+    return p + digits;
+  }
+  for (let rest = value; rest >= 1; rest = Math.floor(rest / 10)) digits++;
+  let q = p + digits;
+  for (let rest = value; rest >= 1; rest = Math.floor(rest / 10)) target[--q] = 0x30 + (rest % 10);
+  return p + digits;
+}
+
 /** A non-negative integer below 2^53 in decimal. */
 export function writeDecimal(out: Utf8Writer, value: number): void {
   out.room(16);
-  const target = out.bytes;
-  if (value < 10) {
-    target[out.length++] = 0x30 + value;
-    return;
-  }
-  let digits = 0;
-  for (let rest = value; rest >= 1; rest = Math.floor(rest / 10)) digits++;
-  let p = out.length + digits;
-  out.length = p;
-  for (let rest = value; rest >= 1; rest = Math.floor(rest / 10)) target[--p] = 0x30 + (rest % 10);
+  out.length = putDecimal(out.bytes, out.length, value);
 }
 
-/** Bytes as lowercase hex digits, no separators (the `raw` member). */
-export function writeHexDigits(out: Utf8Writer, bytes: Uint8Array, offset: number, length: number): void {
-  out.room(2 * length);
-  const target = out.bytes;
-  let p = out.length;
+/** Bytes as lowercase hex digits at `p` (room for 2 per byte); returns the end. */
+function putHex(target: Uint8Array, p: number, bytes: Uint8Array, offset: number, length: number): number {
   for (let i = offset, end = offset + length; i < end; i++) {
     const byte = bytes[i]!;
     target[p++] = HEX[byte >> 4]!;
     target[p++] = HEX[byte & 15]!;
   }
-  out.length = p;
+  return p;
+}
+
+/** Bytes as lowercase hex digits, no separators (the `raw` member). */
+export function writeHexDigits(out: Utf8Writer, bytes: Uint8Array, offset: number, length: number): void {
+  out.room(2 * length);
+  out.length = putHex(out.bytes, out.length, bytes, offset, length);
+}
+
+/** Copies a short constant (a member name) at `p`; returns the end. */
+export function putBytes(target: Uint8Array, p: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) target[p + i] = bytes[i]!;
+  return p + bytes.length;
 }
 
 const encoder = new TextEncoder();
@@ -119,14 +138,16 @@ function typeMember(type: number): Uint8Array {
 /** Raw bytes (ASCII) into the writer. */
 export function writeBytes(out: Utf8Writer, bytes: Uint8Array): void {
   out.room(bytes.length);
-  out.bytes.set(bytes, out.length);
-  out.length += bytes.length;
+  out.length = putBytes(out.bytes, out.length, bytes);
 }
 
 const unitAt = (bytes: Uint8Array, p: number): number => bytes[p]! | (bytes[p + 1]! << 8);
 
-/** The `value` member's JSON (see `jsonDecoded`): a string, strings, a number, or null. */
-function writeDecoded(out: Utf8Writer, type: number, bytes: Uint8Array, offset: number, length: number): void {
+/**
+ * The `value` member's JSON (see `jsonDecoded`) at `p`: a string, strings, a number, or
+ * null. Room: 3 bytes per data byte plus 32. Returns the end.
+ */
+function putDecoded(target: Uint8Array, p: number, type: number, bytes: Uint8Array, offset: number, length: number): number {
   if (isStringType(type)) {
     // One NUL-terminated string filling the data, no NUL before the last unit.
     if (length >= 2 && (length & 1) === 0 && unitAt(bytes, offset + length - 2) === 0) {
@@ -139,8 +160,10 @@ function writeDecoded(out: Utf8Writer, type: number, bytes: Uint8Array, offset: 
         }
       }
       if (clean) {
-        writeJsonUtf16(out, bytes, offset, units);
-        return;
+        target[p] = 0x22;
+        p = escapeJsonUtf16(target, p + 1, bytes, offset, units);
+        target[p] = 0x22;
+        return p + 1;
       }
     }
   } else if (type === ValueType.DWORD || type === ValueType.DWORD_BIG_ENDIAN) {
@@ -149,14 +172,15 @@ function writeDecoded(out: Utf8Writer, type: number, bytes: Uint8Array, offset: 
       const b1 = bytes[offset + 1]!;
       const b2 = bytes[offset + 2]!;
       const b3 = bytes[offset + 3]!;
-      writeDecimal(out, type === ValueType.DWORD ? (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)) >>> 0 : ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0);
-      return;
+      return putDecimal(target, p, type === ValueType.DWORD ? (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)) >>> 0 : ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0);
     }
   } else if (type === ValueType.QWORD) {
     if (length === 8) {
-      const value = new DataView(bytes.buffer, bytes.byteOffset + offset, 8).getBigUint64(0, true);
-      out.text('"' + value.toString() + '"');
-      return;
+      const digits = new DataView(bytes.buffer, bytes.byteOffset + offset, 8).getBigUint64(0, true).toString();
+      target[p++] = 0x22;
+      for (let i = 0; i < digits.length; i++) target[p++] = digits.charCodeAt(i);
+      target[p++] = 0x22;
+      return p;
     }
   } else if (type === ValueType.MULTI_SZ) {
     // `a\0b\0\0`: non-empty strings, each terminated, then one more NUL.
@@ -174,21 +198,23 @@ function writeDecoded(out: Utf8Writer, type: number, bytes: Uint8Array, offset: 
         }
       }
       if (valid) {
-        out.byte(0x5b);
+        target[p++] = 0x5b;
         start = 0;
         for (let i = 0; i < units - 1; i++) {
           if (unitAt(bytes, offset + 2 * i) === 0) {
-            if (start > 0) out.byte(0x2c);
-            writeJsonUtf16(out, bytes, offset + 2 * start, i - start);
+            if (start > 0) target[p++] = 0x2c;
+            target[p] = 0x22;
+            p = escapeJsonUtf16(target, p + 1, bytes, offset + 2 * start, i - start);
+            target[p++] = 0x22;
             start = i + 1;
           }
         }
-        out.byte(0x5d);
-        return;
+        target[p++] = 0x5d;
+        return p;
       }
     }
   }
-  writeBytes(out, NULL);
+  return putBytes(target, p, NULL);
 }
 
 const NULL = encoder.encode('null');
@@ -203,13 +229,20 @@ const RAW_MEMBER = encoder.encode(',"raw":"');
  * data `dataLength` bytes at `dataOffset` of `dataBytes`.
  */
 export function writeJsonValueOpen(out: Utf8Writer, nameBytes: Uint8Array, nameOffset: number, nameUnits: number, type: number, flags: number, dataBytes: Uint8Array, dataOffset: number, dataLength: number): void {
-  writeBytes(out, NAME_MEMBER);
-  writeJsonUtf16(out, nameBytes, nameOffset, nameUnits);
-  writeBytes(out, typeMember(type));
-  writeDecimal(out, flags);
-  writeBytes(out, VALUE_MEMBER);
-  writeDecoded(out, type, dataBytes, dataOffset, dataLength);
-  writeBytes(out, RAW_MEMBER);
-  writeHexDigits(out, dataBytes, dataOffset, dataLength);
-  out.byte(0x22);
+  const typeBytes = typeMember(type);
+  // Escapes take at most 6 bytes per UTF-16 unit (3 per data byte); hex 2 per data byte.
+  out.room(6 * nameUnits + 5 * dataLength + typeBytes.length + 96);
+  const target = out.bytes;
+  let p = putBytes(target, out.length, NAME_MEMBER);
+  target[p] = 0x22;
+  p = escapeJsonUtf16(target, p + 1, nameBytes, nameOffset, nameUnits);
+  target[p++] = 0x22;
+  p = putBytes(target, p, typeBytes);
+  p = putDecimal(target, p, flags);
+  p = putBytes(target, p, VALUE_MEMBER);
+  p = putDecoded(target, p, type, dataBytes, dataOffset, dataLength);
+  p = putBytes(target, p, RAW_MEMBER);
+  p = putHex(target, p, dataBytes, dataOffset, dataLength);
+  target[p++] = 0x22;
+  out.length = p;
 }

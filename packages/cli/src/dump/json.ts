@@ -1,5 +1,5 @@
 import { HiveKey, HiveValue, type UnresolvedLink } from '@hivetool/hive';
-import { escapeJsonUtf16, jsonValue, writeBytes, writeDecimal, writeJsonUtf16, writeJsonValueOpen } from '@hivetool/registry';
+import { escapeJsonUtf16, jsonValue, putBytes, putDecimal, writeJsonValueOpen } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import type { DumpHeader, DumpKey, DumpValue, DumpVisitor } from './tree.js';
 
@@ -36,12 +36,17 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
   let pathBytes = new Uint8Array(1024);
   const pathEnds: number[] = [0];
   const sources = new Map<string, Uint8Array>();
+  let lastSource = '';
+  let lastSourceBytes = EMPTY;
   const sourceMember = (source: string): Uint8Array => {
+    if (source === lastSource && lastSourceBytes !== EMPTY) return lastSourceBytes;
     let bytes = sources.get(source);
     if (bytes === undefined) {
       bytes = ENCODER.encode(',"source":' + JSON.stringify(source));
       sources.set(source, bytes);
     }
+    lastSource = source;
+    lastSourceBytes = bytes;
     return bytes;
   };
   const growPath = (size: number): void => {
@@ -89,22 +94,24 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
         end = escapeJsonUtf16(pathBytes, end + 2, bytes, nameOffset, units);
         pathEnds[depth] = end;
       }
-      writeBytes(out, keysWritten++ === 0 ? KEY_FIRST : KEY_NEXT);
-      out.room(end + 1);
-      out.bytes.set(pathBytes.subarray(0, end), out.length);
-      out.length += end;
-      writeBytes(out, NAME_MEMBER);
-      writeJsonUtf16(out, bytes, nameOffset, units);
+      const source = contentOnly ? EMPTY : sourceMember(key.source);
+      out.room(end + 6 * units + source.length + 96);
+      const target = out.bytes;
+      let p = putBytes(target, out.length, keysWritten++ === 0 ? KEY_FIRST : KEY_NEXT);
+      for (let i = 0; i < end; i++) target[p + i] = pathBytes[i]!;
+      p = putBytes(target, p + end, NAME_MEMBER);
+      p = escapeJsonUtf16(target, p, bytes, nameOffset, units);
+      target[p++] = 0x22;
       if (!contentOnly) {
-        writeBytes(out, ID_MEMBER);
-        writeDecimal(out, key.id);
-        writeBytes(out, OFFSET_MEMBER);
-        writeDecimal(out, key.offset);
-        writeBytes(out, sourceMember(key.source));
+        p = putBytes(target, p, ID_MEMBER);
+        p = putDecimal(target, p, key.id);
+        p = putBytes(target, p, OFFSET_MEMBER);
+        p = putDecimal(target, p, key.offset);
+        p = putBytes(target, p, source);
       }
-      writeBytes(out, FLAGS_MEMBER);
-      writeDecimal(out, key.flags);
-      writeBytes(out, VALUES_MEMBER);
+      p = putBytes(target, p, FLAGS_MEMBER);
+      p = putDecimal(target, p, key.flags);
+      out.length = putBytes(target, p, VALUES_MEMBER);
     },
     value(value: DumpValue) {
       if (!keyOpen) return;
@@ -117,14 +124,19 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
       if (valuesWritten++ !== 0) out.byte(0x2c);
       const bytes = value.store.bytes;
       writeJsonValueOpen(out, bytes, value.nameOffset, value.nameLength, value.type, value.flags, bytes, value.dataOffset, value.dataLength);
+      const source = contentOnly ? EMPTY : sourceMember(value.source);
+      out.room(source.length + 64);
+      const target = out.bytes;
+      let p = out.length;
       if (!contentOnly) {
-        writeBytes(out, ID_MEMBER);
-        writeDecimal(out, value.id);
-        writeBytes(out, OFFSET_MEMBER);
-        writeDecimal(out, value.offset);
-        writeBytes(out, sourceMember(value.source));
+        p = putBytes(target, p, ID_MEMBER);
+        p = putDecimal(target, p, value.id);
+        p = putBytes(target, p, OFFSET_MEMBER);
+        p = putDecimal(target, p, value.offset);
+        p = putBytes(target, p, source);
       }
-      out.byte(0x7d);
+      target[p] = 0x7d;
+      out.length = p + 1;
     },
     unresolved(link: UnresolvedLink, path: string) {
       links.push(JSON.stringify({ path, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason }));
@@ -139,7 +151,8 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
 const ENCODER = new TextEncoder();
 const KEY_FIRST = ENCODER.encode('\n{"path":"');
 const KEY_NEXT = ENCODER.encode(',\n{"path":"');
-const NAME_MEMBER = ENCODER.encode('","name":');
+const NAME_MEMBER = ENCODER.encode('","name":"');
+const EMPTY = new Uint8Array(0);
 const ID_MEMBER = ENCODER.encode(',"id":');
 const OFFSET_MEMBER = ENCODER.encode(',"offset":');
 const FLAGS_MEMBER = ENCODER.encode(',"flags":');
