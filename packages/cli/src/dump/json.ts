@@ -37,7 +37,7 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
   const pathEnds: number[] = [0];
   const sources = new Map<string, Uint8Array>();
   let lastSource = '';
-  let lastSourceBytes = EMPTY;
+  let lastSourceBytes: Uint8Array = EMPTY;
   const sourceMember = (source: string): Uint8Array => {
     if (source === lastSource && lastSourceBytes !== EMPTY) return lastSourceBytes;
     let bytes = sources.get(source);
