@@ -333,7 +333,7 @@ export class RegTreeBuilder {
       if (first === SEMICOLON || first === 0x23) {
         const comment = utf8.decode(text.subarray(trimmedStart, trimmedEnd));
         if (first === 0x23) {
-          if (DIRECTIVE.test(comment)) this.warn(firstLine, `"${comment.slice(0, 60)}" is a preprocessor directive, read here as a comment: use hivetool compile for preprocessor directives`);
+          if (DIRECTIVE.test(comment)) this.warn(firstLine, `a preprocessor directive (${comment.slice(0, 60)}) is read here as a comment: use hivetool compile for preprocessor directives`);
           continue;
         }
         const keyFlags = KEY_FLAGS_NOTE.exec(comment);

@@ -10,6 +10,7 @@ import { copyPart, dumpParts } from '../dump/parts.js';
 import { ExitCode, describeFailure } from '../failures.js';
 import type { Reporter } from '../report.js';
 import { Progress, summary } from '../batch.js';
+import { regSink } from '../regeditSink.js';
 
 export type DumpFormat = 'reg' | 'json' | 'raw';
 
@@ -117,7 +118,9 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
  * threads (see dumpParts) and written in file order: the output is the same.
  */
 export async function runDump(args: DumpArguments, report: Reporter): Promise<number> {
-  const sink: TextSink = args.output === undefined ? new StdoutSink() : new AtomicFileSink(args.output);
+  const output: TextSink = args.output === undefined ? new StdoutSink() : new AtomicFileSink(args.output);
+  // regedit-style .reg text is UTF-16LE, as desktop regedit writes and reads it.
+  const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
   let failed = 0;
   let started = 0;
   if (args.format === 'json') sink.write(jsonDocumentStart());
@@ -127,7 +130,7 @@ export async function runDump(args: DumpArguments, report: Reporter): Promise<nu
     if ((args.jobs ?? 1) > 1 && args.files.length > 1) {
       await dumpParts(args, (part) => {
         progress.step(part.file);
-        if (part.started) sink.write(partSeparator(args.format, started++ === 0));
+        if (part.started) sink.write(partSeparator(args.format, started++ === 0, args.regStyle));
         if (part.output !== undefined) copyPart(part.output, sink);
         for (const line of part.stderr) process.stderr.write(line);
         if (!part.ok) failed++;
@@ -135,7 +138,7 @@ export async function runDump(args: DumpArguments, report: Reporter): Promise<nu
     } else {
       for (const file of args.files) {
         progress.step(file);
-        const onStart = (): void => sink.write(partSeparator(args.format, started++ === 0));
+        const onStart = (): void => sink.write(partSeparator(args.format, started++ === 0, args.regStyle));
         if (!dumpOne(file, args, args.rom, sink, report, onStart)) failed++;
       }
     }
