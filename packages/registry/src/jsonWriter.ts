@@ -75,22 +75,40 @@ export function escapeJsonUtf16(target: Uint8Array, p: number, bytes: Uint8Array
   return p;
 }
 
+// The two digits of 0–99, as bytes: numbers are written two digits per division.
+const TENS = Uint8Array.from({ length: 100 }, (_, i) => 0x30 + Math.floor(i / 10));
+const ONES = Uint8Array.from({ length: 100 }, (_, i) => 0x30 + (i % 10));
+
 /** A non-negative integer below 2^53 in decimal at `p` (room for 16 bytes); returns the end. */
 export function putDecimal(target: Uint8Array, p: number, value: number): number {
   if (value < 10) {
     target[p] = 0x30 + value;
     return p + 1;
   }
-  let digits = 0;
-  if (value < 0x80000000) {
-    for (let rest = value; rest > 0; rest = (rest / 10) | 0) digits++;
-    let q = p + digits;
-    for (let rest = value; rest > 0; rest = (rest / 10) | 0) target[--q] = 0x30 + (rest % 10);
-    return p + digits;
+  if (value >= 0x80000000) {
+    const text = String(value);
+    for (let i = 0; i < text.length; i++) target[p + i] = text.charCodeAt(i);
+    return p + text.length;
   }
-  for (let rest = value; rest >= 1; rest = Math.floor(rest / 10)) digits++;
+  const digits =
+    value < 100000
+      ? value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : 5
+      : value < 10000000 ? (value < 1000000 ? 6 : 7) : value < 100000000 ? 8 : value < 1000000000 ? 9 : 10;
   let q = p + digits;
-  for (let rest = value; rest >= 1; rest = Math.floor(rest / 10)) target[--q] = 0x30 + (rest % 10);
+  let rest = value;
+  while (rest >= 100) {
+    const next = (rest / 100) | 0;
+    const pair = rest - next * 100;
+    target[--q] = ONES[pair]!;
+    target[--q] = TENS[pair]!;
+    rest = next;
+  }
+  if (rest >= 10) {
+    target[--q] = ONES[rest]!;
+    target[--q] = TENS[rest]!;
+  } else {
+    target[--q] = 0x30 + rest;
+  }
   return p + digits;
 }
 

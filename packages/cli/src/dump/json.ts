@@ -87,20 +87,27 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
       const nameOffset = key.nameOffset;
       const units = key.nameLength;
       let end = pathEnds[depth === 0 ? 0 : depth - 1]!;
+      // The escaped name ends the path (depth > 0): it is copied from there, not escaped twice.
+      let nameStart = -1;
       if (depth > 0) {
         growPath(end + 2 + 6 * units);
         pathBytes[end] = 0x5c;
         pathBytes[end + 1] = 0x5c;
-        end = escapeJsonUtf16(pathBytes, end + 2, bytes, nameOffset, units);
+        nameStart = end + 2;
+        end = escapeJsonUtf16(pathBytes, nameStart, bytes, nameOffset, units);
         pathEnds[depth] = end;
       }
       const source = contentOnly ? EMPTY : sourceMember(key.source);
       out.room(end + 6 * units + source.length + 96);
       const target = out.bytes;
       let p = putBytes(target, out.length, keysWritten++ === 0 ? KEY_FIRST : KEY_NEXT);
-      for (let i = 0; i < end; i++) target[p + i] = pathBytes[i]!;
+      target.set(pathBytes.subarray(0, end), p);
       p = putBytes(target, p + end, NAME_MEMBER);
-      p = escapeJsonUtf16(target, p, bytes, nameOffset, units);
+      if (nameStart >= 0) {
+        for (let i = nameStart; i < end; i++) target[p++] = pathBytes[i]!;
+      } else {
+        p = escapeJsonUtf16(target, p, bytes, nameOffset, units);
+      }
       target[p++] = 0x22;
       if (!contentOnly) {
         p = putBytes(target, p, ID_MEMBER);
