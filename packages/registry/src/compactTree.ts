@@ -142,8 +142,7 @@ export class CompactTree {
 
   /** A fresh, empty row for a root (also how `[-HKLM]` clears one). */
   newRootRow(): number {
-    const id = this.addKeyRow(NONE, 0, 0, 0);
-    return id;
+    return this.addKeyRow(NONE, 0, 0, 0);
   }
 
   /** Makes room for `count` more bytes at `namesLength`. */
@@ -335,7 +334,7 @@ export class CompactTree {
     this.liveValues--;
   }
 
-  /** Copies `units` of a JavaScript string into `names`; returns its offset. */
+  /** Copies a JavaScript string's UTF-16 units into `names`; returns their offset. */
   pushName(name: string): number {
     this.reserveNames(2 * name.length);
     const offset = this.namesLength;
