@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
           .option('kind', KIND_OPTION)
           .option('max-depth', MAX_DEPTH_OPTION)
-          .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: UTF-8 REGEDIT4 text, MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: a regedit 5 file (UTF-16LE with BOM), as hex(7)/hex(15)' })
+          .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: UTF-8 REGEDIT4 with multi_sz:/mui_sz:; regedit: a regedit 5 file (UTF-16LE, hex(7))' })
           .option('rom', { type: 'string', describe: "the ROM hive a persistent hive links into: dump the device's effective registry" })
           .option('content-only', { type: 'boolean', default: false, describe: 'JSON without storage details (file, ids, offsets, sources, signature), to compare registries' })
           .option('recursive', RECURSIVE_OPTION)
@@ -139,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('format', { alias: 'f', choices: ['text', 'json', 'reg'] as const, default: 'text' as const, describe: 'text, JSON, or a .reg patch that turns A into B' })
           .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
           .option('max-depth', { type: 'number', describe: 'deepest key nesting to follow (default 512)' })
-          .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'with -f reg — ce: UTF-8 REGEDIT4 text with multi_sz:/mui_sz:; regedit: a regedit 5 file (UTF-16LE, hex(7)/hex(15))' })
+          .option('reg-style', { choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'form of a -f reg patch: ce (UTF-8 REGEDIT4) or regedit (a regedit 5 file, UTF-16LE)' })
           .example('$0 diff --rom default.hv system.hv', 'what the device changed relative to ROM')
           .example('$0 diff -f reg old.hv new.hv > patch.reg', 'a patch that turns old into new')
           .epilogue('Exit codes: 0 no differences, 1 differences, 2 could not run.'),
