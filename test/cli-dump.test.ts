@@ -300,10 +300,15 @@ describe('robust output', () => {
   });
 
   test('--reg-style regedit writes MULTI_SZ and MUI_SZ in hex', () => {
-    const result = runCli(['dump', '--reg-style', 'regedit', '-k', 'HKLM\\Samples', 'samples/device.hv']);
-    expect(result.stdout).toContain('"MultiString"=hex(7):66,00,69,00');
-    expect(result.stdout).toContain('"MuiString"=hex(15):75,00,72,00');
-    expect(result.stdout).not.toContain('multi_sz:');
+    // A regedit 5 file: UTF-16LE with a BOM, as desktop regedit writes and reads it.
+    const output = join(scratch.path, 'regedit.reg');
+    expect(runCli(['dump', '--reg-style', 'regedit', '-k', 'HKLM\\Samples', 'samples/device.hv', '-o', output]).status).toBe(0);
+    const bytes = readFileSync(output);
+    expect([...bytes.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+    const text = bytes.subarray(2).toString('utf16le');
+    expect(text).toContain('"MultiString"=hex(7):66,00,69,00');
+    expect(text).toContain('"MuiString"=hex(15):75,00,72,00');
+    expect(text).not.toContain('multi_sz:');
   });
 
   test('--kind persistent reads nibble-2 references as links into ROM', () => {

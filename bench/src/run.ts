@@ -4,7 +4,7 @@
  * Results go to stdout and to bench/out/results.json.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +62,16 @@ function timeCommand(args: string[]): { wallMs: Stat; rssMiB: Stat } {
   return { wallMs: stat(walls), rssMiB: stat(rss) };
 }
 
+/** The .reg dump of a generated hive, made once with this hivetool (what `build` is timed on). */
+function benchReg(mebibytes: number): string {
+  const hive = benchHive(mebibytes);
+  const file = join(OUT, `generated-${mebibytes}mib.reg`);
+  if (existsSync(file)) return file;
+  const result = spawnSync(process.execPath, [join(HERE, 'measure-child.js'), 'dump', hive.file, '-o', file], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  if (result.status !== 0) throw new Error(`dump of ${hive.file} failed: ${result.stderr?.toString() ?? ''}`);
+  return file;
+}
+
 function timeLookup(file: string, path: string, mode: 'whole' | 'lazy'): { totalMs: Stat; readOpenMs: Stat; lookupMs: Stat; importMs: Stat } {
   const child = join(HERE, 'lookup-child.js');
   const totals: number[] = [];
@@ -99,23 +109,25 @@ function deepPath(file: string): Promise<string> {
   });
 }
 
-function timeWrite(mebibytes: number): { encodeMs: Stat; deriveMs: Stat; rssMiB: Stat; bytes: number; keys: number; values: number } {
+function timeWrite(mebibytes: number): { encodeMs: Stat; deriveMs: Stat; deriveNodeMs: Stat; rssMiB: Stat; bytes: number; keys: number; values: number } {
   const child = join(HERE, 'write-child.js');
   const encodes: number[] = [];
   const derives: number[] = [];
+  const derivesNode: number[] = [];
   const rss: number[] = [];
   let last = { bytes: 0, keys: 0, values: 0 };
   for (let run = 0; run <= RUNS; run++) {
     const result = spawnSync(process.execPath, [child, String(mebibytes)], { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`write benchmark failed: ${result.stderr}`);
-    const report = JSON.parse(result.stdout) as { encodeMs: number; deriveMs: number; maxRssKiB: number; bytes: number; keys: number; values: number };
+    const report = JSON.parse(result.stdout) as { encodeMs: number; deriveMs: number; deriveNodeMs: number; maxRssKiB: number; bytes: number; keys: number; values: number };
     last = report;
     if (run === 0) continue;
     encodes.push(report.encodeMs);
     derives.push(report.deriveMs);
+    derivesNode.push(report.deriveNodeMs);
     rss.push(report.maxRssKiB / 1024);
   }
-  return { encodeMs: stat(encodes), deriveMs: stat(derives), rssMiB: stat(rss), bytes: last.bytes, keys: last.keys, values: last.values };
+  return { encodeMs: stat(encodes), deriveMs: stat(derives), deriveNodeMs: stat(derivesNode), rssMiB: stat(rss), bytes: last.bytes, keys: last.keys, values: last.values };
 }
 
 function timeVerify(file: string): { ms: Stat; mbPerSecond: Stat } {
@@ -150,6 +162,33 @@ async function main(): Promise<void> {
     process.stdout.write(`  wall ms ${fmt(dump.wallMs)}\n  peak RSS MiB ${fmt(dump.rssMiB)}\n`);
   }
   const big = benchHive(64);
+  const json = timeCommand(['dump', '--format', 'json', big.file]);
+  results['dumpJson64MiB'] = json;
+  const reg64 = results['dumpReg64MiB'] as { wallMs: Stat };
+  process.stdout.write(`\ndump --format json > /dev/null, 64 MiB hive\n  wall ms ${fmt(json.wallMs)}\n  peak RSS MiB ${fmt(json.rssMiB)}\n`);
+  process.stdout.write(`  JSON / .reg dump wall time (medians) = ${(json.wallMs.median / reg64.wallMs.median).toFixed(2)}×\n`);
+
+  // build: the .reg dump of each generated hive back into a hive; a tiny input gives the start-up cost.
+  const tiny = join(OUT, 'tiny.reg');
+  writeFileSync(tiny, '[HKEY_LOCAL_MACHINE\\Software]\n"Value"=dword:00000001\n');
+  const buildTiny = timeCommand(['build', tiny, '-o', join(OUT, 'built-tiny.hv')]);
+  results['buildTiny'] = buildTiny;
+  process.stdout.write(`\nbuild, a one-key .reg (start-up): wall ms ${fmt(buildTiny.wallMs)}, peak RSS MiB ${fmt(buildTiny.rssMiB)}\n`);
+  const perMiB: Record<number, { wall: number; rss: number }> = {};
+  for (const size of [1, 64]) {
+    const reg = benchReg(size);
+    const megabytes = statSync(reg).size / MiB;
+    const build = timeCommand(['build', reg, '-o', join(OUT, `built-${size}mib.hv`)]);
+    results[`build${size}MiB`] = { reg, regMiB: megabytes, ...build };
+    perMiB[size] = { wall: (build.wallMs.median - buildTiny.wallMs.median) / megabytes, rss: (build.rssMiB.median - buildTiny.rssMiB.median) / megabytes };
+    process.stdout.write(`build of the ${size} MiB hive's .reg dump (${megabytes.toFixed(1)} MiB of text)\n  wall ms ${fmt(build.wallMs)}\n  peak RSS MiB ${fmt(build.rssMiB)}\n`);
+  }
+  // Memory over start-up can be below what RSS resolves at 1 MiB: then only the 64 MiB figure says something.
+  const memoryRatio = perMiB[1]!.rss > 0 ? `${(perMiB[64]!.rss / perMiB[1]!.rss).toFixed(2)}×` : 'not measurable (the 1 MiB build peaks no higher than start-up)';
+  process.stdout.write(
+    `  per MiB of text over start-up, 64 MiB / 1 MiB: wall ${(perMiB[64]!.wall / perMiB[1]!.wall).toFixed(2)}×; memory ${memoryRatio}; 64 MiB: ${perMiB[64]!.rss.toFixed(1)} MiB of memory per MiB of text\n`,
+  );
+
   const path = await deepPath(big.file);
   const lookup = timeLookup(big.file, path, 'whole');
   const lazy = timeLookup(big.file, path, 'lazy');
@@ -168,7 +207,9 @@ async function main(): Promise<void> {
   const write = timeWrite(64);
   results['write64MiB'] = write;
   process.stdout.write(`\nencodeHive from a tree, 64 MiB (${write.keys} keys, ${write.values} values, ${write.bytes} bytes)\n`);
-  process.stdout.write(`  encode ms ${fmt(write.encodeMs)}\n  signature + GUID derivation ms ${fmt(write.deriveMs)}\n  peak RSS MiB (tree + file) ${fmt(write.rssMiB)}\n`);
+  process.stdout.write(
+    `  encode ms ${fmt(write.encodeMs)}\n  signature + GUID derivation ms, portable SHA-256 ${fmt(write.deriveMs)}, Node's crypto (as build) ${fmt(write.deriveNodeMs)}\n  peak RSS MiB (tree + file) ${fmt(write.rssMiB)}\n`,
+  );
   const d1 = results['dumpReg1MiB'] as { wallMs: Stat };
   const d64 = results['dumpReg64MiB'] as { wallMs: Stat };
   process.stdout.write(`\nscaling: 64 MiB dump / 1 MiB dump wall time = ${(d64.wallMs.median / d1.wallMs.median).toFixed(1)}×\n`);

@@ -6,7 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { dumpFiles, finishDump, type DumpWorkerData, type DumpWorkerMessage } from './commands/dump.js';
 import { describeFailure } from './failures.js';
 import { openHiveFile } from './input.js';
-import { AtomicFileSink, setOutputLimit } from './output.js';
+import { AtomicFileSink, setOutputLimit, type TextSink } from './output.js';
+import { regSink } from './regeditSink.js';
 import { lineReporter } from './report.js';
 
 const port = parentPort!;
@@ -14,11 +15,13 @@ const post = (message: DumpWorkerMessage): void => port.postMessage(message);
 const { args, limit } = workerData as DumpWorkerData;
 setOutputLimit(limit);
 const report = lineReporter((line) => post({ kind: 'line', line }));
-let sink: AtomicFileSink | undefined;
+let sink: TextSink | undefined;
 try {
   const rom = args.romFile === undefined ? undefined : openHiveFile(args.romFile, { source: 'rom' });
   const full = { ...args, rom };
-  sink = new AtomicFileSink(args.output!);
+  const file = new AtomicFileSink(args.output!);
+  // regedit-style .reg text is UTF-16LE, as on the main thread.
+  sink = args.format === 'reg' ? regSink(file, args.regStyle ?? 'ce') : file;
   const failed = dumpFiles(full, sink, report, (file) => post({ kind: 'step', file }));
   const written = finishDump(full, sink, failed, report);
   post({ kind: 'done', failed, written });

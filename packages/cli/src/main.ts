@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('output', { requiresArg: true, alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
           .option('kind', KIND_OPTION)
           .option('max-depth', MAX_DEPTH_OPTION)
-          .option('reg-style', { requiresArg: true, choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' })
+          .option('reg-style', { requiresArg: true, choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: UTF-8 REGEDIT4 with multi_sz:/mui_sz:; regedit: a regedit 5 file (UTF-16LE, hex(7))' })
           .option('rom', { requiresArg: true, type: 'string', describe: "the ROM hive a persistent hive links into: dump the device's effective registry" })
           .option('content-only', CONTENT_ONLY_OPTION)
           .option('recursive', RECURSIVE_OPTION)
@@ -165,6 +165,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('format', { requiresArg: true, alias: 'f', choices: ['text', 'json', 'reg'] as const, default: 'text' as const, describe: 'text, JSON, or a .reg patch that turns A into B' })
           .option('output', { requiresArg: true, alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
           .option('max-depth', { requiresArg: true, type: 'number', describe: 'deepest key nesting to follow (default 512)' })
+          .option('reg-style', { requiresArg: true, choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'form of a -f reg patch: ce (UTF-8 REGEDIT4) or regedit (a regedit 5 file, UTF-16LE)' })
           .example('$0 diff --rom default.hv system.hv', 'what the device changed relative to ROM')
           .example('$0 diff -f reg old.hv new.hv > patch.reg', 'a patch that turns old into new')
           .epilogue('Exit codes: 0 no differences, 1 differences, 2 could not run.'),
@@ -176,6 +177,7 @@ export async function main(argv: string[]): Promise<number> {
           format: args.format as DiffFormat,
           output: args.output,
           maxDepth: positiveInteger(args['max-depth'], '--max-depth'),
+          regStyle: args['reg-style'],
         });
       },
     )

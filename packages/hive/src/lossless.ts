@@ -60,8 +60,21 @@ export type BlockPart =
   | ({ kind: 'free'; sizeWord: number; payload: Uint8Array } & BlockWords)
   /** A block of a type the registry does not use, or a record too malformed to split up. */
   | ({ kind: 'raw'; sizeType: number; payload: Uint8Array } & BlockWords)
-  /** Bytes at the end of the file that do not form a whole block. */
+  /**
+   * Consecutive all-zero 12-byte blocks (zero-filled space, such as a file extended with
+   * zeros), as one part: one part per 12 bytes would take far more memory than the file.
+   */
+  | { kind: 'zeros'; length: number }
+  /** Bytes at the end of the file that do not form a whole block, or that pass the parts cap (`MAX_PARTS`). */
   | { kind: 'tail'; bytes: Uint8Array };
+
+/**
+ * Most parts a heap is split into; the rest of the heap is kept as one `tail`. A hive
+ * holds at most 4096 section tables and 4096 × 1024 records, and as many free blocks; a
+ * file with more blocks than that (tiny crafted blocks, say) is kept whole past this point
+ * instead of costing a few hundred bytes of memory per block.
+ */
+export const MAX_PARTS = 3 * 4096 * 1025;
 
 /**
  * Splits a hive (a `Hive`, or its bytes) into parts without judging it: a damaged heap ends
@@ -77,8 +90,16 @@ export function disassembleHive(source: Hive | Uint8Array): HiveParts {
   const blocks: BlockPart[] = [];
   let offset = HEAP_OFFSET;
   while (offset < bytes.length) {
-    if (offset + BLOCK_HEADER_SIZE > bytes.length) break;
+    if (offset + BLOCK_HEADER_SIZE > bytes.length || blocks.length >= MAX_PARTS) break;
     const sizeType = u32(offset);
+    if (sizeType === 0 && u32(offset + 4) === 0 && u32(offset + 8) === 0) {
+      let zeros = offset + BLOCK_HEADER_SIZE;
+      while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
+      const length = (zeros - offset) - ((zeros - offset) % BLOCK_HEADER_SIZE);
+      blocks.push({ kind: 'zeros', length });
+      offset += length;
+      continue;
+    }
     const free = (sizeType & 1) !== 0;
     const size = free ? (sizeType & ~1) >>> 0 : sizeType & 0x0fffffff;
     const end = offset + BLOCK_HEADER_SIZE + size;
@@ -185,6 +206,8 @@ function blockLength(part: BlockPart): number {
       return BLOCK_HEADER_SIZE + part.payload.length;
     case 'tail':
       return part.bytes.length;
+    case 'zeros':
+      return part.length;
   }
 }
 
@@ -230,9 +253,11 @@ export function assembleHive(parts: HiveParts): Uint8Array {
     const size = blockLength(part) - BLOCK_HEADER_SIZE;
     const at = offset + BLOCK_HEADER_SIZE;
     switch (part.kind) {
-        case 'tail':
+      case 'tail':
         bytes.set(part.bytes, offset);
         break;
+      case 'zeros':
+        break; // the new file is zero-filled
       case 'free':
         u32(offset, part.sizeWord);
         bytes.set(part.payload, at);
@@ -278,7 +303,7 @@ export function assembleHive(parts: HiveParts): Uint8Array {
         break;
       }
     }
-    if (part.kind !== 'tail') {
+    if (part.kind !== 'tail' && part.kind !== 'zeros') {
       u32(offset + 4, part.zero);
       u32(offset + 8, part.id);
     }

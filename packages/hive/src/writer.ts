@@ -1,10 +1,10 @@
-import { MAX_DATA_BYTES, MAX_NAME_UNITS, encodeUtf16 } from '@hivetool/registry';
+import { MAX_DATA_BYTES, MAX_NAME_UNITS, encodeUtf16, type CompactTree } from '@hivetool/registry';
 import { HiveFormatError } from './errors.js';
 import { HeaderOffset, HIVE_MAGIC, HIVE_VERSION } from './header.js';
 import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, MAX_SECTIONS, PAGE_SIZE, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, align4 } from './layout.js';
 import { KeyField, KeyFlags, ROOTS_PAYLOAD, ROOT_SLOTS, ValueField } from './records.js';
 import { Store, makeRef } from './references.js';
-import { deriveRomSignature, deriveVolumeGuid } from './signature.js';
+import { deriveRomSignature, deriveVolumeGuid, type Sha256 } from './signature.js';
 import { SLOT_OFFSET_MASK } from './sections.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { depthAllowed, isRegistryRoot } from './rules.js';
@@ -28,6 +28,8 @@ export interface EncodeHiveOptions {
    * `DEFAULT_LIMITS.maxDepth`, the depth readers follow, so that what is written reads back.
    */
   maxDepth?: number;
+  /** SHA-256 for the derived signature and GUID (default: the portable one). */
+  sha256?: Sha256;
 }
 
 
@@ -186,56 +188,12 @@ export function encodeHive(tree: HiveTree | { roots: Partial<Record<number, Link
   const store = options.layout === 'persistent' ? Store.HEAP : Store.ROM_HIVE;
   const numbered = numberTree(tree, store, options.rootLinks ?? {}, options.maxDepth ?? DEFAULT_LIMITS.maxDepth);
   const { entries } = numbered;
-  const sections = Math.ceil(entries.length / SLOTS_PER_SECTION);
-  if (sections > MAX_SECTIONS) {
-    throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'hive size', offset: 0, expected: `≤ ${MAX_SECTIONS} sections`, actual: `${sections} sections` });
-  }
 
-  // Pass 1: heap-relative offset of every block.
   const sizes = new Uint32Array(entries.length);
-  const offsets = new Uint32Array(entries.length);
-  const tableOffsets = new Uint32Array(sections);
-  let heap = 0;
-  for (let id = 0; id < entries.length; id++) {
-    if (id % SLOTS_PER_SECTION === 0) {
-      tableOffsets[id / SLOTS_PER_SECTION] = heap;
-      heap += BLOCK_HEADER_SIZE + SECTION_TABLE_PAYLOAD;
-    }
-    sizes[id] = id === 0 ? ROOTS_PAYLOAD : recordSize(entries[id]!);
-    // A slot holds a block's heap offset in bits 2–27 (format guide §6).
-    if (heap > SLOT_OFFSET_MASK) {
-      throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'hive size', offset: 0, expected: `a heap under ${SLOT_OFFSET_MASK + 4} bytes (slot offsets have 28 bits)`, actual: `more than ${heap} bytes` });
-    }
-    offsets[id] = heap;
-    heap += BLOCK_HEADER_SIZE + sizes[id]!;
-  }
-  const fileLength = Math.ceil((HEAP_OFFSET + heap + BLOCK_HEADER_SIZE) / PAGE_SIZE) * PAGE_SIZE;
-  const bytes = new Uint8Array(fileLength);
-  const view = new DataView(bytes.buffer);
+  sizes[0] = ROOTS_PAYLOAD;
+  for (let id = 1; id < entries.length; id++) sizes[id] = recordSize(entries[id]!);
+  const { bytes, view, offsets } = layOut(sizes, options);
   const u32 = (offset: number, value: number): void => view.setUint32(offset, value >>> 0, true);
-
-  // Header (§3).
-  u32(HeaderOffset.version, HIVE_VERSION);
-  u32(HeaderOffset.magic2, HIVE_MAGIC);
-  u32(HeaderOffset.restoreStart, fileLength);
-  u32(HeaderOffset.virtbase, options.virtbase ?? 0);
-  u32(HeaderOffset.databaseRoot, 0xffffffff);
-  u32(HeaderOffset.bootSequence, options.bootSequence ?? 0);
-
-  // Directory (§4) and section tables (§6).
-  for (let section = 0; section < sections; section++) {
-    u32(DIRECTORY_OFFSET + 4 * section, tableOffsets[section]!);
-    const table = HEAP_OFFSET + tableOffsets[section]!;
-    u32(table, (BlockType.SECTION_TABLE << 28) | SECTION_TABLE_PAYLOAD);
-    u32(table + 8, section);
-    const first = section * SLOTS_PER_SECTION;
-    const used = Math.min(SLOTS_PER_SECTION, entries.length - first);
-    for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) {
-      const value = slot < used ? offsets[first + slot]! | 1 : slot === SLOTS_PER_SECTION - 1 ? 0 : (slot + 1) << 18;
-      u32(table + BLOCK_HEADER_SIZE + 4 * slot, value);
-    }
-    u32(table + BLOCK_HEADER_SIZE + 4 * SLOTS_PER_SECTION, used === SLOTS_PER_SECTION ? 0 : used);
-  }
 
   // Records (§8).
   for (let id = 0; id < entries.length; id++) {
@@ -268,12 +226,181 @@ export function encodeHive(tree: HiveTree | { roots: Partial<Record<number, Link
     }
   }
 
+  return seal(bytes, options);
+}
+
+/**
+ * Places every record's block (payload sizes in `sizes`, id 0 the roots record) and
+ * writes the parts around the records: header (§3), directory (§4), section tables (§6)
+ * and the final free block (§11). Section k holds ids k·1024…k·1024+1023, its blocks in
+ * slot order after its table.
+ */
+function layOut(sizes: Uint32Array, options: EncodeHiveOptions): { bytes: Uint8Array; view: DataView; offsets: Uint32Array } {
+  const count = sizes.length;
+  const sections = Math.ceil(count / SLOTS_PER_SECTION);
+  if (sections > MAX_SECTIONS) {
+    throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'hive size', offset: 0, expected: `≤ ${MAX_SECTIONS} sections`, actual: `${sections} sections` });
+  }
+  const offsets = new Uint32Array(count);
+  const tableOffsets = new Uint32Array(sections);
+  let heap = 0;
+  for (let id = 0; id < count; id++) {
+    if (id % SLOTS_PER_SECTION === 0) {
+      tableOffsets[id / SLOTS_PER_SECTION] = heap;
+      heap += BLOCK_HEADER_SIZE + SECTION_TABLE_PAYLOAD;
+    }
+    // A slot holds a block's heap offset in bits 2–27 (format guide §6).
+    if (heap > SLOT_OFFSET_MASK) {
+      throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'hive size', offset: 0, expected: `a heap under ${SLOT_OFFSET_MASK + 4} bytes (slot offsets have 28 bits)`, actual: `more than ${heap} bytes` });
+    }
+    offsets[id] = heap;
+    heap += BLOCK_HEADER_SIZE + sizes[id]!;
+  }
+  const fileLength = Math.ceil((HEAP_OFFSET + heap + BLOCK_HEADER_SIZE) / PAGE_SIZE) * PAGE_SIZE;
+  const bytes = new Uint8Array(fileLength);
+  const view = new DataView(bytes.buffer);
+  const u32 = (offset: number, value: number): void => view.setUint32(offset, value >>> 0, true);
+
+  // Header (§3).
+  u32(HeaderOffset.version, HIVE_VERSION);
+  u32(HeaderOffset.magic2, HIVE_MAGIC);
+  u32(HeaderOffset.restoreStart, fileLength);
+  u32(HeaderOffset.virtbase, options.virtbase ?? 0);
+  u32(HeaderOffset.databaseRoot, 0xffffffff);
+  u32(HeaderOffset.bootSequence, options.bootSequence ?? 0);
+
+  // Directory (§4) and section tables (§6).
+  for (let section = 0; section < sections; section++) {
+    u32(DIRECTORY_OFFSET + 4 * section, tableOffsets[section]!);
+    const table = HEAP_OFFSET + tableOffsets[section]!;
+    u32(table, (BlockType.SECTION_TABLE << 28) | SECTION_TABLE_PAYLOAD);
+    u32(table + 8, section);
+    const first = section * SLOTS_PER_SECTION;
+    const used = Math.min(SLOTS_PER_SECTION, count - first);
+    for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) {
+      const value = slot < used ? offsets[first + slot]! | 1 : slot === SLOTS_PER_SECTION - 1 ? 0 : (slot + 1) << 18;
+      u32(table + BLOCK_HEADER_SIZE + 4 * slot, value);
+    }
+    u32(table + BLOCK_HEADER_SIZE + 4 * SLOTS_PER_SECTION, used === SLOTS_PER_SECTION ? 0 : used);
+  }
+
   // The final free block runs to the end of the file (§11).
   const freeBlock = HEAP_OFFSET + heap;
   u32(freeBlock, (fileLength - freeBlock - BLOCK_HEADER_SIZE) | 1);
+  return { bytes, view, offsets };
+}
 
-  // Derived values hash the finished heap, so they are set last.
-  bytes.set(checked16(options.volumeGuid, 'volumeGuid') ?? deriveVolumeGuid(bytes), HeaderOffset.volumeGuid);
-  bytes.set(checked16(options.romSignature, 'romSignature') ?? deriveRomSignature(bytes), HeaderOffset.romSignature);
+/** Sets the signature and GUID, given or derived: they hash the finished heap, so they come last. */
+function seal(bytes: Uint8Array, options: EncodeHiveOptions): Uint8Array {
+  const volumeGuid = checked16(options.volumeGuid, 'volumeGuid') ?? deriveVolumeGuid(bytes, options.sha256);
+  bytes.set(volumeGuid, HeaderOffset.volumeGuid);
+  bytes.set(checked16(options.romSignature, 'romSignature') ?? deriveRomSignature(bytes, options.sha256), HeaderOffset.romSignature);
   return bytes;
+}
+
+/** Copies `length` bytes; a loop for the short names and data of most records (no view made). */
+function copyBytes(target: Uint8Array, at: number, source: Uint8Array, from: number, length: number): void {
+  if (length > 64) {
+    target.set(source.subarray(from, from + length), at);
+    return;
+  }
+  for (let i = 0; i < length; i++) target[at + i] = source[from + i]!;
+}
+
+/**
+ * `encodeHive` for a tree held in typed arrays (`CompactTree`, what `RegTreeBuilder`
+ * builds): the same bytes as `encodeHive(compact.toTree())`, without an object per record.
+ * Records are numbered in the same pre-order (a key, its values, then its subkeys).
+ *
+ * @throws {HiveFormatError} as `encodeHive`.
+ */
+export function encodeCompactHive(compact: CompactTree, options: Omit<EncodeHiveOptions, 'rootLinks'> = {}): Uint8Array {
+  const store = options.layout === 'persistent' ? Store.HEAP : Store.ROM_HIVE;
+  const NONE = -1;
+  // Record id → key row (≥ 0) or ~value row (< 0).
+  const rows = new Int32Array(1 + compact.liveKeys + compact.liveValues);
+  const keyRecord = new Int32Array(compact.keyCount);
+  const { keyFirstChild, keyLastChild, keyPreviousSibling, keyNextSibling, keyFirstValue, valueNext, keyNameUnits, valueNameUnits, valueDataLength } = compact;
+  let count = 1;
+  const stack: number[] = [];
+  const pushChildren = (parent: number): void => {
+    // Last child first, so the first is taken first.
+    for (let child = keyLastChild[parent]!; child !== NONE; child = keyPreviousSibling[child]!) stack.push(child);
+  };
+  for (let root = 7; root >= 0; root--) pushChildren(compact.roots[root]!);
+  const sizes = new Uint32Array(rows.length);
+  sizes[0] = ROOTS_PAYLOAD;
+  while (stack.length > 0) {
+    const key = stack.pop()!;
+    const units = keyNameUnits[key]!;
+    if (units > MAX_NAME_UNITS) {
+      throw new HiveFormatError('LIMIT_EXCEEDED', { what: `key "${decodeName(compact, compact.keyNameOffset[key]!, 40)}…" name`, offset: 0, expected: `≤ ${MAX_NAME_UNITS} UTF-16 units`, actual: `${units}` });
+    }
+    keyRecord[key] = count;
+    sizes[count] = align4(KeyField.name + 2 * units);
+    rows[count++] = key;
+    for (let value = keyFirstValue[key]!; value !== NONE; value = valueNext[value]!) {
+      const nameUnits = valueNameUnits[value]!;
+      if (valueDataLength[value]! > MAX_DATA_BYTES) {
+        throw new HiveFormatError('LIMIT_EXCEEDED', { what: `value "${decodeName(compact, compact.valueNameOffset[value]!, nameUnits)}" data`, offset: 0, expected: `≤ ${MAX_DATA_BYTES} bytes`, actual: `${valueDataLength[value]!}` });
+      }
+      if (nameUnits > MAX_NAME_UNITS) {
+        throw new HiveFormatError('LIMIT_EXCEEDED', { what: `value "${decodeName(compact, compact.valueNameOffset[value]!, 40)}…" name`, offset: 0, expected: `≤ ${MAX_NAME_UNITS} UTF-16 units`, actual: `${nameUnits}` });
+      }
+      sizes[count] = align4(ValueField.name + 2 * nameUnits + valueDataLength[value]! + 2);
+      rows[count++] = ~value;
+    }
+    // Children of a volatile key are never persisted (format guide §8, §10).
+    if (!compact.isVolatile(key)) pushChildren(key);
+  }
+  const { bytes, view, offsets } = layOut(sizes.subarray(0, count), options);
+  const ref = (id: number): number => makeRef(store, id) >>> 0;
+  const names = compact.names;
+  const data = compact.data;
+
+  // Roots record (§8).
+  const rootsBlock = HEAP_OFFSET + offsets[0]!;
+  view.setUint32(rootsBlock, ((BlockType.ROOTS << 28) | ROOTS_PAYLOAD) >>> 0, true);
+  for (let root = 0; root < ROOT_SLOTS; root++) {
+    const first = keyFirstChild[compact.roots[root]!]!;
+    view.setUint32(rootsBlock + BLOCK_HEADER_SIZE + 4 * root, first === NONE ? 0 : ref(keyRecord[first]!), true);
+  }
+  // Key and value records (§8).
+  for (let id = 1; id < count; id++) {
+    const block = HEAP_OFFSET + offsets[id]!;
+    const at = block + BLOCK_HEADER_SIZE;
+    view.setUint32(block + 8, id, true);
+    const row = rows[id]!;
+    if (row >= 0) {
+      view.setUint32(block, ((BlockType.KEY << 28) | sizes[id]!) >>> 0, true);
+      const next = keyNextSibling[row]!;
+      const child = compact.isVolatile(row) ? NONE : keyFirstChild[row]!;
+      view.setUint32(at + KeyField.nextSibling, next === NONE ? 0 : ref(keyRecord[next]!), true);
+      view.setUint32(at + KeyField.firstChild, child === NONE ? 0 : ref(keyRecord[child]!), true);
+      view.setUint32(at + KeyField.firstValue, keyFirstValue[row] === NONE ? 0 : ref(id + 1), true);
+      const units = keyNameUnits[row]!;
+      bytes[at + KeyField.nameLength] = units;
+      view.setUint16(at + KeyField.flags, compact.keyFlags[row]!, true);
+      copyBytes(bytes, at + KeyField.name, names, compact.keyNameOffset[row]!, 2 * units);
+    } else {
+      const value = ~row;
+      view.setUint32(block, ((BlockType.VALUE << 28) | sizes[id]!) >>> 0, true);
+      view.setUint32(at + ValueField.nextValue, valueNext[value] === NONE ? 0 : ref(id + 1), true);
+      view.setUint16(at + ValueField.type, compact.valueType[value]!, true);
+      const length = valueDataLength[value]!;
+      view.setUint16(at + ValueField.dataLength, length, true);
+      const units = valueNameUnits[value]!;
+      bytes[at + ValueField.nameLength] = units;
+      bytes[at + ValueField.flags] = compact.valueFlags[value]!;
+      copyBytes(bytes, at + ValueField.name, names, compact.valueNameOffset[value]!, 2 * units);
+      copyBytes(bytes, at + ValueField.name + 2 * units, data, compact.valueDataOffset[value]!, length);
+    }
+  }
+  return seal(bytes, options);
+}
+
+function decodeName(compact: CompactTree, offset: number, units: number): string {
+  let text = '';
+  for (let i = 0; i < units && offset + 2 * i + 1 < compact.namesLength; i++) text += String.fromCharCode(compact.names[offset + 2 * i]! | (compact.names[offset + 2 * i + 1]! << 8));
+  return text;
 }

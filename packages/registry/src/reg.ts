@@ -7,10 +7,22 @@ import { ValueType } from './valueTypes.js';
 
 /** First line of the .reg text hivetool writes (UTF-8, regedit 4 syntax plus CE forms). */
 export const REG_HEADER = 'REGEDIT4';
+/** First line of desktop regedit's own exports (UTF-16LE text), written with style `regedit`. */
+export const REG5_HEADER = 'Windows Registry Editor Version 5.00';
+
+/**
+ * The header line for `style`: `REGEDIT4` for CE-style text (UTF-8), regedit 5's header for
+ * `regedit`, whose text is written as UTF-16LE as regedit writes it (hex(2)/hex(7) data is
+ * UTF-16LE in that format, which is how a hive stores it).
+ */
+export function regHeader(style: RegStyle): string {
+  return style === 'regedit' ? REG5_HEADER : REG_HEADER;
+}
 
 /**
  * `ce` (default): MULTI_SZ and MUI_SZ as CE platform.reg's `multi_sz:"a","b"` and
- * `mui_sz:"…"`; `regedit`: only forms desktop regedit reads, so `hex(7):` and `hex(15):`.
+ * `mui_sz:"…"`; `regedit`: only forms desktop regedit reads, so `hex(7):` and `hex(15):`,
+ * under regedit 5's header (the CLI writes that text as UTF-16LE, as regedit does).
  */
 export type RegStyle = 'ce' | 'regedit';
 
@@ -257,7 +269,7 @@ export class RegTextWriter {
   ) {}
 
   header(): void {
-    this.out.text(REG_HEADER + '\n');
+    this.out.text(regHeader(this.style) + '\n');
   }
 
   comment(text: string): void {

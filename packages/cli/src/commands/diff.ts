@@ -1,8 +1,9 @@
 import { readTree, type Hive } from '@hivetool/hive';
-import { RegTextWriter, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
+import { RegTextWriter, type RegStyle, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
 import { ExitCode, UsageError, safeLine, withFile } from '../failures.js';
 import { inputName, openHiveFile } from '../input.js';
 import { inputBytes, limitOutputToInput, outputSink, type TextSink } from '../output.js';
+import { regSink } from '../regeditSink.js';
 
 export type DiffFormat = 'text' | 'json' | 'reg';
 
@@ -12,6 +13,8 @@ export interface DiffArguments {
   format: DiffFormat;
   output?: string | undefined;
   maxDepth?: number | undefined;
+  /** .reg patch style (see dump --reg-style): `regedit` writes regedit 5's UTF-16LE text. */
+  regStyle?: RegStyle | undefined;
 }
 
 /** A side of the comparison: a file's registry, read through the ROM hive when it links into one. */
@@ -90,8 +93,8 @@ function jsonChange(change: TreeChange): object {
 }
 
 /** A .reg patch that turns A into B when imported (or given to `build` after A's dump). */
-function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink): void {
-  const writer = new RegTextWriter(sink.utf8);
+function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, style: RegStyle): void {
+  const writer = new RegTextWriter(sink.utf8, style);
   writer.header();
   writer.comment(safeLine(`hivetool diff: imported over ${a}, this gives ${b}`));
   let open: string | undefined;
@@ -166,11 +169,12 @@ export function runDiff(args: DiffArguments): number {
   }
   const changes = diffTrees(a, b);
   limitOutputToInput(inputBytes([...args.files, args.rom?.file]), 'raise the limit with --max-output');
-  const sink: TextSink = outputSink(args.output);
+  const output: TextSink = outputSink(args.output);
+  const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
   try {
     if (args.format === 'text') sink.write(renderText(changes, aName, bName));
     else if (args.format === 'json') sink.write(JSON.stringify({ format: 'hivetool-diff', schemaVersion: 1, a: aName, b: bName, changes: changes.map(jsonChange) }, null, 2) + '\n');
-    else renderReg(changes, aName, bName, sink);
+    else renderReg(changes, aName, bName, sink, args.regStyle ?? 'ce');
   } catch (error) {
     sink.abort();
     throw error;

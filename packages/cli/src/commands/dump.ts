@@ -15,6 +15,7 @@ import type { Reporter } from '../report.js';
 import { Progress, summary } from '../batch.js';
 import { deletedAsJson, deletedAsReg, deletedRecords } from '../dump/deleted.js';
 import type { DeletedRecord } from '@hivetool/forensics';
+import { regSink } from '../regeditSink.js';
 
 export type DumpFormat = 'reg' | 'json' | 'raw';
 
@@ -143,7 +144,7 @@ export function dumpFiles(args: DumpArguments, sink: TextSink, report: Reporter,
   if (args.format === 'json') sink.write(jsonDocumentStart());
   for (const file of args.files) {
     step(file);
-    const onStart = (): void => sink.write(partSeparator(args.format, started++ === 0));
+    const onStart = (): void => sink.write(partSeparator(args.format, started++ === 0, args.regStyle));
     if (!dumpOne(file, args, args.rom, sink, report, onStart)) failed++;
   }
   if (args.format === 'json') sink.write(jsonDocumentEnd());
@@ -182,7 +183,9 @@ export async function runDump(args: DumpArguments, report: Reporter): Promise<nu
   if (toFile && !parallel && read >= BACKGROUND_INPUT_BYTES && !args.files.includes(STDIO) && args.romFile !== STDIO) {
     return dumpInBackground(args, report);
   }
-  const sink: TextSink = outputSink(args.output);
+  const output: TextSink = outputSink(args.output);
+  // regedit-style .reg text is UTF-16LE, as desktop regedit writes and reads it.
+  const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
   // The bar shares the terminal only when the dump itself does not go to it.
   const progress = new Progress(toFile || process.stdout.isTTY !== true ? args.files.length : 0);
   let failed = 0;
@@ -192,7 +195,7 @@ export async function runDump(args: DumpArguments, report: Reporter): Promise<nu
       if (args.format === 'json') sink.write(jsonDocumentStart());
       await dumpParts(args, (part) => {
         progress.step(part.file);
-        if (part.started) sink.write(partSeparator(args.format, started++ === 0));
+        if (part.started) sink.write(partSeparator(args.format, started++ === 0, args.regStyle));
         if (part.output !== undefined) copyPart(part.output, sink);
         for (const line of part.stderr) process.stderr.write(line);
         if (!part.ok) failed++;

@@ -7,6 +7,7 @@ import { inputBytes, limitOutputToInput, outputSink, tell, writeFileAtomic, type
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
 import { regVisitor } from '../dump/reg.js';
 import { partSeparator, type DumpVisitor } from '../dump/tree.js';
+import { regSink } from '../regeditSink.js';
 import { parseHex16 } from './build.js';
 import { combineRegistries } from '../registrySources.js';
 import type { Hive } from '@hivetool/hive';
@@ -47,7 +48,9 @@ export interface ImageDumpArguments {
 /** `hivetool image dump IMAGE...`: the same .reg and JSON as `dump`, with kind `image`. */
 export function runImageDump(args: ImageDumpArguments): number {
   limitOutputToInput(inputBytes(args.files), args.key === undefined ? 'narrow it with --key, or raise the limit with --max-output' : 'raise the limit with --max-output');
-  const sink: TextSink = outputSink(args.output);
+  const output: TextSink = outputSink(args.output);
+  // regedit-style .reg text is UTF-16LE, as desktop regedit writes and reads it.
+  const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
   const filter = args.key === undefined ? undefined : parseKeyPath(args.key);
   if (args.key !== undefined && filter === undefined) throw new UsageError(`key path "${args.key}" does not start with a root (HKLM, HKCU, HKCR, HKU)`);
   const prefix = filter === undefined ? undefined : [rootName(filter.root), ...filter.names].join('\\').toUpperCase();
@@ -65,7 +68,7 @@ export function runImageDump(args: ImageDumpArguments): number {
         visitor = json;
         finish = () => json.finish();
       } else {
-        sink.write(partSeparator('reg', index === 0));
+        sink.write(partSeparator('reg', index === 0, args.regStyle));
         visitor = regVisitor(header, sink, args.regStyle ?? 'ce');
       }
       let id = 0;

@@ -9,7 +9,7 @@ export function runRewrite(input: string, output: string): number {
   const hive = withFile(input, () => openHiveFile(input, { recovery: 'as-stored' }));
   const bytes = withFile(input, () => rewriteHive(hive));
   writeFileAtomic(output, bytes);
-  const identical = bytes.length === hive.file.length && bytes.every((byte, i) => byte === hive.file[i]);
+  const identical = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(Buffer.from(hive.file.buffer, hive.file.byteOffset, hive.file.length));
   tell(output, `${output}: ${bytes.length} bytes, ${identical ? 'identical to' : 'DIFFERENT from'} ${inputName(input)}\n`);
   return identical ? ExitCode.OK : ExitCode.INTERNAL;
 }

@@ -1,5 +1,5 @@
-import type { UnresolvedLink } from '@hivetool/hive';
-import { jsonValue } from '@hivetool/registry';
+import { HiveKey, HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import { escapeJsonUtf16, jsonValue, putBytes, putDecimal, writeJsonValueOpen } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import type { DumpHeader, DumpKey, DumpValue, DumpVisitor } from './tree.js';
 
@@ -30,6 +30,31 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
   let keyOpen = false;
   let valuesWritten = 0;
   const links: string[] = [];
+  const out = sink.utf8;
+  // A hive's records are written from the file's bytes (see writeJsonValueOpen); each key's
+  // path is its parent's escaped path bytes, kept by depth, plus its own name.
+  let pathBytes = new Uint8Array(1024);
+  const pathEnds: number[] = [0];
+  const sources = new Map<string, Uint8Array>();
+  let lastSource = '';
+  let lastSourceBytes: Uint8Array = EMPTY;
+  const sourceMember = (source: string): Uint8Array => {
+    if (source === lastSource && lastSourceBytes !== EMPTY) return lastSourceBytes;
+    let bytes = sources.get(source);
+    if (bytes === undefined) {
+      bytes = ENCODER.encode(',"source":' + JSON.stringify(source));
+      sources.set(source, bytes);
+    }
+    lastSource = source;
+    lastSourceBytes = bytes;
+    return bytes;
+  };
+  const growPath = (size: number): void => {
+    if (size <= pathBytes.length) return;
+    const grown = new Uint8Array(Math.max(size, 2 * pathBytes.length));
+    grown.set(pathBytes);
+    pathBytes = grown;
+  };
 
   const closeKey = (): void => {
     if (keyOpen) sink.write(']}');
@@ -37,23 +62,88 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
   };
 
   return {
-    key(key: DumpKey, path: string) {
+    start(path: string) {
+      const escaped = ENCODER.encode(JSON.stringify(path).slice(1, -1));
+      growPath(escaped.length);
+      pathBytes.set(escaped);
+      pathEnds.length = 1;
+      pathEnds[0] = escaped.length;
+    },
+    key(key: DumpKey, path: string, depth: number) {
       closeKey();
-      sink.write(
-        (keysWritten++ === 0 ? '\n' : ',\n') +
-          (contentOnly
-            ? `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"flags":${key.flags},`
-            : `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"id":${key.id},"offset":${key.offset},"source":${JSON.stringify(key.source)},"flags":${key.flags},`) +
-          '"values":[',
-      );
       keyOpen = true;
       valuesWritten = 0;
+      if (!(key instanceof HiveKey)) {
+        sink.write(
+          (keysWritten++ === 0 ? '\n' : ',\n') +
+            (contentOnly
+              ? `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"flags":${key.flags},`
+              : `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"id":${key.id},"offset":${key.offset},"source":${JSON.stringify(key.source)},"flags":${key.flags},`) +
+            '"values":[',
+        );
+        return;
+      }
+      const bytes = key.store.bytes;
+      const nameOffset = key.nameOffset;
+      const units = key.nameLength;
+      let end = pathEnds[depth === 0 ? 0 : depth - 1]!;
+      // The escaped name ends the path (depth > 0): it is copied from there, not escaped twice.
+      let nameStart = -1;
+      if (depth > 0) {
+        growPath(end + 2 + 6 * units);
+        pathBytes[end] = 0x5c;
+        pathBytes[end + 1] = 0x5c;
+        nameStart = end + 2;
+        end = escapeJsonUtf16(pathBytes, nameStart, bytes, nameOffset, units);
+        pathEnds[depth] = end;
+      }
+      const source = contentOnly ? EMPTY : sourceMember(key.source);
+      out.room(end + 6 * units + source.length + 96);
+      const target = out.bytes;
+      let p = putBytes(target, out.length, keysWritten++ === 0 ? KEY_FIRST : KEY_NEXT);
+      target.set(pathBytes.subarray(0, end), p);
+      p = putBytes(target, p + end, NAME_MEMBER);
+      if (nameStart >= 0) {
+        for (let i = nameStart; i < end; i++) target[p++] = pathBytes[i]!;
+      } else {
+        p = escapeJsonUtf16(target, p, bytes, nameOffset, units);
+      }
+      target[p++] = 0x22;
+      if (!contentOnly) {
+        p = putBytes(target, p, ID_MEMBER);
+        p = putDecimal(target, p, key.id);
+        p = putBytes(target, p, OFFSET_MEMBER);
+        p = putDecimal(target, p, key.offset);
+        p = putBytes(target, p, source);
+      }
+      p = putBytes(target, p, FLAGS_MEMBER);
+      p = putDecimal(target, p, key.flags);
+      out.length = putBytes(target, p, VALUES_MEMBER);
     },
     value(value: DumpValue) {
       if (!keyOpen) return;
-      const content = jsonValue(value.name, value.type, value.flags, value.data);
-      const object = contentOnly ? content : { ...content, id: value.id, offset: value.offset, source: value.source };
-      sink.write((valuesWritten++ === 0 ? '' : ',') + JSON.stringify(object));
+      if (!(value instanceof HiveValue)) {
+        const content = jsonValue(value.name, value.type, value.flags, value.data);
+        const object = contentOnly ? content : { ...content, id: value.id, offset: value.offset, source: value.source };
+        sink.write((valuesWritten++ === 0 ? '' : ',') + JSON.stringify(object));
+        return;
+      }
+      if (valuesWritten++ !== 0) out.byte(0x2c);
+      const bytes = value.store.bytes;
+      writeJsonValueOpen(out, bytes, value.nameOffset, value.nameLength, value.type, value.flags, bytes, value.dataOffset, value.dataLength);
+      const source = contentOnly ? EMPTY : sourceMember(value.source);
+      out.room(source.length + 64);
+      const target = out.bytes;
+      let p = out.length;
+      if (!contentOnly) {
+        p = putBytes(target, p, ID_MEMBER);
+        p = putDecimal(target, p, value.id);
+        p = putBytes(target, p, OFFSET_MEMBER);
+        p = putDecimal(target, p, value.offset);
+        p = putBytes(target, p, source);
+      }
+      target[p] = 0x7d;
+      out.length = p + 1;
     },
     unresolved(link: UnresolvedLink, path: string) {
       links.push(JSON.stringify({ path, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason }));
@@ -64,3 +154,13 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
     },
   };
 }
+
+const ENCODER = new TextEncoder();
+const KEY_FIRST = ENCODER.encode('\n{"path":"');
+const KEY_NEXT = ENCODER.encode(',\n{"path":"');
+const NAME_MEMBER = ENCODER.encode('","name":"');
+const EMPTY = new Uint8Array(0);
+const ID_MEMBER = ENCODER.encode(',"id":');
+const OFFSET_MEMBER = ENCODER.encode(',"offset":');
+const FLAGS_MEMBER = ENCODER.encode(',"flags":');
+const VALUES_MEMBER = ENCODER.encode(',"values":[');

@@ -1,5 +1,5 @@
 import { HiveKey, ReachedRecords, hexBytes, walkTree, type Hive, type HiveRoot, type UnresolvedLink } from '@hivetool/hive';
-import { REG_HEADER, parseKeyPath, rootName } from '@hivetool/registry';
+import { parseKeyPath, regHeader, rootName, type RegStyle } from '@hivetool/registry';
 import { UsageError } from '../failures.js';
 
 /** A key as the dump renderers see it: a hive's `HiveKey`, or a record of an image. */
@@ -86,10 +86,10 @@ export function describeLink(link: UnresolvedLink): string {
  * What goes between the parts of the files that could be opened: the .reg header before
  * the first, commas between JSON documents. `first` is whether this part is the first.
  */
-export function partSeparator(format: 'reg' | 'json' | 'raw', first: boolean): string {
+export function partSeparator(format: 'reg' | 'json' | 'raw', first: boolean, style: RegStyle = 'ce'): string {
   switch (format) {
     case 'reg':
-      return first ? REG_HEADER + '\n' : '';
+      return first ? regHeader(style) + '\n' : '';
     case 'json':
       return first ? '\n' : ',\n';
     case 'raw':

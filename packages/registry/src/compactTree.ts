@@ -1,0 +1,414 @@
+import { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from './tree.js';
+import { decodeUtf16 } from './utf16.js';
+
+/** "No key / no value" in the link columns. */
+export const NONE = -1;
+
+// Columns grow by half their size: a quarter less peak than doubling while copying.
+function grown<T extends Int32Array | Uint8Array | Uint16Array>(array: T, needed: number): T {
+  if (needed <= array.length) return array;
+  const next = new (array.constructor as new (length: number) => T)(Math.max(needed, Math.ceil(array.length * 1.5), 16));
+  next.set(array);
+  return next;
+}
+
+let foldTable: Uint16Array | undefined;
+
+/**
+ * One UTF-16 unit upcased as Windows compares registry names (see `upcaseUnit`), for any
+ * unit: ASCII inline, the rest through a table built on first use.
+ */
+export function foldUnit(unit: number): number {
+  if (unit < 0x80) return unit >= 0x61 && unit <= 0x7a ? unit - 0x20 : unit;
+  if (foldTable === undefined) {
+    foldTable = new Uint16Array(0x10000);
+    for (let u = 0; u < 0x10000; u++) {
+      const upper = String.fromCharCode(u).toUpperCase();
+      foldTable[u] = upper.length === 1 ? upper.charCodeAt(0) : u;
+    }
+  }
+  return foldTable[unit]!;
+}
+
+/** Hash of an owner id and a name's folded units (names compare case-insensitively). */
+function nameHash(owner: number, pool: Uint8Array, offset: number, units: number): number {
+  let hash = Math.imul(owner + 0x9e3779b9, 0x85ebca6b);
+  for (let p = offset, end = offset + 2 * units; p < end; p += 2) {
+    hash = Math.imul(hash ^ foldUnit(pool[p]! | (pool[p + 1]! << 8)), 0x01000193);
+  }
+  hash ^= hash >>> 15;
+  return Math.imul(hash, 0x2c1b3c6d) | 0;
+}
+
+function sameFolded(pool: Uint8Array, a: number, b: number, units: number): boolean {
+  for (let i = 0; i < 2 * units; i += 2) {
+    const x = pool[a + i]! | (pool[a + i + 1]! << 8);
+    const y = pool[b + i]! | (pool[b + i + 1]! << 8);
+    if (x !== y && foldUnit(x) !== foldUnit(y)) return false;
+  }
+  return true;
+}
+
+/**
+ * Open-addressing table from (owner, folded name) to record ids: children of a key by
+ * name, values of a key by name. Each slot keeps the id and its hash. Entries of removed
+ * records stay; lookups skip them.
+ */
+class NameIndex {
+  ids = new Int32Array(1024).fill(NONE);
+  hashes = new Int32Array(1024);
+  mask = 1023;
+  private count = 0;
+
+  insert(id: number, hash: number): void {
+    if (2 * (this.count + 1) > this.ids.length) this.rehash();
+    const mask = this.mask;
+    let slot = hash & mask;
+    while (this.ids[slot] !== NONE) slot = (slot + 1) & mask;
+    this.ids[slot] = id;
+    this.hashes[slot] = hash;
+    this.count++;
+  }
+
+  private rehash(): void {
+    const ids = this.ids;
+    const hashes = this.hashes;
+    this.ids = new Int32Array(ids.length * 2).fill(NONE);
+    this.hashes = new Int32Array(ids.length * 2);
+    this.mask = this.ids.length - 1;
+    this.count = 0;
+    for (let slot = 0; slot < ids.length; slot++) if (ids[slot] !== NONE) this.insert(ids[slot]!, hashes[slot]!);
+  }
+}
+
+/**
+ * A registry tree held in typed arrays: one row per key and per value, chains as
+ * doubly linked lists of row numbers, names (UTF-16LE) and data in two byte pools. It
+ * takes a few tens of bytes per record where the object tree (`HiveTree`) takes several
+ * hundred, and the hive writer numbers and writes it without making an object per record.
+ *
+ * Keys 0–7 are the roots (nameless). A removed key or value is unlinked from its chain
+ * and marked dead; its row and pool bytes are not reused.
+ */
+export class CompactTree {
+  keyCount = 0;
+  keyParent = new Int32Array(1024);
+  keyFirstChild = new Int32Array(1024);
+  keyLastChild = new Int32Array(1024);
+  keyNextSibling = new Int32Array(1024);
+  keyPreviousSibling = new Int32Array(1024);
+  keyFirstValue = new Int32Array(1024);
+  keyLastValue = new Int32Array(1024);
+  keyNameOffset = new Int32Array(1024);
+  keyHash = new Int32Array(1024);
+  keyNameUnits = new Uint16Array(1024);
+  keyFlags = new Uint16Array(1024);
+  keyDead = new Uint8Array(1024);
+
+  valueCount = 0;
+  valueOwner = new Int32Array(1024);
+  valueNext = new Int32Array(1024);
+  valuePrevious = new Int32Array(1024);
+  valueNameOffset = new Int32Array(1024);
+  valueHash = new Int32Array(1024);
+  valueDataOffset = new Int32Array(1024);
+  valueDataLength = new Int32Array(1024);
+  valueNameUnits = new Uint16Array(1024);
+  valueType = new Uint16Array(1024);
+  valueFlags = new Uint8Array(1024);
+  valueDead = new Uint8Array(1024);
+
+  /** UTF-16LE names; bytes `0 … namesLength` are used. */
+  names = new Uint8Array(1 << 16);
+  namesLength = 0;
+  /** Value data; bytes `0 … dataLength` are used. */
+  data = new Uint8Array(1 << 16);
+  dataLength = 0;
+  /** Keys and values not removed. */
+  liveKeys = 0;
+  liveValues = 0;
+
+  /** Row of each root (0–7); a cleared root gets a new row. */
+  readonly roots = new Int32Array(8);
+
+  private readonly children = new NameIndex();
+  private readonly valuesByName = new NameIndex();
+  /** Hash of the name last looked up by findChild / findValue, reused when it is then added. */
+  private lastHash = 0;
+
+  constructor() {
+    for (let root = 0; root < 8; root++) this.roots[root] = this.newRootRow();
+  }
+
+  /** A fresh, empty row for a root (also how `[-HKLM]` clears one). */
+  newRootRow(): number {
+    return this.addKeyRow(NONE, 0, 0, 0);
+  }
+
+  /** Makes room for `count` more bytes at `namesLength`. */
+  reserveNames(count: number): void {
+    if (this.namesLength + count > this.names.length) this.names = grown(this.names, this.namesLength + count);
+  }
+
+  /** Makes room for `count` more bytes at `dataLength`. */
+  reserveData(count: number): void {
+    if (this.dataLength + count > this.data.length) this.data = grown(this.data, this.dataLength + count);
+  }
+
+  private addKeyRow(parent: number, nameOffset: number, nameUnits: number, hash: number): number {
+    const id = this.keyCount++;
+    if (id >= this.keyParent.length) {
+      const n = id + 1;
+      this.keyParent = grown(this.keyParent, n);
+      this.keyFirstChild = grown(this.keyFirstChild, n);
+      this.keyLastChild = grown(this.keyLastChild, n);
+      this.keyNextSibling = grown(this.keyNextSibling, n);
+      this.keyPreviousSibling = grown(this.keyPreviousSibling, n);
+      this.keyFirstValue = grown(this.keyFirstValue, n);
+      this.keyLastValue = grown(this.keyLastValue, n);
+      this.keyNameOffset = grown(this.keyNameOffset, n);
+      this.keyHash = grown(this.keyHash, n);
+      this.keyNameUnits = grown(this.keyNameUnits, n);
+      this.keyFlags = grown(this.keyFlags, n);
+      this.keyDead = grown(this.keyDead, n);
+    }
+    this.keyParent[id] = parent;
+    this.keyFirstChild[id] = NONE;
+    this.keyLastChild[id] = NONE;
+    this.keyNextSibling[id] = NONE;
+    this.keyPreviousSibling[id] = NONE;
+    this.keyFirstValue[id] = NONE;
+    this.keyLastValue[id] = NONE;
+    this.keyNameOffset[id] = nameOffset;
+    this.keyHash[id] = hash;
+    this.keyNameUnits[id] = nameUnits;
+    this.keyFlags[id] = 0;
+    this.keyDead[id] = 0;
+    return id;
+  }
+
+  /** The live child of `parent` named like the `units` units at `nameOffset` of `names`, or NONE. */
+  findChild(parent: number, nameOffset: number, units: number): number {
+    const hash = nameHash(parent, this.names, nameOffset, units);
+    this.lastHash = hash;
+    const { ids, hashes, mask } = this.children;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const id = ids[slot]!;
+      if (id === NONE) return NONE;
+      if (hashes[slot] === hash && this.keyParent[id] === parent && this.keyDead[id] === 0 && this.keyNameUnits[id] === units && sameFolded(this.names, this.keyNameOffset[id]!, nameOffset, units)) return id;
+    }
+  }
+
+  /**
+   * A new key under `parent` whose name is already in `names` at `nameOffset`, at the end
+   * of the subkey chain, or at its head with `first`. `afterFind`: findChild just looked
+   * this name up under `parent` (its hash is reused).
+   */
+  addKey(parent: number, nameOffset: number, units: number, first = false, afterFind = false): number {
+    const hash = afterFind ? this.lastHash : nameHash(parent, this.names, nameOffset, units);
+    const id = this.addKeyRow(parent, nameOffset, units, hash);
+    this.children.insert(id, hash);
+    const head = this.keyFirstChild[parent]!;
+    if (head === NONE) {
+      this.keyFirstChild[parent] = id;
+      this.keyLastChild[parent] = id;
+    } else if (first) {
+      this.keyNextSibling[id] = head;
+      this.keyPreviousSibling[head] = id;
+      this.keyFirstChild[parent] = id;
+    } else {
+      const tail = this.keyLastChild[parent]!;
+      this.keyPreviousSibling[id] = tail;
+      this.keyNextSibling[tail] = id;
+      this.keyLastChild[parent] = id;
+    }
+    this.liveKeys++;
+    return id;
+  }
+
+  /** Unlinks `id` from its parent's chain and marks it and its subtree dead. */
+  removeKey(id: number): void {
+    const parent = this.keyParent[id]!;
+    const previous = this.keyPreviousSibling[id]!;
+    const next = this.keyNextSibling[id]!;
+    if (previous === NONE) this.keyFirstChild[parent] = next;
+    else this.keyNextSibling[previous] = next;
+    if (next === NONE) this.keyLastChild[parent] = previous;
+    else this.keyPreviousSibling[next] = previous;
+    this.markDead(id);
+  }
+
+  /** Marks a subtree dead, keeping the live counts right (iterative: any depth). */
+  private markDead(top: number): void {
+    const stack = [top];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      this.keyDead[id] = 1;
+      if (this.keyParent[id] !== NONE) this.liveKeys--;
+      for (let value = this.keyFirstValue[id]!; value !== NONE; value = this.valueNext[value]!) {
+        this.valueDead[value] = 1;
+        this.liveValues--;
+      }
+      for (let child = this.keyFirstChild[id]!; child !== NONE; child = this.keyNextSibling[child]!) stack.push(child);
+    }
+  }
+
+  /** Empties root `root` (`[-HKLM]`). */
+  clearRoot(root: number): void {
+    this.markDead(this.roots[root]!);
+    this.roots[root] = this.newRootRow();
+  }
+
+  /** The live value of `key` named like the `units` units at `nameOffset` of `names`, or NONE. */
+  findValue(key: number, nameOffset: number, units: number): number {
+    const hash = nameHash(key, this.names, nameOffset, units);
+    this.lastHash = hash;
+    const { ids, hashes, mask } = this.valuesByName;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const id = ids[slot]!;
+      if (id === NONE) return NONE;
+      if (hashes[slot] === hash && this.valueOwner[id] === key && this.valueDead[id] === 0 && this.valueNameUnits[id] === units && sameFolded(this.names, this.valueNameOffset[id]!, nameOffset, units)) return id;
+    }
+  }
+
+  /**
+   * A new value of `key` (name in `names`, data in `data`), last in the chain or first
+   * with `first`. `afterFind`: findValue just looked this name up in `key`.
+   */
+  addValue(key: number, nameOffset: number, units: number, type: number, dataOffset: number, dataLength: number, flags: number, first = false, afterFind = false): number {
+    const id = this.valueCount++;
+    if (id >= this.valueOwner.length) {
+      const n = id + 1;
+      this.valueOwner = grown(this.valueOwner, n);
+      this.valueNext = grown(this.valueNext, n);
+      this.valuePrevious = grown(this.valuePrevious, n);
+      this.valueNameOffset = grown(this.valueNameOffset, n);
+      this.valueHash = grown(this.valueHash, n);
+      this.valueDataOffset = grown(this.valueDataOffset, n);
+      this.valueDataLength = grown(this.valueDataLength, n);
+      this.valueNameUnits = grown(this.valueNameUnits, n);
+      this.valueType = grown(this.valueType, n);
+      this.valueFlags = grown(this.valueFlags, n);
+      this.valueDead = grown(this.valueDead, n);
+    }
+    const hash = afterFind ? this.lastHash : nameHash(key, this.names, nameOffset, units);
+    this.valueOwner[id] = key;
+    this.valueNameOffset[id] = nameOffset;
+    this.valueNameUnits[id] = units;
+    this.valueHash[id] = hash;
+    this.valueType[id] = type;
+    this.valueDataOffset[id] = dataOffset;
+    this.valueDataLength[id] = dataLength;
+    this.valueFlags[id] = flags;
+    this.valueDead[id] = 0;
+    this.valueNext[id] = NONE;
+    this.valuePrevious[id] = NONE;
+    this.valuesByName.insert(id, hash);
+    const head = this.keyFirstValue[key]!;
+    if (head === NONE) {
+      this.keyFirstValue[key] = id;
+      this.keyLastValue[key] = id;
+    } else if (first) {
+      this.valueNext[id] = head;
+      this.valuePrevious[head] = id;
+      this.keyFirstValue[key] = id;
+    } else {
+      const tail = this.keyLastValue[key]!;
+      this.valuePrevious[id] = tail;
+      this.valueNext[tail] = id;
+      this.keyLastValue[key] = id;
+    }
+    this.liveValues++;
+    return id;
+  }
+
+  removeValue(id: number): void {
+    const key = this.valueOwner[id]!;
+    const previous = this.valuePrevious[id]!;
+    const next = this.valueNext[id]!;
+    if (previous === NONE) this.keyFirstValue[key] = next;
+    else this.valueNext[previous] = next;
+    if (next === NONE) this.keyLastValue[key] = previous;
+    else this.valuePrevious[next] = previous;
+    this.valueDead[id] = 1;
+    this.liveValues--;
+  }
+
+  /** Copies a JavaScript string's UTF-16 units into `names`; returns their offset. */
+  pushName(name: string): number {
+    this.reserveNames(2 * name.length);
+    const offset = this.namesLength;
+    for (let i = 0; i < name.length; i++) {
+      const unit = name.charCodeAt(i);
+      this.names[offset + 2 * i] = unit & 0xff;
+      this.names[offset + 2 * i + 1] = unit >>> 8;
+    }
+    this.namesLength += 2 * name.length;
+    return offset;
+  }
+
+  /** Copies bytes into `data`; returns their offset. */
+  pushData(bytes: Uint8Array): number {
+    this.reserveData(bytes.length);
+    const offset = this.dataLength;
+    this.data.set(bytes, offset);
+    this.dataLength += bytes.length;
+    return offset;
+  }
+
+  /** Loads an object tree under the (empty) roots, in chain order (iterative). */
+  static fromTree(tree: HiveTree): CompactTree {
+    const compact = new CompactTree();
+    const work: Array<{ keys: TreeKey[]; parent: number }> = [];
+    for (let root = 7; root >= 0; root--) work.push({ keys: tree.roots[root] ?? [], parent: compact.roots[root]! });
+    while (work.length > 0) {
+      const { keys, parent } = work.pop()!;
+      for (const key of keys) {
+        const id = compact.addKey(parent, compact.pushName(key.name), key.name.length);
+        compact.keyFlags[id] = key.flags ?? 0;
+        for (const value of key.values ?? []) {
+          compact.addValue(id, compact.pushName(value.name), value.name.length, value.type, compact.pushData(value.data), value.data.length, value.flags ?? 0);
+        }
+        work.push({ keys: key.subkeys ?? [], parent: id });
+      }
+    }
+    return compact;
+  }
+
+  /** The tree as objects (names decoded, data copied), top-level keys by root index. */
+  toTree(): HiveTree {
+    const tree: HiveTree = { roots: {} };
+    const work: Array<{ id: number; list: TreeKey[] }> = [];
+    for (let root = 0; root < 8; root++) {
+      const list: TreeKey[] = [];
+      if (this.keyFirstChild[this.roots[root]!] !== NONE) tree.roots[root] = list;
+      work.push({ id: this.roots[root]!, list });
+    }
+    while (work.length > 0) {
+      const { id: parent, list } = work.pop()!;
+      for (let id = this.keyFirstChild[parent]!; id !== NONE; id = this.keyNextSibling[id]!) {
+        const values: TreeValue[] = [];
+        for (let value = this.keyFirstValue[id]!; value !== NONE; value = this.valueNext[value]!) {
+          const offset = this.valueDataOffset[value]!;
+          const item: TreeValue = {
+            name: decodeUtf16(this.names, this.valueNameOffset[value]!, this.valueNameUnits[value]!),
+            type: this.valueType[value]!,
+            data: this.data.slice(offset, offset + this.valueDataLength[value]!),
+          };
+          if (this.valueFlags[value] !== 0) item.flags = this.valueFlags[value]!;
+          values.push(item);
+        }
+        const key: TreeKey = { name: decodeUtf16(this.names, this.keyNameOffset[id]!, this.keyNameUnits[id]!), values, subkeys: [] };
+        if (this.keyFlags[id] !== 0) key.flags = this.keyFlags[id]!;
+        list.push(key);
+        work.push({ id, list: key.subkeys! });
+      }
+    }
+    return tree;
+  }
+
+  /** Whether the key's subkeys are never stored (volatile, format guide §8). */
+  isVolatile(id: number): boolean {
+    return (this.keyFlags[id]! & KeyFlags.VOLATILE) !== 0;
+  }
+}

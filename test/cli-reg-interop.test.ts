@@ -1,0 +1,154 @@
+/**
+ * .reg interoperability of `build`, `dump` and `diff`: regedit's comment after a value,
+ * preprocessor lines, files that are not .reg text, regedit 5's UTF-16LE files written
+ * and read, and the encodings a .reg file may come in.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeHive, openHive, readTree } from '@hivetool/hive';
+import { ValueType, decodeValue, encodeUtf16, type HiveTree } from '@hivetool/registry';
+import { runCli } from '@hivetool/test-support';
+import { scratchDirectory } from '@hivetool/test-support/scratch';
+
+const scratch = scratchDirectory('hivetool-interop-');
+const path = (name: string): string => join(scratch.path, name);
+const write = (name: string, bytes: Uint8Array | string): string => {
+  writeFileSync(path(name), bytes);
+  return path(name);
+};
+
+/** Values of the first key under HKLM of a built hive, decoded. */
+function builtValues(file: string): Record<string, unknown> {
+  const tree = readTree(openHive(new Uint8Array(readFileSync(file))));
+  const key = tree.roots[2]![0]!;
+  return Object.fromEntries((key.values ?? []).map((value) => [value.name, decodeValue(value.type, value.data)]));
+}
+
+const sz = (text: string): Uint8Array => encodeUtf16(text + '\0');
+const A: HiveTree = {
+  roots: {
+    2: [
+      {
+        name: 'Software',
+        values: [
+          { name: 'Name', type: ValueType.SZ, data: sz('Café 😀') },
+          { name: 'Path', type: ValueType.EXPAND_SZ, data: sz('%windir%\\x') },
+          { name: 'List', type: ValueType.MULTI_SZ, data: encodeUtf16('a\0b\0\0') },
+        ],
+        subkeys: [{ name: 'Gone', values: [{ name: 'n', type: ValueType.DWORD, data: Uint8Array.of(1, 0, 0, 0) }] }],
+      },
+    ],
+  },
+};
+const B: HiveTree = {
+  roots: {
+    2: [
+      {
+        name: 'Software',
+        values: [
+          { name: 'Name', type: ValueType.SZ, data: sz('Grüße') },
+          { name: 'List', type: ValueType.MULTI_SZ, data: encodeUtf16('a\0c\0\0') },
+          { name: 'New', type: ValueType.DWORD, data: Uint8Array.of(2, 0, 0, 0) },
+        ],
+      },
+    ],
+  },
+};
+
+describe('.reg interoperability', () => {
+  test('a ; comment after a value is accepted, as regedit and Wine do', () => {
+    const input = write('comment.reg', '[HKLM\\Software]\n"x"="y" ; a comment\n"n"=dword:00000010 ; sixteen\n"h"=hex:01,02 ;bytes\n"m"=multi_sz:"a","b" ; two\n');
+    const result = runCli(['build', input, '-o', path('comment.hv')]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(builtValues(path('comment.hv'))).toEqual({
+      x: { kind: 'string', value: 'y' },
+      n: { kind: 'number', value: 16 },
+      h: { kind: 'bytes' },
+      m: { kind: 'strings', value: ['a', 'b'] },
+    });
+  });
+
+  test('#include and #if lines are built around with a warning pointing to hivetool compile', () => {
+    const input = write('directives.reg', '#include "common.reg"\n[HKLM\\Software]\n#if BSP_X\n"x"=dword:1\n#endif\n# a plain comment\n');
+    const result = runCli(['build', input, '-o', path('directives.hv')]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(`hivetool: warning: ${input}:1: a preprocessor directive (#include "common.reg") is read here as a comment: use hivetool compile for preprocessor directives`);
+    expect(result.stderr).toContain(`${input}:3:`);
+    expect(result.stderr).toContain(`${input}:5:`);
+    expect(result.stderr).not.toContain(`${input}:6:`);
+  });
+
+  test('build of a hive file names the format instead of a syntax error', () => {
+    const hive = write('given.hv', encodeHive(A));
+    const result = runCli(['build', hive, '-o', path('out.hv')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`${hive}: not .reg text: this is a hive file (.hv)`);
+    expect(result.stderr).not.toContain('expected [KEY]');
+  });
+
+  test('dump --reg-style regedit writes a regedit 5 file (UTF-16LE, BOM, CR LF) that build reads back', () => {
+    const hive = write('a.hv', encodeHive(A));
+    expect(runCli(['dump', '--reg-style', 'regedit', hive, '-o', path('a5.reg')]).status).toBe(0);
+    const bytes = readFileSync(path('a5.reg'));
+    expect([...bytes.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+    const text = bytes.subarray(2).toString('utf16le');
+    expect(text.startsWith('Windows Registry Editor Version 5.00\r\n')).toBe(true);
+    expect(text).not.toMatch(/[^\r]\n/);
+    expect(text).toContain('"List"=hex(7):61,00,00,00,62,00,00,00,00,00');
+    expect(text).toContain('"Name"="Café 😀"');
+    const built = runCli(['build', path('a5.reg'), '-o', path('a5.hv')]);
+    expect(built.stderr).toBe('');
+    expect(readTree(openHive(new Uint8Array(readFileSync(path('a5.hv')))))).toEqual(readTree(openHive(new Uint8Array(readFileSync(hive)))));
+  });
+
+  test('diff -f reg --reg-style regedit: a regedit 5 patch that turns A into B', () => {
+    const a = write('da.hv', encodeHive(A));
+    const b = write('db.hv', encodeHive(B));
+    const diff = runCli(['diff', '-f', 'reg', '--reg-style', 'regedit', a, b, '-o', path('patch5.reg')]);
+    expect(diff.status).toBe(1);
+    const patch = readFileSync(path('patch5.reg'));
+    expect([...patch.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+    expect(patch.subarray(2).toString('utf16le')).toMatch(/^Windows Registry Editor Version 5\.00\r\n/);
+    expect(runCli(['dump', a, '-o', path('da.reg')]).status).toBe(0);
+    const built = runCli(['build', path('da.reg'), path('patch5.reg'), '-o', path('patched.hv')]);
+    expect(built.stderr).toBe('');
+    expect(readTree(openHive(new Uint8Array(readFileSync(path('patched.hv')))))).toEqual(readTree(openHive(new Uint8Array(readFileSync(b)))));
+  });
+
+  test('UTF-8 with an invalid byte: read as Windows-1252, with a warning naming the line', () => {
+    const text = Buffer.concat([Buffer.from('[HKLM\\Software]\n"ok"="plain"\n"x"="Caf'), Buffer.of(0xe9), Buffer.from('"\n')]);
+    const input = write('ansi.reg', text);
+    const result = runCli(['build', input, '-o', path('ansi.hv')]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(`hivetool: warning: ${input}: line 3 is not valid UTF-8 (byte 0xe9); the whole file is read as Windows-1252`);
+    expect(builtValues(path('ansi.hv'))['x']).toEqual({ kind: 'string', value: 'Café' });
+  });
+
+  test('UTF-16 without a BOM, and big-endian with one, are detected, reported and read', () => {
+    const source = '[HKLM\\Software]\r\n"x"="Grüße"\r\n"n"=dword:2\r\n';
+    const utf8 = write('plain.reg', source);
+    expect(runCli(['build', utf8, '-o', path('plain.hv')]).status).toBe(0);
+    const expected = builtValues(path('plain.hv'));
+    const littleEndian = Buffer.from(source, 'utf16le');
+    const bigEndian = Buffer.from(littleEndian).swap16();
+    const cases: Array<[string, Buffer, string]> = [
+      ['le-nobom.reg', littleEndian, 'UTF-16 little-endian text without a byte-order mark'],
+      ['be-nobom.reg', bigEndian, 'UTF-16 big-endian text without a byte-order mark'],
+      ['be-bom.reg', Buffer.concat([Buffer.of(0xfe, 0xff), bigEndian]), 'UTF-16 big-endian text'],
+    ];
+    for (const [name, bytes, warning] of cases) {
+      const input = write(name, bytes);
+      const result = runCli(['build', input, '-o', path(`${name}.hv`)]);
+      expect(result.status).toBe(0);
+      expect(result.stderr).toContain(`hivetool: warning: ${input}: ${warning}`);
+      expect(builtValues(path(`${name}.hv`))).toEqual(expected);
+    }
+    // regedit's own encoding (UTF-16LE with a BOM) needs no warning.
+    const regedit = write('le-bom.reg', Buffer.concat([Buffer.of(0xff, 0xfe), littleEndian]));
+    const plain = runCli(['build', regedit, '-o', path('le-bom.hv')]);
+    expect(plain.stderr).toBe('');
+    expect(builtValues(path('le-bom.hv'))).toEqual(expected);
+  });
+});
