@@ -321,17 +321,37 @@ export function encodeCompactHive(compact: CompactTree, options: Omit<EncodeHive
   const rows = new Int32Array(1 + compact.liveKeys + compact.liveValues);
   const keyRecord = new Int32Array(compact.keyCount);
   const { keyFirstChild, keyLastChild, keyPreviousSibling, keyNextSibling, keyFirstValue, valueNext, keyNameUnits, valueNameUnits, valueDataLength } = compact;
+  const maxDepth = options.maxDepth ?? DEFAULT_LIMITS.maxDepth;
   let count = 1;
+  // Key rows to number, and the nesting depth of each (a root's top-level keys are 1).
   const stack: number[] = [];
-  const pushChildren = (parent: number): void => {
+  const depths: number[] = [];
+  const pushChildren = (parent: number, depth: number): void => {
     // Last child first, so the first is taken first.
-    for (let child = keyLastChild[parent]!; child !== NONE; child = keyPreviousSibling[child]!) stack.push(child);
+    for (let child = keyLastChild[parent]!; child !== NONE; child = keyPreviousSibling[child]!) {
+      stack.push(child);
+      depths.push(depth);
+    }
   };
-  for (let root = 7; root >= 0; root--) pushChildren(compact.roots[root]!);
+  for (let root = ROOT_SLOTS - 1; root >= 0; root--) {
+    if (keyFirstChild[compact.roots[root]!]! !== NONE && !isRegistryRoot(root)) {
+      throw new HiveFormatError('BAD_PATH', { what: `root entry ${root} is unused (format guide §8): readers do not follow it; put the keys under HKCR, HKCU, HKLM or HKU`, offset: 0 });
+    }
+    pushChildren(compact.roots[root]!, 1);
+  }
   const sizes = new Uint32Array(rows.length);
   sizes[0] = ROOTS_PAYLOAD;
   while (stack.length > 0) {
     const key = stack.pop()!;
+    const depth = depths.pop()!;
+    if (!depthAllowed(depth, maxDepth)) {
+      throw new HiveFormatError('LIMIT_EXCEEDED', {
+        what: `key "${decodeName(compact, compact.keyNameOffset[key]!, Math.min(40, keyNameUnits[key]!))}" nests ${depth} levels deep; readers stop at maxDepth, so the hive could not be read back`,
+        offset: 0,
+        expected: `≤ ${maxDepth} levels`,
+        actual: `${depth}`,
+      });
+    }
     const units = keyNameUnits[key]!;
     if (units > MAX_NAME_UNITS) {
       throw new HiveFormatError('LIMIT_EXCEEDED', { what: `key "${decodeName(compact, compact.keyNameOffset[key]!, 40)}…" name`, offset: 0, expected: `≤ ${MAX_NAME_UNITS} UTF-16 units`, actual: `${units}` });
@@ -351,7 +371,7 @@ export function encodeCompactHive(compact: CompactTree, options: Omit<EncodeHive
       rows[count++] = ~value;
     }
     // Children of a volatile key are never persisted (format guide §8, §10).
-    if (!compact.isVolatile(key)) pushChildren(key);
+    if (!compact.isVolatile(key)) pushChildren(key, depth + 1);
   }
   const { bytes, view, offsets } = layOut(sizes.subarray(0, count), options);
   const ref = (id: number): number => makeRef(store, id) >>> 0;
