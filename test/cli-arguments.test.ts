@@ -24,6 +24,18 @@ describe('argument errors: one line, exit 2, the problem named', () => {
     [['frobnicate'], "hivetool: unknown command \"frobnicate\"; see 'hivetool --help'"],
     [['dum', SAMPLE], "hivetool: unknown command \"dum\": did you mean dump?; see 'hivetool --help'"],
     [['rewrite', SAMPLE, 'a.hv', 'b.hv'], "hivetool: unexpected argument \"b.hv\"; see 'hivetool rewrite --help'"],
+    [['compile'], 'hivetool: compile needs <inputs>: hivetool compile <inputs..>'],
+    [['compile', '--bogus', 'platform.reg'], "hivetool: unknown option --bogus; see 'hivetool compile --help'"],
+    [['compile', 'platform.reg', '--missing-include', 'maybe', '-o', 'out'], "hivetool: --missing-include \"maybe\" is not one of error, warn; see 'hivetool compile --help'"],
+    [['boot', 'rom'], 'hivetool: boot needs <storagedir>: hivetool boot <romdir> <storagedir>'],
+    [['boot', 'rom', 'storage', '--clean'], "hivetool: --clean needs a value; see 'hivetool boot --help'"],
+    [['lint'], 'hivetool: lint needs <romdir>: hivetool lint <romdir>'],
+    [['recover', SAMPLE], "hivetool: missing -o FILE (--output); see 'hivetool recover --help'"],
+    [['carve', 'flash.bin', '-o'], "hivetool: -o needs a value; see 'hivetool carve --help'"],
+    [['find', 'x'], 'hivetool: find needs <files>: hivetool find <pattern> <files..>'],
+    [['oem', 'preg'], "hivetool: name a preg command: verify, extract or pack; see 'hivetool oem preg --help'"],
+    [['oem', 'preg', 'verify'], 'hivetool: oem preg verify needs <files>: hivetool oem preg verify <files..>'],
+    [['view', '--rom'], "hivetool: --rom needs a value; see 'hivetool view --help'"],
   ])('%j', (args, line) => {
     const result = runCli(args);
     expect(result.stdout).toBe('');

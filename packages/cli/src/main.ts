@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import type { Argv } from 'yargs';
 import type YargsFactory from 'yargs';
 import { walkTree, type Hive } from '@hivetool/hive';
 // Each command's module is imported when the command runs, so start-up loads only the
@@ -11,6 +10,7 @@ import { ExitCode, UsageError, describeFailure, safeLine } from './failures.js';
 import { stderrReporter } from './report.js';
 import { refuseInputAsOutput, setMaxOutput } from './output.js';
 import { expandInputs } from './batch.js';
+import { positionals } from './arguments.js';
 import { compileCommand } from './commands/compile.js';
 import { carveCommand, findCommand } from './commands/forensicCommands.js';
 
@@ -325,35 +325,35 @@ export async function main(argv: string[]): Promise<number> {
             exitCode = runOemVerify(args.files as string[]);
           },
         )
-        .command('preg <command>', "PREG containers: the common OAL's flash copy of the stream", (preg) =>
+        .command('preg', "PREG containers: the common OAL's flash copy of the stream", (preg) =>
           preg
-            .option('region-size', { type: 'number', describe: 'bytes per flash region (a dump of several regions, concatenated)' })
-            .option('regions', { type: 'number', describe: 'how many regions (1–8; with --region-size)' })
+            .option('region-size', { requiresArg: true, type: 'number', describe: 'bytes per flash region (a dump of several regions, concatenated)' })
+            .option('regions', { requiresArg: true, type: 'number', describe: 'how many regions (1–8; with --region-size)' })
             .command(
-              'verify <files..>',
+              'verify [files..]',
               'Check PREG containers (exit 0 intact, 1 interrupted or damaged, 2 not PREG)',
-              (command) => command.positional('files', { type: 'string', array: true, demandOption: true, describe: 'flash dumps of PREG regions' }).option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+              (command) => positionals(command, 'oem preg verify <files..>', 'files').positional('files', { type: 'string', array: true, describe: 'flash dumps of PREG regions' }).option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
               async (args) => {
                 const { runPregVerify } = await import('./commands/preg.js');
                 exitCode = runPregVerify({ files: args.files as string[], layout: pregLayout(args), json: args.json });
               },
             )
             .command(
-              'extract <input>',
+              'extract [input]',
               'The stream of a PREG container (opaque, byte for byte)',
-              (command) => command.positional('input', { type: 'string', demandOption: true, describe: 'a PREG dump' }).option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the stream to write' }),
+              (command) => positionals(command, 'oem preg extract <input>', 'input').positional('input', { type: 'string', describe: 'a PREG dump' }).option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the stream to write' }),
               async (args) => {
                 const { runPregExtract } = await import('./commands/preg.js');
-                exitCode = runPregExtract(args.input, args.output, pregLayout(args));
+                exitCode = runPregExtract(args.input as string, args.output, pregLayout(args));
               },
             )
             .command(
-              'pack <input>',
+              'pack [input]',
               'A stream → PREG container (to test an OAL)',
-              (command) => command.positional('input', { type: 'string', demandOption: true, describe: 'the stream' }).option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the container to write' }),
+              (command) => positionals(command, 'oem preg pack <input>', 'input').positional('input', { type: 'string', describe: 'the stream' }).option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the container to write' }),
               async (args) => {
                 const { runPregPack } = await import('./commands/preg.js');
-                exitCode = runPregPack(args.input, args.output, pregLayout(args));
+                exitCode = runPregPack(args.input as string, args.output, pregLayout(args));
               },
             )
             .demandCommand(1, 'name a preg command: verify, extract or pack'),
@@ -400,36 +400,36 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
-      'boot <romdir> <storagedir>',
+      'boot [romdir] [storagedir]',
       'What the device does with its hives at the next boot',
       (command) =>
-        command
-          .positional('romdir', { describe: "the image's boot.hv, default.hv and user.hv (names in any case)", type: 'string', demandOption: true })
-          .positional('storagedir', { describe: "the device's persistent volume as a folder (missing files: a first boot)", type: 'string', demandOption: true })
-          .option('clean', { choices: ['system', 'users', 'all'] as const, describe: 'the OAL answers TRUE to IOCTL_HAL_GET_HIVE_CLEAN_FLAG for these hives' })
-          .option('ram-region', { type: 'string', describe: 'a dump of the IOCTL_HAL_GET_HIVE_RAM_REGION region: the combined hive, used when no file system registers' })
-          .option('user', { type: 'string', describe: 'the user to load instead of DefaultUser (as SetCurrentUser would)' })
-          .option('apply', { type: 'string', describe: 'write the storage folder as it is after this boot to this new folder (inputs never modified)' })
+        positionals(command, 'boot <romdir> <storagedir>', 'romdir', 'storagedir')
+          .positional('romdir', { describe: "the image's boot.hv, default.hv and user.hv (names in any case)", type: 'string' })
+          .positional('storagedir', { describe: "the device's persistent volume as a folder (missing files: a first boot)", type: 'string' })
+          .option('clean', { requiresArg: true, choices: ['system', 'users', 'all'] as const, describe: 'the OAL answers TRUE to IOCTL_HAL_GET_HIVE_CLEAN_FLAG for these hives' })
+          .option('ram-region', { requiresArg: true, type: 'string', describe: 'a dump of the IOCTL_HAL_GET_HIVE_RAM_REGION region: the combined hive, used when no file system registers' })
+          .option('user', { requiresArg: true, type: 'string', describe: 'the user to load instead of DefaultUser (as SetCurrentUser would)' })
+          .option('apply', { requiresArg: true, type: 'string', describe: 'write the storage folder as it is after this boot to this new folder (inputs never modified)' })
           .option('json', { type: 'boolean', default: false, describe: 'print JSON (docs/schemas/boot.schema.json)' })
           .example('$0 boot rom/ storage/', 'keep, wipe or create each hive, and why')
           .example('$0 boot rom/ storage/ --clean users --apply after/', 'the storage folder after a boot that removes the profiles')
           .epilogue('Exit codes: 0 every hive kept and no lint error, 1 a hive is wiped or created or the lint found errors, 2 could not run.'),
       async (args) => {
         const { runBoot } = await import('./commands/boot.js');
-        exitCode = runBoot({ romDir: args.romdir, storageDir: args.storagedir, clean: args.clean, ramRegion: args['ram-region'], user: args.user, apply: args.apply, json: args.json });
+        exitCode = runBoot({ romDir: args.romdir as string, storageDir: args.storagedir as string, clean: args.clean, ramRegion: args['ram-region'], user: args.user, apply: args.apply, json: args.json });
       },
     )
     .command(
-      'lint <romdir>',
+      'lint [romdir]',
       'Check the boot configuration of a ROM set',
       (command) =>
-        command
-          .positional('romdir', { describe: "the image's boot.hv, default.hv and user.hv", type: 'string', demandOption: true })
+        positionals(command, 'lint <romdir>', 'romdir')
+          .positional('romdir', { describe: "the image's boot.hv, default.hv and user.hv", type: 'string' })
           .option('json', { type: 'boolean', default: false, describe: 'print JSON (docs/schemas/lint.schema.json)' })
           .epilogue('Exit codes: 0 no lint error, 1 errors found, 2 could not run. The checks: docs/boot.md.'),
       async (args) => {
         const { runLint } = await import('./commands/lint.js');
-        exitCode = runLint(args.romdir, args.json);
+        exitCode = runLint(args.romdir as string, args.json);
       },
     )
     .command(
@@ -443,7 +443,7 @@ export async function main(argv: string[]): Promise<number> {
       (command) =>
         command
           .positional('files', { describe: 'files to open in the page (hives, registry images, OEM streams, .reg); read only', type: 'string', array: true })
-          .option('rom', { type: 'string', describe: 'the ROM hive the persistent hives given link into, attached in the page' })
+          .option('rom', { requiresArg: true, type: 'string', describe: 'the ROM hive the persistent hives given link into, attached in the page' })
           .option('json', { type: 'boolean', default: false, describe: 'print the address as JSON ({"url", "files", "rom"})' })
           .example('$0 view --rom default.hv system.hv', 'prints http://127.0.0.1:PORT/ to open; Ctrl-C stops')
           .epilogue('Nothing is opened by itself and nothing leaves the computer: the page parses the files in the browser.'),
@@ -453,19 +453,19 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
-      'recover <input>',
+      'recover [input]',
       'Repair an interrupted flush as Windows CE does at mount',
       (command) =>
-        command
-          .positional('input', { describe: 'hive file to read (never changed)', type: 'string', demandOption: true })
-          .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the repaired hive to write (atomically; never the input)' })
+        positionals(command, 'recover <input>', 'input')
+          .positional('input', { describe: 'hive file to read (never changed)', type: 'string' })
+          .option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the repaired hive to write (atomically; never the input)' })
           .option('truncate', { type: 'boolean', default: false, describe: 'also cut the file at restoreStart, dropping the restore records after the hive' })
           .option('json', { type: 'boolean', default: false, describe: 'print what was done as JSON' })
           .example('$0 recover system.hv -o fixed.hv', 'finish or undo the cut flush, keep the file length')
           .epilogue('Exit codes: 0 repaired (or nothing to repair), 1 the hive has errors the repair does not touch, 2 could not run.'),
       async (args) => {
         const { runRecover } = await import('./commands/recover.js');
-        exitCode = runRecover({ input: args.input, output: args.output, truncate: args.truncate, json: args.json });
+        exitCode = runRecover({ input: args.input as string, output: args.output, truncate: args.truncate, json: args.json });
       },
     )
     // Forensics (carve, find): definitions in their own module.
@@ -559,8 +559,8 @@ function plainPositionals(help: string): string {
       if (/^\S/.test(line)) section = line;
       if (section === 'Positionals:') return line.replace(/\s*(\[(array|string)\])?( \[default: \[\]\])?\s*$/, '');
       // Commands list their positionals as optional for yargs (see positionals()); all but
-      // verify's are required.
-      if (section === 'Commands:' && !/^\s+hivetool verify /.test(line)) return line.replace(/ \[(\w+(?:\.\.)?)\]/g, ' <$1>');
+      // verify's and view's are required.
+      if (section === 'Commands:' && !/^\s+hivetool (verify|view) /.test(line)) return line.replace(/ \[(\w+(?:\.\.)?)\]/g, ' <$1>');
       return line;
     })
     .join('\n');
@@ -606,23 +606,6 @@ function argumentError(message: string, argv: readonly string[]): string {
     return `unknown command "${command[0] ?? ''}": ${text.replace(/^Did you mean (.*)\?$/, 'did you mean $1?')}; see 'hivetool --help'`;
   }
   return `${text.replace(/\s*\n\s*/g, '; ')}; ${help}`;
-}
-
-/**
- * A command's usage line, and the check that its positionals were given. yargs is not told
- * to demand them: it would say "Not enough non-option arguments" before naming an unknown
- * option, or a bad value that took the file's place (`dump --format f.hv`).
- */
-function positionals<T>(command: Argv<T>, usage: string, ...names: string[]): Argv<T> {
-  return command.usage(`$0 ${usage} [options]`).check((args: Record<string, unknown>) => {
-    for (const name of names) {
-      const value = args[name];
-      if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) {
-        throw new UsageError(`${usage.replace(/ <.*$/, '')} needs <${name}>: hivetool ${usage}`);
-      }
-    }
-    return true;
-  });
 }
 
 /** Opens the hive named by --rom, which must be a ROM hive. */

@@ -4,6 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { CompileOptions, CompileResult, Explanation, HiveName, SourceHost } from '@hivetool/compile';
 import { hexBytes } from '@hivetool/hive';
 import { ExitCode, UsageError } from '../failures.js';
+import { positionals } from '../arguments.js';
 import { readInputFile } from '../input.js';
 import { AtomicFileSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
 
@@ -267,19 +268,19 @@ function renderExplanation(explanation: Explanation): string {
 }
 
 function compileOptions(command: Argv) {
-  return command
-    .positional('inputs', { describe: 'source files, merged in this order (later definitions win)', type: 'string', array: true, demandOption: true })
-    .option('output', { alias: 'o', type: 'string', describe: 'directory to write boot.hv, default.hv, user.hv and reginit.ini into (all or none); with --merge-only, the file for the merged text' })
-    .option('define', { alias: 'D', type: 'string', array: true, nargs: 1, describe: 'build variable NAME[=VALUE] (value 1 if omitted), for IF, #if, $(NAME) and LOC_ tokens; before #define and the environment' })
-    .option('sysgen', { type: 'string', describe: 'comma-separated components in the OS design for "; @CESYSGEN IF" tags (default: every component is in)' })
+  return positionals(command, 'compile <inputs..>', 'inputs')
+    .positional('inputs', { describe: 'source files, merged in this order (later definitions win)', type: 'string', array: true })
+    .option('output', { requiresArg: true, alias: 'o', type: 'string', describe: 'directory to write boot.hv, default.hv, user.hv and reginit.ini into (all or none); with --merge-only, the file for the merged text' })
+    .option('define', { requiresArg: true, alias: 'D', type: 'string', array: true, nargs: 1, describe: 'build variable NAME[=VALUE] (value 1 if omitted), for IF, #if, $(NAME) and LOC_ tokens; before #define and the environment' })
+    .option('sysgen', { requiresArg: true, type: 'string', describe: 'comma-separated components in the OS design for "; @CESYSGEN IF" tags (default: every component is in)' })
     .option('sysgen-filter', { type: 'boolean', default: true, describe: 'evaluate "; @CESYSGEN" tags; --no-sysgen-filter keeps every line of both branches' })
-    .option('strings', { type: 'string', array: true, nargs: 1, describe: '.str file of LOC_ token strings ("LOC_NAME replacement" lines); may be repeated, later wins' })
-    .option('encoding', { type: 'string', describe: 'code page of sources without BOM, e.g. shift_jis, gbk, windows-1252 (default UTF-8, falling back to windows-1252)' })
-    .option('missing-include', { choices: ['error', 'warn'] as const, default: 'error' as const, describe: 'a missing #include file is an error (nothing written) or a warning (line skipped)' })
+    .option('strings', { requiresArg: true, type: 'string', array: true, nargs: 1, describe: '.str file of LOC_ token strings ("LOC_NAME replacement" lines); may be repeated, later wins' })
+    .option('encoding', { requiresArg: true, type: 'string', describe: 'code page of sources without BOM, e.g. shift_jis, gbk, windows-1252 (default UTF-8, falling back to windows-1252)' })
+    .option('missing-include', { requiresArg: true, choices: ['error', 'warn'] as const, default: 'error' as const, describe: 'a missing #include file is an error (nothing written) or a warning (line skipped)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary (or --explain) as JSON' })
     .option('merge-only', { type: 'boolean', default: false, describe: 'write only the merged text (reginit.ini) to the file -o names' })
-    .option('explain', { type: 'string', describe: "show, for each value of this key ('HKLM\\Some\\Key'), the file:line that set it and those it overrode; writes nothing" })
-    .option('signature', { type: 'string', describe: 'ROM signature as 32 hex digits instead of the MD5 of reginit.ini' })
+    .option('explain', { requiresArg: true, type: 'string', describe: "show, for each value of this key ('HKLM\\Some\\Key'), the file:line that set it and those it overrode; writes nothing" })
+    .option('signature', { requiresArg: true, type: 'string', describe: 'ROM signature as 32 hex digits instead of the MD5 of reginit.ini' })
     .example('$0 compile common.reg platform.reg project.reg -o out -D BSP_NOUSB', 'the three hives and reginit.ini in out/')
     .example('$0 compile common.reg platform.reg --explain "HKLM\\init\\BootVars"', 'where each value of a key came from');
 }
@@ -289,13 +290,13 @@ type CompileCliArguments = ReturnType<typeof compileOptions> extends Argv<infer 
 /** The yargs definition of `compile`; `setExitCode` receives the command's exit code. */
 export function compileCommand(setExitCode: (code: number) => void): CommandModule<object, CompileCliArguments> {
   return {
-    command: 'compile <inputs..>',
+    command: 'compile [inputs..]',
     describe: 'Compile .reg sources (common.reg, platform.reg, project.reg…) into boot.hv, default.hv, user.hv and reginit.ini',
     builder: compileOptions,
     handler: async (args) => {
       setExitCode(
         await runCompile({
-          inputs: args.inputs,
+          inputs: args.inputs as string[],
           output: args.output,
           define: args.define,
           sysgen: args.sysgen,

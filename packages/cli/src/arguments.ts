@@ -1,0 +1,20 @@
+import type { Argv } from 'yargs';
+import { UsageError } from './failures.js';
+
+/**
+ * A command's usage line, and the check that its positionals were given. yargs is not told
+ * to demand them: it would say "Not enough non-option arguments" before naming an unknown
+ * option, or a bad value that took the file's place (`dump --format f.hv`).
+ */
+export function positionals<T>(command: Argv<T>, usage: string, ...names: string[]): Argv<T> {
+  return command.usage(`$0 ${usage} [options]`).check((args: Record<string, unknown>) => {
+    for (const name of names) {
+      const value = args[name];
+      if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) {
+        throw new UsageError(`${usage.replace(/ <.*$/, '')} needs <${name}>: hivetool ${usage}`);
+      }
+    }
+    return true;
+  });
+}
+
