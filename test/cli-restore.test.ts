@@ -13,7 +13,7 @@
  */
 import { describe, expect, test, beforeAll } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { applyFlush, openHive, planFlush, simulateFlush } from '@hivetool/hive';
@@ -131,5 +131,15 @@ describeWithCorpus('the restore area on the command line', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/damaged\.hv: .*\[RESTORE_COUNT_TOO_LARGE\]\n$/);
     expect(runCli(['verify', damaged]).stdout).toMatch(/ERROR +RESTORE_COUNT_TOO_LARGE/);
+  });
+
+  test('recover of a file that is not a hive: one line naming it, exit 2, nothing written', () => {
+    const text = join(scratch.path, 'notes.txt');
+    writeFileSync(text, 'hello\n');
+    const out = join(scratch.path, 'from-text.hv');
+    const result = runCli(['recover', text, '-o', out]);
+    expect([result.status, result.stdout]).toEqual([2, '']);
+    expect(result.stderr).toMatch(/^hivetool: .*notes\.txt: .*\[TRUNCATED\]\n$/);
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { HiveFormatError } from './errors.js';
-import { HEADER_SIZE, HeaderOffset, RestoreFlags } from './header.js';
+import { HEADER_SIZE, HeaderOffset, RestoreFlags, readHeader } from './header.js';
 import { PAGE_SIZE } from './layout.js';
 
 /**
@@ -72,7 +72,7 @@ export function restorePageSize(restoreSize: number): number | undefined {
  * Reads the restore fields and sizes up the tail; records themselves are read lazily
  * (`restoreRecord`). Checks what the kernel checks before it uses the area:
  *
- * @throws {HiveFormatError} `RESTORE_START_PAST_EOF` (the file is shorter than its hive),
+ * @throws {HiveFormatError} `TRUNCATED` or `BAD_MAGIC` (no hive header), `RESTORE_START_PAST_EOF` (the file is shorter than its hive),
  * `RESTORE_START_UNALIGNED` (not a multiple of 4096, or of the page size while a copy is
  * pending), `RESTORE_PAGE_SIZE_BAD` (a copy is pending with a page size that is none),
  * `RESTORE_COUNT_TOO_LARGE` (restoreSize counts more records than the tail holds) and
@@ -80,6 +80,8 @@ export function restorePageSize(restoreSize: number): number | undefined {
  * belong inside the hive). Stale records are only reported, never judged.
  */
 export function readRestoreArea(bytes: Uint8Array, view: DataView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)): RestoreArea {
+  // The header holds the restore fields: a file too short for it, or not a hive, is refused first.
+  readHeader(bytes, view);
   const area = measureRestoreArea(bytes.length, view);
   const problem = restoreProblem(area, view);
   if (problem !== undefined) throw problem;

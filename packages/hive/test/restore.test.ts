@@ -163,6 +163,15 @@ describeWithCorpus('restore area', () => {
     );
   });
 
+  test('bytes too short for a header, or not a hive: readRestoreArea and recoverHive throw TRUNCATED or BAD_MAGIC', () => {
+    for (const length of [0, 4, 0x27, 0x28, 4095]) {
+      const bytes = new Uint8Array(length).fill(0x41);
+      expect(codeOf(() => readRestoreArea(bytes))).toBe('TRUNCATED@0');
+      expect(codeOf(() => recoverHive(bytes))).toBe('TRUNCATED@0');
+    }
+    expect(codeOf(() => recoverHive(new Uint8Array(8192).fill(0x41)))).toBe('BAD_MAGIC@8');
+  });
+
   test('8 KiB restore pages', () => {
     const before = settleHive(padHive(corpusBytes('boot.hv'), 8192), 8192);
     expect(before.length % 8192).toBe(0);
