@@ -106,3 +106,27 @@ describe('where - cannot be, it is refused', () => {
     expect(result.stderr).toMatch(message);
   });
 });
+
+describe('- in the newer commands', () => {
+  test('find and oem preg name standard input <stdin>', () => {
+    const found = runCli(['find', '--json', 'txtfile', '-'], { input: sample() });
+    expect(found.status).toBe(0);
+    const matches = (JSON.parse(found.stdout) as { matches: Array<{ file: string }> }).matches;
+    expect(matches.length).toBeGreaterThan(0);
+    expect(new Set(matches.map((match) => match.file))).toEqual(new Set(['<stdin>']));
+    const container = join(scratch.path, 'stdin.preg');
+    expect(runCli(['oem', 'preg', 'pack', '-', '-o', container], { input: sample() }).status).toBe(0);
+    const verified = runCli(['oem', 'preg', 'verify', '-'], { input: readFileSync(container) });
+    expect([verified.status, verified.stdout]).toEqual([0, expect.stringMatching(/^<stdin>: PREG container intact/)]);
+  });
+
+  test.each([
+    [['carve', '-', '-o', 'never'], /^hivetool: carve reads images by offset, in windows: - \(standard input\) cannot be scanned; save it to a file first\n$/],
+    [['boot', '-', 'storage'], /^hivetool: <romdir> is a folder: - \(standard input\) cannot stand for it\n$/],
+    [['lint', '-'], /^hivetool: <romdir> is a folder: - \(standard input\) cannot stand for it\n$/],
+  ])('%j is refused with a message', (args, message) => {
+    const result = runCli(args, { input: sample() });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+});

@@ -31,7 +31,7 @@ function contentOnlyWithJson(args: Record<string, unknown>): true {
   return true;
 }
 
-const EPILOGUE = 'Exit codes: 0 ok, 1 problems found (verify) or differences (diff), 2 could not run, 70 a bug.';
+const EPILOGUE = 'Exit codes: 0 ok, 1 problems found (verify, boot, lint, carve, find) or differences (diff), 2 could not run, 70 a bug, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (no output left behind).';
 
 /**
  * Runs hivetool with `argv` (without `node` and the script) and returns the exit code.
@@ -471,7 +471,7 @@ export async function main(argv: string[]): Promise<number> {
     // Forensics (carve, find): definitions in their own module.
     .command(carveCommand(report, (code) => (exitCode = code)))
     .command(findCommand(report, (code) => (exitCode = code)))
-    .option('max-output', { requiresArg: true, type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default 4 GiB)' })
+    .option('max-output', { requiresArg: true, type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default: 4 GiB; for dump, image dump and diff 64 MiB + 16 bytes per input byte, at most 4 GiB)' })
     .middleware((args) => {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');
       if (cap !== undefined) setMaxOutput(cap);
@@ -544,6 +544,13 @@ function refuseOutputOverInput(args: Record<string, unknown>): void {
     if (args[option] === STDIN) throw new UsageError(`--${option} takes a file name: - (standard input) is accepted only for the files the command reads`);
   }
   if (named.filter((name) => name === STDIN).length > 1) throw new UsageError('- (standard input) can be given once');
+  // carve scans an image of any size in windows by offset, boot and lint read folders.
+  for (const option of ['images', 'romdir', 'storagedir']) {
+    const value = args[option];
+    if (value === STDIN || (Array.isArray(value) && value.includes(STDIN))) {
+      throw new UsageError(option === 'images' ? 'carve reads images by offset, in windows: - (standard input) cannot be scanned; save it to a file first' : `<${option}> is a folder: - (standard input) cannot stand for it`);
+    }
+  }
   const output = args['output'];
   if (typeof output !== 'string') return;
   const images = Array.isArray(args['_']) && args['_'][0] === 'image' && args['_'][1] === 'dump';

@@ -2,7 +2,7 @@ import { padCutHive } from '@hivetool/forensics';
 import { openHive, walkTree } from '@hivetool/hive';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
 import { ValueType, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
-import { readInputFile } from '../input.js';
+import { inputName, readInputFile } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
@@ -89,6 +89,8 @@ function walkPlainTree(tree: HiveTree, visit: (key: TreeKey, path: string) => vo
  */
 export function findOne(file: string, job: FindJob): FindOutcome {
   const matches: FindMatch[] = [];
+  // How the file is named in matches (`-` is standard input, shown as <stdin>).
+  const shown = inputName(file);
   try {
     const anyScope = !job.keys && !job.names && !job.data;
     const wantedType = job.type === undefined ? undefined : typeNumber(job.type);
@@ -106,12 +108,12 @@ export function findOne(file: string, job: FindJob): FindOutcome {
       test = (text) => text.toLowerCase().includes(needle);
     }
     const key = (path: string, deleted?: string): void => {
-      if (wantedType === undefined && (anyScope || job.keys) && test(path)) matches.push({ file, path, kind: 'key', ...(deleted === undefined ? {} : { deleted }) });
+      if (wantedType === undefined && (anyScope || job.keys) && test(path)) matches.push({ file: shown, path, kind: 'key', ...(deleted === undefined ? {} : { deleted }) });
     };
     const value = (path: string, name: string, type: number, data: Uint8Array, deleted?: string): void => {
       if (wantedType !== undefined && type !== wantedType) return;
       const hit = ((anyScope || job.names) && test(name)) || ((anyScope || job.data) && dataTexts(type, data).some(test));
-      if (hit) matches.push({ file, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...(deleted === undefined ? {} : { deleted }) });
+      if (hit) matches.push({ file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...(deleted === undefined ? {} : { deleted }) });
     };
 
     const bytes = readInputFile(file);
@@ -191,7 +193,7 @@ export async function runFind(args: FindArguments, report: Reporter): Promise<nu
       if (outcome.error !== undefined) {
         // After what was found before the problem, so the line follows that file's matches.
         sink.close();
-        report.note(outcome.error.startsWith(`${outcome.file}: `) ? outcome.error : `${outcome.file}: ${outcome.error}`);
+        report.note(outcome.error.startsWith(`${inputName(outcome.file)}: `) ? outcome.error : `${inputName(outcome.file)}: ${outcome.error}`);
         failed++;
       }
     });

@@ -1,6 +1,6 @@
 import { FORMAT_DESCRIPTIONS, PREG_HEADER_SIZE, decodePreg, encodePreg, identifyFormat, inspectPreg, isImageFormatError, looksLikePreg, type PregLayout, type PregReport } from '@hivetool/image';
 import { ExitCode, UsageError } from '../failures.js';
-import { readInputFile } from '../input.js';
+import { inputName, readInputFile } from '../input.js';
 import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
 
 /**
@@ -15,7 +15,7 @@ function onFile<T>(file: string, action: () => T): T {
   try {
     return action();
   } catch (error) {
-    if (isImageFormatError(error)) throw new UsageError(`${file}: ${error.message}`);
+    if (isImageFormatError(error)) throw new UsageError(`${inputName(file)}: ${error.message}`);
     throw error;
   }
 }
@@ -52,7 +52,7 @@ export function runPregVerify(args: PregVerifyArguments): number {
       const format = identifyFormat(bytes);
       const what = `not a PREG container (no 'PREG' signature and no erased header): this is ${FORMAT_DESCRIPTIONS[format]}`;
       if (args.json) results.push({ file, layout: null, error: what });
-      else process.stderr.write(`hivetool: ${file}: ${what}\n`);
+      else process.stderr.write(`hivetool: ${inputName(file)}: ${what}\n`);
       continue;
     }
     const report = onFile(file, () => inspectPreg(bytes, args.layout));
@@ -70,7 +70,7 @@ export function runPregVerify(args: PregVerifyArguments): number {
         problem: report.problem === undefined ? null : { code: report.problem.code, offset: report.problem.offset, message: report.problem.message },
       });
     } else {
-      sink.write(`${file}: ${describePreg(report, args.layout)}\n`);
+      sink.write(`${inputName(file)}: ${describePreg(report, args.layout)}\n`);
     }
   }
   if (args.json) sink.write(JSON.stringify({ format: 'hivetool-oem-preg-verify', schemaVersion: 1, files: results }, null, 2) + '\n');
@@ -83,10 +83,10 @@ export function runPregVerify(args: PregVerifyArguments): number {
 export function runPregExtract(input: string, output: string, layout: PregLayout): number {
   refuseInputAsOutput([input], output);
   const bytes = readInputFile(input);
-  if (!looksLikePreg(bytes)) throw new UsageError(`${input}: not a PREG container: this is ${FORMAT_DESCRIPTIONS[identifyFormat(bytes)]}`);
+  if (!looksLikePreg(bytes)) throw new UsageError(`${inputName(input)}: not a PREG container: this is ${FORMAT_DESCRIPTIONS[identifyFormat(bytes)]}`);
   const stream = onFile(input, () => decodePreg(bytes, layout));
   writeFileAtomic(output, stream);
-  process.stdout.write(`${output}: the ${stream.length}-byte stream of ${input} (opaque: written as stored, not decoded)\n`);
+  process.stdout.write(`${output}: the ${stream.length}-byte stream of ${inputName(input)} (opaque: written as stored, not decoded)\n`);
   return ExitCode.OK;
 }
 
