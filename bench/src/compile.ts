@@ -10,23 +10,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { PLATFORM_REG_DIR, platformRegAvailable } from '@hivetool/test-support';
+import { stat, type Stat } from './stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = resolve(HERE, '../out');
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
-}
-
-function stat(samples: number[]): Stat {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
-}
 
 /** A deterministic pseudo-random sequence (xorshift32), so the tree is the same every time. */
 function random(seed: number): () => number {

@@ -11,24 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { generateHive } from './generate.js';
 import { benchCompile } from './compile.js';
+import { stat, type Stat } from './stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = resolve(HERE, '../out');
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const MiB = 1024 * 1024;
 
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
-}
-
-function stat(samples: number[]): Stat {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
-}
 
 /** A generated hive, built once and kept in bench/out (deterministic: same bytes every time). */
 function benchHive(mebibytes: number): { file: string; keys: number; values: number } {

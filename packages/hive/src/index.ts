@@ -1,6 +1,7 @@
 export { openHive, Hive, detectKind, type HiveKind, type OpenHiveOptions, type LookupResult, type ValueLookupResult, type RecoveryView } from './reader.js';
 export {
   readRestoreArea,
+  describeRestoreFlags,
   measureRestoreArea,
   restoreProblem,
   restorePageSize,

@@ -294,3 +294,17 @@ export function mountedView(file: Uint8Array, area: RestoreArea, sourceLoad?: (o
   };
   return { bytes, load };
 }
+
+/** restoreFlags in words (format guide §3a), as `info` and the viewer show them. */
+export function describeRestoreFlags(flags: number): string {
+  switch (flags) {
+    case RestoreFlags.CLEAN:
+      return 'clean';
+    case RestoreFlags.APPENDING:
+      return 'interrupted flush: pages were being appended (recovery discards them)';
+    case RestoreFlags.COPYING:
+      return 'interrupted flush: pages were being copied into the heap (recovery finishes the copy)';
+    default:
+      return `not known (${flags})`;
+  }
+}

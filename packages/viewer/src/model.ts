@@ -4,7 +4,7 @@
  * as a hive: registry images, OEM streams and .reg text are built into a hive in memory
  * first, as `hivetool build` would, so one lazy reader serves all of them.
  */
-import { BLOCK_HEADER_SIZE, HiveKey, HiveRoot, RestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import { BLOCK_HEADER_SIZE, HiveKey, HiveRoot, describeRestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
 import { decodeOemStream, decodeImage, identifyFormat, isImageFormatError } from '@hivetool/image';
 import { RegParseError, RegTextWriter, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
 import type { DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
@@ -318,19 +318,6 @@ function verify(doc: Doc): VerifyInfo {
   return { summary: report.summary, boot: `${report.boot.outcome}: ${report.boot.reasons.join(' ')}`, findings };
 }
 
-/** As `hivetool info` words it. */
-function restoreState(flags: number): string {
-  switch (flags) {
-    case RestoreFlags.CLEAN:
-      return 'clean';
-    case RestoreFlags.APPENDING:
-      return 'interrupted flush: pages were being appended (recovery discards them)';
-    case RestoreFlags.COPYING:
-      return 'interrupted flush: pages were being copied into the heap (recovery finishes the copy)';
-    default:
-      return `not known (${flags})`;
-  }
-}
 
 function info(doc: Doc): InfoResult {
   const h = doc.hive.header;
@@ -344,7 +331,7 @@ function info(doc: Doc): InfoResult {
     ['magic1 / magic2', `0x${h.magic1.toString(16).padStart(8, '0')} / 0x${h.magic2.toString(16).padStart(8, '0')}`],
     ['volume GUID', hexBytes(h.volumeGuid)],
     ['ROM signature', hexBytes(h.romSignature)],
-    ['restore state', `${restoreState(h.restoreFlags)} (restoreFlags ${h.restoreFlags})`],
+    ['restore state', `${describeRestoreFlags(h.restoreFlags)} (restoreFlags ${h.restoreFlags})`],
     ['restoreStart / restoreSize', `${h.restoreStart} / ${h.restoreSize}`],
     ['virtbase', `0x${h.virtbase.toString(16).padStart(8, '0')}`],
     ['boot sequence', `${h.bootSequence}`],

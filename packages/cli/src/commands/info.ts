@@ -1,4 +1,5 @@
 import {
+  describeRestoreFlags,
   hexBytes,
   hiveStatistics,
   isHiveFormatError,
@@ -9,7 +10,6 @@ import {
   readLogEntry,
   MAX_RESTORE_RECORDS_LISTED,
   LOG_ENTRY_SLOTS,
-  RestoreFlags,
   type Hive,
   type HiveFormatError,
   type HiveHeader,
@@ -90,18 +90,6 @@ export interface HiveInfo {
   };
 }
 
-function restoreState(flags: number): string {
-  switch (flags) {
-    case RestoreFlags.CLEAN:
-      return 'clean';
-    case RestoreFlags.APPENDING:
-      return 'interrupted flush: pages were being appended (recovery discards them)';
-    case RestoreFlags.COPYING:
-      return 'interrupted flush: pages were being copied into the heap (recovery finishes the copy)';
-    default:
-      return `not known (${flags})`;
-  }
-}
 
 /**
  * Describes a hive: with a `Hive`, everything; with bytes, as much as can be read, header
@@ -175,7 +163,7 @@ function headerInfo(h: HiveHeader): HiveInfo['header'] {
     magic2: h.magic2,
     volumeGuid: hexBytes(h.volumeGuid),
     restoreFlags: h.restoreFlags,
-    restoreState: restoreState(h.restoreFlags),
+    restoreState: describeRestoreFlags(h.restoreFlags),
     restoreStart: h.restoreStart,
     restoreSize: h.restoreSize,
     romSignature: hexBytes(h.romSignature),
