@@ -12,6 +12,7 @@ export type HiveErrorCode =
   | 'SLOT_FREE' // a reference names a free slot
   | 'SLOT_OUT_OF_HEAP' // a used slot points outside the heap
   | 'BLOCK_PAST_EOF' // a block's size runs past the end of the file
+  | 'BLOCK_SIZE_UNALIGNED' // a block's size is not a multiple of 4
   | 'BLOCK_FREE' // a slot or reference points at a free block
   | 'ID_MISMATCH' // a block's id field is not the id that led to it
   | 'WRONG_RECORD_TYPE' // a link points at a record of another type

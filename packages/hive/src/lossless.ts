@@ -3,7 +3,8 @@ import { HiveFormatError } from './errors.js';
 import { HEADER_SIZE, HeaderOffset } from './header.js';
 import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION } from './layout.js';
 import { Hive, openHive } from './reader.js';
-import { KeyField, ROOT_SLOTS, ROOTS_PAYLOAD, ValueField } from './records.js';
+import { KeyField, ROOT_COUNT, ROOTS_PAYLOAD, ValueField, keyRecordProblem, valueRecordProblem } from './recordFields.js';
+import { blockTypeOf, isFreeBlock, stepBlocks } from './heap.js';
 
 /**
  * A hive taken apart into its fields, keeping every byte the format guide does not
@@ -75,19 +76,13 @@ export function disassembleHive(source: Hive | Uint8Array): HiveParts {
   const directory = new Uint32Array(SLOTS_PER_SECTION * 4);
   for (let i = 0; i < directory.length; i++) directory[i] = u32(DIRECTORY_OFFSET + 4 * i);
   const blocks: BlockPart[] = [];
-  let offset = HEAP_OFFSET;
-  while (offset < bytes.length) {
-    if (offset + BLOCK_HEADER_SIZE > bytes.length) break;
-    const sizeType = u32(offset);
-    const free = (sizeType & 1) !== 0;
-    const size = free ? (sizeType & ~1) >>> 0 : sizeType & 0x0fffffff;
-    const end = offset + BLOCK_HEADER_SIZE + size;
-    if (end > bytes.length) break;
+  // A walk that stops early leaves the rest of the heap as a tail part (nothing judged).
+  const { end: offset } = stepBlocks(u32, bytes.length, (offset, sizeType, size) => {
     const at = offset + BLOCK_HEADER_SIZE;
+    const end = at + size;
     const words = { zero: u32(offset + 4), id: u32(offset + 8) };
-    blocks.push(free ? { kind: 'free', sizeWord: sizeType, payload: bytes.subarray(at, end), ...words } : splitRecord(hive, sizeType >>> 28, at, size, sizeType, words));
-    offset = end;
-  }
+    blocks.push(isFreeBlock(sizeType) ? { kind: 'free', sizeWord: sizeType, payload: bytes.subarray(at, end), ...words } : splitRecord(hive, blockTypeOf(sizeType), at, size, sizeType, words));
+  });
   if (offset < bytes.length) blocks.push({ kind: 'tail', bytes: bytes.subarray(offset) });
   return {
     header: {
@@ -131,12 +126,11 @@ function splitRecord(hive: Hive, type: number, at: number, size: number, sizeTyp
       };
     case BlockType.ROOTS:
       if (size < ROOTS_PAYLOAD) break;
-      return { kind: 'roots', refs: Array.from({ length: ROOT_SLOTS }, (_, i) => u32(at + 4 * i)), extra: bytes.subarray(at + ROOTS_PAYLOAD, end), ...words };
+      return { kind: 'roots', refs: Array.from({ length: ROOT_COUNT }, (_, i) => u32(at + 4 * i)), extra: bytes.subarray(at + ROOTS_PAYLOAD, end), ...words };
     case BlockType.KEY: {
-      if (size < KeyField.name) break;
-      const nameLength = bytes[at + KeyField.nameLength]!;
+      const nameLength = size < KeyField.name ? 0 : bytes[at + KeyField.nameLength]!;
+      if (keyRecordProblem(size, nameLength) !== undefined) break;
       const nameEnd = at + KeyField.name + 2 * nameLength;
-      if (nameEnd > end) break;
       return {
         kind: 'key',
         nextSibling: u32(at + KeyField.nextSibling),
@@ -150,11 +144,12 @@ function splitRecord(hive: Hive, type: number, at: number, size: number, sizeTyp
       };
     }
     case BlockType.VALUE: {
-      if (size < ValueField.name) break;
-      const nameLength = bytes[at + ValueField.nameLength]!;
+      const fixedFit = size >= ValueField.name;
+      const nameLength = fixedFit ? bytes[at + ValueField.nameLength]! : 0;
+      const dataLength = fixedFit ? view.getUint16(at + ValueField.dataLength, true) : 0;
+      if (valueRecordProblem(size, nameLength, dataLength) !== undefined) break;
       const dataStart = at + ValueField.name + 2 * nameLength;
-      const dataEnd = dataStart + view.getUint16(at + ValueField.dataLength, true);
-      if (dataEnd > end) break;
+      const dataEnd = dataStart + dataLength;
       return {
         kind: 'value',
         nextValue: u32(at + ValueField.nextValue),

@@ -6,7 +6,8 @@ import { resolveLimits, type HiveLimits } from './limits.js';
 import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
 import { HiveKey, HiveRoot, HiveValue, INSPECT, ROOT_SLOTS, ROOTS_PAYLOAD, inspectAs, type RecordStore } from './records.js';
 import { Store, refId, refStore, type LinkKind, type UnresolvedLink } from './references.js';
-import { isSlotUsed, slotBlockOffset } from './sections.js';
+import { SECTION_TABLE_SIZE_TYPE, isSectionTable, isSlotUsed, sectionOfId, slotBlockFileOffset } from './sections.js';
+import { blockSize, isFreeBlock } from './heap.js';
 import { REGISTRY_ROOTS } from './rules.js';
 import { RESTORE_RECORD_HEADER, measureRestoreArea, mountedView, restoreProblem, restoreRecord, type RestoreArea, type RestoreRecord } from './restore.js';
 
@@ -131,7 +132,7 @@ export class Hive implements RecordStore {
     this.limits = resolveLimits(options.limits);
     this.source = options.source ?? 'file';
     this.rootsOffset = this.blockOffsetOf(0, BlockType.ROOTS, HEAP_OFFSET, 'roots record');
-    const rootsSize = this.view.getUint32(this.rootsOffset, true) & 0x0fffffff;
+    const rootsSize = blockSize(this.view.getUint32(this.rootsOffset, true));
     if (rootsSize < ROOTS_PAYLOAD) {
       throw new HiveFormatError('RECORD_TOO_SMALL', { what: 'roots record', offset: this.rootsOffset, expected: `payload ≥ ${ROOTS_PAYLOAD}`, actual: `${rootsSize}` });
     }
@@ -277,7 +278,7 @@ export class Hive implements RecordStore {
   blockOffsetOf(id: number, expectedType: number, fromOffset: number, linkWhat: string): number {
     // Errors met inside a linked ROM hive say so: their offsets are that file's.
     const what = this.source === 'file' ? linkWhat : `${this.source}: ${linkWhat}`;
-    const section = Math.floor(id / SLOTS_PER_SECTION);
+    const section = sectionOfId(id);
     const slotIndex = id % SLOTS_PER_SECTION;
     if (section >= this.sectionOffsets.length) {
       throw new HiveFormatError('SECTION_MISSING', {
@@ -293,7 +294,7 @@ export class Hive implements RecordStore {
     if (!isSlotUsed(slot)) {
       throw new HiveFormatError('SLOT_FREE', { what: `${what}: id ${id} names a free slot`, offset: slotOffset, actual: `slot 0x${slot.toString(16)}` });
     }
-    const blockOffset = HEAP_OFFSET + slotBlockOffset(slot);
+    const blockOffset = slotBlockFileOffset(slot);
     this.ensureLoaded(blockOffset, BLOCK_HEADER_SIZE);
     if (blockOffset + BLOCK_HEADER_SIZE > this.bytes.length) {
       throw new HiveFormatError('SLOT_OUT_OF_HEAP', {
@@ -304,10 +305,10 @@ export class Hive implements RecordStore {
       });
     }
     const sizeType = this.view.getUint32(blockOffset, true);
-    if ((sizeType & 1) !== 0) {
+    if (isFreeBlock(sizeType)) {
       throw new HiveFormatError('BLOCK_FREE', { what: `${what}: id ${id} points at a free block`, offset: blockOffset });
     }
-    const size = sizeType & 0x0fffffff;
+    const size = blockSize(sizeType);
     if (blockOffset + BLOCK_HEADER_SIZE + size > this.bytes.length) {
       throw new HiveFormatError('BLOCK_PAST_EOF', {
         what: `${what}: block of id ${id} runs past the end of the file`,
@@ -350,9 +351,9 @@ export class Hive implements RecordStore {
 
   private checkSectionTable(section: number, tableOffset: number): void {
     const sizeType = this.view.getUint32(tableOffset, true);
-    const expected = ((BlockType.SECTION_TABLE << 28) | SECTION_TABLE_PAYLOAD) >>> 0;
+    const expected = SECTION_TABLE_SIZE_TYPE;
     const id = this.view.getUint32(tableOffset + 8, true);
-    if (sizeType !== expected || id !== section) {
+    if (!isSectionTable(sizeType, id, section)) {
       throw new HiveFormatError('BAD_SECTION_TABLE', {
         what: `section table ${section}`,
         offset: tableOffset,
@@ -386,7 +387,7 @@ export class Hive implements RecordStore {
     }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.KEY, fromOffset, `${link} link`);
-    return new HiveKey(this, offset, id, this.view.getUint32(offset, true) & 0x0fffffff);
+    return new HiveKey(this, offset, id, blockSize(this.view.getUint32(offset, true)));
   }
 
   resolveValue(ref: number, fromOffset: number): HiveValue | UnresolvedLink {
@@ -395,7 +396,7 @@ export class Hive implements RecordStore {
     }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.VALUE, fromOffset, 'value link');
-    return new HiveValue(this, offset, id, this.view.getUint32(offset, true) & 0x0fffffff);
+    return new HiveValue(this, offset, id, blockSize(this.view.getUint32(offset, true)));
   }
 }
 

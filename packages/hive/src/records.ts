@@ -4,35 +4,10 @@ import type { HiveLimits } from './limits.js';
 import { BLOCK_HEADER_SIZE } from './layout.js';
 import type { LinkKind, UnresolvedLink } from './references.js';
 import { namesEqual } from './names.js';
+import { KeyField, ValueField, keyRecordProblem, valueRecordProblem } from './recordFields.js';
 
-/** Key record field offsets inside the payload (format guide §8). */
-export const KeyField = {
-  nextSibling: 0,
-  firstChild: 4,
-  firstValue: 8,
-  nameLength: 12,
-  unknown: 13,
-  flags: 14,
-  name: 16,
-} as const;
-
-/** Value record field offsets inside the payload (format guide §8). */
-export const ValueField = {
-  nextValue: 0,
-  type: 4,
-  dataLength: 6,
-  nameLength: 8,
-  flags: 9,
-  name: 10,
-} as const;
-
+export { KeyField, ValueField, KNOWN_KEY_FLAGS, ROOT_COUNT, ROOT_SLOTS, ROOTS_PAYLOAD } from './recordFields.js';
 export { KeyFlags };
-
-/** Key flag bits with an observed meaning; any other set bit is reported as unknown. */
-export const KNOWN_KEY_FLAGS = KeyFlags.ROM_COPY | KeyFlags.VOLATILE;
-
-export const ROOT_SLOTS = 8;
-export const ROOTS_PAYLOAD = ROOT_SLOTS * 4;
 
 /** What a record needs from the hive that holds it. */
 export interface RecordStore {
@@ -284,17 +259,12 @@ export class HiveKey extends StoredRecord implements KeyNode {
   /** Checks that the fixed fields and the name fit the block; `size` is the payload size. */
   constructor(store: RecordStore, offset: number, id: number, size: number) {
     super(store, offset, id, size, KeyField.name);
-    if (size < KeyField.name) {
+    const problem = keyRecordProblem(size, size < KeyField.name ? 0 : store.bytes[this.at + KeyField.nameLength]!);
+    if (problem?.code === 'RECORD_TOO_SMALL') {
       throw new HiveFormatError('RECORD_TOO_SMALL', { what: `key id ${id}`, offset, expected: `payload ≥ ${KeyField.name} bytes`, actual: `${size}` });
     }
-    const nameBytes = 2 * store.bytes[this.at + KeyField.nameLength]!;
-    if (KeyField.name + nameBytes > size) {
-      throw new HiveFormatError('NAME_PAST_BLOCK', {
-        what: `key id ${id} name length`,
-        offset: this.at + KeyField.nameLength,
-        expected: `≤ ${(size - KeyField.name) >> 1} UTF-16 units`,
-        actual: `${nameBytes >> 1}`,
-      });
+    if (problem !== undefined) {
+      throw new HiveFormatError(problem.code, { what: `key id ${id} name length`, offset: this.at + problem.field, expected: `≤ ${problem.limit} UTF-16 units`, actual: `${problem.actual}` });
     }
   }
 
@@ -374,26 +344,13 @@ export class HiveValue extends StoredRecord {
   /** Checks that the fixed fields, the name and the data fit the block. */
   constructor(store: RecordStore, offset: number, id: number, size: number) {
     super(store, offset, id, size, ValueField.name);
-    if (size < ValueField.name) {
-      throw new HiveFormatError('RECORD_TOO_SMALL', { what: `value id ${id}`, offset, expected: `payload ≥ ${ValueField.name} bytes`, actual: `${size}` });
-    }
-    const nameEnd = ValueField.name + 2 * store.bytes[this.at + ValueField.nameLength]!;
-    if (nameEnd > size) {
-      throw new HiveFormatError('NAME_PAST_BLOCK', {
-        what: `value id ${id} name length`,
-        offset: this.at + ValueField.nameLength,
-        expected: `≤ ${(size - ValueField.name) >> 1} UTF-16 units`,
-        actual: `${(nameEnd - ValueField.name) >> 1}`,
-      });
-    }
-    const dataLength = store.view.getUint16(this.at + ValueField.dataLength, true);
-    if (nameEnd + dataLength > size) {
-      throw new HiveFormatError('DATA_PAST_BLOCK', {
-        what: `value id ${id} data length`,
-        offset: this.at + ValueField.dataLength,
-        expected: `≤ ${size - nameEnd} bytes`,
-        actual: `${dataLength}`,
-      });
+    const fixedFit = size >= ValueField.name;
+    const problem = valueRecordProblem(size, fixedFit ? store.bytes[this.at + ValueField.nameLength]! : 0, fixedFit ? store.view.getUint16(this.at + ValueField.dataLength, true) : 0);
+    if (problem !== undefined) {
+      const what = problem.code === 'RECORD_TOO_SMALL' ? `value id ${id}` : `value id ${id} ${problem.code === 'NAME_PAST_BLOCK' ? 'name' : 'data'} length`;
+      const unit = problem.code === 'RECORD_TOO_SMALL' ? '' : problem.code === 'NAME_PAST_BLOCK' ? ' UTF-16 units' : ' bytes';
+      const expected = problem.code === 'RECORD_TOO_SMALL' ? `payload ≥ ${problem.limit} bytes` : `≤ ${problem.limit}${unit}`;
+      throw new HiveFormatError(problem.code, { what, offset: problem.code === 'RECORD_TOO_SMALL' ? offset : this.at + problem.field, expected, actual: `${problem.actual}` });
     }
   }
 

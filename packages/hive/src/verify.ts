@@ -1,8 +1,12 @@
 import { toHex } from '@hivetool/registry';
 import { HEADER_SIZE, HIVE_MAGIC, HIVE_VERSION, HeaderOffset, LOG_ENTRY_SLOTS, RestoreFlags } from './header.js';
-import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, MAX_SECTIONS, PAGE_SIZE, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
+import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, PAGE_SIZE, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import { KNOWN_KEY_FLAGS, KeyField, KeyFlags, ROOT_SLOTS, ROOTS_PAYLOAD, ValueField } from './records.js';
+import { KeyFlags } from './records.js';
+import { KNOWN_KEY_FLAGS, KeyField, ROOT_COUNT, ROOTS_PAYLOAD, ValueField, keyRecordNeeds, keyRecordProblem, valueRecordNeeds, valueRecordProblem } from './recordFields.js';
+import { blockSize, isFreeBlock, stepBlocks } from './heap.js';
+import { directoryLength, sectionTableEnd } from './directory.js';
+import { freeSlotUnknownBits, isSectionTable, isSlotUsed, nextFreeSlot, sectionOfId, slotBlockFileOffset, slotUnknownBits } from './sections.js';
 import { Store } from './references.js';
 import { Hive, detectKind, type HiveKind, type RecoveryView } from './reader.js';
 import { isHiveFormatError } from './errors.js';
@@ -335,11 +339,8 @@ function checkFile(file: Uint8Array, options: VerifyOptions, findings: Findings,
     return;
   }
   const sections: number[] = [0];
-  for (let i = 1; i < MAX_SECTIONS; i++) {
-    const entry = u32(DIRECTORY_OFFSET + 4 * i);
-    if (entry === 0) break;
-    sections.push(entry);
-  }
+  const sectionCount = directoryLength(u32);
+  for (let i = 1; i < sectionCount; i++) sections.push(u32(DIRECTORY_OFFSET + 4 * i));
   report.counts.sections = sections.length;
 
   const ctx: Context = { bytes, view, words, length, findings, report };
@@ -353,15 +354,15 @@ function checkFile(file: Uint8Array, options: VerifyOptions, findings: Findings,
     return;
   }
   const rootsAt = blockOf[0]! + BLOCK_HEADER_SIZE;
-  if ((u32(blockOf[0]!) & 0x0fffffff) < ROOTS_PAYLOAD) {
+  if (blockSize(u32(blockOf[0]!)) < ROOTS_PAYLOAD) {
     findings.add('error', 'RECORD_TOO_SMALL', blockOf[0]!, `the roots record is smaller than its ${ROOTS_PAYLOAD} bytes`);
     return;
   }
   const rootRefs: number[] = [];
-  for (let i = 0; i < ROOT_SLOTS; i++) rootRefs.push(u32(rootsAt + 4 * i));
+  for (let i = 0; i < ROOT_COUNT; i++) rootRefs.push(u32(rootsAt + 4 * i));
   const kind = options.kind === undefined || options.kind === 'auto' ? detectKind(rootRefs) : options.kind;
   report.kind = kind;
-  for (let i = 0; i < ROOT_SLOTS; i++) {
+  for (let i = 0; i < ROOT_COUNT; i++) {
     if (!isRegistryRoot(i) && rootRefs[i] !== 0) findings.add('info', 'UNUSED_ROOT_SET', rootsAt + 4 * i, `root entry ${i} (unused, format guide §8) holds ${hex(rootRefs[i]!)}; no reader follows it`);
   }
 
@@ -393,28 +394,9 @@ function tileHeap(ctx: Context): Heap {
   const u32 = (offset: number): number => words[offset >>> 2]!;
   const heapWords = (length - HEAP_OFFSET) >>> 2;
   const blockAt = new Uint8Array(heapWords + 1);
-  let offset = HEAP_OFFSET;
   let lastFree = false;
-  let tiled = true;
-  while (offset < length) {
-    if (offset + BLOCK_HEADER_SIZE > length) {
-      findings.add('error', 'HEAP_CUT', offset, `the last ${length - offset} bytes are too few for a block header: the heap does not end on a block boundary (the file may be cut short)`);
-      tiled = false;
-      break;
-    }
-    const sizeType = u32(offset);
-    const free = (sizeType & 1) !== 0;
-    const size = free ? (sizeType & ~1) >>> 0 : sizeType & 0x0fffffff;
-    if (size % 4 !== 0) {
-      findings.add('error', 'BLOCK_SIZE_UNALIGNED', offset, `block size ${size} is not a multiple of 4; the blocks after it cannot be found`);
-      tiled = false;
-      break;
-    }
-    if (offset + BLOCK_HEADER_SIZE + size > length) {
-      findings.add('error', 'BLOCK_PAST_EOF', offset, `the block at ${hex(offset)} claims ${size} bytes, running ${offset + BLOCK_HEADER_SIZE + size - length} bytes past the end of the file; the heap does not tile to EOF`);
-      tiled = false;
-      break;
-    }
+  const { end: tiledEnd, stop } = stepBlocks(u32, length, (offset, sizeType, size) => {
+    const free = isFreeBlock(sizeType);
     blockAt[(offset - HEAP_OFFSET) >>> 2] = free ? FREE_BLOCK : ALLOCATED;
     if (free) {
       report.counts.freeBlocks++;
@@ -427,9 +409,15 @@ function tileHeap(ctx: Context): Heap {
       }
     }
     lastFree = free;
-    offset += BLOCK_HEADER_SIZE + size;
+  }, true);
+  const tiled = stop === undefined;
+  if (stop?.code === 'HEAP_CUT') {
+    findings.add('error', 'HEAP_CUT', stop.offset, `the last ${length - stop.offset} bytes are too few for a block header: the heap does not end on a block boundary (the file may be cut short)`);
+  } else if (stop?.code === 'BLOCK_SIZE_UNALIGNED') {
+    findings.add('error', 'BLOCK_SIZE_UNALIGNED', stop.offset, `block size ${stop.size} is not a multiple of 4; the blocks after it cannot be found`);
+  } else if (stop !== undefined) {
+    findings.add('error', 'BLOCK_PAST_EOF', stop.offset, `the block at ${hex(stop.offset)} claims ${stop.size} bytes, running ${stop.offset + BLOCK_HEADER_SIZE + stop.size - length} bytes past the end of the file; the heap does not tile to EOF`);
   }
-  const tiledEnd = offset;
   if (tiled && !lastFree) findings.add('info', 'NO_FINAL_FREE_BLOCK', length, 'the heap does not end in a free block, unlike every sample (harmless)');
 
   return { blockAt, tiled, tiledEnd };
@@ -449,7 +437,7 @@ function checkSections(ctx: Context, sections: number[], heap: Heap): IdTable {
   for (let section = 0; section < sections.length; section++) {
     const entryOffset = DIRECTORY_OFFSET + 4 * section;
     const table = HEAP_OFFSET + sections[section]!;
-    if (table + BLOCK_HEADER_SIZE + SECTION_TABLE_PAYLOAD > length) {
+    if (sectionTableEnd(sections[section]!) > length) {
       findings.add('error', 'DIRECTORY_OFFSET_PAST_EOF', entryOffset, `section directory entry ${section} points at ${hex(table)}, where no section table fits before EOF; the ${SLOTS_PER_SECTION} ids of section ${section} cannot be resolved`);
       continue;
     }
@@ -458,7 +446,7 @@ function checkSections(ctx: Context, sections: number[], heap: Heap): IdTable {
       continue;
     }
     const sizeType = u32(table);
-    if (sizeType !== (((BlockType.SECTION_TABLE << 28) | SECTION_TABLE_PAYLOAD) >>> 0) || u32(table + 8) !== section) {
+    if (!isSectionTable(sizeType, u32(table + 8), section)) {
       findings.add('error', 'BAD_SECTION_TABLE', table, `the block for section ${section} is not its section table (header ${hex(sizeType)}, id ${u32(table + 8)}); its ids cannot be resolved`);
       continue;
     }
@@ -470,14 +458,14 @@ function checkSections(ctx: Context, sections: number[], heap: Heap): IdTable {
       const slotOffset = slots + 4 * slot;
       const value = u32(slotOffset);
       const id = section * SLOTS_PER_SECTION + slot;
-      if ((value & 1) === 0) {
+      if (!isSlotUsed(value)) {
         isFreeSlot[slot] = 1;
         freeCount++;
-        if ((value & ~(0x3ff << 18)) !== 0) findings.addGrouped('info', 'FREE_SLOT_BITS', slotOffset, (n) => `${n} free slot(s) have bits set outside the next-free field (kept as stored)`);
+        if (freeSlotUnknownBits(value) !== 0) findings.addGrouped('info', 'FREE_SLOT_BITS', slotOffset, (n) => `${n} free slot(s) have bits set outside the next-free field (kept as stored)`);
         continue;
       }
-      if (value >>> 28 !== 0 || (value & 2) !== 0) findings.addGrouped('info', 'SLOT_UNKNOWN_BITS', slotOffset, (n) => `${n} used slot(s) have bits 28–31 or bit 1 set (seen in persistent hives, meaning not known; kept as stored)`);
-      const block = HEAP_OFFSET + (value & 0x0ffffffc);
+      if (slotUnknownBits(value) !== 0) findings.addGrouped('info', 'SLOT_UNKNOWN_BITS', slotOffset, (n) => `${n} used slot(s) have bits 28–31 or bit 1 set (seen in persistent hives, meaning not known; kept as stored)`);
+      const block = slotBlockFileOffset(value);
       if (block + BLOCK_HEADER_SIZE > length) {
         findings.add('error', 'SLOT_OUT_OF_HEAP', slotOffset, `the slot of id ${id} points at ${hex(block)}, outside the heap`);
         kindOf[id] = BROKEN;
@@ -519,7 +507,7 @@ function checkSections(ctx: Context, sections: number[], heap: Heap): IdTable {
     if (blockAt[word] === ALLOCATED) {
       findings.addGrouped('warning', 'ORPHAN_BLOCK', at, (n) => `${n} allocated block(s) are not referenced by any slot (first at ${hex(at)}): lost space, and any record in them is invisible`);
     }
-    at += BLOCK_HEADER_SIZE + ((sizeType & 1) !== 0 ? (sizeType & ~1) >>> 0 : sizeType & 0x0fffffff);
+    at += BLOCK_HEADER_SIZE + blockSize(sizeType);
   }
 
   return { blockOf, kindOf, links: new Uint32Array(3 * idCount), keyFlags: new Uint16Array(idCount) };
@@ -536,18 +524,15 @@ function checkRecords(ctx: Context, table: IdTable): void {
     const kind = kindOf[id]!;
     if (kind !== KEY && kind !== VALUE) continue;
     const block = blockOf[id]!;
-    const size = u32(block) & 0x0fffffff;
+    const size = blockSize(u32(block));
     const at = block + BLOCK_HEADER_SIZE;
     if (kind === KEY) {
       report.counts.keys++;
-      if (size < KeyField.name) {
-        findings.add('error', 'RECORD_TOO_SMALL', block, `key id ${id}: its block has ${size} bytes, fewer than the ${KeyField.name} of a key's fixed fields`);
-        kindOf[id] = BROKEN;
-        continue;
-      }
-      const nameEnd = KeyField.name + 2 * bytes[at + KeyField.nameLength]!;
-      if (nameEnd > size) {
-        findings.add('error', 'NAME_PAST_BLOCK', at + KeyField.nameLength, `key id ${id}: its name (${bytes[at + KeyField.nameLength]} units) runs past its ${size}-byte block`);
+      const nameLength = size < KeyField.name ? 0 : bytes[at + KeyField.nameLength]!;
+      const problem = keyRecordProblem(size, nameLength);
+      if (problem !== undefined) {
+        if (problem.code === 'RECORD_TOO_SMALL') findings.add('error', problem.code, block, `key id ${id}: its block has ${size} bytes, fewer than the ${KeyField.name} of a key's fixed fields`);
+        else findings.add('error', problem.code, at + problem.field, `key id ${id}: its name (${nameLength} units) runs past its ${size}-byte block`);
         kindOf[id] = BROKEN;
         continue;
       }
@@ -558,32 +543,25 @@ function checkRecords(ctx: Context, table: IdTable): void {
       links[3 * id + 2] = u32(at + KeyField.firstValue);
       if ((flags & ~KNOWN_KEY_FLAGS) !== 0) findings.addGrouped('info', 'KEY_FLAGS_UNKNOWN', at + KeyField.flags, (n) => `${n} key(s) have flag bits the format guide does not explain (kept as stored)`);
       if (bytes[at + KeyField.unknown] !== 0) findings.addGrouped('info', 'KEY_BYTE13_SET', at + KeyField.unknown, (n) => `${n} key(s) have a non-zero byte at +13 (0 in every sample; kept as stored)`);
-      if (size > ((nameEnd + 3) & ~3)) findings.addGrouped('info', 'RECORD_SLACK', block, (n) => `${n} record(s) are larger than their fields need (seen once in a persistent hive; harmless)`);
+      if (size > keyRecordNeeds(nameLength)) findings.addGrouped('info', 'RECORD_SLACK', block, (n) => `${n} record(s) are larger than their fields need (seen once in a persistent hive; harmless)`);
     } else {
       report.counts.values++;
-      if (size < ValueField.name) {
-        findings.add('error', 'RECORD_TOO_SMALL', block, `value id ${id}: its block has ${size} bytes, fewer than the ${ValueField.name} of a value's fixed fields`);
-        kindOf[id] = BROKEN;
-        continue;
-      }
-      const nameEnd = ValueField.name + 2 * bytes[at + ValueField.nameLength]!;
-      if (nameEnd > size) {
-        findings.add('error', 'NAME_PAST_BLOCK', at + ValueField.nameLength, `value id ${id}: its name (${bytes[at + ValueField.nameLength]} units) runs past its ${size}-byte block`);
-        kindOf[id] = BROKEN;
-        continue;
-      }
-      const dataLength = view.getUint16(at + ValueField.dataLength, true);
-      if (nameEnd + dataLength > size) {
-        findings.add('error', 'DATA_PAST_BLOCK', at + ValueField.dataLength, `value id ${id}: its data (${dataLength} bytes) runs past its ${size}-byte block`);
+      const fixedFit = size >= ValueField.name;
+      const nameLength = fixedFit ? bytes[at + ValueField.nameLength]! : 0;
+      const dataLength = fixedFit ? view.getUint16(at + ValueField.dataLength, true) : 0;
+      const problem = valueRecordProblem(size, nameLength, dataLength);
+      if (problem !== undefined) {
+        if (problem.code === 'RECORD_TOO_SMALL') findings.add('error', problem.code, block, `value id ${id}: its block has ${size} bytes, fewer than the ${ValueField.name} of a value's fixed fields`);
+        else if (problem.code === 'NAME_PAST_BLOCK') findings.add('error', problem.code, at + problem.field, `value id ${id}: its name (${nameLength} units) runs past its ${size}-byte block`);
+        else findings.add('error', problem.code, at + problem.field, `value id ${id}: its data (${dataLength} bytes) runs past its ${size}-byte block`);
         kindOf[id] = BROKEN;
         continue;
       }
       links[3 * id] = u32(at + ValueField.nextValue);
       if (bytes[at + ValueField.flags] !== 0) findings.addGrouped('info', 'VALUE_FLAGS_SET', at + ValueField.flags, (n) => `${n} value(s) have flags in the high byte of the name word (0x02 is seen in persistent hives, meaning not known; kept as stored)`);
-      if (size > ((nameEnd + dataLength + 2 + 3) & ~3)) findings.addGrouped('info', 'RECORD_SLACK', block, (n) => `${n} record(s) are larger than their fields need (seen once in a persistent hive; harmless)`);
+      if (size > valueRecordNeeds(nameLength, dataLength)) findings.addGrouped('info', 'RECORD_SLACK', block, (n) => `${n} record(s) are larger than their fields need (seen once in a persistent hive; harmless)`);
     }
   }
-
 }
 
 /** Links, cycles, depth and reachability, from the roots; links into ROM checked in `rom`. */
@@ -627,7 +605,7 @@ function walkLinks(ctx: Context, table: IdTable, roots: { refs: number[]; at: nu
       return -1;
     }
     if (id >= idCount) {
-      findings.add('error', 'LINK_TO_MISSING_SECTION', from, `${link} link ${hex(ref)} names id ${id} in section ${Math.floor(id / SLOTS_PER_SECTION)}, which the directory does not list`);
+      findings.add('error', 'LINK_TO_MISSING_SECTION', from, `${link} link ${hex(ref)} names id ${id} in section ${sectionOfId(id)}, which the directory does not list`);
       return -1;
     }
     const target = kindOf[id]!;
@@ -727,7 +705,7 @@ function checkFreeChain(u32: (offset: number) => number, section: number, slots:
     }
     visited[slot] = 1;
     onChain++;
-    slot = (u32(slots + 4 * slot) >>> 18) & 0x3ff;
+    slot = nextFreeSlot(u32(slots + 4 * slot));
   }
   if (onChain < freeCount) {
     findings.addGrouped('warning', 'FREE_SLOTS_UNCHAINED', slots, (n) => `${n} section(s) have free slots missing from their free-slot chain (first: section ${section}, ${freeCount - onChain} slot(s)); they cannot be reused`);
