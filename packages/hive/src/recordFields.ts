@@ -4,7 +4,9 @@
  * (`HiveKey`, `HiveValue`), `verifyHive` reports it under the same code, and the lossless
  * split and the raw dump keep such a record as raw bytes.
  */
-import { KeyFlags } from '@hivetool/registry';
+import { KeyFlags, ROOT_COUNT } from '@hivetool/registry';
+
+export { ROOT_COUNT };
 
 /** Key record field offsets inside the payload (format guide §8). */
 export const KeyField = {
@@ -30,8 +32,6 @@ export const ValueField = {
 /** Key flag bits with an observed meaning; any other set bit is reported as unknown. */
 export const KNOWN_KEY_FLAGS = KeyFlags.ROM_COPY | KeyFlags.VOLATILE;
 
-/** Entries of the roots record (format guide §8): 0–3 the registry roots, 4–7 unused. */
-export const ROOT_COUNT = 8;
 /** @deprecated the same as `ROOT_COUNT`. */
 export const ROOT_SLOTS = ROOT_COUNT;
 /** Bytes of the roots record's payload: one u32 reference per root. */
