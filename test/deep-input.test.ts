@@ -58,7 +58,7 @@ describe(`a ${DEPTH}-deep key chain`, () => {
     expect(limited.stdout).toContain('DEPTH_LIMIT');
     const tooDeep = runCli(['dump', deepFile]);
     expect(tooDeep.status).toBe(2);
-    expect(tooDeep.stderr).toMatch(/key nesting deeper than maxDepth .*\[LIMIT_EXCEEDED\]/);
+    expect(tooDeep.stderr).toMatch(/key nesting deeper than maxDepth .*\[DEPTH_LIMIT\]/);
     // Every line repeats its parents' path: the .reg text would be ~10 GB.
     const capped = runCli(['dump', '--max-depth', String(DEPTH), '--max-output', String(64 * 1024 * 1024), deepFile]);
     expect(capped.status).toBe(2);

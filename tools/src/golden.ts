@@ -5,6 +5,10 @@
  *
  *   npm run golden -- --write DIR   record the set in DIR (golden.json and the outputs)
  *   npm run golden -- --check DIR   run again and list every command whose output differs
+ *   npm run golden -- --check DIR --renamed OLD=NEW,…
+ *                                   the same, after turning each code NEW back into OLD in
+ *                                   this run's stdout and stderr: proves that a renaming
+ *                                   of codes is the only difference
  *
  * A restructuring that must keep output byte-identical records the set before the change
  * and checks it after. Commands run with relative paths in a scratch folder, so the
@@ -195,6 +199,13 @@ function prepare(work: string, corpus: boolean): Case[] {
   return cases;
 }
 
+/** Replaces whole-word codes NEW by OLD (the renamings given with --renamed). */
+function undoRenames(text: string, renames: Array<[string, string]>): string {
+  let result = text;
+  for (const [oldCode, newCode] of renames) result = result.replace(new RegExp(`\\b${newCode}\\b`, 'g'), oldCode);
+  return result;
+}
+
 function run(work: string, testCase: Case): Outcome {
   const result = spawnSync(process.execPath, [BIN, ...testCase.args], { cwd: work, encoding: 'buffer', maxBuffer: 1024 * 1024 * 1024 });
   const files: Record<string, string> = {};
@@ -208,8 +219,13 @@ function run(work: string, testCase: Case): Outcome {
 }
 
 function main(argv: string[]): number {
-  const [mode, dir] = argv;
+  const [mode, dir, option, list] = argv;
   if ((mode !== '--write' && mode !== '--check') || dir === undefined) usage();
+  if (option !== undefined && (option !== '--renamed' || list === undefined || mode !== '--check')) usage();
+  const renames = (list ?? '')
+    .split(',')
+    .filter((pair) => pair.length > 0)
+    .map((pair) => pair.split('=') as [string, string]);
   const corpus = existsSync(join(CORPUS, 'default.hv')) && existsSync(PLATFORM_REG);
   if (!corpus) process.stderr.write(`golden: corpus not found at ${CORPUS}: its commands are left out\n`);
   const work = mkdtempSync(join(tmpdir(), 'hivetool-golden-'));
@@ -217,11 +233,19 @@ function main(argv: string[]): number {
   try {
     const cases = prepare(work, corpus);
     const record: Record<string, { args: string[]; status: number | null; stdout: string; stderr: string; files: Record<string, string> }> = {};
+    // With --renamed: the hashes of this run's output with the renamings undone.
+    const renamed: Record<string, { stdout: string; stderr: string }> = {};
     rmSync(texts, { recursive: true, force: true });
     mkdirSync(texts, { recursive: true });
     cases.forEach((testCase, index) => {
       const outcome = run(work, testCase);
       record[testCase.name] = { args: outcome.args, status: outcome.status, stdout: sha256(Buffer.from(outcome.stdout, 'latin1')), stderr: sha256(Buffer.from(outcome.stderr, 'latin1')), files: outcome.files };
+      if (renames.length > 0) {
+        renamed[testCase.name] = {
+          stdout: sha256(Buffer.from(undoRenames(outcome.stdout, renames), 'latin1')),
+          stderr: sha256(Buffer.from(undoRenames(outcome.stderr, renames), 'latin1')),
+        };
+      }
       const stem = join(texts, String(index).padStart(4, '0'));
       if (outcome.stdout.length <= KEEP_LIMIT) writeFileSync(`${stem}.stdout`, Buffer.from(outcome.stdout, 'latin1'));
       if (outcome.stderr.length <= KEEP_LIMIT) writeFileSync(`${stem}.stderr`, Buffer.from(outcome.stderr, 'latin1'));
@@ -236,6 +260,7 @@ function main(argv: string[]): number {
     if (golden.corpus !== corpus) process.stdout.write(`golden: recorded ${golden.corpus ? 'with' : 'without'} the corpus, checked ${corpus ? 'with' : 'without'}\n`);
     const names = Object.keys(golden.cases);
     let differing = 0;
+    let onlyRenamed = 0;
     names.forEach((name, index) => {
       const want = golden.cases[name];
       const got = record[name];
@@ -246,16 +271,23 @@ function main(argv: string[]): number {
         return;
       }
       const parts: string[] = [];
+      const undone = renamed[name];
       if (want.status !== got.status) parts.push(`exit ${want.status} → ${got.status}`);
-      if (want.stdout !== got.stdout) parts.push('stdout');
-      if (want.stderr !== got.stderr) parts.push('stderr');
+      const renamedOnly = (stream: 'stdout' | 'stderr'): boolean => want[stream] !== got[stream] && undone !== undefined && want[stream] === undone[stream];
+      if (want.stdout !== got.stdout && !renamedOnly('stdout')) parts.push('stdout');
+      if (want.stderr !== got.stderr && !renamedOnly('stderr')) parts.push('stderr');
+      if (parts.length === 0 && (renamedOnly('stdout') || renamedOnly('stderr'))) {
+        onlyRenamed++;
+        process.stdout.write(`renamed  ${name} [${String(index).padStart(4, '0')}]: identical once the renamed codes are turned back\n`);
+      }
       for (const output of new Set([...Object.keys(want.files), ...Object.keys(got.files)])) if (want.files[output] !== got.files[output]) parts.push(output);
       if (parts.length > 0) {
         differing++;
         process.stdout.write(`differs  ${name} [${String(index).padStart(4, '0')}]: ${parts.join(', ')}\n`);
       }
     });
-    process.stdout.write(`golden: ${names.length - differing} of ${names.length} commands identical${differing > 0 ? ` (texts of this run in ${texts})` : ''}\n`);
+    const renamedNote = renames.length > 0 ? `, ${onlyRenamed} of them only through the renamed codes` : '';
+    process.stdout.write(`golden: ${names.length - differing} of ${names.length} commands identical${renamedNote}${differing > 0 ? ` (texts of this run in ${texts})` : ''}\n`);
     return differing === 0 ? 0 : 1;
   } finally {
     rmSync(work, { recursive: true, force: true });

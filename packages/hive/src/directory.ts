@@ -37,7 +37,7 @@ export function readDirectory(view: DataView, fileLength: number): Uint32Array {
     const relative = i === 0 ? 0 : view.getUint32(entryOffset, true);
     const tableEnd = sectionTableEnd(relative);
     if (relative % 4 !== 0) {
-      throw new HiveFormatError('BAD_SECTION_TABLE', { what: `section directory entry ${i} is not 4-aligned`, offset: entryOffset, actual: `0x${relative.toString(16)}` });
+      throw new HiveFormatError('SECTION_TABLE_NOT_A_BLOCK', { what: `section directory entry ${i} is not 4-aligned`, offset: entryOffset, actual: `0x${relative.toString(16)}` });
     }
     if (tableEnd > fileLength) {
       throw new HiveFormatError('DIRECTORY_OFFSET_PAST_EOF', {

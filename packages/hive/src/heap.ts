@@ -76,7 +76,7 @@ export interface HeapBlock {
 /** The reader's error for a walk that stopped (see `stepBlocks`). */
 export function heapStopError(stop: HeapStop, end: number): HiveFormatError {
   if (stop.code === 'HEAP_CUT') {
-    return new HiveFormatError('TRUNCATED', { what: 'heap block header cut by the end of the file', offset: stop.offset, expected: `${BLOCK_HEADER_SIZE} bytes`, actual: `${end - stop.offset}` });
+    return new HiveFormatError('HEAP_CUT', { what: 'heap block header cut by the end of the file', offset: stop.offset, expected: `${BLOCK_HEADER_SIZE} bytes`, actual: `${end - stop.offset}` });
   }
   if (stop.code === 'BLOCK_SIZE_UNALIGNED') {
     return new HiveFormatError('BLOCK_SIZE_UNALIGNED', { what: 'heap block size is not a multiple of 4', offset: stop.offset, actual: `size ${stop.size}` });
@@ -94,7 +94,7 @@ export function heapStopError(stop: HeapStop, end: number): HiveFormatError {
  * object (copy what you keep). Checks that every block fits the file; the walk needs
  * each size to find the next block, so a bad size ends it with an error.
  *
- * @throws {HiveFormatError} `BLOCK_PAST_EOF` or `TRUNCATED` (a partial block header).
+ * @throws {HiveFormatError} `BLOCK_PAST_EOF` or `HEAP_CUT` (a partial block header).
  */
 export function walkHeap(bytes: Uint8Array, view: DataView, visit: (block: Readonly<HeapBlock>) => void): void {
   const block: HeapBlock = { offset: 0, free: false, type: 0, size: 0, zero: 0, id: 0 };

@@ -15,7 +15,7 @@ export {
   type RecoveryAction,
 } from './restore.js';
 export { planFlush, applyFlush, simulateFlush, type FlushPlan, type FlushWrite, type FlushOptions } from './flush.js';
-export { HiveFormatError, isHiveFormatError, type HiveErrorCode, type HiveFormatErrorDetails } from './errors.js';
+export { HiveFormatError, isHiveFormatError, type HiveErrorCode, type FindingCode, type VerifyOnlyCode, type HiveFormatErrorDetails } from './errors.js';
 export {
   HeaderOffset,
   HIVE_MAGIC,

@@ -281,7 +281,7 @@ export class Hive implements RecordStore {
     const section = sectionOfId(id);
     const slotIndex = id % SLOTS_PER_SECTION;
     if (section >= this.sectionOffsets.length) {
-      throw new HiveFormatError('SECTION_MISSING', {
+      throw new HiveFormatError('LINK_TO_MISSING_SECTION', {
         what: `${what}: reference to id ${id} in section ${section}`,
         offset: fromOffset,
         expected: `a section below ${this.sectionOffsets.length}`,
@@ -292,7 +292,7 @@ export class Hive implements RecordStore {
     const slotOffset = tableOffset + BLOCK_HEADER_SIZE + 4 * slotIndex;
     const slot = this.view.getUint32(slotOffset, true);
     if (!isSlotUsed(slot)) {
-      throw new HiveFormatError('SLOT_FREE', { what: `${what}: id ${id} names a free slot`, offset: slotOffset, actual: `slot 0x${slot.toString(16)}` });
+      throw new HiveFormatError('LINK_TO_FREE_SLOT', { what: `${what}: id ${id} names a free slot`, offset: slotOffset, actual: `slot 0x${slot.toString(16)}` });
     }
     const blockOffset = slotBlockFileOffset(slot);
     this.ensureLoaded(blockOffset, BLOCK_HEADER_SIZE);
@@ -306,7 +306,7 @@ export class Hive implements RecordStore {
     }
     const sizeType = this.view.getUint32(blockOffset, true);
     if (isFreeBlock(sizeType)) {
-      throw new HiveFormatError('BLOCK_FREE', { what: `${what}: id ${id} points at a free block`, offset: blockOffset });
+      throw new HiveFormatError('SLOT_POINTS_TO_FREE', { what: `${what}: id ${id} points at a free block`, offset: blockOffset });
     }
     const size = blockSize(sizeType);
     if (blockOffset + BLOCK_HEADER_SIZE + size > this.bytes.length) {
@@ -324,7 +324,7 @@ export class Hive implements RecordStore {
     }
     const type = sizeType >>> 28;
     if (type !== expectedType) {
-      throw new HiveFormatError('WRONG_RECORD_TYPE', {
+      throw new HiveFormatError('LINK_WRONG_TYPE', {
         what: `${what}: id ${id}`,
         offset: blockOffset,
         expected: blockTypeName(expectedType),

@@ -9,7 +9,7 @@ import { directoryLength, sectionTableEnd } from './directory.js';
 import { freeSlotUnknownBits, isSectionTable, isSlotUsed, nextFreeSlot, sectionOfId, slotBlockFileOffset, slotUnknownBits } from './sections.js';
 import { Store } from './references.js';
 import { Hive, detectKind, type HiveKind, type RecoveryView } from './reader.js';
-import { isHiveFormatError } from './errors.js';
+import { isHiveFormatError, type FindingCode } from './errors.js';
 import { REGISTRY_ROOTS, depthAllowed, isRegistryRoot } from './rules.js';
 import { measureRestoreArea, mountedView, restoreProblem, restoreRecord, type RecoveryAction } from './restore.js';
 
@@ -19,7 +19,7 @@ export type Severity = 'error' | 'warning' | 'info';
 export interface Finding {
   severity: Severity;
   /** Stable code, e.g. `SIGNATURE_MISMATCH` (docs/verify.md lists them all). */
-  code: string;
+  code: FindingCode;
   /** File offset the finding is about (of the hive verified, or of the ROM for ROM links). */
   offset: number;
   message: string;
@@ -120,15 +120,15 @@ export const MAX_FINDINGS_PER_CODE = 100;
 
 class Findings {
   readonly list: Finding[] = [];
-  private readonly grouped = new Map<string, Finding>();
-  private readonly perCode = new Map<string, number>();
-  private readonly overflow = new Map<string, Finding>();
+  private readonly grouped = new Map<FindingCode, Finding>();
+  private readonly perCode = new Map<FindingCode, number>();
+  private readonly overflow = new Map<FindingCode, Finding>();
 
   /**
    * Adds a finding; a hostile file can have millions of the same kind, so past
    * MAX_FINDINGS_PER_CODE of one code they are counted in one closing finding instead.
    */
-  add(severity: Severity, code: string, offset: number, message: string): void {
+  add(severity: Severity, code: FindingCode, offset: number, message: string): void {
     const seen = (this.perCode.get(code) ?? 0) + 1;
     this.perCode.set(code, seen);
     if (seen <= MAX_FINDINGS_PER_CODE) {
@@ -147,7 +147,7 @@ class Findings {
   }
 
   /** Reports a finding once per code however often it occurs, counting occurrences. */
-  addGrouped(severity: Severity, code: string, offset: number, message: (count: number) => string): void {
+  addGrouped(severity: Severity, code: FindingCode, offset: number, message: (count: number) => string): void {
     const existing = this.grouped.get(code);
     if (existing !== undefined) {
       existing.count++;
@@ -724,7 +724,7 @@ function checkRomLink(rom: Hive, ref: number, from: number, want: number, link: 
     } catch (error) {
       if (!isHiveFormatError(error)) throw error;
       ok = false;
-      findings.add('error', error.code === 'WRONG_RECORD_TYPE' ? 'ROM_LINK_WRONG_TYPE' : 'ROM_LINK_BROKEN', from, `${link} link ${hex(ref)} into the ROM hive does not resolve there to a ${want === KEY ? 'key' : 'value'}: ${error.message}. The hive was built against another ROM, or is damaged`);
+      findings.add('error', error.code === 'LINK_WRONG_TYPE' ? 'ROM_LINK_WRONG_TYPE' : 'ROM_LINK_BROKEN', from, `${link} link ${hex(ref)} into the ROM hive does not resolve there to a ${want === KEY ? 'key' : 'value'}: ${error.message}. The hive was built against another ROM, or is damaged`);
     }
     cache.set(cacheKey, ok);
   }

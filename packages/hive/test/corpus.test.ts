@@ -137,7 +137,7 @@ describeWithCorpus('corpus facts (format guide §12)', () => {
     expect(node).toBeInstanceOf(HiveKey);
     expect(decodeValue(ValueType.DWORD, (node as HiveKey).value('DefaultLCID')!.data)).toEqual({ kind: 'number', value: 0x409 });
     // …while a full walk of the same bytes does fail.
-    expect(() => walkTree(hive.root(2), 'HKLM', {})).toThrow(expect.objectContaining({ code: 'WRONG_RECORD_TYPE' }));
+    expect(() => walkTree(hive.root(2), 'HKLM', {})).toThrow(expect.objectContaining({ code: 'LINK_WRONG_TYPE' }));
   });
 
   test('a root path returns the root', () => {
