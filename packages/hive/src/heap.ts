@@ -17,7 +17,12 @@ export function isFreeBlock(sizeType: number): boolean {
  * allocated block's holds the type in bits 28–31 and the size below.
  */
 export function blockSize(sizeType: number): number {
-  return (sizeType & 1) !== 0 ? (sizeType & ~1) >>> 0 : sizeType & 0x0fffffff;
+  return (sizeType & 1) !== 0 ? (sizeType & ~1) >>> 0 : allocatedBlockSize(sizeType);
+}
+
+/** Payload size of a block known to be allocated (a slot's target, checked): bits 0–27. */
+export function allocatedBlockSize(sizeType: number): number {
+  return sizeType & 0x0fffffff;
 }
 
 /** Block type of an allocated block (bits 28–31); -1 for a free block. */
@@ -38,19 +43,39 @@ export interface HeapStop {
 }
 
 /**
- * Steps through the heap from 0x5000 to `end`, calling `visit(offset, sizeType, size)` for
- * each block that fits, and returns where the walk stopped: at `end` with no problem, or
- * at the first block that cannot be followed. Never throws; `read32` reads the u32 at a
- * file offset (a DataView or the Uint32Array of `verifyHive`).
+ * The rules every heap walk applies to step from block to block (format guide §5), as
+ * pure functions over numbers: `stepBlocks` below, and the tiling check of `verifyHive`,
+ * which keeps its loop inline for speed. A block header must fit before `end`…
+ */
+export function blockHeaderFits(offset: number, end: number): boolean {
+  return offset + BLOCK_HEADER_SIZE <= end;
+}
+
+/**
+ * …and then the size it claims must end by `end`; with `checkAlignment` it must also be a
+ * multiple of 4 (`verifyHive` checks it, readers follow such a size). Returns why the
+ * walk cannot step over the block, or undefined.
+ */
+export function blockSizeStop(offset: number, size: number, end: number, checkAlignment: boolean): 'BLOCK_SIZE_UNALIGNED' | 'BLOCK_PAST_EOF' | undefined {
+  if (checkAlignment && size % 4 !== 0) return 'BLOCK_SIZE_UNALIGNED';
+  if (offset + BLOCK_HEADER_SIZE + size > end) return 'BLOCK_PAST_EOF';
+  return undefined;
+}
+
+/**
+ * Steps through the heap from 0x5000 to `end` (see `blockHeaderFits`, `blockSizeStop`), calling
+ * `visit(offset, sizeType, size)` for each block that fits, and returns where the walk
+ * stopped: at `end` with no problem, or at the first block that cannot be followed.
+ * Never throws.
  */
 export function stepBlocks(read32: (offset: number) => number, end: number, visit: (offset: number, sizeType: number, size: number) => void, checkAlignment = false): { end: number; stop: HeapStop | undefined } {
   let offset = HEAP_OFFSET;
   while (offset < end) {
-    if (offset + BLOCK_HEADER_SIZE > end) return { end: offset, stop: { code: 'HEAP_CUT', offset, sizeType: 0, size: 0 } };
+    if (!blockHeaderFits(offset, end)) return { end: offset, stop: { code: 'HEAP_CUT', offset, sizeType: 0, size: 0 } };
     const sizeType = read32(offset);
     const size = blockSize(sizeType);
-    if (checkAlignment && size % 4 !== 0) return { end: offset, stop: { code: 'BLOCK_SIZE_UNALIGNED', offset, sizeType, size } };
-    if (offset + BLOCK_HEADER_SIZE + size > end) return { end: offset, stop: { code: 'BLOCK_PAST_EOF', offset, sizeType, size } };
+    const code = blockSizeStop(offset, size, end, checkAlignment);
+    if (code !== undefined) return { end: offset, stop: { code, offset, sizeType, size } };
     visit(offset, sizeType, size);
     // A zero-size free block still advances by its header, so the walk always ends.
     offset += BLOCK_HEADER_SIZE + size;

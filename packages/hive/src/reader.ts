@@ -7,7 +7,7 @@ import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS
 import { HiveKey, HiveRoot, HiveValue, INSPECT, ROOT_SLOTS, ROOTS_PAYLOAD, inspectAs, type RecordStore } from './records.js';
 import { Store, refId, refStore, type LinkKind, type UnresolvedLink } from './references.js';
 import { SECTION_TABLE_SIZE_TYPE, isSectionTable, isSlotUsed, sectionOfId, slotBlockFileOffset } from './sections.js';
-import { blockSize, isFreeBlock } from './heap.js';
+import { allocatedBlockSize, isFreeBlock } from './heap.js';
 import { REGISTRY_ROOTS } from './rules.js';
 import { RESTORE_RECORD_HEADER, measureRestoreArea, mountedView, restoreProblem, restoreRecord, type RestoreArea, type RestoreRecord } from './restore.js';
 
@@ -132,7 +132,7 @@ export class Hive implements RecordStore {
     this.limits = resolveLimits(options.limits);
     this.source = options.source ?? 'file';
     this.rootsOffset = this.blockOffsetOf(0, BlockType.ROOTS, HEAP_OFFSET, 'roots record');
-    const rootsSize = blockSize(this.view.getUint32(this.rootsOffset, true));
+    const rootsSize = allocatedBlockSize(this.view.getUint32(this.rootsOffset, true));
     if (rootsSize < ROOTS_PAYLOAD) {
       throw new HiveFormatError('RECORD_TOO_SMALL', { what: 'roots record', offset: this.rootsOffset, expected: `payload ≥ ${ROOTS_PAYLOAD}`, actual: `${rootsSize}` });
     }
@@ -308,7 +308,7 @@ export class Hive implements RecordStore {
     if (isFreeBlock(sizeType)) {
       throw new HiveFormatError('SLOT_POINTS_TO_FREE', { what: `${what}: id ${id} points at a free block`, offset: blockOffset });
     }
-    const size = blockSize(sizeType);
+    const size = allocatedBlockSize(sizeType);
     if (blockOffset + BLOCK_HEADER_SIZE + size > this.bytes.length) {
       throw new HiveFormatError('BLOCK_PAST_EOF', {
         what: `${what}: block of id ${id} runs past the end of the file`,
@@ -387,7 +387,7 @@ export class Hive implements RecordStore {
     }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.KEY, fromOffset, `${link} link`);
-    return new HiveKey(this, offset, id, blockSize(this.view.getUint32(offset, true)));
+    return new HiveKey(this, offset, id, allocatedBlockSize(this.view.getUint32(offset, true)));
   }
 
   resolveValue(ref: number, fromOffset: number): HiveValue | UnresolvedLink {
@@ -396,7 +396,7 @@ export class Hive implements RecordStore {
     }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.VALUE, fromOffset, 'value link');
-    return new HiveValue(this, offset, id, blockSize(this.view.getUint32(offset, true)));
+    return new HiveValue(this, offset, id, allocatedBlockSize(this.view.getUint32(offset, true)));
   }
 }
 
