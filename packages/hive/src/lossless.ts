@@ -67,6 +67,8 @@ export type BlockPart =
 /**
  * Splits a hive (a `Hive`, or its bytes) into parts without judging it: a damaged heap ends
  * in a `tail` part rather than an error, so even a broken file is re-emitted as it was.
+ *
+ * @throws {HiveFormatError} only when the bytes cannot be opened as a hive (see `openHive`).
  */
 export function disassembleHive(source: Hive | Uint8Array): HiveParts {
   const hive = source instanceof Hive ? source : openHive(source);
@@ -183,7 +185,11 @@ function blockLength(part: BlockPart): number {
   }
 }
 
-/** Writes parts back into a file image, block after block from 0x5000. */
+/**
+ * Writes parts back into a file image, block after block from 0x5000.
+ *
+ * @throws {HiveFormatError} `LIMIT_EXCEEDED` for a name or data longer than a record can hold.
+ */
 export function assembleHive(parts: HiveParts): Uint8Array {
   let length = HEAP_OFFSET;
   for (const part of parts.blocks) {
@@ -283,7 +289,11 @@ export function assembleHive(parts: HiveParts): Uint8Array {
   return bytes;
 }
 
-/** Re-emits a hive (a `Hive`, or its bytes) byte for byte from its parts (the lossless round trip). */
+/**
+ * Re-emits a hive (a `Hive`, or its bytes) byte for byte from its parts (the lossless round trip).
+ *
+ * @throws {HiveFormatError} when the bytes cannot be opened as a hive (see `openHive`).
+ */
 export function rewriteHive(source: Hive | Uint8Array): Uint8Array {
   return assembleHive(disassembleHive(source));
 }

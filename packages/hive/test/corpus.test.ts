@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { BlockType, HiveKey, HiveRoot, hexBytes, hiveStatistics, openHive, walkHeap, walkTree, type Hive } from '@hivetool/hive';
+import { HiveKey, HiveRoot, hexBytes, hiveStatistics, openHive, walkTree, type Hive } from '@hivetool/hive';
+import { BlockType, walkHeap } from '@hivetool/hive/layout';
 import { ValueType, decodeValue } from '@hivetool/registry';
 import { CORPUS_FACTS, CORPUS_FILES, CORPUS_SIGNATURE, CORPUS_VIRTBASE, corpusBytes, describeCorpus } from '@hivetool/test-support';
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { encodeHive, encodeLinkedHive, openHive, readTree, verifyHive, walkHeap, type Hive, type HiveKey, type HiveValue } from '@hivetool/hive';
+import { encodeHive, encodeLinkedHive, openHive, readTree, verifyHive, type Hive, type HiveKey, type HiveValue } from '@hivetool/hive';
+import { walkHeap } from '@hivetool/hive/layout';
 import { RegTreeBuilder } from '@hivetool/registry';
 import { CORPUS_FILES, corpusBytes, describeCorpus, runs } from '@hivetool/test-support';
 

@@ -1,4 +1,4 @@
-import { isFreeBlock, stepBlocks } from '@hivetool/hive';
+import { isFreeBlock, stepBlocks } from '@hivetool/hive/layout';
 
 /**
  * The layout invariants of format guide §5–6, checked from the bytes with no help from

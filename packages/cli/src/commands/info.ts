@@ -2,14 +2,10 @@ import {
   hexBytes,
   hiveStatistics,
   isHiveFormatError,
-  isRegistryRoot,
   openHive,
   pendingLogEntries,
   readHeader,
-  readLogEntry,
   MAX_RESTORE_RECORDS_LISTED,
-  LOG_ENTRY_SLOTS,
-  RestoreFlags,
   type Hive,
   type HiveFormatError,
   type HiveHeader,
@@ -17,6 +13,12 @@ import {
   type OpenHiveOptions,
   type RecoveryAction,
 } from '@hivetool/hive';
+import {
+  isRegistryRoot,
+  readLogEntry,
+  LOG_ENTRY_SLOTS,
+  RestoreFlags,
+} from '@hivetool/hive/layout';
 import { rootName, valueTypeName } from '@hivetool/registry';
 import { readHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';

@@ -1,4 +1,5 @@
-import { BLOCK_HEADER_SIZE, HEAP_OFFSET, isSectionTable, readHeader, verifyHive, type Finding, type Hive, type RestoreReport, type VerifyReport } from '@hivetool/hive';
+import { readHeader, verifyHive, type Finding, type Hive, type RestoreReport, type VerifyReport } from '@hivetool/hive';
+import { BLOCK_HEADER_SIZE, HEAP_OFFSET, isSectionTable } from '@hivetool/hive/layout';
 import { addCliHints } from './verifyHints.js';
 import { readHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';

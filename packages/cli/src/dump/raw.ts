@@ -1,4 +1,10 @@
 import {
+  type Hive,
+  type HiveKey,
+  type HiveValue,
+  type UnresolvedLink,
+} from '@hivetool/hive';
+import {
   BLOCK_HEADER_SIZE,
   BlockType,
   HEAP_OFFSET,
@@ -12,12 +18,8 @@ import {
   keyRecordProblem,
   valueRecordProblem,
   walkHeap,
-  type Hive,
   type HeapBlock,
-  type HiveKey,
-  type HiveValue,
-  type UnresolvedLink,
-} from '@hivetool/hive';
+} from '@hivetool/hive/layout';
 import { decodeUtf16, hex32, rootName } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import type { DumpVisitor } from './tree.js';
