@@ -1,3 +1,10 @@
+/**
+ * The reader (format guide §2–§9 as they are followed from the roots): `openHive` and the
+ * `Hive` class. Over 400 lines because `Hive` is one unit: its checked, lazy resolution of
+ * an id to a block (directory, section table, slot, block header) and its path lookups
+ * share the state of one open file; the rules themselves live in the per-section modules
+ * (directory.ts, sections.ts, heap.ts, recordFields.ts).
+ */
 import { parseKeyPath } from '@hivetool/registry';
 import { readDirectory } from './directory.js';
 import { HiveFormatError } from './errors.js';
