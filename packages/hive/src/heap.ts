@@ -7,9 +7,12 @@
 import { HiveFormatError } from './errors.js';
 import { BLOCK_HEADER_SIZE, HEAP_OFFSET } from './layout.js';
 
+/** Bit 0 of sizeType: the block is free. */
+export const FREE_BIT = 1;
+
 /** Whether a block is free: bit 0 of sizeType. */
 export function isFreeBlock(sizeType: number): boolean {
-  return (sizeType & 1) !== 0;
+  return (sizeType & FREE_BIT) !== 0;
 }
 
 /**
@@ -17,12 +20,15 @@ export function isFreeBlock(sizeType: number): boolean {
  * allocated block's holds the type in bits 28–31 and the size below.
  */
 export function blockSize(sizeType: number): number {
-  return (sizeType & 1) !== 0 ? (sizeType & ~1) >>> 0 : allocatedBlockSize(sizeType);
+  return (sizeType & FREE_BIT) !== 0 ? (sizeType & ~FREE_BIT) >>> 0 : sizeType & ALLOCATED_SIZE_MASK;
 }
+
+/** Bits 0–27 of an allocated block's sizeType: its payload size (bits 28–31: its type). */
+export const ALLOCATED_SIZE_MASK = 0x0fffffff;
 
 /** Payload size of a block known to be allocated (a slot's target, checked): bits 0–27. */
 export function allocatedBlockSize(sizeType: number): number {
-  return sizeType & 0x0fffffff;
+  return sizeType & ALLOCATED_SIZE_MASK;
 }
 
 /** Block type of an allocated block (bits 28–31); -1 for a free block. */

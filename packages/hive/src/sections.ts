@@ -8,7 +8,9 @@ import { BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION } from
 export const SLOT_USED = 0x1;
 export const SLOT_OFFSET_MASK = 0x0ffffffc;
 /** The next-free field of a free slot: bits 18–27. */
-const NEXT_FREE_MASK = 0x3ff << 18;
+export const NEXT_FREE_MASK = 0x3ff << 18;
+/** Bits of a used slot the guide does not explain: bit 1 and bits 28–31. */
+export const SLOT_UNKNOWN_MASK = ~(SLOT_OFFSET_MASK | SLOT_USED);
 
 /** The sizeType every section table block carries: type 2, the 4100-byte payload. */
 export const SECTION_TABLE_SIZE_TYPE = ((BlockType.SECTION_TABLE << 28) | SECTION_TABLE_PAYLOAD) >>> 0;
@@ -34,7 +36,7 @@ export function slotBlockFileOffset(slot: number): number {
 
 /** Bits of a used slot the guide does not explain (bit 1 and bits 28–31). */
 export function slotUnknownBits(slot: number): number {
-  return (slot & ~(SLOT_OFFSET_MASK | SLOT_USED)) >>> 0;
+  return (slot & SLOT_UNKNOWN_MASK) >>> 0;
 }
 
 /** Bits of a free slot outside the next-free field. */

@@ -1,6 +1,6 @@
 /** verify, format guide §5: the heap tiles from 0x5000 to the end of the hive. */
 import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, blockTypeName } from '../layout.js';
-import { blockHeaderFits, blockSize, blockSizeStop, isFreeBlock, type HeapStop } from '../heap.js';
+import { ALLOCATED_SIZE_MASK, FREE_BIT, type HeapStop } from '../heap.js';
 import { ALLOCATED, FREE_BLOCK, type Context, type Heap } from './context.js';
 import { hex } from './findings.js';
 
@@ -13,21 +13,22 @@ export function tileHeap(ctx: Context): Heap {
   let lastFree = false;
   let offset = HEAP_OFFSET;
   let stop: HeapStop | undefined;
-  // The loop of `stepBlocks`, inline: a callback per block costs this hot loop a measurable
-  // share of verify's time; the rule for stepping is the same function.
+  // The loop of `stepBlocks` and its rules (`blockHeaderFits`, `blockSizeStop`,
+  // `isFreeBlock`, `blockSize`) spelled inline with heap.ts's masks: this loop runs once per
+  // block of the file, mostly before the optimising compiler has seen it, where a call per
+  // test costs verify a measurable share of its time (docs/PERFORMANCE.md).
   while (offset < length) {
-    if (!blockHeaderFits(offset, length)) {
+    if (offset + BLOCK_HEADER_SIZE > length) {
       stop = { code: 'HEAP_CUT', offset, sizeType: 0, size: 0 };
       break;
     }
     const sizeType = u32(offset);
-    const size = blockSize(sizeType);
-    const code = blockSizeStop(offset, size, length, true);
-    if (code !== undefined) {
-      stop = { code, offset, sizeType, size };
+    const free = (sizeType & FREE_BIT) !== 0;
+    const size = free ? (sizeType & ~FREE_BIT) >>> 0 : sizeType & ALLOCATED_SIZE_MASK;
+    if (size % 4 !== 0 || offset + BLOCK_HEADER_SIZE + size > length) {
+      stop = { code: size % 4 !== 0 ? 'BLOCK_SIZE_UNALIGNED' : 'BLOCK_PAST_EOF', offset, sizeType, size };
       break;
     }
-    const free = isFreeBlock(sizeType);
     blockAt[(offset - HEAP_OFFSET) >>> 2] = free ? FREE_BLOCK : ALLOCATED;
     if (free) {
       report.counts.freeBlocks++;
