@@ -6,18 +6,16 @@
 import type { Findings } from './findings.js';
 import type { VerifyReport } from './report.js';
 
-// Per-id record kinds in the verifier's table.
-export const NONE = 0;
-export const KEY = 1;
-export const VALUE = 2;
-export const ROOTS = 3;
-export const OTHER = 4;
-export const BROKEN = 5;
+/**
+ * Per-id record kinds in the verifier's table. The checkers copy the ones they use into
+ * locals at their start (`const { KEY } = RecordKind`): their loops run once per slot or
+ * record, mostly before the optimising compiler has seen them, where each read of an
+ * imported binding is a load through the module's cell (docs/PERFORMANCE.md).
+ */
+export const RecordKind = { NONE: 0, KEY: 1, VALUE: 2, ROOTS: 3, OTHER: 4, BROKEN: 5 } as const;
 
-// Marks in the verifier's per-heap-word table (see Heap.blockAt).
-export const ALLOCATED = 1;
-export const FREE_BLOCK = 2;
-export const CLAIMED = 4;
+/** Marks in the verifier's per-heap-word table (see Heap.blockAt); copied to locals as `RecordKind`. */
+export const HeapMark = { ALLOCATED: 1, FREE_BLOCK: 2, CLAIMED: 4 } as const;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 

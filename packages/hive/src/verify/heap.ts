@@ -1,12 +1,18 @@
 /** verify, format guide §5: the heap tiles from 0x5000 to the end of the hive. */
-import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, blockTypeName } from '../layout.js';
-import { ALLOCATED_SIZE_MASK, FREE_BIT, type HeapStop } from '../heap.js';
-import { ALLOCATED, FREE_BLOCK, type Context, type Heap } from './context.js';
+import * as Layout from '../layout.js';
+import { blockTypeName } from '../layout.js';
+import * as Blocks from '../heap.js';
+import type { HeapStop } from '../heap.js';
+import { HeapMark, type Context, type Heap } from './context.js';
 import { hex } from './findings.js';
 
 /** Heap tiling (§5): blocks from 0x5000 to EOF with no gap; marks where blocks start. */
 export function tileHeap(ctx: Context): Heap {
   const { words, length, findings, report } = ctx;
+  // Locals, not imported bindings, in the loop below (see `RecordKind` in context.ts).
+  const { ALLOCATED, FREE_BLOCK } = HeapMark;
+  const { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET } = Layout;
+  const { ALLOCATED_SIZE_MASK, FREE_BIT } = Blocks;
   const u32 = (offset: number): number => words[offset >>> 2]!;
   const heapWords = (length - HEAP_OFFSET) >>> 2;
   const blockAt = new Uint8Array(heapWords + 1);

@@ -7,13 +7,14 @@ import { Store } from '../references.js';
 import { REGISTRY_ROOTS, depthAllowed } from '../rules.js';
 import { sectionOfId } from '../sections.js';
 import type { HiveKind } from '../reader.js';
-import { BROKEN, KEY, NONE, VALUE, type Context, type IdTable } from './context.js';
+import { RecordKind, type Context, type IdTable } from './context.js';
 import { hex } from './findings.js';
 import { checkRomLink } from './romLinks.js';
 import type { VerifyOptions } from './report.js';
 
 /** Links, cycles, depth and reachability, from the roots; links into ROM checked in `rom`. */
 export function walkLinks(ctx: Context, table: IdTable, roots: { refs: number[]; at: number; kind: HiveKind }, options: VerifyOptions): void {
+  const { BROKEN, KEY, NONE, VALUE } = RecordKind;
   const { findings, report } = ctx;
   const { blockOf, kindOf, links, keyFlags } = table;
   const idCount = kindOf.length;

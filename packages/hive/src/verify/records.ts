@@ -4,12 +4,13 @@ import { allocatedBlockSize, blockSize } from '../heap.js';
 import { KNOWN_KEY_FLAGS, KeyField, ROOT_COUNT, ROOTS_PAYLOAD, ValueField, keyRecordNeeds, keyRecordProblem, valueRecordNeeds, valueRecordProblem } from '../recordFields.js';
 import { detectKind, type HiveKind } from '../reader.js';
 import { isRegistryRoot } from '../rules.js';
-import { BROKEN, KEY, ROOTS, VALUE, type Context, type IdTable } from './context.js';
+import { RecordKind, type Context, type IdTable } from './context.js';
 import { hex } from './findings.js';
 import type { VerifyOptions } from './report.js';
 
 /** Records (§8): fixed fields, names and data inside their blocks. */
 export function checkRecords(ctx: Context, table: IdTable): void {
+  const { BROKEN, KEY, VALUE } = RecordKind;
   const { bytes, view, words, findings, report } = ctx;
   const u32 = (offset: number): number => words[offset >>> 2]!;
   const { blockOf, kindOf, links, keyFlags } = table;
@@ -64,6 +65,7 @@ export function checkRecords(ctx: Context, table: IdTable): void {
  * are, or undefined when id 0 is no usable roots record.
  */
 export function checkRoots(ctx: Context, table: IdTable, options: VerifyOptions): { refs: number[]; at: number; kind: HiveKind } | undefined {
+  const { ROOTS } = RecordKind;
   const { findings, report } = ctx;
   const u32 = (offset: number): number => ctx.words[offset >>> 2]!;
   const { blockOf, kindOf } = table;

@@ -4,24 +4,24 @@ import { HeaderOffset } from '../header.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { isHiveFormatError } from '../errors.js';
 import type { Hive, HiveKind } from '../reader.js';
-import { KEY } from './context.js';
+import { RecordKind } from './context.js';
 import { hex, type Findings } from './findings.js';
 import type { VerifyOptions, VerifyReport } from './report.js';
 
 
 export function checkRomLink(rom: Hive, ref: number, from: number, want: number, link: string, cache: Map<number, boolean>, findings: Findings, report: VerifyReport): void {
   // One reference may be checked as a key and as a value: cache the two apart.
-  const cacheKey = ref + (want === KEY ? 0 : 2 ** 32);
+  const cacheKey = ref + (want === RecordKind.KEY ? 0 : 2 ** 32);
   let ok = cache.get(cacheKey);
   if (ok === undefined) {
     try {
-      if (want === KEY) rom.resolveKey(ref, 'child', from);
+      if (want === RecordKind.KEY) rom.resolveKey(ref, 'child', from);
       else rom.resolveValue(ref, from);
       ok = true;
     } catch (error) {
       if (!isHiveFormatError(error)) throw error;
       ok = false;
-      findings.add('error', error.code === 'LINK_WRONG_TYPE' ? 'ROM_LINK_WRONG_TYPE' : 'ROM_LINK_BROKEN', from, `${link} link ${hex(ref)} into the ROM hive does not resolve there to a ${want === KEY ? 'key' : 'value'}: ${error.message}. The hive was built against another ROM, or is damaged`);
+      findings.add('error', error.code === 'LINK_WRONG_TYPE' ? 'ROM_LINK_WRONG_TYPE' : 'ROM_LINK_BROKEN', from, `${link} link ${hex(ref)} into the ROM hive does not resolve there to a ${want === RecordKind.KEY ? 'key' : 'value'}: ${error.message}. The hive was built against another ROM, or is damaged`);
     }
     cache.set(cacheKey, ok);
   }

@@ -1,13 +1,16 @@
 /** verify, format guide §6: section tables, slots, free-slot chains, and blocks no slot claims. */
-import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, SLOTS_PER_SECTION } from '../layout.js';
+import * as Layout from '../layout.js';
 import { blockSize } from '../heap.js';
 import { sectionTableEnd } from '../directory.js';
 import { NEXT_FREE_MASK, SLOT_OFFSET_MASK, SLOT_UNKNOWN_MASK, SLOT_USED, isSectionTable, nextFreeSlot } from '../sections.js';
-import { ALLOCATED, BROKEN, CLAIMED, FREE_BLOCK, KEY, OTHER, ROOTS, VALUE, type Context, type Heap, type IdTable } from './context.js';
+import { HeapMark, RecordKind, type Context, type Heap, type IdTable } from './context.js';
 import { hex, type Findings } from './findings.js';
 
 /** Section tables and slots (§6), free-slot chains, and blocks no slot claims. */
 export function checkSections(ctx: Context, sections: number[], heap: Heap): IdTable {
+  const { ALLOCATED, CLAIMED, FREE_BLOCK } = HeapMark;
+  const { BROKEN, KEY, OTHER, ROOTS, VALUE } = RecordKind;
+  const { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, SLOTS_PER_SECTION } = Layout;
   const { words, length, findings } = ctx;
   const u32 = (offset: number): number => words[offset >>> 2]!;
   const { blockAt, tiled, tiledEnd } = heap;
@@ -101,6 +104,7 @@ export function checkSections(ctx: Context, sections: number[], heap: Heap): IdT
 
 
 function checkFreeChain(u32: (offset: number) => number, section: number, slots: number, isFreeSlot: Uint8Array, freeCount: number, findings: Findings): void {
+  const { SLOTS_PER_SECTION } = Layout;
   const headOffset = slots + 4 * SLOTS_PER_SECTION;
   const head = u32(headOffset);
   const visited = new Uint8Array(SLOTS_PER_SECTION);
