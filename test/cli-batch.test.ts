@@ -40,7 +40,7 @@ describe('many files in one run', () => {
     // unit-9 cannot be walked: described as far as it can be read, its problem reported.
     expect(one.hives).toHaveLength(8);
     expect(one.hives.map((hive) => hive.problems.length)).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
-    expect(one.hives[7]!.problems[0]).toMatch(/\[SECTION_MISSING\]$/);
+    expect(one.hives[7]!.problems[0]).toMatch(/\[LINK_TO_MISSING_SECTION\]$/);
     const globbed = runCli(['info', join(fleet, 'site-a', '*.hv')]);
     expect(globbed.status).toBe(0);
     expect(globbed.stderr).toBe('hivetool: 3 files: 3 described, 0 could not be read\n');
@@ -52,7 +52,7 @@ describe('many files in one run', () => {
     expect(result.status).toBe(2);
     expect(result.stdout.match(/^REGEDIT4$/gm)).toHaveLength(1);
     expect(result.stdout.match(/^; .*unit-\d\.hv: rom hive/gm)).toHaveLength(8);
-    expect(result.stderr).toMatch(/unit-9\.hv: not a valid hive: .*\[SECTION_MISSING\]\nhivetool: 8 files: 7 dumped, 1 failed\n$/);
+    expect(result.stderr).toMatch(/unit-9\.hv: not a valid hive: .*\[LINK_TO_MISSING_SECTION\]\nhivetool: 8 files: 7 dumped, 1 failed\n$/);
   });
 
   test('dump --jobs: each format byte for byte as on one thread, stderr and exit code too', () => {
@@ -67,7 +67,7 @@ describe('many files in one run', () => {
       expect(threaded.stderr).toBe(single.stderr);
       // The raw heap listing does not follow the broken link; the tree formats fail on it.
       expect(threaded.stderr).toMatch(
-        format === 'raw' ? /notes\.txt: .*\nhivetool: 9 files: 8 dumped, 1 failed\n$/ : /notes\.txt: .*\n[\s\S]*unit-9\.hv: not a valid hive: .*\[SECTION_MISSING\]\nhivetool: 9 files: 7 dumped, 2 failed\n$/,
+        format === 'raw' ? /notes\.txt: .*\nhivetool: 9 files: 8 dumped, 1 failed\n$/ : /notes\.txt: .*\n[\s\S]*unit-9\.hv: not a valid hive: .*\[LINK_TO_MISSING_SECTION\]\nhivetool: 9 files: 7 dumped, 2 failed\n$/,
       );
     }
     // The file that is not a hive keeps its place, with its error, as in verify --json.

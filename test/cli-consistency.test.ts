@@ -191,7 +191,7 @@ describe('info shows what it can of a damaged hive, header fields first', () => 
     expect(info.status).toBe(2);
     expect(info.stdout).toMatch(/restoreStart +\d+ \(the hive's logical end\) \(= file length\)/);
     expect(info.stdout).toMatch(/kind +not known/);
-    expect(info.stdout).toMatch(/could not read +not a valid hive: .*\[SLOT_FREE\]/);
+    expect(info.stdout).toMatch(/could not read +not a valid hive: .*\[LINK_TO_FREE_SLOT\]/);
   });
 });
 

@@ -7,7 +7,8 @@ import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeHive, openHive, verifyHive, walkHeap, walkTree, type TreeKey } from '@hivetool/hive';
+import { encodeHive, openHive, verifyHive, walkTree, type TreeKey } from '@hivetool/hive';
+import { walkHeap } from '@hivetool/hive/layout';
 import { recoverDeleted } from '@hivetool/forensics';
 import { HIVETOOL_BIN, runCli } from '@hivetool/test-support';
 import { spawnSync } from 'node:child_process';
@@ -75,7 +76,7 @@ describe(`a ${DEPTH}-deep key chain`, () => {
     expect(limited.stdout).toContain('DEPTH_LIMIT');
     const tooDeep = runCli(['dump', deepFile]);
     expect(tooDeep.status).toBe(2);
-    expect(tooDeep.stderr).toMatch(/key nesting deeper than maxDepth .*\[LIMIT_EXCEEDED\]/);
+    expect(tooDeep.stderr).toMatch(/key nesting deeper than maxDepth .*\[DEPTH_LIMIT\]/);
     // Every line repeats its parents' path: the .reg text would be ~10 GB.
     const capped = runCli(['dump', '--max-depth', String(DEPTH), '--max-output', String(64 * 1024 * 1024), deepFile]);
     expect(capped.status).toBe(2);

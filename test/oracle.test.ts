@@ -4,7 +4,8 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { Parser } from 'binary-parser';
-import { BlockType, hexBytes, openHive, walkHeap } from '@hivetool/hive';
+import { hexBytes, openHive } from '@hivetool/hive';
+import { BlockType, walkHeap } from '@hivetool/hive/layout';
 import { CORPUS_FILES, corpusBytes, describeCorpus } from '@hivetool/test-support';
 
 const describeWithCorpus = describeCorpus(describe);

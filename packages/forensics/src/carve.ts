@@ -1,19 +1,5 @@
-import {
-  BLOCK_HEADER_SIZE,
-  BlockType,
-  DIRECTORY_OFFSET,
-  HEAP_OFFSET,
-  HIVE_MAGIC,
-  HeaderOffset,
-  MAX_SECTIONS,
-  PAGE_SIZE,
-  SECTION_TABLE_PAYLOAD,
-  SLOTS_PER_SECTION,
-  detectKind,
-  hexBytes,
-  verifyHive,
-  type HiveKind,
-} from '@hivetool/hive';
+import { detectKind, hexBytes, verifyHive, type HiveKind } from '@hivetool/hive';
+import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, HIVE_MAGIC, HeaderOffset, MAX_SECTIONS, PAGE_SIZE, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION } from '@hivetool/hive/layout';
 import { CANDIDATE_BYTES, findHeaderCandidates } from './scan.js';
 import type { ByteSource } from './source.js';
 

@@ -1,4 +1,5 @@
-import { BLOCK_HEADER_SIZE, BlockType, KeyField, SLOTS_PER_SECTION, ValueField, isHiveFormatError, walkHeap, walkTree, type Hive } from '@hivetool/hive';
+import { isHiveFormatError, walkTree, type Hive } from '@hivetool/hive';
+import { BLOCK_HEADER_SIZE, BlockType, KeyField, SLOTS_PER_SECTION, ValueField, walkHeap } from '@hivetool/hive/layout';
 import { decodeUtf16, hasLoneSurrogate } from '@hivetool/registry';
 
 /**

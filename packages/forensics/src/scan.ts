@@ -1,4 +1,4 @@
-import { HIVE_MAGIC, HIVE_VERSION } from '@hivetool/hive';
+import { HIVE_MAGIC, HIVE_VERSION } from '@hivetool/hive/layout';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 

@@ -73,7 +73,11 @@ export interface HiveHeader {
   readonly logArea: Uint8Array;
 }
 
-/** Reads and checks the header page. Throws `TRUNCATED` or `BAD_MAGIC`. */
+/**
+ * Reads and checks the header page (format guide §3).
+ *
+ * @throws {HiveFormatError} `TRUNCATED` (shorter than the header page) or `BAD_MAGIC`.
+ */
 export function readHeader(bytes: Uint8Array, view: DataView): HiveHeader {
   if (bytes.length < HEADER_SIZE) {
     throw new HiveFormatError('TRUNCATED', {

@@ -1,48 +1,28 @@
+/**
+ * @hivetool/hive: read, check, write and convert Windows CE registry hive files (.hv).
+ *
+ * What a user of the library needs: open a hive and walk or look up its keys and values
+ * (`openHive`, `walkTree`, `readTree`), check it (`verifyHive`), count it
+ * (`hiveStatistics`), write one (`encodeHive`, `encodeLinkedHive`), re-emit one byte for
+ * byte (`disassembleHive`, `assembleHive`, `rewriteHive`), and the interrupted-flush
+ * machinery (`readRestoreArea`, `recoverHive`, `planFlush`…). Every reader throws
+ * `HiveFormatError` for bad input. The layout of the format itself (offsets, field
+ * positions, slot and block decoding, the per-section checks) is in `@hivetool/hive/layout`.
+ */
 export { openHive, Hive, detectKind, type HiveKind, type OpenHiveOptions, type LookupResult, type ValueLookupResult, type RecoveryView } from './reader.js';
-export {
-  readRestoreArea,
-  describeRestoreFlags,
-  measureRestoreArea,
-  restoreProblem,
-  restorePageSize,
-  restoreRecord,
-  restoreRecords,
-  recoverHive,
-  mountedView,
-  RESTORE_RECORD_HEADER,
-  DEFAULT_RESTORE_PAGE_SIZE,
-  type RestoreArea,
-  type RestoreRecord,
-  type RecoveryAction,
-} from './restore.js';
+export { readRestoreArea, recoverHive, describeRestoreFlags, type RestoreArea, type RestoreRecord, type RecoveryAction } from './restore.js';
 export { planFlush, applyFlush, simulateFlush, type FlushPlan, type FlushWrite, type FlushOptions } from './flush.js';
-export { HiveFormatError, isHiveFormatError, type HiveErrorCode, type HiveFormatErrorDetails } from './errors.js';
-export {
-  HeaderOffset,
-  HIVE_MAGIC,
-  HIVE_VERSION,
-  HEADER_SIZE,
-  LOG_ENTRY_SLOTS,
-  RestoreFlags,
-  readLogEntry,
-  readHeader,
-  pendingLogEntries,
-  hexBytes,
-  type HiveHeader,
-  type RecoveryLogEntry,
-} from './header.js';
+export { HiveFormatError, isHiveFormatError, type HiveErrorCode, type FindingCode, type VerifyOnlyCode, type HiveFormatErrorDetails } from './errors.js';
+export { readHeader, pendingLogEntries, hexBytes, type HiveHeader, type RecoveryLogEntry } from './header.js';
 export { DEFAULT_LIMITS, type HiveLimits } from './limits.js';
-export { BlockType, blockTypeName, HEAP_OFFSET, DIRECTORY_OFFSET, BLOCK_HEADER_SIZE, SLOTS_PER_SECTION, SECTION_TABLE_PAYLOAD, PAGE_SIZE, MAX_SECTIONS } from './layout.js';
-export { HiveKey, HiveValue, HiveRoot, KeyFlags, KeyField, ValueField, type KeyNode, type RecordStore } from './records.js';
-export { Store, refStore, refId, makeRef, isUnresolvedLink, type UnresolvedLink, type LinkKind } from './references.js';
-export { walkHeap, type HeapBlock } from './heap.js';
+export { HiveKey, HiveValue, HiveRoot, KeyFlags, type KeyNode, type RecordStore } from './records.js';
+export { isUnresolvedLink, type UnresolvedLink, type LinkKind } from './references.js';
 export { walkTree, ReachedRecords, type TreeVisitor, type WalkOptions } from './walk.js';
-export { REGISTRY_ROOTS, isRegistryRoot, depthAllowed } from './rules.js';
-export { hiveStatistics, type HiveStatistics, type StatisticsOptions, type UnknownBitsSeen } from './info.js';
+export { hiveStatistics, type HiveStatistics, type StatisticsOptions, type UnknownBitsSeen } from './statistics.js';
 export { encodeHive, encodeCompactHive, type EncodeHiveOptions, type LinkedTreeKey } from './writer.js';
+export { encodeLinkedHive } from './linkedWriter.js';
 export { readTree } from './readTree.js';
 export type { HiveTree, TreeKey, TreeValue } from '@hivetool/registry';
 export { disassembleHive, assembleHive, rewriteHive, MAX_PARTS, type HiveParts, type HeaderParts, type BlockPart } from './lossless.js';
 export { deriveRomSignature, deriveVolumeGuid, type Sha256 } from './signature.js';
-export { verifyHive, MAX_FINDINGS_PER_CODE, MAX_RESTORE_RECORDS_LISTED, type RestoreReport, type VerifyReport, type VerifyOptions, type Finding, type Severity, type BootPrediction, type BootOutcome } from './verify.js';
-export { encodeLinkedHive } from './linkedWriter.js';
+export { verifyHive, MAX_FINDINGS_PER_CODE, MAX_RESTORE_RECORDS_LISTED, type RestoreReport, type VerifyReport, type VerifyOptions, type Finding, type Severity, type BootPrediction, type BootOutcome } from './verify/index.js';

@@ -1,4 +1,4 @@
-import { KeyFlags, foldName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
+import { KeyFlags, ROOT_COUNT, foldName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
 import { HiveFormatError } from './errors.js';
 import type { Hive } from './reader.js';
 import { Store, makeRef } from './references.js';
@@ -17,7 +17,7 @@ interface RomKey {
 /** The ROM hive's tree with every record's reference (nibble 2), in chain order. */
 function romKeys(rom: Hive): RomKey[][] {
   const roots: RomKey[][] = [];
-  for (let index = 0; index < 8; index++) roots.push([]);
+  for (let index = 0; index < ROOT_COUNT; index++) roots.push([]);
   let top: RomKey[] = [];
   const open: RomKey[] = [];
   walkTree(rom, {
@@ -71,7 +71,7 @@ function pairAndCompare(edited: HiveTree, rom: RomKey[][]): { counterpart: Map<T
       order.push({ key, romKey });
     }
   };
-  for (let index = 0; index < 8; index++) pair(edited.roots[index] ?? [], rom[index]!);
+  for (let index = 0; index < ROOT_COUNT; index++) pair(edited.roots[index] ?? [], rom[index]!);
   for (let i = 0; i < order.length; i++) pair(order[i]!.key.subkeys ?? [], order[i]!.romKey.subkeys);
   // Children come after their parents in `order`, so walking it backwards decides
   // every child before its parent.
@@ -128,7 +128,7 @@ export function encodeLinkedHive(rom: Hive, edited: HiveTree, options: Omit<Enco
   const rootLinks: Partial<Record<number, number>> = {};
   // Work items: an edited key list to turn into stored keys, under a ROM list (or none).
   const work: Array<{ keys: TreeKey[]; romList: RomKey[]; out: (list: LinkedTreeKey[], tail: number) => void; index?: number }> = [];
-  for (let index = 0; index < 8; index++) {
+  for (let index = 0; index < ROOT_COUNT; index++) {
     work.push({
       index,
       keys: edited.roots[index] ?? [],

@@ -3,7 +3,8 @@ import { HiveFormatError } from './errors.js';
 import { HEADER_SIZE, HeaderOffset } from './header.js';
 import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION } from './layout.js';
 import { Hive, openHive } from './reader.js';
-import { KeyField, ROOT_SLOTS, ROOTS_PAYLOAD, ValueField } from './records.js';
+import { KeyField, ROOT_COUNT, ROOTS_PAYLOAD, ValueField, keyRecordProblem, valueRecordProblem } from './recordFields.js';
+import { blockHeaderFits, blockSize, blockSizeStop, blockTypeOf, isFreeBlock } from './heap.js';
 
 /**
  * A hive taken apart into its fields, keeping every byte the format guide does not
@@ -79,6 +80,8 @@ export const MAX_PARTS = 3 * 4096 * 1025;
 /**
  * Splits a hive (a `Hive`, or its bytes) into parts without judging it: a damaged heap ends
  * in a `tail` part rather than an error, so even a broken file is re-emitted as it was.
+ *
+ * @throws {HiveFormatError} only when the bytes cannot be opened as a hive (see `openHive`).
  */
 export function disassembleHive(source: Hive | Uint8Array): HiveParts {
   const hive = source instanceof Hive ? source : openHive(source);
@@ -88,10 +91,12 @@ export function disassembleHive(source: Hive | Uint8Array): HiveParts {
   const directory = new Uint32Array(SLOTS_PER_SECTION * 4);
   for (let i = 0; i < directory.length; i++) directory[i] = u32(DIRECTORY_OFFSET + 4 * i);
   const blocks: BlockPart[] = [];
+  // A walk that stops early leaves the rest of the heap as a tail part (nothing judged).
   let offset = HEAP_OFFSET;
   while (offset < bytes.length) {
-    if (offset + BLOCK_HEADER_SIZE > bytes.length || blocks.length >= MAX_PARTS) break;
+    if (!blockHeaderFits(offset, bytes.length) || blocks.length >= MAX_PARTS) break;
     const sizeType = u32(offset);
+    // A run of zero bytes (a zero-extended file) is one part, not one part per 12 bytes.
     if (sizeType === 0 && u32(offset + 4) === 0 && u32(offset + 8) === 0) {
       let zeros = offset + BLOCK_HEADER_SIZE;
       while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
@@ -100,13 +105,12 @@ export function disassembleHive(source: Hive | Uint8Array): HiveParts {
       offset += length;
       continue;
     }
-    const free = (sizeType & 1) !== 0;
-    const size = free ? (sizeType & ~1) >>> 0 : sizeType & 0x0fffffff;
-    const end = offset + BLOCK_HEADER_SIZE + size;
-    if (end > bytes.length) break;
+    const size = blockSize(sizeType);
+    if (blockSizeStop(offset, size, bytes.length, false) !== undefined) break;
     const at = offset + BLOCK_HEADER_SIZE;
+    const end = at + size;
     const words = { zero: u32(offset + 4), id: u32(offset + 8) };
-    blocks.push(free ? { kind: 'free', sizeWord: sizeType, payload: bytes.subarray(at, end), ...words } : splitRecord(hive, sizeType >>> 28, at, size, sizeType, words));
+    blocks.push(isFreeBlock(sizeType) ? { kind: 'free', sizeWord: sizeType, payload: bytes.subarray(at, end), ...words } : splitRecord(hive, blockTypeOf(sizeType), at, size, sizeType, words));
     offset = end;
   }
   if (offset < bytes.length) blocks.push({ kind: 'tail', bytes: bytes.subarray(offset) });
@@ -152,12 +156,11 @@ function splitRecord(hive: Hive, type: number, at: number, size: number, sizeTyp
       };
     case BlockType.ROOTS:
       if (size < ROOTS_PAYLOAD) break;
-      return { kind: 'roots', refs: Array.from({ length: ROOT_SLOTS }, (_, i) => u32(at + 4 * i)), extra: bytes.subarray(at + ROOTS_PAYLOAD, end), ...words };
+      return { kind: 'roots', refs: Array.from({ length: ROOT_COUNT }, (_, i) => u32(at + 4 * i)), extra: bytes.subarray(at + ROOTS_PAYLOAD, end), ...words };
     case BlockType.KEY: {
-      if (size < KeyField.name) break;
-      const nameLength = bytes[at + KeyField.nameLength]!;
+      const nameLength = size < KeyField.name ? 0 : bytes[at + KeyField.nameLength]!;
+      if (keyRecordProblem(size, nameLength) !== undefined) break;
       const nameEnd = at + KeyField.name + 2 * nameLength;
-      if (nameEnd > end) break;
       return {
         kind: 'key',
         nextSibling: u32(at + KeyField.nextSibling),
@@ -171,11 +174,12 @@ function splitRecord(hive: Hive, type: number, at: number, size: number, sizeTyp
       };
     }
     case BlockType.VALUE: {
-      if (size < ValueField.name) break;
-      const nameLength = bytes[at + ValueField.nameLength]!;
+      const fixedFit = size >= ValueField.name;
+      const nameLength = fixedFit ? bytes[at + ValueField.nameLength]! : 0;
+      const dataLength = fixedFit ? view.getUint16(at + ValueField.dataLength, true) : 0;
+      if (valueRecordProblem(size, nameLength, dataLength) !== undefined) break;
       const dataStart = at + ValueField.name + 2 * nameLength;
-      const dataEnd = dataStart + view.getUint16(at + ValueField.dataLength, true);
-      if (dataEnd > end) break;
+      const dataEnd = dataStart + dataLength;
       return {
         kind: 'value',
         nextValue: u32(at + ValueField.nextValue),
@@ -211,7 +215,11 @@ function blockLength(part: BlockPart): number {
   }
 }
 
-/** Writes parts back into a file image, block after block from 0x5000. */
+/**
+ * Writes parts back into a file image, block after block from 0x5000.
+ *
+ * @throws {HiveFormatError} `LIMIT_EXCEEDED` for a name or data longer than a record can hold.
+ */
 export function assembleHive(parts: HiveParts): Uint8Array {
   let length = HEAP_OFFSET;
   for (const part of parts.blocks) {
@@ -313,7 +321,11 @@ export function assembleHive(parts: HiveParts): Uint8Array {
   return bytes;
 }
 
-/** Re-emits a hive (a `Hive`, or its bytes) byte for byte from its parts (the lossless round trip). */
+/**
+ * Re-emits a hive (a `Hive`, or its bytes) byte for byte from its parts (the lossless round trip).
+ *
+ * @throws {HiveFormatError} when the bytes cannot be opened as a hive (see `openHive`).
+ */
 export function rewriteHive(source: Hive | Uint8Array): Uint8Array {
   return assembleHive(disassembleHive(source));
 }

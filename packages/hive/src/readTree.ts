@@ -6,6 +6,9 @@ import { walkTree } from './walk.js';
  * Reads a whole hive (a `Hive`, or bytes opened with `openHive`'s defaults) into a plain
  * tree (names decoded, data copied out of the file so the tree outlives the bytes).
  * Unresolved links are skipped: use `walkTree` to see them.
+ *
+ * @throws {HiveFormatError} when the bytes are no hive (see `openHive`) or on any
+ * structural error met on the walk (see `walkTree`).
  */
 export function readTree(source: Hive | Uint8Array): HiveTree {
   const hive = source instanceof Hive ? source : openHive(source);

@@ -1,3 +1,10 @@
+/**
+ * The reader (format guide §2–§9 as they are followed from the roots): `openHive` and the
+ * `Hive` class. Over 400 lines because `Hive` is one unit: its checked, lazy resolution of
+ * an id to a block (directory, section table, slot, block header) and its path lookups
+ * share the state of one open file; the rules themselves live in the per-section modules
+ * (directory.ts, sections.ts, heap.ts, recordFields.ts).
+ */
 import { parseKeyPath } from '@hivetool/registry';
 import { readDirectory } from './directory.js';
 import { HiveFormatError } from './errors.js';
@@ -6,7 +13,8 @@ import { resolveLimits, type HiveLimits } from './limits.js';
 import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
 import { HiveKey, HiveRoot, HiveValue, INSPECT, ROOT_SLOTS, ROOTS_PAYLOAD, inspectAs, type RecordStore } from './records.js';
 import { Store, refId, refStore, type LinkKind, type UnresolvedLink } from './references.js';
-import { isSlotUsed, slotBlockOffset } from './sections.js';
+import { SECTION_TABLE_SIZE_TYPE, isSectionTable, isSlotUsed, sectionOfId, slotBlockFileOffset } from './sections.js';
+import { allocatedBlockSize, isFreeBlock } from './heap.js';
 import { REGISTRY_ROOTS } from './rules.js';
 import { RESTORE_RECORD_HEADER, measureRestoreArea, mountedView, restoreProblem, restoreRecord, type RestoreArea, type RestoreRecord } from './restore.js';
 
@@ -131,7 +139,7 @@ export class Hive implements RecordStore {
     this.limits = resolveLimits(options.limits);
     this.source = options.source ?? 'file';
     this.rootsOffset = this.blockOffsetOf(0, BlockType.ROOTS, HEAP_OFFSET, 'roots record');
-    const rootsSize = this.view.getUint32(this.rootsOffset, true) & 0x0fffffff;
+    const rootsSize = allocatedBlockSize(this.view.getUint32(this.rootsOffset, true));
     if (rootsSize < ROOTS_PAYLOAD) {
       throw new HiveFormatError('RECORD_TOO_SMALL', { what: 'roots record', offset: this.rootsOffset, expected: `payload ≥ ${ROOTS_PAYLOAD}`, actual: `${rootsSize}` });
     }
@@ -277,10 +285,10 @@ export class Hive implements RecordStore {
   blockOffsetOf(id: number, expectedType: number, fromOffset: number, linkWhat: string): number {
     // Errors met inside a linked ROM hive say so: their offsets are that file's.
     const what = this.source === 'file' ? linkWhat : `${this.source}: ${linkWhat}`;
-    const section = Math.floor(id / SLOTS_PER_SECTION);
+    const section = sectionOfId(id);
     const slotIndex = id % SLOTS_PER_SECTION;
     if (section >= this.sectionOffsets.length) {
-      throw new HiveFormatError('SECTION_MISSING', {
+      throw new HiveFormatError('LINK_TO_MISSING_SECTION', {
         what: `${what}: reference to id ${id} in section ${section}`,
         offset: fromOffset,
         expected: `a section below ${this.sectionOffsets.length}`,
@@ -291,9 +299,9 @@ export class Hive implements RecordStore {
     const slotOffset = tableOffset + BLOCK_HEADER_SIZE + 4 * slotIndex;
     const slot = this.view.getUint32(slotOffset, true);
     if (!isSlotUsed(slot)) {
-      throw new HiveFormatError('SLOT_FREE', { what: `${what}: id ${id} names a free slot`, offset: slotOffset, actual: `slot 0x${slot.toString(16)}` });
+      throw new HiveFormatError('LINK_TO_FREE_SLOT', { what: `${what}: id ${id} names a free slot`, offset: slotOffset, actual: `slot 0x${slot.toString(16)}` });
     }
-    const blockOffset = HEAP_OFFSET + slotBlockOffset(slot);
+    const blockOffset = slotBlockFileOffset(slot);
     this.ensureLoaded(blockOffset, BLOCK_HEADER_SIZE);
     if (blockOffset + BLOCK_HEADER_SIZE > this.bytes.length) {
       throw new HiveFormatError('SLOT_OUT_OF_HEAP', {
@@ -304,10 +312,10 @@ export class Hive implements RecordStore {
       });
     }
     const sizeType = this.view.getUint32(blockOffset, true);
-    if ((sizeType & 1) !== 0) {
-      throw new HiveFormatError('BLOCK_FREE', { what: `${what}: id ${id} points at a free block`, offset: blockOffset });
+    if (isFreeBlock(sizeType)) {
+      throw new HiveFormatError('SLOT_POINTS_TO_FREE', { what: `${what}: id ${id} points at a free block`, offset: blockOffset });
     }
-    const size = sizeType & 0x0fffffff;
+    const size = allocatedBlockSize(sizeType);
     if (blockOffset + BLOCK_HEADER_SIZE + size > this.bytes.length) {
       throw new HiveFormatError('BLOCK_PAST_EOF', {
         what: `${what}: block of id ${id} runs past the end of the file`,
@@ -323,7 +331,7 @@ export class Hive implements RecordStore {
     }
     const type = sizeType >>> 28;
     if (type !== expectedType) {
-      throw new HiveFormatError('WRONG_RECORD_TYPE', {
+      throw new HiveFormatError('LINK_WRONG_TYPE', {
         what: `${what}: id ${id}`,
         offset: blockOffset,
         expected: blockTypeName(expectedType),
@@ -350,9 +358,9 @@ export class Hive implements RecordStore {
 
   private checkSectionTable(section: number, tableOffset: number): void {
     const sizeType = this.view.getUint32(tableOffset, true);
-    const expected = ((BlockType.SECTION_TABLE << 28) | SECTION_TABLE_PAYLOAD) >>> 0;
+    const expected = SECTION_TABLE_SIZE_TYPE;
     const id = this.view.getUint32(tableOffset + 8, true);
-    if (sizeType !== expected || id !== section) {
+    if (!isSectionTable(sizeType, id, section)) {
       throw new HiveFormatError('BAD_SECTION_TABLE', {
         what: `section table ${section}`,
         offset: tableOffset,
@@ -386,7 +394,7 @@ export class Hive implements RecordStore {
     }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.KEY, fromOffset, `${link} link`);
-    return new HiveKey(this, offset, id, this.view.getUint32(offset, true) & 0x0fffffff);
+    return new HiveKey(this, offset, id, allocatedBlockSize(this.view.getUint32(offset, true)));
   }
 
   resolveValue(ref: number, fromOffset: number): HiveValue | UnresolvedLink {
@@ -395,7 +403,7 @@ export class Hive implements RecordStore {
     }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.VALUE, fromOffset, 'value link');
-    return new HiveValue(this, offset, id, this.view.getUint32(offset, true) & 0x0fffffff);
+    return new HiveValue(this, offset, id, allocatedBlockSize(this.view.getUint32(offset, true)));
   }
 }
 

@@ -1,38 +1,18 @@
+/**
+ * Records read in place (format guide §8): `HiveRoot`, `HiveKey`, `HiveValue` and the lazy
+ * chains between them. Just over 400 lines because the three classes share the chain
+ * walker and the name handling; their fit checks are in recordFields.ts.
+ */
 import { KeyFlags, decodeUtf16, rootName } from '@hivetool/registry';
 import { HiveFormatError } from './errors.js';
 import type { HiveLimits } from './limits.js';
 import { BLOCK_HEADER_SIZE } from './layout.js';
 import type { LinkKind, UnresolvedLink } from './references.js';
 import { namesEqual } from './names.js';
+import { KeyField, ValueField, keyRecordProblem, valueRecordProblem } from './recordFields.js';
 
-/** Key record field offsets inside the payload (format guide §8). */
-export const KeyField = {
-  nextSibling: 0,
-  firstChild: 4,
-  firstValue: 8,
-  nameLength: 12,
-  unknown: 13,
-  flags: 14,
-  name: 16,
-} as const;
-
-/** Value record field offsets inside the payload (format guide §8). */
-export const ValueField = {
-  nextValue: 0,
-  type: 4,
-  dataLength: 6,
-  nameLength: 8,
-  flags: 9,
-  name: 10,
-} as const;
-
+export { KeyField, ValueField, KNOWN_KEY_FLAGS, ROOT_COUNT, ROOT_SLOTS, ROOTS_PAYLOAD } from './recordFields.js';
 export { KeyFlags };
-
-/** Key flag bits with an observed meaning; any other set bit is reported as unknown. */
-export const KNOWN_KEY_FLAGS = KeyFlags.ROM_COPY | KeyFlags.VOLATILE;
-
-export const ROOT_SLOTS = 8;
-export const ROOTS_PAYLOAD = ROOT_SLOTS * 4;
 
 /** What a record needs from the hive that holds it. */
 export interface RecordStore {
@@ -83,70 +63,85 @@ function chainIdentity(start: RecordStore, record: { store: RecordStore; id: num
   return record.store === start ? record.id : record.id + 0x10000000;
 }
 
+/** What tells a sibling chain and a value chain apart (see `chain`). */
+interface ChainKind<T extends HiveKey | HiveValue> {
+  resolve(store: RecordStore, ref: number, link: LinkKind, from: number): T | UnresolvedLink;
+  /** The next reference on the chain, and the offset of its field inside the payload. */
+  next(record: T): number;
+  nextField: number;
+  cycle: 'SIBLING_CYCLE' | 'VALUE_CYCLE';
+  /** `sibling chain reaches key id`… / `value chain reaches value id`… */
+  chainName: 'sibling' | 'value';
+  recordName: 'key' | 'value';
+  limit: 'maxKeys' | 'maxValuesPerKey';
+}
+
+const SIBLINGS: ChainKind<HiveKey> = {
+  resolve: (store, ref, link, from) => store.resolveKey(ref, link, from),
+  next: (key) => key.nextSibling,
+  nextField: KeyField.nextSibling,
+  cycle: 'SIBLING_CYCLE',
+  chainName: 'sibling',
+  recordName: 'key',
+  limit: 'maxKeys',
+};
+
+const VALUES: ChainKind<HiveValue> = {
+  resolve: (store, ref, _link, from) => store.resolveValue(ref, from),
+  next: (value) => value.nextValue,
+  nextField: ValueField.nextValue,
+  cycle: 'VALUE_CYCLE',
+  chainName: 'value',
+  recordName: 'value',
+  limit: 'maxValuesPerKey',
+};
+
 /**
- * Follows a sibling chain lazily, checking for cycles with a set of seen records. A link
- * that cannot be followed ends the chain (it is yielded so callers can report it).
+ * Follows a sibling or value chain lazily, checking for cycles with a set of seen records.
+ * A link that cannot be followed ends the chain (it is yielded so callers can report it).
  */
-function* keyChain(store: RecordStore, first: number, link: LinkKind, fromOffset: number): Generator<HiveKey | UnresolvedLink> {
+function* chain<T extends HiveKey | HiveValue>(kind: ChainKind<T>, store: RecordStore, first: number, link: LinkKind, fromOffset: number): Generator<T | UnresolvedLink> {
   const seen = new Set<number>();
+  const limit = store.limits[kind.limit];
   let ref = first;
   let linkKind = link;
   let from = fromOffset;
   while (ref !== 0) {
-    const key = store.resolveKey(ref, linkKind, from);
-    if (key.kind === 'unresolved') {
-      yield key;
+    const record = kind.resolve(store, ref, linkKind, from);
+    if (record.kind === 'unresolved') {
+      yield record;
       return;
     }
-    const identity = chainIdentity(store, key);
+    const identity = chainIdentity(store, record);
     if (seen.has(identity)) {
-      throw new HiveFormatError('SIBLING_CYCLE', {
-        what: `sibling chain reaches key id ${key.id} a second time`,
+      throw new HiveFormatError(kind.cycle, {
+        what: `${kind.chainName} chain reaches ${kind.recordName} id ${record.id} a second time`,
         offset: from,
         actual: `reference 0x${ref.toString(16)}`,
       });
     }
     seen.add(identity);
-    if (seen.size > store.limits.maxKeys) {
-      throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'sibling chain longer than maxKeys', offset: from, expected: `≤ ${store.limits.maxKeys}` });
+    if (seen.size > limit) {
+      throw new HiveFormatError('LIMIT_EXCEEDED', { what: `${kind.chainName} chain longer than ${kind.limit}`, offset: from, expected: `≤ ${limit}` });
     }
-    yield key;
-    ref = key.nextSibling;
-    linkKind = 'sibling';
-    from = key.offset + BLOCK_HEADER_SIZE + KeyField.nextSibling;
+    yield record;
+    ref = kind.next(record);
+    linkKind = kind.chainName;
+    from = record.offset + BLOCK_HEADER_SIZE + kind.nextField;
   }
 }
 
-function* valueChain(store: RecordStore, first: number, fromOffset: number): Generator<HiveValue | UnresolvedLink> {
-  const seen = new Set<number>();
-  let ref = first;
-  let from = fromOffset;
-  while (ref !== 0) {
-    const value = store.resolveValue(ref, from);
-    if (value.kind === 'unresolved') {
-      yield value;
-      return;
-    }
-    const identity = chainIdentity(store, value);
-    if (seen.has(identity)) {
-      throw new HiveFormatError('VALUE_CYCLE', {
-        what: `value chain reaches value id ${value.id} a second time`,
-        offset: from,
-        actual: `reference 0x${ref.toString(16)}`,
-      });
-    }
-    seen.add(identity);
-    if (seen.size > store.limits.maxValuesPerKey) {
-      throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'value chain longer than maxValuesPerKey', offset: from, expected: `≤ ${store.limits.maxValuesPerKey}` });
-    }
-    yield value;
-    ref = value.nextValue;
-    from = value.offset + BLOCK_HEADER_SIZE + ValueField.nextValue;
-  }
+function keyChain(store: RecordStore, first: number, link: LinkKind, fromOffset: number): Generator<HiveKey | UnresolvedLink> {
+  return chain(SIBLINGS, store, first, link, fromOffset);
 }
 
-function findKey(chain: Generator<HiveKey | UnresolvedLink>, name: string): HiveKey | UnresolvedLink | undefined {
-  for (const entry of chain) {
+function valueChain(store: RecordStore, first: number, fromOffset: number): Generator<HiveValue | UnresolvedLink> {
+  return chain(VALUES, store, first, 'value', fromOffset);
+}
+
+/** The first entry of a chain named `name`, or the unresolved link the chain stopped at. */
+function findNamed<T extends HiveKey | HiveValue>(entries: Generator<T | UnresolvedLink>, name: string): T | UnresolvedLink | undefined {
+  for (const entry of entries) {
     if (entry.kind === 'unresolved' || entry.nameEquals(name)) return entry;
   }
   return undefined;
@@ -156,12 +151,6 @@ function onlyKey(entry: HiveKey | UnresolvedLink | undefined): HiveKey | undefin
   return entry?.kind === 'key' ? entry : undefined;
 }
 
-function findValue(chain: Generator<HiveValue | UnresolvedLink>, name: string): HiveValue | UnresolvedLink | undefined {
-  for (const entry of chain) {
-    if (entry.kind === 'unresolved' || entry.nameEquals(name)) return entry;
-  }
-  return undefined;
-}
 
 /** One of the eight entries of the roots record. */
 export class HiveRoot implements KeyNode {
@@ -194,11 +183,11 @@ export class HiveRoot implements KeyNode {
   }
 
   subkey(name: string): HiveKey | undefined {
-    return onlyKey(findKey(this.subkeys(), name));
+    return onlyKey(findNamed(this.subkeys(), name));
   }
 
   findSubkey(name: string): HiveKey | UnresolvedLink | undefined {
-    return findKey(this.subkeys(), name);
+    return findNamed(this.subkeys(), name);
   }
 
   value(): HiveValue | undefined {
@@ -284,17 +273,12 @@ export class HiveKey extends StoredRecord implements KeyNode {
   /** Checks that the fixed fields and the name fit the block; `size` is the payload size. */
   constructor(store: RecordStore, offset: number, id: number, size: number) {
     super(store, offset, id, size, KeyField.name);
-    if (size < KeyField.name) {
+    const problem = keyRecordProblem(size, size < KeyField.name ? 0 : store.bytes[this.at + KeyField.nameLength]!);
+    if (problem?.code === 'RECORD_TOO_SMALL') {
       throw new HiveFormatError('RECORD_TOO_SMALL', { what: `key id ${id}`, offset, expected: `payload ≥ ${KeyField.name} bytes`, actual: `${size}` });
     }
-    const nameBytes = 2 * store.bytes[this.at + KeyField.nameLength]!;
-    if (KeyField.name + nameBytes > size) {
-      throw new HiveFormatError('NAME_PAST_BLOCK', {
-        what: `key id ${id} name length`,
-        offset: this.at + KeyField.nameLength,
-        expected: `≤ ${(size - KeyField.name) >> 1} UTF-16 units`,
-        actual: `${nameBytes >> 1}`,
-      });
+    if (problem !== undefined) {
+      throw new HiveFormatError(problem.code, { what: `key id ${id} name length`, offset: this.at + problem.field, expected: `≤ ${problem.limit} UTF-16 units`, actual: `${problem.actual}` });
     }
   }
 
@@ -335,10 +319,10 @@ export class HiveKey extends StoredRecord implements KeyNode {
     return valueChain(this.store, this.firstValue, this.at + KeyField.firstValue);
   }
   subkey(name: string): HiveKey | undefined {
-    return onlyKey(findKey(this.subkeys(), name));
+    return onlyKey(findNamed(this.subkeys(), name));
   }
   findSubkey(name: string): HiveKey | UnresolvedLink | undefined {
-    return findKey(this.subkeys(), name);
+    return findNamed(this.subkeys(), name);
   }
   value(name: string): HiveValue | undefined {
     for (const entry of this.values()) {
@@ -352,7 +336,7 @@ export class HiveKey extends StoredRecord implements KeyNode {
    * known to be absent (`value()` says undefined for both).
    */
   findValue(name: string): HiveValue | UnresolvedLink | undefined {
-    return findValue(this.values(), name);
+    return findNamed(this.values(), name);
   }
 
   /** A summary (JSON.stringify): the record's fields, not the hive it is in. */
@@ -374,26 +358,13 @@ export class HiveValue extends StoredRecord {
   /** Checks that the fixed fields, the name and the data fit the block. */
   constructor(store: RecordStore, offset: number, id: number, size: number) {
     super(store, offset, id, size, ValueField.name);
-    if (size < ValueField.name) {
-      throw new HiveFormatError('RECORD_TOO_SMALL', { what: `value id ${id}`, offset, expected: `payload ≥ ${ValueField.name} bytes`, actual: `${size}` });
-    }
-    const nameEnd = ValueField.name + 2 * store.bytes[this.at + ValueField.nameLength]!;
-    if (nameEnd > size) {
-      throw new HiveFormatError('NAME_PAST_BLOCK', {
-        what: `value id ${id} name length`,
-        offset: this.at + ValueField.nameLength,
-        expected: `≤ ${(size - ValueField.name) >> 1} UTF-16 units`,
-        actual: `${(nameEnd - ValueField.name) >> 1}`,
-      });
-    }
-    const dataLength = store.view.getUint16(this.at + ValueField.dataLength, true);
-    if (nameEnd + dataLength > size) {
-      throw new HiveFormatError('DATA_PAST_BLOCK', {
-        what: `value id ${id} data length`,
-        offset: this.at + ValueField.dataLength,
-        expected: `≤ ${size - nameEnd} bytes`,
-        actual: `${dataLength}`,
-      });
+    const fixedFit = size >= ValueField.name;
+    const problem = valueRecordProblem(size, fixedFit ? store.bytes[this.at + ValueField.nameLength]! : 0, fixedFit ? store.view.getUint16(this.at + ValueField.dataLength, true) : 0);
+    if (problem !== undefined) {
+      const what = problem.code === 'RECORD_TOO_SMALL' ? `value id ${id}` : `value id ${id} ${problem.code === 'NAME_PAST_BLOCK' ? 'name' : 'data'} length`;
+      const unit = problem.code === 'RECORD_TOO_SMALL' ? '' : problem.code === 'NAME_PAST_BLOCK' ? ' UTF-16 units' : ' bytes';
+      const expected = problem.code === 'RECORD_TOO_SMALL' ? `payload ≥ ${problem.limit} bytes` : `≤ ${problem.limit}${unit}`;
+      throw new HiveFormatError(problem.code, { what, offset: problem.code === 'RECORD_TOO_SMALL' ? offset : this.at + problem.field, expected, actual: `${problem.actual}` });
     }
   }
 

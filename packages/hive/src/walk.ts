@@ -152,7 +152,7 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
     const child = key.isVolatile ? 0 : key.firstChild;
     if (child !== 0) {
       if (!depthAllowed(frame.depth + 1, limits.maxDepth)) {
-        throw new HiveFormatError('LIMIT_EXCEEDED', { what: `key nesting deeper than maxDepth under ${shortPath(path)}`, offset: key.offset, expected: `≤ ${limits.maxDepth}` });
+        throw new HiveFormatError('DEPTH_LIMIT', { what: `key nesting deeper than maxDepth under ${shortPath(path)}`, offset: key.offset, expected: `≤ ${limits.maxDepth}` });
       }
       stack.push({
         ref: child,

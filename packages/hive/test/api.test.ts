@@ -17,6 +17,8 @@ import {
   walkTree,
   type HiveValue,
 } from '@hivetool/hive';
+import * as library from '@hivetool/hive';
+import * as layout from '@hivetool/hive/layout';
 import { ValueType, type HiveTree } from '@hivetool/registry';
 
 const dword = (name: string, value: number): { name: string; type: number; data: Uint8Array } => ({ name, type: ValueType.DWORD, data: Uint8Array.of(value, 0, 0, 0) });
@@ -156,5 +158,50 @@ describe('records print as a summary, not the whole hive', () => {
     expect(json.data).toBe('ab'.repeat(64) + '…');
     expect(JSON.parse(JSON.stringify(key))).toMatchObject({ kind: 'key', name: 'Big', firstValue: key.firstValue });
     expect(JSON.parse(JSON.stringify(hive.root(2)))).toEqual({ kind: 'root', index: 2, name: 'HKEY_LOCAL_MACHINE', firstKey: hive.root(2).firstKey, source: 'file' });
+  });
+});
+
+describe('the public API', () => {
+  test('the main entry point holds what a library user needs; the layout of the format is behind @hivetool/hive/layout', () => {
+    const names = Object.keys(library);
+    for (const internal of ['HEAP_OFFSET', 'BLOCK_HEADER_SIZE', 'KeyField', 'ValueField', 'walkHeap', 'Store', 'refStore', 'HeaderOffset', 'restoreProblem']) {
+      expect(names).not.toContain(internal);
+      expect(Object.keys(layout)).toContain(internal);
+    }
+    for (const entry of ['openHive', 'verifyHive', 'walkTree', 'readTree', 'encodeHive', 'encodeLinkedHive', 'rewriteHive', 'hiveStatistics', 'HiveFormatError', 'recoverHive']) expect(names).toContain(entry);
+  });
+
+  test('the layout functions: pure, over numbers, a problem instead of an exception', () => {
+    // A free block's sizeType is its size with bit 0 set; an allocated one's carries its type in bits 28–31.
+    expect(layout.blockSize(0x21)).toBe(0x20);
+    expect(layout.blockSize(0xc0000018)).toBe(0x18);
+    expect(layout.blockTypeOf(0xc0000018)).toBe(layout.BlockType.KEY);
+    expect(layout.blockTypeOf(0x21)).toBe(-1);
+    expect(layout.blockSizeStop(0x5000, 0x20, 0x5000 + 12 + 0x20, true)).toBeUndefined();
+    expect(layout.blockSizeStop(0x5000, 0x24, 0x5000 + 12 + 0x20, false)).toBe('BLOCK_PAST_EOF');
+    expect(layout.blockSizeStop(0x5000, 0x1e, 0x6000, true)).toBe('BLOCK_SIZE_UNALIGNED');
+    expect(layout.blockHeaderFits(0x5000, 0x500b)).toBe(false);
+    expect(layout.keyRecordProblem(15, 0)).toEqual({ code: 'RECORD_TOO_SMALL', field: 0, limit: 16, actual: 15 });
+    expect(layout.keyRecordProblem(20, 3)).toEqual({ code: 'NAME_PAST_BLOCK', field: layout.KeyField.nameLength, limit: 2, actual: 3 });
+    expect(layout.keyRecordProblem(20, 2)).toBeUndefined();
+    expect(layout.valueRecordProblem(16, 3, 1)).toEqual({ code: 'DATA_PAST_BLOCK', field: layout.ValueField.dataLength, limit: 0, actual: 1 });
+    expect(layout.isSectionTable(layout.SECTION_TABLE_SIZE_TYPE, 3, 3)).toBe(true);
+    expect(layout.isSectionTable(layout.SECTION_TABLE_SIZE_TYPE, 2, 3)).toBe(false);
+    expect(layout.nextFreeSlot(7 << 18)).toBe(7);
+    expect(layout.slotBlockFileOffset(0x1231)).toBe(0x5000 + 0x1230);
+    expect(layout.ROOT_COUNT).toBe(8);
+  });
+
+  test('a record that does not fit its block: the reader throws the problem verify reports, under the same code', () => {
+    const bytes = encodeHive(romTree).slice();
+    const hive = openHive(bytes);
+    const key = hive.key('HKLM\\A');
+    if (key === undefined || key.kind !== 'key') throw new Error('HKLM\\A missing');
+    // Claim a name longer than the block holds.
+    bytes[key.offset + layout.BLOCK_HEADER_SIZE + layout.KeyField.nameLength] = 200;
+    const expected = layout.keyRecordProblem(key.size, 200)!;
+    expect(() => readTree(openHive(bytes))).toThrow(expect.objectContaining({ code: expected.code, offset: key.offset + layout.BLOCK_HEADER_SIZE + expected.field }));
+    const finding = verifyHive(bytes).findings.find((f) => f.code === expected.code);
+    expect(finding?.offset).toBe(key.offset + layout.BLOCK_HEADER_SIZE + expected.field);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { BlockType, HiveKey, HiveRoot, hexBytes, hiveStatistics, openHive, walkHeap, walkTree, type Hive } from '@hivetool/hive';
+import { HiveKey, HiveRoot, hexBytes, hiveStatistics, openHive, walkTree, type Hive } from '@hivetool/hive';
+import { BlockType, walkHeap } from '@hivetool/hive/layout';
 import { ValueType, decodeValue } from '@hivetool/registry';
 import { CORPUS_FACTS, CORPUS_FILES, CORPUS_SIGNATURE, CORPUS_VIRTBASE, corpusBytes, describeCorpus } from '@hivetool/test-support';
 
@@ -137,7 +138,7 @@ describeWithCorpus('corpus facts (format guide §12)', () => {
     expect(node).toBeInstanceOf(HiveKey);
     expect(decodeValue(ValueType.DWORD, (node as HiveKey).value('DefaultLCID')!.data)).toEqual({ kind: 'number', value: 0x409 });
     // …while a full walk of the same bytes does fail.
-    expect(() => walkTree(hive.root(2), 'HKLM', {})).toThrow(expect.objectContaining({ code: 'WRONG_RECORD_TYPE' }));
+    expect(() => walkTree(hive.root(2), 'HKLM', {})).toThrow(expect.objectContaining({ code: 'LINK_WRONG_TYPE' }));
   });
 
   test('a root path returns the root', () => {

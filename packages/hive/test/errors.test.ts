@@ -129,19 +129,19 @@ describe('bad input gives a HiveFormatError with code and offset', () => {
   test('a link to a value where a key is expected', () => {
     const { bytes, offsets } = base();
     u32(bytes, offsets.get(4)! + 12 + 4, ref(ROM, 2)); // B.firstChild → V1
-    expectFormatError(() => readAll(bytes), 'WRONG_RECORD_TYPE', offsets.get(2)!);
+    expectFormatError(() => readAll(bytes), 'LINK_WRONG_TYPE', offsets.get(2)!);
   });
 
   test('a link to a free slot', () => {
     const { bytes, offsets } = base();
     u32(bytes, offsets.get(4)! + 12 + 4, ref(ROM, 900));
-    expectFormatError(() => readAll(bytes), 'SLOT_FREE', slotOffset(900));
+    expectFormatError(() => readAll(bytes), 'LINK_TO_FREE_SLOT', slotOffset(900));
   });
 
   test('a link to a section the directory does not list', () => {
     const { bytes, offsets } = base();
     u32(bytes, offsets.get(4)! + 12 + 4, ref(ROM, 5000));
-    expectFormatError(() => readAll(bytes), 'SECTION_MISSING', offsets.get(4)! + 12 + 4);
+    expectFormatError(() => readAll(bytes), 'LINK_TO_MISSING_SECTION', offsets.get(4)! + 12 + 4);
   });
 
   test('a block whose id is not the one that led to it', () => {
@@ -152,7 +152,7 @@ describe('bad input gives a HiveFormatError with code and offset', () => {
 
   test('nesting deeper than maxDepth', () => {
     const hive = openHive(base().bytes, { limits: { maxDepth: 1 } });
-    expect(() => walkTree(hive.root(2), 'HKLM', {})).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+    expect(() => walkTree(hive.root(2), 'HKLM', {})).toThrow(expect.objectContaining({ code: 'DEPTH_LIMIT' }));
   });
 
   test('the library keeps working after an error', () => {

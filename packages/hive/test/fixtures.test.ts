@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { HiveKey, Store, hiveStatistics, openHive, readTree, walkTree, type UnresolvedLink } from '@hivetool/hive';
+import { HiveKey, hiveStatistics, openHive, readTree, walkTree, type UnresolvedLink } from '@hivetool/hive';
+import { Store } from '@hivetool/hive/layout';
 import { ValueType, decodeValue, encodeUtf16 } from '@hivetool/registry';
 import { HEAP, ROM, buildRawHive, keyPayload, ref, rootsPayload, valuePayload } from '@hivetool/test-support';
 

@@ -9,7 +9,8 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { BlockType, ValueField, openHive, planFlush, recoverHive, readRestoreArea, simulateFlush, verifyHive, walkHeap, type FlushPlan } from '@hivetool/hive';
+import { openHive, planFlush, recoverHive, readRestoreArea, simulateFlush, verifyHive, type FlushPlan } from '@hivetool/hive';
+import { BlockType, ValueField, walkHeap } from '@hivetool/hive/layout';
 import { CORPUS_FILES, corpusBytes, describeCorpus, padHive, runs, settleHive, type CorpusFile } from '@hivetool/test-support';
 
 

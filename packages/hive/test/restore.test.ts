@@ -4,7 +4,8 @@
  * Files with a tail are made by the flush simulator (no public sample has one).
  */
 import { describe, expect, test } from '@jest/globals';
-import { HiveFormatError, hiveStatistics, mountedView, openHive, readRestoreArea, readTree, recoverHive, restoreRecords, simulateFlush, verifyHive, planFlush, applyFlush, rewriteHive } from '@hivetool/hive';
+import { HiveFormatError, hiveStatistics, openHive, readRestoreArea, readTree, recoverHive, simulateFlush, verifyHive, planFlush, applyFlush, rewriteHive } from '@hivetool/hive';
+import { mountedView, restoreRecords } from '@hivetool/hive/layout';
 import fc from 'fast-check';
 import { corpusBytes, describeCorpus, flattenTree, padHive, runs, settleHive } from '@hivetool/test-support';
 

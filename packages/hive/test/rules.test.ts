@@ -74,7 +74,7 @@ describe('key nesting', () => {
     expect(() => encodeHive({ roots: { 2: [chain(max + 1)] } })).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
     // Raised for forensic work, on both sides.
     const deeper = encodeHive({ roots: { 2: [chain(max + 1)] } }, { maxDepth: max + 1 });
-    expect(() => hiveStatistics(openHive(deeper))).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+    expect(() => hiveStatistics(openHive(deeper))).toThrow(expect.objectContaining({ code: 'DEPTH_LIMIT' }));
     expect(verifyHive(deeper).findings.filter((f) => f.severity === 'error').map((f) => f.code)).toEqual(['DEPTH_LIMIT']);
     expect(hiveStatistics(openHive(deeper, { limits: { maxDepth: max + 1 } })).reachable.keys).toBe(max + 1);
   });

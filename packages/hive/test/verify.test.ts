@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { encodeLinkedHive, openHive, readTree, verifyHive, walkHeap, type Hive, type HiveKey, type HiveValue } from '@hivetool/hive';
+import { encodeHive, encodeLinkedHive, openHive, readTree, verifyHive, type Hive, type HiveKey, type HiveValue } from '@hivetool/hive';
+import { walkHeap } from '@hivetool/hive/layout';
 import { RegTreeBuilder } from '@hivetool/registry';
 import { CORPUS_FILES, corpusBytes, describeCorpus, runs } from '@hivetool/test-support';
 
@@ -189,5 +190,17 @@ describeWithCorpus('verify on the corpus', () => {
       ),
       { seed: 17, numRuns: runs(300) },
     );
+  });
+});
+
+describe('codec messages', () => {
+  test('name no CLI option (the CLI adds its hints): a persistent hive without its ROM, nesting past maxDepth', () => {
+    const rom = openHive(encodeHive({ roots: { 2: [{ name: 'A', subkeys: [{ name: 'B', subkeys: [{ name: 'D' }] }] }] } }));
+    const persistent = encodeLinkedHive(rom, { roots: { 2: [{ name: 'A', subkeys: [{ name: 'B', subkeys: [{ name: 'D' }] }, { name: 'C', subkeys: [{ name: 'E' }] }] }] } });
+    const reports = [verifyHive(persistent), verifyHive(persistent, { maxDepth: 1 })];
+    const texts = reports.flatMap((report) => [...report.findings.map((finding) => finding.message), ...report.boot.reasons]);
+    expect(reports.flatMap((report) => report.findings.map((finding) => finding.code))).toEqual(expect.arrayContaining(['ROM_LINKS_UNCHECKED', 'DEPTH_LIMIT']));
+    expect(texts.join('\n')).toContain('without the ROM hive the signature cannot be compared');
+    for (const text of texts) expect(text).not.toMatch(/--[a-z]/);
   });
 });

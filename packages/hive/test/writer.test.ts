@@ -116,7 +116,7 @@ describe('encodeHive', () => {
     for (let i = 0; i < 20000; i++) deepest = { name: `n${i}`, subkeys: [deepest] };
     const bytes = encodeHive({ roots: { 2: [deepest] } }, { maxDepth: 20001 });
     // Deeper than the default maxDepth (512, Windows' limit): refused unless raised.
-    expect(() => hiveStatistics(openHive(bytes))).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+    expect(() => hiveStatistics(openHive(bytes))).toThrow(expect.objectContaining({ code: 'DEPTH_LIMIT' }));
     expect(hiveStatistics(openHive(bytes, { limits: { maxDepth: 20001 } })).reachable.keys).toBe(20001);
   });
 

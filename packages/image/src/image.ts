@@ -1,9 +1,9 @@
 import { sha256 } from '@noble/hashes/sha2';
-import { decodeUtf16, type HiveTree, type TreeKey } from '@hivetool/registry';
+import { ROOT_COUNT, decodeUtf16, rootName, type HiveTree, type TreeKey } from '@hivetool/registry';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { ImageFormatError } from './errors.js';
 import { IMAGE_MAGIC, expectFormat } from './identify.js';
-import { DEFAULT_IMAGE_LIMITS, isPersisted, persistentRoots, type ImageLimits } from './treeModel.js';
+import { isPersisted, persistentRoots, resolveImageLimits, type ImageLimits } from './treeModel.js';
 
 /**
  * Registry image: hivetool's layout for what `RegCopyFile` writes and `RegRestoreFile`
@@ -166,7 +166,7 @@ export class RegistryImage {
   }
 }
 
-const ROOT_NAMES = ['HKEY_CLASSES_ROOT', 'HKEY_CURRENT_USER', 'HKEY_LOCAL_MACHINE', 'HKEY_USERS', 'ROOT4', 'ROOT5', 'ROOT6', 'ROOT7'];
+const ROOT_NAMES = Array.from({ length: ROOT_COUNT }, (_, index) => rootName(index));
 const ROOT_INDEX = new Map(ROOT_NAMES.map((name, index) => [name, index]));
 
 /**
@@ -199,10 +199,12 @@ export function openImage(bytes: Uint8Array, limits: Partial<ImageLimits> = {}):
       throw new ImageFormatError('CHECKSUM_MISMATCH', { what: 'registry image digest (SHA-256): the image is damaged', offset: DIGEST_OFFSET });
     }
   }
-  const image = new RegistryImage(bytes, { ...DEFAULT_IMAGE_LIMITS, ...limits });
-  const maxRecords = limits.maxRecords ?? DEFAULT_IMAGE_LIMITS.maxRecords;
-  if (image.keyCount > maxRecords || image.valueCount > maxRecords) {
-    throw new ImageFormatError('LIMIT_EXCEEDED', { what: `registry image claims ${image.keyCount} keys and ${image.valueCount} values`, offset: 20, expected: `at most ${maxRecords} of each` });
+  const resolved = resolveImageLimits(limits);
+  const image = new RegistryImage(bytes, resolved);
+  const { maxKeys, maxValues } = resolved;
+  if (image.keyCount > maxKeys || image.valueCount > maxValues) {
+    const expected = maxKeys === maxValues ? `at most ${maxKeys} of each` : `at most ${maxKeys} keys and ${maxValues} values`;
+    throw new ImageFormatError('LIMIT_EXCEEDED', { what: `registry image claims ${image.keyCount} keys and ${image.valueCount} values`, offset: 20, expected });
   }
   // Structure and counts are checked by one walk up front, so that a well-formed digest
   // over malformed records (a hand-made file) is still refused here, not half-way through a dump.
@@ -226,7 +228,7 @@ function walkPayload(bytes: Uint8Array, limits: ImageLimits, visitor: ImageVisit
   // Per open key: how many subkeys are still to read, and its path.
   const remaining: number[] = [];
   const paths: string[] = [];
-  for (let root = 0; root < 8; root++) {
+  for (let root = 0; root < ROOT_COUNT; root++) {
     if ((mask & (1 << root)) === 0) continue;
     const top = reader.u32('top-level key count');
     remaining.length = 0;

@@ -14,7 +14,7 @@ export {
   type PregReport,
   type PregState,
 } from './preg.js';
-export { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './treeModel.js';
+export { DEFAULT_IMAGE_LIMITS, resolveImageLimits, type ImageLimits } from './treeModel.js';
 export { encodeImage, sealImage, openImage, decodeImage, RegistryImage, IMAGE_VERSION, IMAGE_HEADER_SIZE, type ImageKey, type ImageValue, type ImageVisitor } from './image.js';
 export { encodeOemStream, sealStream, decodeOemStream, oemStreamTrailer, crc32Of, StreamTag, STREAM_VERSION, STREAM_HEADER_SIZE, TRAILER_SIZE, type OemStreamInfo } from './stream.js';
 export {

@@ -3,7 +3,7 @@ import { decodeUtf16, type HiveTree, type TreeKey } from '@hivetool/registry';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { ImageFormatError } from './errors.js';
 import { STREAM_MAGIC, expectFormat } from './identify.js';
-import { DEFAULT_IMAGE_LIMITS, isPersisted, persistentRoots, type ImageLimits } from './treeModel.js';
+import { isPersisted, persistentRoots, resolveImageLimits, type ImageLimits } from './treeModel.js';
 
 /**
  * OEM stream: hivetool's layout for the bytes the OS hands to `WriteRegistryToOEM` and
@@ -124,8 +124,7 @@ export function oemStreamTrailer(bytes: Uint8Array): OemStreamInfo {
  * `CHECKSUM_MISMATCH`, `BAD_RECORD`, `COUNT_MISMATCH`, `LIMIT_EXCEEDED`.
  */
 export function decodeOemStream(bytes: Uint8Array, limits: Partial<ImageLimits> = {}): { tree: HiveTree; info: OemStreamInfo } {
-  const maxDepth = limits.maxDepth ?? DEFAULT_IMAGE_LIMITS.maxDepth;
-  const maxRecords = limits.maxRecords ?? DEFAULT_IMAGE_LIMITS.maxRecords;
+  const { maxDepth, maxKeys, maxValues } = resolveImageLimits(limits);
   expectFormat(bytes, 'oem-stream');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < STREAM_HEADER_SIZE + TRAILER_SIZE) {
@@ -171,7 +170,7 @@ export function decodeOemStream(bytes: Uint8Array, limits: Partial<ImageLimits> 
         (open.length === 0 ? rootKeys : open[open.length - 1]!.subkeys!).push(key);
         if (open.length + 1 > maxDepth) throw new ImageFormatError('LIMIT_EXCEEDED', { what: `key nesting deeper than ${maxDepth}`, offset: at });
         open.push(key);
-        if (++info.keyCount > maxRecords) throw new ImageFormatError('LIMIT_EXCEEDED', { what: `more than ${maxRecords} keys`, offset: at });
+        if (++info.keyCount > maxKeys) throw new ImageFormatError('LIMIT_EXCEEDED', { what: `more than ${maxKeys} keys`, offset: at });
         break;
       }
       case StreamTag.VALUE: {
@@ -185,7 +184,7 @@ export function decodeOemStream(bytes: Uint8Array, limits: Partial<ImageLimits> 
         const name = decodeUtf16(bytes, reader.position, units);
         reader.position += 2 * units;
         key.values!.push({ name, type, flags, data: reader.slice(dataLength, 'value data') });
-        if (++info.valueCount > maxRecords) throw new ImageFormatError('LIMIT_EXCEEDED', { what: `more than ${maxRecords} values`, offset: at });
+        if (++info.valueCount > maxValues) throw new ImageFormatError('LIMIT_EXCEEDED', { what: `more than ${maxValues} values`, offset: at });
         break;
       }
       case StreamTag.END:

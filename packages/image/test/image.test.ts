@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
+  DEFAULT_IMAGE_LIMITS,
   ImageFormatError,
+  resolveImageLimits,
+  type ImageLimits,
   OemReadEmulator,
   REG_READ_BYTES_START,
   REG_WRITE_BYTES_START,
@@ -20,7 +23,7 @@ import {
   writeRegistryToOemCalls,
   writeStoreGeneration,
 } from '@hivetool/image';
-import { KeyFlags, ValueType, renderTreeAsReg, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
+import { DEFAULT_REGISTRY_LIMITS, KeyFlags, ValueType, renderTreeAsReg, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
 import { REPO_ROOT, flattenTree, runs } from '@hivetool/test-support';
 
 const flatten = flattenTree;
@@ -94,6 +97,20 @@ describe('registry image', () => {
       const flipped = small.slice();
       flipped[bit >> 3] = flipped[bit >> 3]! ^ (1 << (bit & 7));
       expectImageError(() => openImage(flipped));
+    }
+  });
+
+  test('limits: maxKeys and maxValues cap each count; maxRecords, the former name, caps both', () => {
+    const tree: HiveTree = { roots: { 2: [{ name: 'A', values: [{ name: 'v', type: 4, data: Uint8Array.of(1, 0, 0, 0) }, { name: 'w', type: 4, data: Uint8Array.of(2, 0, 0, 0) }], subkeys: [{ name: 'B' }] }] } };
+    const image = encodeImage(tree);
+    const stream = encodeOemStream(tree);
+    expect(DEFAULT_IMAGE_LIMITS.maxKeys).toBe(DEFAULT_REGISTRY_LIMITS.maxKeys);
+    expect(resolveImageLimits({ maxRecords: 5 })).toEqual({ maxDepth: 512, maxKeys: 5, maxValues: 5 });
+    for (const decode of [(limits: Partial<ImageLimits>) => decodeImage(image, limits), (limits: Partial<ImageLimits>) => decodeOemStream(stream, limits).tree]) {
+      expect(flattenTree(decode({ maxKeys: 2, maxValues: 2 }))).toEqual(flattenTree(tree));
+      expect(expectImageError(() => decode({ maxKeys: 1 })).code).toBe('LIMIT_EXCEEDED');
+      expect(expectImageError(() => decode({ maxValues: 1 })).code).toBe('LIMIT_EXCEEDED');
+      expect(expectImageError(() => decode({ maxRecords: 1 })).code).toBe('LIMIT_EXCEEDED');
     }
   });
 

@@ -3,6 +3,7 @@ export { decodeUtf16, encodeUtf16, hasLoneSurrogate } from './utf16.js';
 export { decodeValue, readTerminatedString, readMultiString, isRegQuotable, type DecodedValue } from './decode.js';
 export { toHex, hexByte, hex32 } from './hex.js';
 export { ROOT_NAMES, rootIndex, rootName, parseKeyPath, type RootName } from './roots.js';
+export { ROOT_COUNT, DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from './limits.js';
 export { REG_HEADER, REG5_HEADER, regHeader, regQuote, quoteRegName, quoteRegString, renderRegKeyLine, renderRegData, renderRegValue, writeRegData, writeQuotedUtf16, RegTextWriter, renderTreeAsReg, isRegKeyName, type RegStyle } from './reg.js';
 export { jsonDecoded, jsonValue, type JsonDecoded, type JsonValue } from './json.js';
 export { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from './tree.js';

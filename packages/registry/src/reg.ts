@@ -1,3 +1,4 @@
+import { ROOT_COUNT } from './limits.js';
 import { decodeValue, isRegQuotable } from './decode.js';
 import { rootName } from './roots.js';
 import { KeyFlags, type HiveTree, type TreeKey } from './tree.js';
@@ -445,7 +446,7 @@ export function renderTreeAsReg(tree: HiveTree, style: RegStyle = 'ce'): string 
   return renderToString((out) => {
     const writer = new RegTextWriter(out, style);
     writer.header();
-    for (let root = 0; root < 8; root++) {
+    for (let root = 0; root < ROOT_COUNT; root++) {
       const stack: Array<{ key: TreeKey; parent: string }> = (tree.roots[root] ?? []).map((key) => ({ key, parent: rootName(root) })).reverse();
       while (stack.length > 0) {
         const { key, parent } = stack.pop()!;

@@ -6,7 +6,8 @@
  * freed space, as a later write would. Each deleted record is listed with what a recovery
  * should find, for tests of `recoverDeleted` and `dump --deleted`.
  */
-import { BLOCK_HEADER_SIZE, HEAP_OFFSET, HiveKey, KeyField, SLOTS_PER_SECTION, ValueField, openHive, walkHeap, walkTree, type Hive, type HiveValue } from '@hivetool/hive';
+import { HiveKey, openHive, walkTree, type Hive, type HiveValue } from '@hivetool/hive';
+import { BLOCK_HEADER_SIZE, HEAP_OFFSET, KeyField, SLOTS_PER_SECTION, ValueField, walkHeap } from '@hivetool/hive/layout';
 
 export interface DeletedByDevice {
   kind: 'key' | 'value';

@@ -4,6 +4,8 @@
  * including wrong ones.
  */
 
+import { ROOT_COUNT } from '@hivetool/registry';
+
 export const ROM = 2;
 export const HEAP = 0;
 
@@ -90,7 +92,7 @@ export function valuePayload(spec: ValueSpec): Uint8Array {
 
 export function rootsPayload(refs: Partial<Record<number, number>>): Uint8Array {
   const bytes: number[] = [];
-  for (let i = 0; i < 8; i++) bytes.push(...u32(refs[i] ?? 0));
+  for (let i = 0; i < ROOT_COUNT; i++) bytes.push(...u32(refs[i] ?? 0));
   return Uint8Array.from(bytes);
 }
 

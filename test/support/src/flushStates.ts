@@ -1,4 +1,4 @@
-import { walkHeap } from '@hivetool/hive';
+import { walkHeap } from '@hivetool/hive/layout';
 
 /**
  * Hive states for the flush simulator (`simulateFlush`, format guide §3a), which needs

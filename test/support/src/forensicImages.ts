@@ -7,7 +7,7 @@
  * finds exactly that, byte for byte. Seeded: the same options give the same image.
  */
 import { createHash } from 'node:crypto';
-import { HIVE_MAGIC, HIVE_VERSION } from '@hivetool/hive';
+import { HIVE_MAGIC, HIVE_VERSION } from '@hivetool/hive/layout';
 import { prng } from './random.js';
 
 export interface PlacedHive {

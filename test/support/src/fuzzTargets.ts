@@ -3,7 +3,8 @@
  * and the rule every one of them must keep: only the project's typed errors escape.
  * Shared by the fuzzer (`npm run fuzz`) and the regression test over test/regressions/.
  */
-import { hiveStatistics, isHiveFormatError, openHive, readTree, rewriteHive, verifyHive, walkHeap, walkTree } from '@hivetool/hive';
+import { hiveStatistics, isHiveFormatError, openHive, readTree, rewriteHive, verifyHive, walkTree } from '@hivetool/hive';
+import { walkHeap } from '@hivetool/hive/layout';
 import { decodeCallLog, decodeOemStream, isImageFormatError, loadStore, openImage, reassembleOemCalls } from '@hivetool/image';
 import { RegParseError, parseReg } from '@hivetool/registry';
 

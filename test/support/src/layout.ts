@@ -1,3 +1,5 @@
+import { isFreeBlock, stepBlocks } from '@hivetool/hive/layout';
+
 /**
  * The layout invariants of format guide §5–6, checked from the bytes with no help from
  * the reader: the heap tiles from 0x5000 to EOF, the file is whole pages, restoreStart is
@@ -8,14 +10,13 @@ export function layoutProblems(bytes: Uint8Array): string[] {
   const problems: string[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const blockIds = new Map<number, number>();
-  let offset = 0x5000;
-  while (offset + 12 <= bytes.length) {
-    const sizeType = view.getUint32(offset, true);
-    const free = (sizeType & 1) !== 0;
-    const size = free ? (sizeType & ~1) >>> 0 : sizeType & 0x0fffffff;
-    if (!free) blockIds.set(offset, view.getUint32(offset + 8, true));
-    offset += 12 + size;
-  }
+  const { end: offset } = stepBlocks(
+    (at) => view.getUint32(at, true),
+    bytes.length,
+    (at, sizeType) => {
+      if (!isFreeBlock(sizeType)) blockIds.set(at, view.getUint32(at + 8, true));
+    },
+  );
   if (offset !== bytes.length) problems.push(`heap ends at ${offset}, file at ${bytes.length}`);
   if (bytes.length % 4096 !== 0) problems.push(`file length ${bytes.length} is not whole pages`);
   if (view.getUint32(0x20, true) !== bytes.length) problems.push('restoreStart is not the file length');

@@ -1,4 +1,4 @@
-import { KeyFlags, type HiveTree } from '@hivetool/registry';
+import { KeyFlags, ROOT_COUNT, type HiveTree } from '@hivetool/registry';
 
 /**
  * A tree as pre-order lines (root/depth, name, flags, values with type, flags and bytes),
@@ -8,7 +8,7 @@ import { KeyFlags, type HiveTree } from '@hivetool/registry';
 export function flattenTree(tree: HiveTree, options: { maskRomCopy?: boolean } = {}): string[] {
   const mask = options.maskRomCopy === true ? ~KeyFlags.ROM_COPY : ~0;
   const lines: string[] = [];
-  for (let root = 0; root < 8; root++) {
+  for (let root = 0; root < ROOT_COUNT; root++) {
     const stack = [...(tree.roots[root] ?? [])].reverse().map((key) => ({ key, depth: 1 }));
     while (stack.length > 0) {
       const { key, depth } = stack.pop()!;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { MAX_SECTIONS, SLOTS_PER_SECTION, encodeCompactHive, encodeLinkedHive, hexBytes, hiveStatistics, openHive, readTree, type EncodeHiveOptions, type Hive, type Sha256 } from '@hivetool/hive';
+import { encodeCompactHive, encodeLinkedHive, hexBytes, hiveStatistics, openHive, readTree, type EncodeHiveOptions, type Hive, type Sha256 } from '@hivetool/hive';
+import { MAX_SECTIONS, SLOTS_PER_SECTION } from '@hivetool/hive/layout';
 import { FORMAT_DESCRIPTIONS, identifyFormat } from '@hivetool/image/identify';
 import { RegTreeBuilder, regTextBytes } from '@hivetool/registry';
 import { ExitCode, UsageError, building } from '../failures.js';

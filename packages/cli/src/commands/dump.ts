@@ -1,4 +1,5 @@
-import { isRegistryRoot, type Hive } from '@hivetool/hive';
+import { type Hive } from '@hivetool/hive';
+import { isRegistryRoot } from '@hivetool/hive/layout';
 import type { RegStyle } from '@hivetool/registry';
 import { inputName, openHiveFileLazy } from '../input.js';
 import { openHiveFileOrCut } from '../dump/cut.js';

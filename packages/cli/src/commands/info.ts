@@ -3,13 +3,10 @@ import {
   hexBytes,
   hiveStatistics,
   isHiveFormatError,
-  isRegistryRoot,
   openHive,
   pendingLogEntries,
   readHeader,
-  readLogEntry,
   MAX_RESTORE_RECORDS_LISTED,
-  LOG_ENTRY_SLOTS,
   type Hive,
   type HiveFormatError,
   type HiveHeader,
@@ -17,6 +14,11 @@ import {
   type OpenHiveOptions,
   type RecoveryAction,
 } from '@hivetool/hive';
+import {
+  isRegistryRoot,
+  readLogEntry,
+  LOG_ENTRY_SLOTS,
+} from '@hivetool/hive/layout';
 import { rootName, valueTypeName } from '@hivetool/registry';
 import { inputName, readHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';

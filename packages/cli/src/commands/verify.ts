@@ -1,4 +1,6 @@
-import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, readHeader, verifyHive, type Finding, type Hive, type RestoreReport, type VerifyReport } from '@hivetool/hive';
+import { readHeader, verifyHive, type Finding, type Hive, type RestoreReport, type VerifyReport } from '@hivetool/hive';
+import { BLOCK_HEADER_SIZE, HEAP_OFFSET, isSectionTable } from '@hivetool/hive/layout';
+import { addCliHints } from './verifyHints.js';
 import { inputName, readHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
@@ -102,7 +104,7 @@ export type VerifyOutcome = { file: string; report: VerifyReport } | { file: str
 function hasHiveHeap(bytes: Uint8Array): boolean {
   if (bytes.length < HEAP_OFFSET + BLOCK_HEADER_SIZE) return false;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return view.getUint32(HEAP_OFFSET, true) === ((BlockType.SECTION_TABLE << 28) | SECTION_TABLE_PAYLOAD) >>> 0 && view.getUint32(HEAP_OFFSET + 8, true) === 0;
+  return isSectionTable(view.getUint32(HEAP_OFFSET, true), view.getUint32(HEAP_OFFSET + 8, true), 0);
 }
 
 /**
@@ -115,12 +117,12 @@ export function verifyOne(file: string, job: VerifyJob, rom: Hive | undefined): 
   try {
     const bytes = readHiveFile(file);
     const isRomItself = job.romFile !== undefined && file === job.romFile;
-    const report = verifyHive(bytes, {
+    const report = addCliHints(verifyHive(bytes, {
       kind: job.kind ?? 'auto',
       recovery: job.asStored === true ? 'as-stored' : 'as-mounted',
       ...(rom !== undefined && !isRomItself ? { rom } : {}),
       ...(job.maxDepth !== undefined ? { maxDepth: job.maxDepth } : {}),
-    });
+    }));
     // Throws `TRUNCATED` or `BAD_MAGIC` as the reader does for `dump`.
     if (report.kind === 'unknown' && !hasHiveHeap(bytes)) readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { file, report };

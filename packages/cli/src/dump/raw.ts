@@ -1,19 +1,25 @@
 import {
-  BLOCK_HEADER_SIZE,
-  BlockType,
-  HEAP_OFFSET,
-  KeyField,
-  SECTION_TABLE_PAYLOAD,
-  SLOTS_PER_SECTION,
-  ValueField,
-  blockTypeName,
-  walkHeap,
   type Hive,
-  type HeapBlock,
   type HiveKey,
   type HiveValue,
   type UnresolvedLink,
 } from '@hivetool/hive';
+import {
+  BLOCK_HEADER_SIZE,
+  BlockType,
+  HEAP_OFFSET,
+  KeyField,
+  ROOT_COUNT,
+  SECTION_TABLE_PAYLOAD,
+  SLOTS_PER_SECTION,
+  ValueField,
+  blockTypeName,
+  isSlotUsed,
+  keyRecordProblem,
+  valueRecordProblem,
+  walkHeap,
+  type HeapBlock,
+} from '@hivetool/hive/layout';
 import { decodeUtf16, hex32, rootName } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { safeLine } from '../failures.js';
@@ -60,21 +66,22 @@ function blockLine(hive: Hive, block: Readonly<HeapBlock>): string {
       if (block.size < SECTION_TABLE_PAYLOAD) return line(block.offset, 'section', block.id, block.size, `malformed: smaller than a section table${extra}`);
       const head = hive.view.getUint32(at + 4 * SLOTS_PER_SECTION, true);
       let used = 0;
-      for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) used += hive.view.getUint32(at + 4 * slot, true) & 1;
+      for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) if (isSlotUsed(hive.view.getUint32(at + 4 * slot, true))) used++;
       return line(block.offset, 'section', block.id, block.size, `used=${used} freeHead=${head} heapOffset=${hex32(block.offset - HEAP_OFFSET)}${extra}`);
     }
     case BlockType.ROOTS: {
       const refs: string[] = [];
-      for (let i = 0; i < 8 && 4 * i + 4 <= block.size; i++) refs.push(`${rootName(i)}=${hex32(hive.view.getUint32(at + 4 * i, true))}`);
+      for (let i = 0; i < ROOT_COUNT && 4 * i + 4 <= block.size; i++) refs.push(`${rootName(i)}=${hex32(hive.view.getUint32(at + 4 * i, true))}`);
       return line(block.offset, 'roots', block.id, block.size, refs.join(' ') + extra);
     }
     case BlockType.KEY:
-      if (block.size < KeyField.name || KeyField.name + 2 * hive.bytes[at + KeyField.nameLength]! > block.size) {
+      if (keyRecordProblem(block.size, block.size < KeyField.name ? 0 : hive.bytes[at + KeyField.nameLength]!) !== undefined) {
         return line(block.offset, 'key', block.id, block.size, `malformed: name does not fit${extra}`);
       }
       return line(block.offset, 'key', block.id, block.size, keyFields(hive, at) + extra);
     case BlockType.VALUE:
-      if (block.size < ValueField.name || ValueField.name + 2 * hive.bytes[at + ValueField.nameLength]! > block.size) {
+      // Data running past the block is shown by its length field; only the name must fit.
+      if (valueRecordProblem(block.size, block.size < ValueField.name ? 0 : hive.bytes[at + ValueField.nameLength]!, 0) !== undefined) {
         return line(block.offset, 'value', block.id, block.size, `malformed: name does not fit${extra}`);
       }
       return line(block.offset, 'value', block.id, block.size, valueFields(hive, at) + extra);

@@ -1,0 +1,134 @@
+/** verify, format guide §6: section tables, slots, free-slot chains, and blocks no slot claims. */
+import * as Layout from '../layout.js';
+import { blockSize } from '../heap.js';
+import { sectionTableEnd } from '../directory.js';
+import { NEXT_FREE_MASK, SLOT_OFFSET_MASK, SLOT_UNKNOWN_MASK, SLOT_USED, isSectionTable, nextFreeSlot } from '../sections.js';
+import { HeapMark, RecordKind, type Context, type Heap, type IdTable } from './context.js';
+import { hex, type Findings } from './findings.js';
+
+/** Section tables and slots (§6), free-slot chains, and blocks no slot claims. */
+export function checkSections(ctx: Context, sections: number[], heap: Heap): IdTable {
+  const { ALLOCATED, CLAIMED, FREE_BLOCK } = HeapMark;
+  const { BROKEN, KEY, OTHER, ROOTS, VALUE } = RecordKind;
+  const { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, SLOTS_PER_SECTION } = Layout;
+  const { words, length, findings } = ctx;
+  const u32 = (offset: number): number => words[offset >>> 2]!;
+  const { blockAt, tiled, tiledEnd } = heap;
+  // Section tables and slots (§6): each used slot must point at an allocated block that
+  // carries the slot's id; the table of ids → block offsets is what the later checks use.
+  const idCount = sections.length * SLOTS_PER_SECTION;
+  const blockOf = new Uint32Array(idCount); // file offset of the block of each id, 0 = none
+  const kindOf = new Uint8Array(idCount);
+  const isBlock = (at: number): boolean => at >= HEAP_OFFSET && at < length && (at & 3) === 0 && blockAt[(at - HEAP_OFFSET) >>> 2] !== 0;
+  for (let section = 0; section < sections.length; section++) {
+    const entryOffset = DIRECTORY_OFFSET + 4 * section;
+    const table = HEAP_OFFSET + sections[section]!;
+    if (sectionTableEnd(sections[section]!) > length) {
+      findings.add('error', 'DIRECTORY_OFFSET_PAST_EOF', entryOffset, `section directory entry ${section} points at ${hex(table)}, where no section table fits before EOF; the ${SLOTS_PER_SECTION} ids of section ${section} cannot be resolved`);
+      continue;
+    }
+    if (!isBlock(table)) {
+      findings.add('error', 'SECTION_TABLE_NOT_A_BLOCK', entryOffset, `section directory entry ${section} points at ${hex(table)}, which is not the start of a heap block`);
+      continue;
+    }
+    const sizeType = u32(table);
+    if (!isSectionTable(sizeType, u32(table + 8), section)) {
+      findings.add('error', 'BAD_SECTION_TABLE', table, `the block for section ${section} is not its section table (header ${hex(sizeType)}, id ${u32(table + 8)}); its ids cannot be resolved`);
+      continue;
+    }
+    blockAt[(table - HEAP_OFFSET) >>> 2] = blockAt[(table - HEAP_OFFSET) >>> 2]! | CLAIMED;
+    const slots = table + BLOCK_HEADER_SIZE;
+    const isFreeSlot = new Uint8Array(SLOTS_PER_SECTION);
+    let freeCount = 0;
+    for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) {
+      const slotOffset = slots + 4 * slot;
+      const value = u32(slotOffset);
+      const id = section * SLOTS_PER_SECTION + slot;
+      // The slot rules of sections.ts, spelled with its masks: this loop runs once per slot
+      // of the file, before the optimising compiler has seen it, where a call per test
+      // costs verify a measurable share of its time (docs/PERFORMANCE.md).
+      if ((value & SLOT_USED) === 0) {
+        isFreeSlot[slot] = 1;
+        freeCount++;
+        if ((value & ~NEXT_FREE_MASK) !== 0) findings.addGrouped('info', 'FREE_SLOT_BITS', slotOffset, (n) => `${n} free slot(s) have bits set outside the next-free field (kept as stored)`);
+        continue;
+      }
+      if ((value & SLOT_UNKNOWN_MASK) !== 0) findings.addGrouped('info', 'SLOT_UNKNOWN_BITS', slotOffset, (n) => `${n} used slot(s) have bits 28–31 or bit 1 set (seen in persistent hives, meaning not known; kept as stored)`);
+      const block = HEAP_OFFSET + (value & SLOT_OFFSET_MASK);
+      if (block + BLOCK_HEADER_SIZE > length) {
+        findings.add('error', 'SLOT_OUT_OF_HEAP', slotOffset, `the slot of id ${id} points at ${hex(block)}, outside the heap`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      if (!isBlock(block)) {
+        findings.add('error', 'SLOT_NOT_A_BLOCK', slotOffset, `the slot of id ${id} points at ${hex(block)}, which is not the start of a heap block (inside another block${tiled ? '' : ', or past where the heap could be followed'})`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      const word = (block - HEAP_OFFSET) >>> 2;
+      if ((blockAt[word]! & FREE_BLOCK) !== 0) {
+        findings.add('error', 'SLOT_POINTS_TO_FREE', slotOffset, `the slot of id ${id} points at a free block (${hex(block)}): the record was deleted but its slot was not freed`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      if ((blockAt[word]! & CLAIMED) !== 0) {
+        findings.add('error', 'SLOT_SHARED', slotOffset, `the slot of id ${id} points at a block another slot points at (${hex(block)})`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      blockAt[word] = blockAt[word]! | CLAIMED;
+      const blockId = u32(block + 8);
+      if (blockId !== id) {
+        findings.add('error', 'ID_MISMATCH', block + 8, `the block reached through id ${id} carries id ${blockId}`);
+        kindOf[id] = BROKEN;
+        continue;
+      }
+      blockOf[id] = block;
+      const type = u32(block) >>> 28;
+      kindOf[id] = type === BlockType.KEY ? KEY : type === BlockType.VALUE ? VALUE : type === BlockType.ROOTS ? ROOTS : OTHER;
+    }
+    checkFreeChain(u32, section, slots, isFreeSlot, freeCount, findings);
+  }
+  // Allocated blocks no slot points at are space the hive can never reuse.
+  for (let at = HEAP_OFFSET; at < tiledEnd; ) {
+    const sizeType = u32(at);
+    const word = (at - HEAP_OFFSET) >>> 2;
+    if (blockAt[word] === ALLOCATED) {
+      findings.addGrouped('warning', 'ORPHAN_BLOCK', at, (n) => `${n} allocated block(s) are not referenced by any slot (first at ${hex(at)}): lost space, and any record in them is invisible`);
+    }
+    at += BLOCK_HEADER_SIZE + blockSize(sizeType);
+  }
+
+  return { blockOf, kindOf, links: new Uint32Array(3 * idCount), keyFlags: new Uint16Array(idCount) };
+}
+
+
+function checkFreeChain(u32: (offset: number) => number, section: number, slots: number, isFreeSlot: Uint8Array, freeCount: number, findings: Findings): void {
+  const { SLOTS_PER_SECTION } = Layout;
+  const headOffset = slots + 4 * SLOTS_PER_SECTION;
+  const head = u32(headOffset);
+  const visited = new Uint8Array(SLOTS_PER_SECTION);
+  let onChain = 0;
+  if (head >= SLOTS_PER_SECTION) {
+    findings.add('error', 'FREE_HEAD_OUT_OF_RANGE', headOffset, `section ${section}'s free-slot head is ${head}, not a slot index (0–1023)`);
+    return;
+  }
+  // A head of 0 means "no free slot" (slot 0 of section 0 is always the roots record),
+  // and a next-free field of 0 ends the chain.
+  for (let slot = head; slot !== 0; ) {
+    if (visited[slot] !== 0) {
+      findings.add('error', 'FREE_CHAIN_CYCLE', slots + 4 * slot, `section ${section}'s free-slot chain loops back to slot ${slot}; allocating in this section would not end`);
+      return;
+    }
+    if (isFreeSlot[slot] === 0) {
+      findings.add('error', 'FREE_CHAIN_USED_SLOT', slots + 4 * slot, `section ${section}'s free-slot chain passes through slot ${slot}, which is in use: allocating would overwrite a live record's slot`);
+      return;
+    }
+    visited[slot] = 1;
+    onChain++;
+    slot = nextFreeSlot(u32(slots + 4 * slot));
+  }
+  if (onChain < freeCount) {
+    findings.addGrouped('warning', 'FREE_SLOTS_UNCHAINED', slots, (n) => `${n} section(s) have free slots missing from their free-slot chain (first: section ${section}, ${freeCount - onChain} slot(s)); they cannot be reused`);
+  }
+}
