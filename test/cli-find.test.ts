@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { encodeHive } from '@hivetool/hive';
 import { encodeImage } from '@hivetool/image';
 import { ValueType, encodeUtf16 } from '@hivetool/registry';
-import { DeviceHeap, corpusAvailable, corpusBytes, corpusPath, describeCorpus, runCli } from '@hivetool/test-support';
+import { DeviceHeap, corpusAvailable, corpusBytes, corpusPath, describeCorpus, runCli, runCliProcess } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-find-');
@@ -63,7 +63,7 @@ describe('find', () => {
   test(`over ${FLEET} generated hives: --jobs 2 prints what one job prints, in file order`, () => {
     const inputs = corpusAvailable ? [corpusPath('boot.hv'), corpusPath('default.hv'), corpusPath('user.hv'), fleet] : [fleet];
     const one = runCli(['find', '-r', 'de', ...inputs]);
-    const two = runCli(['find', '-r', '--jobs', '2', 'de', ...inputs]);
+    const two = runCliProcess(['find', '-r', '--jobs', '2', 'de', ...inputs]);
     expect(one.status).toBe(0);
     expect(two.stdout).toBe(one.stdout);
     const lines = one.stdout.trim().split('\n');
@@ -78,7 +78,7 @@ describe('find', () => {
     const files = lines.map((line) => line.slice(0, line.indexOf(': ')));
     const order = [...new Set(files)];
     expect(files).toEqual([...files].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
-    const json = JSON.parse(runCli(['find', '-r', '--jobs', '2', '--json', 'de', ...inputs]).stdout) as FindJson;
+    const json = JSON.parse(runCliProcess(['find', '-r', '--jobs', '2', '--json', 'de', ...inputs]).stdout) as FindJson;
     expect(json.matches).toHaveLength(lines.length);
   });
 

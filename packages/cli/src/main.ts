@@ -5,10 +5,11 @@ import { walkTree, type Hive } from '@hivetool/hive';
 // code (and dependencies) of the command asked for.
 import type { DumpFormat } from './commands/dump.js';
 import type { DiffFormat } from './commands/diff.js';
-import { STDIN, openHiveFile } from './input.js';
+import { STDIN, forgetStdin, openHiveFile } from './input.js';
+import { io, processIo, withIo, type CliIo } from './io.js';
 import { ExitCode, UsageError, describeFailure, safeLine } from './failures.js';
 import { stderrReporter } from './report.js';
-import { refuseInputAsOutput, setMaxOutput } from './output.js';
+import { refuseInputAsOutput, resetOutputLimit, setMaxOutput } from './output.js';
 import { expandInputs } from './batch.js';
 import { positionals } from './arguments.js';
 import { compileCommand } from './commands/compile.js';
@@ -37,13 +38,22 @@ const EPILOGUE = 'Exit codes: 0 ok, 1 problems found (verify) or differences (di
  * Runs hivetool with `argv` (without `node` and the script) and returns the exit code.
  * User errors become one line on stderr; only bugs print a stack.
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], streams?: CliIo): Promise<number> {
+  if (streams === undefined) {
+    // A closed pipe (`hivetool dump x | head`) is a normal way for output to end.
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(ExitCode.OK);
+      throw error;
+    });
+  }
+  // What an earlier run in this thread set or read does not carry over.
+  resetOutputLimit();
+  forgetStdin();
+  return withIo(streams ?? processIo(), () => run(argv));
+}
+
+async function run(argv: string[]): Promise<number> {
   const report = stderrReporter();
-  // A closed pipe (`hivetool dump x | head`) is a normal way for output to end.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(ExitCode.OK);
-    throw error;
-  });
   let exitCode: number = ExitCode.OK;
   // yargs drops a lone `-` (standard input or output) from positionals and option values:
   // it travels through the parser under another name and is given back below.
@@ -485,7 +495,7 @@ export async function main(argv: string[]): Promise<number> {
     .version()
     .alias('V', 'version')
     .epilogue(EPILOGUE)
-    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .wrap(Math.min(110, io().columns ?? 110))
     .exitProcess(false)
     .parserConfiguration({ 'camel-case-expansion': false })
     .fail((message, error) => {
@@ -505,10 +515,10 @@ export async function main(argv: string[]): Promise<number> {
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') return ExitCode.OK;
     const line = describeFailure(error);
     if (line === undefined) {
-      process.stderr.write(`hivetool: internal error (please report it with the input that caused it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      io().stderr(`hivetool: internal error (please report it with the input that caused it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       return ExitCode.INTERNAL;
     }
-    process.stderr.write(`hivetool: ${safeLine(line)}\n`);
+    io().stderr(`hivetool: ${safeLine(line)}\n`);
     return ExitCode.FAILED;
   } finally {
     console.log = log;
@@ -643,3 +653,4 @@ function positiveInteger(value: number | undefined, option: string): number | un
 
 export { UsageError };
 export { openHiveFile, openHiveFileLazy } from './input.js';
+export { memoryIo, processIo, type CliIo } from './io.js';

@@ -16,6 +16,7 @@ import { Progress, summary } from '../batch.js';
 import { deletedAsJson, deletedAsReg, deletedRecords } from '../dump/deleted.js';
 import type { DeletedRecord } from '@hivetool/forensics';
 import { regSink } from '../regeditSink.js';
+import { io } from '../io.js';
 
 export type DumpFormat = 'reg' | 'json' | 'raw';
 
@@ -187,7 +188,7 @@ export async function runDump(args: DumpArguments, report: Reporter): Promise<nu
   // regedit-style .reg text is UTF-16LE, as desktop regedit writes and reads it.
   const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
   // The bar shares the terminal only when the dump itself does not go to it.
-  const progress = new Progress(toFile || process.stdout.isTTY !== true ? args.files.length : 0);
+  const progress = new Progress(toFile || !io().stdoutIsTTY ? args.files.length : 0);
   let failed = 0;
   try {
     if (parallel) {
@@ -197,7 +198,7 @@ export async function runDump(args: DumpArguments, report: Reporter): Promise<nu
         progress.step(part.file);
         if (part.started) sink.write(partSeparator(args.format, started++ === 0, args.regStyle));
         if (part.output !== undefined) copyPart(part.output, sink);
-        for (const line of part.stderr) process.stderr.write(line);
+        for (const line of part.stderr) io().stderr(line);
         if (!part.ok) failed++;
       });
       if (args.format === 'json') sink.write(jsonDocumentEnd());
@@ -260,7 +261,7 @@ async function dumpInBackground(args: DumpArguments, report: Reporter): Promise<
     worker.on('message', (message: DumpWorkerMessage) => {
       switch (message.kind) {
         case 'line':
-          process.stderr.write(message.line);
+          io().stderr(message.line);
           break;
         case 'step':
           progress.step(message.file);

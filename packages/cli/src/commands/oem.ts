@@ -21,6 +21,7 @@ import { inputName, readInputFile } from '../input.js';
 import { STDIO, tell, writeFileAtomic } from '../output.js';
 import { combineRegistries } from '../registrySources.js';
 import { describePreg } from './preg.js';
+import { io } from '../io.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
 export function runOemPack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
@@ -115,7 +116,7 @@ export function runOemLoad(input: string, output: string | undefined, json: bool
   // With the stream on standard output (-o -), the summary goes to standard error.
   const say = (text: string): void => tell(output ?? '', text);
   if (json) {
-    process.stdout.write(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: inputName(input), generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');
+    io().stdout(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: inputName(input), generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');
   } else {
     say(`${inputName(input)}: generation ${loaded.generation} from slot ${loaded.slot} (${loaded.stream.length}-byte stream)${output === undefined ? '' : `, written to ${output}`}\n`);
     for (const slot of loaded.slots) say(`  slot ${slot.slot}: ${slot.generation === undefined ? 'no generation' : `generation ${slot.generation}`}, ${slot.complete ? 'complete' : 'incomplete'}: ${slot.reason}\n`);
@@ -137,14 +138,14 @@ export function runOemVerify(files: string[]): number {
       if (format === 'oem-preg' || (format === 'unknown' && looksLikePreg(bytes))) {
         // The common OAL's flash layout: a 12-byte header before the stream (format guide §10).
         const report = inspectPreg(bytes);
-        process.stdout.write(`${file}: layout PREG (the common OAL's flash container): ${describePreg(report, {})}\n`);
+        io().stdout(`${file}: layout PREG (the common OAL's flash container): ${describePreg(report, {})}\n`);
         if (report.state !== 'intact') bad++;
         continue;
       }
       switch (format) {
         case 'oem-stream': {
           const { info } = decodeOemStream(bytes);
-          process.stdout.write(
+          io().stdout(
             `${file}: layout bare stream (no container, as FlashFX stores savedreg.reg): hivetool OEM stream OK: ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`,
           );
           break;
@@ -152,28 +153,28 @@ export function runOemVerify(files: string[]): number {
         case 'oem-calls': {
           const calls = decodeCallLog(bytes);
           const { info } = decodeOemStream(reassembleOemCalls(calls));
-          process.stdout.write(`${file}: WriteRegistryToOEM call log OK: ${calls.length} calls, a whole save of ${info.keyCount} keys and ${info.valueCount} values\n`);
+          io().stdout(`${file}: WriteRegistryToOEM call log OK: ${calls.length} calls, a whole save of ${info.keyCount} keys and ${info.valueCount} values\n`);
           break;
         }
         case 'oem-store': {
           const loaded = loadStore(bytes);
-          process.stdout.write(`${file}: OEM store OK: generation ${loaded.generation} in slot ${loaded.slot}\n`);
-          for (const slot of loaded.slots) process.stdout.write(`  slot ${slot.slot}: ${slot.reason}\n`);
+          io().stdout(`${file}: OEM store OK: generation ${loaded.generation} in slot ${loaded.slot}\n`);
+          for (const slot of loaded.slots) io().stdout(`  slot ${slot.slot}: ${slot.reason}\n`);
           break;
         }
         case 'unknown':
-          process.stdout.write(
+          io().stdout(
             `${file}: BAD: no PREG header and no stream layout hivetool knows; if this is FlashFX's savedreg.reg, it is a bare stream in the unpublished format filesys writes, which cannot be checked\n`,
           );
           bad++;
           break;
         default:
-          process.stdout.write(`${file}: BAD: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM stream, call log, store or PREG container\n`);
+          io().stdout(`${file}: BAD: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM stream, call log, store or PREG container\n`);
           bad++;
       }
     } catch (error) {
       if (!isImageFormatError(error)) throw error;
-      process.stdout.write(`${file}: BAD: ${error.message}\n`);
+      io().stdout(`${file}: BAD: ${error.message}\n`);
       bad++;
     }
   }

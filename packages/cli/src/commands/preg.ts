@@ -2,6 +2,7 @@ import { FORMAT_DESCRIPTIONS, PREG_HEADER_SIZE, decodePreg, encodePreg, identify
 import { ExitCode, UsageError } from '../failures.js';
 import { readInputFile } from '../input.js';
 import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { io } from '../io.js';
 
 /**
  * `hivetool oem preg …`: the PREG container of the common OAL (docs/formats/preg.md).
@@ -52,7 +53,7 @@ export function runPregVerify(args: PregVerifyArguments): number {
       const format = identifyFormat(bytes);
       const what = `not a PREG container (no 'PREG' signature and no erased header): this is ${FORMAT_DESCRIPTIONS[format]}`;
       if (args.json) results.push({ file, layout: null, error: what });
-      else process.stderr.write(`hivetool: ${file}: ${what}\n`);
+      else io().stderr(`hivetool: ${file}: ${what}\n`);
       continue;
     }
     const report = onFile(file, () => inspectPreg(bytes, args.layout));
@@ -86,7 +87,7 @@ export function runPregExtract(input: string, output: string, layout: PregLayout
   if (!looksLikePreg(bytes)) throw new UsageError(`${input}: not a PREG container: this is ${FORMAT_DESCRIPTIONS[identifyFormat(bytes)]}`);
   const stream = onFile(input, () => decodePreg(bytes, layout));
   writeFileAtomic(output, stream);
-  process.stdout.write(`${output}: the ${stream.length}-byte stream of ${input} (opaque: written as stored, not decoded)\n`);
+  io().stdout(`${output}: the ${stream.length}-byte stream of ${input} (opaque: written as stored, not decoded)\n`);
   return ExitCode.OK;
 }
 
@@ -97,6 +98,6 @@ export function runPregPack(input: string, output: string, layout: PregLayout): 
   const container = onFile(input, () => encodePreg(stream, layout));
   writeFileAtomic(output, container);
   const regions = layout.regionSize === undefined ? '' : `, ${container.length / layout.regionSize} region(s) of ${layout.regionSize} bytes`;
-  process.stdout.write(`${output}: PREG container, ${container.length} bytes: ${PREG_HEADER_SIZE}-byte header and a ${stream.length}-byte stream${regions}\n`);
+  io().stdout(`${output}: PREG container, ${container.length} bytes: ${PREG_HEADER_SIZE}-byte header and a ${stream.length}-byte stream${regions}\n`);
   return ExitCode.OK;
 }
