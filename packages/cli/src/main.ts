@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import type YargsFactory from 'yargs';
-import { walkTree, type Hive } from '@hivetool/hive';
 // Each command's module is imported when the command runs, so start-up loads only the
 // code (and dependencies) of the command asked for.
 import type { DumpFormat } from './commands/dump.js';
 import type { DiffFormat } from './commands/diff.js';
-import { STDIN, forgetStdin, openHiveFile } from './input.js';
+import { STDIN, forgetStdin } from './input.js';
+import { openRom } from './rom.js';
 import { io, processIo, withIo, type CliIo } from './io.js';
 import { ExitCode, UsageError, describeFailure, safeLine } from './failures.js';
 import { stderrReporter } from './report.js';
@@ -616,24 +616,6 @@ function argumentError(message: string, argv: readonly string[]): string {
     return `unknown command "${command[0] ?? ''}": ${text.replace(/^Did you mean (.*)\?$/, 'did you mean $1?')}; see 'hivetool --help'`;
   }
   return `${text.replace(/\s*\n\s*/g, '; ')}; ${help}`;
-}
-
-/** Opens the hive named by --rom, which must be a ROM hive. */
-function openRom(path: string, walk = true): Hive {
-  try {
-    const rom = openHiveFile(path, { source: 'rom' });
-    if (rom.kind !== 'rom') throw new UsageError(`${path}: this is a persistent hive (its roots carry store nibble 0); --rom takes the ROM hive (default.hv or the ROM user.hv)`, true);
-    // Walked whole now, so that damage in the ROM hive is reported against it, with
-    // offsets in it, rather than surfacing later while reading the hive that links into it.
-    // (Not for verify, which reports damage in the ROM hive as findings.)
-    if (walk) for (const root of rom.roots()) walkTree(root, root.name, { key: () => undefined, value: () => undefined, unresolved: () => undefined });
-    return rom;
-  } catch (error) {
-    if (error instanceof UsageError && error.named) throw error;
-    const line = describeFailure(error, path);
-    if (line === undefined) throw error;
-    throw new UsageError(`${line.startsWith(`${path}: `) ? line : `${path}: ${line}`}; this is the --rom hive`, true);
-  }
 }
 
 /** --region-size and --regions of the `oem preg` commands. */
