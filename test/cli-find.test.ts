@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { encodeHive } from '@hivetool/hive';
 import { encodeImage } from '@hivetool/image';
 import { ValueType, encodeUtf16 } from '@hivetool/registry';
-import { DeviceHeap, corpusAvailable, corpusBytes, corpusPath, describeCorpus, runCli, runCliProcess } from '@hivetool/test-support';
+import { DeviceHeap, corpusAvailable, corpusBytes, corpusPath, describeCorpus, runCli, runCliProcess, runs } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-find-');
 const describeWithCorpus = describeCorpus(describe);
-const FLEET = 1000;
+// Several folders of hives for two worker threads to share; a thousand with test:long.
+const FLEET = runs(300, 1000);
 
 function sz(text: string): Uint8Array {
   return encodeUtf16(text + '\0');
