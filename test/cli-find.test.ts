@@ -73,7 +73,7 @@ describe('find', () => {
     const blobs = fleetLines.filter((line) => line.includes('\\Blob = hex:de,ad,'));
     expect(blobs).toHaveLength(FLEET);
     expect(fleetLines.filter((line) => !blobs.includes(line)).map((line) => line.slice(line.indexOf(': ') + 2))).toEqual(
-      [0xde, 0x1de, 0x2de, 0x3de].map((unit) => `HKEY_LOCAL_MACHINE\\Fleet\\Unit${unit}\\Id = dword:${unit.toString(16).padStart(8, '0')}`),
+      [0xde, 0x1de, 0x2de, 0x3de].filter((unit) => unit < FLEET).map((unit) => `HKEY_LOCAL_MACHINE\\Fleet\\Unit${unit}\\Id = dword:${unit.toString(16).padStart(8, '0')}`),
     );
     expect(blobs[42]).toBe(`${join(fleet, 'site-0', 'unit-0042.hv')}: HKEY_LOCAL_MACHINE\\Fleet\\Unit42\\Blob = hex:de,ad,2a,ef`);
     const files = lines.map((line) => line.slice(0, line.indexOf(': ')));
