@@ -50,3 +50,19 @@ describe('the binary and main() in this process agree', () => {
     expect(runCliInProcess(['dump', '-'], { input }).status).toBe(2);
   });
 });
+
+describe('every command prints through one sink: --max-output caps reports and closing lines too', () => {
+  test.each([
+    ['recover --json', ['recover', '--json', SAMPLE, '-o', '/dev/null']],
+    ['image pack', ['image', 'pack', SAMPLE, '-o', '/dev/null']],
+    ['rewrite', ['rewrite', SAMPLE, '/dev/null']],
+  ])('%s', (_name, args) => {
+    const open = runCliInProcess(args);
+    expect(open.status).toBe(0);
+    expect(open.stdout.length).toBeGreaterThan(16);
+    const capped = runCliInProcess([...args, '--max-output', '16']);
+    expect(capped.status).toBe(2);
+    expect(capped.stdout).toBe('');
+    expect(capped.stderr).toBe('hivetool: the output passed 16 bytes (--max-output); raise the limit with --max-output\n');
+  });
+});

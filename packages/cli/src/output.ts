@@ -286,6 +286,16 @@ export class AtomicFileSink extends BufferedSink {
   }
 }
 
+/**
+ * Short output on standard output (a command's closing line, a report, a summary): written
+ * at once through a StdoutSink, so that it counts against --max-output as rendered output does.
+ */
+export function print(text: string): void {
+  const sink = new StdoutSink();
+  sink.write(text);
+  sink.close();
+}
+
 /** Where a command's text output goes: standard output (no `-o`, or `-o -`), or a file. */
 export function outputSink(output: string | undefined): TextSink {
   return output === undefined || output === STDIO ? new StdoutSink() : new AtomicFileSink(output);
@@ -297,7 +307,7 @@ export function outputSink(output: string | undefined): TextSink {
  */
 export function tell(output: string, text: string): void {
   if (output === STDIO) io().stderr(`hivetool: ${text.startsWith(`${STDIO}: `) ? `<stdout>${text.slice(STDIO.length)}` : text}`);
-  else io().stdout(text);
+  else print(text);
 }
 
 /**

@@ -6,7 +6,7 @@ import { hexBytes } from '@hivetool/hive';
 import { ExitCode, UsageError } from '../failures.js';
 import { positionals } from '../arguments.js';
 import { readInputFile } from '../input.js';
-import { AtomicFileSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { AtomicFileSink, print, refuseInputAsOutput, writeFileAtomic } from '../output.js';
 import { io } from '../io.js';
 
 /** Largest source file read (Microsoft's common.reg is 150–300 KB; merges are megabytes). */
@@ -164,12 +164,12 @@ export async function runCompile(args: CompileArguments): Promise<number> {
   if (args.explain !== undefined) {
     const explanation = explainKey(result.merged, args.explain);
     if (explanation === undefined) throw new UsageError(`--explain ${args.explain}: a key path starts with a root (HKEY_LOCAL_MACHINE, HKLM, HKCU, HKCR, HKU)`);
-    io().stdout(args.json ? JSON.stringify({ format: 'hivetool-compile-explain', schemaVersion: 1, ...explanation }, null, 2) + '\n' : renderExplanation(explanation));
+    print(args.json ? JSON.stringify({ format: 'hivetool-compile-explain', schemaVersion: 1, ...explanation }, null, 2) + '\n' : renderExplanation(explanation));
     return result.errors > 0 ? ExitCode.FAILED : result.warnings > 0 ? ExitCode.FINDINGS : ExitCode.OK;
   }
   const output = args.output!;
   if (result.errors > 0) {
-    if (args.json) io().stdout(JSON.stringify(summaryJson(result, output, [], HIVE_NAMES), null, 2) + '\n');
+    if (args.json) print(JSON.stringify(summaryJson(result, output, [], HIVE_NAMES), null, 2) + '\n');
     io().stderr(`hivetool: ${args.inputs.join(', ')}: ${result.errors} error${result.errors === 1 ? '' : 's'}; nothing written\n`);
     return ExitCode.FAILED;
   }
@@ -186,8 +186,8 @@ export async function runCompile(args: CompileArguments): Promise<number> {
     writeAll(files);
     written = files.map(([file, bytes]) => ({ file, bytes: bytes.length }));
   }
-  if (args.json) io().stdout(JSON.stringify(summaryJson(result, output, written, HIVE_NAMES), null, 2) + '\n');
-  else io().stdout(renderSummary(result, written, args.mergeOnly, HIVE_NAMES));
+  if (args.json) print(JSON.stringify(summaryJson(result, output, written, HIVE_NAMES), null, 2) + '\n');
+  else print(renderSummary(result, written, args.mergeOnly, HIVE_NAMES));
   return result.warnings > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }
 

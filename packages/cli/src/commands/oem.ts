@@ -18,10 +18,9 @@ import {
 } from '@hivetool/image';
 import { ExitCode, UsageError, building, withFile } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
-import { STDIO, tell, writeFileAtomic } from '../output.js';
+import { STDIO, print, tell, writeFileAtomic } from '../output.js';
 import { combineRegistries } from '../registrySources.js';
 import { describePreg } from './preg.js';
-import { io } from '../io.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
 export function runOemPack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
@@ -116,7 +115,7 @@ export function runOemLoad(input: string, output: string | undefined, json: bool
   // With the stream on standard output (-o -), the summary goes to standard error.
   const say = (text: string): void => tell(output ?? '', text);
   if (json) {
-    io().stdout(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: inputName(input), generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');
+    print(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: inputName(input), generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');
   } else {
     say(`${inputName(input)}: generation ${loaded.generation} from slot ${loaded.slot} (${loaded.stream.length}-byte stream)${output === undefined ? '' : `, written to ${output}`}\n`);
     for (const slot of loaded.slots) say(`  slot ${slot.slot}: ${slot.generation === undefined ? 'no generation' : `generation ${slot.generation}`}, ${slot.complete ? 'complete' : 'incomplete'}: ${slot.reason}\n`);
@@ -138,14 +137,14 @@ export function runOemVerify(files: string[]): number {
       if (format === 'oem-preg' || (format === 'unknown' && looksLikePreg(bytes))) {
         // The common OAL's flash layout: a 12-byte header before the stream (format guide §10).
         const report = inspectPreg(bytes);
-        io().stdout(`${file}: layout PREG (the common OAL's flash container): ${describePreg(report, {})}\n`);
+        print(`${file}: layout PREG (the common OAL's flash container): ${describePreg(report, {})}\n`);
         if (report.state !== 'intact') bad++;
         continue;
       }
       switch (format) {
         case 'oem-stream': {
           const { info } = decodeOemStream(bytes);
-          io().stdout(
+          print(
             `${file}: layout bare stream (no container, as FlashFX stores savedreg.reg): hivetool OEM stream OK: ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`,
           );
           break;
@@ -153,28 +152,28 @@ export function runOemVerify(files: string[]): number {
         case 'oem-calls': {
           const calls = decodeCallLog(bytes);
           const { info } = decodeOemStream(reassembleOemCalls(calls));
-          io().stdout(`${file}: WriteRegistryToOEM call log OK: ${calls.length} calls, a whole save of ${info.keyCount} keys and ${info.valueCount} values\n`);
+          print(`${file}: WriteRegistryToOEM call log OK: ${calls.length} calls, a whole save of ${info.keyCount} keys and ${info.valueCount} values\n`);
           break;
         }
         case 'oem-store': {
           const loaded = loadStore(bytes);
-          io().stdout(`${file}: OEM store OK: generation ${loaded.generation} in slot ${loaded.slot}\n`);
-          for (const slot of loaded.slots) io().stdout(`  slot ${slot.slot}: ${slot.reason}\n`);
+          print(`${file}: OEM store OK: generation ${loaded.generation} in slot ${loaded.slot}\n`);
+          for (const slot of loaded.slots) print(`  slot ${slot.slot}: ${slot.reason}\n`);
           break;
         }
         case 'unknown':
-          io().stdout(
+          print(
             `${file}: BAD: no PREG header and no stream layout hivetool knows; if this is FlashFX's savedreg.reg, it is a bare stream in the unpublished format filesys writes, which cannot be checked\n`,
           );
           bad++;
           break;
         default:
-          io().stdout(`${file}: BAD: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM stream, call log, store or PREG container\n`);
+          print(`${file}: BAD: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM stream, call log, store or PREG container\n`);
           bad++;
       }
     } catch (error) {
       if (!isImageFormatError(error)) throw error;
-      io().stdout(`${file}: BAD: ${error.message}\n`);
+      print(`${file}: BAD: ${error.message}\n`);
       bad++;
     }
   }

@@ -1,7 +1,7 @@
 import { FORMAT_DESCRIPTIONS, PREG_HEADER_SIZE, decodePreg, encodePreg, identifyFormat, inspectPreg, isImageFormatError, looksLikePreg, type PregLayout, type PregReport } from '@hivetool/image';
 import { ExitCode, UsageError } from '../failures.js';
 import { readInputFile } from '../input.js';
-import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { StdoutSink, print, refuseInputAsOutput, writeFileAtomic } from '../output.js';
 import { io } from '../io.js';
 
 /**
@@ -87,7 +87,7 @@ export function runPregExtract(input: string, output: string, layout: PregLayout
   if (!looksLikePreg(bytes)) throw new UsageError(`${input}: not a PREG container: this is ${FORMAT_DESCRIPTIONS[identifyFormat(bytes)]}`);
   const stream = onFile(input, () => decodePreg(bytes, layout));
   writeFileAtomic(output, stream);
-  io().stdout(`${output}: the ${stream.length}-byte stream of ${input} (opaque: written as stored, not decoded)\n`);
+  print(`${output}: the ${stream.length}-byte stream of ${input} (opaque: written as stored, not decoded)\n`);
   return ExitCode.OK;
 }
 
@@ -98,6 +98,6 @@ export function runPregPack(input: string, output: string, layout: PregLayout): 
   const container = onFile(input, () => encodePreg(stream, layout));
   writeFileAtomic(output, container);
   const regions = layout.regionSize === undefined ? '' : `, ${container.length / layout.regionSize} region(s) of ${layout.regionSize} bytes`;
-  io().stdout(`${output}: PREG container, ${container.length} bytes: ${PREG_HEADER_SIZE}-byte header and a ${stream.length}-byte stream${regions}\n`);
+  print(`${output}: PREG container, ${container.length} bytes: ${PREG_HEADER_SIZE}-byte header and a ${stream.length}-byte stream${regions}\n`);
   return ExitCode.OK;
 }
