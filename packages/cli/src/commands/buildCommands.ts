@@ -46,7 +46,7 @@ export function buildCommands<T>(parser: Argv<T>, exit: { code: number }) {
           .example('$0 rewrite default.hv copy.hv', 'copy.hv has the same bytes'),
       async (args) => {
         const { runRewrite } = await import('./rewrite.js');
-        exit.code = runRewrite(args.input!, args.output!);
+        exit.code = runRewrite({ input: args.input!, output: args.output! });
       },
     )
     .command(
@@ -79,7 +79,7 @@ export function buildCommands<T>(parser: Argv<T>, exit: { code: number }) {
           .epilogue('Exit codes: 0 no lint error, 1 errors found, 2 could not run. The checks: docs/boot.md.'),
       async (args) => {
         const { runLint } = await import('./lint.js');
-        exit.code = runLint(args.romdir as string, args.json);
+        exit.code = runLint({ romDir: args.romdir as string, json: args.json });
       },
     )
     .command(

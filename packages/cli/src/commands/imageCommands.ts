@@ -24,7 +24,7 @@ export function imageCommands<T>(parser: Argv<T>, exit: { code: number }) {
               .example('$0 image pack --rom default.hv system.hv -o Restore.fdf', "the device's effective registry as an image"),
           async (args) => {
             const { runImagePack } = await import('./image.js');
-            exit.code = runImagePack(args.inputs as string[], args.output, args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) });
+            exit.code = runImagePack({ inputs: args.inputs as string[], output: args.output, rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) } });
           },
         )
         .command(
@@ -38,7 +38,7 @@ export function imageCommands<T>(parser: Argv<T>, exit: { code: number }) {
               .option('rom-signature', { requiresArg: true, type: 'string', describe: 'ROM signature, 32 hex digits (default: derived)' }),
           async (args) => {
             const { runImageUnpack } = await import('./image.js');
-            exit.code = runImageUnpack(args.input!, args.output, args.layout as 'rom' | 'persistent', args['rom-signature']);
+            exit.code = runImageUnpack({ input: args.input!, output: args.output, layout: args.layout as 'rom' | 'persistent', romSignature: args['rom-signature'] });
           },
         )
         .command(
@@ -80,7 +80,7 @@ export function imageCommands<T>(parser: Argv<T>, exit: { code: number }) {
               .option('rom', { requiresArg: true, type: 'string', describe: 'the ROM hive persistent inputs link into' }),
           async (args) => {
             const { runOemPack } = await import('./oem.js');
-            exit.code = runOemPack(args.inputs as string[], args.output, args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) });
+            exit.code = runOemPack({ inputs: args.inputs as string[], output: args.output, rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) } });
           },
         )
         .command(
@@ -93,7 +93,7 @@ export function imageCommands<T>(parser: Argv<T>, exit: { code: number }) {
               .option('to', { requiresArg: true, choices: ['hive', 'image'] as const, default: 'hive' as const, describe: 'what to write: a hive (ROM layout) or a registry image' }),
           async (args) => {
             const { runOemUnpack } = await import('./oem.js');
-            exit.code = runOemUnpack(args.input!, args.output, args.to as 'hive' | 'image');
+            exit.code = runOemUnpack({ input: args.input!, output: args.output, to: args.to as 'hive' | 'image' });
           },
         )
         .command(
@@ -106,7 +106,7 @@ export function imageCommands<T>(parser: Argv<T>, exit: { code: number }) {
               .option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the call log to write' }),
           async (args) => {
             const { runOemSplit } = await import('./oem.js');
-            exit.code = runOemSplit(args.input!, args.output, positiveInteger(args.chunk, '--chunk')!);
+            exit.code = runOemSplit({ input: args.input!, output: args.output, chunk: positiveInteger(args.chunk, '--chunk')! });
           },
         )
         .command(
@@ -115,7 +115,7 @@ export function imageCommands<T>(parser: Argv<T>, exit: { code: number }) {
           (command) => positionals(command, 'oem join <input>', 'input').positional('input', { type: 'string', describe: 'a call log (from oem split)' }).option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the OEM stream to write' }),
           async (args) => {
             const { runOemJoin } = await import('./oem.js');
-            exit.code = runOemJoin(args.input!, args.output);
+            exit.code = runOemJoin({ input: args.input!, output: args.output });
           },
         )
         .command(
@@ -130,7 +130,7 @@ export function imageCommands<T>(parser: Argv<T>, exit: { code: number }) {
               .option('chunk', { requiresArg: true, type: 'number', default: 4096, describe: 'payload bytes per chunk' }),
           async (args) => {
             const { runOemStore } = await import('./oem.js');
-            exit.code = runOemStore(args.input!, args.output, { slotSize: positiveInteger(args['slot-size'], '--slot-size'), previous: args.previous, chunk: positiveInteger(args.chunk, '--chunk')! });
+            exit.code = runOemStore({ input: args.input!, output: args.output, slotSize: positiveInteger(args['slot-size'], '--slot-size'), previous: args.previous, chunk: positiveInteger(args.chunk, '--chunk')! });
           },
         )
         .command(
@@ -143,7 +143,7 @@ export function imageCommands<T>(parser: Argv<T>, exit: { code: number }) {
               .option('json', { type: 'boolean', default: false, describe: 'print JSON: the generation, slot and both slots\' state' }),
           async (args) => {
             const { runOemLoad } = await import('./oem.js');
-            exit.code = runOemLoad(args.input!, args.output, args.json);
+            exit.code = runOemLoad({ input: args.input!, output: args.output, json: args.json });
           },
         )
         .command(
@@ -152,7 +152,7 @@ export function imageCommands<T>(parser: Argv<T>, exit: { code: number }) {
           (command) => positionals(command, 'oem verify <files..>', 'files').positional('files', { type: 'string', array: true, describe: 'OEM streams, call logs or stores (recognised by their contents)' }),
           async (args) => {
             const { runOemVerify } = await import('./oem.js');
-            exit.code = runOemVerify(args.files as string[]);
+            exit.code = runOemVerify({ files: args.files as string[] });
           },
         )
         .command('preg', "PREG containers: the common OAL's flash copy of the stream", (preg) =>
@@ -174,7 +174,7 @@ export function imageCommands<T>(parser: Argv<T>, exit: { code: number }) {
               (command) => positionals(command, 'oem preg extract <input>', 'input').positional('input', { type: 'string', describe: 'a PREG dump' }).option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the stream to write' }),
               async (args) => {
                 const { runPregExtract } = await import('./preg.js');
-                exit.code = runPregExtract(args.input as string, args.output, pregLayout(args));
+                exit.code = runPregExtract({ input: args.input as string, output: args.output, layout: pregLayout(args) });
               },
             )
             .command(
@@ -183,7 +183,7 @@ export function imageCommands<T>(parser: Argv<T>, exit: { code: number }) {
               (command) => positionals(command, 'oem preg pack <input>', 'input').positional('input', { type: 'string', describe: 'the stream' }).option('output', { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe: 'the container to write' }),
               async (args) => {
                 const { runPregPack } = await import('./preg.js');
-                exit.code = runPregPack(args.input as string, args.output, pregLayout(args));
+                exit.code = runPregPack({ input: args.input as string, output: args.output, layout: pregLayout(args) });
               },
             )
             .demandCommand(1, 'name a preg command: verify, extract or pack'),

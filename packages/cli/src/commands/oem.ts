@@ -23,7 +23,7 @@ import { combineRegistries } from '../registrySources.js';
 import { describePreg } from './preg.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
-export function runOemPack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
+export function runOemPack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }): number {
   const tree = combineRegistries(inputs, rom?.hive);
   const stream = building(output, () => encodeOemStream(tree));
   writeFileAtomic(output, stream);
@@ -33,7 +33,7 @@ export function runOemPack(inputs: string[], output: string, rom: { file: string
 }
 
 /** `hivetool oem unpack STREAM -o OUT --to hive|image`. */
-export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'): number {
+export function runOemUnpack({ input, output, to }: { input: string; output: string; to: 'hive' | 'image' }): number {
   const { tree, info } = withFile(input, () => decodeOemStream(readInputFile(input)));
   const bytes = building(output, () => (to === 'hive' ? encodeHive(tree) : encodeImage(tree)));
   writeFileAtomic(output, bytes);
@@ -42,7 +42,7 @@ export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'
 }
 
 /** `hivetool oem split STREAM --chunk N -o calls.log`: the WriteRegistryToOEM calls of a save. */
-export function runOemSplit(input: string, output: string, chunk: number): number {
+export function runOemSplit({ input, output, chunk }: { input: string; output: string; chunk: number }): number {
   const stream = readInputFile(input);
   withFile(input, () => decodeOemStream(stream)); // refuse anything but a whole, valid stream
   // The calls are encoded as they are made: with --chunk 1, millions of them, never held.
@@ -53,7 +53,7 @@ export function runOemSplit(input: string, output: string, chunk: number): numbe
 }
 
 /** `hivetool oem join calls.log -o STREAM`: reassembles a recorded save, refusing a partial one. */
-export function runOemJoin(input: string, output: string): number {
+export function runOemJoin({ input, output }: { input: string; output: string }): number {
   const { calls, stream, info } = withFile(input, () => {
     const calls = decodeCallLog(readInputFile(input));
     const stream = reassembleOemCalls(calls);
@@ -65,7 +65,7 @@ export function runOemJoin(input: string, output: string): number {
 }
 
 /** `hivetool oem store STREAM -o flash.bin (--slot-size N | --previous flash.bin)`. */
-export function runOemStore(input: string, output: string, options: { slotSize?: number | undefined; previous?: string | undefined; chunk: number }): number {
+export function runOemStore({ input, output, ...options }: { input: string; output: string; slotSize?: number | undefined; previous?: string | undefined; chunk: number }): number {
   // The store given with --previous may be the output too (main.ts lets it through): the
   // store is updated in place, as the device's flash is. It is read whole before anything
   // is written, and replaced atomically (temporary file + rename; a link to it stays a link).
@@ -106,7 +106,7 @@ export function runOemStore(input: string, output: string, options: { slotSize?:
 }
 
 /** `hivetool oem load flash.bin [-o STREAM] [--json]`: the newest complete generation. */
-export function runOemLoad(input: string, output: string | undefined, json: boolean): number {
+export function runOemLoad({ input, output, json }: { input: string; output?: string | undefined; json: boolean }): number {
   if (json && output === STDIO) throw new UsageError('--json and -o - both write to standard output: give -o a file name');
   const loaded = withFile(input, () => loadStore(readInputFile(input)));
   if (output !== undefined) {
@@ -127,7 +127,7 @@ export function runOemLoad(input: string, output: string | undefined, json: bool
  * `hivetool oem verify FILE...`: checks streams, call logs, stores and PREG containers,
  * saying which layout each file has; exit 1 when one is bad.
  */
-export function runOemVerify(files: string[]): number {
+export function runOemVerify({ files }: { files: string[] }): number {
   let bad = 0;
   for (const path of files) {
     const bytes = readInputFile(path);

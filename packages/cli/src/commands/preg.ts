@@ -81,7 +81,7 @@ export function runPregVerify(args: PregVerifyArguments): number {
 }
 
 /** `hivetool oem preg extract FILE -o STREAM`: the stream of an intact container, byte for byte. */
-export function runPregExtract(input: string, output: string, layout: PregLayout): number {
+export function runPregExtract({ input, output, layout }: { input: string; output: string; layout: PregLayout }): number {
   refuseInputAsOutput([input], output);
   const bytes = readInputFile(input);
   if (!looksLikePreg(bytes)) throw new UsageError(`${input}: not a PREG container: this is ${FORMAT_DESCRIPTIONS[identifyFormat(bytes)]}`);
@@ -92,7 +92,7 @@ export function runPregExtract(input: string, output: string, layout: PregLayout
 }
 
 /** `hivetool oem preg pack STREAM -o FILE`: a container as the common OAL leaves it after a save. */
-export function runPregPack(input: string, output: string, layout: PregLayout): number {
+export function runPregPack({ input, output, layout }: { input: string; output: string; layout: PregLayout }): number {
   refuseInputAsOutput([input], output);
   const stream = readInputFile(input);
   const container = onFile(input, () => encodePreg(stream, layout));
