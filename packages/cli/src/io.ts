@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { format } from 'node:util';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -52,7 +53,9 @@ export function processIo(): CliIo {
     stdout: (chunk) => (typeof chunk === 'string' ? process.stdout.write(chunk) : writeAllSync(1, chunk)),
     stderr: (text) => process.stderr.write(text),
     stdin: undefined,
-    stdinIsTTY: process.stdin.isTTY === true,
+    // isatty, not process.stdin.isTTY: creating process.stdin would set up a stream on
+    // file descriptor 0, which readInputFile reads synchronously itself.
+    stdinIsTTY: isatty(0),
     stdoutIsTTY: process.stdout.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
     columns: process.stdout.columns,
