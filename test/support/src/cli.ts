@@ -68,7 +68,10 @@ export interface CliRunOptions {
  * runCliProcess; a run with a `cwd` goes there too.
  */
 export function runCli(args: string[], options: CliRunOptions = {}): CliResult {
-  return options.cwd === undefined ? runCliInProcess(args, options) : runCliProcess(args, options);
+  // Relative paths in the tests are relative to the repository (jest started elsewhere:
+  // the run goes to a child process started there).
+  const cwd = options.cwd ?? (process.cwd() === REPO_ROOT ? undefined : REPO_ROOT);
+  return cwd === undefined ? runCliInProcess(args, options) : runCliProcess(args, { ...options, cwd });
 }
 
 /** runCli in a child process: `node packages/cli/bin/hivetool.js ARGS`, as a user runs it. */
