@@ -10,4 +10,7 @@ export default {
   testMatch: ['<rootDir>/packages/*/dist-test/**/*.test.js', '<rootDir>/test/dist/**/*.test.js'],
   modulePathIgnorePatterns: ['<rootDir>/packages/.*/src/', '<rootDir>/test/support/src/'],
   testTimeout: 60000,
+  // Two test files at a time: on two cores, one file's child processes, browser or file
+  // I/O overlap with the other's computing (jest's default here is a single worker).
+  maxWorkers: 2,
 };

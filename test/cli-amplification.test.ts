@@ -26,7 +26,9 @@ function runMeasured(args: string[]): { status: number | null; stdout: string; m
   const script = `import { main } from ${JSON.stringify(join(REPO_ROOT, 'packages/cli/dist/main.js'))};
 process.exitCode = await main(${JSON.stringify(args)});
 process.stderr.write('maxRSS ' + process.resourceUsage().maxRSS + '\\n');`;
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8' });
+  // Through a shell that forks it: on Linux a process started directly by this one (fork,
+  // then exec) reports at least this process's peak RSS as its own maxRSS.
+  const result = spawnSync('/bin/sh', ['-c', '"$0" "$@"; exit $?', process.execPath, '--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8' });
   const rss = /maxRSS (\d+)\n$/.exec(result.stderr);
   expect(rss).not.toBeNull();
   return { status: result.status, stdout: result.stdout, maxRssKiB: Number(rss![1]) };

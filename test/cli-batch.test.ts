@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT, runCli } from '@hivetool/test-support';
+import { REPO_ROOT, runCli, runCliProcess } from '@hivetool/test-support';
 
 let fleet: string;
 beforeAll(() => {
@@ -24,7 +24,7 @@ afterAll(() => {
 describe('many files in one run', () => {
   test('verify -r over a directory tree, on worker threads: every hive, in order, one summary', () => {
     const single = runCli(['verify', '-r', fleet]);
-    const threaded = runCli(['verify', '-r', '--jobs', '3', fleet]);
+    const threaded = runCliProcess(['verify', '-r', '--jobs', '3', fleet]);
     expect(threaded.stdout).toBe(single.stdout);
     expect(threaded.status).toBe(1);
     const files = threaded.stdout.split('\n').filter((line) => line.startsWith(fleet)).map((line) => line.slice(fleet.length + 1).split(':')[0]);
@@ -35,7 +35,7 @@ describe('many files in one run', () => {
 
   test('info --jobs gives the same JSON as one thread; globs are expanded', () => {
     const one = JSON.parse(runCli(['info', '--json', '-r', fleet]).stdout) as { hives: Array<{ file: string; problems: string[] }> };
-    const many = JSON.parse(runCli(['info', '--json', '-r', '-j', '4', fleet]).stdout) as { hives: Array<{ file: string; problems: string[] }> };
+    const many = JSON.parse(runCliProcess(['info', '--json', '-r', '-j', '4', fleet]).stdout) as { hives: Array<{ file: string; problems: string[] }> };
     expect(many).toEqual(one);
     // unit-9 cannot be walked: described as far as it can be read, its problem reported.
     expect(one.hives).toHaveLength(8);
@@ -61,7 +61,7 @@ describe('many files in one run', () => {
       // A file that cannot be opened first, so the first part written is not the first file's.
       const args = ['dump', '-f', format, notHive, '-r', fleet];
       const single = runCli(args);
-      const threaded = runCli([...args, '--jobs', '3']);
+      const threaded = runCliProcess([...args, '--jobs', '3']);
       expect(threaded.status).toBe(2);
       expect(threaded.stdout).toBe(single.stdout);
       expect(threaded.stderr).toBe(single.stderr);
@@ -71,18 +71,18 @@ describe('many files in one run', () => {
       );
     }
     // The file that is not a hive keeps its place, with its error, as in verify --json.
-    const hives = (JSON.parse(runCli(['dump', '-f', 'json', '-j', '2', notHive, join(fleet, 'site-a', '*.hv')]).stdout) as { hives: Array<{ file: string; error?: string }> }).hives;
+    const hives = (JSON.parse(runCliProcess(['dump', '-f', 'json', '-j', '2', notHive, join(fleet, 'site-a', '*.hv')]).stdout) as { hives: Array<{ file: string; error?: string }> }).hives;
     expect(hives.map((hive) => hive.error === undefined)).toEqual([false, true, true, true]);
     expect(hives[0]!.file).toBe(notHive);
   });
 
   test('dump --jobs -o writes the file only when every part succeeded, and leaves no temporary parts', () => {
     const out = join(fleet, 'all.reg');
-    const good = runCli(['dump', '-j', '2', '-o', out, join(fleet, 'site-a', '*.hv')]);
+    const good = runCliProcess(['dump', '-j', '2', '-o', out, join(fleet, 'site-a', '*.hv')]);
     expect(good.status).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(runCli(['dump', join(fleet, 'site-a', '*.hv')]).stdout);
     rmSync(out);
-    const bad = runCli(['dump', '-j', '2', '-o', out, '-r', join(fleet, 'site-b')]);
+    const bad = runCliProcess(['dump', '-j', '2', '-o', out, '-r', join(fleet, 'site-b')]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/all\.reg: not written\n.*4 read \(not written\), 1 failed/);
     expect(() => readFileSync(out)).toThrow();
@@ -92,7 +92,7 @@ describe('many files in one run', () => {
 
   test('dump --jobs without a usable temporary directory says so and what to do', () => {
     for (const format of ['reg', 'json']) {
-      const result = runCli(['dump', '-f', format, '-j', '2', '-r', join(fleet, 'site-a')], { env: { TMPDIR: join(fleet, 'nowhere') } });
+      const result = runCliProcess(['dump', '-f', format, '-j', '2', '-r', join(fleet, 'site-a')], { env: { TMPDIR: join(fleet, 'nowhere') } });
       expect(result.status).toBe(2);
       expect(result.stdout).toBe(''); // not even the start of the JSON document
       expect(result.stderr).toBe(`hivetool: dump --jobs needs a temporary directory for the parts, and ${join(fleet, 'nowhere')} gave: no such file or directory; set TMPDIR, or leave out --jobs\n`);

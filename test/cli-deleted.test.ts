@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { walkTree } from '@hivetool/hive';
-import { DeviceHeap, REPO_ROOT, corpusBytes, describeCorpus, runCli } from '@hivetool/test-support';
+import { DeviceHeap, REPO_ROOT, corpusBytes, describeCorpus, runCli, runCliProcess } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-deleted-');
@@ -85,7 +85,7 @@ describeWithCorpus('dump --deleted', () => {
         const file = join(scratch.path, `property-${run}.hv`);
         writeFileSync(file, device.bytes);
         const plain = runCli(['dump', file]);
-        const deleted = runCli(['dump', '--deleted', '--jobs', '2', file, file]);
+        const deleted = runCliProcess(['dump', '--deleted', '--jobs', '2', file, file]);
         const single = runCli(['dump', '--deleted', file, file]);
         expect(deleted.stdout).toBe(single.stdout);
         expect(deleted.stdout.startsWith(plain.stdout)).toBe(true);

@@ -27,7 +27,9 @@ process.exitCode = code;
 `;
 
 function measure(args: string[]): { status: number | null; stdout: string; stderr: string; rssMiB: number } {
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD], {
+  // Through a shell that forks it: on Linux a process started directly by this one (fork,
+  // then exec) reports at least this process's peak RSS as its own maxRSS.
+  const result = spawnSync('/bin/sh', ['-c', '"$0" "$@"; exit $?', process.execPath, '--input-type=module', '-e', CHILD], {
     env: { ...process.env, HIVETOOL_MAIN: pathToFileURL(join(REPO_ROOT, 'packages/cli/dist/main.js')).href, HIVETOOL_ARGS: JSON.stringify(args) },
     encoding: 'utf8',
   });

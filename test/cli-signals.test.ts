@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync, createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { HIVETOOL_BIN, REPO_ROOT, runCli } from '@hivetool/test-support';
+import { HIVETOOL_BIN, REPO_ROOT, runCli, runCliProcess } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-signals-');
@@ -80,7 +80,7 @@ describe('a signal during dump -o', () => {
 
 describe('outputs not written are not reported as written', () => {
   test('dump -j 2 into a full device: no "2 dumped", exit 2, the output named', () => {
-    const result = runCli(['dump', '-j', '2', 'samples/device.hv', 'samples/device.hv', '-o', '/dev/full']);
+    const result = runCliProcess(['dump', '-j', '2', 'samples/device.hv', 'samples/device.hv', '-o', '/dev/full']);
     expect(result.status).toBe(2);
     expect(result.stderr).not.toMatch(/dumped/);
     expect(result.stderr).toMatch(/^hivetool: \/dev\/full: cannot write: no space left on the device$/m);

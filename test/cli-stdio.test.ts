@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openHive, readTree } from '@hivetool/hive';
-import { HIVETOOL_BIN, REPO_ROOT, runCli } from '@hivetool/test-support';
+import { HIVETOOL_BIN, REPO_ROOT, runCli, runCliProcess } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-stdio-');
@@ -47,7 +47,7 @@ describe('- as standard input', () => {
     const fromImage = runCli(['image', 'dump', '-'], { input: image.stdout });
     expect(fromImage.status).toBe(0);
     expect(fromImage.stdout).toContain('; <stdin>: image');
-    const jobs = runCli(['dump', '-j', '2', '-', SAMPLE], { input: sample() });
+    const jobs = runCliProcess(['dump', '-j', '2', '-', SAMPLE], { input: sample() });
     expect(jobs.status).toBe(0);
     expect(jobs.stdout.match(/^; (.*): rom hive/gm)).toEqual(['; <stdin>: rom hive', `; ${SAMPLE}: rom hive`]);
   });

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { REPO_ROOT, runCli } from '@hivetool/test-support';
+import { REPO_ROOT, runCli, runCliProcess } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-consistency-');
@@ -67,7 +67,7 @@ describe('files that failed are in the JSON, as in verify --json', () => {
       [missing, 'no such file or directory'],
       [SAMPLE, undefined],
     ]);
-    const jobs = JSON.parse(runCli(['dump', '-f', 'json', '-j', '2', SAMPLE, missing]).stdout) as { hives: Array<{ file: string; error?: string }> };
+    const jobs = JSON.parse(runCliProcess(['dump', '-f', 'json', '-j', '2', SAMPLE, missing]).stdout) as { hives: Array<{ file: string; error?: string }> };
     expect(jobs.hives.map((hive) => hive.error)).toEqual([undefined, 'no such file or directory']);
     const info = runCli(['info', '--json', SAMPLE, missing]);
     expect(info.status).toBe(2);

@@ -6,13 +6,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Hive } from '@hivetool/hive';
 import { infoOne, type InfoJob } from './commands/info.js';
 import { verifyOne, type VerifyJob } from './commands/verify.js';
-import { openHiveFile } from './input.js';
 import { dumpPart, type DumpPartJob } from './dump/parts.js';
 import { findOne, type FindJob } from './commands/find.js';
+import { openRom } from './rom.js';
 
 const data = workerData as { command: 'verify'; options: VerifyJob } | { command: 'info'; options: InfoJob } | { command: 'dump'; options: DumpPartJob } | { command: 'find'; options: FindJob };
 let rom: Hive | undefined;
-if (data.command === 'verify' && data.options.romFile !== undefined) rom = openHiveFile(data.options.romFile, { source: 'rom' });
+if (data.command === 'verify' && data.options.romFile !== undefined) rom = openRom(data.options.romFile, false);
 
 parentPort!.on('message', (message: { index: number; item: string | { file: string; index: number } }) => {
   const { item } = message;

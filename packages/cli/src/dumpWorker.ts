@@ -5,10 +5,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { dumpFiles, finishDump, type DumpWorkerData, type DumpWorkerMessage } from './commands/dump.js';
 import { describeFailure } from './failures.js';
-import { openHiveFile } from './input.js';
 import { AtomicFileSink, setOutputLimit, type TextSink } from './output.js';
 import { regSink } from './regeditSink.js';
 import { lineReporter } from './report.js';
+import { openRom } from './rom.js';
 
 const port = parentPort!;
 const post = (message: DumpWorkerMessage): void => port.postMessage(message);
@@ -17,7 +17,7 @@ setOutputLimit(limit);
 const report = lineReporter((line) => post({ kind: 'line', line }));
 let sink: TextSink | undefined;
 try {
-  const rom = args.romFile === undefined ? undefined : openHiveFile(args.romFile, { source: 'rom' });
+  const rom = args.romFile === undefined ? undefined : openRom(args.romFile, false);
   const full = { ...args, rom };
   const file = new AtomicFileSink(args.output!);
   // regedit-style .reg text is UTF-16LE, as on the main thread.

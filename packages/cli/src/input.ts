@@ -3,6 +3,7 @@ import { openHive, type Hive, type OpenHiveOptions } from '@hivetool/hive';
 // The light entry: the format check without the image and stream codecs (start-up time).
 import { FORMAT_DESCRIPTIONS, identifyFormat } from '@hivetool/image/identify';
 import { UsageError } from './failures.js';
+import { io } from './io.js';
 
 /**
  * Slot offsets have 28 bits, so no hive's blocks start past 0x5000 + 2^28; with a last
@@ -32,6 +33,11 @@ export function inputName(path: string): string {
 
 let stdinBytes: Uint8Array | undefined;
 
+/** Forgets standard input read by an earlier run (main() may run more than once). */
+export function forgetStdin(): void {
+  stdinBytes = undefined;
+}
+
 const idle = new Int32Array(new SharedArrayBuffer(4));
 
 /**
@@ -40,7 +46,12 @@ const idle = new Int32Array(new SharedArrayBuffer(4));
  */
 function readStdin(limit: number, terminal: boolean): Uint8Array {
   if (stdinBytes !== undefined) return stdinBytes;
-  if (process.stdin.isTTY === true && !terminal) throw new UsageError(`${inputName(STDIN)}: standard input is a terminal: pipe or redirect a file into it (hivetool dump - < file.hv)`);
+  const given = io().stdin;
+  if (given !== undefined) {
+    if (given.length > limit) throw new UsageError(`${inputName(STDIN)}: more than ${limit} bytes, larger than ${limit === MAX_HIVE_BYTES ? 'any hive can be' : 'hivetool reads for this input'}`);
+    return (stdinBytes = given);
+  }
+  if (io().stdinIsTTY && !terminal) throw new UsageError(`${inputName(STDIN)}: standard input is a terminal: pipe or redirect a file into it (hivetool dump - < file.hv)`);
   const pieces: Uint8Array[] = [];
   let total = 0;
   for (;;) {

@@ -1,8 +1,11 @@
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Utf8Writer } from '@hivetool/registry';
 import { UsageError, fileErrorReason } from './failures.js';
 import { hold, release } from './temporaries.js';
+import { io, writeAllSync } from './io.js';
+
+export { writeAllSync };
 
 /** `-` names standard input (as an input) or standard output (as `-o -`). */
 export const STDIO = '-';
@@ -23,24 +26,6 @@ export interface TextSink {
 // syscall per piece instead of one per line.
 const PIECE_BYTES = 1 << 16;
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * Writes all of `bytes` to `fd` synchronously. A non-blocking pipe answers EAGAIN when
- * full: wait a millisecond and go on, so memory stays flat however slow the reader is.
- */
-export function writeAllSync(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) {
-    try {
-      done += writeSync(fd, bytes, done, bytes.length - done);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      Atomics.wait(sleepCell, 0, 0, 1);
-    }
-  }
-}
-
 /** Default cap on what one command writes (`--max-output`): far above any real output. */
 export const DEFAULT_MAX_OUTPUT = 4 * 1024 ** 3;
 
@@ -60,7 +45,14 @@ export interface OutputLimit {
   advice: string;
 }
 
-let limit: OutputLimit = { bytes: DEFAULT_MAX_OUTPUT, explicit: false, advice: 'raise the limit with --max-output' };
+const DEFAULT_LIMIT: OutputLimit = { bytes: DEFAULT_MAX_OUTPUT, explicit: false, advice: 'raise the limit with --max-output' };
+
+let limit: OutputLimit = DEFAULT_LIMIT;
+
+/** Back to the default cap, at the start of a run (main() may run more than once). */
+export function resetOutputLimit(): void {
+  limit = DEFAULT_LIMIT;
+}
 
 /** Sets the output cap for this thread (`--max-output`). */
 export function setMaxOutput(bytes: number): void {
@@ -96,6 +88,8 @@ export function inputBytes(files: ReadonlyArray<string | undefined>): number {
   for (const file of files) {
     if (file === undefined) continue;
     try {
+      // Standard input given as bytes (main()'s io) counts as a pipe.
+      if (file === STDIO && io().stdin !== undefined) return Infinity;
       const stat = file === STDIO ? fstatSync(0) : statSync(file);
       total += file === STDIO && !stat.isFile() ? Infinity : stat.size;
     } catch {
@@ -146,10 +140,10 @@ abstract class BufferedSink implements TextSink {
   abstract abort(): void;
 }
 
-/** Standard output, written synchronously (output order kept, memory bounded). */
+/** Standard output of the run (io()), written synchronously (output order kept, memory bounded). */
 export class StdoutSink extends BufferedSink {
   protected emit(bytes: Uint8Array): void {
-    writeAllSync(1, bytes);
+    io().stdout(bytes);
   }
   close(): void {
     this.flush();
@@ -211,7 +205,7 @@ function openSpecial(target: string): number {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
   }
-  process.stderr.write(`hivetool: ${target}: waiting for a reader of this FIFO\n`);
+  io().stderr(`hivetool: ${target}: waiting for a reader of this FIFO\n`);
   return openSync(target, 'w');
 }
 
@@ -292,6 +286,16 @@ export class AtomicFileSink extends BufferedSink {
   }
 }
 
+/**
+ * Short output on standard output (a command's closing line, a report, a summary): written
+ * at once through a StdoutSink, so that it counts against --max-output as rendered output does.
+ */
+export function print(text: string): void {
+  const sink = new StdoutSink();
+  sink.write(text);
+  sink.close();
+}
+
 /** Where a command's text output goes: standard output (no `-o`, or `-o -`), or a file. */
 export function outputSink(output: string | undefined): TextSink {
   return output === undefined || output === STDIO ? new StdoutSink() : new AtomicFileSink(output);
@@ -302,8 +306,8 @@ export function outputSink(output: string | undefined): TextSink {
  * standard error when the output itself went to standard output (`-o -`).
  */
 export function tell(output: string, text: string): void {
-  if (output === STDIO) process.stderr.write(`hivetool: ${text.startsWith(`${STDIO}: `) ? `<stdout>${text.slice(STDIO.length)}` : text}`);
-  else process.stdout.write(text);
+  if (output === STDIO) io().stderr(`hivetool: ${text.startsWith(`${STDIO}: `) ? `<stdout>${text.slice(STDIO.length)}` : text}`);
+  else print(text);
 }
 
 /**
@@ -312,7 +316,7 @@ export function tell(output: string, text: string): void {
  */
 export function writeFileAtomic(target: string, bytes: Uint8Array): void {
   if (target === STDIO) {
-    if (process.stdout.isTTY === true) throw new UsageError('-o -: standard output is a terminal: redirect it to a file or a pipe');
+    if (io().stdoutIsTTY) throw new UsageError('-o -: standard output is a terminal: redirect it to a file or a pipe');
     const sink = new StdoutSink();
     sink.writeBytes(bytes);
     sink.close();

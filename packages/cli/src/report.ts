@@ -1,5 +1,6 @@
 import { describeFailure, safeLine } from './failures.js';
 import { inputName } from './input.js';
+import { io } from './io.js';
 
 /** Messages to the user on stderr, one line each; never mixed into stdout output. */
 export interface Reporter {
@@ -26,5 +27,5 @@ export function lineReporter(write: (line: string) => void): Reporter {
 }
 
 export function stderrReporter(): Reporter {
-  return lineReporter((line) => process.stderr.write(line));
+  return lineReporter((line) => io().stderr(line));
 }

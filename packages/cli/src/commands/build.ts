@@ -7,6 +7,7 @@ import { RegTreeBuilder, regTextBytes } from '@hivetool/registry';
 import { ExitCode, UsageError, building } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { tell, writeFileAtomic } from '../output.js';
+import { io } from '../io.js';
 
 export interface BuildArguments {
   inputs: string[];
@@ -42,11 +43,11 @@ export function readRegBytes(path: string): Uint8Array {
   const format = identifyFormat(bytes);
   if (format !== 'unknown') throw new UsageError(`${inputName(path)}: not .reg text: this is ${FORMAT_DESCRIPTIONS[format]}`, true);
   const text = regTextBytes(bytes, { isUtf8: (b) => isUtf8(b) });
-  if (text.warning !== undefined) process.stderr.write(`hivetool: warning: ${inputName(path)}: ${text.warning}\n`);
+  if (text.warning !== undefined) io().stderr(`hivetool: warning: ${inputName(path)}: ${text.warning}\n`);
   // One with no `[KEY]` line adds nothing to the hive (an empty file, or an empty pipe
   // into `build -`): said, since the hive built would otherwise silently lack it.
   if (!hasKeyLine(text.bytes)) {
-    process.stderr.write(`hivetool: warning: ${inputName(path)}: ${isBlank(text.bytes) ? 'empty .reg input' : 'no key line ([HKEY_…\\…]) in this .reg input'}: it adds nothing to the hive\n`);
+    io().stderr(`hivetool: warning: ${inputName(path)}: ${isBlank(text.bytes) ? 'empty .reg input' : 'no key line ([HKEY_…\\…]) in this .reg input'}: it adds nothing to the hive\n`);
   }
   return text.bytes;
 }
@@ -76,9 +77,9 @@ function isBlank(bytes: Uint8Array): boolean {
 /** Applies each input to `builder`, then prints the warnings it gathered (preprocessor lines). */
 function applyInputs(builder: RegTreeBuilder, inputs: string[]): void {
   for (const input of inputs) builder.applyBytes(readRegBytes(input), inputName(input));
-  for (const warning of builder.warnings) process.stderr.write(`hivetool: warning: ${warning.file}:${warning.line}: ${warning.what}\n`);
+  for (const warning of builder.warnings) io().stderr(`hivetool: warning: ${warning.file}:${warning.line}: ${warning.what}\n`);
   const more = builder.warningCount - builder.warnings.length;
-  if (more > 0) process.stderr.write(`hivetool: warning: ${more} more line(s) like these\n`);
+  if (more > 0) io().stderr(`hivetool: warning: ${more} more line(s) like these\n`);
 }
 
 /** 32 hex digits → 16 bytes, for --rom-signature and --guid. */

@@ -6,6 +6,7 @@ import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSou
 import { ExitCode, UsageError } from '../failures.js';
 import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
 import type { Reporter } from '../report.js';
+import { io } from '../io.js';
 
 const require = createRequire(import.meta.url);
 
@@ -55,7 +56,7 @@ function fileSource(fd: number, length: number): ByteSource {
 
 /** A bytes-scanned bar on stderr, only on a terminal. */
 function progressBar(total: number, label: string): SingleBar | undefined {
-  if (process.stderr.isTTY !== true || total === 0) return undefined;
+  if (!io().stderrIsTTY || total === 0) return undefined;
   const cliProgress = require('cli-progress') as typeof import('cli-progress');
   const bar = new cliProgress.SingleBar({ stream: process.stderr, format: ` {bar} {percentage}% | {scanned}/{size} MiB | ${label}`, hideCursor: true, clearOnComplete: true });
   bar.start(total, 0, { scanned: 0, size: Math.round(total / 1048576) });

@@ -6,7 +6,8 @@ import { hexBytes } from '@hivetool/hive';
 import { ExitCode, UsageError } from '../failures.js';
 import { positionals } from '../arguments.js';
 import { readInputFile } from '../input.js';
-import { AtomicFileSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { AtomicFileSink, print, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { io } from '../io.js';
 
 /** Largest source file read (Microsoft's common.reg is 150–300 KB; merges are megabytes). */
 const MAX_SOURCE_BYTES = 256 * 1024 * 1024;
@@ -150,7 +151,7 @@ export async function runCompile(args: CompileArguments): Promise<number> {
   const strings: Record<string, string> = {};
   for (const file of args.strings ?? []) {
     const parsed = parseStrings(decodeSource(readInputFile(file, MAX_SOURCE_BYTES), args.encoding).text);
-    if (parsed.ignoredLines.length > 0) process.stderr.write(`hivetool: ${file}:${parsed.ignoredLines[0]}: warning: not a LOC_NAME string line (${parsed.ignoredLines.length} such lines ignored) [BAD_STRING_LINE]\n`);
+    if (parsed.ignoredLines.length > 0) io().stderr(`hivetool: ${file}:${parsed.ignoredLines[0]}: warning: not a LOC_NAME string line (${parsed.ignoredLines.length} such lines ignored) [BAD_STRING_LINE]\n`);
     Object.assign(strings, parsed.strings);
   }
   options.strings = strings;
@@ -158,18 +159,18 @@ export async function runCompile(args: CompileArguments): Promise<number> {
   const host = new FileSystemHost();
   for (const input of args.inputs) host.preload(input);
   const result = compileRegistry(args.inputs, host, options);
-  for (const diagnostic of result.diagnostics) process.stderr.write(`hivetool: ${formatDiagnostic(diagnostic)}\n`);
+  for (const diagnostic of result.diagnostics) io().stderr(`hivetool: ${formatDiagnostic(diagnostic)}\n`);
 
   if (args.explain !== undefined) {
     const explanation = explainKey(result.merged, args.explain);
     if (explanation === undefined) throw new UsageError(`--explain ${args.explain}: a key path starts with a root (HKEY_LOCAL_MACHINE, HKLM, HKCU, HKCR, HKU)`);
-    process.stdout.write(args.json ? JSON.stringify({ format: 'hivetool-compile-explain', schemaVersion: 1, ...explanation }, null, 2) + '\n' : renderExplanation(explanation));
+    print(args.json ? JSON.stringify({ format: 'hivetool-compile-explain', schemaVersion: 1, ...explanation }, null, 2) + '\n' : renderExplanation(explanation));
     return result.errors > 0 ? ExitCode.FAILED : result.warnings > 0 ? ExitCode.FINDINGS : ExitCode.OK;
   }
   const output = args.output!;
   if (result.errors > 0) {
-    if (args.json) process.stdout.write(JSON.stringify(summaryJson(result, output, [], HIVE_NAMES), null, 2) + '\n');
-    process.stderr.write(`hivetool: ${args.inputs.join(', ')}: ${result.errors} error${result.errors === 1 ? '' : 's'}; nothing written\n`);
+    if (args.json) print(JSON.stringify(summaryJson(result, output, [], HIVE_NAMES), null, 2) + '\n');
+    io().stderr(`hivetool: ${args.inputs.join(', ')}: ${result.errors} error${result.errors === 1 ? '' : 's'}; nothing written\n`);
     return ExitCode.FAILED;
   }
   let written: Array<{ file: string; bytes: number }>;
@@ -185,8 +186,8 @@ export async function runCompile(args: CompileArguments): Promise<number> {
     writeAll(files);
     written = files.map(([file, bytes]) => ({ file, bytes: bytes.length }));
   }
-  if (args.json) process.stdout.write(JSON.stringify(summaryJson(result, output, written, HIVE_NAMES), null, 2) + '\n');
-  else process.stdout.write(renderSummary(result, written, args.mergeOnly, HIVE_NAMES));
+  if (args.json) print(JSON.stringify(summaryJson(result, output, written, HIVE_NAMES), null, 2) + '\n');
+  else print(renderSummary(result, written, args.mergeOnly, HIVE_NAMES));
   return result.warnings > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }
 

@@ -9,6 +9,7 @@ import { Progress, summary } from '../batch.js';
 import { runPool } from '../pool.js';
 import type { Reporter } from '../report.js';
 import { deletedRecords } from '../dump/deleted.js';
+import { io } from '../io.js';
 
 export interface FindArguments {
   pattern: string;
@@ -174,7 +175,7 @@ export async function runFind(args: FindArguments, report: Reporter): Promise<nu
     }
   }
   const sink = new StdoutSink();
-  const progress = new Progress(process.stdout.isTTY === true ? 0 : files.length);
+  const progress = new Progress(io().stdoutIsTTY ? 0 : files.length);
   let failed = 0;
   let found = 0;
   let first = true;

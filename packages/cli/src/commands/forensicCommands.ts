@@ -4,16 +4,9 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { expandInputs } from '../batch.js';
-import { UsageError } from '../failures.js';
 import { positionals } from '../arguments.js';
 import type { Reporter } from '../report.js';
-
-/** A whole number ≥ 1 from an option, or undefined when the option was not given. */
-function positiveInteger(value: number | undefined, option: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${option} takes a whole number of at least 1`);
-  return value;
-}
+import { positiveInteger } from '../options.js';
 
 function carveOptions(command: Argv) {
   return positionals(command, 'carve <images..>', 'images')

@@ -14,7 +14,7 @@ import type { Hive } from '@hivetool/hive';
 import type { RegStyle } from '@hivetool/registry';
 
 /** `hivetool image pack HIVE... -o Restore.fdf`: what RegCopyFile would save. */
-export function runImagePack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
+export function runImagePack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }): number {
   const tree = combineRegistries(inputs, rom?.hive);
   const bytes = building(output, () => encodeImage(tree));
   writeFileAtomic(output, bytes);
@@ -25,7 +25,7 @@ export function runImagePack(inputs: string[], output: string, rom: { file: stri
 }
 
 /** `hivetool image unpack Restore.fdf -o OUT.hv`: the image's registry as a hive. */
-export function runImageUnpack(input: string, output: string, layout: 'rom' | 'persistent', romSignature: string | undefined): number {
+export function runImageUnpack({ input, output, layout, romSignature }: { input: string; output: string; layout: 'rom' | 'persistent'; romSignature?: string | undefined }): number {
   const tree = withFile(input, () => openImage(readInputFile(input)).toTree());
   const signature = romSignature === undefined ? {} : { romSignature: parseHex16(romSignature, '--rom-signature') };
   const bytes = building(output, () => encodeHive(tree, { layout, ...signature }));

@@ -7,7 +7,7 @@ import { openRomSet, renderFinding, romFailure } from './boot.js';
  * `hivetool lint ROMDIR`: checks the boot configuration of a ROM set (docs/boot.md lists
  * the checks). Exit 1 when a check finds an error.
  */
-export function runLint(romDir: string, json: boolean): number {
+export function runLint({ romDir, json }: { romDir: string; json: boolean }): number {
   const rom = openRomSet(romDir);
   const findings = romFailure(romDir, () => lintBoot(rom));
   const summary = {

@@ -18,12 +18,12 @@ import {
 } from '@hivetool/image';
 import { ExitCode, UsageError, building, withFile } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
-import { STDIO, tell, writeFileAtomic } from '../output.js';
+import { STDIO, print, tell, writeFileAtomic } from '../output.js';
 import { combineRegistries } from '../registrySources.js';
 import { describePreg } from './preg.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
-export function runOemPack(inputs: string[], output: string, rom: { file: string; hive: Hive } | undefined): number {
+export function runOemPack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }): number {
   const tree = combineRegistries(inputs, rom?.hive);
   const stream = building(output, () => encodeOemStream(tree));
   writeFileAtomic(output, stream);
@@ -33,7 +33,7 @@ export function runOemPack(inputs: string[], output: string, rom: { file: string
 }
 
 /** `hivetool oem unpack STREAM -o OUT --to hive|image`. */
-export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'): number {
+export function runOemUnpack({ input, output, to }: { input: string; output: string; to: 'hive' | 'image' }): number {
   const { tree, info } = withFile(input, () => decodeOemStream(readInputFile(input)));
   const bytes = building(output, () => (to === 'hive' ? encodeHive(tree) : encodeImage(tree)));
   writeFileAtomic(output, bytes);
@@ -42,7 +42,7 @@ export function runOemUnpack(input: string, output: string, to: 'hive' | 'image'
 }
 
 /** `hivetool oem split STREAM --chunk N -o calls.log`: the WriteRegistryToOEM calls of a save. */
-export function runOemSplit(input: string, output: string, chunk: number): number {
+export function runOemSplit({ input, output, chunk }: { input: string; output: string; chunk: number }): number {
   const stream = readInputFile(input);
   withFile(input, () => decodeOemStream(stream)); // refuse anything but a whole, valid stream
   // The calls are encoded as they are made: with --chunk 1, millions of them, never held.
@@ -53,7 +53,7 @@ export function runOemSplit(input: string, output: string, chunk: number): numbe
 }
 
 /** `hivetool oem join calls.log -o STREAM`: reassembles a recorded save, refusing a partial one. */
-export function runOemJoin(input: string, output: string): number {
+export function runOemJoin({ input, output }: { input: string; output: string }): number {
   const { calls, stream, info } = withFile(input, () => {
     const calls = decodeCallLog(readInputFile(input));
     const stream = reassembleOemCalls(calls);
@@ -65,7 +65,7 @@ export function runOemJoin(input: string, output: string): number {
 }
 
 /** `hivetool oem store STREAM -o flash.bin (--slot-size N | --previous flash.bin)`. */
-export function runOemStore(input: string, output: string, options: { slotSize?: number | undefined; previous?: string | undefined; chunk: number }): number {
+export function runOemStore({ input, output, ...options }: { input: string; output: string; slotSize?: number | undefined; previous?: string | undefined; chunk: number }): number {
   // The store given with --previous may be the output too (main.ts lets it through): the
   // store is updated in place, as the device's flash is. It is read whole before anything
   // is written, and replaced atomically (temporary file + rename; a link to it stays a link).
@@ -106,7 +106,7 @@ export function runOemStore(input: string, output: string, options: { slotSize?:
 }
 
 /** `hivetool oem load flash.bin [-o STREAM] [--json]`: the newest complete generation. */
-export function runOemLoad(input: string, output: string | undefined, json: boolean): number {
+export function runOemLoad({ input, output, json }: { input: string; output?: string | undefined; json: boolean }): number {
   if (json && output === STDIO) throw new UsageError('--json and -o - both write to standard output: give -o a file name');
   const loaded = withFile(input, () => loadStore(readInputFile(input)));
   if (output !== undefined) {
@@ -115,7 +115,7 @@ export function runOemLoad(input: string, output: string | undefined, json: bool
   // With the stream on standard output (-o -), the summary goes to standard error.
   const say = (text: string): void => tell(output ?? '', text);
   if (json) {
-    process.stdout.write(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: inputName(input), generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');
+    print(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: inputName(input), generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');
   } else {
     say(`${inputName(input)}: generation ${loaded.generation} from slot ${loaded.slot} (${loaded.stream.length}-byte stream)${output === undefined ? '' : `, written to ${output}`}\n`);
     for (const slot of loaded.slots) say(`  slot ${slot.slot}: ${slot.generation === undefined ? 'no generation' : `generation ${slot.generation}`}, ${slot.complete ? 'complete' : 'incomplete'}: ${slot.reason}\n`);
@@ -127,7 +127,7 @@ export function runOemLoad(input: string, output: string | undefined, json: bool
  * `hivetool oem verify FILE...`: checks streams, call logs, stores and PREG containers,
  * saying which layout each file has; exit 1 when one is bad.
  */
-export function runOemVerify(files: string[]): number {
+export function runOemVerify({ files }: { files: string[] }): number {
   let bad = 0;
   for (const path of files) {
     const bytes = readInputFile(path);
@@ -137,14 +137,14 @@ export function runOemVerify(files: string[]): number {
       if (format === 'oem-preg' || (format === 'unknown' && looksLikePreg(bytes))) {
         // The common OAL's flash layout: a 12-byte header before the stream (format guide §10).
         const report = inspectPreg(bytes);
-        process.stdout.write(`${file}: layout PREG (the common OAL's flash container): ${describePreg(report, {})}\n`);
+        print(`${file}: layout PREG (the common OAL's flash container): ${describePreg(report, {})}\n`);
         if (report.state !== 'intact') bad++;
         continue;
       }
       switch (format) {
         case 'oem-stream': {
           const { info } = decodeOemStream(bytes);
-          process.stdout.write(
+          print(
             `${file}: layout bare stream (no container, as FlashFX stores savedreg.reg): hivetool OEM stream OK: ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`,
           );
           break;
@@ -152,28 +152,28 @@ export function runOemVerify(files: string[]): number {
         case 'oem-calls': {
           const calls = decodeCallLog(bytes);
           const { info } = decodeOemStream(reassembleOemCalls(calls));
-          process.stdout.write(`${file}: WriteRegistryToOEM call log OK: ${calls.length} calls, a whole save of ${info.keyCount} keys and ${info.valueCount} values\n`);
+          print(`${file}: WriteRegistryToOEM call log OK: ${calls.length} calls, a whole save of ${info.keyCount} keys and ${info.valueCount} values\n`);
           break;
         }
         case 'oem-store': {
           const loaded = loadStore(bytes);
-          process.stdout.write(`${file}: OEM store OK: generation ${loaded.generation} in slot ${loaded.slot}\n`);
-          for (const slot of loaded.slots) process.stdout.write(`  slot ${slot.slot}: ${slot.reason}\n`);
+          print(`${file}: OEM store OK: generation ${loaded.generation} in slot ${loaded.slot}\n`);
+          for (const slot of loaded.slots) print(`  slot ${slot.slot}: ${slot.reason}\n`);
           break;
         }
         case 'unknown':
-          process.stdout.write(
+          print(
             `${file}: BAD: no PREG header and no stream layout hivetool knows; if this is FlashFX's savedreg.reg, it is a bare stream in the unpublished format filesys writes, which cannot be checked\n`,
           );
           bad++;
           break;
         default:
-          process.stdout.write(`${file}: BAD: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM stream, call log, store or PREG container\n`);
+          print(`${file}: BAD: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM stream, call log, store or PREG container\n`);
           bad++;
       }
     } catch (error) {
       if (!isImageFormatError(error)) throw error;
-      process.stdout.write(`${file}: BAD: ${error.message}\n`);
+      print(`${file}: BAD: ${error.message}\n`);
       bad++;
     }
   }

@@ -1,7 +1,8 @@
 import { FORMAT_DESCRIPTIONS, PREG_HEADER_SIZE, decodePreg, encodePreg, identifyFormat, inspectPreg, isImageFormatError, looksLikePreg, type PregLayout, type PregReport } from '@hivetool/image';
 import { ExitCode, UsageError } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
-import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { StdoutSink, print, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { io } from '../io.js';
 
 /**
  * `hivetool oem preg …`: the PREG container of the common OAL (docs/formats/preg.md).
@@ -52,7 +53,7 @@ export function runPregVerify(args: PregVerifyArguments): number {
       const format = identifyFormat(bytes);
       const what = `not a PREG container (no 'PREG' signature and no erased header): this is ${FORMAT_DESCRIPTIONS[format]}`;
       if (args.json) results.push({ file, layout: null, error: what });
-      else process.stderr.write(`hivetool: ${inputName(file)}: ${what}\n`);
+      else io().stderr(`hivetool: ${inputName(file)}: ${what}\n`);
       continue;
     }
     const report = onFile(file, () => inspectPreg(bytes, args.layout));
@@ -80,23 +81,23 @@ export function runPregVerify(args: PregVerifyArguments): number {
 }
 
 /** `hivetool oem preg extract FILE -o STREAM`: the stream of an intact container, byte for byte. */
-export function runPregExtract(input: string, output: string, layout: PregLayout): number {
+export function runPregExtract({ input, output, layout }: { input: string; output: string; layout: PregLayout }): number {
   refuseInputAsOutput([input], output);
   const bytes = readInputFile(input);
   if (!looksLikePreg(bytes)) throw new UsageError(`${inputName(input)}: not a PREG container: this is ${FORMAT_DESCRIPTIONS[identifyFormat(bytes)]}`);
   const stream = onFile(input, () => decodePreg(bytes, layout));
   writeFileAtomic(output, stream);
-  process.stdout.write(`${output}: the ${stream.length}-byte stream of ${inputName(input)} (opaque: written as stored, not decoded)\n`);
+  print(`${output}: the ${stream.length}-byte stream of ${inputName(input)} (opaque: written as stored, not decoded)\n`);
   return ExitCode.OK;
 }
 
 /** `hivetool oem preg pack STREAM -o FILE`: a container as the common OAL leaves it after a save. */
-export function runPregPack(input: string, output: string, layout: PregLayout): number {
+export function runPregPack({ input, output, layout }: { input: string; output: string; layout: PregLayout }): number {
   refuseInputAsOutput([input], output);
   const stream = readInputFile(input);
   const container = onFile(input, () => encodePreg(stream, layout));
   writeFileAtomic(output, container);
   const regions = layout.regionSize === undefined ? '' : `, ${container.length / layout.regionSize} region(s) of ${layout.regionSize} bytes`;
-  process.stdout.write(`${output}: PREG container, ${container.length} bytes: ${PREG_HEADER_SIZE}-byte header and a ${stream.length}-byte stream${regions}\n`);
+  print(`${output}: PREG container, ${container.length} bytes: ${PREG_HEADER_SIZE}-byte header and a ${stream.length}-byte stream${regions}\n`);
   return ExitCode.OK;
 }

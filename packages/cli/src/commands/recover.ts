@@ -2,7 +2,7 @@ import { isHiveFormatError, readRestoreArea, recoverHive, verifyHive, type Recov
 import { FORMAT_DESCRIPTIONS, identifyFormat } from '@hivetool/image/identify';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { readInputFile } from '../input.js';
-import { refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { print, refuseInputAsOutput, writeFileAtomic } from '../output.js';
 
 export interface RecoverArguments {
   input: string;
@@ -54,12 +54,12 @@ export function runRecover(args: RecoverArguments): number {
       outputLength: repaired.length,
       errors: report.summary.errors,
     };
-    process.stdout.write(JSON.stringify(document, null, 2) + '\n');
+    print(JSON.stringify(document, null, 2) + '\n');
   } else {
-    process.stdout.write(
+    print(
       `${args.output}: ${DONE[area.action](area.actionPages)}; ${repaired.length} bytes${tail > 0 ? ` (the hive's ${area.restoreStart}, then ${tail} bytes of stale restore records; --truncate drops them)` : ''}\n`,
     );
-    if (report.summary.errors > 0) process.stdout.write(`${args.output}: the hive has ${report.summary.errors} error(s) the repair does not touch; see hivetool verify\n`);
+    if (report.summary.errors > 0) print(`${args.output}: the hive has ${report.summary.errors} error(s) the repair does not touch; see hivetool verify\n`);
   }
   return report.summary.errors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }

@@ -4,7 +4,7 @@ import { inputName, openHiveFile } from '../input.js';
 import { tell, writeFileAtomic } from '../output.js';
 
 /** `hivetool rewrite IN.hv OUT.hv`: re-emit a hive from its parsed parts, losslessly. */
-export function runRewrite(input: string, output: string): number {
+export function runRewrite({ input, output }: { input: string; output: string }): number {
   // As stored: a rewrite re-emits the file, restore records after the hive included.
   const hive = withFile(input, () => openHiveFile(input, { recovery: 'as-stored' }));
   const bytes = withFile(input, () => rewriteHive(hive));

@@ -6,6 +6,7 @@ import { identifyFormat } from '@hivetool/image';
 import { openHive } from '@hivetool/hive';
 import { readInputFile } from '../input.js';
 import { ExitCode, UsageError } from '../failures.js';
+import { print } from '../output.js';
 
 export interface ViewArguments {
   files: string[];
@@ -85,10 +86,10 @@ export async function runView(args: ViewArguments): Promise<number> {
   });
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`;
-  if (args.json) process.stdout.write(JSON.stringify({ url, files: inputs.map((input) => input.name), rom: rom?.name ?? null }) + '\n');
+  if (args.json) print(JSON.stringify({ url, files: inputs.map((input) => input.name), rom: rom?.name ?? null }) + '\n');
   else {
-    process.stdout.write(`hivetool view: ${url}\n`);
-    process.stdout.write(`serving ${inputs.length} file(s) to this computer only (127.0.0.1); open the address in a browser. Ctrl-C stops.\n`);
+    print(`hivetool view: ${url}\n`);
+    print(`serving ${inputs.length} file(s) to this computer only (127.0.0.1); open the address in a browser. Ctrl-C stops.\n`);
   }
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -2,13 +2,13 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hive } from '@hivetool/hive';
-import { dumpOne, type DumpArguments, type DumpJob } from '../commands/dump.js';
+import { dumpOne, type DumpArguments, type DumpJob } from './one.js';
 import { AtomicFileSink, currentOutputLimit, setOutputLimit, type OutputLimit, type TextSink } from '../output.js';
 import { runPool } from '../pool.js';
 import { lineReporter } from '../report.js';
-import { openHiveFile } from '../input.js';
 import { hold, release } from '../temporaries.js';
 import { UsageError, describeFailure, fileErrorReason } from '../failures.js';
+import { openRom } from '../rom.js';
 
 /**
  * `dump --jobs N`: each file's part of the output is rendered on a worker thread into a
@@ -33,7 +33,7 @@ let workerRom: { file: string; hive: Hive } | undefined;
 export function dumpPart(file: string, index: number, options: DumpPartJob): DumpPart {
   setOutputLimit(options.limit);
   if (options.romFile !== undefined && workerRom?.file !== options.romFile) {
-    workerRom = { file: options.romFile, hive: openHiveFile(options.romFile, { source: 'rom' }) };
+    workerRom = { file: options.romFile, hive: openRom(options.romFile, false) };
   }
   const output = join(options.directory, String(index));
   const stderr: string[] = [];

@@ -1,0 +1,138 @@
+/**
+ * One hive file's dump into a sink, in any format: what `dump` does per file on this
+ * thread and what a worker thread of `dump --jobs` does per part (dump/parts.ts).
+ */
+import type { Hive } from '@hivetool/hive';
+import { isRegistryRoot } from '@hivetool/hive/layout';
+import type { RegStyle } from '@hivetool/registry';
+import type { DeletedRecord } from '@hivetool/forensics';
+import { inputName, openHiveFileLazy } from '../input.js';
+import type { TextSink } from '../output.js';
+import { describeFailure, safeLine } from '../failures.js';
+import type { Reporter } from '../report.js';
+import { openHiveFileOrCut } from './cut.js';
+import { jsonVisitor } from './json.js';
+import { dumpRawHeap, rawHeader, rawVisitor } from './raw.js';
+import { regVisitor } from './reg.js';
+import { dumpStarts, hiveHeader, walkForDump, type DumpStarts } from './tree.js';
+import { deletedAsJson, deletedAsReg, deletedRecords } from './deleted.js';
+
+export type DumpFormat = 'reg' | 'json' | 'raw';
+
+export interface DumpArguments {
+  files: string[];
+  format: DumpFormat;
+  key?: string | undefined;
+  output?: string | undefined;
+  kind?: 'rom' | 'persistent' | 'auto' | undefined;
+  maxDepth?: number | undefined;
+  regStyle?: RegStyle | undefined;
+  /** JSON without storage details (file, ids, offsets, sources, signature). */
+  contentOnly?: boolean | undefined;
+  /** The ROM hive persistent hives link into (overlay: the device's effective registry). */
+  rom?: Hive | undefined;
+  /** Its path, for worker threads to open it too. */
+  romFile?: string | undefined;
+  /** Files to render at once, on worker threads. */
+  jobs?: number | undefined;
+  /** Read a hive with a pending copy (restoreFlags 2) as stored, not as mounted. */
+  asStored?: boolean | undefined;
+  /** After the live tree, the deleted records found in free space (comments in .reg, `deleted` in JSON). */
+  deleted?: boolean | undefined;
+}
+
+/** One hive's part of the output; `finish` closes it, noting an error that cut it short. */
+interface HiveRenderer {
+  run(starts: DumpStarts): void;
+  finish(error?: string): void;
+}
+
+function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, report: Reporter, starts: DumpStarts): HiveRenderer {
+  const file = inputName(path);
+  const key = args.key;
+  // --deleted with --key: the deleted records known to have been under the key.
+  const deleted = (): DeletedRecord[] => deletedRecords(hive, key === undefined ? undefined : starts.map((start) => start.path));
+  switch (args.format) {
+    case 'reg': {
+      const visitor = regVisitor(hiveHeader(hive, file), sink, args.regStyle ?? 'ce');
+      return {
+        run: (starts) => walkForDump(starts, visitor),
+        finish: (error) => {
+          if (error !== undefined) sink.write(`; hivetool: the dump of ${safeLine(`${file} stops here: ${error}`)}\n`);
+          else if (args.deleted === true) sink.write(deletedAsReg(deleted()));
+          const { skippedKeys, skippedValues } = visitor.writer;
+          if (skippedKeys + skippedValues > 0) {
+            report.note(`warning: ${file}: ${skippedKeys} key(s) and ${skippedValues} value(s) have names .reg text cannot hold; they are left out as comments (--format json keeps them)`);
+          }
+        },
+      };
+    }
+    case 'json': {
+      const visitor = jsonVisitor(hiveHeader(hive, file), sink, args.contentOnly ?? false);
+      return { run: (starts) => walkForDump(starts, visitor), finish: (error) => visitor.finish(error, error === undefined && args.deleted === true ? deletedAsJson(deleted()) : '') };
+    }
+    case 'raw':
+      sink.write(rawHeader(hive, file));
+      return {
+        // The heap in file order, or, for a subtree or a ROM overlay, the records in tree order.
+        run: (starts) => (key === undefined && hive.rom === undefined ? dumpRawHeap(hive, sink) : walkForDump(starts, rawVisitor(sink))),
+        finish: (error) => {
+          if (error !== undefined) sink.write(`; hivetool: the dump of ${safeLine(`${file} stops here: ${error}`)}\n`);
+          else if (args.deleted === true) sink.write(deletedAsReg(deleted()));
+        },
+      };
+  }
+}
+
+/** What `dumpOne` needs besides the file: the command's options, minus the output. */
+export type DumpJob = Omit<DumpArguments, 'files' | 'output' | 'rom' | 'romFile' | 'jobs'>;
+
+/**
+ * Dumps one file into `sink`. `onStart` runs once the file is open and --key resolved,
+ * just before its part is written (so a file that cannot be opened writes nothing).
+ * Returns false if the file failed (reported through `report`, and noted in the output
+ * when it failed part-way). An unexpected error (a bug) is thrown.
+ */
+export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink: TextSink, report: Reporter, onStart: () => void): boolean {
+  let current: HiveRenderer | undefined;
+  try {
+    const options = {
+      kind: job.kind ?? 'auto',
+      limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth },
+      recovery: job.asStored === true ? 'as-stored' : 'as-mounted',
+      ...(rom === undefined ? {} : { rom }),
+    } as const;
+    // One subtree reads only its pages; a whole dump reads the file in one go.
+    const hive = job.key !== undefined ? openHiveFileLazy(file, options) : openHiveFileOrCut(file, options, report);
+    if (hive.restore.flags !== 0 || hive.header.logEntryCount !== 0) {
+      const shown = hive.repaired ? `the hive as mounted (${hive.restore.action === 'copy' ? `${hive.restore.liveCount} restore page(s) applied` : 'restore records discarded'}; --as-stored shows the bytes as stored)` : 'the hive as stored';
+      report.note(
+        `warning: ${inputName(file)}: a flush was interrupted (restoreFlags ${hive.restore.flags}, ${hive.header.logEntryCount} log entries pending); Windows CE recovers it at boot, this dump shows ${shown}`,
+      );
+    }
+    hive.rootRefs().forEach((ref, index) => {
+      if (ref !== 0 && !isRegistryRoot(index)) {
+        report.note(`warning: ${file}: root entry ${index} holds 0x${ref.toString(16).padStart(8, '0')}; entries 4–7 are unused (format guide §8) and not dumped (verify reports UNUSED_ROOT_SET)`);
+      }
+    });
+    // Resolve --key before writing anything for this file.
+    const starts = dumpStarts(hive, job.key);
+    onStart();
+    current = renderer(job, hive, file, sink, report, starts);
+    current.run(starts);
+    current.finish();
+    return true;
+  } catch (error) {
+    const line = describeFailure(error, file);
+    if (line === undefined) throw error;
+    report.failure(file, error);
+    if (current !== undefined) {
+      current.finish(line);
+    } else if (job.format === 'json') {
+      // A file that could not be opened still has its place in the document, as in verify's.
+      onStart();
+      sink.write(JSON.stringify({ file: inputName(file), error: line }));
+    }
+    return false;
+  }
+}
