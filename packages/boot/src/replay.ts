@@ -1,3 +1,9 @@
+/**
+ * The replay of filesys's hive start-up (ce-registry-sources.md §5, steps 2–17), in order.
+ * Just over 400 lines because the steps share the decisions made before them (the boot
+ * volume, the clean flags, the system hive's fate) and read top to bottom as the device
+ * runs them; the configuration, evidence, lint and path helpers are in their own modules.
+ */
 import { hexBytes, isHiveFormatError, openHive, type Hive } from '@hivetool/hive';
 import { BOOT_VARS, bootPhases, readBootConfiguration } from './config.js';
 import { RegistryReader, renderEvidence, type Evidence } from './evidence.js';

@@ -1,3 +1,10 @@
+/**
+ * The preprocessor and merger (ce-registry-sources.md §1–§3): one loop over the lines of
+ * every source, with the stacks of `IF`, `#if` and sysgen blocks, the include chain, the
+ * macros and the boot-section state that each line may change. Over 400 lines because
+ * that state is shared by every directive; the condition grammar (conditions.ts), text
+ * decoding (decode.ts), diagnostics, strings and the split are in their own modules.
+ */
 import { ConditionSyntaxError, evaluateCpp, evaluateIf, evaluateSysgen, labelMatches, type VariableLookup } from './conditions.js';
 import { decodeSource, splitLines } from './decode.js';
 import { DiagnosticList } from './diagnostics.js';

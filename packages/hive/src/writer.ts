@@ -1,3 +1,10 @@
+/**
+ * The hive writer (format guide §11): `encodeHive` from an object tree and
+ * `encodeCompactHive` from the columnar tree of the `.reg` parser. Over 400 lines because
+ * both share the layout code here (numbering, header, section directory, section tables,
+ * final free block, signature and GUID), which keeps their bytes identical for the same
+ * registry (a property test compares them).
+ */
 import { MAX_DATA_BYTES, MAX_NAME_UNITS, encodeUtf16, type CompactTree } from '@hivetool/registry';
 import { HiveFormatError } from './errors.js';
 import { HeaderOffset, HIVE_MAGIC, HIVE_VERSION } from './header.js';
@@ -92,6 +99,15 @@ function numberTree(tree: HiveTree, store: number, rootLinks: Partial<Record<num
   const nextValue: number[] = [0];
   const rootFirst: number[] = new Array<number>(ROOT_SLOTS).fill(0);
   const own = (id: number): number => makeRef(store, id);
+  /** A new record with no links yet; returns its id. */
+  const add = (entry: Entry): number => {
+    entries.push(entry);
+    nextSibling.push(0);
+    firstChild.push(0);
+    firstValue.push(0);
+    nextValue.push(0);
+    return entries.length - 1;
+  };
   entries.push({ kind: 'key', key: { name: '' }, name: new Uint8Array(0) }); // placeholder for the roots record
 
   const stack: ListFrame[] = [];
@@ -121,12 +137,7 @@ function numberTree(tree: HiveTree, store: number, rootLinks: Partial<Record<num
         actual: `${top.depth}`,
       });
     }
-    const id = entries.length;
-    entries.push({ kind: 'key', key, name: checkName(key.name, 'key') });
-    nextSibling.push(0);
-    firstChild.push(0);
-    firstValue.push(0);
-    nextValue.push(0);
+    const id = add({ kind: 'key', key, name: checkName(key.name, 'key') });
     if (top.previous < 0) top.setFirst(own(id));
     else nextSibling[top.previous] = own(id);
     top.previous = id;
@@ -136,12 +147,7 @@ function numberTree(tree: HiveTree, store: number, rootLinks: Partial<Record<num
       if (value.data.length > MAX_DATA_BYTES) {
         throw new HiveFormatError('LIMIT_EXCEEDED', { what: `value "${value.name}" data`, offset: 0, expected: `≤ ${MAX_DATA_BYTES} bytes`, actual: `${value.data.length}` });
       }
-      const valueId = entries.length;
-      entries.push({ kind: 'value', value, name: checkName(value.name, 'value') });
-      nextSibling.push(0);
-      firstChild.push(0);
-      firstValue.push(0);
-      nextValue.push(0);
+      const valueId = add({ kind: 'value', value, name: checkName(value.name, 'value') });
       if (previousValue < 0) firstValue[id] = own(valueId);
       else nextValue[previousValue] = own(valueId);
       previousValue = valueId;

@@ -1,3 +1,4 @@
+import { decodeUtf16 } from '@hivetool/registry';
 import { ImageFormatError } from './errors.js';
 
 /** A growable little-endian byte writer. */
@@ -95,6 +96,14 @@ export class ByteReader {
     const view = this.bytes.subarray(this.position, this.position + count);
     this.position += count;
     return view;
+  }
+
+  /** A name of `units` UTF-16LE code units, checked to fit, decoded, and stepped over. */
+  utf16(units: number, field: string): string {
+    this.need(2 * units, field);
+    const text = decodeUtf16(this.bytes, this.position, units);
+    this.position += 2 * units;
+    return text;
   }
 }
 

@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2';
-import { ROOT_COUNT, decodeUtf16, rootName, type HiveTree, type TreeKey } from '@hivetool/registry';
+import { ROOT_COUNT, rootName, type HiveTree, type TreeKey } from '@hivetool/registry';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { ImageFormatError } from './errors.js';
 import { IMAGE_MAGIC, expectFormat } from './identify.js';
@@ -247,9 +247,7 @@ function walkPayload(bytes: Uint8Array, limits: ImageLimits, visitor: ImageVisit
       const nameUnits = reader.u16('key name length');
       const valueCount = reader.u32('value count');
       const subkeyCount = reader.u32('subkey count');
-      reader.need(2 * nameUnits, 'key name');
-      const name = decodeUtf16(bytes, reader.position, nameUnits);
-      reader.position += 2 * nameUnits;
+      const name = reader.utf16(nameUnits, 'key name');
       // Every value needs at least its fixed part: a count larger than the bytes left is
       // refused before anything is allocated for it.
       if (valueCount * VALUE_FIXED > reader.end - reader.position || subkeyCount * KEY_FIXED > reader.end - reader.position) {
@@ -265,9 +263,7 @@ function walkPayload(bytes: Uint8Array, limits: ImageLimits, visitor: ImageVisit
         const reserved2 = reader.u16('reserved');
         if (reserved !== 0 || reserved2 !== 0) throw new ImageFormatError('BAD_RECORD', { what: 'value record reserved fields must be 0', offset: valueOffset });
         const dataLength = reader.u32('value data length');
-        reader.need(2 * valueNameUnits, 'value name');
-        const valueName = decodeUtf16(bytes, reader.position, valueNameUnits);
-        reader.position += 2 * valueNameUnits;
+        const valueName = reader.utf16(valueNameUnits, 'value name');
         values.push({ offset: valueOffset, name: valueName, type, flags: valueFlags, data: reader.slice(dataLength, 'value data') });
       }
       const path = paths[paths.length - 1]! + '\\' + name;

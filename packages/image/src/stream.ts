@@ -1,5 +1,5 @@
 import crc32 from 'crc/calculators/crc32';
-import { decodeUtf16, type HiveTree, type TreeKey } from '@hivetool/registry';
+import { type HiveTree, type TreeKey } from '@hivetool/registry';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { ImageFormatError } from './errors.js';
 import { STREAM_MAGIC, expectFormat } from './identify.js';
@@ -164,9 +164,7 @@ export function decodeOemStream(bytes: Uint8Array, limits: Partial<ImageLimits> 
         if (rootKeys === undefined) throw new ImageFormatError('BAD_RECORD', { what: 'key record before any root record', offset: at });
         const flags = reader.u16('key flags');
         const units = reader.u16('key name length');
-        reader.need(2 * units, 'key name');
-        const key: TreeKey = { name: decodeUtf16(bytes, reader.position, units), flags, values: [], subkeys: [] };
-        reader.position += 2 * units;
+        const key: TreeKey = { name: reader.utf16(units, 'key name'), flags, values: [], subkeys: [] };
         (open.length === 0 ? rootKeys : open[open.length - 1]!.subkeys!).push(key);
         if (open.length + 1 > maxDepth) throw new ImageFormatError('LIMIT_EXCEEDED', { what: `key nesting deeper than ${maxDepth}`, offset: at });
         open.push(key);
@@ -180,9 +178,7 @@ export function decodeOemStream(bytes: Uint8Array, limits: Partial<ImageLimits> 
         const flags = reader.u8('value flags');
         const units = reader.u16('value name length');
         const dataLength = reader.u32('value data length');
-        reader.need(2 * units, 'value name');
-        const name = decodeUtf16(bytes, reader.position, units);
-        reader.position += 2 * units;
+        const name = reader.utf16(units, 'value name');
         key.values!.push({ name, type, flags, data: reader.slice(dataLength, 'value data') });
         if (++info.valueCount > maxValues) throw new ImageFormatError('LIMIT_EXCEEDED', { what: `more than ${maxValues} values`, offset: at });
         break;

@@ -1,3 +1,9 @@
+/**
+ * The columnar registry tree: keys and values as rows of typed arrays, names and data in
+ * byte pools, two open-addressing name indexes. Just over 400 lines because the columns,
+ * the indexes and the edits (add, replace, delete a subtree) share the private layout of
+ * the columns; conversion to and from the object tree is here too.
+ */
 import { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from './tree.js';
 import { decodeUtf16 } from './utf16.js';
 

@@ -1,3 +1,8 @@
+/**
+ * `.reg` text rendering: the text form of every value type (ce and regedit styles), key
+ * lines, quoting, and `RegTextWriter`, which renders a tree. Over 400 lines because each
+ * value type's form and its writer belong together; parsing is in regParser.ts.
+ */
 import { ROOT_COUNT } from './limits.js';
 import { decodeValue, isRegQuotable } from './decode.js';
 import { rootName } from './roots.js';

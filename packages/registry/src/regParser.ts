@@ -1,3 +1,10 @@
+/**
+ * The `.reg` parser, from UTF-8 bytes into the columnar tree (`RegTreeBuilder`). Over 400
+ * lines because it is one scanner: line finding, continuation joining, key lines, value
+ * lines and every data form (`dword:`, `hex(N):`, quoted strings with escapes,
+ * `multi_sz:`) share the cursor, the reused buffers and the error position
+ * (file:line:column); splitting it would pass that state between modules on every line.
+ */
 import { CompactTree, NONE } from './compactTree.js';
 import { RegParseError, type RegErrorCode } from './regErrors.js';
 import { rootIndex } from './roots.js';

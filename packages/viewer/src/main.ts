@@ -4,6 +4,10 @@
  * diff and export. All parsing happens in the worker (client.ts); files never leave the
  * browser.
  */
+/*
+ * Over 400 lines because it wires every panel of the page to the worker; the tree, the hex
+ * view, the DOM helpers and the worker client are in their own modules.
+ */
 import { WorkerClient } from './client.js';
 import { byId as $, element, hex32, nextFrame } from './dom.js';
 import { renderHex, type HexMarks } from './hexView.js';

@@ -4,6 +4,10 @@
  * as a hive: registry images, OEM streams and .reg text are built into a hive in memory
  * first, as `hivetool build` would, so one lazy reader serves all of them.
  */
+/*
+ * Over 400 lines because it answers every request of the page's protocol (protocol.ts),
+ * one function per request, over the same set of opened files.
+ */
 import { HiveKey, HiveRoot, describeRestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
 import { BLOCK_HEADER_SIZE } from '@hivetool/hive/layout';
 import { decodeOemStream, decodeImage, identifyFormat, isImageFormatError } from '@hivetool/image';
