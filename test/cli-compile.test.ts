@@ -326,6 +326,29 @@ describe('compile: command behaviour', () => {
     return path;
   };
 
+  test('a file reached through #include is an input too: no output replaces it', () => {
+    const dir = join(scratch.path, 'included-inputs');
+    mkdirSync(dir, { recursive: true });
+    const common = join(dir, 'common.reg');
+    writeFileSync(common, '#if BSP_X\n[HKEY_LOCAL_MACHINE\\X]\n"x"=dword:1\n#endif\n[HKEY_LOCAL_MACHINE\\A]\n"a"=dword:1\n');
+    const project = join(dir, 'project.reg');
+    writeFileSync(project, '#include "common.reg"\n');
+    const before = readFileSync(common);
+    const merged = runCli(['compile', project, '--merge-only', '-o', common]);
+    expect(merged.status).toBe(2);
+    expect(merged.stderr).toMatch(/common\.reg: this output is the input/);
+    expect(readFileSync(common)).toEqual(before);
+    // The same for a reginit.ini that a source includes, with the four files written to its folder.
+    const reginit = join(dir, 'reginit.ini');
+    writeFileSync(reginit, '[HKEY_LOCAL_MACHINE\\B]\n');
+    const p2 = join(dir, 'p2.reg');
+    writeFileSync(p2, '#include "reginit.ini"\n');
+    const compiled = runCli(['compile', p2, '-o', dir]);
+    expect(compiled.status).toBe(2);
+    expect(readFileSync(reginit, 'utf8')).toBe('[HKEY_LOCAL_MACHINE\\B]\n');
+    expect(existsSync(join(dir, 'boot.hv'))).toBe(false);
+  });
+
   test('an error writes nothing and keeps what OUTDIR held; exit 2 and every diagnostic names file:line', () => {
     const good = write('good.reg', '[HKEY_LOCAL_MACHINE\\A]\n"x"=dword:1\n');
     const out = join(scratch.path, 'kept');

@@ -37,17 +37,22 @@ export interface CompileArguments {
 export class FileSystemHost implements SourceHost {
   private readonly listings = new Map<string, string[] | undefined>();
   private readonly preloaded = new Map<string, Uint8Array>();
+  /** Every file read, `#include`d ones too: all are inputs, which no output may replace. */
+  readonly filesRead = new Set<string>();
 
   /** Reads a top-level input now, so that an unreadable one stops the command with its own error. */
   preload(file: string): void {
     this.preloaded.set(file, readInputFile(file, MAX_SOURCE_BYTES));
+    this.filesRead.add(file);
   }
 
   readFile(file: string): Uint8Array | undefined {
     const bytes = this.preloaded.get(file);
     if (bytes !== undefined) return bytes;
     try {
-      return readInputFile(file, MAX_SOURCE_BYTES);
+      const read = readInputFile(file, MAX_SOURCE_BYTES);
+      this.filesRead.add(file);
+      return read;
     } catch {
       return undefined;
     }
@@ -174,15 +179,17 @@ export async function runCompile(args: CompileArguments): Promise<number> {
     return ExitCode.FAILED;
   }
   let written: Array<{ file: string; bytes: number }>;
+  // The files named, those they #include, and the .str files: none may be replaced.
+  const inputs = [...host.filesRead, ...(args.strings ?? [])];
   if (args.mergeOnly) {
-    refuseInputAsOutput(args.inputs, output);
+    refuseInputAsOutput(inputs, output);
     writeFileAtomic(output, result.reginit);
     written = [{ file: output, bytes: result.reginit.length }];
   } else {
     const hives = encodeCompiledHives(result);
     const files: Array<[string, Uint8Array]> = [...HIVE_NAMES.map((name): [string, Uint8Array] => [join(output, `${name}.hv`), hives[name]]), [join(output, 'reginit.ini'), result.reginit]];
     mkdirSync(output, { recursive: true });
-    for (const [file] of files) refuseInputAsOutput(args.inputs, file);
+    for (const [file] of files) refuseInputAsOutput(inputs, file);
     writeAll(files);
     written = files.map(([file, bytes]) => ({ file, bytes: bytes.length }));
   }
