@@ -94,6 +94,18 @@ describeWithCorpus('boot on the mediaroom ROM set', () => {
     expect(report.steps.find((step) => step.step === 6)!.result).toContain('device.exe starts now');
   });
 
+  test('a folder where system.hv belongs: one error line naming it, exit 2, with or without --apply (nothing written)', () => {
+    const dir = storage();
+    mkdirSync(join(dir, 'Documents and Settings', 'system.hv'));
+    const out = join(scratch.path, `after-${++counter}`);
+    for (const args of [['boot', CORPUS_DIR, dir], ['boot', CORPUS_DIR, dir, '--apply', out]]) {
+      const result = runCli(args);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/system\.hv: \\Documents and Settings\\system\.hv is not a file .*neither load nor create the hive there\n$/);
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
   test('no system.hv: CREATED (first boot), exit 1', () => {
     const { status, report } = bootJson([CORPUS_DIR, storage()]);
     expect(status).toBe(1);

@@ -90,7 +90,10 @@ function storageFolder(root: string): StorageFolder {
   return {
     find(path) {
       const mapped = mapDevicePath(root, path);
-      if (!mapped.exists || !statSync(mapped.host).isFile()) return undefined;
+      if (!mapped.exists) return undefined;
+      // Something other than a file where a hive belongs: filesys could neither load the
+      // hive nor create one there, and hivetool does not guess what it would do then.
+      if (!statSync(mapped.host).isFile()) throw new UsageError(`${mapped.host}: ${path} is not a file (a folder or a device stands where the hive belongs): the device can neither load nor create the hive there`, true);
       return readInputFile(mapped.host);
     },
     folders(path) {
@@ -144,6 +147,7 @@ function applyActions(report: BootReport, rom: RomSet, storageDir: string, outDi
         const parent = dirname(mapped.host);
         if (existsSync(parent) && !statSync(parent).isDirectory()) throw new UsageError(`cannot create ${action.path}: ${parent} is a file, not a folder`);
         mkdirSync(parent, { recursive: true });
+        if (existsSync(mapped.host) && !lstatSync(mapped.host).isFile()) throw new UsageError(`cannot create ${action.path}: ${mapped.host} is not a file`);
         rmSync(mapped.host, { force: true });
         writeFileSync(mapped.host, empty[action.rom]);
       } else if (mapped.exists) {
