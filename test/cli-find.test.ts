@@ -90,6 +90,15 @@ describe('find', () => {
     expect(runCli(['find', '--key', 'unit7', unit7]).stdout).toBe(`${unit7}: HKEY_LOCAL_MACHINE\\Fleet\\Unit7\n`);
     expect(runCli(['find', '--type', 'dword', '--data', '7', unit7]).stdout).toBe(`${unit7}: HKEY_LOCAL_MACHINE\\Fleet\\Unit7\\Id = dword:00000007\n`);
     expect(runCli(['find', '--regex', '^(Id|Serial)$', '--name', unit7]).stdout.trim().split('\n')).toHaveLength(2);
+    // Patterns run in linear time: a catastrophic pattern for a backtracking engine on a long name ends at once.
+    const long = join(scratch.path, 'long-names.hv');
+    const name = 'a'.repeat(40) + '!';
+    writeFileSync(join(scratch.path, 'long-names.reg'), `[HKEY_LOCAL_MACHINE\\${name}]\n"${name}"="${name}"\n`);
+    expect(runCli(['build', join(scratch.path, 'long-names.reg'), '-o', long]).status).toBe(0);
+    expect(runCli(['find', '--regex', '(a+)+$', long]).status).toBe(1);
+    expect(runCli(['find', '--regex', '(a+)+!$', '--name', long]).stdout).toBe(`${long}: HKEY_LOCAL_MACHINE\\${name}\\${name} = "${name}"\n`);
+    const invalid = runCli(['find', '--regex', '(', long]);
+    expect([invalid.status, invalid.stderr]).toEqual([2, expect.stringMatching(/^hivetool: not a regular expression: \( .*RE2 syntax/)]);
     const bad = runCli(['find', '--type', 'nonsense', 'x', unit7]);
     expect([bad.status, bad.stderr]).toEqual([2, 'hivetool: --type nonsense: not a value type (e.g. REG_SZ, sz, dword, binary, multi_sz, 4)\n']);
     const missing = runCli(['find', 'x', join(fleet, 'missing.hv'), unit7]);

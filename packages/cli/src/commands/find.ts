@@ -10,6 +10,7 @@ import { runPool } from '../pool.js';
 import type { Reporter } from '../report.js';
 import { deletedRecords } from '../dump/deleted.js';
 import { io } from '../io.js';
+import { RE2JS } from 're2js';
 
 export interface FindArguments {
   pattern: string;
@@ -84,6 +85,22 @@ function walkPlainTree(tree: HiveTree, visit: (key: TreeKey, path: string) => vo
   }
 }
 
+
+/**
+ * A `--regex` pattern, case-insensitive, matched by RE2 (re2js): in time linear in the
+ * text, so no pattern can make `find` hang on crafted names or data, as a backtracking
+ * engine would on `(a+)+$`. RE2 syntax has no backreferences or lookaround.
+ */
+function compilePattern(pattern: string): (text: string) => boolean {
+  let compiled: RE2JS;
+  try {
+    compiled = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
+  } catch (error) {
+    throw new UsageError(`not a regular expression: ${pattern} (${(error as Error).message}); --regex takes RE2 syntax, without backreferences or lookaround`);
+  }
+  return (text) => compiled.matcher(text).find();
+}
+
 /**
  * Searches one file (a hive, a registry image or an OEM stream) and returns its matches in
  * tree order, then those among its deleted records. Never throws for a bad file.
@@ -97,13 +114,7 @@ export function findOne(file: string, job: FindJob): FindOutcome {
     const wantedType = job.type === undefined ? undefined : typeNumber(job.type);
     let test: (text: string) => boolean;
     if (job.regex) {
-      let pattern: RegExp;
-      try {
-        pattern = new RegExp(job.pattern, 'i');
-      } catch (error) {
-        throw new UsageError(`not a regular expression: ${job.pattern} (${(error as Error).message})`);
-      }
-      test = (text) => pattern.test(text);
+      test = compilePattern(job.pattern);
     } else {
       const needle = job.pattern.toLowerCase();
       test = (text) => text.toLowerCase().includes(needle);
@@ -167,13 +178,7 @@ export async function runFind(args: FindArguments, report: Reporter): Promise<nu
   const { files, jobs, json: _json, ...job } = args;
   // Checked once here, so a bad --type or pattern is one usage error, not one per file.
   if (job.type !== undefined) typeNumber(job.type);
-  if (job.regex) {
-    try {
-      new RegExp(job.pattern, 'i');
-    } catch (error) {
-      throw new UsageError(`not a regular expression: ${job.pattern} (${(error as Error).message})`);
-    }
-  }
+  if (job.regex) compilePattern(job.pattern);
   const sink = new StdoutSink();
   const progress = new Progress(io().stdoutIsTTY ? 0 : files.length);
   let failed = 0;
