@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -472,7 +473,7 @@ describeBrowser('viewer in Chromium', () => {
       expect((await fetch(url, { method: 'POST' })).status).toBe(405);
       await context.close();
     } finally {
-      expect(await view.stop()).toBe(0);
+      expect(await view.stop()).toBe(130);
     }
   });
 });
@@ -529,6 +530,18 @@ const long = process.env['HIVETOOL_LONG'] === '1';
 });
 
 /** Starts `hivetool view ARGS`, returns its first stdout line and a stop function (SIGINT; resolves to the exit code). */
+/** The status of GET / with a given Host header (fetch cannot set that header). */
+function statusWithHost(port: number, host: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path: '/', headers: { host } }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.once('error', reject);
+    request.end();
+  });
+}
+
 async function startView(args: string[]): Promise<{ line: string; stop: () => Promise<number | null> }> {
   const child: ChildProcess = spawn(process.execPath, [HIVETOOL_BIN, 'view', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -574,8 +587,14 @@ async function startView(args: string[]): Promise<{ line: string; stop: () => Pr
       }
       for (const path of ['files/2', 'package.json', 'meta.json', '..%2f..%2fpackage.json']) expect([path, (await fetch(started.url + path)).status]).toEqual([path, 404]);
       expect((await fetch(started.url, { method: 'PUT', body: 'x' })).status).toBe(405);
+      // Another host name (DNS rebinding onto 127.0.0.1) is refused; localhost is the same address.
+      const port = Number(new URL(started.url).port);
+      expect(await statusWithHost(port, 'evil.example')).toBe(403);
+      expect(await statusWithHost(port, `evil.example:${port}`)).toBe(403);
+      expect(await statusWithHost(port, `localhost:${port}`)).toBe(200);
     } finally {
-      expect(await view.stop()).toBe(0);
+      // Stopped by Ctrl-C: 130, as the exit codes of every command say.
+      expect(await view.stop()).toBe(130);
     }
   });
 

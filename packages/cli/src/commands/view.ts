@@ -68,8 +68,12 @@ export async function runView(args: ViewArguments): Promise<number> {
     response.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
     response.end(body);
   };
+  let port = 0;
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain', 'only GET\n');
+    // Only the address printed, by name or number: a page elsewhere whose host name was
+    // made to resolve to 127.0.0.1 (DNS rebinding) sends its own name and gets nothing.
+    if (request.headers.host !== `127.0.0.1:${port}` && request.headers.host !== `localhost:${port}`) return send(response, 403, 'text/plain', 'forbidden\n');
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
     const page = app.get(path);
     if (page !== undefined) return send(response, 200, page.type, page.bytes);
@@ -85,14 +89,17 @@ export async function runView(args: ViewArguments): Promise<number> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`;
+  port = typeof address === 'object' && address !== null ? address.port : 0;
+  const url = `http://127.0.0.1:${port}/`;
   if (args.json) print(JSON.stringify({ url, files: inputs.map((input) => input.name), rom: rom?.name ?? null }) + '\n');
   else {
     print(`hivetool view: ${url}\n`);
     print(`serving ${inputs.length} file(s) to this computer only (127.0.0.1); open the address in a browser. Ctrl-C stops.\n`);
   }
+  let signal: NodeJS.Signals | undefined;
   await new Promise<void>((resolve) => {
-    const stop = (): void => {
+    const stop = (received: NodeJS.Signals): void => {
+      signal = received;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       server.close(() => resolve());
@@ -101,5 +108,6 @@ export async function runView(args: ViewArguments): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  return ExitCode.OK;
+  // Stopped by Ctrl-C or a TERM, as the exit codes of every command say: 130 or 143.
+  return signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : ExitCode.OK;
 }
