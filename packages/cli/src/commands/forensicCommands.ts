@@ -49,7 +49,7 @@ function findOptions(command: Argv) {
     .option('name', { type: 'boolean', default: false, describe: 'search value names' })
     .option('data', { type: 'boolean', default: false, describe: 'search value data: strings decoded, numbers in decimal and 0x hex, any data as hex digits' })
     .option('type', { requiresArg: true, type: 'string', describe: 'only values of this type (REG_SZ, sz, dword, binary, multi_sz, or a number)' })
-    .option('regex', { type: 'boolean', default: false, describe: 'PATTERN is a regular expression (case-insensitive)' })
+    .option('regex', { type: 'boolean', default: false, describe: 'PATTERN is a regular expression (case-insensitive; RE2 syntax, matched in linear time: no backreferences or lookaround)' })
     .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'a directory stands for the hive files under it' })
     .option('json', { type: 'boolean', default: false, describe: 'print the matches as JSON (docs/json-schema.md)' })
     .option('jobs', { requiresArg: true, alias: 'j', type: 'number', default: 1, describe: 'files to search at once, on worker threads (output still in file order)' })
