@@ -36,6 +36,9 @@ describe('argument errors: one line, exit 2, the problem named', () => {
     [['oem', 'preg'], "hivetool: name a preg command: verify, extract or pack; see 'hivetool oem preg --help'"],
     [['oem', 'preg', 'verify'], 'hivetool: oem preg verify needs <files>: hivetool oem preg verify <files..>'],
     [['view', '--rom'], "hivetool: --rom needs a value; see 'hivetool view --help'"],
+    [['carve', SAMPLE, '-o', 'never', '--ram-region', '0:0x100000000'], 'hivetool: --ram-region "0:0x100000000": RAM region, expected START:LENGTH[@BASE] as 32-bit numbers, e.g. 0x80100000:0x40000@0x80000000, found "0:0x100000000"'],
+    [['find', '--type', '70000', 'x', SAMPLE], 'hivetool: --type 70000: a value type is a number from 0 to 65535'],
+    [['boot', 'rom', 'storage', '--user', '../x'], 'hivetool: --user "../x": a user name is one folder name under ProfileDir (no \\ or /, not . or ..)'],
   ])('%j', (args, line) => {
     const result = runCli(args);
     expect(result.stdout).toBe('');

@@ -97,8 +97,10 @@ export function parseRamRegion(text: string): RamRegion {
   const start = parseNumber(match?.[1] ?? '');
   const length = parseNumber(match?.[2] ?? '');
   const base = match?.[3] === undefined ? 0 : parseNumber(match[3]);
-  if (match === null || Number.isNaN(start) || Number.isNaN(length) || Number.isNaN(base) || length <= 0) {
-    throw new ForensicsError('BAD_RAM_REGION', { what: 'RAM region', offset: 0, expected: 'START:LENGTH[@BASE], e.g. 0x80100000:0x40000@0x80000000', actual: JSON.stringify(text) });
+  // HiveRAMInfo holds 32-bit physical addresses and a 32-bit length (format guide §10).
+  const outside32 = start > 0xffffffff || length > 0xffffffff || base > 0xffffffff;
+  if (match === null || Number.isNaN(start) || Number.isNaN(length) || Number.isNaN(base) || length <= 0 || outside32) {
+    throw new ForensicsError('BAD_RAM_REGION', { what: 'RAM region', offset: 0, expected: 'START:LENGTH[@BASE] as 32-bit numbers, e.g. 0x80100000:0x40000@0x80000000', actual: JSON.stringify(text) });
   }
   return { start, length, base };
 }

@@ -238,6 +238,10 @@ function renderText(report: BootReport, args: BootArguments, files: { boot: stri
  * created or the lint finds errors, 2 when it could not run.
  */
 export function runBoot(args: BootArguments): number {
+  // A user's name becomes a folder under ProfileDir: no separators, not . or ..
+  if (args.user !== undefined && (args.user === '' || args.user === '.' || args.user === '..' || /[\\/]/.test(args.user))) {
+    throw new UsageError(`--user ${JSON.stringify(args.user)}: a user name is one folder name under ProfileDir (no \\ or /, not . or ..)`);
+  }
   const rom = openRomSet(args.romDir);
   if (args.ramRegion === undefined && (!existsSync(args.storageDir) || !statSync(args.storageDir).isDirectory())) {
     throw new UsageError(`${args.storageDir}: STORAGEDIR must be a folder (an empty one stands for a first boot)`);

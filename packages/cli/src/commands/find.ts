@@ -51,7 +51,11 @@ export interface FindMatch {
 export type FindOutcome = { file: string; matches: FindMatch[]; error?: string } | { file: string; bug: string };
 
 function typeNumber(text: string): number {
-  if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(text)) return Number(text);
+  if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(text)) {
+    // A value's type is a u16 in the hive (format guide §8).
+    if (Number(text) > 0xffff) throw new UsageError(`--type ${text}: a value type is a number from 0 to 65535`);
+    return Number(text);
+  }
   const wanted = text.toUpperCase().replace(/^REG_/, '');
   const entry = Object.entries(ValueType).find(([name]) => name === wanted);
   if (entry === undefined) throw new UsageError(`--type ${text}: not a value type (e.g. REG_SZ, sz, dword, binary, multi_sz, 4)`);
