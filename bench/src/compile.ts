@@ -4,17 +4,14 @@
  * a generated 20 MB source tree (kept in bench/out/compile-tree). Median of RUNS runs
  * after one warm-up, with min and max; also run by `npm run bench`.
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
 import { PLATFORM_REG_DIR, platformRegAvailable } from '@hivetool/test-support';
-import { stat, type Stat } from './stats.js';
+import { RUNS, timeCommand, type Stat } from './measure.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = resolve(HERE, '../out');
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 
 
 /** A deterministic pseudo-random sequence (xorshift32), so the tree is the same every time. */
@@ -70,25 +67,9 @@ function generateTree(directory: string, targetBytes: number): { files: number; 
   return { files, bytes: bytes + text.length };
 }
 
-function timeCompile(args: string[]): { wallMs: Stat; rssMiB: Stat } {
-  const child = join(HERE, 'measure-child.js');
-  const walls: number[] = [];
-  const rss: number[] = [];
-  for (let run = 0; run <= RUNS; run++) {
-    const devNull = openSync('/dev/null', 'w');
-    const start = performance.now();
-    const result = spawnSync(process.execPath, [child, 'compile', ...args], { stdio: ['ignore', devNull, 'pipe', 'pipe'] });
-    const wall = performance.now() - start;
-    closeSync(devNull);
-    // Exit 1 is a compile with warnings (the published sample tree misses a few includes).
-    if (result.status !== 0 && result.status !== 1) throw new Error(`hivetool compile ${args.join(' ')} failed: ${result.stderr?.toString() ?? ''}`);
-    const report = JSON.parse(result.output[3]!.toString()) as { maxRssKiB: number };
-    if (run === 0) continue;
-    walls.push(wall);
-    rss.push(report.maxRssKiB / 1024);
-  }
-  return { wallMs: stat(walls), rssMiB: stat(rss) };
-}
+
+// Exit 1 is a compile with warnings (the published sample tree misses a few includes).
+const COMPILE_EXITS = [0, 1];
 
 const fmt = (s: Stat, digits = 0): string => `${s.median.toFixed(digits)} (min ${s.min.toFixed(digits)}, max ${s.max.toFixed(digits)})`;
 
@@ -101,7 +82,7 @@ export function benchCompile(): Record<string, unknown> {
     const ce6 = join(PLATFORM_REG_DIR, 'ce6-emulator');
     const args = [join(ce6, 'common.reg'), join(ce6, 'platform.reg'), '-o', join(OUT, 'compile-ce6'), '-D', 'BSP_NOKEYBD', '-D', 'BSP_NOPCCARD', '-D', 'BSP_NOSERIAL', '--strings', strings, '--missing-include', 'warn'];
     const sourceBytes = statSync(join(ce6, 'common.reg')).size + statSync(join(ce6, 'platform.reg')).size;
-    const timing = timeCompile(args);
+    const timing = timeCommand(['compile', ...args], COMPILE_EXITS);
     results['compileCe6'] = { sourceBytes, ...timing };
     process.stdout.write(`\ncompile CE 6 common.reg + emulator platform.reg (${sourceBytes} bytes of source)\n  wall ms ${fmt(timing.wallMs)}\n  peak RSS MiB ${fmt(timing.rssMiB)}\n`);
   } else {
@@ -118,7 +99,7 @@ export function benchCompile(): Record<string, unknown> {
     shape = generateTree(tree, 20 * 1000 * 1000);
     writeFileSync(meta, JSON.stringify(shape));
   }
-  const timing = timeCompile([join(tree, 'platform.reg'), '-o', join(OUT, 'compile-tree-out'), '-D', `_TARGETPLATROOT=${tree}`, '-D', '_FLATRELEASEDIR=release']);
+  const timing = timeCommand(['compile', join(tree, 'platform.reg'), '-o', join(OUT, 'compile-tree-out'), '-D', `_TARGETPLATROOT=${tree}`, '-D', '_FLATRELEASEDIR=release'], COMPILE_EXITS);
   const hives = Object.fromEntries(['boot.hv', 'default.hv', 'user.hv', 'reginit.ini'].map((name) => [name, statSync(join(OUT, 'compile-tree-out', name)).size]));
   results['compileTree20MB'] = { ...shape, outputs: hives, ...timing };
   process.stdout.write(`compile a generated source tree (${shape.files} files, ${shape.bytes} bytes; outputs ${JSON.stringify(hives)})\n  wall ms ${fmt(timing.wallMs)}\n  peak RSS MiB ${fmt(timing.rssMiB)}\n`);

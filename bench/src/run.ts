@@ -4,18 +4,16 @@
  * Results go to stdout and to bench/out/results.json.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
 import { generateHive } from './generate.js';
 import { benchCompile } from './compile.js';
-import { stat, type Stat } from './stats.js';
+import { RUNS, stat, timeCommand, type Stat } from './measure.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = resolve(HERE, '../out');
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const MiB = 1024 * 1024;
 
 
@@ -31,25 +29,6 @@ function benchHive(mebibytes: number): { file: string; keys: number; values: num
   return { file, keys, values };
 }
 
-/** Runs `hivetool args` in a child process with stdout to /dev/null; wall ms and peak RSS. */
-function timeCommand(args: string[]): { wallMs: Stat; rssMiB: Stat } {
-  const child = join(HERE, 'measure-child.js');
-  const walls: number[] = [];
-  const rss: number[] = [];
-  for (let run = 0; run <= RUNS; run++) {
-    const devNull = openSync('/dev/null', 'w');
-    const start = performance.now();
-    const result = spawnSync(process.execPath, [child, ...args], { stdio: ['ignore', devNull, 'pipe', 'pipe'] });
-    const wall = performance.now() - start;
-    closeSync(devNull);
-    if (result.status !== 0) throw new Error(`hivetool ${args.join(' ')} failed: ${result.stderr?.toString() ?? ''}`);
-    const report = JSON.parse(result.output[3]!.toString()) as { maxRssKiB: number };
-    if (run === 0) continue; // warm-up (file cache, compiled code cache)
-    walls.push(wall);
-    rss.push(report.maxRssKiB / 1024);
-  }
-  return { wallMs: stat(walls), rssMiB: stat(rss) };
-}
 
 /** The .reg dump of a generated hive, made once with this hivetool (what `build` is timed on). */
 function benchReg(mebibytes: number): string {
