@@ -109,13 +109,7 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
         p = escapeJsonUtf16(target, p, bytes, nameOffset, units);
       }
       target[p++] = 0x22;
-      if (!contentOnly) {
-        p = putBytes(target, p, ID_MEMBER);
-        p = putDecimal(target, p, key.id);
-        p = putBytes(target, p, OFFSET_MEMBER);
-        p = putDecimal(target, p, key.offset);
-        p = putBytes(target, p, source);
-      }
+      if (!contentOnly) p = putStorage(target, p, key.id, key.offset, source);
       p = putBytes(target, p, FLAGS_MEMBER);
       p = putDecimal(target, p, key.flags);
       out.length = putBytes(target, p, VALUES_MEMBER);
@@ -135,13 +129,7 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
       out.room(source.length + 64);
       const target = out.bytes;
       let p = out.length;
-      if (!contentOnly) {
-        p = putBytes(target, p, ID_MEMBER);
-        p = putDecimal(target, p, value.id);
-        p = putBytes(target, p, OFFSET_MEMBER);
-        p = putDecimal(target, p, value.offset);
-        p = putBytes(target, p, source);
-      }
+      if (!contentOnly) p = putStorage(target, p, value.id, value.offset, source);
       target[p] = 0x7d;
       out.length = p + 1;
     },
@@ -160,6 +148,15 @@ const KEY_FIRST = ENCODER.encode('\n{"path":"');
 const KEY_NEXT = ENCODER.encode(',\n{"path":"');
 const NAME_MEMBER = ENCODER.encode('","name":"');
 const EMPTY = new Uint8Array(0);
+
+/** A record's storage members, `,"id":N,"offset":N` and its source member, at `p`; returns the end. */
+function putStorage(target: Uint8Array, p: number, id: number, offset: number, source: Uint8Array): number {
+  p = putBytes(target, p, ID_MEMBER);
+  p = putDecimal(target, p, id);
+  p = putBytes(target, p, OFFSET_MEMBER);
+  p = putDecimal(target, p, offset);
+  return putBytes(target, p, source);
+}
 const ID_MEMBER = ENCODER.encode(',"id":');
 const OFFSET_MEMBER = ENCODER.encode(',"offset":');
 const FLAGS_MEMBER = ENCODER.encode(',"flags":');
