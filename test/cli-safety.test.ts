@@ -66,6 +66,9 @@ const commands: Array<[string, Role, (out: string) => string[]]> = [
   ['oem unpack', 'stream', (out) => ['oem', 'unpack', files.stream, '-o', out]],
   ['oem split', 'stream', (out) => ['oem', 'split', files.stream, '-o', out]],
   ['oem join', 'calls', (out) => ['oem', 'join', files.calls, '-o', out]],
+  ['recover', 'rom', (out) => ['recover', files.rom, '-o', out]],
+  ['oem preg pack', 'stream', (out) => ['oem', 'preg', 'pack', files.stream, '-o', out]],
+  ['compile --merge-only', 'reg', (out) => ['compile', files.reg, '--merge-only', '-o', out]],
   ['oem store (the stream)', 'stream', (out) => ['oem', 'store', files.stream, '--slot-size', '65536', '-o', out]],
   ['oem load', 'store', (out) => ['oem', 'load', files.store, '-o', out]],
 ];

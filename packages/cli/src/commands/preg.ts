@@ -1,7 +1,7 @@
 import { FORMAT_DESCRIPTIONS, PREG_HEADER_SIZE, decodePreg, encodePreg, identifyFormat, inspectPreg, isImageFormatError, looksLikePreg, type PregLayout, type PregReport } from '@hivetool/image';
 import { ExitCode, UsageError } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
-import { StdoutSink, print, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { StdoutSink, print, writeFileAtomic } from '../output.js';
 import { io } from '../io.js';
 
 /**
@@ -82,7 +82,6 @@ export function runPregVerify(args: PregVerifyArguments): number {
 
 /** `hivetool oem preg extract FILE -o STREAM`: the stream of an intact container, byte for byte. */
 export function runPregExtract({ input, output, layout }: { input: string; output: string; layout: PregLayout }): number {
-  refuseInputAsOutput([input], output);
   const bytes = readInputFile(input);
   if (!looksLikePreg(bytes)) throw new UsageError(`${inputName(input)}: not a PREG container: this is ${FORMAT_DESCRIPTIONS[identifyFormat(bytes)]}`);
   const stream = onFile(input, () => decodePreg(bytes, layout));
@@ -93,7 +92,6 @@ export function runPregExtract({ input, output, layout }: { input: string; outpu
 
 /** `hivetool oem preg pack STREAM -o FILE`: a container as the common OAL leaves it after a save. */
 export function runPregPack({ input, output, layout }: { input: string; output: string; layout: PregLayout }): number {
-  refuseInputAsOutput([input], output);
   const stream = readInputFile(input);
   const container = onFile(input, () => encodePreg(stream, layout));
   writeFileAtomic(output, container);

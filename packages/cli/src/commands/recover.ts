@@ -1,8 +1,7 @@
 import { isHiveFormatError, readRestoreArea, recoverHive, verifyHive, type RecoveryAction } from '@hivetool/hive';
-import { FORMAT_DESCRIPTIONS, identifyFormat } from '@hivetool/image/identify';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
-import { readInputFile } from '../input.js';
-import { print, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { readHiveFile } from '../input.js';
+import { print, writeFileAtomic } from '../output.js';
 
 export interface RecoverArguments {
   input: string;
@@ -24,10 +23,8 @@ const DONE: Record<RecoveryAction, (pages: number) => string> = {
  * errors, 1 when the hive has errors the repair does not touch.
  */
 export function runRecover(args: RecoverArguments): number {
-  refuseInputAsOutput([args.input], args.output);
-  const bytes = readInputFile(args.input);
-  const format = identifyFormat(bytes);
-  if (format !== 'hive' && format !== 'unknown') throw new UsageError(`${args.input}: not a hive file: this is ${FORMAT_DESCRIPTIONS[format]}`);
+  // Whether the output is the input was checked before the command ran (parserMessages.ts).
+  const bytes = readHiveFile(args.input);
   let area;
   let repaired;
   try {
