@@ -19,23 +19,44 @@ const SIGNAL_EXIT: ReadonlyArray<[NodeJS.Signals, number]> = [
 
 let installed = false;
 
-function removeAll(): void {
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Removes every temporary; returns those it could not remove. Never throws: it runs in
+ * signal handlers and at exit, where an exception would replace the exit status.
+ */
+function removeAll(): string[] {
+  const left: string[] = [];
   for (const path of held.keys()) {
-    // A worker thread may still be adding a part to a folder being removed: retry.
-    rmSync(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
+    // A worker thread may still be adding a part to a folder being removed (the folder is
+    // then not empty when it is removed): try again, up to about a second.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmSync(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
+        break;
+      } catch {
+        if (attempt === 50) {
+          left.push(path);
+          break;
+        }
+        Atomics.wait(pause, 0, 0, 20);
+      }
+    }
   }
   held.clear();
+  return left;
 }
 
 function install(): void {
   if (installed || !isMainThread) return;
   installed = true;
-  process.on('exit', removeAll);
+  process.on('exit', () => void removeAll());
   for (const [signal, status] of SIGNAL_EXIT) {
     process.on(signal, () => {
       const outputs = [...new Set([...held.values()].filter((output): output is string => output !== undefined))];
-      removeAll();
+      const left = removeAll();
       for (const output of outputs) process.stderr.write(`hivetool: ${output}: not written: stopped by ${signal}\n`);
+      for (const path of left) process.stderr.write(`hivetool: ${path}: could not be removed; delete it by hand\n`);
       process.exit(status);
     });
   }
