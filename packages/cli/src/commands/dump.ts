@@ -1,3 +1,4 @@
+import { DUMP_WORKER } from '../workers.js';
 import { Worker } from 'node:worker_threads';
 import { STDIO, currentOutputLimit, inputBytes, isSpecialFile, limitOutputToInput, outputSink, resolveLink, temporaryBeside, type OutputLimit, type TextSink } from '../output.js';
 import { hold, release } from '../temporaries.js';
@@ -131,7 +132,7 @@ async function dumpInBackground(args: DumpArguments, report: Reporter): Promise<
   const { rom: _rom, ...plain } = args;
   const data: DumpWorkerData = { args: plain, limit: currentOutputLimit() };
   const { failed, written } = await new Promise<{ failed: number; written: boolean }>((resolve, reject) => {
-    const worker = new Worker(new URL('../dumpWorker.js', import.meta.url), { workerData: data });
+    const worker = new Worker(DUMP_WORKER, { workerData: data });
     let settled = false;
     worker.on('message', (message: DumpWorkerMessage) => {
       switch (message.kind) {

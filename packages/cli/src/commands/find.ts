@@ -1,3 +1,4 @@
+import { BATCH_WORKER } from '../workers.js';
 import { padCutHive } from '@hivetool/forensics';
 import { openHive, walkTree } from '@hivetool/hive';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
@@ -190,7 +191,7 @@ export async function runFind(args: FindArguments, report: Reporter): Promise<nu
   let first = true;
   if (args.json) sink.write('{"format":"hivetool-find","schemaVersion":1,"matches":[');
   try {
-    await runPool(files, jobs, new URL('../batchWorker.js', import.meta.url), { command: 'find', options: job }, (file) => findOne(file, job), (outcome) => {
+    await runPool(files, jobs, BATCH_WORKER, { command: 'find', options: job }, (file) => findOne(file, job), (outcome) => {
       progress.step(outcome.file);
       if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
       for (const match of outcome.matches) {

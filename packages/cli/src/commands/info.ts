@@ -1,3 +1,4 @@
+import { BATCH_WORKER } from '../workers.js';
 import {
   describeRestoreFlags,
   hexBytes,
@@ -290,7 +291,7 @@ export async function runInfo(args: InfoArguments, report: Reporter): Promise<nu
   let failed = 0;
   let damaged = 0;
   let printed = 0;
-  await runPool(args.files, args.jobs, new URL('../batchWorker.js', import.meta.url), { command: 'info', options: job }, (file) => infoOne(file, job), (outcome) => {
+  await runPool(args.files, args.jobs, BATCH_WORKER, { command: 'info', options: job }, (file) => infoOne(file, job), (outcome) => {
     progress.step(outcome.file);
     if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
     if ('error' in outcome) {

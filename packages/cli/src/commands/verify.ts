@@ -1,3 +1,4 @@
+import { BATCH_WORKER } from '../workers.js';
 import { readHeader, verifyHive, type Finding, type Hive, type RestoreReport, type VerifyReport } from '@hivetool/hive';
 import { BLOCK_HEADER_SIZE, HEAP_OFFSET, isSectionTable } from '@hivetool/hive/layout';
 import { addCliHints } from './verifyHints.js';
@@ -148,7 +149,7 @@ export async function runVerify(args: VerifyArguments, report: Reporter): Promis
   let withFindings = 0;
   let pending = 0;
   let printed = 0;
-  await runPool(files, args.jobs, new URL('../batchWorker.js', import.meta.url), { command: 'verify', options: job }, (file) => verifyOne(file, job, args.rom?.hive), (outcome) => {
+  await runPool(files, args.jobs, BATCH_WORKER, { command: 'verify', options: job }, (file) => verifyOne(file, job, args.rom?.hive), (outcome) => {
     progress.step(outcome.file);
     if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
     results.push(outcome);

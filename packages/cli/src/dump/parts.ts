@@ -1,3 +1,4 @@
+import { BATCH_WORKER } from '../workers.js';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,7 +82,7 @@ export async function dumpParts(args: DumpArguments, done: (part: Extract<DumpPa
     await runPool(
       args.files.map((file, index) => ({ file, index })),
       args.jobs ?? 1,
-      new URL('../batchWorker.js', import.meta.url),
+      BATCH_WORKER,
       { command: 'dump', options },
       ({ file, index }) => dumpPart(file, index, options),
       (part) => {
