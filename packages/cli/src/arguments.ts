@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { UsageError } from './failures.js';
+import { requiredOutputOption } from './options.js';
 
 /**
  * A command's usage line, and the check that its positionals were given. yargs is not told
@@ -18,3 +19,8 @@ export function positionals<T>(command: Argv<T>, usage: string, ...names: string
   });
 }
 
+
+/** The usage, `<input>` and `-o FILE` of a command that reads one file and writes another. */
+export function inputToOutput(command: Argv, usage: string, input: string, output: string) {
+  return positionals(command, usage, 'input').positional('input', { type: 'string', describe: input }).option('output', requiredOutputOption(output));
+}

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
 import { identifyFormat } from '@hivetool/image/identify';
 import { UsageError } from './failures.js';
-import { io } from './io.js';
+import type { CliIo } from './io.js';
 
 // The progress bar and the glob matcher are loaded when first needed, not at start-up:
 // most runs name plain files and write no bar, and loading them costs ~30 ms each run.
@@ -72,8 +72,8 @@ export function expandInputs(args: readonly string[], recursive: boolean, kind: 
 export class Progress {
   private readonly bar: SingleBar | undefined;
 
-  constructor(total: number) {
-    if (io().stderrIsTTY && total > 1) {
+  constructor(io: CliIo, total: number) {
+    if (io.stderrIsTTY && total > 1) {
       this.bar = new (cliProgress().SingleBar)({ stream: process.stderr, format: ' {bar} {value}/{total} files | {file}', hideCursor: true, clearOnComplete: true });
       this.bar.start(total, 0, { file: '' });
     }
@@ -89,7 +89,7 @@ export class Progress {
 }
 
 /** The closing line of a run over several files, on stderr. */
-export function summary(total: number, parts: Array<[number, string]>): void {
+export function summary(io: CliIo, total: number, parts: Array<[number, string]>): void {
   if (total < 2) return;
-  io().stderr(`hivetool: ${total} files: ${parts.map(([count, what]) => `${count} ${what}`).join(', ')}\n`);
+  io.stderr(`hivetool: ${total} files: ${parts.map(([count, what]) => `${count} ${what}`).join(', ')}\n`);
 }

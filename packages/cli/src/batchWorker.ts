@@ -4,10 +4,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Hive } from '@hivetool/hive';
-import { infoOne, type InfoJob } from './commands/info.js';
-import { verifyOne, type VerifyJob } from './commands/verify.js';
+import { infoOne, type InfoJob } from './run/info.js';
+import { verifyOne, type VerifyJob } from './run/verify.js';
 import { dumpPart, type DumpPartJob } from './dump/parts.js';
-import { findOne, type FindJob } from './commands/find.js';
+import { findOne, type FindJob } from './run/find.js';
 import { openRom } from './rom.js';
 
 const data = workerData as { command: 'verify'; options: VerifyJob } | { command: 'info'; options: InfoJob } | { command: 'dump'; options: DumpPartJob } | { command: 'find'; options: FindJob };

@@ -1,9 +1,10 @@
+import { workerIo } from './io.js';
 /**
  * Worker thread for a dump into a file on one thread (see runDump): renders and commits
  * the output here, so the main thread stays free to handle signals.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { dumpFiles, finishDump, type DumpWorkerData, type DumpWorkerMessage } from './commands/dump.js';
+import { dumpFiles, finishDump, type DumpWorkerData, type DumpWorkerMessage } from './run/dump.js';
 import { describeFailure } from './failures.js';
 import { AtomicFileSink, setOutputLimit, type TextSink } from './output.js';
 import { regSink } from './regeditSink.js';
@@ -19,7 +20,7 @@ let sink: TextSink | undefined;
 try {
   const rom = args.romFile === undefined ? undefined : openRom(args.romFile, false);
   const full = { ...args, rom };
-  const file = new AtomicFileSink(args.output!);
+  const file = new AtomicFileSink(workerIo((line) => post({ kind: 'line', line })), args.output!);
   // regedit-style .reg text is UTF-16LE, as on the main thread.
   sink = args.format === 'reg' ? regSink(file, args.regStyle ?? 'ce') : file;
   const failed = dumpFiles(full, sink, report, (file) => post({ kind: 'step', file }));

@@ -105,3 +105,21 @@ export async function withIo<T>(given: CliIo, body: () => Promise<T>): Promise<T
     console.error = error;
   }
 }
+
+/**
+ * The io of a worker thread that renders into files: its stderr lines go to `line` (and so
+ * back to the thread of the run); it has no standard output or input of its own.
+ */
+export function workerIo(line: (text: string) => void): CliIo {
+  return {
+    stdout: () => {
+      throw new Error('a worker thread writes files, not standard output');
+    },
+    stderr: line,
+    stdin: undefined,
+    stdinIsTTY: false,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    columns: undefined,
+  };
+}

@@ -2,12 +2,10 @@ import { createRequire } from 'node:module';
 import type YargsFactory from 'yargs';
 // The commands are defined in light modules; each command's code is imported when the
 // command runs, so start-up loads only the code (and dependencies) of the command asked for.
-import { hiveCommands } from './commands/hiveCommands.js';
-import { imageCommands } from './commands/imageCommands.js';
-import { buildCommands } from './commands/buildCommands.js';
-import { carveCommand, findCommand } from './commands/forensicCommands.js';
+import { COMMANDS } from './commands/index.js';
+import { register, type CommandIo } from './command.js';
 import { STDIN, forgetStdin } from './input.js';
-import { io, processIo, withIo, type CliIo } from './io.js';
+import { processIo, withIo, type CliIo } from './io.js';
 import { ExitCode, UsageError, describeFailure, safeLine } from './failures.js';
 import { stderrReporter } from './report.js';
 import { resetOutputLimit, setMaxOutput } from './output.js';
@@ -35,11 +33,12 @@ export async function main(argv: string[], streams?: CliIo): Promise<number> {
   // What an earlier run in this thread set or read does not carry over.
   resetOutputLimit();
   forgetStdin();
-  return withIo(streams ?? processIo(), () => run(argv));
+  const given = streams ?? processIo();
+  return withIo(given, () => run(argv, given));
 }
 
-async function run(argv: string[]): Promise<number> {
-  const report = stderrReporter();
+async function run(argv: string[], streams: CliIo): Promise<number> {
+  const commandIo: CommandIo = { ...streams, report: stderrReporter(streams) };
   const exit = { code: ExitCode.OK as number };
   // yargs drops a lone `-` (standard input or output) from positionals and option values:
   // it travels through the parser under another name and is given back below.
@@ -47,11 +46,8 @@ async function run(argv: string[]): Promise<number> {
     .middleware(restoreDash, true)
     .scriptName('hivetool')
     .usage('$0 <command> [options]\n\nRead, check and convert Windows CE registry hive files (.hv).');
-  // Each group of commands is defined in its own module (commands/*Commands.ts); the order
-  // here is the order of `hivetool --help`.
-  const parser = buildCommands(imageCommands(hiveCommands(start, report, exit), exit), exit)
-    .command(carveCommand(report, (code) => (exit.code = code)))
-    .command(findCommand(report, (code) => (exit.code = code)))
+  // Each command is defined in its own module (commands/<name>.ts).
+  const parser = COMMANDS.reduce((commands, command) => register(commands, command, commandIo, exit), start)
     .option('max-output', { requiresArg: true, type: 'number', global: true, describe: 'stop with an error once a command has written this many bytes (default: 4 GiB; for dump, image dump and diff 64 MiB + 16 bytes per input byte, at most 4 GiB)' })
     .middleware((args) => {
       const cap = positiveInteger(args['max-output'] as number | undefined, '--max-output');
@@ -66,7 +62,7 @@ async function run(argv: string[]): Promise<number> {
     .version()
     .alias('V', 'version')
     .epilogue(EPILOGUE)
-    .wrap(Math.min(110, io().columns ?? 110))
+    .wrap(Math.min(110, streams.columns ?? 110))
     .exitProcess(false)
     .parserConfiguration({ 'camel-case-expansion': false })
     .fail((message, error) => {
@@ -86,10 +82,10 @@ async function run(argv: string[]): Promise<number> {
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') return ExitCode.OK;
     const line = describeFailure(error);
     if (line === undefined) {
-      io().stderr(`hivetool: internal error (please report it with the input that caused it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      streams.stderr(`hivetool: internal error (please report it with the input that caused it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       return ExitCode.INTERNAL;
     }
-    io().stderr(`hivetool: ${safeLine(line)}\n`);
+    streams.stderr(`hivetool: ${safeLine(line)}\n`);
     return ExitCode.FAILED;
   } finally {
     console.log = log;

@@ -27,3 +27,33 @@ export function positiveInteger(value: number | undefined, option: string): numb
   if (!Number.isInteger(value) || value < 1) throw new UsageError(`${option} takes a whole number of at least 1`);
   return value;
 }
+
+/** `-o FILE`: where a command writes, when it may also print to standard output. */
+export function outputOption(describe: string) {
+  return { requiresArg: true, alias: 'o', type: 'string', describe } as const;
+}
+
+/** `-o FILE` of a command that always writes a file. */
+export function requiredOutputOption(describe: string) {
+  return { requiresArg: true, alias: 'o', type: 'string', demandOption: true, describe } as const;
+}
+
+/** `--json`. */
+export function jsonOption(describe: string) {
+  return { type: 'boolean', default: false, describe } as const;
+}
+
+/** `-j N`: files handled at once, on worker threads. */
+export function jobsOption(describe: string) {
+  return { requiresArg: true, alias: 'j', type: 'number', default: 1, describe } as const;
+}
+
+/** `--rom ROM.hv`: the ROM hive persistent hives link into. */
+export function romOption(describe: string) {
+  return { requiresArg: true, type: 'string', describe } as const;
+}
+
+/** `--as-stored`: a hive with a cut flush read as stored, not as mounted. */
+export function asStoredOption(what: string) {
+  return { type: 'boolean', default: false, describe: `a hive with a cut flush (restoreFlags 2): ${what} the bytes as stored, not the hive as Windows CE mounts it` } as const;
+}

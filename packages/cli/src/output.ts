@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { Utf8Writer } from '@hivetool/registry';
 import { UsageError, fileErrorReason } from './failures.js';
 import { hold, release } from './temporaries.js';
-import { io, writeAllSync } from './io.js';
+import { io, writeAllSync, type CliIo } from './io.js';
 
 export { writeAllSync };
 
@@ -140,10 +140,13 @@ abstract class BufferedSink implements TextSink {
   abstract abort(): void;
 }
 
-/** Standard output of the run (io()), written synchronously (output order kept, memory bounded). */
+/** Standard output of a run, written synchronously (output order kept, memory bounded). */
 export class StdoutSink extends BufferedSink {
+  constructor(private readonly io: CliIo) {
+    super();
+  }
   protected emit(bytes: Uint8Array): void {
-    io().stdout(bytes);
+    this.io.stdout(bytes);
   }
   close(): void {
     this.flush();
@@ -197,7 +200,7 @@ export function resolveLink(path: string): string {
  * Opens a device or FIFO for writing. A FIFO with no reader would block the open: say
  * that it waits, then wait.
  */
-function openSpecial(target: string): number {
+function openSpecial(io: CliIo, target: string): number {
   try {
     const fd = openSync(target, constants.O_WRONLY | constants.O_NONBLOCK);
     // Writes are synchronous and handle EAGAIN (writeAllSync): non-blocking is fine.
@@ -205,7 +208,7 @@ function openSpecial(target: string): number {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
   }
-  io().stderr(`hivetool: ${target}: waiting for a reader of this FIFO\n`);
+  io.stderr(`hivetool: ${target}: waiting for a reader of this FIFO\n`);
   return openSync(target, 'w');
 }
 
@@ -223,7 +226,10 @@ export class AtomicFileSink extends BufferedSink {
 
   readonly target: string;
 
-  constructor(target: string) {
+  constructor(
+    private readonly io: CliIo,
+    target: string,
+  ) {
     super();
     // An output that is a symbolic link is written where it points, as `> link` would: the
     // link stays a link (renaming over it would replace the link itself).
@@ -239,7 +245,7 @@ export class AtomicFileSink extends BufferedSink {
   }
 
   private opened(): number {
-    if (this.fd === undefined) this.fd = writing(this.target, () => openSpecial(this.target));
+    if (this.fd === undefined) this.fd = writing(this.target, () => openSpecial(this.io, this.target));
     return this.fd;
   }
 
@@ -290,39 +296,39 @@ export class AtomicFileSink extends BufferedSink {
  * Short output on standard output (a command's closing line, a report, a summary): written
  * at once through a StdoutSink, so that it counts against --max-output as rendered output does.
  */
-export function print(text: string): void {
-  const sink = new StdoutSink();
+export function print(io: CliIo, text: string): void {
+  const sink = new StdoutSink(io);
   sink.write(text);
   sink.close();
 }
 
 /** Where a command's text output goes: standard output (no `-o`, or `-o -`), or a file. */
-export function outputSink(output: string | undefined): TextSink {
-  return output === undefined || output === STDIO ? new StdoutSink() : new AtomicFileSink(output);
+export function outputSink(io: CliIo, output: string | undefined): TextSink {
+  return output === undefined || output === STDIO ? new StdoutSink(io) : new AtomicFileSink(io, output);
 }
 
 /**
  * Writes a command's closing line (what it wrote, and how much) to standard output, or to
  * standard error when the output itself went to standard output (`-o -`).
  */
-export function tell(output: string, text: string): void {
-  if (output === STDIO) io().stderr(`hivetool: ${text.startsWith(`${STDIO}: `) ? `<stdout>${text.slice(STDIO.length)}` : text}`);
-  else print(text);
+export function tell(io: CliIo, output: string, text: string): void {
+  if (output === STDIO) io.stderr(`hivetool: ${text.startsWith(`${STDIO}: `) ? `<stdout>${text.slice(STDIO.length)}` : text}`);
+  else print(io, text);
 }
 
 /**
  * Writes whole bytes to `target` atomically (temporary file + rename); `-` writes them to
  * standard output, unless that is a terminal.
  */
-export function writeFileAtomic(target: string, bytes: Uint8Array): void {
+export function writeFileAtomic(io: CliIo, target: string, bytes: Uint8Array): void {
   if (target === STDIO) {
-    if (io().stdoutIsTTY) throw new UsageError('-o -: standard output is a terminal: redirect it to a file or a pipe');
-    const sink = new StdoutSink();
+    if (io.stdoutIsTTY) throw new UsageError('-o -: standard output is a terminal: redirect it to a file or a pipe');
+    const sink = new StdoutSink(io);
     sink.writeBytes(bytes);
     sink.close();
     return;
   }
-  const sink = new AtomicFileSink(target);
+  const sink = new AtomicFileSink(io, target);
   try {
     sink.writeBytes(bytes);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { describeFailure, safeLine } from './failures.js';
 import { inputName } from './input.js';
-import { io } from './io.js';
+import type { CliIo } from './io.js';
 
 /** Messages to the user on stderr, one line each; never mixed into stdout output. */
 export interface Reporter {
@@ -26,6 +26,7 @@ export function lineReporter(write: (line: string) => void): Reporter {
   };
 }
 
-export function stderrReporter(): Reporter {
-  return lineReporter((line) => io().stderr(line));
+/** Reports on the standard error of `io`. */
+export function stderrReporter(io: CliIo): Reporter {
+  return lineReporter((line) => io.stderr(line));
 }

@@ -1,172 +1,48 @@
-import { DUMP_WORKER } from '../workers.js';
-import { Worker } from 'node:worker_threads';
-import { STDIO, currentOutputLimit, inputBytes, isSpecialFile, limitOutputToInput, outputSink, resolveLink, temporaryBeside, type OutputLimit, type TextSink } from '../output.js';
-import { hold, release } from '../temporaries.js';
-import { jsonDocumentEnd, jsonDocumentStart } from '../dump/json.js';
-import { partSeparator } from '../dump/tree.js';
-import { dumpOne, type DumpArguments } from '../dump/one.js';
-import { copyPart, dumpParts } from '../dump/parts.js';
-import { ExitCode, UsageError } from '../failures.js';
-import type { Reporter } from '../report.js';
-import { Progress, summary } from '../batch.js';
-import { regSink } from '../regeditSink.js';
-import { io } from '../io.js';
+/** `hivetool dump`: hives as .reg text, JSON or raw records. */
+import { defineCommand } from '../command.js';
+import { positionals } from '../arguments.js';
+import { expandInputs } from '../batch.js';
+import { openRom } from '../rom.js';
+import { CONTENT_ONLY_OPTION, KIND_OPTION, MAX_DEPTH_OPTION, RECURSIVE_OPTION, asStoredOption, contentOnlyWithJson, jobsOption, outputOption, positiveInteger, romOption } from '../options.js';
+import type { DumpArguments, DumpFormat } from '../dump/one.js';
 
-export type { DumpArguments, DumpFormat, DumpJob } from '../dump/one.js';
-
-/** Dumps every file in turn into `sink`; returns how many failed. */
-export function dumpFiles(args: DumpArguments, sink: TextSink, report: Reporter, step: (file: string) => void): number {
-  let failed = 0;
-  let started = 0;
-  if (args.format === 'json') sink.write(jsonDocumentStart());
-  for (const file of args.files) {
-    step(file);
-    const onStart = (): void => sink.write(partSeparator(args.format, started++ === 0, args.regStyle));
-    if (!dumpOne(file, args, args.rom, sink, report, onStart)) failed++;
-  }
-  if (args.format === 'json') sink.write(jsonDocumentEnd());
-  return failed;
-}
-
-/**
- * Commits the output, or, when a file failed and the output is a file, drops it (nothing
- * is written unless every file succeeds). Returns whether the output was written.
- */
-export function finishDump(args: DumpArguments, sink: TextSink, failed: number, report: Reporter): boolean {
-  if (failed > 0 && args.output !== undefined && args.output !== STDIO) {
-    sink.abort();
-    // A device or FIFO was written as the dump went: what reached it cannot be taken back.
-    report.note(isSpecialFile(args.output) ? `${args.output}: incomplete: a device or FIFO is written as the dump goes` : `${args.output}: not written`);
-    return false;
-  }
-  sink.close();
-  return true;
-}
-
-/**
- * `hivetool dump FILE...`: every file is opened and walked in turn; a file that fails is
- * reported and the others are still dumped. Output stays well formed when a file fails
- * part-way (a `;` note in .reg and raw, an `error` member in JSON). With `-o`, nothing is
- * written unless every file succeeds. With `--jobs N`, files are rendered on N worker
- * threads (see dumpParts) and written in file order: the output is the same. A dump into
- * a file on one thread also runs on a worker thread, so that this thread stays free to
- * remove the temporary file when a signal stops the dump (see temporaries.ts).
- */
-export async function runDump(args: DumpArguments, report: Reporter): Promise<number> {
-  const read = inputBytes([...args.files, args.romFile]);
-  limitOutputToInput(read, args.key === undefined ? 'narrow it with --key, or raise the limit with --max-output' : 'raise the limit with --max-output');
-  const parallel = (args.jobs ?? 1) > 1 && args.files.length > 1;
-  const toFile = args.output !== undefined && args.output !== STDIO && !isSpecialFile(args.output);
-  if (toFile && !parallel && read >= BACKGROUND_INPUT_BYTES && !args.files.includes(STDIO) && args.romFile !== STDIO) {
-    return dumpInBackground(args, report);
-  }
-  const output: TextSink = outputSink(args.output);
-  // regedit-style .reg text is UTF-16LE, as desktop regedit writes and reads it.
-  const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
-  // The bar shares the terminal only when the dump itself does not go to it.
-  const progress = new Progress(toFile || !io().stdoutIsTTY ? args.files.length : 0);
-  let failed = 0;
-  try {
-    if (parallel) {
-      let started = 0;
-      if (args.format === 'json') sink.write(jsonDocumentStart());
-      await dumpParts(args, (part) => {
-        progress.step(part.file);
-        if (part.started) sink.write(partSeparator(args.format, started++ === 0, args.regStyle));
-        if (part.output !== undefined) copyPart(part.output, sink);
-        for (const line of part.stderr) io().stderr(line);
-        if (!part.ok) failed++;
-      });
-      if (args.format === 'json') sink.write(jsonDocumentEnd());
-    } else {
-      failed = dumpFiles(args, sink, report, (file) => progress.step(file));
-    }
-  } catch (error) {
-    progress.stop();
-    sink.abort();
-    throw error;
-  }
-  progress.stop();
-  const written = finishDump(args, sink, failed, report);
-  return dumpSummary(args, failed, written);
-}
-
-/** The closing line; files are "dumped" only when the output holding them was written. */
-function dumpSummary(args: DumpArguments, failed: number, written: boolean): number {
-  summary(args.files.length, [
-    [args.files.length - failed, written ? 'dumped' : 'read (not written)'],
-    [failed, 'failed'],
-  ]);
-  return failed > 0 ? ExitCode.FAILED : ExitCode.OK;
-}
-
-/**
- * Inputs from this size on are dumped into a file on a worker thread. Smaller ones take a
- * fraction of a second on this thread, which is less than starting a worker; a signal
- * that comes meanwhile is handled as soon as they are done (the temporary file is gone by
- * then, and the exit status still says which signal stopped the command).
- */
-const BACKGROUND_INPUT_BYTES = 1 << 20;
-
-/** What the dump worker thread receives: the arguments, with the ROM hive by its path. */
-export interface DumpWorkerData {
-  args: Omit<DumpArguments, 'rom'>;
-  limit: OutputLimit;
-}
-
-/** A message from the dump worker thread. */
-export type DumpWorkerMessage =
-  | { kind: 'line'; line: string }
-  | { kind: 'step'; file: string }
-  | { kind: 'done'; failed: number; written: boolean }
-  | { kind: 'failure'; line: string }
-  | { kind: 'bug'; stack: string };
-
-/** Runs the dump into `args.output` on a worker thread (see runDump). */
-async function dumpInBackground(args: DumpArguments, report: Reporter): Promise<number> {
-  const output = args.output!;
-  // The worker makes this temporary file; this thread removes it if a signal comes first.
-  const temporary = temporaryBeside(resolveLink(output));
-  hold(temporary, output);
-  const progress = new Progress(args.files.length);
-  const { rom: _rom, ...plain } = args;
-  const data: DumpWorkerData = { args: plain, limit: currentOutputLimit() };
-  const { failed, written } = await new Promise<{ failed: number; written: boolean }>((resolve, reject) => {
-    const worker = new Worker(DUMP_WORKER, { workerData: data });
-    let settled = false;
-    worker.on('message', (message: DumpWorkerMessage) => {
-      switch (message.kind) {
-        case 'line':
-          io().stderr(message.line);
-          break;
-        case 'step':
-          progress.step(message.file);
-          break;
-        case 'done':
-          settled = true;
-          resolve(message);
-          break;
-        case 'failure':
-          settled = true;
-          reject(new UsageError(message.line));
-          break;
-        case 'bug':
-          settled = true;
-          reject(new Error(message.stack));
-          break;
-      }
-    });
-    worker.on('error', (error) => {
-      settled = true;
-      reject(error);
-    });
-    worker.on('exit', () => {
-      if (!settled) reject(new Error('the dump worker thread ended without a result'));
-    });
-  }).finally(() => {
-    progress.stop();
-    release(temporary);
-  });
-  void report;
-  return dumpSummary(args, failed, written);
-}
+export const dump = defineCommand({
+  command: 'dump [files..]',
+  describe: 'Print hives as .reg text, JSON or raw records',
+  builder: (command) =>
+    positionals(command, 'dump <files..>', 'files')
+      .positional('files', { describe: 'hive files (.hv)', type: 'string', array: true })
+      .option('format', { requiresArg: true, alias: 'f', choices: ['reg', 'json', 'raw'] as const, default: 'reg' as const, describe: 'output format' })
+      .option('key', { requiresArg: true, alias: 'k', type: 'string', describe: 'dump only this key and its subtree (e.g. HKLM\\Drivers\\BuiltIn)' })
+      .option('output', outputOption('write to this file (atomically) instead of stdout'))
+      .option('kind', KIND_OPTION)
+      .option('max-depth', MAX_DEPTH_OPTION)
+      .option('reg-style', { requiresArg: true, choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: UTF-8 REGEDIT4 with multi_sz:/mui_sz:; regedit: a regedit 5 file (UTF-16LE, hex(7))' })
+      .option('rom', romOption("the ROM hive a persistent hive links into: dump the device's effective registry"))
+      .option('content-only', CONTENT_ONLY_OPTION)
+      .option('recursive', RECURSIVE_OPTION)
+      .option('jobs', jobsOption('files to render at once, on worker threads (output still in file order)'))
+      .check(contentOnlyWithJson)
+      .option('as-stored', asStoredOption('dump'))
+      .option('deleted', { type: 'boolean', default: false, describe: 'also show deleted keys and values recovered from free space (comments in .reg, a "deleted" list in JSON)' })
+      .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
+      .example('$0 dump samples/device.hv', '.reg text of the whole hive')
+      .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
+      .example('$0 dump -f raw boot.hv', 'every heap block, one line each'),
+  options: (args): DumpArguments => ({
+    files: expandInputs(args.files as string[], args.recursive),
+    format: args.format as DumpFormat,
+    key: args.key,
+    output: args.output,
+    kind: args.kind,
+    maxDepth: positiveInteger(args['max-depth'], '--max-depth'),
+    regStyle: args['reg-style'],
+    contentOnly: args['content-only'],
+    rom: args.rom === undefined ? undefined : openRom(args.rom),
+    romFile: args.rom,
+    jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
+    asStored: args['as-stored'],
+    deleted: args.deleted,
+  }),
+  run: async (options, io) => (await import('../run/dump.js')).run(options, io),
+});

@@ -1,95 +1,59 @@
-import { encodeHive, hexBytes } from '@hivetool/hive';
-import { DEFAULT_IMAGE_LIMITS, RegistryImage, encodeImage, openImage, type ImageValue } from '@hivetool/image';
-import { countTree, parseKeyPath, rootName } from '@hivetool/registry';
-import { ExitCode, UsageError, building, withFile } from '../failures.js';
-import { inputName, readInputFile } from '../input.js';
-import { inputBytes, limitOutputToInput, outputSink, tell, writeFileAtomic, type TextSink } from '../output.js';
-import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
-import { regVisitor } from '../dump/reg.js';
-import { partSeparator, type DumpVisitor } from '../dump/tree.js';
-import { regSink } from '../regeditSink.js';
-import { parseHex16 } from './build.js';
-import { combineRegistries } from '../registrySources.js';
-import type { Hive } from '@hivetool/hive';
-import type { RegStyle } from '@hivetool/registry';
+/** `hivetool image pack|unpack|dump`: RegCopyFile / RegRestoreFile images. */
+import { defineCommand, type CommandGroup } from '../command.js';
+import { inputToOutput, positionals } from '../arguments.js';
+import { expandInputs } from '../batch.js';
+import { CONTENT_ONLY_OPTION, RECURSIVE_OPTION, contentOnlyWithJson, outputOption } from '../options.js';
+import { packInputs, packOptions } from './pack.js';
+import type { ImageDumpArguments } from '../run/image.js';
 
-/** `hivetool image pack HIVE... -o Restore.fdf`: what RegCopyFile would save. */
-export function runImagePack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }): number {
-  const tree = combineRegistries(inputs, rom?.hive);
-  const bytes = building(output, () => encodeImage(tree));
-  writeFileAtomic(output, bytes);
-  // The counts are in the header of the image just made: no need to check it all again.
-  const image = new RegistryImage(bytes, DEFAULT_IMAGE_LIMITS);
-  tell(output, `${output}: registry image, ${bytes.length} bytes, ${image.keyCount} keys, ${image.valueCount} values (volatile keys are not saved)\n`);
-  return ExitCode.OK;
-}
+const pack = defineCommand({
+  command: 'pack [inputs..]',
+  describe: 'Hives (or an OEM stream) → one registry image',
+  builder: (command) =>
+    packInputs(command, 'image pack <inputs..>', 'hives (a system and a user hive combine), or an OEM stream', 'the image to write (e.g. Restore.fdf)')
+      .example('$0 image pack --rom default.hv system.hv -o Restore.fdf', "the device's effective registry as an image"),
+  options: packOptions,
+  run: async (options, io) => (await import('../run/image.js')).pack(options, io),
+});
 
-/** `hivetool image unpack Restore.fdf -o OUT.hv`: the image's registry as a hive. */
-export function runImageUnpack({ input, output, layout, romSignature }: { input: string; output: string; layout: 'rom' | 'persistent'; romSignature?: string | undefined }): number {
-  const tree = withFile(input, () => openImage(readInputFile(input)).toTree());
-  const signature = romSignature === undefined ? {} : { romSignature: parseHex16(romSignature, '--rom-signature') };
-  const bytes = building(output, () => encodeHive(tree, { layout, ...signature }));
-  writeFileAtomic(output, bytes);
-  const { keys, values } = countTree(tree);
-  tell(output, `${output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${layout} layout, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))}\n`);
-  return ExitCode.OK;
-}
+const unpack = defineCommand({
+  command: 'unpack [input]',
+  describe: 'Registry image → hive',
+  builder: (command) =>
+    inputToOutput(command, 'image unpack <input>', 'the registry image', 'the hive to write')
+      .option('layout', { requiresArg: true, choices: ['rom', 'persistent'] as const, default: 'rom' as const, describe: 'store nibble of own references' })
+      .option('rom-signature', { requiresArg: true, type: 'string', describe: 'ROM signature, 32 hex digits (default: derived)' }),
+  options: (args) => ({ input: args.input!, output: args.output, layout: args.layout as 'rom' | 'persistent', romSignature: args['rom-signature'] }),
+  run: async (options, io) => (await import('../run/image.js')).unpack(options, io),
+});
 
-export interface ImageDumpArguments {
-  files: string[];
-  format: 'reg' | 'json';
-  key?: string | undefined;
-  output?: string | undefined;
-  regStyle?: RegStyle | undefined;
-  /** JSON without storage details, as `dump --content-only`. */
-  contentOnly?: boolean | undefined;
-}
+const dump = defineCommand({
+  command: 'dump [files..]',
+  describe: 'Print images as .reg text or JSON, as dump does',
+  builder: (command) =>
+    positionals(command, 'image dump <files..>', 'files')
+      .positional('files', { type: 'string', array: true, describe: 'registry images (- for standard input)' })
+      .option('format', { requiresArg: true, alias: 'f', choices: ['reg', 'json'] as const, default: 'reg' as const, describe: 'output format' })
+      .option('key', { requiresArg: true, alias: 'k', type: 'string', describe: 'only this key and its subtree' })
+      .option('output', outputOption('write to this file (atomically)'))
+      .option('reg-style', { requiresArg: true, choices: ['ce', 'regedit'] as const, default: 'ce' as const, describe: 'ce: MULTI_SZ and MUI_SZ as multi_sz:/mui_sz: (platform.reg); regedit: as hex(7)/hex(15)' })
+      .option('content-only', CONTENT_ONLY_OPTION)
+      .option('recursive', { ...RECURSIVE_OPTION, describe: 'a directory stands for the registry images under it' })
+      .check(contentOnlyWithJson),
+  options: (args): ImageDumpArguments => ({
+    files: expandInputs(args.files as string[], args.recursive, 'image'),
+    format: args.format as 'reg' | 'json',
+    key: args.key,
+    output: args.output,
+    regStyle: args['reg-style'],
+    contentOnly: args['content-only'],
+  }),
+  run: async (options, io) => (await import('../run/image.js')).dump(options, io),
+});
 
-/** `hivetool image dump IMAGE...`: the same .reg and JSON as `dump`, with kind `image`. */
-export function runImageDump(args: ImageDumpArguments): number {
-  limitOutputToInput(inputBytes(args.files), args.key === undefined ? 'narrow it with --key, or raise the limit with --max-output' : 'raise the limit with --max-output');
-  const output: TextSink = outputSink(args.output);
-  // regedit-style .reg text is UTF-16LE, as desktop regedit writes and reads it.
-  const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
-  const filter = args.key === undefined ? undefined : parseKeyPath(args.key);
-  if (args.key !== undefined && filter === undefined) throw new UsageError(`key path "${args.key}" does not start with a root (HKLM, HKCU, HKCR, HKU)`);
-  const prefix = filter === undefined ? undefined : [rootName(filter.root), ...filter.names].join('\\').toUpperCase();
-  try {
-    if (args.format === 'json') sink.write(jsonDocumentStart());
-    args.files.forEach((file, index) => {
-      const bytes = readInputFile(file);
-      const image = withFile(file, () => openImage(bytes));
-      const header = { file: inputName(file), kind: 'image', fileLength: bytes.length, romSignature: null };
-      let finish = (): void => undefined;
-      let visitor: DumpVisitor;
-      if (args.format === 'json') {
-        sink.write(partSeparator('json', index === 0));
-        const json = jsonVisitor(header, sink, args.contentOnly ?? false);
-        visitor = json;
-        finish = () => json.finish();
-      } else {
-        sink.write(partSeparator('reg', index === 0, args.regStyle));
-        visitor = regVisitor(header, sink, args.regStyle ?? 'ce');
-      }
-      let id = 0;
-      let matched = 0;
-      image.walk({
-        key(key, path, depth) {
-          const upper = path.toUpperCase();
-          if (prefix !== undefined && upper !== prefix && !upper.startsWith(prefix + '\\')) return;
-          matched++;
-          visitor.key({ name: key.name, flags: key.flags, id: id++, offset: key.offset, source: 'image' }, path, depth);
-          key.values.forEach((value: ImageValue) => visitor.value({ ...value, id: id++, source: 'image' }));
-        },
-      });
-      if (args.key !== undefined && matched === 0) throw new UsageError(`${file}: key not found: ${args.key}`);
-      finish();
-    });
-    if (args.format === 'json') sink.write(jsonDocumentEnd());
-  } catch (error) {
-    sink.abort();
-    throw error;
-  }
-  sink.close();
-  return ExitCode.OK;
-}
+export const image: CommandGroup = {
+  command: 'image',
+  describe: 'RegCopyFile / RegRestoreFile images (Restore.fdf)',
+  subcommands: [pack, unpack, dump],
+  demand: 'name an image command: pack, unpack or dump',
+};

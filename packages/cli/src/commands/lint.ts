@@ -1,28 +1,16 @@
-import { lintBoot } from '@hivetool/boot';
-import { ExitCode } from '../failures.js';
-import { StdoutSink } from '../output.js';
-import { openRomSet, renderFinding, romFailure } from './boot.js';
+/** `hivetool lint`: the boot configuration of a ROM set. */
+import { defineCommand } from '../command.js';
+import { positionals } from '../arguments.js';
+import { jsonOption } from '../options.js';
 
-/**
- * `hivetool lint ROMDIR`: checks the boot configuration of a ROM set (docs/boot.md lists
- * the checks). Exit 1 when a check finds an error.
- */
-export function runLint({ romDir, json }: { romDir: string; json: boolean }): number {
-  const rom = openRomSet(romDir);
-  const findings = romFailure(romDir, () => lintBoot(rom));
-  const summary = {
-    errors: findings.filter((finding) => finding.severity === 'error').length,
-    warnings: findings.filter((finding) => finding.severity === 'warning').length,
-    notes: findings.filter((finding) => finding.severity === 'info').length,
-  };
-  const sink = new StdoutSink();
-  if (json) {
-    sink.write(JSON.stringify({ format: 'hivetool-lint', schemaVersion: 1, rom: rom.files, findings, summary }, null, 2) + '\n');
-  } else {
-    const lines = [`${romDir}: ${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.notes} note(s)`];
-    for (const finding of findings) lines.push(...renderFinding(finding));
-    sink.write(lines.join('\n') + '\n');
-  }
-  sink.close();
-  return summary.errors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
-}
+export const lint = defineCommand({
+  command: 'lint [romdir]',
+  describe: 'Check the boot configuration of a ROM set',
+  builder: (command) =>
+    positionals(command, 'lint <romdir>', 'romdir')
+      .positional('romdir', { describe: "the image's boot.hv, default.hv and user.hv", type: 'string' })
+      .option('json', jsonOption('print JSON (docs/schemas/lint.schema.json)'))
+      .epilogue('Exit codes: 0 no lint error, 1 errors found, 2 could not run. The checks: docs/boot.md.'),
+  options: (args) => ({ romDir: args.romdir as string, json: args.json }),
+  run: async (options, io) => (await import('../run/lint.js')).run(options, io),
+});

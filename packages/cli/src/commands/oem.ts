@@ -1,181 +1,130 @@
-import { encodeHive, hexBytes, type Hive } from '@hivetool/hive';
-import {
-  FORMAT_DESCRIPTIONS,
-  decodeCallLog,
-  decodeOemStream,
-  encodeCallLog,
-  encodeImage,
-  encodeOemStream,
-  identifyFormat,
-  inspectPreg,
-  isImageFormatError,
-  looksLikePreg,
-  loadStore,
-  oemStreamTrailer,
-  reassembleOemCalls,
-  writeRegistryToOemCalls,
-  writeStoreGeneration,
-} from '@hivetool/image';
-import { ExitCode, UsageError, building, withFile } from '../failures.js';
-import { inputName, readInputFile } from '../input.js';
-import { STDIO, print, tell, writeFileAtomic } from '../output.js';
-import { combineRegistries } from '../registrySources.js';
-import { describePreg } from './preg.js';
+/** `hivetool oem …`: WriteRegistryToOEM streams, the A/B flash store and PREG containers. */
+import { defineCommand, type CommandGroup } from '../command.js';
+import { inputToOutput, positionals } from '../arguments.js';
+import { jsonOption, outputOption, positiveInteger, pregLayout, requiredOutputOption } from '../options.js';
+import { packInputs, packOptions } from './pack.js';
 
-/** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
-export function runOemPack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }): number {
-  const tree = combineRegistries(inputs, rom?.hive);
-  const stream = building(output, () => encodeOemStream(tree));
-  writeFileAtomic(output, stream);
-  const info = oemStreamTrailer(stream);
-  tell(output, `${output}: OEM stream, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`);
-  return ExitCode.OK;
+const pack = defineCommand({
+  command: 'pack [inputs..]',
+  describe: 'Hives or an image → OEM stream',
+  builder: (command) =>
+    packInputs(command, 'oem pack <inputs..>', 'hives (a system and a user hive combine), or a registry image', 'the OEM stream to write (- for standard output)'),
+  options: packOptions,
+  run: async (options, io) => (await import('../run/oem.js')).pack(options, io),
+});
+
+const unpack = defineCommand({
+  command: 'unpack [input]',
+  describe: 'OEM stream → hive or image',
+  builder: (command) =>
+    inputToOutput(command, 'oem unpack <input>', 'an OEM stream', 'the hive or image to write')
+      .option('to', { requiresArg: true, choices: ['hive', 'image'] as const, default: 'hive' as const, describe: 'what to write: a hive (ROM layout) or a registry image' }),
+  options: (args) => ({ input: args.input!, output: args.output, to: args.to as 'hive' | 'image' }),
+  run: async (options, io) => (await import('../run/oem.js')).unpack(options, io),
+});
+
+const split = defineCommand({
+  command: 'split [input]',
+  describe: 'Record the WriteRegistryToOEM calls of a save',
+  builder: (command) =>
+    positionals(command, 'oem split <input>', 'input')
+      .positional('input', { type: 'string', describe: 'an OEM stream' })
+      .option('chunk', { requiresArg: true, type: 'number', default: 4096, describe: 'cbData of each call' })
+      .option('output', requiredOutputOption('the call log to write')),
+  options: (args) => ({ input: args.input!, output: args.output, chunk: positiveInteger(args.chunk, '--chunk')! }),
+  run: async (options, io) => (await import('../run/oem.js')).split(options, io),
+});
+
+const join = defineCommand({
+  command: 'join [input]',
+  describe: 'Recorded calls → stream (partial saves refused)',
+  builder: (command) =>
+    inputToOutput(command, 'oem join <input>', 'a call log (from oem split)', 'the OEM stream to write'),
+  options: (args) => ({ input: args.input!, output: args.output }),
+  run: async (options, io) => (await import('../run/oem.js')).join(options, io),
+});
+
+const store = defineCommand({
+  command: 'store [input]',
+  describe: 'Write the next generation into an A/B store',
+  builder: (command) =>
+    inputToOutput(command, 'oem store <input>', 'an OEM stream', 'the store to write')
+      .option('slot-size', { requiresArg: true, type: 'number', describe: 'bytes per slot, for a new store' })
+      .option('previous', { requiresArg: true, type: 'string', describe: 'the existing store (the new generation goes to its other slot)' })
+      .option('chunk', { requiresArg: true, type: 'number', default: 4096, describe: 'payload bytes per chunk' }),
+  options: (args) => ({ input: args.input!, output: args.output, slotSize: positiveInteger(args['slot-size'], '--slot-size'), previous: args.previous, chunk: positiveInteger(args.chunk, '--chunk')! }),
+  run: async (options, io) => (await import('../run/oem.js')).store(options, io),
+});
+
+const load = defineCommand({
+  command: 'load [input]',
+  describe: 'Newest complete generation of an A/B store',
+  builder: (command) =>
+    positionals(command, 'oem load <input>', 'input')
+      .positional('input', { type: 'string', describe: 'a store' })
+      .option('output', outputOption('write the stream to this file'))
+      .option('json', jsonOption("print JSON: the generation, slot and both slots' state")),
+  options: (args) => ({ input: args.input!, output: args.output, json: args.json }),
+  run: async (options, io) => (await import('../run/oem.js')).load(options, io),
+});
+
+const verify = defineCommand({
+  command: 'verify [files..]',
+  describe: 'Check streams, call logs and stores',
+  builder: (command) => positionals(command, 'oem verify <files..>', 'files').positional('files', { type: 'string', array: true, describe: 'OEM streams, call logs or stores (recognised by their contents)' }),
+  options: (args) => ({ files: args.files as string[] }),
+  run: async (options, io) => (await import('../run/oem.js')).verify(options, io),
+});
+
+/** `--region-size` and `--regions`, which every `oem preg` command takes. */
+interface PregLayoutArguments {
+  'region-size'?: number | undefined;
+  regions?: number | undefined;
 }
 
-/** `hivetool oem unpack STREAM -o OUT --to hive|image`. */
-export function runOemUnpack({ input, output, to }: { input: string; output: string; to: 'hive' | 'image' }): number {
-  const { tree, info } = withFile(input, () => decodeOemStream(readInputFile(input)));
-  const bytes = building(output, () => (to === 'hive' ? encodeHive(tree) : encodeImage(tree)));
-  writeFileAtomic(output, bytes);
-  tell(output, `${output}: ${to === 'hive' ? `hive, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))} (derived)` : 'registry image'}, ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
-  return ExitCode.OK;
-}
+const pregVerify = defineCommand({
+  command: 'verify [files..]',
+  describe: 'Check PREG containers (exit 0 intact, 1 interrupted or damaged, 2 not PREG)',
+  builder: (command) =>
+    positionals(command, 'oem preg verify <files..>', 'files')
+      .positional('files', { type: 'string', array: true, describe: 'flash dumps of PREG regions' })
+      .option('json', jsonOption('print JSON')),
+  options: (args) => ({ files: args.files as string[], layout: pregLayout(args as PregLayoutArguments), json: args.json }),
+  run: async (options, io) => (await import('../run/preg.js')).verify(options, io),
+});
 
-/** `hivetool oem split STREAM --chunk N -o calls.log`: the WriteRegistryToOEM calls of a save. */
-export function runOemSplit({ input, output, chunk }: { input: string; output: string; chunk: number }): number {
-  const stream = readInputFile(input);
-  withFile(input, () => decodeOemStream(stream)); // refuse anything but a whole, valid stream
-  // The calls are encoded as they are made: with --chunk 1, millions of them, never held.
-  const calls = Math.max(1, Math.ceil(stream.length / chunk)) + 1;
-  writeFileAtomic(output, encodeCallLog(writeRegistryToOemCalls(stream, chunk)));
-  tell(output, `${output}: ${calls} WriteRegistryToOEM calls (first REG_WRITE_BYTES_START, last cbData = 0), chunks of up to ${chunk} bytes\n`);
-  return ExitCode.OK;
-}
+const pregExtract = defineCommand({
+  command: 'extract [input]',
+  describe: 'The stream of a PREG container (opaque, byte for byte)',
+  builder: (command) =>
+    inputToOutput(command, 'oem preg extract <input>', 'a PREG dump', 'the stream to write'),
+  options: (args) => ({ input: args.input as string, output: args.output, layout: pregLayout(args as PregLayoutArguments) }),
+  run: async (options, io) => (await import('../run/preg.js')).extract(options, io),
+});
 
-/** `hivetool oem join calls.log -o STREAM`: reassembles a recorded save, refusing a partial one. */
-export function runOemJoin({ input, output }: { input: string; output: string }): number {
-  const { calls, stream, info } = withFile(input, () => {
-    const calls = decodeCallLog(readInputFile(input));
-    const stream = reassembleOemCalls(calls);
-    return { calls, stream, ...decodeOemStream(stream) };
-  });
-  writeFileAtomic(output, stream);
-  tell(output, `${output}: OEM stream from ${calls.length} calls, ${stream.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
-  return ExitCode.OK;
-}
+const pregPack = defineCommand({
+  command: 'pack [input]',
+  describe: 'A stream → PREG container (to test an OAL)',
+  builder: (command) =>
+    inputToOutput(command, 'oem preg pack <input>', 'the stream', 'the container to write'),
+  options: (args) => ({ input: args.input as string, output: args.output, layout: pregLayout(args as PregLayoutArguments) }),
+  run: async (options, io) => (await import('../run/preg.js')).pack(options, io),
+});
 
-/** `hivetool oem store STREAM -o flash.bin (--slot-size N | --previous flash.bin)`. */
-export function runOemStore({ input, output, ...options }: { input: string; output: string; slotSize?: number | undefined; previous?: string | undefined; chunk: number }): number {
-  // The store given with --previous may be the output too (main.ts lets it through): the
-  // store is updated in place, as the device's flash is. It is read whole before anything
-  // is written, and replaced atomically (temporary file + rename; a link to it stays a link).
+const preg: CommandGroup = {
+  command: 'preg',
+  describe: "PREG containers: the common OAL's flash copy of the stream",
+  shared: (group) =>
+    group
+      .option('region-size', { requiresArg: true, type: 'number', describe: 'bytes per flash region (a dump of several regions, concatenated)' })
+      .option('regions', { requiresArg: true, type: 'number', describe: 'how many regions (1–8; with --region-size)' }),
+  subcommands: [pregVerify, pregExtract, pregPack],
+  demand: 'name a preg command: verify, extract or pack',
+};
 
-  const stream = readInputFile(input);
-  withFile(input, () => decodeOemStream(stream));
-  if ((options.slotSize === undefined) === (options.previous === undefined)) throw new UsageError('oem store needs either --slot-size N (a new store) or --previous STORE (the next generation of an existing one)');
-  let previous: Uint8Array | undefined;
-  if (options.previous !== undefined) {
-    previous = readInputFile(options.previous);
-    const format = identifyFormat(previous);
-    // An erased store (all 0xFF) has no chunk yet; anything else must be a store.
-    if (format !== 'oem-store' && !(format === 'unknown' && previous.every((byte) => byte === 0xff))) {
-      throw new UsageError(`${options.previous}: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM store (given with --previous)`);
-    }
-  }
-  const generation = (): ReturnType<typeof writeStoreGeneration> =>
-    writeStoreGeneration(stream, {
-      chunkPayload: options.chunk,
-      ...(previous !== undefined ? { previous } : { slotSize: options.slotSize! }),
-    });
-  let result: ReturnType<typeof writeStoreGeneration>;
-  if (options.previous !== undefined) {
-    result = withFile(options.previous, generation);
-  } else {
-    try {
-      result = generation();
-    } catch (error) {
-      // A new store: what can fail is the slot size asked for, not a file.
-      if (!isImageFormatError(error)) throw error;
-      throw new UsageError(`--slot-size ${options.slotSize!}: ${[error.expected === undefined ? error.what : `expected ${error.expected}`, error.actual === undefined ? '' : `found ${error.actual}`].filter(Boolean).join(', ')}`);
-    }
-  }
-  writeFileAtomic(output, result.store);
-  const kept = result.generation > 1 ? '; the other slot keeps the previous generation' : '';
-  tell(output, `${output}: generation ${result.generation} written to slot ${result.slot} (${result.store.length / 2}-byte slots)${kept}\n`);
-  return ExitCode.OK;
-}
-
-/** `hivetool oem load flash.bin [-o STREAM] [--json]`: the newest complete generation. */
-export function runOemLoad({ input, output, json }: { input: string; output?: string | undefined; json: boolean }): number {
-  if (json && output === STDIO) throw new UsageError('--json and -o - both write to standard output: give -o a file name');
-  const loaded = withFile(input, () => loadStore(readInputFile(input)));
-  if (output !== undefined) {
-    writeFileAtomic(output, loaded.stream);
-  }
-  // With the stream on standard output (-o -), the summary goes to standard error.
-  const say = (text: string): void => tell(output ?? '', text);
-  if (json) {
-    print(JSON.stringify({ format: 'hivetool-oem-load', schemaVersion: 1, file: inputName(input), generation: loaded.generation, slot: loaded.slot, streamLength: loaded.stream.length, slots: loaded.slots }, null, 2) + '\n');
-  } else {
-    say(`${inputName(input)}: generation ${loaded.generation} from slot ${loaded.slot} (${loaded.stream.length}-byte stream)${output === undefined ? '' : `, written to ${output}`}\n`);
-    for (const slot of loaded.slots) say(`  slot ${slot.slot}: ${slot.generation === undefined ? 'no generation' : `generation ${slot.generation}`}, ${slot.complete ? 'complete' : 'incomplete'}: ${slot.reason}\n`);
-  }
-  return ExitCode.OK;
-}
-
-/**
- * `hivetool oem verify FILE...`: checks streams, call logs, stores and PREG containers,
- * saying which layout each file has; exit 1 when one is bad.
- */
-export function runOemVerify({ files }: { files: string[] }): number {
-  let bad = 0;
-  for (const path of files) {
-    const bytes = readInputFile(path);
-    const file = inputName(path);
-    const format = identifyFormat(bytes);
-    try {
-      if (format === 'oem-preg' || (format === 'unknown' && looksLikePreg(bytes))) {
-        // The common OAL's flash layout: a 12-byte header before the stream (format guide §10).
-        const report = inspectPreg(bytes);
-        print(`${file}: layout PREG (the common OAL's flash container): ${describePreg(report, {})}\n`);
-        if (report.state !== 'intact') bad++;
-        continue;
-      }
-      switch (format) {
-        case 'oem-stream': {
-          const { info } = decodeOemStream(bytes);
-          print(
-            `${file}: layout bare stream (no container, as FlashFX stores savedreg.reg): hivetool OEM stream OK: ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values, CRC-32 ${info.crc32.toString(16).padStart(8, '0')}\n`,
-          );
-          break;
-        }
-        case 'oem-calls': {
-          const calls = decodeCallLog(bytes);
-          const { info } = decodeOemStream(reassembleOemCalls(calls));
-          print(`${file}: WriteRegistryToOEM call log OK: ${calls.length} calls, a whole save of ${info.keyCount} keys and ${info.valueCount} values\n`);
-          break;
-        }
-        case 'oem-store': {
-          const loaded = loadStore(bytes);
-          print(`${file}: OEM store OK: generation ${loaded.generation} in slot ${loaded.slot}\n`);
-          for (const slot of loaded.slots) print(`  slot ${slot.slot}: ${slot.reason}\n`);
-          break;
-        }
-        case 'unknown':
-          print(
-            `${file}: BAD: no PREG header and no stream layout hivetool knows; if this is FlashFX's savedreg.reg, it is a bare stream in the unpublished format filesys writes, which cannot be checked\n`,
-          );
-          bad++;
-          break;
-        default:
-          print(`${file}: BAD: this is ${FORMAT_DESCRIPTIONS[format]}, not an OEM stream, call log, store or PREG container\n`);
-          bad++;
-      }
-    } catch (error) {
-      if (!isImageFormatError(error)) throw error;
-      print(`${file}: BAD: ${error.message}\n`);
-      bad++;
-    }
-  }
-  return bad > 0 ? ExitCode.FINDINGS : ExitCode.OK;
-}
+export const oem: CommandGroup = {
+  command: 'oem',
+  describe: 'WriteRegistryToOEM streams and the A/B flash store',
+  subcommands: [pack, unpack, split, join, store, load, verify, preg],
+  demand: 'name an oem command: pack, unpack, split, join, store, load, verify or preg',
+};

@@ -1,62 +1,17 @@
-import { isHiveFormatError, readRestoreArea, recoverHive, verifyHive, type RecoveryAction } from '@hivetool/hive';
-import { ExitCode, UsageError, describeFailure } from '../failures.js';
-import { readHiveFile } from '../input.js';
-import { print, writeFileAtomic } from '../output.js';
+/** `hivetool recover`: repair an interrupted flush as Windows CE does at mount. */
+import { defineCommand } from '../command.js';
+import { inputToOutput } from '../arguments.js';
+import { jsonOption } from '../options.js';
 
-export interface RecoverArguments {
-  input: string;
-  output: string;
-  /** Also cut the file at restoreStart (drop the restore records). */
-  truncate: boolean;
-  json: boolean;
-}
-
-const DONE: Record<RecoveryAction, (pages: number) => string> = {
-  none: () => 'no flush was interrupted: nothing to recover',
-  discard: (pages) => `a flush was cut while appending: ${pages} restore page(s) discarded, the hive is the one before that flush`,
-  copy: (pages) => `a flush was cut while copying: ${pages} restore page(s) copied into the hive, the hive is the one after that flush`,
-};
-
-/**
- * `hivetool recover IN -o OUT [--truncate]`: the repair Windows CE makes at the next mount
- * (format guide §3a), written to OUT; IN is only read. Exit 0 when OUT verifies without
- * errors, 1 when the hive has errors the repair does not touch.
- */
-export function runRecover(args: RecoverArguments): number {
-  // Whether the output is the input was checked before the command ran (parserMessages.ts).
-  const bytes = readHiveFile(args.input);
-  let area;
-  let repaired;
-  try {
-    area = readRestoreArea(bytes);
-    repaired = recoverHive(bytes, { truncate: args.truncate });
-  } catch (error) {
-    // The error line names the file (a damaged restore area cannot be repaired).
-    if (isHiveFormatError(error)) throw new UsageError(`${args.input}: ${describeFailure(error, args.input) ?? error.message}`);
-    throw error;
-  }
-  const report = verifyHive(repaired);
-  writeFileAtomic(args.output, repaired);
-  const tail = repaired.length - area.restoreStart;
-  if (args.json) {
-    const document = {
-      format: 'hivetool-recover',
-      schemaVersion: 1,
-      input: args.input,
-      output: args.output,
-      action: area.action,
-      pages: area.actionPages,
-      restoreStart: area.restoreStart,
-      truncated: args.truncate,
-      outputLength: repaired.length,
-      errors: report.summary.errors,
-    };
-    print(JSON.stringify(document, null, 2) + '\n');
-  } else {
-    print(
-      `${args.output}: ${DONE[area.action](area.actionPages)}; ${repaired.length} bytes${tail > 0 ? ` (the hive's ${area.restoreStart}, then ${tail} bytes of stale restore records; --truncate drops them)` : ''}\n`,
-    );
-    if (report.summary.errors > 0) print(`${args.output}: the hive has ${report.summary.errors} error(s) the repair does not touch; see hivetool verify\n`);
-  }
-  return report.summary.errors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
-}
+export const recover = defineCommand({
+  command: 'recover [input]',
+  describe: 'Repair an interrupted flush as Windows CE does at mount',
+  builder: (command) =>
+    inputToOutput(command, 'recover <input>', 'hive file to read (never changed)', 'the repaired hive to write (atomically; never the input)')
+      .option('truncate', { type: 'boolean', default: false, describe: 'also cut the file at restoreStart, dropping the restore records after the hive' })
+      .option('json', jsonOption('print what was done as JSON'))
+      .example('$0 recover system.hv -o fixed.hv', 'finish or undo the cut flush, keep the file length')
+      .epilogue('Exit codes: 0 repaired (or nothing to repair), 1 the hive has errors the repair does not touch, 2 could not run.'),
+  options: (args) => ({ input: args.input as string, output: args.output, truncate: args.truncate, json: args.json }),
+  run: async (options, io) => (await import('../run/recover.js')).run(options, io),
+});

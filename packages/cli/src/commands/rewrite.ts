@@ -1,15 +1,15 @@
-import { rewriteHive } from '@hivetool/hive';
-import { ExitCode, withFile } from '../failures.js';
-import { inputName, openHiveFile } from '../input.js';
-import { tell, writeFileAtomic } from '../output.js';
+/** `hivetool rewrite`: a hive re-emitted from its parts, byte for byte. */
+import { defineCommand } from '../command.js';
+import { positionals } from '../arguments.js';
 
-/** `hivetool rewrite IN.hv OUT.hv`: re-emit a hive from its parsed parts, losslessly. */
-export function runRewrite({ input, output }: { input: string; output: string }): number {
-  // As stored: a rewrite re-emits the file, restore records after the hive included.
-  const hive = withFile(input, () => openHiveFile(input, { recovery: 'as-stored' }));
-  const bytes = withFile(input, () => rewriteHive(hive));
-  writeFileAtomic(output, bytes);
-  const identical = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(Buffer.from(hive.file.buffer, hive.file.byteOffset, hive.file.length));
-  tell(output, `${output}: ${bytes.length} bytes, ${identical ? 'identical to' : 'DIFFERENT from'} ${inputName(input)}\n`);
-  return identical ? ExitCode.OK : ExitCode.INTERNAL;
-}
+export const rewrite = defineCommand({
+  command: 'rewrite [input] [output]',
+  describe: 'Re-emit a hive from its parts, byte for byte',
+  builder: (command) =>
+    positionals(command, 'rewrite <input> <output>', 'input', 'output')
+      .positional('input', { describe: 'hive file to read', type: 'string' })
+      .positional('output', { describe: 'hive file to write (atomically; never the input)', type: 'string' })
+      .example('$0 rewrite default.hv copy.hv', 'copy.hv has the same bytes'),
+  options: (args) => ({ input: args.input!, output: args.output! }),
+  run: async (options, io) => (await import('../run/rewrite.js')).run(options, io),
+});

@@ -1,3 +1,4 @@
+import { workerIo } from '../io.js';
 import { BATCH_WORKER } from '../workers.js';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +42,10 @@ export function dumpPart(file: string, index: number, options: DumpPartJob): Dum
   let sink: TextSink | undefined;
   let started = false;
   try {
-    sink = new AtomicFileSink(output);
+    sink = new AtomicFileSink(
+      workerIo((line) => stderr.push(line)),
+      output,
+    );
     const ok = dumpOne(file, options.job, workerRom?.hive, sink, lineReporter((line) => stderr.push(line)), () => {
       started = true;
     });

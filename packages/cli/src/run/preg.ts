@@ -1,8 +1,8 @@
+import type { CommandIo } from '../command.js';
 import { FORMAT_DESCRIPTIONS, PREG_HEADER_SIZE, decodePreg, encodePreg, identifyFormat, inspectPreg, isImageFormatError, looksLikePreg, type PregLayout, type PregReport } from '@hivetool/image';
 import { ExitCode, UsageError } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { StdoutSink, print, writeFileAtomic } from '../output.js';
-import { io } from '../io.js';
 
 /**
  * `hivetool oem preg …`: the PREG container of the common OAL (docs/formats/preg.md).
@@ -41,8 +41,8 @@ export interface PregVerifyArguments {
 }
 
 /** `hivetool oem preg verify FILE...`: exit 0 all intact, 1 one interrupted or damaged, 2 one not a PREG container (or unreadable). */
-export function runPregVerify(args: PregVerifyArguments): number {
-  const sink = new StdoutSink();
+export function verify(args: PregVerifyArguments, io: CommandIo): number {
+  const sink = new StdoutSink(io);
   const results: Array<Record<string, unknown>> = [];
   let bad = 0;
   let notPreg = 0;
@@ -53,7 +53,7 @@ export function runPregVerify(args: PregVerifyArguments): number {
       const format = identifyFormat(bytes);
       const what = `not a PREG container (no 'PREG' signature and no erased header): this is ${FORMAT_DESCRIPTIONS[format]}`;
       if (args.json) results.push({ file, layout: null, error: what });
-      else io().stderr(`hivetool: ${inputName(file)}: ${what}\n`);
+      else io.stderr(`hivetool: ${inputName(file)}: ${what}\n`);
       continue;
     }
     const report = onFile(file, () => inspectPreg(bytes, args.layout));
@@ -81,21 +81,21 @@ export function runPregVerify(args: PregVerifyArguments): number {
 }
 
 /** `hivetool oem preg extract FILE -o STREAM`: the stream of an intact container, byte for byte. */
-export function runPregExtract({ input, output, layout }: { input: string; output: string; layout: PregLayout }): number {
+export function extract({ input, output, layout }: { input: string; output: string; layout: PregLayout }, io: CommandIo): number {
   const bytes = readInputFile(input);
   if (!looksLikePreg(bytes)) throw new UsageError(`${inputName(input)}: not a PREG container: this is ${FORMAT_DESCRIPTIONS[identifyFormat(bytes)]}`);
   const stream = onFile(input, () => decodePreg(bytes, layout));
-  writeFileAtomic(output, stream);
-  print(`${output}: the ${stream.length}-byte stream of ${inputName(input)} (opaque: written as stored, not decoded)\n`);
+  writeFileAtomic(io, output, stream);
+  print(io, `${output}: the ${stream.length}-byte stream of ${inputName(input)} (opaque: written as stored, not decoded)\n`);
   return ExitCode.OK;
 }
 
 /** `hivetool oem preg pack STREAM -o FILE`: a container as the common OAL leaves it after a save. */
-export function runPregPack({ input, output, layout }: { input: string; output: string; layout: PregLayout }): number {
+export function pack({ input, output, layout }: { input: string; output: string; layout: PregLayout }, io: CommandIo): number {
   const stream = readInputFile(input);
   const container = onFile(input, () => encodePreg(stream, layout));
-  writeFileAtomic(output, container);
+  writeFileAtomic(io, output, container);
   const regions = layout.regionSize === undefined ? '' : `, ${container.length / layout.regionSize} region(s) of ${layout.regionSize} bytes`;
-  print(`${output}: PREG container, ${container.length} bytes: ${PREG_HEADER_SIZE}-byte header and a ${stream.length}-byte stream${regions}\n`);
+  print(io, `${output}: PREG container, ${container.length} bytes: ${PREG_HEADER_SIZE}-byte header and a ${stream.length}-byte stream${regions}\n`);
   return ExitCode.OK;
 }

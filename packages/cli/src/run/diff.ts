@@ -1,0 +1,185 @@
+import type { CommandIo } from '../command.js';
+import { readTree, type Hive } from '@hivetool/hive';
+import { RegTextWriter, type RegStyle, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
+import { ExitCode, UsageError, safeLine, withFile } from '../failures.js';
+import { inputName, openHiveFile } from '../input.js';
+import { inputBytes, limitOutputToInput, outputSink, type TextSink } from '../output.js';
+import { regSink } from '../regeditSink.js';
+
+export type DiffFormat = 'text' | 'json' | 'reg';
+
+export interface DiffArguments {
+  files: string[];
+  rom?: { file: string; hive: Hive } | undefined;
+  format: DiffFormat;
+  output?: string | undefined;
+  maxDepth?: number | undefined;
+  /** .reg patch style (see dump --reg-style): `regedit` writes regedit 5's UTF-16LE text. */
+  regStyle?: RegStyle | undefined;
+}
+
+/** A side of the comparison: a file's registry, read through the ROM hive when it links into one. */
+function side(file: string, args: DiffArguments): HiveTree {
+  return withFile(file, () => {
+    const hive = openHiveFile(file, {
+      ...(args.rom !== undefined ? { rom: args.rom.hive } : {}),
+      ...(args.maxDepth !== undefined ? { limits: { maxDepth: args.maxDepth } } : {}),
+    });
+    return readTree(hive);
+  });
+}
+
+const valueText = (value: TreeValue): string => renderRegData(value.type, value.data);
+
+function renderText(changes: TreeChange[], a: string, b: string): string {
+  const lines = [`--- ${a}`, `+++ ${b}`];
+  const tally = { keysAdded: 0, keysRemoved: 0, valuesAdded: 0, valuesRemoved: 0, valuesChanged: 0, flagsChanged: 0 };
+  for (const change of changes) {
+    switch (change.op) {
+      case 'add-key': {
+        const { keys, values } = countSubtree(change.key);
+        tally.keysAdded++;
+        lines.push(`+ [${change.path}]  (${keys} key(s), ${values} value(s))`);
+        break;
+      }
+      case 'remove-key': {
+        const { keys, values } = countSubtree(change.key);
+        tally.keysRemoved++;
+        lines.push(`- [${change.path}]  (${keys} key(s), ${values} value(s))`);
+        break;
+      }
+      case 'change-key-flags':
+        tally.flagsChanged++;
+        lines.push(`~ [${change.path}]  key flags 0x${change.before.toString(16).padStart(4, '0')} → 0x${change.after.toString(16).padStart(4, '0')}`);
+        break;
+      case 'add-value':
+        tally.valuesAdded++;
+        lines.push(`+ ${change.path}  ${JSON.stringify(change.value.name)}=${valueText(change.value)}`);
+        break;
+      case 'remove-value':
+        tally.valuesRemoved++;
+        lines.push(`- ${change.path}  ${JSON.stringify(change.value.name)}=${valueText(change.value)}`);
+        break;
+      case 'change-value':
+        tally.valuesChanged++;
+        {
+          const flags = (change.before.flags ?? 0) === (change.after.flags ?? 0) ? '' : `  (value flags 0x${(change.before.flags ?? 0).toString(16)} → 0x${(change.after.flags ?? 0).toString(16)})`;
+          lines.push(`~ ${change.path}  ${JSON.stringify(change.after.name)}: ${valueText(change.before)} → ${valueText(change.after)}${flags}`);
+        }
+        break;
+    }
+  }
+  lines.push(
+    changes.length === 0
+      ? 'no differences'
+      : `${tally.keysAdded} key(s) added, ${tally.keysRemoved} removed, ${tally.flagsChanged} with new flags; ${tally.valuesAdded} value(s) added, ${tally.valuesRemoved} removed, ${tally.valuesChanged} changed`,
+  );
+  return lines.join('\n') + '\n';
+}
+
+function jsonChange(change: TreeChange): object {
+  const value = (v: TreeValue): object => jsonValue(v.name, v.type, v.flags ?? 0, v.data);
+  switch (change.op) {
+    case 'add-key':
+    case 'remove-key':
+      return { op: change.op, path: change.path, ...countSubtree(change.key) };
+    case 'change-key-flags':
+      return { op: change.op, path: change.path, before: change.before, after: change.after };
+    case 'add-value':
+    case 'remove-value':
+      return { op: change.op, path: change.path, name: change.value.name, value: value(change.value) };
+    case 'change-value':
+      return { op: change.op, path: change.path, name: change.after.name, before: value(change.before), after: value(change.after) };
+  }
+}
+
+/** A .reg patch that turns A into B when imported (or given to `build` after A's dump). */
+function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, style: RegStyle): void {
+  const writer = new RegTextWriter(sink.utf8, style);
+  writer.header();
+  writer.comment(safeLine(`hivetool diff: imported over ${a}, this gives ${b}`));
+  let open: string | undefined;
+  const split = (path: string): [string, string] => {
+    const at = path.lastIndexOf('\\');
+    return [path.slice(0, at), path.slice(at + 1)];
+  };
+  const openKey = (path: string, flags = 0, noteFlags = false): void => {
+    if (open === path && !noteFlags) return;
+    writer.key(...split(path), flags, noteFlags);
+    open = path;
+  };
+  for (const change of changes) {
+    switch (change.op) {
+      case 'remove-key':
+        writer.removeKey(...split(change.path));
+        open = undefined;
+        break;
+      case 'add-key': {
+        // The whole subtree, key by key.
+        const stack: Array<{ key: TreeKey; path: string }> = [{ key: change.key, path: change.path }];
+        while (stack.length > 0) {
+          const { key, path } = stack.pop()!;
+          openKey(path, key.flags ?? 0);
+          for (const value of key.values ?? []) writer.value(value.name, value.type, value.data, value.flags ?? 0);
+          const children = key.subkeys ?? [];
+          for (let i = children.length - 1; i >= 0; i--) stack.push({ key: children[i]!, path: `${path}\\${children[i]!.name}` });
+        }
+        break;
+      }
+      case 'change-key-flags':
+        openKey(change.path, change.after, true);
+        break;
+      case 'add-value':
+        openKey(change.path);
+        writer.value(change.value.name, change.value.type, change.value.data, change.value.flags ?? 0);
+        break;
+      case 'change-value':
+        openKey(change.path);
+        writer.value(change.after.name, change.after.type, change.after.data, change.after.flags ?? 0);
+        break;
+      case 'remove-value':
+        openKey(change.path);
+        writer.removeValue(change.value.name);
+        break;
+    }
+  }
+}
+
+/**
+ * `hivetool diff A B [--rom ROM]`, or `hivetool diff --rom ROM HIVE` (what the device
+ * changed relative to ROM). Exit 0 when the registries are the same, 1 when they differ.
+ */
+export function run(args: DiffArguments, io: CommandIo): number {
+  let aName: string;
+  let bName: string;
+  let a: HiveTree;
+  let b: HiveTree;
+  if (args.files.length === 1) {
+    if (args.rom === undefined) throw new UsageError('diff needs two hives, or one persistent hive and --rom ROM.hv');
+    aName = `${args.rom.file} (ROM)`;
+    bName = `${inputName(args.files[0]!)} (through its ROM)`;
+    a = withFile(args.rom.file, () => readTree(args.rom!.hive));
+    b = side(args.files[0]!, args);
+  } else if (args.files.length === 2) {
+    aName = inputName(args.files[0]!);
+    bName = inputName(args.files[1]!);
+    a = side(args.files[0]!, args);
+    b = side(args.files[1]!, args);
+  } else {
+    throw new UsageError('diff compares two hives (A B), or one hive with --rom');
+  }
+  const changes = diffTrees(a, b);
+  limitOutputToInput(inputBytes([...args.files, args.rom?.file]), 'raise the limit with --max-output');
+  const output: TextSink = outputSink(io, args.output);
+  const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
+  try {
+    if (args.format === 'text') sink.write(renderText(changes, aName, bName));
+    else if (args.format === 'json') sink.write(JSON.stringify({ format: 'hivetool-diff', schemaVersion: 1, a: aName, b: bName, changes: changes.map(jsonChange) }, null, 2) + '\n');
+    else renderReg(changes, aName, bName, sink, args.regStyle ?? 'ce');
+  } catch (error) {
+    sink.abort();
+    throw error;
+  }
+  sink.close();
+  return changes.length === 0 ? ExitCode.OK : ExitCode.FINDINGS;
+}

@@ -1,0 +1,221 @@
+import type { CommandIo } from '../command.js';
+import { BATCH_WORKER } from '../workers.js';
+import { padCutHive } from '@hivetool/forensics';
+import { openHive, walkTree } from '@hivetool/hive';
+import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
+import { ValueType, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
+import { inputName, readInputFile } from '../input.js';
+import { StdoutSink } from '../output.js';
+import { ExitCode, UsageError, describeFailure } from '../failures.js';
+import { Progress, summary } from '../batch.js';
+import { runPool } from '../pool.js';
+import { deletedRecords } from '../dump/deleted.js';
+import { RE2JS } from 're2js';
+
+export interface FindArguments {
+  pattern: string;
+  files: string[];
+  /** Where to look; none set means all three. */
+  keys: boolean;
+  names: boolean;
+  data: boolean;
+  /** Only values of this type (a number, or a name such as `REG_SZ`, `sz`, `dword`). */
+  type?: string | undefined;
+  regex: boolean;
+  json: boolean;
+  jobs: number;
+  /** Also search the deleted records recovered from free space. */
+  deleted: boolean;
+}
+
+/** What a worker needs to search one file. */
+export type FindJob = Omit<FindArguments, 'files' | 'jobs' | 'json'>;
+
+/** One match, as `--json` prints it. */
+export interface FindMatch {
+  file: string;
+  /** The key's path (for a value, the key holding it; `?\…` when only part of a deleted record's path is known). */
+  path: string;
+  /** `key`: the path matched; `value`: the value's name or data did. */
+  kind: 'key' | 'value';
+  name?: string;
+  type?: string;
+  typeNumber?: number;
+  /** The data as in .reg text, on one line. */
+  data?: string;
+  /** Set for a record recovered from free space, with how certain it is. */
+  deleted?: string;
+}
+
+/** A file's matches; `error` when it could not be searched to the end (the matches before it are kept). */
+export type FindOutcome = { file: string; matches: FindMatch[]; error?: string } | { file: string; bug: string };
+
+function typeNumber(text: string): number {
+  if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(text)) {
+    // A value's type is a u16 in the hive (format guide §8).
+    if (Number(text) > 0xffff) throw new UsageError(`--type ${text}: a value type is a number from 0 to 65535`);
+    return Number(text);
+  }
+  const wanted = text.toUpperCase().replace(/^REG_/, '');
+  const entry = Object.entries(ValueType).find(([name]) => name === wanted);
+  if (entry === undefined) throw new UsageError(`--type ${text}: not a value type (e.g. REG_SZ, sz, dword, binary, multi_sz, 4)`);
+  return entry[1];
+}
+
+/** The texts a value's data is searched in: strings decoded, numbers in decimal and hex, any data as hex. */
+function dataTexts(type: number, data: Uint8Array): string[] {
+  const texts = [toHex(data)];
+  const decoded = jsonDecoded(type, data);
+  if (typeof decoded === 'string') texts.push(decoded);
+  else if (typeof decoded === 'number') texts.push(String(decoded), `0x${decoded.toString(16).padStart(8, '0')}`);
+  else if (Array.isArray(decoded)) texts.push(...(decoded as string[]));
+  return texts;
+}
+
+function oneLine(type: number, data: Uint8Array): string {
+  // .reg text wraps long hex data with `\` line ends; a match is one line.
+  return renderRegData(type, data).replace(/\\\r?\n\s*/g, '');
+}
+
+/** Visits every key of a plain tree (registry images, OEM streams) in pre-order, iteratively. */
+function walkPlainTree(tree: HiveTree, visit: (key: TreeKey, path: string) => void): void {
+  for (let root = 0; root < 8; root++) {
+    const stack = [...(tree.roots[root] ?? [])].reverse().map((key) => ({ key, path: `${rootName(root)}\\${key.name}` }));
+    while (stack.length > 0) {
+      const { key, path } = stack.pop()!;
+      visit(key, path);
+      for (const child of [...(key.subkeys ?? [])].reverse()) stack.push({ key: child, path: `${path}\\${child.name}` });
+    }
+  }
+}
+
+
+/**
+ * A `--regex` pattern, case-insensitive, matched by RE2 (re2js): in time linear in the
+ * text, so no pattern can make `find` hang on crafted names or data, as a backtracking
+ * engine would on `(a+)+$`. RE2 syntax has no backreferences or lookaround.
+ */
+function compilePattern(pattern: string): (text: string) => boolean {
+  let compiled: RE2JS;
+  try {
+    compiled = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
+  } catch (error) {
+    throw new UsageError(`not a regular expression: ${pattern} (${(error as Error).message}); --regex takes RE2 syntax, without backreferences or lookaround`);
+  }
+  return (text) => compiled.matcher(text).find();
+}
+
+/**
+ * Searches one file (a hive, a registry image or an OEM stream) and returns its matches in
+ * tree order, then those among its deleted records. Never throws for a bad file.
+ */
+export function findOne(file: string, job: FindJob): FindOutcome {
+  const matches: FindMatch[] = [];
+  // How the file is named in matches (`-` is standard input, shown as <stdin>).
+  const shown = inputName(file);
+  try {
+    const anyScope = !job.keys && !job.names && !job.data;
+    const wantedType = job.type === undefined ? undefined : typeNumber(job.type);
+    let test: (text: string) => boolean;
+    if (job.regex) {
+      test = compilePattern(job.pattern);
+    } else {
+      const needle = job.pattern.toLowerCase();
+      test = (text) => text.toLowerCase().includes(needle);
+    }
+    const key = (path: string, deleted?: string): void => {
+      if (wantedType === undefined && (anyScope || job.keys) && test(path)) matches.push({ file: shown, path, kind: 'key', ...(deleted === undefined ? {} : { deleted }) });
+    };
+    const value = (path: string, name: string, type: number, data: Uint8Array, deleted?: string): void => {
+      if (wantedType !== undefined && type !== wantedType) return;
+      const hit = ((anyScope || job.names) && test(name)) || ((anyScope || job.data) && dataTexts(type, data).some(test));
+      if (hit) matches.push({ file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...(deleted === undefined ? {} : { deleted }) });
+    };
+
+    const bytes = readInputFile(file);
+    const format = identifyFormat(bytes);
+    if (format === 'image' || format === 'oem-stream') {
+      const tree = format === 'image' ? decodeImage(bytes) : decodeOemStream(bytes).tree;
+      walkPlainTree(tree, (treeKey, path) => {
+        key(path);
+        for (const item of treeKey.values ?? []) value(path, item.name, item.type, item.data);
+      });
+      if (job.deleted) throw new UsageError(`--deleted reads hives only; this is ${FORMAT_DESCRIPTIONS[format]}`);
+      return { file, matches };
+    }
+    if (format !== 'hive' && format !== 'unknown') throw new UsageError(`cannot search ${FORMAT_DESCRIPTIONS[format]}`);
+    // A hive cut short (carved from the end of an image) is searched as far as it goes.
+    const hive = openHive(padCutHive(bytes) ?? bytes);
+    for (const root of hive.roots()) {
+      walkTree(root, root.name, {
+        key: (_key, path) => key(path),
+        value: (item, _key, path) => value(path, item.name, item.type, item.data),
+      });
+    }
+    if (job.deleted) {
+      for (const record of deletedRecords(hive)) {
+        const mark = `deleted, ${record.certainty}`;
+        const parent = record.parentPath ?? '?';
+        if (record.kind === 'key') key(`${parent}\\${record.name}`, mark);
+        else value(parent, record.name, record.type, record.data, record.certainty === 'partial' ? `${mark}, ${record.data.length} of ${record.dataLength} data bytes` : mark);
+      }
+    }
+    return { file, matches };
+  } catch (error) {
+    const line = describeFailure(error, file);
+    return line === undefined ? { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) } : { file, matches, error: line };
+  }
+}
+
+/** `file: path\value = data`, or `file: path` for a key. */
+export function matchLine(match: FindMatch): string {
+  const head = match.kind === 'key' ? `${match.file}: ${match.path}` : `${match.file}: ${match.path}\\${match.name} = ${match.data}`;
+  return match.deleted === undefined ? head : `${head} (${match.deleted})`;
+}
+
+/**
+ * `hivetool find PATTERN FILE...`: key paths, value names and data matching PATTERN
+ * (case-insensitive text, or a regular expression), in file order whatever `--jobs`.
+ * Exit 0 when something matched, 1 when nothing did, 2 when a file could not be read.
+ */
+export async function run(args: FindArguments, io: CommandIo): Promise<number> {
+  const report = io.report;
+  const { files, jobs, json: _json, ...job } = args;
+  // Checked once here, so a bad --type or pattern is one usage error, not one per file.
+  if (job.type !== undefined) typeNumber(job.type);
+  if (job.regex) compilePattern(job.pattern);
+  const sink = new StdoutSink(io);
+  const progress = new Progress(io, io.stdoutIsTTY ? 0 : files.length);
+  let failed = 0;
+  let found = 0;
+  let first = true;
+  if (args.json) sink.write('{"format":"hivetool-find","schemaVersion":1,"matches":[');
+  try {
+    await runPool(files, jobs, BATCH_WORKER, { command: 'find', options: job }, (file) => findOne(file, job), (outcome) => {
+      progress.step(outcome.file);
+      if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
+      for (const match of outcome.matches) {
+        found++;
+        if (args.json) {
+          sink.write((first ? '\n' : ',\n') + JSON.stringify(match));
+          first = false;
+        } else sink.write(matchLine(match) + '\n');
+      }
+      if (outcome.error !== undefined) {
+        // After what was found before the problem, so the line follows that file's matches.
+        sink.close();
+        report.note(outcome.error.startsWith(`${inputName(outcome.file)}: `) ? outcome.error : `${inputName(outcome.file)}: ${outcome.error}`);
+        failed++;
+      }
+    });
+  } finally {
+    progress.stop();
+  }
+  if (args.json) sink.write('\n]}\n');
+  sink.close();
+  summary(io, files.length, [
+    [files.length - failed, 'searched'],
+    [failed, 'could not be searched to the end'],
+  ]);
+  return failed > 0 ? ExitCode.FAILED : found > 0 ? ExitCode.OK : ExitCode.FINDINGS;
+}

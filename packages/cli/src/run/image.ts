@@ -1,0 +1,96 @@
+import type { CommandIo } from '../command.js';
+import { encodeHive, hexBytes } from '@hivetool/hive';
+import { DEFAULT_IMAGE_LIMITS, RegistryImage, encodeImage, openImage, type ImageValue } from '@hivetool/image';
+import { countTree, parseKeyPath, rootName } from '@hivetool/registry';
+import { ExitCode, UsageError, building, withFile } from '../failures.js';
+import { inputName, readInputFile } from '../input.js';
+import { inputBytes, limitOutputToInput, outputSink, tell, writeFileAtomic, type TextSink } from '../output.js';
+import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
+import { regVisitor } from '../dump/reg.js';
+import { partSeparator, type DumpVisitor } from '../dump/tree.js';
+import { regSink } from '../regeditSink.js';
+import { parseHex16 } from './build.js';
+import { combineRegistries } from '../registrySources.js';
+import type { Hive } from '@hivetool/hive';
+import type { RegStyle } from '@hivetool/registry';
+
+/** `hivetool image pack HIVE... -o Restore.fdf`: what RegCopyFile would save. */
+export function pack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }, io: CommandIo): number {
+  const tree = combineRegistries(inputs, rom?.hive);
+  const bytes = building(output, () => encodeImage(tree));
+  writeFileAtomic(io, output, bytes);
+  // The counts are in the header of the image just made: no need to check it all again.
+  const image = new RegistryImage(bytes, DEFAULT_IMAGE_LIMITS);
+  tell(io, output, `${output}: registry image, ${bytes.length} bytes, ${image.keyCount} keys, ${image.valueCount} values (volatile keys are not saved)\n`);
+  return ExitCode.OK;
+}
+
+/** `hivetool image unpack Restore.fdf -o OUT.hv`: the image's registry as a hive. */
+export function unpack({ input, output, layout, romSignature }: { input: string; output: string; layout: 'rom' | 'persistent'; romSignature?: string | undefined }, io: CommandIo): number {
+  const tree = withFile(input, () => openImage(readInputFile(input)).toTree());
+  const signature = romSignature === undefined ? {} : { romSignature: parseHex16(romSignature, '--rom-signature') };
+  const bytes = building(output, () => encodeHive(tree, { layout, ...signature }));
+  writeFileAtomic(io, output, bytes);
+  const { keys, values } = countTree(tree);
+  tell(io, output, `${output}: ${bytes.length} bytes, ${keys} keys, ${values} values, ${layout} layout, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))}\n`);
+  return ExitCode.OK;
+}
+
+export interface ImageDumpArguments {
+  files: string[];
+  format: 'reg' | 'json';
+  key?: string | undefined;
+  output?: string | undefined;
+  regStyle?: RegStyle | undefined;
+  /** JSON without storage details, as `dump --content-only`. */
+  contentOnly?: boolean | undefined;
+}
+
+/** `hivetool image dump IMAGE...`: the same .reg and JSON as `dump`, with kind `image`. */
+export function dump(args: ImageDumpArguments, io: CommandIo): number {
+  limitOutputToInput(inputBytes(args.files), args.key === undefined ? 'narrow it with --key, or raise the limit with --max-output' : 'raise the limit with --max-output');
+  const output: TextSink = outputSink(io, args.output);
+  // regedit-style .reg text is UTF-16LE, as desktop regedit writes and reads it.
+  const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
+  const filter = args.key === undefined ? undefined : parseKeyPath(args.key);
+  if (args.key !== undefined && filter === undefined) throw new UsageError(`key path "${args.key}" does not start with a root (HKLM, HKCU, HKCR, HKU)`);
+  const prefix = filter === undefined ? undefined : [rootName(filter.root), ...filter.names].join('\\').toUpperCase();
+  try {
+    if (args.format === 'json') sink.write(jsonDocumentStart());
+    args.files.forEach((file, index) => {
+      const bytes = readInputFile(file);
+      const image = withFile(file, () => openImage(bytes));
+      const header = { file: inputName(file), kind: 'image', fileLength: bytes.length, romSignature: null };
+      let finish = (): void => undefined;
+      let visitor: DumpVisitor;
+      if (args.format === 'json') {
+        sink.write(partSeparator('json', index === 0));
+        const json = jsonVisitor(header, sink, args.contentOnly ?? false);
+        visitor = json;
+        finish = () => json.finish();
+      } else {
+        sink.write(partSeparator('reg', index === 0, args.regStyle));
+        visitor = regVisitor(header, sink, args.regStyle ?? 'ce');
+      }
+      let id = 0;
+      let matched = 0;
+      image.walk({
+        key(key, path, depth) {
+          const upper = path.toUpperCase();
+          if (prefix !== undefined && upper !== prefix && !upper.startsWith(prefix + '\\')) return;
+          matched++;
+          visitor.key({ name: key.name, flags: key.flags, id: id++, offset: key.offset, source: 'image' }, path, depth);
+          key.values.forEach((value: ImageValue) => visitor.value({ ...value, id: id++, source: 'image' }));
+        },
+      });
+      if (args.key !== undefined && matched === 0) throw new UsageError(`${file}: key not found: ${args.key}`);
+      finish();
+    });
+    if (args.format === 'json') sink.write(jsonDocumentEnd());
+  } catch (error) {
+    sink.abort();
+    throw error;
+  }
+  sink.close();
+  return ExitCode.OK;
+}

@@ -1,0 +1,63 @@
+import type { CommandIo } from '../command.js';
+import { isHiveFormatError, readRestoreArea, recoverHive, verifyHive, type RecoveryAction } from '@hivetool/hive';
+import { ExitCode, UsageError, describeFailure } from '../failures.js';
+import { readHiveFile } from '../input.js';
+import { print, writeFileAtomic } from '../output.js';
+
+export interface RecoverArguments {
+  input: string;
+  output: string;
+  /** Also cut the file at restoreStart (drop the restore records). */
+  truncate: boolean;
+  json: boolean;
+}
+
+const DONE: Record<RecoveryAction, (pages: number) => string> = {
+  none: () => 'no flush was interrupted: nothing to recover',
+  discard: (pages) => `a flush was cut while appending: ${pages} restore page(s) discarded, the hive is the one before that flush`,
+  copy: (pages) => `a flush was cut while copying: ${pages} restore page(s) copied into the hive, the hive is the one after that flush`,
+};
+
+/**
+ * `hivetool recover IN -o OUT [--truncate]`: the repair Windows CE makes at the next mount
+ * (format guide §3a), written to OUT; IN is only read. Exit 0 when OUT verifies without
+ * errors, 1 when the hive has errors the repair does not touch.
+ */
+export function run(args: RecoverArguments, io: CommandIo): number {
+  // Whether the output is the input was checked before the command ran (parserMessages.ts).
+  const bytes = readHiveFile(args.input);
+  let area;
+  let repaired;
+  try {
+    area = readRestoreArea(bytes);
+    repaired = recoverHive(bytes, { truncate: args.truncate });
+  } catch (error) {
+    // The error line names the file (a damaged restore area cannot be repaired).
+    if (isHiveFormatError(error)) throw new UsageError(`${args.input}: ${describeFailure(error, args.input) ?? error.message}`);
+    throw error;
+  }
+  const report = verifyHive(repaired);
+  writeFileAtomic(io, args.output, repaired);
+  const tail = repaired.length - area.restoreStart;
+  if (args.json) {
+    const document = {
+      format: 'hivetool-recover',
+      schemaVersion: 1,
+      input: args.input,
+      output: args.output,
+      action: area.action,
+      pages: area.actionPages,
+      restoreStart: area.restoreStart,
+      truncated: args.truncate,
+      outputLength: repaired.length,
+      errors: report.summary.errors,
+    };
+    print(io, JSON.stringify(document, null, 2) + '\n');
+  } else {
+    print(io, 
+      `${args.output}: ${DONE[area.action](area.actionPages)}; ${repaired.length} bytes${tail > 0 ? ` (the hive's ${area.restoreStart}, then ${tail} bytes of stale restore records; --truncate drops them)` : ''}\n`,
+    );
+    if (report.summary.errors > 0) print(io, `${args.output}: the hive has ${report.summary.errors} error(s) the repair does not touch; see hivetool verify\n`);
+  }
+  return report.summary.errors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
+}

@@ -1,0 +1,114 @@
+import type { CommandIo } from '../command.js';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { identifyFormat } from '@hivetool/image';
+import { openHive } from '@hivetool/hive';
+import { readInputFile } from '../input.js';
+import { ExitCode, UsageError } from '../failures.js';
+import { print } from '../output.js';
+
+export interface ViewArguments {
+  files: string[];
+  /** The ROM hive the persistent hives among `files` link into: attached to them in the page. */
+  rom?: string | undefined;
+  json: boolean;
+}
+
+/** The page's own files: the only ones served besides the preloaded inputs. */
+const APP_FILES: Record<string, string> = {
+  '/': 'index.html',
+  '/index.html': 'index.html',
+  '/viewer.js': 'viewer.js',
+  '/viewer.css': 'viewer.css',
+};
+const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+
+/** Where the built viewer is (packages/viewer/app, made by `npm run build`). */
+function appDirectory(): string {
+  let dir: string;
+  try {
+    dir = join(dirname(createRequire(import.meta.url).resolve('@hivetool/viewer/package.json')), 'app');
+  } catch {
+    throw new UsageError('the viewer package (@hivetool/viewer) is not installed');
+  }
+  if (!existsSync(join(dir, 'index.html'))) throw new UsageError(`the viewer is not built (no ${join(dir, 'index.html')}): run npm run build`);
+  return dir;
+}
+
+/**
+ * `hivetool view [FILE...]`: serves the viewer on 127.0.0.1 at a free port, with the
+ * files read once (never written) and offered to the page, which opens them. Opens no
+ * browser; prints the URL and serves until interrupted (Ctrl-C).
+ */
+export async function run(args: ViewArguments, io: CommandIo): Promise<number> {
+  const dir = appDirectory();
+  const app = new Map(Object.entries(APP_FILES).map(([path, file]) => [path, { bytes: readFileSync(join(dir, file)), type: TYPES[file.split('.').pop()!]! }]));
+  const rom = args.rom === undefined ? undefined : { name: basename(args.rom), bytes: readInputFile(args.rom) };
+  const inputs = args.files.map((file) => {
+    const bytes = readInputFile(file);
+    // The ROM goes with the persistent hives only: a ROM hive links nowhere.
+    let persistent = false;
+    if (identifyFormat(bytes) === 'hive') {
+      try {
+        persistent = openHive(bytes).kind === 'persistent';
+      } catch {
+        // The page reports what is wrong with the file when it opens it.
+      }
+    }
+    return { name: basename(file), bytes, rom: persistent && rom !== undefined };
+  });
+  const preload = Buffer.from(
+    JSON.stringify({
+      files: inputs.map((input, index) => ({ name: input.name, url: `files/${index}`, ...(input.rom ? { rom: { name: rom!.name, url: 'files/rom' } } : {}) })),
+    }),
+  );
+
+  const send = (response: ServerResponse, status: number, type: string, body: Uint8Array | string): void => {
+    response.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    response.end(body);
+  };
+  let port = 0;
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain', 'only GET\n');
+    // Only the address printed, by name or number: a page elsewhere whose host name was
+    // made to resolve to 127.0.0.1 (DNS rebinding) sends its own name and gets nothing.
+    if (request.headers.host !== `127.0.0.1:${port}` && request.headers.host !== `localhost:${port}`) return send(response, 403, 'text/plain', 'forbidden\n');
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const page = app.get(path);
+    if (page !== undefined) return send(response, 200, page.type, page.bytes);
+    if (path === '/preload.json') return send(response, 200, 'application/json', preload);
+    if (path === '/files/rom' && rom !== undefined) return send(response, 200, 'application/octet-stream', rom.bytes);
+    const match = /^\/files\/(\d+)$/.exec(path);
+    const input = match === null ? undefined : inputs[Number(match[1])];
+    if (input !== undefined) return send(response, 200, 'application/octet-stream', input.bytes);
+    return send(response, 404, 'text/plain', 'not found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  port = typeof address === 'object' && address !== null ? address.port : 0;
+  const url = `http://127.0.0.1:${port}/`;
+  if (args.json) print(io, JSON.stringify({ url, files: inputs.map((input) => input.name), rom: rom?.name ?? null }) + '\n');
+  else {
+    print(io, `hivetool view: ${url}\n`);
+    print(io, `serving ${inputs.length} file(s) to this computer only (127.0.0.1); open the address in a browser. Ctrl-C stops.\n`);
+  }
+  let signal: NodeJS.Signals | undefined;
+  await new Promise<void>((resolve) => {
+    const stop = (received: NodeJS.Signals): void => {
+      signal = received;
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      server.close(() => resolve());
+      server.closeAllConnections();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  // Stopped by Ctrl-C or a TERM, as the exit codes of every command say: 130 or 143.
+  return signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : ExitCode.OK;
+}
