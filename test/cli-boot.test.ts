@@ -257,6 +257,14 @@ describeWithCorpus('boot on the mediaroom ROM set', () => {
     expect(missing.stderr).toBe(`hivetool: ${romDir}: no user.hv in the ROM folder (boot.hv, default.hv and user.hv are needed)\n`);
     symlinkSync(corpusPath('user.hv'), join(romDir, 'USER.hv'));
     expect(bootJson([romDir, storage()]).report.hives[0]!.outcome).toBe('CREATED');
+    // Two names that differ only in case are one file on the device: which one it has is
+    // not known, so neither is picked.
+    symlinkSync(corpusPath('boot.hv'), join(romDir, 'boot.hv'));
+    for (const args of [['boot', romDir, storage()], ['lint', romDir]]) {
+      const twice = runCli(args);
+      expect([twice.status, twice.stdout]).toEqual([2, '']);
+      expect(twice.stderr).toMatch(new RegExp(`^hivetool: ${romDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (BOOT\\.HV and boot\\.hv|boot\\.hv and BOOT\\.HV) are one file on the device \\(names ignore letter case\\): keep only the one the device has\n$`));
+    }
   });
 
   test('a damaged system.hv is CLEAN (deleted, a default one created); a damaged ROM hive or a STORAGEDIR that is a file cannot run', () => {

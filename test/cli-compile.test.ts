@@ -349,6 +349,27 @@ describe('compile: command behaviour', () => {
     expect(existsSync(join(dir, 'boot.hv'))).toBe(false);
   });
 
+  test('standard input is named <stdin> in diagnostics, in --explain and in the closing error line', () => {
+    const bad = runCli(['compile', '-', '-o', join(scratch.path, 'stdin-bad')], { input: 'IF (\n[HKEY_LOCAL_MACHINE\\X]\nENDIF\n' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('hivetool: <stdin>:1: error: cannot read the IF term "(" in "(" [BAD_CONDITION]');
+    expect(bad.stderr).toContain('hivetool: <stdin>: 1 error; nothing written');
+    const explained = runCli(['compile', '-', '--explain', 'HKLM\\X'], { input: '[HKEY_LOCAL_MACHINE\\X]\n"a"=dword:1\n' });
+    expect(explained.status).toBe(0);
+    expect(explained.stdout).toContain('"a": "a"=dword:1  (<stdin>:2)');
+  });
+
+  test('a long condition is quoted by its start and its length, not whole', () => {
+    // IF takes no parentheses (registry sources guide §2): the term "(A" cannot be read.
+    const condition = ['(A || B)', ...Array.from({ length: 60 }, (_, index) => `VARIABLE_${index}`)].join(' && ');
+    const file = write('long-condition.reg', `IF ${condition}\n[HKEY_LOCAL_MACHINE\\X]\nENDIF\n`);
+    const result = runCli(['compile', file, '-o', join(scratch.path, 'long-condition')]);
+    expect(result.status).toBe(2);
+    const line = result.stderr.split('\n').find((text) => text.includes('[BAD_CONDITION]'))!;
+    expect(line).toContain(`cannot read the IF term "(A" in "${condition.slice(0, 79)}…" (${condition.length} characters) [BAD_CONDITION]`);
+    expect(line.length).toBeLessThan(250);
+  });
+
   test('an error writes nothing and keeps what OUTDIR held; exit 2 and every diagnostic names file:line', () => {
     const good = write('good.reg', '[HKEY_LOCAL_MACHINE\\A]\n"x"=dword:1\n');
     const out = join(scratch.path, 'kept');

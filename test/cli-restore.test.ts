@@ -13,7 +13,7 @@
  */
 import { describe, expect, test, beforeAll } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { applyFlush, openHive, planFlush, simulateFlush } from '@hivetool/hive';
@@ -131,6 +131,17 @@ describeWithCorpus('the restore area on the command line', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/damaged\.hv: .*\[RESTORE_COUNT_TOO_LARGE\]\n$/);
     expect(runCli(['verify', damaged]).stdout).toMatch(/ERROR +RESTORE_COUNT_TOO_LARGE/);
+  });
+
+  test('recover -o a folder: one line saying it is a folder, before any work; nothing written', () => {
+    const folder = join(scratch.path, 'a-folder');
+    mkdirSync(folder, { recursive: true });
+    for (const output of [folder, `${folder}/`]) {
+      const result = runCli(['recover', join(REPO_ROOT, 'samples/device.hv'), '-o', output]);
+      expect([result.status, result.stdout]).toEqual([2, '']);
+      expect(result.stderr).toBe(`hivetool: ${output}: cannot write: this is a directory; name a file to write (e.g. ${join(output, 'out')})\n`);
+      expect(readdirSync(folder)).toEqual([]);
+    }
   });
 
   test('recover of a file that is not a hive: one line naming it, exit 2, nothing written', () => {

@@ -234,6 +234,9 @@ export class AtomicFileSink extends BufferedSink {
     // An output that is a symbolic link is written where it points, as `> link` would: the
     // link stays a link (renaming over it would replace the link itself).
     this.target = target = resolveLink(target);
+    // Said before any work: a rename over a directory would fail only at the end, and
+    // over `.` with a bare EBUSY.
+    if (statOrUndefined(target)?.isDirectory() === true) throw new UsageError(`${target}: cannot write: this is a directory; name a file to write (e.g. ${join(target, 'out')})`, true);
     if (isSpecialFile(target)) {
       this.temporary = undefined;
     } else {

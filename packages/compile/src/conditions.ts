@@ -4,6 +4,7 @@
  * (`defined`, `!`, `&&`, `||`, `==`/`!=` on strings) and sysgen tags
  * (`; @CESYSGEN IF A && !B`). Each is evaluated against a lookup the caller provides.
  */
+import { quoteSource } from './diagnostics.js';
 
 /** Value of a build variable (name case-insensitive), undefined when it is not defined. */
 export type VariableLookup = (name: string) => string | undefined;
@@ -41,7 +42,7 @@ export function evaluateIf(condition: string, lookup: VariableLookup): boolean {
   return text.split('||').some((alternative) =>
     alternative.split('&&').every((term) => {
       const match = IF_TERM.exec(term.trim());
-      if (match === null) throw new ConditionSyntaxError(`cannot read the IF term "${term.trim()}"`);
+      if (match === null) throw new ConditionSyntaxError(`cannot read the IF term ${quoteSource(term.trim())}`);
       const [, prefixNot, name, operator, operand, suffixNot] = match;
       if (operator !== undefined) {
         const equal = sameText(lookup(name!) ?? '', unquote(operand!));

@@ -74,3 +74,16 @@ export class DiagnosticList {
     if (this.warningCount <= this.maxWarnings) this.items.push({ severity: 'warning', code, file, line, message });
   }
 }
+
+/** Longest piece of a source line quoted whole in a message. */
+const QUOTE_CHARACTERS = 80;
+
+/**
+ * Source text quoted in a message: whole when short, else its start and its length, so
+ * that a long (or hostile) line does not fill the terminal.
+ */
+export function quoteSource(text: string): string {
+  const characters = [...text];
+  if (characters.length <= QUOTE_CHARACTERS) return `"${text}"`;
+  return `"${characters.slice(0, QUOTE_CHARACTERS - 1).join('')}…" (${characters.length} characters)`;
+}

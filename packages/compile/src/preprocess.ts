@@ -7,7 +7,7 @@
  */
 import { ConditionSyntaxError, evaluateCpp, evaluateIf, evaluateSysgen, labelMatches, type VariableLookup } from './conditions.js';
 import { decodeSource, splitLines } from './decode.js';
-import { DiagnosticList } from './diagnostics.js';
+import { DiagnosticList, quoteSource } from './diagnostics.js';
 
 /**
  * File access for the compiler, provided by its caller (the CLI reads the file system; a
@@ -466,7 +466,7 @@ export class Preprocessor {
       return result;
     } catch (error) {
       if (!(error instanceof ConditionSyntaxError)) throw error;
-      this.diagnostics.error('BAD_CONDITION', file, line, `${error.message} in "${argument}"`);
+      this.diagnostics.error('BAD_CONDITION', file, line, `${error.message} in ${quoteSource(argument)}`);
       return false;
     }
   }

@@ -18,7 +18,7 @@ export interface BootArguments {
   json: boolean;
 }
 
-/** The entry of `dir` named `name`, matched exactly first, then case-insensitively. */
+/** The entry of `dir` named `name`, ignoring letter case (two such entries are refused). */
 function findEntry(dir: string, name: string): string | undefined {
   let entries: string[];
   try {
@@ -26,8 +26,11 @@ function findEntry(dir: string, name: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (entries.includes(name)) return name;
-  return entries.find((entry) => foldName(entry) === foldName(name));
+  const matches = entries.filter((entry) => foldName(entry) === foldName(name));
+  // The device's file systems ignore letter case: two such names would be one file there,
+  // and which of them the device has cannot be told.
+  if (matches.length > 1) throw new UsageError(`${dir}: ${matches.join(' and ')} are one file on the device (names ignore letter case): keep only the one the device has`, true);
+  return matches[0];
 }
 
 /** A hive of the ROM set: the file in ROMDIR named case-insensitively, opened as a ROM hive. */

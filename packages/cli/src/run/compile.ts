@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { CompileOptions, CompileResult, Explanation, HiveName, SourceHost } from '@hivetool/compile';
 import { hexBytes } from '@hivetool/hive';
 import { ExitCode, UsageError } from '../failures.js';
-import { readInputFile } from '../input.js';
+import { inputName, readInputFile } from '../input.js';
 import { AtomicFileSink, print, refuseInputAsOutput, writeFileAtomic } from '../output.js';
 
 /** Largest source file read (Microsoft's common.reg is 150–300 KB; merges are megabytes). */
@@ -41,7 +41,8 @@ export class FileSystemHost implements SourceHost {
 
   /** Reads a top-level input now, so that an unreadable one stops the command with its own error. */
   preload(file: string): void {
-    this.preloaded.set(file, readInputFile(file, MAX_SOURCE_BYTES));
+    // Standard input is named <stdin> in diagnostics and in reginit.ini's comments.
+    this.preloaded.set(inputName(file), readInputFile(file, MAX_SOURCE_BYTES));
     this.filesRead.add(file);
   }
 
@@ -162,7 +163,7 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
 
   const host = new FileSystemHost();
   for (const input of args.inputs) host.preload(input);
-  const result = compileRegistry(args.inputs, host, options);
+  const result = compileRegistry(args.inputs.map(inputName), host, options);
   for (const diagnostic of result.diagnostics) io.stderr(`hivetool: ${formatDiagnostic(diagnostic)}\n`);
 
   if (args.explain !== undefined) {
@@ -174,7 +175,7 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
   const output = args.output!;
   if (result.errors > 0) {
     if (args.json) print(io, JSON.stringify(summaryJson(result, output, [], HIVE_NAMES), null, 2) + '\n');
-    io.stderr(`hivetool: ${args.inputs.join(', ')}: ${result.errors} error${result.errors === 1 ? '' : 's'}; nothing written\n`);
+    io.stderr(`hivetool: ${args.inputs.map(inputName).join(', ')}: ${result.errors} error${result.errors === 1 ? '' : 's'}; nothing written\n`);
     return ExitCode.FAILED;
   }
   let written: Array<{ file: string; bytes: number }>;
