@@ -10,6 +10,38 @@ import { decodeUtf16 } from './utf16.js';
 /** "No key / no value" in the link columns. */
 export const NONE = -1;
 
+/**
+ * Links member `id` into `owner`'s chain (a key's subkeys, or its values), at the head
+ * with `atHead`, else at the tail. The chain is four columns: each owner's first and last
+ * member, each member's next and previous; NONE ends it.
+ */
+function linkMember(first: Int32Array, last: Int32Array, next: Int32Array, previous: Int32Array, owner: number, id: number, atHead: boolean): void {
+  const head = first[owner]!;
+  if (head === NONE) {
+    first[owner] = id;
+    last[owner] = id;
+  } else if (atHead) {
+    next[id] = head;
+    previous[head] = id;
+    first[owner] = id;
+  } else {
+    const tail = last[owner]!;
+    previous[id] = tail;
+    next[tail] = id;
+    last[owner] = id;
+  }
+}
+
+/** Unlinks member `id` from `owner`'s chain (the columns of linkMember). */
+function unlinkMember(first: Int32Array, last: Int32Array, next: Int32Array, previous: Int32Array, owner: number, id: number): void {
+  const before = previous[id]!;
+  const after = next[id]!;
+  if (before === NONE) first[owner] = after;
+  else next[before] = after;
+  if (after === NONE) last[owner] = before;
+  else previous[after] = before;
+}
+
 // Columns grow by half their size: a quarter less peak than doubling while copying.
 function grown<T extends Int32Array | Uint8Array | Uint16Array>(array: T, needed: number): T {
   if (needed <= array.length) return array;
@@ -214,33 +246,14 @@ export class CompactTree {
     const hash = afterFind ? this.lastHash : nameHash(parent, this.names, nameOffset, units);
     const id = this.addKeyRow(parent, nameOffset, units, hash);
     this.children.insert(id, hash);
-    const head = this.keyFirstChild[parent]!;
-    if (head === NONE) {
-      this.keyFirstChild[parent] = id;
-      this.keyLastChild[parent] = id;
-    } else if (first) {
-      this.keyNextSibling[id] = head;
-      this.keyPreviousSibling[head] = id;
-      this.keyFirstChild[parent] = id;
-    } else {
-      const tail = this.keyLastChild[parent]!;
-      this.keyPreviousSibling[id] = tail;
-      this.keyNextSibling[tail] = id;
-      this.keyLastChild[parent] = id;
-    }
+    linkMember(this.keyFirstChild, this.keyLastChild, this.keyNextSibling, this.keyPreviousSibling, parent, id, first);
     this.liveKeys++;
     return id;
   }
 
   /** Unlinks `id` from its parent's chain and marks it and its subtree dead. */
   removeKey(id: number): void {
-    const parent = this.keyParent[id]!;
-    const previous = this.keyPreviousSibling[id]!;
-    const next = this.keyNextSibling[id]!;
-    if (previous === NONE) this.keyFirstChild[parent] = next;
-    else this.keyNextSibling[previous] = next;
-    if (next === NONE) this.keyLastChild[parent] = previous;
-    else this.keyPreviousSibling[next] = previous;
+    unlinkMember(this.keyFirstChild, this.keyLastChild, this.keyNextSibling, this.keyPreviousSibling, this.keyParent[id]!, id);
     this.markDead(id);
   }
 
@@ -310,32 +323,13 @@ export class CompactTree {
     this.valueNext[id] = NONE;
     this.valuePrevious[id] = NONE;
     this.valuesByName.insert(id, hash);
-    const head = this.keyFirstValue[key]!;
-    if (head === NONE) {
-      this.keyFirstValue[key] = id;
-      this.keyLastValue[key] = id;
-    } else if (first) {
-      this.valueNext[id] = head;
-      this.valuePrevious[head] = id;
-      this.keyFirstValue[key] = id;
-    } else {
-      const tail = this.keyLastValue[key]!;
-      this.valuePrevious[id] = tail;
-      this.valueNext[tail] = id;
-      this.keyLastValue[key] = id;
-    }
+    linkMember(this.keyFirstValue, this.keyLastValue, this.valueNext, this.valuePrevious, key, id, first);
     this.liveValues++;
     return id;
   }
 
   removeValue(id: number): void {
-    const key = this.valueOwner[id]!;
-    const previous = this.valuePrevious[id]!;
-    const next = this.valueNext[id]!;
-    if (previous === NONE) this.keyFirstValue[key] = next;
-    else this.valueNext[previous] = next;
-    if (next === NONE) this.keyLastValue[key] = previous;
-    else this.valuePrevious[next] = previous;
+    unlinkMember(this.keyFirstValue, this.keyLastValue, this.valueNext, this.valuePrevious, this.valueOwner[id]!, id);
     this.valueDead[id] = 1;
     this.liveValues--;
   }
