@@ -152,3 +152,23 @@ describe('.reg interoperability', () => {
     expect(builtValues(path('le-bom.hv'))).toEqual(expected);
   });
 });
+
+describe('diff -f reg: names .reg text cannot hold', () => {
+  test('a change under a key whose parent name has a line break is a comment, not a forged key line; a warning names the patch', () => {
+    const tree = (data: string): HiveTree => ({
+      roots: { 2: [{ name: 'ok', subkeys: [{ name: 'line\nbreak', subkeys: [{ name: 'under', values: [{ name: 'w', type: ValueType.SZ, data: encodeUtf16(`${data}\0`) }] }] }] }] },
+    });
+    const a = join(scratch.path, 'unwritable-a.hv');
+    const b = join(scratch.path, 'unwritable-b.hv');
+    writeFileSync(a, encodeHive(tree('before')));
+    writeFileSync(b, encodeHive(tree('after')));
+    const result = runCli(['diff', '-f', 'reg', a, b]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).not.toContain('[HKEY_LOCAL_MACHINE\\ok\\line');
+    expect(result.stdout).not.toContain('"w"="after"');
+    expect(result.stdout).toContain('; key name not representable in .reg, key and subtree left out (use --format json): "HKEY_LOCAL_MACHINE\\\\ok\\\\line\\nbreak\\\\under"');
+    expect(result.stderr).toBe('hivetool: warning: <stdout>: 1 key(s) and 1 value(s) of the patch have names .reg text cannot hold; they are left out as comments (-f json keeps them)\n');
+    // Every line of the patch is a comment, a blank line or the header: nothing that reads back as a key or value.
+    expect(result.stdout.split('\n').filter((line) => line !== '' && !line.startsWith(';') && line !== 'REGEDIT4')).toEqual([]);
+  });
+});

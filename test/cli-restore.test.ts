@@ -139,7 +139,7 @@ describeWithCorpus('the restore area on the command line', () => {
     for (const output of [folder, `${folder}/`]) {
       const result = runCli(['recover', join(REPO_ROOT, 'samples/device.hv'), '-o', output]);
       expect([result.status, result.stdout]).toEqual([2, '']);
-      expect(result.stderr).toBe(`hivetool: ${output}: cannot write: this is a directory; name a file to write (e.g. ${join(output, 'out')})\n`);
+      expect(result.stderr).toBe(`hivetool: ${output}: cannot write: is a directory; name a file to write (e.g. ${join(output, 'out')})\n`);
       expect(readdirSync(folder)).toEqual([]);
     }
   });

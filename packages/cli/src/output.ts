@@ -236,7 +236,7 @@ export class AtomicFileSink extends BufferedSink {
     this.target = target = resolveLink(target);
     // Said before any work: a rename over a directory would fail only at the end, and
     // over `.` with a bare EBUSY.
-    if (statOrUndefined(target)?.isDirectory() === true) throw new UsageError(`${target}: cannot write: this is a directory; name a file to write (e.g. ${join(target, 'out')})`, true);
+    if (statOrUndefined(target)?.isDirectory() === true) throw new UsageError(`${target}: cannot write: is a directory; name a file to write (e.g. ${join(target, 'out')})`, true);
     if (isSpecialFile(target)) {
       this.temporary = undefined;
     } else {

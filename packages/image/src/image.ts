@@ -106,15 +106,23 @@ export interface ImageKey {
   offset: number;
   flags: number;
   name: string;
+  /** Where the name's UTF-16LE units are in the image, and how many. */
+  nameOffset: number;
+  nameLength: number;
   values: ImageValue[];
 }
 
 export interface ImageValue {
   offset: number;
   name: string;
+  /** Where the name's UTF-16LE units are in the image, and how many. */
+  nameOffset: number;
+  nameLength: number;
   type: number;
   flags: number;
+  /** A view into the image, at `dataOffset`. */
   data: Uint8Array;
+  dataOffset: number;
 }
 
 export interface ImageVisitor {
@@ -247,6 +255,7 @@ function walkPayload(bytes: Uint8Array, limits: ImageLimits, visitor: ImageVisit
       const nameUnits = reader.u16('key name length');
       const valueCount = reader.u32('value count');
       const subkeyCount = reader.u32('subkey count');
+      const nameOffset = reader.position;
       const name = reader.utf16(nameUnits, 'key name');
       // Every value needs at least its fixed part: a count larger than the bytes left is
       // refused before anything is allocated for it.
@@ -263,12 +272,14 @@ function walkPayload(bytes: Uint8Array, limits: ImageLimits, visitor: ImageVisit
         const reserved2 = reader.u16('reserved');
         if (reserved !== 0 || reserved2 !== 0) throw new ImageFormatError('BAD_RECORD', { what: 'value record reserved fields must be 0', offset: valueOffset });
         const dataLength = reader.u32('value data length');
+        const valueNameOffset = reader.position;
         const valueName = reader.utf16(valueNameUnits, 'value name');
-        values.push({ offset: valueOffset, name: valueName, type, flags: valueFlags, data: reader.slice(dataLength, 'value data') });
+        const dataOffset = reader.position;
+        values.push({ offset: valueOffset, name: valueName, nameOffset: valueNameOffset, nameLength: valueNameUnits, type, flags: valueFlags, data: reader.slice(dataLength, 'value data'), dataOffset });
       }
       const path = paths[paths.length - 1]! + '\\' + name;
       const depth = paths.length;
-      visitor.key({ offset, flags, name, values }, path, depth);
+      visitor.key({ offset, flags, name, nameOffset, nameLength: nameUnits, values }, path, depth);
       if (subkeyCount > 0) {
         if (depth + 1 > limits.maxDepth) throw new ImageFormatError('LIMIT_EXCEEDED', { what: `key nesting deeper than ${limits.maxDepth}`, offset });
         remaining.push(subkeyCount);

@@ -43,9 +43,7 @@ export function regQuote(text: string): string {
 }
 
 const pathEncoder = new TextEncoder();
-
-// Escapes the last transcodeUtf16 call wrote (a second result, kept out of the hot loop's return).
-let escapesWritten = 0;
+const pathDecoder = new TextDecoder();
 
 /**
  * Transcodes `units` UTF-16LE code units at `offset` of `bytes` to UTF-8 at `p` of
@@ -55,7 +53,6 @@ let escapesWritten = 0;
  * NUL, an unpaired surrogate, or a key name's backslash).
  */
 function transcodeUtf16(target: Uint8Array, p: number, bytes: Uint8Array, offset: number, units: number, quoted: boolean): number {
-  let escapes = 0;
   for (let q = offset, end = offset + 2 * units; q < end; q += 2) {
     const unit = bytes[q]! | (bytes[q + 1]! << 8);
     if (unit < 0x80) {
@@ -64,7 +61,6 @@ function transcodeUtf16(target: Uint8Array, p: number, bytes: Uint8Array, offset
       } else if (unit === 0x5c || (unit === 0x22 && quoted)) {
         if (!quoted) return -1;
         target[p++] = 0x5c;
-        escapes++;
       }
       target[p++] = unit;
     } else if (unit < 0x800) {
@@ -80,8 +76,16 @@ function transcodeUtf16(target: Uint8Array, p: number, bytes: Uint8Array, offset
       p = putCodePoint(target, p, unit);
     }
   }
-  escapesWritten = escapes;
   return p;
+}
+
+/** How many of `units` UTF-16LE units at `offset` are `\` or `"` (escaped in a quoted string). */
+function countEscapes(bytes: Uint8Array, offset: number, units: number): number {
+  let escapes = 0;
+  for (let q = offset, end = offset + 2 * units; q < end; q += 2) {
+    if (bytes[q + 1] === 0 && (bytes[q] === 0x5c || bytes[q] === 0x22)) escapes++;
+  }
+  return escapes;
 }
 
 /**
@@ -90,33 +94,18 @@ function transcodeUtf16(target: Uint8Array, p: number, bytes: Uint8Array, offset
  * quoted string takes (UTF-16 units, for hex wrapping), or -1, having written nothing,
  * when .reg text cannot hold the units (a line break, a NUL, an unpaired surrogate).
  */
-export function writeQuotedUtf16(out: Utf8Writer, bytes: Uint8Array, offset: number, units: number): number {
+function writeQuotedUtf16(out: Utf8Writer, bytes: Uint8Array, offset: number, units: number): number {
   // At most 3 UTF-8 bytes per unit (an escaped character takes 2), plus the quotes.
   out.room(3 * units + 2);
   const target = out.bytes;
+  const start = out.length + 1;
   target[out.length] = 0x22;
-  const p = transcodeUtf16(target, out.length + 1, bytes, offset, units, true);
+  const p = transcodeUtf16(target, start, bytes, offset, units, true);
   if (p < 0) return -1;
   target[p] = 0x22;
   out.length = p + 1;
-  return units + escapesWritten + 2;
-}
-
-/**
- * A name in double quotes with `\\` and `\"` escaped, or undefined when .reg text cannot
- * hold it (a line break, a NUL, an unpaired surrogate).
- */
-export function quoteRegName(name: string): string | undefined {
-  let columns = -1;
-  const text = renderToString((out) => {
-    columns = writeQuotedUtf16(out, encodeUtf16(name), 0, name.length);
-  });
-  return columns < 0 ? undefined : text;
-}
-
-/** `[HKEY_LOCAL_MACHINE\nls]` */
-export function renderRegKeyLine(path: string): string {
-  return '[' + path + ']';
+  // One byte per unit written: plain ASCII, nothing escaped (the common case, no second look).
+  return units + (p - start === units ? 0 : countEscapes(bytes, offset, units)) + 2;
 }
 
 const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
@@ -183,11 +172,7 @@ function writeQuotedString(out: Utf8Writer, data: Uint8Array, offset = 0, length
  *   so EXPAND_SZ is `hex(2):`, MULTI_SZ that is not well formed `hex(7):`, MUI_SZ `hex(15):`.
  * `column`: columns already used on the line (the `"name"=` part), for wrapping.
  */
-export function writeRegData(out: Utf8Writer, type: number, data: Uint8Array, column = 0, style: RegStyle = 'ce'): void {
-  writeRegDataAt(out, type, data, 0, data.length, column, style);
-}
-
-/** writeRegData for the `length` bytes at `offset` of `bytes` (no view made for them). */
+/** The data part of a value line for the `length` bytes at `offset` of `bytes` (no view made for them). */
 function writeRegDataAt(out: Utf8Writer, type: number, bytes: Uint8Array, offset: number, length: number, column: number, style: RegStyle): void {
   // The two commonest types first, without building a decoded value.
   if (type === ValueType.SZ) {
@@ -211,9 +196,9 @@ function writeRegDataAt(out: Utf8Writer, type: number, bytes: Uint8Array, offset
   writeHex(out, type === ValueType.BINARY ? 'hex:' : `hex(${type.toString(16)}):`, bytes, offset, length, column);
 }
 
-/** The right-hand side of a value line as a string (see writeRegData). */
+/** The right-hand side of a value line as a string (see writeRegDataAt). */
 export function renderRegData(type: number, data: Uint8Array, prefixLength = 0, style: RegStyle = 'ce'): string {
-  return renderToString((out) => writeRegData(out, type, data, prefixLength, style));
+  return renderToString((out) => writeRegDataAt(out, type, data, 0, data.length, prefixLength, style));
 }
 
 /** One value line: `"name"=data` (the name as stored: no `@` for `Default`). */
@@ -254,17 +239,24 @@ function isDefaultName(bytes: Uint8Array, offset: number, units: number): boolea
  * `; value flags 0x…` notes, which `RegTreeBuilder` reads back. A key or value whose name
  * .reg cannot hold is written as a comment, with its whole subtree, and counted in
  * `skippedKeys` / `skippedValues`: never written so that it would read back as another key.
+ *
+ * Keys come in tree pre-order, each with its depth below the path given to `start` (a
+ * root name, or the key a walk starts at, which is itself depth 0): a key's line is its
+ * parent's path bytes plus its own name, so no path string is built or taken apart. A
+ * name is given as a string (`key`) or as the UTF-16LE units a file holds (`storedKey`),
+ * which are transcoded straight into the output.
  */
 export class RegTextWriter {
   skippedKeys = 0;
   skippedValues = 0;
-  /** Path of the unwritable key whose subtree is being passed over (keys given by path). */
-  private skipping: string | undefined;
-  /** Depth of the unwritable key whose subtree is being passed over (stored keys), or -1. */
+  /** Depth of the unwritable key whose subtree is being passed over, or -1. */
   private skippingDepth = -1;
+  /** The path given to `start`, and whether .reg text can name it. */
+  private base = '';
+  private baseWritable = true;
   /**
-   * UTF-8 path of the stored key last written: the base path (see `basePath`), then one
-   * `\name` per depth, ending at `pathEnds[depth]`. A key's line reuses its parent's bytes.
+   * UTF-8 path of the key last written: the base path, then one `\name` per depth,
+   * ending at `pathEnds[depth]`.
    */
   private pathBytes = new Uint8Array(1024);
   private readonly pathEnds: number[] = [];
@@ -283,46 +275,14 @@ export class RegTextWriter {
   }
 
   /**
-   * A key line for `name` under `parentPath` (a root name for top-level keys). Returns the
-   * key's path. Flags are noted when not 0, or always with `noteFlags` (a patch that
-   * clears them must say so).
+   * The path the keys that follow are under: a root name (their depth counts from 1), or
+   * the path of the key a walk starts at (written by a key at depth 0).
    */
-  key(parentPath: string, name: string, flags = 0, noteFlags = false): string {
-    const path = parentPath + '\\' + name;
-    this.keyAt(path, name, flags, noteFlags);
-    return path;
-  }
-
-  /**
-   * A key line for the key at `path` whose own name is `name` (the last component), for
-   * callers that have the path already: no path is taken apart or built again.
-   */
-  keyAt(path: string, name: string, flags = 0, noteFlags = false): void {
+  start(path: string): void {
     this.skippingDepth = -1;
-    if (this.skipping !== undefined && path.length > this.skipping.length && path[this.skipping.length] === '\\' && path.startsWith(this.skipping)) {
-      this.skippedKeys++;
-      return;
-    }
-    this.skipping = undefined;
-    if (!isRegKeyName(name)) {
-      this.skipping = path;
-      this.skippedKeys++;
-      this.out.text(`\n; key name not representable in .reg, key and subtree left out (use --format json): ${JSON.stringify(path)}\n`);
-      return;
-    }
-    this.out.text('\n[');
-    this.out.text(path);
-    this.out.text(']\n');
-    if (flags !== 0 || noteFlags) this.out.text(keyFlagsNote(flags));
-  }
-
-  /**
-   * Sets the path stored keys of depth 1 are under (a root name, or the path of the key a
-   * walk starts at, which `storedKey` at depth 0 then writes).
-   */
-  basePath(path: string): void {
-    this.skipping = undefined;
-    this.skippingDepth = -1;
+    this.base = path;
+    // The first component is a root name; the others are key names .reg must be able to hold.
+    this.baseWritable = path.split('\\').slice(1).every(isRegKeyName);
     const bytes = pathEncoder.encode(path);
     this.growPath(bytes.length);
     this.pathBytes.set(bytes, 0);
@@ -330,14 +290,17 @@ export class RegTextWriter {
     this.pathEnds.push(bytes.length);
   }
 
+  /** A key line for a key named `name` at `depth` (see the class). */
+  key(depth: number, name: string, flags = 0, noteFlags = false): void {
+    this.storedKey(depth, encodeUtf16(name), 0, name.length, flags, noteFlags);
+  }
+
   /**
-   * A key line for a key at `depth` below the base path (0: the base itself), whose name
-   * is `nameUnits` UTF-16LE units at `nameOffset` of `nameBytes`: the path is its parent's
-   * bytes plus the name transcoded from the hive, no string made. Keys come in pre-order,
-   * so the parent is the last key written at `depth - 1`. `path` is used only in the
-   * comment written for a name .reg cannot hold.
+   * A key line for a key at `depth` whose name is `nameUnits` UTF-16LE units at
+   * `nameOffset` of `nameBytes` (for a hive's record, the file itself). Flags are noted when
+   * not 0, or always with `noteFlags` (a patch that clears them must say so).
    */
-  storedKey(depth: number, nameBytes: Uint8Array, nameOffset: number, nameUnits: number, flags: number, path: string): void {
+  storedKey(depth: number, nameBytes: Uint8Array, nameOffset: number, nameUnits: number, flags: number, noteFlags = false): void {
     if (this.skippingDepth >= 0) {
       if (depth > this.skippingDepth) {
         this.skippedKeys++;
@@ -345,8 +308,9 @@ export class RegTextWriter {
       }
       this.skippingDepth = -1;
     }
-    let end = this.pathEnds[depth === 0 ? 0 : depth - 1]!;
-    let valid = nameUnits > 0;
+    const parentEnd = this.pathEnds[depth === 0 ? 0 : depth - 1]!;
+    let end = parentEnd;
+    let valid = nameUnits > 0 && this.baseWritable;
     if (depth > 0 && valid) {
       this.growPath(end + 1 + 3 * nameUnits);
       this.pathBytes[end] = 0x5c;
@@ -359,6 +323,7 @@ export class RegTextWriter {
     if (!valid) {
       this.skippingDepth = depth;
       this.skippedKeys++;
+      const path = depth === 0 ? this.base : `${pathDecoder.decode(this.pathBytes.subarray(0, parentEnd))}\\${decodeUtf16(nameBytes, nameOffset, nameUnits)}`;
       this.out.text(`\n; key name not representable in .reg, key and subtree left out (use --format json): ${JSON.stringify(path)}\n`);
       return;
     }
@@ -373,7 +338,7 @@ export class RegTextWriter {
     target[p++] = 0x5d;
     target[p++] = 0x0a;
     out.length = p;
-    if (flags !== 0) out.text(keyFlagsNote(flags));
+    if (flags !== 0 || noteFlags) out.text(keyFlagsNote(flags));
   }
 
   private growPath(size: number): void {
@@ -385,7 +350,7 @@ export class RegTextWriter {
 
   /** A `[-path]` line deleting a key and its subtree; false (and a comment) if .reg cannot name it. */
   removeKey(parentPath: string, name: string): boolean {
-    this.skipping = undefined;
+    this.skippingDepth = -1;
     const path = parentPath + '\\' + name;
     if (!isRegKeyName(name) || !parentPath.split('\\').slice(1).every(isRegKeyName)) {
       this.skippedKeys++;
@@ -398,9 +363,9 @@ export class RegTextWriter {
 
   /** A `"name"=-` line deleting a value of the current key. */
   removeValue(name: string): boolean {
-    if (this.skipping !== undefined || !isRegQuotable(name)) {
+    if (this.skippingDepth >= 0 || !isRegQuotable(name)) {
       this.skippedValues++;
-      if (this.skipping === undefined) this.out.text(`; value name not representable in .reg, its removal left out: ${JSON.stringify(name)}\n`);
+      if (this.skippingDepth < 0) this.out.text(`; value name not representable in .reg, its removal left out: ${JSON.stringify(name)}\n`);
       return false;
     }
     this.out.text((name === DEFAULT_VALUE ? '@' : regQuote(name)) + '=-\n');
@@ -420,7 +385,7 @@ export class RegTextWriter {
    * view is made for either.
    */
   valueFrom(nameBytes: Uint8Array, nameOffset: number, nameUnits: number, type: number, dataBytes: Uint8Array, dataOffset: number, dataLength: number, flags = 0): void {
-    if (this.skipping !== undefined || this.skippingDepth >= 0) {
+    if (this.skippingDepth >= 0) {
       this.skippedValues++;
       return;
     }
@@ -452,12 +417,13 @@ export function renderTreeAsReg(tree: HiveTree, style: RegStyle = 'ce'): string 
     const writer = new RegTextWriter(out, style);
     writer.header();
     for (let root = 0; root < ROOT_COUNT; root++) {
-      const stack: Array<{ key: TreeKey; parent: string }> = (tree.roots[root] ?? []).map((key) => ({ key, parent: rootName(root) })).reverse();
+      writer.start(rootName(root));
+      const stack: Array<{ key: TreeKey; depth: number }> = (tree.roots[root] ?? []).map((key) => ({ key, depth: 1 })).reverse();
       while (stack.length > 0) {
-        const { key, parent } = stack.pop()!;
-        const path = writer.key(parent, key.name, key.flags ?? 0);
+        const { key, depth } = stack.pop()!;
+        writer.key(depth, key.name, key.flags ?? 0);
         for (const value of key.values ?? []) writer.value(value.name, value.type, value.data, value.flags ?? 0);
-        for (const child of [...(key.subkeys ?? [])].reverse()) stack.push({ key: child, parent: path });
+        for (const child of [...(key.subkeys ?? [])].reverse()) stack.push({ key: child, depth: depth + 1 });
       }
     }
   });

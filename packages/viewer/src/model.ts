@@ -470,15 +470,17 @@ function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string
       writer.header();
       out.text('\n');
       writer.comment(`${doc.name}: ${doc.hive.kind} hive, ${path}`);
+      writer.start(path);
       walkTree(
         node,
         path,
         {
-          key(key, keyPath) {
-            writer.keyAt(keyPath, key.name, key.flags);
+          key(key, _keyPath, depth) {
+            writer.storedKey(depth, key.store.bytes, key.nameOffset, key.nameLength, key.flags);
           },
           value(value) {
-            writer.value(value.name, value.type, value.data, value.flags);
+            const bytes = value.store.bytes;
+            writer.valueFrom(bytes, value.nameOffset, value.nameLength, value.type, bytes, value.dataOffset, value.dataLength, value.flags);
           },
           unresolved(link, keyPath) {
             writer.comment(`unresolved in ${keyPath}: ${describeLink(link)}`);

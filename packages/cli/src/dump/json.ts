@@ -1,5 +1,5 @@
-import { HiveKey, HiveValue, type UnresolvedLink } from '@hivetool/hive';
-import { escapeJsonUtf16, jsonValue, putBytes, putDecimal, writeJsonValueOpen } from '@hivetool/registry';
+import type { UnresolvedLink } from '@hivetool/hive';
+import { escapeJsonUtf16, putBytes, putDecimal, writeJsonValueOpen } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import type { DumpHeader, DumpKey, DumpValue, DumpVisitor } from './tree.js';
 
@@ -69,20 +69,10 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
       pathEnds.length = 1;
       pathEnds[0] = escaped.length;
     },
-    key(key: DumpKey, path: string, depth: number) {
+    key(key: DumpKey, _path: string, depth: number) {
       closeKey();
       keyOpen = true;
       valuesWritten = 0;
-      if (!(key instanceof HiveKey)) {
-        sink.write(
-          (keysWritten++ === 0 ? '\n' : ',\n') +
-            (contentOnly
-              ? `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"flags":${key.flags},`
-              : `{"path":${JSON.stringify(path)},"name":${JSON.stringify(key.name)},"id":${key.id},"offset":${key.offset},"source":${JSON.stringify(key.source)},"flags":${key.flags},`) +
-            '"values":[',
-        );
-        return;
-      }
       const bytes = key.store.bytes;
       const nameOffset = key.nameOffset;
       const units = key.nameLength;
@@ -116,12 +106,6 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
     },
     value(value: DumpValue) {
       if (!keyOpen) return;
-      if (!(value instanceof HiveValue)) {
-        const content = jsonValue(value.name, value.type, value.flags, value.data);
-        const object = contentOnly ? content : { ...content, id: value.id, offset: value.offset, source: value.source };
-        sink.write((valuesWritten++ === 0 ? '' : ',') + JSON.stringify(object));
-        return;
-      }
       if (valuesWritten++ !== 0) out.byte(0x2c);
       const bytes = value.store.bytes;
       writeJsonValueOpen(out, bytes, value.nameOffset, value.nameLength, value.type, value.flags, bytes, value.dataOffset, value.dataLength);

@@ -103,6 +103,8 @@ export function dumpRawHeap(hive: Hive, sink: TextSink): void {
  */
 export function rawVisitor(sink: TextSink): DumpVisitor {
   return {
+    // Each line carries its record's offset, not its path.
+    start() {},
     key(key: HiveKey) {
       sink.write(line(key.offset, 'key', key.id, key.size, keyFields(key.store, key.offset + BLOCK_HEADER_SIZE), key.store.source));
     },

@@ -1,4 +1,4 @@
-import { HiveKey, HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import type { UnresolvedLink } from '@hivetool/hive';
 import { RegTextWriter, type RegStyle } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { safeLine } from '../failures.js';
@@ -17,24 +17,15 @@ export function regVisitor(header: DumpHeader, sink: TextSink, style: RegStyle):
   return {
     writer,
     start(path: string) {
-      writer.basePath(path);
+      writer.start(path);
     },
-    key(key: DumpKey, path: string, depth: number) {
-      if (key instanceof HiveKey) {
-        // A hive's key: its line is the parent's path bytes plus the name from the file.
-        writer.storedKey(depth, key.store.bytes, key.nameOffset, key.nameLength, key.flags, path);
-      } else {
-        writer.keyAt(path, key.name, key.flags);
-      }
+    key(key: DumpKey, _path: string, depth: number) {
+      // The line is the parent's path bytes plus the name from the file.
+      writer.storedKey(depth, key.store.bytes, key.nameOffset, key.nameLength, key.flags);
     },
     value(value: DumpValue) {
-      if (value instanceof HiveValue) {
-        // A hive's record is written from the file's bytes: no string or view made for it.
-        const bytes = value.store.bytes;
-        writer.valueFrom(bytes, value.nameOffset, value.nameLength, value.type, bytes, value.dataOffset, value.dataLength, value.flags);
-      } else {
-        writer.value(value.name, value.type, value.data, value.flags);
-      }
+      const bytes = value.store.bytes;
+      writer.valueFrom(bytes, value.nameOffset, value.nameLength, value.type, bytes, value.dataOffset, value.dataLength, value.flags);
     },
     unresolved(link: UnresolvedLink, path: string) {
       writer.comment(`unresolved in ${path}: ${describeLink(link)}`);

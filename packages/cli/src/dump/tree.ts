@@ -2,6 +2,14 @@ import { HiveKey, ReachedRecords, hexBytes, walkTree, type Hive, type HiveRoot, 
 import { parseKeyPath, regHeader, rootName, type RegStyle } from '@hivetool/registry';
 import { UsageError } from '../failures.js';
 
+/**
+ * The file a record is read from: its name (and a value's data) are rendered from these
+ * bytes, as stored, with no string or view made for them.
+ */
+export interface DumpStore {
+  readonly bytes: Uint8Array;
+}
+
 /** A key as the dump renderers see it: a hive's `HiveKey`, or a record of an image. */
 export interface DumpKey {
   readonly name: string;
@@ -9,6 +17,10 @@ export interface DumpKey {
   readonly id: number;
   readonly offset: number;
   readonly source: string;
+  readonly store: DumpStore;
+  /** The name: `nameLength` UTF-16LE units at `nameOffset` of `store.bytes`. */
+  readonly nameOffset: number;
+  readonly nameLength: number;
 }
 
 export interface DumpValue {
@@ -19,6 +31,13 @@ export interface DumpValue {
   readonly id: number;
   readonly offset: number;
   readonly source: string;
+  readonly store: DumpStore;
+  /** The name: `nameLength` UTF-16LE units at `nameOffset` of `store.bytes`. */
+  readonly nameOffset: number;
+  readonly nameLength: number;
+  /** The data: `dataLength` bytes at `dataOffset` of `store.bytes`. */
+  readonly dataOffset: number;
+  readonly dataLength: number;
 }
 
 /** What a dump renders above the keys of one input. */
@@ -31,9 +50,12 @@ export interface DumpHeader {
 
 /** What a dump renderer receives, in tree pre-order. */
 export interface DumpVisitor {
-  /** A walk starts at `path` (a root, or the --key key); the keys that follow are under it. */
-  start?(path: string): void;
-  /** A key; `depth` counts from the walk's start (0: the start key itself). */
+  /**
+   * A walk starts at `path` (a root, or the --key key); the keys that follow are under it,
+   * their depth counted from it (0: the start key itself, 1: a root's top-level keys).
+   */
+  start(path: string): void;
+  /** A key, in pre-order; `path` is its whole path. */
   key(key: DumpKey, path: string, depth: number): void;
   value(value: DumpValue): void;
   unresolved(link: UnresolvedLink, path: string): void;

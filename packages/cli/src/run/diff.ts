@@ -94,7 +94,7 @@ function jsonChange(change: TreeChange): object {
 }
 
 /** A .reg patch that turns A into B when imported (or given to `build` after A's dump). */
-function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, style: RegStyle): void {
+function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, style: RegStyle): RegTextWriter {
   const writer = new RegTextWriter(sink.utf8, style);
   writer.header();
   writer.comment(safeLine(`hivetool diff: imported over ${a}, this gives ${b}`));
@@ -103,9 +103,12 @@ function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, 
     const at = path.lastIndexOf('\\');
     return [path.slice(0, at), path.slice(at + 1)];
   };
+  // A key line out of a walk: the key is at depth 1 below its parent's path.
   const openKey = (path: string, flags = 0, noteFlags = false): void => {
     if (open === path && !noteFlags) return;
-    writer.key(...split(path), flags, noteFlags);
+    const [parent, name] = split(path);
+    writer.start(parent);
+    writer.key(1, name, flags, noteFlags);
     open = path;
   };
   for (const change of changes) {
@@ -115,14 +118,16 @@ function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, 
         open = undefined;
         break;
       case 'add-key': {
-        // The whole subtree, key by key.
-        const stack: Array<{ key: TreeKey; path: string }> = [{ key: change.key, path: change.path }];
+        // The whole subtree, key by key, in pre-order below the new key's parent.
+        writer.start(split(change.path)[0]);
+        const stack: Array<{ key: TreeKey; depth: number; path: string }> = [{ key: change.key, depth: 1, path: change.path }];
         while (stack.length > 0) {
-          const { key, path } = stack.pop()!;
-          openKey(path, key.flags ?? 0);
+          const { key, depth, path } = stack.pop()!;
+          writer.key(depth, key.name, key.flags ?? 0);
+          open = path;
           for (const value of key.values ?? []) writer.value(value.name, value.type, value.data, value.flags ?? 0);
           const children = key.subkeys ?? [];
-          for (let i = children.length - 1; i >= 0; i--) stack.push({ key: children[i]!, path: `${path}\\${children[i]!.name}` });
+          for (let i = children.length - 1; i >= 0; i--) stack.push({ key: children[i]!, depth: depth + 1, path: `${path}\\${children[i]!.name}` });
         }
         break;
       }
@@ -143,6 +148,7 @@ function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, 
         break;
     }
   }
+  return writer;
 }
 
 /**
@@ -175,7 +181,12 @@ export function run(args: DiffArguments, io: CommandIo): number {
   try {
     if (args.format === 'text') sink.write(renderText(changes, aName, bName));
     else if (args.format === 'json') sink.write(JSON.stringify({ format: 'hivetool-diff', schemaVersion: 1, a: aName, b: bName, changes: changes.map(jsonChange) }, null, 2) + '\n');
-    else renderReg(changes, aName, bName, sink, args.regStyle ?? 'ce');
+    else {
+      const { skippedKeys, skippedValues } = renderReg(changes, aName, bName, sink, args.regStyle ?? 'ce');
+      if (skippedKeys + skippedValues > 0) {
+        io.report.note(`warning: ${args.output === undefined || args.output === '-' ? '<stdout>' : args.output}: ${skippedKeys} key(s) and ${skippedValues} value(s) of the patch have names .reg text cannot hold; they are left out as comments (-f json keeps them)`);
+      }
+    }
   } catch (error) {
     sink.abort();
     throw error;

@@ -55,6 +55,7 @@ export function dump(args: ImageDumpArguments, io: CommandIo): number {
   const filter = args.key === undefined ? undefined : parseKeyPath(args.key);
   if (args.key !== undefined && filter === undefined) throw new UsageError(`key path "${args.key}" does not start with a root (HKLM, HKCU, HKCR, HKU)`);
   const prefix = filter === undefined ? undefined : [rootName(filter.root), ...filter.names].join('\\').toUpperCase();
+  const filterDepth = filter === undefined ? 0 : filter.names.length;
   try {
     if (args.format === 'json') sink.write(jsonDocumentStart());
     args.files.forEach((file, index) => {
@@ -74,13 +75,26 @@ export function dump(args: ImageDumpArguments, io: CommandIo): number {
       }
       let id = 0;
       let matched = 0;
+      let started: string | undefined;
+      const store = { bytes };
       image.walk({
+        // Image depths count from the root (1: a top-level key); the visitor's from the
+        // path it is given: a root, or the --key key itself (depth 0).
         key(key, path, depth) {
-          const upper = path.toUpperCase();
-          if (prefix !== undefined && upper !== prefix && !upper.startsWith(prefix + '\\')) return;
+          if (prefix !== undefined) {
+            const upper = path.toUpperCase();
+            if (upper !== prefix && !upper.startsWith(prefix + '\\')) return;
+          }
+          const below = depth - filterDepth;
+          if (below === 0) {
+            visitor.start(path);
+          } else if (filterDepth === 0) {
+            const root = path.slice(0, path.indexOf('\\'));
+            if (root !== started) visitor.start((started = root));
+          }
           matched++;
-          visitor.key({ name: key.name, flags: key.flags, id: id++, offset: key.offset, source: 'image' }, path, depth);
-          key.values.forEach((value: ImageValue) => visitor.value({ ...value, id: id++, source: 'image' }));
+          visitor.key({ name: key.name, flags: key.flags, id: id++, offset: key.offset, source: 'image', store, nameOffset: key.nameOffset, nameLength: key.nameLength }, path, below);
+          key.values.forEach((value: ImageValue) => visitor.value({ ...value, id: id++, source: 'image', store, dataLength: value.data.length }));
         },
       });
       if (args.key !== undefined && matched === 0) throw new UsageError(`${file}: key not found: ${args.key}`);
