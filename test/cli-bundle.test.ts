@@ -110,6 +110,25 @@ describe('through the binary', () => {
     }
   });
 
+  test('an internal error prints its stack; under --enable-source-maps it names the TypeScript source lines', () => {
+    // A bug planted before hivetool starts: opening the sample throws a TypeError.
+    const plant = join(scratch.path, 'plant-bug.mjs');
+    writeFileSync(
+      plant,
+      "import fs from 'node:fs';\nimport { syncBuiltinESMExports } from 'node:module';\nconst open = fs.openSync;\n" +
+        "fs.openSync = (path, ...rest) => { if (String(path).endsWith('device.hv')) throw new TypeError('planted bug'); return open(path, ...rest); };\nsyncBuiltinESMExports();\n",
+    );
+    const plain = spawnSync(process.execPath, ['--import', plant, HIVETOOL_BIN, 'info', SAMPLE], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(plain.status).toBe(70);
+    expect(plain.stderr).toMatch(/^hivetool: internal error \(please report it with the input that caused it\):\n.*TypeError: planted bug\n/);
+    expect(plain.stderr).toMatch(/at readInputFile \(file:\/\/.*\/packages\/cli\/bundle\/[\w-]+\.js:\d+:\d+\)/);
+    const mapped = spawnSync(process.execPath, ['--enable-source-maps', '--import', plant, HIVETOOL_BIN, 'info', SAMPLE], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(mapped.status).toBe(70);
+    const line = /at readInputFile \((?<file>[^:]+):(?<line>\d+):\d+\)/.exec(mapped.stderr)?.groups;
+    expect(line?.['file']).toBe(join(CLI, 'src/input.ts'));
+    expect(readFileSync(join(CLI, 'src/input.ts'), 'utf8').split('\n')[Number(line?.['line']) - 1]).toMatch(/openSync\(/);
+  });
+
   test('view serves the viewer app and the files until interrupted', async () => {
     const app = join(REPO_ROOT, 'packages/viewer/app/index.html');
     if (!existsSync(app)) throw new Error('the viewer is not built (npm run build)');
