@@ -8,6 +8,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HIVETOOL_BIN, REPO_ROOT, runCliInProcess, runCliProcess } from '@hivetool/test-support';
@@ -52,7 +53,7 @@ describe('the binary runs the bundle', () => {
 });
 
 describe('a build of the bundle', () => {
-  test('holds the entry and the two workers, every chunk with a linked source map naming the TypeScript sources', () => {
+  test('holds the entry and the two workers, every chunk with a linked source map naming the TypeScript sources; npm packages stay outside', () => {
     const out = join(scratch.path, 'bundle');
     const build = spawnSync(process.execPath, [join(CLI, 'build.mjs'), out], { cwd: REPO_ROOT, encoding: 'utf8' });
     expect([build.status, build.stderr]).toEqual([0, '']);
@@ -60,11 +61,11 @@ describe('a build of the bundle', () => {
     for (const entry of ENTRIES) expect([entry, files.includes(entry)]).toEqual([entry, true]);
     const scripts = files.filter((file) => file.endsWith('.js'));
     const sources = new Set<string>();
+    const imported = new Set<string>();
     for (const script of scripts) {
       const code = readFileSync(join(out, script), 'utf8');
       expect([script, code.endsWith(`//# sourceMappingURL=${script}.map\n`)]).toEqual([script, true]);
-      // The workspace packages are inside the bundle; the npm dependencies are not.
-      expect([script, code.match(/from "@hivetool\/[^"]*"|import\("@hivetool\/[^"]*"\)/g)]).toEqual([script, null]);
+      for (const match of code.matchAll(/^(?:import|export)\b[^;]*?\bfrom "([^"]+)";$|^import "([^"]+)";$|\bimport\("([^"]+)"\)/gm)) imported.add(match[1] ?? match[2] ?? match[3]!);
       const map = JSON.parse(readFileSync(join(out, `${script}.map`), 'utf8')) as SourceMap;
       // Every source's text is in the map: the sources of the other packages are not published with this one.
       expect([script, map.sourcesContent?.length, map.sourcesContent?.every((text) => typeof text === 'string')]).toEqual([script, map.sources.length, true]);
@@ -75,7 +76,15 @@ describe('a build of the bundle', () => {
     expect(sources).toContain(join(CLI, 'src/dumpWorker.ts'));
     expect(sources).toContain(join(REPO_ROOT, 'packages/hive/src/reader.ts'));
     expect([...sources].filter((source) => source.endsWith('.js') && !source.includes('/node_modules/'))).toEqual([]);
-    expect([...sources].filter((source) => /\/node_modules\/(yargs|cli-progress|re2js|tinyglobby)\//.test(source))).toEqual([]);
+    // Only the workspace packages are inside: no npm package's code, and every npm package
+    // the bundle imports (its own or the libraries') is a dependency of the command line.
+    expect([...sources].filter((source) => source.includes('/node_modules/'))).toEqual([]);
+    const packageName = (specifier: string): string => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+    const packages = [...imported].filter((specifier) => !specifier.startsWith('.') && !isBuiltin(specifier)).map(packageName);
+    expect(packages).toContain('@noble/hashes');
+    expect(packages.filter((name) => name.startsWith('@hivetool/'))).toEqual([]);
+    const { dependencies } = JSON.parse(readFileSync(join(CLI, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(packages.filter((name) => dependencies[name] === undefined)).toEqual([]);
   });
 });
 

@@ -6,10 +6,12 @@
  * chunk of its own, loaded only when that command runs (main.ts imports it lazily). The
  * package's library entry stays dist/main.js.
  *
- * The npm dependencies of the command line stay outside the bundle, loaded from
- * node_modules as before: yargs, cli-progress and tinyglobby are loaded through
- * createRequire (yargs's CommonJS build on purpose, the other two on first use), and
- * re2js, imported by `find` only, gains nothing measurable from being bundled
+ * Only the workspace packages (@hivetool/*) are bundled. Every npm package stays outside,
+ * loaded from node_modules as before, so no third-party code is copied into this package;
+ * each one the bundle imports is therefore a dependency of this package, including those
+ * of the libraries (@noble/hashes, crc). yargs, cli-progress and tinyglobby are loaded
+ * through createRequire anyway (yargs's CommonJS build on purpose, the other two on first
+ * use); re2js, imported by `find` only, gains nothing measurable from being bundled
  * (docs/PERFORMANCE.md). The source maps are chained through tsc's, so they name the
  * TypeScript sources; the sources are embedded in them, since the other packages' are not
  * in this package.
@@ -23,6 +25,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** Leaves every import of an npm package (a bare name, not @hivetool/*) to Node at run time. */
+const npmPackagesOutside = {
+  name: 'npm-packages-outside',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@hivetool/') ? undefined : { path: args.path, external: true }));
+  },
+};
 
 /** Builds the bundle into `outdir`; returns esbuild's metafile. */
 export async function buildCli(outdir = join(here, 'bundle')) {
@@ -41,7 +51,7 @@ export async function buildCli(outdir = join(here, 'bundle')) {
     target: 'node20',
     outdir,
     sourcemap: 'linked',
-    external: ['yargs', 'cli-progress', 're2js', 'tinyglobby'],
+    plugins: [npmPackagesOutside],
     metafile: true,
     logLevel: 'warning',
   });
