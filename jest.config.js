@@ -10,6 +10,8 @@ export default {
   testMatch: ['<rootDir>/packages/*/dist-test/**/*.test.js', '<rootDir>/test/dist/**/*.test.js'],
   modulePathIgnorePatterns: ['<rootDir>/packages/.*/src/', '<rootDir>/test/support/src/'],
   testTimeout: 60000,
+  // The binary runs the bundled command line: it is rebuilt from the compiled code first.
+  globalSetup: '<rootDir>/test/dist/globalSetup.js',
   // Two test files at a time: on two cores, one file's child processes, browser or file
   // I/O overlap with the other's computing (jest's default here is a single worker).
   maxWorkers: 2,

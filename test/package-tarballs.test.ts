@@ -1,11 +1,12 @@
 /**
  * What `npm pack` puts in each package's tarball is consistent: a LICENSE and a README,
  * every file `package.json` points at, and every source map's sources (the maps point at
- * `../src/*.ts`, so `src` is published with `dist`).
+ * `../src/*.ts`, so `src` is published with `dist`; the command line's bundle embeds its
+ * sources in its maps). The command line's tarball holds the bundle its binary runs.
  */
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { REPO_ROOT } from '@hivetool/test-support';
 
@@ -51,18 +52,26 @@ describe.each(PACKAGES)('the %s tarball', (name) => {
     expect([...packed()].filter((path) => /\.test\.|tsbuildinfo|dist-test\//.test(path))).toEqual([]);
   });
 
-  test('every source map points at sources in the tarball', () => {
+  test('every source map points at sources in the tarball, or holds their text', () => {
     const maps = [...packed()].filter((path) => path.endsWith('.map'));
     // The viewer publishes its bundled page only (no maps); every library ships maps.
     if (pkg.main !== undefined) expect(maps.length).toBeGreaterThan(0);
     const missing: string[] = [];
     for (const map of maps) {
-      const { sources } = JSON.parse(readFileSync(join(root, map), 'utf8')) as { sources: string[] };
-      for (const source of sources) {
+      const { sources, sourcesContent } = JSON.parse(readFileSync(join(root, map), 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null> };
+      for (const [index, source] of sources.entries()) {
         const path = normalize(join(dirname(map), source));
-        if (!packed().has(path)) missing.push(`${map} → ${path}`);
+        if (!packed().has(path) && typeof sourcesContent?.[index] !== 'string') missing.push(`${map} → ${path}`);
       }
     }
     expect(missing).toEqual([]);
   });
+
+  if (pkg.bin !== undefined) {
+    test('holds the bundle the binary runs, every file of it (packages/cli/build.mjs)', () => {
+      const bundle = readdirSync(join(root, 'bundle')).map((file) => `bundle/${file}`);
+      for (const entry of ['bundle/main.js', 'bundle/batchWorker.js', 'bundle/dumpWorker.js']) expect(bundle).toContain(entry);
+      expect(bundle.filter((file) => !packed().has(file))).toEqual([]);
+    });
+  }
 });

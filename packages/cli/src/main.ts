@@ -15,6 +15,10 @@ import { DASH_STAND_IN, argumentError, plainPositionals, refuseOutputOverInput, 
 // The CommonJS build of yargs: its help wraps at word boundaries, where the ES module build
 // cuts words at the column edge.
 const yargs = createRequire(import.meta.url)('yargs') as typeof YargsFactory;
+// yargs would look for package.json up from the working directory (an ES module leaves it
+// no require.main): the version is read from this package's, one folder up from dist/ and
+// from the bundle alike.
+const { version: VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const EPILOGUE = 'Exit codes: 0 ok, 1 problems found (verify, boot, lint, carve, find) or differences (diff), 2 could not run, 70 a bug, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (no output left behind).';
 
@@ -59,7 +63,7 @@ async function run(argv: string[], streams: CliIo): Promise<number> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version()
+    .version(VERSION)
     .alias('V', 'version')
     .epilogue(EPILOGUE)
     .wrap(Math.min(110, streams.columns ?? 110))
