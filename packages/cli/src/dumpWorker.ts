@@ -1,4 +1,3 @@
-import { workerIo } from './io.js';
 /**
  * Worker thread for a dump into a file on one thread (see runDump): renders and commits
  * the output here, so the main thread stays free to handle signals.
@@ -10,6 +9,7 @@ import { AtomicFileSink, setOutputLimit, type TextSink } from './output.js';
 import { regSink } from './regeditSink.js';
 import { lineReporter } from './report.js';
 import { openRom } from './rom.js';
+import { workerIo } from './io.js';
 
 const port = parentPort!;
 const post = (message: DumpWorkerMessage): void => port.postMessage(message);

@@ -6,6 +6,7 @@
  */
 import { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from './tree.js';
 import { decodeUtf16 } from './utf16.js';
+import { ROOT_COUNT } from './limits.js';
 
 /** "No key / no value" in the link columns. */
 export const NONE = -1;
@@ -175,7 +176,7 @@ export class CompactTree {
   private lastHash = 0;
 
   constructor() {
-    for (let root = 0; root < 8; root++) this.roots[root] = this.newRootRow();
+    for (let root = 0; root < ROOT_COUNT; root++) this.roots[root] = this.newRootRow();
   }
 
   /** A fresh, empty row for a root (also how `[-HKLM]` clears one). */
@@ -379,7 +380,7 @@ export class CompactTree {
   toTree(): HiveTree {
     const tree: HiveTree = { roots: {} };
     const work: Array<{ id: number; list: TreeKey[] }> = [];
-    for (let root = 0; root < 8; root++) {
+    for (let root = 0; root < ROOT_COUNT; root++) {
       const list: TreeKey[] = [];
       if (this.keyFirstChild[this.roots[root]!] !== NONE) tree.roots[root] = list;
       work.push({ id: this.roots[root]!, list });

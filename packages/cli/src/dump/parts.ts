@@ -1,5 +1,3 @@
-import { workerIo } from '../io.js';
-import { BATCH_WORKER } from '../workers.js';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +9,8 @@ import { lineReporter } from '../report.js';
 import { hold, release } from '../temporaries.js';
 import { UsageError, describeFailure, fileErrorReason } from '../failures.js';
 import { openRom } from '../rom.js';
+import { workerIo } from '../io.js';
+import { BATCH_WORKER } from '../workers.js';
 
 /**
  * `dump --jobs N`: each file's part of the output is rendered on a worker thread into a

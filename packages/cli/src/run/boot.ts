@@ -1,4 +1,3 @@
-import type { CommandIo } from '../command.js';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { emptyPersistentHive, renderEvidence, renderStep, replayBoot, splitDevicePath, type BootReport, type LintFinding, type RomSet, type StorageAction, type StorageFolder } from '@hivetool/boot';
@@ -7,6 +6,7 @@ import { foldName } from '@hivetool/registry';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { openHiveFile, readInputFile } from '../input.js';
 import { StdoutSink } from '../output.js';
+import type { CommandIo } from '../command.js';
 
 export interface BootArguments {
   romDir: string;

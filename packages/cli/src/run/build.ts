@@ -1,5 +1,3 @@
-import type { CliIo } from '../io.js';
-import type { CommandIo } from '../command.js';
 import { createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { encodeCompactHive, encodeLinkedHive, hexBytes, hiveStatistics, openHive, readTree, type EncodeHiveOptions, type Hive, type Sha256 } from '@hivetool/hive';
@@ -9,6 +7,8 @@ import { RegTreeBuilder, regTextBytes } from '@hivetool/registry';
 import { ExitCode, UsageError, building } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { tell, writeFileAtomic } from '../output.js';
+import type { CliIo } from '../io.js';
+import type { CommandIo } from '../command.js';
 
 export interface BuildArguments {
   inputs: string[];

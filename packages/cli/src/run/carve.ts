@@ -1,5 +1,3 @@
-import type { CliIo } from '../io.js';
-import type { CommandIo } from '../command.js';
 import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -7,6 +5,8 @@ import type { SingleBar } from 'cli-progress';
 import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions } from '@hivetool/forensics';
 import { ExitCode, UsageError } from '../failures.js';
 import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import type { CliIo } from '../io.js';
+import type { CommandIo } from '../command.js';
 
 const require = createRequire(import.meta.url);
 

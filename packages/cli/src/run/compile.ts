@@ -1,5 +1,3 @@
-import type { CliIo } from '../io.js';
-import type { CommandIo } from '../command.js';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CompileOptions, CompileResult, Explanation, HiveName, SourceHost } from '@hivetool/compile';
@@ -7,6 +5,8 @@ import { hexBytes } from '@hivetool/hive';
 import { ExitCode, UsageError } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { AtomicFileSink, print, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import type { CliIo } from '../io.js';
+import type { CommandIo } from '../command.js';
 
 /** Largest source file read (Microsoft's common.reg is 150–300 KB; merges are megabytes). */
 const MAX_SOURCE_BYTES = 256 * 1024 * 1024;

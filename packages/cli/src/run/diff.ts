@@ -1,10 +1,10 @@
-import type { CommandIo } from '../command.js';
 import { readTree, type Hive } from '@hivetool/hive';
 import { RegTextWriter, type RegStyle, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
 import { ExitCode, UsageError, safeLine, withFile } from '../failures.js';
 import { inputName, openHiveFile } from '../input.js';
 import { inputBytes, limitOutputToInput, outputSink, type TextSink } from '../output.js';
 import { regSink } from '../regeditSink.js';
+import type { CommandIo } from '../command.js';
 
 export type DiffFormat = 'text' | 'json' | 'reg';
 

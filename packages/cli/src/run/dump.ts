@@ -1,6 +1,3 @@
-import type { CliIo } from '../io.js';
-import type { CommandIo } from '../command.js';
-import { DUMP_WORKER } from '../workers.js';
 import { Worker } from 'node:worker_threads';
 import { STDIO, currentOutputLimit, inputBytes, isSpecialFile, limitOutputToInput, outputSink, resolveLink, temporaryBeside, type OutputLimit, type TextSink } from '../output.js';
 import { hold, release } from '../temporaries.js';
@@ -12,6 +9,9 @@ import { ExitCode, UsageError } from '../failures.js';
 import type { Reporter } from '../report.js';
 import { Progress, summary } from '../batch.js';
 import { regSink } from '../regeditSink.js';
+import type { CliIo } from '../io.js';
+import type { CommandIo } from '../command.js';
+import { DUMP_WORKER } from '../workers.js';
 
 export type { DumpArguments, DumpFormat, DumpJob } from '../dump/one.js';
 

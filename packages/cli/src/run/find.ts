@@ -1,9 +1,7 @@
-import type { CommandIo } from '../command.js';
-import { BATCH_WORKER } from '../workers.js';
 import { padCutHive } from '@hivetool/forensics';
 import { openHive, walkTree } from '@hivetool/hive';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
-import { ValueType, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
+import { ROOT_COUNT, ValueType, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
 import { inputName, readInputFile } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
@@ -11,6 +9,8 @@ import { Progress, summary } from '../batch.js';
 import { runPool } from '../pool.js';
 import { deletedRecords } from '../dump/deleted.js';
 import { RE2JS } from 're2js';
+import type { CommandIo } from '../command.js';
+import { BATCH_WORKER } from '../workers.js';
 
 export interface FindArguments {
   pattern: string;
@@ -79,7 +79,7 @@ function oneLine(type: number, data: Uint8Array): string {
 
 /** Visits every key of a plain tree (registry images, OEM streams) in pre-order, iteratively. */
 function walkPlainTree(tree: HiveTree, visit: (key: TreeKey, path: string) => void): void {
-  for (let root = 0; root < 8; root++) {
+  for (let root = 0; root < ROOT_COUNT; root++) {
     const stack = [...(tree.roots[root] ?? [])].reverse().map((key) => ({ key, path: `${rootName(root)}\\${key.name}` }));
     while (stack.length > 0) {
       const { key, path } = stack.pop()!;

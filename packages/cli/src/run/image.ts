@@ -1,4 +1,3 @@
-import type { CommandIo } from '../command.js';
 import { encodeHive, hexBytes } from '@hivetool/hive';
 import { DEFAULT_IMAGE_LIMITS, RegistryImage, encodeImage, openImage, type ImageValue } from '@hivetool/image';
 import { countTree, parseKeyPath, rootName } from '@hivetool/registry';
@@ -13,6 +12,7 @@ import { parseHex16 } from './build.js';
 import { combineRegistries } from '../registrySources.js';
 import type { Hive } from '@hivetool/hive';
 import type { RegStyle } from '@hivetool/registry';
+import type { CommandIo } from '../command.js';
 
 /** `hivetool image pack HIVE... -o Restore.fdf`: what RegCopyFile would save. */
 export function pack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }, io: CommandIo): number {

@@ -1,5 +1,3 @@
-import type { CommandIo } from '../command.js';
-import { BATCH_WORKER } from '../workers.js';
 import {
   describeRestoreFlags,
   hexBytes,
@@ -27,6 +25,8 @@ import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
 import { runPool } from '../pool.js';
+import type { CommandIo } from '../command.js';
+import { BATCH_WORKER } from '../workers.js';
 
 export interface InfoArguments {
   files: string[];

@@ -1,8 +1,8 @@
-import type { CommandIo } from '../command.js';
 import { lintBoot } from '@hivetool/boot';
 import { ExitCode } from '../failures.js';
 import { StdoutSink } from '../output.js';
 import { openRomSet, renderFinding, romFailure } from './boot.js';
+import type { CommandIo } from '../command.js';
 
 /**
  * `hivetool lint ROMDIR`: checks the boot configuration of a ROM set (docs/boot.md lists

@@ -1,4 +1,3 @@
-import type { CommandIo } from '../command.js';
 import { encodeHive, hexBytes, type Hive } from '@hivetool/hive';
 import {
   FORMAT_DESCRIPTIONS,
@@ -22,6 +21,7 @@ import { inputName, readInputFile } from '../input.js';
 import { STDIO, print, tell, writeFileAtomic } from '../output.js';
 import { combineRegistries } from '../registrySources.js';
 import { describePreg } from './preg.js';
+import type { CommandIo } from '../command.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
 export function pack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }, io: CommandIo): number {

@@ -1,8 +1,8 @@
-import type { CommandIo } from '../command.js';
 import { FORMAT_DESCRIPTIONS, PREG_HEADER_SIZE, decodePreg, encodePreg, identifyFormat, inspectPreg, isImageFormatError, looksLikePreg, type PregLayout, type PregReport } from '@hivetool/image';
 import { ExitCode, UsageError } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { StdoutSink, print, writeFileAtomic } from '../output.js';
+import type { CommandIo } from '../command.js';
 
 /**
  * `hivetool oem preg …`: the PREG container of the common OAL (docs/formats/preg.md).

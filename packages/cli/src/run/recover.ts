@@ -1,8 +1,8 @@
-import type { CommandIo } from '../command.js';
 import { isHiveFormatError, readRestoreArea, recoverHive, verifyHive, type RecoveryAction } from '@hivetool/hive';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { readHiveFile } from '../input.js';
 import { print, writeFileAtomic } from '../output.js';
+import type { CommandIo } from '../command.js';
 
 export interface RecoverArguments {
   input: string;

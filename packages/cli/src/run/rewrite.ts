@@ -1,8 +1,8 @@
-import type { CommandIo } from '../command.js';
 import { rewriteHive } from '@hivetool/hive';
 import { ExitCode, withFile } from '../failures.js';
 import { inputName, openHiveFile } from '../input.js';
 import { tell, writeFileAtomic } from '../output.js';
+import type { CommandIo } from '../command.js';
 
 /** `hivetool rewrite IN.hv OUT.hv`: re-emit a hive from its parsed parts, losslessly. */
 export function run({ input, output }: { input: string; output: string }, io: CommandIo): number {

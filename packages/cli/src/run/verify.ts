@@ -1,5 +1,3 @@
-import type { CommandIo } from '../command.js';
-import { BATCH_WORKER } from '../workers.js';
 import { readHeader, verifyHive, type Finding, type Hive, type RestoreReport, type VerifyReport } from '@hivetool/hive';
 import { BLOCK_HEADER_SIZE, HEAP_OFFSET, isSectionTable } from '@hivetool/hive/layout';
 import { addCliHints } from './verifyHints.js';
@@ -8,6 +6,8 @@ import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
 import { runPool } from '../pool.js';
+import type { CommandIo } from '../command.js';
+import { BATCH_WORKER } from '../workers.js';
 
 export interface VerifyArguments {
   files: string[];

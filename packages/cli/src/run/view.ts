@@ -1,4 +1,3 @@
-import type { CommandIo } from '../command.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,6 +7,7 @@ import { openHive } from '@hivetool/hive';
 import { readInputFile } from '../input.js';
 import { ExitCode, UsageError } from '../failures.js';
 import { print } from '../output.js';
+import type { CommandIo } from '../command.js';
 
 export interface ViewArguments {
   files: string[];
