@@ -9,12 +9,12 @@ import { performance } from 'node:perf_hooks';
 
 const moduleStart = performance.now();
 const { openHive } = await import('@hivetool/hive');
-const { openHiveFileLazy } = await import('hivetool');
+const { openHiveFileLazy, processIo } = await import('hivetool');
 const start = performance.now();
 const [file, path, mode] = process.argv.slice(2) as [string, string, 'whole' | 'lazy'];
 let hive;
 if (mode === 'lazy') {
-  hive = openHiveFileLazy(file);
+  hive = openHiveFileLazy(processIo(), file);
 } else {
   const buffer = readFileSync(file);
   hive = openHive(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));

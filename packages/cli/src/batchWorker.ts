@@ -9,21 +9,26 @@ import { verifyOne, type VerifyJob } from './run/verify.js';
 import { dumpPart, type DumpPartJob } from './dump/parts.js';
 import { findOne, type FindJob } from './run/find.js';
 import { openRom } from './rom.js';
+import { workerCommandIo } from './command.js';
+
+// What a check prints itself (rarely: its results go back as messages) reaches the
+// process's stderr; standard input, when a worker is given `-`, is file descriptor 0.
+const io = workerCommandIo((line) => process.stderr.write(line));
 
 const data = workerData as { command: 'verify'; options: VerifyJob } | { command: 'info'; options: InfoJob } | { command: 'dump'; options: DumpPartJob } | { command: 'find'; options: FindJob };
 let rom: Hive | undefined;
-if (data.command === 'verify' && data.options.romFile !== undefined) rom = openRom(data.options.romFile, false);
+if (data.command === 'verify' && data.options.romFile !== undefined) rom = openRom(io, data.options.romFile, false);
 
 parentPort!.on('message', (message: { index: number; item: string | { file: string; index: number } }) => {
   const { item } = message;
   let result: unknown;
   if (data.command === 'find') {
-    result = findOne(item as string, data.options);
+    result = findOne(io, item as string, data.options);
   } else if (data.command === 'dump') {
     const part = item as { file: string; index: number };
-    result = dumpPart(part.file, part.index, data.options);
+    result = dumpPart(io, part.file, part.index, data.options);
   } else {
-    result = data.command === 'verify' ? verifyOne(item as string, data.options, rom) : infoOne(item as string, data.options);
+    result = data.command === 'verify' ? verifyOne(io, item as string, data.options, rom) : infoOne(io, item as string, data.options);
   }
   parentPort!.postMessage({ index: message.index, result });
 });

@@ -6,8 +6,8 @@
  * loads only the definitions, and the code of the one command asked for.
  */
 import type { Argv } from 'yargs';
-import type { CliIo } from './io.js';
-import type { Reporter } from './report.js';
+import { workerIo, type CliIo } from './io.js';
+import { lineReporter, type Reporter } from './report.js';
 
 /**
  * What a command is given to reach the outside: the run's standard streams and terminal
@@ -17,6 +17,15 @@ import type { Reporter } from './report.js';
  */
 export interface CommandIo extends CliIo {
   readonly report: Reporter;
+}
+
+/**
+ * The io of a worker thread that renders or checks files for a run: its stderr lines and
+ * reports go to `line` (and so back to the run's thread); standard input, when a worker is
+ * given `-`, is file descriptor 0.
+ */
+export function workerCommandIo(line: (text: string) => void): CommandIo {
+  return { ...workerIo(line), report: lineReporter(line) };
 }
 
 /** A command's code: its exit code from its options. */
@@ -30,8 +39,11 @@ export interface Command<Args, Options> {
   readonly describe: string;
   /** Usage, options, help and examples. */
   readonly builder: (parser: Argv) => Argv<Args>;
-  /** The parsed arguments as the command's options; a bad value throws a UsageError. */
-  readonly options: (args: Args) => Options;
+  /**
+   * The parsed arguments as the command's options; a bad value throws a UsageError. The
+   * ROM hive of `--rom` is opened here, through `io` (it may be standard input).
+   */
+  readonly options: (args: Args, io: CommandIo) => Options;
   /** Runs the command (its code is imported on the first call). */
   readonly run: Run<Options>;
 }
@@ -66,6 +78,6 @@ export function register<T>(parser: Argv<T>, definition: AnyCommand, io: Command
     });
   }
   return parser.command(definition.command, definition.describe, definition.builder, async (args) => {
-    exit.code = await definition.run(definition.options(args), io);
+    exit.code = await definition.run(definition.options(args, io), io);
   });
 }

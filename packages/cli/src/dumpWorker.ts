@@ -7,24 +7,23 @@ import { dumpFiles, finishDump, type DumpWorkerData, type DumpWorkerMessage } fr
 import { describeFailure } from './failures.js';
 import { AtomicFileSink, setOutputLimit, type TextSink } from './output.js';
 import { regSink } from './regeditSink.js';
-import { lineReporter } from './report.js';
 import { openRom } from './rom.js';
-import { workerIo } from './io.js';
+import { workerCommandIo } from './command.js';
 
 const port = parentPort!;
 const post = (message: DumpWorkerMessage): void => port.postMessage(message);
 const { args, limit } = workerData as DumpWorkerData;
 setOutputLimit(limit);
-const report = lineReporter((line) => post({ kind: 'line', line }));
+const io = workerCommandIo((line) => post({ kind: 'line', line }));
 let sink: TextSink | undefined;
 try {
-  const rom = args.romFile === undefined ? undefined : openRom(args.romFile, false);
+  const rom = args.romFile === undefined ? undefined : openRom(io, args.romFile, false);
   const full = { ...args, rom };
-  const file = new AtomicFileSink(workerIo((line) => post({ kind: 'line', line })), args.output!);
+  const file = new AtomicFileSink(io, args.output!);
   // regedit-style .reg text is UTF-16LE, as on the main thread.
   sink = args.format === 'reg' ? regSink(file, args.regStyle ?? 'ce') : file;
-  const failed = dumpFiles(full, sink, report, (file) => post({ kind: 'step', file }));
-  const written = finishDump(full, sink, failed, report);
+  const failed = dumpFiles(io, full, sink, (file) => post({ kind: 'step', file }));
+  const written = finishDump(full, sink, failed, io.report);
   post({ kind: 'done', failed, written });
 } catch (error) {
   sink?.abort();

@@ -3,7 +3,7 @@ import { openHive, type Hive, type OpenHiveOptions } from '@hivetool/hive';
 // The light entry: the format check without the image and stream codecs (start-up time).
 import { FORMAT_DESCRIPTIONS, identifyFormat } from '@hivetool/image/identify';
 import { UsageError } from './failures.js';
-import { io } from './io.js';
+import type { CliIo } from './io.js';
 
 /**
  * Slot offsets have 28 bits, so no hive's blocks start past 0x5000 + 2^28; with a last
@@ -44,14 +44,14 @@ const idle = new Int32Array(new SharedArrayBuffer(4));
  * All of standard input (at most `limit` bytes), read once: a later call gets the same
  * bytes. A terminal is refused unless `terminal` (text typed in, ended by Ctrl-D).
  */
-function readStdin(limit: number, terminal: boolean): Uint8Array {
+function readStdin(io: CliIo, limit: number, terminal: boolean): Uint8Array {
   if (stdinBytes !== undefined) return stdinBytes;
-  const given = io().stdin;
+  const given = io.stdin;
   if (given !== undefined) {
     if (given.length > limit) throw new UsageError(`${inputName(STDIN)}: more than ${limit} bytes, larger than ${limit === MAX_HIVE_BYTES ? 'any hive can be' : 'hivetool reads for this input'}`);
     return (stdinBytes = given);
   }
-  if (io().stdinIsTTY && !terminal) throw new UsageError(`${inputName(STDIN)}: standard input is a terminal: pipe or redirect a file into it (hivetool dump - < file.hv)`);
+  if (io.stdinIsTTY && !terminal) throw new UsageError(`${inputName(STDIN)}: standard input is a terminal: pipe or redirect a file into it (hivetool dump - < file.hv)`);
   const pieces: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -85,11 +85,12 @@ function readStdin(limit: number, terminal: boolean): Uint8Array {
 }
 
 /**
- * Reads a whole regular file (at most `limit` bytes) into one buffer; `-` reads standard
- * input. `terminal`: standard input may be a terminal (typed text).
+ * Reads a whole regular file (at most `limit` bytes) into one buffer; `-` reads the
+ * standard input of `io` (its bytes, or file descriptor 0). `terminal`: standard input may
+ * be a terminal (typed text).
  */
-export function readInputFile(path: string, limit = MAX_HIVE_BYTES, terminal = false): Uint8Array {
-  if (path === STDIN) return readStdin(limit, terminal);
+export function readInputFile(io: CliIo, path: string, limit = MAX_HIVE_BYTES, terminal = false): Uint8Array {
+  if (path === STDIN) return readStdin(io, limit, terminal);
   // Looked at before opening: opening a FIFO for reading would wait for a writer forever.
   checkInput(path, statSync(path), limit);
   const fd = openSync(path, 'r');
@@ -117,8 +118,8 @@ const PAGE = 4096;
  * pages are read from the file only when the reader first touches them, so a path lookup in a large hive reads a few pages, not the
  * whole file. For commands that read one subtree (`dump --key`).
  */
-export function openHiveFileLazy(path: string, options: OpenHiveOptions = {}): Hive {
-  if (path === STDIN) return openHiveFile(path, options);
+export function openHiveFileLazy(io: CliIo, path: string, options: OpenHiveOptions = {}): Hive {
+  if (path === STDIN) return openHiveFile(io, path, options);
   const size = checkInput(path, statSync(path), MAX_HIVE_BYTES);
   const fd = openSync(path, 'r');
   process.once('exit', () => closeSync(fd));
@@ -154,8 +155,8 @@ export function openHiveFileLazy(path: string, options: OpenHiveOptions = {}): H
  * Reads a file that should hold a hive. A registry image or OEM file given where a hive
  * belongs is named for what it is (`UsageError`); other bytes are left to the hive reader.
  */
-export function readHiveFile(path: string): Uint8Array {
-  const bytes = readInputFile(path);
+export function readHiveFile(io: CliIo, path: string): Uint8Array {
+  const bytes = readInputFile(io, path);
   const format = identifyFormat(bytes);
   if (format !== 'hive' && format !== 'unknown') throw new UsageError(`${inputName(path)}: not a hive file: this is ${FORMAT_DESCRIPTIONS[format]}`);
   return bytes;
@@ -165,6 +166,6 @@ export function readHiveFile(path: string): Uint8Array {
  * Reads a file once and opens it as a hive over those bytes; the file is only read. A
  * registry image or OEM file given where a hive belongs is named for what it is.
  */
-export function openHiveFile(path: string, options: OpenHiveOptions = {}): Hive {
-  return openHive(readHiveFile(path), options);
+export function openHiveFile(io: CliIo, path: string, options: OpenHiveOptions = {}): Hive {
+  return openHive(readHiveFile(io, path), options);
 }

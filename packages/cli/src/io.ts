@@ -24,8 +24,8 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
  * The standard streams of one run of hivetool. The `hivetool` binary runs with the
  * process's own (processIo); `main(argv, io)` takes others, so that a program (or a test)
  * can run a command in its own process and get back what it printed. Commands never touch
- * `process.stdout`, `process.stderr` or `process.stdin` themselves: they print through
- * `io()`, which is the io of the run in progress on this thread.
+ * `process.stdout`, `process.stderr` or `process.stdin` themselves: they are given the
+ * run's io (`run(options, io)`), and pass it to what prints or reads on their behalf.
  */
 export interface CliIo {
   /** Writes to standard output, whole and in order, before returning. */
@@ -80,27 +80,17 @@ export function memoryIo(stdin?: Uint8Array): CliIo & { readonly out: Uint8Array
   };
 }
 
-let current: CliIo | undefined;
-
-/** The io of the run in progress on this thread (the process's streams outside a run). */
-export function io(): CliIo {
-  return (current ??= processIo());
-}
-
 /**
- * Runs `body` with `given` as the io of this thread, and console.log/console.error (which
- * yargs prints help and version with) writing to it. One run at a time per thread.
+ * Runs `body` with console.log/console.error writing to `given`: yargs prints help, the
+ * version and its own messages with them. One run at a time per thread.
  */
-export async function withIo<T>(given: CliIo, body: () => Promise<T>): Promise<T> {
-  const previous = current;
+export async function withConsole<T>(given: CliIo, body: () => Promise<T>): Promise<T> {
   const { log, error } = console;
-  current = given;
   console.log = (...items: unknown[]) => given.stdout(`${format(...items)}\n`);
   console.error = (...items: unknown[]) => given.stderr(`${format(...items)}\n`);
   try {
     return await body();
   } finally {
-    current = previous;
     console.log = log;
     console.error = error;
   }

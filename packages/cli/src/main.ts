@@ -5,7 +5,7 @@ import type YargsFactory from 'yargs';
 import { COMMANDS } from './commands/index.js';
 import { register, type CommandIo } from './command.js';
 import { STDIN, forgetStdin } from './input.js';
-import { processIo, withIo, type CliIo } from './io.js';
+import { processIo, withConsole, type CliIo } from './io.js';
 import { ExitCode, UsageError, describeFailure, safeLine } from './failures.js';
 import { stderrReporter } from './report.js';
 import { resetOutputLimit, setMaxOutput } from './output.js';
@@ -38,7 +38,7 @@ export async function main(argv: string[], streams?: CliIo): Promise<number> {
   resetOutputLimit();
   forgetStdin();
   const given = streams ?? processIo();
-  return withIo(given, () => run(argv, given));
+  return withConsole(given, () => run(argv, given));
 }
 
 async function run(argv: string[], streams: CliIo): Promise<number> {

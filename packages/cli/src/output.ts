@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { Utf8Writer } from '@hivetool/registry';
 import { UsageError, fileErrorReason } from './failures.js';
 import { hold, release } from './temporaries.js';
-import { io, writeAllSync, type CliIo } from './io.js';
+import { writeAllSync, type CliIo } from './io.js';
 
 export { writeAllSync };
 
@@ -83,13 +83,13 @@ export function setOutputLimit(passed: OutputLimit): void {
  * size when it is a file (`< x.hv`); a pipe's size is not known before it is read, and
  * then the cap stays at DEFAULT_MAX_OUTPUT.
  */
-export function inputBytes(files: ReadonlyArray<string | undefined>): number {
+export function inputBytes(io: CliIo, files: ReadonlyArray<string | undefined>): number {
   let total = 0;
   for (const file of files) {
     if (file === undefined) continue;
     try {
       // Standard input given as bytes (main()'s io) counts as a pipe.
-      if (file === STDIO && io().stdin !== undefined) return Infinity;
+      if (file === STDIO && io.stdin !== undefined) return Infinity;
       const stat = file === STDIO ? fstatSync(0) : statSync(file);
       total += file === STDIO && !stat.isFile() ? Infinity : stat.size;
     } catch {

@@ -3,17 +3,18 @@ import { FORMAT_DESCRIPTIONS, decodeOemStream, identifyFormat, openImage } from 
 import { rootName, type HiveTree } from '@hivetool/registry';
 import { UsageError, withFile } from './failures.js';
 import { inputName, readInputFile } from './input.js';
+import type { CliIo } from './io.js';
 
 /**
  * A registry read from a hive (through its ROM when `rom` is given), a registry image or
  * an OEM stream, recognised by its magic.
  */
-export function readRegistry(file: string, rom: Hive | undefined): HiveTree {
-  return withFile(file, () => readAnyRegistry(file, rom));
+export function readRegistry(io: CliIo, file: string, rom: Hive | undefined): HiveTree {
+  return withFile(file, () => readAnyRegistry(io, file, rom));
 }
 
-function readAnyRegistry(file: string, rom: Hive | undefined): HiveTree {
-  const bytes = readInputFile(file);
+function readAnyRegistry(io: CliIo, file: string, rom: Hive | undefined): HiveTree {
+  const bytes = readInputFile(io, file);
   const format = identifyFormat(bytes);
   switch (format) {
     case 'hive':
@@ -32,11 +33,11 @@ function readAnyRegistry(file: string, rom: Hive | undefined): HiveTree {
  * a user hive's HKCU, as the RAM registry holds them together). A root found in two
  * inputs is refused rather than merged silently.
  */
-export function combineRegistries(files: string[], rom: Hive | undefined): HiveTree {
+export function combineRegistries(io: CliIo, files: string[], rom: Hive | undefined): HiveTree {
   const combined: HiveTree = { roots: {} };
   const owner = new Map<number, string>();
   for (const file of files) {
-    const tree = readRegistry(file, rom);
+    const tree = readRegistry(io, file, rom);
     for (const [key, keys] of Object.entries(tree.roots)) {
       const index = Number(key);
       if (keys === undefined || keys.length === 0) continue;

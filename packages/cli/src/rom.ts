@@ -2,15 +2,16 @@
 import { walkTree, type Hive } from '@hivetool/hive';
 import { UsageError, describeFailure } from './failures.js';
 import { openHiveFile } from './input.js';
+import type { CliIo } from './io.js';
 
 /**
  * Opens the hive named by --rom, which must be a ROM hive. `walk`: read it whole now (on
  * the thread that parses the options; worker threads that open it again, and verify,
  * which reports a damaged ROM hive as findings, do not).
  */
-export function openRom(path: string, walk = true): Hive {
+export function openRom(io: CliIo, path: string, walk = true): Hive {
   try {
-    const rom = openHiveFile(path, { source: 'rom' });
+    const rom = openHiveFile(io, path, { source: 'rom' });
     if (rom.kind !== 'rom') throw new UsageError(`${path}: this is a persistent hive (its roots carry store nibble 0); --rom takes the ROM hive (default.hv or the ROM user.hv)`, true);
     // Walked whole now, so that damage in the ROM hive is reported against it, with
     // offsets in it, rather than surfacing later while reading the hive that links into it.

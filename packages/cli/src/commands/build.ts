@@ -19,13 +19,13 @@ export const build = defineCommand({
       .example('$0 build --rom default.hv changes.reg -o system.hv', 'a system.hv the device keeps, holding only the changes')
       .example('$0 build platform.reg -o default.hv', 'a ROM-style hive')
       .example('$0 build base.reg patch.reg -o out.hv --rom-signature 6e950daec1672852a98cf772c09550c9', 'two files, a given signature'),
-  options: (args): BuildArguments => ({
+  options: (args, io): BuildArguments => ({
     inputs: args.inputs as string[],
     output: args.output,
     layout: args.layout as 'rom' | 'persistent',
     romSignature: args['rom-signature'],
     guid: args.guid,
-    rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) },
+    rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(io, args.rom) },
   }),
   run: async (options, io) => (await import('../run/build.js')).run(options, io),
 });

@@ -19,9 +19,9 @@ export const diff = defineCommand({
       .example('$0 diff --rom default.hv system.hv', 'what the device changed relative to ROM')
       .example('$0 diff -f reg old.hv new.hv > patch.reg', 'a patch that turns old into new')
       .epilogue('Exit codes: 0 no differences, 1 differences, 2 could not run.'),
-  options: (args): DiffArguments => ({
+  options: (args, io): DiffArguments => ({
     files: args.files as string[],
-    rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom) },
+    rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(io, args.rom) },
     format: args.format as DiffFormat,
     output: args.output,
     maxDepth: positiveInteger(args['max-depth'], '--max-depth'),

@@ -29,7 +29,7 @@ export const dump = defineCommand({
       .example('$0 dump samples/device.hv', '.reg text of the whole hive')
       .example('$0 dump -f json -k "HKLM\\Drivers" default.hv', 'one subtree as JSON')
       .example('$0 dump -f raw boot.hv', 'every heap block, one line each'),
-  options: (args): DumpArguments => ({
+  options: (args, io): DumpArguments => ({
     files: expandInputs(args.files as string[], args.recursive),
     format: args.format as DumpFormat,
     key: args.key,
@@ -38,7 +38,7 @@ export const dump = defineCommand({
     maxDepth: positiveInteger(args['max-depth'], '--max-depth'),
     regStyle: args['reg-style'],
     contentOnly: args['content-only'],
-    rom: args.rom === undefined ? undefined : openRom(args.rom),
+    rom: args.rom === undefined ? undefined : openRom(io, args.rom),
     romFile: args.rom,
     jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
     asStored: args['as-stored'],

@@ -24,13 +24,13 @@ export const verify = defineCommand({
       .example('$0 verify --rom default.hv system.hv', 'will the device keep system.hv at the next boot?')
       .example('$0 verify --rom default.hv', 'check the ROM hive and show its signature')
       .epilogue('Exit codes: 0 no errors, 1 errors found (or warnings, with --strict) or a recovery pending at the next mount, 2 could not run.'),
-  options: (args): VerifyArguments => {
+  options: (args, io): VerifyArguments => {
     const files = expandInputs((args.files as string[] | undefined) ?? [], args.recursive);
     if (files.length === 0 && args.rom === undefined) throw new UsageError('verify needs a hive file, or --rom ROM.hv to check a ROM hive');
     return {
       files,
       jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
-      rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(args.rom, false) },
+      rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(io, args.rom, false) },
       json: args.json,
       strict: args.strict,
       kind: args.kind,

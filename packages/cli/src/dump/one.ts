@@ -10,6 +10,7 @@ import { inputName, openHiveFileLazy } from '../input.js';
 import type { TextSink } from '../output.js';
 import { describeFailure, safeLine } from '../failures.js';
 import type { Reporter } from '../report.js';
+import type { CommandIo } from '../command.js';
 import { openHiveFileOrCut } from './cut.js';
 import { jsonVisitor } from './json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from './raw.js';
@@ -93,7 +94,8 @@ export type DumpJob = Omit<DumpArguments, 'files' | 'output' | 'rom' | 'romFile'
  * Returns false if the file failed (reported through `report`, and noted in the output
  * when it failed part-way). An unexpected error (a bug) is thrown.
  */
-export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink: TextSink, report: Reporter, onStart: () => void): boolean {
+export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | undefined, sink: TextSink, onStart: () => void): boolean {
+  const report = io.report;
   let current: HiveRenderer | undefined;
   try {
     const options = {
@@ -103,7 +105,7 @@ export function dumpOne(file: string, job: DumpJob, rom: Hive | undefined, sink:
       ...(rom === undefined ? {} : { rom }),
     } as const;
     // One subtree reads only its pages; a whole dump reads the file in one go.
-    const hive = job.key !== undefined ? openHiveFileLazy(file, options) : openHiveFileOrCut(file, options, report);
+    const hive = job.key !== undefined ? openHiveFileLazy(io, file, options) : openHiveFileOrCut(io, file, options);
     if (hive.restore.flags !== 0 || hive.header.logEntryCount !== 0) {
       const shown = hive.repaired ? `the hive as mounted (${hive.restore.action === 'copy' ? `${hive.restore.liveCount} restore page(s) applied` : 'restore records discarded'}; --as-stored shows the bytes as stored)` : 'the hive as stored';
       report.note(

@@ -9,7 +9,7 @@ import { lineReporter } from '../report.js';
 import { hold, release } from '../temporaries.js';
 import { UsageError, describeFailure, fileErrorReason } from '../failures.js';
 import { openRom } from '../rom.js';
-import { workerIo } from '../io.js';
+import type { CommandIo } from '../command.js';
 import { BATCH_WORKER } from '../workers.js';
 
 /**
@@ -32,21 +32,21 @@ export type DumpPart =
 let workerRom: { file: string; hive: Hive } | undefined;
 
 /** Renders `file` into `directory/<index>`; what it would print on stderr comes back in `stderr`. */
-export function dumpPart(file: string, index: number, options: DumpPartJob): DumpPart {
+export function dumpPart(io: CommandIo, file: string, index: number, options: DumpPartJob): DumpPart {
   setOutputLimit(options.limit);
   if (options.romFile !== undefined && workerRom?.file !== options.romFile) {
-    workerRom = { file: options.romFile, hive: openRom(options.romFile, false) };
+    workerRom = { file: options.romFile, hive: openRom(io, options.romFile, false) };
   }
   const output = join(options.directory, String(index));
   const stderr: string[] = [];
   let sink: TextSink | undefined;
   let started = false;
   try {
-    sink = new AtomicFileSink(
-      workerIo((line) => stderr.push(line)),
-      output,
-    );
-    const ok = dumpOne(file, options.job, workerRom?.hive, sink, lineReporter((line) => stderr.push(line)), () => {
+    // What this file's dump says on stderr travels with its part.
+    const line = (text: string): void => void stderr.push(text);
+    const partIo: CommandIo = { ...io, stderr: line, report: lineReporter(line) };
+    sink = new AtomicFileSink(partIo, output);
+    const ok = dumpOne(partIo, file, options.job, workerRom?.hive, sink, () => {
       started = true;
     });
     sink.close();
@@ -61,7 +61,7 @@ export function dumpPart(file: string, index: number, options: DumpPartJob): Dum
 }
 
 /** Runs `dumpPart` for every file on `args.jobs` threads; `done` gets the parts in file order. */
-export async function dumpParts(args: DumpArguments, done: (part: Extract<DumpPart, { ok: boolean }>) => void): Promise<void> {
+export async function dumpParts(io: CommandIo, args: DumpArguments, done: (part: Extract<DumpPart, { ok: boolean }>) => void): Promise<void> {
   let directory: string;
   try {
     directory = mkdtempSync(join(tmpdir(), 'hivetool-dump-'));
@@ -88,7 +88,7 @@ export async function dumpParts(args: DumpArguments, done: (part: Extract<DumpPa
       args.jobs ?? 1,
       BATCH_WORKER,
       { command: 'dump', options },
-      ({ file, index }) => dumpPart(file, index, options),
+      ({ file, index }) => dumpPart(io, file, index, options),
       (part) => {
         if ('bug' in part) throw new Error(`internal error on ${part.file}: ${part.bug}`);
         try {

@@ -7,6 +7,7 @@ import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { openHiveFile, readInputFile } from '../input.js';
 import { StdoutSink } from '../output.js';
 import type { CommandIo } from '../command.js';
+import type { CliIo } from '../io.js';
 
 export interface BootArguments {
   romDir: string;
@@ -34,13 +35,13 @@ function findEntry(dir: string, name: string): string | undefined {
 }
 
 /** A hive of the ROM set: the file in ROMDIR named case-insensitively, opened as a ROM hive. */
-function openRomHive(romDir: string, name: string): { file: string; hive: RomSet['boot'] } {
+function openRomHive(io: CliIo, romDir: string, name: string): { file: string; hive: RomSet['boot'] } {
   if (!existsSync(romDir) || !statSync(romDir).isDirectory()) throw new UsageError(`${romDir}: ROMDIR must be a folder holding boot.hv, default.hv and user.hv`);
   const entry = findEntry(romDir, name);
   if (entry === undefined) throw new UsageError(`${romDir}: no ${name} in the ROM folder (boot.hv, default.hv and user.hv are needed)`);
   const file = join(romDir, entry);
   try {
-    const hive = openHiveFile(file, { source: name });
+    const hive = openHiveFile(io, file, { source: name });
     if (hive.kind !== 'rom') throw new UsageError(`${file}: this is a persistent hive (its roots carry store nibble 0); the ROM folder holds the image's ROM hives`);
     return { file, hive };
   } catch (error) {
@@ -66,10 +67,10 @@ export function romFailure<T>(romDir: string, pass: () => T): T {
 }
 
 /** The ROM set of a folder (`hivetool compile`'s output works as is). */
-export function openRomSet(romDir: string): RomSet & { files: { boot: string; system: string; user: string } } {
-  const boot = openRomHive(romDir, 'boot.hv');
-  const system = openRomHive(romDir, 'default.hv');
-  const user = openRomHive(romDir, 'user.hv');
+export function openRomSet(io: CliIo, romDir: string): RomSet & { files: { boot: string; system: string; user: string } } {
+  const boot = openRomHive(io, romDir, 'boot.hv');
+  const system = openRomHive(io, romDir, 'default.hv');
+  const user = openRomHive(io, romDir, 'user.hv');
   return { boot: boot.hive, system: system.hive, user: user.hive, files: { boot: boot.file, system: system.file, user: user.file } };
 }
 
@@ -90,7 +91,7 @@ function mapDevicePath(root: string, devicePath: string): { host: string; exists
 }
 
 /** The storage folder as the replay sees it: files found case-insensitively, read only. */
-function storageFolder(root: string): StorageFolder {
+function storageFolder(io: CliIo, root: string): StorageFolder {
   return {
     find(path) {
       const mapped = mapDevicePath(root, path);
@@ -98,7 +99,7 @@ function storageFolder(root: string): StorageFolder {
       // Something other than a file where a hive belongs: filesys could neither load the
       // hive nor create one there, and hivetool does not guess what it would do then.
       if (!statSync(mapped.host).isFile()) throw new UsageError(`${mapped.host}: ${path} is not a file (a folder or a device stands where the hive belongs): the device can neither load nor create the hive there`, true);
-      return readInputFile(mapped.host);
+      return readInputFile(io, mapped.host);
     },
     folders(path) {
       const mapped = mapDevicePath(root, path);
@@ -246,7 +247,7 @@ export function run(args: BootArguments, io: CommandIo): number {
   if (args.user !== undefined && (args.user === '' || args.user === '.' || args.user === '..' || /[\\/]/.test(args.user))) {
     throw new UsageError(`--user ${JSON.stringify(args.user)}: a user name is one folder name under ProfileDir (no \\ or /, not . or ..)`);
   }
-  const rom = openRomSet(args.romDir);
+  const rom = openRomSet(io, args.romDir);
   if (args.ramRegion === undefined && (!existsSync(args.storageDir) || !statSync(args.storageDir).isDirectory())) {
     throw new UsageError(`${args.storageDir}: STORAGEDIR must be a folder (an empty one stands for a first boot)`);
   }
@@ -254,9 +255,9 @@ export function run(args: BootArguments, io: CommandIo): number {
     if (args.ramRegion !== undefined) throw new UsageError('--apply writes a storage folder; with --ram-region the hives are in the RAM region, not in files');
     checkOutputFolder(args.apply, [args.romDir, args.storageDir]);
   }
-  const ramRegion = args.ramRegion === undefined ? undefined : { name: args.ramRegion, bytes: readInputFile(args.ramRegion) };
+  const ramRegion = args.ramRegion === undefined ? undefined : { name: args.ramRegion, bytes: readInputFile(io, args.ramRegion) };
   const clean = { system: args.clean === 'system' || args.clean === 'all', users: args.clean === 'users' || args.clean === 'all' };
-  const report = romFailure(args.romDir, () => replayBoot(rom, storageFolder(args.storageDir), { clean, ...(ramRegion === undefined ? {} : { ramRegion }), ...(args.user === undefined ? {} : { user: args.user }) }));
+  const report = romFailure(args.romDir, () => replayBoot(rom, storageFolder(io, args.storageDir), { clean, ...(ramRegion === undefined ? {} : { ramRegion }), ...(args.user === undefined ? {} : { user: args.user }) }));
   if (args.apply !== undefined) applyActions(report, rom, args.storageDir, args.apply);
   const sink = new StdoutSink(io);
   if (args.json) {

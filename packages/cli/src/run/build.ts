@@ -40,7 +40,7 @@ export const nodeSha256: Sha256 = (parts) => {
  * for what it is instead of being parsed as text.
  */
 export function readRegBytes(io: CliIo, path: string): Uint8Array {
-  const bytes = readInputFile(path, MAX_REG_BYTES, true);
+  const bytes = readInputFile(io, path, MAX_REG_BYTES, true);
   const format = identifyFormat(bytes);
   if (format !== 'unknown') throw new UsageError(`${inputName(path)}: not .reg text: this is ${FORMAT_DESCRIPTIONS[format]}`, true);
   const text = regTextBytes(bytes, { isUtf8: (b) => isUtf8(b) });

@@ -34,6 +34,8 @@ export interface CompileArguments {
  * that is not found from the including file is tried from the working directory.
  */
 export class FileSystemHost implements SourceHost {
+  constructor(private readonly io: CliIo) {}
+
   private readonly listings = new Map<string, string[] | undefined>();
   private readonly preloaded = new Map<string, Uint8Array>();
   /** Every file read, `#include`d ones too: all are inputs, which no output may replace. */
@@ -42,7 +44,7 @@ export class FileSystemHost implements SourceHost {
   /** Reads a top-level input now, so that an unreadable one stops the command with its own error. */
   preload(file: string): void {
     // Standard input is named <stdin> in diagnostics and in reginit.ini's comments.
-    this.preloaded.set(inputName(file), readInputFile(file, MAX_SOURCE_BYTES));
+    this.preloaded.set(inputName(file), readInputFile(this.io, file, MAX_SOURCE_BYTES));
     this.filesRead.add(file);
   }
 
@@ -50,7 +52,7 @@ export class FileSystemHost implements SourceHost {
     const bytes = this.preloaded.get(file);
     if (bytes !== undefined) return bytes;
     try {
-      const read = readInputFile(file, MAX_SOURCE_BYTES);
+      const read = readInputFile(this.io, file, MAX_SOURCE_BYTES);
       this.filesRead.add(file);
       return read;
     } catch {
@@ -155,13 +157,13 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
   }
   const strings: Record<string, string> = {};
   for (const file of args.strings ?? []) {
-    const parsed = parseStrings(decodeSource(readInputFile(file, MAX_SOURCE_BYTES), args.encoding).text);
+    const parsed = parseStrings(decodeSource(readInputFile(io, file, MAX_SOURCE_BYTES), args.encoding).text);
     if (parsed.ignoredLines.length > 0) io.stderr(`hivetool: ${file}:${parsed.ignoredLines[0]}: warning: not a LOC_NAME string line (${parsed.ignoredLines.length} such lines ignored) [BAD_STRING_LINE]\n`);
     Object.assign(strings, parsed.strings);
   }
   options.strings = strings;
 
-  const host = new FileSystemHost();
+  const host = new FileSystemHost(io);
   for (const input of args.inputs) host.preload(input);
   const result = compileRegistry(args.inputs.map(inputName), host, options);
   for (const diagnostic of result.diagnostics) io.stderr(`hivetool: ${formatDiagnostic(diagnostic)}\n`);

@@ -5,6 +5,7 @@ import { inputName, openHiveFile } from '../input.js';
 import { inputBytes, limitOutputToInput, outputSink, type TextSink } from '../output.js';
 import { regSink } from '../regeditSink.js';
 import type { CommandIo } from '../command.js';
+import type { CliIo } from '../io.js';
 
 export type DiffFormat = 'text' | 'json' | 'reg';
 
@@ -19,9 +20,9 @@ export interface DiffArguments {
 }
 
 /** A side of the comparison: a file's registry, read through the ROM hive when it links into one. */
-function side(file: string, args: DiffArguments): HiveTree {
+function side(io: CliIo, file: string, args: DiffArguments): HiveTree {
   return withFile(file, () => {
-    const hive = openHiveFile(file, {
+    const hive = openHiveFile(io, file, {
       ...(args.rom !== undefined ? { rom: args.rom.hive } : {}),
       ...(args.maxDepth !== undefined ? { limits: { maxDepth: args.maxDepth } } : {}),
     });
@@ -165,17 +166,17 @@ export function run(args: DiffArguments, io: CommandIo): number {
     aName = `${args.rom.file} (ROM)`;
     bName = `${inputName(args.files[0]!)} (through its ROM)`;
     a = withFile(args.rom.file, () => readTree(args.rom!.hive));
-    b = side(args.files[0]!, args);
+    b = side(io, args.files[0]!, args);
   } else if (args.files.length === 2) {
     aName = inputName(args.files[0]!);
     bName = inputName(args.files[1]!);
-    a = side(args.files[0]!, args);
-    b = side(args.files[1]!, args);
+    a = side(io, args.files[0]!, args);
+    b = side(io, args.files[1]!, args);
   } else {
     throw new UsageError('diff compares two hives (A B), or one hive with --rom');
   }
   const changes = diffTrees(a, b);
-  limitOutputToInput(inputBytes([...args.files, args.rom?.file]), 'raise the limit with --max-output');
+  limitOutputToInput(inputBytes(io, [...args.files, args.rom?.file]), 'raise the limit with --max-output');
   const output: TextSink = outputSink(io, args.output);
   const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
   try {

@@ -16,14 +16,14 @@ import { DUMP_WORKER } from '../workers.js';
 export type { DumpArguments, DumpFormat, DumpJob } from '../dump/one.js';
 
 /** Dumps every file in turn into `sink`; returns how many failed. */
-export function dumpFiles(args: DumpArguments, sink: TextSink, report: Reporter, step: (file: string) => void): number {
+export function dumpFiles(io: CommandIo, args: DumpArguments, sink: TextSink, step: (file: string) => void): number {
   let failed = 0;
   let started = 0;
   if (args.format === 'json') sink.write(jsonDocumentStart());
   for (const file of args.files) {
     step(file);
     const onStart = (): void => sink.write(partSeparator(args.format, started++ === 0, args.regStyle));
-    if (!dumpOne(file, args, args.rom, sink, report, onStart)) failed++;
+    if (!dumpOne(io, file, args, args.rom, sink, onStart)) failed++;
   }
   if (args.format === 'json') sink.write(jsonDocumentEnd());
   return failed;
@@ -55,7 +55,7 @@ export function finishDump(args: DumpArguments, sink: TextSink, failed: number, 
  */
 export async function run(args: DumpArguments, io: CommandIo): Promise<number> {
   const report = io.report;
-  const read = inputBytes([...args.files, args.romFile]);
+  const read = inputBytes(io, [...args.files, args.romFile]);
   limitOutputToInput(read, args.key === undefined ? 'narrow it with --key, or raise the limit with --max-output' : 'raise the limit with --max-output');
   const parallel = (args.jobs ?? 1) > 1 && args.files.length > 1;
   const toFile = args.output !== undefined && args.output !== STDIO && !isSpecialFile(args.output);
@@ -72,7 +72,7 @@ export async function run(args: DumpArguments, io: CommandIo): Promise<number> {
     if (parallel) {
       let started = 0;
       if (args.format === 'json') sink.write(jsonDocumentStart());
-      await dumpParts(args, (part) => {
+      await dumpParts(io, args, (part) => {
         progress.step(part.file);
         if (part.started) sink.write(partSeparator(args.format, started++ === 0, args.regStyle));
         if (part.output !== undefined) copyPart(part.output, sink);
@@ -81,7 +81,7 @@ export async function run(args: DumpArguments, io: CommandIo): Promise<number> {
       });
       if (args.format === 'json') sink.write(jsonDocumentEnd());
     } else {
-      failed = dumpFiles(args, sink, report, (file) => progress.step(file));
+      failed = dumpFiles(io, args, sink, (file) => progress.step(file));
     }
   } catch (error) {
     progress.stop();

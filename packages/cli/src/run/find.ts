@@ -10,6 +10,7 @@ import { runPool } from '../pool.js';
 import { deletedRecords } from '../dump/deleted.js';
 import { RE2JS } from 're2js';
 import type { CommandIo } from '../command.js';
+import type { CliIo } from '../io.js';
 import { BATCH_WORKER } from '../workers.js';
 
 export interface FindArguments {
@@ -109,7 +110,7 @@ function compilePattern(pattern: string): (text: string) => boolean {
  * Searches one file (a hive, a registry image or an OEM stream) and returns its matches in
  * tree order, then those among its deleted records. Never throws for a bad file.
  */
-export function findOne(file: string, job: FindJob): FindOutcome {
+export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
   const matches: FindMatch[] = [];
   // How the file is named in matches (`-` is standard input, shown as <stdin>).
   const shown = inputName(file);
@@ -132,7 +133,7 @@ export function findOne(file: string, job: FindJob): FindOutcome {
       if (hit) matches.push({ file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...(deleted === undefined ? {} : { deleted }) });
     };
 
-    const bytes = readInputFile(file);
+    const bytes = readInputFile(io, file);
     const format = identifyFormat(bytes);
     if (format === 'image' || format === 'oem-stream') {
       const tree = format === 'image' ? decodeImage(bytes) : decodeOemStream(bytes).tree;
@@ -191,7 +192,7 @@ export async function run(args: FindArguments, io: CommandIo): Promise<number> {
   let first = true;
   if (args.json) sink.write('{"format":"hivetool-find","schemaVersion":1,"matches":[');
   try {
-    await runPool(files, jobs, BATCH_WORKER, { command: 'find', options: job }, (file) => findOne(file, job), (outcome) => {
+    await runPool(files, jobs, BATCH_WORKER, { command: 'find', options: job }, (file) => findOne(io, file, job), (outcome) => {
       progress.step(outcome.file);
       if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
       for (const match of outcome.matches) {

@@ -16,7 +16,7 @@ import type { CommandIo } from '../command.js';
 
 /** `hivetool image pack HIVE... -o Restore.fdf`: what RegCopyFile would save. */
 export function pack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }, io: CommandIo): number {
-  const tree = combineRegistries(inputs, rom?.hive);
+  const tree = combineRegistries(io, inputs, rom?.hive);
   const bytes = building(output, () => encodeImage(tree));
   writeFileAtomic(io, output, bytes);
   // The counts are in the header of the image just made: no need to check it all again.
@@ -27,7 +27,7 @@ export function pack({ inputs, output, rom }: { inputs: string[]; output: string
 
 /** `hivetool image unpack Restore.fdf -o OUT.hv`: the image's registry as a hive. */
 export function unpack({ input, output, layout, romSignature }: { input: string; output: string; layout: 'rom' | 'persistent'; romSignature?: string | undefined }, io: CommandIo): number {
-  const tree = withFile(input, () => openImage(readInputFile(input)).toTree());
+  const tree = withFile(input, () => openImage(readInputFile(io, input)).toTree());
   const signature = romSignature === undefined ? {} : { romSignature: parseHex16(romSignature, '--rom-signature') };
   const bytes = building(output, () => encodeHive(tree, { layout, ...signature }));
   writeFileAtomic(io, output, bytes);
@@ -48,7 +48,7 @@ export interface ImageDumpArguments {
 
 /** `hivetool image dump IMAGE...`: the same .reg and JSON as `dump`, with kind `image`. */
 export function dump(args: ImageDumpArguments, io: CommandIo): number {
-  limitOutputToInput(inputBytes(args.files), args.key === undefined ? 'narrow it with --key, or raise the limit with --max-output' : 'raise the limit with --max-output');
+  limitOutputToInput(inputBytes(io, args.files), args.key === undefined ? 'narrow it with --key, or raise the limit with --max-output' : 'raise the limit with --max-output');
   const output: TextSink = outputSink(io, args.output);
   // regedit-style .reg text is UTF-16LE, as desktop regedit writes and reads it.
   const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
@@ -59,7 +59,7 @@ export function dump(args: ImageDumpArguments, io: CommandIo): number {
   try {
     if (args.format === 'json') sink.write(jsonDocumentStart());
     args.files.forEach((file, index) => {
-      const bytes = readInputFile(file);
+      const bytes = readInputFile(io, file);
       const image = withFile(file, () => openImage(bytes));
       const header = { file: inputName(file), kind: 'image', fileLength: bytes.length, romSignature: null };
       let finish = (): void => undefined;

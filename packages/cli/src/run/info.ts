@@ -26,6 +26,7 @@ import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
 import { runPool } from '../pool.js';
 import type { CommandIo } from '../command.js';
+import type { CliIo } from '../io.js';
 import { BATCH_WORKER } from '../workers.js';
 
 export interface InfoArguments {
@@ -271,9 +272,9 @@ export interface InfoJob {
 
 export type InfoOutcome = { file: string; info: HiveInfo } | { file: string; error: string } | { file: string; bug: string };
 
-export function infoOne(file: string, job: InfoJob): InfoOutcome {
+export function infoOne(io: CliIo, file: string, job: InfoJob): InfoOutcome {
   try {
-    const bytes = readHiveFile(file);
+    const bytes = readHiveFile(io, file);
     return { file, info: collectInfo(bytes, inputName(file), { kind: job.kind ?? 'auto', recovery: job.asStored === true ? 'as-stored' : 'as-mounted', limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth } }) };
   } catch (error) {
     const line = describeFailure(error, file);
@@ -292,7 +293,7 @@ export async function run(args: InfoArguments, io: CommandIo): Promise<number> {
   let failed = 0;
   let damaged = 0;
   let printed = 0;
-  await runPool(args.files, args.jobs, BATCH_WORKER, { command: 'info', options: job }, (file) => infoOne(file, job), (outcome) => {
+  await runPool(args.files, args.jobs, BATCH_WORKER, { command: 'info', options: job }, (file) => infoOne(io, file, job), (outcome) => {
     progress.step(outcome.file);
     if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
     if ('error' in outcome) {

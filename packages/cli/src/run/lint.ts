@@ -9,7 +9,7 @@ import type { CommandIo } from '../command.js';
  * the checks). Exit 1 when a check finds an error.
  */
 export function run({ romDir, json }: { romDir: string; json: boolean }, io: CommandIo): number {
-  const rom = openRomSet(romDir);
+  const rom = openRomSet(io, romDir);
   const findings = romFailure(romDir, () => lintBoot(rom));
   const summary = {
     errors: findings.filter((finding) => finding.severity === 'error').length,

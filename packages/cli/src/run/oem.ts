@@ -25,7 +25,7 @@ import type { CommandIo } from '../command.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
 export function pack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }, io: CommandIo): number {
-  const tree = combineRegistries(inputs, rom?.hive);
+  const tree = combineRegistries(io, inputs, rom?.hive);
   const stream = building(output, () => encodeOemStream(tree));
   writeFileAtomic(io, output, stream);
   const info = oemStreamTrailer(stream);
@@ -35,7 +35,7 @@ export function pack({ inputs, output, rom }: { inputs: string[]; output: string
 
 /** `hivetool oem unpack STREAM -o OUT --to hive|image`. */
 export function unpack({ input, output, to }: { input: string; output: string; to: 'hive' | 'image' }, io: CommandIo): number {
-  const { tree, info } = withFile(input, () => decodeOemStream(readInputFile(input)));
+  const { tree, info } = withFile(input, () => decodeOemStream(readInputFile(io, input)));
   const bytes = building(output, () => (to === 'hive' ? encodeHive(tree) : encodeImage(tree)));
   writeFileAtomic(io, output, bytes);
   tell(io, output, `${output}: ${to === 'hive' ? `hive, ROM signature ${hexBytes(bytes.subarray(0x28, 0x38))} (derived)` : 'registry image'}, ${bytes.length} bytes, ${info.keyCount} keys, ${info.valueCount} values\n`);
@@ -44,7 +44,7 @@ export function unpack({ input, output, to }: { input: string; output: string; t
 
 /** `hivetool oem split STREAM --chunk N -o calls.log`: the WriteRegistryToOEM calls of a save. */
 export function split({ input, output, chunk }: { input: string; output: string; chunk: number }, io: CommandIo): number {
-  const stream = readInputFile(input);
+  const stream = readInputFile(io, input);
   withFile(input, () => decodeOemStream(stream)); // refuse anything but a whole, valid stream
   // The calls are encoded as they are made: with --chunk 1, millions of them, never held.
   const calls = Math.max(1, Math.ceil(stream.length / chunk)) + 1;
@@ -56,7 +56,7 @@ export function split({ input, output, chunk }: { input: string; output: string;
 /** `hivetool oem join calls.log -o STREAM`: reassembles a recorded save, refusing a partial one. */
 export function join({ input, output }: { input: string; output: string }, io: CommandIo): number {
   const { calls, stream, info } = withFile(input, () => {
-    const calls = decodeCallLog(readInputFile(input));
+    const calls = decodeCallLog(readInputFile(io, input));
     const stream = reassembleOemCalls(calls);
     return { calls, stream, ...decodeOemStream(stream) };
   });
@@ -71,12 +71,12 @@ export function store({ input, output, ...options }: { input: string; output: st
   // store is updated in place, as the device's flash is. It is read whole before anything
   // is written, and replaced atomically (temporary file + rename; a link to it stays a link).
 
-  const stream = readInputFile(input);
+  const stream = readInputFile(io, input);
   withFile(input, () => decodeOemStream(stream));
   if ((options.slotSize === undefined) === (options.previous === undefined)) throw new UsageError('oem store needs either --slot-size N (a new store) or --previous STORE (the next generation of an existing one)');
   let previous: Uint8Array | undefined;
   if (options.previous !== undefined) {
-    previous = readInputFile(options.previous);
+    previous = readInputFile(io, options.previous);
     const format = identifyFormat(previous);
     // An erased store (all 0xFF) has no chunk yet; anything else must be a store.
     if (format !== 'oem-store' && !(format === 'unknown' && previous.every((byte) => byte === 0xff))) {
@@ -109,7 +109,7 @@ export function store({ input, output, ...options }: { input: string; output: st
 /** `hivetool oem load flash.bin [-o STREAM] [--json]`: the newest complete generation. */
 export function load({ input, output, json }: { input: string; output?: string | undefined; json: boolean }, io: CommandIo): number {
   if (json && output === STDIO) throw new UsageError('--json and -o - both write to standard output: give -o a file name');
-  const loaded = withFile(input, () => loadStore(readInputFile(input)));
+  const loaded = withFile(input, () => loadStore(readInputFile(io, input)));
   if (output !== undefined) {
     writeFileAtomic(io, output, loaded.stream);
   }
@@ -131,7 +131,7 @@ export function load({ input, output, json }: { input: string; output?: string |
 export function verify({ files }: { files: string[] }, io: CommandIo): number {
   let bad = 0;
   for (const path of files) {
-    const bytes = readInputFile(path);
+    const bytes = readInputFile(io, path);
     const file = inputName(path);
     const format = identifyFormat(bytes);
     try {

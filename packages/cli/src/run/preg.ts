@@ -47,7 +47,7 @@ export function verify(args: PregVerifyArguments, io: CommandIo): number {
   let bad = 0;
   let notPreg = 0;
   for (const file of args.files) {
-    const bytes = readInputFile(file);
+    const bytes = readInputFile(io, file);
     if (!looksLikePreg(bytes)) {
       notPreg++;
       const format = identifyFormat(bytes);
@@ -82,7 +82,7 @@ export function verify(args: PregVerifyArguments, io: CommandIo): number {
 
 /** `hivetool oem preg extract FILE -o STREAM`: the stream of an intact container, byte for byte. */
 export function extract({ input, output, layout }: { input: string; output: string; layout: PregLayout }, io: CommandIo): number {
-  const bytes = readInputFile(input);
+  const bytes = readInputFile(io, input);
   if (!looksLikePreg(bytes)) throw new UsageError(`${inputName(input)}: not a PREG container: this is ${FORMAT_DESCRIPTIONS[identifyFormat(bytes)]}`);
   const stream = onFile(input, () => decodePreg(bytes, layout));
   writeFileAtomic(io, output, stream);
@@ -92,7 +92,7 @@ export function extract({ input, output, layout }: { input: string; output: stri
 
 /** `hivetool oem preg pack STREAM -o FILE`: a container as the common OAL leaves it after a save. */
 export function pack({ input, output, layout }: { input: string; output: string; layout: PregLayout }, io: CommandIo): number {
-  const stream = readInputFile(input);
+  const stream = readInputFile(io, input);
   const container = onFile(input, () => encodePreg(stream, layout));
   writeFileAtomic(io, output, container);
   const regions = layout.regionSize === undefined ? '' : `, ${container.length / layout.regionSize} region(s) of ${layout.regionSize} bytes`;

@@ -25,7 +25,7 @@ const DONE: Record<RecoveryAction, (pages: number) => string> = {
  */
 export function run(args: RecoverArguments, io: CommandIo): number {
   // Whether the output is the input was checked before the command ran (parserMessages.ts).
-  const bytes = readHiveFile(args.input);
+  const bytes = readHiveFile(io, args.input);
   let area;
   let repaired;
   try {

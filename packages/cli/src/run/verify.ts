@@ -7,6 +7,7 @@ import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
 import { runPool } from '../pool.js';
 import type { CommandIo } from '../command.js';
+import type { CliIo } from '../io.js';
 import { BATCH_WORKER } from '../workers.js';
 
 export interface VerifyArguments {
@@ -114,9 +115,9 @@ function hasHiveHeap(bytes: Uint8Array): boolean {
  * bytes with neither a hive header nor a hive heap fail with the header's error, as in
  * `dump`: verify could not run on them (exit 2), it has no findings about a hive (exit 1).
  */
-export function verifyOne(file: string, job: VerifyJob, rom: Hive | undefined): VerifyOutcome {
+export function verifyOne(io: CliIo, file: string, job: VerifyJob, rom: Hive | undefined): VerifyOutcome {
   try {
-    const bytes = readHiveFile(file);
+    const bytes = readHiveFile(io, file);
     const isRomItself = job.romFile !== undefined && file === job.romFile;
     const report = addCliHints(verifyHive(bytes, {
       kind: job.kind ?? 'auto',
@@ -150,7 +151,7 @@ export async function run(args: VerifyArguments, io: CommandIo): Promise<number>
   let withFindings = 0;
   let pending = 0;
   let printed = 0;
-  await runPool(files, args.jobs, BATCH_WORKER, { command: 'verify', options: job }, (file) => verifyOne(file, job, args.rom?.hive), (outcome) => {
+  await runPool(files, args.jobs, BATCH_WORKER, { command: 'verify', options: job }, (file) => verifyOne(io, file, job, args.rom?.hive), (outcome) => {
     progress.step(outcome.file);
     if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
     results.push(outcome);

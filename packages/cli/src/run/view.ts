@@ -45,9 +45,9 @@ function appDirectory(): string {
 export async function run(args: ViewArguments, io: CommandIo): Promise<number> {
   const dir = appDirectory();
   const app = new Map(Object.entries(APP_FILES).map(([path, file]) => [path, { bytes: readFileSync(join(dir, file)), type: TYPES[file.split('.').pop()!]! }]));
-  const rom = args.rom === undefined ? undefined : { name: basename(args.rom), bytes: readInputFile(args.rom) };
+  const rom = args.rom === undefined ? undefined : { name: basename(args.rom), bytes: readInputFile(io, args.rom) };
   const inputs = args.files.map((file) => {
-    const bytes = readInputFile(file);
+    const bytes = readInputFile(io, file);
     // The ROM goes with the persistent hives only: a ROM hive links nowhere.
     let persistent = false;
     if (identifyFormat(bytes) === 'hive') {
