@@ -93,6 +93,23 @@ describe('a build of the bundle', () => {
       expect(licences).toContain(`\n${name} ${version} (MIT)\n\nThe MIT License (MIT)\n\nCopyright `);
     }
   });
+
+  test('the same files, byte for byte, whatever folder the build runs from (npm pack builds from the package)', () => {
+    const fromRoot = join(scratch.path, 'from-root');
+    const fromPackage = join(scratch.path, 'from-package');
+    for (const [out, cwd] of [[fromRoot, REPO_ROOT], [fromPackage, CLI]] as const) {
+      const build = spawnSync(process.execPath, [join(CLI, 'build.mjs'), out], { cwd, encoding: 'utf8' });
+      expect([build.status, build.stderr]).toEqual([0, '']);
+    }
+    const files = readdirSync(fromRoot).sort();
+    expect(readdirSync(fromPackage).sort()).toEqual(files);
+    for (const file of files) {
+      const a = readFileSync(join(fromRoot, file));
+      const b = readFileSync(join(fromPackage, file));
+      // A map names its sources relative to where it is; the two folders sit side by side.
+      expect([file, file.endsWith('.map') || a.equals(b)]).toEqual([file, true]);
+    }
+  });
 });
 
 describe('through the binary', () => {

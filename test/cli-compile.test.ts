@@ -366,8 +366,21 @@ describe('compile: command behaviour', () => {
     const result = runCli(['compile', file, '-o', join(scratch.path, 'long-condition')]);
     expect(result.status).toBe(2);
     const line = result.stderr.split('\n').find((text) => text.includes('[BAD_CONDITION]'))!;
-    expect(line).toContain(`cannot read the IF term "(A" in "${condition.slice(0, 79)}…" (${condition.length} characters) [BAD_CONDITION]`);
-    expect(line.length).toBeLessThan(250);
+    expect(line).toContain(`cannot read the IF term "(A" in "${condition.slice(0, 199)}…" (${condition.length} characters) [BAD_CONDITION]`);
+    expect(line.length).toBeLessThan(400);
+    // A long word where an operator belongs: quoted by its start and length too.
+    const word = 'B'.repeat(3000);
+    const token = runCli(['compile', write('long-token.reg', `#if A ${word}\n[HKEY_LOCAL_MACHINE\\X]\n#endif\n`), '-o', join(scratch.path, 'long-token')]);
+    expect(token.status).toBe(2);
+    const tokenLine = token.stderr.split('\n').find((text) => text.includes('[BAD_CONDITION]'))!;
+    expect(tokenLine).toContain(`unexpected "${word.slice(0, 199)}…" (3000 characters) in "A ${word.slice(0, 197)}…" (3002 characters)`);
+    expect(tokenLine.length).toBeLessThan(600);
+    // And an out-of-place directory where a hive file belongs in OUTDIR: named, no hint.
+    const outdir = join(scratch.path, 'outdir-with-folder');
+    mkdirSync(join(outdir, 'boot.hv'), { recursive: true });
+    const folder = runCli(['compile', write('small.reg', '[HKEY_LOCAL_MACHINE\\A]\n'), '-o', outdir]);
+    expect(folder.status).toBe(2);
+    expect(folder.stderr).toBe(`hivetool: ${join(outdir, 'boot.hv')}: cannot write: is a directory\n`);
   });
 
   test('an error writes nothing and keeps what OUTDIR held; exit 2 and every diagnostic names file:line', () => {

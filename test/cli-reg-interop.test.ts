@@ -7,6 +7,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeHive, openHive, readTree } from '@hivetool/hive';
+import { encodeImage } from '@hivetool/image';
 import { ValueType, decodeValue, encodeUtf16, type HiveTree } from '@hivetool/registry';
 import { runCli } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
@@ -167,8 +168,85 @@ describe('diff -f reg: names .reg text cannot hold', () => {
     expect(result.stdout).not.toContain('[HKEY_LOCAL_MACHINE\\ok\\line');
     expect(result.stdout).not.toContain('"w"="after"');
     expect(result.stdout).toContain('; key name not representable in .reg, key and subtree left out (use --format json): "HKEY_LOCAL_MACHINE\\\\ok\\\\line\\nbreak\\\\under"');
-    expect(result.stderr).toBe('hivetool: warning: <stdout>: 1 key(s) and 1 value(s) of the patch have names .reg text cannot hold; they are left out as comments (-f json keeps them)\n');
+    expect(result.stderr).toBe('hivetool: warning: <stdout>: 1 key(s) and 1 value(s) of the patch have names .reg text cannot hold; they are left out as comments (--format json keeps them)\n');
     // Every line of the patch is a comment, a blank line or the header: nothing that reads back as a key or value.
     expect(result.stdout.split('\n').filter((line) => line !== '' && !line.startsWith(';') && line !== 'REGEDIT4')).toEqual([]);
   });
 });
+
+describe('names holding a backslash or line break, in image dumps and diff patches', () => {
+  const sz = (text: string): Uint8Array => encodeUtf16(`${text}\0`);
+  // Key "A\B" (with subkey C) beside key A with subkey B: two paths that read alike.
+  const lookalike: HiveTree = {
+    roots: {
+      2: [
+        { name: 'A\\B', values: [{ name: 'x', type: ValueType.SZ, data: sz('in A\\B') }], subkeys: [{ name: 'C', values: [{ name: 'y', type: ValueType.SZ, data: sz('in C') }] }] },
+        { name: 'A', subkeys: [{ name: 'B', values: [{ name: 'z', type: ValueType.SZ, data: sz('in B') }] }] },
+      ],
+    },
+  };
+
+  test('image dump --key: a key named A\\B is a comment (its subtree left out), the real A\\B is dumped; JSON stays valid', () => {
+    const image = join(scratch.path, 'lookalike.fdf');
+    writeFileSync(image, encodeImage(lookalike));
+    const reg = runCli(['image', 'dump', '--key', 'HKLM\\A\\B', image]);
+    expect(reg.status).toBe(0);
+    const lines = reg.stdout.split('\n').filter((line) => line !== '' && !line.startsWith(';'));
+    expect(lines).toEqual(['REGEDIT4', '[HKEY_LOCAL_MACHINE\\A\\B]', '"z"="in B"']);
+    expect(reg.stdout).toContain('; key name not representable in .reg, key and subtree left out (use --format json): "HKEY_LOCAL_MACHINE\\\\A\\\\B"');
+    expect(reg.stderr).toBe(`hivetool: warning: ${image}: 2 key(s) and 2 value(s) have names .reg text cannot hold; they are left out as comments (--format json keeps them)\n`);
+    for (const key of ['HKLM\\A\\B', 'HKLM\\A\\B\\C', 'HKLM']) {
+      const json = runCli(['image', 'dump', '-f', 'json', '--key', key, image]);
+      expect(json.status).toBe(0);
+      const parsed = JSON.parse(json.stdout) as { hives: Array<{ keys: Array<{ path: string; values: Array<{ name: string }> }> }> };
+      const keys = parsed.hives[0]!.keys;
+      // Each key once, with its own values, under its whole path.
+      for (const entry of keys) expect(entry.path.toUpperCase().startsWith(key === 'HKLM' ? 'HKEY_LOCAL_MACHINE\\' : key.replace('HKLM', 'HKEY_LOCAL_MACHINE').toUpperCase())).toBe(true);
+      if (key === 'HKLM') expect(keys.map((entry) => entry.path)).toEqual(['HKEY_LOCAL_MACHINE\\A\\B', 'HKEY_LOCAL_MACHINE\\A\\B\\C', 'HKEY_LOCAL_MACHINE\\A', 'HKEY_LOCAL_MACHINE\\A\\B']);
+    }
+  });
+
+  test('diff -f reg: changes in, under and of a key named X\\Y are comments, never a line naming key Y under X', () => {
+    const tree = (data: string, withKey: boolean): HiveTree => ({
+      roots: {
+        2: [
+          { name: 'X', subkeys: [{ name: 'Y', values: [{ name: 'kept', type: ValueType.SZ, data: sz('same') }] }] },
+          ...(withKey ? [{ name: 'X\\Y', values: [{ name: 'v', type: ValueType.SZ, data: sz(data) }], subkeys: [{ name: 'Sub' }] }] : []),
+        ],
+      },
+    });
+    const a = join(scratch.path, 'slash-a.hv');
+    const b = join(scratch.path, 'slash-b.hv');
+    const none = join(scratch.path, 'slash-none.hv');
+    writeFileSync(a, encodeHive(tree('before', true)));
+    writeFileSync(b, encodeHive(tree('after', true)));
+    writeFileSync(none, encodeHive(tree('', false)));
+    for (const [from, to] of [[a, b], [a, none], [none, b]] as const) {
+      const patch = runCli(['diff', '-f', 'reg', from, to]);
+      expect(patch.status).toBe(1);
+      expect(patch.stdout.split('\n').filter((line) => line !== '' && !line.startsWith(';') && line !== 'REGEDIT4')).toEqual([]);
+      expect(patch.stdout).toMatch(/; key name not representable in \.reg, (key and subtree left out \(use --format json\)|its removal left out): "HKEY_LOCAL_MACHINE\\\\X\\\\Y"/);
+      expect(patch.stderr).toMatch(/^hivetool: warning: <stdout>: \d key\(s\) and \d value\(s\) of the patch have names \.reg text cannot hold; they are left out as comments \(--format json keeps them\)\n$/);
+    }
+  });
+
+  test('diff -f reg: two added keys of one path (a damaged hive) share one key line', () => {
+    const base = join(scratch.path, 'dup-base.hv');
+    const dup = join(scratch.path, 'dup.hv');
+    writeFileSync(base, encodeHive({ roots: { 2: [{ name: 'Old' }] } }));
+    const value = (name: string) => ({ name, type: ValueType.DWORD, data: new Uint8Array([1, 0, 0, 0]) });
+    writeFileSync(dup, encodeHive({ roots: { 2: [{ name: 'Old' }, { name: 'New', subkeys: [{ name: 'K', values: [value('a')] }, { name: 'K', values: [value('b')] }] }, { name: 'New2', values: [value('c')] }, { name: 'New2', values: [value('d')] }] } }));
+    const patch = runCli(['diff', '-f', 'reg', base, dup]);
+    expect(patch.status).toBe(1);
+    expect(patch.stdout.split('\n').filter((line) => line.startsWith('[') || line.startsWith('"'))).toEqual([
+      '[HKEY_LOCAL_MACHINE\\New]',
+      '[HKEY_LOCAL_MACHINE\\New\\K]',
+      '"a"=dword:00000001',
+      '"b"=dword:00000001',
+      '[HKEY_LOCAL_MACHINE\\New2]',
+      '"c"=dword:00000001',
+      '"d"=dword:00000001',
+    ]);
+  });
+});
+

@@ -133,13 +133,17 @@ describeWithCorpus('the restore area on the command line', () => {
     expect(runCli(['verify', damaged]).stdout).toMatch(/ERROR +RESTORE_COUNT_TOO_LARGE/);
   });
 
-  test('recover -o a folder: one line saying it is a folder, before any work; nothing written', () => {
+  test('-o a folder: one line saying it is a folder, before any input is read; nothing written', () => {
     const folder = join(scratch.path, 'a-folder');
     mkdirSync(folder, { recursive: true });
+    // The input is no hive, no .reg and no image: the folder is named first all the same.
+    const text = join(REPO_ROOT, 'LICENSE');
     for (const output of [folder, `${folder}/`]) {
-      const result = runCli(['recover', join(REPO_ROOT, 'samples/device.hv'), '-o', output]);
-      expect([result.status, result.stdout]).toEqual([2, '']);
-      expect(result.stderr).toBe(`hivetool: ${output}: cannot write: is a directory; name a file to write (e.g. ${join(output, 'out')})\n`);
+      for (const args of [['recover', text, '-o', output], ['rewrite', text, output], ['build', text, '-o', output], ['image', 'pack', text, '-o', output], ['oem', 'pack', text, '-o', output], ['dump', text, '-o', output]]) {
+        const result = runCli(args);
+        expect([args, result.status, result.stdout]).toEqual([args, 2, '']);
+        expect(result.stderr).toBe(`hivetool: ${output}: cannot write: is a directory; name a file to write (e.g. ${join(output, 'out')})\n`);
+      }
       expect(readdirSync(folder)).toEqual([]);
     }
   });

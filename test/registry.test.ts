@@ -195,3 +195,72 @@ describe('Utf8Writer', () => {
     );
   });
 });
+
+describe('RegTextWriter: keys by depth', () => {
+  test('a key line is the start path plus the names down to it; an unwritable name leaves its subtree out', () => {
+    let skipped = -1;
+    const text = renderToString((out) => {
+      const writer = new RegTextWriter(out);
+      writer.start('HKEY_LOCAL_MACHINE');
+      writer.key(1, 'A');
+      writer.key(2, 'B', 0x0008);
+      writer.value('v', ValueType.DWORD, new Uint8Array([1, 0, 0, 0]));
+      writer.key(2, 'bad\nname');
+      writer.key(3, 'under');
+      writer.value('w', ValueType.DWORD, new Uint8Array(4));
+      writer.key(2, 'C');
+      writer.key(1, 'lone\ud800');
+      writer.key(1, 'D');
+      skipped = writer.skippedKeys;
+    });
+    expect(text).toBe(
+      '\n[HKEY_LOCAL_MACHINE\\A]\n' +
+        '\n[HKEY_LOCAL_MACHINE\\A\\B]\n; key flags 0x0008 (volatile: subkeys not stored)\n"v"=dword:00000001\n' +
+        '\n; key name not representable in .reg, key and subtree left out (use --format json): "HKEY_LOCAL_MACHINE\\\\A\\\\bad\\nname"\n' +
+        '\n[HKEY_LOCAL_MACHINE\\A\\C]\n' +
+        '\n; key name not representable in .reg, key and subtree left out (use --format json): "HKEY_LOCAL_MACHINE\\\\lone\\ud800"\n' +
+        '\n[HKEY_LOCAL_MACHINE\\D]\n',
+    );
+    expect(skipped).toBe(3);
+  });
+
+  test('a start path holding a name .reg cannot hold writes no key under it; given names may hold a backslash', () => {
+    const text = renderToString((out) => {
+      const writer = new RegTextWriter(out);
+      writer.start('HKEY_LOCAL_MACHINE\\X\\Y', ['X\\Y']);
+      writer.key(1, 'Z');
+      writer.value('v', ValueType.DWORD, new Uint8Array(4));
+      writer.start('HKEY_LOCAL_MACHINE\\S\ud800', ['S\ud800']);
+      writer.key(1, 'In');
+    });
+    expect(text).toBe(
+      '\n; key name not representable in .reg, key and subtree left out (use --format json): "HKEY_LOCAL_MACHINE\\\\X\\\\Y\\\\Z"\n' +
+        '\n; key name not representable in .reg, key and subtree left out (use --format json): "HKEY_LOCAL_MACHINE\\\\S\\ud800\\\\In"\n',
+    );
+  });
+
+  test('a key deeper than the last key written plus one, or before any start, is refused', () => {
+    expect(() => renderToString((out) => new RegTextWriter(out).key(1, 'A'))).toThrow(/no start\(\)/);
+    expect(() =>
+      renderToString((out) => {
+        const writer = new RegTextWriter(out);
+        writer.start('HKEY_LOCAL_MACHINE');
+        writer.key(2, 'A');
+      }),
+    ).toThrow(RangeError);
+    expect(() =>
+      renderToString((out) => {
+        const writer = new RegTextWriter(out);
+        writer.start('HKEY_LOCAL_MACHINE');
+        writer.key(-1, 'A');
+      }),
+    ).toThrow(RangeError);
+  });
+
+  test('a comment stays one line whatever it quotes', () => {
+    const text = renderToString((out) => new RegTextWriter(out).comment('unresolved in HKEY_LOCAL_MACHINE\\E\n[HKEY_LOCAL_MACHINE\\Forged]\r\n"Injected"="yes"'));
+    expect(text).toBe('; unresolved in HKEY_LOCAL_MACHINE\\E\\n[HKEY_LOCAL_MACHINE\\Forged]\\r\\n"Injected"="yes"\n');
+    expect(text.split('\n')).toHaveLength(2);
+  });
+});
+

@@ -38,6 +38,8 @@ export async function buildCli(outdir = join(here, 'bundle')) {
       batchWorker: join(here, 'dist/batchWorker.js'),
       dumpWorker: join(here, 'dist/dumpWorker.js'),
     },
+    // Paths (and so the chunks' content hashes) relative to this package, wherever the build runs from.
+    absWorkingDir: here,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -58,7 +60,8 @@ export async function buildCli(outdir = join(here, 'bundle')) {
 function licences(metafile) {
   const folders = new Set();
   for (const input of Object.keys(metafile.inputs)) {
-    const parts = resolve(input).split(sep);
+    // metafile paths are relative to absWorkingDir (this package).
+    const parts = resolve(here, input).split(sep);
     const at = parts.lastIndexOf('node_modules');
     if (at < 0) continue;
     folders.add(parts.slice(0, at + (parts[at + 1]?.startsWith('@') ? 3 : 2)).join(sep));

@@ -73,8 +73,8 @@ export class Progress {
   private readonly bar: SingleBar | undefined;
 
   constructor(io: CliIo, total: number) {
-    if (io.stderrIsTTY && total > 1) {
-      this.bar = new (cliProgress().SingleBar)({ stream: process.stderr, format: ' {bar} {value}/{total} files | {file}', hideCursor: true, clearOnComplete: true });
+    if (io.stderrTerminal !== undefined && total > 1) {
+      this.bar = new (cliProgress().SingleBar)({ stream: io.stderrTerminal, format: ' {bar} {value}/{total} files | {file}', hideCursor: true, clearOnComplete: true });
       this.bar.start(total, 0, { file: '' });
     }
   }

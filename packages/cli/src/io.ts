@@ -37,10 +37,14 @@ export interface CliIo {
    * Given bytes count as a pipe (their size is not known in advance).
    */
   readonly stdin?: Uint8Array | undefined;
-  /** Whether each stream is a terminal (progress bars, refusing to read a terminal). */
+  /** Whether standard input and output are terminals (refusing to read or write one, and where a progress bar may go). */
   readonly stdinIsTTY: boolean;
   readonly stdoutIsTTY: boolean;
-  readonly stderrIsTTY: boolean;
+  /**
+   * Standard error as a terminal, which progress bars are drawn on (they move the cursor);
+   * undefined when standard error is no terminal, and then no bar is drawn.
+   */
+  readonly stderrTerminal: NodeJS.WriteStream | undefined;
   /** The terminal's width, for help text; undefined when standard output is no terminal. */
   readonly columns: number | undefined;
 }
@@ -57,7 +61,7 @@ export function processIo(): CliIo {
     // file descriptor 0, which readInputFile reads synchronously itself.
     stdinIsTTY: isatty(0),
     stdoutIsTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
+    stderrTerminal: process.stderr.isTTY === true ? process.stderr : undefined,
     columns: process.stdout.columns,
   };
 }
@@ -75,7 +79,7 @@ export function memoryIo(stdin?: Uint8Array): CliIo & { readonly out: Uint8Array
     stdin,
     stdinIsTTY: false,
     stdoutIsTTY: false,
-    stderrIsTTY: false,
+    stderrTerminal: undefined,
     columns: undefined,
   };
 }
@@ -109,7 +113,7 @@ export function workerIo(line: (text: string) => void): CliIo {
     stdin: undefined,
     stdinIsTTY: false,
     stdoutIsTTY: false,
-    stderrIsTTY: false,
+    stderrTerminal: undefined,
     columns: undefined,
   };
 }

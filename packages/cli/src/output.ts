@@ -234,9 +234,10 @@ export class AtomicFileSink extends BufferedSink {
     // An output that is a symbolic link is written where it points, as `> link` would: the
     // link stays a link (renaming over it would replace the link itself).
     this.target = target = resolveLink(target);
-    // Said before any work: a rename over a directory would fail only at the end, and
-    // over `.` with a bare EBUSY.
-    if (statOrUndefined(target)?.isDirectory() === true) throw new UsageError(`${target}: cannot write: is a directory; name a file to write (e.g. ${join(target, 'out')})`, true);
+    // Said before anything is written: a rename over a directory would fail only at the
+    // end, and over `.` with a bare EBUSY. (An -o folder is refused as the command starts;
+    // this is also for the files a command names itself, as compile's OUTDIR/boot.hv.)
+    if (statOrUndefined(target)?.isDirectory() === true) throw new UsageError(`${target}: cannot write: is a directory`, true);
     if (isSpecialFile(target)) {
       this.temporary = undefined;
     } else {

@@ -2,6 +2,8 @@
  * What main() adds to yargs: `-` carried through the parser, the one check of outputs
  * against inputs, help text without yargs's type columns, and argument errors as one line.
  */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { expandInputs } from './batch.js';
 import { UsageError } from './failures.js';
 import { STDIN } from './input.js';
@@ -44,8 +46,24 @@ export function refuseOutputOverInput(args: Record<string, unknown>): void {
   }
   const output = args['output'];
   if (typeof output !== 'string') return;
+  // Said before any work (a rename over a folder would fail only at the end): carve and
+  // compile (but for --merge-only) write into a folder; every other -o is a file.
+  const command = Array.isArray(args['_']) ? args['_'][0] : undefined;
+  const intoFolder = command === 'carve' || (command === 'compile' && args['merge-only'] !== true);
+  if (!intoFolder && output !== STDIN && isDirectory(output)) {
+    throw new UsageError(`${output}: cannot write: is a directory; name a file to write (e.g. ${join(output, 'out')})`);
+  }
   const images = Array.isArray(args['_']) && args['_'][0] === 'image' && args['_'][1] === 'dump';
   refuseInputAsOutput(expandInputs(named, args['recursive'] === true, images ? 'image' : 'hive'), output, typeof previous === 'string' ? previous : undefined);
+}
+
+/** Whether `path` names an existing folder (through a symbolic link too). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Help text without the type and default columns of the Positionals section. */

@@ -85,7 +85,7 @@ function tokenize(text: string): Token[] {
     }
     const start = position;
     while (position < text.length && !' \t!()"&|='.includes(text[position]!)) position++;
-    if (position === start) throw new ConditionSyntaxError(`unexpected "${c}"`);
+    if (position === start) throw new ConditionSyntaxError(`unexpected ${quoteSource(c)}`);
     tokens.push({ kind: 'word', text: text.slice(start, position) });
   }
   return tokens;
@@ -115,7 +115,7 @@ class ExpressionParser {
   parse(): boolean {
     if (this.tokens.length === 0) throw new ConditionSyntaxError('empty expression');
     const result = this.or(0);
-    if (this.position < this.tokens.length) throw new ConditionSyntaxError(`unexpected "${this.peek()!.text}"`);
+    if (this.position < this.tokens.length) throw new ConditionSyntaxError(`unexpected ${quoteSource(this.peek()!.text)}`);
     return result;
   }
 
@@ -179,7 +179,7 @@ export function evaluateCpp(expression: string, lookup: VariableLookup): boolean
   return new ExpressionParser(tokenize(expression), (parser) => {
     const token = parser.next();
     if (token === undefined) throw new ConditionSyntaxError('expression ends too early');
-    if (token.kind === 'op') throw new ConditionSyntaxError(`unexpected "${token.text}"`);
+    if (token.kind === 'op') throw new ConditionSyntaxError(`unexpected ${quoteSource(token.text)}`);
     if (token.kind === 'word' && token.text === 'defined') {
       const parenthesised = parser.isOp('(');
       if (parenthesised) parser.next();

@@ -76,7 +76,7 @@ export class DiagnosticList {
 }
 
 /** Longest piece of a source line quoted whole in a message. */
-const QUOTE_CHARACTERS = 80;
+const QUOTE_CHARACTERS = 200;
 
 /**
  * Source text quoted in a message: whole when short, else its start and its length, so

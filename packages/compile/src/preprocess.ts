@@ -535,12 +535,12 @@ export class Preprocessor {
     }
     const target = this.host.resolveInclude(path, file);
     if (target === undefined) {
-      if (this.options.missingInclude === 'warn') this.diagnostics.warning('MISSING_INCLUDE', file, line, `#include "${path}": no such file; line skipped`);
-      else this.diagnostics.error('MISSING_INCLUDE', file, line, `#include "${path}": no such file`);
+      if (this.options.missingInclude === 'warn') this.diagnostics.warning('MISSING_INCLUDE', file, line, `#include ${quoteSource(path)}: no such file; line skipped`);
+      else this.diagnostics.error('MISSING_INCLUDE', file, line, `#include ${quoteSource(path)}: no such file`);
       return;
     }
     if (this.includeStack.includes(target)) {
-      this.diagnostics.error('INCLUDE_CYCLE', file, line, `#include "${path}" includes ${target}, which is already being read`);
+      this.diagnostics.error('INCLUDE_CYCLE', file, line, `#include ${quoteSource(path)} includes ${target}, which is already being read`);
       return;
     }
     if (this.includeStack.length > MAX_INCLUDE_DEPTH) {

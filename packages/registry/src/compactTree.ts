@@ -361,7 +361,7 @@ export class CompactTree {
   static fromTree(tree: HiveTree): CompactTree {
     const compact = new CompactTree();
     const work: Array<{ keys: TreeKey[]; parent: number }> = [];
-    for (let root = 7; root >= 0; root--) work.push({ keys: tree.roots[root] ?? [], parent: compact.roots[root]! });
+    for (let root = ROOT_COUNT - 1; root >= 0; root--) work.push({ keys: tree.roots[root] ?? [], parent: compact.roots[root]! });
     while (work.length > 0) {
       const { keys, parent } = work.pop()!;
       for (const key of keys) {

@@ -10,7 +10,7 @@ export { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from './tree.js
 export { RegParseError, type RegErrorCode } from './regErrors.js';
 export { CompactTree, foldUnit } from './compactTree.js';
 export { RegTreeBuilder, type RegTreeBuilderOptions, type RegWarning, parseReg, MAX_NAME_UNITS, MAX_DATA_BYTES, DEFAULT_VALUE_NAME } from './regParser.js';
-export { diffTrees, countSubtree, countTree, type TreeChange } from './diff.js';
+export { diffTrees, countSubtree, countTree, type TreeChange, type ChangePlace } from './diff.js';
 export { upcaseUnit, foldName } from './names.js';
 export { CodecError, type CodecErrorDetails } from './codecError.js';
 export { Utf8Writer, renderToString } from './utf8Writer.js';

@@ -163,8 +163,8 @@ function writeQuotedString(out: Utf8Writer, data: Uint8Array, offset = 0, length
 }
 
 /**
- * Writes the right-hand side of a value line, choosing a form that reads back as the
- * same type and bytes:
+ * Writes the right-hand side of a value line for the `length` bytes at `offset` of `bytes`
+ * (no view made for them), choosing a form that reads back as the same type and bytes:
  * - well-formed REG_SZ → `"text"`, REG_DWORD → `dword:0000abcd`;
  * - well-formed REG_MULTI_SZ → `multi_sz:"a","b"` and REG_MUI_SZ → `mui_sz:"dll,#1"`
  *   (the CE platform.reg forms); with style `regedit`, these two stay in hex;
@@ -172,7 +172,6 @@ function writeQuotedString(out: Utf8Writer, data: Uint8Array, offset = 0, length
  *   so EXPAND_SZ is `hex(2):`, MULTI_SZ that is not well formed `hex(7):`, MUI_SZ `hex(15):`.
  * `column`: columns already used on the line (the `"name"=` part), for wrapping.
  */
-/** The data part of a value line for the `length` bytes at `offset` of `bytes` (no view made for them). */
 function writeRegDataAt(out: Utf8Writer, type: number, bytes: Uint8Array, offset: number, length: number, column: number, style: RegStyle): void {
   // The two commonest types first, without building a decoded value.
   if (type === ValueType.SZ) {
@@ -270,19 +269,25 @@ export class RegTextWriter {
     this.out.text(regHeader(this.style) + '\n');
   }
 
+  /**
+   * A `; text` line. Line breaks in `text` (a key path, a file name) are written as `\r`
+   * and `\n`: a comment stays one line, whatever names it quotes.
+   */
   comment(text: string): void {
-    this.out.text('; ' + text + '\n');
+    this.out.text('; ' + text.replace(/[\r\n]/g, (c) => (c === '\n' ? '\\n' : '\\r')) + '\n');
   }
 
   /**
    * The path the keys that follow are under: a root name (their depth counts from 1), or
-   * the path of the key a walk starts at (written by a key at depth 0).
+   * the path of the key a walk starts at (written by a key at depth 0). `names`: the key
+   * names of `path` below its root, when one may hold a `\` (a registry diff's); by
+   * default `path` is split at `\`.
    */
-  start(path: string): void {
+  start(path: string, names: readonly string[] = path.split('\\').slice(1)): void {
     this.skippingDepth = -1;
     this.base = path;
-    // The first component is a root name; the others are key names .reg must be able to hold.
-    this.baseWritable = path.split('\\').slice(1).every(isRegKeyName);
+    // Every key name on the path must be one .reg can hold.
+    this.baseWritable = names.every(isRegKeyName);
     const bytes = pathEncoder.encode(path);
     this.growPath(bytes.length);
     this.pathBytes.set(bytes, 0);
@@ -308,6 +313,11 @@ export class RegTextWriter {
       }
       this.skippingDepth = -1;
     }
+    // A key's parent is the last key written one level up (or the base): a depth past that
+    // is a caller's mistake, which would otherwise write another key's path.
+    if (!(depth >= 0 && depth <= this.pathEnds.length) || this.pathEnds.length === 0) {
+      throw new RangeError(`RegTextWriter: a key at depth ${depth} follows ${this.pathEnds.length === 0 ? 'no start()' : `keys down to depth ${this.pathEnds.length - 1}`}`);
+    }
     const parentEnd = this.pathEnds[depth === 0 ? 0 : depth - 1]!;
     let end = parentEnd;
     let valid = nameUnits > 0 && this.baseWritable;
@@ -323,7 +333,9 @@ export class RegTextWriter {
     if (!valid) {
       this.skippingDepth = depth;
       this.skippedKeys++;
-      const path = depth === 0 ? this.base : `${pathDecoder.decode(this.pathBytes.subarray(0, parentEnd))}\\${decodeUtf16(nameBytes, nameOffset, nameUnits)}`;
+      // The parent's path as given (depth 1) or as written (deeper: names .reg holds, so the bytes decode back to them).
+      const parent = depth === 1 ? this.base : pathDecoder.decode(this.pathBytes.subarray(0, parentEnd));
+      const path = depth === 0 ? this.base : `${parent}\\${decodeUtf16(nameBytes, nameOffset, nameUnits)}`;
       this.out.text(`\n; key name not representable in .reg, key and subtree left out (use --format json): ${JSON.stringify(path)}\n`);
       return;
     }
@@ -348,11 +360,14 @@ export class RegTextWriter {
     this.pathBytes = grown;
   }
 
-  /** A `[-path]` line deleting a key and its subtree; false (and a comment) if .reg cannot name it. */
-  removeKey(parentPath: string, name: string): boolean {
+  /**
+   * A `[-path]` line deleting a key and its subtree; false (and a comment) if .reg cannot
+   * name it. `parentNames`: as for `start`.
+   */
+  removeKey(parentPath: string, name: string, parentNames: readonly string[] = parentPath.split('\\').slice(1)): boolean {
     this.skippingDepth = -1;
     const path = parentPath + '\\' + name;
-    if (!isRegKeyName(name) || !parentPath.split('\\').slice(1).every(isRegKeyName)) {
+    if (!isRegKeyName(name) || !parentNames.every(isRegKeyName)) {
       this.skippedKeys++;
       this.out.text(`\n; key name not representable in .reg, its removal left out: ${JSON.stringify(path)}\n`);
       return false;

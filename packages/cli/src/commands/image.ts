@@ -1,9 +1,8 @@
 /** `hivetool image pack|unpack|dump`: RegCopyFile / RegRestoreFile images. */
 import { defineCommand, type CommandGroup } from '../command.js';
-import { inputToOutput, positionals } from '../arguments.js';
+import { inputToOutput, packInputs, packOptions, positionals } from '../arguments.js';
 import { expandInputs } from '../batch.js';
 import { CONTENT_ONLY_OPTION, RECURSIVE_OPTION, contentOnlyWithJson, outputOption } from '../options.js';
-import { packInputs, packOptions } from './pack.js';
 import type { ImageDumpArguments } from '../run/image.js';
 
 const pack = defineCommand({

@@ -1,8 +1,7 @@
 /** `hivetool oem …`: WriteRegistryToOEM streams, the A/B flash store and PREG containers. */
 import { defineCommand, type CommandGroup } from '../command.js';
-import { inputToOutput, positionals } from '../arguments.js';
+import { inputToOutput, packInputs, packOptions, positionals } from '../arguments.js';
 import { jsonOption, outputOption, positiveInteger, pregLayout, requiredOutputOption } from '../options.js';
-import { packInputs, packOptions } from './pack.js';
 
 const pack = defineCommand({
   command: 'pack [inputs..]',

@@ -69,7 +69,9 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
       pathEnds.length = 1;
       pathEnds[0] = escaped.length;
     },
-    key(key: DumpKey, _path: string, depth: number) {
+    key(key: DumpKey, depth: number) {
+      // The parent is the last key one level up (or the start): see RegTextWriter.storedKey.
+      if (!(depth >= 0 && depth <= pathEnds.length) || pathEnds.length === 0) throw new RangeError(`JSON dump: a key at depth ${depth} follows ${pathEnds.length === 0 ? 'no start()' : `keys down to depth ${pathEnds.length - 1}`}`);
       closeKey();
       keyOpen = true;
       valuesWritten = 0;

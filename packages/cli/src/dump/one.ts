@@ -14,7 +14,7 @@ import type { CommandIo } from '../command.js';
 import { openHiveFileOrCut } from './cut.js';
 import { jsonVisitor } from './json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from './raw.js';
-import { regVisitor } from './reg.js';
+import { regVisitor, skippedNamesWarning } from './reg.js';
 import { dumpStarts, hiveHeader, walkForDump, type DumpStarts } from './tree.js';
 import { deletedAsJson, deletedAsReg, deletedRecords } from './deleted.js';
 
@@ -63,7 +63,7 @@ function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, repor
           else if (args.deleted === true) sink.write(deletedAsReg(deleted()));
           const { skippedKeys, skippedValues } = visitor.writer;
           if (skippedKeys + skippedValues > 0) {
-            report.note(`warning: ${file}: ${skippedKeys} key(s) and ${skippedValues} value(s) have names .reg text cannot hold; they are left out as comments (--format json keeps them)`);
+            report.note(skippedNamesWarning(file, skippedKeys, skippedValues));
           }
         },
       };

@@ -5,6 +5,11 @@ import { safeLine } from '../failures.js';
 import { describeLink, type DumpHeader, type DumpKey, type DumpValue, type DumpVisitor } from './tree.js';
 
 
+/** What a .reg dump says on stderr when it left keys or values out as comments. */
+export function skippedNamesWarning(file: string, keys: number, values: number): string {
+  return `warning: ${file}: ${keys} key(s) and ${values} value(s) have names .reg text cannot hold; they are left out as comments (--format json keeps them)`;
+}
+
 /**
  * .reg text: one `[path]` line per key, then its values. What .reg cannot express
  * (key and value flags, unresolved links) is written as `;` comment lines.
@@ -19,7 +24,7 @@ export function regVisitor(header: DumpHeader, sink: TextSink, style: RegStyle):
     start(path: string) {
       writer.start(path);
     },
-    key(key: DumpKey, _path: string, depth: number) {
+    key(key: DumpKey, depth: number) {
       // The line is the parent's path bytes plus the name from the file.
       writer.storedKey(depth, key.store.bytes, key.nameOffset, key.nameLength, key.flags);
     },

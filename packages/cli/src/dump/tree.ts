@@ -12,7 +12,6 @@ export interface DumpStore {
 
 /** A key as the dump renderers see it: a hive's `HiveKey`, or a record of an image. */
 export interface DumpKey {
-  readonly name: string;
   readonly flags: number;
   readonly id: number;
   readonly offset: number;
@@ -24,10 +23,8 @@ export interface DumpKey {
 }
 
 export interface DumpValue {
-  readonly name: string;
   readonly type: number;
   readonly flags: number;
-  readonly data: Uint8Array;
   readonly id: number;
   readonly offset: number;
   readonly source: string;
@@ -55,8 +52,8 @@ export interface DumpVisitor {
    * their depth counted from it (0: the start key itself, 1: a root's top-level keys).
    */
   start(path: string): void;
-  /** A key, in pre-order; `path` is its whole path. */
-  key(key: DumpKey, path: string, depth: number): void;
+  /** A key, in pre-order. */
+  key(key: DumpKey, depth: number): void;
   value(value: DumpValue): void;
   unresolved(link: UnresolvedLink, path: string): void;
 }
@@ -84,9 +81,9 @@ export function walkForDump(starts: DumpStarts, visitor: DumpVisitor): void {
   // One set for all the roots: a key two roots point at is an error, as in verify.
   const reached = new ReachedRecords();
   for (const { node, path } of starts) {
-    visitor.start?.(path);
+    visitor.start(path);
     walkTree(node, path, {
-      key: (key, keyPathName, depth) => visitor.key(key, keyPathName, depth),
+      key: (key, _path, depth) => visitor.key(key, depth),
       value: (value) => visitor.value(value),
       unresolved: (link, parentPath) => visitor.unresolved(link, parentPath),
     }, { includeStart: node instanceof HiveKey, reached });

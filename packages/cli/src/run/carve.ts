@@ -56,9 +56,9 @@ function fileSource(fd: number, length: number): ByteSource {
 
 /** A bytes-scanned bar on stderr, only on a terminal. */
 function progressBar(io: CliIo, total: number, label: string): SingleBar | undefined {
-  if (!io.stderrIsTTY || total === 0) return undefined;
+  if (io.stderrTerminal === undefined || total === 0) return undefined;
   const cliProgress = require('cli-progress') as typeof import('cli-progress');
-  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: ` {bar} {percentage}% | {scanned}/{size} MiB | ${label}`, hideCursor: true, clearOnComplete: true });
+  const bar = new cliProgress.SingleBar({ stream: io.stderrTerminal, format: ` {bar} {percentage}% | {scanned}/{size} MiB | ${label}`, hideCursor: true, clearOnComplete: true });
   bar.start(total, 0, { scanned: 0, size: Math.round(total / 1048576) });
   return bar;
 }

@@ -1,5 +1,5 @@
 import { readTree, type Hive } from '@hivetool/hive';
-import { RegTextWriter, type RegStyle, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
+import { RegTextWriter, type RegStyle, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type ChangePlace, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
 import { ExitCode, UsageError, safeLine, withFile } from '../failures.js';
 import { inputName, openHiveFile } from '../input.js';
 import { inputBytes, limitOutputToInput, outputSink, type TextSink } from '../output.js';
@@ -100,31 +100,38 @@ function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, 
   writer.header();
   writer.comment(safeLine(`hivetool diff: imported over ${a}, this gives ${b}`));
   let open: string | undefined;
-  const split = (path: string): [string, string] => {
-    const at = path.lastIndexOf('\\');
-    return [path.slice(0, at), path.slice(at + 1)];
+  // Where a change's key sits: its parent's path and names, and its own name (a name may
+  // hold a `\`, so the path is not split at its last one).
+  const place = ({ path, names }: ChangePlace): { parent: string; parentNames: readonly string[]; name: string } => {
+    const name = names[names.length - 1]!;
+    return { parent: path.slice(0, path.length - name.length - 1), parentNames: names.slice(0, -1), name };
   };
   // A key line out of a walk: the key is at depth 1 below its parent's path.
-  const openKey = (path: string, flags = 0, noteFlags = false): void => {
-    if (open === path && !noteFlags) return;
-    const [parent, name] = split(path);
-    writer.start(parent);
+  const openKey = (change: ChangePlace, flags = 0, noteFlags = false): void => {
+    if (open === change.path && !noteFlags) return;
+    const { parent, parentNames, name } = place(change);
+    writer.start(parent, parentNames);
     writer.key(1, name, flags, noteFlags);
-    open = path;
+    open = change.path;
   };
   for (const change of changes) {
     switch (change.op) {
-      case 'remove-key':
-        writer.removeKey(...split(change.path));
+      case 'remove-key': {
+        const { parent, parentNames, name } = place(change);
+        writer.removeKey(parent, name, parentNames);
         open = undefined;
         break;
+      }
       case 'add-key': {
-        // The whole subtree, key by key, in pre-order below the new key's parent.
-        writer.start(split(change.path)[0]);
+        // The whole subtree, key by key, in pre-order below the new key's parent. Two
+        // siblings of one name (a damaged hive) share one key line, as they share a path.
+        const { parent, parentNames } = place(change);
+        // (A second key of this path goes on under the first one's line and depth.)
+        if (change.path !== open) writer.start(parent, parentNames);
         const stack: Array<{ key: TreeKey; depth: number; path: string }> = [{ key: change.key, depth: 1, path: change.path }];
         while (stack.length > 0) {
           const { key, depth, path } = stack.pop()!;
-          writer.key(depth, key.name, key.flags ?? 0);
+          if (path !== open) writer.key(depth, key.name, key.flags ?? 0);
           open = path;
           for (const value of key.values ?? []) writer.value(value.name, value.type, value.data, value.flags ?? 0);
           const children = key.subkeys ?? [];
@@ -133,18 +140,18 @@ function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, 
         break;
       }
       case 'change-key-flags':
-        openKey(change.path, change.after, true);
+        openKey(change, change.after, true);
         break;
       case 'add-value':
-        openKey(change.path);
+        openKey(change);
         writer.value(change.value.name, change.value.type, change.value.data, change.value.flags ?? 0);
         break;
       case 'change-value':
-        openKey(change.path);
+        openKey(change);
         writer.value(change.after.name, change.after.type, change.after.data, change.after.flags ?? 0);
         break;
       case 'remove-value':
-        openKey(change.path);
+        openKey(change);
         writer.removeValue(change.value.name);
         break;
     }
@@ -185,7 +192,7 @@ export function run(args: DiffArguments, io: CommandIo): number {
     else {
       const { skippedKeys, skippedValues } = renderReg(changes, aName, bName, sink, args.regStyle ?? 'ce');
       if (skippedKeys + skippedValues > 0) {
-        io.report.note(`warning: ${args.output === undefined || args.output === '-' ? '<stdout>' : args.output}: ${skippedKeys} key(s) and ${skippedValues} value(s) of the patch have names .reg text cannot hold; they are left out as comments (-f json keeps them)`);
+        io.report.note(`warning: ${args.output === undefined || args.output === '-' ? '<stdout>' : args.output}: ${skippedKeys} key(s) and ${skippedValues} value(s) of the patch have names .reg text cannot hold; they are left out as comments (--format json keeps them)`);
       }
     }
   } catch (error) {

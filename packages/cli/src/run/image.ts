@@ -5,7 +5,7 @@ import { ExitCode, UsageError, building, withFile } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { inputBytes, limitOutputToInput, outputSink, tell, writeFileAtomic, type TextSink } from '../output.js';
 import { jsonDocumentEnd, jsonDocumentStart, jsonVisitor } from '../dump/json.js';
-import { regVisitor } from '../dump/reg.js';
+import { regVisitor, skippedNamesWarning } from '../dump/reg.js';
 import { partSeparator, type DumpVisitor } from '../dump/tree.js';
 import { regSink } from '../regeditSink.js';
 import { parseHex16 } from './build.js';
@@ -71,29 +71,46 @@ export function dump(args: ImageDumpArguments, io: CommandIo): number {
         finish = () => json.finish();
       } else {
         sink.write(partSeparator('reg', index === 0, args.regStyle));
-        visitor = regVisitor(header, sink, args.regStyle ?? 'ce');
+        const reg = regVisitor(header, sink, args.regStyle ?? 'ce');
+        visitor = reg;
+        finish = () => {
+          const { skippedKeys, skippedValues } = reg.writer;
+          if (skippedKeys + skippedValues > 0) io.report.note(skippedNamesWarning(inputName(file), skippedKeys, skippedValues));
+        };
       }
       let id = 0;
       let matched = 0;
       let started: string | undefined;
+      // With --key: the image depth of the key found, while its subtree is being walked.
+      let found = -1;
       const store = { bytes };
       image.walk({
         // Image depths count from the root (1: a top-level key); the visitor's from the
         // path it is given: a root, or the --key key itself (depth 0).
         key(key, path, depth) {
-          if (prefix !== undefined) {
-            const upper = path.toUpperCase();
-            if (upper !== prefix && !upper.startsWith(prefix + '\\')) return;
-          }
-          const below = depth - filterDepth;
-          if (below === 0) {
-            visitor.start(path);
-          } else if (filterDepth === 0) {
+          let below = depth;
+          if (prefix === undefined) {
             const root = path.slice(0, path.indexOf('\\'));
             if (root !== started) visitor.start((started = root));
+          } else {
+            if (found >= 0 && depth <= found) found = -1;
+            if (found < 0) {
+              // The key itself, or (a name holding `\`) a key whose path only looks like it
+              // is below it: either way a start of its own.
+              const upper = path.toUpperCase();
+              if (upper !== prefix && !upper.startsWith(prefix + '\\')) return;
+              if (filterDepth === 0) {
+                const root = path.slice(0, path.indexOf('\\'));
+                if (root !== started) visitor.start((started = root));
+              } else {
+                visitor.start(path);
+                found = depth;
+              }
+            }
+            if (found >= 0) below = depth - found;
           }
           matched++;
-          visitor.key({ name: key.name, flags: key.flags, id: id++, offset: key.offset, source: 'image', store, nameOffset: key.nameOffset, nameLength: key.nameLength }, path, below);
+          visitor.key({ flags: key.flags, id: id++, offset: key.offset, source: 'image', store, nameOffset: key.nameOffset, nameLength: key.nameLength }, below);
           key.values.forEach((value: ImageValue) => visitor.value({ ...value, id: id++, source: 'image', store, dataLength: value.data.length }));
         },
       });
