@@ -67,6 +67,15 @@ export function describeFailure(error: unknown, subject?: string): string | unde
   return `${path}${reason}`;
 }
 
+/**
+ * How a file's failure travels back from where the file was read (a worker thread, or
+ * this one, for `--jobs`): its one line, or, for a bug, the stack to print.
+ */
+export function fileFailure(file: string, error: unknown): { file: string; error: string } | { file: string; bug: string } {
+  const line = describeFailure(error, file);
+  return line === undefined ? { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) } : { file, error: line };
+}
+
 /** Longest message line printed; longer ones keep their start and end (where the code is). */
 export const MAX_LINE = 1000;
 

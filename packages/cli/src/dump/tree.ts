@@ -22,16 +22,9 @@ export interface DumpKey {
   readonly nameLength: number;
 }
 
-export interface DumpValue {
+/** A value as the dump renderers see it: a key's fields, and its type and data. */
+export interface DumpValue extends DumpKey {
   readonly type: number;
-  readonly flags: number;
-  readonly id: number;
-  readonly offset: number;
-  readonly source: string;
-  readonly store: DumpStore;
-  /** The name: `nameLength` UTF-16LE units at `nameOffset` of `store.bytes`. */
-  readonly nameOffset: number;
-  readonly nameLength: number;
   /** The data: `dataLength` bytes at `dataOffset` of `store.bytes`. */
   readonly dataOffset: number;
   readonly dataLength: number;

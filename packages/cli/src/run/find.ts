@@ -4,7 +4,7 @@ import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } fro
 import { ROOT_COUNT, ValueType, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
 import { inputName, readInputFile } from '../input.js';
 import { StdoutSink } from '../output.js';
-import { ExitCode, UsageError, describeFailure } from '../failures.js';
+import { ExitCode, UsageError, fileFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
 import { runPool } from '../pool.js';
 import { deletedRecords } from '../dump/deleted.js';
@@ -163,8 +163,9 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
     }
     return { file, matches };
   } catch (error) {
-    const line = describeFailure(error, file);
-    return line === undefined ? { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) } : { file, matches, error: line };
+    // The matches found before the failure are kept.
+    const failure = fileFailure(file, error);
+    return 'bug' in failure ? failure : { ...failure, matches };
   }
 }
 

@@ -22,7 +22,7 @@ import {
 import { rootName, valueTypeName } from '@hivetool/registry';
 import { inputName, readHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';
-import { ExitCode, UsageError, describeFailure } from '../failures.js';
+import { ExitCode, UsageError, describeFailure, fileFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
 import { runPool } from '../pool.js';
 import type { CommandIo } from '../command.js';
@@ -277,9 +277,7 @@ export function infoOne(io: CliIo, file: string, job: InfoJob): InfoOutcome {
     const bytes = readHiveFile(io, file);
     return { file, info: collectInfo(bytes, inputName(file), { kind: job.kind ?? 'auto', recovery: job.asStored === true ? 'as-stored' : 'as-mounted', limits: job.maxDepth === undefined ? {} : { maxDepth: job.maxDepth } }) };
   } catch (error) {
-    const line = describeFailure(error, file);
-    if (line === undefined) return { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) };
-    return { file, error: line };
+    return fileFailure(file, error);
   }
 }
 

@@ -3,7 +3,7 @@ import { BLOCK_HEADER_SIZE, HEAP_OFFSET, isSectionTable } from '@hivetool/hive/l
 import { addCliHints } from './verifyHints.js';
 import { inputName, readHiveFile } from '../input.js';
 import { StdoutSink } from '../output.js';
-import { ExitCode, UsageError, describeFailure } from '../failures.js';
+import { ExitCode, UsageError, fileFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
 import { runPool } from '../pool.js';
 import type { CommandIo } from '../command.js';
@@ -129,9 +129,7 @@ export function verifyOne(io: CliIo, file: string, job: VerifyJob, rom: Hive | u
     if (report.kind === 'unknown' && !hasHiveHeap(bytes)) readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { file, report };
   } catch (error) {
-    const line = describeFailure(error, file);
-    if (line === undefined) return { file, bug: error instanceof Error ? (error.stack ?? error.message) : String(error) };
-    return { file, error: line };
+    return fileFailure(file, error);
   }
 }
 
