@@ -186,24 +186,29 @@ describe('names holding a backslash or line break, in image dumps and diff patch
     },
   };
 
-  test('image dump --key: a key named A\\B is a comment (its subtree left out), the real A\\B is dumped; JSON stays valid', () => {
+  test('image dump --key matches names one by one: a key named A\\B is neither HKLM\\A\\B nor under HKLM\\A; JSON stays valid', () => {
     const image = join(scratch.path, 'lookalike.fdf');
     writeFileSync(image, encodeImage(lookalike));
     const reg = runCli(['image', 'dump', '--key', 'HKLM\\A\\B', image]);
-    expect(reg.status).toBe(0);
-    const lines = reg.stdout.split('\n').filter((line) => line !== '' && !line.startsWith(';'));
-    expect(lines).toEqual(['REGEDIT4', '[HKEY_LOCAL_MACHINE\\A\\B]', '"z"="in B"']);
-    expect(reg.stdout).toContain('; key name not representable in .reg, key and subtree left out (use --format json): "HKEY_LOCAL_MACHINE\\\\A\\\\B"');
-    expect(reg.stderr).toBe(`hivetool: warning: ${image}: 2 key(s) and 2 value(s) have names .reg text cannot hold; they are left out as comments (--format json keeps them)\n`);
-    for (const key of ['HKLM\\A\\B', 'HKLM\\A\\B\\C', 'HKLM']) {
+    expect([reg.status, reg.stderr]).toEqual([0, '']);
+    expect(reg.stdout.split('\n').filter((line) => line !== '' && !line.startsWith(';'))).toEqual(['REGEDIT4', '[HKEY_LOCAL_MACHINE\\A\\B]', '"z"="in B"']);
+    // Only the key named "A\B" has a C below it: no key HKLM\A\B\C exists.
+    const missing = runCli(['image', 'dump', '--key', 'HKLM\\A\\B\\C', image]);
+    expect([missing.status, missing.stdout]).toEqual([2, '']);
+    expect(missing.stderr).toBe(`hivetool: ${image}: key not found: HKLM\\A\\B\\C\n`);
+    const paths = (key: string): string[] => {
       const json = runCli(['image', 'dump', '-f', 'json', '--key', key, image]);
       expect(json.status).toBe(0);
-      const parsed = JSON.parse(json.stdout) as { hives: Array<{ keys: Array<{ path: string; values: Array<{ name: string }> }> }> };
-      const keys = parsed.hives[0]!.keys;
-      // Each key once, with its own values, under its whole path.
-      for (const entry of keys) expect(entry.path.toUpperCase().startsWith(key === 'HKLM' ? 'HKEY_LOCAL_MACHINE\\' : key.replace('HKLM', 'HKEY_LOCAL_MACHINE').toUpperCase())).toBe(true);
-      if (key === 'HKLM') expect(keys.map((entry) => entry.path)).toEqual(['HKEY_LOCAL_MACHINE\\A\\B', 'HKEY_LOCAL_MACHINE\\A\\B\\C', 'HKEY_LOCAL_MACHINE\\A', 'HKEY_LOCAL_MACHINE\\A\\B']);
-    }
+      return (JSON.parse(json.stdout) as { hives: Array<{ keys: Array<{ path: string }> }> }).hives[0]!.keys.map((entry) => entry.path);
+    };
+    expect(paths('HKLM\\A')).toEqual(['HKEY_LOCAL_MACHINE\\A', 'HKEY_LOCAL_MACHINE\\A\\B']);
+    expect(paths('HKLM\\A\\B')).toEqual(['HKEY_LOCAL_MACHINE\\A\\B']);
+    expect(paths('HKLM')).toEqual(['HKEY_LOCAL_MACHINE\\A\\B', 'HKEY_LOCAL_MACHINE\\A\\B\\C', 'HKEY_LOCAL_MACHINE\\A', 'HKEY_LOCAL_MACHINE\\A\\B']);
+    // The whole image as .reg: the key named "A\B" and its subtree are comments, with the warning.
+    const whole = runCli(['image', 'dump', image]);
+    expect(whole.stdout).toContain('; key name not representable in .reg, key and subtree left out (use --format json): "HKEY_LOCAL_MACHINE\\\\A\\\\B"');
+    expect(whole.stdout).not.toContain('"x"=');
+    expect(whole.stderr).toBe(`hivetool: warning: ${image}: 2 key(s) and 2 value(s) have names .reg text cannot hold; they are left out as comments (--format json keeps them)\n`);
   });
 
   test('diff -f reg: changes in, under and of a key named X\\Y are comments, never a line naming key Y under X', () => {
@@ -247,6 +252,35 @@ describe('names holding a backslash or line break, in image dumps and diff patch
       '"c"=dword:00000001',
       '"d"=dword:00000001',
     ]);
+  });
+
+  test('diff -f reg: a key named A\\B beside the real A\\B gets no line of its own and never shares the real one', () => {
+    const value = (name: string, data: string) => ({ name, type: ValueType.SZ, data: sz(data) });
+    const tree = (real: string, lookalike: string, added: boolean): HiveTree => ({
+      roots: {
+        2: [
+          { name: 'A', subkeys: [{ name: 'B', values: [value('z', real)] }] },
+          { name: 'A\\B', values: [value('x', lookalike)] },
+          ...(added ? [{ name: 'N', subkeys: [{ name: 'K', subkeys: [{ name: 'L', values: [value('real', '1')] }] }, { name: 'K\\L', values: [value('slash', 'FORGED')], subkeys: [{ name: 'M' }] }] }] : []),
+        ],
+      },
+    });
+    const a = join(scratch.path, 'lookalike-a.hv');
+    const b = join(scratch.path, 'lookalike-b.hv');
+    writeFileSync(a, encodeHive(tree('1', '1', false)));
+    writeFileSync(b, encodeHive(tree('2', 'FORGED', true)));
+    const patch = runCli(['diff', '-f', 'reg', a, b]);
+    expect(patch.status).toBe(1);
+    expect(patch.stdout.split('\n').filter((line) => line.startsWith('[') || line.startsWith('"'))).toEqual([
+      '[HKEY_LOCAL_MACHINE\\A\\B]',
+      '"z"="2"',
+      '[HKEY_LOCAL_MACHINE\\N]',
+      '[HKEY_LOCAL_MACHINE\\N\\K]',
+      '[HKEY_LOCAL_MACHINE\\N\\K\\L]',
+      '"real"="1"',
+    ]);
+    expect(patch.stdout).not.toContain('FORGED');
+    expect(patch.stderr).toBe('hivetool: warning: <stdout>: 3 key(s) and 2 value(s) of the patch have names .reg text cannot hold; they are left out as comments (--format json keeps them)\n');
   });
 });
 

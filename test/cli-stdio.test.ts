@@ -52,6 +52,25 @@ describe('- as standard input', () => {
     expect(jobs.stdout.match(/^; (.*): rom hive/gm)).toEqual(['; <stdin>: rom hive', `; ${SAMPLE}: rom hive`]);
   });
 
+  test('with --jobs 2, - is the run\'s standard input in the worker threads too (in-process: the given bytes)', () => {
+    for (const args of [['dump'], ['dump', '-f', 'json'], ['info', '--json'], ['verify'], ['find', 'txt']]) {
+      const one = runCli([...args, '-', SAMPLE], { input: sample() });
+      const two = runCli([...args, '-j', '2', '-', SAMPLE], { input: sample() });
+      expect([args, two.status, two.stdout]).toEqual([args, one.status, one.stdout]);
+      expect(two.stdout).toContain('<stdin>');
+    }
+  });
+
+  const script = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+  if (!script) process.stderr.write('cli-stdio: `script` (util-linux) is not installed: the terminal-on-stdin test with --jobs is skipped\n');
+  (script ? test : test.skip)('with --jobs 2, a terminal on standard input is refused, as with one thread', () => {
+    for (const command of ['info', 'dump', 'verify', 'find txt']) {
+      // `script` gives the command a terminal as standard input.
+      const result = spawnSync('script', ['-qec', `${process.execPath} ${HIVETOOL_BIN} ${command} - ${SAMPLE} --jobs 2`, '/dev/null'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+      expect([command, result.status, result.stdout]).toEqual([command, 2, expect.stringContaining('hivetool: <stdin>: standard input is a terminal: pipe or redirect a file into it')]);
+    }
+  });
+
   test('build - reads .reg text from standard input; an empty one warns', () => {
     const out = join(scratch.path, 'piped.hv');
     const built = runCli(['build', '-', '-o', out], { input: 'REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\Piped]\n"Value"=dword:00000007\n' });

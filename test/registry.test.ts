@@ -255,6 +255,15 @@ describe('RegTextWriter: keys by depth', () => {
         writer.key(-1, 'A');
       }),
     ).toThrow(RangeError);
+    // Back up at depth 1, a key at depth 3 has no parent written (the path bytes left from
+    // the earlier depth 3 are another key's).
+    expect(() =>
+      renderToString((out) => {
+        const writer = new RegTextWriter(out);
+        writer.start('HKEY_LOCAL_MACHINE');
+        for (const [depth, name] of [[1, 'A'], [2, 'B'], [3, 'C'], [1, 'D'], [3, 'E']] as const) writer.key(depth, name);
+      }),
+    ).toThrow('RegTextWriter: a key at depth 3 follows a key at depth 1');
   });
 
   test('a comment stays one line whatever it quotes', () => {

@@ -11,11 +11,10 @@ import { findOne, type FindJob } from './run/find.js';
 import { openRom } from './rom.js';
 import { workerCommandIo } from './command.js';
 
+const data = workerData as ({ command: 'verify'; options: VerifyJob } | { command: 'info'; options: InfoJob } | { command: 'dump'; options: DumpPartJob } | { command: 'find'; options: FindJob }) & { stdin?: Uint8Array | undefined };
 // What a check prints itself (rarely: its results go back as messages) reaches the
-// process's stderr; standard input, when a worker is given `-`, is file descriptor 0.
-const io = workerCommandIo((line) => process.stderr.write(line));
-
-const data = workerData as { command: 'verify'; options: VerifyJob } | { command: 'info'; options: InfoJob } | { command: 'dump'; options: DumpPartJob } | { command: 'find'; options: FindJob };
+// process's stderr; `-` is the run's standard input, read on its thread.
+const io = workerCommandIo((line) => process.stderr.write(line), data.stdin);
 let rom: Hive | undefined;
 if (data.command === 'verify' && data.options.romFile !== undefined) rom = openRom(io, data.options.romFile, false);
 

@@ -21,11 +21,11 @@ export interface CommandIo extends CliIo {
 
 /**
  * The io of a worker thread that renders or checks files for a run: its stderr lines and
- * reports go to `line` (and so back to the run's thread); standard input, when a worker is
- * given `-`, is file descriptor 0.
+ * reports go to `line` (and so back to the run's thread); `stdin`: the run's standard
+ * input, read on the run's thread (see `workerIo`).
  */
-export function workerCommandIo(line: (text: string) => void): CommandIo {
-  return { ...workerIo(line), report: lineReporter(line) };
+export function workerCommandIo(line: (text: string) => void, stdin?: Uint8Array): CommandIo {
+  return { ...workerIo(line, stdin), report: lineReporter(line) };
 }
 
 /** A command's code: its exit code from its options. */

@@ -85,6 +85,19 @@ function readStdin(io: CliIo, limit: number, terminal: boolean): Uint8Array {
 }
 
 /**
+ * Standard input for the worker threads of a run (`--jobs`), when `-` is among `files`:
+ * read here, on the run's thread, from the run's io (a terminal refused as always), into
+ * shared memory that every worker reads without a copy. Undefined when no worker needs it.
+ */
+export function stdinForWorkers(io: CliIo, files: readonly string[], jobs: number): Uint8Array | undefined {
+  if (jobs <= 1 || files.length <= 1 || !files.includes(STDIN)) return undefined;
+  const bytes = readInputFile(io, STDIN);
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  shared.set(bytes);
+  return shared;
+}
+
+/**
  * Reads a whole regular file (at most `limit` bytes) into one buffer; `-` reads the
  * standard input of `io` (its bytes, or file descriptor 0). `terminal`: standard input may
  * be a terminal (typed text).

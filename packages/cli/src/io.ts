@@ -101,17 +101,19 @@ export async function withConsole<T>(given: CliIo, body: () => Promise<T>): Prom
 }
 
 /**
- * The io of a worker thread that renders into files: its stderr lines go to `line` (and so
- * back to the thread of the run); it has no standard output or input of its own.
+ * The io of a worker thread that renders or checks files for a run: its stderr lines go
+ * to `line` (and so back to the thread of the run); it has no standard output. Its
+ * standard input is `stdin`, the run's, read on the run's thread (see
+ * `stdinForWorkers`); without it, file descriptor 0, refused when it is a terminal.
  */
-export function workerIo(line: (text: string) => void): CliIo {
+export function workerIo(line: (text: string) => void, stdin?: Uint8Array): CliIo {
   return {
     stdout: () => {
       throw new Error('a worker thread writes files, not standard output');
     },
     stderr: line,
-    stdin: undefined,
-    stdinIsTTY: false,
+    stdin,
+    stdinIsTTY: stdin === undefined && isatty(0),
     stdoutIsTTY: false,
     stderrTerminal: undefined,
     columns: undefined,

@@ -259,6 +259,8 @@ export class RegTextWriter {
    */
   private pathBytes = new Uint8Array(1024);
   private readonly pathEnds: number[] = [];
+  /** Depth of the last key written (0 right after `start`), or -1 before any `start`. */
+  private lastDepth = -1;
 
   constructor(
     private readonly out: Utf8Writer,
@@ -293,6 +295,7 @@ export class RegTextWriter {
     this.pathBytes.set(bytes, 0);
     this.pathEnds.length = 0;
     this.pathEnds.push(bytes.length);
+    this.lastDepth = 0;
   }
 
   /** A key line for a key named `name` at `depth` (see the class). */
@@ -315,8 +318,8 @@ export class RegTextWriter {
     }
     // A key's parent is the last key written one level up (or the base): a depth past that
     // is a caller's mistake, which would otherwise write another key's path.
-    if (!(depth >= 0 && depth <= this.pathEnds.length) || this.pathEnds.length === 0) {
-      throw new RangeError(`RegTextWriter: a key at depth ${depth} follows ${this.pathEnds.length === 0 ? 'no start()' : `keys down to depth ${this.pathEnds.length - 1}`}`);
+    if (!(depth >= 0 && depth <= this.lastDepth + 1)) {
+      throw new RangeError(`RegTextWriter: a key at depth ${depth} follows ${this.lastDepth < 0 ? 'no start()' : `a key at depth ${this.lastDepth}`}`);
     }
     const parentEnd = this.pathEnds[depth === 0 ? 0 : depth - 1]!;
     let end = parentEnd;
@@ -332,6 +335,8 @@ export class RegTextWriter {
     }
     if (!valid) {
       this.skippingDepth = depth;
+      // Its siblings may follow, not its children (they are passed over above).
+      this.lastDepth = depth - 1;
       this.skippedKeys++;
       // The parent's path as given (depth 1) or as written (deeper: names .reg holds, so the bytes decode back to them).
       const parent = depth === 1 ? this.base : pathDecoder.decode(this.pathBytes.subarray(0, parentEnd));
@@ -339,6 +344,7 @@ export class RegTextWriter {
       this.out.text(`\n; key name not representable in .reg, key and subtree left out (use --format json): ${JSON.stringify(path)}\n`);
       return;
     }
+    this.lastDepth = depth;
     const out = this.out;
     out.room(end + 4);
     const target = out.bytes;

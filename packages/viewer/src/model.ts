@@ -28,6 +28,8 @@ interface Doc {
   note?: string | undefined;
   nodes: Node[];
   paths: string[];
+  /** The handle of each handle's parent (-1 for a root): a key's names, one by one, since a name may hold a `\`. */
+  parents: number[];
   /** Rows of the roots, made when the file was opened (or its ROM attached). */
   roots: RowInfo[];
   /** Diff marks by folded key path, and by folded key path + `\0` + folded value name. */
@@ -105,8 +107,8 @@ function decodeRegText(bytes: Uint8Array): string {
   return new TextDecoder('utf-8').decode(bytes);
 }
 
-function addDoc(doc: Omit<Doc, 'id' | 'nodes' | 'paths' | 'roots'>): Doc {
-  const full: Doc = { ...doc, id: nextDoc++, nodes: [], paths: [], roots: [] };
+function addDoc(doc: Omit<Doc, 'id' | 'nodes' | 'paths' | 'parents' | 'roots'>): Doc {
+  const full: Doc = { ...doc, id: nextDoc++, nodes: [], paths: [], parents: [], roots: [] };
   docs.set(full.id, full);
   return full;
 }
@@ -115,14 +117,16 @@ function addDoc(doc: Omit<Doc, 'id' | 'nodes' | 'paths' | 'roots'>): Doc {
 function docInfo(doc: Doc): DocInfo {
   doc.nodes.length = 0;
   doc.paths.length = 0;
+  doc.parents.length = 0;
   doc.roots = doc.hive.roots().map((root) => rowOf(doc, root, root.name));
   return { doc: doc.id, name: doc.name, format: doc.format, kind: doc.hive.kind, size: doc.bytes.length, rom: doc.romName, note: doc.note, roots: doc.roots, diff: doc.diffCounts };
 }
 
-function rowOf(doc: Doc, node: Node, path: string): RowInfo {
+function rowOf(doc: Doc, node: Node, path: string, parent = -1): RowInfo {
   const handle = doc.nodes.length;
   doc.nodes.push(node);
   doc.paths.push(path);
+  doc.parents.push(parent);
   const mark = doc.keyMarks?.get(foldName(path));
   if (node instanceof HiveRoot) return { handle, name: node.name, hasChildren: node.firstKey !== 0, flags: 0, source: doc.hive.source, offset: -1, mark };
   return { handle, name: node.name, hasChildren: node.firstChild !== 0 && !node.isVolatile, flags: node.flags, source: node.source, offset: node.offset, mark };
@@ -146,7 +150,7 @@ function children(doc: Doc, handle: number): RowInfo[] {
   const rows: RowInfo[] = [];
   try {
     for (const entry of node.subkeys()) {
-      rows.push(entry.kind === 'unresolved' ? problemRow(`unresolved: ${describeLink(entry)}`) : rowOf(doc, entry, parent + '\\' + entry.name));
+      rows.push(entry.kind === 'unresolved' ? problemRow(`unresolved: ${describeLink(entry)}`) : rowOf(doc, entry, parent + '\\' + entry.name, handle));
     }
   } catch (error) {
     rows.push(problemRow(`read error: ${describe(error)}`));
@@ -367,12 +371,11 @@ function info(doc: Doc): InfoResult {
 
 // --- diff -------------------------------------------------------------------------------
 
-function findTreeKey(tree: HiveTree, path: string): TreeKey | undefined {
-  const parsed = parseKeyPath(path);
-  if (parsed === undefined) return undefined;
-  let list = tree.roots[parsed.root] ?? [];
+/** The key at `names` below root `root` of `tree`, names matched as the registry does. */
+function treeKeyByNames(tree: HiveTree, root: number, names: readonly string[]): TreeKey | undefined {
+  let list = tree.roots[root] ?? [];
   let key: TreeKey | undefined;
-  for (const name of parsed.names) {
+  for (const name of names) {
     const folded = foldName(name);
     key = list.find((entry) => foldName(entry.name) === folded);
     if (key === undefined) return undefined;
@@ -404,7 +407,12 @@ function diff(a: Doc, b: Doc): Doc {
     keyMarks.set(foldName(path), mark);
     markInner(parentOf(path));
   };
-  const keyAt = (path: string): TreeKey | undefined => findTreeKey(after, path);
+  // A key of the shown tree by a change's root and key names (a name may hold a `\`).
+  const rootOf = (path: string): number | undefined => parseKeyPath(path.slice(0, path.indexOf('\\')))?.root;
+  const keyByNames = (path: string, names: readonly string[]): TreeKey | undefined => {
+    const root = rootOf(path);
+    return root === undefined ? undefined : treeKeyByNames(after, root, names);
+  };
   for (const change of changes) {
     switch (change.op) {
       case 'add-key':
@@ -413,14 +421,13 @@ function diff(a: Doc, b: Doc): Doc {
         break;
       case 'remove-key': {
         counts.removed++;
-        // The removed key is put back into the shown tree, marked.
-        const parentPath = parentOf(change.path);
-        const parent = keyAt(parentPath);
+        // The removed key is put back into the shown tree, marked, under its parent found
+        // by its names (a name may hold a `\`).
+        const parentNames = change.names.slice(0, -1);
+        const parent = keyByNames(change.path, parentNames);
+        const root = rootOf(change.path);
         if (parent !== undefined) (parent.subkeys ??= []).push(change.key);
-        else {
-          const parsed = parseKeyPath(parentPath);
-          if (parsed !== undefined && parsed.names.length === 0) (after.roots[parsed.root] ??= []).push(change.key);
-        }
+        else if (root !== undefined && parentNames.length === 0) (after.roots[root] ??= []).push(change.key);
         markKey(change.path, 'removed');
         break;
       }
@@ -434,7 +441,7 @@ function diff(a: Doc, b: Doc): Doc {
         const value: TreeValue = change.op === 'change-value' ? change.after : change.value;
         const mark: Mark = change.op === 'add-value' ? 'added' : change.op === 'remove-value' ? 'removed' : 'changed';
         counts[mark === 'added' ? 'added' : mark === 'removed' ? 'removed' : 'changed']++;
-        if (change.op === 'remove-value') keyAt(change.path)?.values?.push(change.value);
+        if (change.op === 'remove-value') keyByNames(change.path, change.names)?.values?.push(change.value);
         valueMarks.set(foldName(change.path) + '\0' + foldName(value.name), {
           mark,
           before: change.op === 'change-value' ? `${valueTypeName(change.before.type)} ${decodedText(change.before.type, change.before.data)}` : undefined,
@@ -459,6 +466,13 @@ function diff(a: Doc, b: Doc): Doc {
 
 // --- export ----------------------------------------------------------------------------
 
+/** The key names of a handle's path below its root, one by one. */
+function keyNames(doc: Doc, handle: number): string[] {
+  const names: string[] = [];
+  for (let at = handle; at >= 0 && !(doc.nodes[at] instanceof HiveRoot); at = doc.parents[at] ?? -1) names.push(doc.nodes[at]!.name);
+  return names.reverse();
+}
+
 function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string {
   const node = doc.nodes[handle];
   if (node === undefined) throw new Error(`no key with handle ${handle}`);
@@ -470,7 +484,7 @@ function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string
       writer.header();
       out.text('\n');
       writer.comment(`${doc.name}: ${doc.hive.kind} hive, ${path}`);
-      writer.start(path);
+      writer.start(path, keyNames(doc, handle));
       walkTree(
         node,
         path,

@@ -7,8 +7,8 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openHive, readTree } from '@hivetool/hive';
-import { decodeValue, diffTrees } from '@hivetool/registry';
+import { encodeHive, openHive, readTree } from '@hivetool/hive';
+import { ValueType, decodeValue, diffTrees, encodeUtf16 } from '@hivetool/registry';
 import { REPO_ROOT, corpusBytes, corpusPath, describeCorpus, prng, runCli } from '@hivetool/test-support';
 import { handle } from '../dist/model.js';
 import type { DocInfo, HexInfo, KeyDetails, RevealResult, RowInfo, SearchHit, VerifyInfo } from '../dist/protocol.js';
@@ -256,3 +256,19 @@ describeWithCorpus('damaged corpus hives', () => {
     expect(damaged).toBeGreaterThan(5);
   });
 });
+
+describe('export under a key whose name holds a backslash', () => {
+  test('the subtree of a key under "X\\Y" is a comment, never a line naming key Y under X', () => {
+    const hive = encodeHive({ roots: { 2: [{ name: 'X\\Y', subkeys: [{ name: 'A', values: [{ name: 'v', type: ValueType.SZ, data: encodeUtf16('forged\0') }] }] }] } });
+    const doc = open('slash.hv', hive);
+    const machine = doc.roots.find((row) => row.name === 'HKEY_LOCAL_MACHINE')!;
+    const slash = (handle({ op: 'children', doc: doc.doc, handle: machine.handle }) as RowInfo[]).find((row) => row.name === 'X\\Y')!;
+    const a = (handle({ op: 'children', doc: doc.doc, handle: slash.handle }) as RowInfo[]).find((row) => row.name === 'A')!;
+    const text = handle({ op: 'export', doc: doc.doc, handle: a.handle, format: 'reg' }) as string;
+    expect(text).not.toMatch(/^\[/m);
+    expect(text).not.toContain('"v"=');
+    expect(text).toContain('; key name not representable in .reg, key and subtree left out (use --format json): "HKEY_LOCAL_MACHINE\\\\X\\\\Y\\\\A"');
+    handle({ op: 'close', doc: doc.doc });
+  });
+});
+

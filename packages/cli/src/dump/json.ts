@@ -35,6 +35,8 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
   // path is its parent's escaped path bytes, kept by depth, plus its own name.
   let pathBytes = new Uint8Array(1024);
   const pathEnds: number[] = [0];
+  // Depth of the last key written (0 right after `start`), or -1 before any start.
+  let lastDepth = -1;
   const sources = new Map<string, Uint8Array>();
   let lastSource = '';
   let lastSourceBytes: Uint8Array = EMPTY;
@@ -68,10 +70,12 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
       pathBytes.set(escaped);
       pathEnds.length = 1;
       pathEnds[0] = escaped.length;
+      lastDepth = 0;
     },
     key(key: DumpKey, depth: number) {
       // The parent is the last key one level up (or the start): see RegTextWriter.storedKey.
-      if (!(depth >= 0 && depth <= pathEnds.length) || pathEnds.length === 0) throw new RangeError(`JSON dump: a key at depth ${depth} follows ${pathEnds.length === 0 ? 'no start()' : `keys down to depth ${pathEnds.length - 1}`}`);
+      if (!(depth >= 0 && depth <= lastDepth + 1)) throw new RangeError(`JSON dump: a key at depth ${depth} follows ${lastDepth < 0 ? 'no start()' : `a key at depth ${lastDepth}`}`);
+      lastDepth = depth;
       closeKey();
       keyOpen = true;
       valuesWritten = 0;

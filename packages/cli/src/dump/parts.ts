@@ -10,6 +10,7 @@ import { hold, release } from '../temporaries.js';
 import { UsageError, describeFailure, fileErrorReason } from '../failures.js';
 import { openRom } from '../rom.js';
 import type { CommandIo } from '../command.js';
+import { stdinForWorkers } from '../input.js';
 import { BATCH_WORKER } from '../workers.js';
 
 /**
@@ -62,6 +63,8 @@ export function dumpPart(io: CommandIo, file: string, index: number, options: Du
 
 /** Runs `dumpPart` for every file on `args.jobs` threads; `done` gets the parts in file order. */
 export async function dumpParts(io: CommandIo, args: DumpArguments, done: (part: Extract<DumpPart, { ok: boolean }>) => void): Promise<void> {
+  // Read before the part folder is made: a terminal on standard input stops the run here.
+  const stdin = stdinForWorkers(io, args.files, args.jobs ?? 1);
   let directory: string;
   try {
     directory = mkdtempSync(join(tmpdir(), 'hivetool-dump-'));
@@ -87,7 +90,7 @@ export async function dumpParts(io: CommandIo, args: DumpArguments, done: (part:
       args.files.map((file, index) => ({ file, index })),
       args.jobs ?? 1,
       BATCH_WORKER,
-      { command: 'dump', options },
+      { command: 'dump', options, stdin },
       ({ file, index }) => dumpPart(io, file, index, options),
       (part) => {
         if ('bug' in part) throw new Error(`internal error on ${part.file}: ${part.bug}`);

@@ -99,20 +99,24 @@ function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, 
   const writer = new RegTextWriter(sink.utf8, style);
   writer.header();
   writer.comment(safeLine(`hivetool diff: imported over ${a}, this gives ${b}`));
+  // The key whose line was written last, by its root and names (two keys can share a path
+  // string when a name holds a `\`, never their names).
   let open: string | undefined;
-  // Where a change's key sits: its parent's path and names, and its own name (a name may
-  // hold a `\`, so the path is not split at its last one).
+  const idOf = (path: string, names: readonly string[]): string => JSON.stringify([path.slice(0, path.indexOf('\\')), ...names]);
+  // Where a change's key sits: its parent's path and names, and its own name (the path is
+  // not split at its last `\`).
   const place = ({ path, names }: ChangePlace): { parent: string; parentNames: readonly string[]; name: string } => {
     const name = names[names.length - 1]!;
     return { parent: path.slice(0, path.length - name.length - 1), parentNames: names.slice(0, -1), name };
   };
   // A key line out of a walk: the key is at depth 1 below its parent's path.
   const openKey = (change: ChangePlace, flags = 0, noteFlags = false): void => {
-    if (open === change.path && !noteFlags) return;
+    const id = idOf(change.path, change.names);
+    if (open === id && !noteFlags) return;
     const { parent, parentNames, name } = place(change);
     writer.start(parent, parentNames);
     writer.key(1, name, flags, noteFlags);
-    open = change.path;
+    open = id;
   };
   for (const change of changes) {
     switch (change.op) {
@@ -124,18 +128,19 @@ function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, 
       }
       case 'add-key': {
         // The whole subtree, key by key, in pre-order below the new key's parent. Two
-        // siblings of one name (a damaged hive) share one key line, as they share a path.
+        // siblings of one name (a damaged hive) share one key line, as they share a path;
+        // a second added key of the same names goes on under the first one's line.
         const { parent, parentNames } = place(change);
-        // (A second key of this path goes on under the first one's line and depth.)
-        if (change.path !== open) writer.start(parent, parentNames);
-        const stack: Array<{ key: TreeKey; depth: number; path: string }> = [{ key: change.key, depth: 1, path: change.path }];
+        if (idOf(change.path, change.names) !== open) writer.start(parent, parentNames);
+        const stack: Array<{ key: TreeKey; depth: number; names: readonly string[] }> = [{ key: change.key, depth: 1, names: change.names }];
         while (stack.length > 0) {
-          const { key, depth, path } = stack.pop()!;
-          if (path !== open) writer.key(depth, key.name, key.flags ?? 0);
-          open = path;
+          const { key, depth, names } = stack.pop()!;
+          const id = idOf(change.path, names);
+          if (id !== open) writer.key(depth, key.name, key.flags ?? 0);
+          open = id;
           for (const value of key.values ?? []) writer.value(value.name, value.type, value.data, value.flags ?? 0);
           const children = key.subkeys ?? [];
-          for (let i = children.length - 1; i >= 0; i--) stack.push({ key: children[i]!, depth: depth + 1, path: `${path}\\${children[i]!.name}` });
+          for (let i = children.length - 1; i >= 0; i--) stack.push({ key: children[i]!, depth: depth + 1, names: [...names, children[i]!.name] });
         }
         break;
       }

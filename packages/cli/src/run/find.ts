@@ -2,7 +2,7 @@ import { padCutHive } from '@hivetool/forensics';
 import { openHive, walkTree } from '@hivetool/hive';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
 import { ROOT_COUNT, ValueType, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
-import { inputName, readInputFile } from '../input.js';
+import { inputName, readInputFile, stdinForWorkers } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, fileFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
@@ -187,13 +187,15 @@ export async function run(args: FindArguments, io: CommandIo): Promise<number> {
   if (job.type !== undefined) typeNumber(job.type);
   if (job.regex) compilePattern(job.pattern);
   const sink = new StdoutSink(io);
+  // Read before the bar starts: a terminal on standard input stops the run here.
+  const stdin = stdinForWorkers(io, files, jobs);
   const progress = new Progress(io, io.stdoutIsTTY ? 0 : files.length);
   let failed = 0;
   let found = 0;
   let first = true;
   if (args.json) sink.write('{"format":"hivetool-find","schemaVersion":1,"matches":[');
   try {
-    await runPool(files, jobs, BATCH_WORKER, { command: 'find', options: job }, (file) => findOne(io, file, job), (outcome) => {
+    await runPool(files, jobs, BATCH_WORKER, { command: 'find', options: job, stdin }, (file) => findOne(io, file, job), (outcome) => {
       progress.step(outcome.file);
       if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
       for (const match of outcome.matches) {

@@ -54,8 +54,9 @@ export function dump(args: ImageDumpArguments, io: CommandIo): number {
   const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
   const filter = args.key === undefined ? undefined : parseKeyPath(args.key);
   if (args.key !== undefined && filter === undefined) throw new UsageError(`key path "${args.key}" does not start with a root (HKLM, HKCU, HKCR, HKU)`);
-  const prefix = filter === undefined ? undefined : [rootName(filter.root), ...filter.names].join('\\').toUpperCase();
-  const filterDepth = filter === undefined ? 0 : filter.names.length;
+  const filterRoot = filter === undefined ? undefined : rootName(filter.root);
+  const filterNames = filter === undefined ? [] : filter.names.map((name) => name.toUpperCase());
+  const filterDepth = filterNames.length;
   try {
     if (args.format === 'json') sink.write(jsonDocumentStart());
     args.files.forEach((file, index) => {
@@ -83,32 +84,31 @@ export function dump(args: ImageDumpArguments, io: CommandIo): number {
       let started: string | undefined;
       // With --key: the image depth of the key found, while its subtree is being walked.
       let found = -1;
+      // The names of the keys on the walk's path (a name may hold a `\`: --key is matched
+      // name by name, as the hive reader's lookup does).
+      const names: string[] = [];
       const store = { bytes };
       image.walk({
         // Image depths count from the root (1: a top-level key); the visitor's from the
         // path it is given: a root, or the --key key itself (depth 0).
         key(key, path, depth) {
+          names.length = depth - 1;
+          names.push(key.name);
+          const root = path.slice(0, path.indexOf('\\'));
           let below = depth;
-          if (prefix === undefined) {
-            const root = path.slice(0, path.indexOf('\\'));
-            if (root !== started) visitor.start((started = root));
-          } else {
-            if (found >= 0 && depth <= found) found = -1;
-            if (found < 0) {
-              // The key itself, or (a name holding `\`) a key whose path only looks like it
-              // is below it: either way a start of its own.
-              const upper = path.toUpperCase();
-              if (upper !== prefix && !upper.startsWith(prefix + '\\')) return;
-              if (filterDepth === 0) {
-                const root = path.slice(0, path.indexOf('\\'));
-                if (root !== started) visitor.start((started = root));
-              } else {
+          if (filter !== undefined) {
+            if (root !== filterRoot) return;
+            if (filterDepth > 0) {
+              if (found >= 0 && depth <= found) found = -1;
+              if (found < 0) {
+                if (depth !== filterDepth || names.some((name, index) => name.toUpperCase() !== filterNames[index])) return;
                 visitor.start(path);
                 found = depth;
               }
+              below = depth - found;
             }
-            if (found >= 0) below = depth - found;
           }
+          if (found < 0 && root !== started) visitor.start((started = root));
           matched++;
           visitor.key({ flags: key.flags, id: id++, offset: key.offset, source: 'image', store, nameOffset: key.nameOffset, nameLength: key.nameLength }, below);
           key.values.forEach((value: ImageValue) => visitor.value({ ...value, id: id++, source: 'image', store, dataLength: value.data.length }));

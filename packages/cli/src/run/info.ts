@@ -20,7 +20,7 @@ import {
   LOG_ENTRY_SLOTS,
 } from '@hivetool/hive/layout';
 import { rootName, valueTypeName } from '@hivetool/registry';
-import { inputName, readHiveFile } from '../input.js';
+import { inputName, readHiveFile, stdinForWorkers } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure, fileFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
@@ -287,28 +287,33 @@ export async function run(args: InfoArguments, io: CommandIo): Promise<number> {
   const sink = new StdoutSink(io);
   const infos: Array<HiveInfo | { file: string; error: string }> = [];
   const job: InfoJob = { kind: args.kind, maxDepth: args.maxDepth };
+  // Read before the bar starts: a terminal on standard input stops the run here.
+  const stdin = stdinForWorkers(io, args.files, args.jobs);
   const progress = new Progress(io, args.files.length);
   let failed = 0;
   let damaged = 0;
   let printed = 0;
-  await runPool(args.files, args.jobs, BATCH_WORKER, { command: 'info', options: job }, (file) => infoOne(io, file, job), (outcome) => {
-    progress.step(outcome.file);
-    if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
-    if ('error' in outcome) {
-      report.failure(outcome.file, new UsageError(outcome.error));
-      // In the JSON too, as verify --json lists the files it could not read.
-      if (args.json) infos.push({ file: inputName(outcome.file), error: outcome.error });
-      failed++;
-      return;
-    }
-    if (outcome.info.problems.length > 0) {
-      damaged++;
-      for (const line of outcome.info.problems) report.failure(outcome.file, new UsageError(line));
-    }
-    if (args.json) infos.push(outcome.info);
-    else sink.write((printed++ > 0 ? '\n' : '') + renderInfoText(outcome.info));
-  });
-  progress.stop();
+  try {
+    await runPool(args.files, args.jobs, BATCH_WORKER, { command: 'info', options: job, stdin }, (file) => infoOne(io, file, job), (outcome) => {
+      progress.step(outcome.file);
+      if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
+      if ('error' in outcome) {
+        report.failure(outcome.file, new UsageError(outcome.error));
+        // In the JSON too, as verify --json lists the files it could not read.
+        if (args.json) infos.push({ file: inputName(outcome.file), error: outcome.error });
+        failed++;
+        return;
+      }
+      if (outcome.info.problems.length > 0) {
+        damaged++;
+        for (const line of outcome.info.problems) report.failure(outcome.file, new UsageError(line));
+      }
+      if (args.json) infos.push(outcome.info);
+      else sink.write((printed++ > 0 ? '\n' : '') + renderInfoText(outcome.info));
+    });
+  } finally {
+    progress.stop();
+  }
   if (args.json) sink.write(JSON.stringify({ format: 'hivetool-info', schemaVersion: 1, hives: infos }, null, 2) + '\n');
   sink.close();
   summary(io, args.files.length, [

@@ -1,7 +1,7 @@
 import { readHeader, verifyHive, type Finding, type Hive, type RestoreReport, type VerifyReport } from '@hivetool/hive';
 import { BLOCK_HEADER_SIZE, HEAP_OFFSET, isSectionTable } from '@hivetool/hive/layout';
 import { addCliHints } from './verifyHints.js';
-import { inputName, readHiveFile } from '../input.js';
+import { inputName, readHiveFile, stdinForWorkers } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, fileFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
@@ -144,25 +144,30 @@ export async function run(args: VerifyArguments, io: CommandIo): Promise<number>
   const sink = new StdoutSink(io);
   const job: VerifyJob = { romFile: args.rom?.file, kind: args.kind, maxDepth: args.maxDepth, asStored: args.asStored };
   const results: VerifyOutcome[] = [];
+  // Read before the bar starts: a terminal on standard input stops the run here.
+  const stdin = stdinForWorkers(io, files, args.jobs);
   const progress = new Progress(io, files.length);
   let unreadable = 0;
   let withFindings = 0;
   let pending = 0;
   let printed = 0;
-  await runPool(files, args.jobs, BATCH_WORKER, { command: 'verify', options: job }, (file) => verifyOne(io, file, job, args.rom?.hive), (outcome) => {
-    progress.step(outcome.file);
-    if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
-    results.push(outcome);
-    if ('error' in outcome) {
-      report.failure(outcome.file, new UsageError(outcome.error));
-      unreadable++;
-      return;
-    }
-    if (failed(outcome.report, args.strict)) withFindings++;
-    if (outcome.report.restore !== null && outcome.report.restore.action !== 'none') pending++;
-    if (!args.json) sink.write((printed++ > 0 ? '\n' : '') + renderText(inputName(outcome.file), outcome.report, args.strict));
-  });
-  progress.stop();
+  try {
+    await runPool(files, args.jobs, BATCH_WORKER, { command: 'verify', options: job, stdin }, (file) => verifyOne(io, file, job, args.rom?.hive), (outcome) => {
+      progress.step(outcome.file);
+      if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
+      results.push(outcome);
+      if ('error' in outcome) {
+        report.failure(outcome.file, new UsageError(outcome.error));
+        unreadable++;
+        return;
+      }
+      if (failed(outcome.report, args.strict)) withFindings++;
+      if (outcome.report.restore !== null && outcome.report.restore.action !== 'none') pending++;
+      if (!args.json) sink.write((printed++ > 0 ? '\n' : '') + renderText(inputName(outcome.file), outcome.report, args.strict));
+    });
+  } finally {
+    progress.stop();
+  }
   if (args.json) {
     const document = {
       format: 'hivetool-verify',
