@@ -157,7 +157,7 @@ describe('.reg interoperability', () => {
 describe('diff -f reg: names .reg text cannot hold', () => {
   test('a change under a key whose parent name has a line break is a comment, not a forged key line; a warning names the patch', () => {
     const tree = (data: string): HiveTree => ({
-      roots: { 2: [{ name: 'ok', subkeys: [{ name: 'line\nbreak', subkeys: [{ name: 'under', values: [{ name: 'w', type: ValueType.SZ, data: encodeUtf16(`${data}\0`) }] }] }] }] },
+      roots: { 2: [{ name: 'ok', subkeys: [{ name: 'line\nbreak', subkeys: [{ name: 'under', values: [{ name: 'w', type: ValueType.SZ, data: sz(data) }] }] }] }] },
     });
     const a = join(scratch.path, 'unwritable-a.hv');
     const b = join(scratch.path, 'unwritable-b.hv');
@@ -175,7 +175,6 @@ describe('diff -f reg: names .reg text cannot hold', () => {
 });
 
 describe('names holding a backslash or line break, in image dumps and diff patches', () => {
-  const sz = (text: string): Uint8Array => encodeUtf16(`${text}\0`);
   // Key "A\B" (with subkey C) beside key A with subkey B: two paths that read alike.
   const lookalike: HiveTree = {
     roots: {

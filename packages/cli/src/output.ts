@@ -237,7 +237,7 @@ export class AtomicFileSink extends BufferedSink {
     // Said before anything is written: a rename over a directory would fail only at the
     // end, and over `.` with a bare EBUSY. (An -o folder is refused as the command starts;
     // this is also for the files a command names itself, as compile's OUTDIR/boot.hv.)
-    if (statOrUndefined(target)?.isDirectory() === true) throw new UsageError(`${target}: cannot write: is a directory`, true);
+    if (isDirectory(target)) throw new UsageError(`${target}: cannot write: is a directory`, true);
     if (isSpecialFile(target)) {
       this.temporary = undefined;
     } else {
@@ -345,6 +345,11 @@ export function writeFileAtomic(io: CliIo, target: string, bytes: Uint8Array): v
 /** The same file: one device and inode, whatever path, symbolic or hard link leads to it. */
 function sameFile(a: Stats, b: Stats): boolean {
   return a.dev === b.dev && a.ino === b.ino;
+}
+
+/** Whether `path` names an existing folder (through a symbolic link too). */
+export function isDirectory(path: string): boolean {
+  return statOrUndefined(path)?.isDirectory() === true;
 }
 
 function statOrUndefined(path: string): Stats | undefined {

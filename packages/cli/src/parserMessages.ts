@@ -2,12 +2,11 @@
  * What main() adds to yargs: `-` carried through the parser, the one check of outputs
  * against inputs, help text without yargs's type columns, and argument errors as one line.
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandInputs } from './batch.js';
 import { UsageError } from './failures.js';
 import { STDIN } from './input.js';
-import { refuseInputAsOutput } from './output.js';
+import { isDirectory, refuseInputAsOutput } from './output.js';
 
 export const DASH_STAND_IN = '\u2039-\u203a';
 
@@ -55,15 +54,6 @@ export function refuseOutputOverInput(args: Record<string, unknown>): void {
   }
   const images = Array.isArray(args['_']) && args['_'][0] === 'image' && args['_'][1] === 'dump';
   refuseInputAsOutput(expandInputs(named, args['recursive'] === true, images ? 'image' : 'hive'), output, typeof previous === 'string' ? previous : undefined);
-}
-
-/** Whether `path` names an existing folder (through a symbolic link too). */
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** Help text without the type and default columns of the Positionals section. */
