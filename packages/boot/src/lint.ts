@@ -1,5 +1,5 @@
 import { hexBytes, type Hive } from '@hivetool/hive';
-import { BOOT_VARS, LOAD_ONCE_FLAG, PROFILES, STORAGE_MANAGER, bootPhases, readBootConfiguration, snapshotHive } from './config.js';
+import { BOOT_VARS, LOAD_ONCE_FLAG, PROFILES, STORAGE_MANAGER, bootPhases, hiveStorage, readBootConfiguration, snapshotHive } from './config.js';
 import { RegistryReader, renderData } from './evidence.js';
 import { isInside, joinDevicePath, splitDevicePath } from './paths.js';
 
@@ -31,6 +31,8 @@ export const LINT_CHECKS: Record<string, LintSeverity> = {
   REGISTRY_FLAGS_EXCLUSIVE: 'error',
   DEVICE_MANAGER_NOT_STARTED: 'error',
   SYSTEM_HIVE_NOT_ON_BOOT_VOLUME: 'error',
+  SYSTEM_HIVE_NAMES_MOUNT_FOLDER: 'info',
+  OBJECT_STORE_BOOT_VOLUME: 'info',
   NO_PROFILE_DIR: 'warning',
   PROFILE_DIR_NAMES_A_FILE: 'warning',
   USER_HIVE_OUTSIDE_PROFILE_DIR: 'error',
@@ -78,44 +80,86 @@ export function lintBoot(rom: { boot: Hive; system: Hive; user: Hive; names?: { 
   const bootVarsPath = boot.storedPath(BOOT_VARS);
 
   const systemHive = vars.systemHive?.text;
-  const onFileSystem = systemHive !== undefined && systemHive !== '';
-  if (!onFileSystem) {
-    findings.add('NO_SYSTEM_HIVE', `${bootVarsPath}\\SystemHive`, 'no SystemHive: the system hive lives in the object store (or a RAM region) and every setting is lost at cold boot', `add "SystemHive"="\\\\Documents and Settings\\\\system.hv" under [${BOOT_VARS}] in the boot section`);
+  const hasSystemHive = systemHive !== undefined && systemHive !== '';
+  // The same decision as `boot`'s steps 7 and 8: lint and replay never disagree on where the hives are.
+  const onFileSystem = hiveStorage(config) === 'file-system';
+  if (!hasSystemHive) {
+    findings.add('NO_SYSTEM_HIVE', `${bootVarsPath}\\SystemHive`, 'no SystemHive: the system hive lives in the object store (or a RAM region) and every setting is lost at cold boot', `add "SystemHive"="Documents and Settings\\\\system.hv" under [${BOOT_VARS}] in the boot section (common.reg does it when the hive-based registry component is in the OS design)`);
   }
-  if (onFileSystem && !config.storageManager?.text) {
-    findings.add('NO_STORAGE_MANAGER', `${STORAGE_MANAGER}\\Dll`, 'the boot hive names no Storage Manager DLL: no file system can be mounted for the system hive', `add "Dll"="fsdmgr.dll" under [${STORAGE_MANAGER}] in the boot section`);
+  if (hasSystemHive && !config.storageManager?.text) {
+    findings.add('NO_STORAGE_MANAGER', `${STORAGE_MANAGER}\\Dll`, 'the boot hive names no Storage Manager DLL: no file system can be mounted for the system hive', `add "Dll"="fsdmgr.dll" under [${STORAGE_MANAGER}] in the boot section (common.reg holds it)`);
   }
   const bootable = config.profiles.filter((profile) => profile.bootable !== undefined);
-  if (onFileSystem && bootable.length === 0) {
-    findings.add('NO_BOOT_PROFILE', PROFILES, 'no Storage Manager profile is marked as the boot volume: the file system holding the system hive never registers (SYSTEM/BootPhase2 waits)', 'add "MountAsBootable"=dword:1 to the profile (or its file system subkey) of the volume holding SystemHive, in the boot section');
+  if (hasSystemHive && bootable.length === 0) {
+    findings.add(
+      'NO_BOOT_PROFILE',
+      PROFILES,
+      'SystemHive is set but no volume is marked bootable (MountAsBootable under StorageManager\\Profiles, a profile, its file system subkey or AutoLoad\\<name>): no file system registers for the hives (SYSTEM/BootPhase2), so they stay in the object store',
+      'add "MountAsBootable"=dword:1 to the profile of the volume that holds the hives, in the boot section (common.reg does it for PRJ_BOOTDEVICE_MSFLASH or PRJ_BOOTDEVICE_ATAPI when PRJ_ENABLE_FSREGHIVE is set)',
+    );
   }
   const volume = config.bootVolume;
-  if (volume !== undefined) {
+  if (volume !== undefined && volume.kind === 'profile') {
     if (volume.fileSystem === undefined || !volume.fileSystem.found) {
       const name = volume.fileSystem?.name;
       findings.add(
         'BOOT_FILE_SYSTEM_MISSING',
         name === undefined ? volume.keyPath : `${STORAGE_MANAGER}\\${name}`,
-        name === undefined ? `the boot volume's profile ${volume.name} names no file system` : `the boot volume's file system ${name} has no Dll in the boot hive: it cannot be loaded before the system hive`,
-        name === undefined ? `add "DefaultFileSystem"="FATFS" to [${volume.keyPath}]` : `add [${STORAGE_MANAGER}\\${name}] with its "Dll" to the boot section`,
+        name === undefined
+          ? `the boot volume's profile ${volume.name} names no file system (no DefaultFileSystem, and no partition driver whose PartitionTable names one)`
+          : `the boot volume's file system ${name}${volume.fileSystem!.byPartitionTable ? ' (from StorageManager\\PartitionTable)' : ''} has no Dll in the boot hive: it cannot be loaded before the system hive`,
+        name === undefined ? `add "DefaultFileSystem"="FATFS" to [${volume.keyPath}] in the boot section` : `add [${STORAGE_MANAGER}\\${name}] with its "Dll" to the boot section (the CE 5 and CE 6 common.reg hold [StorageManager\\FATFS]; CE 7's common.reg does not: the .reg file of the file system component must)`,
       );
     }
     if (volume.blockDrivers.length === 0) {
-      findings.add('BOOT_BLOCK_DRIVER_MISSING', volume.keyPath, `no block driver in the boot hive exposes profile ${volume.name}: the boot volume never appears`, `add the block driver of the boot volume, with "Profile"="${volume.name}", to the boot section`);
+      findings.add(
+        'BOOT_BLOCK_DRIVER_MISSING',
+        volume.keyPath,
+        `no block driver in the boot hive exposes profile ${volume.name}: the boot volume never appears (Microsoft's common.reg marks the profile bootable and leaves its block driver to the BSP)`,
+        bootPhases(vars).deviceManagerEarly
+          ? `the BSP's platform.reg must add the block driver of the boot volume, with "Profile"="${volume.name}", under [HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn] inside a boot section`
+          : `the BSP's platform.reg must add the block driver of the boot volume, with "Profile"="${volume.name}", inside a boot section and loaded by the Storage Manager ([${STORAGE_MANAGER}\\AutoLoad\\<name>] "DriverPath"): Flags lacks bit 2, so device.exe does not start in the boot phase`,
+      );
     }
-    if (volume.legacyBootFlag) {
-      findings.add('LEGACY_BOOT_FLAG', volume.bootable!.evidence.what, `the boot volume is marked by MountFlags bit 2, which only versions before CE 5 read`, `use "MountAsBootable"=dword:1 for CE 5 and later`);
+  }
+  if (volume?.legacyBootFlag === true) {
+    findings.add('LEGACY_BOOT_FLAG', volume.bootable!.evidence.what, `the boot volume is marked by MountFlags bit 2, which only versions before CE 5 read`, `use "MountAsBootable"=dword:1 for CE 5 and later`);
+  }
+  if (hasSystemHive && volume?.objectStore === true) {
+    findings.add(
+      'OBJECT_STORE_BOOT_VOLUME',
+      volume.bootable!.evidence.what,
+      `the boot volume is the object store (${volume.keyPath}): SystemHive ${systemHive} is a file in RAM, kept across warm resets and lost at cold boot; common.reg marks it bootable when PRJ_ENABLE_FSREGHIVE is not set`,
+      'for hives on persistent storage, set PRJ_ENABLE_FSREGHIVE and PRJ_BOOTDEVICE_MSFLASH or PRJ_BOOTDEVICE_ATAPI (common.reg then marks that profile bootable instead)',
+    );
+  }
+  if (onFileSystem && volume !== undefined) {
+    // SystemHive is a path on the boot volume, whatever folder it is mounted at
+    // (Microsoft: "do not include the name of the file system ... the system will decide").
+    const path = splitDevicePath(systemHive!);
+    const mount = splitDevicePath(volume.mountPoint).names;
+    if (path.escapes) {
+      findings.add('SYSTEM_HIVE_NOT_ON_BOOT_VOLUME', `${bootVarsPath}\\SystemHive`, `SystemHive ${systemHive} climbs above the root of the boot volume with ..`, `name the hive by its path on the boot volume, without .. (e.g. "Documents and Settings\\\\system.hv")`);
+    } else if (!volume.mountedAsRoot && mount.length > 0 && path.names.length > mount.length && isInside(path.names, mount)) {
+      findings.add(
+        'SYSTEM_HIVE_NAMES_MOUNT_FOLDER',
+        `${bootVarsPath}\\SystemHive`,
+        `SystemHive ${systemHive} starts with ${volume.mountPoint}, the folder the boot volume (profile ${volume.name}) is mounted at; SystemHive is a path on the boot volume, and Microsoft's documentation says not to name the file system in it`,
+        `write the path on the volume only: "${path.names.slice(mount.length).join('\\\\')}"`,
+      );
     }
-    if (onFileSystem) {
-      const path = splitDevicePath(systemHive);
-      const mount = splitDevicePath(volume.mountPoint).names;
-      if (path.escapes || (!volume.mountedAsRoot && !isInside(path.names, mount))) {
-        findings.add('SYSTEM_HIVE_NOT_ON_BOOT_VOLUME', `${bootVarsPath}\\SystemHive`, `SystemHive ${joinDevicePath(path.names)} is not on the boot volume, mounted at ${volume.mountPoint} by profile ${volume.name}`, `put SystemHive under ${volume.mountPoint}, or mount the profile as root ("MountAsRoot"=dword:1)`);
-      }
+    const loaders = volume.blockDrivers.filter((driver) => driver.enumerated || driver.autoLoad !== undefined);
+    if (loaders.length > 0 && loaders.every((driver) => driver.autoLoad === undefined) && !bootPhases(vars).deviceManagerEarly) {
+      findings.add(
+        'DEVICE_MANAGER_NOT_STARTED',
+        `${bootVarsPath}\\Flags`,
+        `the boot volume's block driver ${loaders.map((driver) => `${driver.dll} (${driver.keyPath})`).join(', ')} is loaded by device.exe, which does not start in the boot phase (Flags = ${vars.flags === undefined ? 'not set' : renderData(vars.flags.type, vars.flags.data)} has neither 2 nor 8, Start DevMgr = ${vars.startDevMgr === undefined ? 'not set' : renderData(vars.startDevMgr.type, vars.startDevMgr.data)}): the volume never appears`,
+        `set "Flags"=dword:3 under [${BOOT_VARS}] (Microsoft's choice for a boot device reached through device.exe, as PRJ_BOOTDEVICE_ATAPI), or load the driver through [${STORAGE_MANAGER}\\AutoLoad\\<name>] "DriverPath" in the BSP's platform.reg`,
+      );
     }
   }
   if (bootable.length > 1) {
-    findings.add('MULTIPLE_BOOT_PROFILES', PROFILES, `${bootable.length} profiles are marked bootable (${bootable.map((profile) => profile.name).join(', ')}): the first volume to register holds the hives`, 'keep MountAsBootable on the one profile whose volume holds SystemHive');
+    findings.add('MULTIPLE_BOOT_PROFILES', PROFILES, `${bootable.length} volumes are marked bootable (${bootable.map((profile) => profile.name).join(', ')}): the first volume to register holds the hives`, 'keep MountAsBootable on the one profile whose volume holds SystemHive');
   }
   for (const driver of config.drivers) {
     if (!driver.rootChild) continue;
@@ -127,9 +171,6 @@ export function lintBoot(rom: { boot: Hive; system: Hive; user: Hive; names?: { 
   const registryFlags = vars.registryFlags?.number;
   if (registryFlags !== undefined && (registryFlags & 3) === 3) {
     findings.add('REGISTRY_FLAGS_EXCLUSIVE', `${bootVarsPath}\\RegistryFlags`, `RegistryFlags = ${registryFlags}: 1 (flush on every RegCloseKey) and 2 (no background flush) are exclusive`, 'keep one of the two bits: "RegistryFlags"=dword:1 or dword:2');
-  }
-  if (onFileSystem && !bootPhases(vars).deviceManagerEarly) {
-    findings.add('DEVICE_MANAGER_NOT_STARTED', `${bootVarsPath}\\Start DevMgr`, `the system hive is on a file system but device.exe does not start in the boot phase (Start DevMgr = ${vars.startDevMgr === undefined ? 'not set' : vars.startDevMgr.number ?? '?'}, Flags has neither 2 nor 8): no block driver can load`, `set "Start DevMgr"=dword:1 under [${BOOT_VARS}] (or Flags bit 2)`);
   }
   const profileDir = vars.profileDir?.text;
   if (onFileSystem && (profileDir === undefined || profileDir === '')) {

@@ -5,7 +5,7 @@
  * runs them; the configuration, evidence, lint and path helpers are in their own modules.
  */
 import { hexBytes, isHiveFormatError, openHive, type Hive } from '@hivetool/hive';
-import { BOOT_VARS, bootPhases, readBootConfiguration } from './config.js';
+import { BOOT_VARS, bootPhases, hiveStorage, readBootConfiguration, type StorageProfile } from './config.js';
 import { RegistryReader, renderEvidence, type Evidence } from './evidence.js';
 import { lintBoot, type LintFinding } from './lint.js';
 import { isInside, joinDevicePath, splitDevicePath } from './paths.js';
@@ -184,7 +184,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
     result:
       bootVolume === null
         ? 'no Storage Manager profile is marked bootable: no file system registers for the hives'
-        : `profile ${bootVolume.profile} (${volume!.bootable!.evidence.what.slice(volume!.keyPath.length + 1)}), file system ${bootVolume.fileSystem ?? '(none named)'}${bootVolume.fileSystemDll ? ` (${bootVolume.fileSystemDll})` : ''}, mounted at ${bootVolume.mountPoint}, block driver(s): ${countDlls(bootVolume.blockDrivers) || 'none in the boot hive'}`,
+        : `${volume!.kind === 'autoload' ? 'AutoLoad' : 'profile'} ${bootVolume.profile} (${markOf(volume!)}), file system ${bootVolume.fileSystem ?? '(none named)'}${bootVolume.fileSystemDll ? ` (${bootVolume.fileSystemDll})` : ''}, mounted at ${bootVolume.mountPoint}, block driver(s): ${countDlls(bootVolume.blockDrivers) || 'none in the boot hive'}`,
     decidedBy: bootVolume?.decidedBy ?? [],
     notes: otherBootable.map((profile) => `profile ${profile.name} is marked bootable too (${profile.bootable!.evidence.what} = ${profile.bootable!.evidence.data}); ${profile.blockDrivers.some((driver) => driver.enumerated) ? 'the first volume to register wins' : `its block driver(s) ${profile.blockDrivers.length === 0 ? 'are not in the boot hive' : `are not under Drivers\\RootKey (${profile.blockDrivers.map((driver) => driver.keyPath).join(', ')}), so the bus enumerator does not load them`}`}`),
   });
@@ -199,7 +199,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
   const volumeFiles: StorageFolder = { find: (path) => storage.find(onVolume(path)), folders: (path) => storage.folders(onVolume(path)) };
 
   const systemHivePath = vars.systemHive?.text;
-  const onFileSystem = systemHivePath !== undefined && systemHivePath !== '' && bootVolume !== null;
+  const onFileSystem = hiveStorage(config) === 'file-system';
   const ramRegion = options.ramRegion;
   if (ramRegion !== undefined || !onFileSystem) {
     steps.push({
@@ -208,7 +208,9 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
       result:
         ramRegion !== undefined
           ? `the hives are in the RAM region ${ramRegion.name} (IOCTL_HAL_GET_HIVE_RAM_REGION): system and user data in one hive, shared by all users${onFileSystem ? `; the boot hive names a boot volume (${bootVolume!.profile}): the region is used only when it fails to register` : ''}`
-          : 'no file system registers for the hives and no RAM region was given: the hives live in the object store and are lost at every cold boot',
+          : volume?.objectStore === true
+            ? `the boot volume is the object store (${volume.keyPath}) and no RAM region was given: the hives live in the object store and are lost at every cold boot`
+            : 'no file system registers for the hives and no RAM region was given: the hives live in the object store and are lost at every cold boot',
       decidedBy: [vars.systemHive?.evidence ?? boot.evidence(BOOT_VARS, 'SystemHive'), ...(ramRegion === undefined ? [] : [{ source: '--ram-region', what: 'IOCTL_HAL_GET_HIVE_RAM_REGION', data: ramRegion.name }])],
       notes: [],
     });
@@ -235,7 +237,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
       decidedBy: [vars.systemHive?.evidence ?? boot.evidence(BOOT_VARS, 'SystemHive')],
     };
   } else {
-    const path = joinDevicePath(splitDevicePath(systemHivePath).names);
+    const path = joinDevicePath(splitDevicePath(systemHivePath!).names);
     system = decideHive({ role: 'system', user: null, path, storage: 'file-system', bytes: volumeFiles.find(path), rom: rom.system, romName: names.system, clean: clean.system, cleanEvidence: cleanSystemEvidence, where: path, pathEvidence: [vars.systemHive!.evidence] });
     if (system.outcome !== 'KEPT') actions.push({ kind: 'create-hive', path: onVolume(path), rom: 'system', reason: system.reason });
   }
@@ -326,6 +328,12 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
       lintNotes: lint.filter((finding) => finding.severity === 'info').length,
     },
   };
+}
+
+/** The value that marks a volume bootable, relative to its key when it is one of its own. */
+function markOf(volume: StorageProfile): string {
+  const what = volume.bootable!.evidence.what;
+  return what.toUpperCase().startsWith(volume.keyPath.toUpperCase() + '\\') ? what.slice(volume.keyPath.length + 1) : what;
 }
 
 /** What the switch from the boot hive to the system hive loses, from the lint. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { encodeHive, openHive, type Hive } from '@hivetool/hive';
 import { RegTreeBuilder } from '@hivetool/registry';
-import { LINT_CHECKS, emptyPersistentHive, lintBoot, replayBoot, type StorageFolder } from '@hivetool/boot';
+import { LINT_CHECKS, RegistryReader, emptyPersistentHive, lintBoot, readBootConfiguration, replayBoot, type StorageFolder } from '@hivetool/boot';
 
 /** A boot configuration filesys can use as it is: every check passes on it. */
 const BASE = String.raw`
@@ -70,6 +70,8 @@ const codes = (fixture: Fixture): string[] => lintBoot(romSet(fixture)).map((fin
 const BOOT_VARS = '[HKEY_LOCAL_MACHINE\\init\\BootVars]\n';
 const FATFS_PROFILE = '[HKEY_LOCAL_MACHINE\\System\\StorageManager\\Profiles\\FlashDisk\\FATFS]\n';
 const DRIVER = '[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\FlashDisk]\n';
+/** CE 7 common.reg's AutoLoad\ObjectStore (the RAM file system), without its MountAsBootable. */
+const OBJECT_STORE = '[HKEY_LOCAL_MACHINE\\System\\StorageManager\\AutoLoad\\ObjectStore]\n"Dll"="filesys.dll"\n"LoadFlags"=dword:00000001\n"BootPhase"=dword:00000000\n"MountPermanent"=dword:00000001\n"MountAsRoot"=dword:00000001\n';
 
 /** For every check: a configuration that fails it and the nearest one that passes. */
 const CASES: Array<{ code: string; fail: Fixture; pass: Fixture }> = [
@@ -91,8 +93,19 @@ const CASES: Array<{ code: string; fail: Fixture; pass: Fixture }> = [
   { code: 'DEVICE_MANAGER_NOT_STARTED', fail: { boot: BOOT_VARS + '"Flags"=dword:00000001\n"Start DevMgr"=dword:00000000\n' }, pass: { boot: BOOT_VARS + '"Flags"=dword:00000001\n"Start DevMgr"=dword:00000001\n' } },
   {
     code: 'SYSTEM_HIVE_NOT_ON_BOOT_VOLUME',
-    fail: { boot: FATFS_PROFILE + '"MountAsRoot"=-\n' },
-    pass: { boot: FATFS_PROFILE + '"MountAsRoot"=-\n' + BOOT_VARS + '"SystemHive"="\\\\Flash Disk\\\\system.hv"\n' },
+    fail: { boot: BOOT_VARS + '"SystemHive"="..\\\\system.hv"\n' },
+    // The volume mounted at \Flash Disk, SystemHive without the folder: Microsoft's own form.
+    pass: { boot: FATFS_PROFILE + '"MountAsRoot"=-\n' },
+  },
+  {
+    code: 'SYSTEM_HIVE_NAMES_MOUNT_FOLDER',
+    fail: { boot: FATFS_PROFILE + '"MountAsRoot"=-\n' + BOOT_VARS + '"SystemHive"="\\\\Flash Disk\\\\system.hv"\n' },
+    pass: { boot: FATFS_PROFILE + '"MountAsRoot"=-\n' + BOOT_VARS + '"SystemHive"="Documents and Settings\\\\system.hv"\n' },
+  },
+  {
+    code: 'OBJECT_STORE_BOOT_VOLUME',
+    fail: { boot: FATFS_PROFILE + '"MountAsBootable"=-\n' + OBJECT_STORE + '"MountAsBootable"=dword:00000001\n' },
+    pass: { boot: OBJECT_STORE },
   },
   { code: 'NO_PROFILE_DIR', fail: { boot: BOOT_VARS + '"ProfileDir"=-\n' }, pass: { boot: BOOT_VARS + '"ProfileDir"="\\\\Profiles"\n' } },
   { code: 'PROFILE_DIR_NAMES_A_FILE', fail: { boot: BOOT_VARS + '"ProfileDir"="\\\\Documents and Settings\\\\user.hv"\n' }, pass: { boot: BOOT_VARS + '"ProfileDir"="\\\\Documents and Settings\\\\users"\n' } },
@@ -193,5 +206,137 @@ describe('replay on fixtures', () => {
     const next = replayBoot(rom, memoryStorage({ '\\registry\\SYSTEM.hv': emptyPersistentHive(rom.system), '\\Profiles\\Default\\user.hv': emptyPersistentHive(rom.user) }));
     expect(next.hives.map((hive) => hive.outcome)).toEqual(['KEPT', 'KEPT']);
     expect(next.actions).toEqual([]);
+  });
+});
+
+/** Codes and keys of the findings, for exact comparisons. */
+const found = (fixture: Fixture): string[] => lintBoot(romSet(fixture)).map((finding) => `${finding.code} ${finding.key}`);
+const bootVolumeOf = (fixture: Fixture) => readBootConfiguration(new RegistryReader(romSet(fixture).boot, 'boot.hv')).bootVolume;
+const UNMARK = FATFS_PROFILE + '"MountAsBootable"=-\n"MountAsRoot"=-\n';
+
+describe("the boot marks where Microsoft's documentation reads them (registry sources guide §4)", () => {
+  // A flash block driver the Storage Manager loads itself (AutoLoad DriverPath), as BSPs
+  // do for PRJ_BOOTDEVICE_MSFLASH, where common.reg sets BootVars Flags = 1.
+  const AUTOLOAD_FLASH = String.raw`
+[-HKEY_LOCAL_MACHINE\Drivers\BuiltIn\FlashDisk]
+[HKEY_LOCAL_MACHINE\System\StorageManager\AutoLoad\FlashDisk]
+"DriverPath"="Drivers\\BlockDevice\\FlashDisk"
+"LoadFlags"=dword:00000001
+"BootPhase"=dword:00000000
+"MountAsBootable"=dword:00000001
+[HKEY_LOCAL_MACHINE\Drivers\BlockDevice\FlashDisk]
+"Dll"="flashdisk.dll"
+"Prefix"="DSK"
+"Profile"="FlashDisk"
+"Flags"=dword:00001000
+[HKEY_LOCAL_MACHINE\init\BootVars]
+"Flags"=dword:00000001
+`;
+
+  test('AutoLoad\\<name> MountAsBootable: the volume of its block driver is the boot volume, and Flags 1 needs no device.exe', () => {
+    expect(found({ boot: UNMARK + AUTOLOAD_FLASH })).toEqual([]);
+    const volume = bootVolumeOf({ boot: UNMARK + AUTOLOAD_FLASH })!;
+    expect(volume).toMatchObject({ kind: 'profile', name: 'FlashDisk', objectStore: false, fileSystem: { name: 'FATFS', dll: 'fatfsd.dll', found: true } });
+    expect(volume.bootable!.evidence.what).toBe('HKEY_LOCAL_MACHINE\\System\\StorageManager\\AutoLoad\\FlashDisk\\MountAsBootable');
+    expect(volume.blockDrivers).toEqual([expect.objectContaining({ dll: 'flashdisk.dll', enumerated: false, autoLoad: 'HKEY_LOCAL_MACHINE\\System\\StorageManager\\AutoLoad\\FlashDisk' })]);
+    // The same driver loaded by device.exe's bus enumerator, with Flags 1: the volume never appears.
+    expect(found({ boot: BOOT_VARS + '"Flags"=dword:00000001\n' })).toEqual(['DEVICE_MANAGER_NOT_STARTED HKEY_LOCAL_MACHINE\\init\\BootVars\\Flags']);
+    // Without its mark the AutoLoad volume is not bootable: no volume is.
+    expect(found({ boot: UNMARK + AUTOLOAD_FLASH + '[HKEY_LOCAL_MACHINE\\System\\StorageManager\\AutoLoad\\FlashDisk]\n"MountAsBootable"=-\n' })).toEqual(['NO_BOOT_PROFILE HKEY_LOCAL_MACHINE\\System\\StorageManager\\Profiles']);
+  });
+
+  test('MountAsBootable and MountAsRoot at each of the four places, the most specific winning', () => {
+    const PROFILES_KEY = '[HKEY_LOCAL_MACHINE\\System\\StorageManager\\Profiles]\n';
+    const PROFILE_KEY = '[HKEY_LOCAL_MACHINE\\System\\StorageManager\\Profiles\\FlashDisk]\n';
+    const mark = (fixture: Fixture): string | undefined => bootVolumeOf(fixture)?.bootable?.evidence.what.replace('HKEY_LOCAL_MACHINE\\System\\StorageManager\\', '');
+    // Profiles: the defaults of every profile.
+    expect(mark({ boot: UNMARK + PROFILES_KEY + '"MountAsBootable"=dword:00000001\n' })).toBe('Profiles\\MountAsBootable');
+    // Profiles\<profile> (Microsoft's PRJ_ENABLE_FSREGHIVE section).
+    expect(mark({ boot: UNMARK + PROFILE_KEY + '"MountAsBootable"=dword:00000001\n' })).toBe('Profiles\\FlashDisk\\MountAsBootable');
+    // Profiles\<profile>\<file system> (the base fixture).
+    expect(mark({})).toBe('Profiles\\FlashDisk\\FATFS\\MountAsBootable');
+    // AutoLoad\<name>.
+    expect(mark({ boot: UNMARK + AUTOLOAD_FLASH })).toBe('AutoLoad\\FlashDisk\\MountAsBootable');
+    // The named profile overrides the defaults; the file system subkey overrides the profile.
+    expect(found({ boot: UNMARK + PROFILES_KEY + '"MountAsBootable"=dword:00000001\n' + PROFILE_KEY + '"MountAsBootable"=dword:00000000\n' })).toEqual(['NO_BOOT_PROFILE HKEY_LOCAL_MACHINE\\System\\StorageManager\\Profiles']);
+    expect(found({ boot: PROFILE_KEY + '"MountAsBootable"=dword:00000000\n' })).toEqual([]);
+    // MountFlags (deprecated) of the defaults is overridden by the profile's MountAsBootable,
+    // as in common.reg ("MountFlags"=dword:0 under Profiles).
+    expect(found({ boot: UNMARK + PROFILES_KEY + '"MountFlags"=dword:00000000\n' + PROFILE_KEY + '"MountAsBootable"=dword:00000001\n"MountAsRoot"=dword:00000001\n' })).toEqual([]);
+    // MountAsRoot of the file system subkey applies when the profile carries the boot mark
+    // (common.reg: Profiles\MSFlash MountAsBootable, Profiles\MSFlash\FATFS MountAsRoot).
+    const split = bootVolumeOf({ boot: FATFS_PROFILE + '"MountAsBootable"=-\n' + PROFILE_KEY + '"MountAsBootable"=dword:00000001\n' })!;
+    expect([split.mountedAsRoot, split.mountPoint, split.mountDecidedBy[0]!.what]).toEqual([true, '\\', 'HKEY_LOCAL_MACHINE\\System\\StorageManager\\Profiles\\FlashDisk\\FATFS\\MountAsRoot']);
+    // MountFlags bit 4 (root) and bit 2 (bootable) at the profile: the legacy mark, noted.
+    expect(found({ boot: UNMARK + PROFILE_KEY + '"MountFlags"=dword:00000006\n' })).toEqual(['LEGACY_BOOT_FLAG HKEY_LOCAL_MACHINE\\System\\StorageManager\\Profiles\\FlashDisk\\MountFlags']);
+  });
+
+  test('SystemHive without the file system name: a path on the boot volume, found there by boot (KEPT)', () => {
+    // CE 5 common.reg: "SystemHive"="Documents and Settings\\system.hv", the volume in a folder.
+    const fixture = { boot: FATFS_PROFILE + '"MountAsRoot"=-\n' + BOOT_VARS + '"SystemHive"="Documents and Settings\\\\system.hv"\n"ProfileDir"="Documents and Settings"\n' };
+    expect(found(fixture)).toEqual([]);
+    const rom = romSet(fixture);
+    const report = replayBoot(rom, memoryStorage({ '\\Documents and Settings\\system.hv': emptyPersistentHive(rom.system), '\\Documents and Settings\\default\\user.hv': emptyPersistentHive(rom.user) }));
+    expect(report.hives.map((hive) => hive.outcome)).toEqual(['KEPT', 'KEPT']);
+    expect(report.summary.lintErrors).toBe(0);
+    // The mount folder written into SystemHive: a note, with the path on the volume as the fix.
+    const named = lintBoot(romSet({ boot: FATFS_PROFILE + '"MountAsRoot"=-\n' + BOOT_VARS + '"SystemHive"="\\\\Flash Disk\\\\Registry\\\\system.hv"\n' }));
+    expect(named.map((finding) => [finding.code, finding.severity])).toEqual([['SYSTEM_HIVE_NAMES_MOUNT_FOLDER', 'info']]);
+    expect(named[0]!.fix).toBe('write the path on the volume only: "Registry\\\\system.hv"');
+  });
+
+  test('the object store as the boot volume (common.reg without PRJ_ENABLE_FSREGHIVE): a note, and boot agrees', () => {
+    const fixture = { boot: UNMARK + OBJECT_STORE + '"MountAsBootable"=dword:00000001\n' + BOOT_VARS + '"Flags"=dword:00000000\n' };
+    const findings = lintBoot(romSet(fixture));
+    expect(findings.map((finding) => `${finding.severity} ${finding.code} ${finding.key}`)).toEqual(['info OBJECT_STORE_BOOT_VOLUME HKEY_LOCAL_MACHINE\\System\\StorageManager\\AutoLoad\\ObjectStore\\MountAsBootable']);
+    expect(bootVolumeOf(fixture)).toMatchObject({ kind: 'autoload', name: 'ObjectStore', objectStore: true, mountPoint: '\\', blockDrivers: [] });
+    const report = replayBoot(romSet(fixture), memoryStorage({}));
+    expect(report.hives.map((hive) => [hive.storage, hive.outcome])).toEqual([
+      ['object-store', 'CREATED'],
+      ['object-store', 'CREATED'],
+    ]);
+    expect(report.steps.find((step) => step.step === 8)!.result).toContain('the boot volume is the object store');
+  });
+
+  test('no volume marked bootable: lint and boot both say the hives stay in the object store', () => {
+    const report = replayBoot(romSet({ boot: UNMARK + BOOT_VARS + '"Flags"=dword:00000000\n' }), memoryStorage({}));
+    // Only what is missing: no claim that the hive is on a file system (issue: the lint said so while step 8 said object store).
+    expect(report.lint.map((finding) => finding.code)).toEqual(['NO_BOOT_PROFILE']);
+    expect(report.lint[0]!.message).toContain('so they stay in the object store');
+    expect(report.steps.find((step) => step.step === 8)!.result).toContain('the hives live in the object store');
+    expect(report.hives[0]).toMatchObject({ storage: 'object-store', outcome: 'CREATED' });
+  });
+
+  test('the file system of a partitioned volume comes from the PartitionTable (through CE 7 MSIFS)', () => {
+    const PARTITIONED = String.raw`
+[HKEY_LOCAL_MACHINE\System\StorageManager\Profiles]
+"DefaultFileSystem"=""
+"PartitionDriverName"="MSPART"
+[HKEY_LOCAL_MACHINE\System\StorageManager\Profiles\FlashDisk]
+"DefaultFileSystem"=-
+"MountAsBootable"=dword:00000001
+[HKEY_LOCAL_MACHINE\System\StorageManager\Profiles\FlashDisk\FATFS]
+"MountAsBootable"=-
+[HKEY_LOCAL_MACHINE\System\StorageManager\PartitionTable]
+"0B"="FATFS"
+`;
+    expect(found({ boot: PARTITIONED })).toEqual([]);
+    expect(bootVolumeOf({ boot: PARTITIONED })!.fileSystem).toMatchObject({ name: 'FATFS', dll: 'fatfsd.dll', byPartitionTable: true });
+    const MSIFS = PARTITIONED + '[HKEY_LOCAL_MACHINE\\System\\StorageManager\\PartitionTable]\n"0B"="MSIFS"\n[HKEY_LOCAL_MACHINE\\System\\StorageManager\\MSIFS]\n"DefaultFileSystem"="FATFS"\n';
+    expect(found({ boot: MSIFS })).toEqual([]);
+    expect(bootVolumeOf({ boot: MSIFS })!.fileSystem).toMatchObject({ name: 'FATFS', dll: 'fatfsd.dll' });
+    // CE 7's common.reg alone: MSIFS falls back to FATFS, whose key holds no Dll.
+    expect(found({ boot: MSIFS + '[-HKEY_LOCAL_MACHINE\\System\\StorageManager\\FATFS]\n' })).toEqual(['BOOT_FILE_SYSTEM_MISSING HKEY_LOCAL_MACHINE\\System\\StorageManager\\FATFS']);
+  });
+
+  test('a boot volume without its block driver names the BSP file that must supply it, loaded the way Flags allows', () => {
+    const [viaDevice] = lintBoot(romSet({ boot: '[-HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\FlashDisk]\n' }));
+    expect(viaDevice).toMatchObject({ code: 'BOOT_BLOCK_DRIVER_MISSING', key: 'HKEY_LOCAL_MACHINE\\System\\StorageManager\\Profiles\\FlashDisk' });
+    expect(viaDevice!.fix).toContain("the BSP's platform.reg must add the block driver");
+    expect(viaDevice!.fix).toContain('Drivers\\BuiltIn');
+    const [viaStorage, ...rest] = lintBoot(romSet({ boot: '[-HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\FlashDisk]\n' + BOOT_VARS + '"Flags"=dword:00000001\n' }));
+    expect(viaStorage!.fix).toContain('AutoLoad\\<name>] "DriverPath"');
+    // No device-manager error on top: there is no driver whose loader could be wrong.
+    expect(rest).toEqual([]);
   });
 });
