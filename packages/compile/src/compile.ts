@@ -3,7 +3,7 @@ import { RegParseError, RegTreeBuilder, countTree, type HiveTree } from '@hiveto
 import { DiagnosticList, type Diagnostic } from './diagnostics.js';
 import { Preprocessor, type MergedSource, type PreprocessOptions, type PreprocessStatistics, type SourceHost } from './preprocess.js';
 import { encodeReginit, reginitSignature } from './reginit.js';
-import { splitHives, type HiveLines } from './split.js';
+import { keyLineRoot, splitHives, type HiveLines } from './split.js';
 
 export interface CompileOptions extends PreprocessOptions {
   /** ROM signature to write instead of the MD5 of reginit.ini (16 bytes). */
@@ -27,6 +27,8 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
   errors: number;
   warnings: number;
+  /** Notes (`#message` text, forms read as Platform Builder reads them): no effect on the outcome. */
+  notes: number;
   statistics: PreprocessStatistics & { hives: Record<HiveName, { keys: number; values: number }> };
 }
 
@@ -64,6 +66,7 @@ export function compileRegistry(files: readonly string[], host: SourceHost, opti
     diagnostics: items,
     errors: diagnostics.errors,
     warnings: diagnostics.warnings,
+    notes: diagnostics.notes,
     statistics: { ...merged.statistics, hives },
   };
 }
@@ -75,6 +78,7 @@ export function compileRegistry(files: readonly string[], host: SourceHost, opti
  */
 function buildTrees(merged: MergedSource, diagnostics: DiagnosticList): Record<HiveName, HiveTree> | undefined {
   const parts: HiveLines = splitHives(merged, new Set(), diagnostics);
+  for (const lines of [parts.system, parts.user]) reportDefaultTwice(merged, lines, diagnostics);
   const reported = new Set<number>();
   const trees: Partial<Record<HiveName, HiveTree>> = {};
   for (const [name, lines] of [['default', parts.system], ['user', parts.user], ['boot', parts.boot]] as const) {
@@ -83,6 +87,55 @@ function buildTrees(merged: MergedSource, diagnostics: DiagnosticList): Record<H
     trees[name] = tree;
   }
   return diagnostics.errors > 0 ? undefined : (trees as Record<HiveName, HiveTree>);
+}
+
+const DEFAULT_VALUE_LINE = /^(?:(@)|"(default)")\s*=\s*(-\s*(?:;.*)?$)?/i;
+
+/**
+ * Warns where `@=` and `"Default"=` are both set in one key (format guide §8: the unnamed
+ * value is stored under the name `Default`, so they are one value on the device and the
+ * later line wins), naming both lines. Deleting either (`=-`, or the key) forgets it.
+ */
+function reportDefaultTwice(merged: MergedSource, lines: readonly number[], diagnostics: DiagnosticList): void {
+  const seen = new Map<string, { at?: number; named?: number }>();
+  let key: string | undefined;
+  let continuing = false;
+  const where = (index: number): string => `${merged.files[merged.fileOf[index]!]}:${merged.lineOf[index]}`;
+  for (const index of lines) {
+    const trimmed = merged.texts[index]!.trim();
+    if (continuing) {
+      continuing = trimmed.endsWith('\\');
+      continue;
+    }
+    continuing = trimmed.endsWith('\\');
+    if (trimmed.startsWith('[')) {
+      const close = trimmed.lastIndexOf(']');
+      const inner = trimmed.slice(1, close < 0 ? undefined : close);
+      const root = keyLineRoot(trimmed);
+      const path = `${root}\\${inner.slice(inner.indexOf('\\') + 1).toUpperCase()}`;
+      if (inner.startsWith('-')) {
+        for (const name of [...seen.keys()]) if (name === path || name.startsWith(`${path}\\`)) seen.delete(name);
+        key = undefined;
+      } else key = inner.includes('\\') ? path : `${root}\\`;
+      continue;
+    }
+    if (key === undefined) continue;
+    const match = DEFAULT_VALUE_LINE.exec(trimmed);
+    if (match === null) continue;
+    const entry = seen.get(key) ?? {};
+    const deleted = match[3] !== undefined;
+    if (match[1] !== undefined) {
+      if (deleted) delete entry.at;
+      else entry.at = index;
+    } else if (deleted) delete entry.named;
+    else entry.named = index;
+    seen.set(key, entry);
+    if (!deleted && entry.at !== undefined && entry.named !== undefined) {
+      const [earlier, later] = entry.at < entry.named ? [entry.at, entry.named] : [entry.named, entry.at];
+      const [earlierForm, laterForm] = entry.at < entry.named ? ['@', '"Default"'] : ['"Default"', '@'];
+      diagnostics.warning('DEFAULT_VALUE_TWICE', merged.files[merged.fileOf[later]!]!, merged.lineOf[later]!, `${laterForm} here and ${earlierForm} at ${where(earlier)} set one value (the unnamed value is stored as "Default"): this line wins`);
+    }
+  }
 }
 
 function buildTree(merged: MergedSource, lines: readonly number[], name: string, diagnostics: DiagnosticList, reported: Set<number>): HiveTree | undefined {

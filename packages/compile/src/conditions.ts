@@ -26,8 +26,11 @@ export function isSet(lookup: VariableLookup, name: string): boolean {
 const unquote = (text: string): string => (text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : text);
 const sameText = (a: string, b: string): boolean => a.toUpperCase() === b.toUpperCase();
 
-// One term of an IF line: `VAR`, `VAR !`, `VAR!`, `! VAR`, `VAR == V`, `VAR != V`, `VAR=V`.
-const IF_TERM = /^(!\s*)?([A-Za-z0-9_]+)\s*(?:(==|!=|=)\s*("[^"]*"|[^\s"]+)|(!))?$/;
+// One term of an IF line, Microsoft's `IF environment variable [= value] [!]` and the forms
+// seen in real files: `VAR`, `VAR !`, `VAR!`, `! VAR`, `VAR=V`, `VAR=V !`, `VAR == V`,
+// `VAR != V`. A trailing `!` negates the whole term (`IF LOCALE=0411 !`: set to something
+// else, or not set). The value ends at a space or at the `!` that follows it.
+const IF_TERM = /^(!\s*)?([A-Za-z0-9_]+)\s*(?:(==|!=|=)\s*("[^"]*"|[^\s"!]+(?:![^\s"!]+)*))?\s*(!)?$/;
 
 /**
  * Evaluates the condition of a build-variable `IF` line (the text after `IF`, comment
@@ -44,12 +47,13 @@ export function evaluateIf(condition: string, lookup: VariableLookup): boolean {
       const match = IF_TERM.exec(term.trim());
       if (match === null) throw new ConditionSyntaxError(`cannot read the IF term ${quoteSource(term.trim())}`);
       const [, prefixNot, name, operator, operand, suffixNot] = match;
+      const negated = prefixNot !== undefined || suffixNot !== undefined;
+      let result: boolean;
       if (operator !== undefined) {
         const equal = sameText(lookup(name!) ?? '', unquote(operand!));
-        return operator === '!=' ? !equal : equal;
-      }
-      const set = isSet(lookup, name!);
-      return prefixNot !== undefined || suffixNot !== undefined ? !set : set;
+        result = operator === '!=' ? !equal : equal;
+      } else result = isSet(lookup, name!);
+      return negated ? !result : result;
     }),
   );
 }

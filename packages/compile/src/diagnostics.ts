@@ -5,7 +5,7 @@
  */
 export type DiagnosticCode =
   | 'UNBALANCED_CONDITIONAL' // ELSE/ENDIF/#else/#endif with no open IF/#if, or an IF/#if still open at end of file
-  | 'ENDIF_LABEL_MISMATCH' // the words after ENDIF/#endif/@CESYSGEN ENDIF name other variables than its IF
+  | 'ENDIF_LABEL_MISMATCH' // the words after ENDIF/#endif/@CESYSGEN ENDIF name other variables than its IF (only with `pedantic`: fMerge reads them as a comment)
   | 'BAD_CONDITION' // an IF/#if/@CESYSGEN IF expression that cannot be read
   | 'BAD_DIRECTIVE' // a # line that is no known directive, or a directive without its argument
   | 'ERROR_DIRECTIVE' // a #error line was reached
@@ -25,9 +25,13 @@ export type DiagnosticCode =
   | 'LENIENT_SYNTAX' // an unquoted value name or a key path ending in \\, read as regedit would write it
   | 'LINE_TOO_LONG' // macro expansion made a line longer than the limit
   | 'LIMIT_EXCEEDED' // more source lines (includes counted) or merged text than the limits allow
+  | 'MESSAGE_DIRECTIVE' // a #message line was reached (a note: fMerge prints the text during the build)
+  | 'DEFAULT_VALUE_TWICE' // @= and "Default"= both set in one key: one value on the device, the later line wins
+  | 'INCLUDE_NOT_A_FILE' // an #include that names a folder, a FIFO or a device
   | 'TOO_MANY_ERRORS'; // the compile stopped collecting errors
 
-export type Severity = 'error' | 'warning';
+/** `error`s stop the compile, `warning`s set exit code 1, `note`s are information only. */
+export type Severity = 'error' | 'warning' | 'note';
 
 export interface Diagnostic {
   severity: Severity;
@@ -47,10 +51,12 @@ export class DiagnosticList {
   readonly items: Diagnostic[] = [];
   private errorCount = 0;
   private warningCount = 0;
+  private noteCount = 0;
 
   constructor(
     readonly maxErrors = 100,
     readonly maxWarnings = 1000,
+    readonly maxNotes = 1000,
   ) {}
 
   get errors(): number {
@@ -58,6 +64,9 @@ export class DiagnosticList {
   }
   get warnings(): number {
     return this.warningCount;
+  }
+  get notes(): number {
+    return this.noteCount;
   }
   /** True once the error cap is reached: the compile should stop. */
   get full(): boolean {
@@ -72,6 +81,11 @@ export class DiagnosticList {
   warning(code: DiagnosticCode, file: string, line: number, message: string): void {
     this.warningCount++;
     if (this.warningCount <= this.maxWarnings) this.items.push({ severity: 'warning', code, file, line, message });
+  }
+
+  note(code: DiagnosticCode, file: string, line: number, message: string): void {
+    this.noteCount++;
+    if (this.noteCount <= this.maxNotes) this.items.push({ severity: 'note', code, file, line, message });
   }
 }
 

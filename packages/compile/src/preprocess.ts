@@ -46,6 +46,12 @@ export interface PreprocessOptions {
   maxSourceLines?: number;
   /** Most characters of merged text (default `MAX_MERGED_CHARACTERS`). */
   maxMergedCharacters?: number;
+  /**
+   * Report every `ENDIF` label that names other variables than its `IF` as a warning
+   * (`ENDIF_LABEL_MISMATCH`). Off by default: fMerge reads the words after `ENDIF` as a
+   * comment, and Microsoft's own files differ there hundreds of times; they are counted.
+   */
+  pedantic?: boolean;
 }
 
 export interface PreprocessStatistics {
@@ -59,6 +65,8 @@ export interface PreprocessStatistics {
   conditionalsSkipped: number;
   /** A `; OUTPUTHIVE` line was reached: the image uses the hive-based registry. */
   outputHive: boolean;
+  /** `ENDIF` labels naming other variables than their `IF` (warnings only with `pedantic`). */
+  endifLabels: number;
 }
 
 /**
@@ -107,6 +115,11 @@ class FileState {
   assocOpen: number[] = [];
   /** A multi_sz list continued on the next line by a trailing comma, still being joined. */
   pendingList: { text: string; line: number } | undefined;
+  /** Inside a C block comment that began on an earlier line (C headers only). */
+  inBlockComment = false;
+
+  /** `cHeader`: an `#include`d file that is not a `.reg` file, read as a C header. */
+  constructor(readonly cHeader: boolean) {}
 
   refresh(): void {
     const taken = (stack: Frame[]): boolean => {
@@ -155,6 +168,60 @@ export function stripTrailingComment(line: string): string {
 }
 
 /**
+ * `line` without its C and C++ comments, as a C preprocessor removes them: `// …` to the
+ * end of the line and block comments (across lines when `carry` holds the state), never inside
+ * a quoted string. In `#include` lines a backslash is a path separator, not an escape.
+ * Used on the lines of `#include`d C headers and on `#` directive lines of `.reg` files.
+ */
+export function stripCComments(line: string, carry: { inBlockComment: boolean }): string {
+  if (!carry.inBlockComment && !line.includes('/')) return line;
+  const escapes = !/^\s*#\s*include\b/.test(line);
+  let result = '';
+  let index = 0;
+  let quote: string | undefined;
+  let kept = 0;
+  while (index < line.length) {
+    if (carry.inBlockComment) {
+      const close = line.indexOf('*/', index);
+      if (close < 0) return result.trimEnd();
+      carry.inBlockComment = false;
+      index = close + 2;
+      kept = index;
+      result += ' ';
+      continue;
+    }
+    const c = line[index]!;
+    if (quote !== undefined) {
+      if (c === '\\' && escapes) index++;
+      else if (c === quote) quote = undefined;
+      index++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      index++;
+      continue;
+    }
+    if (c === '/' && line[index + 1] === '/') {
+      result += line.slice(kept, index);
+      return result.trimEnd();
+    }
+    if (c === '/' && line[index + 1] === '*') {
+      result += line.slice(kept, index);
+      carry.inBlockComment = true;
+      index += 2;
+      kept = index;
+      continue;
+    }
+    index++;
+  }
+  if (carry.inBlockComment) return result.trimEnd();
+  return (result + line.slice(kept)).trimEnd();
+}
+
+const REG_FILE = /\.reg$/i;
+
+/**
  * Runs the preprocessor over `files` in order and returns the merged text (what the
  * image build writes as reginit.ini), with a diagnostic for every problem met.
  */
@@ -188,7 +255,7 @@ export class Preprocessor {
       const key = fold(name);
       return this.commandLine.get(key) ?? this.defines.get(key) ?? this.environment.get(key);
     };
-    this.output = { files: [], texts: [], fileOf: [], lineOf: [], statistics: { files: 0, lines: 0, conditionalsTaken: 0, conditionalsSkipped: 0, outputHive: false } };
+    this.output = { files: [], texts: [], fileOf: [], lineOf: [], statistics: { files: 0, lines: 0, conditionalsTaken: 0, conditionalsSkipped: 0, outputHive: false, endifLabels: 0 } };
   }
 
   /** Preprocesses the top-level files in order (common.reg, platform.reg, project.reg, …). */
@@ -210,7 +277,7 @@ export class Preprocessor {
     return index;
   }
 
-  private processFile(file: string, from: string, fromLine: number): void {
+  private processFile(file: string, from: string, fromLine: number, included = false): void {
     const bytes = this.host.readFile(file);
     if (bytes === undefined) {
       this.diagnostics.error('UNREADABLE_FILE', from, fromLine, `cannot read ${file}`);
@@ -229,7 +296,9 @@ export class Preprocessor {
     statistics.files++;
     statistics.lines += lines.length;
     const fileNumber = this.indexOf(file);
-    const state = new FileState();
+    // An #include'd file that is not a .reg file is a C header (TI's image_cfg.h): its C
+    // comments are removed as a C preprocessor would.
+    const state = new FileState(included && !REG_FILE.test(file));
     this.includeStack.push(file);
     for (let index = 0; index < lines.length; index++) {
       if (this.diagnostics.full || this.stopped) break;
@@ -267,6 +336,14 @@ export class Preprocessor {
   }
 
   private processLine(raw: string, file: string, fileNumber: number, line: number, state: FileState): void {
+    if (state.cHeader) {
+      raw = stripCComments(raw, state);
+      // A header line that held only a comment (or nothing) adds nothing to the merged text.
+      if (raw.trim().length === 0) return;
+    } else if (raw.trimStart().startsWith('#')) {
+      // On a directive line of a .reg file a comment ends with the line.
+      raw = stripCComments(raw, { inBlockComment: false });
+    }
     const trimmed = raw.trim();
     const first = trimmed.charCodeAt(0);
     // A list continued by a trailing comma ends at any line that is not one more item.
@@ -343,7 +420,9 @@ export class Preprocessor {
     if (first === 0x5b /* [ */) {
       const trailing = KEY_TRAILING_BACKSLASH.exec(text);
       if (trailing === null) return text;
-      this.diagnostics.warning('LENIENT_SYNTAX', file, line, 'key path ends in a backslash: read without it');
+      // Microsoft's own files write it (CE 5 servers.reg, platform.reg) and Platform Builder
+      // reads it as the key without the backslash: a note, not a warning.
+      this.diagnostics.note('LENIENT_SYNTAX', file, line, 'key path ends in a backslash: read without it');
       return text.slice(0, trailing.index) + ']';
     }
     if ((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a) || first === 0x5f) {
@@ -447,7 +526,8 @@ export class Preprocessor {
     stack.pop();
     state.refresh();
     if (!labelMatches(argument, frame.condition)) {
-      this.diagnostics.warning('ENDIF_LABEL_MISMATCH', file, line, `${names[2]} ${argument} closes ${names[0]} ${frame.condition} (line ${frame.line})`);
+      this.output.statistics.endifLabels++;
+      if (this.options.pedantic === true) this.diagnostics.warning('ENDIF_LABEL_MISMATCH', file, line, `${names[2]} ${argument} closes ${names[0]} ${frame.condition} (line ${frame.line})`);
     }
   }
 
@@ -513,10 +593,16 @@ export class Preprocessor {
       case 'error':
         this.diagnostics.error('ERROR_DIRECTIVE', file, line, `#error ${argument.trim()}`);
         return;
+      case 'message':
+        // fMerge prints the text while it merges: information, not a problem.
+        this.diagnostics.note('MESSAGE_DIRECTIVE', file, line, `#message ${argument.trim()}`);
+        return;
       case 'include':
         this.include(argument, file, line);
         return;
       default:
+        // A C header's #pragma (once, pack…) is for the C compiler.
+        if (state.cHeader && name === 'pragma') return;
         this.diagnostics.warning('BAD_DIRECTIVE', file, line, `#${name} is not a directive of registry sources: line left out`);
     }
   }
@@ -547,6 +633,6 @@ export class Preprocessor {
       this.diagnostics.error('INCLUDE_CYCLE', file, line, `#include nested deeper than ${MAX_INCLUDE_DEPTH} files`);
       return;
     }
-    this.processFile(target, file, line);
+    this.processFile(target, file, line, true);
   }
 }

@@ -20,7 +20,7 @@ export interface HiveLines {
 const BOOT_START = /^;[ \t]*HIVE[ \t]+BOOT[ \t]+SECTION$/;
 const BOOT_END = /^;[ \t]*END[ \t]+HIVE[ \t]+BOOT[ \t]+SECTION$/;
 // Lines the .reg parser continues with a trailing backslash (hex data and multi_sz lists).
-const CONTINUABLE = /=\s*(hex(\([0-9a-fA-F]{1,4}\))?|multi_sz):/i;
+const CONTINUABLE = /=\s*(hex(\([0-9a-fA-F]{1,8}\))?|multi_sz):/i;
 const HKEY_CURRENT_USER = 1;
 const REG_HEADERS = new Set(['REGEDIT4', 'Windows Registry Editor Version 5.00']);
 

@@ -26,6 +26,17 @@ describe('build-variable conditionals (registry sources guide §2)', () => {
     ['A != V', {}, ['in']],
     ['LOCALE=0411', { LOCALE: '0411' }, ['in']],
     ['LOCALE=0411', { LOCALE: '0409' }, ['out']],
+    // Microsoft's grammar `IF environment variable [= value] [!]`: set to something else, or not set.
+    ['LOCALE=0411 !', { LOCALE: '0411' }, ['out']],
+    ['LOCALE=0411 !', { LOCALE: '0409' }, ['in']],
+    ['LOCALE=0411 !', {}, ['in']],
+    ['LOCALE=0411!', { LOCALE: '0411' }, ['out']],
+    ['_TGTPROJ=smartfon !', { _TGTPROJ: 'SmartFon' }, ['out']],
+    ['_TGTPROJ=smartfon !', { _TGTPROJ: 'uldr' }, ['in']],
+    ['V=x !', { V: 'x' }, ['out']],
+    ['V=x !', { V: 'y' }, ['in']],
+    ['V=x', { V: 'x' }, ['in']],
+    ['V=x ! || W', { V: 'x', W: '1' }, ['in']],
     ['A == "1" || B == "1"', { B: '1' }, ['in']],
     ['A || B', {}, ['out']],
     ['A || B', { B: '1' }, ['in']],
@@ -42,11 +53,16 @@ describe('build-variable conditionals (registry sources guide §2)', () => {
     expect(findKey(result.trees!.default, 'HKLM\\Test')!.values!.map((value) => value.name)).toEqual(['in']);
   });
 
-  test('an ENDIF label naming another variable is a warning, the block still closes', () => {
-    const result = compileText(KEY + 'IF BSP_NOWIFI !\n"a"=dword:1\nENDIF BSP_NOUSB\n"b"=dword:2\n');
-    expect(codes(result)).toEqual(['ENDIF_LABEL_MISMATCH@4']);
+  test('an ENDIF label naming another variable is counted; a warning only with pedantic; the block still closes', () => {
+    const text = KEY + 'IF BSP_NOWIFI !\n"a"=dword:1\nENDIF BSP_NOUSB\n"b"=dword:2\n; @CESYSGEN IF NLS_AF_ZA\n"c"=dword:3\n; @CESYSGEN ENDIF LOCALE_COMPONENTS_AF_ZA\n';
+    const quiet = compileText(text);
+    expect(codes(quiet)).toEqual([]);
+    expect(quiet.statistics.endifLabels).toBe(2);
+    const result = compileText(text, { pedantic: true });
+    expect(codes(result)).toEqual(['ENDIF_LABEL_MISMATCH@4', 'ENDIF_LABEL_MISMATCH@8']);
     expect(result.errors).toBe(0);
     expect(valueOf(result.trees!.default, 'HKLM\\Test', 'b')).toBe(2);
+    expect(valueOf(result.trees!.default, 'HKLM\\Test', 'c')).toBe(3);
   });
 
   test('nested IFs: an inner IF in a skipped branch is not evaluated, its ELSE not taken', () => {
@@ -427,5 +443,79 @@ describe('condition evaluators', () => {
     expect(evaluateCpp('A', lookup({ A: '0' }))).toBe(false);
     expect(evaluateCpp('0', lookup({}))).toBe(false);
     expect(evaluateCpp('1 && defined A', lookup({ A: '' }))).toBe(true);
+  });
+});
+
+describe('the documented grammar (Microsoft\'s Registry File reference, fMerge)', () => {
+  test('hex(N): takes 1 to 8 hex digits of type number; above 0xFFFF is an error naming file:line', () => {
+    const result = compileText(KEY + '"a"=hex(00000007):01,00,00,00\n"b"=hex(7):41,00,00,00,00,00\n"c"=hex(0000ffff):\\\n  01,02\n');
+    expect(result.errors).toBe(0);
+    const values = findKey(result.trees!.default, 'HKLM\\Test')!.values!;
+    expect(values.map((value) => [value.name, value.type, Array.from(value.data)])).toEqual([
+      ['a', 7, [1, 0, 0, 0]],
+      ['b', 7, [0x41, 0, 0, 0, 0, 0]],
+      ['c', 0xffff, [1, 2]],
+    ]);
+    const big = compileText(KEY + '"ok"=dword:1\n"d"=hex(00020000):01\n');
+    expect(big.trees).toBeUndefined();
+    expect(codes(big)).toEqual(['BAD_DATA@3']);
+    expect(big.diagnostics[0]!.message).toContain('above 0xFFFF');
+    const nine = compileText(KEY + '"d"=hex(000000007):01\n');
+    expect(codes(nine)).toEqual(['BAD_DATA@2']);
+    expect(nine.diagnostics[0]!.message).toContain('1 to 8 hex digits');
+  });
+
+  test('#message is a note (not a warning); #undef removes a #define', () => {
+    const result = compileText(KEY + '#message Building the test registry\n#define X 5\n"a"=dword:$(X)\n#undef X\n#define X 6\n"b"=dword:$(X)\n');
+    expect(result.diagnostics).toEqual([{ severity: 'note', code: 'MESSAGE_DIRECTIVE', file: 'main.reg', line: 2, message: '#message Building the test registry' }]);
+    expect(result.warnings).toBe(0);
+    expect(result.notes).toBe(1);
+    expect(valueOf(result.trees!.default, 'HKLM\\Test', 'a')).toBe(5);
+    expect(valueOf(result.trees!.default, 'HKLM\\Test', 'b')).toBe(6);
+    // #undef: the name is no longer defined.
+    expect(names('#define Y 1\n#undef Y\n#ifdef Y\n"y"=dword:1\n#else\n"n"=dword:1\n#endif\n')).toEqual(['n']);
+  });
+
+  test('an #include\'d C header: // and /* */ comments (across lines) removed, as a C preprocessor does, feeding dword:$(X)', () => {
+    const header = [
+      '/*',
+      ' * image_cfg.h: memory layout of the image',
+      ' */',
+      '#ifndef __IMAGE_CFG_H',
+      '#define __IMAGE_CFG_H',
+      '',
+      '// RAM disk',
+      '#define IMAGE_WINCE_RAM_DISK_SIZE_HEX 06000000 // RAMDISK 96 MB',
+      '#define IMAGE_SHARE_ARGS_HEX          /* args */ 80000800 /* shared with the',
+      '                                         bootloader */',
+      '#define IMAGE_NAME "a//b" // a string keeps its //',
+      '#pragma once',
+      '#endif // __IMAGE_CFG_H',
+    ].join('\r\n');
+    const result = compileText('#include "image_cfg.h"\n' + KEY + '"S"=dword:$(IMAGE_WINCE_RAM_DISK_SIZE_HEX)\n"A"=dword:$(IMAGE_SHARE_ARGS_HEX)\n"N"=$(IMAGE_NAME)\n', {}, { 'image_cfg.h': header });
+    expect(result.diagnostics).toEqual([]);
+    expect(valueOf(result.trees!.default, 'HKLM\\Test', 'S')).toBe(0x06000000);
+    expect(valueOf(result.trees!.default, 'HKLM\\Test', 'A')).toBe(0x80000800);
+    expect(valueOf(result.trees!.default, 'HKLM\\Test', 'N')).toBe('a//b');
+    // Nothing of the header reaches the merged text but its effect.
+    expect(result.merged.texts.join('\n')).not.toContain('RAMDISK');
+  });
+
+  test('an #include\'d .reg keeps // in its values; a # directive line of a .reg loses its comment', () => {
+    const driver = '[HKEY_LOCAL_MACHINE\\Drivers\\Display]\n"IconPath"="res://display.dll/icon"\n"Url"="http://x/y" ; a .reg comment\n';
+    const result = compileText('#define ROOT drivers // where the drivers are\n#include "$(ROOT)\\display.reg" /* the display */\n', {}, { 'drivers/display.reg': driver });
+    expect(result.diagnostics).toEqual([]);
+    expect(valueOf(result.trees!.default, 'HKLM\\Drivers\\Display', 'IconPath')).toBe('res://display.dll/icon');
+    expect(valueOf(result.trees!.default, 'HKLM\\Drivers\\Display', 'Url')).toBe('http://x/y');
+    // A named .reg file's value keeps its // too.
+    expect(valueOf(tree('[HKEY_LOCAL_MACHINE\\Test]\n"P"="res://a//b"\n'), 'HKLM\\Test', 'P')).toBe('res://a//b');
+  });
+
+  test('@ and "Default" both set in one key: a warning naming both lines; a deletion in between forgets the first', () => {
+    const result = compileText('[HKEY_LOCAL_MACHINE\\A]\n@="one"\n"x"=dword:1\n[HKLM\\A]\n"Default"="two"\n[HKLM\\B]\n@="b"\n"Default"=-\n"default"="c"\n[HKLM\\C]\n@="c"\n[-HKLM\\C]\n[HKLM\\C]\n"Default"="d"\n');
+    expect(codes(result)).toEqual(['DEFAULT_VALUE_TWICE@5', 'DEFAULT_VALUE_TWICE@9']);
+    expect(result.diagnostics[0]!.message).toBe('"Default" here and @ at main.reg:2 set one value (the unnamed value is stored as "Default"): this line wins');
+    expect(result.errors).toBe(0);
+    expect(valueOf(result.trees!.default, 'HKLM\\A', 'Default')).toBe('two');
   });
 });

@@ -21,7 +21,7 @@ export const DEFAULT_VALUE_NAME = 'Default';
 const KEY_FLAGS_NOTE = /^;\s*key flags (0x[0-9a-fA-F]{1,4})\b/;
 const VALUE_FLAGS_NOTE = /^;\s*value flags (0x[0-9a-fA-F]{1,2})\b/;
 // Lines regedit continues with a trailing backslash: hex data (and CE's multi_sz lists).
-const CONTINUABLE = /=\s*(hex(\([0-9a-fA-F]{1,4}\))?|multi_sz):/i;
+const CONTINUABLE = /=\s*(hex(\([0-9a-fA-F]{1,8}\))?|multi_sz):/i;
 // A line the registry compiler's preprocessor reads (`#include`, `#if`…), not a comment.
 const DIRECTIVE = /^#\s*(include|if|ifdef|ifndef|elif|else|endif|define|undef|error|warning|pragma)\b/;
 
@@ -468,7 +468,7 @@ export class RegTreeBuilder {
           q++;
           digits++;
         }
-        if (digits >= 1 && digits <= 4 && bytes[q] === 0x29 && bytes[q + 1] === 0x3a) return true;
+        if (digits >= 1 && digits <= 8 && bytes[q] === 0x29 && bytes[q + 1] === 0x3a) return true;
       }
     }
     return false;
@@ -748,13 +748,16 @@ export class RegTreeBuilder {
         }
       }
       let type = 0;
-      let ok = close > start && close - start <= 4;
+      // Microsoft's reference writes hex(xxxxxxxx): 1 to 8 hex digits.
+      let ok = close > start && close - start <= 8;
       for (let q = start; ok && q < close; q++) {
         const d = hexDigit(text[q]!);
         if (d < 0) ok = false;
         type = type * 16 + d;
       }
-      if (!ok) this.fail('BAD_HEX', 'hex(N): takes a type number N of 1 to 4 hex digits', start);
+      if (!ok) this.fail('BAD_HEX', 'hex(N): takes a type number N of 1 to 8 hex digits', start);
+      // A hive stores the type in 16 bits (format guide §8).
+      if (type > 0xffff) this.fail('BAD_HEX', `hex(${type.toString(16)}): type number 0x${type.toString(16)} is above 0xFFFF, the largest a hive stores (16 bits)`, start);
       this.hexBytes(close + 2);
       return type;
     }

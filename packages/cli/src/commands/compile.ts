@@ -20,6 +20,7 @@ export const compile = defineCommand({
       .option('json', jsonOption('print the summary (or --explain) as JSON'))
       .option('merge-only', { type: 'boolean', default: false, describe: 'write only the merged text (reginit.ini) to the file -o names' })
       .option('explain', { requiresArg: true, type: 'string', describe: "show, for each value of this key ('HKLM\\Some\\Key'), the file:line that set it and those it overrode; writes nothing" })
+      .option('pedantic', { type: 'boolean', default: false, describe: 'also warn where the label after ENDIF names other variables than its IF (fMerge reads it as a comment; counted in --json as endifLabels)' })
       .option('signature', { requiresArg: true, type: 'string', describe: 'ROM signature as 32 hex digits instead of the MD5 of reginit.ini' })
       .example('$0 compile common.reg platform.reg project.reg -o out -D BSP_NOUSB', 'the three hives and reginit.ini in out/')
       .example('$0 compile common.reg platform.reg --explain "HKLM\\init\\BootVars"', 'where each value of a key came from'),
@@ -36,6 +37,7 @@ export const compile = defineCommand({
     mergeOnly: args['merge-only'],
     explain: args.explain,
     signature: args.signature,
+    pedantic: args.pedantic,
   }),
   run: async (options, io) => (await import('../run/compile.js')).run(options, io),
 });

@@ -24,6 +24,7 @@ export interface CompileArguments {
   mergeOnly: boolean;
   explain?: string | undefined;
   signature?: string | undefined;
+  pedantic?: boolean | undefined;
 }
 
 /**
@@ -151,6 +152,7 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
         : { mode: 'components', components: args.sysgen.split(',').map((name) => name.trim()).filter((name) => name.length > 0) },
   };
   if (args.encoding !== undefined) options.encoding = args.encoding;
+  if (args.pedantic === true) options.pedantic = true;
   if (args.signature !== undefined) {
     const { parseHex16 } = await import('./build.js');
     options.signature = parseHex16(args.signature, '--signature');
@@ -246,6 +248,8 @@ function summaryJson(result: CompileResult, output: string, written: Array<{ fil
     written,
     errors: result.errors,
     warnings: result.warnings,
+    notes: result.notes,
+    endifLabels: statistics.endifLabels,
     diagnostics: result.diagnostics,
   };
 }
@@ -259,7 +263,8 @@ function renderSummary(result: CompileResult, written: Array<{ file: string; byt
   for (const file of written) lines.push(`wrote ${file.file} (${file.bytes} bytes)`);
   lines.push(`ROM signature ${hexBytes(result.signature)}${result.signatureGiven ? ' (given)' : ' (MD5 of reginit.ini)'}`);
   if (!statistics.outputHive) lines.push('no "; OUTPUTHIVE" line reached: an image built from these sources would use the RAM-based registry');
-  lines.push(`${result.warnings} warning${result.warnings === 1 ? '' : 's'}`);
+  const notes = result.notes > 0 ? `, ${result.notes} note${result.notes === 1 ? '' : 's'}` : '';
+  lines.push(`${result.warnings} warning${result.warnings === 1 ? '' : 's'}${notes}`);
   return lines.join('\n') + '\n';
 }
 
