@@ -28,7 +28,7 @@ interface BootJson {
   bootVolume: { profile: string; fileSystem: string; fileSystemDll: string; mountPoint: string; blockDrivers: Array<{ dll: string; enumerated: boolean }> } | null;
   steps: Array<{ step: number; result: string; decidedBy: Array<{ source: string; what: string; data: string | null }> }>;
   hives: HiveJson[];
-  lint: Array<{ code: string; severity: string }>;
+  lint: Array<{ code: string; severity: string; message: string }>;
   actions: Array<{ kind: string; path: string }>;
   summary: { kept: number; clean: number; created: number; lintErrors: number };
 }
@@ -334,12 +334,18 @@ describe('lint on a ROM set built with hivetool build', () => {
     expect(text.stdout).toContain('fix: keep one of the two bits');
     const json = JSON.parse(runCli(['lint', '--json', romDir]).stdout) as { findings: Array<{ code: string }>; summary: { errors: number } };
     expect([validateLint(json), validateLint.errors]).toEqual([true, null]);
-    expect(json.findings.map((finding) => finding.code)).toEqual(['NO_STORAGE_MANAGER', 'NO_BOOT_PROFILE', 'REGISTRY_FLAGS_EXCLUSIVE', 'DEVICE_MANAGER_NOT_STARTED', 'NO_PROFILE_DIR']);
+    // No volume is marked bootable: the hives stay in the object store, so nothing is said
+    // of device.exe or ProfileDir on a file system.
+    expect(json.findings.map((finding) => finding.code)).toEqual(['NO_STORAGE_MANAGER', 'NO_BOOT_PROFILE', 'REGISTRY_FLAGS_EXCLUSIVE']);
     const boot = runCli(['boot', '--json', romDir, join(scratch.path, 'built-rom')]);
     expect(boot.status).toBe(1);
     const report = JSON.parse(boot.stdout) as BootJson;
     expect([validateBoot(report), validateBoot.errors]).toEqual([true, null]);
     expect(report.bootVolume).toBeNull();
     expect(report.hives[0]).toMatchObject({ storage: 'object-store', outcome: 'CREATED' });
+    // boot's lint and its step 8 agree: the object store, never "on a file system".
+    expect(report.steps.find((step) => step.step === 8)!.result).toContain('the hives live in the object store');
+    expect(report.lint.find((finding) => finding.code === 'NO_BOOT_PROFILE')!.message).toContain('so they stay in the object store');
+    expect(boot.stdout).not.toContain('on a file system');
   });
 });
