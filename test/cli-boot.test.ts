@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { CORPUS_DIR, CORPUS_SIGNATURE, REPO_ROOT, corpusPath, describeCorpus, runCli } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
+import { LINT_CHECKS } from '@hivetool/boot';
 
 const describeWithCorpus = describeCorpus(describe);
 const ajv = new Ajv({ allErrors: true, strict: true });
@@ -299,6 +300,11 @@ describeWithCorpus('boot on the mediaroom ROM set', () => {
     const notFolder = runCli(['boot', CORPUS_DIR, target]);
     expect(notFolder.status).toBe(2);
     expect(notFolder.stderr).toContain('STORAGEDIR must be a folder');
+  });
+
+  test('lint: the JSON schema lists every check, no more', () => {
+    const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/lint.schema.json'), 'utf8')) as { properties: { findings: { items: { properties: { code: { enum: string[] } } } } } };
+    expect([...schema.properties.findings.items.properties.code.enum].sort()).toEqual(Object.keys(LINT_CHECKS).sort());
   });
 
   test('lint: the mediaroom findings, exit 0 (warnings only); JSON validates', () => {
