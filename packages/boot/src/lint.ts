@@ -39,7 +39,8 @@ export const LINT_CHECKS: Record<string, LintSeverity> = {
   BOOT_SIGNATURE_MISMATCH: 'error',
   USER_SIGNATURE_MISMATCH: 'error',
   BOOT_KEY_NOT_IN_DEFAULT: 'warning',
-  BOOT_VALUE_DIFFERS: 'warning',
+  BOOT_VALUE_NOT_IN_DEFAULT: 'warning',
+  BOOT_VALUE_DIFFERS: 'info',
   MULTIPLE_BOOT_PROFILES: 'info',
   LEGACY_BOOT_FLAG: 'info',
 };
@@ -123,7 +124,7 @@ export function lintBoot(rom: { boot: Hive; system: Hive; user: Hive; names?: { 
     }
   }
   if (volume?.legacyBootFlag === true) {
-    findings.add('LEGACY_BOOT_FLAG', volume.bootable!.evidence.what, `the boot volume is marked by MountFlags bit 2, which only versions before CE 5 read`, `use "MountAsBootable"=dword:1 for CE 5 and later`);
+    findings.add('LEGACY_BOOT_FLAG', volume.bootable!.evidence.what, `the boot volume is marked by MountFlags bit 2, the deprecated form (versions before CE 5 read only it; from CE 5 on, MountAsBootable overrides it)`, `use "MountAsBootable"=dword:1 for CE 5 and later`);
   }
   if (hasSystemHive && volume?.objectStore === true) {
     findings.add(
@@ -213,12 +214,21 @@ function compareWithDefault(boot: Hive, names: { boot: string; system: string },
     }
     for (const value of key.values.values()) {
       const other = system.valueOf(target, key.path, value.name);
-      if (other === undefined || other.type !== value.type || !sameBytes(other.data, value.data)) {
+      if (other === undefined) {
+        findings.add(
+          'BOOT_VALUE_NOT_IN_DEFAULT',
+          `${key.path}\\${value.name}`,
+          `${names.boot} has ${value.evidence.data}, ${names.system} has no such value: it vanishes when the system hive is mounted`,
+          'build both hives from one merged registry source so the boot section is in both',
+        );
+      } else if (other.type !== value.type || !sameBytes(other.data, value.data)) {
+        // A later file setting the value outside a boot section: the full registry's value,
+        // which drivers re-read once the system hive is in place (Microsoft's design).
         findings.add(
           'BOOT_VALUE_DIFFERS',
           `${key.path}\\${value.name}`,
-          `${names.boot} has ${value.evidence.data}, ${names.system} ${other === undefined ? 'has no such value' : `has ${other.evidence.data}`}: the value changes when the system hive is mounted`,
-          'build both hives from one merged registry source so the boot section is the same in both',
+          `${names.boot} has ${value.evidence.data}, ${names.system} has ${other.evidence.data}: the boot phase runs with the first, the value changes when the system hive is mounted (a file merged later sets it outside a boot section)`,
+          'nothing when the change is meant; otherwise set the value inside the boot section of the file merged last',
         );
       }
     }

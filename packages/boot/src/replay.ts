@@ -339,10 +339,10 @@ function markOf(volume: StorageProfile): string {
 /** What the switch from the boot hive to the system hive loses, from the lint. */
 function switchNotes(lint: LintFinding[], names: { boot: string; system: string }): string[] {
   const lost = lint.filter((finding) => finding.code === 'BOOT_KEY_NOT_IN_DEFAULT').length;
-  const changed = lint.filter((finding) => finding.code === 'BOOT_VALUE_DIFFERS').length;
+  const changed = lint.filter((finding) => finding.code === 'BOOT_VALUE_DIFFERS' || finding.code === 'BOOT_VALUE_NOT_IN_DEFAULT').length;
   return [
     ...(lost === 0 ? [] : [`key(s) of ${names.boot} missing from ${names.system} vanish now (lint BOOT_KEY_NOT_IN_DEFAULT)`]),
-    ...(changed === 0 ? [] : [`value(s) of ${names.boot} that ${names.system} lacks or holds differently change now (lint BOOT_VALUE_DIFFERS)`]),
+    ...(changed === 0 ? [] : [`value(s) of ${names.boot} that ${names.system} lacks or holds differently change now (lint BOOT_VALUE_NOT_IN_DEFAULT, BOOT_VALUE_DIFFERS)`]),
   ];
 }
 

@@ -114,6 +114,7 @@ const CASES: Array<{ code: string; fail: Fixture; pass: Fixture }> = [
   { code: 'USER_SIGNATURE_MISMATCH', fail: { userSignature: OTHER_SIGNATURE }, pass: { userSignature: SIGNATURE } },
   { code: 'BOOT_KEY_NOT_IN_DEFAULT', fail: { system: '[-HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\FlashDisk]\n' }, pass: { system: DRIVER + '"Order"=dword:00000001\n' } },
   { code: 'BOOT_VALUE_DIFFERS', fail: { system: DRIVER + '"Flags"=dword:00000000\n' }, pass: { system: DRIVER + '"FriendlyName"="Flash disk"\n' } },
+  { code: 'BOOT_VALUE_NOT_IN_DEFAULT', fail: { system: DRIVER + '"Flags"=-\n' }, pass: { system: DRIVER + '"Flags"=dword:00001000\n' } },
   {
     code: 'MULTIPLE_BOOT_PROFILES',
     fail: { boot: '[HKEY_LOCAL_MACHINE\\System\\StorageManager\\Profiles\\SDMemory\\FATFS]\n"MountAsBootable"=dword:00000001\n' },
