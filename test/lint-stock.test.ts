@@ -139,6 +139,7 @@ describeStock("lint on Microsoft's stock configurations (hive-registry designs)"
       `error BOOT_BLOCK_DRIVER_MISSING HKEY_LOCAL_MACHINE\\SYSTEM\\StorageManager\\Profiles\\${profile}`,
     ]);
     // No NO_BOOT_PROFILE, no DEVICE_MANAGER_NOT_STARTED, no SYSTEM_HIVE_NOT_ON_BOOT_VOLUME.
+    expect(json.findings[0]!.fix).toContain("CE 7's common.reg does not: the .reg file of the FAT file system component must");
   });
 
   test('CE 7 without PRJ_ENABLE_FSREGHIVE: the object store is the boot volume (AutoLoad\\ObjectStore), a note; boot says the same', () => {

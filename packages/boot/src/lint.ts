@@ -109,7 +109,7 @@ export function lintBoot(rom: { boot: Hive; system: Hive; user: Hive; names?: { 
         name === undefined
           ? `the boot volume's profile ${volume.name} names no file system (no DefaultFileSystem, and no partition driver whose PartitionTable names one)`
           : `the boot volume's file system ${name}${volume.fileSystem!.byPartitionTable ? ' (from StorageManager\\PartitionTable)' : ''} has no Dll in the boot hive: it cannot be loaded before the system hive`,
-        name === undefined ? `add "DefaultFileSystem"="FATFS" to [${volume.keyPath}] in the boot section` : `add [${STORAGE_MANAGER}\\${name}] with its "Dll" to the boot section (the CE 5 and CE 6 common.reg hold [StorageManager\\FATFS]; CE 7's common.reg does not: the .reg file of the file system component must)`,
+        name === undefined ? `add "DefaultFileSystem"="FATFS" to [${volume.keyPath}] in the boot section` : `add [${STORAGE_MANAGER}\\${name}] with its "Dll" to the boot section (${/^FATFS$/i.test(name) ? "the CE 5 and CE 6 common.reg hold it; CE 7's common.reg does not: the .reg file of the FAT file system component must" : 'the .reg file of the file system component supplies it'})`,
       );
     }
     if (volume.blockDrivers.length === 0) {
@@ -175,7 +175,7 @@ export function lintBoot(rom: { boot: Hive; system: Hive; user: Hive; names?: { 
   }
   const profileDir = vars.profileDir?.text;
   if (onFileSystem && (profileDir === undefined || profileDir === '')) {
-    findings.add('NO_PROFILE_DIR', `${bootVarsPath}\\ProfileDir`, 'no ProfileDir: user hives live in the object store and are lost at every cold boot', `add "ProfileDir"="\\\\Documents and Settings" under [${BOOT_VARS}]`);
+    findings.add('NO_PROFILE_DIR', `${bootVarsPath}\\ProfileDir`, 'no ProfileDir: user hives live in the object store and are lost at every cold boot', `add "ProfileDir"="Documents and Settings" under [${BOOT_VARS}] (a path on the boot volume, as common.reg writes it)`);
   }
   if (profileDir !== undefined && profileDir !== '') {
     const folder = splitDevicePath(profileDir);
