@@ -42,9 +42,10 @@ function startsLike(path: string, kind: InputKind): boolean {
 /**
  * The files a command's arguments name: a glob is expanded (for shells that do not), and
  * a directory, with `recursive`, stands for the hive files under it (by their magic, in
- * name order). A directory without `recursive` is refused with a hint.
+ * name order). A directory without `recursive` is refused with a hint; for `source`
+ * (compile's .reg files, merged in the order named) always.
  */
-export function expandInputs(args: readonly string[], recursive: boolean, kind: InputKind = 'hive'): string[] {
+export function expandInputs(args: readonly string[], recursive: boolean, kind: InputKind | 'source' = 'hive'): string[] {
   const files: string[] = [];
   for (const arg of args) {
     if (!existsSync(arg) && GLOB_CHARACTERS.test(arg)) {
@@ -54,6 +55,8 @@ export function expandInputs(args: readonly string[], recursive: boolean, kind: 
       continue;
     }
     if (existsSync(arg) && statSync(arg).isDirectory()) {
+      // compile has no --recursive: its sources merge in the order named, which a folder does not give.
+      if (kind === 'source') throw new UsageError(`${arg} is a directory: name the .reg files to compile, in merge order (common.reg, component files, platform.reg, project.reg)`);
       if (!recursive) throw new UsageError(`${arg} is a directory: add --recursive to read the hive files under it`);
       const found = (readdirSync(arg, { recursive: true, encoding: 'utf8' }) as string[])
         .map((name) => join(arg, name))

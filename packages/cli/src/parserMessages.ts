@@ -53,7 +53,7 @@ export function refuseOutputOverInput(args: Record<string, unknown>): void {
     throw new UsageError(`${output}: cannot write: is a directory; name a file to write (e.g. ${join(output, 'out')})`);
   }
   const images = Array.isArray(args['_']) && args['_'][0] === 'image' && args['_'][1] === 'dump';
-  refuseInputAsOutput(expandInputs(named, args['recursive'] === true, images ? 'image' : 'hive'), output, typeof previous === 'string' ? previous : undefined);
+  refuseInputAsOutput(expandInputs(named, args['recursive'] === true, command === 'compile' ? 'source' : images ? 'image' : 'hive'), output, typeof previous === 'string' ? previous : undefined);
 }
 
 /** Help text without the type and default columns of the Positionals section. */

@@ -1,5 +1,5 @@
 import { encodeHive } from '@hivetool/hive';
-import { RegParseError, RegTreeBuilder, countTree, type HiveTree } from '@hivetool/registry';
+import { DEFAULT_REGISTRY_LIMITS, RegParseError, RegTreeBuilder, countTree, type HiveTree } from '@hivetool/registry';
 import { DiagnosticList, type Diagnostic } from './diagnostics.js';
 import { Preprocessor, type MergedSource, type PreprocessOptions, type PreprocessStatistics, type SourceHost } from './preprocess.js';
 import { encodeReginit, reginitSignature } from './reginit.js';
@@ -78,7 +78,8 @@ export function compileRegistry(files: readonly string[], host: SourceHost, opti
  */
 function buildTrees(merged: MergedSource, diagnostics: DiagnosticList): Record<HiveName, HiveTree> | undefined {
   const parts: HiveLines = splitHives(merged, new Set(), diagnostics);
-  for (const lines of [parts.system, parts.user]) reportDefaultTwice(merged, lines, diagnostics);
+  for (const lines of [parts.system, parts.user]) checkKeyLines(merged, lines, diagnostics);
+  if (diagnostics.errors > 0) return undefined;
   const reported = new Set<number>();
   const trees: Partial<Record<HiveName, HiveTree>> = {};
   for (const [name, lines] of [['default', parts.system], ['user', parts.user], ['boot', parts.boot]] as const) {
@@ -92,11 +93,14 @@ function buildTrees(merged: MergedSource, diagnostics: DiagnosticList): Record<H
 const DEFAULT_VALUE_LINE = /^(?:(@)|"(default)")\s*=\s*(-\s*(?:;.*)?$)?/i;
 
 /**
- * Warns where `@=` and `"Default"=` are both set in one key (format guide §8: the unnamed
- * value is stored under the name `Default`, so they are one value on the device and the
- * later line wins), naming both lines. Deleting either (`=-`, or the key) forgets it.
+ * Checks over one hive's lines that need the key a line is in: a key nested deeper than a
+ * hive can hold (an error at its file:line, before the writer would refuse the whole
+ * tree), and `@=` with `"Default"=` both set in one key (format guide §8: the unnamed value
+ * is stored under the name `Default`, so they are one value on the device and the later
+ * line wins), a warning naming both lines. Deleting either (`=-`, or the key) forgets it.
  */
-function reportDefaultTwice(merged: MergedSource, lines: readonly number[], diagnostics: DiagnosticList): void {
+function checkKeyLines(merged: MergedSource, lines: readonly number[], diagnostics: DiagnosticList): void {
+  const maxDepth = DEFAULT_REGISTRY_LIMITS.maxDepth;
   const seen = new Map<string, { at?: number; named?: number }>();
   let key: string | undefined;
   let continuing = false;
@@ -112,6 +116,13 @@ function reportDefaultTwice(merged: MergedSource, lines: readonly number[], diag
       const close = trimmed.lastIndexOf(']');
       const inner = trimmed.slice(1, close < 0 ? undefined : close);
       const root = keyLineRoot(trimmed);
+      const depth = inner.split('\\').slice(1).filter((name) => name.length > 0).length;
+      if (depth > maxDepth && root >= 0) {
+        diagnostics.error('LIMIT_EXCEEDED', merged.files[merged.fileOf[index]!]!, merged.lineOf[index]!, `key nests ${depth} levels deep: a hive holds keys at most ${maxDepth} levels deep (Windows' limit)`);
+        if (diagnostics.full) return;
+        key = undefined;
+        continue;
+      }
       const path = `${root}\\${inner.slice(inner.indexOf('\\') + 1).toUpperCase()}`;
       if (inner.startsWith('-')) {
         for (const name of [...seen.keys()]) if (name === path || name.startsWith(`${path}\\`)) seen.delete(name);

@@ -1,3 +1,5 @@
+import { bomlessUtf16, bomlessUtf16Warning } from '@hivetool/registry';
+
 /**
  * Source text decoding (registry sources guide §3): UTF-8 with or without BOM, UTF-16LE
  * with BOM (regedit's own export), and legacy code pages of localised component files.
@@ -8,10 +10,13 @@ export interface DecodedSource {
   encoding: string;
   /** Set when a file without BOM was not valid UTF-8 and fell back to windows-1252. */
   fellBack: boolean;
+  /** Set when the encoding was told by the bytes without a BOM (UTF-16 by its zero bytes): the warning to give. */
+  guessed?: string;
 }
 
 /**
- * Decodes one source file. A BOM decides (UTF-8, UTF-16LE, UTF-16BE); without one the
+ * Decodes one source file. A BOM decides (UTF-8, UTF-16LE, UTF-16BE); without one, UTF-16
+ * told by its zero bytes is read as such (with `guessed` set, as `build` does); else the
  * file is read with `encoding` when given (any label `TextDecoder` knows: `shift_jis`,
  * `gbk`, `windows-1252`, …), otherwise as UTF-8, falling back to windows-1252 for ANSI
  * files that are not valid UTF-8.
@@ -24,6 +29,9 @@ export function decodeSource(bytes: Uint8Array, encoding?: string): DecodedSourc
   }
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le', fellBack: false };
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be', fellBack: false };
+  // UTF-16 without a BOM, told by its zero bytes exactly as `build` tells it (regText.ts).
+  const bomless = bomlessUtf16(bytes);
+  if (bomless !== undefined) return { text: new TextDecoder(bomless).decode(bytes), encoding: bomless, fellBack: false, guessed: bomlessUtf16Warning(bomless) };
   if (encoding !== undefined) {
     const decoder = new TextDecoder(encoding);
     return { text: decoder.decode(bytes), encoding: decoder.encoding, fellBack: false };

@@ -12,6 +12,7 @@ export type DiagnosticCode =
   | 'MISSING_INCLUDE' // an #include whose file cannot be found
   | 'INCLUDE_CYCLE' // a file includes itself, or includes nest deeper than the limit
   | 'UNREADABLE_FILE' // a source file that could not be read
+  | 'UTF16_WITHOUT_BOM' // a file without BOM read as UTF-16 by its zero bytes (as `build` reads it)
   | 'NOT_UTF8' // a file without BOM that is not valid UTF-8 and was read as windows-1252
   | 'STRAY_BOOT_END' // "; END HIVE BOOT SECTION" with no open boot section
   | 'NESTED_BOOT_SECTION' // "; HIVE BOOT SECTION" inside an open boot section

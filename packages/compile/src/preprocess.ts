@@ -21,6 +21,11 @@ export interface SourceHost {
    * as written), seen from the including file; undefined when there is no such file.
    */
   resolveInclude(path: string, includingFile: string): string | undefined;
+  /**
+   * Why `file` cannot be read as a source when it is not a regular file ("is a folder",
+   * "is a FIFO, not a regular file", …); undefined for a plain read failure. Optional.
+   */
+  describe?(file: string): string | undefined;
 }
 
 /**
@@ -52,6 +57,13 @@ export interface PreprocessOptions {
    * comment, and Microsoft's own files differ there hundreds of times; they are counted.
    */
   pedantic?: boolean;
+  /**
+   * The expansion limit's factor (default `EXPANSION_FACTOR`): the text read (a file
+   * counted each time it is included) plus what macros and tokens add may be at most this
+   * many times the characters of the distinct files read, plus this many times
+   * `EXPANSION_FLOOR_PER_FACTOR` (with the default 8: 8 × the input + 4 Mi characters).
+   */
+  expansionFactor?: number;
 }
 
 export interface PreprocessStatistics {
@@ -92,6 +104,10 @@ export const MAX_LINE_LENGTH = 1 << 20;
 export const MAX_SOURCE_LINES = 1 << 25;
 /** Most characters in the merged text (reginit.ini is built as one string). */
 export const MAX_MERGED_CHARACTERS = 1 << 28;
+/** Default factor of the expansion limit (`PreprocessOptions.expansionFactor`). */
+export const EXPANSION_FACTOR = 8;
+/** The floor of the expansion limit per unit of the factor: 512 Ki characters (4 Mi at the default 8). */
+export const EXPANSION_FLOOR_PER_FACTOR = 1 << 19;
 
 type FrameKind = 'if' | 'cpp' | 'sysgen';
 
@@ -237,6 +253,14 @@ export class Preprocessor {
   private readonly output: MergedSource;
   readonly lookup: VariableLookup;
   private mergedCharacters = 0;
+  /** Characters of the distinct files read: the input the expansion limit is a multiple of. */
+  private inputCharacters = 0;
+  /** Characters read (a file counted each time it is included) plus what expansion added. */
+  private expandedCharacters = 0;
+  /** Each file's lines, decoded once however often it is included. */
+  private readonly decoded = new Map<string, string[]>();
+  /** Include targets already looked up, by including file and path. */
+  private readonly resolved = new Map<string, string | undefined>();
   /** Set when a size limit was reached: nothing more is read. */
   private stopped = false;
 
@@ -277,15 +301,48 @@ export class Preprocessor {
     return index;
   }
 
-  private processFile(file: string, from: string, fromLine: number, included = false): void {
+  /** The expansion limit now: a multiple of the distinct input read so far, plus a floor. */
+  private expansionLimit(): number {
+    const factor = this.options.expansionFactor ?? EXPANSION_FACTOR;
+    return factor * (this.inputCharacters + EXPANSION_FLOOR_PER_FACTOR);
+  }
+
+  /** Counts `characters` more of expanded text; false (and an error at file:line) past the limit. */
+  private expandBy(characters: number, file: string, line: number, what: string): boolean {
+    this.expandedCharacters += characters;
+    if (this.expandedCharacters <= this.expansionLimit()) return true;
+    if (!this.stopped) {
+      const factor = this.options.expansionFactor ?? EXPANSION_FACTOR;
+      this.diagnostics.error('LIMIT_EXCEEDED', file, line, `${what} makes the sources expand past ${this.expansionLimit()} characters (${factor} × the ${this.inputCharacters} characters of the files read + ${factor} × ${EXPANSION_FLOOR_PER_FACTOR}): stopped here`);
+    }
+    this.stopped = true;
+    return false;
+  }
+
+  private readLines(file: string, from: string, fromLine: number): string[] | undefined {
+    const known = this.decoded.get(file);
+    if (known !== undefined) return known;
     const bytes = this.host.readFile(file);
     if (bytes === undefined) {
-      this.diagnostics.error('UNREADABLE_FILE', from, fromLine, `cannot read ${file}`);
-      return;
+      const reason = this.host.describe?.(file);
+      this.diagnostics.error(reason === undefined ? 'UNREADABLE_FILE' : 'INCLUDE_NOT_A_FILE', from, fromLine, reason === undefined ? `cannot read ${file}` : `#include of ${file}: it ${reason}; not read`);
+      return undefined;
     }
     const decoded = decodeSource(bytes, this.options.encoding);
     if (decoded.fellBack) this.diagnostics.warning('NOT_UTF8', file, 1, 'not valid UTF-8 and no BOM: read as windows-1252 (name the code page with --encoding)');
+    if (decoded.guessed !== undefined) this.diagnostics.warning('UTF16_WITHOUT_BOM', file, 1, decoded.guessed);
     const lines = splitLines(decoded.text);
+    this.decoded.set(file, lines);
+    this.inputCharacters += decoded.text.length;
+    return lines;
+  }
+
+  private processFile(file: string, from: string, fromLine: number, included = false): void {
+    const lines = this.readLines(file, from, fromLine);
+    if (lines === undefined) return;
+    let characters = lines.length;
+    for (const text of lines) characters += text.length;
+    if (!this.expandBy(characters, from, fromLine, included ? `#include of ${file}` : `reading ${file}`)) return;
     const statistics = this.output.statistics;
     const maxLines = this.options.maxSourceLines ?? MAX_SOURCE_LINES;
     if (statistics.lines + lines.length > maxLines) {
@@ -454,16 +511,25 @@ export class Preprocessor {
    */
   private expand(text: string, file: string, line: number, unresolvedAs?: string): string | undefined {
     let unresolved: string[] | undefined;
+    let grown = 0;
+    let tooLong = false;
     const expanded = text.replace(MACRO, (whole, name: string) => {
       const value = this.lookup(name);
-      if (value !== undefined) return value;
+      // Stop growing a line early: a hostile macro must not build a huge string first.
+      if (tooLong) return whole;
+      if (value !== undefined) {
+        grown += value.length - whole.length;
+        if (text.length + grown > MAX_LINE_LENGTH) tooLong = true;
+        return value;
+      }
       (unresolved ??= []).push(name);
       return unresolvedAs ?? whole;
     });
-    if (expanded.length > MAX_LINE_LENGTH) {
+    if (tooLong || expanded.length > MAX_LINE_LENGTH) {
       this.diagnostics.error('LINE_TOO_LONG', file, line, `macro expansion makes the line longer than ${MAX_LINE_LENGTH} characters`);
       return undefined;
     }
+    if (grown > 0 && !this.expandBy(grown, file, line, 'macro expansion')) return undefined;
     if (unresolved !== undefined) this.diagnostics.warning('UNRESOLVED_MACRO', file, line, `no value for ${[...new Set(unresolved)].map((name) => `$(${name})`).join(', ')} (give it with -D, #define or the environment)`);
     return expanded;
   }
@@ -481,6 +547,7 @@ export class Preprocessor {
       if (openQuote === '"' && closeQuote === '"') return /^".*"$/.test(value) ? value : `"${value}"`;
       return openQuote + value + closeQuote;
     });
+    if (replaced.length > text.length && !this.expandBy(replaced.length - text.length, file, line, 'LOC_ token replacement')) return undefined;
     if (unresolved !== undefined) {
       this.diagnostics.warning('UNRESOLVED_TOKEN', file, line, `no string for ${[...new Set(unresolved)].join(', ')} (give a .str file with --strings, or -D): the line is left out`);
       return undefined;
@@ -619,7 +686,12 @@ export class Preprocessor {
       if (expanded === undefined) return;
       path = expanded;
     }
-    const target = this.host.resolveInclude(path, file);
+    const lookupKey = `${file}\u0000${path}`;
+    let target = this.resolved.get(lookupKey);
+    if (target === undefined && !this.resolved.has(lookupKey)) {
+      target = this.host.resolveInclude(path, file);
+      this.resolved.set(lookupKey, target);
+    }
     if (target === undefined) {
       if (this.options.missingInclude === 'warn') this.diagnostics.warning('MISSING_INCLUDE', file, line, `#include ${quoteSource(path)}: no such file; line skipped`);
       else this.diagnostics.error('MISSING_INCLUDE', file, line, `#include ${quoteSource(path)}: no such file`);

@@ -14,5 +14,5 @@ export { diffTrees, countSubtree, countTree, type TreeChange, type ChangePlace }
 export { upcaseUnit, foldName } from './names.js';
 export { CodecError, type CodecErrorDetails } from './codecError.js';
 export { Utf8Writer, renderToString } from './utf8Writer.js';
-export { regTextBytes, firstInvalidUtf8, type RegTextBytes, type RegTextEncoding, type RegTextOptions } from './regText.js';
+export { regTextBytes, firstInvalidUtf8, bomlessUtf16, bomlessUtf16Warning, type RegTextBytes, type RegTextEncoding, type RegTextOptions } from './regText.js';
 export { writeJsonUtf16, escapeJsonUtf16, writeJsonValueOpen, writeDecimal, putDecimal, putBytes, writeHexDigits, writeBytes } from './jsonWriter.js';

@@ -39,7 +39,7 @@ const SEMICOLON = 0x3b;
 
 /** Something worth telling the user that did not stop the parse. */
 export interface RegWarning {
-  code: 'PREPROCESSOR_DIRECTIVE';
+  code: 'PREPROCESSOR_DIRECTIVE' | 'UNRECOGNISED_LINE';
   file: string;
   line: number;
   what: string;
@@ -57,6 +57,12 @@ export interface RegTreeBuilderOptions {
    * at the line that adds it (a hive holds at most 4096 × 1024 records). Unlimited if not given.
    */
   maxRecords?: number;
+  /**
+   * A line that is no key, value, comment or header (stray text, a ruler of dashes): an
+   * error (`SYNTAX`, the default), or left out with an `UNRECOGNISED_LINE` warning, as
+   * `hivetool compile` leaves it out (its reginit.ini keeps such lines).
+   */
+  unrecognisedLines?: 'error' | 'skip';
 }
 
 /**
@@ -212,6 +218,7 @@ export class RegTreeBuilder {
   private readonly compactTree: CompactTree;
   private readonly newEntriesFirst: boolean;
   private readonly maxRecords: number;
+  private readonly skipUnrecognised: boolean;
   /** Warnings met so far (the first 100; `warningCount` counts them all). */
   readonly warnings: RegWarning[] = [];
   warningCount = 0;
@@ -245,6 +252,7 @@ export class RegTreeBuilder {
     this.compactTree = compact;
     this.newEntriesFirst = options.newEntriesFirst ?? false;
     this.maxRecords = options.maxRecords ?? Infinity;
+    this.skipUnrecognised = options.unrecognisedLines === 'skip';
   }
 
   /**
@@ -359,7 +367,11 @@ export class RegTreeBuilder {
         pendingValueFlags = -1;
         continue;
       }
-      if (c !== QUOTE && c !== 0x40) this.fail('SYNTAX', 'expected [KEY], "name"=value, @=value or a ; comment', q);
+      if (c !== QUOTE && c !== 0x40) {
+        if (!this.skipUnrecognised) this.fail('SYNTAX', 'expected [KEY], "name"=value, @=value or a ; comment', q);
+        this.warn(firstLine, `not a key, value or comment line: left out: ${utf8.decode(text.subarray(trimmedStart, Math.min(trimmedEnd, trimmedStart + 60)))}`, 'UNRECOGNISED_LINE');
+        continue;
+      }
       const tree = this.compactTree;
       let nameOffset: number;
       let nameUnits: number;
@@ -474,9 +486,9 @@ export class RegTreeBuilder {
     return false;
   }
 
-  private warn(line: number, what: string): void {
+  private warn(line: number, what: string, code: RegWarning['code'] = 'PREPROCESSOR_DIRECTIVE'): void {
     this.warningCount++;
-    if (this.warnings.length < 100) this.warnings.push({ code: 'PREPROCESSOR_DIRECTIVE', file: this.file, line, what });
+    if (this.warnings.length < 100) this.warnings.push({ code, file: this.file, line, what });
   }
 
   private checkRoom(at: number): void {

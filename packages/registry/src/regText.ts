@@ -137,7 +137,7 @@ function ansiToUtf8(bytes: Uint8Array): Uint8Array {
  * UTF-16 without a byte-order mark, by its zero bytes: .reg text is mostly ASCII, so one
  * byte of nearly every unit is zero, always the same one. Returns the byte order or undefined.
  */
-function bomlessUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+export function bomlessUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
   const sample = Math.min(bytes.length, 4096) & ~1;
   if (sample < 4) return undefined;
   let evenZeros = 0;
@@ -150,6 +150,11 @@ function bomlessUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
   if (oddZeros >= 0.6 * units && evenZeros === 0) return 'utf-16le';
   if (evenZeros >= 0.6 * units && oddZeros === 0) return 'utf-16be';
   return undefined;
+}
+
+/** The warning for UTF-16 text read without a byte-order mark (`build` and `compile` alike). */
+export function bomlessUtf16Warning(encoding: 'utf-16le' | 'utf-16be'): string {
+  return `UTF-16 ${encoding === 'utf-16le' ? 'little' : 'big'}-endian text without a byte-order mark; read as ${encoding.toUpperCase()}`;
 }
 
 /**
@@ -165,8 +170,7 @@ export function regTextBytes(bytes: Uint8Array, options: RegTextOptions = {}): R
   }
   const bomless = bomlessUtf16(bytes);
   if (bomless !== undefined) {
-    const order = bomless === 'utf-16le' ? 'little' : 'big';
-    return { bytes: utf16ToUtf8(bytes, 0, bomless === 'utf-16be'), encoding: bomless, warning: `UTF-16 ${order}-endian text without a byte-order mark; read as ${bomless.toUpperCase()}` };
+    return { bytes: utf16ToUtf8(bytes, 0, bomless === 'utf-16be'), encoding: bomless, warning: bomlessUtf16Warning(bomless) };
   }
   const valid = options.isUtf8 !== undefined ? options.isUtf8(bytes) : firstInvalidUtf8(bytes) < 0;
   if (valid) return { bytes, encoding: 'utf-8' };

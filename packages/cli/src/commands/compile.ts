@@ -21,9 +21,11 @@ export const compile = defineCommand({
       .option('merge-only', { type: 'boolean', default: false, describe: 'write only the merged text (reginit.ini) to the file -o names' })
       .option('explain', { requiresArg: true, type: 'string', describe: "show, for each value of this key ('HKLM\\Some\\Key'), the file:line that set it and those it overrode; writes nothing" })
       .option('pedantic', { type: 'boolean', default: false, describe: 'also warn where the label after ENDIF names other variables than its IF (fMerge reads it as a comment; counted in --json as endifLabels)' })
+      .option('max-expansion', { requiresArg: true, type: 'number', describe: 'expansion limit factor (default 8): the text read, a file counted each time it is #included, plus what $(...) macros and LOC_ tokens add, may be at most FACTOR × (the characters of the files read + 512 Ki)' })
       .option('signature', { requiresArg: true, type: 'string', describe: 'ROM signature as 32 hex digits instead of the MD5 of reginit.ini' })
       .example('$0 compile common.reg platform.reg project.reg -o out -D BSP_NOUSB', 'the three hives and reginit.ini in out/')
-      .example('$0 compile common.reg platform.reg --explain "HKLM\\init\\BootVars"', 'where each value of a key came from'),
+      .example('$0 compile common.reg platform.reg --explain "HKLM\\init\\BootVars"', 'where each value of a key came from')
+      .epilogue('Exit codes: 0 compiled with no warning, 1 compiled with warnings (notes do not count), 2 could not compile (nothing written). Every construct and diagnostic: docs/compile.md.'),
   options: (args): CompileArguments => ({
     inputs: args.inputs as string[],
     output: args.output,
@@ -38,6 +40,7 @@ export const compile = defineCommand({
     explain: args.explain,
     signature: args.signature,
     pedantic: args.pedantic,
+    maxExpansion: args['max-expansion'],
   }),
   run: async (options, io) => (await import('../run/compile.js')).run(options, io),
 });

@@ -78,7 +78,7 @@ function isBlank(bytes: Uint8Array): boolean {
 /** Applies each input to `builder`, then prints the warnings it gathered (preprocessor lines). */
 function applyInputs(io: CliIo, builder: RegTreeBuilder, inputs: string[]): void {
   for (const input of inputs) builder.applyBytes(readRegBytes(io, input), inputName(input));
-  for (const warning of builder.warnings) io.stderr(`hivetool: warning: ${warning.file}:${warning.line}: ${warning.what}\n`);
+  for (const warning of builder.warnings) io.stderr(`hivetool: warning: ${warning.file}:${warning.line}: ${warning.what} [${warning.code}]\n`);
   const more = builder.warningCount - builder.warnings.length;
   if (more > 0) io.stderr(`hivetool: warning: ${more} more line(s) like these\n`);
 }
@@ -100,7 +100,7 @@ export function run(args: BuildArguments, io: CommandIo): number {
     if (args.romSignature !== undefined) throw new UsageError('--rom-signature cannot be used with --rom: a linked hive carries its ROM hive\'s signature');
     // New keys and values go to the head of their chains, as on the device, so that
     // unchanged chain tails can be shared with ROM.
-    const builder = RegTreeBuilder.fromTree(readTree(args.rom.hive), { newEntriesFirst: true, maxRecords: MAX_RECORDS });
+    const builder = RegTreeBuilder.fromTree(readTree(args.rom.hive), { newEntriesFirst: true, maxRecords: MAX_RECORDS, unrecognisedLines: 'skip' });
     applyInputs(io, builder, args.inputs);
     const rom = args.rom;
     const bytes = building(args.output, () => encodeLinkedHive(rom.hive, builder.tree(), guid === undefined ? { sha256: nodeSha256 } : { volumeGuid: guid, sha256: nodeSha256 }));
@@ -113,7 +113,9 @@ export function run(args: BuildArguments, io: CommandIo): number {
     return ExitCode.OK;
   }
   // The tree stays in typed arrays from parse to file: no object per key or value.
-  const builder = new RegTreeBuilder({ maxRecords: MAX_RECORDS });
+  // A stray text line is left out with a warning, as compile leaves it out: compile's
+  // reginit.ini keeps such lines (the signature is its MD5), and build reads it back.
+  const builder = new RegTreeBuilder({ maxRecords: MAX_RECORDS, unrecognisedLines: 'skip' });
   applyInputs(io, builder, args.inputs);
   const tree = builder.compact();
   const options: EncodeHiveOptions = { layout: args.layout, sha256: nodeSha256 };

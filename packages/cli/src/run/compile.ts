@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { CompileOptions, CompileResult, Explanation, HiveName, SourceHost } from '@hivetool/compile';
 import { hexBytes } from '@hivetool/hive';
 import { ExitCode, UsageError } from '../failures.js';
@@ -25,6 +25,7 @@ export interface CompileArguments {
   explain?: string | undefined;
   signature?: string | undefined;
   pedantic?: boolean | undefined;
+  maxExpansion?: number | undefined;
 }
 
 /**
@@ -65,15 +66,36 @@ export class FileSystemHost implements SourceHost {
     const slashed = path.replace(/\\/g, '/');
     // A drive-letter path (C:\WINCE600\…) names a Windows build host's disk.
     if (/^[A-Za-z]:\//.test(slashed)) return undefined;
-    if (slashed.startsWith('/')) return this.lookup(slashed);
-    // Relative to the including file; failing that, to the working directory, for a
-    // relative root given with -D (`-D _TARGETPLATROOT=../bsp`).
-    return this.lookup(join(dirname(includingFile), slashed)) ?? this.lookup(resolve(slashed));
+    const found = slashed.startsWith('/')
+      ? this.lookup(slashed)
+      : // Relative to the including file; failing that, to the working directory, for a
+        // relative root given with -D (`-D _TARGETPLATROOT=../bsp`).
+        (this.lookup(join(dirname(includingFile), slashed)) ?? this.lookup(resolve(slashed)));
+    if (found === undefined) return undefined;
+    // Named as the file that includes it is (in diagnostics and --explain): relative to the
+    // working directory when that one was named relative, absolute otherwise.
+    const absolute = resolve(found);
+    // An absolute #include path stays absolute.
+    return isAbsolute(includingFile) || slashed.startsWith('/') ? absolute : relative(process.cwd(), absolute) || '.';
   }
 
-  /** `full` as it is, or its components matched ignoring letter case; undefined when absent. */
+  /** What an include target is when it is no regular file: it is then not read (a FIFO would block, /dev/zero never end). */
+  describe(file: string): string | undefined {
+    try {
+      const stat = statSync(file);
+      if (stat.isDirectory()) return 'is a folder, not a file';
+      if (stat.isFIFO()) return 'is a FIFO, not a regular file';
+      if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'is a device, not a regular file';
+      if (stat.isSocket()) return 'is a socket, not a regular file';
+      return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `full` as it is, or its components matched ignoring letter case (a file, folder or special file); undefined when absent. */
   private lookup(full: string): string | undefined {
-    if (isFile(full)) return full;
+    if (exists(full)) return full;
     const absolute = resolve(full);
     let current = '/';
     for (const part of absolute.split('/').filter((piece) => piece.length > 0)) {
@@ -86,7 +108,7 @@ export class FileSystemHost implements SourceHost {
       if (match === undefined) return undefined;
       current = join(current, match);
     }
-    return isFile(current) ? current : undefined;
+    return exists(current) ? current : undefined;
   }
 
   private entries(directory: string): string[] | undefined {
@@ -107,14 +129,6 @@ function exists(path: string): boolean {
   try {
     statSync(path);
     return true;
-  } catch {
-    return false;
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
   } catch {
     return false;
   }
@@ -141,6 +155,8 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
   if (args.encoding !== undefined && !isKnownEncoding(args.encoding)) throw new UsageError(`--encoding ${args.encoding}: not an encoding this runtime can decode (e.g. shift_jis, gbk, windows-1252)`);
   if (args.sysgen !== undefined && !args.sysgenFilter) throw new UsageError('--sysgen and --no-sysgen-filter exclude each other');
   if (args.explain === undefined && args.output === undefined) throw new UsageError('compile needs -o OUTDIR (or -o FILE with --merge-only)');
+  if (args.output === '-' && !args.mergeOnly) throw new UsageError('-o -: compile writes a folder (boot.hv, default.hv, user.hv, reginit.ini), which standard output cannot hold: name a folder, or add --merge-only to write reginit.ini to standard output');
+  if (args.maxExpansion !== undefined && !(Number.isInteger(args.maxExpansion) && args.maxExpansion >= 1 && args.maxExpansion <= 1024)) throw new UsageError(`--max-expansion ${args.maxExpansion}: takes a whole factor from 1 to 1024`);
   const options: CompileOptions = {
     defines: parseDefines(args.define ?? []),
     environment: process.env,
@@ -153,6 +169,7 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
   };
   if (args.encoding !== undefined) options.encoding = args.encoding;
   if (args.pedantic === true) options.pedantic = true;
+  if (args.maxExpansion !== undefined) options.expansionFactor = args.maxExpansion;
   if (args.signature !== undefined) {
     const { parseHex16 } = await import('./build.js');
     options.signature = parseHex16(args.signature, '--signature');
@@ -168,7 +185,11 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
   const host = new FileSystemHost(io);
   for (const input of args.inputs) host.preload(input);
   const result = compileRegistry(args.inputs.map(inputName), host, options);
-  for (const diagnostic of result.diagnostics) io.stderr(`hivetool: ${formatDiagnostic(diagnostic)}\n`);
+  for (const diagnostic of result.diagnostics) {
+    // The codec names no option: the advice for the expansion limit is added here.
+    const advice = diagnostic.code === 'LIMIT_EXCEEDED' && diagnostic.message.includes(' expand past ') ? '; if the sources are meant to expand this much, raise the factor with --max-expansion' : '';
+    io.stderr(`hivetool: ${formatDiagnostic(diagnostic)}${advice}\n`);
+  }
 
   if (args.explain !== undefined) {
     const explanation = explainKey(result.merged, args.explain);
