@@ -1,8 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { encodeHive, openHive, readTree } from '@hivetool/hive';
-import { addSpareAreas, buildImage, corpusBytes, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
+import { HIVETOOL_BIN, addSpareAreas, buildImage, corpusBytes, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-carve-');
@@ -157,6 +158,26 @@ describe('carve: arguments', () => {
     expect(runCli(['carve', join(dir, 'a', 'img.bin'), '-o', join(dir, 'out'), '--ram-region', 'nonsense']).stderr).toMatch(/^hivetool: --ram-region "nonsense": RAM region, expected START:LENGTH\[@BASE\].*, found "nonsense"\n$/);
     const none = runCli(['carve', join(dir, 'a', 'img.bin'), '-o', join(dir, 'out')]);
     expect([none.status, none.stdout]).toEqual([0, `${join(dir, 'a', 'img.bin')}: no hive header found\n`]);
+  });
+});
+
+describe('carve: what is not an image or not a folder', () => {
+  test('a FIFO is refused as not a regular file, without waiting for a writer', () => {
+    const fifo = join(scratch.path, 'pipe.bin');
+    spawnSync('mkfifo', [fifo]);
+    // A child process: a run that blocks is then killed, and the test fails instead of hanging.
+    const result = spawnSync(process.execPath, [HIVETOOL_BIN, 'carve', fifo, '-o', join(scratch.path, 'out-fifo')], { encoding: 'utf8', timeout: 30_000 });
+    expect([result.status, result.stdout, result.stderr]).toEqual([2, '', `hivetool: ${fifo}: not a regular file\n`]);
+  });
+
+  test('-o naming a file: -o takes a folder, and the file is left as it is', () => {
+    const image = join(scratch.path, 'small.bin');
+    writeFileSync(image, new Uint8Array(4096));
+    const file = join(scratch.path, 'a-file');
+    writeFileSync(file, 'precious');
+    const result = runCli(['carve', image, '-o', file]);
+    expect([result.status, result.stdout, result.stderr]).toEqual([2, '', `hivetool: ${file}: is a file, not a folder: carve -o takes the folder the hives found are written into (created when missing)\n`]);
+    expect(readFileSync(file, 'utf8')).toBe('precious');
   });
 });
 

@@ -113,6 +113,30 @@ describe('find', () => {
   });
 });
 
+describe('find: pattern size', () => {
+  test('--regex refuses a pattern over 1000 characters or 500 compiled instructions, naming the limit', () => {
+    const unit7 = join(fleet, 'site-0', 'unit-0007.hv');
+    const long = runCli(['find', '--regex', 'a?'.repeat(500) + 'a'.repeat(500), unit7]);
+    expect([long.status, long.stdout, long.stderr]).toEqual([2, '', 'hivetool: --regex: the pattern has 1500 characters, more than the 1000 a regular expression may have; search for a shorter one (a plain-text pattern has no such limit)\n']);
+    // 17 characters, but 902 instructions: the size of the program is what the time per character follows.
+    const big = runCli(['find', '--regex', '(?:a?){300}a{300}', unit7]);
+    expect([big.status, big.stdout, big.stderr]).toEqual([2, '', expect.stringMatching(/^hivetool: --regex: the pattern compiles to 902 instructions, more than the 500 a regular expression may have; /)]);
+    // Within both limits: searched as before.
+    expect(runCli(['find', '--regex', `^${'(?:S)?'.repeat(20)}erial$`, '--name', unit7]).stdout).toBe(`${unit7}: HKEY_LOCAL_MACHINE\\Fleet\\Unit7\\Serial = "SN-00007"\n`);
+    expect(runCli(['find', '--regex', 'x'.repeat(400), unit7]).status).toBe(1);
+  });
+
+  test('a long plain-text pattern over long data: found where it is, not found where it is not', () => {
+    const file = join(scratch.path, 'long-data.hv');
+    const run = 'a'.repeat(16000);
+    writeFileSync(file, encodeHive({ roots: { 2: [{ name: 'Long', values: [{ name: 'Run', type: ValueType.SZ, data: sz(run + 'b' + run) }] }] } }, { romSignature: new Uint8Array(16), volumeGuid: new Uint8Array(16) }));
+    const needle = (left: number, right: number): string => 'A'.repeat(left) + 'B' + 'A'.repeat(right);
+    expect(runCli(['find', '--data', needle(2500, 2500), file]).stdout).toBe(`${file}: HKEY_LOCAL_MACHINE\\Long\\Run = "${run}b${run}"\n`);
+    expect(runCli(['find', '--data', needle(2500, 16001), file]).status).toBe(1);
+    expect(runCli(['find', '--data', needle(2500, 2500) + 'b', file]).status).toBe(1);
+  });
+});
+
 describeWithCorpus('find on damaged input', () => {
   test('a hive cut short is searched as far as it goes, then reported', () => {
     const file = join(scratch.path, 'cut.hv');

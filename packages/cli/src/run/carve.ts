@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
@@ -120,6 +120,9 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
     names.set(basename(image), image);
   }
   const region = args.ramRegion === undefined ? undefined : asUsage(`--ram-region ${JSON.stringify(args.ramRegion)}`, () => parseRamRegion(args.ramRegion!));
+  if (statSync(args.outDir, { throwIfNoEntry: false })?.isDirectory() === false) {
+    throw new UsageError(`${args.outDir}: is a file, not a folder: carve -o takes the folder the hives found are written into (created when missing)`, true);
+  }
   mkdirSync(args.outDir, { recursive: true });
   const sink = new StdoutSink(io);
   const documents: string[] = [];
@@ -129,7 +132,9 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
     let fd: number | undefined;
     let bar: SingleBar | undefined;
     try {
-      fd = openSync(image, 'r');
+      // Opened without blocking: a FIFO opened for reading waits for a writer, for ever.
+      // For a regular file the flag changes nothing; anything else is refused below.
+      fd = openSync(image, constants.O_RDONLY | constants.O_NONBLOCK);
       const stat = fstatSync(fd);
       if (!stat.isFile()) throw new UsageError(`${image}: not a regular file`);
       let source = fileSource(fd, stat.size);
