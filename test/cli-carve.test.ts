@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSyn
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodeHive, openHive, readTree } from '@hivetool/hive';
-import { HIVETOOL_BIN, addSpareAreas, buildImage, corpusBytes, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
+import { HIVETOOL_BIN, addSpareAreas, buildImage, corpusBytes, headerFlood, runs, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-carve-');
@@ -159,6 +159,51 @@ describe('carve: arguments', () => {
     const none = runCli(['carve', join(dir, 'a', 'img.bin'), '-o', join(dir, 'out')]);
     expect([none.status, none.stdout]).toEqual([0, `${join(dir, 'a', 'img.bin')}: no hive header found\n`]);
   });
+});
+
+describe('carve: a flood of crafted headers', () => {
+  // A header candidate every 16 bytes: 2 MiB in npm test, 24 MiB with test:long.
+  const size = runs(2, 24) * 1024 * 1024;
+  interface FloodReport {
+    images: Array<{ found: Array<{ status: string; output: string | null }>; maxCandidates: number; notReported: Record<string, number> }>;
+  }
+  test(`${size / 1024 ** 2} MiB: the first --max-candidates reported, the rest counted; nothing written; the report bounded`, () => {
+    const flood = headerFlood(size, 21);
+    const path = join(scratch.path, 'flood.bin');
+    writeFileSync(path, flood.bytes);
+    const outDir = join(scratch.path, 'out-flood');
+    const result = runCli(['carve', path, '-o', outDir, '--json']);
+    expect(result.status).toBe(1);
+    const image = (JSON.parse(result.stdout) as FloodReport).images[0]!;
+    // The default cap: 4096 candidates reported, every other one counted by what it is.
+    expect(image.found).toHaveLength(4096);
+    expect(image.maxCandidates).toBe(4096);
+    expect(image.notReported['total']).toBe(flood.candidates - 4096);
+    expect(image.notReported['hive']! + image.notReported['truncated']! + image.notReported['restore-record']!).toBe(0);
+    // Those cut by the end before their heap's first block header claim a heap end of 0x400:
+    // damaged, not "truncated" (the others have 0x400 there, no section table: object stores).
+    expect(image.notReported['damaged']).toBe(Math.ceil((0x5000 + 12 - 48) / 16));
+    expect(image.notReported['object-store']).toBe(flood.candidates - 4096 - image.notReported['damaged']!);
+    // About 300 bytes per reported candidate, whatever the image holds (was 500 MB for 24 MiB).
+    expect(result.stdout.length).toBeLessThan(4096 * 400);
+    expect(readdirSync(outDir)).toEqual([]);
+
+    // Every candidate reported: still none written (the 1 536 at the end were written as truncated).
+    const all = runCli(['carve', path, '-o', outDir, '--json', '--max-candidates', String(flood.candidates)]);
+    const every = (JSON.parse(all.stdout) as FloodReport).images[0]!;
+    expect(every.found).toHaveLength(flood.candidates);
+    expect(every.notReported['total']).toBe(0);
+    expect(every.found.filter((entry) => entry.status !== 'object-store' && entry.status !== 'damaged')).toEqual([]);
+    expect(readdirSync(outDir)).toEqual([]);
+
+    // Text: the lines reported, then one line for the rest.
+    const text = runCli(['carve', path, '-o', outDir, '--max-candidates', '3']);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe(`${path}@0x0: object store header, not a hive (not written)`);
+    expect(lines[3]).toBe(`${path}: ${flood.candidates - 3} more candidates past the first 3, not reported or written: ${image.notReported['damaged']} damaged, ${flood.candidates - 3 - image.notReported['damaged']!} object-store; raise --max-candidates to see them`);
+    expect(runCli(['carve', path, '-o', outDir, '--max-candidates', '0']).stderr).toBe('hivetool: --max-candidates takes a whole number of at least 1\n');
+  }, 300_000);
 });
 
 describe('carve: what is not an image or not a folder', () => {
