@@ -126,6 +126,32 @@ describe('find: pattern size', () => {
     expect(runCli(['find', '--regex', 'x'.repeat(400), unit7]).status).toBe(1);
   });
 
+  test('hostile pattern shapes at growing sizes: refused past a limit, never a run without one', () => {
+    const unit7 = join(fleet, 'site-0', 'unit-0007.hv');
+    const shapes: Array<(n: number) => string> = [
+      (n) => 'a?'.repeat(n) + 'a'.repeat(n),
+      (n) => `(?:a?){${n}}a{${n}}`,
+      (n) => `(?:[a-z]*x){${n}}`,
+      (n) => `(?:(?:a|b|c|d)+x){${n}}`,
+      (n) => 'x'.repeat(n),
+    ];
+    // Sizes below, around and past the limits; more of them with test:long.
+    const sizes = runs(4, 12);
+    for (const [index, shape] of shapes.entries()) {
+      for (let step = 0; step < sizes; step++) {
+        const pattern = shape(Math.round(2 ** (2 + (step * 8) / (sizes - 1))));
+        const result = runCli(['find', '--regex', pattern, unit7]);
+        // RE2's own limit on a repeat count (1000) refuses some first.
+        const refused = /^hivetool: (--regex: the pattern (has \d+ characters, more than the 1000|compiles to \d+ instructions, more than the 500) a regular expression may have; |not a regular expression: .*invalid repeat count)/.test(result.stderr);
+        expect([index, step, result.status]).toEqual([index, step, refused ? 2 : 1]);
+        if (pattern.length > 1000) expect([index, step, refused]).toEqual([index, step, true]);
+      }
+      // The largest size is refused, the smallest searched.
+      expect(runCli(['find', '--regex', shape(1024), unit7]).status).toBe(2);
+      expect(runCli(['find', '--regex', shape(4), unit7]).status).toBe(1);
+    }
+  });
+
   test('a long plain-text pattern over long data: found where it is, not found where it is not', () => {
     const file = join(scratch.path, 'long-data.hv');
     const run = 'a'.repeat(16000);
