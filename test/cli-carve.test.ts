@@ -1,8 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { encodeHive, openHive, readTree } from '@hivetool/hive';
-import { addSpareAreas, buildImage, corpusBytes, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
+import { HIVETOOL_BIN, addSpareAreas, buildImage, corpusBytes, headerFlood, runs, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-carve-');
@@ -157,6 +158,74 @@ describe('carve: arguments', () => {
     expect(runCli(['carve', join(dir, 'a', 'img.bin'), '-o', join(dir, 'out'), '--ram-region', 'nonsense']).stderr).toMatch(/^hivetool: --ram-region "nonsense": RAM region, expected START:LENGTH\[@BASE\].*, found "nonsense"\n$/);
     const none = runCli(['carve', join(dir, 'a', 'img.bin'), '-o', join(dir, 'out')]);
     expect([none.status, none.stdout]).toEqual([0, `${join(dir, 'a', 'img.bin')}: no hive header found\n`]);
+  });
+});
+
+describe('carve: a flood of crafted headers', () => {
+  // A header candidate every 16 bytes: 2 MiB in npm test, 24 MiB with test:long.
+  const size = runs(2, 24) * 1024 * 1024;
+  interface FloodReport {
+    images: Array<{ found: Array<{ status: string; output: string | null }>; maxCandidates: number; notReported: Record<string, number> }>;
+  }
+  test(`${size / 1024 ** 2} MiB: the first --max-candidates reported, the rest counted; nothing written; the report bounded`, () => {
+    const flood = headerFlood(size, 21);
+    const path = join(scratch.path, 'flood.bin');
+    writeFileSync(path, flood.bytes);
+    const outDir = join(scratch.path, 'out-flood');
+    const result = runCli(['carve', path, '-o', outDir, '--json']);
+    expect(result.status).toBe(1);
+    const image = (JSON.parse(result.stdout) as FloodReport).images[0]!;
+    // The default cap: 4096 candidates reported, every other one counted by what it is.
+    expect(image.found).toHaveLength(4096);
+    expect(image.maxCandidates).toBe(4096);
+    expect(image.notReported['total']).toBe(flood.candidates - 4096);
+    expect(image.notReported['hive']! + image.notReported['truncated']! + image.notReported['restore-record']!).toBe(0);
+    // Those cut by the end before their heap's first block header claim a heap end of 0x400:
+    // damaged, not "truncated" (the others have 0x400 there, no section table: object stores).
+    expect(image.notReported['damaged']).toBe(Math.ceil((0x5000 + 12 - 48) / 16));
+    expect(image.notReported['object-store']).toBe(flood.candidates - 4096 - image.notReported['damaged']!);
+    // About 300 bytes per reported candidate, whatever the image holds (was 500 MB for 24 MiB).
+    expect(result.stdout.length).toBeLessThan(4096 * 400);
+    expect(readdirSync(outDir)).toEqual([]);
+
+    // Every candidate reported (of 2 MiB, also with test:long): still none written (the
+    // 1 536 at the end were written as truncated).
+    const small = size === 2 * 1024 * 1024 ? { ...flood, path } : { ...headerFlood(2 * 1024 * 1024, 21), path: join(scratch.path, 'flood-2.bin') };
+    if (small.path !== path) writeFileSync(small.path, small.bytes);
+    const all = runCli(['carve', small.path, '-o', outDir, '--json', '--max-candidates', String(small.candidates)]);
+    const every = (JSON.parse(all.stdout) as FloodReport).images[0]!;
+    expect(every.found).toHaveLength(small.candidates);
+    expect(every.notReported['total']).toBe(0);
+    expect(every.found.filter((entry) => entry.status !== 'object-store' && entry.status !== 'damaged')).toEqual([]);
+    expect(readdirSync(outDir)).toEqual([]);
+
+    // Text: the lines reported, then one line for the rest.
+    const text = runCli(['carve', path, '-o', outDir, '--max-candidates', '3']);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe(`${path}@0x0: object store header, not a hive (not written)`);
+    expect(lines[3]).toBe(`${path}: ${flood.candidates - 3} more candidates past the first 3, not reported or written: ${image.notReported['damaged']} damaged, ${flood.candidates - 3 - image.notReported['damaged']!} object-store; raise --max-candidates to see them`);
+    expect(runCli(['carve', path, '-o', outDir, '--max-candidates', '0']).stderr).toBe('hivetool: --max-candidates takes a whole number of at least 1\n');
+  }, 300_000);
+});
+
+describe('carve: what is not an image or not a folder', () => {
+  test('a FIFO is refused as not a regular file, without waiting for a writer', () => {
+    const fifo = join(scratch.path, 'pipe.bin');
+    spawnSync('mkfifo', [fifo]);
+    // A child process: a run that blocks is then killed, and the test fails instead of hanging.
+    const result = spawnSync(process.execPath, [HIVETOOL_BIN, 'carve', fifo, '-o', join(scratch.path, 'out-fifo')], { encoding: 'utf8', timeout: 30_000 });
+    expect([result.status, result.stdout, result.stderr]).toEqual([2, '', `hivetool: ${fifo}: not a regular file\n`]);
+  });
+
+  test('-o naming a file: -o takes a folder, and the file is left as it is', () => {
+    const image = join(scratch.path, 'small.bin');
+    writeFileSync(image, new Uint8Array(4096));
+    const file = join(scratch.path, 'a-file');
+    writeFileSync(file, 'precious');
+    const result = runCli(['carve', image, '-o', file]);
+    expect([result.status, result.stdout, result.stderr]).toEqual([2, '', `hivetool: ${file}: is a file, not a folder: carve -o takes the folder the hives found are written into (created when missing)\n`]);
+    expect(readFileSync(file, 'utf8')).toBe('precious');
   });
 });
 

@@ -113,6 +113,56 @@ describe('find', () => {
   });
 });
 
+describe('find: pattern size', () => {
+  test('--regex refuses a pattern over 1000 characters or 500 compiled instructions, naming the limit', () => {
+    const unit7 = join(fleet, 'site-0', 'unit-0007.hv');
+    const long = runCli(['find', '--regex', 'a?'.repeat(500) + 'a'.repeat(500), unit7]);
+    expect([long.status, long.stdout, long.stderr]).toEqual([2, '', 'hivetool: --regex: the pattern has 1500 characters, more than the 1000 a regular expression may have; search for a shorter one (a plain-text pattern has no such limit)\n']);
+    // 17 characters, but 902 instructions: the size of the program is what the time per character follows.
+    const big = runCli(['find', '--regex', '(?:a?){300}a{300}', unit7]);
+    expect([big.status, big.stdout, big.stderr]).toEqual([2, '', expect.stringMatching(/^hivetool: --regex: the pattern compiles to 902 instructions, more than the 500 a regular expression may have; /)]);
+    // Within both limits: searched as before.
+    expect(runCli(['find', '--regex', `^${'(?:S)?'.repeat(20)}erial$`, '--name', unit7]).stdout).toBe(`${unit7}: HKEY_LOCAL_MACHINE\\Fleet\\Unit7\\Serial = "SN-00007"\n`);
+    expect(runCli(['find', '--regex', 'x'.repeat(400), unit7]).status).toBe(1);
+  });
+
+  test('hostile pattern shapes at growing sizes: refused past a limit, never a run without one', () => {
+    const unit7 = join(fleet, 'site-0', 'unit-0007.hv');
+    const shapes: Array<(n: number) => string> = [
+      (n) => 'a?'.repeat(n) + 'a'.repeat(n),
+      (n) => `(?:a?){${n}}a{${n}}`,
+      (n) => `(?:[a-z]*x){${n}}`,
+      (n) => `(?:(?:a|b|c|d)+x){${n}}`,
+      (n) => 'x'.repeat(n),
+    ];
+    // Sizes below, around and past the limits; more of them with test:long.
+    const sizes = runs(4, 12);
+    for (const [index, shape] of shapes.entries()) {
+      for (let step = 0; step < sizes; step++) {
+        const pattern = shape(Math.round(2 ** (2 + (step * 8) / (sizes - 1))));
+        const result = runCli(['find', '--regex', pattern, unit7]);
+        // RE2's own limit on a repeat count (1000) refuses some first.
+        const refused = /^hivetool: (--regex: the pattern (has \d+ characters, more than the 1000|compiles to \d+ instructions, more than the 500) a regular expression may have; |not a regular expression: .*invalid repeat count)/.test(result.stderr);
+        expect([index, step, result.status]).toEqual([index, step, refused ? 2 : 1]);
+        if (pattern.length > 1000) expect([index, step, refused]).toEqual([index, step, true]);
+      }
+      // The largest size is refused, the smallest searched.
+      expect(runCli(['find', '--regex', shape(1024), unit7]).status).toBe(2);
+      expect(runCli(['find', '--regex', shape(4), unit7]).status).toBe(1);
+    }
+  });
+
+  test('a long plain-text pattern over long data: found where it is, not found where it is not', () => {
+    const file = join(scratch.path, 'long-data.hv');
+    const run = 'a'.repeat(16000);
+    writeFileSync(file, encodeHive({ roots: { 2: [{ name: 'Long', values: [{ name: 'Run', type: ValueType.SZ, data: sz(run + 'b' + run) }] }] } }, { romSignature: new Uint8Array(16), volumeGuid: new Uint8Array(16) }));
+    const needle = (left: number, right: number): string => 'A'.repeat(left) + 'B' + 'A'.repeat(right);
+    expect(runCli(['find', '--data', needle(2500, 2500), file]).stdout).toBe(`${file}: HKEY_LOCAL_MACHINE\\Long\\Run = "${run}b${run}"\n`);
+    expect(runCli(['find', '--data', needle(2500, 16001), file]).status).toBe(1);
+    expect(runCli(['find', '--data', needle(2500, 2500) + 'b', file]).status).toBe(1);
+  });
+});
+
 describeWithCorpus('find on damaged input', () => {
   test('a hive cut short is searched as far as it goes, then reported', () => {
     const file = join(scratch.path, 'cut.hv');

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { encodeHive } from '@hivetool/hive';
-import { REPO_ROOT } from '@hivetool/test-support';
+import { REPO_ROOT, headerFlood } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-memory-');
@@ -97,5 +97,19 @@ describe('build and rewrite: memory bounded by the input size', () => {
     expect(result.status).toBe(0);
     // The file in, the file out, and little else.
     expect(result.rssMiB).toBeLessThan(tinyBuild + 3 * 24 + 16);
+  });
+});
+
+describe('carve: memory bounded whatever the number of candidates', () => {
+  test('8 MiB with a header every 16 bytes (half a million candidates): a window and a report of 4096', () => {
+    const tiny = measure(['carve', file('tiny.bin', new Uint8Array(4096)), '-o', join(scratch.path, 'tiny-out')]);
+    expect(tiny.status).toBe(0);
+    const flood = headerFlood(8 * MiB, 3);
+    const result = measure(['carve', file('flood.bin', flood.bytes), '-o', join(scratch.path, 'flood-out')]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain(`: ${flood.candidates - 4096} more candidates past the first 4096, not reported or written: `);
+    // The image's window (8 MiB here) and what the candidates leave to the collector; every
+    // candidate's entry and bytes once held took about 300 MB per 2 MiB.
+    expect(result.rssMiB).toBeLessThan(tiny.rssMiB + 8 + 48);
   });
 });

@@ -1,6 +1,6 @@
 import { detectKind, hexBytes, verifyHive, type HiveKind } from '@hivetool/hive';
 import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, HIVE_MAGIC, HeaderOffset, MAX_SECTIONS, PAGE_SIZE, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION } from '@hivetool/hive/layout';
-import { CANDIDATE_BYTES, findHeaderCandidates } from './scan.js';
+import { findHeaderCandidates } from './scan.js';
 import type { ByteSource } from './source.js';
 
 /**
@@ -59,6 +59,12 @@ export interface CarveOptions {
   maxExtent?: number;
   /** Called after each window with the bytes scanned so far. */
   onProgress?: (scanned: number, total: number) => void;
+  /**
+   * Read the bytes of damaged candidates into `bytes` (default true). A carver that does
+   * not keep them passes false: a damaged header may claim a heap of up to `maxExtent`,
+   * and a flood of crafted headers would otherwise read that much for each.
+   */
+  damagedBytes?: boolean;
 }
 
 const DEFAULT_WINDOW = 16 * 1024 * 1024;
@@ -69,25 +75,49 @@ const SECTION_TABLE_HEADER = ((BlockType.SECTION_TABLE << 28) | SECTION_TABLE_PA
 /** Block types of format guide §5 (hive and object-store database types). */
 const KNOWN_TYPES = new Set<number>([0x2, 0x7, 0x8, 0x9, 0xa, 0xb, 0xc, 0xd, 0xe]);
 const WALK_CHUNK = 1024 * 1024;
+/**
+ * Hives found whose restore area a later candidate is checked against (the last ones
+ * found): a restore area follows its own hive's heap, so older hives are rarely the
+ * owner, and the list stays bounded however many hives an image holds.
+ */
+const TRACKED_HIVES = 256;
+
+/** What the restore-record check needs of a hive found: where its heap ends, its page size. */
+interface TrackedHive {
+  offset: number;
+  extent: number;
+  restorePageSize: number;
+}
+
+/** The bytes of the window being scanned, which a candidate's header is read from when it lies inside. */
+interface Window {
+  start: number;
+  bytes: Uint8Array;
+}
 
 /**
  * Scans `source` for hive headers at every 4-aligned offset, in windows of
- * `windowSize` bytes (each read with `CANDIDATE_BYTES` of overlap, so a header across a
- * window boundary is found), and yields what each candidate turns out to be, in offset
- * order. Each candidate's extent is found from its own structure, reading past the window
- * as far as it needs. Memory: one window plus the candidate being examined.
+ * `windowSize` bytes (each read with the bytes of a hive's header, directory and first
+ * section table of overlap, so a header across a window boundary is found and read from
+ * the window), and yields what each candidate turns out to be, in offset order, as it is
+ * found. Each candidate's extent is found from its own structure, reading past the window
+ * as far as it needs. Memory: one window plus the candidate being examined, whatever the
+ * number of candidates (a flood of crafted headers included).
  */
 export function* carveImage(source: ByteSource, options: CarveOptions = {}): Generator<CarvedHive> {
   const window = Math.max(4096, (options.windowSize ?? DEFAULT_WINDOW) & ~3);
-  // The hives found so far whose restore area a later candidate may lie in.
-  const hives: CarvedHive[] = [];
+  // The last hives found, whose restore area a later candidate may lie in (no bytes kept).
+  const hives: TrackedHive[] = [];
   for (let start = 0; start < source.length; start += window) {
-    const bytes = source.read(start, window + CANDIDATE_BYTES);
+    // The window and the first section table of a candidate at its very end: a header is
+    // then read from these bytes, without a read of its own (a flood of crafted headers
+    // costs a scan, not a read per candidate).
+    const bytes = source.read(start, window + MINIMUM_HIVE);
     for (const offset of findHeaderCandidates(bytes, window)) {
-      const found = examineCandidate(source, start + offset, options);
+      const found = examineCandidate(source, start + offset, options, { start, bytes });
       // Only what is not a hive by itself (damaged, or cut before its first section table)
       // is taken for a restore record: a whole hive right after another stays a hive.
-      if (found.status === 'damaged' || (found.status === 'truncated' && found.sections === 0)) {
+      if (hives.length > 0 && (found.status === 'damaged' || (found.status === 'truncated' && found.sections === 0))) {
         const owner = restoreAreaOwner(source, start + offset + (options.offsetBase ?? 0), hives, options.offsetBase ?? 0);
         if (owner !== undefined) {
           found.status = 'restore-record';
@@ -96,7 +126,10 @@ export function* carveImage(source: ByteSource, options: CarveOptions = {}): Gen
           found.length = 0;
         }
       }
-      if (found.status === 'hive' || found.status === 'truncated') hives.push(found);
+      if (found.status === 'hive' || found.status === 'truncated') {
+        hives.push({ offset: found.offset, extent: found.extent, restorePageSize: found.restorePageSize });
+        if (hives.length > TRACKED_HIVES) hives.shift();
+      }
       yield found;
     }
     options.onProgress?.(Math.min(source.length, start + window), source.length);
@@ -108,7 +141,7 @@ export function* carveImage(source: ByteSource, options: CarveOptions = {}): Gen
  * `{u32 fileOffset; u8 page[pageSize]}` follow the heap end back to back (format guide
  * §3a), so a page-0 copy starts 4 bytes into a record, whose fileOffset is 0.
  */
-function restoreAreaOwner(source: ByteSource, offset: number, hives: readonly CarvedHive[], base: number): CarvedHive | undefined {
+function restoreAreaOwner(source: ByteSource, offset: number, hives: readonly TrackedHive[], base: number): TrackedHive | undefined {
   if (offset - base < 4) return undefined;
   const before = source.read(offset - base - 4, 4);
   if (before.length !== 4 || before[0]! | before[1]! | before[2]! | before[3]!) return undefined;
@@ -159,10 +192,16 @@ function isZero(bytes: Uint8Array): boolean {
  * section tables, that the heap is tiled by well-formed blocks from 0x5000 to its end,
  * and that used slots point at blocks carrying their ids (format guide §4–§6).
  */
-export function examineCandidate(source: ByteSource, offset: number, options: CarveOptions = {}): CarvedHive {
+export function examineCandidate(source: ByteSource, offset: number, options: CarveOptions = {}, window?: Window): CarvedHive {
   const available = source.length - offset;
   const maxExtent = options.maxExtent ?? DEFAULT_MAX_EXTENT;
-  const head = source.read(offset, MINIMUM_HIVE);
+  const keepDamaged = options.damagedBytes ?? true;
+  const within = window === undefined ? -1 : offset - window.start;
+  // From the window when it holds the whole head (or the image ends inside it): a view, no read.
+  const head =
+    window !== undefined && within >= 0 && (within + MINIMUM_HIVE <= window.bytes.length || window.start + window.bytes.length >= source.length)
+      ? window.bytes.subarray(within, within + MINIMUM_HIVE)
+      : source.read(offset, MINIMUM_HIVE);
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const result: CarvedHive = {
     offset: offset + (options.offsetBase ?? 0),
@@ -181,39 +220,35 @@ export function examineCandidate(source: ByteSource, offset: number, options: Ca
     restorePageSize: PAGE_SIZE,
   };
   if (head.length < MINIMUM_HIVE) {
+    // Cut by the end of the image before its first section table. What is there must be
+    // what a hive can hold; otherwise this is no hive cut short but a header no hive has.
+    if (head.length >= HEAP_OFFSET + BLOCK_HEADER_SIZE) {
+      const notHeap = notAHeap(result, head, view, source, offset, keepDamaged);
+      if (notHeap !== undefined) return notHeap;
+    }
+    if (head.length >= HeaderOffset.restoreStart + 4) {
+      const restoreStart = view.getUint32(HeaderOffset.restoreStart, true);
+      if (!believableEnd(restoreStart, maxExtent)) {
+        result.reason = `restoreStart ${hex(restoreStart)} cannot be a heap end (a multiple of ${hex(PAGE_SIZE)} from ${hex(FIRST_HEAP_END)} to ${hex(maxExtent)}), and the image ends after ${head.length} bytes`;
+        return damaged(result, source, offset, head.length, keepDamaged);
+      }
+    }
+    const directory = readDirectoryEntries(result, view, head.length);
+    if (directory === undefined) return damaged(result, source, offset, head.length, keepDamaged);
     result.status = 'truncated';
     result.reason = `cut by the end of the image after ${head.length} bytes, before its first section table`;
     result.length = head.length;
     result.extent = head.length >= HeaderOffset.restoreStart + 4 ? view.getUint32(HeaderOffset.restoreStart, true) : head.length;
-    result.bytes = head;
+    result.bytes = head.slice();
     return result;
   }
 
-  // An object store's union (0x00C–0x0D3) holds memory-block descriptors, where a hive
-  // keeps a GUID, its signature and zeros (format guide §10); and it has no hive heap.
-  const tableHeader = view.getUint32(HEAP_OFFSET, true);
-  if (tableHeader !== SECTION_TABLE_HEADER || view.getUint32(HEAP_OFFSET + 4, true) !== 0 || view.getUint32(HEAP_OFFSET + 8, true) !== 0) {
-    if (!isZero(head.subarray(HeaderOffset.unionRest, HeaderOffset.passwordHash))) {
-      result.status = 'object-store';
-      result.kind = 'object-store';
-      result.reason = 'object store header: memory-block descriptors in the header union and no hive heap at 0x5000';
-      return result;
-    }
-    result.reason = `no section table 0 at ${hex(HEAP_OFFSET)} (found block header ${hex(tableHeader)}): not a hive heap`;
-    return damaged(result, source, offset, HEAP_OFFSET);
-  }
+  const notHeap = notAHeap(result, head, view, source, offset, keepDamaged);
+  if (notHeap !== undefined) return notHeap;
 
   // Section directory (§4): entry 0 is section 0; the list ends at the first zero.
-  const directory: number[] = [0];
-  while (directory.length < MAX_SECTIONS) {
-    const entry = view.getUint32(DIRECTORY_OFFSET + 4 * directory.length, true);
-    if (entry === 0) break;
-    if (entry % 4 !== 0 || entry <= directory[directory.length - 1]!) {
-      result.reason = `section directory entry ${directory.length} (${hex(entry)}) is not 4-aligned after the one before`;
-      return damaged(result, source, offset, HEAP_OFFSET);
-    }
-    directory.push(entry);
-  }
+  const directory = readDirectoryEntries(result, view, head.length);
+  if (directory === undefined) return damaged(result, source, offset, HEAP_OFFSET, keepDamaged);
   result.sections = directory.length;
   const sectionAt = new Map<number, number>(directory.map((relative, index) => [HEAP_OFFSET + relative, index]));
 
@@ -221,10 +256,11 @@ export function examineCandidate(source: ByteSource, offset: number, options: Ca
   // the walk then finds the end itself.
   const restoreStart = view.getUint32(HeaderOffset.restoreStart, true);
   result.restorePageSize = view.getUint32(HeaderOffset.restoreSize, true) & 0xffff || PAGE_SIZE;
-  const claimed = restoreStart % PAGE_SIZE === 0 && restoreStart >= MINIMUM_HIVE && restoreStart <= maxExtent ? restoreStart : undefined;
+  const claimed = believableEnd(restoreStart, maxExtent) ? restoreStart : undefined;
   const limit = claimed ?? Math.min(maxExtent, available);
   const cursor = new Cursor(source, offset);
-  const blockStarts = new Uint8Array(Math.ceil(limit / 32) + 1);
+  // One bit per 4 bytes of what the image holds of the heap (not of what it claims).
+  const blockStarts = new Uint8Array(Math.ceil(Math.min(limit, available) / 32) + 1);
   let position = HEAP_OFFSET;
   let tablesSeen = 0;
   let cut = false;
@@ -268,17 +304,21 @@ export function examineCandidate(source: ByteSource, offset: number, options: Ca
     // page boundary that the final free block makes (format guide §11).
     const reason = `restoreStart ${hex(restoreStart)} is not a page-aligned heap end; the heap walk ended at ${hex(position)}`;
     result.reason = problem === undefined ? reason : `${reason}: ${problem}`;
-    return damaged(result, source, offset, Math.max(HEAP_OFFSET, position - (position % PAGE_SIZE)));
+    return damaged(result, source, offset, Math.max(HEAP_OFFSET, position - (position % PAGE_SIZE)), keepDamaged);
   }
   if (problem !== undefined) {
     result.reason = problem;
     result.extent = claimed;
-    return damaged(result, source, offset, claimed);
+    return damaged(result, source, offset, claimed, keepDamaged);
   }
-  if (!cut && tablesSeen !== directory.length) {
-    result.reason = `the heap holds ${tablesSeen} of the ${directory.length} section tables the directory lists`;
+  // Cut by the image's end, every section table before the place the walk was cut must
+  // have been met: a table the walk stepped over (a free block claiming the rest of a heap
+  // of up to 1 GiB jumps past the end of any image) is no hive cut short.
+  const expectedTables = cut ? directory.filter((relative) => HEAP_OFFSET + relative < position).length : directory.length;
+  if (tablesSeen !== expectedTables) {
+    result.reason = `the heap holds ${tablesSeen} of the ${expectedTables} section tables the directory lists${cut ? ` before ${hex(position)}, where the image ends` : ''}`;
     result.extent = claimed;
-    return damaged(result, source, offset, claimed);
+    return damaged(result, source, offset, claimed, keepDamaged);
   }
 
   const bytes = source.read(offset, claimed);
@@ -316,13 +356,59 @@ export function examineCandidate(source: ByteSource, offset: number, options: Ca
   return result;
 }
 
-/** A damaged candidate keeps the bytes its structure seemed to cover, as far as the image goes. */
-function damaged(result: CarvedHive, source: ByteSource, offset: number, extent: number): CarvedHive {
+/** A damaged candidate keeps the bytes its structure seemed to cover, as far as the image goes (when `keep`). */
+function damaged(result: CarvedHive, source: ByteSource, offset: number, extent: number, keep: boolean): CarvedHive {
   result.status = 'damaged';
   result.extent = extent;
-  result.bytes = source.read(offset, extent);
-  result.length = result.bytes.length;
+  result.length = Math.max(0, Math.min(extent, source.length - offset));
+  result.bytes = keep ? source.read(offset, extent) : undefined;
   return result;
+}
+
+/** The least heap end a hive can have: page-aligned, past its first section table. */
+const FIRST_HEAP_END = Math.ceil(MINIMUM_HIVE / PAGE_SIZE) * PAGE_SIZE;
+
+/** True when `restoreStart` can be a hive's heap end: a multiple of the page size, past the first section table, at most `maxExtent` (format guide §3a). */
+function believableEnd(restoreStart: number, maxExtent: number): boolean {
+  return restoreStart % PAGE_SIZE === 0 && restoreStart >= MINIMUM_HIVE && restoreStart <= maxExtent;
+}
+
+/**
+ * The object store or damaged candidate when the heap does not start with section table 0
+ * (the 12 bytes at 0x5000 must be in `head`); undefined when it does. An object store's
+ * union (0x00C–0x0D3) holds memory-block descriptors, where a hive keeps a GUID, its
+ * signature and zeros (format guide §10); and it has no hive heap.
+ */
+function notAHeap(result: CarvedHive, head: Uint8Array, view: DataView, source: ByteSource, offset: number, keep: boolean): CarvedHive | undefined {
+  const tableHeader = view.getUint32(HEAP_OFFSET, true);
+  if (tableHeader === SECTION_TABLE_HEADER && view.getUint32(HEAP_OFFSET + 4, true) === 0 && view.getUint32(HEAP_OFFSET + 8, true) === 0) return undefined;
+  if (!isZero(head.subarray(HeaderOffset.unionRest, HeaderOffset.passwordHash))) {
+    result.status = 'object-store';
+    result.kind = 'object-store';
+    result.reason = 'object store header: memory-block descriptors in the header union and no hive heap at 0x5000';
+    return result;
+  }
+  result.reason = `no section table 0 at ${hex(HEAP_OFFSET)} (found block header ${hex(tableHeader)}): not a hive heap`;
+  return damaged(result, source, offset, HEAP_OFFSET, keep);
+}
+
+/**
+ * The section directory's entries present in the first `present` bytes (format guide §4):
+ * entry 0 is section 0, the list ends at the first zero, each entry is 4-aligned and
+ * after the one before. Undefined (with `result.reason` set) when an entry breaks that.
+ */
+function readDirectoryEntries(result: CarvedHive, view: DataView, present: number): number[] | undefined {
+  const directory: number[] = [0];
+  while (directory.length < MAX_SECTIONS && DIRECTORY_OFFSET + 4 * directory.length + 4 <= present) {
+    const entry = view.getUint32(DIRECTORY_OFFSET + 4 * directory.length, true);
+    if (entry === 0) break;
+    if (entry % 4 !== 0 || entry <= directory[directory.length - 1]!) {
+      result.reason = `section directory entry ${directory.length} (${hex(entry)}) is not 4-aligned after the one before`;
+      return undefined;
+    }
+    directory.push(entry);
+  }
+  return directory;
 }
 
 /**

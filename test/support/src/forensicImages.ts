@@ -150,3 +150,25 @@ export function ramCapture(hive: Uint8Array, options: { seed: number; size: numb
   const hex = (n: number): string => `0x${n.toString(16)}`;
   return { bytes, region: `${hex(options.regionStart)}:${hex(options.regionLength)}@${hex(options.base)}`, offset };
 }
+
+/**
+ * A hostile image for `carve`: random bytes with a header candidate (version 0x400 at +0,
+ * "EKIM" at +8, format guide §3) every `period` bytes, up to `tail` bytes before the end.
+ * With a period dividing 0x5000, every candidate's heap start is another candidate's
+ * header, so none is a hive: those with their heap in the image are object-store headers
+ * (their header union is not zero), those cut short by the end claim a heap end
+ * (`restoreStart` at +0x20, another header's version 0x400) that no hive can have.
+ * Returns the bytes and the number of candidates.
+ */
+export function headerFlood(size: number, seed: number, period = 16, tail = 48): { bytes: Uint8Array; candidates: number } {
+  const bytes = new Uint8Array(size);
+  fillRandom(bytes, seed);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let candidates = 0;
+  for (let at = 0; at + tail <= size; at += period) {
+    view.setUint32(at, 0x400, true);
+    view.setUint32(at + 8, 0x4d494b45, true);
+    candidates++;
+  }
+  return { bytes, candidates };
+}

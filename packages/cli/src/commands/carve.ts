@@ -4,6 +4,9 @@ import { positionals } from '../arguments.js';
 import { jsonOption, positiveInteger, requiredOutputOption } from '../options.js';
 import type { CarveArguments } from '../run/carve.js';
 
+/** `--max-candidates` when not given: far more than any real image holds, few enough to read. */
+export const DEFAULT_MAX_CANDIDATES = 4096;
+
 export const carve = defineCommand({
   command: 'carve [images..]',
   describe: 'Find hives in raw flash, RAM and disk images and write each one out',
@@ -12,7 +15,8 @@ export const carve = defineCommand({
       .positional('images', { describe: 'raw images (NAND/NOR dumps, RAM captures, disk images, nk.bin), any size', type: 'string', array: true })
       .option('output', requiredOutputOption('directory for the hives found, written as <image>@0x<offset>.hv'))
       .option('json', jsonOption('print the report as JSON (docs/json-schema.md)'))
-      .option('keep-damaged', { type: 'boolean', default: false, describe: 'also write candidates that fail validation, as <image>@0x<offset>.damaged.hv' })
+      .option('keep-damaged', { type: 'boolean', default: false, describe: 'also write candidates that fail validation, as <image>@0x<offset>.damaged.hv (a header no hive can have, cut by the end of the image, is one of them)' })
+      .option('max-candidates', { requiresArg: true, type: 'number', default: DEFAULT_MAX_CANDIDATES, describe: 'report and write at most N candidates per image; the rest are still examined, and counted by status in a closing line (and in the JSON)' })
       .option('page-size', { requiresArg: true, type: 'number', describe: 'NAND data bytes per page: strip the spare area after each page before scanning (with --spare-size)' })
       .option('spare-size', { requiresArg: true, type: 'number', describe: 'NAND spare (out-of-band) bytes per page, e.g. 64 for 2048+64' })
       .option('ram-region', { requiresArg: true, type: 'string', describe: 'START:LENGTH[@BASE]: scan only the HiveRAMInfo region at physical START of a capture starting at physical BASE' })
@@ -28,6 +32,7 @@ export const carve = defineCommand({
     pageSize: positiveInteger(args['page-size'], '--page-size'),
     spareSize: args['spare-size'],
     ramRegion: args['ram-region'],
+    maxCandidates: positiveInteger(args['max-candidates'], '--max-candidates') ?? DEFAULT_MAX_CANDIDATES,
   }),
   run: async (options, io) => (await import('../run/carve.js')).run(options, io),
 });

@@ -16,7 +16,7 @@ export const find = defineCommand({
       .option('name', { type: 'boolean', default: false, describe: 'search value names' })
       .option('data', { type: 'boolean', default: false, describe: 'search value data: strings decoded, numbers in decimal and 0x hex, any data as hex digits' })
       .option('type', { requiresArg: true, type: 'string', describe: 'only values of this type (REG_SZ, sz, dword, binary, multi_sz, or a number)' })
-      .option('regex', { type: 'boolean', default: false, describe: 'PATTERN is a regular expression (case-insensitive; RE2 syntax, matched in linear time: no backreferences or lookaround)' })
+      .option('regex', { type: 'boolean', default: false, describe: 'PATTERN is a regular expression (case-insensitive; RE2 syntax, matched in linear time: no backreferences or lookaround; at most 1000 characters and 500 compiled instructions, x{100} counting 100)' })
       .option('recursive', RECURSIVE_OPTION)
       .option('json', jsonOption('print the matches as JSON (docs/json-schema.md)'))
       .option('jobs', jobsOption('files to search at once, on worker threads (output still in file order)'))

@@ -1,8 +1,8 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
-import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions } from '@hivetool/forensics';
+import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions, type CarveStatus } from '@hivetool/forensics';
 import { ExitCode, UsageError } from '../failures.js';
 import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
 import type { CliIo } from '../io.js';
@@ -20,7 +20,12 @@ export interface CarveArguments {
   spareSize?: number | undefined;
   /** `START:LENGTH[@BASE]`: scan only this RAM region of a capture, as a combined hive. */
   ramRegion?: string | undefined;
+  /** Candidates reported (and written) per image; the rest are examined and counted by status. */
+  maxCandidates: number;
 }
+
+/** The statuses in the order the summary of candidates not reported names them. */
+const STATUSES: readonly CarveStatus[] = ['hive', 'truncated', 'damaged', 'object-store', 'restore-record'];
 
 /** One candidate as the report shows it: what `carveImage` found, where it went. */
 export interface CarveEntry extends Omit<CarvedHive, 'bytes' | 'restorePageSize'> {
@@ -90,6 +95,16 @@ export function carvedName(image: string, entry: Pick<CarvedHive, 'offset' | 'st
   return `${basename(image)}@${hex(entry.offset)}${entry.status === 'damaged' ? '.damaged' : ''}.hv`;
 }
 
+/**
+ * The line after an image's candidates when more were found than `--max-candidates`
+ * reports: how many, and what they were.
+ */
+export function describeNotReported(image: string, counts: Readonly<Record<CarveStatus, number>>, max: number): string {
+  const total = STATUSES.reduce((sum, status) => sum + counts[status], 0);
+  const parts = STATUSES.filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status}`);
+  return `${image}: ${total} more candidate${total === 1 ? '' : 's'} past the first ${max}, not reported or written: ${parts.join(', ')}; raise --max-candidates to see them`;
+}
+
 export function describeEntry(image: string, entry: CarveEntry): string {
   const where = `${image}@${hex(entry.offset)}${entry.physicalOffset === undefined ? '' : ` (raw ${hex(entry.physicalOffset)})`}`;
   if (entry.status === 'object-store') return `${where}: object store header, not a hive (not written)`;
@@ -120,16 +135,25 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
     names.set(basename(image), image);
   }
   const region = args.ramRegion === undefined ? undefined : asUsage(`--ram-region ${JSON.stringify(args.ramRegion)}`, () => parseRamRegion(args.ramRegion!));
+  if (statSync(args.outDir, { throwIfNoEntry: false })?.isDirectory() === false) {
+    throw new UsageError(`${args.outDir}: is a file, not a folder: carve -o takes the folder the hives found are written into (created when missing)`, true);
+  }
   mkdirSync(args.outDir, { recursive: true });
   const sink = new StdoutSink(io);
-  const documents: string[] = [];
   let failed = 0;
   let damaged = 0;
+  // JSON is written as it is found, one image's document after the other: its size
+  // follows the candidates reported, never all of them.
+  let documents = 0;
+  if (args.json) sink.write('{"format":"hivetool-carve","schemaVersion":1,"images":[');
   for (const image of args.images) {
     let fd: number | undefined;
     let bar: SingleBar | undefined;
+    let documentOpen = false;
     try {
-      fd = openSync(image, 'r');
+      // Opened without blocking: a FIFO opened for reading waits for a writer, for ever.
+      // For a regular file the flag changes nothing; anything else is refused below.
+      fd = openSync(image, constants.O_RDONLY | constants.O_NONBLOCK);
       const stat = fstatSync(fd);
       if (!stat.isFile()) throw new UsageError(`${image}: not a regular file`);
       let source = fileSource(fd, stat.size);
@@ -143,12 +167,25 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
       }
       bar = progressBar(io, source.length, basename(image));
       options.onProgress = (scanned) => bar?.update(scanned, { scanned: Math.round(scanned / 1048576) });
-      const entries: CarveEntry[] = [];
+      // Damaged candidates' bytes are read only to be written.
+      options.damagedBytes = args.keepDamaged;
+      if (args.json) {
+        sink.write(`${documents++ === 0 ? '\n' : ',\n'}{"image":${JSON.stringify(image)},"size":${stat.size},"scanned":${source.length},"found":[`);
+        documentOpen = true;
+      }
+      // Lines kept while a bar holds the terminal: at most --max-candidates of them.
+      const lines: string[] = [];
+      let reported = 0;
+      const notReported: Record<CarveStatus, number> = { hive: 0, truncated: 0, damaged: 0, 'object-store': 0, 'restore-record': 0 };
       for (const found of carveImage(source, options)) {
+        if (found.status === 'damaged' || found.status === 'truncated') damaged++;
+        if (reported >= args.maxCandidates) {
+          notReported[found.status]++;
+          continue;
+        }
         const { bytes, restorePageSize: _pageSize, ...facts } = found;
         const entry: CarveEntry = { ...facts, output: null };
         if (args.pageSize !== undefined) entry.physicalOffset = Math.floor(found.offset / args.pageSize) * (args.pageSize + (args.spareSize ?? 0)) + (found.offset % args.pageSize);
-        if (found.status === 'damaged' || found.status === 'truncated') damaged++;
         const write = bytes !== undefined && (found.status === 'hive' || found.status === 'truncated' || args.keepDamaged);
         if (write) {
           const target = join(args.outDir, carvedName(image, found));
@@ -156,29 +193,36 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
           writeFileAtomic(io, target, bytes);
           entry.output = target;
         }
-        entries.push(entry);
-        // Without a bar to share the terminal with, each line is shown as it is found.
-        if (!args.json && bar === undefined) {
+        if (args.json) sink.write(`${reported === 0 ? '\n' : ',\n'} ${JSON.stringify(entry)}`);
+        else if (bar === undefined) {
+          // Without a bar to share the terminal with, each line is shown as it is found.
           sink.write(describeEntry(image, entry) + '\n');
           sink.close();
-        }
+        } else lines.push(describeEntry(image, entry));
+        reported++;
       }
       if (bar !== undefined) {
         bar.stop();
         bar = undefined;
-        if (!args.json) for (const entry of entries) sink.write(describeEntry(image, entry) + '\n');
+        for (const line of lines) sink.write(line + '\n');
       }
-      if (args.json) documents.push(JSON.stringify({ image, size: stat.size, scanned: source.length, found: entries }));
-      else if (entries.length === 0) sink.write(`${image}: no hive header found\n`);
+      const more = STATUSES.some((status) => notReported[status] > 0);
+      if (args.json) {
+        sink.write(`\n],"maxCandidates":${args.maxCandidates},"notReported":${JSON.stringify({ total: STATUSES.reduce((sum, status) => sum + notReported[status], 0), ...notReported })}}`);
+        documentOpen = false;
+      } else if (more) sink.write(describeNotReported(image, notReported, args.maxCandidates) + '\n');
+      else if (reported === 0) sink.write(`${image}: no hive header found\n`);
     } catch (error) {
       bar?.stop();
+      // The image's document is closed where the scan stopped, marked as cut short.
+      if (documentOpen) sink.write('\n],"incomplete":true}');
       if (!report.failure(image, error)) throw error;
       failed++;
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
   }
-  if (args.json) sink.write(`{"format":"hivetool-carve","schemaVersion":1,"images":[${documents.join(',\n')}]}\n`);
+  if (args.json) sink.write(']}\n');
   sink.close();
   return failed > 0 ? ExitCode.FAILED : damaged > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }

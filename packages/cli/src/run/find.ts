@@ -91,19 +91,65 @@ function walkPlainTree(tree: HiveTree, visit: (key: TreeKey, path: string) => vo
 }
 
 
+/** Characters a `--regex` pattern may have (the help and the README say so). */
+export const MAX_REGEX_LENGTH = 1000;
+/** Instructions its compiled RE2 program may have (RE2's "program size"). */
+export const MAX_REGEX_PROGRAM = 500;
+
 /**
  * A `--regex` pattern, case-insensitive, matched by RE2 (re2js): in time linear in the
  * text, so no pattern can make `find` hang on crafted names or data, as a backtracking
  * engine would on `(a+)+$`. RE2 syntax has no backreferences or lookaround.
  */
 function compilePattern(pattern: string): (text: string) => boolean {
+  // Linear in the text, but the time per character grows with the pattern: a pattern such
+  // as `a?` × 5000 then `a` × 5000 takes minutes over one hive. Both its length and the size
+  // of its compiled program (which `x{1000}` makes large in 7 characters) are capped.
+  if (pattern.length > MAX_REGEX_LENGTH) {
+    throw new UsageError(`--regex: the pattern has ${pattern.length} characters, more than the ${MAX_REGEX_LENGTH} a regular expression may have; search for a shorter one (a plain-text pattern has no such limit)`);
+  }
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
   } catch (error) {
     throw new UsageError(`not a regular expression: ${pattern} (${(error as Error).message}); --regex takes RE2 syntax, without backreferences or lookaround`);
   }
+  if (compiled.programSize() > MAX_REGEX_PROGRAM) {
+    throw new UsageError(`--regex: the pattern compiles to ${compiled.programSize()} instructions, more than the ${MAX_REGEX_PROGRAM} a regular expression may have; use fewer or smaller repetitions (x{100} counts as 100)`);
+  }
   return (text) => compiled.matcher(text).find();
+}
+
+/** Longest plain-text pattern searched with `String.prototype.includes`. */
+const SHORT_NEEDLE = 64;
+
+/**
+ * A plain-text pattern, case-insensitive. `includes` is fastest for the short patterns
+ * people type, but takes time in the product of the text's and the pattern's lengths on a
+ * long crafted one (`a` × 2500, `b`, `a` × 2500 over a long run of `a`: seconds per
+ * value): a longer pattern is searched by Knuth–Morris–Pratt, linear in the text.
+ */
+export function plainMatcher(pattern: string): (text: string) => boolean {
+  const needle = pattern.toLowerCase();
+  if (needle.length <= SHORT_NEEDLE) return (text) => text.toLowerCase().includes(needle);
+  // fail[i]: length of the longest proper border of needle[0..i].
+  const fail = new Int32Array(needle.length);
+  for (let i = 1, k = 0; i < needle.length; i++) {
+    while (k > 0 && needle.charCodeAt(i) !== needle.charCodeAt(k)) k = fail[k - 1]!;
+    if (needle.charCodeAt(i) === needle.charCodeAt(k)) k++;
+    fail[i] = k;
+  }
+  return (text) => {
+    if (text.length < needle.length) return false;
+    const haystack = text.toLowerCase();
+    for (let i = 0, k = 0; i < haystack.length; i++) {
+      const code = haystack.charCodeAt(i);
+      while (k > 0 && code !== needle.charCodeAt(k)) k = fail[k - 1]!;
+      if (code === needle.charCodeAt(k)) k++;
+      if (k === needle.length) return true;
+    }
+    return false;
+  };
 }
 
 /**
@@ -121,8 +167,7 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
     if (job.regex) {
       test = compilePattern(job.pattern);
     } else {
-      const needle = job.pattern.toLowerCase();
-      test = (text) => text.toLowerCase().includes(needle);
+      test = plainMatcher(job.pattern);
     }
     const key = (path: string, deleted?: string): void => {
       if (wantedType === undefined && (anyScope || job.keys) && test(path)) matches.push({ file: shown, path, kind: 'key', ...(deleted === undefined ? {} : { deleted }) });
