@@ -1,10 +1,10 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
 import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions } from '@hivetool/forensics';
 import { ExitCode, UsageError } from '../failures.js';
-import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { StdoutSink, refuseInputAsOutput, refuseSpecialAtGeneratedName, writeFileAtomic } from '../output.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
 
@@ -103,6 +103,18 @@ export function describeEntry(image: string, entry: CarveEntry): string {
 }
 
 /**
+ * A folder, FIFO or device at a name carve may give a hive (`IMAGE@0x….hv` in OUTDIR) is
+ * refused before any image is scanned, so that nothing is written when one is there (a
+ * link or a file at such a name is replaced when that hive is written).
+ */
+function refuseSpecialAtCarvedNames(outDir: string, images: readonly string[]): void {
+  const prefixes = images.map((image) => `${basename(image)}@0x`);
+  for (const entry of readdirSync(outDir)) {
+    if (entry.endsWith('.hv') && prefixes.some((prefix) => entry.startsWith(prefix))) refuseSpecialAtGeneratedName(join(outDir, entry));
+  }
+}
+
+/**
  * `hivetool carve IMAGE... -o OUTDIR`: scans each image for hive headers in windows
  * (bounded memory, any image size), writes each hive found to
  * `OUTDIR/<image>@0x<offset>.hv` atomically and reports every candidate. Exit 0 when every
@@ -121,6 +133,7 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
   }
   const region = args.ramRegion === undefined ? undefined : asUsage(`--ram-region ${JSON.stringify(args.ramRegion)}`, () => parseRamRegion(args.ramRegion!));
   mkdirSync(args.outDir, { recursive: true });
+  refuseSpecialAtCarvedNames(args.outDir, args.images);
   const sink = new StdoutSink(io);
   const documents: string[] = [];
   let failed = 0;
@@ -153,7 +166,7 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
         if (write) {
           const target = join(args.outDir, carvedName(image, found));
           refuseInputAsOutput(args.images, target);
-          writeFileAtomic(io, target, bytes);
+          writeFileAtomic(io, target, bytes, 'generated');
           entry.output = target;
         }
         entries.push(entry);

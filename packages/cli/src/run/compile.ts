@@ -208,7 +208,7 @@ function writeAll(io: CliIo, files: Array<[string, Uint8Array]>): void {
   const sinks: AtomicFileSink[] = [];
   try {
     for (const [file, bytes] of files) {
-      const sink = new AtomicFileSink(io, file);
+      const sink = new AtomicFileSink(io, file, 'generated');
       sinks.push(sink);
       // Written through to the temporary file now: nothing is renamed until all are.
       sink.writeBytes(bytes);
