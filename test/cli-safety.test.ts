@@ -8,14 +8,14 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CORPUS_DIR, REPO_ROOT, corpusAvailable, describeCorpus, runCli } from '@hivetool/test-support';
+import { CORPUS_DIR, HIVETOOL_BIN, REPO_ROOT, corpusAvailable, describeCorpus, runCli } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-safety-');
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** The inputs every command reads, made once: a ROM hive, a hive linked into it, .reg, image, stream, call log, store. */
-const files = { rom: '', persistent: '', reg: '', image: '', stream: '', calls: '', store: '' };
+const files = { rom: '', persistent: '', reg: '', image: '', stream: '', calls: '', store: '', preg: '' };
 
 beforeAll(() => {
   const at = (name: string): string => join(scratch.path, name);
@@ -300,5 +300,62 @@ describeCorpus(describe)('boot --apply: what cannot be copied', () => {
     expect(result.status).toBe(2);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(scratch.path).filter((name) => name.includes('fifo-out'))).toEqual([]);
+  });
+});
+
+describe('-o -: the output alone on standard output, every other line on standard error', () => {
+  /** Every command that writes a file, with `out` as its output. */
+  const writers: Array<[string, (out: string) => string[]]> = [
+    ['build', (out) => ['build', files.reg, '-o', out]],
+    ['build --rom', (out) => ['build', '--rom', files.rom, files.reg, '-o', out]],
+    ['rewrite', (out) => ['rewrite', files.rom, out]],
+    ['recover', (out) => ['recover', files.rom, '-o', out]],
+    ['image pack', (out) => ['image', 'pack', files.rom, '-o', out]],
+    ['image unpack', (out) => ['image', 'unpack', files.image, '-o', out]],
+    ['image dump', (out) => ['image', 'dump', files.image, '-o', out]],
+    ['oem pack', (out) => ['oem', 'pack', files.rom, '-o', out]],
+    ['oem unpack', (out) => ['oem', 'unpack', files.stream, '-o', out]],
+    ['oem split', (out) => ['oem', 'split', files.stream, '-o', out]],
+    ['oem join', (out) => ['oem', 'join', files.calls, '-o', out]],
+    ['oem store', (out) => ['oem', 'store', files.stream, '--slot-size', '65536', '-o', out]],
+    ['oem load', (out) => ['oem', 'load', files.store, '-o', out]],
+    ['oem preg pack', (out) => ['oem', 'preg', 'pack', files.stream, '-o', out]],
+    ['oem preg pack --region-size', (out) => ['oem', 'preg', 'pack', files.stream, '--region-size', '4096', '--regions', '2', '-o', out]],
+    ['oem preg extract', (out) => ['oem', 'preg', 'extract', files.preg, '-o', out]],
+    ['compile --merge-only', (out) => ['compile', files.reg, '--merge-only', '-o', out]],
+    ['dump', (out) => ['dump', files.rom, '-o', out]],
+    ['dump -f json', (out) => ['dump', '-f', 'json', files.rom, '-o', out]],
+    ['dump -j 2', (out) => ['dump', '-j', '2', files.rom, files.persistent, '-o', out]],
+    ['diff', (out) => ['diff', files.rom, files.persistent, '-o', out]],
+  ];
+  beforeAll(() => {
+    files.preg = join(scratch.path, 'flash.preg');
+    expect(runCli(['oem', 'preg', 'pack', files.stream, '-o', files.preg]).status).toBe(0);
+  });
+  const binary = (args: string[]): { status: number | null; stdout: Buffer; stderr: string } => {
+    const result = spawnSync(process.execPath, [HIVETOOL_BIN, ...args], { cwd: REPO_ROOT, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString('utf8') };
+  };
+  test.each(writers)('%s -o - writes the bytes of -o FILE, and nothing else, to standard output', (name, args) => {
+    const file = join(scratch.path, `stdout-${name.replace(/[^a-z0-9]+/gi, '_')}`);
+    const named = binary(args(file));
+    expect(named.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('hivetool: '))).toEqual([]);
+    const piped = binary(args('-'));
+    expect(piped.status).toBe(named.status);
+    expect(piped.stdout.equals(readFileSync(file))).toBe(true);
+    // Every line on standard error is a hivetool line; a closing line names <stdout>.
+    expect(piped.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('hivetool: '))).toEqual([]);
+    expect(piped.stderr).not.toContain(`${file}`);
+  });
+
+  test.each([
+    ['recover', ['recover', '--json', 'IN', '-o', '-']],
+    ['compile --merge-only', ['compile', '--json', 'IN', '--merge-only', '-o', '-']],
+    ['oem load', ['oem', 'load', '--json', 'IN', '-o', '-']],
+  ])('%s --json -o -: refused before anything is read, nothing on standard output', (_name, args) => {
+    const result = runCli(args.map((arg) => (arg === 'IN' ? files.rom : arg)));
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('hivetool: --json and -o - both write to standard output: give -o a file name\n');
+    expect(result.status).toBe(2);
   });
 });

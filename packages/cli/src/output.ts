@@ -356,12 +356,17 @@ export function outputSink(io: CliIo, output: string | undefined): TextSink {
 }
 
 /**
- * Writes a command's closing line (what it wrote, and how much) to standard output, or to
- * standard error when the output itself went to standard output (`-o -`).
+ * Writes a command's closing lines (what it wrote, and how much) to standard output, or to
+ * standard error when the output itself went to standard output (`-o -`): nothing is
+ * ever mixed into the bytes of an output on standard output.
  */
 export function tell(io: CliIo, output: string, text: string): void {
-  if (output === STDIO) io.stderr(`hivetool: ${text.startsWith(`${STDIO}: `) ? `<stdout>${text.slice(STDIO.length)}` : text}`);
-  else print(io, text);
+  if (output !== STDIO) return print(io, text);
+  // On standard error every line is a hivetool line; `-` is named as what it is there.
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    io.stderr(`hivetool: ${line.startsWith(`${STDIO}: `) ? `<stdout>${line.slice(STDIO.length)}` : line}\n`);
+  }
 }
 
 /**

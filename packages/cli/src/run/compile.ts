@@ -4,7 +4,7 @@ import type { CompileOptions, CompileResult, Explanation, HiveName, SourceHost }
 import { hexBytes } from '@hivetool/hive';
 import { ExitCode, UsageError } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
-import { AtomicFileSink, print, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { AtomicFileSink, print, refuseInputAsOutput, tell, writeFileAtomic } from '../output.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
 
@@ -196,7 +196,7 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
     written = files.map(([file, bytes]) => ({ file, bytes: bytes.length }));
   }
   if (args.json) print(io, JSON.stringify(summaryJson(result, output, written, HIVE_NAMES), null, 2) + '\n');
-  else print(io, renderSummary(result, written, args.mergeOnly, HIVE_NAMES));
+  else tell(io, output, renderSummary(result, written, args.mergeOnly, HIVE_NAMES));
   return result.warnings > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }
 
