@@ -1,9 +1,12 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, readdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
-import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions } from '@hivetool/forensics';
-import { ExitCode, UsageError } from '../failures.js';
+import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions, type RamRegion } from '@hivetool/forensics';
+import { ExitCode, UsageError, describeFailure } from '../failures.js';
+import { pending } from '../temporaries.js';
+import { CARVE_WORKER } from '../workers.js';
 import { StdoutSink, refuseInputAsOutput, refuseSpecialAtGeneratedName, writeFileAtomic } from '../output.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
@@ -114,6 +117,114 @@ function refuseSpecialAtCarvedNames(outDir: string, images: readonly string[]): 
   }
 }
 
+/** What the carve worker thread is given: one image and how to read it. */
+export interface CarveScanData {
+  image: string;
+  pageSize: number | undefined;
+  spareSize: number | undefined;
+  region: RamRegion | undefined;
+  /** Set by the writing thread once it is done with a candidate (one at a time: memory stays bounded). */
+  ack: SharedArrayBuffer;
+}
+
+/** What the carve worker thread says, in order. */
+export type CarveScanMessage =
+  | { kind: 'start'; size: number; length: number }
+  | { kind: 'progress'; scanned: number }
+  | { kind: 'found'; found: CarvedHive }
+  | { kind: 'done' }
+  | { kind: 'failure'; line: string }
+  | { kind: 'bug'; stack: string };
+
+/**
+ * On the carve worker thread: scans one image and posts each candidate, waiting until
+ * the writing thread is done with it before looking for the next.
+ */
+export function scanImage(data: CarveScanData, post: (message: CarveScanMessage) => void): void {
+  const { image, pageSize, spareSize, region } = data;
+  const ack = new Int32Array(data.ack);
+  let fd: number | undefined;
+  try {
+    fd = openSync(image, 'r');
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new UsageError(`${image}: not a regular file`);
+    let source = fileSource(fd, stat.size);
+    if (pageSize !== undefined) source = asUsage(image, () => stripSpareAreas(source, pageSize, spareSize ?? 0));
+    const options: CarveOptions = {};
+    if (region !== undefined) {
+      const start = asUsage(image, () => ramRegionOffset(region, source.length));
+      source = sliceSource(source, start, region.length);
+      options.offsetBase = start;
+      options.kind = 'combined';
+    }
+    post({ kind: 'start', size: stat.size, length: source.length });
+    options.onProgress = (scanned) => post({ kind: 'progress', scanned });
+    for (const found of carveImage(source, options)) {
+      Atomics.store(ack, 0, 0);
+      post({ kind: 'found', found });
+      Atomics.wait(ack, 0, 0);
+    }
+    post({ kind: 'done' });
+  } catch (error) {
+    const line = describeFailure(error, image);
+    post(line === undefined ? { kind: 'bug', stack: error instanceof Error ? (error.stack ?? error.message) : String(error) } : { kind: 'failure', line });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Scans an image on a worker thread (scanImage); yields its messages but the last. A
+ * failure is thrown as the line the worker made of it. Each candidate is acknowledged
+ * when the loop asks for the next message.
+ */
+async function* scanOnThread(data: Omit<CarveScanData, 'ack'>): AsyncGenerator<Extract<CarveScanMessage, { kind: 'start' | 'progress' | 'found' }>> {
+  const ack = new SharedArrayBuffer(4);
+  const flag = new Int32Array(ack);
+  const queue: CarveScanMessage[] = [];
+  let wake: (() => void) | undefined;
+  let ended: Error | undefined;
+  const worker = new Worker(CARVE_WORKER, { workerData: { ...data, ack } satisfies CarveScanData });
+  const arrive = (): void => {
+    wake?.();
+    wake = undefined;
+  };
+  worker.on('message', (message: CarveScanMessage) => {
+    queue.push(message);
+    arrive();
+  });
+  worker.on('error', (error) => {
+    ended = error;
+    arrive();
+  });
+  worker.on('exit', () => {
+    ended ??= new Error('the carve worker thread ended without a result');
+    arrive();
+  });
+  try {
+    for (;;) {
+      const message = queue.shift();
+      if (message === undefined) {
+        if (ended !== undefined) throw ended;
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      if (message.kind === 'done') return;
+      if (message.kind === 'failure') throw new UsageError(message.line);
+      if (message.kind === 'bug') throw new Error(`internal error on ${data.image}: ${message.stack}`);
+      yield message;
+      if (message.kind === 'found') {
+        Atomics.store(flag, 0, 1);
+        Atomics.notify(flag, 0);
+      }
+    }
+  } finally {
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+    await worker.terminate();
+  }
+}
+
 /**
  * `hivetool carve IMAGE... -o OUTDIR`: scans each image for hive headers in windows
  * (bounded memory, any image size), writes each hive found to
@@ -132,64 +243,66 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
     names.set(basename(image), image);
   }
   const region = args.ramRegion === undefined ? undefined : asUsage(`--ram-region ${JSON.stringify(args.ramRegion)}`, () => parseRamRegion(args.ramRegion!));
-  mkdirSync(args.outDir, { recursive: true });
-  refuseSpecialAtCarvedNames(args.outDir, args.images);
   const sink = new StdoutSink(io);
   const documents: string[] = [];
   let failed = 0;
   let damaged = 0;
-  for (const image of args.images) {
-    let fd: number | undefined;
-    let bar: SingleBar | undefined;
-    try {
-      fd = openSync(image, 'r');
-      const stat = fstatSync(fd);
-      if (!stat.isFile()) throw new UsageError(`${image}: not a regular file`);
-      let source = fileSource(fd, stat.size);
-      if (args.pageSize !== undefined) source = asUsage(image, () => stripSpareAreas(source, args.pageSize!, args.spareSize ?? 0));
-      const options: CarveOptions = {};
-      if (region !== undefined) {
-        const start = asUsage(image, () => ramRegionOffset(region, source.length));
-        source = sliceSource(source, start, region.length);
-        options.offsetBase = start;
-        options.kind = 'combined';
-      }
-      bar = progressBar(io, source.length, basename(image));
-      options.onProgress = (scanned) => bar?.update(scanned, { scanned: Math.round(scanned / 1048576) });
-      const entries: CarveEntry[] = [];
-      for (const found of carveImage(source, options)) {
-        const { bytes, restorePageSize: _pageSize, ...facts } = found;
-        const entry: CarveEntry = { ...facts, output: null };
-        if (args.pageSize !== undefined) entry.physicalOffset = Math.floor(found.offset / args.pageSize) * (args.pageSize + (args.spareSize ?? 0)) + (found.offset % args.pageSize);
-        if (found.status === 'damaged' || found.status === 'truncated') damaged++;
-        const write = bytes !== undefined && (found.status === 'hive' || found.status === 'truncated' || args.keepDamaged);
-        if (write) {
-          const target = join(args.outDir, carvedName(image, found));
-          refuseInputAsOutput(args.images, target);
-          writeFileAtomic(io, target, bytes, 'generated');
-          entry.output = target;
+  // The scan runs on a worker thread, so that this thread, which writes the hives, stays
+  // free to handle a signal at once: the hive being written is removed, and the line says
+  // OUTDIR was not written in full (temporaries.ts).
+  const done = pending(args.outDir, 'not written in full (the hives already in it are whole)');
+  try {
+    mkdirSync(args.outDir, { recursive: true });
+    refuseSpecialAtCarvedNames(args.outDir, args.images);
+    for (const image of args.images) {
+      let bar: SingleBar | undefined;
+      try {
+        const entries: CarveEntry[] = [];
+        let scanned: { size: number; length: number } | undefined;
+        for await (const message of scanOnThread({ image, pageSize: args.pageSize, spareSize: args.spareSize, region })) {
+          if (message.kind === 'start') {
+            scanned = message;
+            bar = progressBar(io, message.length, basename(image));
+            continue;
+          }
+          if (message.kind === 'progress') {
+            bar?.update(message.scanned, { scanned: Math.round(message.scanned / 1048576) });
+            continue;
+          }
+          const found = message.found;
+          const { bytes, restorePageSize: _pageSize, ...facts } = found;
+          const entry: CarveEntry = { ...facts, output: null };
+          if (args.pageSize !== undefined) entry.physicalOffset = Math.floor(found.offset / args.pageSize) * (args.pageSize + (args.spareSize ?? 0)) + (found.offset % args.pageSize);
+          if (found.status === 'damaged' || found.status === 'truncated') damaged++;
+          const write = bytes !== undefined && (found.status === 'hive' || found.status === 'truncated' || args.keepDamaged);
+          if (write) {
+            const target = join(args.outDir, carvedName(image, found));
+            refuseInputAsOutput(args.images, target);
+            writeFileAtomic(io, target, bytes, 'generated');
+            entry.output = target;
+          }
+          entries.push(entry);
+          // Without a bar to share the terminal with, each line is shown as it is found.
+          if (!args.json && bar === undefined) {
+            sink.write(describeEntry(image, entry) + '\n');
+            sink.close();
+          }
         }
-        entries.push(entry);
-        // Without a bar to share the terminal with, each line is shown as it is found.
-        if (!args.json && bar === undefined) {
-          sink.write(describeEntry(image, entry) + '\n');
-          sink.close();
+        if (bar !== undefined) {
+          bar.stop();
+          bar = undefined;
+          if (!args.json) for (const entry of entries) sink.write(describeEntry(image, entry) + '\n');
         }
+        if (args.json) documents.push(JSON.stringify({ image, size: scanned?.size ?? 0, scanned: scanned?.length ?? 0, found: entries }));
+        else if (entries.length === 0) sink.write(`${image}: no hive header found\n`);
+      } catch (error) {
+        bar?.stop();
+        if (!report.failure(image, error)) throw error;
+        failed++;
       }
-      if (bar !== undefined) {
-        bar.stop();
-        bar = undefined;
-        if (!args.json) for (const entry of entries) sink.write(describeEntry(image, entry) + '\n');
-      }
-      if (args.json) documents.push(JSON.stringify({ image, size: stat.size, scanned: source.length, found: entries }));
-      else if (entries.length === 0) sink.write(`${image}: no hive header found\n`);
-    } catch (error) {
-      bar?.stop();
-      if (!report.failure(image, error)) throw error;
-      failed++;
-    } finally {
-      if (fd !== undefined) closeSync(fd);
     }
+  } finally {
+    done();
   }
   if (args.json) sink.write(`{"format":"hivetool-carve","schemaVersion":1,"images":[${documents.join(',\n')}]}\n`);
   sink.close();
