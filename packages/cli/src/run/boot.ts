@@ -1,11 +1,12 @@
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { emptyPersistentHive, renderEvidence, renderStep, replayBoot, splitDevicePath, type BootReport, type LintFinding, type RomSet, type StorageAction, type StorageFolder } from '@hivetool/boot';
 import { isHiveFormatError } from '@hivetool/hive';
 import { foldName } from '@hivetool/registry';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { openHiveFile, readInputFile } from '../input.js';
-import { StdoutSink } from '../output.js';
+import { StdoutSink, writeFileAtomic } from '../output.js';
+import { hold, release } from '../temporaries.js';
 import type { CommandIo } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -96,6 +97,9 @@ function storageFolder(io: CliIo, root: string): StorageFolder {
     find(path) {
       const mapped = mapDevicePath(root, path);
       if (!mapped.exists) return undefined;
+      // A symbolic link that leads nowhere holds no hive: the boot creates one (and --apply
+      // replaces the link with it).
+      if (isLink(mapped.host) && !existsSync(mapped.host)) return undefined;
       // Something other than a file where a hive belongs: filesys could neither load the
       // hive nor create one there, and hivetool does not guess what it would do then.
       if (!statSync(mapped.host).isFile()) throw new UsageError(`${mapped.host}: ${path} is not a file (a folder or a device stands where the hive belongs): the device can neither load nor create the hive there`, true);
@@ -137,11 +141,15 @@ function checkOutputFolder(outDir: string, inputs: string[]): void {
 
 /**
  * Writes the storage folder as it is after the boot: a copy of STORAGEDIR in a temporary
- * folder beside OUTDIR, the replay's actions applied to it, then renamed to OUTDIR.
+ * folder beside OUTDIR, the replay's actions applied to it, then renamed to OUTDIR. A hive
+ * is written as every generated name in an output folder is (a temporary file renamed
+ * over the name): a symbolic link copied from STORAGEDIR at that name is replaced, never
+ * written through; a folder on the way that is a link is refused.
  */
-function applyActions(report: BootReport, rom: RomSet, storageDir: string, outDir: string): void {
+function applyActions(io: CliIo, report: BootReport, rom: RomSet, storageDir: string, outDir: string): void {
   const temporary = join(dirname(resolve(outDir)), `.${basename(resolve(outDir))}.${process.pid}.tmp`);
   rmSync(temporary, { recursive: true, force: true });
+  hold(temporary, outDir);
   try {
     cpSync(storageDir, temporary, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true });
     const empty = { system: emptyPersistentHive(rom.system), user: emptyPersistentHive(rom.user) };
@@ -152,19 +160,27 @@ function applyActions(report: BootReport, rom: RomSet, storageDir: string, outDi
         const parent = dirname(mapped.host);
         if (existsSync(parent) && !statSync(parent).isDirectory()) throw new UsageError(`cannot create ${action.path}: ${parent} is a file, not a folder`);
         mkdirSync(parent, { recursive: true });
-        if (existsSync(mapped.host) && !lstatSync(mapped.host).isFile()) throw new UsageError(`cannot create ${action.path}: ${mapped.host} is not a file`);
-        rmSync(mapped.host, { force: true });
-        writeFileSync(mapped.host, empty[action.rom]);
-      } else if (mapped.exists) {
+        if (!isLink(mapped.host) && existsSync(mapped.host) && !lstatSync(mapped.host).isFile()) throw new UsageError(`cannot create ${action.path}: ${mapped.host} is not a file`);
+        writeFileAtomic(io, mapped.host, empty[action.rom], 'generated');
+      } else if (mapped.exists || isLink(mapped.host)) {
+        // A link is removed itself, never what it leads to.
         rmSync(mapped.host, { recursive: true, force: true });
       }
     }
     // An empty OUTDIR (checked before the replay) is replaced.
     if (existsSync(outDir)) rmdirSync(outDir);
     renameSync(temporary, outDir);
+    release(temporary);
   } catch (error) {
     rmSync(temporary, { recursive: true, force: true });
+    release(temporary);
     if (error instanceof UsageError) throw error;
+    // cpSync copies files, folders and links only.
+    const code = (error as NodeJS.ErrnoException).code;
+    const copied = (error as { info?: { path?: unknown } }).info?.path;
+    if (code?.startsWith('ERR_FS_CP_') === true && typeof copied === 'string' && copied.startsWith(temporary + sep)) {
+      throw new UsageError(`${join(storageDir, copied.slice(temporary.length + 1))}: cannot copy to ${outDir}: --apply copies files, folders and links, and this is a FIFO, a socket or a device; remove it from STORAGEDIR`, true);
+    }
     const line = describeFailure(error, outDir);
     if (line === undefined) throw error;
     throw new UsageError(`cannot write ${outDir}: ${line}`);
@@ -172,15 +188,18 @@ function applyActions(report: BootReport, rom: RomSet, storageDir: string, outDi
 }
 
 /**
- * Refuses to write or remove through a symbolic link copied from STORAGEDIR: it could
- * lead outside OUTDIR (links are copied as links, never followed).
+ * Refuses to write or remove through a symbolic link copied from STORAGEDIR: a folder on
+ * the way to `host` that is a link could lead outside OUTDIR (links are copied as links,
+ * never followed). A link at `host` itself is replaced or removed, not followed.
  */
 function refuseLinksOnPath(root: string, host: string, devicePath: string): void {
   let path = root;
-  for (const name of host.slice(root.length + 1).split(sep)) {
+  const names = host.slice(root.length + 1).split(sep);
+  for (const [index, name] of names.entries()) {
     path = join(path, name);
+    if (index === names.length - 1) return;
     if (!existsSync(path) && !isLink(path)) return;
-    if (isLink(path)) throw new UsageError(`cannot apply ${devicePath}: ${path.slice(root.length + 1)} in STORAGEDIR is a symbolic link`);
+    if (isLink(path)) throw new UsageError(`cannot apply ${devicePath}: ${path.slice(root.length + 1)} in STORAGEDIR is a symbolic link, and hivetool writes nothing through a link: replace it with the folder it leads to`);
   }
 }
 
@@ -258,7 +277,7 @@ export function run(args: BootArguments, io: CommandIo): number {
   const ramRegion = args.ramRegion === undefined ? undefined : { name: args.ramRegion, bytes: readInputFile(io, args.ramRegion) };
   const clean = { system: args.clean === 'system' || args.clean === 'all', users: args.clean === 'users' || args.clean === 'all' };
   const report = romFailure(args.romDir, () => replayBoot(rom, storageFolder(io, args.storageDir), { clean, ...(ramRegion === undefined ? {} : { ramRegion }), ...(args.user === undefined ? {} : { user: args.user }) }));
-  if (args.apply !== undefined) applyActions(report, rom, args.storageDir, args.apply);
+  if (args.apply !== undefined) applyActions(io, report, rom, args.storageDir, args.apply);
   const sink = new StdoutSink(io);
   if (args.json) {
     const document = {
