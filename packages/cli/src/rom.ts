@@ -1,4 +1,7 @@
-/** The one way hivetool opens the ROM hive named by --rom, on any thread. */
+/** The one way hivetool opens the ROM hive named by --rom, on any thread; the ROM check; a ROM folder's hives. */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { foldName } from '@hivetool/registry';
 import { checkRom, openHive, walkTree, type Hive, type RomCheckResult } from '@hivetool/hive';
 import { UsageError, describeFailure } from './failures.js';
 import { inputName, openHiveFile } from './input.js';
@@ -65,4 +68,26 @@ export function checkedAgainstRom(report: Reporter, file: string, hive: Hive, ro
 /** Whether a record was read through a ROM hive that failed the ROM check. */
 export function isUnverified(source: string): boolean {
   return source === UNVERIFIED_ROM;
+}
+
+/** The entry of `dir` named `name`, ignoring letter case (two such entries are refused). */
+export function findEntry(dir: string, name: string): string | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const matches = entries.filter((entry) => foldName(entry) === foldName(name));
+  // The device's file systems ignore letter case: two such names would be one file there,
+  // and which of them the device has cannot be told.
+  if (matches.length > 1) throw new UsageError(`${dir}: ${matches.join(' and ')} are one file on the device (names ignore letter case): keep only the one the device has`, true);
+  return matches[0];
+}
+
+/** The path of ROM hive `name` (boot.hv, default.hv, user.hv) in ROM folder `dir`, named in any case; undefined when absent. */
+export function romInFolder(dir: string, name: string): string | undefined {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: a ROM folder must be a folder holding the image's ROM hives (boot.hv, default.hv, user.hv)`);
+  const entry = findEntry(dir, name);
+  return entry === undefined ? undefined : join(dir, entry);
 }

@@ -2,12 +2,12 @@ import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, re
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { emptyPersistentHive, renderEvidence, renderStep, replayBoot, splitDevicePath, type BootReport, type LintFinding, type RomSet, type StorageAction, type StorageFolder } from '@hivetool/boot';
 import { isHiveFormatError } from '@hivetool/hive';
-import { foldName } from '@hivetool/registry';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { openHiveFile, readInputFile } from '../input.js';
 import { StdoutSink } from '../output.js';
 import type { CommandIo } from '../command.js';
 import type { CliIo } from '../io.js';
+import { findEntry } from '../rom.js';
 
 export interface BootArguments {
   romDir: string;
@@ -17,21 +17,6 @@ export interface BootArguments {
   user?: string | undefined;
   apply?: string | undefined;
   json: boolean;
-}
-
-/** The entry of `dir` named `name`, ignoring letter case (two such entries are refused). */
-function findEntry(dir: string, name: string): string | undefined {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return undefined;
-  }
-  const matches = entries.filter((entry) => foldName(entry) === foldName(name));
-  // The device's file systems ignore letter case: two such names would be one file there,
-  // and which of them the device has cannot be told.
-  if (matches.length > 1) throw new UsageError(`${dir}: ${matches.join(' and ')} are one file on the device (names ignore letter case): keep only the one the device has`, true);
-  return matches[0];
 }
 
 /** A hive of the ROM set: the file in ROMDIR named case-insensitively, opened as a ROM hive. */
