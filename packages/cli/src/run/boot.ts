@@ -208,6 +208,10 @@ function renderText(report: BootReport, args: BootArguments, files: { boot: stri
     const name = hive.role === 'user' ? `user ${hive.user ?? '(none)'}` : hive.role;
     lines.push(`  ${hive.outcome.padEnd(10)} ${name}${hive.path === null ? ` (${hive.storage})` : ` ${hive.path}`}: ${hive.reason}`);
     if (hive.outcome !== 'NOT_LOADED') lines.push(`             signature: stored ${hive.storedSignature ?? '(none)'}, ROM ${hive.romSignature}; RegPersisted after boot: ${hive.regPersisted ? 'set (dword:1)' : 'not set'}`);
+    if (hive.romProblems.length > 0) {
+      lines.push(`             ROM check: ${hive.romProblems.join('; ')}`);
+      lines.push(`             advice: the device keeps this hive but reads garbage through those links: give the ROM folder of the image this hive was built against, or delete the hive so that the device recreates it from ROM`);
+    }
     for (const evidence of hive.decidedBy) lines.push(`             ${renderEvidence(evidence)}`);
   }
   lines.push('', `lint: ${report.summary.lintErrors} error(s), ${report.summary.lintWarnings} warning(s), ${report.summary.lintNotes} note(s)`);
@@ -218,7 +222,8 @@ function renderText(report: BootReport, args: BootArguments, files: { boot: stri
     for (const action of report.actions) lines.push(`  ${renderAction(action)}`);
   }
   const s = report.summary;
-  lines.push('', `result: ${s.kept} kept, ${s.clean} clean, ${s.created} created${s.notLoaded > 0 ? `, ${s.notLoaded} not loaded` : ''}; ${s.lintErrors} lint error(s)`);
+  const broken = report.hives.filter((hive) => hive.romProblems.length > 0).length;
+  lines.push('', `result: ${s.kept} kept${broken > 0 ? ` (${broken} not matching its ROM)` : ''}, ${s.clean} clean, ${s.created} created${s.notLoaded > 0 ? `, ${s.notLoaded} not loaded` : ''}; ${s.lintErrors} lint error(s)`);
   return lines.join('\n') + '\n';
 }
 
@@ -261,5 +266,6 @@ export function run(args: BootArguments, io: CommandIo): number {
   }
   sink.close();
   const wiped = report.summary.clean + report.summary.created > 0;
-  return wiped || report.summary.lintErrors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
+  const mismatched = report.hives.some((hive) => hive.romProblems.length > 0);
+  return wiped || mismatched || report.summary.lintErrors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }

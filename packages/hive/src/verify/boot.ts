@@ -33,6 +33,12 @@ export function predictBoot(report: VerifyReport, findings: Findings, options: V
   }
   reasons.push('the ROM signature matches: the hive is kept (unless the OEM forces a clean boot through IOCTL_HAL_GET_HIVE_CLEAN_FLAG)');
   reasons.push('after the boot, RegPersisted = dword:1 is set (under HKLM for the system hive, HKCU for a user hive)');
+  if (report.romLinks.broken > 0) {
+    const first = findings.list.find((finding) => finding.code === 'ROM_LINK_BROKEN' || finding.code === 'ROM_LINK_WRONG_TYPE');
+    reasons.push(
+      `but ${report.romLinks.broken} link(s) into the ROM hive do not resolve there${first === undefined ? '' : ` (first at 0x${first.offset.toString(16).padStart(8, '0')}, ${first.code})`}: the device keeps the hive and reads garbage through them (a patched signature, or another build with the same signature)`,
+    );
+  }
   if (findings.has('error')) reasons.push('the structural errors reported above are not covered by the documented boot checks: what filesys does with a damaged hive is not known');
   return { outcome: 'kept', regPersisted: true, reasons };
 }
