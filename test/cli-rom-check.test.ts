@@ -57,6 +57,8 @@ describeWithCorpus('the one ROM check', () => {
     ['image pack', (rom, hive) => ['image', 'pack', hive.endsWith('user.hv') ? '--user-rom' : '--rom', rom, hive, '-o', at('out.fdf')]],
     ['oem pack', (rom, hive) => ['oem', 'pack', hive.endsWith('user.hv') ? '--user-rom' : '--rom', rom, hive, '-o', at('out.oem')]],
     ['view', (rom, hive) => ['view', '--json', '--rom', rom, hive]],
+    ['find', (rom, hive) => ['find', '--rom', rom, 'MUI', hive]],
+    ['find --jobs', (rom, hive) => ['find', '--jobs', '2', '--rom', rom, 'MUI', hive, hive]],
   ];
 
   describe.each(commands)('%s', (_name, args) => {
@@ -105,6 +107,22 @@ describeWithCorpus('the one ROM check', () => {
     expect(marks).toBe(seen.unverified);
     // --content-only keeps the mark.
     expect(counts(runCli(['dump', '-f', 'json', '--content-only', '--rom', DEFAULT, '--force-rom', user]).stdout).unverified).toBe(seen.unverified);
+  });
+
+  test('find --rom: the effective registry searched; --force-rom marks the matches from the ROM, not the file\'s', () => {
+    const through = runCli(['find', '--rom', USER, 'CurLang', user]);
+    expect([through.status, through.stderr]).toEqual([0, '']);
+    expect(through.stdout).toBe(`${user}: HKEY_CURRENT_USER\\MUI\\CurLang = dword:00000409\n`);
+    const forced = runCli(['find', '--json', '--rom', DEFAULT, '--force-rom', '--name', '--regex', '.', user]);
+    expect(forced.status).toBe(0);
+    expect(forced.stderr).toContain('[ROM_MISMATCH]; read anyway (--force-rom)');
+    const matches = (JSON.parse(forced.stdout) as { matches: Array<{ name: string; unverified?: boolean }> }).matches;
+    // Y is the file's own value; every other value came through the foreign ROM.
+    expect(matches.find((match) => match.name === 'Y')!.unverified).toBeUndefined();
+    expect(matches.filter((match) => match.name !== 'Y').length).toBeGreaterThan(0);
+    expect(matches.filter((match) => match.name !== 'Y').every((match) => match.unverified === true)).toBe(true);
+    const text = runCli(['find', '--rom', DEFAULT, '--force-rom', '--name', 'Source Filter', user]);
+    expect(text.stdout).toMatch(/Source Filter = .* \(unverified: from a ROM hive that failed the ROM check\)\n$/);
   });
 
   test('diff, view and pack --force-rom: a note, a field, a warning', () => {
