@@ -139,6 +139,45 @@ describeWithCorpus('the one ROM check', () => {
   });
 });
 
+describe('same-build evidence: a ROM rebuilt with the same signature', () => {
+  const SIGNATURE = '00112233445566778899aabbccddeeff';
+  let romA = '';
+  let romB = '';
+  let hive = '';
+  beforeAll(() => {
+    romA = build('[HKEY_LOCAL_MACHINE\\K1]\n"a"=dword:1\n\n[HKEY_LOCAL_MACHINE\\K2]\n"b"=dword:2\n', at('build-a.hv'), '--rom-signature', SIGNATURE);
+    // One key more in front: K1 moves to the id K2 had, so the copy's sibling link now
+    // resolves to a key (the ROM's own K1) and its value link to a value.
+    romB = build('[HKEY_LOCAL_MACHINE\\K0]\n"x"=dword:9\n\n[HKEY_LOCAL_MACHINE\\K1]\n"a"=dword:1\n\n[HKEY_LOCAL_MACHINE\\K2]\n"b"=dword:2\n', at('build-b.hv'), '--rom-signature', SIGNATURE);
+    hive = build('[HKEY_LOCAL_MACHINE\\K1]\n"c"=dword:3\n', at('over-a.hv'), '--rom', romA);
+  });
+
+  test('its own build passes; the other build, with every link resolving, is refused for the copy still on the chain', () => {
+    expect(runCli(['dump', '--rom', romA, hive]).status).toBe(0);
+    const other = runCli(['dump', '--rom', romB, hive]);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toContain('1 key copy(ies) (flags 0x2) still have their ROM original on the chain they replace (first HKEY_LOCAL_MACHINE\\K1, at 0x');
+    expect(other.stderr).not.toContain('carries ROM signature');
+    // verify reports it, and its boot line: kept, but of another build.
+    const verify = runCli(['verify', '--rom', romB, hive]);
+    expect(verify.status).toBe(1);
+    expect(verify.stdout).toMatch(/ERROR +ROM_COPY_ON_CHAIN/);
+    expect(verify.stdout).toContain('boot: KEPT');
+    expect(verify.stdout).toContain('but it was built against another build of the ROM (ROM_COPY_ON_CHAIN)');
+    expect(runCli(['verify', '--rom', romA, hive]).status).toBe(0);
+  });
+});
+
+describeWithCorpus('verify --rom with a ROM of the wrong role', () => {
+  test('ROM_WRONG_ROLE, and the boot line says so', () => {
+    const hive = build('[HKEY_LOCAL_MACHINE\\init\\BootVars]\n"X"=dword:1\n', at('v-system.hv'), '--rom', corpusPath('default.hv'));
+    const result = runCli(['verify', '--rom', corpusPath('user.hv'), hive]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/ERROR +ROM_WRONG_ROLE +at 0x/);
+    expect(result.stdout).toContain('but the ROM hive given has the wrong role (ROM_WRONG_ROLE)');
+  });
+});
+
 describeWithCorpus('image pack and oem pack of a persistent hive', () => {
   let system = '';
   let user = '';

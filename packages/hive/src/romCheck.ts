@@ -7,32 +7,12 @@
  * on the ROM chain it replaces. Pure: no Node built-in, never throws on bad bytes.
  */
 import { toHex } from '@hivetool/registry';
-import { isHiveFormatError } from './errors.js';
-import { KeyFlags, type HiveKey, type KeyNode } from './records.js';
 import { Hive, openHive } from './reader.js';
 import { verifyHive } from './verify/index.js';
+import { ROLE_WORDS, hiveRole, roleMatches, romFileForRole, type HiveRole } from './romRole.js';
+import { findRomCopies, type RomCopy } from './romCopies.js';
 
-/**
- * What a hive's roots record says it holds. `system`: HKCR and/or HKLM (a `system.hv`, or
- * the ROM `default.hv` or `boot.hv`); `user`: HKCU only (a profile's `user.hv`, or the ROM
- * `user.hv`); `combined`: both (a hive in a RAM region holds both); `empty`: no root.
- * The ROM `boot.hv` and `default.hv` both hold HKLM only or HKLM and HKCR: their roots
- * cannot tell them apart (a system hive built over `default.hv` and given `boot.hv` is
- * found by its links, which do not resolve there).
- */
-export type HiveRole = 'system' | 'user' | 'combined' | 'empty';
-
-/** The role a roots record's first four entries give (format guide §8: 0 HKCR, 1 HKCU, 2 HKLM). */
-export function hiveRole(rootRefs: readonly number[]): HiveRole {
-  const system = (rootRefs[0] ?? 0) !== 0 || (rootRefs[2] ?? 0) !== 0;
-  const user = (rootRefs[1] ?? 0) !== 0;
-  return system && user ? 'combined' : system ? 'system' : user ? 'user' : 'empty';
-}
-
-/** The ROM hive a persistent hive of this role links into, as the image names it. */
-export function romFileForRole(role: HiveRole): string {
-  return role === 'user' ? 'the ROM user.hv' : role === 'system' ? 'the ROM default.hv' : 'a ROM hive';
-}
+export { hiveRole, romFileForRole, type HiveRole } from './romRole.js';
 
 /** A link into the ROM hive that does not resolve to a record of the expected type. */
 export interface RomCheckLink {
@@ -45,12 +25,7 @@ export interface RomCheckLink {
 }
 
 /** A persistent key copy (flags 0x2) whose ROM original is still on the chain it replaces. */
-export interface RomCheckCopy {
-  /** The key's path in the effective registry. */
-  path: string;
-  /** File offset of the copy's block in the persistent hive. */
-  offset: number;
-}
+export type RomCheckCopy = RomCopy;
 
 /** How many broken links and copies a result lists; the rest are counted. */
 export const ROM_CHECK_LISTED = 8;
@@ -69,19 +44,6 @@ export interface RomCheckResult {
   /** What does not match, in plain sentences, most telling first (empty when `ok`). */
   problems: string[];
 }
-
-function roleMatches(hive: HiveRole, rom: HiveRole): boolean {
-  if (hive === 'empty') return true;
-  if (hive === 'combined') return rom !== 'empty';
-  return hive === rom;
-}
-
-const ROLE_WORDS: Record<HiveRole, string> = {
-  system: 'a system hive (HKLM/HKCR: default.hv or boot.hv)',
-  user: 'a user hive (HKCU: user.hv)',
-  combined: 'a combined hive (system and user roots)',
-  empty: 'an empty hive (no roots)',
-};
 
 /**
  * Checks `hive` (a persistent hive, opened with or without its ROM) against `rom`
@@ -122,7 +84,7 @@ export function checkRom(hive: Hive, rom: Hive | undefined = hive.rom): RomCheck
   }
   // The copies: only where every link resolves (a walk through broken links reads garbage).
   if (result.links.broken === 0 && result.role.match) {
-    checkCopies(hive.rom === rom ? hive : reopen(hive, rom), result);
+    result.copies = findRomCopies(hive.rom === rom ? hive : reopen(hive, rom), ROM_CHECK_LISTED);
     if (result.copies.count > 0) {
       const first = result.copies.first[0]!;
       problems.push(
@@ -138,39 +100,3 @@ function reopen(hive: Hive, rom: Hive): Hive {
   return openHive(hive.file, { kind: 'persistent', rom, limits: hive.limits, recovery: hive.recovery, source: hive.source });
 }
 
-/**
- * Walks the keys stored in the file (a ROM key's subtree is all ROM), and on each sibling
- * chain compares the names of the file's copies with those of the ROM keys on it.
- * Iterative, each file key visited once; stops quietly at a record it cannot read.
- */
-function checkCopies(hive: Hive, result: RomCheckResult): void {
-  const stack: Array<{ node: KeyNode; path: string }> = hive.roots().map((root) => ({ node: root, path: root.name }));
-  const seen = new Set<number>();
-  const limit = hive.sectionCount * 1024 + 1;
-  try {
-    while (stack.length > 0) {
-      const { node, path } = stack.pop()!;
-      const copies: HiveKey[] = [];
-      const romNames = new Set<string>();
-      for (const entry of node.subkeys()) {
-        if (entry.kind !== 'key') continue;
-        if (entry.store !== hive) {
-          romNames.add(entry.name.toUpperCase());
-          continue;
-        }
-        if (seen.has(entry.offset) || seen.size >= limit) return;
-        seen.add(entry.offset);
-        if ((entry.flags & KeyFlags.ROM_COPY) !== 0) copies.push(entry);
-        if (entry.firstChild !== 0 && (entry.flags & KeyFlags.VOLATILE) === 0) stack.push({ node: entry, path: `${path}\\${entry.name}` });
-      }
-      for (const copy of copies) {
-        if (!romNames.has(copy.name.toUpperCase())) continue;
-        result.copies.count++;
-        if (result.copies.first.length < ROM_CHECK_LISTED) result.copies.first.push({ path: `${path}\\${copy.name}`, offset: copy.offset });
-      }
-    }
-    result.copies.checked = true;
-  } catch (error) {
-    if (!isHiveFormatError(error)) throw error;
-  }
-}
