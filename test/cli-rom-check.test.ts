@@ -135,7 +135,7 @@ describeWithCorpus('the one ROM check', () => {
     expect(json.unverified).toBe(true);
     const pack = runCli(['image', 'pack', '--user-rom', DEFAULT, '--force-rom', user, '-o', at('forced.fdf')]);
     expect(pack.status).toBe(0);
-    expect(pack.stderr).toContain('[ROM_MISMATCH]; read anyway (--force-rom)');
+    expect(pack.stderr).toContain('[ROM_MISMATCH]; read anyway (--force-rom): its records from the ROM are packed unverified (the output cannot mark them)');
   });
 });
 

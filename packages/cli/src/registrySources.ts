@@ -98,5 +98,5 @@ function readHiveForPack(io: CommandIo, file: string, hive: Hive, roms: PackRoms
     return readTree(hive);
   }
   const opened = openHive(hive.file, { kind: 'persistent', rom: rom.hive, limits: hive.limits, recovery: hive.recovery });
-  return readTree(checkedAgainstRom(io.report, file, opened, rom.file, roms.forceRom === true).hive);
+  return readTree(checkedAgainstRom(io.report, file, opened, rom.file, roms.forceRom === true, 'its records from the ROM are packed unverified (the output cannot mark them)').hive);
 }

@@ -51,16 +51,17 @@ export const ROM_MISMATCH_ADVICE = `give the ROM hive of this hive's image and r
 /**
  * The ROM check (`checkRom` of @hivetool/hive) for a persistent hive read through a ROM
  * hive: on a mismatch, throws a UsageError (exit 2) that says first what does not match,
- * unless `force`, when it warns and returns the hive reopened over the ROM labelled
+ * unless `force`, when it warns (`forced`: what happens to the ROM's records) and returns
+ * the hive reopened over the ROM labelled
  * `rom-unverified` (dumps, find and diff mark those records). A ROM hive given as the
  * file, or a hive opened without a ROM, passes unchanged.
  */
-export function checkedAgainstRom(report: Reporter, file: string, hive: Hive, romFile: string, force: boolean): { hive: Hive; check: RomCheckResult } {
+export function checkedAgainstRom(report: Reporter, file: string, hive: Hive, romFile: string, force: boolean, forced = 'every record from the ROM is marked unverified'): { hive: Hive; check: RomCheckResult } {
   const check = checkRom(hive);
   if (check.ok) return { hive, check };
   const line = romMismatchLine(file, romFile, check);
   if (!force) throw new UsageError(`${line} [ROM_MISMATCH]; ${ROM_MISMATCH_ADVICE}`, true);
-  report.note(`warning: ${line} [ROM_MISMATCH]; read anyway (--force-rom): every record from the ROM is marked unverified`);
+  report.note(`warning: ${line} [ROM_MISMATCH]; read anyway (--force-rom): ${forced}`);
   const rom = hive.rom!.withSource(UNVERIFIED_ROM);
   return { hive: openHive(hive.file, { kind: hive.kind, limits: hive.limits, recovery: hive.recovery, source: hive.source, rom, brokenRomLinks: 'unresolved' }), check };
 }
