@@ -7,7 +7,8 @@ const pack = defineCommand({
   command: 'pack [inputs..]',
   describe: 'Hives or an image → OEM stream',
   builder: (command) =>
-    packInputs(command, 'oem pack <inputs..>', 'hives (a system and a user hive combine), or a registry image', 'the OEM stream to write (- for standard output)'),
+    packInputs(command, 'oem pack <inputs..>', 'hives (a system and a user hive combine), or a registry image', 'the OEM stream to write (- for standard output)')
+      .example('$0 oem pack --rom default.hv --user-rom user.hv system.hv profile-user.hv -o registry.oem', 'the device registry as the OS hands it to WriteRegistryToOEM'),
   options: packOptions,
   run: async (options, io) => (await import('../run/oem.js')).pack(options, io),
 });

@@ -2,13 +2,13 @@ import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, re
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { emptyPersistentHive, renderEvidence, renderStep, replayBoot, splitDevicePath, type BootReport, type LintFinding, type RomSet, type StorageAction, type StorageFolder } from '@hivetool/boot';
 import { isHiveFormatError } from '@hivetool/hive';
-import { foldName } from '@hivetool/registry';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { openHiveFile, readInputFile } from '../input.js';
 import { StdoutSink, writeFileAtomic } from '../output.js';
 import { hold, release } from '../temporaries.js';
 import type { CommandIo } from '../command.js';
 import type { CliIo } from '../io.js';
+import { findEntry } from '../rom.js';
 
 export interface BootArguments {
   romDir: string;
@@ -18,21 +18,6 @@ export interface BootArguments {
   user?: string | undefined;
   apply?: string | undefined;
   json: boolean;
-}
-
-/** The entry of `dir` named `name`, ignoring letter case (two such entries are refused). */
-function findEntry(dir: string, name: string): string | undefined {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return undefined;
-  }
-  const matches = entries.filter((entry) => foldName(entry) === foldName(name));
-  // The device's file systems ignore letter case: two such names would be one file there,
-  // and which of them the device has cannot be told.
-  if (matches.length > 1) throw new UsageError(`${dir}: ${matches.join(' and ')} are one file on the device (names ignore letter case): keep only the one the device has`, true);
-  return matches[0];
 }
 
 /** A hive of the ROM set: the file in ROMDIR named case-insensitively, opened as a ROM hive. */
@@ -242,6 +227,10 @@ function renderText(report: BootReport, args: BootArguments, files: { boot: stri
     const name = hive.role === 'user' ? `user ${hive.user ?? '(none)'}` : hive.role;
     lines.push(`  ${hive.outcome.padEnd(10)} ${name}${hive.path === null ? ` (${hive.storage})` : ` ${hive.path}`}: ${hive.reason}`);
     if (hive.outcome !== 'NOT_LOADED') lines.push(`             signature: stored ${hive.storedSignature ?? '(none)'}, ROM ${hive.romSignature}; RegPersisted after boot: ${hive.regPersisted ? 'set (dword:1)' : 'not set'}`);
+    if (hive.romProblems.length > 0) {
+      lines.push(`             ROM check: ${hive.romProblems.join('; ')}`);
+      lines.push(`             advice: the device keeps this hive but reads garbage through those links: give the ROM folder of the image this hive was built against, or delete the hive so that the device recreates it from ROM`);
+    }
     for (const evidence of hive.decidedBy) lines.push(`             ${renderEvidence(evidence)}`);
   }
   lines.push('', `lint: ${report.summary.lintErrors} error(s), ${report.summary.lintWarnings} warning(s), ${report.summary.lintNotes} note(s)`);
@@ -252,7 +241,8 @@ function renderText(report: BootReport, args: BootArguments, files: { boot: stri
     for (const action of report.actions) lines.push(`  ${renderAction(action)}`);
   }
   const s = report.summary;
-  lines.push('', `result: ${s.kept} kept, ${s.clean} clean, ${s.created} created${s.notLoaded > 0 ? `, ${s.notLoaded} not loaded` : ''}; ${s.lintErrors} lint error(s)`);
+  const broken = report.hives.filter((hive) => hive.romProblems.length > 0).length;
+  lines.push('', `result: ${s.kept} kept${broken > 0 ? ` (${broken} not matching its ROM)` : ''}, ${s.clean} clean, ${s.created} created${s.notLoaded > 0 ? `, ${s.notLoaded} not loaded` : ''}; ${s.lintErrors} lint error(s)`);
   return lines.join('\n') + '\n';
 }
 
@@ -295,5 +285,6 @@ export function run(args: BootArguments, io: CommandIo): number {
   }
   sink.close();
   const wiped = report.summary.clean + report.summary.created > 0;
-  return wiped || report.summary.lintErrors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
+  const mismatched = report.hives.some((hive) => hive.romProblems.length > 0);
+  return wiped || mismatched || report.summary.lintErrors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }
