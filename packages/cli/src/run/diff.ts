@@ -1,5 +1,5 @@
 import { readTree, type Hive } from '@hivetool/hive';
-import { RegTextWriter, type RegStyle, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type ChangePlace, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
+import { RegTextWriter, terminalLines, terminalSafeJson, type RegStyle, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type ChangePlace, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
 import { ExitCode, UsageError, safeLine, withFile } from '../failures.js';
 import { inputName, openHiveFile } from '../input.js';
 import { inputBytes, limitOutputToInput, outputSink, type TextSink } from '../output.js';
@@ -30,7 +30,8 @@ function side(io: CliIo, file: string, args: DiffArguments): HiveTree {
   });
 }
 
-const valueText = (value: TreeValue): string => renderRegData(value.type, value.data);
+// On one line: .reg text wraps long hex data with `\` line ends.
+const valueText = (value: TreeValue): string => renderRegData(value.type, value.data).replace(/\\\r?\n\s*/g, '');
 
 function renderText(changes: TreeChange[], a: string, b: string): string {
   const lines = [`--- ${a}`, `+++ ${b}`];
@@ -75,7 +76,8 @@ function renderText(changes: TreeChange[], a: string, b: string): string {
       ? 'no differences'
       : `${tally.keysAdded} key(s) added, ${tally.keysRemoved} removed, ${tally.flagsChanged} with new flags; ${tally.valuesAdded} value(s) added, ${tally.valuesRemoved} removed, ${tally.valuesChanged} changed`,
   );
-  return lines.join('\n') + '\n';
+  // Names and data come from the files: each line escaped for a terminal.
+  return terminalLines(lines);
 }
 
 function jsonChange(change: TreeChange): object {
@@ -193,7 +195,7 @@ export function run(args: DiffArguments, io: CommandIo): number {
   const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
   try {
     if (args.format === 'text') sink.write(renderText(changes, aName, bName));
-    else if (args.format === 'json') sink.write(JSON.stringify({ format: 'hivetool-diff', schemaVersion: 1, a: aName, b: bName, changes: changes.map(jsonChange) }, null, 2) + '\n');
+    else if (args.format === 'json') sink.write(terminalSafeJson(JSON.stringify({ format: 'hivetool-diff', schemaVersion: 1, a: aName, b: bName, changes: changes.map(jsonChange) }, null, 2)) + '\n');
     else {
       const { skippedKeys, skippedValues } = renderReg(changes, aName, bName, sink, args.regStyle ?? 'ce');
       if (skippedKeys + skippedValues > 0) {

@@ -1,7 +1,7 @@
 import { padCutHive } from '@hivetool/forensics';
 import { openHive, walkTree } from '@hivetool/hive';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
-import { ROOT_COUNT, ValueType, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
+import { ROOT_COUNT, ValueType, escapeForTerminal, terminalSafeJson, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
 import { inputName, readInputFile, stdinForWorkers } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, fileFailure } from '../failures.js';
@@ -169,10 +169,10 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
   }
 }
 
-/** `file: path\value = data`, or `file: path` for a key. */
+/** `file: path\value = data`, or `file: path` for a key; escaped for a terminal (names and data come from the file). */
 export function matchLine(match: FindMatch): string {
   const head = match.kind === 'key' ? `${match.file}: ${match.path}` : `${match.file}: ${match.path}\\${match.name} = ${match.data}`;
-  return match.deleted === undefined ? head : `${head} (${match.deleted})`;
+  return escapeForTerminal(match.deleted === undefined ? head : `${head} (${match.deleted})`);
 }
 
 /**
@@ -201,7 +201,7 @@ export async function run(args: FindArguments, io: CommandIo): Promise<number> {
       for (const match of outcome.matches) {
         found++;
         if (args.json) {
-          sink.write((first ? '\n' : ',\n') + JSON.stringify(match));
+          sink.write((first ? '\n' : ',\n') + terminalSafeJson(JSON.stringify(match)));
           first = false;
         } else sink.write(matchLine(match) + '\n');
       }

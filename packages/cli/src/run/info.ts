@@ -19,7 +19,7 @@ import {
   readLogEntry,
   LOG_ENTRY_SLOTS,
 } from '@hivetool/hive/layout';
-import { rootName, valueTypeName } from '@hivetool/registry';
+import { rootName, terminalLines, terminalSafeJson, valueTypeName } from '@hivetool/registry';
 import { inputName, readHiveFile, stdinForWorkers } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure, fileFailure } from '../failures.js';
@@ -246,7 +246,7 @@ export function renderInfoText(info: HiveInfo): string {
   if (s !== null) rows.push(...statisticsRows(s));
   for (const line of info.problems) rows.push(['could not read', line]);
   const width = Math.max(...rows.map(([label]) => label.length));
-  return `${info.file}\n` + rows.map(([label, text]) => `  ${label.padEnd(width)}  ${text}\n`).join('');
+  return terminalLines([info.file, ...rows.map(([label, text]) => `  ${label.padEnd(width)}  ${text}`)]);
 }
 
 function statisticsRows(s: HiveStatistics): Array<[string, string]> {
@@ -314,7 +314,7 @@ export async function run(args: InfoArguments, io: CommandIo): Promise<number> {
   } finally {
     progress.stop();
   }
-  if (args.json) sink.write(JSON.stringify({ format: 'hivetool-info', schemaVersion: 1, hives: infos }, null, 2) + '\n');
+  if (args.json) sink.write(terminalSafeJson(JSON.stringify({ format: 'hivetool-info', schemaVersion: 1, hives: infos }, null, 2)) + '\n');
   sink.close();
   summary(io, args.files.length, [
     [args.files.length - failed - damaged, 'described'],
