@@ -4,7 +4,7 @@
  */
 import type { Hive } from '@hivetool/hive';
 import { isRegistryRoot } from '@hivetool/hive/layout';
-import type { RegStyle } from '@hivetool/registry';
+import { terminalSafeJson, type RegStyle } from '@hivetool/registry';
 import type { DeletedRecord } from '@hivetool/forensics';
 import { inputName, openHiveFileLazy } from '../input.js';
 import type { TextSink } from '../output.js';
@@ -133,7 +133,7 @@ export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | u
     } else if (job.format === 'json') {
       // A file that could not be opened still has its place in the document, as in verify's.
       onStart();
-      sink.write(JSON.stringify({ file: inputName(file), error: line }));
+      sink.write(terminalSafeJson(JSON.stringify({ file: inputName(file), error: line })));
     }
     return false;
   }
