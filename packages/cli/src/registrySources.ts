@@ -3,6 +3,7 @@ import { FORMAT_DESCRIPTIONS, decodeOemStream, identifyFormat, openImage } from 
 import { rootName, type HiveTree } from '@hivetool/registry';
 import { UsageError, withFile } from './failures.js';
 import { inputName, readInputFile } from './input.js';
+import { checkWholeFile } from './damage.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -17,8 +18,12 @@ function readAnyRegistry(io: CliIo, file: string, rom: Hive | undefined): HiveTr
   const bytes = readInputFile(io, file);
   const format = identifyFormat(bytes);
   switch (format) {
-    case 'hive':
-      return readTree(openHive(bytes, rom === undefined ? {} : { rom }));
+    case 'hive': {
+      const hive = openHive(bytes, rom === undefined ? {} : { rom });
+      // A new file is made from it: any whole-file damage stops (damage.ts).
+      checkWholeFile(hive, file, 'copy');
+      return readTree(hive);
+    }
     case 'image':
       return openImage(bytes).toTree();
     case 'oem-stream':

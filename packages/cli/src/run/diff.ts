@@ -1,7 +1,8 @@
 import { readTree, type Hive } from '@hivetool/hive';
 import { RegTextWriter, terminalLines, terminalSafeJson, type RegStyle, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type ChangePlace, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
 import { ExitCode, UsageError, safeLine, withFile } from '../failures.js';
-import { inputName, openHiveFile } from '../input.js';
+import { inputName, readHiveFile } from '../input.js';
+import { openForReading } from '../damage.js';
 import { inputBytes, limitOutputToInput, outputSink, type TextSink } from '../output.js';
 import { regSink } from '../regeditSink.js';
 import type { CommandIo } from '../command.js';
@@ -19,14 +20,18 @@ export interface DiffArguments {
   regStyle?: RegStyle | undefined;
 }
 
-/** A side of the comparison: a file's registry, read through the ROM hive when it links into one. */
-function side(io: CliIo, file: string, args: DiffArguments): HiveTree {
+/**
+ * A side of the comparison: a file's registry, read through the ROM hive when it links
+ * into one. Whole-file damage is read on past by the rules of damage.ts: `damage` names it.
+ */
+function side(io: CliIo, file: string, args: DiffArguments, damage: string[]): HiveTree {
   return withFile(file, () => {
-    const hive = openHiveFile(io, file, {
+    const opened = openForReading(readHiveFile(io, file), file, 'read', {
       ...(args.rom !== undefined ? { rom: args.rom.hive } : {}),
       ...(args.maxDepth !== undefined ? { limits: { maxDepth: args.maxDepth } } : {}),
     });
-    return readTree(hive);
+    if (opened.damage !== undefined) damage.push(opened.damage);
+    return readTree(opened.hive);
   });
 }
 
@@ -175,17 +180,18 @@ export function run(args: DiffArguments, io: CommandIo): number {
   let bName: string;
   let a: HiveTree;
   let b: HiveTree;
+  const damage: string[] = [];
   if (args.files.length === 1) {
     if (args.rom === undefined) throw new UsageError('diff needs two hives, or one persistent hive and --rom ROM.hv');
     aName = `${args.rom.file} (ROM)`;
     bName = `${inputName(args.files[0]!)} (through its ROM)`;
     a = withFile(args.rom.file, () => readTree(args.rom!.hive));
-    b = side(io, args.files[0]!, args);
+    b = side(io, args.files[0]!, args, damage);
   } else if (args.files.length === 2) {
     aName = inputName(args.files[0]!);
     bName = inputName(args.files[1]!);
-    a = side(io, args.files[0]!, args);
-    b = side(io, args.files[1]!, args);
+    a = side(io, args.files[0]!, args, damage);
+    b = side(io, args.files[1]!, args, damage);
   } else {
     throw new UsageError('diff compares two hives (A B), or one hive with --rom');
   }
@@ -205,6 +211,14 @@ export function run(args: DiffArguments, io: CommandIo): number {
   } catch (error) {
     sink.abort();
     throw error;
+  }
+  if (damage.length > 0) {
+    // Read on past whole-file damage: the differences were shown, but the run fails, and
+    // a file named with -o is not written.
+    if (args.output === undefined || args.output === '-') sink.close();
+    else sink.abort();
+    for (const line of damage) io.report.note(line);
+    return ExitCode.FAILED;
   }
   sink.close();
   return changes.length === 0 ? ExitCode.OK : ExitCode.FINDINGS;

@@ -1,5 +1,5 @@
-import { padCutHive } from '@hivetool/forensics';
-import { openHive, walkTree } from '@hivetool/hive';
+import { walkTree } from '@hivetool/hive';
+import { openForReading } from '../damage.js';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
 import { ROOT_COUNT, ValueType, escapeForTerminal, terminalSafeJson, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
 import { inputName, readInputFile, stdinForWorkers } from '../input.js';
@@ -145,14 +145,14 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
       return { file, matches };
     }
     if (format !== 'hive' && format !== 'unknown') throw new UsageError(`cannot search ${FORMAT_DESCRIPTIONS[format]}`);
-    // A hive cut short (carved from the end of an image) is searched as far as it goes.
-    const hive = openHive(padCutHive(bytes) ?? bytes);
-    for (const root of hive.roots()) {
-      walkTree(root, root.name, {
-        key: (_key, path) => key(path),
-        value: (item, _key, path) => value(path, item.name, item.type, item.data),
-      });
-    }
+    // The rules of damage.ts: whole-file damage is searched past (a hive cut short, carved
+    // from the end of an image, as far as it goes) and named after the matches.
+    const { hive, damage } = openForReading(bytes, file, 'read');
+    // One walk over every root, so that a key reached from two roots is an error, as in dump.
+    walkTree(hive, {
+      key: (_key, path) => key(path),
+      value: (item, _key, path) => value(path, item.name, item.type, item.data),
+    });
     if (job.deleted) {
       for (const record of deletedRecords(hive)) {
         const mark = `deleted, ${record.certainty}`;
@@ -161,7 +161,7 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
         else value(parent, record.name, record.type, record.data, record.certainty === 'partial' ? `${mark}, ${record.data.length} of ${record.dataLength} data bytes` : mark);
       }
     }
-    return { file, matches };
+    return damage === undefined ? { file, matches } : { file, matches, error: damage };
   } catch (error) {
     // The matches found before the failure are kept.
     const failure = fileFailure(file, error);

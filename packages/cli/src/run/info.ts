@@ -1,4 +1,5 @@
 import {
+  damageAction,
   describeRestoreFlags,
   hexBytes,
   hiveStatistics,
@@ -6,6 +7,7 @@ import {
   openHive,
   pendingLogEntries,
   readHeader,
+  structuralDamage,
   MAX_RESTORE_RECORDS_LISTED,
   type Hive,
   type HiveFormatError,
@@ -121,6 +123,13 @@ export function collectInfo(source: Hive | Uint8Array, file: string, options: Op
     header = readHeader(source.file, new DataView(source.file.buffer, source.file.byteOffset, source.file.byteLength));
   }
   const statistics = hive === undefined ? null : hiveStatistics(hive, { onError: problem });
+  // The whole-file damage verify reports and the statistics' walk does not meet (damage.ts).
+  if (hive !== undefined) {
+    for (const finding of structuralDamage(hive)) {
+      if (damageAction('info', finding.code) !== 'describe' || problems.some((line) => line.endsWith(`[${finding.code}]`))) continue;
+      problems.push(`not a valid hive: ${finding.message} at offset ${hex(finding.offset)} [${finding.code}]`);
+    }
+  }
   return {
     file,
     kind: hive?.kind ?? 'unknown',
