@@ -11,8 +11,13 @@ import { inputName } from './input.js';
 
 export interface OpenedHive {
   hive: Hive;
-  /** The damage read on past (the first; more are counted in it): a line for the reporter, without `hivetool: `. */
+  /**
+   * The damage read on past (the first; more are counted in it), or that the file is cut
+   * short: a line for the reporter, without `hivetool: `, once what is intact is shown.
+   */
   damage: string | undefined;
+  /** Set when the file is cut short: the walk may stop where the missing bytes are needed, and this line says why. */
+  cut: boolean;
 }
 
 const hex = (offset: number): string => `0x${(offset >>> 0).toString(16).padStart(8, '0')}`;
@@ -42,9 +47,13 @@ export function checkWholeFile(hive: Hive, file: string, kind: CommandKind): str
  */
 export function openForReading(bytes: Uint8Array, file: string, kind: CommandKind, options: OpenHiveOptions = {}): OpenedHive {
   const padded = damageAction(kind, 'RESTORE_START_PAST_EOF') === 'read-on' ? padCutHive(bytes) : undefined;
-  const hive = openHive(padded ?? bytes, options);
-  const damage = checkWholeFile(hive, file, kind);
-  if (padded === undefined) return { hive, damage };
-  const cut = `${inputName(file)}: the file ends after ${bytes.length} of the ${padded.length} bytes its header gives (a hive cut short) at offset ${hex(0x20)} [RESTORE_START_PAST_EOF]; what was shown is what the bytes present hold (the missing bytes read as zeros)`;
-  return { hive, damage: damage === undefined ? cut : `${cut}; also ${damage.slice(inputName(file).length + 2)}` };
+  if (padded === undefined) {
+    const hive = openHive(bytes, options);
+    return { hive, damage: checkWholeFile(hive, file, kind), cut: false };
+  }
+  // The whole-file checks would only find the missing part (zeros): the walk goes as far
+  // as the bytes present go, and the cut is the damage named.
+  const hive = openHive(padded, options);
+  const damage = `${inputName(file)}: the file ends after ${bytes.length} of the ${padded.length} bytes its header gives (a hive cut short) at offset ${hex(0x20)} [RESTORE_START_PAST_EOF]; what was shown is what the bytes present hold (the missing bytes read as zeros)`;
+  return { hive, damage, cut: true };
 }

@@ -15,6 +15,7 @@ import type { FindingCode } from './errors.js';
 import type { Hive } from './reader.js';
 import type { Finding } from './verify/report.js';
 import { verifyHive } from './verify/index.js';
+import { HeaderOffset, LOG_ENTRY_SLOTS, RestoreFlags } from './header.js';
 
 /** The classes of damage (and of harmless oddities), one per section of the format guide. */
 export type DamageClass =
@@ -172,6 +173,23 @@ export function structuralDamage(hive: Hive): Finding[] {
 }
 
 /**
+ * The errors of the header page alone (the checks of verify's header.ts that need no other
+ * page): restoreFlags with a value the guide does not know, a recovery log longer than
+ * the header page.
+ */
+export function headerDamage(hive: Hive): Finding[] {
+  const findings: Finding[] = [];
+  const { restoreFlags, logEntryCount } = hive.header;
+  if (restoreFlags !== RestoreFlags.CLEAN && restoreFlags !== RestoreFlags.APPENDING && restoreFlags !== RestoreFlags.COPYING) {
+    findings.push({ severity: 'error', code: 'RESTORE_FLAGS_UNKNOWN', offset: HeaderOffset.restoreFlags, message: `restoreFlags = ${restoreFlags}: not a value the format guide knows (0, 1 or 2); what Windows CE does with it is not known`, count: 1 });
+  }
+  if (logEntryCount > LOG_ENTRY_SLOTS) {
+    findings.push({ severity: 'error', code: 'LOG_COUNT_TOO_LARGE', offset: HeaderOffset.logEntryCount, message: `the recovery log claims ${logEntryCount} entries; the header page holds at most ${LOG_ENTRY_SLOTS}`, count: 1 });
+  }
+  return findings;
+}
+
+/**
  * What a command of `kind` must do about the whole-file damage of `hive` before it reads
  * the tree: the first finding it must stop at, and those it reads on past (to name once
  * it has read what is intact). Classes the walk itself meets, or that do not concern the
@@ -180,7 +198,8 @@ export function structuralDamage(hive: Hive): Finding[] {
 export function assessHive(hive: Hive, kind: CommandKind): { stop: Finding | undefined; readOn: Finding[] } {
   let stop: Finding | undefined;
   const readOn: Finding[] = [];
-  for (const finding of structuralDamage(hive)) {
+  // One subtree reads only its pages: of the whole-file checks, only the header page's.
+  for (const finding of kind === 'subtree' ? headerDamage(hive) : structuralDamage(hive)) {
     const action = damageAction(kind, finding.code);
     if (action === 'stop' && stop === undefined) stop = finding;
     else if (action === 'read-on') readOn.push(finding);

@@ -7,7 +7,7 @@ import { isRegistryRoot } from '@hivetool/hive/layout';
 import { terminalSafeJson, type RegStyle } from '@hivetool/registry';
 import type { DeletedRecord } from '@hivetool/forensics';
 import { inputName, openHiveFileLazy, readHiveFile } from '../input.js';
-import { openForReading, type OpenedHive } from '../damage.js';
+import { checkWholeFile, openForReading, type OpenedHive } from '../damage.js';
 import type { TextSink } from '../output.js';
 import { UsageError, describeFailure, safeLine } from '../failures.js';
 import type { Reporter } from '../report.js';
@@ -91,7 +91,8 @@ function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, repor
  */
 function openSubtree(io: CommandIo, file: string, options: OpenHiveOptions): OpenedHive {
   try {
-    return { hive: openHiveFileLazy(io, file, options), damage: undefined };
+    const hive = openHiveFileLazy(io, file, options);
+    return { hive, damage: checkWholeFile(hive, file, 'subtree'), cut: false };
   } catch (error) {
     if (!isHiveFormatError(error) || error.code !== 'RESTORE_START_PAST_EOF') throw error;
     return openForReading(readHiveFile(io, file), file, 'subtree', options);
@@ -111,6 +112,7 @@ export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | u
   const report = io.report;
   let current: HiveRenderer | undefined;
   let damage: string | undefined;
+  let cut = false;
   try {
     const options = {
       kind: job.kind ?? 'auto',
@@ -123,6 +125,7 @@ export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | u
     const opened = job.key !== undefined ? openSubtree(io, file, options) : openForReading(readHiveFile(io, file), file, job.format === 'raw' && rom === undefined ? 'heap' : 'read', options);
     const hive = opened.hive;
     damage = opened.damage;
+    cut = opened.cut;
     if (hive.restore.flags !== 0 || hive.header.logEntryCount !== 0) {
       const shown = hive.repaired ? `the hive as mounted (${hive.restore.action === 'copy' ? `${hive.restore.liveCount} restore page(s) applied` : 'restore records discarded'}; --as-stored shows the bytes as stored)` : 'the hive as stored';
       report.note(
@@ -148,7 +151,8 @@ export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | u
     const line = describeFailure(error, file);
     if (line === undefined) throw error;
     report.failure(file, error);
-    if (damage !== undefined) report.failure(file, new UsageError(damage, true));
+    // A walk stopped by a cut: the line saying the file is cut short says why.
+    if (cut && damage !== undefined) report.failure(file, new UsageError(damage, true));
     if (current !== undefined) {
       current.finish(line);
     } else if (job.format === 'json') {
