@@ -511,6 +511,21 @@ describe('the documented grammar (Microsoft\'s Registry File reference, fMerge)'
     expect(valueOf(tree('[HKEY_LOCAL_MACHINE\\Test]\n"P"="res://a//b"\n'), 'HKLM\\Test', 'P')).toBe('res://a//b');
   });
 
+  test('fMerge\'s {BEGIN MULTILANG} blocks: merged once for LOCALE with %LANGID% replaced, skipped by {SKIPLANG}', () => {
+    const text = KEY + '{BEGIN MULTILANG}\n{SKIPLANG 0411 0412}\n[HKEY_LOCAL_MACHINE\\Test\\%LANGID%]\n"lang"="%LANGID%"\n{END MULTILANG}\n';
+    const english = compileText(text, { defines: { LOCALE: '0409' } });
+    expect(english.diagnostics).toEqual([]);
+    expect(valueOf(english.trees!.default, 'HKLM\\Test\\0409', 'lang')).toBe('0409');
+    expect(english.merged.texts.join('\n')).not.toContain('MULTILANG');
+    const japanese = compileText(text, { defines: { LOCALE: '0411' } });
+    expect(japanese.diagnostics).toEqual([]);
+    expect(findKey(japanese.trees!.default, 'HKLM\\Test\\0411')).toBeUndefined();
+    // No LOCALE: Platform Builder's default language, 0409.
+    expect(valueOf(tree(text), 'HKLM\\Test\\0409', 'lang')).toBe('0409');
+    // Unpaired markers are reported, the text outside a block keeps its % signs.
+    expect(codes(compileText(KEY + '"p"="50%LANGID%"\n{END MULTILANG}\n{BEGIN MULTILANG}\n'))).toEqual(['UNBALANCED_TAG@3', 'UNBALANCED_TAG@4']);
+  });
+
   test('@ and "Default" both set in one key: a warning naming both lines; a deletion in between forgets the first', () => {
     const result = compileText('[HKEY_LOCAL_MACHINE\\A]\n@="one"\n"x"=dword:1\n[HKLM\\A]\n"Default"="two"\n[HKLM\\B]\n@="b"\n"Default"=-\n"default"="c"\n[HKLM\\C]\n@="c"\n[-HKLM\\C]\n[HKLM\\C]\n"Default"="d"\n');
     expect(codes(result)).toEqual(['DEFAULT_VALUE_TWICE@5', 'DEFAULT_VALUE_TWICE@9']);
