@@ -490,13 +490,25 @@ describe('the documented grammar (Microsoft\'s Registry File reference, fMerge)'
       '                                         bootloader */',
       '#define IMAGE_NAME "a//b" // a string keeps its //',
       '#pragma once',
+      '#define RAM_MB 0x60 /* 96 */',
+      '#if RAM_MB >= 64 && RAM_MB < 0x100',
+      '#define RAM_CLASS 2',
+      '#else',
+      '#define RAM_CLASS 1',
+      '#endif',
       '#endif // __IMAGE_CFG_H',
     ].join('\r\n');
-    const result = compileText('#include "image_cfg.h"\n' + KEY + '"S"=dword:$(IMAGE_WINCE_RAM_DISK_SIZE_HEX)\n"A"=dword:$(IMAGE_SHARE_ARGS_HEX)\n"N"=$(IMAGE_NAME)\n', {}, { 'image_cfg.h': header });
+    const result = compileText('#include "image_cfg.h"\n' + KEY + '"S"=dword:$(IMAGE_WINCE_RAM_DISK_SIZE_HEX)\n"A"=dword:$(IMAGE_SHARE_ARGS_HEX)\n"N"=$(IMAGE_NAME)\n"C"=dword:$(RAM_CLASS)\n', {}, { 'image_cfg.h': header });
     expect(result.diagnostics).toEqual([]);
     expect(valueOf(result.trees!.default, 'HKLM\\Test', 'S')).toBe(0x06000000);
     expect(valueOf(result.trees!.default, 'HKLM\\Test', 'A')).toBe(0x80000800);
     expect(valueOf(result.trees!.default, 'HKLM\\Test', 'N')).toBe('a//b');
+    // A header's #if compares C integers (hex, decimal, octal).
+    expect(valueOf(result.trees!.default, 'HKLM\\Test', 'C')).toBe(2);
+    const none = (): undefined => undefined;
+    expect(evaluateCpp('010 > 9', none)).toBe(false);
+    expect(evaluateCpp('010 > 7 && 0x10 <= 16', none)).toBe(true);
+    expect(() => evaluateCpp('A < 3', (name) => (name === 'A' ? 'abc' : undefined))).toThrow('compares numbers');
     // Nothing of the header reaches the merged text but its effect.
     expect(result.merged.texts.join('\n')).not.toContain('RAMDISK');
   });
