@@ -4,7 +4,7 @@
  * name, value name, value data, a ROM's SystemHive value, a `--user` value or a source
  * line never reaches standard output or standard error as it is.
  */
-import { describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeForTerminal, terminalSafeJson } from '@hivetool/registry';
@@ -71,7 +71,11 @@ describe('escapeForTerminal: the one rule', () => {
 });
 
 describe('names and data from a hive reach the terminal escaped', () => {
-  const hive = hostileHive();
+  // Made once the scratch folder exists (it is made before the tests, not while they are collected).
+  let hive = '';
+  beforeAll(() => {
+    hive = hostileHive();
+  });
 
   test('find: text escaped, JSON parses to the names as stored', () => {
     const text = runCli(['find', 'forged', hive]);
