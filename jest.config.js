@@ -12,6 +12,8 @@ export default {
   testTimeout: 60000,
   // The binary runs the bundled command line: it is rebuilt from the compiled code first.
   globalSetup: '<rootDir>/test/dist/globalSetup.js',
+  // Typed arrays compared in one loop instead of jest's per-element walk (test/jestSetup.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/dist/jestSetup.js'],
   // Two test files at a time: on two cores, one file's child processes, browser or file
   // I/O overlap with the other's computing (jest's default here is a single worker).
   maxWorkers: 2,
