@@ -382,7 +382,7 @@ describe('compile: command behaviour', () => {
     mkdirSync(join(outdir, 'boot.hv'), { recursive: true });
     const folder = runCli(['compile', write('small.reg', '[HKEY_LOCAL_MACHINE\\A]\n'), '-o', outdir]);
     expect(folder.status).toBe(2);
-    expect(folder.stderr).toBe(`hivetool: ${join(outdir, 'boot.hv')}: cannot write: is a directory\n`);
+    expect(folder.stderr).toBe(`hivetool: ${join(outdir, 'boot.hv')}: cannot write: a folder stands at this name in the output folder; move it away or choose another output folder\n`);
   });
 
   test('an error writes nothing and keeps what OUTDIR held; exit 2 and every diagnostic names file:line', () => {

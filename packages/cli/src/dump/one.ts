@@ -12,6 +12,7 @@ import { describeFailure, safeLine } from '../failures.js';
 import type { Reporter } from '../report.js';
 import type { CommandIo } from '../command.js';
 import { openHiveFileOrCut } from './cut.js';
+import { checkedAgainstRom } from '../rom.js';
 import { jsonVisitor } from './json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from './raw.js';
 import { regVisitor, skippedNamesWarning } from './reg.js';
@@ -34,6 +35,10 @@ export interface DumpArguments {
   rom?: Hive | undefined;
   /** Its path, for worker threads to open it too. */
   romFile?: string | undefined;
+  /** The --rom path as given, named by the ROM check's messages. */
+  romName?: string | undefined;
+  /** `--force-rom`: read a hive that fails the ROM check, its ROM records marked unverified. */
+  forceRom?: boolean | undefined;
   /** Files to render at once, on worker threads. */
   jobs?: number | undefined;
   /** Read a hive with a pending copy (restoreFlags 2) as stored, not as mounted. */
@@ -105,7 +110,10 @@ export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | u
       ...(rom === undefined ? {} : { rom }),
     } as const;
     // One subtree reads only its pages; a whole dump reads the file in one go.
-    const hive = job.key !== undefined ? openHiveFileLazy(io, file, options) : openHiveFileOrCut(io, file, options);
+    let hive = job.key !== undefined ? openHiveFileLazy(io, file, options) : openHiveFileOrCut(io, file, options);
+    // The one ROM check: a hive that does not belong over this ROM is refused (exit 2),
+    // or with --force-rom read with its ROM records marked unverified.
+    if (rom !== undefined && hive.rom !== undefined) hive = checkedAgainstRom(report, file, hive, job.romName ?? 'given with --rom', job.forceRom === true).hive;
     if (hive.restore.flags !== 0 || hive.header.logEntryCount !== 0) {
       const shown = hive.repaired ? `the hive as mounted (${hive.restore.action === 'copy' ? `${hive.restore.liveCount} restore page(s) applied` : 'restore records discarded'}; --as-stored shows the bytes as stored)` : 'the hive as stored';
       report.note(

@@ -4,7 +4,8 @@ import type { CompileOptions, CompileResult, Explanation, HiveName, SourceHost }
 import { hexBytes } from '@hivetool/hive';
 import { ExitCode, UsageError } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
-import { AtomicFileSink, print, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { AtomicFileSink, STDIO, print, refuseInputAsOutput, tell, writeFileAtomic } from '../output.js';
+import { pending } from '../temporaries.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
 
@@ -151,6 +152,17 @@ function parseDefines(definitions: readonly string[]): Record<string, string> {
  * guide §1). Writes boot.hv, default.hv, user.hv and reginit.ini, all or none.
  */
 export async function run(args: CompileArguments, io: CommandIo): Promise<number> {
+  if (args.explain !== undefined || args.output === undefined || args.output === STDIO) return compile(args, io);
+  // A signal names the output as not written (temporaries.ts).
+  const done = pending(args.output);
+  try {
+    return await compile(args, io);
+  } finally {
+    done();
+  }
+}
+
+async function compile(args: CompileArguments, io: CommandIo): Promise<number> {
   const { compileRegistry, encodeCompiledHives, explainKey, formatDiagnostic, isKnownEncoding, parseStrings, decodeSource, HIVE_NAMES } = await import('@hivetool/compile');
   if (args.encoding !== undefined && !isKnownEncoding(args.encoding)) throw new UsageError(`--encoding ${args.encoding}: not an encoding this runtime can decode (e.g. shift_jis, gbk, windows-1252)`);
   if (args.sysgen !== undefined && !args.sysgenFilter) throw new UsageError('--sysgen and --no-sysgen-filter exclude each other');
@@ -203,6 +215,11 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
     io.stderr(`hivetool: ${args.inputs.map(inputName).join(', ')}: ${result.errors} error${result.errors === 1 ? '' : 's'}; nothing written\n`);
     return ExitCode.FAILED;
   }
+  // The compile ran without a break: a signal that came meanwhile is handled here, before
+  // anything is written, rather than after the outputs are in place: a timer, then an
+  // immediate, so that the loop polls its handles (the signal's among them) in between.
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  await new Promise<void>((resolve) => setImmediate(resolve));
   let written: Array<{ file: string; bytes: number }>;
   // The files named, those they #include, and the .str files: none may be replaced.
   const inputs = [...host.filesRead, ...(args.strings ?? [])];
@@ -219,7 +236,7 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
     written = files.map(([file, bytes]) => ({ file, bytes: bytes.length }));
   }
   if (args.json) print(io, JSON.stringify(summaryJson(result, output, written, HIVE_NAMES), null, 2) + '\n');
-  else print(io, renderSummary(result, written, args.mergeOnly, HIVE_NAMES));
+  else tell(io, output, renderSummary(result, written, args.mergeOnly, HIVE_NAMES));
   return result.warnings > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }
 
@@ -231,7 +248,7 @@ function writeAll(io: CliIo, files: Array<[string, Uint8Array]>): void {
   const sinks: AtomicFileSink[] = [];
   try {
     for (const [file, bytes] of files) {
-      const sink = new AtomicFileSink(io, file);
+      const sink = new AtomicFileSink(io, file, 'generated');
       sinks.push(sink);
       // Written through to the temporary file now: nothing is renamed until all are.
       sink.writeBytes(bytes);

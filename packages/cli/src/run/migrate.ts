@@ -1,4 +1,4 @@
-import { encodeLinkedHive, hexBytes, hiveStatistics, openHive, readTree, type Hive } from '@hivetool/hive';
+import { encodeLinkedHive, hexBytes, hiveRole, hiveStatistics, openHive, readTree, type Hive, type HiveRole } from '@hivetool/hive';
 import { MAX_SECTIONS, SLOTS_PER_SECTION } from '@hivetool/hive/layout';
 import {
   KeyFlags,
@@ -22,6 +22,7 @@ import {
 import { ExitCode, UsageError, building, safeLine, withFile } from '../failures.js';
 import { inputName, openHiveFile } from '../input.js';
 import { print, refuseInputAsOutput, writeFileAtomic, type TextSink } from '../output.js';
+import { checkedAgainstRom } from '../rom.js';
 import { nodeSha256 } from './build.js';
 import { renderReg } from './diff.js';
 import type { CommandIo } from '../command.js';
@@ -108,17 +109,8 @@ function patchBetween(from: HiveTree, to: HiveTree, fromName: string, toName: st
   return { bytes: sink.bytes(), skipped: writer.skippedKeys + writer.skippedValues };
 }
 
-/**
- * The ROM check of the device's hive against the old ROM: what does not match, in plain
- * sentences (empty when it belongs over that ROM).
- */
-function romProblems(hive: Hive, rom: Hive): string[] {
-  const problems: string[] = [];
-  const hiveSignature = hexBytes(hive.header.romSignature);
-  const romSignature = hexBytes(rom.header.romSignature);
-  if (hiveSignature !== romSignature) problems.push(`the hive carries ROM signature ${hiveSignature}, the ROM hive ${romSignature}: they are of different builds (the device would wipe this hive at boot)`);
-  return problems;
-}
+/** What a ROM hive of each role holds, for messages. */
+const ROLE_ROOTS: Record<HiveRole, string> = { system: 'system roots (HKLM/HKCR: default.hv)', user: 'HKCU only (user.hv)', combined: 'system and user roots', empty: 'no roots' };
 
 const valueText = (value: TreeValue | undefined): string => (value === undefined ? '(none)' : renderRegData(value.type, value.data));
 const keyText = (key: TreeKey | undefined): string => {
@@ -220,17 +212,19 @@ export function run(args: MigrateArguments, io: CommandIo): number {
   }
   const oldRom = args.oldRom.hive;
   const newRom = args.newRom.hive;
-  const hive = openHiveFile(io, args.input, { rom: oldRom });
+  const opened = openHiveFile(io, args.input, { rom: oldRom });
   const name = inputName(args.input);
-  if (hive.kind !== 'persistent') {
+  if (opened.kind !== 'persistent') {
     throw new UsageError(`${name}: this is a ROM hive (its roots carry store nibble 2): migrate takes the device's persistent hive (system.hv or a user.hv), the ROM hives go to --old-rom and --new-rom`, true);
   }
-  const problems = romProblems(hive, oldRom);
-  if (problems.length > 0) {
-    const line = `${name}: does not match the old ROM hive ${inputName(args.oldRom.file)}: ${problems.join('; ')} [ROM_MISMATCH]`;
-    if (!args.forceRom) throw new UsageError(`${line}; give the ROM hive this hive was built against as --old-rom, or --force-rom to migrate it anyway`, true);
-    io.report.note(`warning: ${line}; migrated anyway (--force-rom)`);
+  // The new ROM hive must be the old one's counterpart: default.hv for default.hv, user.hv for user.hv.
+  const oldRole = hiveRole(oldRom.rootRefs());
+  const newRole = hiveRole(newRom.rootRefs());
+  if (oldRole !== newRole) {
+    throw new UsageError(`${inputName(args.newRom.file)}: the new ROM hive holds ${ROLE_ROOTS[newRole]}, the old one ${ROLE_ROOTS[oldRole]}: give the new image's hive of the same role as --new-rom [ROM_WRONG_ROLE]`, true);
   }
+  // The one ROM check: the hive must have been built against the old ROM.
+  const { hive } = checkedAgainstRom(io.report, args.input, opened, args.oldRom.file, args.forceRom, 'migrated through it as it is; what its broken links point to is left out');
   const oldSignature = hexBytes(oldRom.header.romSignature);
   const newSignature = hexBytes(newRom.header.romSignature);
   const heading = `migrate ${name}: old ROM ${inputName(args.oldRom.file)} (signature ${oldSignature}) → new ROM ${inputName(args.newRom.file)} (signature ${newSignature})`;

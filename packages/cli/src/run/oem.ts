@@ -1,4 +1,4 @@
-import { encodeHive, hexBytes, type Hive } from '@hivetool/hive';
+import { encodeHive, hexBytes } from '@hivetool/hive';
 import {
   FORMAT_DESCRIPTIONS,
   decodeCallLog,
@@ -19,13 +19,13 @@ import {
 import { ExitCode, UsageError, building, withFile } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { STDIO, print, tell, writeFileAtomic } from '../output.js';
-import { combineRegistries } from '../registrySources.js';
+import { combineRegistries, type PackRoms } from '../registrySources.js';
 import { describePreg } from './preg.js';
 import type { CommandIo } from '../command.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
-export function pack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }, io: CommandIo): number {
-  const tree = combineRegistries(io, inputs, rom?.hive);
+export function pack({ inputs, output, roms }: { inputs: string[]; output: string; roms: PackRoms }, io: CommandIo): number {
+  const tree = combineRegistries(io, inputs, roms);
   const stream = building(output, () => encodeOemStream(tree));
   writeFileAtomic(io, output, stream);
   const info = oemStreamTrailer(stream);

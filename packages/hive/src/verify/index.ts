@@ -12,7 +12,7 @@ import { tileHeap } from './heap.js';
 import { checkSections } from './slots.js';
 import { checkRecords, checkRoots } from './records.js';
 import { walkLinks } from './links.js';
-import { checkRomHive, checkSignature } from './romLinks.js';
+import { checkRomCopies, checkRomHive, checkRomRole, checkSignature } from './romLinks.js';
 import { predictBoot } from './boot.js';
 import type { VerifyOptions, VerifyReport } from './report.js';
 
@@ -85,6 +85,10 @@ function checkFile(file: Uint8Array, options: VerifyOptions, findings: Findings,
   if (roots === undefined) return;
   walkLinks(ctx, table, roots, options);
   const rom = options.rom;
-  if (rom !== undefined && roots.kind === 'persistent') checkRomHive(rom, options, findings, verifyHive);
+  if (rom !== undefined && roots.kind === 'persistent') {
+    checkRomHive(rom, options, findings, verifyHive);
+    // The rest of the ROM check (romCheck.ts): the role, then same-build evidence where every link resolves.
+    if (checkRomRole(roots.refs, roots.at, rom, findings) && report.romLinks.broken === 0) checkRomCopies(bytes, rom, options, findings);
+  }
   if (rom !== undefined) checkSignature(rom, roots.kind, findings, report);
 }
