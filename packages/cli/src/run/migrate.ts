@@ -220,7 +220,7 @@ export function run(args: MigrateArguments, io: CommandIo): number {
   // The new ROM hive must be the old one's counterpart: default.hv for default.hv, user.hv for user.hv.
   const oldRole = hiveRole(oldRom.rootRefs());
   const newRole = hiveRole(newRom.rootRefs());
-  if (oldRole !== newRole) {
+  if (oldRole !== newRole && oldRole !== 'empty' && newRole !== 'empty') {
     throw new UsageError(`${inputName(args.newRom.file)}: the new ROM hive holds ${ROLE_ROOTS[newRole]}, the old one ${ROLE_ROOTS[oldRole]}: give the new image's hive of the same role as --new-rom [ROM_WRONG_ROLE]`, true);
   }
   // The one ROM check: the hive must have been built against the old ROM.
