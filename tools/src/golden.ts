@@ -162,6 +162,9 @@ function prepare(work: string, corpus: boolean): Case[] {
   add('diff --rom device', ['diff', '--rom', 'in/device.hv', 'out/device-system.hv']);
   add('diff-json --rom device', ['diff', '-f', 'json', '--rom', 'in/device.hv', 'out/device-system.hv']);
   add('diff-reg --rom device', ['diff', '-f', 'reg', '--rom', 'in/device.hv', 'out/device-system.hv']);
+  add('migrate device onto tree', ['migrate', '--old-rom', 'in/device.hv', '--new-rom', 'out/tree.hv', 'out/device-system.hv', '-o', 'out/migrated.hv', '--patch', 'out/migrated.reg'], ['out/migrated.hv', 'out/migrated.reg']);
+  add('migrate-json device onto tree', ['migrate', '--json', '--prefer', 'device', '--old-rom', 'in/device.hv', '--new-rom', 'out/tree.hv', 'out/device-system.hv', '--dry-run']);
+  add('migrate device same build', ['migrate', '--old-rom', 'in/device.hv', '--new-rom', 'in/device.hv', 'out/device-system.hv', '-o', 'out/migrated-same.hv'], ['out/migrated-same.hv']);
   add('image pack persistent', ['image', 'pack', '--rom', 'in/device.hv', 'out/device-system.hv', '-o', 'out/device-system.fdf'], ['out/device-system.fdf']);
   add('verify persistent without rom', ['verify', 'out/device-system.hv']);
   add('verify-json damaged', ['verify', '--json', ...damaged]);
@@ -182,6 +185,8 @@ function prepare(work: string, corpus: boolean): Case[] {
     add('info-json system', ['info', '--json', 'out/system.hv']);
     add('diff --rom default', ['diff', '--rom', 'rom/default.hv', 'out/system.hv']);
     add('diff-reg --rom default', ['diff', '-f', 'reg', '--rom', 'rom/default.hv', 'out/system.hv']);
+    add('migrate system same build', ['migrate', '--json', '--old-rom', 'rom/default.hv', '--new-rom', 'rom/default.hv', 'out/system.hv', '--dry-run']);
+    add('migrate system wrong role', ['migrate', '--old-rom', 'rom/default.hv', '--new-rom', 'rom/user.hv', 'out/system.hv', '-o', 'out/never.hv']);
     add('image pack default+user', ['image', 'pack', 'rom/default.hv', 'rom/user.hv', '-o', 'out/du.fdf'], ['out/du.fdf']);
     add('image dump default+user', ['image', 'dump', '-k', 'HKCU', 'out/du.fdf']);
     add('lint', ['lint', 'rom']);
