@@ -442,6 +442,32 @@ describeWithCorpus('migrate on the ce6-mediaroom ROM set', () => {
     expect(verify.stdout).toContain('boot: KEPT');
   });
 
+  test('a user hive: the new ROM user.hv with another locale, the device\'s own choices carried over it', () => {
+    const dump = write('user.reg', new TextEncoder().encode(runCli(['dump', corpusPath('user.hv')]).stdout));
+    const imageReg = write('user-image.reg', new TextEncoder().encode('REGEDIT4\n\n[HKEY_CURRENT_USER\\MUI]\n"CurLang"=dword:00000407\n'));
+    const newUser = join(scratch.path, 'new-user.hv');
+    expect(runCli(['build', dump, imageReg, '--rom-signature', '00112233445566778899aabbccddeeff', '-o', newUser]).status).toBe(0);
+    const deviceReg = write(
+      'user-device.reg',
+      new TextEncoder().encode('REGEDIT4\n\n[HKEY_CURRENT_USER\\Software\\Microsoft\\Internet Explorer\\International]\n"AcceptLanguage"="de-de"\n\n[HKEY_CURRENT_USER\\keyboard layout\\toggle]\n"Hotkey"=-\n'),
+    );
+    const device = join(scratch.path, 'device-user.hv');
+    expect(runCli(['build', '--rom', corpusPath('user.hv'), deviceReg, '-o', device]).status).toBe(0);
+    const out = join(scratch.path, 'migrated-user.hv');
+    const result = runCli(['migrate', '--old-rom', corpusPath('user.hv'), '--new-rom', newUser, device, '-o', out, '--json']);
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as MigrateJson;
+    expect(validateMigrate(report)).toBe(true);
+    expect(report.carried.map(place)).toEqual(['HKEY_CURRENT_USER\\Software\\Microsoft\\Internet Explorer\\International AcceptLanguage']);
+    expect(report.deletions.map(place)).toEqual(['HKEY_CURRENT_USER\\keyboard layout\\toggle Hotkey']);
+    expect(report.conflicts).toEqual([]);
+    const dumped = runCli(['dump', '--rom', newUser, out]).stdout;
+    expect(dumped).toMatch(/\[HKEY_CURRENT_USER\\MUI\]\n(;.*\n)*"CurLang"=dword:00000407\n/);
+    expect(dumped).toContain('"AcceptLanguage"="de-de"');
+    expect(dumped).toMatch(/\[HKEY_CURRENT_USER\\keyboard layout\\toggle\]\n(;.*\n)*\n/);
+    expect(runCli(['verify', '--rom', newUser, out]).stdout).toContain('boot: KEPT');
+  });
+
   test('the text report names each class and ends with the summary; --dry-run writes nothing', () => {
     const { newRom, system } = setUp();
     const out = join(scratch.path, 'never.hv');
