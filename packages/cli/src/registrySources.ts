@@ -5,6 +5,7 @@ import { UsageError, withFile } from './failures.js';
 import { inputName, readInputFile } from './input.js';
 import type { CommandIo } from './command.js';
 import { checkedAgainstRom } from './rom.js';
+import { checkWholeFile } from './damage.js';
 
 /** A ROM hive named on the command line. */
 export interface NamedRom {
@@ -77,6 +78,8 @@ export function combineRegistries(io: CommandIo, files: string[], roms: PackRoms
  * `--own-records-only` packed as stored, with a warning saying what is left out.
  */
 function readHiveForPack(io: CommandIo, file: string, hive: Hive, roms: PackRoms): HiveTree {
+  // A new file is made from it: any whole-file damage stops (damage.ts).
+  checkWholeFile(hive, file, 'copy');
   if (hive.kind !== 'persistent') return readTree(hive);
   const role = hiveRole(hive.rootRefs());
   const rom = role === 'user' ? roms.user : roms.system;

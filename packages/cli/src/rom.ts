@@ -5,6 +5,7 @@ import { foldName } from '@hivetool/registry';
 import { checkRom, openHive, walkTree, type Hive, type RomCheckResult } from '@hivetool/hive';
 import { UsageError, describeFailure } from './failures.js';
 import { inputName, openHiveFile } from './input.js';
+import { checkWholeFile } from './damage.js';
 import type { Reporter } from './report.js';
 import type { CliIo } from './io.js';
 
@@ -20,7 +21,11 @@ export function openRom(io: CliIo, path: string, walk = true): Hive {
     // Walked whole now, so that damage in the ROM hive is reported against it, with
     // offsets in it, rather than surfacing later while reading the hive that links into it.
     // (Not for verify, which reports damage in the ROM hive as findings.)
-    if (walk) for (const root of rom.roots()) walkTree(root, root.name, { key: () => undefined, value: () => undefined, unresolved: () => undefined });
+    // The whole-file checks too: a ROM hive others are read through must be sound (damage.ts).
+    if (walk) {
+      checkWholeFile(rom, path, 'copy');
+      walkTree(rom, { key: () => undefined, value: () => undefined, unresolved: () => undefined });
+    }
     return rom;
   } catch (error) {
     if (error instanceof UsageError && error.named) throw error;

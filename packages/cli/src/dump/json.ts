@@ -1,5 +1,5 @@
 import type { UnresolvedLink } from '@hivetool/hive';
-import { escapeJsonUtf16, putBytes, putDecimal, writeJsonValueOpen } from '@hivetool/registry';
+import { escapeJsonUtf16, putBytes, putDecimal, terminalSafeJson, writeJsonValueOpen } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { UNVERIFIED_ROM } from '../rom.js';
 import type { DumpHeader, DumpKey, DumpValue, DumpVisitor } from './tree.js';
@@ -25,7 +25,7 @@ export function jsonDocumentEnd(): string {
 export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = false): DumpVisitor & { finish(error?: string, members?: string): void } {
   // --content-only leaves out where things are stored (file, ids, offsets, sources,
   // signature), so registries from different files or formats compare equal as text.
-  const head = JSON.stringify(contentOnly ? { kind: header.kind } : { file: header.file, kind: header.kind, fileLength: header.fileLength, romSignature: header.romSignature });
+  const head = terminalSafeJson(JSON.stringify(contentOnly ? { kind: header.kind } : { file: header.file, kind: header.kind, fileLength: header.fileLength, romSignature: header.romSignature }));
   sink.write(head.slice(0, -1) + ',"keys":[');
   let keysWritten = 0;
   let keyOpen = false;
@@ -68,7 +68,7 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
 
   return {
     start(path: string) {
-      const escaped = ENCODER.encode(JSON.stringify(path).slice(1, -1));
+      const escaped = ENCODER.encode(terminalSafeJson(JSON.stringify(path).slice(1, -1)));
       growPath(escaped.length);
       pathBytes.set(escaped);
       pathEnds.length = 1;
@@ -127,11 +127,11 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
       out.length = p + 1;
     },
     unresolved(link: UnresolvedLink, path: string) {
-      links.push(JSON.stringify({ path, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason }));
+      links.push(terminalSafeJson(JSON.stringify({ path, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason })));
     },
     finish(error?: string, members = '') {
       closeKey();
-      sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']' + members + (error === undefined ? '' : ',"error":' + JSON.stringify(error)) + '}');
+      sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']' + members + (error === undefined ? '' : ',"error":' + terminalSafeJson(JSON.stringify(error))) + '}');
     },
   };
 }

@@ -2,6 +2,7 @@ import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, re
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { emptyPersistentHive, renderEvidence, renderStep, replayBoot, splitDevicePath, type BootReport, type LintFinding, type RomSet, type StorageAction, type StorageFolder } from '@hivetool/boot';
 import { isHiveFormatError } from '@hivetool/hive';
+import { terminalLines, terminalSafeJson } from '@hivetool/registry';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { openHiveFile, readInputFile } from '../input.js';
 import { StdoutSink, writeFileAtomic } from '../output.js';
@@ -243,7 +244,8 @@ function renderText(report: BootReport, args: BootArguments, files: { boot: stri
   const s = report.summary;
   const broken = report.hives.filter((hive) => hive.romProblems.length > 0).length;
   lines.push('', `result: ${s.kept} kept${broken > 0 ? ` (${broken} not matching its ROM)` : ''}, ${s.clean} clean, ${s.created} created${s.notLoaded > 0 ? `, ${s.notLoaded} not loaded` : ''}; ${s.lintErrors} lint error(s)`);
-  return lines.join('\n') + '\n';
+  // Paths and names come from the ROM's values and the storage folder: each line escaped for a terminal.
+  return terminalLines(lines);
 }
 
 /**
@@ -279,7 +281,7 @@ export function run(args: BootArguments, io: CommandIo): number {
       ...report,
       applied: args.apply === undefined ? null : args.apply,
     };
-    sink.write(JSON.stringify(document, null, 2) + '\n');
+    sink.write(terminalSafeJson(JSON.stringify(document, null, 2)) + '\n');
   } else {
     sink.write(renderText(report, args, rom.files));
   }

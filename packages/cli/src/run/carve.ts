@@ -1,12 +1,12 @@
+import { escapeForTerminal } from '@hivetool/registry';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
 import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions, type CarveStatus, type RamRegion } from '@hivetool/forensics';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { pending } from '../temporaries.js';
-import { CARVE_WORKER } from '../workers.js';
+import { CARVE_WORKER, startWorker } from '../workers.js';
 import { StdoutSink, refuseInputAsOutput, refuseSpecialAtGeneratedName, writeFileAtomic } from '../output.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
@@ -100,14 +100,14 @@ export function carvedName(image: string, entry: Pick<CarvedHive, 'offset' | 'st
 
 export function describeEntry(image: string, entry: CarveEntry): string {
   const where = `${image}@${hex(entry.offset)}${entry.physicalOffset === undefined ? '' : ` (raw ${hex(entry.physicalOffset)})`}`;
-  if (entry.status === 'object-store') return `${where}: object store header, not a hive (not written)`;
-  if (entry.status === 'restore-record') return `${where}: ${entry.reason ?? 'restore record'}, not a hive (not written)`;
+  if (entry.status === 'object-store') return escapeForTerminal(`${where}: object store header, not a hive (not written)`);
+  if (entry.status === 'restore-record') return escapeForTerminal(`${where}: ${entry.reason ?? 'restore record'}, not a hive (not written)`);
   const facts = [`${entry.status}`, `${entry.length} bytes`, entry.kind];
   if (entry.romSignature !== '') facts.push(`signature ${entry.romSignature}`);
   facts.push(`${entry.sections} sections, ${entry.keys} keys, ${entry.values} values`);
   if (entry.verify !== null) facts.push(entry.verify.errors + entry.verify.warnings === 0 ? 'verifies clean' : `verify: ${entry.verify.errors} errors, ${entry.verify.warnings} warnings`);
   const reason = entry.reason === undefined ? '' : ` (${entry.reason})`;
-  return `${where}: ${facts.join(', ')}${reason}${entry.output === null ? ' (not written)' : ` → ${entry.output}`}`;
+  return escapeForTerminal(`${where}: ${facts.join(', ')}${reason}${entry.output === null ? ' (not written)' : ` → ${entry.output}`}`);
 }
 
 /**
@@ -117,7 +117,7 @@ export function describeEntry(image: string, entry: CarveEntry): string {
 export function describeNotReported(image: string, counts: Readonly<Record<CarveStatus, number>>, max: number): string {
   const total = STATUSES.reduce((sum, status) => sum + counts[status], 0);
   const parts = STATUSES.filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status}`);
-  return `${image}: ${total} more candidate${total === 1 ? '' : 's'} past the first ${max}, not reported or written: ${parts.join(', ')}; raise --max-candidates to see them`;
+  return escapeForTerminal(`${image}: ${total} more candidate${total === 1 ? '' : 's'} past the first ${max}, not reported or written: ${parts.join(', ')}; raise --max-candidates to see them`);
 }
 
 /**
@@ -204,7 +204,7 @@ async function* scanOnThread(data: Omit<CarveScanData, 'ack'>): AsyncGenerator<E
   const queue: CarveScanMessage[] = [];
   let wake: (() => void) | undefined;
   let ended: Error | undefined;
-  const worker = new Worker(CARVE_WORKER, { workerData: { ...data, ack } satisfies CarveScanData });
+  const worker = startWorker(CARVE_WORKER, { ...data, ack } satisfies CarveScanData);
   const arrive = (): void => {
     wake?.();
     wake = undefined;

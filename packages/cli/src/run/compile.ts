@@ -2,7 +2,8 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { CompileOptions, CompileResult, Explanation, HiveName, SourceHost } from '@hivetool/compile';
 import { hexBytes } from '@hivetool/hive';
-import { ExitCode, UsageError } from '../failures.js';
+import { terminalLines, terminalSafeJson } from '@hivetool/registry';
+import { ExitCode, UsageError, safeLine } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { AtomicFileSink, STDIO, print, refuseInputAsOutput, tell, writeFileAtomic } from '../output.js';
 import { pending } from '../temporaries.js';
@@ -189,7 +190,7 @@ async function compile(args: CompileArguments, io: CommandIo): Promise<number> {
   const strings: Record<string, string> = {};
   for (const file of args.strings ?? []) {
     const parsed = parseStrings(decodeSource(readInputFile(io, file, MAX_SOURCE_BYTES), args.encoding).text);
-    if (parsed.ignoredLines.length > 0) io.stderr(`hivetool: ${file}:${parsed.ignoredLines[0]}: warning: not a LOC_NAME string line (${parsed.ignoredLines.length} such lines ignored) [BAD_STRING_LINE]\n`);
+    if (parsed.ignoredLines.length > 0) io.stderr(`hivetool: ${safeLine(`${file}:${parsed.ignoredLines[0]}: warning: not a LOC_NAME string line (${parsed.ignoredLines.length} such lines ignored) [BAD_STRING_LINE]`)}\n`);
     Object.assign(strings, parsed.strings);
   }
   options.strings = strings;
@@ -200,13 +201,13 @@ async function compile(args: CompileArguments, io: CommandIo): Promise<number> {
   for (const diagnostic of result.diagnostics) {
     // The codec names no option: the advice for the expansion limit is added here.
     const advice = diagnostic.code === 'LIMIT_EXCEEDED' && diagnostic.message.includes(' expand past ') ? '; if the sources are meant to expand this much, raise the factor with --max-expansion' : '';
-    io.stderr(`hivetool: ${formatDiagnostic(diagnostic)}${advice}\n`);
+    io.stderr(`hivetool: ${safeLine(formatDiagnostic(diagnostic))}${advice}\n`);
   }
 
   if (args.explain !== undefined) {
     const explanation = explainKey(result.merged, args.explain);
     if (explanation === undefined) throw new UsageError(`--explain ${args.explain}: a key path starts with a root (HKEY_LOCAL_MACHINE, HKLM, HKCU, HKCR, HKU)`);
-    print(io, args.json ? JSON.stringify({ format: 'hivetool-compile-explain', schemaVersion: 1, ...explanation }, null, 2) + '\n' : renderExplanation(explanation));
+    print(io, args.json ? terminalSafeJson(JSON.stringify({ format: 'hivetool-compile-explain', schemaVersion: 1, ...explanation }, null, 2)) + '\n' : renderExplanation(explanation));
     return result.errors > 0 ? ExitCode.FAILED : result.warnings > 0 ? ExitCode.FINDINGS : ExitCode.OK;
   }
   const output = args.output!;
@@ -317,5 +318,5 @@ function renderExplanation(explanation: Explanation): string {
     lines.push(value.present ? `  ${name}: ${last.text}  (${last.file}:${last.line})` : `  ${name}: deleted  (${last.file}:${last.line}: ${last.text})`);
     for (const earlier of events.reverse()) lines.push(`      overrides ${earlier.file}:${earlier.line}: ${earlier.text}`);
   }
-  return lines.join('\n') + '\n';
+  return terminalLines(lines);
 }

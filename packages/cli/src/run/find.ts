@@ -1,7 +1,7 @@
-import { padCutHive } from '@hivetool/forensics';
-import { openHive, walkTree } from '@hivetool/hive';
+import { walkTree } from '@hivetool/hive';
+import { openForReading } from '../damage.js';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
-import { ROOT_COUNT, ValueType, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
+import { ROOT_COUNT, ValueType, escapeForTerminal, terminalSafeJson, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
 import { inputName, readInputFile, stdinForWorkers } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, fileFailure } from '../failures.js';
@@ -208,18 +208,20 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
       return { file, matches };
     }
     if (format !== 'hive' && format !== 'unknown') throw new UsageError(`cannot search ${FORMAT_DESCRIPTIONS[format]}`);
-    // A hive cut short (carved from the end of an image) is searched as far as it goes.
     if (job.rom !== undefined && threadRom?.file !== job.rom) threadRom = { file: job.rom, hive: openRom(io, job.rom, false) };
-    let hive = openHive(padCutHive(bytes) ?? bytes, threadRom === undefined || job.rom === undefined ? {} : { rom: threadRom.hive });
+    // The rules of damage.ts: whole-file damage is searched past (a hive cut short, carved
+    // from the end of an image, as far as it goes) and named after the matches.
+    const opened = openForReading(bytes, file, 'read', threadRom === undefined || job.rom === undefined ? {} : { rom: threadRom.hive });
+    const damage = opened.damage;
+    let hive = opened.hive;
     // The one ROM check: a hive that does not belong over the ROM is not searched (exit 2)
     // unless --force-rom, when its matches from the ROM are marked unverified.
     if (hive.rom !== undefined) hive = checkedAgainstRom(lineReporter((line) => notes.push(line.replace(/^hivetool: /, '').replace(/\n$/, ''))), file, hive, job.rom!, job.forceRom === true).hive;
-    for (const root of hive.roots()) {
-      walkTree(root, root.name, {
-        key: (item, path) => key(path, undefined, item.source),
-        value: (item, _key, path) => value(path, item.name, item.type, item.data, undefined, item.source),
-      });
-    }
+    // One walk over every root, so that a key reached from two roots is an error, as in dump.
+    walkTree(hive, {
+      key: (item, path) => key(path, undefined, item.source),
+      value: (item, _key, path) => value(path, item.name, item.type, item.data, undefined, item.source),
+    });
     if (job.deleted) {
       for (const record of deletedRecords(hive)) {
         const mark = `deleted, ${record.certainty}`;
@@ -228,7 +230,7 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
         else value(parent, record.name, record.type, record.data, record.certainty === 'partial' ? `${mark}, ${record.data.length} of ${record.dataLength} data bytes` : mark);
       }
     }
-    return { file, matches, notes };
+    return damage === undefined ? { file, matches, notes } : { file, matches, notes, error: damage };
   } catch (error) {
     // The matches found before the failure are kept.
     const failure = fileFailure(file, error);
@@ -236,11 +238,11 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
   }
 }
 
-/** `file: path\value = data`, or `file: path` for a key. */
+/** `file: path\value = data`, or `file: path` for a key; escaped for a terminal (names and data come from the file). */
 export function matchLine(match: FindMatch): string {
   const head = match.kind === 'key' ? `${match.file}: ${match.path}` : `${match.file}: ${match.path}\\${match.name} = ${match.data}`;
   const marks = [...(match.deleted === undefined ? [] : [match.deleted]), ...(match.unverified === true ? ['unverified: from a ROM hive that failed the ROM check'] : [])];
-  return marks.length === 0 ? head : `${head} (${marks.join('; ')})`;
+  return escapeForTerminal(marks.length === 0 ? head : `${head} (${marks.join('; ')})`);
 }
 
 /**
@@ -270,7 +272,7 @@ export async function run(args: FindArguments, io: CommandIo): Promise<number> {
       for (const match of outcome.matches) {
         found++;
         if (args.json) {
-          sink.write((first ? '\n' : ',\n') + JSON.stringify(match));
+          sink.write((first ? '\n' : ',\n') + terminalSafeJson(JSON.stringify(match)));
           first = false;
         } else sink.write(matchLine(match) + '\n');
       }

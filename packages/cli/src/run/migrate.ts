@@ -10,6 +10,8 @@ import {
   diffTrees,
   jsonValue,
   mergeTrees,
+  terminalLines,
+  terminalSafeJson,
   parseMergePolicy,
   renderRegData,
   type HiveTree,
@@ -19,7 +21,7 @@ import {
   type TreeKey,
   type TreeValue,
 } from '@hivetool/registry';
-import { ExitCode, UsageError, building, safeLine, withFile } from '../failures.js';
+import { ExitCode, UsageError, building, withFile } from '../failures.js';
 import { inputName, openHiveFile } from '../input.js';
 import { print, refuseInputAsOutput, writeFileAtomic, type TextSink } from '../output.js';
 import { checkedAgainstRom } from '../rom.js';
@@ -174,7 +176,7 @@ function reportText(report: MergeReport): string[] {
   section('deletions carried', report.deletions.map((entry) => changeText(entry, '-')));
   section('conflicts', report.conflicts.map(conflictText));
   section('keys the new image no longer has, changed on the device', report.removedByImage.map((entry) => `[${entry.path}]: the device's changes ${entry.decision === 'kept' ? 'kept (the key is written whole)' : 'dropped'}`));
-  return lines.map(safeLine);
+  return lines;
 }
 
 function jsonSide(side: TreeValue | TreeKey | undefined, what: 'value' | 'key'): object | null {
@@ -243,8 +245,8 @@ export function run(args: MigrateArguments, io: CommandIo): number {
   if (oldSignature === newSignature) {
     if (args.output !== undefined) writeFileAtomic(io, args.output, hive.file);
     const note = `note: ${inputName(args.newRom.file)} carries the old ROM's signature ${oldSignature}: it is the same build, the hive needs no migration${args.output === undefined ? '' : `; ${args.output} is a copy of ${name}, byte for byte`}`;
-    if (args.json) print(io, JSON.stringify({ ...jsonHead, sameBuild: true, written: args.output !== undefined, exitCode: ExitCode.OK }, null, 2) + '\n');
-    else print(io, `${safeLine(heading)}\n${safeLine(note)}\n`);
+    if (args.json) print(io, terminalSafeJson(JSON.stringify({ ...jsonHead, sameBuild: true, written: args.output !== undefined, exitCode: ExitCode.OK }, null, 2)) + '\n');
+    else print(io, terminalLines([heading, note]));
     return ExitCode.OK;
   }
 
@@ -281,7 +283,7 @@ export function run(args: MigrateArguments, io: CommandIo): number {
   if (args.json) {
     print(
       io,
-      JSON.stringify(
+      terminalSafeJson(JSON.stringify(
         {
           ...jsonHead,
           sameBuild: false,
@@ -298,16 +300,16 @@ export function run(args: MigrateArguments, io: CommandIo): number {
         },
         null,
         2,
-      ) + '\n',
+      )) + '\n',
     );
     return exitCode;
   }
-  const lines = [safeLine(heading), ...reportText(report)];
+  const lines = [heading, ...reportText(report)];
   if (written !== undefined && args.output !== undefined) {
-    lines.push(safeLine(`${args.output}: ${written.bytes} bytes, persistent hive linked into ${inputName(args.newRom.file)}: ${written.keys} keys and ${written.values} values stored, the rest linked; ROM signature ${newSignature}`));
+    lines.push(`${args.output}: ${written.bytes} bytes, persistent hive linked into ${inputName(args.newRom.file)}: ${written.keys} keys and ${written.values} values stored, the rest linked; ROM signature ${newSignature}`);
   }
-  if (args.patch !== undefined) lines.push(safeLine(`${args.patch}: the device's changes against ${inputName(args.oldRom.file)} as a .reg patch`));
+  if (args.patch !== undefined) lines.push(`${args.patch}: the device's changes against ${inputName(args.oldRom.file)} as a .reg patch`);
   lines.push(`${args.output === undefined ? 'dry run (nothing written): ' : ''}${summaryLine(summary)}`);
-  print(io, lines.join('\n') + '\n');
+  print(io, terminalLines(lines));
   return exitCode;
 }

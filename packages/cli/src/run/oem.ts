@@ -16,7 +16,7 @@ import {
   writeRegistryToOemCalls,
   writeStoreGeneration,
 } from '@hivetool/image';
-import { ExitCode, UsageError, building, withFile } from '../failures.js';
+import { ExitCode, UsageError, building, safeLine, withFile } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { STDIO, print, tell, writeFileAtomic } from '../output.js';
 import { combineRegistries, type PackRoms } from '../registrySources.js';
@@ -174,7 +174,7 @@ export function verify({ files }: { files: string[] }, io: CommandIo): number {
       }
     } catch (error) {
       if (!isImageFormatError(error)) throw error;
-      print(io, `${file}: BAD: ${error.message}\n`);
+      print(io, `${safeLine(`${file}: BAD: ${error.message}`)}\n`);
       bad++;
     }
   }

@@ -1,4 +1,4 @@
-import { isHiveFormatError, readRestoreArea, recoverHive, verifyHive, type RecoveryAction } from '@hivetool/hive';
+import { damageAction, isHiveFormatError, readRestoreArea, recoverHive, verifyHive, type RecoveryAction } from '@hivetool/hive';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { readHiveFile } from '../input.js';
 import { print, tell, writeFileAtomic } from '../output.js';
@@ -77,6 +77,9 @@ function recover(args: RecoverArguments, io: CommandIo): number {
     throw error;
   }
   const report = verifyHive(repaired);
+  // The damage a repair cannot get past (damage.ts): nothing is written.
+  const stop = report.findings.find((finding) => finding.severity === 'error' && damageAction('repair', finding.code) === 'stop');
+  if (stop !== undefined) throw new UsageError(`${args.input}: cannot be repaired: ${stop.message} at offset 0x${stop.offset.toString(16).padStart(8, '0')} [${stop.code}]; hivetool verify lists every finding`, true);
   writeFileAtomic(io, args.output, repaired);
   const tail = repaired.length - area.restoreStart;
   if (args.json) {
