@@ -506,7 +506,7 @@ describeWithCorpus('migrate on the ce6-mediaroom ROM set', () => {
     expect(validateMigrate(JSON.parse(json.stdout))).toBe(true);
   });
 
-  test('a hive not built against the old ROM is refused by the ROM check, nothing written; --force-rom goes on', () => {
+  test('a hive not built against the old ROM is refused by the ROM check, nothing written; a new ROM of another role too', () => {
     const { newRom, system } = setUp();
     const out = join(scratch.path, 'refused.hv');
     const result = runCli(['migrate', '--old-rom', newRom, '--new-rom', corpusPath('default.hv'), system, '-o', out]);
@@ -517,6 +517,26 @@ describeWithCorpus('migrate on the ce6-mediaroom ROM set', () => {
     expect(user.status).toBe(2);
     expect(user.stderr).toContain('[ROM_WRONG_ROLE]');
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('migrate --force-rom', () => {
+  test('another build of the old ROM (same records, another signature): refused, naming the signatures; with --force-rom a warning and the migration', () => {
+    const tree: HiveTree = { roots: { [HKLM]: [{ name: 'Comm', values: [{ name: 'a', type: 4, data: Uint8Array.of(1, 0, 0, 0) }] }, { name: 'Other' }] } };
+    const built = write('force-built.hv', encodeHive(tree, { layout: 'rom', romSignature: OLD_SIGNATURE }));
+    const rebuilt = write('force-rebuilt.hv', encodeHive(tree, { layout: 'rom', romSignature: Uint8Array.from({ length: 16 }, (_, i) => 0x50 + i) }));
+    const newRom = write('force-new.hv', encodeHive({ roots: { [HKLM]: [...tree.roots[HKLM]!, { name: 'Added' }] } }, { layout: 'rom', romSignature: NEW_SIGNATURE }));
+    const device = write('force-device.hv', encodeLinkedHive(openHive(new Uint8Array(readFileSync(built))), { roots: { [HKLM]: [{ name: 'Comm', values: [{ name: 'a', type: 4, data: Uint8Array.of(2, 0, 0, 0) }] }, { name: 'Other' }] } }));
+    const out = join(scratch.path, 'force-out.hv');
+    const refused = runCli(['migrate', '--old-rom', rebuilt, '--new-rom', newRom, device, '-o', out]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('the hive carries ROM signature 101112131415161718191a1b1c1d1e1f, the ROM hive 505152535455565758595a5b5c5d5e5f');
+    expect(existsSync(out)).toBe(false);
+    const forced = runCli(['migrate', '--old-rom', rebuilt, '--new-rom', newRom, device, '-o', out, '--force-rom']);
+    expect(forced.stderr).toMatch(/^hivetool: warning: \S*force-device\.hv: does not match the ROM hive .* \[ROM_MISMATCH\]; read anyway \(--force-rom\)/);
+    expect(forced.status).toBe(0);
+    expect(forced.stdout).toContain('~ HKEY_LOCAL_MACHINE\\Comm  "a"=dword:00000002');
+    expect(runCli(['dump', '--rom', newRom, out]).stdout).toMatch(/\[HKEY_LOCAL_MACHINE\\Comm\]\n(;.*\n)*"a"=dword:00000002\n[^]*\[HKEY_LOCAL_MACHINE\\Added\]/);
   });
 });
 
