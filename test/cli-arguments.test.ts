@@ -48,7 +48,7 @@ describe('argument errors: one line, exit 2, the problem named', () => {
 });
 
 const COMMANDS = [
-  ['dump'], ['info'], ['verify'], ['diff'], ['build'], ['rewrite'],
+  ['dump'], ['info'], ['verify'], ['diff'], ['build'], ['rewrite'], ['migrate'],
   ['image', 'pack'], ['image', 'unpack'], ['image', 'dump'],
   ['oem', 'pack'], ['oem', 'unpack'], ['oem', 'split'], ['oem', 'join'], ['oem', 'store'], ['oem', 'load'], ['oem', 'verify'],
 ];

@@ -72,6 +72,9 @@ const commands: Array<[string, Role, (out: string) => string[]]> = [
   ['compile --merge-only', 'reg', (out) => ['compile', files.reg, '--merge-only', '-o', out]],
   ['oem store (the stream)', 'stream', (out) => ['oem', 'store', files.stream, '--slot-size', '65536', '-o', out]],
   ['oem load', 'store', (out) => ['oem', 'load', files.store, '-o', out]],
+  ['migrate (the hive)', 'persistent', (out) => ['migrate', '--old-rom', files.rom, '--new-rom', files.rom, files.persistent, '-o', out]],
+  ['migrate --new-rom (the ROM file)', 'rom', (out) => ['migrate', '--old-rom', files.rom, '--new-rom', files.rom, files.persistent, '-o', out]],
+  ['migrate --patch (the hive)', 'persistent', (out) => ['migrate', '--old-rom', files.rom, '--new-rom', files.rom, files.persistent, '-o', join(scratch.path, 'never-migrated.hv'), '--patch', out]],
 ];
 
 /** Ways to name an input as the output: the same path, another spelling, a symbolic link, a hard link. */

@@ -91,6 +91,7 @@ function prepare(work: string, corpus: boolean): Case[] {
     join(work, 'in/changes.reg'),
     'REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\init\\BootVars]\r\n"Golden"=dword:00000011\r\n\r\n[HKEY_LOCAL_MACHINE\\Golden\\Sub]\r\n"Text"="a value"\r\n"Bin"=hex:01,02,03\r\n\r\n[-HKEY_LOCAL_MACHINE\\Samples]\r\n',
   );
+  writeFileSync(join(work, 'in/update.reg'), 'REGEDIT4\r\n\r\n[HKEY_CURRENT_USER\\MUI]\r\n"CurLang"=dword:00000407\r\n\r\n[HKEY_LOCAL_MACHINE\\init]\r\n"Launch10"="explorer.exe"\r\n\r\n[HKEY_LOCAL_MACHINE\\Golden]\r\n"New"=dword:00000001\r\n');
   writeFileSync(join(work, 'in/tree.reg'), 'REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\A]\r\n"S"="x"\r\n"M"=multi_sz:"one","two"\r\n\r\n[HKEY_LOCAL_MACHINE\\A\\B]\r\n@=dword:7\r\n');
   const cases: Case[] = [];
   const add = (name: string, args: string[], outputs?: string[]): void => {
@@ -162,6 +163,11 @@ function prepare(work: string, corpus: boolean): Case[] {
   add('diff --rom device', ['diff', '--rom', 'in/device.hv', 'out/device-system.hv']);
   add('diff-json --rom device', ['diff', '-f', 'json', '--rom', 'in/device.hv', 'out/device-system.hv']);
   add('diff-reg --rom device', ['diff', '-f', 'reg', '--rom', 'in/device.hv', 'out/device-system.hv']);
+  add('build update rom', ['build', 'in/update.reg', '--rom-signature', '00112233445566778899aabbccddeeff', '-o', 'out/update.hv'], ['out/update.hv']);
+  add('migrate device onto update', ['migrate', '--old-rom', 'in/device.hv', '--new-rom', 'out/update.hv', 'out/device-system.hv', '-o', 'out/migrated.hv', '--patch', 'out/migrated.reg'], ['out/migrated.hv', 'out/migrated.reg']);
+  add('migrate-json device onto update', ['migrate', '--json', '--prefer', 'device', '--keep-image', 'HKLM\\Golden', '--old-rom', 'in/device.hv', '--new-rom', 'out/update.hv', 'out/device-system.hv', '--dry-run']);
+  add('migrate device onto tree (role)', ['migrate', '--old-rom', 'in/device.hv', '--new-rom', 'out/tree.hv', 'out/device-system.hv', '-o', 'out/never.hv']);
+  add('migrate device same build', ['migrate', '--old-rom', 'in/device.hv', '--new-rom', 'in/device.hv', 'out/device-system.hv', '-o', 'out/migrated-same.hv'], ['out/migrated-same.hv']);
   add('image pack persistent', ['image', 'pack', '--rom', 'in/device.hv', 'out/device-system.hv', '-o', 'out/device-system.fdf'], ['out/device-system.fdf']);
   add('verify persistent without rom', ['verify', 'out/device-system.hv']);
   add('verify-json damaged', ['verify', '--json', ...damaged]);
@@ -182,6 +188,8 @@ function prepare(work: string, corpus: boolean): Case[] {
     add('info-json system', ['info', '--json', 'out/system.hv']);
     add('diff --rom default', ['diff', '--rom', 'rom/default.hv', 'out/system.hv']);
     add('diff-reg --rom default', ['diff', '-f', 'reg', '--rom', 'rom/default.hv', 'out/system.hv']);
+    add('migrate system same build', ['migrate', '--json', '--old-rom', 'rom/default.hv', '--new-rom', 'rom/default.hv', 'out/system.hv', '--dry-run']);
+    add('migrate system wrong role', ['migrate', '--old-rom', 'rom/default.hv', '--new-rom', 'rom/user.hv', 'out/system.hv', '-o', 'out/never.hv']);
     add('image pack default+user', ['image', 'pack', 'rom/default.hv', 'rom/user.hv', '-o', 'out/du.fdf'], ['out/du.fdf']);
     add('image dump default+user', ['image', 'dump', '-k', 'HKCU', 'out/du.fdf']);
     add('lint', ['lint', 'rom']);

@@ -46,14 +46,14 @@ export function restoreDash(args: Record<string, unknown>): void {
  * `oem store`).
  */
 export function refuseOutputOverInput(args: Record<string, unknown>): void {
-  const named = ['files', 'inputs', 'input', 'rom'].flatMap((name) => {
+  const named = ['files', 'inputs', 'input', 'rom', 'old-rom', 'new-rom'].flatMap((name) => {
     const value = args[name];
     return typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
   });
   const previous = args['previous'];
   // Standard input is read once, by the thread that runs the command: not for a hive that
   // every worker thread opens again, nor twice.
-  for (const option of ['rom', 'previous']) {
+  for (const option of ['rom', 'previous', 'old-rom', 'new-rom']) {
     if (args[option] === STDIN) throw new UsageError(`--${option} takes a file name: - (standard input) is accepted only for the files the command reads`);
   }
   if (named.filter((name) => name === STDIN).length > 1) throw new UsageError('- (standard input) can be given once');

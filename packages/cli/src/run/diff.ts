@@ -114,7 +114,7 @@ function jsonChange(change: TreeChange): object {
 }
 
 /** A .reg patch that turns A into B when imported (or given to `build` after A's dump). */
-function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, style: RegStyle, unverified = false): RegTextWriter {
+export function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, style: RegStyle, unverified = false): RegTextWriter {
   const writer = new RegTextWriter(sink.utf8, style);
   writer.header();
   writer.comment(safeLine(`hivetool diff: imported over ${a}, this gives ${b}`));
