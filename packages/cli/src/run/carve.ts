@@ -132,6 +132,9 @@ function refuseSpecialAtCarvedNames(outDir: string, images: readonly string[]): 
   }
 }
 
+/** Candidates without bytes the scan may post before the writing thread has handled them. */
+const CANDIDATES_IN_FLIGHT = 256;
+
 /** What the carve worker thread is given: one image and how to read it. */
 export interface CarveScanData {
   image: string;
@@ -140,7 +143,13 @@ export interface CarveScanData {
   region: RamRegion | undefined;
   /** Whether damaged candidates' bytes are read (only to be written, with --keep-damaged). */
   keepDamaged: boolean;
-  /** Set by the writing thread once it is done with a candidate (one at a time: memory stays bounded). */
+  /** Candidates sent to the writing thread; the rest are only counted, by status, here. */
+  maxCandidates: number;
+  /**
+   * How many candidates the writing thread is done with (it adds one for each). A candidate
+   * with bytes to write waits until the writing thread has caught up (one hive in flight);
+   * others may run ahead by CANDIDATES_IN_FLIGHT: memory stays bounded either way.
+   */
   ack: SharedArrayBuffer;
 }
 
@@ -149,7 +158,7 @@ export type CarveScanMessage =
   | { kind: 'start'; size: number; length: number }
   | { kind: 'progress'; scanned: number }
   | { kind: 'found'; found: CarvedHive }
-  | { kind: 'done' }
+  | { kind: 'done'; notReported: Record<CarveStatus, number> }
   | { kind: 'failure'; line: string }
   | { kind: 'bug'; stack: string };
 
@@ -158,7 +167,7 @@ export type CarveScanMessage =
  * the writing thread is done with it before looking for the next.
  */
 export function scanImage(data: CarveScanData, post: (message: CarveScanMessage) => void): void {
-  const { image, pageSize, spareSize, region, keepDamaged } = data;
+  const { image, pageSize, spareSize, region, keepDamaged, maxCandidates } = data;
   const ack = new Int32Array(data.ack);
   let fd: number | undefined;
   try {
@@ -179,12 +188,21 @@ export function scanImage(data: CarveScanData, post: (message: CarveScanMessage)
     }
     post({ kind: 'start', size: stat.size, length: source.length });
     options.onProgress = (scanned) => post({ kind: 'progress', scanned });
+    // Past --max-candidates a candidate is only counted here: a flood of crafted headers
+    // costs no message and no wait per candidate.
+    const notReported: Record<CarveStatus, number> = { hive: 0, truncated: 0, damaged: 0, 'object-store': 0, 'restore-record': 0 };
+    let sent = 0;
     for (const found of carveImage(source, options)) {
-      Atomics.store(ack, 0, 0);
+      if (sent >= maxCandidates) {
+        notReported[found.status]++;
+        continue;
+      }
+      sent++;
       post({ kind: 'found', found });
-      Atomics.wait(ack, 0, 0);
+      const ahead = found.bytes === undefined ? CANDIDATES_IN_FLIGHT : 0;
+      for (let done = Atomics.load(ack, 0); sent - done > ahead; done = Atomics.load(ack, 0)) Atomics.wait(ack, 0, done);
     }
-    post({ kind: 'done' });
+    post({ kind: 'done', notReported });
   } catch (error) {
     const line = describeFailure(error, image);
     post(line === undefined ? { kind: 'bug', stack: error instanceof Error ? (error.stack ?? error.message) : String(error) } : { kind: 'failure', line });
@@ -198,7 +216,7 @@ export function scanImage(data: CarveScanData, post: (message: CarveScanMessage)
  * failure is thrown as the line the worker made of it. Each candidate is acknowledged
  * when the loop asks for the next message.
  */
-async function* scanOnThread(data: Omit<CarveScanData, 'ack'>): AsyncGenerator<Extract<CarveScanMessage, { kind: 'start' | 'progress' | 'found' }>> {
+async function* scanOnThread(data: Omit<CarveScanData, 'ack'>): AsyncGenerator<Extract<CarveScanMessage, { kind: 'start' | 'progress' | 'found' | 'done' }>> {
   const ack = new SharedArrayBuffer(4);
   const flag = new Int32Array(ack);
   const queue: CarveScanMessage[] = [];
@@ -229,17 +247,21 @@ async function* scanOnThread(data: Omit<CarveScanData, 'ack'>): AsyncGenerator<E
         await new Promise<void>((resolve) => (wake = resolve));
         continue;
       }
-      if (message.kind === 'done') return;
+      if (message.kind === 'done') {
+        yield message;
+        return;
+      }
       if (message.kind === 'failure') throw new UsageError(message.line);
       if (message.kind === 'bug') throw new Error(`internal error on ${data.image}: ${message.stack}`);
       yield message;
       if (message.kind === 'found') {
-        Atomics.store(flag, 0, 1);
+        Atomics.add(flag, 0, 1);
         Atomics.notify(flag, 0);
       }
     }
   } finally {
-    Atomics.store(flag, 0, 1);
+    // Whatever the worker waits for, it waits no more (it is ended next).
+    Atomics.store(flag, 0, 0x3fffffff);
     Atomics.notify(flag, 0);
     await worker.terminate();
   }
@@ -288,7 +310,7 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
         const lines: string[] = [];
         let reported = 0;
         const notReported: Record<CarveStatus, number> = { hive: 0, truncated: 0, damaged: 0, 'object-store': 0, 'restore-record': 0 };
-        for await (const message of scanOnThread({ image, pageSize: args.pageSize, spareSize: args.spareSize, region, keepDamaged: args.keepDamaged })) {
+        for await (const message of scanOnThread({ image, pageSize: args.pageSize, spareSize: args.spareSize, region, keepDamaged: args.keepDamaged, maxCandidates: args.maxCandidates })) {
           if (message.kind === 'start') {
             bar = progressBar(io, message.length, basename(image));
             if (args.json) {
@@ -299,6 +321,11 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
           }
           if (message.kind === 'progress') {
             bar?.update(message.scanned, { scanned: Math.round(message.scanned / 1048576) });
+            continue;
+          }
+          if (message.kind === 'done') {
+            for (const status of STATUSES) notReported[status] += message.notReported[status];
+            damaged += message.notReported.damaged + message.notReported.truncated;
             continue;
           }
           const found = message.found;
