@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hexBytes, openHive, readTree } from '@hivetool/hive';
-import { decodeValue, foldName, parseKeyPath, type HiveTree } from '@hivetool/registry';
-import { PLATFORM_REG_DIR, REPO_ROOT, describePlatformReg, runCli } from '@hivetool/test-support';
+import { foldName, parseKeyPath, type HiveTree } from '@hivetool/registry';
+import { PLATFORM_REG_DIR, REPO_ROOT, describePlatformReg, runCli, treeValue } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-compile-');
@@ -101,21 +101,6 @@ function readHive(out: string, hive: HiveFile): HiveTree {
   return readTree(openHive(new Uint8Array(readFileSync(join(out, `${hive}.hv`)))));
 }
 
-/** A value's typed reading, or undefined when its key or the value is absent. */
-function valueOf(tree: HiveTree, path: string, name: string): string | number | readonly string[] | undefined {
-  const parsed = parseKeyPath(path)!;
-  let keys = tree.roots[parsed.root] ?? [];
-  let key;
-  for (const part of parsed.names) {
-    key = keys.find((candidate) => foldName(candidate.name) === foldName(part));
-    if (key === undefined) return undefined;
-    keys = key.subkeys ?? [];
-  }
-  const value = key?.values?.find((candidate) => foldName(candidate.name) === foldName(name));
-  if (value === undefined) return undefined;
-  const decoded = decodeValue(value.type, value.data);
-  return decoded.kind === 'string' || decoded.kind === 'number' || decoded.kind === 'strings' ? decoded.value : hexBytes(value.data);
-}
 
 function hasKey(tree: HiveTree, path: string): boolean {
   const parsed = parseKeyPath(path)!;
@@ -231,19 +216,19 @@ describeWithSources('compile on the real sources: facts read from the sources', 
     expect(stdout).toMatch(/^read 45 files, /);
     const [boot, system, user] = HIVES.map((hive) => readHive(out, hive)) as [HiveTree, HiveTree, HiveTree];
     // platform.reg:222 IF BSP_NODM9000 ! is taken: platform.reg:245.
-    expect(valueOf(system, 'HKLM\\Comm\\DM9CE1\\Parms', 'IoAddress')).toBe(0x15000000);
+    expect(treeValue(system, 'HKLM\\Comm\\DM9CE1\\Parms', 'IoAddress')).toBe(0x15000000);
     // platform.reg:80 IF BSP_OMAP_CAMERA is skipped: SampleGrabber.reg:11 is not included.
     expect(hasKey(system, 'HKCR\\Filter\\{AD5DB5B4-D1AB-4f37-A60D-215154B4ECC1}')).toBe(false);
     // An included file's key: omapbus.reg:4-13, reached as $(PLAT_DRIVERS_DIR)\BUS\OmapBus.reg
     // (SRC/DRIVERS/BUS/omapbus.reg on disk); its multi_sz list continues after a comma.
-    expect(valueOf(system, 'HKLM\\Drivers\\BuiltIn', 'Dll')).toBe('omapbus.dll');
-    expect(valueOf(system, 'HKLM\\Drivers\\BuiltIn', 'IClass')).toEqual(['{B3CC6EBA-5507-4196-8E41-2BF42E4A47C9}=%b', '{6F40791D-300E-44E4-BC38-E0E63CA8375C}=%b']);
+    expect(treeValue(system, 'HKLM\\Drivers\\BuiltIn', 'Dll')).toBe('omapbus.dll');
+    expect(treeValue(system, 'HKLM\\Drivers\\BuiltIn', 'IClass')).toEqual(['{B3CC6EBA-5507-4196-8E41-2BF42E4A47C9}=%b', '{6F40791D-300E-44E4-BC38-E0E63CA8375C}=%b']);
     // omapbus.reg:2-14 is a boot section: in boot.hv and in default.hv.
-    expect(valueOf(boot, 'HKLM\\Drivers\\BuiltIn', 'Dll')).toBe('omapbus.dll');
+    expect(treeValue(boot, 'HKLM\\Drivers\\BuiltIn', 'Dll')).toBe('omapbus.dll');
     // platform.reg:179 is outside every boot section: not in boot.hv.
     expect(hasKey(boot, 'HKLM\\Comm\\TELNETD')).toBe(false);
     // camera_digital.reg:58 IF IMGCAMERAOEM (not set) is skipped.
-    expect(valueOf(system, 'HKLM\\System\\Camera\\OEM\\Scenes\\Photo\\Auto', 'IconPath')).toBeUndefined();
+    expect(treeValue(system, 'HKLM\\System\\Camera\\OEM\\Scenes\\Photo\\Auto', 'IconPath')).toBeUndefined();
     // Set, an included .reg keeps the // of its values (camera_digital.reg:67, included at platform.reg:42).
     // Its {BEGIN MULTILANG} blocks (camera_digital.reg:71-76) are merged once for LOCALE, with
     // %LANGID% replaced: LOC_%LANGID%_CAMERA_AUTO is LOC_0409_CAMERA_AUTO of an en-US .str.
@@ -252,17 +237,17 @@ describeWithSources('compile on the real sources: facts read from the sources', 
     const camera = compileSet('ti-omap35xx', ['-D', 'IMGCAMERAOEM', '-D', 'LOCALE=0409', '--strings', cameraStrings], 'ti-camera');
     expect(camera.stderr).toBe('');
     const cameraTree = readHive(camera.out, 'default');
-    expect(valueOf(cameraTree, 'HKLM\\System\\Camera\\OEM\\Scenes\\Photo\\Auto', 'IconPath')).toBe('res://mscamres.dll/PNG/#14051');
-    expect(valueOf(cameraTree, 'HKLM\\System\\Camera\\OEM\\Scenes\\Photo\\Auto\\0409', 'DisplayName')).toBe('Auto');
+    expect(treeValue(cameraTree, 'HKLM\\System\\Camera\\OEM\\Scenes\\Photo\\Auto', 'IconPath')).toBe('res://mscamres.dll/PNG/#14051');
+    expect(treeValue(cameraTree, 'HKLM\\System\\Camera\\OEM\\Scenes\\Photo\\Auto\\0409', 'DisplayName')).toBe('Auto');
     const german = compileSet('ti-omap35xx', ['-D', 'IMGCAMERAOEM', '-D', 'LOCALE=0407', '--strings', cameraStrings], 'ti-camera-de');
     expect(german.stderr).toBe('');
-    expect(valueOf(readHive(german.out, 'default'), 'HKLM\\System\\Camera\\OEM\\Scenes\\Photo\\Auto\\0407', 'DisplayName')).toBe('Automatisch');
+    expect(treeValue(readHive(german.out, 'default'), 'HKLM\\System\\Camera\\OEM\\Scenes\\Photo\\Auto\\0407', 'DisplayName')).toBe('Automatisch');
     // project.reg wins over platform.reg:180.
-    expect(valueOf(system, 'HKLM\\Comm\\TELNETD', 'IsEnabled')).toBe(0);
+    expect(treeValue(system, 'HKLM\\Comm\\TELNETD', 'IsEnabled')).toBe(0);
     // platform.reg:167-168 deletes then redefines DriverName.
-    expect(valueOf(system, 'HKLM\\HARDWARE\\DEVICEMAP\\KEYBD', 'DriverName')).toBe('KbdNopUs.dll');
+    expect(treeValue(system, 'HKLM\\HARDWARE\\DEVICEMAP\\KEYBD', 'DriverName')).toBe('KbdNopUs.dll');
     // platform.reg:203-205 (HKCU) is in user.hv only.
-    expect(valueOf(user, 'HKCU\\ControlPanel\\Desktop', 'wallpaper')).toBe('\\Windows\\wallpaper.jpg');
+    expect(treeValue(user, 'HKCU\\ControlPanel\\Desktop', 'wallpaper')).toBe('\\Windows\\wallpaper.jpg');
     expect(hasKey(system, 'HKCU\\ControlPanel\\Desktop')).toBe(false);
     expect(hasKey(boot, 'HKCU\\ControlPanel\\Desktop')).toBe(false);
 
@@ -301,16 +286,16 @@ describeWithSources('compile on the real sources: facts read from the sources', 
     expect(stdout).not.toContain('OUTPUTHIVE');
     const [boot, system, user] = HIVES.map((hive) => readHive(out, hive)) as [HiveTree, HiveTree, HiveTree];
     // common.reg:21-33 boot section, LOC_LCID from the .str file: both hives.
-    expect(valueOf(boot, 'HKLM\\nls', 'DefaultLCID')).toBe(0x409);
-    expect(valueOf(system, 'HKLM\\nls', 'DefaultLCID')).toBe(0x409);
+    expect(treeValue(boot, 'HKLM\\nls', 'DefaultLCID')).toBe(0x409);
+    expect(treeValue(system, 'HKLM\\nls', 'DefaultLCID')).toBe(0x409);
     // common.reg:62-72 IF IMGCELOGENABLE is skipped: no Launch05 from it.
-    expect(valueOf(system, 'HKLM\\init', 'Launch05')).toBeUndefined();
+    expect(treeValue(system, 'HKLM\\init', 'Launch05')).toBeUndefined();
     // platform.reg:1104 overrides common.reg:640 in default.hv; boot.hv holds only the
     // boot-section definition (common.reg:590-641).
-    expect(valueOf(system, 'HKLM\\System\\StorageManager', 'PNPUnloadDelay')).toBe(0);
-    expect(valueOf(boot, 'HKLM\\System\\StorageManager', 'PNPUnloadDelay')).toBe(0x1000);
+    expect(treeValue(system, 'HKLM\\System\\StorageManager', 'PNPUnloadDelay')).toBe(0);
+    expect(treeValue(boot, 'HKLM\\System\\StorageManager', 'PNPUnloadDelay')).toBe(0x1000);
     // common.reg:3797 (HKCU, a multi_sz of LOC_ tokens continued by commas): user.hv only.
-    expect(valueOf(user, 'HKCU\\ControlPanel\\Dial\\Locations', '0')).toEqual(['Work', 'G', '1FG', '011,EFG', '425', '0', '1', '0']);
+    expect(treeValue(user, 'HKCU\\ControlPanel\\Dial\\Locations', '0')).toEqual(['Work', 'G', '1FG', '011,EFG', '425', '0', '1', '0']);
     expect(hasKey(system, 'HKCU\\ControlPanel\\Dial')).toBe(false);
     // A key outside the boot sections is not in boot.hv.
     expect(hasKey(boot, 'HKCU\\ControlPanel\\Dial')).toBe(false);
@@ -326,14 +311,14 @@ describeWithSources('compile on the real sources: facts read from the sources', 
     expect(codes).toEqual(['77 warning LENIENT_SYNTAX', '78 warning LENIENT_SYNTAX', '598 note LENIENT_SYNTAX', '1023 warning MISSING_INCLUDE', '1205 warning UNRECOGNISED_LINE']);
     const [boot, system] = HIVES.map((hive) => readHive(out, hive)) as [HiveTree, HiveTree, HiveTree];
     // platform.reg:624 IF BSP_USBFNCLASS == SERIAL taken, :641 == MASS_STORAGE skipped.
-    expect(valueOf(system, 'HKLM\\Drivers\\USB\\FunctionDrivers', 'DefaultClientDriver')).toBe('Serial_Class');
-    expect(valueOf(system, 'HKLM\\Drivers\\USB\\FunctionDrivers\\Serial_Class', 'FriendlyName')).toBe('USB Serial');
+    expect(treeValue(system, 'HKLM\\Drivers\\USB\\FunctionDrivers', 'DefaultClientDriver')).toBe('Serial_Class');
+    expect(treeValue(system, 'HKLM\\Drivers\\USB\\FunctionDrivers\\Serial_Class', 'FriendlyName')).toBe('USB Serial');
     expect(hasKey(system, 'HKLM\\Drivers\\USB\\FunctionDrivers\\Mass_Storage_Class')).toBe(false);
     // platform.reg:77 (Default=dword:0 without quotes) is read.
-    expect(valueOf(system, 'HKLM\\SYSTEM\\CurrentControlSet\\Control\\Power\\State\\Off', 'Default')).toBe(0);
+    expect(treeValue(system, 'HKLM\\SYSTEM\\CurrentControlSet\\Control\\Power\\State\\Off', 'Default')).toBe(0);
     // platform.reg:142-169 boot section: in both; the USB function keys (outside) not in boot.hv.
-    expect(valueOf(boot, 'HKLM\\Drivers\\Resources\\IRQ', 'Ranges')).toBe('1-0x20');
-    expect(valueOf(system, 'HKLM\\Drivers\\Resources\\IRQ', 'Ranges')).toBe('1-0x20');
+    expect(treeValue(boot, 'HKLM\\Drivers\\Resources\\IRQ', 'Ranges')).toBe('1-0x20');
+    expect(treeValue(system, 'HKLM\\Drivers\\Resources\\IRQ', 'Ranges')).toBe('1-0x20');
     expect(hasKey(boot, 'HKLM\\Drivers\\USB\\FunctionDrivers')).toBe(false);
   });
 });
@@ -451,7 +436,7 @@ describe('compile: command behaviour', () => {
     const out = join(scratch.path, 'include-out');
     const result = runCli(['compile', platform, '-o', out, '-D', `_TARGETPLATROOT=${join(scratch.path, 'tree')}`, '-D', 'SERIAL_DLL=com16550.dll']);
     expect(result.stderr).toBe('');
-    expect(valueOf(readHive(out, 'default'), 'HKLM\\Drivers\\Serial', 'Dll')).toBe('com16550.dll');
+    expect(treeValue(readHive(out, 'default'), 'HKLM\\Drivers\\Serial', 'Dll')).toBe('com16550.dll');
     // A relative root given with -D is found from the working directory.
     const relative = runCli(['compile', platform, '-o', join(scratch.path, 'include-relative'), '-D', '_TARGETPLATROOT=tree', '-D', 'SERIAL_DLL=x.dll'], { cwd: scratch.path });
     expect([relative.status, relative.stderr]).toEqual([0, '']);
@@ -468,8 +453,8 @@ describe('compile: command behaviour', () => {
     const out = join(scratch.path, 'encodings');
     const result = runCli(['compile', sjis, utf16, '-o', out, '--encoding', 'shift_jis']);
     expect([result.status, result.stderr]).toEqual([0, '']);
-    expect(valueOf(readHive(out, 'default'), 'HKLM\\nls', 'Name')).toBe('日本語');
-    expect(valueOf(readHive(out, 'user'), 'HKCU\\U', 'Größe')).toBe(2);
+    expect(treeValue(readHive(out, 'default'), 'HKLM\\nls', 'Name')).toBe('日本語');
+    expect(treeValue(readHive(out, 'user'), 'HKCU\\U', 'Größe')).toBe(2);
     // reginit.ini is UTF-8 whatever the sources were.
     expect(readFileSync(join(out, 'reginit.ini'), 'utf8')).toContain('"Name"="日本語"\r\n');
   });

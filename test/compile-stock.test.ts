@@ -6,11 +6,11 @@
  * the sources; no warning may be false.
  */
 import { describe, expect, test } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openHive, readTree } from '@hivetool/hive';
-import { decodeValue, foldName, parseKeyPath, type HiveTree } from '@hivetool/registry';
-import { PLATFORM_REG_DIR, runCli } from '@hivetool/test-support';
+import type { HiveTree } from '@hivetool/registry';
+import { PLATFORM_REG_DIR, runCli, stockFiles, stockReleaseFolder, treeValue, type StockSet } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-compile-stock-');
@@ -26,54 +26,22 @@ const describeStock = available
 /** A few en-US strings, as common.str gives them; the other LOC_ tokens have none here. */
 const STRINGS = 'LOC_LCID 409\nLOC_ACP 4e4\nLOC_DEFAULT_TIMEZONE "Pacific Standard Time"\nLOC_HKL_DEFAULT "00000409"\nLOC_STORE_DEFAULT_FOLDER "Storage Card"\n';
 
-type SetName = 'ce5-microsoft' | 'ce7-microsoft';
+type SetName = Extract<StockSet, 'ce5-microsoft' | 'ce7-microsoft'>;
 
-/**
- * The files in the order makeimg merges them: common.reg, the component files, then
- * platform.reg and project.reg. CE 7's common.reg includes timezones.reg from the release
- * folder's postproc\ folder: that folder is laid out here and the file is not named.
- */
-function files(set: SetName): string[] {
-  const last = ['common.reg', 'platform.reg', 'project.reg', ...(set === 'ce7-microsoft' ? ['timezones.reg'] : [])];
-  const components = readdirSync(source(set)).filter((name) => name.toLowerCase().endsWith('.reg') && !last.includes(name)).sort();
-  return [source(`${set}/common.reg`), ...components.map((name) => source(`${set}/${name}`)), source(`${set}/platform.reg`), source(`${set}/project.reg`)];
-}
 
-function releaseFolder(): string {
-  const release = join(scratch.path, 'release');
-  if (!existsSync(join(release, 'postproc', 'timezones.reg'))) {
-    mkdirSync(join(release, 'postproc'), { recursive: true });
-    symlinkSync(source('ce7-microsoft/timezones.reg'), join(release, 'postproc', 'timezones.reg'));
-  }
-  return release;
-}
 
 /** A hive-registry design on the boot device given; LOCALE 0409 (en-US) unless given. */
 function compileStock(set: SetName, name: string, defines: string[] = [], boot = 'PRJ_BOOTDEVICE_MSFLASH'): { out: string; status: number | null; stdout: string; stderr: string } {
   const strings = join(scratch.path, 'en.str');
   writeFileSync(strings, STRINGS);
   const out = join(scratch.path, name);
-  const variables = ['PRJ_ENABLE_FSREGHIVE', boot, 'LOCALE=0409', 'DEFAULT_LOCALE=en-US', '_TARGETPLATROOT=/nonexistent/platform', '_PUBLICROOT=/nonexistent/public', `_FLATRELEASEDIR=${releaseFolder()}`, ...defines];
-  const result = runCli(['compile', ...files(set), ...variables.flatMap((variable) => ['-D', variable]), '--strings', strings, '--missing-include', 'warn', '-o', out]);
+  const variables = ['PRJ_ENABLE_FSREGHIVE', boot, 'LOCALE=0409', 'DEFAULT_LOCALE=en-US', '_TARGETPLATROOT=/nonexistent/platform', '_PUBLICROOT=/nonexistent/public', `_FLATRELEASEDIR=${stockReleaseFolder(scratch.path)}`, ...defines];
+  const result = runCli(['compile', ...stockFiles(set), ...variables.flatMap((variable) => ['-D', variable]), '--strings', strings, '--missing-include', 'warn', '-o', out]);
   return { out, ...result };
 }
 
 const readHive = (out: string, hive: string): HiveTree => readTree(openHive(new Uint8Array(readFileSync(join(out, `${hive}.hv`)))));
 
-function valueOf(tree: HiveTree, path: string, name: string): string | number | readonly string[] | undefined {
-  const parsed = parseKeyPath(path)!;
-  let keys = tree.roots[parsed.root] ?? [];
-  let key;
-  for (const part of parsed.names) {
-    key = keys.find((candidate) => foldName(candidate.name) === foldName(part));
-    if (key === undefined) return undefined;
-    keys = key.subkeys ?? [];
-  }
-  const value = key?.values?.find((candidate) => foldName(candidate.name) === foldName(name));
-  if (value === undefined) return undefined;
-  const decoded = decodeValue(value.type, value.data);
-  return decoded.kind === 'string' || decoded.kind === 'number' || decoded.kind === 'strings' ? decoded.value : undefined;
-}
 
 interface Diagnostic {
   file: string;
@@ -123,22 +91,22 @@ describeStock("compile: Microsoft's stock registry sources as a stock design com
     expect(status).toBe(1);
     const [boot, system, user] = ['boot', 'default', 'user'].map((hive) => readHive(out, hive)) as [HiveTree, HiveTree, HiveTree];
     // ie.reg:3012 IF LOCALE=0411 ! is taken with LOCALE=0409; ie.reg:3016 IF LOCALE=0411 is skipped.
-    expect(valueOf(user, 'HKCU\\Software\\Microsoft\\Internet Explorer\\Main', 'Start Page')).toBe('http://www.msn.com');
-    expect(valueOf(user, 'HKCU\\Software\\Microsoft\\Internet Explorer\\Main', 'Search Page')).toBe('http://search.msn.com');
+    expect(treeValue(user, 'HKCU\\Software\\Microsoft\\Internet Explorer\\Main', 'Start Page')).toBe('http://www.msn.com');
+    expect(treeValue(user, 'HKCU\\Software\\Microsoft\\Internet Explorer\\Main', 'Search Page')).toBe('http://search.msn.com');
     // common.reg:529-538: the boot section of a hive registry on MSFlash, in boot.hv and default.hv.
     for (const tree of [boot, system]) {
-      expect(valueOf(tree, 'HKLM\\init\\BootVars', 'Flags')).toBe(1);
-      expect(valueOf(tree, 'HKLM\\System\\StorageManager\\Profiles\\MSFlash', 'MountAsBootable')).toBe(1);
-      expect(valueOf(tree, 'HKLM\\System\\StorageManager\\Profiles\\HDProfile', 'MountAsBootable')).toBeUndefined();
+      expect(treeValue(tree, 'HKLM\\init\\BootVars', 'Flags')).toBe(1);
+      expect(treeValue(tree, 'HKLM\\System\\StorageManager\\Profiles\\MSFlash', 'MountAsBootable')).toBe(1);
+      expect(treeValue(tree, 'HKLM\\System\\StorageManager\\Profiles\\HDProfile', 'MountAsBootable')).toBeUndefined();
     }
 
     // LOCALE=0411: the other branch.
     const japanese = compileStock('ce5-microsoft', 'ce5-0411', ['LOCALE=0411']);
-    expect(valueOf(readHive(japanese.out, 'user'), 'HKCU\\Software\\Microsoft\\Internet Explorer\\Main', 'Start Page')).toBe('http://www.jp.msn.com/');
+    expect(treeValue(readHive(japanese.out, 'user'), 'HKCU\\Software\\Microsoft\\Internet Explorer\\Main', 'Start Page')).toBe('http://www.jp.msn.com/');
     // The ATAPI boot device: common.reg:538-541 (the ELSE branch).
     const atapi = compileStock('ce5-microsoft', 'ce5-atapi', [], 'PRJ_BOOTDEVICE_ATAPI');
-    expect(valueOf(readHive(atapi.out, 'boot'), 'HKLM\\init\\BootVars', 'Flags')).toBe(3);
-    expect(valueOf(readHive(atapi.out, 'boot'), 'HKLM\\System\\StorageManager\\Profiles\\HDProfile', 'MountAsBootable')).toBe(1);
+    expect(treeValue(readHive(atapi.out, 'boot'), 'HKLM\\init\\BootVars', 'Flags')).toBe(3);
+    expect(treeValue(readHive(atapi.out, 'boot'), 'HKLM\\System\\StorageManager\\Profiles\\HDProfile', 'MountAsBootable')).toBe(1);
   });
 
   test('CE 7: common.reg (timezones.reg from the release folder), 15 component files, platform.reg, project.reg', () => {
@@ -149,26 +117,26 @@ describeStock("compile: Microsoft's stock registry sources as a stock design com
     expect(stdout).toMatch(/^read 19 files, /);
     const [boot, system, user] = ['boot', 'default', 'user'].map((hive) => readHive(out, hive)) as [HiveTree, HiveTree, HiveTree];
     // ie7.reg:2801 IF LOCALE=0411 ! taken, ie7.reg:2805 IF LOCALE=0411 skipped.
-    expect(valueOf(user, 'HKCU\\Software\\Microsoft\\Internet Explorer\\Main', 'Start Page')).toBe('http://www.msn.com');
+    expect(treeValue(user, 'HKCU\\Software\\Microsoft\\Internet Explorer\\Main', 'Start Page')).toBe('http://www.msn.com');
     // common.reg:5007-5012 (IF PRJ_ENABLE_FSREGHIVE, IF PRJ_BOOTDEVICE_MSFLASH) inside a boot section.
     for (const tree of [boot, system]) {
-      expect(valueOf(tree, 'HKLM\\init\\BootVars', 'Flags')).toBe(1);
-      expect(valueOf(tree, 'HKLM\\init\\BootVars', 'SystemHive')).toBe('Windows\\Registry\\system.hv');
-      expect(valueOf(tree, 'HKLM\\System\\StorageManager\\Profiles\\MSFlash', 'MountAsBootable')).toBe(1);
+      expect(treeValue(tree, 'HKLM\\init\\BootVars', 'Flags')).toBe(1);
+      expect(treeValue(tree, 'HKLM\\init\\BootVars', 'SystemHive')).toBe('Windows\\Registry\\system.hv');
+      expect(treeValue(tree, 'HKLM\\System\\StorageManager\\Profiles\\MSFlash', 'MountAsBootable')).toBe(1);
     }
     // $(PROCGROUP_SERVICE_MSFT_DEFAULT), #define'd at common.reg:4497, used at dcom.reg:67.
-    expect(valueOf(system, 'HKLM\\Services\\DCOMSSD', 'UserProcGroup')).toBe(2);
+    expect(treeValue(system, 'HKLM\\Services\\DCOMSSD', 'UserProcGroup')).toBe(2);
     // common.reg:867 #if $(DEFAULT_LOCALE)=="en-US" (one of the 1 464 expansions of the macro).
-    expect(valueOf(user, 'HKCU\\Control Panel\\International', 'LocaleName')).toBe('en-US');
+    expect(treeValue(user, 'HKCU\\Control Panel\\International', 'LocaleName')).toBe('en-US');
     // ENDIF labels naming another variable (hundreds in common.reg) are counted in --json,
     // not listed. And the expansion limit leaves room to spare: common.reg expands
     // $(DEFAULT_LOCALE) 1 464 times, and even the smallest factor (--max-expansion 1) passes.
-    const json = JSON.parse(runCli(['compile', ...files('ce7-microsoft'), '-D', 'PRJ_ENABLE_FSREGHIVE', '-D', 'DEFAULT_LOCALE=en-US', '-D', `_FLATRELEASEDIR=${releaseFolder()}`, '--missing-include', 'warn', '--merge-only', '-o', join(scratch.path, 'ce7.ini'), '--json', '--max-expansion', '1']).stdout) as { ok: boolean; endifLabels: number; diagnostics: Diagnostic[] };
+    const json = JSON.parse(runCli(['compile', ...stockFiles('ce7-microsoft'), '-D', 'PRJ_ENABLE_FSREGHIVE', '-D', 'DEFAULT_LOCALE=en-US', '-D', `_FLATRELEASEDIR=${stockReleaseFolder(scratch.path)}`, '--missing-include', 'warn', '--merge-only', '-o', join(scratch.path, 'ce7.ini'), '--json', '--max-expansion', '1']).stdout) as { ok: boolean; endifLabels: number; diagnostics: Diagnostic[] };
     expect(json.ok).toBe(true);
     expect(json.endifLabels).toBeGreaterThan(300);
     expect(json.diagnostics.filter((diagnostic) => diagnostic.code === 'ENDIF_LABEL_MISMATCH')).toEqual([]);
     // --pedantic lists them, each at its file:line.
-    const pedantic = runCli(['compile', ...files('ce7-microsoft'), '-D', 'DEFAULT_LOCALE=en-US', '-D', `_FLATRELEASEDIR=${releaseFolder()}`, '--merge-only', '-o', join(scratch.path, 'ce7-pedantic.ini'), '--pedantic']);
+    const pedantic = runCli(['compile', ...stockFiles('ce7-microsoft'), '-D', 'DEFAULT_LOCALE=en-US', '-D', `_FLATRELEASEDIR=${stockReleaseFolder(scratch.path)}`, '--merge-only', '-o', join(scratch.path, 'ce7-pedantic.ini'), '--pedantic']);
     expect(diagnostics(pedantic.stderr).filter((diagnostic) => diagnostic.code === 'ENDIF_LABEL_MISMATCH')).toHaveLength(json.endifLabels);
   });
 });

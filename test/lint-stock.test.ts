@@ -5,10 +5,10 @@
  * stock configurations"), so a check that is silenced, downgraded or newly fires fails here.
  */
 import { describe, expect, test } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { PLATFORM_REG_DIR, REPO_ROOT, runCli } from '@hivetool/test-support';
+import { PLATFORM_REG_DIR, REPO_ROOT, runCli, stockFiles, stockReleaseFolder, type StockSet } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-lint-stock-');
@@ -23,25 +23,9 @@ const describeStock = available
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateLint = ajv.compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/lint.schema.json'), 'utf8')) as object);
 
-type SetName = 'ce5-microsoft' | 'ce6-emulator' | 'ce7-microsoft';
+type SetName = StockSet;
 
-/** common.reg, the component files, platform.reg, project.reg: the order makeimg merges them in. */
-function files(set: SetName): string[] {
-  const last = ['common.reg', 'platform.reg', 'project.reg', 'timezones.reg'];
-  const present = readdirSync(source(set));
-  const components = present.filter((name) => name.toLowerCase().endsWith('.reg') && !last.includes(name)).sort();
-  return [source(`${set}/common.reg`), ...components.map((name) => source(`${set}/${name}`)), ...['platform.reg', 'project.reg'].filter((name) => present.includes(name)).map((name) => source(`${set}/${name}`))];
-}
 
-/** CE 7's common.reg includes $(_FLATRELEASEDIR)\postproc\timezones.reg. */
-function releaseFolder(): string {
-  const release = join(scratch.path, 'release');
-  if (!existsSync(join(release, 'postproc', 'timezones.reg'))) {
-    mkdirSync(join(release, 'postproc'), { recursive: true });
-    symlinkSync(source('ce7-microsoft/timezones.reg'), join(release, 'postproc', 'timezones.reg'));
-  }
-  return release;
-}
 
 /**
  * The ROM set of an OS design: `defines` are its build variables (the hive-registry ones
@@ -58,10 +42,10 @@ function romSet(set: SetName, name: string, defines: string[]): string {
     'DEFAULT_LOCALE=en-US',
     '_TARGETPLATROOT=/nonexistent/platform',
     '_PUBLICROOT=/nonexistent/public',
-    `_FLATRELEASEDIR=${releaseFolder()}`,
+    `_FLATRELEASEDIR=${stockReleaseFolder(scratch.path)}`,
     ...(set === 'ce6-emulator' ? ['BSP_NOKEYBD', 'BSP_NOPCCARD', 'BSP_NOSERIAL'] : []),
   ];
-  const result = runCli(['compile', ...files(set), ...variables.flatMap((variable) => ['-D', variable]), '--strings', strings, '--missing-include', 'warn', '-o', out]);
+  const result = runCli(['compile', ...stockFiles(set), ...variables.flatMap((variable) => ['-D', variable]), '--strings', strings, '--missing-include', 'warn', '-o', out]);
   // Warnings (missing includes of unpublished files, LOC_ tokens without strings) are the compile tests' business.
   expect(result.stderr).not.toMatch(/: error: /);
   expect(existsSync(join(out, 'boot.hv'))).toBe(true);

@@ -1,4 +1,4 @@
-import { KeyFlags, ROOT_COUNT, type HiveTree } from '@hivetool/registry';
+import { KeyFlags, ROOT_COUNT, decodeValue, foldName, parseKeyPath, toHex, type HiveTree } from '@hivetool/registry';
 
 /**
  * A tree as pre-order lines (root/depth, name, flags, values with type, flags and bytes),
@@ -18,4 +18,24 @@ export function flattenTree(tree: HiveTree, options: { maskRomCopy?: boolean } =
     }
   }
   return lines;
+}
+
+/**
+ * A value's typed reading (a string, a number, a list of strings; other types as lower-case
+ * hex), or undefined when its key or the value is absent. Names compare case-insensitively.
+ */
+export function treeValue(tree: HiveTree, path: string, name: string): string | number | readonly string[] | undefined {
+  const parsed = parseKeyPath(path);
+  if (parsed === undefined) throw new Error(`treeValue: ${path} does not start with a root`);
+  let keys = tree.roots[parsed.root] ?? [];
+  let key;
+  for (const part of parsed.names) {
+    key = keys.find((candidate) => foldName(candidate.name) === foldName(part));
+    if (key === undefined) return undefined;
+    keys = key.subkeys ?? [];
+  }
+  const value = key?.values?.find((candidate) => foldName(candidate.name) === foldName(name));
+  if (value === undefined) return undefined;
+  const decoded = decodeValue(value.type, value.data);
+  return decoded.kind === 'string' || decoded.kind === 'number' || decoded.kind === 'strings' ? decoded.value : toHex(value.data);
 }
