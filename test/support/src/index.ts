@@ -12,3 +12,4 @@ export * from './reseal.js';
 export * from './flushStates.js';
 export * from './forensicImages.js';
 export * from './deviceDelete.js';
+export * from './fatImages.js';
