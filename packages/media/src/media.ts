@@ -1,4 +1,5 @@
 import { carveImage } from '@hivetool/forensics';
+import { isHiveFormatError, openHive, verifyHive } from '@hivetool/hive';
 import { FindingList, type MediaFinding } from './errors.js';
 import { openFatVolume, type FatType, type TfatState } from './fat.js';
 import { findHiveFiles, type FindHiveOptions, type HiveFile } from './hives.js';
@@ -56,8 +57,13 @@ export interface MediaReport {
   partitions: Omit<Partition, 'source'>[] | null;
   volumes: VolumeReport[];
   romHives: RomHive[];
-  /** For each persistent hive (by volume index and position in its `hives`), the ROM hives with its ROM signature. */
-  pairs: { volume: number; hive: number; roms: RomMatch[] }[];
+  /**
+   * For each persistent hive (by volume index and position in its `hives`): the ROM hives
+   * it reads with (its ROM signature, and every link into the ROM resolves there), and
+   * those with its signature whose keys its links do not find (another ROM hive of the
+   * same OS image: system.hv links into default.hv, not into user.hv).
+   */
+  pairs: { volume: number; hive: number; roms: RomMatch[]; rejected: RomMatch[] }[];
   findings: LayerFinding[];
 }
 
@@ -77,6 +83,18 @@ function withLayer(list: FindingList, layer: string, out: LayerFinding[]): void 
 
 function sameRuns(a: HiveFile, b: HiveFile): boolean {
   return a.size === b.size && a.runs.length === b.runs.length && a.runs.every((run, i) => run.offset === b.runs[i]!.offset && run.length === b.runs[i]!.length);
+}
+
+/** Whether every link of a persistent hive into the ROM resolves in this ROM hive (format guide §9). */
+function readsWith(persistent: Uint8Array, romBytes: Uint8Array): boolean {
+  try {
+    const rom = openHive(romBytes, { source: 'rom' });
+    return !verifyHive(persistent, { rom }).findings.some((finding) => finding.code.startsWith('ROM_LINK') || finding.code === 'SIGNATURE_DIFFERS');
+  } catch (error) {
+    // A ROM hive whose header cannot be opened reads nothing.
+    if (isHiveFormatError(error)) return false;
+    throw error;
+  }
 }
 
 /**
@@ -152,10 +170,12 @@ export function examineMedia(source: MediaSource, options: MediaOptions = {}): M
   for (const volume of report.volumes) {
     volume.hives.forEach((hive, position) => {
       if (hive.kind !== 'persistent' || hive.romSignature === '' || hive.romSignature === NO_SIGNATURE) return;
-      const roms: RomMatch[] = [];
-      for (const other of report.volumes) for (const rom of other.hives) if (rom.kind === 'rom' && !rom.deleted && rom.romSignature === hive.romSignature) roms.push({ where: 'file', volume: other.index, path: rom.path });
-      for (const rom of report.romHives) if (rom.romSignature === hive.romSignature) roms.push({ where: 'image', offset: rom.offset });
-      report.pairs.push({ volume: volume.index, hive: position, roms });
+      const candidates: { match: RomMatch; bytes: Uint8Array }[] = [];
+      for (const other of report.volumes) for (const rom of other.hives) if (rom.kind === 'rom' && rom.status === 'hive' && !rom.deleted && rom.romSignature === hive.romSignature) candidates.push({ match: { where: 'file', volume: other.index, path: rom.path }, bytes: rom.bytes });
+      for (const rom of report.romHives) if (rom.romSignature === hive.romSignature) candidates.push({ match: { where: 'image', offset: rom.offset }, bytes: rom.bytes });
+      const pair = { volume: volume.index, hive: position, roms: [] as RomMatch[], rejected: [] as RomMatch[] };
+      for (const candidate of candidates) (readsWith(hive.bytes, candidate.bytes) ? pair.roms : pair.rejected).push(candidate.match);
+      report.pairs.push(pair);
     });
   }
   return report;

@@ -154,10 +154,11 @@ describeGenerated('FAT images made by mkfs.fat and mtools with the corpus hives'
       } else if (!placed.fragmented) expect([placed.path, file.status, sha256(file.bytes)]).toEqual([placed.path, 'recovered', placed.sha256]);
       else expect([placed.path, file.status]).toEqual([placed.path, 'partial']);
     }
-    // The persistent system.hv links into the ROM whose user.hv is on the volume.
+    // The persistent system.hv links into default.hv of the ROM whose user.hv is on the
+    // volume: same signature, but its links do not resolve in user.hv.
     const system = found.findIndex((h) => h.path === '\\Documents and Settings\\system.hv');
     expect(found[system]!.romSignature).toBe(CORPUS_SIGNATURE);
-    expect(report.pairs).toEqual([{ volume: 1, hive: system, roms: [{ where: 'file', volume: 1, path: '\\Documents and Settings\\default\\user.hv' }] }]);
+    expect(report.pairs).toEqual([{ volume: 1, hive: system, roms: [], rejected: [{ where: 'file', volume: 1, path: '\\Documents and Settings\\default\\user.hv' }] }]);
     expect(report.findings).toEqual([]);
   });
 
@@ -205,9 +206,8 @@ describeGenerated('FAT images made by mkfs.fat and mtools with the corpus hives'
     expect(report.volumes.map((v) => [v.partition, v.offset, v.type])).toEqual([[1, 2048 * 512, 'FAT16']]);
     expect(report.romHives.map((r) => [r.offset, r.romSignature, sha256(r.bytes)])).toEqual([[65536, CORPUS_SIGNATURE, sha256(corpusBytes('default.hv'))]]);
     const system = report.volumes[0]!.hives.findIndex((h) => h.path === '\\Documents and Settings\\system.hv');
-    expect(report.pairs.find((p) => p.hive === system)!.roms).toEqual([
-      { where: 'file', volume: 1, path: '\\Documents and Settings\\default\\user.hv' },
-      { where: 'image', offset: 65536 },
+    expect(report.pairs.filter((p) => p.hive === system)).toEqual([
+      { volume: 1, hive: system, roms: [{ where: 'image', offset: 65536 }], rejected: [{ where: 'file', volume: 1, path: '\\Documents and Settings\\default\\user.hv' }] },
     ]);
     // Cut inside the partition: the partition table's claim is reported, the volume still read.
     const cut = examineMedia(bytesSource(disk.subarray(0, disk.length - 1024 * 1024)));

@@ -15,5 +15,6 @@ import { view } from './view.js';
 import { recover } from './recover.js';
 import { carve } from './carve.js';
 import { find } from './find.js';
+import { media } from './media.js';
 
-export const COMMANDS: readonly AnyCommand[] = [dump, info, verify, diff, image, oem, build, rewrite, boot, lint, compile, view, recover, carve, find];
+export const COMMANDS: readonly AnyCommand[] = [dump, info, verify, diff, image, oem, build, rewrite, boot, lint, compile, view, recover, carve, media, find];
