@@ -242,7 +242,7 @@ describeWithCorpus('boot on the mediaroom ROM set', () => {
     const out = join(scratch.path, 'linked-out');
     const result = runCli(['boot', '--apply', out, CORPUS_DIR, dir]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe(`hivetool: cannot apply \\Documents and Settings\\system.hv: Documents and Settings in STORAGEDIR is a symbolic link\n`);
+    expect(result.stderr).toBe(`hivetool: cannot apply \\Documents and Settings\\system.hv: Documents and Settings in STORAGEDIR is a symbolic link, and hivetool writes nothing through a link: replace it with the folder it leads to\n`);
     expect(readdirSync(elsewhere)).toEqual([]);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(scratch.path).filter((name) => name.includes('linked-out'))).toEqual([]);

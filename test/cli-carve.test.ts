@@ -69,7 +69,7 @@ describeWithCorpus('carve finds exactly the hives placed in raw images', () => {
     const partial = runCli(['dump', cut]);
     const whole = runCli(['dump', corpusPathOf('default.hv')]);
     expect(partial.status).toBe(2);
-    expect(partial.stderr).toContain(`hivetool: warning: ${cut}: the file ends after ${image.hives[3]!.length} of the 266240 bytes its header gives`);
+    expect(partial.stderr).toContain(`hivetool: ${cut}: the file ends after ${image.hives[3]!.length} of the 266240 bytes its header gives`);
     const lines = partial.stdout.split('\n');
     const note = lines.findIndex((line) => line.startsWith(`; hivetool: the dump of ${cut} stops here:`));
     expect(note).toBeGreaterThan(100);

@@ -5,16 +5,17 @@
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { copyFileSync, linkSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { REPO_ROOT, runCli } from '@hivetool/test-support';
+import { CORPUS_DIR, HIVETOOL_BIN, REPO_ROOT, corpusAvailable, describeCorpus, runCli } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-safety-');
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** The inputs every command reads, made once: a ROM hive, a hive linked into it, .reg, image, stream, call log, store. */
-const files = { rom: '', persistent: '', reg: '', image: '', stream: '', calls: '', store: '' };
+const files = { rom: '', persistent: '', reg: '', image: '', stream: '', calls: '', store: '', preg: '' };
 
 beforeAll(() => {
   const at = (name: string): string => join(scratch.path, name);
@@ -145,5 +146,216 @@ describe('oem store --previous S -o S: the documented in-place update', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/this output is the input .*registry\.oem/);
     expect(sha256(files.stream)).toBe(before);
+  });
+});
+
+const kinds = ['a symbolic link to a file outside', 'a hard link to a file outside', 'a dangling symbolic link', 'a symbolic link to a folder outside', 'a FIFO', 'a folder'] as const;
+type Kind = (typeof kinds)[number];
+
+/**
+ * A command that writes several files into an output folder, and the names it generates
+ * there. `prepare` gives a fresh run: the folder where things are placed before the run
+ * (OUTDIR itself, or for `boot --apply` the STORAGEDIR it copies), the output folder, and
+ * the arguments.
+ */
+interface FolderWriter {
+  name: string;
+  names: string[];
+  status: number;
+  corpus: boolean;
+  /** What is refused at a generated name (exit 2, nothing written). */
+  refused: readonly Kind[];
+  prepare(tag: string): { place: string; out: string; args: string[] };
+}
+
+const folderWriters = (): FolderWriter[] => {
+  const at = (name: string): string => join(scratch.path, name);
+  return [
+    {
+      name: 'carve',
+      names: ['two.img@0x0.hv', 'two.img@0x7000.hv'],
+      status: 0,
+      corpus: false,
+      refused: ['a FIFO', 'a folder'],
+      prepare: (tag) => {
+        const out = at(`carve-${tag}`);
+        mkdirSync(out);
+        return { place: out, out, args: ['carve', at('two.img'), '-o', out] };
+      },
+    },
+    {
+      name: 'compile',
+      names: ['boot.hv', 'default.hv', 'user.hv', 'reginit.ini'],
+      status: 0,
+      corpus: false,
+      refused: ['a FIFO', 'a folder'],
+      prepare: (tag) => {
+        const out = at(`compile-${tag}`);
+        mkdirSync(out);
+        return { place: out, out, args: ['compile', files.reg, '-o', out] };
+      },
+    },
+    {
+      name: 'boot --apply',
+      names: ['Documents and Settings/system.hv', 'Documents and Settings/user.hv/default/user.hv'],
+      status: 1,
+      corpus: true,
+      // STORAGEDIR is what the device holds: a link to a folder at a hive's name is a
+      // folder where the hive belongs there.
+      refused: ['a FIFO', 'a folder', 'a symbolic link to a folder outside'],
+      prepare: (tag) => {
+        const place = at(`boot-storage-${tag}`);
+        mkdirSync(join(place, 'Documents and Settings', 'user.hv', 'default'), { recursive: true });
+        const out = at(`boot-out-${tag}`);
+        return { place, out, args: ['boot', '--clean', 'system', '--apply', out, CORPUS_DIR, place] };
+      },
+    },
+  ];
+};
+
+/** Every entry under `dir` (relative names, folders too), or [] when it does not exist. */
+const listing = (dir: string): string[] => (existsSync(dir) ? (readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[]).sort() : []);
+
+describe('names generated in an output folder: a link there is replaced, never written through', () => {
+  const writers = folderWriters();
+  const reference = new Map<string, Map<string, Buffer>>();
+  beforeAll(() => {
+    const image = join(scratch.path, 'two.img');
+    writeFileSync(image, Buffer.concat([readFileSync(join(REPO_ROOT, 'samples/device.hv')), readFileSync(join(REPO_ROOT, 'samples/multi-section.hv'))]));
+    for (const writer of writers) {
+      if (writer.corpus && !corpusAvailable) continue;
+      const run = writer.prepare('reference');
+      const result = runCli(run.args);
+      expect(result.status).toBe(writer.status);
+      reference.set(writer.name, new Map(writer.names.map((name) => [name, readFileSync(join(run.out, name))])));
+    }
+  });
+
+  const cases = writers.flatMap((writer) => writer.names.flatMap((name) => kinds.map((kind) => [writer.name, name, kind] as const)));
+  let counter = 0;
+  test.each(cases)('%s, at %s: %s', (writerName, name, kind) => {
+    const writer = writers.find((candidate) => candidate.name === writerName)!;
+    if (writer.corpus && !corpusAvailable) return;
+    const tag = String(++counter);
+    const outside = join(scratch.path, `outside-${tag}`);
+    writeFileSync(outside, 'precious\n');
+    const outsideFolder = join(scratch.path, `outside-folder-${tag}`);
+    mkdirSync(outsideFolder);
+    const before = sha256(outside);
+    const run = writer.prepare(tag);
+    const placed = join(run.place, name);
+    mkdirSync(join(placed, '..'), { recursive: true });
+    if (kind === 'a symbolic link to a file outside') symlinkSync(outside, placed);
+    else if (kind === 'a hard link to a file outside') linkSync(outside, placed);
+    else if (kind === 'a dangling symbolic link') symlinkSync(join(scratch.path, `nothing-${tag}`), placed);
+    else if (kind === 'a symbolic link to a folder outside') symlinkSync(outsideFolder, placed);
+    else if (kind === 'a FIFO') expect(spawnSync('mkfifo', [placed]).status).toBe(0);
+    else mkdirSync(placed);
+    const listed = listing(run.out);
+    const result = runCli(run.args);
+    expect(sha256(outside)).toBe(before);
+    expect(readdirSync(outsideFolder)).toEqual([]);
+    expect(existsSync(join(scratch.path, `nothing-${tag}`))).toBe(false);
+    if (writer.refused.includes(kind)) {
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain(name.split('/').pop()!);
+      expect(result.stderr.split('\n').filter((line) => line.startsWith('hivetool: '))).toHaveLength(1);
+      // Nothing else written: the folder holds what it held, no temporary file.
+      expect(listing(run.out)).toEqual(listed);
+      expect(listing(join(run.out, '..')).filter((entry) => entry.endsWith('.tmp'))).toEqual([]);
+      return;
+    }
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(writer.status);
+    if (kind === 'a hard link to a file outside') expect(statSync(outside).nlink).toBe(run.place === run.out ? 1 : 2);
+    // Every generated name is a regular file with the output's bytes; the run again (into
+    // the same folder where it may be) replaces them with the same.
+    const check = (): void => {
+      for (const generated of writer.names) {
+        const path = join(run.out, generated);
+        expect(lstatSync(path).isFile()).toBe(true);
+        expect(readFileSync(path)).toEqual(reference.get(writer.name)!.get(generated));
+      }
+      expect(listing(run.out).filter((entry) => entry.endsWith('.tmp'))).toEqual([]);
+    };
+    check();
+    if (run.place === run.out) {
+      const again = runCli(run.args);
+      expect(again.status).toBe(writer.status);
+      check();
+    }
+    expect(sha256(outside)).toBe(before);
+  });
+});
+
+describeCorpus(describe)('boot --apply: what cannot be copied', () => {
+  test('a FIFO anywhere in STORAGEDIR: one line naming it, exit 2, nothing written', () => {
+    const storage = join(scratch.path, 'fifo-storage');
+    mkdirSync(join(storage, 'Documents and Settings'), { recursive: true });
+    const fifo = join(storage, 'Documents and Settings', 'pipe');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const out = join(scratch.path, 'fifo-out');
+    const result = runCli(['boot', '--apply', out, CORPUS_DIR, storage]);
+    expect(result.stderr).toBe(`hivetool: ${fifo}: cannot copy to ${out}: --apply copies files, folders and links, and this is a FIFO, a socket or a device; remove it from STORAGEDIR\n`);
+    expect(result.status).toBe(2);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(scratch.path).filter((name) => name.includes('fifo-out'))).toEqual([]);
+  });
+});
+
+describe('-o -: the output alone on standard output, every other line on standard error', () => {
+  /** Every command that writes a file, with `out` as its output. */
+  const writers: Array<[string, (out: string) => string[]]> = [
+    ['build', (out) => ['build', files.reg, '-o', out]],
+    ['build --rom', (out) => ['build', '--rom', files.rom, files.reg, '-o', out]],
+    ['rewrite', (out) => ['rewrite', files.rom, out]],
+    ['recover', (out) => ['recover', files.rom, '-o', out]],
+    ['image pack', (out) => ['image', 'pack', files.rom, '-o', out]],
+    ['image unpack', (out) => ['image', 'unpack', files.image, '-o', out]],
+    ['image dump', (out) => ['image', 'dump', files.image, '-o', out]],
+    ['oem pack', (out) => ['oem', 'pack', files.rom, '-o', out]],
+    ['oem unpack', (out) => ['oem', 'unpack', files.stream, '-o', out]],
+    ['oem split', (out) => ['oem', 'split', files.stream, '-o', out]],
+    ['oem join', (out) => ['oem', 'join', files.calls, '-o', out]],
+    ['oem store', (out) => ['oem', 'store', files.stream, '--slot-size', '65536', '-o', out]],
+    ['oem load', (out) => ['oem', 'load', files.store, '-o', out]],
+    ['oem preg pack', (out) => ['oem', 'preg', 'pack', files.stream, '-o', out]],
+    ['oem preg pack --region-size', (out) => ['oem', 'preg', 'pack', files.stream, '--region-size', '4096', '--regions', '2', '-o', out]],
+    ['oem preg extract', (out) => ['oem', 'preg', 'extract', files.preg, '-o', out]],
+    ['compile --merge-only', (out) => ['compile', files.reg, '--merge-only', '-o', out]],
+    ['dump', (out) => ['dump', files.rom, '-o', out]],
+    ['dump -f json', (out) => ['dump', '-f', 'json', files.rom, '-o', out]],
+    ['dump -j 2', (out) => ['dump', '-j', '2', files.rom, files.persistent, '-o', out]],
+    ['diff', (out) => ['diff', files.rom, files.persistent, '-o', out]],
+  ];
+  beforeAll(() => {
+    files.preg = join(scratch.path, 'flash.preg');
+    expect(runCli(['oem', 'preg', 'pack', files.stream, '-o', files.preg]).status).toBe(0);
+  });
+  const binary = (args: string[]): { status: number | null; stdout: Buffer; stderr: string } => {
+    const result = spawnSync(process.execPath, [HIVETOOL_BIN, ...args], { cwd: REPO_ROOT, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString('utf8') };
+  };
+  test.each(writers)('%s -o - writes the bytes of -o FILE, and nothing else, to standard output', (name, args) => {
+    const file = join(scratch.path, `stdout-${name.replace(/[^a-z0-9]+/gi, '_')}`);
+    const named = binary(args(file));
+    expect(named.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('hivetool: '))).toEqual([]);
+    const piped = binary(args('-'));
+    expect(piped.status).toBe(named.status);
+    expect(piped.stdout.equals(readFileSync(file))).toBe(true);
+    // Every line on standard error is a hivetool line; a closing line names <stdout>.
+    expect(piped.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('hivetool: '))).toEqual([]);
+    expect(piped.stderr).not.toContain(`${file}`);
+  });
+
+  test.each([
+    ['recover', ['recover', '--json', 'IN', '-o', '-']],
+    ['compile --merge-only', ['compile', '--json', 'IN', '--merge-only', '-o', '-']],
+    ['oem load', ['oem', 'load', '--json', 'IN', '-o', '-']],
+  ])('%s --json -o -: refused before anything is read, nothing on standard output', (_name, args) => {
+    const result = runCli(args.map((arg) => (arg === 'IN' ? files.rom : arg)));
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('hivetool: --json and -o - both write to standard output: give -o a file name\n');
+    expect(result.status).toBe(2);
   });
 });

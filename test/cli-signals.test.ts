@@ -118,3 +118,44 @@ describe('-o FIFO', () => {
     expect(Buffer.concat(chunks).toString('utf8')).toBe(runCli(['dump', 'samples/device.hv']).stdout);
   });
 });
+
+describe('a signal during carve or compile names the output folder', () => {
+  test('carve: stopped mid-scan, exit 130, "OUTDIR: not written in full", nothing left behind', async () => {
+    const image = join(scratch.path, 'sparse.img');
+    // 16 GiB of holes: seconds of scanning, read from no disk.
+    spawnSync('truncate', ['-s', '16G', image]);
+    const out = join(scratch.path, 'carved');
+    // The folder is made once the handlers are in place.
+    const result = await interrupt(['carve', image, '-o', out], {}, () => existsSync(out), 'SIGINT');
+    expect(result.sentMidWrite).toBe(true);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toBe(`hivetool: ${out}: not written in full (the hives already in it are whole): stopped by SIGINT\n`);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  test('compile: a signal while it reads its sources: exit 130, "OUTDIR: not written", nothing written', async () => {
+    const strings = join(scratch.path, 'bad.str');
+    writeFileSync(strings, '!!!\n');
+    const out = join(scratch.path, 'compiled');
+    // The sources come on standard input, held open until the signal is sent: the warning
+    // about the .str file says the run has started (the handlers are in place).
+    const child = spawn(process.execPath, [HIVETOOL_BIN, 'compile', '--strings', strings, '-', '-o', out], { cwd: REPO_ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    const started = new Promise<void>((resolve) =>
+      child.stderr.on('data', (text: string) => {
+        stderr += text;
+        if (stderr.includes('[BAD_STRING_LINE]')) resolve();
+      }),
+    );
+    const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await started;
+    child.kill('SIGINT');
+    child.stdin.end('[HKEY_LOCAL_MACHINE\\Signal]\n"Value"=dword:00000001\n');
+    expect(await ended).toBe(130);
+    expect(stderr).toContain(`hivetool: ${out}: not written: stopped by SIGINT\n`);
+    expect(stderr).not.toMatch(/wrote /);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(scratch.path).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+});

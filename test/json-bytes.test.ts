@@ -2,13 +2,14 @@
  * The JSON dump writes a hive's records from the file's bytes (names and strings
  * transcoded and escaped from UTF-16LE, numbers and hex as bytes). For any tree, names and
  * data JSON must escape included, it must give the text `JSON.stringify` gives for the same
- * records (the documented objects, docs/json-schema.md).
+ * records (the documented objects, docs/json-schema.md), with DEL, C1 and the bidirectional
+ * controls written as `\uHHHH` escapes (terminalSafeJson: the same document once parsed).
  */
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { encodeHive, openHive, walkTree, type Hive, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/hive';
-import { Utf8Writer, ValueType, jsonValue } from '@hivetool/registry';
+import { Utf8Writer, ValueType, jsonValue, terminalSafeJson } from '@hivetool/registry';
 import { REPO_ROOT, runs } from '@hivetool/test-support';
 
 interface JsonVisitor {
@@ -93,7 +94,7 @@ function expected(hive: Hive, contentOnly: boolean, start?: string): string {
     if (found.found) walkTree(found.node, found.path, visit, { includeStart: true });
   }
   const body = keys.map((key, i) => (i === 0 ? '\n' : ',\n') + key + ']}').join('');
-  return JSON.stringify(head).slice(0, -1) + ',"keys":[' + body + '\n],"unresolvedLinks":[]}';
+  return terminalSafeJson(JSON.stringify(head).slice(0, -1) + ',"keys":[' + body + '\n],"unresolvedLinks":[]}');
 }
 
 describe('JSON dump from a hive’s bytes', () => {

@@ -1,6 +1,6 @@
 /**
  * Bundles the command line into packages/cli/bundle, the code bin/hivetool.js runs: the
- * compiled entry (dist/main.js, so run after `tsc --build`) and the two worker-thread
+ * compiled entry (dist/main.js, so run after `tsc --build`) and the worker-thread
  * scripts, with the workspace packages they import, split into shared chunks. Start-up
  * then reads a few files instead of about eighty modules; each command's code stays in a
  * chunk of its own, loaded only when that command runs (main.ts imports it lazily). The
@@ -37,6 +37,7 @@ export async function buildCli(outdir = join(here, 'bundle')) {
       // The worker-thread scripts sit beside the chunk of workers.ts, which names them.
       batchWorker: join(here, 'dist/batchWorker.js'),
       dumpWorker: join(here, 'dist/dumpWorker.js'),
+      carveWorker: join(here, 'dist/carveWorker.js'),
     },
     // Paths (and so the chunks' content hashes) relative to this package, wherever the build runs from.
     absWorkingDir: here,

@@ -4,7 +4,7 @@
  * volume, the clean flags, the system hive's fate) and read top to bottom as the device
  * runs them; the configuration, evidence, lint and path helpers are in their own modules.
  */
-import { hexBytes, isHiveFormatError, openHive, type Hive } from '@hivetool/hive';
+import { checkRom, hexBytes, isHiveFormatError, openHive, type Hive } from '@hivetool/hive';
 import { BOOT_VARS, bootPhases, hiveStorage, readBootConfiguration, type StorageProfile } from './config.js';
 import { RegistryReader, renderEvidence, type Evidence } from './evidence.js';
 import { lintBoot, type LintFinding } from './lint.js';
@@ -65,6 +65,19 @@ export interface HiveDecision {
   romSignature: string;
   /** Whether `RegPersisted = dword:1` is set after this boot (under HKLM, or HKCU for a user hive). */
   regPersisted: boolean;
+  /**
+   * For a KEPT persistent hive, links into the ROM hive that do not resolve there to a
+   * record of the expected type (the ROM check, `checkRom`); 0 otherwise.
+   */
+  linksBroken: number;
+  /** The first of them: the link and its reference, and its offset in the hive; null when none. */
+  firstBrokenLink: { link: string; offset: number; code: string } | null;
+  /**
+   * What the ROM check found wrong with a KEPT hive whose signature matches (links that do
+   * not resolve, a ROM hive of the wrong role, key copies whose ROM original is still on
+   * the chain: the marks of another build with the same signature); empty when none.
+   */
+  romProblems: string[];
   decidedBy: Evidence[];
 }
 
@@ -231,7 +244,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
       storage: 'object-store',
       outcome: 'CREATED',
       reason: 'the system hive lives in the object store (RAM) and is created from ROM at every cold boot',
-      storedSignature: null,
+      storedSignature: null, ...NO_ROM_PROBLEMS,
       romSignature: romSignatures.system,
       regPersisted: false,
       decidedBy: [vars.systemHive?.evidence ?? boot.evidence(BOOT_VARS, 'SystemHive')],
@@ -284,7 +297,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
   const userEvidence: Evidence[] = [boot.evidence(BOOT_VARS, 'NoDefaultUser'), boot.evidence(BOOT_VARS, 'DefaultUser'), ...(options.user === undefined ? [] : [{ source: '--user', what: 'SetCurrentUser', data: options.user }])];
   if (userName === undefined) {
     steps.push({ step: 16, title: 'the user', result: 'NoDefaultUser = 1: no user hive is loaded until SetCurrentUser', decidedBy: userEvidence, notes: [] });
-    hives.push({ role: 'user', user: null, path: null, storage: 'object-store', outcome: 'NOT_LOADED', reason: 'NoDefaultUser = 1: no user hive until SetCurrentUser', storedSignature: null, romSignature: romSignatures.user, regPersisted: false, decidedBy: userEvidence });
+    hives.push({ role: 'user', user: null, path: null, storage: 'object-store', outcome: 'NOT_LOADED', reason: 'NoDefaultUser = 1: no user hive until SetCurrentUser', storedSignature: null, ...NO_ROM_PROBLEMS, romSignature: romSignatures.user, regPersisted: false, decidedBy: userEvidence });
   } else if (system.role === 'combined') {
     steps.push({ step: 16, title: 'the user', result: `user ${userName}: the combined hive of the RAM region holds every user's data; the profile folder goes in the object store`, decidedBy: userEvidence, notes: [] });
   } else {
@@ -298,7 +311,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
     });
     let user: HiveDecision;
     if (userPath === undefined) {
-      user = { role: 'user', user: userName, path: null, storage: 'object-store', outcome: 'CREATED', reason: "the user's hive lives in the object store and is created from ROM at every cold boot", storedSignature: null, romSignature: romSignatures.user, regPersisted: false, decidedBy: [vars.profileDir?.evidence ?? boot.evidence(BOOT_VARS, 'ProfileDir')] };
+      user = { role: 'user', user: userName, path: null, storage: 'object-store', outcome: 'CREATED', reason: "the user's hive lives in the object store and is created from ROM at every cold boot", storedSignature: null, ...NO_ROM_PROBLEMS, romSignature: romSignatures.user, regPersisted: false, decidedBy: [vars.profileDir?.evidence ?? boot.evidence(BOOT_VARS, 'ProfileDir')] };
     } else {
       const path = joinDevicePath(userPath.names);
       const wiped = removed.some((folder) => isInside(userPath.names, splitDevicePath(folder).names));
@@ -385,6 +398,8 @@ interface HiveQuestion {
   pathEvidence: Evidence[];
 }
 
+const NO_ROM_PROBLEMS = { linksBroken: 0, firstBrokenLink: null, romProblems: [] as string[] };
+
 /**
  * §5 steps 10–12 and 17 for one hive: clean flag, then the file, then its ROM signature
  * against the ROM hive's (format guide §1, §3).
@@ -392,7 +407,7 @@ interface HiveQuestion {
 function decideHive(question: HiveQuestion): HiveDecision {
   const romSignature = signatureOf(question.rom);
   const where = question.where;
-  const base = { role: question.role, user: question.user, path: question.path, storage: question.storage, romSignature };
+  const base = { role: question.role, user: question.user, path: question.path, storage: question.storage, romSignature, ...NO_ROM_PROBLEMS };
   const romEvidence: Evidence = { source: question.romName, what: 'ROM signature', data: romSignature };
   if (question.bytes === undefined) {
     return { ...base, outcome: 'CREATED', reason: `${where} does not exist (first boot): created empty, linked to ${question.romName}`, storedSignature: null, regPersisted: false, decidedBy: [...question.pathEvidence, { source: question.storage === 'ram-region' ? '--ram-region' : 'STORAGEDIR', what: question.storage === 'ram-region' ? 'hive magic in the region' : where, data: null }] };
@@ -424,7 +439,20 @@ function decideHive(question: HiveQuestion): HiveDecision {
     };
   }
   const kindNote = hive.kind === 'rom' ? ' (its references are those of a ROM hive: nothing in it links to ROM)' : '';
-  return { ...base, outcome: 'KEPT', reason: `its ROM signature matches ${question.romName}'s: loaded and kept${kindNote}`, storedSignature, regPersisted: true, decidedBy: [...question.pathEvidence, fileEvidence, romEvidence] };
+  const kept = { ...base, outcome: 'KEPT' as const, reason: `its ROM signature matches ${question.romName}'s: loaded and kept${kindNote}`, storedSignature, regPersisted: true, decidedBy: [...question.pathEvidence, fileEvidence, romEvidence] };
+  // The device keeps it, but reads through its links into the ROM: the ROM check says
+  // whether they lead where the hive was built to (a patched signature, or two builds
+  // with one reginit.ini, pass the signature test).
+  const check = checkRom(hive, question.rom);
+  if (!check.applies || check.ok) return kept;
+  const first = check.links.first[0];
+  return {
+    ...kept,
+    reason: `its ROM signature matches ${question.romName}'s: loaded and kept, but it does not belong over this ROM hive: the device reads garbage through its links`,
+    linksBroken: check.links.broken,
+    firstBrokenLink: first === undefined ? null : { link: first.link, offset: first.offset, code: first.code },
+    romProblems: check.problems,
+  };
 }
 
 /** One line per step and hive, for text reports. */

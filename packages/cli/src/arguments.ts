@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import { UsageError } from './failures.js';
 import { requiredOutputOption, romOption } from './options.js';
-import { openRom } from './rom.js';
+import { FORCE_ROM_OPTION, openRom, romInFolder } from './rom.js';
+import type { NamedRom, PackRoms } from './registrySources.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -34,10 +35,23 @@ export function packInputs(command: Argv, usage: string, inputs: string, output:
   return positionals(command, usage, 'inputs')
     .positional('inputs', { describe: inputs, type: 'string', array: true })
     .option('output', requiredOutputOption(output))
-    .option('rom', romOption('the ROM hive persistent inputs link into'));
+    .option('rom', romOption('the ROM default.hv persistent system hives link into'))
+    .option('user-rom', romOption('the ROM user.hv persistent user hives link into'))
+    .option('rom-dir', { requiresArg: true, type: 'string', describe: "a ROM folder holding the image's default.hv and user.hv (names in any case, as boot takes it): each persistent input is read through the ROM hive of its role" })
+    .option('own-records-only', { type: 'boolean', default: false, describe: 'pack a persistent hive without its ROM: only the keys and values the file stores (a warning says what is left out); without it, such a hive is refused' })
+    .option('force-rom', FORCE_ROM_OPTION)
+    .epilogue('A persistent hive stores only its changes and links into the ROM hive of its role for the rest: it is read through --rom (system hives), --user-rom (user hives) or --rom-dir, each checked by the ROM check (signature, role, links; exit 2 on a mismatch unless --force-rom). Exit codes: 0 written, 2 not written.');
 }
 
-/** The options of a pack command, with the ROM hive opened. */
-export function packOptions(args: { inputs?: string[] | undefined; output: string; rom?: string | undefined }, io: CliIo) {
-  return { inputs: args.inputs as string[], output: args.output, rom: args.rom === undefined ? undefined : { file: args.rom, hive: openRom(io, args.rom) } };
+/** The options of a pack command, with the ROM hives opened. */
+export function packOptions(
+  args: { inputs?: string[] | undefined; output: string; rom?: string | undefined; 'user-rom'?: string | undefined; 'rom-dir'?: string | undefined; 'own-records-only'?: boolean | undefined; 'force-rom'?: boolean | undefined },
+  io: CliIo,
+): { inputs: string[]; output: string; roms: PackRoms } {
+  const dir = args['rom-dir'];
+  if (dir !== undefined && (args.rom !== undefined || args['user-rom'] !== undefined)) throw new UsageError('--rom-dir names the ROM hives already: give it, or --rom and --user-rom, not both');
+  const open = (file: string | undefined): NamedRom | undefined => (file === undefined ? undefined : { file, hive: openRom(io, file) });
+  const system = dir === undefined ? open(args.rom) : open(romInFolder(dir, 'default.hv'));
+  const user = dir === undefined ? open(args['user-rom']) : open(romInFolder(dir, 'user.hv'));
+  return { inputs: args.inputs as string[], output: args.output, roms: { system, user, ownRecordsOnly: args['own-records-only'], forceRom: args['force-rom'] } };
 }

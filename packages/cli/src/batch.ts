@@ -3,7 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
 import { identifyFormat } from '@hivetool/image/identify';
-import { UsageError } from './failures.js';
+import { UsageError, safeLine } from './failures.js';
 import type { CliIo } from './io.js';
 
 // The progress bar and the glob matcher are loaded when first needed, not at start-up:
@@ -83,7 +83,8 @@ export class Progress {
   }
 
   step(file: string): void {
-    this.bar?.increment(1, { file });
+    // A file name found in a folder is text from the file system: escaped as every such text.
+    this.bar?.increment(1, { file: safeLine(file) });
   }
 
   stop(): void {

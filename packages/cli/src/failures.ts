@@ -1,5 +1,5 @@
 import { isHiveFormatError } from '@hivetool/hive';
-import { RegParseError } from '@hivetool/registry';
+import { RegParseError, escapeForTerminal } from '@hivetool/registry';
 import { isImageFormatError } from '@hivetool/image/errors';
 
 /** Exit codes shared by every command. */
@@ -79,25 +79,15 @@ export function fileFailure(file: string, error: unknown): { file: string; error
 /** Longest message line printed; longer ones keep their start and end (where the code is). */
 export const MAX_LINE = 1000;
 
-// C0 and C1 control characters, DEL, and the Unicode marks that reorder or hide text on a
-// terminal (bidirectional overrides and isolates, zero-width characters, line separators).
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
-
 /**
  * Makes a message safe to print on a terminal: names from a file (keys, values, paths)
  * and file names are untrusted, and may hold escape sequences, a newline that forges a
- * second line, or 65 535 characters. Control characters become `\xHH` / `\uHHHH`
- * escapes (`\n`, `\t`, `\r` as such) and a line longer than MAX_LINE keeps its first
- * and last part.
+ * second line, or 65 535 characters. Control characters are escaped by the one rule of
+ * `escapeForTerminal` (`@hivetool/registry`), and a line longer than MAX_LINE keeps its
+ * first and last part.
  */
 export function safeLine(text: string): string {
-  const escaped = text.replace(UNSAFE, (character) => {
-    const code = character.charCodeAt(0);
-    if (character === '\n') return '\\n';
-    if (character === '\t') return '\\t';
-    if (character === '\r') return '\\r';
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
+  const escaped = escapeForTerminal(text);
   if (escaped.length <= MAX_LINE) return escaped;
   const head = Math.floor(MAX_LINE * 0.6);
   const tail = MAX_LINE - head - 40;

@@ -4,13 +4,13 @@ import type YargsFactory from 'yargs';
 // command runs, so start-up loads only the code (and dependencies) of the command asked for.
 import { COMMANDS } from './commands/index.js';
 import { register, type CommandIo } from './command.js';
-import { STDIN, forgetStdin } from './input.js';
+import { forgetStdin } from './input.js';
 import { processIo, withConsole, type CliIo } from './io.js';
 import { ExitCode, UsageError, describeFailure, safeLine } from './failures.js';
 import { stderrReporter } from './report.js';
 import { resetOutputLimit, setMaxOutput } from './output.js';
 import { positiveInteger } from './options.js';
-import { DASH_STAND_IN, argumentError, plainPositionals, refuseOutputOverInput, restoreDash } from './parserMessages.js';
+import { argumentError, argumentsForParser, plainPositionals, refuseOutputOverInput, restoreDash } from './parserMessages.js';
 
 // The CommonJS build of yargs: its help wraps at word boundaries, where the ES module build
 // cuts words at the column edge.
@@ -20,7 +20,7 @@ const yargs = createRequire(import.meta.url)('yargs') as typeof YargsFactory;
 // from the bundle alike.
 const { version: VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
 
-const EPILOGUE = 'Exit codes: 0 ok, 1 problems found (verify, boot, lint, carve, find) or differences (diff), 2 could not run, 70 a bug, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (no output left behind).';
+const EPILOGUE = 'Exit codes: 0 ok, 1 problems found (verify, compile, boot, lint, recover, carve, find, oem verify, oem preg verify) or differences (diff), 2 could not run, 70 a bug, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (no output left behind).';
 
 /**
  * Runs hivetool with `argv` (without `node` and the script) and returns the exit code.
@@ -44,9 +44,10 @@ export async function main(argv: string[], streams?: CliIo): Promise<number> {
 async function run(argv: string[], streams: CliIo): Promise<number> {
   const commandIo: CommandIo = { ...streams, report: stderrReporter(streams) };
   const exit = { code: ExitCode.OK as number };
-  // yargs drops a lone `-` (standard input or output) from positionals and option values:
-  // it travels through the parser under another name and is given back below.
-  const start = yargs(argv.map((arg) => (arg === STDIN ? DASH_STAND_IN : arg)))
+  // yargs drops a lone `-` (standard input or output) from positionals and option values,
+  // and takes a positional after `--` that starts with `-` for an option: they travel
+  // through the parser under other names and are given back below.
+  const start = yargs(argumentsForParser(argv))
     .middleware(restoreDash, true)
     .scriptName('hivetool')
     .usage('$0 <command> [options]\n\nRead, check and convert Windows CE registry hive files (.hv).');

@@ -212,12 +212,53 @@ function openSpecial(io: CliIo, target: string): number {
   return openSync(target, 'w');
 }
 
+/** What stands at a path, without following a symbolic link; undefined when nothing does. */
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a special file is, in words, for an error line. */
+function describeSpecial(stat: Stats): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * The check of a name hivetool generates inside an output folder (carve's hives,
+ * compile's `boot.hv` … `reginit.ini`, `boot --apply`'s hives): such a name is never
+ * opened for writing, so that whatever stands there already cannot redirect the write.
+ * A regular file, a hard link or a symbolic link (to anywhere, dangling too) is replaced
+ * by the rename of the new file over it: a link is replaced, never written through, and
+ * the other names of a hard link keep the old content. A folder, a FIFO, a device or a
+ * socket at the name is refused.
+ */
+export function refuseSpecialAtGeneratedName(target: string): void {
+  const stat = lstatOrUndefined(target);
+  if (stat === undefined || stat.isFile() || stat.isSymbolicLink()) return;
+  if (stat.isDirectory()) throw new UsageError(`${target}: cannot write: a folder stands at this name in the output folder; move it away or choose another output folder`, true);
+  throw new UsageError(`${target}: cannot write: ${describeSpecial(stat)} stands at this name in the output folder, and hivetool replaces only files and links there; remove it or choose another output folder`, true);
+}
+
+/**
+ * How an AtomicFileSink treats its target. `named` (the default): a file the user named
+ * (`-o FILE`): a symbolic link is written where it points, a device or FIFO in place.
+ * `generated`: a name hivetool makes up inside an output folder: see
+ * refuseSpecialAtGeneratedName.
+ */
+export type OutputName = 'named' | 'generated';
+
 /**
  * A file written atomically: text goes to a temporary file beside the target, which is
  * renamed over the target only on `close`. A failed or interrupted run leaves no partial
- * output and no temporary file (see temporaries.ts). A target that is a device or a FIFO
- * (`-o /dev/null`) is written directly instead, and opened only once there is something
- * to write (a FIFO's open waits for a reader).
+ * output and no temporary file (see temporaries.ts). A target the user named that is a
+ * device or a FIFO (`-o /dev/null`) is written directly instead, and opened only once
+ * there is something to write (a FIFO's open waits for a reader).
  */
 export class AtomicFileSink extends BufferedSink {
   private readonly temporary: string | undefined;
@@ -229,16 +270,19 @@ export class AtomicFileSink extends BufferedSink {
   constructor(
     private readonly io: CliIo,
     target: string,
+    name: OutputName = 'named',
   ) {
     super();
-    // An output that is a symbolic link is written where it points, as `> link` would: the
-    // link stays a link (renaming over it would replace the link itself).
-    this.target = target = resolveLink(target);
+    if (name === 'generated') refuseSpecialAtGeneratedName(target);
+    // An output the user named that is a symbolic link is written where it points, as
+    // `> link` would: the link stays a link (renaming over it would replace the link
+    // itself). A generated name's link is replaced.
+    else target = resolveLink(target);
+    this.target = target;
     // Said before anything is written: a rename over a directory would fail only at the
-    // end, and over `.` with a bare EBUSY. (An -o folder is refused as the command starts;
-    // this is also for the files a command names itself, as compile's OUTDIR/boot.hv.)
-    if (isDirectory(target)) throw new UsageError(`${target}: cannot write: is a directory`, true);
-    if (isSpecialFile(target)) {
+    // end, and over `.` with a bare EBUSY. (An -o folder is refused as the command starts.)
+    if (isDirectory(target) && name === 'named') throw new UsageError(`${target}: cannot write: is a directory`, true);
+    if (name === 'named' && isSpecialFile(target)) {
       this.temporary = undefined;
     } else {
       const temporary = temporaryBeside(target);
@@ -312,27 +356,32 @@ export function outputSink(io: CliIo, output: string | undefined): TextSink {
 }
 
 /**
- * Writes a command's closing line (what it wrote, and how much) to standard output, or to
- * standard error when the output itself went to standard output (`-o -`).
+ * Writes a command's closing lines (what it wrote, and how much) to standard output, or to
+ * standard error when the output itself went to standard output (`-o -`): nothing is
+ * ever mixed into the bytes of an output on standard output.
  */
 export function tell(io: CliIo, output: string, text: string): void {
-  if (output === STDIO) io.stderr(`hivetool: ${text.startsWith(`${STDIO}: `) ? `<stdout>${text.slice(STDIO.length)}` : text}`);
-  else print(io, text);
+  if (output !== STDIO) return print(io, text);
+  // On standard error every line is a hivetool line; `-` is named as what it is there.
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    io.stderr(`hivetool: ${line.startsWith(`${STDIO}: `) ? `<stdout>${line.slice(STDIO.length)}` : line}\n`);
+  }
 }
 
 /**
  * Writes whole bytes to `target` atomically (temporary file + rename); `-` writes them to
  * standard output, unless that is a terminal.
  */
-export function writeFileAtomic(io: CliIo, target: string, bytes: Uint8Array): void {
-  if (target === STDIO) {
+export function writeFileAtomic(io: CliIo, target: string, bytes: Uint8Array, name: OutputName = 'named'): void {
+  if (target === STDIO && name === 'named') {
     if (io.stdoutIsTTY) throw new UsageError('-o -: standard output is a terminal: redirect it to a file or a pipe');
     const sink = new StdoutSink(io);
     sink.writeBytes(bytes);
     sink.close();
     return;
   }
-  const sink = new AtomicFileSink(io, target);
+  const sink = new AtomicFileSink(io, target, name);
   try {
     sink.writeBytes(bytes);
   } catch (error) {

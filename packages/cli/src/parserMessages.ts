@@ -10,11 +10,32 @@ import { isDirectory, refuseInputAsOutput } from './output.js';
 
 export const DASH_STAND_IN = '\u2039-\u203a';
 
-/** Gives back the `-` arguments that crossed the parser as DASH_STAND_IN. */
+/**
+ * Put before an argument after `--` that starts with `-`: yargs parses a command's
+ * positionals a second time, as option values, and would take `-x` for an option there.
+ */
+export const AFTER_DASHES = '\u2039--\u203a';
+
+/**
+ * The arguments as they cross yargs: `-` as DASH_STAND_IN, and after `--` (every argument
+ * is a positional from there on, as in POSIX utilities) each one that starts with `-`
+ * behind AFTER_DASHES.
+ */
+export function argumentsForParser(argv: readonly string[]): string[] {
+  const dashes = argv.indexOf('--');
+  const stand = (arg: string): string => (arg === STDIN ? DASH_STAND_IN : arg);
+  if (dashes < 0) return argv.map(stand);
+  // yargs keeps what follows `--` out of a command's positionals: it is given as
+  // positionals that cannot be taken for options instead.
+  return [...argv.slice(0, dashes).map(stand), ...argv.slice(dashes + 1).map((arg) => (arg !== STDIN && arg.startsWith('-') ? AFTER_DASHES + arg : stand(arg)))];
+}
+
+const restored = (value: unknown): unknown => (value === DASH_STAND_IN ? STDIN : typeof value === 'string' && value.startsWith(AFTER_DASHES) ? value.slice(AFTER_DASHES.length) : value);
+
+/** Gives back the arguments that crossed the parser as DASH_STAND_IN or behind AFTER_DASHES. */
 export function restoreDash(args: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(args)) {
-    if (value === DASH_STAND_IN) args[name] = STDIN;
-    else if (Array.isArray(value)) args[name] = value.map((item: unknown) => (item === DASH_STAND_IN ? STDIN : item));
+    args[name] = Array.isArray(value) ? value.map(restored) : restored(value);
   }
 }
 
@@ -45,6 +66,9 @@ export function refuseOutputOverInput(args: Record<string, unknown>): void {
   }
   const output = args['output'];
   if (typeof output !== 'string') return;
+  if (output === '') throw new UsageError("-o '': the output's name is empty: name a file to write, or - for standard output");
+  // Nothing is mixed into an output on standard output: a JSON report would follow its bytes.
+  if (output === STDIN && args['json'] === true) throw new UsageError('--json and -o - both write to standard output: give -o a file name');
   // Said before any work (a rename over a folder would fail only at the end): carve and
   // compile (but for --merge-only) write into a folder; every other -o is a file.
   const command = Array.isArray(args['_']) ? args['_'][0] : undefined;

@@ -10,6 +10,12 @@ import { isMainThread } from 'node:worker_threads';
  */
 const held = new Map<string, string | undefined>();
 
+/**
+ * Outputs being made with no temporary of their own to remove (a folder `carve` or
+ * `compile` writes into), with what to say of them when a signal stops the run.
+ */
+const outputs = new Map<string, string>();
+
 // 128 + the signal's number, the exit status shells give a process a signal ended.
 const SIGNAL_EXIT: ReadonlyArray<[NodeJS.Signals, number]> = [
   ['SIGHUP', 129],
@@ -53,9 +59,10 @@ function install(): void {
   process.on('exit', () => void removeAll());
   for (const [signal, status] of SIGNAL_EXIT) {
     process.on(signal, () => {
-      const outputs = [...new Set([...held.values()].filter((output): output is string => output !== undefined))];
+      const named = new Map<string, string>([...held.values()].filter((output): output is string => output !== undefined).map((output) => [output, 'not written']));
+      for (const [output, state] of outputs) if (!named.has(output)) named.set(output, state);
       const left = removeAll();
-      for (const output of outputs) process.stderr.write(`hivetool: ${output}: not written: stopped by ${signal}\n`);
+      for (const [output, state] of named) process.stderr.write(`hivetool: ${output}: ${state}: stopped by ${signal}\n`);
       for (const path of left) process.stderr.write(`hivetool: ${path}: could not be removed; delete it by hand\n`);
       process.exit(status);
     });
@@ -75,4 +82,15 @@ export function hold(path: string, output?: string): void {
 /** The temporary is gone (renamed into place, or removed). */
 export function release(path: string): void {
   held.delete(path);
+}
+
+/**
+ * Notes an output in the making that has no temporary of its own (an output folder), so
+ * that a signal's line names it (`hivetool: OUT: STATE: stopped by SIGINT`); returns the
+ * call that says it is done. Signal handlers are installed as by `hold`.
+ */
+export function pending(output: string, state = 'not written'): () => void {
+  outputs.set(output, state);
+  install();
+  return () => void outputs.delete(output);
 }

@@ -70,12 +70,12 @@ function tokenize(text: string): Token[] {
       continue;
     }
     const two = text.slice(position, position + 2);
-    if (two === '&&' || two === '||' || two === '==' || two === '!=') {
+    if (two === '&&' || two === '||' || two === '==' || two === '!=' || two === '<=' || two === '>=') {
       tokens.push({ kind: 'op', text: two });
       position += 2;
       continue;
     }
-    if (c === '!' || c === '(' || c === ')') {
+    if (c === '!' || c === '(' || c === ')' || c === '<' || c === '>') {
       tokens.push({ kind: 'op', text: c });
       position++;
       continue;
@@ -88,7 +88,7 @@ function tokenize(text: string): Token[] {
       continue;
     }
     const start = position;
-    while (position < text.length && !' \t!()"&|='.includes(text[position]!)) position++;
+    while (position < text.length && !' \t!()"&|=<>'.includes(text[position]!)) position++;
     if (position === start) throw new ConditionSyntaxError(`unexpected ${quoteSource(c)}`);
     tokens.push({ kind: 'word', text: text.slice(start, position) });
   }
@@ -162,6 +162,15 @@ class ExpressionParser {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** A C integer literal (`42`, `0x1F`, `010`, with `u`/`l` suffixes), as a bigint; undefined for anything else. */
+function cInteger(text: string): bigint | undefined {
+  const match = /^(0[xX][0-9A-Fa-f]+|0[0-7]*|[1-9][0-9]*)[uUlL]*$/.exec(text.trim());
+  if (match === null) return undefined;
+  const digits = match[1]!;
+  if (/^0[0-7]+$/.test(digits)) return BigInt(`0o${digits.slice(1)}`);
+  return BigInt(digits);
+}
+
 /**
  * Evaluates a `#if` expression whose `$(VAR)` macros are already expanded: `defined X`,
  * `defined(X)`, `!`, `&&`, `||`, parentheses, and `==`/`!=` between operands. An operand
@@ -201,6 +210,16 @@ export function evaluateCpp(expression: string, lookup: VariableLookup): boolean
       if (right === undefined || right.kind === 'op') throw new ConditionSyntaxError(`${operator} needs a right-hand operand`);
       const equal = sameText(operand(token), operand(right));
       return operator === '==' ? equal : !equal;
+    }
+    // C headers compare numbers (`#if IMAGE_SIZE >= 0x100000`): C integer literals only.
+    if (parser.isOp('<') || parser.isOp('>') || parser.isOp('<=') || parser.isOp('>=')) {
+      const operator = parser.next()!.text;
+      const right = parser.next();
+      if (right === undefined || right.kind === 'op') throw new ConditionSyntaxError(`${operator} needs a right-hand operand`);
+      const a = cInteger(operand(token));
+      const b = cInteger(operand(right));
+      if (a === undefined || b === undefined) throw new ConditionSyntaxError(`${operator} compares numbers: ${quoteSource(a === undefined ? operand(token) : operand(right))} is none`);
+      return operator === '<' ? a < b : operator === '>' ? a > b : operator === '<=' ? a <= b : a >= b;
     }
     const value = operand(token);
     if (token.kind === 'string') return value.length > 0;

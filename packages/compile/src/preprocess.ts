@@ -133,6 +133,8 @@ class FileState {
   pendingList: { text: string; line: number } | undefined;
   /** Inside a C block comment that began on an earlier line (C headers only). */
   inBlockComment = false;
+  /** An open `{BEGIN MULTILANG}` block: its line, and whether `{SKIPLANG}` skips it for this build's language. */
+  multilang: { line: number; skip: boolean } | undefined;
 
   /** `cHeader`: an `#include`d file that is not a `.reg` file, read as a C header. */
   constructor(readonly cHeader: boolean) {}
@@ -142,7 +144,7 @@ class FileState {
       const top = stack[stack.length - 1];
       return top === undefined || (top.outer && top.taken);
     };
-    this.active = taken(this.stacks.if) && taken(this.stacks.cpp) && taken(this.stacks.sysgen);
+    this.active = taken(this.stacks.if) && taken(this.stacks.cpp) && taken(this.stacks.sysgen) && this.multilang?.skip !== true;
   }
 }
 
@@ -152,6 +154,10 @@ const SYSGEN_TAG = /^;\s*@CESYSGEN\s+(IF|ELSE|ENDIF)\b\s*(.*)$/i;
 const XIP_TAG = /^;\s*@XIPREGION\s+(IF|ENDIF)\b/i;
 const ASSOC_TAG = /^;\s*@(BEGINASSOC|ENDASSOC)\b/i;
 const OUTPUT_HIVE = /^;\s*OUTPUTHIVE\s*$/i;
+const MULTILANG_TAG = /^\{\s*(?:(BEGIN|END)\s+MULTILANG|(SKIPLANG)\b([^}]*))\s*\}$/i;
+const LANGID = /%LANGID%/gi;
+/** The first character of a line after blanks, as a code unit (NaN for a blank line). */
+const trimmed0 = (text: string): number => text.trimStart().charCodeAt(0);
 const KEY_TRAILING_BACKSLASH = /\\+\]\s*$/;
 const BARE_VALUE_NAME = /^(\s*)([A-Za-z_][A-Za-z0-9_.\- ]*?)\s*=(?!=)/;
 const VALUE_START = /^(?:"(?:[^"\\]|\\.)*"|@)\s*=/;
@@ -371,6 +377,7 @@ export class Preprocessor {
     }
     for (const line of state.xipOpen) this.diagnostics.warning('UNBALANCED_TAG', file, line, '@XIPREGION IF has no @XIPREGION ENDIF before the end of the file');
     for (const line of state.assocOpen) this.diagnostics.warning('UNBALANCED_TAG', file, line, '@BEGINASSOC has no @ENDASSOC before the end of the file');
+    if (state.multilang !== undefined) this.diagnostics.warning('UNBALANCED_TAG', file, state.multilang.line, '{BEGIN MULTILANG} has no {END MULTILANG} before the end of the file');
   }
 
   private emit(text: string, fileNumber: number, line: number): void {
@@ -401,6 +408,14 @@ export class Preprocessor {
       // On a directive line of a .reg file a comment ends with the line.
       raw = stripCComments(raw, { inBlockComment: false });
     }
+    if (trimmed0(raw) === 0x7b /* { */) {
+      const tag = MULTILANG_TAG.exec(raw.trim());
+      if (tag !== null) {
+        this.multilangTag((tag[1] ?? tag[2]!).toUpperCase(), tag[3] ?? '', file, line, state);
+        return;
+      }
+    }
+    if (state.multilang !== undefined && raw.includes('%')) raw = raw.replace(LANGID, this.languageId());
     const trimmed = raw.trim();
     const first = trimmed.charCodeAt(0);
     // A list continued by a trailing comma ends at any line that is not one more item.
@@ -489,6 +504,36 @@ export class Preprocessor {
       return `${bare[1]}"${bare[2]}"${text.slice(bare[0].length - 1)}`;
     }
     return text;
+  }
+
+  /**
+   * This build's language for fMerge's `{BEGIN MULTILANG}` blocks: the LANGID in `LOCALE`
+   * (`0409`), Platform Builder's default `0409` when it is not set.
+   */
+  private languageId(): string {
+    const locale = this.lookup('LOCALE')?.trim();
+    return locale !== undefined && /^[0-9A-Fa-f]{1,4}$/.test(locale) ? locale.padStart(4, '0') : '0409';
+  }
+
+  /**
+   * fMerge's multi-language blocks: the lines between `{BEGIN MULTILANG}` and
+   * `{END MULTILANG}` are merged once for the image's language, `%LANGID%` replaced by it,
+   * unless `{SKIPLANG 0411 0412}` in the block lists that language.
+   */
+  private multilangTag(keyword: string, argument: string, file: string, line: number, state: FileState): void {
+    if (keyword === 'BEGIN') {
+      if (state.multilang !== undefined) this.diagnostics.warning('UNBALANCED_TAG', file, line, `{BEGIN MULTILANG} inside the block opened on line ${state.multilang.line}; marker ignored`);
+      else state.multilang = { line, skip: false };
+    } else if (keyword === 'END') {
+      if (state.multilang === undefined) this.diagnostics.warning('UNBALANCED_TAG', file, line, '{END MULTILANG} with no open {BEGIN MULTILANG}; marker ignored');
+      state.multilang = undefined;
+    } else if (state.multilang === undefined) {
+      this.diagnostics.warning('UNBALANCED_TAG', file, line, '{SKIPLANG} outside a {BEGIN MULTILANG} block; ignored');
+    } else {
+      const language = parseInt(this.languageId(), 16);
+      if (argument.split(/[\s,]+/).some((word) => /^[0-9A-Fa-f]{1,4}$/.test(word) && parseInt(word, 16) === language)) state.multilang.skip = true;
+    }
+    state.refresh();
   }
 
   private tag(trimmed: string, line: number, file: string, state: FileState): void {

@@ -490,13 +490,25 @@ describe('the documented grammar (Microsoft\'s Registry File reference, fMerge)'
       '                                         bootloader */',
       '#define IMAGE_NAME "a//b" // a string keeps its //',
       '#pragma once',
+      '#define RAM_MB 0x60 /* 96 */',
+      '#if RAM_MB >= 64 && RAM_MB < 0x100',
+      '#define RAM_CLASS 2',
+      '#else',
+      '#define RAM_CLASS 1',
+      '#endif',
       '#endif // __IMAGE_CFG_H',
     ].join('\r\n');
-    const result = compileText('#include "image_cfg.h"\n' + KEY + '"S"=dword:$(IMAGE_WINCE_RAM_DISK_SIZE_HEX)\n"A"=dword:$(IMAGE_SHARE_ARGS_HEX)\n"N"=$(IMAGE_NAME)\n', {}, { 'image_cfg.h': header });
+    const result = compileText('#include "image_cfg.h"\n' + KEY + '"S"=dword:$(IMAGE_WINCE_RAM_DISK_SIZE_HEX)\n"A"=dword:$(IMAGE_SHARE_ARGS_HEX)\n"N"=$(IMAGE_NAME)\n"C"=dword:$(RAM_CLASS)\n', {}, { 'image_cfg.h': header });
     expect(result.diagnostics).toEqual([]);
     expect(valueOf(result.trees!.default, 'HKLM\\Test', 'S')).toBe(0x06000000);
     expect(valueOf(result.trees!.default, 'HKLM\\Test', 'A')).toBe(0x80000800);
     expect(valueOf(result.trees!.default, 'HKLM\\Test', 'N')).toBe('a//b');
+    // A header's #if compares C integers (hex, decimal, octal).
+    expect(valueOf(result.trees!.default, 'HKLM\\Test', 'C')).toBe(2);
+    const none = (): undefined => undefined;
+    expect(evaluateCpp('010 > 9', none)).toBe(false);
+    expect(evaluateCpp('010 > 7 && 0x10 <= 16', none)).toBe(true);
+    expect(() => evaluateCpp('A < 3', (name) => (name === 'A' ? 'abc' : undefined))).toThrow('compares numbers');
     // Nothing of the header reaches the merged text but its effect.
     expect(result.merged.texts.join('\n')).not.toContain('RAMDISK');
   });
@@ -509,6 +521,21 @@ describe('the documented grammar (Microsoft\'s Registry File reference, fMerge)'
     expect(valueOf(result.trees!.default, 'HKLM\\Drivers\\Display', 'Url')).toBe('http://x/y');
     // A named .reg file's value keeps its // too.
     expect(valueOf(tree('[HKEY_LOCAL_MACHINE\\Test]\n"P"="res://a//b"\n'), 'HKLM\\Test', 'P')).toBe('res://a//b');
+  });
+
+  test('fMerge\'s {BEGIN MULTILANG} blocks: merged once for LOCALE with %LANGID% replaced, skipped by {SKIPLANG}', () => {
+    const text = KEY + '{BEGIN MULTILANG}\n{SKIPLANG 0411 0412}\n[HKEY_LOCAL_MACHINE\\Test\\%LANGID%]\n"lang"="%LANGID%"\n{END MULTILANG}\n';
+    const english = compileText(text, { defines: { LOCALE: '0409' } });
+    expect(english.diagnostics).toEqual([]);
+    expect(valueOf(english.trees!.default, 'HKLM\\Test\\0409', 'lang')).toBe('0409');
+    expect(english.merged.texts.join('\n')).not.toContain('MULTILANG');
+    const japanese = compileText(text, { defines: { LOCALE: '0411' } });
+    expect(japanese.diagnostics).toEqual([]);
+    expect(findKey(japanese.trees!.default, 'HKLM\\Test\\0411')).toBeUndefined();
+    // No LOCALE: Platform Builder's default language, 0409.
+    expect(valueOf(tree(text), 'HKLM\\Test\\0409', 'lang')).toBe('0409');
+    // Unpaired markers are reported, the text outside a block keeps its % signs.
+    expect(codes(compileText(KEY + '"p"="50%LANGID%"\n{END MULTILANG}\n{BEGIN MULTILANG}\n'))).toEqual(['UNBALANCED_TAG@3', 'UNBALANCED_TAG@4']);
   });
 
   test('@ and "Default" both set in one key: a warning naming both lines; a deletion in between forgets the first', () => {

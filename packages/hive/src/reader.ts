@@ -7,7 +7,7 @@
  */
 import { parseKeyPath } from '@hivetool/registry';
 import { readDirectory } from './directory.js';
-import { HiveFormatError } from './errors.js';
+import { HiveFormatError, isHiveFormatError } from './errors.js';
 import { readHeader, type HiveHeader } from './header.js';
 import { resolveLimits, type HiveLimits } from './limits.js';
 import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
@@ -49,6 +49,13 @@ export interface OpenHiveOptions {
    * device's effective registry (format guide §9). Must be a ROM-kind hive.
    */
   rom?: Hive;
+  /**
+   * A link into the ROM hive that does not resolve there (another build's ROM): `throw`
+   * (default) a `HiveFormatError`, as for a broken link in the file; `unresolved`: yield it
+   * as an `UnresolvedLink` with reason `rom-broken` and read on (a ROM hive read although
+   * it failed `checkRom`).
+   */
+  brokenRomLinks?: 'throw' | 'unresolved';
   /**
    * For bytes filled on demand (a large file read page by page): called with each range
    * before the reader first reads it. A path lookup then reads a few pages of the file
@@ -102,6 +109,8 @@ export class Hive implements RecordStore {
   readonly rootsOffset: number;
   /** The ROM hive nibble-2 links resolve in (persistent hives opened with `rom`). */
   readonly rom: Hive | undefined;
+  /** What a link into the ROM hive that does not resolve there does (see `OpenHiveOptions.brokenRomLinks`). */
+  readonly brokenRomLinks: 'throw' | 'unresolved';
   // Section tables are checked once, when first used.
   private readonly checkedSections: Uint8Array;
 
@@ -153,11 +162,12 @@ export class Hive implements RecordStore {
     // links then say where they come from (the caller's Hive is left as it is).
     const rom = this.kind === 'persistent' ? options.rom : undefined;
     this.rom = rom !== undefined && rom.source === 'file' ? rom.withSource('rom') : rom;
+    this.brokenRomLinks = options.brokenRomLinks ?? 'throw';
   }
 
   /** The same hive over the same bytes, its records labelled `source`. */
   withSource(source: string): Hive {
-    return new Hive(this.file, { kind: this.kind, limits: this.limits, source, recovery: this.recovery, ...(this.fileLoad === undefined ? {} : { load: this.fileLoad }), ...(this.rom === undefined ? {} : { rom: this.rom }) });
+    return new Hive(this.file, { kind: this.kind, limits: this.limits, source, recovery: this.recovery, brokenRomLinks: this.brokenRomLinks, ...(this.fileLoad === undefined ? {} : { load: this.fileLoad }), ...(this.rom === undefined ? {} : { rom: this.rom }) });
   }
 
   /** Length of the hive read (restoreStart), not of the file. */
@@ -371,6 +381,16 @@ export class Hive implements RecordStore {
     this.checkedSections[section] = 1;
   }
 
+  /** A link into the ROM hive followed; one that does not resolve there comes back unresolved (`rom-broken`). */
+  private throughRom<T>(resolve: () => T, ref: number, link: LinkKind, fromOffset: number): T | UnresolvedLink {
+    try {
+      return resolve();
+    } catch (error) {
+      if (!isHiveFormatError(error)) throw error;
+      return { ...this.unresolved(ref, link, fromOffset), reason: 'rom-broken' };
+    }
+  }
+
   private unresolved(ref: number, link: LinkKind, fromOffset: number): UnresolvedLink {
     const store = refStore(ref);
     return {
@@ -390,7 +410,8 @@ export class Hive implements RecordStore {
    */
   resolveKey(ref: number, link: LinkKind, fromOffset: number): HiveKey | UnresolvedLink {
     if (refStore(ref) !== this.ownStore) {
-      return this.rom !== undefined && refStore(ref) === Store.ROM_HIVE ? this.rom.resolveKey(ref, link, fromOffset) : this.unresolved(ref, link, fromOffset);
+      if (this.rom === undefined || refStore(ref) !== Store.ROM_HIVE) return this.unresolved(ref, link, fromOffset);
+      return this.brokenRomLinks === 'unresolved' ? this.throughRom(() => this.rom!.resolveKey(ref, link, fromOffset), ref, link, fromOffset) : this.rom.resolveKey(ref, link, fromOffset);
     }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.KEY, fromOffset, `${link} link`);
@@ -399,7 +420,8 @@ export class Hive implements RecordStore {
 
   resolveValue(ref: number, fromOffset: number): HiveValue | UnresolvedLink {
     if (refStore(ref) !== this.ownStore) {
-      return this.rom !== undefined && refStore(ref) === Store.ROM_HIVE ? this.rom.resolveValue(ref, fromOffset) : this.unresolved(ref, 'value', fromOffset);
+      if (this.rom === undefined || refStore(ref) !== Store.ROM_HIVE) return this.unresolved(ref, 'value', fromOffset);
+      return this.brokenRomLinks === 'unresolved' ? this.throughRom(() => this.rom!.resolveValue(ref, fromOffset), ref, 'value', fromOffset) : this.rom.resolveValue(ref, fromOffset);
     }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.VALUE, fromOffset, 'value link');

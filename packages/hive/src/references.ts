@@ -41,7 +41,8 @@ export interface UnresolvedLink {
   readonly link: LinkKind;
   /** File offset of the u32 holding the reference. */
   readonly offset: number;
-  readonly reason: 'rom-not-loaded' | 'unknown-store';
+  /** `rom-broken`: a link into the ROM hive that does not resolve there (see `OpenHiveOptions.brokenRomLinks`). */
+  readonly reason: 'rom-not-loaded' | 'unknown-store' | 'rom-broken';
 }
 
 /**

@@ -10,6 +10,8 @@ export {
   PREG_SIGNATURE,
   PREG_HEADER_SIZE,
   MAX_PREG_REGIONS,
+  MIN_PREG_REGION_SIZE,
+  MAX_PREG_REGION_SIZE,
   type PregLayout,
   type PregReport,
   type PregState,

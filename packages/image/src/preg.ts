@@ -18,6 +18,9 @@ export const PREG_SIGNATURE = 0x50524547;
 export const PREG_HEADER_SIZE = 12;
 /** The common OAL keeps the stream in at most this many flash regions. */
 export const MAX_PREG_REGIONS = 8;
+/** Bytes a PREG region may have: room for the header and one word, at most 1 GiB. */
+export const MIN_PREG_REGION_SIZE = PREG_HEADER_SIZE + 4;
+export const MAX_PREG_REGION_SIZE = 0x40000000;
 /** Erased NOR flash. */
 const ERASED = 0xff;
 
@@ -78,8 +81,8 @@ export function encodePreg(stream: Uint8Array, layout: PregLayout = {}): Uint8Ar
 }
 
 function checkRegionSize(regionSize: number): number {
-  if (!Number.isInteger(regionSize) || regionSize < PREG_HEADER_SIZE + 4 || regionSize > 0x40000000) {
-    throw new ImageFormatError('LIMIT_EXCEEDED', { what: 'PREG region size', offset: 0, expected: `a whole number of bytes from ${PREG_HEADER_SIZE + 4} to 1 GiB`, actual: `${regionSize}` });
+  if (!Number.isInteger(regionSize) || regionSize < MIN_PREG_REGION_SIZE || regionSize > MAX_PREG_REGION_SIZE) {
+    throw new ImageFormatError('LIMIT_EXCEEDED', { what: 'PREG region size', offset: 0, expected: `a whole number of bytes from ${MIN_PREG_REGION_SIZE} to 1 GiB`, actual: `${regionSize}` });
   }
   return regionSize;
 }

@@ -16,3 +16,4 @@ export { CodecError, type CodecErrorDetails } from './codecError.js';
 export { Utf8Writer, renderToString } from './utf8Writer.js';
 export { regTextBytes, firstInvalidUtf8, bomlessUtf16, bomlessUtf16Warning, type RegTextBytes, type RegTextEncoding, type RegTextOptions } from './regText.js';
 export { writeJsonUtf16, escapeJsonUtf16, writeJsonValueOpen, writeDecimal, putDecimal, putBytes, writeHexDigits, writeBytes } from './jsonWriter.js';
+export { escapeForTerminal, isTerminalUnsafe, terminalLines, terminalSafeJson } from './terminal.js';

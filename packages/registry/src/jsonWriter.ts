@@ -45,7 +45,7 @@ export function escapeJsonUtf16(target: Uint8Array, p: number, bytes: Uint8Array
   for (let q = offset, end = offset + 2 * units; q < end; q += 2) {
     const unit = bytes[q]! | (bytes[q + 1]! << 8);
     if (unit < 0x80) {
-      if (unit >= 0x20) {
+      if (unit >= 0x20 && unit !== 0x7f) {
         if (unit === 0x22 || unit === 0x5c) target[p++] = 0x5c;
         target[p++] = unit;
       } else {
@@ -58,8 +58,16 @@ export function escapeJsonUtf16(target: Uint8Array, p: number, bytes: Uint8Array
         }
       }
     } else if (unit < 0x800) {
-      target[p++] = 0xc0 | (unit >> 6);
-      target[p++] = 0x80 | (unit & 0x3f);
+      if (unit <= 0x9f || unit === 0x61c) {
+        // C1 controls and the Arabic letter mark: escaped, as for a terminal (terminal.ts).
+        p = putUnicodeEscape(target, p, unit);
+      } else {
+        target[p++] = 0xc0 | (unit >> 6);
+        target[p++] = 0x80 | (unit & 0x3f);
+      }
+    } else if ((unit >= 0x200b && unit <= 0x200f) || (unit >= 0x2028 && unit <= 0x202e) || (unit >= 0x2066 && unit <= 0x2069) || unit === 0xfeff) {
+      // Bidirectional controls and invisible marks: escaped, as for a terminal (terminal.ts).
+      p = putUnicodeEscape(target, p, unit);
     } else if (unit >= 0xd800 && unit <= 0xdfff) {
       const next = q + 2 < end ? bytes[q + 2]! | (bytes[q + 3]! << 8) : 0;
       if (unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {

@@ -1,7 +1,7 @@
 /** `hivetool diff`: keys and values added, removed, changed. */
 import { defineCommand } from '../command.js';
 import { positionals } from '../arguments.js';
-import { openRom } from '../rom.js';
+import { FORCE_ROM_OPTION, openRom } from '../rom.js';
 import { outputOption, positiveInteger, romOption } from '../options.js';
 import type { DiffArguments, DiffFormat } from '../run/diff.js';
 
@@ -12,6 +12,7 @@ export const diff = defineCommand({
     positionals(command, 'diff <files..>', 'files')
       .positional('files', { describe: 'A B, or one persistent hive with --rom', type: 'string', array: true })
       .option('rom', romOption('the ROM hive persistent hives link into; with one hive, A is the ROM itself'))
+      .option('force-rom', FORCE_ROM_OPTION)
       .option('format', { requiresArg: true, alias: 'f', choices: ['text', 'json', 'reg'] as const, default: 'text' as const, describe: 'text, JSON, or a .reg patch that turns A into B' })
       .option('output', outputOption('write to this file (atomically) instead of stdout'))
       .option('max-depth', { requiresArg: true, type: 'number', describe: 'deepest key nesting to follow (default 512)' })
@@ -26,6 +27,7 @@ export const diff = defineCommand({
     output: args.output,
     maxDepth: positiveInteger(args['max-depth'], '--max-depth'),
     regStyle: args['reg-style'],
+    forceRom: args['force-rom'],
   }),
   run: async (options, io) => (await import('../run/diff.js')).run(options, io),
 });

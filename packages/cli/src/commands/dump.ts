@@ -2,7 +2,7 @@
 import { defineCommand } from '../command.js';
 import { positionals } from '../arguments.js';
 import { expandInputs } from '../batch.js';
-import { openRom } from '../rom.js';
+import { FORCE_ROM_OPTION, openRom } from '../rom.js';
 import { CONTENT_ONLY_OPTION, KIND_OPTION, MAX_DEPTH_OPTION, RECURSIVE_OPTION, asStoredOption, contentOnlyWithJson, jobsOption, outputOption, positiveInteger, romOption } from '../options.js';
 import type { DumpArguments, DumpFormat } from '../dump/one.js';
 
@@ -24,6 +24,7 @@ export const dump = defineCommand({
       .option('jobs', jobsOption('files to render at once, on worker threads (output still in file order)'))
       .check(contentOnlyWithJson)
       .option('as-stored', asStoredOption('dump'))
+      .option('force-rom', FORCE_ROM_OPTION)
       .option('deleted', { type: 'boolean', default: false, describe: 'also show deleted keys and values recovered from free space (comments in .reg, a "deleted" list in JSON)' })
       .example('$0 dump --rom default.hv system.hv', "the device's effective system registry")
       .example('$0 dump samples/device.hv', '.reg text of the whole hive')
@@ -40,6 +41,8 @@ export const dump = defineCommand({
     contentOnly: args['content-only'],
     rom: args.rom === undefined ? undefined : openRom(io, args.rom),
     romFile: args.rom,
+    romName: args.rom,
+    forceRom: args['force-rom'],
     jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
     asStored: args['as-stored'],
     deleted: args.deleted,

@@ -2,7 +2,8 @@
 import { defineCommand } from '../command.js';
 import { positionals } from '../arguments.js';
 import { expandInputs } from '../batch.js';
-import { RECURSIVE_OPTION, jobsOption, jsonOption, positiveInteger } from '../options.js';
+import { RECURSIVE_OPTION, jobsOption, jsonOption, positiveInteger, romOption } from '../options.js';
+import { FORCE_ROM_OPTION, openRom } from '../rom.js';
 import type { FindArguments } from '../run/find.js';
 
 export const find = defineCommand({
@@ -21,10 +22,13 @@ export const find = defineCommand({
       .option('json', jsonOption('print the matches as JSON (docs/json-schema.md)'))
       .option('jobs', jobsOption('files to search at once, on worker threads (output still in file order)'))
       .option('deleted', { type: 'boolean', default: false, describe: 'also search deleted records recovered from free space (marked deleted)' })
+      .option('rom', romOption("the ROM hive persistent hives link into: search the device's effective registry"))
+      .option('force-rom', FORCE_ROM_OPTION)
+      .example('$0 find --rom default.hv --name SystemHive system.hv', 'through the ROM: what the device reads')
       .example('$0 find -r --jobs 4 --data 192.168. fleet/', 'every value holding an address in 192.168.*')
       .example('$0 find --name --regex "^Dll$" default.hv', 'every value named Dll')
       .epilogue('Prints FILE: PATH\\VALUE = DATA (FILE: PATH for a key), in file order. Exit codes: 0 something matched, 1 nothing matched, 2 a file could not be read.'),
-  options: (args): FindArguments => ({
+  options: (args, io): FindArguments => ({
     pattern: args.pattern as string,
     files: expandInputs(args.files as string[], args.recursive),
     keys: args.key,
@@ -35,6 +39,9 @@ export const find = defineCommand({
     json: args.json,
     jobs: positiveInteger(args.jobs, '--jobs') ?? 1,
     deleted: args.deleted,
+    // Opened here so that a bad ROM hive is one error line, before any file is searched.
+    rom: args.rom === undefined ? undefined : (openRom(io, args.rom), args.rom),
+    forceRom: args['force-rom'],
   }),
   run: async (options, io) => (await import('../run/find.js')).run(options, io),
 });

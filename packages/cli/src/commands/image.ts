@@ -10,7 +10,8 @@ const pack = defineCommand({
   describe: 'Hives (or an OEM stream) → one registry image',
   builder: (command) =>
     packInputs(command, 'image pack <inputs..>', 'hives (a system and a user hive combine), or an OEM stream', 'the image to write (e.g. Restore.fdf)')
-      .example('$0 image pack --rom default.hv system.hv -o Restore.fdf', "the device's effective registry as an image"),
+      .example('$0 image pack --rom default.hv system.hv -o Restore.fdf', "the device's effective registry as an image")
+      .example('$0 image pack --rom-dir rom/ system.hv user.hv -o Restore.fdf', 'system and user hive, each through the ROM hive of its role'),
   options: packOptions,
   run: async (options, io) => (await import('../run/image.js')).pack(options, io),
 });

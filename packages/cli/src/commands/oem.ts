@@ -7,7 +7,8 @@ const pack = defineCommand({
   command: 'pack [inputs..]',
   describe: 'Hives or an image → OEM stream',
   builder: (command) =>
-    packInputs(command, 'oem pack <inputs..>', 'hives (a system and a user hive combine), or a registry image', 'the OEM stream to write (- for standard output)'),
+    packInputs(command, 'oem pack <inputs..>', 'hives (a system and a user hive combine), or a registry image', 'the OEM stream to write (- for standard output)')
+      .example('$0 oem pack --rom default.hv --user-rom user.hv system.hv profile-user.hv -o registry.oem', 'the device registry as the OS hands it to WriteRegistryToOEM'),
   options: packOptions,
   run: async (options, io) => (await import('../run/oem.js')).pack(options, io),
 });
@@ -69,8 +70,11 @@ const load = defineCommand({
 
 const verify = defineCommand({
   command: 'verify [files..]',
-  describe: 'Check streams, call logs and stores',
-  builder: (command) => positionals(command, 'oem verify <files..>', 'files').positional('files', { type: 'string', array: true, describe: 'OEM streams, call logs or stores (recognised by their contents)' }),
+  describe: 'Check streams, call logs, stores and PREG containers',
+  builder: (command) =>
+    positionals(command, 'oem verify <files..>', 'files')
+      .positional('files', { type: 'string', array: true, describe: 'OEM streams, call logs, stores or PREG containers (recognised by their contents)' })
+      .epilogue('Says which layout each file has (a PREG container, the common OAL\'s flash layout, is checked as `oem preg verify` does). Exit codes: 0 every file is good, 1 one is bad (damaged, interrupted, or not one of these layouts), 2 a file could not be read.'),
   options: (args) => ({ files: args.files as string[] }),
   run: async (options, io) => (await import('../run/oem.js')).verify(options, io),
 });

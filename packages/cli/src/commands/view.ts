@@ -1,6 +1,7 @@
 /** `hivetool view`: the browser viewer, served on 127.0.0.1. */
 import { defineCommand } from '../command.js';
 import { jsonOption, romOption } from '../options.js';
+import { FORCE_ROM_OPTION } from '../rom.js';
 
 export const view = defineCommand({
   command: 'view [files..]',
@@ -9,9 +10,10 @@ export const view = defineCommand({
     command
       .positional('files', { describe: 'files to open in the page (hives, registry images, OEM streams, .reg); read only', type: 'string', array: true })
       .option('rom', romOption('the ROM hive the persistent hives given link into, attached in the page'))
-      .option('json', jsonOption('print the address as JSON ({"url", "files", "rom"})'))
+      .option('force-rom', FORCE_ROM_OPTION)
+      .option('json', jsonOption('print the address as JSON ({"url", "files", "rom", "romUnverified"})'))
       .example('$0 view --rom default.hv system.hv', 'prints http://127.0.0.1:PORT/ to open; Ctrl-C stops')
       .epilogue('Nothing is opened by itself and nothing leaves the computer: the page parses the files in the browser.'),
-  options: (args) => ({ files: (args.files as string[] | undefined) ?? [], rom: args.rom, json: args.json }),
+  options: (args) => ({ files: (args.files as string[] | undefined) ?? [], rom: args.rom, forceRom: args['force-rom'], json: args.json }),
   run: async (options, io) => (await import('../run/view.js')).run(options, io),
 });

@@ -1,6 +1,6 @@
 import { UNKNOWN_PARENT, recoverDeleted, type DeletedRecord } from '@hivetool/forensics';
 import type { Hive } from '@hivetool/hive';
-import { jsonValue, regQuote, renderRegValue, toHex, valueTypeName } from '@hivetool/registry';
+import { jsonValue, regQuote, renderRegValue, toHex, terminalSafeJson, valueTypeName } from '@hivetool/registry';
 
 /**
  * The deleted records of a hive (`dump --deleted`): stale bytes in free blocks, never the
@@ -49,9 +49,9 @@ export function deletedAsReg(records: readonly DeletedRecord[]): string {
 export function deletedAsJson(records: readonly DeletedRecord[]): string {
   const items = records.map((record) => {
     const common = { kind: record.kind, parentPath: record.parentPath, parentVia: record.parentVia, id: record.id, idReused: record.idReused, offset: record.offset, length: record.length, where: record.where, certainty: record.certainty };
-    if (record.kind === 'key') return JSON.stringify({ ...common, name: record.name, flags: record.flags });
+    if (record.kind === 'key') return terminalSafeJson(JSON.stringify({ ...common, name: record.name, flags: record.flags }));
     const content = jsonValue(record.name, record.type, record.flags, record.data);
-    return JSON.stringify({ ...common, ...content, value: record.certainty === 'partial' ? null : content.value, dataLength: record.dataLength });
+    return terminalSafeJson(JSON.stringify({ ...common, ...content, value: record.certainty === 'partial' ? null : content.value, dataLength: record.dataLength }));
   });
   return `,"deleted":[${items.join(',\n')}]`;
 }

@@ -1,6 +1,7 @@
 import type { UnresolvedLink } from '@hivetool/hive';
-import { escapeJsonUtf16, putBytes, putDecimal, writeJsonValueOpen } from '@hivetool/registry';
+import { escapeJsonUtf16, putBytes, putDecimal, terminalSafeJson, writeJsonValueOpen } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
+import { UNVERIFIED_ROM } from '../rom.js';
 import type { DumpHeader, DumpKey, DumpValue, DumpVisitor } from './tree.js';
 
 /** Identifies the document; bumped only on incompatible changes (docs/json-schema.md). */
@@ -24,7 +25,7 @@ export function jsonDocumentEnd(): string {
 export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = false): DumpVisitor & { finish(error?: string, members?: string): void } {
   // --content-only leaves out where things are stored (file, ids, offsets, sources,
   // signature), so registries from different files or formats compare equal as text.
-  const head = JSON.stringify(contentOnly ? { kind: header.kind } : { file: header.file, kind: header.kind, fileLength: header.fileLength, romSignature: header.romSignature });
+  const head = terminalSafeJson(JSON.stringify(contentOnly ? { kind: header.kind } : { file: header.file, kind: header.kind, fileLength: header.fileLength, romSignature: header.romSignature }));
   sink.write(head.slice(0, -1) + ',"keys":[');
   let keysWritten = 0;
   let keyOpen = false;
@@ -44,7 +45,9 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
     if (source === lastSource && lastSourceBytes !== EMPTY) return lastSourceBytes;
     let bytes = sources.get(source);
     if (bytes === undefined) {
-      bytes = ENCODER.encode(',"source":' + JSON.stringify(source));
+      // A record read through a ROM hive that failed the ROM check (--force-rom): from the
+      // ROM, and marked unverified.
+      bytes = ENCODER.encode(source === UNVERIFIED_ROM ? ',"source":"rom","unverified":true' : ',"source":' + JSON.stringify(source));
       sources.set(source, bytes);
     }
     lastSource = source;
@@ -65,7 +68,7 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
 
   return {
     start(path: string) {
-      const escaped = ENCODER.encode(JSON.stringify(path).slice(1, -1));
+      const escaped = ENCODER.encode(terminalSafeJson(JSON.stringify(path).slice(1, -1)));
       growPath(escaped.length);
       pathBytes.set(escaped);
       pathEnds.length = 1;
@@ -93,7 +96,7 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
         end = escapeJsonUtf16(pathBytes, nameStart, bytes, nameOffset, units);
         pathEnds[depth] = end;
       }
-      const source = contentOnly ? EMPTY : sourceMember(key.source);
+      const source = contentOnly ? (key.source === UNVERIFIED_ROM ? UNVERIFIED_MEMBER : EMPTY) : sourceMember(key.source);
       out.room(end + 6 * units + source.length + 96);
       const target = out.bytes;
       let p = putBytes(target, out.length, keysWritten++ === 0 ? KEY_FIRST : KEY_NEXT);
@@ -105,7 +108,7 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
         p = escapeJsonUtf16(target, p, bytes, nameOffset, units);
       }
       target[p++] = 0x22;
-      if (!contentOnly) p = putStorage(target, p, key.id, key.offset, source);
+      p = contentOnly ? putBytes(target, p, source) : putStorage(target, p, key.id, key.offset, source);
       p = putBytes(target, p, FLAGS_MEMBER);
       p = putDecimal(target, p, key.flags);
       out.length = putBytes(target, p, VALUES_MEMBER);
@@ -115,20 +118,20 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
       if (valuesWritten++ !== 0) out.byte(0x2c);
       const bytes = value.store.bytes;
       writeJsonValueOpen(out, bytes, value.nameOffset, value.nameLength, value.type, value.flags, bytes, value.dataOffset, value.dataLength);
-      const source = contentOnly ? EMPTY : sourceMember(value.source);
+      const source = contentOnly ? (value.source === UNVERIFIED_ROM ? UNVERIFIED_MEMBER : EMPTY) : sourceMember(value.source);
       out.room(source.length + 64);
       const target = out.bytes;
       let p = out.length;
-      if (!contentOnly) p = putStorage(target, p, value.id, value.offset, source);
+      p = contentOnly ? putBytes(target, p, source) : putStorage(target, p, value.id, value.offset, source);
       target[p] = 0x7d;
       out.length = p + 1;
     },
     unresolved(link: UnresolvedLink, path: string) {
-      links.push(JSON.stringify({ path, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason }));
+      links.push(terminalSafeJson(JSON.stringify({ path, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason })));
     },
     finish(error?: string, members = '') {
       closeKey();
-      sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']' + members + (error === undefined ? '' : ',"error":' + JSON.stringify(error)) + '}');
+      sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']' + members + (error === undefined ? '' : ',"error":' + terminalSafeJson(JSON.stringify(error))) + '}');
     },
   };
 }
@@ -138,6 +141,8 @@ const KEY_FIRST = ENCODER.encode('\n{"path":"');
 const KEY_NEXT = ENCODER.encode(',\n{"path":"');
 const NAME_MEMBER = ENCODER.encode('","name":"');
 const EMPTY = new Uint8Array(0);
+/** A record from a ROM hive that failed the ROM check, in --content-only JSON. */
+const UNVERIFIED_MEMBER = ENCODER.encode(',"unverified":true');
 
 /** A record's storage members, `,"id":N,"offset":N` and its source member, at `p`; returns the end. */
 function putStorage(target: Uint8Array, p: number, id: number, offset: number, source: Uint8Array): number {

@@ -2,16 +2,17 @@
  * One hive file's dump into a sink, in any format: what `dump` does per file on this
  * thread and what a worker thread of `dump --jobs` does per part (dump/parts.ts).
  */
-import type { Hive } from '@hivetool/hive';
+import { isHiveFormatError, type Hive, type OpenHiveOptions } from '@hivetool/hive';
 import { isRegistryRoot } from '@hivetool/hive/layout';
-import type { RegStyle } from '@hivetool/registry';
+import { terminalSafeJson, type RegStyle } from '@hivetool/registry';
 import type { DeletedRecord } from '@hivetool/forensics';
-import { inputName, openHiveFileLazy } from '../input.js';
+import { inputName, openHiveFileLazy, readHiveFile } from '../input.js';
+import { checkWholeFile, openForReading, type OpenedHive } from '../damage.js';
 import type { TextSink } from '../output.js';
-import { describeFailure, safeLine } from '../failures.js';
+import { UsageError, describeFailure, safeLine } from '../failures.js';
 import type { Reporter } from '../report.js';
 import type { CommandIo } from '../command.js';
-import { openHiveFileOrCut } from './cut.js';
+import { checkedAgainstRom } from '../rom.js';
 import { jsonVisitor } from './json.js';
 import { dumpRawHeap, rawHeader, rawVisitor } from './raw.js';
 import { regVisitor, skippedNamesWarning } from './reg.js';
@@ -34,6 +35,10 @@ export interface DumpArguments {
   rom?: Hive | undefined;
   /** Its path, for worker threads to open it too. */
   romFile?: string | undefined;
+  /** The --rom path as given, named by the ROM check's messages. */
+  romName?: string | undefined;
+  /** `--force-rom`: read a hive that fails the ROM check, its ROM records marked unverified. */
+  forceRom?: boolean | undefined;
   /** Files to render at once, on worker threads. */
   jobs?: number | undefined;
   /** Read a hive with a pending copy (restoreFlags 2) as stored, not as mounted. */
@@ -85,6 +90,20 @@ function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, repor
   }
 }
 
+/**
+ * Opens a hive for `--key`, reading only the pages the subtree needs (so the whole-file
+ * checks are not made); a hive cut short is read on as for a whole dump.
+ */
+function openSubtree(io: CommandIo, file: string, options: OpenHiveOptions): OpenedHive {
+  try {
+    const hive = openHiveFileLazy(io, file, options);
+    return { hive, damage: checkWholeFile(hive, file, 'subtree'), cut: false };
+  } catch (error) {
+    if (!isHiveFormatError(error) || error.code !== 'RESTORE_START_PAST_EOF') throw error;
+    return openForReading(readHiveFile(io, file), file, 'subtree', options);
+  }
+}
+
 /** What `dumpOne` needs besides the file: the command's options, minus the output. */
 export type DumpJob = Omit<DumpArguments, 'files' | 'output' | 'rom' | 'romFile' | 'jobs'>;
 
@@ -97,6 +116,8 @@ export type DumpJob = Omit<DumpArguments, 'files' | 'output' | 'rom' | 'romFile'
 export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | undefined, sink: TextSink, onStart: () => void): boolean {
   const report = io.report;
   let current: HiveRenderer | undefined;
+  let damage: string | undefined;
+  let cut = false;
   try {
     const options = {
       kind: job.kind ?? 'auto',
@@ -104,8 +125,15 @@ export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | u
       recovery: job.asStored === true ? 'as-stored' : 'as-mounted',
       ...(rom === undefined ? {} : { rom }),
     } as const;
-    // One subtree reads only its pages; a whole dump reads the file in one go.
-    const hive = job.key !== undefined ? openHiveFileLazy(io, file, options) : openHiveFileOrCut(io, file, options);
+    // One subtree reads only its pages; a whole dump reads the file in one go, and is
+    // checked for the whole-file damage a walk does not meet (damage.ts).
+    const opened = job.key !== undefined ? openSubtree(io, file, options) : openForReading(readHiveFile(io, file), file, job.format === 'raw' && rom === undefined ? 'heap' : 'read', options);
+    let hive = opened.hive;
+    damage = opened.damage;
+    cut = opened.cut;
+    // The one ROM check: a hive that does not belong over this ROM is refused (exit 2),
+    // or with --force-rom read with its ROM records marked unverified.
+    if (rom !== undefined && hive.rom !== undefined) hive = checkedAgainstRom(report, file, hive, job.romName ?? 'given with --rom', job.forceRom === true).hive;
     if (hive.restore.flags !== 0 || hive.header.logEntryCount !== 0) {
       const shown = hive.repaired ? `the hive as mounted (${hive.restore.action === 'copy' ? `${hive.restore.liveCount} restore page(s) applied` : 'restore records discarded'}; --as-stored shows the bytes as stored)` : 'the hive as stored';
       report.note(
@@ -123,17 +151,22 @@ export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | u
     current = renderer(job, hive, file, sink, report, starts);
     current.run(starts);
     current.finish();
-    return true;
+    if (damage === undefined) return true;
+    // Read on past whole-file damage: everything intact was written; the file still fails.
+    report.failure(file, new UsageError(damage, true));
+    return false;
   } catch (error) {
     const line = describeFailure(error, file);
     if (line === undefined) throw error;
     report.failure(file, error);
+    // A walk stopped by a cut: the line saying the file is cut short says why.
+    if (cut && damage !== undefined) report.failure(file, new UsageError(damage, true));
     if (current !== undefined) {
       current.finish(line);
     } else if (job.format === 'json') {
       // A file that could not be opened still has its place in the document, as in verify's.
       onStart();
-      sink.write(JSON.stringify({ file: inputName(file), error: line }));
+      sink.write(terminalSafeJson(JSON.stringify({ file: inputName(file), error: line })));
     }
     return false;
   }

@@ -46,7 +46,7 @@ export function dumpPart(io: CommandIo, file: string, index: number, options: Du
     // What this file's dump says on stderr travels with its part.
     const line = (text: string): void => void stderr.push(text);
     const partIo: CommandIo = { ...io, stderr: line, report: lineReporter(line) };
-    sink = new AtomicFileSink(partIo, output);
+    sink = new AtomicFileSink(partIo, output, 'generated');
     const ok = dumpOne(partIo, file, options.job, workerRom?.hive, sink, () => {
       started = true;
     });

@@ -20,7 +20,7 @@ import {
   walkHeap,
   type HeapBlock,
 } from '@hivetool/hive/layout';
-import { decodeUtf16, hex32, rootName } from '@hivetool/registry';
+import { decodeUtf16, hex32, rootName, terminalSafeJson } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { safeLine } from '../failures.js';
 import type { DumpVisitor } from './tree.js';
@@ -43,7 +43,7 @@ function keyFields(hive: Pick<Hive, 'bytes' | 'view'>, at: number): string {
   return (
     `sibling=${hex32(view.getUint32(at + KeyField.nextSibling, true))} child=${hex32(view.getUint32(at + KeyField.firstChild, true))} ` +
     `value=${hex32(view.getUint32(at + KeyField.firstValue, true))} flags=0x${view.getUint16(at + KeyField.flags, true).toString(16).padStart(4, '0')} ` +
-    `byte13=0x${bytes[at + KeyField.unknown]!.toString(16).padStart(2, '0')} name=${JSON.stringify(decodeUtf16(bytes, at + KeyField.name, nameLength))}`
+    `byte13=0x${bytes[at + KeyField.unknown]!.toString(16).padStart(2, '0')} name=${terminalSafeJson(JSON.stringify(decodeUtf16(bytes, at + KeyField.name, nameLength)))}`
   );
 }
 
@@ -53,7 +53,7 @@ function valueFields(hive: Pick<Hive, 'bytes' | 'view'>, at: number): string {
   return (
     `next=${hex32(view.getUint32(at + ValueField.nextValue, true))} type=${view.getUint16(at + ValueField.type, true)} ` +
     `length=${view.getUint16(at + ValueField.dataLength, true)} flags=0x${bytes[at + ValueField.flags]!.toString(16).padStart(2, '0')} ` +
-    `name=${JSON.stringify(decodeUtf16(bytes, at + ValueField.name, nameLength))}`
+    `name=${terminalSafeJson(JSON.stringify(decodeUtf16(bytes, at + ValueField.name, nameLength)))}`
   );
 }
 

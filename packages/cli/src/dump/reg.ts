@@ -2,8 +2,12 @@ import type { UnresolvedLink } from '@hivetool/hive';
 import { RegTextWriter, type RegStyle } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { safeLine } from '../failures.js';
+import { UNVERIFIED_ROM } from '../rom.js';
 import { describeLink, type DumpHeader, type DumpKey, type DumpValue, type DumpVisitor } from './tree.js';
 
+
+/** The comment after each key or value line read through a ROM hive that failed the ROM check. */
+export const UNVERIFIED_COMMENT = 'unverified: the line above is from a ROM hive that failed the ROM check (--force-rom)';
 
 /** What a .reg dump says on stderr when it left keys or values out as comments. */
 export function skippedNamesWarning(file: string, keys: number, values: number): string {
@@ -27,10 +31,12 @@ export function regVisitor(header: DumpHeader, sink: TextSink, style: RegStyle):
     key(key: DumpKey, depth: number) {
       // The line is the parent's path bytes plus the name from the file.
       writer.storedKey(depth, key.store.bytes, key.nameOffset, key.nameLength, key.flags);
+      if (key.source === UNVERIFIED_ROM) writer.comment(UNVERIFIED_COMMENT);
     },
     value(value: DumpValue) {
       const bytes = value.store.bytes;
       writer.valueFrom(bytes, value.nameOffset, value.nameLength, value.type, bytes, value.dataOffset, value.dataLength, value.flags);
+      if (value.source === UNVERIFIED_ROM) writer.comment(UNVERIFIED_COMMENT);
     },
     unresolved(link: UnresolvedLink, path: string) {
       writer.comment(`unresolved in ${path}: ${describeLink(link)}`);

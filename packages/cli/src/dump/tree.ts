@@ -90,7 +90,7 @@ export function hiveHeader(hive: Hive, file: string): DumpHeader {
 /** `child link → 0x20000123 (store 2, id 291): ROM hive not loaded` */
 export function describeLink(link: UnresolvedLink): string {
   const target = `0x${link.ref.toString(16).padStart(8, '0')} (store ${link.store}, id ${link.id})`;
-  const why = link.reason === 'rom-not-loaded' ? 'ROM hive not loaded' : 'store this hive cannot resolve';
+  const why = link.reason === 'rom-not-loaded' ? 'ROM hive not loaded' : link.reason === 'rom-broken' ? 'does not resolve in the ROM hive given (it failed the ROM check)' : 'store this hive cannot resolve';
   return `${link.link} link → ${target}: ${why}`;
 }
 

@@ -1,13 +1,15 @@
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { emptyPersistentHive, renderEvidence, renderStep, replayBoot, splitDevicePath, type BootReport, type LintFinding, type RomSet, type StorageAction, type StorageFolder } from '@hivetool/boot';
 import { isHiveFormatError } from '@hivetool/hive';
-import { foldName } from '@hivetool/registry';
+import { terminalLines, terminalSafeJson } from '@hivetool/registry';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { openHiveFile, readInputFile } from '../input.js';
-import { StdoutSink } from '../output.js';
+import { StdoutSink, writeFileAtomic } from '../output.js';
+import { hold, release } from '../temporaries.js';
 import type { CommandIo } from '../command.js';
 import type { CliIo } from '../io.js';
+import { findEntry } from '../rom.js';
 
 export interface BootArguments {
   romDir: string;
@@ -17,21 +19,6 @@ export interface BootArguments {
   user?: string | undefined;
   apply?: string | undefined;
   json: boolean;
-}
-
-/** The entry of `dir` named `name`, ignoring letter case (two such entries are refused). */
-function findEntry(dir: string, name: string): string | undefined {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return undefined;
-  }
-  const matches = entries.filter((entry) => foldName(entry) === foldName(name));
-  // The device's file systems ignore letter case: two such names would be one file there,
-  // and which of them the device has cannot be told.
-  if (matches.length > 1) throw new UsageError(`${dir}: ${matches.join(' and ')} are one file on the device (names ignore letter case): keep only the one the device has`, true);
-  return matches[0];
 }
 
 /** A hive of the ROM set: the file in ROMDIR named case-insensitively, opened as a ROM hive. */
@@ -96,6 +83,9 @@ function storageFolder(io: CliIo, root: string): StorageFolder {
     find(path) {
       const mapped = mapDevicePath(root, path);
       if (!mapped.exists) return undefined;
+      // A symbolic link that leads nowhere holds no hive: the boot creates one (and --apply
+      // replaces the link with it).
+      if (isLink(mapped.host) && !existsSync(mapped.host)) return undefined;
       // Something other than a file where a hive belongs: filesys could neither load the
       // hive nor create one there, and hivetool does not guess what it would do then.
       if (!statSync(mapped.host).isFile()) throw new UsageError(`${mapped.host}: ${path} is not a file (a folder or a device stands where the hive belongs): the device can neither load nor create the hive there`, true);
@@ -137,11 +127,15 @@ function checkOutputFolder(outDir: string, inputs: string[]): void {
 
 /**
  * Writes the storage folder as it is after the boot: a copy of STORAGEDIR in a temporary
- * folder beside OUTDIR, the replay's actions applied to it, then renamed to OUTDIR.
+ * folder beside OUTDIR, the replay's actions applied to it, then renamed to OUTDIR. A hive
+ * is written as every generated name in an output folder is (a temporary file renamed
+ * over the name): a symbolic link copied from STORAGEDIR at that name is replaced, never
+ * written through; a folder on the way that is a link is refused.
  */
-function applyActions(report: BootReport, rom: RomSet, storageDir: string, outDir: string): void {
+function applyActions(io: CliIo, report: BootReport, rom: RomSet, storageDir: string, outDir: string): void {
   const temporary = join(dirname(resolve(outDir)), `.${basename(resolve(outDir))}.${process.pid}.tmp`);
   rmSync(temporary, { recursive: true, force: true });
+  hold(temporary, outDir);
   try {
     cpSync(storageDir, temporary, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true });
     const empty = { system: emptyPersistentHive(rom.system), user: emptyPersistentHive(rom.user) };
@@ -152,19 +146,27 @@ function applyActions(report: BootReport, rom: RomSet, storageDir: string, outDi
         const parent = dirname(mapped.host);
         if (existsSync(parent) && !statSync(parent).isDirectory()) throw new UsageError(`cannot create ${action.path}: ${parent} is a file, not a folder`);
         mkdirSync(parent, { recursive: true });
-        if (existsSync(mapped.host) && !lstatSync(mapped.host).isFile()) throw new UsageError(`cannot create ${action.path}: ${mapped.host} is not a file`);
-        rmSync(mapped.host, { force: true });
-        writeFileSync(mapped.host, empty[action.rom]);
-      } else if (mapped.exists) {
+        if (!isLink(mapped.host) && existsSync(mapped.host) && !lstatSync(mapped.host).isFile()) throw new UsageError(`cannot create ${action.path}: ${mapped.host} is not a file`);
+        writeFileAtomic(io, mapped.host, empty[action.rom], 'generated');
+      } else if (mapped.exists || isLink(mapped.host)) {
+        // A link is removed itself, never what it leads to.
         rmSync(mapped.host, { recursive: true, force: true });
       }
     }
     // An empty OUTDIR (checked before the replay) is replaced.
     if (existsSync(outDir)) rmdirSync(outDir);
     renameSync(temporary, outDir);
+    release(temporary);
   } catch (error) {
     rmSync(temporary, { recursive: true, force: true });
+    release(temporary);
     if (error instanceof UsageError) throw error;
+    // cpSync copies files, folders and links only.
+    const code = (error as NodeJS.ErrnoException).code;
+    const copied = (error as { info?: { path?: unknown } }).info?.path;
+    if (code?.startsWith('ERR_FS_CP_') === true && typeof copied === 'string' && copied.startsWith(temporary + sep)) {
+      throw new UsageError(`${join(storageDir, copied.slice(temporary.length + 1))}: cannot copy to ${outDir}: --apply copies files, folders and links, and this is a FIFO, a socket or a device; remove it from STORAGEDIR`, true);
+    }
     const line = describeFailure(error, outDir);
     if (line === undefined) throw error;
     throw new UsageError(`cannot write ${outDir}: ${line}`);
@@ -172,15 +174,18 @@ function applyActions(report: BootReport, rom: RomSet, storageDir: string, outDi
 }
 
 /**
- * Refuses to write or remove through a symbolic link copied from STORAGEDIR: it could
- * lead outside OUTDIR (links are copied as links, never followed).
+ * Refuses to write or remove through a symbolic link copied from STORAGEDIR: a folder on
+ * the way to `host` that is a link could lead outside OUTDIR (links are copied as links,
+ * never followed). A link at `host` itself is replaced or removed, not followed.
  */
 function refuseLinksOnPath(root: string, host: string, devicePath: string): void {
   let path = root;
-  for (const name of host.slice(root.length + 1).split(sep)) {
+  const names = host.slice(root.length + 1).split(sep);
+  for (const [index, name] of names.entries()) {
     path = join(path, name);
+    if (index === names.length - 1) return;
     if (!existsSync(path) && !isLink(path)) return;
-    if (isLink(path)) throw new UsageError(`cannot apply ${devicePath}: ${path.slice(root.length + 1)} in STORAGEDIR is a symbolic link`);
+    if (isLink(path)) throw new UsageError(`cannot apply ${devicePath}: ${path.slice(root.length + 1)} in STORAGEDIR is a symbolic link, and hivetool writes nothing through a link: replace it with the folder it leads to`);
   }
 }
 
@@ -223,6 +228,10 @@ function renderText(report: BootReport, args: BootArguments, files: { boot: stri
     const name = hive.role === 'user' ? `user ${hive.user ?? '(none)'}` : hive.role;
     lines.push(`  ${hive.outcome.padEnd(10)} ${name}${hive.path === null ? ` (${hive.storage})` : ` ${hive.path}`}: ${hive.reason}`);
     if (hive.outcome !== 'NOT_LOADED') lines.push(`             signature: stored ${hive.storedSignature ?? '(none)'}, ROM ${hive.romSignature}; RegPersisted after boot: ${hive.regPersisted ? 'set (dword:1)' : 'not set'}`);
+    if (hive.romProblems.length > 0) {
+      lines.push(`             ROM check: ${hive.romProblems.join('; ')}`);
+      lines.push(`             advice: the device keeps this hive but reads garbage through those links: give the ROM folder of the image this hive was built against, or delete the hive so that the device recreates it from ROM`);
+    }
     for (const evidence of hive.decidedBy) lines.push(`             ${renderEvidence(evidence)}`);
   }
   lines.push('', `lint: ${report.summary.lintErrors} error(s), ${report.summary.lintWarnings} warning(s), ${report.summary.lintNotes} note(s)`);
@@ -233,8 +242,10 @@ function renderText(report: BootReport, args: BootArguments, files: { boot: stri
     for (const action of report.actions) lines.push(`  ${renderAction(action)}`);
   }
   const s = report.summary;
-  lines.push('', `result: ${s.kept} kept, ${s.clean} clean, ${s.created} created${s.notLoaded > 0 ? `, ${s.notLoaded} not loaded` : ''}; ${s.lintErrors} lint error(s)`);
-  return lines.join('\n') + '\n';
+  const broken = report.hives.filter((hive) => hive.romProblems.length > 0).length;
+  lines.push('', `result: ${s.kept} kept${broken > 0 ? ` (${broken} not matching its ROM)` : ''}, ${s.clean} clean, ${s.created} created${s.notLoaded > 0 ? `, ${s.notLoaded} not loaded` : ''}; ${s.lintErrors} lint error(s)`);
+  // Paths and names come from the ROM's values and the storage folder: each line escaped for a terminal.
+  return terminalLines(lines);
 }
 
 /**
@@ -258,7 +269,7 @@ export function run(args: BootArguments, io: CommandIo): number {
   const ramRegion = args.ramRegion === undefined ? undefined : { name: args.ramRegion, bytes: readInputFile(io, args.ramRegion) };
   const clean = { system: args.clean === 'system' || args.clean === 'all', users: args.clean === 'users' || args.clean === 'all' };
   const report = romFailure(args.romDir, () => replayBoot(rom, storageFolder(io, args.storageDir), { clean, ...(ramRegion === undefined ? {} : { ramRegion }), ...(args.user === undefined ? {} : { user: args.user }) }));
-  if (args.apply !== undefined) applyActions(report, rom, args.storageDir, args.apply);
+  if (args.apply !== undefined) applyActions(io, report, rom, args.storageDir, args.apply);
   const sink = new StdoutSink(io);
   if (args.json) {
     const document = {
@@ -270,11 +281,12 @@ export function run(args: BootArguments, io: CommandIo): number {
       ...report,
       applied: args.apply === undefined ? null : args.apply,
     };
-    sink.write(JSON.stringify(document, null, 2) + '\n');
+    sink.write(terminalSafeJson(JSON.stringify(document, null, 2)) + '\n');
   } else {
     sink.write(renderText(report, args, rom.files));
   }
   sink.close();
   const wiped = report.summary.clean + report.summary.created > 0;
-  return wiped || report.summary.lintErrors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
+  const mismatched = report.hives.some((hive) => hive.romProblems.length > 0);
+  return wiped || mismatched || report.summary.lintErrors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }

@@ -1,10 +1,14 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { escapeForTerminal } from '@hivetool/registry';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
-import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions, type CarveStatus } from '@hivetool/forensics';
-import { ExitCode, UsageError } from '../failures.js';
-import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions, type CarveStatus, type RamRegion } from '@hivetool/forensics';
+import { ExitCode, UsageError, describeFailure } from '../failures.js';
+import { pending } from '../temporaries.js';
+import { CARVE_WORKER } from '../workers.js';
+import { StdoutSink, refuseInputAsOutput, refuseSpecialAtGeneratedName, writeFileAtomic } from '../output.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
 
@@ -95,6 +99,18 @@ export function carvedName(image: string, entry: Pick<CarvedHive, 'offset' | 'st
   return `${basename(image)}@${hex(entry.offset)}${entry.status === 'damaged' ? '.damaged' : ''}.hv`;
 }
 
+export function describeEntry(image: string, entry: CarveEntry): string {
+  const where = `${image}@${hex(entry.offset)}${entry.physicalOffset === undefined ? '' : ` (raw ${hex(entry.physicalOffset)})`}`;
+  if (entry.status === 'object-store') return escapeForTerminal(`${where}: object store header, not a hive (not written)`);
+  if (entry.status === 'restore-record') return escapeForTerminal(`${where}: ${entry.reason ?? 'restore record'}, not a hive (not written)`);
+  const facts = [`${entry.status}`, `${entry.length} bytes`, entry.kind];
+  if (entry.romSignature !== '') facts.push(`signature ${entry.romSignature}`);
+  facts.push(`${entry.sections} sections, ${entry.keys} keys, ${entry.values} values`);
+  if (entry.verify !== null) facts.push(entry.verify.errors + entry.verify.warnings === 0 ? 'verifies clean' : `verify: ${entry.verify.errors} errors, ${entry.verify.warnings} warnings`);
+  const reason = entry.reason === undefined ? '' : ` (${entry.reason})`;
+  return escapeForTerminal(`${where}: ${facts.join(', ')}${reason}${entry.output === null ? ' (not written)' : ` → ${entry.output}`}`);
+}
+
 /**
  * The line after an image's candidates when more were found than `--max-candidates`
  * reports: how many, and what they were.
@@ -102,19 +118,132 @@ export function carvedName(image: string, entry: Pick<CarvedHive, 'offset' | 'st
 export function describeNotReported(image: string, counts: Readonly<Record<CarveStatus, number>>, max: number): string {
   const total = STATUSES.reduce((sum, status) => sum + counts[status], 0);
   const parts = STATUSES.filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status}`);
-  return `${image}: ${total} more candidate${total === 1 ? '' : 's'} past the first ${max}, not reported or written: ${parts.join(', ')}; raise --max-candidates to see them`;
+  return escapeForTerminal(`${image}: ${total} more candidate${total === 1 ? '' : 's'} past the first ${max}, not reported or written: ${parts.join(', ')}; raise --max-candidates to see them`);
 }
 
-export function describeEntry(image: string, entry: CarveEntry): string {
-  const where = `${image}@${hex(entry.offset)}${entry.physicalOffset === undefined ? '' : ` (raw ${hex(entry.physicalOffset)})`}`;
-  if (entry.status === 'object-store') return `${where}: object store header, not a hive (not written)`;
-  if (entry.status === 'restore-record') return `${where}: ${entry.reason ?? 'restore record'}, not a hive (not written)`;
-  const facts = [`${entry.status}`, `${entry.length} bytes`, entry.kind];
-  if (entry.romSignature !== '') facts.push(`signature ${entry.romSignature}`);
-  facts.push(`${entry.sections} sections, ${entry.keys} keys, ${entry.values} values`);
-  if (entry.verify !== null) facts.push(entry.verify.errors + entry.verify.warnings === 0 ? 'verifies clean' : `verify: ${entry.verify.errors} errors, ${entry.verify.warnings} warnings`);
-  const reason = entry.reason === undefined ? '' : ` (${entry.reason})`;
-  return `${where}: ${facts.join(', ')}${reason}${entry.output === null ? ' (not written)' : ` → ${entry.output}`}`;
+/**
+ * A folder, FIFO or device at a name carve may give a hive (`IMAGE@0x….hv` in OUTDIR) is
+ * refused before any image is scanned, so that nothing is written when one is there (a
+ * link or a file at such a name is replaced when that hive is written).
+ */
+function refuseSpecialAtCarvedNames(outDir: string, images: readonly string[]): void {
+  const prefixes = images.map((image) => `${basename(image)}@0x`);
+  for (const entry of readdirSync(outDir)) {
+    if (entry.endsWith('.hv') && prefixes.some((prefix) => entry.startsWith(prefix))) refuseSpecialAtGeneratedName(join(outDir, entry));
+  }
+}
+
+/** What the carve worker thread is given: one image and how to read it. */
+export interface CarveScanData {
+  image: string;
+  pageSize: number | undefined;
+  spareSize: number | undefined;
+  region: RamRegion | undefined;
+  /** Whether damaged candidates' bytes are read (only to be written, with --keep-damaged). */
+  keepDamaged: boolean;
+  /** Set by the writing thread once it is done with a candidate (one at a time: memory stays bounded). */
+  ack: SharedArrayBuffer;
+}
+
+/** What the carve worker thread says, in order. */
+export type CarveScanMessage =
+  | { kind: 'start'; size: number; length: number }
+  | { kind: 'progress'; scanned: number }
+  | { kind: 'found'; found: CarvedHive }
+  | { kind: 'done' }
+  | { kind: 'failure'; line: string }
+  | { kind: 'bug'; stack: string };
+
+/**
+ * On the carve worker thread: scans one image and posts each candidate, waiting until
+ * the writing thread is done with it before looking for the next.
+ */
+export function scanImage(data: CarveScanData, post: (message: CarveScanMessage) => void): void {
+  const { image, pageSize, spareSize, region, keepDamaged } = data;
+  const ack = new Int32Array(data.ack);
+  let fd: number | undefined;
+  try {
+    // Opened without blocking: a FIFO opened for reading waits for a writer, for ever.
+    // For a regular file the flag changes nothing; anything else is refused below.
+    fd = openSync(image, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new UsageError(`${image}: not a regular file`);
+    let source = fileSource(fd, stat.size);
+    if (pageSize !== undefined) source = asUsage(image, () => stripSpareAreas(source, pageSize, spareSize ?? 0));
+    // Damaged candidates' bytes are read only to be written.
+    const options: CarveOptions = { damagedBytes: keepDamaged };
+    if (region !== undefined) {
+      const start = asUsage(image, () => ramRegionOffset(region, source.length));
+      source = sliceSource(source, start, region.length);
+      options.offsetBase = start;
+      options.kind = 'combined';
+    }
+    post({ kind: 'start', size: stat.size, length: source.length });
+    options.onProgress = (scanned) => post({ kind: 'progress', scanned });
+    for (const found of carveImage(source, options)) {
+      Atomics.store(ack, 0, 0);
+      post({ kind: 'found', found });
+      Atomics.wait(ack, 0, 0);
+    }
+    post({ kind: 'done' });
+  } catch (error) {
+    const line = describeFailure(error, image);
+    post(line === undefined ? { kind: 'bug', stack: error instanceof Error ? (error.stack ?? error.message) : String(error) } : { kind: 'failure', line });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Scans an image on a worker thread (scanImage); yields its messages but the last. A
+ * failure is thrown as the line the worker made of it. Each candidate is acknowledged
+ * when the loop asks for the next message.
+ */
+async function* scanOnThread(data: Omit<CarveScanData, 'ack'>): AsyncGenerator<Extract<CarveScanMessage, { kind: 'start' | 'progress' | 'found' }>> {
+  const ack = new SharedArrayBuffer(4);
+  const flag = new Int32Array(ack);
+  const queue: CarveScanMessage[] = [];
+  let wake: (() => void) | undefined;
+  let ended: Error | undefined;
+  const worker = new Worker(CARVE_WORKER, { workerData: { ...data, ack } satisfies CarveScanData });
+  const arrive = (): void => {
+    wake?.();
+    wake = undefined;
+  };
+  worker.on('message', (message: CarveScanMessage) => {
+    queue.push(message);
+    arrive();
+  });
+  worker.on('error', (error) => {
+    ended = error;
+    arrive();
+  });
+  worker.on('exit', () => {
+    ended ??= new Error('the carve worker thread ended without a result');
+    arrive();
+  });
+  try {
+    for (;;) {
+      const message = queue.shift();
+      if (message === undefined) {
+        if (ended !== undefined) throw ended;
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      if (message.kind === 'done') return;
+      if (message.kind === 'failure') throw new UsageError(message.line);
+      if (message.kind === 'bug') throw new Error(`internal error on ${data.image}: ${message.stack}`);
+      yield message;
+      if (message.kind === 'found') {
+        Atomics.store(flag, 0, 1);
+        Atomics.notify(flag, 0);
+      }
+    }
+  } finally {
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+    await worker.terminate();
+  }
 }
 
 /**
@@ -135,92 +264,89 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
     names.set(basename(image), image);
   }
   const region = args.ramRegion === undefined ? undefined : asUsage(`--ram-region ${JSON.stringify(args.ramRegion)}`, () => parseRamRegion(args.ramRegion!));
-  if (statSync(args.outDir, { throwIfNoEntry: false })?.isDirectory() === false) {
-    throw new UsageError(`${args.outDir}: is a file, not a folder: carve -o takes the folder the hives found are written into (created when missing)`, true);
-  }
-  mkdirSync(args.outDir, { recursive: true });
   const sink = new StdoutSink(io);
   let failed = 0;
   let damaged = 0;
+  // The scan runs on a worker thread, so that this thread, which writes the hives, stays
+  // free to handle a signal at once: the hive being written is removed, and the line says
+  // OUTDIR was not written in full (temporaries.ts).
+  const done = pending(args.outDir, 'not written in full (the hives already in it are whole)');
+  if (statSync(args.outDir, { throwIfNoEntry: false })?.isDirectory() === false) {
+    throw new UsageError(`${args.outDir}: is a file, not a folder: carve -o takes the folder the hives found are written into (created when missing)`, true);
+  }
   // JSON is written as it is found, one image's document after the other: its size
   // follows the candidates reported, never all of them.
   let documents = 0;
   if (args.json) sink.write('{"format":"hivetool-carve","schemaVersion":1,"images":[');
-  for (const image of args.images) {
-    let fd: number | undefined;
-    let bar: SingleBar | undefined;
-    let documentOpen = false;
-    try {
-      // Opened without blocking: a FIFO opened for reading waits for a writer, for ever.
-      // For a regular file the flag changes nothing; anything else is refused below.
-      fd = openSync(image, constants.O_RDONLY | constants.O_NONBLOCK);
-      const stat = fstatSync(fd);
-      if (!stat.isFile()) throw new UsageError(`${image}: not a regular file`);
-      let source = fileSource(fd, stat.size);
-      if (args.pageSize !== undefined) source = asUsage(image, () => stripSpareAreas(source, args.pageSize!, args.spareSize ?? 0));
-      const options: CarveOptions = {};
-      if (region !== undefined) {
-        const start = asUsage(image, () => ramRegionOffset(region, source.length));
-        source = sliceSource(source, start, region.length);
-        options.offsetBase = start;
-        options.kind = 'combined';
-      }
-      bar = progressBar(io, source.length, basename(image));
-      options.onProgress = (scanned) => bar?.update(scanned, { scanned: Math.round(scanned / 1048576) });
-      // Damaged candidates' bytes are read only to be written.
-      options.damagedBytes = args.keepDamaged;
-      if (args.json) {
-        sink.write(`${documents++ === 0 ? '\n' : ',\n'}{"image":${JSON.stringify(image)},"size":${stat.size},"scanned":${source.length},"found":[`);
-        documentOpen = true;
-      }
-      // Lines kept while a bar holds the terminal: at most --max-candidates of them.
-      const lines: string[] = [];
-      let reported = 0;
-      const notReported: Record<CarveStatus, number> = { hive: 0, truncated: 0, damaged: 0, 'object-store': 0, 'restore-record': 0 };
-      for (const found of carveImage(source, options)) {
-        if (found.status === 'damaged' || found.status === 'truncated') damaged++;
-        if (reported >= args.maxCandidates) {
-          notReported[found.status]++;
-          continue;
+  try {
+    mkdirSync(args.outDir, { recursive: true });
+    refuseSpecialAtCarvedNames(args.outDir, args.images);
+    for (const image of args.images) {
+      let bar: SingleBar | undefined;
+      let documentOpen = false;
+      try {
+        // Lines kept while a bar holds the terminal: at most --max-candidates of them.
+        const lines: string[] = [];
+        let reported = 0;
+        const notReported: Record<CarveStatus, number> = { hive: 0, truncated: 0, damaged: 0, 'object-store': 0, 'restore-record': 0 };
+        for await (const message of scanOnThread({ image, pageSize: args.pageSize, spareSize: args.spareSize, region, keepDamaged: args.keepDamaged })) {
+          if (message.kind === 'start') {
+            bar = progressBar(io, message.length, basename(image));
+            if (args.json) {
+              sink.write(`${documents++ === 0 ? '\n' : ',\n'}{"image":${JSON.stringify(image)},"size":${message.size},"scanned":${message.length},"found":[`);
+              documentOpen = true;
+            }
+            continue;
+          }
+          if (message.kind === 'progress') {
+            bar?.update(message.scanned, { scanned: Math.round(message.scanned / 1048576) });
+            continue;
+          }
+          const found = message.found;
+          if (found.status === 'damaged' || found.status === 'truncated') damaged++;
+          if (reported >= args.maxCandidates) {
+            notReported[found.status]++;
+            continue;
+          }
+          const { bytes, restorePageSize: _pageSize, ...facts } = found;
+          const entry: CarveEntry = { ...facts, output: null };
+          if (args.pageSize !== undefined) entry.physicalOffset = Math.floor(found.offset / args.pageSize) * (args.pageSize + (args.spareSize ?? 0)) + (found.offset % args.pageSize);
+          const write = bytes !== undefined && (found.status === 'hive' || found.status === 'truncated' || args.keepDamaged);
+          if (write) {
+            const target = join(args.outDir, carvedName(image, found));
+            refuseInputAsOutput(args.images, target);
+            writeFileAtomic(io, target, bytes, 'generated');
+            entry.output = target;
+          }
+          if (args.json) sink.write(`${reported === 0 ? '\n' : ',\n'} ${JSON.stringify(entry)}`);
+          else if (bar === undefined) {
+            // Without a bar to share the terminal with, each line is shown as it is found.
+            sink.write(describeEntry(image, entry) + '\n');
+            sink.close();
+          } else lines.push(describeEntry(image, entry));
+          reported++;
         }
-        const { bytes, restorePageSize: _pageSize, ...facts } = found;
-        const entry: CarveEntry = { ...facts, output: null };
-        if (args.pageSize !== undefined) entry.physicalOffset = Math.floor(found.offset / args.pageSize) * (args.pageSize + (args.spareSize ?? 0)) + (found.offset % args.pageSize);
-        const write = bytes !== undefined && (found.status === 'hive' || found.status === 'truncated' || args.keepDamaged);
-        if (write) {
-          const target = join(args.outDir, carvedName(image, found));
-          refuseInputAsOutput(args.images, target);
-          writeFileAtomic(io, target, bytes);
-          entry.output = target;
+        if (bar !== undefined) {
+          bar.stop();
+          bar = undefined;
+          for (const line of lines) sink.write(line + '\n');
         }
-        if (args.json) sink.write(`${reported === 0 ? '\n' : ',\n'} ${JSON.stringify(entry)}`);
-        else if (bar === undefined) {
-          // Without a bar to share the terminal with, each line is shown as it is found.
-          sink.write(describeEntry(image, entry) + '\n');
-          sink.close();
-        } else lines.push(describeEntry(image, entry));
-        reported++;
+        const more = STATUSES.some((status) => notReported[status] > 0);
+        if (args.json) {
+          sink.write(`\n],"maxCandidates":${args.maxCandidates},"notReported":${JSON.stringify({ total: STATUSES.reduce((sum, status) => sum + notReported[status], 0), ...notReported })}}`);
+          documentOpen = false;
+        } else if (more) sink.write(describeNotReported(image, notReported, args.maxCandidates) + '\n');
+        else if (reported === 0) sink.write(`${image}: no hive header found\n`);
+      } catch (error) {
+        bar?.stop();
+        // The image's document is closed where the scan stopped, marked as cut short.
+        if (documentOpen) sink.write('\n],"incomplete":true}');
+        if (!report.failure(image, error)) throw error;
+        failed++;
       }
-      if (bar !== undefined) {
-        bar.stop();
-        bar = undefined;
-        for (const line of lines) sink.write(line + '\n');
-      }
-      const more = STATUSES.some((status) => notReported[status] > 0);
-      if (args.json) {
-        sink.write(`\n],"maxCandidates":${args.maxCandidates},"notReported":${JSON.stringify({ total: STATUSES.reduce((sum, status) => sum + notReported[status], 0), ...notReported })}}`);
-        documentOpen = false;
-      } else if (more) sink.write(describeNotReported(image, notReported, args.maxCandidates) + '\n');
-      else if (reported === 0) sink.write(`${image}: no hive header found\n`);
-    } catch (error) {
-      bar?.stop();
-      // The image's document is closed where the scan stopped, marked as cut short.
-      if (documentOpen) sink.write('\n],"incomplete":true}');
-      if (!report.failure(image, error)) throw error;
-      failed++;
-    } finally {
-      if (fd !== undefined) closeSync(fd);
     }
+  } finally {
+    done();
   }
   if (args.json) sink.write(']}\n');
   sink.close();

@@ -2,9 +2,11 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { CompileOptions, CompileResult, Explanation, HiveName, SourceHost } from '@hivetool/compile';
 import { hexBytes } from '@hivetool/hive';
-import { ExitCode, UsageError } from '../failures.js';
+import { terminalLines, terminalSafeJson } from '@hivetool/registry';
+import { ExitCode, UsageError, safeLine } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
-import { AtomicFileSink, print, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { AtomicFileSink, STDIO, print, refuseInputAsOutput, tell, writeFileAtomic } from '../output.js';
+import { pending } from '../temporaries.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
 
@@ -151,6 +153,17 @@ function parseDefines(definitions: readonly string[]): Record<string, string> {
  * guide §1). Writes boot.hv, default.hv, user.hv and reginit.ini, all or none.
  */
 export async function run(args: CompileArguments, io: CommandIo): Promise<number> {
+  if (args.explain !== undefined || args.output === undefined || args.output === STDIO) return compile(args, io);
+  // A signal names the output as not written (temporaries.ts).
+  const done = pending(args.output);
+  try {
+    return await compile(args, io);
+  } finally {
+    done();
+  }
+}
+
+async function compile(args: CompileArguments, io: CommandIo): Promise<number> {
   const { compileRegistry, encodeCompiledHives, explainKey, formatDiagnostic, isKnownEncoding, parseStrings, decodeSource, HIVE_NAMES } = await import('@hivetool/compile');
   if (args.encoding !== undefined && !isKnownEncoding(args.encoding)) throw new UsageError(`--encoding ${args.encoding}: not an encoding this runtime can decode (e.g. shift_jis, gbk, windows-1252)`);
   if (args.sysgen !== undefined && !args.sysgenFilter) throw new UsageError('--sysgen and --no-sysgen-filter exclude each other');
@@ -177,7 +190,7 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
   const strings: Record<string, string> = {};
   for (const file of args.strings ?? []) {
     const parsed = parseStrings(decodeSource(readInputFile(io, file, MAX_SOURCE_BYTES), args.encoding).text);
-    if (parsed.ignoredLines.length > 0) io.stderr(`hivetool: ${file}:${parsed.ignoredLines[0]}: warning: not a LOC_NAME string line (${parsed.ignoredLines.length} such lines ignored) [BAD_STRING_LINE]\n`);
+    if (parsed.ignoredLines.length > 0) io.stderr(`hivetool: ${safeLine(`${file}:${parsed.ignoredLines[0]}: warning: not a LOC_NAME string line (${parsed.ignoredLines.length} such lines ignored) [BAD_STRING_LINE]`)}\n`);
     Object.assign(strings, parsed.strings);
   }
   options.strings = strings;
@@ -188,13 +201,13 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
   for (const diagnostic of result.diagnostics) {
     // The codec names no option: the advice for the expansion limit is added here.
     const advice = diagnostic.code === 'LIMIT_EXCEEDED' && diagnostic.message.includes(' expand past ') ? '; if the sources are meant to expand this much, raise the factor with --max-expansion' : '';
-    io.stderr(`hivetool: ${formatDiagnostic(diagnostic)}${advice}\n`);
+    io.stderr(`hivetool: ${safeLine(formatDiagnostic(diagnostic))}${advice}\n`);
   }
 
   if (args.explain !== undefined) {
     const explanation = explainKey(result.merged, args.explain);
     if (explanation === undefined) throw new UsageError(`--explain ${args.explain}: a key path starts with a root (HKEY_LOCAL_MACHINE, HKLM, HKCU, HKCR, HKU)`);
-    print(io, args.json ? JSON.stringify({ format: 'hivetool-compile-explain', schemaVersion: 1, ...explanation }, null, 2) + '\n' : renderExplanation(explanation));
+    print(io, args.json ? terminalSafeJson(JSON.stringify({ format: 'hivetool-compile-explain', schemaVersion: 1, ...explanation }, null, 2)) + '\n' : renderExplanation(explanation));
     return result.errors > 0 ? ExitCode.FAILED : result.warnings > 0 ? ExitCode.FINDINGS : ExitCode.OK;
   }
   const output = args.output!;
@@ -203,6 +216,11 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
     io.stderr(`hivetool: ${args.inputs.map(inputName).join(', ')}: ${result.errors} error${result.errors === 1 ? '' : 's'}; nothing written\n`);
     return ExitCode.FAILED;
   }
+  // The compile ran without a break: a signal that came meanwhile is handled here, before
+  // anything is written, rather than after the outputs are in place: a timer, then an
+  // immediate, so that the loop polls its handles (the signal's among them) in between.
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  await new Promise<void>((resolve) => setImmediate(resolve));
   let written: Array<{ file: string; bytes: number }>;
   // The files named, those they #include, and the .str files: none may be replaced.
   const inputs = [...host.filesRead, ...(args.strings ?? [])];
@@ -219,7 +237,7 @@ export async function run(args: CompileArguments, io: CommandIo): Promise<number
     written = files.map(([file, bytes]) => ({ file, bytes: bytes.length }));
   }
   if (args.json) print(io, JSON.stringify(summaryJson(result, output, written, HIVE_NAMES), null, 2) + '\n');
-  else print(io, renderSummary(result, written, args.mergeOnly, HIVE_NAMES));
+  else tell(io, output, renderSummary(result, written, args.mergeOnly, HIVE_NAMES));
   return result.warnings > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }
 
@@ -231,7 +249,7 @@ function writeAll(io: CliIo, files: Array<[string, Uint8Array]>): void {
   const sinks: AtomicFileSink[] = [];
   try {
     for (const [file, bytes] of files) {
-      const sink = new AtomicFileSink(io, file);
+      const sink = new AtomicFileSink(io, file, 'generated');
       sinks.push(sink);
       // Written through to the temporary file now: nothing is renamed until all are.
       sink.writeBytes(bytes);
@@ -300,5 +318,5 @@ function renderExplanation(explanation: Explanation): string {
     lines.push(value.present ? `  ${name}: ${last.text}  (${last.file}:${last.line})` : `  ${name}: deleted  (${last.file}:${last.line}: ${last.text})`);
     for (const earlier of events.reverse()) lines.push(`      overrides ${earlier.file}:${earlier.line}: ${earlier.text}`);
   }
-  return lines.join('\n') + '\n';
+  return terminalLines(lines);
 }

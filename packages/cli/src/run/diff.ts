@@ -1,11 +1,12 @@
 import { readTree, type Hive } from '@hivetool/hive';
-import { RegTextWriter, type RegStyle, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type ChangePlace, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
+import { RegTextWriter, terminalLines, terminalSafeJson, type RegStyle, countSubtree, diffTrees, jsonValue, renderRegData, type HiveTree, type ChangePlace, type TreeChange, type TreeKey, type TreeValue } from '@hivetool/registry';
 import { ExitCode, UsageError, safeLine, withFile } from '../failures.js';
-import { inputName, openHiveFile } from '../input.js';
+import { inputName, readHiveFile } from '../input.js';
+import { checkedAgainstRom } from '../rom.js';
+import { openForReading } from '../damage.js';
 import { inputBytes, limitOutputToInput, outputSink, type TextSink } from '../output.js';
 import { regSink } from '../regeditSink.js';
 import type { CommandIo } from '../command.js';
-import type { CliIo } from '../io.js';
 
 export type DiffFormat = 'text' | 'json' | 'reg';
 
@@ -17,20 +18,37 @@ export interface DiffArguments {
   maxDepth?: number | undefined;
   /** .reg patch style (see dump --reg-style): `regedit` writes regedit 5's UTF-16LE text. */
   regStyle?: RegStyle | undefined;
+  /** `--force-rom`: compare a hive that fails the ROM check, noting that what came from the ROM is unverified. */
+  forceRom?: boolean | undefined;
 }
 
-/** A side of the comparison: a file's registry, read through the ROM hive when it links into one. */
-function side(io: CliIo, file: string, args: DiffArguments): HiveTree {
+/** The note a diff carries when a side was read through a ROM hive that failed the ROM check. */
+const UNVERIFIED_NOTE = 'unverified: a side was read through a ROM hive that failed the ROM check (--force-rom); differences in what came from the ROM prove nothing';
+
+/**
+ * A side of the comparison: a file's registry, read through the ROM hive when it links
+ * into one. Whole-file damage is read on past by the rules of damage.ts: `damage` names it.
+ */
+function side(io: CommandIo, file: string, args: DiffArguments, unverified: { any: boolean }, damage: string[]): HiveTree {
   return withFile(file, () => {
-    const hive = openHiveFile(io, file, {
+    const opened = openForReading(readHiveFile(io, file), file, 'read', {
       ...(args.rom !== undefined ? { rom: args.rom.hive } : {}),
       ...(args.maxDepth !== undefined ? { limits: { maxDepth: args.maxDepth } } : {}),
     });
+    if (opened.damage !== undefined) damage.push(opened.damage);
+    let hive = opened.hive;
+    // The one ROM check: refused on a mismatch (exit 2) unless --force-rom.
+    if (args.rom !== undefined && hive.rom !== undefined) {
+      const checked = checkedAgainstRom(io.report, file, hive, args.rom.file, args.forceRom === true);
+      if (!checked.check.ok) unverified.any = true;
+      hive = checked.hive;
+    }
     return readTree(hive);
   });
 }
 
-const valueText = (value: TreeValue): string => renderRegData(value.type, value.data);
+// On one line: .reg text wraps long hex data with `\` line ends.
+const valueText = (value: TreeValue): string => renderRegData(value.type, value.data).replace(/\\\r?\n\s*/g, '');
 
 function renderText(changes: TreeChange[], a: string, b: string): string {
   const lines = [`--- ${a}`, `+++ ${b}`];
@@ -75,7 +93,8 @@ function renderText(changes: TreeChange[], a: string, b: string): string {
       ? 'no differences'
       : `${tally.keysAdded} key(s) added, ${tally.keysRemoved} removed, ${tally.flagsChanged} with new flags; ${tally.valuesAdded} value(s) added, ${tally.valuesRemoved} removed, ${tally.valuesChanged} changed`,
   );
-  return lines.join('\n') + '\n';
+  // Names and data come from the files: each line escaped for a terminal.
+  return terminalLines(lines);
 }
 
 function jsonChange(change: TreeChange): object {
@@ -95,10 +114,11 @@ function jsonChange(change: TreeChange): object {
 }
 
 /** A .reg patch that turns A into B when imported (or given to `build` after A's dump). */
-function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, style: RegStyle): RegTextWriter {
+function renderReg(changes: TreeChange[], a: string, b: string, sink: TextSink, style: RegStyle, unverified = false): RegTextWriter {
   const writer = new RegTextWriter(sink.utf8, style);
   writer.header();
   writer.comment(safeLine(`hivetool diff: imported over ${a}, this gives ${b}`));
+  if (unverified) writer.comment(UNVERIFIED_NOTE);
   // The key whose line was written last, by its root and names (two keys can share a path
   // string when a name holds a `\`, never their names).
   let open: string | undefined;
@@ -173,17 +193,19 @@ export function run(args: DiffArguments, io: CommandIo): number {
   let bName: string;
   let a: HiveTree;
   let b: HiveTree;
+  const unverified = { any: false };
+  const damage: string[] = [];
   if (args.files.length === 1) {
     if (args.rom === undefined) throw new UsageError('diff needs two hives, or one persistent hive and --rom ROM.hv');
     aName = `${args.rom.file} (ROM)`;
     bName = `${inputName(args.files[0]!)} (through its ROM)`;
     a = withFile(args.rom.file, () => readTree(args.rom!.hive));
-    b = side(io, args.files[0]!, args);
+    b = side(io, args.files[0]!, args, unverified, damage);
   } else if (args.files.length === 2) {
     aName = inputName(args.files[0]!);
     bName = inputName(args.files[1]!);
-    a = side(io, args.files[0]!, args);
-    b = side(io, args.files[1]!, args);
+    a = side(io, args.files[0]!, args, unverified, damage);
+    b = side(io, args.files[1]!, args, unverified, damage);
   } else {
     throw new UsageError('diff compares two hives (A B), or one hive with --rom');
   }
@@ -192,10 +214,10 @@ export function run(args: DiffArguments, io: CommandIo): number {
   const output: TextSink = outputSink(io, args.output);
   const sink = args.format === 'reg' ? regSink(output, args.regStyle ?? 'ce') : output;
   try {
-    if (args.format === 'text') sink.write(renderText(changes, aName, bName));
-    else if (args.format === 'json') sink.write(JSON.stringify({ format: 'hivetool-diff', schemaVersion: 1, a: aName, b: bName, changes: changes.map(jsonChange) }, null, 2) + '\n');
+    if (args.format === 'text') sink.write((unverified.any ? `note: ${UNVERIFIED_NOTE}\n` : '') + renderText(changes, aName, bName));
+    else if (args.format === 'json') sink.write(terminalSafeJson(JSON.stringify({ format: 'hivetool-diff', schemaVersion: 1, a: aName, b: bName, ...(unverified.any ? { unverified: true } : {}), changes: changes.map(jsonChange) }, null, 2)) + '\n');
     else {
-      const { skippedKeys, skippedValues } = renderReg(changes, aName, bName, sink, args.regStyle ?? 'ce');
+      const { skippedKeys, skippedValues } = renderReg(changes, aName, bName, sink, args.regStyle ?? 'ce', unverified.any);
       if (skippedKeys + skippedValues > 0) {
         io.report.note(`warning: ${args.output === undefined || args.output === '-' ? '<stdout>' : args.output}: ${skippedKeys} key(s) and ${skippedValues} value(s) of the patch have names .reg text cannot hold; they are left out as comments (--format json keeps them)`);
       }
@@ -203,6 +225,14 @@ export function run(args: DiffArguments, io: CommandIo): number {
   } catch (error) {
     sink.abort();
     throw error;
+  }
+  if (damage.length > 0) {
+    // Read on past whole-file damage: the differences were shown, but the run fails, and
+    // a file named with -o is not written.
+    if (args.output === undefined || args.output === '-') sink.close();
+    else sink.abort();
+    for (const line of damage) io.report.note(line);
+    return ExitCode.FAILED;
   }
   sink.close();
   return changes.length === 0 ? ExitCode.OK : ExitCode.FINDINGS;

@@ -1,7 +1,7 @@
-import { padCutHive } from '@hivetool/forensics';
-import { openHive, walkTree } from '@hivetool/hive';
+import { walkTree } from '@hivetool/hive';
+import { openForReading } from '../damage.js';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
-import { ROOT_COUNT, ValueType, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
+import { ROOT_COUNT, ValueType, escapeForTerminal, terminalSafeJson, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
 import { inputName, readInputFile, stdinForWorkers } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, fileFailure } from '../failures.js';
@@ -12,6 +12,9 @@ import { RE2JS } from 're2js';
 import type { CommandIo } from '../command.js';
 import type { CliIo } from '../io.js';
 import { BATCH_WORKER } from '../workers.js';
+import { checkedAgainstRom, isUnverified, openRom } from '../rom.js';
+import { lineReporter } from '../report.js';
+import type { Hive } from '@hivetool/hive';
 
 export interface FindArguments {
   pattern: string;
@@ -27,6 +30,10 @@ export interface FindArguments {
   jobs: number;
   /** Also search the deleted records recovered from free space. */
   deleted: boolean;
+  /** `--rom`: the ROM hive persistent hives are searched through (their effective registry). */
+  rom?: string | undefined;
+  /** `--force-rom`: search a hive that fails the ROM check, its ROM matches marked unverified. */
+  forceRom?: boolean | undefined;
 }
 
 /** What a worker needs to search one file. */
@@ -46,10 +53,15 @@ export interface FindMatch {
   data?: string;
   /** Set for a record recovered from free space, with how certain it is. */
   deleted?: string;
+  /** Set for a record read through a ROM hive that failed the ROM check (--force-rom). */
+  unverified?: true;
 }
 
 /** A file's matches; `error` when it could not be searched to the end (the matches before it are kept). */
-export type FindOutcome = { file: string; matches: FindMatch[]; error?: string } | { file: string; bug: string };
+export type FindOutcome = { file: string; matches: FindMatch[]; error?: string; notes?: string[] } | { file: string; bug: string };
+
+// The ROM hive of --rom, opened once per thread (worker threads open it again).
+let threadRom: { file: string; hive: Hive } | undefined;
 
 function typeNumber(text: string): number {
   if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(text)) {
@@ -158,6 +170,8 @@ export function plainMatcher(pattern: string): (text: string) => boolean {
  */
 export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
   const matches: FindMatch[] = [];
+  // Warnings for this file (--force-rom), printed by the run's thread in file order.
+  const notes: string[] = [];
   // How the file is named in matches (`-` is standard input, shown as <stdin>).
   const shown = inputName(file);
   try {
@@ -169,13 +183,17 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
     } else {
       test = plainMatcher(job.pattern);
     }
-    const key = (path: string, deleted?: string): void => {
-      if (wantedType === undefined && (anyScope || job.keys) && test(path)) matches.push({ file: shown, path, kind: 'key', ...(deleted === undefined ? {} : { deleted }) });
+    const mark = (deleted: string | undefined, source: string | undefined): { deleted?: string; unverified?: true } => ({
+      ...(deleted === undefined ? {} : { deleted }),
+      ...(source !== undefined && isUnverified(source) ? { unverified: true as const } : {}),
+    });
+    const key = (path: string, deleted?: string, source?: string): void => {
+      if (wantedType === undefined && (anyScope || job.keys) && test(path)) matches.push({ file: shown, path, kind: 'key', ...mark(deleted, source) });
     };
-    const value = (path: string, name: string, type: number, data: Uint8Array, deleted?: string): void => {
+    const value = (path: string, name: string, type: number, data: Uint8Array, deleted?: string, source?: string): void => {
       if (wantedType !== undefined && type !== wantedType) return;
       const hit = ((anyScope || job.names) && test(name)) || ((anyScope || job.data) && dataTexts(type, data).some(test));
-      if (hit) matches.push({ file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...(deleted === undefined ? {} : { deleted }) });
+      if (hit) matches.push({ file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...mark(deleted, source) });
     };
 
     const bytes = readInputFile(io, file);
@@ -190,14 +208,20 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
       return { file, matches };
     }
     if (format !== 'hive' && format !== 'unknown') throw new UsageError(`cannot search ${FORMAT_DESCRIPTIONS[format]}`);
-    // A hive cut short (carved from the end of an image) is searched as far as it goes.
-    const hive = openHive(padCutHive(bytes) ?? bytes);
-    for (const root of hive.roots()) {
-      walkTree(root, root.name, {
-        key: (_key, path) => key(path),
-        value: (item, _key, path) => value(path, item.name, item.type, item.data),
-      });
-    }
+    if (job.rom !== undefined && threadRom?.file !== job.rom) threadRom = { file: job.rom, hive: openRom(io, job.rom, false) };
+    // The rules of damage.ts: whole-file damage is searched past (a hive cut short, carved
+    // from the end of an image, as far as it goes) and named after the matches.
+    const opened = openForReading(bytes, file, 'read', threadRom === undefined || job.rom === undefined ? {} : { rom: threadRom.hive });
+    const damage = opened.damage;
+    let hive = opened.hive;
+    // The one ROM check: a hive that does not belong over the ROM is not searched (exit 2)
+    // unless --force-rom, when its matches from the ROM are marked unverified.
+    if (hive.rom !== undefined) hive = checkedAgainstRom(lineReporter((line) => notes.push(line.replace(/^hivetool: /, '').replace(/\n$/, ''))), file, hive, job.rom!, job.forceRom === true).hive;
+    // One walk over every root, so that a key reached from two roots is an error, as in dump.
+    walkTree(hive, {
+      key: (item, path) => key(path, undefined, item.source),
+      value: (item, _key, path) => value(path, item.name, item.type, item.data, undefined, item.source),
+    });
     if (job.deleted) {
       for (const record of deletedRecords(hive)) {
         const mark = `deleted, ${record.certainty}`;
@@ -206,18 +230,19 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
         else value(parent, record.name, record.type, record.data, record.certainty === 'partial' ? `${mark}, ${record.data.length} of ${record.dataLength} data bytes` : mark);
       }
     }
-    return { file, matches };
+    return damage === undefined ? { file, matches, notes } : { file, matches, notes, error: damage };
   } catch (error) {
     // The matches found before the failure are kept.
     const failure = fileFailure(file, error);
-    return 'bug' in failure ? failure : { ...failure, matches };
+    return 'bug' in failure ? failure : { ...failure, matches, notes };
   }
 }
 
-/** `file: path\value = data`, or `file: path` for a key. */
+/** `file: path\value = data`, or `file: path` for a key; escaped for a terminal (names and data come from the file). */
 export function matchLine(match: FindMatch): string {
   const head = match.kind === 'key' ? `${match.file}: ${match.path}` : `${match.file}: ${match.path}\\${match.name} = ${match.data}`;
-  return match.deleted === undefined ? head : `${head} (${match.deleted})`;
+  const marks = [...(match.deleted === undefined ? [] : [match.deleted]), ...(match.unverified === true ? ['unverified: from a ROM hive that failed the ROM check'] : [])];
+  return escapeForTerminal(marks.length === 0 ? head : `${head} (${marks.join('; ')})`);
 }
 
 /**
@@ -243,10 +268,11 @@ export async function run(args: FindArguments, io: CommandIo): Promise<number> {
     await runPool(files, jobs, BATCH_WORKER, { command: 'find', options: job, stdin }, (file) => findOne(io, file, job), (outcome) => {
       progress.step(outcome.file);
       if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
+      for (const note of outcome.notes ?? []) report.note(note);
       for (const match of outcome.matches) {
         found++;
         if (args.json) {
-          sink.write((first ? '\n' : ',\n') + JSON.stringify(match));
+          sink.write((first ? '\n' : ',\n') + terminalSafeJson(JSON.stringify(match)));
           first = false;
         } else sink.write(matchLine(match) + '\n');
       }

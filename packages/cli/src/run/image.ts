@@ -9,14 +9,13 @@ import { regVisitor, skippedNamesWarning } from '../dump/reg.js';
 import { partSeparator, type DumpVisitor } from '../dump/tree.js';
 import { regSink } from '../regeditSink.js';
 import { parseHex16 } from './build.js';
-import { combineRegistries } from '../registrySources.js';
-import type { Hive } from '@hivetool/hive';
+import { combineRegistries, type PackRoms } from '../registrySources.js';
 import type { RegStyle } from '@hivetool/registry';
 import type { CommandIo } from '../command.js';
 
 /** `hivetool image pack HIVE... -o Restore.fdf`: what RegCopyFile would save. */
-export function pack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }, io: CommandIo): number {
-  const tree = combineRegistries(io, inputs, rom?.hive);
+export function pack({ inputs, output, roms }: { inputs: string[]; output: string; roms: PackRoms }, io: CommandIo): number {
+  const tree = combineRegistries(io, inputs, roms);
   const bytes = building(output, () => encodeImage(tree));
   writeFileAtomic(io, output, bytes);
   // The counts are in the header of the image just made: no need to check it all again.

@@ -1,4 +1,5 @@
 import {
+  damageAction,
   describeRestoreFlags,
   hexBytes,
   hiveStatistics,
@@ -6,6 +7,7 @@ import {
   openHive,
   pendingLogEntries,
   readHeader,
+  structuralDamage,
   MAX_RESTORE_RECORDS_LISTED,
   type Hive,
   type HiveFormatError,
@@ -19,7 +21,7 @@ import {
   readLogEntry,
   LOG_ENTRY_SLOTS,
 } from '@hivetool/hive/layout';
-import { rootName, valueTypeName } from '@hivetool/registry';
+import { rootName, terminalLines, terminalSafeJson, valueTypeName } from '@hivetool/registry';
 import { inputName, readHiveFile, stdinForWorkers } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure, fileFailure } from '../failures.js';
@@ -121,6 +123,13 @@ export function collectInfo(source: Hive | Uint8Array, file: string, options: Op
     header = readHeader(source.file, new DataView(source.file.buffer, source.file.byteOffset, source.file.byteLength));
   }
   const statistics = hive === undefined ? null : hiveStatistics(hive, { onError: problem });
+  // The whole-file damage verify reports and the statistics' walk does not meet (damage.ts).
+  if (hive !== undefined) {
+    for (const finding of structuralDamage(hive)) {
+      if (damageAction('info', finding.code) !== 'describe' || problems.some((line) => line.endsWith(`[${finding.code}]`))) continue;
+      problems.push(`not a valid hive: ${finding.message} at offset ${hex(finding.offset)} [${finding.code}]`);
+    }
+  }
   return {
     file,
     kind: hive?.kind ?? 'unknown',
@@ -246,7 +255,7 @@ export function renderInfoText(info: HiveInfo): string {
   if (s !== null) rows.push(...statisticsRows(s));
   for (const line of info.problems) rows.push(['could not read', line]);
   const width = Math.max(...rows.map(([label]) => label.length));
-  return `${info.file}\n` + rows.map(([label, text]) => `  ${label.padEnd(width)}  ${text}\n`).join('');
+  return terminalLines([info.file, ...rows.map(([label, text]) => `  ${label.padEnd(width)}  ${text}`)]);
 }
 
 function statisticsRows(s: HiveStatistics): Array<[string, string]> {
@@ -314,7 +323,7 @@ export async function run(args: InfoArguments, io: CommandIo): Promise<number> {
   } finally {
     progress.stop();
   }
-  if (args.json) sink.write(JSON.stringify({ format: 'hivetool-info', schemaVersion: 1, hives: infos }, null, 2) + '\n');
+  if (args.json) sink.write(terminalSafeJson(JSON.stringify({ format: 'hivetool-info', schemaVersion: 1, hives: infos }, null, 2)) + '\n');
   sink.close();
   summary(io, args.files.length, [
     [args.files.length - failed - damaged, 'described'],

@@ -1,4 +1,5 @@
 import { lintBoot } from '@hivetool/boot';
+import { terminalLines, terminalSafeJson } from '@hivetool/registry';
 import { ExitCode } from '../failures.js';
 import { StdoutSink } from '../output.js';
 import { openRomSet, renderFinding, romFailure } from './boot.js';
@@ -18,11 +19,11 @@ export function run({ romDir, json }: { romDir: string; json: boolean }, io: Com
   };
   const sink = new StdoutSink(io);
   if (json) {
-    sink.write(JSON.stringify({ format: 'hivetool-lint', schemaVersion: 1, rom: rom.files, findings, summary }, null, 2) + '\n');
+    sink.write(terminalSafeJson(JSON.stringify({ format: 'hivetool-lint', schemaVersion: 1, rom: rom.files, findings, summary }, null, 2)) + '\n');
   } else {
     const lines = [`${romDir}: ${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.notes} note(s)`];
     for (const finding of findings) lines.push(...renderFinding(finding));
-    sink.write(lines.join('\n') + '\n');
+    sink.write(terminalLines(lines));
   }
   sink.close();
   return summary.errors > 0 ? ExitCode.FINDINGS : ExitCode.OK;

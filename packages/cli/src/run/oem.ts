@@ -1,4 +1,4 @@
-import { encodeHive, hexBytes, type Hive } from '@hivetool/hive';
+import { encodeHive, hexBytes } from '@hivetool/hive';
 import {
   FORMAT_DESCRIPTIONS,
   decodeCallLog,
@@ -16,16 +16,16 @@ import {
   writeRegistryToOemCalls,
   writeStoreGeneration,
 } from '@hivetool/image';
-import { ExitCode, UsageError, building, withFile } from '../failures.js';
+import { ExitCode, UsageError, building, safeLine, withFile } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
 import { STDIO, print, tell, writeFileAtomic } from '../output.js';
-import { combineRegistries } from '../registrySources.js';
+import { combineRegistries, type PackRoms } from '../registrySources.js';
 import { describePreg } from './preg.js';
 import type { CommandIo } from '../command.js';
 
 /** `hivetool oem pack INPUT... -o registry.oem`: the stream the OS hands to WriteRegistryToOEM. */
-export function pack({ inputs, output, rom }: { inputs: string[]; output: string; rom?: { file: string; hive: Hive } | undefined }, io: CommandIo): number {
-  const tree = combineRegistries(io, inputs, rom?.hive);
+export function pack({ inputs, output, roms }: { inputs: string[]; output: string; roms: PackRoms }, io: CommandIo): number {
+  const tree = combineRegistries(io, inputs, roms);
   const stream = building(output, () => encodeOemStream(tree));
   writeFileAtomic(io, output, stream);
   const info = oemStreamTrailer(stream);
@@ -174,7 +174,7 @@ export function verify({ files }: { files: string[] }, io: CommandIo): number {
       }
     } catch (error) {
       if (!isImageFormatError(error)) throw error;
-      print(io, `${file}: BAD: ${error.message}\n`);
+      print(io, `${safeLine(`${file}: BAD: ${error.message}`)}\n`);
       bad++;
     }
   }

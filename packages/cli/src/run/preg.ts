@@ -1,7 +1,7 @@
-import { FORMAT_DESCRIPTIONS, PREG_HEADER_SIZE, decodePreg, encodePreg, identifyFormat, inspectPreg, isImageFormatError, looksLikePreg, type PregLayout, type PregReport } from '@hivetool/image';
+import { FORMAT_DESCRIPTIONS, MAX_PREG_REGIONS, MAX_PREG_REGION_SIZE, MIN_PREG_REGION_SIZE, PREG_HEADER_SIZE, decodePreg, encodePreg, identifyFormat, inspectPreg, isImageFormatError, looksLikePreg, type PregLayout, type PregReport } from '@hivetool/image';
 import { ExitCode, UsageError } from '../failures.js';
 import { inputName, readInputFile } from '../input.js';
-import { StdoutSink, print, writeFileAtomic } from '../output.js';
+import { StdoutSink, tell, writeFileAtomic } from '../output.js';
 import type { CommandIo } from '../command.js';
 
 /**
@@ -19,6 +19,18 @@ function onFile<T>(file: string, action: () => T): T {
     if (isImageFormatError(error)) throw new UsageError(`${inputName(file)}: ${error.message}`);
     throw error;
   }
+}
+
+/**
+ * --region-size and --regions checked as options, before any file is read (the codec
+ * would report them against the file).
+ */
+function checkLayout(layout: PregLayout): void {
+  const { regionSize, regions } = layout;
+  if (regionSize !== undefined && (regionSize < MIN_PREG_REGION_SIZE || regionSize > MAX_PREG_REGION_SIZE)) {
+    throw new UsageError(`--region-size ${regionSize}: a PREG region holds from ${MIN_PREG_REGION_SIZE} bytes (the ${PREG_HEADER_SIZE}-byte header and a word) to 1 GiB`);
+  }
+  if (regions !== undefined && regions > MAX_PREG_REGIONS) throw new UsageError(`--regions ${regions}: the common OAL keeps the stream in 1 to ${MAX_PREG_REGIONS} regions`);
 }
 
 /** One line saying what a PREG container holds, or what is wrong with it. */
@@ -42,6 +54,7 @@ export interface PregVerifyArguments {
 
 /** `hivetool oem preg verify FILE...`: exit 0 all intact, 1 one interrupted or damaged, 2 one not a PREG container (or unreadable). */
 export function verify(args: PregVerifyArguments, io: CommandIo): number {
+  checkLayout(args.layout);
   const sink = new StdoutSink(io);
   const results: Array<Record<string, unknown>> = [];
   let bad = 0;
@@ -82,20 +95,22 @@ export function verify(args: PregVerifyArguments, io: CommandIo): number {
 
 /** `hivetool oem preg extract FILE -o STREAM`: the stream of an intact container, byte for byte. */
 export function extract({ input, output, layout }: { input: string; output: string; layout: PregLayout }, io: CommandIo): number {
+  checkLayout(layout);
   const bytes = readInputFile(io, input);
   if (!looksLikePreg(bytes)) throw new UsageError(`${inputName(input)}: not a PREG container: this is ${FORMAT_DESCRIPTIONS[identifyFormat(bytes)]}`);
   const stream = onFile(input, () => decodePreg(bytes, layout));
   writeFileAtomic(io, output, stream);
-  print(io, `${output}: the ${stream.length}-byte stream of ${inputName(input)} (opaque: written as stored, not decoded)\n`);
+  tell(io, output, `${output}: the ${stream.length}-byte stream of ${inputName(input)} (opaque: written as stored, not decoded)\n`);
   return ExitCode.OK;
 }
 
 /** `hivetool oem preg pack STREAM -o FILE`: a container as the common OAL leaves it after a save. */
 export function pack({ input, output, layout }: { input: string; output: string; layout: PregLayout }, io: CommandIo): number {
+  checkLayout(layout);
   const stream = readInputFile(io, input);
   const container = onFile(input, () => encodePreg(stream, layout));
   writeFileAtomic(io, output, container);
   const regions = layout.regionSize === undefined ? '' : `, ${container.length / layout.regionSize} region(s) of ${layout.regionSize} bytes`;
-  print(io, `${output}: PREG container, ${container.length} bytes: ${PREG_HEADER_SIZE}-byte header and a ${stream.length}-byte stream${regions}\n`);
+  tell(io, output, `${output}: PREG container, ${container.length} bytes: ${PREG_HEADER_SIZE}-byte header and a ${stream.length}-byte stream${regions}\n`);
   return ExitCode.OK;
 }

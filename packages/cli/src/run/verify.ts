@@ -1,3 +1,4 @@
+import { terminalLines, terminalSafeJson } from '@hivetool/registry';
 import { readHeader, verifyHive, type Finding, type Hive, type RestoreReport, type VerifyReport } from '@hivetool/hive';
 import { BLOCK_HEADER_SIZE, HEAP_OFFSET, isSectionTable } from '@hivetool/hive/layout';
 import { addCliHints } from './verifyHints.js';
@@ -57,7 +58,7 @@ function renderText(file: string, report: VerifyReport, strict: boolean): string
   for (const reason of report.boot.reasons) lines.push(`        - ${reason}`);
   const s = report.summary;
   lines.push(`  result: ${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} note(s)`);
-  return lines.join('\n') + '\n';
+  return terminalLines(lines);
 }
 
 /** Exit 1 when any hive has errors (or warnings with --strict) or a recovery pending, else 0. */
@@ -176,7 +177,7 @@ export async function run(args: VerifyArguments, io: CommandIo): Promise<number>
       rom: args.rom === undefined ? null : { file: args.rom.file, romSignature: Buffer.from(args.rom.hive.header.romSignature).toString('hex') },
       hives: results.map((outcome) => ('report' in outcome ? { file: inputName(outcome.file), ...outcome.report, findings: outcome.report.findings.map((f: Finding) => ({ ...f })) } : outcome)),
     };
-    sink.write(JSON.stringify(document, null, 2) + '\n');
+    sink.write(terminalSafeJson(JSON.stringify(document, null, 2)) + '\n');
   }
   sink.close();
   summary(io, files.length, [

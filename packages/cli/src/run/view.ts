@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { identifyFormat } from '@hivetool/image';
-import { openHive } from '@hivetool/hive';
+import { openHive, type Hive } from '@hivetool/hive';
+import { checkedAgainstRom, openRom } from '../rom.js';
 import { readInputFile } from '../input.js';
 import { ExitCode, UsageError } from '../failures.js';
 import { print } from '../output.js';
@@ -13,6 +14,8 @@ export interface ViewArguments {
   files: string[];
   /** The ROM hive the persistent hives among `files` link into: attached to them in the page. */
   rom?: string | undefined;
+  /** `--force-rom`: serve hives that fail the ROM check, the page told their ROM records are unverified. */
+  forceRom?: boolean | undefined;
   json: boolean;
 }
 
@@ -45,23 +48,28 @@ function appDirectory(): string {
 export async function run(args: ViewArguments, io: CommandIo): Promise<number> {
   const dir = appDirectory();
   const app = new Map(Object.entries(APP_FILES).map(([path, file]) => [path, { bytes: readFileSync(join(dir, file)), type: TYPES[file.split('.').pop()!]! }]));
-  const rom = args.rom === undefined ? undefined : { name: basename(args.rom), bytes: readInputFile(io, args.rom) };
+  const romFile = args.rom;
+  const rom = romFile === undefined ? undefined : { name: basename(romFile), bytes: readInputFile(io, romFile), hive: openRom(io, romFile) };
   const inputs = args.files.map((file) => {
     const bytes = readInputFile(io, file);
     // The ROM goes with the persistent hives only: a ROM hive links nowhere.
-    let persistent = false;
+    let hive: Hive | undefined;
     if (identifyFormat(bytes) === 'hive') {
       try {
-        persistent = openHive(bytes).kind === 'persistent';
+        hive = openHive(bytes, rom === undefined ? {} : { rom: rom.hive });
       } catch {
         // The page reports what is wrong with the file when it opens it.
       }
     }
-    return { name: basename(file), bytes, rom: persistent && rom !== undefined };
+    const persistent = hive?.kind === 'persistent';
+    // The one ROM check, before anything is served: a mismatch stops here (exit 2) unless
+    // --force-rom, when the page is told the ROM's records are unverified.
+    const unverified = persistent && rom !== undefined && !checkedAgainstRom(io.report, file, hive!, romFile!, args.forceRom === true).check.ok;
+    return { name: basename(file), bytes, rom: persistent && rom !== undefined, unverified };
   });
   const preload = Buffer.from(
     JSON.stringify({
-      files: inputs.map((input, index) => ({ name: input.name, url: `files/${index}`, ...(input.rom ? { rom: { name: rom!.name, url: 'files/rom' } } : {}) })),
+      files: inputs.map((input, index) => ({ name: input.name, url: `files/${index}`, ...(input.rom ? { rom: { name: rom!.name, url: 'files/rom', ...(input.unverified ? { unverified: true } : {}) } } : {}) })),
     }),
   );
 
@@ -92,7 +100,7 @@ export async function run(args: ViewArguments, io: CommandIo): Promise<number> {
   const address = server.address();
   port = typeof address === 'object' && address !== null ? address.port : 0;
   const url = `http://127.0.0.1:${port}/`;
-  if (args.json) print(io, JSON.stringify({ url, files: inputs.map((input) => input.name), rom: rom?.name ?? null }) + '\n');
+  if (args.json) print(io, JSON.stringify({ url, files: inputs.map((input) => input.name), rom: rom?.name ?? null, romUnverified: inputs.filter((input) => input.unverified).map((input) => input.name) }) + '\n');
   else {
     print(io, `hivetool view: ${url}\n`);
     print(io, `serving ${inputs.length} file(s) to this computer only (127.0.0.1); open the address in a browser. Ctrl-C stops.\n`);

@@ -12,7 +12,7 @@ import { tileHeap } from './heap.js';
 import { checkSections } from './slots.js';
 import { checkRecords, checkRoots } from './records.js';
 import { walkLinks } from './links.js';
-import { checkRomHive, checkSignature } from './romLinks.js';
+import { checkRomCopies, checkRomHive, checkRomRole, checkSignature } from './romLinks.js';
 import { predictBoot } from './boot.js';
 import type { VerifyOptions, VerifyReport } from './report.js';
 
@@ -33,7 +33,7 @@ export function verifyHive(source: Uint8Array | Hive, options: VerifyOptions = {
   if (source instanceof Hive) {
     source.loadAll();
     const rom = options.rom ?? source.rom;
-    return verifyHive(source.file, { kind: options.kind ?? source.kind, maxDepth: options.maxDepth ?? source.limits.maxDepth, recovery: options.recovery ?? source.recovery, ...(rom === undefined ? {} : { rom }) });
+    return verifyHive(source.file, { kind: options.kind ?? source.kind, maxDepth: options.maxDepth ?? source.limits.maxDepth, recovery: options.recovery ?? source.recovery, ...(rom === undefined ? {} : { rom }), ...(options.scope === undefined ? {} : { scope: options.scope }) });
   }
   const bytes = source;
   const findings = new Findings();
@@ -80,11 +80,16 @@ function checkFile(file: Uint8Array, options: VerifyOptions, findings: Findings,
   const ctx: Context = { bytes, view, words, length, findings, report };
   const heap = tileHeap(ctx);
   const table = checkSections(ctx, sections, heap);
+  if (options.scope === 'structure') return;
   checkRecords(ctx, table);
   const roots = checkRoots(ctx, table, options);
   if (roots === undefined) return;
   walkLinks(ctx, table, roots, options);
   const rom = options.rom;
-  if (rom !== undefined && roots.kind === 'persistent') checkRomHive(rom, options, findings, verifyHive);
+  if (rom !== undefined && roots.kind === 'persistent') {
+    checkRomHive(rom, options, findings, verifyHive);
+    // The rest of the ROM check (romCheck.ts): the role, then same-build evidence where every link resolves.
+    if (checkRomRole(roots.refs, roots.at, rom, findings) && report.romLinks.broken === 0) checkRomCopies(bytes, rom, options, findings);
+  }
   if (rom !== undefined) checkSignature(rom, roots.kind, findings, report);
 }

@@ -82,4 +82,10 @@ export interface VerifyOptions {
   maxDepth?: number;
   /** With a copy pending (restoreFlags 2): check the hive as mounted (default) or as stored. */
   recovery?: RecoveryView;
+  /**
+   * `structure`: only the checks of the whole file that a walk from the roots does not
+   * make (header, restore area, directory, heap tiling, slot tables and free-slot chains);
+   * what readers run before reading (damage.ts). Default `all`.
+   */
+  scope?: 'all' | 'structure';
 }

@@ -3,7 +3,9 @@ import { toHex } from '@hivetool/registry';
 import { HeaderOffset } from '../header.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { isHiveFormatError } from '../errors.js';
-import type { Hive, HiveKind } from '../reader.js';
+import { openHive, type Hive, type HiveKind } from '../reader.js';
+import { ROLE_WORDS, hiveRole, roleMatches, romFileForRole } from '../romRole.js';
+import { findRomCopies } from '../romCopies.js';
 import { RecordKind } from './context.js';
 import { hex, type Findings } from './findings.js';
 import type { VerifyOptions, VerifyReport } from './report.js';
@@ -77,4 +79,39 @@ export function checkSignature(rom: Hive, kind: HiveKind, findings: Findings, re
   } else if (!match) {
     findings.add('warning', 'SIGNATURE_DIFFERS', HeaderOffset.romSignature, `this ROM hive's signature ${hiveSignature} differs from ${romSignature}: the two come from different OS images (the ROM hives of one image share one signature)`);
   }
+}
+
+/**
+ * The role (format guide §1, §8): a system hive links into the ROM default.hv, a user hive
+ * into the ROM user.hv; their roots say which is which. Returns whether it matches.
+ */
+export function checkRomRole(rootRefs: readonly number[], rootsAt: number, rom: Hive, findings: Findings): boolean {
+  const hive = hiveRole(rootRefs);
+  const romRole = hiveRole(rom.rootRefs());
+  if (roleMatches(hive, romRole)) return true;
+  findings.add('error', 'ROM_WRONG_ROLE', rootsAt, `this is ${ROLE_WORDS[hive]} but the ROM hive given is ${ROLE_WORDS[romRole]}: it links into ${romFileForRole(hive)}, so its links lead to the wrong records`);
+  return false;
+}
+
+/**
+ * Same-build evidence (format guide §9): key copies (flags 0x2) whose ROM original is
+ * still on the chain they replace. Walked through the ROM only when every link resolves.
+ */
+export function checkRomCopies(bytes: Uint8Array, rom: Hive, options: VerifyOptions, findings: Findings): void {
+  let hive: Hive;
+  try {
+    hive = openHive(bytes, { kind: 'persistent', rom, recovery: 'as-stored', limits: { maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth } });
+  } catch (error) {
+    if (isHiveFormatError(error)) return;
+    throw error;
+  }
+  const copies = findRomCopies(hive, 1);
+  const first = copies.first[0];
+  if (first === undefined) return;
+  findings.add(
+    'error',
+    'ROM_COPY_ON_CHAIN',
+    first.offset,
+    `${copies.count} key copy(ies) (flags 0x2) still have their ROM original on the chain they replace (first ${first.path}): the hive was built against another build of the ROM with the same signature, and the device would see both`,
+  );
 }
