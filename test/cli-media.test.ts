@@ -79,7 +79,7 @@ describe('hivetool media on the checked-in FAT12 fixture', () => {
     const out = join(scratch.path, 'evil-out');
     const result = media([path, '-o', out]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('\\../\\u{7}\\u{202e}ents and Settings\\system.hv');
+    expect(result.stdout).toContain('\\../\\x07\\u202eents and Settings\\system.hv');
     expect(result.stdout).not.toMatch(/[\u0007\u202e]/);
     const names = readdirSync(out).sort();
     expect(names).toEqual(['v1-ents_and_Settings_system.hv', 'v1-ents_and_Settings_system_previous_.deleted.hv']);

@@ -3,6 +3,7 @@ import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, statSyn
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
+import { escapeForTerminal, terminalLines, terminalSafeJson } from '@hivetool/registry';
 import { examineMedia, type HiveFile, type MediaReport, type MediaSource, type RomMatch } from '@hivetool/media';
 import { ExitCode, UsageError } from '../failures.js';
 import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
@@ -35,11 +36,6 @@ export function nameFromImagePath(volume: number, path: string, suffix: string):
   return `v${volume}-${base === '' ? 'unnamed' : base}${suffix}.hv`;
 }
 
-/** A path from the image for a terminal: control, format and bidirectional characters shown as `\u{…}`. */
-export function escapeImagePath(path: string): string {
-  return path.replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
-}
-
 /** An image read on demand through one descriptor: only the ranges a layer asks for. */
 function fileSource(fd: number, size: number): MediaSource {
   return {
@@ -63,7 +59,7 @@ function fileSource(fd: number, size: number): MediaSource {
 function progressBar(io: CliIo, total: number, label: string): SingleBar | undefined {
   if (io.stderrTerminal === undefined || total === 0) return undefined;
   const cliProgress = require('cli-progress') as typeof import('cli-progress');
-  const bar = new cliProgress.SingleBar({ stream: io.stderrTerminal, format: ` {bar} {percentage}% | {scanned}/{size} MiB | ${label}: ROM hives by signature`, hideCursor: true, clearOnComplete: true });
+  const bar = new cliProgress.SingleBar({ stream: io.stderrTerminal, format: ` {bar} {percentage}% | {scanned}/{size} MiB | ${escapeForTerminal(label)}: ROM hives by signature`, hideCursor: true, clearOnComplete: true });
   bar.start(total, 0, { scanned: 0, size: Math.round(total / 1048576) });
   return bar;
 }
@@ -98,7 +94,7 @@ function writeAll(io: CliIo, image: string, outDir: string, report: MediaReport)
   const write = (name: string, bytes: Uint8Array): string => {
     const target = join(outDir, unique(name));
     refuseInputAsOutput([image], target);
-    writeFileAtomic(io, target, bytes);
+    writeFileAtomic(io, target, bytes, 'generated');
     return target;
   };
   for (const volume of report.volumes) for (const hive of volume.hives) written.hives.set(hive, write(nameFromImagePath(volume.index, hive.path, suffixOf(hive)), hive.bytes));
@@ -113,7 +109,7 @@ function romText(image: string, match: RomMatch, written: Written | undefined, r
   }
   const file = report.volumes[match.volume - 1]?.hives.find((hive) => hive.path === match.path && !hive.deleted);
   const output = file === undefined ? undefined : written?.hives.get(file);
-  return output === undefined ? `the ROM hive ${escapeImagePath(match.path)} on volume ${match.volume}` : `--rom ${output}`;
+  return output === undefined ? `the ROM hive ${(match.path)} on volume ${match.volume}` : `--rom ${output}`;
 }
 
 function describeHive(image: string, report: MediaReport, volumeIndex: number, position: number, hive: HiveFile, written: Written | undefined): string[] {
@@ -123,7 +119,7 @@ function describeHive(image: string, report: MediaReport, volumeIndex: number, p
   if (hive.fats.length === 1 && (hive.fats[0] === 1 || report.volumes[volumeIndex - 1]!.fatsDiffer)) facts.push(hive.fats[0] === 1 ? 'FAT1 (uncommitted) state' : 'FAT0 (committed) state');
   facts.push(`found by ${hive.foundBy}`);
   const output = written?.hives.get(hive);
-  const lines = [`  ${hive.deleted ? 'deleted ' : ''}${escapeImagePath(hive.path)}: ${facts.join(', ')}${hive.reason === undefined ? '' : ` (${hive.reason})`}${output === undefined ? '' : ` → ${output}`}`];
+  const lines = [`  ${hive.deleted ? 'deleted ' : ''}${(hive.path)}: ${facts.join(', ')}${hive.reason === undefined ? '' : ` (${hive.reason})`}${output === undefined ? '' : ` → ${output}`}`];
   const shown = hive.runs.slice(0, 8).map((run) => `${hex(run.offset)}+${hex(run.length)}`);
   lines.push(`    runs: ${shown.join(' ')}${hive.runs.length > 8 ? ` … ${hive.runs.length - 8} more` : ''}; sha256 ${sha256(hive.bytes)}`);
   const pair = report.pairs.find((p) => p.volume === volumeIndex && p.hive === position);
@@ -203,7 +199,7 @@ export function run(args: MediaArguments, io: CommandIo): number {
       written = writeAll(io, image, args.outDir, report);
     }
     const sink = new StdoutSink(io);
-    if (args.json) sink.write(JSON.stringify(jsonReport(image, report, written), null, 1) + '\n');
+    if (args.json) sink.write(terminalSafeJson(JSON.stringify(jsonReport(image, report, written), null, 1)) + '\n');
     else {
       const lines: string[] = [`${image}: ${report.size} bytes`];
       if (report.partitions === null) lines.push('partitions: no MBR partition table');
@@ -234,7 +230,8 @@ export function run(args: MediaArguments, io: CommandIo): number {
         lines.push('findings:');
         for (const finding of report.findings) lines.push(`  ${finding.layer}: ${finding.message} at ${hex(finding.offset)} [${finding.code}]`);
       }
-      sink.write(lines.join('\n') + '\n');
+      // Paths, labels and names come from the image: escaped by the one rule for text from a file.
+      sink.write(terminalLines(lines));
     }
     sink.close();
     const notWhole = report.volumes.some((volume) => volume.hives.some((hive) => !hive.deleted && hive.status !== 'hive'));
