@@ -5,3 +5,4 @@
 export const BATCH_WORKER = new URL('./batchWorker.js', import.meta.url);
 export const DUMP_WORKER = new URL('./dumpWorker.js', import.meta.url);
 export const CARVE_WORKER = new URL('./carveWorker.js', import.meta.url);
+export const MEDIA_WORKER = new URL('./mediaWorker.js', import.meta.url);

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type { SingleBar } from 'cli-progress';
 import { escapeForTerminal, terminalLines, terminalSafeJson } from '@hivetool/registry';
 import { examineMedia, type HiveFile, type MediaReport, type MediaSource, type RomMatch } from '@hivetool/media';
-import { ExitCode, UsageError } from '../failures.js';
+import { ExitCode, UsageError, describeFailure } from '../failures.js';
+import { MEDIA_WORKER } from '../workers.js';
 import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
@@ -165,31 +167,79 @@ function jsonReport(image: string, report: MediaReport, written: Written | undef
   };
 }
 
+/** What the media worker thread is given. */
+export interface MediaScanData {
+  image: string;
+  romScan: boolean;
+}
+
+/** What the media worker thread says, in order. */
+export type MediaScanMessage =
+  | { kind: 'start'; size: number }
+  | { kind: 'progress'; scanned: number }
+  | { kind: 'done'; report: MediaReport }
+  | { kind: 'failure'; line: string }
+  | { kind: 'bug'; stack: string };
+
+/** On the media worker thread: opens the image and reads its layers (examineMedia). */
+export function examineImage(data: MediaScanData, post: (message: MediaScanMessage) => void): void {
+  let fd: number | undefined;
+  try {
+    // Opened without blocking: a FIFO opened for reading would wait for a writer for ever.
+    fd = openSync(data.image, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    if (!stat.isFile() && !stat.isBlockDevice()) throw new UsageError(`${data.image}: not a regular file or block device: media reads an image file`, true);
+    const source = fileSource(fd, stat.size);
+    post({ kind: 'start', size: source.size });
+    const report = examineMedia(source, { scanForRomHives: data.romScan, onProgress: (scanned) => post({ kind: 'progress', scanned }) });
+    post({ kind: 'done', report });
+  } catch (error) {
+    const line = describeFailure(error, data.image);
+    post(line === undefined ? { kind: 'bug', stack: error instanceof Error ? (error.stack ?? error.message) : String(error) } : { kind: 'failure', line });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Runs examineImage on a worker thread; passes on its progress and returns its report. */
+async function examineOnThread(data: MediaScanData, progress: (message: Extract<MediaScanMessage, { kind: 'start' | 'progress' }>) => void): Promise<MediaReport> {
+  const worker = new Worker(MEDIA_WORKER, { workerData: data });
+  try {
+    return await new Promise<MediaReport>((resolve, reject) => {
+      worker.on('message', (message: MediaScanMessage) => {
+        if (message.kind === 'start' || message.kind === 'progress') progress(message);
+        else if (message.kind === 'done') resolve(message.report);
+        else if (message.kind === 'failure') reject(new UsageError(message.line.startsWith(`${data.image}: `) ? message.line : `${data.image}: ${message.line}`, true));
+        else reject(new Error(`internal error on ${data.image}: ${message.stack}`));
+      });
+      worker.on('error', reject);
+      worker.on('exit', () => reject(new Error('the media worker thread ended without a result')));
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
 /**
  * `hivetool media IMAGE [-o DIR]`: the image's layers — partitions, FAT/TFAT volumes, the
  * hive files on each (fragmented and deleted ones included), the ROM hives found by
  * signature and which one each persistent hive reads with. Exit 0 without findings, 1 with
  * findings or a live hive that is not whole, 2 when the image cannot be read.
  */
-export function run(args: MediaArguments, io: CommandIo): number {
+export async function run(args: MediaArguments, io: CommandIo): Promise<number> {
   const image = args.image;
   if (args.outDir !== undefined) {
     if (statSync(args.outDir, { throwIfNoEntry: false })?.isDirectory() === false) {
       throw new UsageError(`${args.outDir}: is a file, not a folder: media -o takes the folder the hives found are written into (created when missing)`, true);
     }
   }
-  let fd: number | undefined;
   let bar: SingleBar | undefined;
   try {
-    // Opened without blocking: a FIFO opened for reading would wait for a writer for ever.
-    fd = openSync(image, constants.O_RDONLY | constants.O_NONBLOCK);
-    const stat = fstatSync(fd);
-    if (!stat.isFile() && !stat.isBlockDevice()) throw new UsageError(`${image}: not a regular file or block device: media reads an image file`, true);
-    const source = fileSource(fd, stat.size);
-    bar = args.romScan ? progressBar(io, source.size, basename(image)) : undefined;
-    const report = examineMedia(source, {
-      scanForRomHives: args.romScan,
-      ...(bar === undefined ? {} : { onProgress: (scanned: number) => bar?.update(scanned, { scanned: Math.round(scanned / 1048576) }) }),
+    // The layers are read on a worker thread, so that this thread stays free to handle a
+    // signal during a long scan (nothing is written before the report is complete).
+    const report = await examineOnThread({ image, romScan: args.romScan }, (message) => {
+      if (message.kind === 'start') bar = args.romScan ? progressBar(io, message.size, basename(image)) : undefined;
+      else bar?.update(message.scanned, { scanned: Math.round(message.scanned / 1048576) });
     });
     bar?.stop();
     bar = undefined;
@@ -238,6 +288,5 @@ export function run(args: MediaArguments, io: CommandIo): number {
     return report.findings.length > 0 || notWhole ? ExitCode.FINDINGS : ExitCode.OK;
   } finally {
     bar?.stop();
-    if (fd !== undefined) closeSync(fd);
   }
 }
