@@ -214,11 +214,12 @@ export class FatVolume {
 
   /** The bytes of runs, cut to `length` (shorter where the image ends). */
   readRuns(runs: readonly Run[], length: number): Uint8Array {
-    const out = new Uint8Array(length);
+    // Never more than the runs hold: a directory entry's size alone allocates nothing.
+    const out = new Uint8Array(Math.min(length, runs.reduce((sum, run) => sum + run.length, 0)));
     let at = 0;
     for (const run of runs) {
-      if (at >= length) break;
-      const take = Math.min(run.length, length - at);
+      if (at >= out.length) break;
+      const take = Math.min(run.length, out.length - at);
       const bytes = this.source.read(run.offset, take);
       out.set(bytes, at);
       if (bytes.length < take) return out.subarray(0, at + bytes.length);

@@ -44,9 +44,12 @@ export interface HiveFile {
 export interface FindHiveOptions extends WalkLimits {
   /** Largest file read as a hive (default 1 GiB: slot offsets have 28 bits, format guide §6). */
   maxFileBytes?: number;
+  /** Hive files read per volume and FAT (default 4096). */
+  maxHives?: number;
 }
 
 const DEFAULT_MAX_FILE = 1024 * 1024 * 1024;
+const DEFAULT_MAX_HIVES = 4096;
 
 function startsWithHiveHeader(volume: FatVolume, cluster: number): boolean {
   if (!volume.isCluster(cluster)) return false;
@@ -60,10 +63,10 @@ function startsWithHiveHeader(volume: FatVolume, cluster: number): boolean {
  * must fit in the entry's size. A deleted small file whose freed cluster was reused by a
  * hive (deleted in turn) points at that hive's header too, and is not its file.
  */
-function ownsHive(volume: FatVolume, entry: DirectoryEntry): boolean {
+function ownsHive(volume: FatVolume, entry: DirectoryEntry): { owns: boolean; read: number } {
   const offset = volume.clusterOffset(entry.firstCluster);
   const head = examineCandidate(asByteSource(sliceSource(volume.source, offset, Math.max(0, volume.length - offset))), 0, { damagedBytes: false, verify: false });
-  return head.extent <= entry.size;
+  return { owns: head.extent <= entry.size, read: head.length };
 }
 
 /**
@@ -100,12 +103,38 @@ export function findHiveFiles(volume: FatVolume, fat: number, findings: FindingL
     options,
   );
   const hives: HiveFile[] = [];
+  const maxHives = options.maxHives ?? DEFAULT_MAX_HIVES;
+  // Live files cannot share clusters; deleted entries can point at the same ones any number
+  // of times. What is read stays within about twice the volume (each cluster once as a
+  // live file, once as a deleted one), and deleted entries of one first cluster and size
+  // are read once (a named one preferred).
+  const maxTotal = 2 * Math.max(volume.length, volume.clusterSize);
+  let total = 0;
+  // A deleted entry repeating a named one's first cluster and size is not read again.
+  const deletedSeen = new Set<string>(candidates.filter(({ entry, foundBy }) => entry.deleted && foundBy !== 'content').map(({ entry }) => `${entry.firstCluster}:${entry.size}`));
+  const named = new Set(deletedSeen);
   for (const { entry, foundBy } of candidates) {
+    if (entry.deleted && foundBy === 'content') {
+      const key = `${entry.firstCluster}:${entry.size}`;
+      if (deletedSeen.has(key)) continue;
+      deletedSeen.add(key);
+    } else if (entry.deleted) {
+      const key = `${entry.firstCluster}:${entry.size}`;
+      if (!named.delete(key)) continue; // a second named entry with the same cluster and size
+    }
+    if (hives.length >= maxHives || total >= maxTotal) {
+      findings.add('LIMIT_REACHED', entry.entryOffset, hives.length >= maxHives ? `more than ${maxHives} hive files on the volume: ${entry.path} and the rest are not read` : `the hive files read so far hold ${total} bytes, twice the volume: ${entry.path} and the rest are not read`);
+      break;
+    }
     if (entry.size > maxFile) {
       findings.add('LIMIT_REACHED', entry.entryOffset, `${entry.path} has ${entry.size} bytes, more than the ${maxFile} a hive file is read up to: not read`);
       continue;
     }
-    if (entry.deleted && foundBy === 'content' && !ownsHive(volume, entry)) continue;
+    if (entry.deleted && foundBy === 'content') {
+      const { owns, read } = ownsHive(volume, entry);
+      total += read;
+      if (!owns) continue;
+    }
     const needed = Math.ceil(entry.size / volume.clusterSize);
     let runs: Run[];
     let reason: string | undefined;
@@ -125,6 +154,7 @@ export function findHiveFiles(volume: FatVolume, fat: number, findings: FindingL
       }
     }
     const bytes = volume.readRuns(runs, entry.size);
+    total += bytes.length;
     if (bytes.length < entry.size && reason === undefined) reason = `the image ends after ${bytes.length} of its ${entry.size} bytes`;
     const found = examineCandidate(bytesSource(bytes), 0, { damagedBytes: false });
     let status: HiveFileStatus = found.status;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bytesSource, examineMedia, type HiveFile, type MediaReport } from '@hivetool/media';
+import { FindingList, bytesSource, examineMedia, openFatVolume, walkDirectories, type HiveFile, type MediaReport } from '@hivetool/media';
 import { CORPUS_SIGNATURE, corpusAvailable, corpusBytes, describeFatTools, fatToolsAvailable, makeFatImage, makePartitionedImage, makeTfat, prng, runs, sha256, type FatBits, type FatImage } from '@hivetool/test-support';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../test/fixtures');
@@ -103,6 +103,30 @@ describe('the checked-in FAT12 fixture (made with mkfs.fat and mtools)', () => {
     const report = examineMedia(bytesSource(image));
     expect(report.findings.map((f) => f.code)).toEqual(['DIRECTORY_LOOP']);
     expect(report.volumes[0]!.hives.filter((h) => !h.deleted).map((h) => h.path)).toEqual(['\\Documents and Settings\\system.hv']);
+  });
+
+  test('a thousand deleted entries at one hive are read once; a size of 1 GiB allocates only what the chain holds', () => {
+    const image = fixture();
+    const volume = openFatVolume(bytesSource(image), new FindingList())!;
+    const previous = examineMedia(bytesSource(image)).volumes[0]!.hives.find((h) => h.deleted)!;
+    const deletedFills: number[] = [];
+    walkDirectories(volume, 0, new FindingList(), (entry) => {
+      if (entry.deleted && entry.path.startsWith('\\fill\\')) deletedFills.push(entry.entryOffset);
+    });
+    expect(deletedFills.length).toBe(30);
+    const view = new DataView(image.buffer);
+    for (const at of deletedFills) {
+      view.setUint16(at + 26, previous.firstCluster, true);
+      view.setUint32(at + 28, previous.size, true);
+    }
+    const live = examineMedia(bytesSource(image)).volumes[0]!.hives.find((h) => !h.deleted)!;
+    view.setUint32(live.entryOffset + 28, 0x3ffff000, true);
+    const report = examineMedia(bytesSource(image));
+    expect(report.volumes[0]!.hives.map((h) => [h.path, h.status, h.bytes.length])).toEqual([
+      ['\\Documents and Settings\\system (previous).hv', 'recovered', 28672],
+      ['\\Documents and Settings\\system.hv', 'hive', 28672],
+    ]);
+    expect(report.findings.map((f) => f.code)).toEqual(['CHAIN_SHORT']);
   });
 
   test('random damage anywhere in the image never makes it throw, and the hives reported stay bounded', () => {

@@ -203,7 +203,9 @@ export function examineImage(data: MediaScanData, post: (message: MediaScanMessa
 
 /** Runs examineImage on a worker thread; passes on its progress and returns its report. */
 async function examineOnThread(data: MediaScanData, progress: (message: Extract<MediaScanMessage, { kind: 'start' | 'progress' }>) => void): Promise<MediaReport> {
-  const worker = new Worker(MEDIA_WORKER, { workerData: data });
+  // A worker inherits the process's Node options; --input-type (a script run with -e) is
+  // refused for a worker started from a file.
+  const worker = new Worker(MEDIA_WORKER, { workerData: data, execArgv: process.execArgv.filter((option) => !option.startsWith('--input-type')) });
   try {
     return await new Promise<MediaReport>((resolve, reject) => {
       worker.on('message', (message: MediaScanMessage) => {
