@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from './workers.js';
 
 /**
  * Runs `task` for every item on `jobs` worker threads (the script at `workerUrl`, which
@@ -34,7 +35,7 @@ export async function runPool<Item, Result>(
     await Promise.all(
       Array.from({ length: threads }, () =>
         new Promise<void>((resolve, reject) => {
-          const worker = new Worker(workerUrl, { workerData });
+          const worker = startWorker(workerUrl, workerData);
           workers.push(worker);
           const feed = (): void => {
             if (next >= items.length) {

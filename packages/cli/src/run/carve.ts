@@ -1,13 +1,12 @@
 import { escapeForTerminal } from '@hivetool/registry';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
 import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions, type CarveStatus, type RamRegion } from '@hivetool/forensics';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { pending } from '../temporaries.js';
-import { CARVE_WORKER } from '../workers.js';
+import { CARVE_WORKER, startWorker } from '../workers.js';
 import { StdoutSink, refuseInputAsOutput, refuseSpecialAtGeneratedName, writeFileAtomic } from '../output.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
@@ -205,7 +204,7 @@ async function* scanOnThread(data: Omit<CarveScanData, 'ack'>): AsyncGenerator<E
   const queue: CarveScanMessage[] = [];
   let wake: (() => void) | undefined;
   let ended: Error | undefined;
-  const worker = new Worker(CARVE_WORKER, { workerData: { ...data, ack } satisfies CarveScanData });
+  const worker = startWorker(CARVE_WORKER, { ...data, ack } satisfies CarveScanData);
   const arrive = (): void => {
     wake?.();
     wake = undefined;

@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import { STDIO, currentOutputLimit, inputBytes, isSpecialFile, limitOutputToInput, outputSink, resolveLink, temporaryBeside, type OutputLimit, type TextSink } from '../output.js';
 import { hold, release } from '../temporaries.js';
 import { jsonDocumentEnd, jsonDocumentStart } from '../dump/json.js';
@@ -11,7 +10,7 @@ import { Progress, summary } from '../batch.js';
 import { regSink } from '../regeditSink.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
-import { DUMP_WORKER } from '../workers.js';
+import { DUMP_WORKER, startWorker } from '../workers.js';
 
 export type { DumpArguments, DumpFormat, DumpJob } from '../dump/one.js';
 
@@ -134,7 +133,7 @@ async function dumpInBackground(args: DumpArguments, io: CommandIo): Promise<num
   const { rom: _rom, ...plain } = args;
   const data: DumpWorkerData = { args: plain, limit: currentOutputLimit() };
   const { failed, written } = await new Promise<{ failed: number; written: boolean }>((resolve, reject) => {
-    const worker = new Worker(DUMP_WORKER, { workerData: data });
+    const worker = startWorker(DUMP_WORKER, data);
     let settled = false;
     worker.on('message', (message: DumpWorkerMessage) => {
       switch (message.kind) {

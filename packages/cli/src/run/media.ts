@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import type { SingleBar } from 'cli-progress';
 import { escapeForTerminal, terminalLines, terminalSafeJson } from '@hivetool/registry';
 import { examineMedia, type HiveFile, type MediaReport, type MediaSource, type RomMatch } from '@hivetool/media';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
-import { MEDIA_WORKER } from '../workers.js';
+import { MEDIA_WORKER, startWorker } from '../workers.js';
 import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
@@ -203,9 +202,7 @@ export function examineImage(data: MediaScanData, post: (message: MediaScanMessa
 
 /** Runs examineImage on a worker thread; passes on its progress and returns its report. */
 async function examineOnThread(data: MediaScanData, progress: (message: Extract<MediaScanMessage, { kind: 'start' | 'progress' }>) => void): Promise<MediaReport> {
-  // A worker inherits the process's Node options; --input-type (a script run with -e) is
-  // refused for a worker started from a file.
-  const worker = new Worker(MEDIA_WORKER, { workerData: data, execArgv: process.execArgv.filter((option) => !option.startsWith('--input-type')) });
+  const worker = startWorker(MEDIA_WORKER, data);
   try {
     return await new Promise<MediaReport>((resolve, reject) => {
       worker.on('message', (message: MediaScanMessage) => {
