@@ -50,7 +50,9 @@ describe('hivetool media on the checked-in FAT12 fixture', () => {
   });
 
   test('--json follows the schema; -o writes each hive, byte for byte, named from its path', () => {
+    // An output folder that exists already.
     const out = join(scratch.path, 'fixture-out');
+    mkdirSync(out);
     const result = media([FIXTURE, '--json', '-o', out]);
     expect(result.status).toBe(0);
     const hives = result.json!.volumes[0]!.hives;
@@ -122,6 +124,11 @@ describe('hivetool media on the checked-in FAT12 fixture', () => {
     const notFolder = media([FIXTURE, '-o', file]);
     expect(notFolder.status).toBe(2);
     expect(notFolder.stderr).toMatch(/is a file, not a folder/);
+    for (const args of [['-'], [FIXTURE, '-o', '-']]) {
+      const refused = media(args);
+      expect([refused.status, refused.stdout]).toEqual([2, '']);
+      expect(refused.stderr).toMatch(/^hivetool: media .*- \(standard (input|output)\)/);
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { escapeForTerminal, terminalLines, terminalSafeJson } from '@hivetool/re
 import { examineMedia, type HiveFile, type MediaReport, type MediaSource, type RomMatch } from '@hivetool/media';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { MEDIA_WORKER, startWorker } from '../workers.js';
-import { StdoutSink, refuseInputAsOutput, writeFileAtomic } from '../output.js';
+import { StdoutSink, refuseInputAsOutput, refuseSpecialAtGeneratedName, writeFileAtomic } from '../output.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
 
@@ -92,14 +92,21 @@ function writeAll(io: CliIo, image: string, outDir: string, report: MediaReport)
     used.add(candidate.toLowerCase());
     return candidate;
   };
-  const write = (name: string, bytes: Uint8Array): string => {
-    const target = join(outDir, unique(name));
+  const plan: { target: string; bytes: Uint8Array; done: (target: string) => void }[] = [];
+  for (const volume of report.volumes) {
+    for (const hive of volume.hives) plan.push({ target: join(outDir, unique(nameFromImagePath(volume.index, hive.path, suffixOf(hive)))), bytes: hive.bytes, done: (target) => written.hives.set(hive, target) });
+  }
+  for (const rom of report.romHives) plan.push({ target: join(outDir, unique(`${basename(image).replace(UNSAFE, '_')}@${hex(rom.offset)}.rom.hv`)), bytes: rom.bytes, done: (target) => written.roms.set(rom.offset, target) });
+  // Every name checked before anything is written: a folder or FIFO at one of them stops
+  // the run with the folder as it was.
+  for (const { target } of plan) {
     refuseInputAsOutput([image], target);
+    refuseSpecialAtGeneratedName(target);
+  }
+  for (const { target, bytes, done } of plan) {
     writeFileAtomic(io, target, bytes, 'generated');
-    return target;
-  };
-  for (const volume of report.volumes) for (const hive of volume.hives) written.hives.set(hive, write(nameFromImagePath(volume.index, hive.path, suffixOf(hive)), hive.bytes));
-  for (const rom of report.romHives) written.roms.set(rom.offset, write(`${basename(image).replace(UNSAFE, '_')}@${hex(rom.offset)}.rom.hv`, rom.bytes));
+    done(target);
+  }
   return written;
 }
 
@@ -227,6 +234,8 @@ async function examineOnThread(data: MediaScanData, progress: (message: Extract<
  */
 export async function run(args: MediaArguments, io: CommandIo): Promise<number> {
   const image = args.image;
+  if (image === '-') throw new UsageError('media reads an image by offset, layer by layer: - (standard input) cannot be read so; save it to a file first');
+  if (args.outDir === '-') throw new UsageError('media -o takes the folder the hives found are written into: - (standard output) cannot hold several files');
   if (args.outDir !== undefined) {
     if (statSync(args.outDir, { throwIfNoEntry: false })?.isDirectory() === false) {
       throw new UsageError(`${args.outDir}: is a file, not a folder: media -o takes the folder the hives found are written into (created when missing)`, true);
