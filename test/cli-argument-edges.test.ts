@@ -125,7 +125,7 @@ describe('help', () => {
   test('hivetool --help lists every command with exit code 1', () => {
     const help = runCli(['--help']).stdout.replace(/\s+/g, ' ');
     const line = /Exit codes: 0 ok, 1 problems found \(([^)]*)\)/.exec(help);
-    expect(line?.[1]?.split(', ')).toEqual(['verify', 'compile', 'boot', 'lint', 'recover', 'carve', 'find', 'oem verify', 'oem preg verify']);
+    expect(line?.[1]?.split(', ')).toEqual(['verify', 'compile', 'boot', 'lint', 'recover', 'carve', 'media', 'find', 'oem verify', 'oem preg verify']);
   });
 
   test('oem verify --help names PREG containers and the exit codes', () => {

@@ -51,6 +51,7 @@ const COMMANDS = [
   ['dump'], ['info'], ['verify'], ['diff'], ['build'], ['rewrite'], ['migrate'],
   ['image', 'pack'], ['image', 'unpack'], ['image', 'dump'],
   ['oem', 'pack'], ['oem', 'unpack'], ['oem', 'split'], ['oem', 'join'], ['oem', 'store'], ['oem', 'load'], ['oem', 'verify'],
+  ['media'],
 ];
 
 /** The rows of a help section: `[switch or name, the rest of the row]`. */

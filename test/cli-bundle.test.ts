@@ -16,7 +16,7 @@ import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const CLI = join(REPO_ROOT, 'packages/cli');
 const BUNDLE = join(CLI, 'bundle');
-const ENTRIES = ['main.js', 'batchWorker.js', 'dumpWorker.js', 'carveWorker.js'];
+const ENTRIES = ['main.js', 'batchWorker.js', 'dumpWorker.js', 'carveWorker.js', 'mediaWorker.js'];
 const SAMPLE = 'samples/device.hv';
 const OTHER = 'samples/multi-section.hv';
 const scratch = scratchDirectory('hivetool-bundle-');

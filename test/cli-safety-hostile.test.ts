@@ -63,6 +63,10 @@ const writers = (): Writer[] => [
     prepare: (tag) => ({ place: at(`carve-${tag}`), out: at(`carve-${tag}`), args: ['carve', files.carved, '-o', at(`carve-${tag}`)] }),
   },
   {
+    names: ['v1-Documents_and_Settings_system_previous_.deleted.hv', 'v1-Documents_and_Settings_system.hv'],
+    prepare: (tag) => ({ place: at(`media-${tag}`), out: at(`media-${tag}`), args: ['media', join(REPO_ROOT, 'packages/media/test/fixtures/fat12-fragmented.img'), '-o', at(`media-${tag}`)] }),
+  },
+  {
     names: ['boot.hv', 'default.hv', 'user.hv', 'reginit.ini'],
     prepare: (tag) => ({ place: at(`compile-${tag}`), out: at(`compile-${tag}`), args: ['compile', files.reg, '-o', at(`compile-${tag}`)] }),
   },

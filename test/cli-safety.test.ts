@@ -187,6 +187,18 @@ const folderWriters = (): FolderWriter[] => {
       },
     },
     {
+      name: 'media',
+      names: ['v1-Documents_and_Settings_system_previous_.deleted.hv', 'v1-Documents_and_Settings_system.hv'],
+      status: 0,
+      corpus: false,
+      refused: ['a FIFO', 'a folder'],
+      prepare: (tag) => {
+        const out = at(`media-${tag}`);
+        mkdirSync(out);
+        return { place: out, out, args: ['media', join(REPO_ROOT, 'packages/media/test/fixtures/fat12-fragmented.img'), '-o', out] };
+      },
+    },
+    {
       name: 'compile',
       names: ['boot.hv', 'default.hv', 'user.hv', 'reginit.ini'],
       status: 0,

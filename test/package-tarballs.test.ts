@@ -70,7 +70,7 @@ describe.each(PACKAGES)('the %s tarball', (name) => {
   if (pkg.bin !== undefined) {
     test('holds the bundle the binary runs, every file of it (packages/cli/build.mjs)', () => {
       const bundle = readdirSync(join(root, 'bundle')).map((file) => `bundle/${file}`);
-      for (const entry of ['bundle/main.js', 'bundle/batchWorker.js', 'bundle/dumpWorker.js', 'bundle/carveWorker.js']) expect(bundle).toContain(entry);
+      for (const entry of ['bundle/main.js', 'bundle/batchWorker.js', 'bundle/dumpWorker.js', 'bundle/carveWorker.js', 'bundle/mediaWorker.js']) expect(bundle).toContain(entry);
       expect(bundle.filter((file) => !packed().has(file))).toEqual([]);
     });
   }

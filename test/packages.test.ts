@@ -15,6 +15,7 @@ const CODECS: Record<string, string[]> = {
   boot: ['@hivetool/registry', '@hivetool/hive'],
   compile: ['@hivetool/registry', '@hivetool/hive', '@noble/hashes'],
   forensics: ['@hivetool/hive', '@hivetool/registry'],
+  media: ['@hivetool/forensics', '@hivetool/hive'],
 };
 
 function jsFiles(dir: string): string[] {

@@ -38,6 +38,7 @@ export async function buildCli(outdir = join(here, 'bundle')) {
       batchWorker: join(here, 'dist/batchWorker.js'),
       dumpWorker: join(here, 'dist/dumpWorker.js'),
       carveWorker: join(here, 'dist/carveWorker.js'),
+      mediaWorker: join(here, 'dist/mediaWorker.js'),
     },
     // Paths (and so the chunks' content hashes) relative to this package, wherever the build runs from.
     absWorkingDir: here,

@@ -23,7 +23,7 @@ import { Session } from 'node:inspector';
 import { openHive, readTree } from '@hivetool/hive';
 import { encodeCallLog, encodeImage, encodeOemStream, writeRegistryToOemCalls, writeStoreGeneration } from '@hivetool/image';
 import { renderTreeAsReg } from '@hivetool/registry';
-import { FUZZ_TARGETS, checkTarget, prng, reseal, type FuzzTargetName } from '@hivetool/test-support';
+import { FUZZ_TARGETS, checkTarget, makePartitionedImage, prng, reseal, type FuzzTargetName } from '@hivetool/test-support';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -44,6 +44,9 @@ function seeds(): Record<FuzzTargetName, Uint8Array[]> {
   const trees = hives.map((bytes) => readTree(openHive(bytes)));
   const streams = trees.map(encodeOemStream);
   const encoder = new TextEncoder();
+  // A FAT12 volume with a fragmented and a deleted hive, alone and behind an MBR.
+  const fat = new Uint8Array(readFileSync(join(ROOT, 'packages/media/test/fixtures/fat12-fragmented.img')));
+  const media = [fat, makePartitionedImage(fat, 0x01, new Uint8Array(readFileSync(join(ROOT, 'packages/media/test/fixtures/small.hv'))))];
   return {
     hive: hives,
     verify: hives,
@@ -52,6 +55,7 @@ function seeds(): Record<FuzzTargetName, Uint8Array[]> {
     stream: streams,
     calls: streams.map((stream) => encodeCallLog(writeRegistryToOemCalls(stream, 512))),
     store: streams.map((stream) => writeStoreGeneration(stream, { slotSize: Math.ceil((stream.length * 1.2 + 4096) / 4) * 4, chunkPayload: 1024 }).store),
+    media,
   };
 }
 
@@ -193,6 +197,7 @@ const DECODER_MODULES: Record<FuzzTargetName, string[]> = {
   stream: ['image/dist/stream.js'],
   calls: ['image/dist/oemCalls.js'],
   store: ['image/dist/store.js'],
+  media: ['media/dist/mbr.js', 'media/dist/fat.js', 'media/dist/directory.js', 'media/dist/hives.js', 'media/dist/media.js'],
 };
 
 interface ScriptCoverage {

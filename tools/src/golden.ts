@@ -177,6 +177,10 @@ function prepare(work: string, corpus: boolean): Case[] {
   add('dump-raw damaged', ['dump', '-f', 'raw', ...damaged]);
   add('dump-json damaged', ['dump', '-f', 'json', ...damaged]);
   add('dump-reg damaged', ['dump', ...damaged]);
+  // A FAT12 volume with a fragmented and a deleted hive (packages/media/test/fixtures).
+  writeFileSync(join(work, 'in/fat12.img'), readFileSync(join(REPO_ROOT, 'packages/media/test/fixtures/fat12-fragmented.img')));
+  add('media fat12', ['media', 'in/fat12.img']);
+  add('media-json fat12', ['media', '--json', 'in/fat12.img', '-o', 'out/media'], ['out/media']);
   if (corpus) {
     add('diff default user', ['diff', 'rom/default.hv', 'rom/user.hv']);
     add('build --rom default', ['build', '--rom', 'rom/default.hv', 'in/changes.reg', '-o', 'out/system.hv'], ['out/system.hv']);

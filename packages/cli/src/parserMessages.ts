@@ -69,10 +69,10 @@ export function refuseOutputOverInput(args: Record<string, unknown>): void {
   if (output === '') throw new UsageError("-o '': the output's name is empty: name a file to write, or - for standard output");
   // Nothing is mixed into an output on standard output: a JSON report would follow its bytes.
   if (output === STDIN && args['json'] === true) throw new UsageError('--json and -o - both write to standard output: give -o a file name');
-  // Said before any work (a rename over a folder would fail only at the end): carve and
-  // compile (but for --merge-only) write into a folder; every other -o is a file.
+  // Said before any work (a rename over a folder would fail only at the end): carve, media
+  // and compile (but for --merge-only) write into a folder; every other -o is a file.
   const command = Array.isArray(args['_']) ? args['_'][0] : undefined;
-  const intoFolder = command === 'carve' || (command === 'compile' && args['merge-only'] !== true);
+  const intoFolder = command === 'carve' || command === 'media' || (command === 'compile' && args['merge-only'] !== true);
   if (!intoFolder && output !== STDIN && isDirectory(output)) {
     throw new UsageError(`${output}: cannot write: is a directory; name a file to write (e.g. ${join(output, 'out')})`);
   }

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 export const BATCH_WORKER = new URL('./batchWorker.js', import.meta.url);
 export const DUMP_WORKER = new URL('./dumpWorker.js', import.meta.url);
 export const CARVE_WORKER = new URL('./carveWorker.js', import.meta.url);
+export const MEDIA_WORKER = new URL('./mediaWorker.js', import.meta.url);
 
 /**
  * Starts a worker thread on one of the scripts above. The process's own Node options are

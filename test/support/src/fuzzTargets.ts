@@ -7,10 +7,11 @@ import { hiveStatistics, isHiveFormatError, openHive, readTree, rewriteHive, ver
 import { walkHeap } from '@hivetool/hive/layout';
 import { decodeCallLog, decodeOemStream, isImageFormatError, loadStore, openImage, reassembleOemCalls } from '@hivetool/image';
 import { RegParseError, parseReg } from '@hivetool/registry';
+import { bytesSource, examineMedia } from '@hivetool/media';
 
-export type FuzzTargetName = 'hive' | 'verify' | 'reg' | 'image' | 'stream' | 'calls' | 'store';
+export type FuzzTargetName = 'hive' | 'verify' | 'reg' | 'image' | 'stream' | 'calls' | 'store' | 'media';
 
-export const FUZZ_TARGETS: FuzzTargetName[] = ['hive', 'verify', 'reg', 'image', 'stream', 'calls', 'store'];
+export const FUZZ_TARGETS: FuzzTargetName[] = ['hive', 'verify', 'reg', 'image', 'stream', 'calls', 'store', 'media'];
 
 /** Errors a decoder may throw for bad input: the project's own, never anything else. */
 export function isExpectedError(error: unknown): boolean {
@@ -51,16 +52,23 @@ export function runTarget(target: FuzzTargetName, bytes: Uint8Array): void {
     case 'store':
       loadStore(bytes);
       return;
+    case 'media': {
+      // Partitions, FAT volumes, folders and files of a disk image: damage is a finding,
+      // never an exception, and no file is read past the size its entry gives.
+      const report = examineMedia(bytesSource(bytes));
+      for (const volume of report.volumes) for (const hive of volume.hives) if (hive.bytes.length > hive.size) throw new Error(`media: ${hive.path} read as ${hive.bytes.length} bytes, more than its size ${hive.size}`);
+      return;
+    }
   }
 }
 
-/** Runs a target and says whether it kept the rule; `verify` may not throw at all. */
+/** Runs a target and says whether it kept the rule; `verify` and `media` may not throw at all. */
 export function checkTarget(target: FuzzTargetName, bytes: Uint8Array): { ok: true } | { ok: false; error: unknown } {
   try {
     runTarget(target, bytes);
     return { ok: true };
   } catch (error) {
-    if (target !== 'verify' && isExpectedError(error)) return { ok: true };
+    if (target !== 'verify' && target !== 'media' && isExpectedError(error)) return { ok: true };
     return { ok: false, error };
   }
 }

@@ -13,3 +13,4 @@ export * from './flushStates.js';
 export * from './forensicImages.js';
 export * from './deviceDelete.js';
 export * from './stockSources.js';
+export * from './fatImages.js';

@@ -16,5 +16,6 @@ import { recover } from './recover.js';
 import { carve } from './carve.js';
 import { find } from './find.js';
 import { migrate } from './migrate.js';
+import { media } from './media.js';
 
-export const COMMANDS: readonly AnyCommand[] = [dump, info, verify, diff, image, oem, build, rewrite, migrate, boot, lint, compile, view, recover, carve, find];
+export const COMMANDS: readonly AnyCommand[] = [dump, info, verify, diff, image, oem, build, rewrite, migrate, boot, lint, compile, view, recover, carve, media, find];
