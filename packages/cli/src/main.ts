@@ -20,7 +20,7 @@ const yargs = createRequire(import.meta.url)('yargs') as typeof YargsFactory;
 // from the bundle alike.
 const { version: VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
 
-const EPILOGUE = 'Exit codes: 0 ok, 1 problems found (verify, compile, boot, lint, recover, carve, media, find, oem verify, oem preg verify) or differences (diff), 2 could not run, 70 a bug, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (no output left behind).';
+const EPILOGUE = 'Exit codes: 0 ok, 1 problems found (verify, compile, boot, lint, recover, carve, media, find, oem verify, oem preg verify), differences (diff) or conflicts decided by policy (migrate), 2 could not run, 70 a bug, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (no output left behind).';
 
 /**
  * Runs hivetool with `argv` (without `node` and the script) and returns the exit code.
