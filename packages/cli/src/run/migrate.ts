@@ -219,14 +219,14 @@ export function run(args: MigrateArguments, io: CommandIo): number {
   if (opened.kind !== 'persistent') {
     throw new UsageError(`${name}: this is a ROM hive (its roots carry store nibble 2): migrate takes the device's persistent hive (system.hv or a user.hv), the ROM hives go to --old-rom and --new-rom`, true);
   }
+  // The one ROM check first: the hive must have been built against the old ROM.
+  const { hive } = checkedAgainstRom(io.report, args.input, opened, args.oldRom.file, args.forceRom, 'migrated through it as it is; what its broken links point to is left out');
   // The new ROM hive must be the old one's counterpart: default.hv for default.hv, user.hv for user.hv.
   const oldRole = hiveRole(oldRom.rootRefs());
   const newRole = hiveRole(newRom.rootRefs());
   if (oldRole !== newRole && oldRole !== 'empty' && newRole !== 'empty') {
     throw new UsageError(`${inputName(args.newRom.file)}: the new ROM hive holds ${ROLE_ROOTS[newRole]}, the old one ${ROLE_ROOTS[oldRole]}: give the new image's hive of the same role as --new-rom [ROM_WRONG_ROLE]`, true);
   }
-  // The one ROM check: the hive must have been built against the old ROM.
-  const { hive } = checkedAgainstRom(io.report, args.input, opened, args.oldRom.file, args.forceRom, 'migrated through it as it is; what its broken links point to is left out');
   const oldSignature = hexBytes(oldRom.header.romSignature);
   const newSignature = hexBytes(newRom.header.romSignature);
   const heading = `migrate ${name}: old ROM ${inputName(args.oldRom.file)} (signature ${oldSignature}) → new ROM ${inputName(args.newRom.file)} (signature ${newSignature})`;
