@@ -187,3 +187,70 @@ describeWithCorpus('find --deleted', () => {
     expect(runCli(['find', '--deleted', 'DefaultLCID', file]).stdout).toBe(`${file}: ?\\DefaultLCID = dword:00000409 (deleted, likely)\n`);
   });
 });
+
+describe('find --data in binary values', () => {
+  /** Bytes: `before` filler bytes, then TEXT in UTF-16LE, then four more. */
+  function utf16At(before: number, text: string): Uint8Array {
+    const encoded = encodeUtf16(text + '\0');
+    const data = new Uint8Array(before + encoded.length + 4).fill(0x11);
+    data.set(encoded, before);
+    return data;
+  }
+  const ascii = (text: string): Uint8Array => new Uint8Array([0x3c, 0x09, ...Array.from(text, (c) => c.charCodeAt(0))]);
+  let file = '';
+  beforeAll(() => {
+    file = join(scratch.path, 'binary-text.hv');
+    writeFileSync(file, encodeHive({
+      roots: {
+        2: [{
+          name: 'Zones',
+          values: [
+            { name: 'Even', type: ValueType.BINARY, data: utf16At(4, 'Pacific Standard Time') },
+            { name: 'Odd', type: ValueType.BINARY, data: utf16At(5, 'Pacific Standard Time') },
+            { name: 'None', type: ValueType.NONE, data: utf16At(7, 'Pacific Daylight Time') },
+            { name: 'Custom', type: 0x1234, data: utf16At(2, 'pacific') },
+            { name: 'Atlantic', type: ValueType.BINARY, data: utf16At(4, 'Atlantic Standard Time') },
+            { name: 'Noise', type: ValueType.BINARY, data: Uint8Array.from({ length: 512 }, (_, i) => (i * 73 + 11) & 0xff) },
+            { name: 'Vendor', type: ValueType.BINARY, data: ascii('MSFT_IPTV') },
+            { name: 'Zone', type: ValueType.SZ, data: sz('Pacific') },
+          ],
+        }],
+      },
+    }, { romSignature: new Uint8Array(16), volumeGuid: new Uint8Array(16) }));
+  });
+  const names = (stdout: string): string[] => stdout.trim().split('\n').map((line) => line.replace(/^.*\\Zones\\([^ ]+) = .*?( \(as [^)]*\))?$/, '$1$2'));
+
+  test('UTF-16LE text at an even and at an odd offset is found, in any case, marked as such', () => {
+    const found = runCli(['find', '--data', 'Pacific', file]);
+    expect(found.status).toBe(0);
+    expect(names(found.stdout)).toEqual(['Even (as UTF-16LE text)', 'Odd (as UTF-16LE text)', 'None (as UTF-16LE text)', 'Custom (as UTF-16LE text)', 'Zone']);
+    expect(found.stdout.split('\n')[0]).toBe(`${file}: HKEY_LOCAL_MACHINE\\Zones\\Even = hex:11,11,11,11,50,00,61,00,63,00,69,00,66,00,69,00,63,00,20,00,53,00,74,00,61,00,6e,00,64,00,61,00,72,00,64,00,20,00,54,00,69,00,6d,00,65,00,00,00,11,11,11,11 (as UTF-16LE text)`);
+    expect(runCli(['find', '--data', 'PACIFIC standard', file]).stdout).toBe(runCli(['find', '--data', 'pacific STANDARD', file]).stdout);
+    expect(names(runCli(['find', '--data', 'PACIFIC standard', file]).stdout)).toEqual(['Even (as UTF-16LE text)', 'Odd (as UTF-16LE text)']);
+    expect(names(runCli(['find', '--data', '--regex', 'pacific\\s+(standard|daylight)', file]).stdout)).toEqual(['Even (as UTF-16LE text)', 'Odd (as UTF-16LE text)', 'None (as UTF-16LE text)']);
+    expect(names(runCli(['find', '--data', '--type', 'binary', 'standard time', file]).stdout)).toEqual(['Even (as UTF-16LE text)', 'Odd (as UTF-16LE text)', 'Atlantic (as UTF-16LE text)']);
+    const json = JSON.parse(runCli(['find', '--json', '--data', 'pacific', file]).stdout) as FindJson;
+    expect(json.matches.map((match) => [match.name, (match as { matchedAs?: string }).matchedAs])).toEqual([['Even', 'UTF-16LE text'], ['Odd', 'UTF-16LE text'], ['None', 'UTF-16LE text'], ['Custom', 'UTF-16LE text'], ['Zone', undefined]]);
+  });
+
+  test('ASCII text in binary data is found as Latin-1 text; hex digits still match the raw bytes; nothing else matches', () => {
+    expect(names(runCli(['find', '--data', 'msft_iptv', file]).stdout)).toEqual(['Vendor (as Latin-1 text)']);
+    // The hex of the bytes matches as before, unmarked.
+    expect(names(runCli(['find', '--data', '3c094d534654', file]).stdout)).toEqual(['Vendor']);
+    // Text that is not in the data, in any reading: no match (the noise holds every byte value).
+    for (const pattern of ['Mountain', 'Pacific Summer', 'iptv_msft']) expect([pattern, runCli(['find', '--data', pattern, file]).status]).toEqual([pattern, 1]);
+    expect(runCli(['find', '--data', '--regex', 'atlantic\\s+daylight', file]).status).toBe(1);
+    // --name does not read data.
+    expect(runCli(['find', '--name', 'Pacific', file]).status).toBe(1);
+  });
+});
+
+describeWithCorpus('find --data in binary values of a real hive', () => {
+  test('default.hv: a DHCP option holding ASCII is found in its bytes; the time zone name as before', () => {
+    const vendor = runCli(['find', '--type', 'binary', '--data', 'MSFT_IPTV', corpusPath('default.hv')]);
+    expect(vendor.stdout).toContain('\\DhcpSendOptions\\60 = hex:3c,09,4d,53,46,54,5f,49,50,54,56 (as Latin-1 text)\n');
+    const pacific = runCli(['find', '--data', 'Pacific', corpusPath('default.hv')]);
+    // This hive holds the name as REG_SZ only (its TZI values are numbers): no binary match, none invented.
+    expect(pacific.stdout).toBe(`${corpusPath('default.hv')}: HKEY_LOCAL_MACHINE\\Time Zones\\Default = "Pacific Standard Time"\n`);
+  });
+});

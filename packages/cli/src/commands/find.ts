@@ -15,7 +15,7 @@ export const find = defineCommand({
       .positional('files', { describe: 'hives, registry images or OEM streams', type: 'string', array: true })
       .option('key', { type: 'boolean', default: false, describe: 'search key paths (with none of --key, --name, --data: all three)' })
       .option('name', { type: 'boolean', default: false, describe: 'search value names' })
-      .option('data', { type: 'boolean', default: false, describe: 'search value data: strings decoded, numbers in decimal and 0x hex, any data as hex digits' })
+      .option('data', { type: 'boolean', default: false, describe: 'search value data: strings decoded, numbers in decimal and 0x hex, any data as hex digits; binary data (REG_BINARY, REG_NONE, other types whose bytes are not text) also read as UTF-16LE text from an even and an odd byte, and as Latin-1 text (one character per byte), up to 64 KiB per value; such a match is marked (as UTF-16LE text) or (as Latin-1 text)' })
       .option('type', { requiresArg: true, type: 'string', describe: 'only values of this type (REG_SZ, sz, dword, binary, multi_sz, or a number)' })
       .option('regex', { type: 'boolean', default: false, describe: 'PATTERN is a regular expression (case-insensitive; RE2 syntax, matched in linear time: no backreferences or lookaround; at most 1000 characters and 500 compiled instructions, x{100} counting 100)' })
       .option('recursive', RECURSIVE_OPTION)
@@ -27,6 +27,7 @@ export const find = defineCommand({
       .example('$0 find --rom default.hv --name SystemHive system.hv', 'through the ROM: what the device reads')
       .example('$0 find -r --jobs 4 --data 192.168. fleet/', 'every value holding an address in 192.168.*')
       .example('$0 find --name --regex "^Dll$" default.hv', 'every value named Dll')
+      .example('$0 find --data Pacific default.hv', 'also time zone names inside binary values (as UTF-16LE text)')
       .epilogue('Prints FILE: PATH\\VALUE = DATA (FILE: PATH for a key), in file order. Exit codes: 0 something matched, 1 nothing matched, 2 a file could not be read.'),
   options: (args, io): FindArguments => ({
     pattern: args.pattern as string,

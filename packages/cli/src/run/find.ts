@@ -55,7 +55,12 @@ export interface FindMatch {
   deleted?: string;
   /** Set for a record read through a ROM hive that failed the ROM check (--force-rom). */
   unverified?: true;
+  /** Set when only binary data read as text matched: how it was read. */
+  matchedAs?: BinaryReading;
 }
+
+/** How binary data is also read as text by `find --data`. */
+export type BinaryReading = 'UTF-16LE text' | 'Latin-1 text';
 
 /** A file's matches; `error` when it could not be searched to the end (the matches before it are kept). */
 export type FindOutcome = { file: string; matches: FindMatch[]; error?: string; notes?: string[] } | { file: string; bug: string };
@@ -76,13 +81,40 @@ function typeNumber(text: string): number {
 }
 
 /** The texts a value's data is searched in: strings decoded, numbers in decimal and hex, any data as hex. */
-function dataTexts(type: number, data: Uint8Array): string[] {
+function dataTexts(decoded: ReturnType<typeof jsonDecoded>, data: Uint8Array): string[] {
   const texts = [toHex(data)];
-  const decoded = jsonDecoded(type, data);
   if (typeof decoded === 'string') texts.push(decoded);
   else if (typeof decoded === 'number') texts.push(String(decoded), `0x${decoded.toString(16).padStart(8, '0')}`);
   else if (Array.isArray(decoded)) texts.push(...(decoded as string[]));
   return texts;
+}
+
+/**
+ * Bytes of one value's data read as text when it is binary (the help and the README say
+ * so): all of it, as a value holds at most 65 535 bytes (format guide §8); a bound all the same.
+ */
+export const MAX_BINARY_TEXT = 0x10000;
+
+const utf16 = new TextDecoder('utf-16le');
+
+/** Bytes as Latin-1 characters (one per byte), in chunks so no call takes too many arguments. */
+function latin1(bytes: Uint8Array): string {
+  let text = '';
+  for (let at = 0; at < bytes.length; at += 8192) text += String.fromCharCode(...bytes.subarray(at, at + 8192));
+  return text;
+}
+
+/**
+ * Binary data (REG_BINARY, REG_NONE, unknown types, a text type whose bytes are not text)
+ * read as text, for a pattern written as text: as UTF-16LE from an even and from an odd
+ * byte (a string inside a structure, such as a time zone's name, at either alignment),
+ * then one character per byte (ASCII and Latin-1 text). Its first MAX_BINARY_TEXT bytes.
+ */
+function binaryMatch(data: Uint8Array, test: (text: string) => boolean): BinaryReading | undefined {
+  const bytes = data.subarray(0, MAX_BINARY_TEXT);
+  if (test(utf16.decode(bytes)) || (bytes.length > 2 && test(utf16.decode(bytes.subarray(1))))) return 'UTF-16LE text';
+  if (test(latin1(bytes))) return 'Latin-1 text';
+  return undefined;
 }
 
 function oneLine(type: number, data: Uint8Array): string {
@@ -192,8 +224,14 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
     };
     const value = (path: string, name: string, type: number, data: Uint8Array, deleted?: string, source?: string): void => {
       if (wantedType !== undefined && type !== wantedType) return;
-      const hit = ((anyScope || job.names) && test(name)) || ((anyScope || job.data) && dataTexts(type, data).some(test));
-      if (hit) matches.push({ file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...mark(deleted, source) });
+      let hit = (anyScope || job.names) && test(name);
+      let matchedAs: BinaryReading | undefined;
+      if (!hit && (anyScope || job.data)) {
+        const decoded = jsonDecoded(type, data);
+        hit = dataTexts(decoded, data).some(test);
+        if (!hit && decoded === null) hit = (matchedAs = binaryMatch(data, test)) !== undefined;
+      }
+      if (hit) matches.push({ file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...mark(deleted, source), ...(matchedAs === undefined ? {} : { matchedAs }) });
     };
 
     const bytes = readInputFile(io, file);
@@ -241,7 +279,11 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
 /** `file: path\value = data`, or `file: path` for a key; escaped for a terminal (names and data come from the file). */
 export function matchLine(match: FindMatch): string {
   const head = match.kind === 'key' ? `${match.file}: ${match.path}` : `${match.file}: ${match.path}\\${match.name} = ${match.data}`;
-  const marks = [...(match.deleted === undefined ? [] : [match.deleted]), ...(match.unverified === true ? ['unverified: from a ROM hive that failed the ROM check'] : [])];
+  const marks = [
+    ...(match.matchedAs === undefined ? [] : [`as ${match.matchedAs}`]),
+    ...(match.deleted === undefined ? [] : [match.deleted]),
+    ...(match.unverified === true ? ['unverified: from a ROM hive that failed the ROM check'] : []),
+  ];
   return escapeForTerminal(marks.length === 0 ? head : `${head} (${marks.join('; ')})`);
 }
 
