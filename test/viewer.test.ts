@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -461,7 +461,8 @@ describeBrowser('viewer in Chromium', () => {
   test('hivetool view serves the page on 127.0.0.1 with the files preloaded, until interrupted', async () => {
     const view = await startView([corpusPath('boot.hv'), corpusPath('user.hv')]);
     try {
-      const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(view.line)![0];
+      // The printed address carries the token; the page learns it from its own address.
+      const url = /http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{64}\//.exec(view.line)![0];
       const context = await browser!.newContext({ viewport: { width: 1280, height: 720 } });
       const page = await context.newPage();
       await page.goto(`${url}#file=boot.hv&key=HKLM%5Cinit%5CBootVars`);
@@ -469,10 +470,39 @@ describeBrowser('viewer in Chromium', () => {
       expect(await page.$$eval('#doc-select option', (options) => options.map((o) => o.textContent))).toEqual(['boot.hv', 'user.hv']);
       const shown = await valueRows(page, 'HKEY_LOCAL_MACHINE\\init\\BootVars');
       expect(shown.map((cells) => cells[0])).toEqual(['SystemHive', 'ProfileDir', 'Flags']);
-      expect((await fetch(`${url}../etc/passwd`)).status).toBe(404);
+      expect((await fetch(`${url}../etc/passwd`)).status).toBe(403);
       expect((await fetch(url, { method: 'POST' })).status).toBe(405);
       await context.close();
     } finally {
+      expect(await view.stop()).toBe(130);
+    }
+  });
+
+  test('a page on another origin cannot frame the viewer, even with its full address', async () => {
+    const view = await startView([corpusPath('boot.hv')]);
+    // Another site (another port of 127.0.0.1: another origin) that frames the viewer, and,
+    // to show that a frame that is allowed does load here, a page of its own.
+    const framer = createServer((request, response) => {
+      response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      response.end(request.url === '/own' ? '<p id="own">framed</p>' : `<iframe id="viewer" src="${viewerUrl}#file=boot.hv"></iframe><iframe id="own" src="/own"></iframe>`);
+    });
+    const viewerUrl = /http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{64}\//.exec(view.line)![0];
+    try {
+      await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
+      const port = (framer.address() as { port: number }).port;
+      const context = await browser!.newContext();
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${port}/`);
+      const own = await (await page.$('#own'))!.contentFrame();
+      await own!.waitForSelector('#own');
+      const framed = await (await page.$('#viewer'))!.contentFrame();
+      // Chromium replaces a frame it refuses by its error page: not the viewer's address, and no viewer in it.
+      await framed!.waitForLoadState('load');
+      expect(framed!.url()).not.toContain(new URL(viewerUrl).pathname);
+      expect(await framed!.$('#doc-select')).toBeNull();
+      await context.close();
+    } finally {
+      framer.close();
       expect(await view.stop()).toBe(130);
     }
   });
@@ -530,10 +560,10 @@ const long = process.env['HIVETOOL_LONG'] === '1';
 });
 
 /** Starts `hivetool view ARGS`, returns its first stdout line and a stop function (SIGINT; resolves to the exit code). */
-/** The status of GET / with a given Host header (fetch cannot set that header). */
-function statusWithHost(port: number, host: string): Promise<number | undefined> {
+/** The status of GET PATH with a given Host header (fetch cannot set that header). */
+function statusWithHost(port: number, host: string, path: string): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port, path: '/', headers: { host } }, (response) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, headers: { host } }, (response) => {
       response.resume();
       resolve(response.statusCode);
     });
@@ -570,7 +600,8 @@ async function startView(args: string[]): Promise<{ line: string; stop: () => Pr
     const view = await startView(['--json', '--rom', corpusPath('default.hv'), corpusPath('boot.hv'), system]);
     try {
       const started = JSON.parse(view.line) as { url: string; files: string[]; rom: string };
-      expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      // The address carries this run's token: 32 random bytes, in hex.
+      expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{64}\/$/);
       expect(started.files).toEqual(['boot.hv', 'view-system.hv']);
       expect(started.rom).toBe('default.hv');
       const page = await fetch(started.url);
@@ -587,11 +618,30 @@ async function startView(args: string[]): Promise<{ line: string; stop: () => Pr
       }
       for (const path of ['files/2', 'package.json', 'meta.json', '..%2f..%2fpackage.json']) expect([path, (await fetch(started.url + path)).status]).toEqual([path, 404]);
       expect((await fetch(started.url, { method: 'PUT', body: 'x' })).status).toBe(405);
+      // Without the token, or with another one, nothing: not the page, the list, nor a file's bytes.
+      const origin = new URL(started.url).origin;
+      const token = new URL(started.url).pathname.split('/')[1]!;
+      const wrong = token.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+      for (const path of ['/', '/index.html', '/preload.json', '/files/0', '/files/rom', `/${wrong}/files/0`, `/${wrong}/`, `/${token.slice(0, 63)}/files/0`, `/${token}x/files/0`, `/files/0?token=${token}`]) {
+        const refused = await fetch(origin + path);
+        expect([path, refused.status, await refused.text()]).toEqual([path, 403, "forbidden: this address lacks the run's token; open the URL hivetool view printed\n"]);
+      }
+      expect((await fetch(`${origin}/${token}`, { redirect: 'manual' })).headers.get('location')).toBe(`/${token}/`);
+      // Every response, refusals too, forbids framing: CSP as a header (the page's own policy
+      // and frame-ancestors 'none', which a meta tag cannot carry) and X-Frame-Options.
+      const html = await (await fetch(started.url)).text();
+      const metaPolicy = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)![1]!;
+      for (const [path, method] of [[started.url, 'GET'], [started.url + 'viewer.js', 'GET'], [started.url + 'preload.json', 'GET'], [started.url + 'files/0', 'GET'], [started.url + 'files/2', 'GET'], [origin + '/files/0', 'GET'], [started.url, 'POST']] as const) {
+        const response = await fetch(path, { method });
+        await response.arrayBuffer();
+        expect([path, method, response.headers.get('content-security-policy'), response.headers.get('x-frame-options')]).toEqual([path, method, `${metaPolicy}; frame-ancestors 'none'`, 'DENY']);
+      }
       // Another host name (DNS rebinding onto 127.0.0.1) is refused; localhost is the same address.
       const port = Number(new URL(started.url).port);
-      expect(await statusWithHost(port, 'evil.example')).toBe(403);
-      expect(await statusWithHost(port, `evil.example:${port}`)).toBe(403);
-      expect(await statusWithHost(port, `localhost:${port}`)).toBe(200);
+      expect(await statusWithHost(port, 'evil.example', `/${token}/`)).toBe(403);
+      expect(await statusWithHost(port, `evil.example:${port}`, `/${token}/`)).toBe(403);
+      expect(await statusWithHost(port, `localhost:${port}`, `/${token}/`)).toBe(200);
+      expect(await statusWithHost(port, `localhost:${port}`, '/')).toBe(403);
     } finally {
       // Stopped by Ctrl-C: 130, as the exit codes of every command say.
       expect(await view.stop()).toBe(130);

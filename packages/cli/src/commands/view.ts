@@ -12,8 +12,8 @@ export const view = defineCommand({
       .option('rom', romOption('the ROM hive the persistent hives given link into, attached in the page'))
       .option('force-rom', FORCE_ROM_OPTION)
       .option('json', jsonOption('print the address as JSON ({"url", "files", "rom", "romUnverified"})'))
-      .example('$0 view --rom default.hv system.hv', 'prints http://127.0.0.1:PORT/ to open; Ctrl-C stops')
-      .epilogue('Nothing is opened by itself and nothing leaves the computer: the page parses the files in the browser.'),
+      .example('$0 view --rom default.hv system.hv', 'prints http://127.0.0.1:PORT/TOKEN/ to open; Ctrl-C stops')
+      .epilogue('Nothing is opened by itself and nothing leaves the computer: the page parses the files in the browser. The address carries a random per-run token: without it the server answers 403; no other site may frame the page.'),
   options: (args) => ({ files: (args.files as string[] | undefined) ?? [], rom: args.rom, forceRom: args['force-rom'], json: args.json }),
   run: async (options, io) => (await import('../run/view.js')).run(options, io),
 });

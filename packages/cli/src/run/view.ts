@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
@@ -27,6 +28,17 @@ const APP_FILES: Record<string, string> = {
   '/viewer.css': 'viewer.css',
 };
 const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+
+/**
+ * The page's Content-Security-Policy (its meta tag, the one place it is written) sent as a
+ * header too, with `frame-ancestors 'none'`, which a meta tag cannot carry: no other site
+ * may frame the page (and pick the key it shows through the URL's hash).
+ */
+function securityHeaders(html: string): Record<string, string> {
+  const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/i.exec(html)?.[1];
+  const policy = [meta?.trim().replace(/;\s*$/, ''), "frame-ancestors 'none'"].filter((part) => part !== undefined && part !== '').join('; ');
+  return { 'Content-Security-Policy': policy, 'X-Frame-Options': 'DENY' };
+}
 
 /** Where the built viewer is (packages/viewer/app, made by `npm run build`). */
 function appDirectory(): string {
@@ -73,8 +85,19 @@ export async function run(args: ViewArguments, io: CommandIo): Promise<number> {
     }),
   );
 
-  const send = (response: ServerResponse, status: number, type: string, body: Uint8Array | string): void => {
-    response.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+  // Everything is served under an unguessable per-run token, the first part of the path of
+  // the URL printed (as Jupyter does): another local user or process, or a page in the
+  // browser that guesses the port, gets nothing. The page's own fetches are relative, so it
+  // learns the token from its own address.
+  const token = randomBytes(32).toString('hex');
+  const prefix = Buffer.from(`/${token}/`);
+  const hasToken = (path: string): boolean => {
+    const start = Buffer.from(path.slice(0, prefix.length));
+    return start.length === prefix.length && timingSafeEqual(start, prefix);
+  };
+  const security = securityHeaders(app.get('/')!.bytes.toString('utf8'));
+  const send = (response: ServerResponse, status: number, type: string, body: Uint8Array | string, extra: Record<string, string> = {}): void => {
+    response.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', ...security, ...extra });
     response.end(body);
   };
   let port = 0;
@@ -83,7 +106,10 @@ export async function run(args: ViewArguments, io: CommandIo): Promise<number> {
     // Only the address printed, by name or number: a page elsewhere whose host name was
     // made to resolve to 127.0.0.1 (DNS rebinding) sends its own name and gets nothing.
     if (request.headers.host !== `127.0.0.1:${port}` && request.headers.host !== `localhost:${port}`) return send(response, 403, 'text/plain', 'forbidden\n');
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const full = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    if (full.length === prefix.length - 1 && hasToken(`${full}/`)) return send(response, 308, 'text/plain', '', { Location: `/${token}/` });
+    if (!hasToken(full)) return send(response, 403, 'text/plain', "forbidden: this address lacks the run's token; open the URL hivetool view printed\n");
+    const path = full.slice(prefix.length - 1);
     const page = app.get(path);
     if (page !== undefined) return send(response, 200, page.type, page.bytes);
     if (path === '/preload.json') return send(response, 200, 'application/json', preload);
@@ -99,7 +125,7 @@ export async function run(args: ViewArguments, io: CommandIo): Promise<number> {
   });
   const address = server.address();
   port = typeof address === 'object' && address !== null ? address.port : 0;
-  const url = `http://127.0.0.1:${port}/`;
+  const url = `http://127.0.0.1:${port}/${token}/`;
   if (args.json) print(io, JSON.stringify({ url, files: inputs.map((input) => input.name), rom: rom?.name ?? null, romUnverified: inputs.filter((input) => input.unverified).map((input) => input.name) }) + '\n');
   else {
     print(io, `hivetool view: ${url}\n`);
