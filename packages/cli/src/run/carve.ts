@@ -1,17 +1,15 @@
 import { escapeForTerminal } from '@hivetool/registry';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { createRequire } from 'node:module';
+import { readFileRange, scanProgressBar } from '../imageFile.js';
 import type { SingleBar } from 'cli-progress';
 import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions, type CarveStatus, type RamRegion } from '@hivetool/forensics';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { pending } from '../temporaries.js';
 import { CARVE_WORKER, startWorker } from '../workers.js';
 import { StdoutSink, refuseInputAsOutput, refuseSpecialAtGeneratedName, writeFileAtomic } from '../output.js';
-import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
 
-const require = createRequire(import.meta.url);
 
 export interface CarveArguments {
   images: string[];
@@ -38,40 +36,6 @@ export interface CarveEntry extends Omit<CarvedHive, 'bytes' | 'restorePageSize'
   output: string | null;
 }
 
-/**
- * An image file read on demand through one descriptor. Images can be far larger than
- * memory (a 4 GiB NAND dump): only the ranges the scanner asks for are read.
- */
-function fileSource(fd: number, length: number): ByteSource {
-  return {
-    length,
-    read(offset, count) {
-      const size = Math.max(0, Math.min(count, length - offset));
-      // Not zero-filled: every byte is read from the file before it is used. A buffer of
-      // its own (offset 0) keeps the scanner's u32 view aligned.
-      const buffer = Buffer.allocUnsafeSlow(size);
-      const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, size);
-      let done = 0;
-      while (done < size) {
-        const read = readSync(fd, bytes, done, size - done, offset + done);
-        if (read === 0) break; // the file shrank while being read
-        done += read;
-      }
-      return done === size ? bytes : bytes.subarray(0, done);
-    },
-  };
-}
-
-/** A bytes-scanned bar on stderr, only on a terminal. */
-function progressBar(io: CliIo, total: number, label: string): SingleBar | undefined {
-  if (io.stderrTerminal === undefined || total === 0) return undefined;
-  const cliProgress = require('cli-progress') as typeof import('cli-progress');
-  const bar = new cliProgress.SingleBar({ stream: io.stderrTerminal, format: ` {bar} {percentage}% | {scanned}/{size} MiB | ${label}`, hideCursor: true, clearOnComplete: true });
-  bar.start(total, 0, { scanned: 0, size: Math.round(total / 1048576) });
-  return bar;
-}
-
-/** Bad forensic arguments are the caller's to fix: one line, exit 2. */
 /**
  * A forensics argument error as one line: about an option's value (`subject` is the
  * option), or about what an option asks of an image (`subject` is the image file).
@@ -176,7 +140,9 @@ export function scanImage(data: CarveScanData, post: (message: CarveScanMessage)
     fd = openSync(image, constants.O_RDONLY | constants.O_NONBLOCK);
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new UsageError(`${image}: not a regular file`);
-    let source = fileSource(fd, stat.size);
+    const size = stat.size;
+    const file = fd;
+    let source: ByteSource = { length: size, read: (offset, count) => readFileRange(file, size, offset, count) };
     if (pageSize !== undefined) source = asUsage(image, () => stripSpareAreas(source, pageSize, spareSize ?? 0));
     // Damaged candidates' bytes are read only to be written.
     const options: CarveOptions = { damagedBytes: keepDamaged };
@@ -312,7 +278,7 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
         const notReported: Record<CarveStatus, number> = { hive: 0, truncated: 0, damaged: 0, 'object-store': 0, 'restore-record': 0 };
         for await (const message of scanOnThread({ image, pageSize: args.pageSize, spareSize: args.spareSize, region, keepDamaged: args.keepDamaged, maxCandidates: args.maxCandidates })) {
           if (message.kind === 'start') {
-            bar = progressBar(io, message.length, basename(image));
+            bar = scanProgressBar(io, message.length, basename(image));
             if (args.json) {
               sink.write(`${documents++ === 0 ? '\n' : ',\n'}{"image":${JSON.stringify(image)},"size":${message.size},"scanned":${message.length},"found":[`);
               documentOpen = true;

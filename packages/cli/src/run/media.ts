@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { createRequire } from 'node:module';
+import { readFileRange, scanProgressBar } from '../imageFile.js';
 import type { SingleBar } from 'cli-progress';
-import { escapeForTerminal, terminalLines, terminalSafeJson } from '@hivetool/registry';
+import { terminalLines, terminalSafeJson } from '@hivetool/registry';
 import { examineMedia, type HiveFile, type MediaReport, type MediaSource, type RomMatch } from '@hivetool/media';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { MEDIA_WORKER, startWorker } from '../workers.js';
@@ -11,7 +11,6 @@ import { StdoutSink, refuseInputAsOutput, refuseSpecialAtGeneratedName, writeFil
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
 
-const require = createRequire(import.meta.url);
 
 export interface MediaArguments {
   image: string;
@@ -35,34 +34,6 @@ export function nameFromImagePath(volume: number, path: string, suffix: string):
   let base = path.replace(/\.hv$/i, '').replace(UNSAFE, '_').replace(/^[._]+/, '');
   if (base.length > MAX_NAME) base = base.slice(0, MAX_NAME);
   return `v${volume}-${base === '' ? 'unnamed' : base}${suffix}.hv`;
-}
-
-/** An image read on demand through one descriptor: only the ranges a layer asks for. */
-function fileSource(fd: number, size: number): MediaSource {
-  return {
-    size,
-    read(offset, count) {
-      const length = Math.max(0, Math.min(count, size - offset));
-      // A buffer of its own (offset 0): the scanner views it as 32-bit words.
-      const buffer = Buffer.allocUnsafeSlow(length);
-      const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, length);
-      let done = 0;
-      while (done < length) {
-        const read = readSync(fd, bytes, done, length - done, offset + done);
-        if (read === 0) break; // the file shrank while being read
-        done += read;
-      }
-      return done === length ? bytes : bytes.subarray(0, done);
-    },
-  };
-}
-
-function progressBar(io: CliIo, total: number, label: string): SingleBar | undefined {
-  if (io.stderrTerminal === undefined || total === 0) return undefined;
-  const cliProgress = require('cli-progress') as typeof import('cli-progress');
-  const bar = new cliProgress.SingleBar({ stream: io.stderrTerminal, format: ` {bar} {percentage}% | {scanned}/{size} MiB | ${escapeForTerminal(label)}: ROM hives by signature`, hideCursor: true, clearOnComplete: true });
-  bar.start(total, 0, { scanned: 0, size: Math.round(total / 1048576) });
-  return bar;
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -195,7 +166,9 @@ export function examineImage(data: MediaScanData, post: (message: MediaScanMessa
     fd = openSync(data.image, constants.O_RDONLY | constants.O_NONBLOCK);
     const stat = fstatSync(fd);
     if (!stat.isFile() && !stat.isBlockDevice()) throw new UsageError(`${data.image}: not a regular file or block device: media reads an image file`, true);
-    const source = fileSource(fd, stat.size);
+    const size = stat.size;
+    const file = fd;
+    const source: MediaSource = { size, read: (offset, count) => readFileRange(file, size, offset, count) };
     post({ kind: 'start', size: source.size });
     const report = examineMedia(source, { scanForRomHives: data.romScan, onProgress: (scanned) => post({ kind: 'progress', scanned }) });
     post({ kind: 'done', report });
@@ -246,7 +219,7 @@ export async function run(args: MediaArguments, io: CommandIo): Promise<number> 
     // The layers are read on a worker thread, so that this thread stays free to handle a
     // signal during a long scan (nothing is written before the report is complete).
     const report = await examineOnThread({ image, romScan: args.romScan }, (message) => {
-      if (message.kind === 'start') bar = args.romScan ? progressBar(io, message.size, basename(image)) : undefined;
+      if (message.kind === 'start') bar = args.romScan ? scanProgressBar(io, message.size, `${basename(image)}: ROM hives by signature`) : undefined;
       else bar?.update(message.scanned, { scanned: Math.round(message.scanned / 1048576) });
     });
     bar?.stop();
