@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { REPO_ROOT, corpusAvailable, corpusBytes, describeFatTools, makeFatImage, makePartitionedImage, prng, runCli, sha256 } from '@hivetool/test-support';
+import { REPO_ROOT, corpusAvailable, corpusBytes, describeFatTools, makeFatImage, makePartitionedImage, prng, runCli, setFixtureFat12Entry, sha256 } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-media-cli-');
@@ -27,13 +27,7 @@ function media(args: string[]): { status: number | null; stdout: string; stderr:
 /** The fixture with one FAT12 entry set in both FATs. */
 function withFatEntry(cluster: number, value: number): Uint8Array {
   const image = new Uint8Array(readFileSync(FIXTURE));
-  for (const fat of [0, 1]) {
-    const at = 512 + fat * 512 + cluster + (cluster >>> 1);
-    const pair = image[at]! | (image[at + 1]! << 8);
-    const next = cluster & 1 ? (pair & 0x000f) | (value << 4) : (pair & 0xf000) | value;
-    image[at] = next & 0xff;
-    image[at + 1] = next >>> 8;
-  }
+  setFixtureFat12Entry(image, cluster, value);
   return image;
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FindingList, bytesSource, examineMedia, openFatVolume, walkDirectories, type HiveFile, type MediaReport } from '@hivetool/media';
-import { CORPUS_SIGNATURE, corpusAvailable, corpusBytes, describeFatTools, fatToolsAvailable, makeFatImage, makePartitionedImage, makeTfat, prng, runs, sha256, type FatBits, type FatImage } from '@hivetool/test-support';
+import { CORPUS_SIGNATURE, corpusAvailable, corpusBytes, describeFatTools, fatToolsAvailable, makeFatImage, makePartitionedImage, makeTfat, prng, runs, setFixtureFat12Entry, sha256, type FatBits, type FatImage } from '@hivetool/test-support';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../test/fixtures');
 const fixture = (): Uint8Array => new Uint8Array(readFileSync(join(FIXTURES, 'fat12-fragmented.img')));
@@ -15,17 +15,6 @@ function hive(report: MediaReport, path: string, deleted = false): HiveFile {
   const found = report.volumes.flatMap((volume) => volume.hives).filter((h) => h.path === path && h.deleted === deleted);
   expect(found.map((h) => h.path)).toEqual([path]);
   return found[0]!;
-}
-
-/** FAT12 fixture: where the FAT starts, and a cluster's entry set (12 bits). */
-function setFat12(image: Uint8Array, cluster: number, value: number): void {
-  for (const fat of [0, 1]) {
-    const at = 512 + fat * 512 + cluster + (cluster >>> 1);
-    const pair = image[at]! | (image[at + 1]! << 8);
-    const next = cluster & 1 ? (pair & 0x000f) | (value << 4) : (pair & 0xf000) | value;
-    image[at] = next & 0xff;
-    image[at + 1] = next >>> 8;
-  }
 }
 
 describe('the checked-in FAT12 fixture (made with mkfs.fat and mtools)', () => {
@@ -55,7 +44,7 @@ describe('the checked-in FAT12 fixture (made with mkfs.fat and mtools)', () => {
     const image = fixture();
     const first = examineMedia(bytesSource(image)).volumes[0]!.hives.find((h) => !h.deleted)!;
     // The first cluster's entry points back at the first cluster.
-    setFat12(image, first.firstCluster, first.firstCluster);
+    setFixtureFat12Entry(image, first.firstCluster, first.firstCluster);
     const report = examineMedia(bytesSource(image));
     expect(report.findings.map((f) => f.code)).toContain('FAT_LOOP');
     const broken = hive(report, '\\Documents and Settings\\system.hv');
@@ -66,7 +55,7 @@ describe('the checked-in FAT12 fixture (made with mkfs.fat and mtools)', () => {
   test('a chain pointing past the volume is a finding', () => {
     const image = fixture();
     const first = examineMedia(bytesSource(image)).volumes[0]!.hives.find((h) => !h.deleted)!;
-    setFat12(image, first.firstCluster, 0xfe0);
+    setFixtureFat12Entry(image, first.firstCluster, 0xfe0);
     const report = examineMedia(bytesSource(image));
     expect(report.findings.map((f) => f.code)).toContain('CHAIN_PAST_VOLUME');
     expect(hive(report, '\\Documents and Settings\\system.hv').reason).toMatch(/past the volume/);

@@ -232,3 +232,17 @@ export function makePartitionedImage(volume: Uint8Array, partitionType: number, 
   return disk;
 }
 
+
+/**
+ * Sets a cluster's 12-bit entry in both FATs of the checked-in FAT12 fixture
+ * (packages/media/test/fixtures: 512-byte sectors, one reserved sector, FATs of one sector).
+ */
+export function setFixtureFat12Entry(image: Uint8Array, cluster: number, value: number): void {
+  for (const fat of [0, 1]) {
+    const at = 512 + fat * 512 + cluster + (cluster >>> 1);
+    const pair = image[at]! | (image[at + 1]! << 8);
+    const next = cluster & 1 ? (pair & 0x000f) | (value << 4) : (pair & 0xf000) | value;
+    image[at] = next & 0xff;
+    image[at + 1] = next >>> 8;
+  }
+}
