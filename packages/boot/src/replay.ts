@@ -5,7 +5,7 @@
  * runs them; the configuration, evidence, lint and path helpers are in their own modules.
  */
 import { checkRom, hexBytes, isHiveFormatError, openHive, type Hive } from '@hivetool/hive';
-import { BOOT_VARS, bootPhases, hiveStorage, readBootConfiguration, type StorageProfile } from './config.js';
+import { BOOT_VARS, bootPhases, hiveStorage, readBootConfiguration, type BootConfiguration, type StorageProfile } from './config.js';
 import { RegistryReader, renderEvidence, type Evidence } from './evidence.js';
 import { lintBoot, type LintFinding } from './lint.js';
 import { isInside, joinDevicePath, splitDevicePath } from './paths.js';
@@ -204,11 +204,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
 
   // STORAGEDIR is the boot volume: a device path under its mount folder maps to the
   // volume's root (a volume mounted as root maps as it is).
-  const mount = volume !== undefined && !volume.mountedAsRoot ? splitDevicePath(volume.mountPoint).names : [];
-  const onVolume = (devicePath: string): string => {
-    const names = splitDevicePath(devicePath).names;
-    return joinDevicePath(isInside(names, mount) ? names.slice(mount.length) : names);
-  };
+  const onVolume = (devicePath: string): string => volumePath(config, devicePath);
   const volumeFiles: StorageFolder = { find: (path) => storage.find(onVolume(path)), folders: (path) => storage.folders(onVolume(path)) };
 
   const systemHivePath = vars.systemHive?.text;
@@ -341,6 +337,58 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
       lintNotes: lint.filter((finding) => finding.severity === 'info').length,
     },
   };
+}
+
+/**
+ * A device path as a path from the boot volume's root: a path under the volume's mount
+ * folder loses that folder (a volume mounted as root keeps the path as it is).
+ */
+export function volumePath(config: BootConfiguration, devicePath: string): string {
+  const volume = config.bootVolume;
+  const mount = volume !== undefined && !volume.mountedAsRoot ? splitDevicePath(volume.mountPoint).names : [];
+  const names = splitDevicePath(devicePath).names;
+  return joinDevicePath(isInside(names, mount) ? names.slice(mount.length) : names);
+}
+
+/** One hive file of the boot volume, as the replay finds it. */
+export interface StoredHive {
+  role: 'system' | 'user';
+  /** The user whose hive this is (role `user`). */
+  user: string | null;
+  /** The device path the boot configuration names (SystemHive; ProfileDir, the user, `user.hv`). */
+  path: string;
+  /** The same path from the boot volume's root: where it is in a storage folder. */
+  volumePath: string;
+  /** What the next boot on this ROM set does with it. */
+  decision: HiveDecision;
+}
+
+/**
+ * The hive files the next boot on `rom` looks for on `storage`: the system hive at
+ * `SystemHive`, and the user hive of every folder under `ProfileDir` (each as the replay
+ * finds it when that user is loaded), plus the default user's where no folder holds it
+ * yet. Each comes with the replay's decision; `CREATED` means the file is not there.
+ * Hives that do not live on a file system (the object store, no `SystemHive`) are not listed.
+ */
+export function storedHives(rom: RomSet, storage: StorageFolder): StoredHive[] {
+  const names = rom.names ?? { boot: 'boot.hv', system: 'default.hv', user: 'user.hv' };
+  const config = readBootConfiguration(new RegistryReader(rom.boot, names.boot));
+  const found: StoredHive[] = [];
+  const add = (decision: HiveDecision | undefined): void => {
+    if (decision === undefined || decision.storage !== 'file-system' || decision.path === null || decision.role === 'combined') return;
+    if (found.some((hive) => hive.path === decision.path)) return;
+    found.push({ role: decision.role, user: decision.user, path: decision.path, volumePath: volumePath(config, decision.path), decision });
+  };
+  const first = replayBoot(rom, storage);
+  for (const decision of first.hives) add(decision);
+  const profileDir = config.bootVars.profileDir?.text;
+  if (profileDir !== undefined && profileDir !== '' && hiveStorage(config) === 'file-system') {
+    for (const user of storage.folders(volumePath(config, profileDir))) {
+      if (user === '.' || user === '..' || /[\\/]/.test(user)) continue;
+      add(replayBoot(rom, storage, { user }).hives.find((hive) => hive.role === 'user'));
+    }
+  }
+  return found;
 }
 
 /** The value that marks a volume bootable, relative to its key when it is one of its own. */

@@ -46,7 +46,7 @@ export function restoreDash(args: Record<string, unknown>): void {
  * `oem store`).
  */
 export function refuseOutputOverInput(args: Record<string, unknown>): void {
-  const named = ['files', 'inputs', 'input', 'rom', 'old-rom', 'new-rom'].flatMap((name) => {
+  const named = ['files', 'inputs', 'input', 'rom', 'old-rom', 'new-rom', 'device-reg'].flatMap((name) => {
     const value = args[name];
     return typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
   });
@@ -72,12 +72,14 @@ export function refuseOutputOverInput(args: Record<string, unknown>): void {
   // Said before any work (a rename over a folder would fail only at the end): carve, media
   // and compile (but for --merge-only) write into a folder; every other -o is a file.
   const command = Array.isArray(args['_']) ? args['_'][0] : undefined;
-  const intoFolder = command === 'carve' || command === 'media' || (command === 'compile' && args['merge-only'] !== true);
+  // migrate's folder form (no --old-rom/--new-rom) writes into a folder too; its ROM and storage folders are checked by migrate.
+  const migrateFolders = command === 'migrate' && args['old-rom'] === undefined && args['new-rom'] === undefined;
+  const intoFolder = command === 'carve' || command === 'media' || (command === 'compile' && args['merge-only'] !== true) || migrateFolders;
   if (!intoFolder && output !== STDIN && isDirectory(output)) {
     throw new UsageError(`${output}: cannot write: is a directory; name a file to write (e.g. ${join(output, 'out')})`);
   }
   const images = Array.isArray(args['_']) && args['_'][0] === 'image' && args['_'][1] === 'dump';
-  refuseInputAsOutput(expandInputs(named, args['recursive'] === true, command === 'compile' ? 'source' : images ? 'image' : 'hive'), output, typeof previous === 'string' ? previous : undefined);
+  refuseInputAsOutput(expandInputs(command === 'migrate' ? named.filter((name) => !isDirectory(name)) : named, args['recursive'] === true, command === 'compile' ? 'source' : images ? 'image' : 'hive'), output, typeof previous === 'string' ? previous : undefined);
 }
 
 /** Help text without the type and default columns of the Positionals section. */

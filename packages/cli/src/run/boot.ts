@@ -66,7 +66,7 @@ export function openRomSet(io: CliIo, romDir: string): RomSet & { files: { boot:
  * file systems do. Names not found keep the device's spelling; `exists` says whether the
  * whole path was found.
  */
-function mapDevicePath(root: string, devicePath: string): { host: string; exists: boolean } {
+export function mapDevicePath(root: string, devicePath: string): { host: string; exists: boolean } {
   let host = root;
   let exists = true;
   for (const name of splitDevicePath(devicePath).names) {
@@ -78,7 +78,7 @@ function mapDevicePath(root: string, devicePath: string): { host: string; exists
 }
 
 /** The storage folder as the replay sees it: files found case-insensitively, read only. */
-function storageFolder(io: CliIo, root: string): StorageFolder {
+export function storageFolder(io: CliIo, root: string): StorageFolder {
   return {
     find(path) {
       const mapped = mapDevicePath(root, path);
@@ -103,14 +103,14 @@ function storageFolder(io: CliIo, root: string): StorageFolder {
 }
 
 /** The real path of `path`, or of its nearest existing parent with the rest appended. */
-function realPathOf(path: string): string {
+export function realPathOf(path: string): string {
   const absolute = resolve(path);
   if (existsSync(absolute)) return realpathSync(absolute);
   const parent = dirname(absolute);
   return parent === absolute ? absolute : join(realPathOf(parent), basename(absolute));
 }
 
-const within = (path: string, folder: string): boolean => path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+export const within = (path: string, folder: string): boolean => path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
 
 /** Refuses an OUTDIR that is, lies inside, or holds one of the inputs, or that has files already. */
 function checkOutputFolder(outDir: string, inputs: string[]): void {

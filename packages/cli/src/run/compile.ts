@@ -245,7 +245,7 @@ async function compile(args: CompileArguments, io: CommandIo): Promise<number> {
  * Writes every file to a temporary file beside its target first; only when all are
  * written are they renamed into place, so a failure leaves none of them changed.
  */
-function writeAll(io: CliIo, files: Array<[string, Uint8Array]>): void {
+export function writeAll(io: CliIo, files: Array<[string, Uint8Array]>): void {
   const sinks: AtomicFileSink[] = [];
   try {
     for (const [file, bytes] of files) {
