@@ -272,8 +272,9 @@ const describeCe7 = existsSync(join(CE7, 'common.reg')) && existsSync(join(CE7, 
     };
 
 describeCe7("migrate across two builds of Microsoft's CE 7 stock sources", () => {
-  test('another locale and a component added: the device\'s changes are kept over the new image, and boot keeps every hive', () => {
+  test('another locale and a component added: the device\'s changes are kept over the new image, boot keeps every hive, and --patch compiled onto the old sources gives the device\'s registry', () => {
     const strings = write(join(scratch.path, 'en.str'), 'LOC_LCID 409\nLOC_ACP 4e4\nLOC_DEFAULT_TIMEZONE "Pacific Standard Time"\nLOC_HKL_DEFAULT "00000409"\nLOC_STORE_DEFAULT_FOLDER "Storage Card"\n');
+    const oldLocale = ['LOCALE=0409', 'DEFAULT_LOCALE=en-US'];
     const compile = (name: string, files: string[], locale: string[]): string => {
       const out = join(scratch.path, name);
       const variables = ['PRJ_ENABLE_FSREGHIVE', 'PRJ_BOOTDEVICE_MSFLASH', '_TARGETPLATROOT=/nonexistent/platform', '_PUBLICROOT=/nonexistent/public', `_FLATRELEASEDIR=${stockReleaseFolder(scratch.path)}`, ...locale];
@@ -283,7 +284,8 @@ describeCe7("migrate across two builds of Microsoft's CE 7 stock sources", () =>
     };
     const all = stockFiles('ce7-microsoft');
     // The old image without the DCOM component, in English; the new one with it, in Japanese.
-    const oldDir = compile('ce7-old', all.filter((file) => !file.endsWith('dcom.reg')), ['LOCALE=0409', 'DEFAULT_LOCALE=en-US']);
+    const oldSources = all.filter((file) => !file.endsWith('dcom.reg'));
+    const oldDir = compile('ce7-old', oldSources, oldLocale);
     const newDir = compile('ce7-new', all, ['LOCALE=0411', 'DEFAULT_LOCALE=ja-JP']);
     expect(runCli(['dump', join(newDir, 'default.hv'), '--key', 'HKLM\\Services\\DCOMSSD']).status).toBe(0);
     expect(runCli(['dump', join(oldDir, 'default.hv'), '--key', 'HKLM\\Services\\DCOMSSD']).status).toBe(2);
@@ -291,17 +293,20 @@ describeCe7("migrate across two builds of Microsoft's CE 7 stock sources", () =>
     // The device: hives where the CE 7 design keeps them (SystemHive Windows\Registry\system.hv).
     const storage = join(scratch.path, 'ce7-storage');
     mkdirSync(join(storage, 'Windows', 'Registry', 'default'), { recursive: true });
-    const system = write(join(scratch.path, 'ce7-system.reg'), 'REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\Comm\\Tcpip\\Parms]\n"DefaultTTL"=dword:00000040\n\n[HKEY_LOCAL_MACHINE\\Software\\Fleet]\n"Site"="Depot 7"\n');
-    const user = write(join(scratch.path, 'ce7-user.reg'), 'REGEDIT4\n\n[HKEY_CURRENT_USER\\ControlPanel\\Volume]\n"Volume"=dword:11111111\n\n[HKEY_CURRENT_USER\\Software\\Fleet]\n"Operator"="anna"\n');
+    // A ROM value changed, one deleted, a key added, in each hive.
+    const system = write(join(scratch.path, 'ce7-system.reg'), 'REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\NDIS]\n"Flags"=dword:00000003\n\n[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\ALPCD]\n"Index"=-\n\n[HKEY_LOCAL_MACHINE\\Software\\Fleet]\n"Site"="Depot 7"\n');
+    const user = write(join(scratch.path, 'ce7-user.reg'), 'REGEDIT4\n\n[HKEY_CURRENT_USER\\ControlPanel\\Volume]\n"Volume"=dword:11111111\n"Mute"=-\n\n[HKEY_CURRENT_USER\\Software\\Fleet]\n"Operator"="anna"\n');
     expect(runCli(['build', '--rom', join(oldDir, 'default.hv'), system, '-o', join(storage, 'Windows', 'Registry', 'system.hv')]).status).toBe(0);
     expect(runCli(['build', '--rom', join(oldDir, 'user.hv'), user, '-o', join(storage, 'Windows', 'Registry', 'default', 'user.hv')]).status).toBe(0);
     expect(bootHives(runCli(['boot', newDir, storage]).stdout).map((line) => line.split(' ')[0])).toEqual(['CLEAN', 'CLEAN']);
 
     const out = join(scratch.path, 'ce7-out');
-    const result = runCli(['migrate', oldDir, newDir, storage, '-o', out, '--json']);
+    const patches = join(scratch.path, 'ce7-patches');
+    const result = runCli(['migrate', oldDir, newDir, storage, '-o', out, '--patch', patches, '--json']);
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout) as FolderJson;
     expect(validateMigrate(report)).toBe(true);
+    expect(report.summary).toMatchObject({ hives: 2, carried: 4, deletions: 2, conflicts: 0 });
     expect(report.hives.map((hive) => [hive.role, hive.to, hive.moved])).toEqual([
       ['system', '\\Windows\\Registry\\system.hv', false],
       ['user', '\\Windows\\Registry\\default\\user.hv', false],
@@ -310,7 +315,6 @@ describeCe7("migrate across two builds of Microsoft's CE 7 stock sources", () =>
     // The effective registry over the new image: the device's changes, the new locale, the new component.
     const systemOut = join(out, 'Windows', 'Registry', 'system.hv');
     const userOut = join(out, 'Windows', 'Registry', 'default', 'user.hv');
-    expect(runCli(['dump', '--rom', join(newDir, 'default.hv'), systemOut, '--key', 'HKLM\\Comm\\Tcpip\\Parms']).stdout).toContain('"DefaultTTL"=dword:00000040');
     expect(runCli(['dump', '--rom', join(newDir, 'default.hv'), systemOut, '--key', 'HKLM\\Software\\Fleet']).stdout).toContain('"Site"="Depot 7"');
     expect(runCli(['dump', '--rom', join(newDir, 'default.hv'), systemOut, '--key', 'HKLM\\Services\\DCOMSSD']).stdout).toContain('"Dll"="dcomssd.dll"');
     expect(runCli(['dump', '--rom', join(newDir, 'default.hv'), systemOut, '--key', 'HKLM\\nls']).stdout).toContain('"DefaultACP"=dword:000003a4');
@@ -318,5 +322,13 @@ describeCe7("migrate across two builds of Microsoft's CE 7 stock sources", () =>
     expect(userDump).toContain('"Volume"=dword:11111111');
     expect(userDump).toContain('"Operator"="anna"');
     expect(userDump).toContain('"LocaleName"="ja-JP"');
+    expect(userDump).not.toContain('"Mute"=');
+    expect(runCli(['dump', '--rom', join(newDir, 'default.hv'), systemOut, '--key', 'HKLM\\Drivers\\BuiltIn\\NDIS']).stdout).toContain('"Flags"=dword:00000003');
+    expect(runCli(['dump', '--rom', join(newDir, 'default.hv'), systemOut, '--key', 'HKLM\\Drivers\\BuiltIn\\ALPCD']).stdout).not.toContain('"Index"');
+
+    // --patch: the patches compiled after the old image's sources give the device's registry.
+    const recompiled = compile('ce7-recompiled', [...oldSources, join(patches, 'system.reg'), join(patches, 'user-default.reg')], oldLocale);
+    expect(runCli(['diff', '--rom', join(oldDir, 'default.hv'), join(storage, 'Windows', 'Registry', 'system.hv'), join(recompiled, 'default.hv')]).stdout).toContain('no differences');
+    expect(runCli(['diff', '--rom', join(oldDir, 'user.hv'), join(storage, 'Windows', 'Registry', 'default', 'user.hv'), join(recompiled, 'user.hv')]).stdout).toContain('no differences');
   });
 });
