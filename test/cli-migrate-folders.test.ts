@@ -255,6 +255,10 @@ describeWithCorpus('migrate OLD-ROMDIR NEW-ROMDIR STORAGEDIR on the ce6-mediaroo
       expect(existsSync(out)).toBe(false);
     }
     expect(snapshot(storage)).toEqual(before);
+    // A partial registry (a patch given by mistake) deletes the rest: said in a warning.
+    const partial = runCli(['migrate', oldDir, newDir, '--device-reg', join(scratch.path, 'device.reg'), '--dry-run']);
+    expect(partial.stderr).toMatch(/^hivetool: warning: \S*device\.reg: the device's registry lacks 65 of the old ROM's 65 key\(s\) under HKEY_CLASSES_ROOT \(TypeLib, CLSID, PROTOCOLS, …\): they are migrated as deleted; --device-reg takes the device's whole registry, not a patch$/m);
+    expect(partial.status).toBeLessThan(2);
     // --force-rom migrates bob's hive anyway, with a warning naming it.
     const forced = runCli(['migrate', oldDir, newDir, wrong, '-o', out, '--force-rom']);
     expect(forced.stderr).toMatch(/^hivetool: warning: .*\/bob\/user\.hv: does not match the ROM hive/);

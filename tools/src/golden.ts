@@ -202,6 +202,8 @@ function prepare(work: string, corpus: boolean): Case[] {
     add('boot-json first', ['boot', '--json', 'rom', 'out/empty-storage']);
     add('boot apply', ['boot', '--apply', 'out/after-boot', 'rom', 'out/empty-storage'], ['out/after-boot']);
     add('boot after', ['boot', '--json', 'rom', 'out/after-boot']);
+    add('migrate folders same build', ['migrate', '--json', 'rom', 'rom', 'out/after-boot', '-o', 'out/migrated-storage'], ['out/migrated-storage']);
+    add('migrate device-reg', ['migrate', 'rom', 'rom', '--device-reg', 'in/changes.reg', '--dry-run']);
     add('compile tenbyten', ['compile', 'platform-reg/tenbyten6410/platform.reg', '-D', '_TARGETPLATROOT=platform-reg/tenbyten6410', '-D', '_PUBLICROOT=/nonexistent', '-D', 'BSP_NOKEYPAD', '-D', 'BSP_NOKEYBD', '--missing-include', 'warn', '-o', 'out/compiled'], ['out/compiled']);
     add('compile json', ['compile', '--json', 'platform-reg/ce6-emulator/common.reg', 'platform-reg/ce6-emulator/platform.reg', '-D', 'BSP_NOKEYBD', '-D', 'BSP_NOPCCARD', '-D', 'BSP_NOSERIAL', '-D', '_PUBLICROOT=/nonexistent', '--missing-include', 'warn', '-o', 'out/emulator'], ['out/emulator']);
     add('compile explain', ['compile', 'platform-reg/ce6-emulator/common.reg', '--missing-include', 'warn', '--explain', 'HKLM\\init']);

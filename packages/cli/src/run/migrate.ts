@@ -8,6 +8,8 @@ import {
   Utf8Writer,
   countSubtree,
   diffTrees,
+  foldName,
+  rootName,
   jsonValue,
   mergeTrees,
   terminalLines,
@@ -277,6 +279,22 @@ export function readDeviceRegistry(io: CommandIo, file: string): HiveTree {
 }
 
 /**
+ * A whole registry that lacks top-level keys of the old ROM deletes them on the device: said,
+ * since a partial export (or a patch given by mistake) would otherwise silently delete them.
+ */
+function warnPartialRegistry(io: CommandIo, name: string, base: HiveTree, device: HiveTree): void {
+  for (let root = 0; root < ROOT_COUNT; root++) {
+    const keys = base.roots[root] ?? [];
+    const present = new Set((device.roots[root] ?? []).map((key) => foldName(key.name)));
+    const missing = keys.filter((key) => !present.has(foldName(key.name)));
+    if (missing.length === 0) continue;
+    io.report.note(
+      `warning: ${name}: the device's registry lacks ${missing.length} of the old ROM's ${keys.length} key(s) under ${rootName(root)} (${missing.slice(0, 3).map((key) => key.name).join(', ')}${missing.length > 3 ? ', …' : ''}): they are migrated as deleted; --device-reg takes the device's whole registry, not a patch`,
+    );
+  }
+}
+
+/**
  * One hive through the three-way merge: the device's registry (its hive through the old
  * ROM, or the given registry), the old ROM as the base, the new ROM as the image. Throws
  * (exit 2) when the hive fails the ROM check; computes the output and the patch in memory.
@@ -313,6 +331,7 @@ export function migrateHive(io: CommandIo, device: DeviceInput, oldRomHive: Name
   // A whole registry goes by roots: HKEY_CURRENT_USER to a user hive, the rest to the system hive.
   const role = oldRole === 'empty' ? newRole : oldRole;
   const deviceTree = device.kind === 'hive' ? withFile(device.file, () => plainTree(readTree(hive!))) : rootsForRole(device.tree, role === 'user' ? 'user' : role === 'combined' ? 'combined' : 'system');
+  if (device.kind === 'registry') warnPartialRegistry(io, name, base, deviceTree);
   const image = withFile(newRomHive.file, () => readTree(newRom));
   const { tree, report } = mergeTrees(base, deviceTree, image, policy);
   const summary = summarize(report);
