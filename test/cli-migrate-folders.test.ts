@@ -171,6 +171,13 @@ describeWithCorpus('migrate OLD-ROMDIR NEW-ROMDIR STORAGEDIR on the ce6-mediaroo
     expect(runCli(['build', '--rom', corpusPath('default.hv'), join(patches, 'system.reg'), '-o', rebuilt]).status).toBe(0);
     expect(runCli(['diff', '--rom', corpusPath('default.hv'), join(storage, ...SYSTEM_PATH), rebuilt]).stdout).toContain('no differences');
 
+    // The old image given as the new one: every hive a copy of the device's, byte for byte, exit 0.
+    const same = join(scratch.path, 'out-same');
+    const sameBuild = runCli(['migrate', oldDir, oldDir, storage, '-o', same, '--json']);
+    expect(sameBuild.status).toBe(0);
+    expect(validateMigrate(JSON.parse(sameBuild.stdout))).toBe(true);
+    for (const path of [SYSTEM_PATH, userPath('default'), userPath('alice')]) expect(Buffer.compare(readFileSync(join(same, ...path)), readFileSync(join(storage, ...path)))).toBe(0);
+
     const dry = join(scratch.path, 'out-dry');
     const dryRun = runCli(['migrate', oldDir, newDir, storage, '--dry-run']);
     expect(dryRun.status).toBe(1);

@@ -39,6 +39,8 @@ export interface BootOptions {
   ramRegion?: { name: string; bytes: Uint8Array };
   /** The user to load instead of `DefaultUser` (as `SetCurrentUser` would). */
   user?: string;
+  /** False: leave out the lint of the ROM set (no decision depends on it; `storedHives` replays once per user). */
+  lint?: boolean;
 }
 
 /**
@@ -143,7 +145,7 @@ export function replayBoot(rom: RomSet, storage: StorageFolder, options: BootOpt
   const actions: StorageAction[] = [];
   const romSignatures = { boot: signatureOf(rom.boot), system: signatureOf(rom.system), user: signatureOf(rom.user) };
   const vars = config.bootVars;
-  const lint = lintBoot(rom);
+  const lint = options.lint === false ? [] : lintBoot(rom);
 
   // §5 steps 2, 4, 5, 6: the boot hive and what it starts.
   steps.push({
@@ -379,13 +381,13 @@ export function storedHives(rom: RomSet, storage: StorageFolder): StoredHive[] {
     if (found.some((hive) => hive.path === decision.path)) return;
     found.push({ role: decision.role, user: decision.user, path: decision.path, volumePath: volumePath(config, decision.path), decision });
   };
-  const first = replayBoot(rom, storage);
+  const first = replayBoot(rom, storage, { lint: false });
   for (const decision of first.hives) add(decision);
   const profileDir = config.bootVars.profileDir?.text;
   if (profileDir !== undefined && profileDir !== '' && hiveStorage(config) === 'file-system') {
     for (const user of storage.folders(volumePath(config, profileDir))) {
       if (user === '.' || user === '..' || /[\\/]/.test(user)) continue;
-      add(replayBoot(rom, storage, { user }).hives.find((hive) => hive.role === 'user'));
+      add(replayBoot(rom, storage, { user, lint: false }).hives.find((hive) => hive.role === 'user'));
     }
   }
   return found;

@@ -27,7 +27,7 @@ export const migrate = defineCommand({
       .option('prefer', { requiresArg: true, choices: ['image', 'device'] as const, default: 'image' as const, describe: 'who wins a conflict (both changed a value or key, differently): the new image, or the device' })
       .option('keep-device', { requiresArg: true, type: 'string', array: true, describe: "conflicts under this key (e.g. HKLM\\Comm) go to the device; repeatable; the most specific key wins" })
       .option('keep-image', { requiresArg: true, type: 'string', array: true, describe: 'conflicts under this key go to the new image; repeatable; the most specific key wins' })
-      .option('patch', { requiresArg: true, type: 'string', describe: "also write the device's changes against the old ROM as a .reg patch (for compile/build); in the folder form a folder getting one patch per hive: system.reg, user-NAME.reg" })
+      .option('patch', { requiresArg: true, type: 'string', describe: "also write the device's changes against the old ROM as a .reg patch (for compile/build); in the folder form, a folder that gets one patch per hive (system.reg, user-NAME.reg)" })
       .option('dry-run', { type: 'boolean', default: false, describe: 'report what the migration would do; write nothing' })
       .option('json', jsonOption('print the report as JSON (docs/migrate.md, docs/schemas/migrate.schema.json)'))
       .option('force-rom', { type: 'boolean', default: false, describe: 'migrate a hive that fails the ROM check against the old ROM (another build, the wrong role)' })
