@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { encodeHive, openHive, type Hive } from '@hivetool/hive';
 import { RegTreeBuilder } from '@hivetool/registry';
-import { LINT_CHECKS, RegistryReader, emptyPersistentHive, lintBoot, readBootConfiguration, replayBoot, type StorageFolder } from '@hivetool/boot';
+import { LINT_CHECKS, RegistryReader, emptyPersistentHive, lintBoot, readBootConfiguration, replayBoot, storedHives, type StorageFolder } from '@hivetool/boot';
 
 /** A boot configuration filesys can use as it is: every check passes on it. */
 const BASE = String.raw`
@@ -339,5 +339,27 @@ describe("the boot marks where Microsoft's documentation reads them (registry so
     expect(viaStorage!.fix).toContain('AutoLoad\\<name>] "DriverPath"');
     // No device-manager error on top: there is no driver whose loader could be wrong.
     expect(rest).toEqual([]);
+  });
+});
+
+describe('storedHives', () => {
+  test('the system hive and every user folder\'s hive, as the replay finds them; on a volume mounted at a folder, paths from its root', () => {
+    // The volume mounted at \Flash Disk; SystemHive and ProfileDir name paths inside it.
+    const rom = romSet({ boot: FATFS_PROFILE + '"MountAsRoot"=-\n' + BOOT_VARS + '"SystemHive"="\\\\Flash Disk\\\\Registry\\\\system.hv"\n"ProfileDir"="\\\\Flash Disk\\\\Profiles"\n' });
+    const storage = memoryStorage({
+      '\\Registry\\system.hv': emptyPersistentHive(rom.system),
+      '\\Profiles\\Anna\\user.hv': emptyPersistentHive(rom.user),
+      // A user folder with no hive yet, and a stray file: the folder is listed (CREATED), the file is not.
+      '\\Profiles\\Ben\\notes.txt': new Uint8Array(1),
+    });
+    const found = storedHives(rom, storage);
+    expect(found.map((hive) => [hive.role, hive.user, hive.path, hive.volumePath, hive.decision.outcome])).toEqual([
+      ['system', null, '\\Flash Disk\\Registry\\system.hv', '\\Registry\\system.hv', 'KEPT'],
+      ['user', 'default', '\\Flash Disk\\Profiles\\default\\user.hv', '\\Profiles\\default\\user.hv', 'CREATED'],
+      ['user', 'ANNA', '\\Flash Disk\\Profiles\\ANNA\\user.hv', '\\Profiles\\ANNA\\user.hv', 'KEPT'],
+      ['user', 'BEN', '\\Flash Disk\\Profiles\\BEN\\user.hv', '\\Profiles\\BEN\\user.hv', 'CREATED'],
+    ]);
+    // No file system for the hives: nothing to list.
+    expect(storedHives(romSet({ boot: BOOT_VARS + '"SystemHive"=-\n' }), storage)).toEqual([]);
   });
 });
