@@ -188,10 +188,10 @@ describeBrowser('viewer keyboard', () => {
     const page = await openPage();
     const dump = JSON.parse(cli(['dump', '-f', 'json', '-k', 'HKLM\\init\\BootVars', corpusPath('default.hv')])) as { hives: Array<{ keys: Array<{ values: Array<{ name: string; raw: string }> }> }> };
     const wanted = dump.hives[0]!.keys[0]!.values.find((value) => value.name === 'SystemHive')!;
-    // Tab reaches Open… first; Enter opens the file chooser.
+    // Tab reaches Open… first; Enter opens the file chooser (listened for from the start, so that it cannot be missed).
+    const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('Tab');
     expect((await focused(page)).id).toBe('open');
-    const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('Enter');
     await (await chooser).setFiles(corpusPath('default.hv'));
     await page.waitForSelector('#tree .row');
@@ -452,7 +452,7 @@ describeBrowser('viewer panes, tooltips and favicon', () => {
  * does not scroll, the header and the values stay in view, the tree pane keeps its share,
  * the status bar stays below the panes and the tree still draws only the rows in view.
  */
-async function checkNarrowLayout(page: Page, width: number, height: number, wideKey: string, last: string): Promise<number> {
+async function checkNarrowLayout(page: Page, width: number, height: number, wideKey: string, last?: string): Promise<number> {
   await row(page, 'HKEY_LOCAL_MACHINE').locator('.twisty').tap();
   await row(page, wideKey).locator('.name').tap();
   await waitForKey(page, `HKEY_LOCAL_MACHINE\\${wideKey}`);
@@ -487,9 +487,13 @@ async function checkNarrowLayout(page: Page, width: number, height: number, wide
     return shown.rows;
   };
   const rows = await check();
-  // Scrolled to the end of the list: the last subkey drawn, still a window of rows.
+  // Scrolled to the end of the list: the last row drawn (the last subkey, where it ends the list), still a window of rows.
   await page.locator('#tree').evaluate((tree) => (tree.scrollTop = tree.scrollHeight));
-  await row(page, last).waitFor();
+  await page.waitForFunction(() => {
+    const spacer = document.getElementById('tree-spacer')!.offsetHeight;
+    return [...document.querySelectorAll<HTMLElement>('#tree .row')].some((r) => r.offsetTop + r.offsetHeight >= spacer - 1);
+  });
+  if (last !== undefined) await row(page, last).waitFor();
   await page.mouse.wheel(0, 2000);
   await check();
   return rows;
@@ -531,7 +535,7 @@ const long = process.env['HIVETOOL_LONG'] === '1';
       const page = await openPage({ width, height, hasTouch: true });
       await page.setInputFiles('#file-input', file);
       await page.waitForSelector('#tree .row');
-      const rows = await checkNarrowLayout(page, width, height, 'Wide5000', 'Child4999');
+      const rows = await checkNarrowLayout(page, width, height, 'Wide5000');
       process.stderr.write(`\n[viewer narrow] ${width}×${height}: ${rows} row elements after expanding 5 000 subkeys of the 64 MiB hive\n`);
       await closePage(page);
     }
