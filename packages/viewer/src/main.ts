@@ -256,7 +256,7 @@ function renderDetails(valueName?: string): void {
       if (value.mark !== undefined) tr.cells[0]!.append(element('span', `badge ${value.mark}`, value.mark));
       valueRows.set(tr, value);
       tr.addEventListener('click', () => {
-        chooseValue(tr);
+        void chooseValue(tr);
         tr.focus();
       });
       return tr;
@@ -321,7 +321,8 @@ valuesBody.addEventListener('keydown', (event) => {
     }
   } else if (event.key === 'Enter' && !modified) {
     event.preventDefault();
-    void chooseValue(tr).then(() => $('hex').focus());
+    // A row of a record that could not be read has no bytes of its own to show.
+    if (valueRows.has(tr)) void chooseValue(tr).then(() => $('hex').focus());
   } else if (event.key.toLowerCase() === 'c' && !event.shiftKey && (modified ? window.getSelection()?.isCollapsed !== false : true)) {
     const value = valueRows.get(tr);
     if (value === undefined || details === undefined) return;
