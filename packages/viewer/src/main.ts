@@ -11,10 +11,13 @@
 import { WorkerClient } from './client.js';
 import { byId as $, element, hex32, nextFrame } from './dom.js';
 import { renderHex, type HexMarks } from './hexView.js';
+import { Splitter } from './splitter.js';
 import type { DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
 import { TreeView, nodesOf, pathOf, type TreeNode } from './tree.js';
 
 const SEARCH_LIMIT = 500;
+/** Longest text put in a cell's tooltip (the cell itself shows it all). */
+const TITLE_MAX = 1000;
 /** Bytes of a record the hex view shows at most. */
 const HEX_RECORD_MAX = 4096;
 /** Bytes shown around a finding's offset. */
@@ -114,6 +117,7 @@ function refreshDocLists(): void {
 function showDoc(doc: OpenDoc): void {
   current = doc;
   docSelect.value = String(doc.info.doc);
+  docSelect.title = doc.info.name;
   details = undefined;
   tree.show(doc.roots);
   const info = doc.info;
@@ -223,6 +227,9 @@ function renderDetails(valueName?: string): void {
   body.replaceChildren(
     ...d.values.map((value) => {
       const tr = element('tr');
+      // Every row takes focus (one at a time is in the tab order: roving tabindex).
+      tr.tabIndex = -1;
+      tr.setAttribute('aria-selected', 'false');
       if (value.mark !== undefined) tr.classList.add(`mark-${value.mark}`);
       if (value.problem !== undefined) {
         tr.classList.add('problem');
@@ -231,13 +238,15 @@ function renderDetails(valueName?: string): void {
         tr.append(td);
         return tr;
       }
-      if (valueName !== undefined && value.name.toLowerCase() === valueName.toLowerCase()) tr.classList.add('selected');
+      if (valueName !== undefined && value.name.toLowerCase() === valueName.toLowerCase()) markValueRow(tr);
       tr.dataset['name'] = value.name;
       const data = element('td', 'data', value.decoded);
-      if (value.before !== undefined) data.title = `before: ${value.before}`;
+      data.title = value.before !== undefined ? `before: ${value.before}` : value.decoded.slice(0, TITLE_MAX);
       if (value.before !== undefined) data.append(element('div', 'before', `was: ${value.before}`));
+      const nameCell = element('td', 'vname', value.name);
+      nameCell.title = value.name;
       tr.append(
-        element('td', 'vname', value.name),
+        nameCell,
         element('td', 'type', value.typeName),
         data,
         element('td', 'num', String(value.size)),
@@ -245,17 +254,115 @@ function renderDetails(valueName?: string): void {
         element('td', `source ${value.source}`, value.source === 'rom' ? 'ROM' : value.source),
       );
       if (value.mark !== undefined) tr.cells[0]!.append(element('span', `badge ${value.mark}`, value.mark));
+      valueRows.set(tr, value);
       tr.addEventListener('click', () => {
-        for (const other of Array.from(body.rows)) other.classList.remove('selected');
-        tr.classList.add('selected');
-        setAddress(d.path, value.name);
-        void showValueHex(value);
+        void chooseValue(tr);
+        tr.focus();
       });
       return tr;
     }),
   );
+  if (body.querySelector('tr[tabindex="0"]') === null && body.rows[0] !== undefined) body.rows[0].tabIndex = 0;
   $<HTMLButtonElement>('export-reg').disabled = d.path === '';
   $<HTMLButtonElement>('export-json').disabled = d.path === '';
+}
+
+/** The value each row of the table shows (rows of records that could not be read have none). */
+const valueRows = new WeakMap<HTMLTableRowElement, ValueInfo>();
+const valuesBody = $<HTMLTableSectionElement>('values-body');
+
+/** Marks `tr` as the selected value row, and the one the Tab key reaches. */
+function markValueRow(tr: HTMLTableRowElement): void {
+  for (const other of Array.from(valuesBody.rows)) {
+    other.classList.remove('selected');
+    other.setAttribute('aria-selected', 'false');
+    other.tabIndex = -1;
+  }
+  tr.classList.add('selected');
+  tr.setAttribute('aria-selected', 'true');
+  tr.tabIndex = 0;
+}
+
+/** Selects a value row (click or keys): the address names it, the hex view shows its record. */
+function chooseValue(tr: HTMLTableRowElement): Promise<void> {
+  markValueRow(tr);
+  const value = valueRows.get(tr);
+  if (value === undefined || details === undefined) return Promise.resolve();
+  setAddress(details.path, value.name);
+  return showValueHex(value);
+}
+
+/** Focuses the selected value row (or the first), showing the values panel; returns whether there was one. */
+function focusValueRow(): boolean {
+  const tr = valuesBody.querySelector<HTMLTableRowElement>('tr.selected') ?? valuesBody.rows[0];
+  if (tr === undefined) return false;
+  showPanel('values');
+  tr.focus();
+  return true;
+}
+
+// The value table is a grid whose rows take focus: arrows, Page keys, Home and End move
+// (the selection follows), Enter shows the bytes (focus goes to the hex view), C copies
+// a link to the value.
+valuesBody.addEventListener('keydown', (event) => {
+  const tr = (event.target as HTMLElement).closest<HTMLTableRowElement>('tr');
+  if (tr === null || event.altKey) return;
+  const rows = Array.from(valuesBody.rows);
+  const index = rows.indexOf(tr);
+  const page = Math.max(1, Math.floor(($('panel-values').clientHeight - 40) / Math.max(1, tr.offsetHeight)));
+  const to: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1, PageDown: index + page, PageUp: index - page, Home: 0, End: rows.length - 1 };
+  const modified = event.ctrlKey || event.metaKey;
+  if (event.key in to && !modified) {
+    event.preventDefault();
+    const next = rows[Math.max(0, Math.min(rows.length - 1, to[event.key]!))];
+    if (next !== undefined && next !== tr) {
+      next.focus();
+      void chooseValue(next);
+    }
+  } else if (event.key === 'Enter' && !modified) {
+    event.preventDefault();
+    // A row of a record that could not be read has no bytes of its own to show.
+    if (valueRows.has(tr)) void chooseValue(tr).then(() => $('hex').focus());
+  } else if (event.key.toLowerCase() === 'c' && !event.shiftKey && (modified ? window.getSelection()?.isCollapsed !== false : true)) {
+    const value = valueRows.get(tr);
+    if (value === undefined || details === undefined) return;
+    event.preventDefault();
+    void copyLink(details.path, value.name);
+  }
+});
+
+// Esc in the hex view goes back to the value (or the key) whose bytes it shows.
+$('hex').addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape') return;
+  event.preventDefault();
+  const tr = valuesBody.querySelector<HTMLTableRowElement>('tr.selected');
+  if (tr !== null && panel === 'values') tr.focus();
+  else treeBox.focus();
+});
+
+/** Copies the address of a key's value (the page's address naming it) to the clipboard. */
+async function copyLink(path: string, valueName: string): Promise<void> {
+  setAddress(path, valueName);
+  const link = location.href;
+  try {
+    await navigator.clipboard.writeText(link);
+  } catch {
+    // No clipboard permission (some browsers on file://): the older way, from a text field.
+    const field = element('textarea');
+    field.value = link;
+    field.setAttribute('aria-hidden', 'true');
+    field.style.position = 'fixed';
+    field.style.opacity = '0';
+    document.body.append(field);
+    field.select();
+    const copied = document.execCommand('copy');
+    field.remove();
+    if (!copied) {
+      status(`copy this link: ${link}`);
+      return;
+    }
+  }
+  status(`link to ${path} → ${valueName} copied: ${link}`);
 }
 
 function showValueHex(value: ValueInfo): Promise<void> {
@@ -276,12 +383,16 @@ type Panel = 'values' | 'search' | 'verify' | 'info' | 'compare';
 let panel: Panel = 'values';
 const loadedPanels = new Set<Panel>();
 
+const tabs = Array.from(document.querySelectorAll<HTMLButtonElement>('[role="tab"][data-panel]'));
+
 function showPanel(name: Panel): void {
   panel = name;
-  for (const tab of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-panel]'))) {
+  for (const tab of tabs) {
     const on = tab.dataset['panel'] === name;
     tab.classList.toggle('active', on);
     tab.setAttribute('aria-selected', String(on));
+    // Tabs pattern: only the chosen tab is in the tab order; arrows move between them.
+    tab.tabIndex = on ? 0 : -1;
     $(`panel-${tab.dataset['panel']}`).hidden = !on;
   }
   refreshPanel();
@@ -293,8 +404,18 @@ function refreshPanel(): void {
   if (panel === 'info') void runInfo();
 }
 
-for (const tab of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-panel]'))) {
+for (const tab of tabs) {
   tab.addEventListener('click', () => showPanel(tab.dataset['panel'] as Panel));
+  // WAI-ARIA APG tabs with automatic activation: ← → (wrapping), Home and End.
+  tab.addEventListener('keydown', (event) => {
+    const index = tabs.indexOf(tab);
+    const to = ({ ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 } as Record<string, number>)[event.key];
+    if (to === undefined || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    const next = tabs[(to + tabs.length) % tabs.length]!;
+    next.focus();
+    showPanel(next.dataset['panel'] as Panel);
+  });
 }
 
 async function runSearch(query: string): Promise<void> {
@@ -316,7 +437,11 @@ async function runSearch(query: string): Promise<void> {
       link.href = '#';
       link.addEventListener('click', (event) => {
         event.preventDefault();
-        void reveal(hit.path, hit.valueName);
+        // Chosen from the keyboard (Enter on the link), the value's row takes the focus.
+        const fromKeyboard = event.detail === 0;
+        void reveal(hit.path, hit.valueName).then((found) => {
+          if (found && fromKeyboard && hit.valueName !== undefined) focusValueRow();
+        });
       });
       li.append(element('span', `where ${hit.where}`, hit.where), link, element('div', 'hit-text', hit.text));
       return li;
@@ -329,6 +454,14 @@ searchInput.addEventListener('keydown', (event) => {
     event.preventDefault();
     void runSearch(searchInput.value);
   } else if (event.key === 'Escape') treeBox.focus();
+  else if (event.key === 'ArrowDown' && panel === 'search') {
+    // ↓ goes from the search box to the first result.
+    const first = $('search-results').querySelector<HTMLAnchorElement>('a');
+    if (first !== null) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
 });
 
 async function runVerify(): Promise<void> {
@@ -396,7 +529,7 @@ async function runInfo(): Promise<void> {
     }
     return t;
   };
-  $('info').replaceChildren(element('h3', undefined, 'Header'), table(result.rows), element('h3', undefined, 'Statistics'), result.error !== undefined ? element('p', 'error', result.error) : table(result.statistics));
+  $('info').replaceChildren(element('h2', undefined, 'Header'), table(result.rows), element('h2', undefined, 'Statistics'), result.error !== undefined ? element('p', 'error', result.error) : table(result.statistics));
 }
 
 // --- diff, ROM, export -----------------------------------------------------------------
@@ -526,7 +659,7 @@ try {
 
 document.addEventListener('keydown', (event) => {
   const inField = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement || event.target instanceof HTMLTextAreaElement;
-  if (event.key === '/' && !inField) {
+  if (event.key === '/' && !inField && !event.defaultPrevented) {
     event.preventDefault();
     searchInput.focus();
     searchInput.select();
@@ -550,6 +683,9 @@ async function preload(): Promise<void> {
     if (doc !== undefined && file.rom !== undefined) await attachRom(doc, file.rom.name, await (await fetch(file.rom.url)).arrayBuffer());
   }
 }
+
+new Splitter($('split-tree'), { pane: $('treepane'), container: document.querySelector('main')!, paneAfter: false, storageKey: 'hivetool-split-tree' });
+new Splitter($('split-hex'), { pane: $('hexpane'), container: $('split-hex').parentElement!, paneAfter: true, storageKey: 'hivetool-split-hex' });
 
 renderDetails();
 void preload().then(() => applyHash());

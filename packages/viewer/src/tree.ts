@@ -3,6 +3,13 @@
  * inside the scrolled window (plus a few either side) exist as elements, so a key with
  * thousands of subkeys costs thousands of small objects and a few dozen elements.
  * Subkeys are asked for when a key is first expanded.
+ *
+ * Keyboard and screen readers (WAI-ARIA APG tree view pattern, focus by
+ * `aria-activedescendant`): focus stays on the tree box, which names the selected row as
+ * its active descendant; rows are drawn and dropped as the box scrolls, so a row never
+ * holds focus itself (a dropped row would take the focus with it). Arrows, Home/End,
+ * PageUp/PageDown, Enter and type-ahead (the first key whose name starts with what was
+ * typed) move the selection.
  */
 import { element } from './dom.js';
 import type { RowInfo } from './protocol.js';
@@ -11,6 +18,8 @@ import type { RowInfo } from './protocol.js';
 const DEFAULT_ROW_HEIGHT = 22;
 /** Rows drawn beyond the visible ones, above and below, so scrolling shows no gaps. */
 const OVERSCAN = 8;
+/** Type-ahead: keys typed within this many ms of each other make one prefix. */
+const TYPE_AHEAD_MS = 700;
 
 export interface TreeNode {
   row: RowInfo;
@@ -18,6 +27,8 @@ export interface TreeNode {
   parent: TreeNode | undefined;
   children: TreeNode[] | undefined;
   expanded: boolean;
+  /** Position among its siblings, from 1 (aria-posinset). */
+  position: number;
 }
 
 export interface TreeEvents {
@@ -33,7 +44,7 @@ export interface TreeEvents {
 
 export function nodesOf(rows: RowInfo[], parent: TreeNode | undefined): TreeNode[] {
   const depth = parent === undefined ? 0 : parent.depth + 1;
-  return rows.map((row) => ({ row, depth, parent, children: undefined, expanded: false }));
+  return rows.map((row, i) => ({ row, depth, parent, children: undefined, expanded: false, position: i + 1 }));
 }
 
 export function pathOf(node: TreeNode): string {
@@ -42,12 +53,17 @@ export function pathOf(node: TreeNode): string {
   return names.reverse().join('\\');
 }
 
+/** The element id of the row drawn at `index` of the rows in view. */
+const rowId = (index: number): string => `tree-row-${index}`;
+
 export class TreeView {
   /** Rows in view order: the roots and the children of expanded keys. */
   private visible: TreeNode[] = [];
   private roots: TreeNode[] = [];
   private renderQueued = false;
   private rowHeight = DEFAULT_ROW_HEIGHT;
+  private typed = '';
+  private typedAt = 0;
   selected: TreeNode | undefined;
 
   constructor(
@@ -74,7 +90,8 @@ export class TreeView {
       if (node !== undefined) this.toggle(node);
     });
     box.addEventListener('keydown', (event) => {
-      if (this.keyDown(event.key)) event.preventDefault();
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      if (this.keyDown(event.key) || this.typeAhead(event.key, event.timeStamp)) event.preventDefault();
     });
   }
 
@@ -189,13 +206,20 @@ export class TreeView {
     for (let i = first; i < last; i++) rows.push(this.rowElement(this.visible[i]!, i, markFile));
     // The spacer gives the box its full scroll height; the rows sit on it.
     box.replaceChildren(this.spacer, ...rows);
+    const active = this.selected === undefined ? -1 : this.visible.indexOf(this.selected);
+    if (active >= first && active < last) box.setAttribute('aria-activedescendant', rowId(active));
+    else box.removeAttribute('aria-activedescendant');
   }
 
   private rowElement(node: TreeNode, index: number, markFile: boolean): HTMLElement {
     const row = element('div', 'row');
     row.dataset['index'] = String(index);
+    row.id = rowId(index);
     row.setAttribute('role', 'treeitem');
     row.setAttribute('aria-level', String(node.depth + 1));
+    // Only a window of rows exists: each says where it stands in its list.
+    row.setAttribute('aria-setsize', String((node.parent?.children ?? this.roots).length));
+    row.setAttribute('aria-posinset', String(node.position));
     if (node.row.hasChildren) row.setAttribute('aria-expanded', String(node.expanded));
     row.style.top = `${index * this.rowHeight}px`;
     row.style.paddingLeft = `${4 + node.depth * 16}px`;
@@ -205,7 +229,12 @@ export class TreeView {
     }
     if (node.row.mark !== undefined) row.classList.add(`mark-${node.row.mark}`);
     if (node.row.problem !== undefined) row.classList.add('problem');
-    row.append(element('span', 'twisty', node.row.hasChildren ? (node.expanded ? '▾' : '▸') : ''), element('span', 'name', node.row.name));
+    const twisty = element('span', 'twisty', node.row.hasChildren ? (node.expanded ? '▾' : '▸') : '');
+    twisty.setAttribute('aria-hidden', 'true');
+    const name = element('span', 'name', node.row.name);
+    // The whole path on hover: names are cut at the pane's edge.
+    name.title = pathOf(node);
+    row.append(twisty, name);
     if (node.row.source === 'rom') row.append(element('span', 'badge rom', 'ROM'));
     else if (markFile && node.row.problem === undefined) row.append(element('span', 'badge file', 'file'));
     if (node.row.mark !== undefined && node.row.mark !== 'inner') row.append(element('span', `badge ${node.row.mark}`, node.row.mark));
@@ -218,6 +247,34 @@ export class TreeView {
     const top = index * this.rowHeight;
     if (top < this.box.scrollTop) this.box.scrollTop = top;
     else if (top + this.rowHeight > this.box.scrollTop + this.box.clientHeight) this.box.scrollTop = top + this.rowHeight - this.box.clientHeight;
+  }
+
+  /**
+   * Type-ahead: a printable key selects the next key (after the selected one, wrapping)
+   * whose name starts with the keys typed so far; the same letter again goes to the next
+   * such key. Returns whether the key was used.
+   */
+  private typeAhead(key: string, at: number): boolean {
+    if ([...key].length !== 1 || key === ' ' || this.visible.length === 0) return false;
+    // `/` is the page's search key unless a prefix is being typed.
+    if (at - this.typedAt > TYPE_AHEAD_MS) this.typed = '';
+    if (key === '/' && this.typed === '') return false;
+    this.typedAt = at;
+    const lower = key.toLowerCase();
+    const repeat = this.typed.length > 0 && [...this.typed].every((char) => char === lower);
+    this.typed += lower;
+    const prefix = repeat ? lower : this.typed;
+    const start = this.selected === undefined ? -1 : this.visible.indexOf(this.selected);
+    // A longer prefix may still match the key already selected; a new search starts after it.
+    const from = !repeat && this.typed.length > 1 ? Math.max(0, start) : start + 1;
+    for (let step = 0; step < this.visible.length; step++) {
+      const node = this.visible[(from + step) % this.visible.length]!;
+      if (node.row.problem === undefined && node.row.name.toLowerCase().startsWith(prefix)) {
+        this.events.select(node);
+        return true;
+      }
+    }
+    return true;
   }
 
   /** Keyboard navigation; returns whether the key was used. */
