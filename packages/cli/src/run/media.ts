@@ -192,7 +192,8 @@ function describeFal(image: string, fal: FalSummary): string[] {
   const lines = [`${image}: NAND dump, ${g.pages} pages of ${g.pageSize}+${g.spareSize} bytes, ${g.pagesPerBlock} per block, ${g.blocks} blocks (${g.badBlocks} bad, ${g.reservedBlocks} reserved, ${g.readOnlyBlocks} read-only)${g.trailingBytes > 0 ? `, ${g.trailingBytes} bytes after the last whole page` : ''}`];
   const offsets = `sector@${fal.layout.offsets.sector} status@${fal.layout.offsets.status} oem@${fal.layout.offsets.oem} bad@${fal.layout.offsets.bad.join('+')}`;
   lines.push(`  FAL spare layout: ${fal.layout.name} (${offsets}), ${fal.layout.how}; ${fal.layout.how === 'detected' ? `evidence: ${fal.layout.evidence}` : fal.layout.source}`);
-  lines.push(`  pages: ${c.mapped} mapped, ${c.stale} stale copies (earlier versions of their sectors), ${c.free} free, ${c.incomplete} writes never completed, ${c.duplicates} duplicate pairs, ${c.unreadable} unreadable`);
+  const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+  lines.push(`  pages: ${c.mapped} mapped, ${plural(c.stale, 'stale copy', 'stale copies')} (earlier versions of their sectors), ${c.free} free, ${plural(c.incomplete, 'write', 'writes')} never completed, ${plural(c.duplicates, 'duplicate pair', 'duplicate pairs')}, ${c.unreadable} unreadable`);
   if (g.badBlocks > 0) lines.push(`  bad blocks: ${g.badBlockList.slice(0, 16).join(', ')}${g.badBlocks > 16 ? ` … ${g.badBlocks - 16} more` : ''}`);
   if (fal.msflsh50 !== null) {
     const m = fal.msflsh50;
