@@ -458,8 +458,25 @@ export function openFal(source: MediaSource, options: FalOptions): FalVolume {
         const inner = position - sector * pageSize;
         const take = Math.min(pageSize - inner, end - position);
         const page = map[sector] ?? -1;
-        if (page >= 0) out.set(source.read(page * physical + inner, take).subarray(0, take), position - start);
-        position += take;
+        if (page < 0) {
+          position += take;
+          continue;
+        }
+        // Sectors on consecutive pages (a block written in order) are read in one request.
+        let run = 1;
+        while (run < 512 && position + run * pageSize - inner < end && map[sector + run] === page + run) run++;
+        if (run === 1) {
+          out.set(source.read(page * physical + inner, take).subarray(0, take), position - start);
+          position += take;
+          continue;
+        }
+        const bytes = source.read(page * physical, run * physical);
+        for (let i = 0; i < run && position < end; i++) {
+          const from = i * physical + (i === 0 ? inner : 0);
+          const count = Math.min(pageSize - (i === 0 ? inner : 0), end - position);
+          if (from < bytes.length) out.set(bytes.subarray(from, Math.min(bytes.length, from + count)), position - start);
+          position += count;
+        }
       }
       return out;
     },
