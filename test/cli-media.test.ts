@@ -153,10 +153,12 @@ describeGenerated('hivetool media on a partitioned disk made with mkfs.fat and m
 
 describe('hivetool media --fal: a NAND dump behind the Flash Abstraction Layer', () => {
   /** The checked-in fixture laid on a simulated NAND (no tools needed). */
+  const logicalOf = new Map<string, Uint8Array>();
   function fixtureNand(layout: 'ms16' | 'samsung-lb', name: string): string {
     const image = layVolumeOnNand([{ label: 'flashed', bytes: new Uint8Array(readFileSync(FIXTURE)) }], { layout, seed: 4 });
     const path = join(scratch.path, name);
     writeFileSync(path, image.nand.image);
+    logicalOf.set(path, image.nand.logicalBytes());
     return path;
   }
 
@@ -183,6 +185,10 @@ describe('hivetool media --fal: a NAND dump behind the Flash Abstraction Layer',
     expect([fal.layout.name, fal.layout.how, fal.eccCorrected, fal.export, fal.counts.duplicates, fal.counts.incomplete]).toEqual(['ms16', 'given', false, exported, 1, 1]);
     const logical = readFileSync(exported);
     expect(logical.length).toBe(fal.logicalSize);
+    // Byte for byte the generator's logical space (unmapped sectors past it as zeros).
+    const expected = new Uint8Array(fal.logicalSize);
+    expected.set(logicalOf.get(nand)!);
+    expect(sha256(logical)).toBe(sha256(expected));
     const again = media([exported, '--json']);
     expect(again.json!.fal).toBeNull();
     expect(again.json!.volumes[0]!.hives.map((h) => h.sha256)).toEqual(result.json!.volumes[0]!.hives.map((h) => h.sha256));

@@ -220,9 +220,18 @@ function writeLogical(io: CliIo, image: string, target: string, map: Int32Array,
       for (let first = 0; first < map.length; first += batch) {
         const count = Math.min(batch, map.length - first);
         const chunk = new Uint8Array(count * pageSize);
-        for (let i = 0; i < count; i++) {
+        for (let i = 0; i < count; ) {
           const page = map[first + i]!;
-          if (page >= 0) chunk.set(readFileRange(fd, size, page * physical, pageSize), i * pageSize);
+          if (page < 0) {
+            i++;
+            continue;
+          }
+          // Sectors on consecutive pages (a block written in order) in one read.
+          let run = 1;
+          while (i + run < count && map[first + i + run] === page + run) run++;
+          const bytes = readFileRange(fd, size, page * physical, run * physical);
+          for (let k = 0; k < run && k * physical < bytes.length; k++) chunk.set(bytes.subarray(k * physical, Math.min(bytes.length, k * physical + pageSize)), (i + k) * pageSize);
+          i += run;
         }
         sink.writeBytes(chunk);
       }
