@@ -4,10 +4,26 @@ import { basename, join } from 'node:path';
 import { readFileRange, scanProgressBar } from '../imageFile.js';
 import type { SingleBar } from 'cli-progress';
 import { terminalLines, terminalSafeJson } from '@hivetool/registry';
-import { examineMedia, type HiveFile, type MediaReport, type MediaSource, type RomMatch } from '@hivetool/media';
+import {
+  SPARE_LAYOUT_NAMES,
+  checkFalGeometry,
+  defaultPagesPerBlock,
+  examineMedia,
+  layoutExtent,
+  openFal,
+  parseSpareLayout,
+  type FalCounts,
+  type FalGeometry,
+  type FlashLayoutSector,
+  type HiveFile,
+  type LayoutCandidate,
+  type MediaReport,
+  type MediaSource,
+  type RomMatch,
+} from '@hivetool/media';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { MEDIA_WORKER, startWorker } from '../workers.js';
-import { StdoutSink, refuseInputAsOutput, refuseSpecialAtGeneratedName, writeFileAtomic } from '../output.js';
+import { AtomicFileSink, StdoutSink, refuseInputAsOutput, refuseSpecialAtGeneratedName, writeFileAtomic } from '../output.js';
 import type { CliIo } from '../io.js';
 import type { CommandIo } from '../command.js';
 
@@ -19,6 +35,30 @@ export interface MediaArguments {
   json: boolean;
   /** Scan the whole image for ROM hives by signature. */
   romScan: boolean;
+  /** `--fal`: the image is a NAND dump; its logical sector space is rebuilt first. */
+  fal?: FalArguments | undefined;
+  /** `--export-logical FILE`. */
+  exportLogical?: string | undefined;
+}
+
+export interface FalArguments {
+  pageSize: number;
+  spareSize: number;
+  pagesPerBlock?: number | undefined;
+  /** `auto`, a preset's name, or offsets (`sector=N,status=N,oem=N,bad=N`). */
+  layout: string;
+}
+
+/** What the report says about the FAL layer (`fal` in the JSON). */
+export interface FalSummary {
+  layout: { name: string; how: 'given' | 'detected'; evidence: string; offsets: { sector: number; status: number; oem: number; bad: number[] }; source: string; candidates: LayoutCandidate[] };
+  geometry: FalGeometry;
+  counts: FalCounts;
+  staleCopies: number;
+  msflsh50: FlashLayoutSector | null;
+  eccCorrected: false;
+  logicalSize: number;
+  export: string | null;
 }
 
 /** Characters kept in a file name made from a path in the image: the rest become `_`. */
@@ -118,12 +158,13 @@ function romOutput(match: RomMatch, written: Written | undefined, report: MediaR
   return (file === undefined ? undefined : written?.hives.get(file)) ?? null;
 }
 
-function jsonReport(image: string, report: MediaReport, written: Written | undefined): unknown {
+function jsonReport(image: string, report: MediaReport, written: Written | undefined, fal: FalSummary | null): unknown {
   return {
     format: 'hivetool-media',
     schemaVersion: 1,
     image,
     size: report.size,
+    fal,
     partitions: report.partitions,
     volumes: report.volumes.map((volume) => ({
       ...volume,
@@ -144,17 +185,78 @@ function jsonReport(image: string, report: MediaReport, written: Written | undef
   };
 }
 
+/** The FAL layer in the listing: geometry, layout and its evidence, what the pages hold. */
+function describeFal(image: string, fal: FalSummary): string[] {
+  const g = fal.geometry;
+  const c = fal.counts;
+  const lines = [`${image}: NAND dump, ${g.pages} pages of ${g.pageSize}+${g.spareSize} bytes, ${g.pagesPerBlock} per block, ${g.blocks} blocks (${g.badBlocks} bad, ${g.reservedBlocks} reserved, ${g.readOnlyBlocks} read-only)${g.trailingBytes > 0 ? `, ${g.trailingBytes} bytes after the last whole page` : ''}`];
+  const offsets = `sector@${fal.layout.offsets.sector} status@${fal.layout.offsets.status} oem@${fal.layout.offsets.oem} bad@${fal.layout.offsets.bad.join('+')}`;
+  lines.push(`  FAL spare layout: ${fal.layout.name} (${offsets}), ${fal.layout.how}; ${fal.layout.how === 'detected' ? `evidence: ${fal.layout.evidence}` : fal.layout.source}`);
+  const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+  lines.push(`  pages: ${c.mapped} mapped, ${plural(c.stale, 'stale copy', 'stale copies')} (earlier versions of their sectors), ${c.free} free, ${plural(c.incomplete, 'write', 'writes')} never completed, ${plural(c.duplicates, 'duplicate pair', 'duplicate pairs')}, ${c.unreadable} unreadable`);
+  if (g.badBlocks > 0) lines.push(`  bad blocks: ${g.badBlockList.slice(0, 16).join(', ')}${g.badBlocks > 16 ? ` … ${g.badBlocks - 16} more` : ''}`);
+  if (fal.msflsh50 !== null) {
+    const m = fal.msflsh50;
+    const reserved = m.reserved.map((entry) => `${JSON.stringify(entry.name)} blocks ${entry.startBlock}+${entry.blocks}`).join(', ');
+    const regions = m.regions.map((region) => `${region.regionTypeName} blocks ${region.startPhysBlock}+${region.physBlocks}, ${region.logicalBlocks} logical blocks of ${region.sectorsPerBlock} sectors, ${region.compactBlocks} compaction blocks`).join('; ');
+    lines.push(`  MSFLSH50 layout sector at page ${m.physicalPage}: reserved ${reserved === '' ? 'none' : reserved}; regions ${regions === '' ? 'none' : regions}${m.trailingRaw === '' ? '' : `; unparsed bytes ${m.trailingRaw.slice(0, 64)}${m.trailingRaw.length > 64 ? '…' : ''}`}`);
+  }
+  lines.push(`  logical sector space: ${c.logicalSectors} sectors mapped, ${fal.logicalSize} bytes; partitions and volumes below are read from it (their offsets are logical)`);
+  lines.push('  data read as stored: no ECC correction; the flash MDD/PDD model of CE 6 R2 and later is not read');
+  if (fal.export !== null) lines.push(`  logical sector space written to ${fal.export}`);
+  return lines;
+}
+
+/** `--export-logical`: the logical sector space, sector by sector from the image, through a temporary file. */
+function writeLogical(io: CliIo, image: string, target: string, map: Int32Array, fal: FalSummary): void {
+  const { pageSize, spareSize } = fal.geometry;
+  const physical = pageSize + spareSize;
+  const fd = openSync(image, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const size = fstatSync(fd).size;
+    const sink = new AtomicFileSink(io, target);
+    try {
+      const batch = Math.max(1, Math.floor((4 * 1024 * 1024) / pageSize));
+      for (let first = 0; first < map.length; first += batch) {
+        const count = Math.min(batch, map.length - first);
+        const chunk = new Uint8Array(count * pageSize);
+        for (let i = 0; i < count; ) {
+          const page = map[first + i]!;
+          if (page < 0) {
+            i++;
+            continue;
+          }
+          // Sectors on consecutive pages (a block written in order) in one read.
+          let run = 1;
+          while (i + run < count && map[first + i + run] === page + run) run++;
+          const bytes = readFileRange(fd, size, page * physical, run * physical);
+          for (let k = 0; k < run && k * physical < bytes.length; k++) chunk.set(bytes.subarray(k * physical, Math.min(bytes.length, k * physical + pageSize)), (i + k) * pageSize);
+          i += run;
+        }
+        sink.writeBytes(chunk);
+      }
+      sink.close();
+    } catch (error) {
+      sink.abort();
+      throw error;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** What the media worker thread is given. */
 export interface MediaScanData {
   image: string;
   romScan: boolean;
+  fal?: FalArguments | undefined;
 }
 
 /** What the media worker thread says, in order. */
 export type MediaScanMessage =
-  | { kind: 'start'; size: number }
+  | { kind: 'start'; size: number; label: string }
   | { kind: 'progress'; scanned: number }
-  | { kind: 'done'; report: MediaReport }
+  | { kind: 'done'; report: MediaReport; fal: FalSummary | null; map: Int32Array | null }
   | { kind: 'failure'; line: string }
   | { kind: 'bug'; stack: string };
 
@@ -169,9 +271,44 @@ export function examineImage(data: MediaScanData, post: (message: MediaScanMessa
     const size = stat.size;
     const file = fd;
     const source: MediaSource = { size, read: (offset, count) => readFileRange(file, size, offset, count) };
-    post({ kind: 'start', size: source.size });
-    const report = examineMedia(source, { scanForRomHives: data.romScan, onProgress: (scanned) => post({ kind: 'progress', scanned }) });
-    post({ kind: 'done', report });
+    let layer = source;
+    let fal: FalSummary | null = null;
+    let map: Int32Array | null = null;
+    const falFindings: MediaReport['findings'] = [];
+    if (data.fal !== undefined) {
+      const { pageSize, spareSize } = data.fal;
+      const pagesPerBlock = data.fal.pagesPerBlock ?? defaultPagesPerBlock(pageSize);
+      const problem = checkFalGeometry(pageSize, spareSize, pagesPerBlock);
+      if (problem !== undefined) throw new UsageError(`--fal: ${problem}`);
+      const layout = data.fal.layout === 'auto' ? 'auto' : parseSpareLayout(data.fal.layout);
+      if (typeof layout === 'string' && layout !== 'auto') throw new UsageError(`--spare-layout ${data.fal.layout}: ${layout}; or name a preset: auto, ${SPARE_LAYOUT_NAMES.join(', ')}`);
+      if (typeof layout !== 'string' && layoutExtent(layout) > spareSize) throw new UsageError(`--spare-layout ${layout.name} reads spare bytes up to offset ${layoutExtent(layout) - 1} (it is for ${layout.spareSize}-byte spare areas), and --spare-size is ${spareSize}: check the geometry`);
+      post({ kind: 'start', size, label: `${basename(data.image)}: spare areas (FAL)` });
+      const volume = openFal(source, { pageSize, spareSize, pagesPerBlock, layout, onProgress: (scanned) => post({ kind: 'progress', scanned }) });
+      const decided = volume.layout.layout;
+      if (decided === null || volume.layout.how === 'undecided') {
+        throw new UsageError(`${data.image}: cannot decide the NAND spare-area layout: ${volume.layout.evidence}; check --page-size ${pageSize} --spare-size ${spareSize} against the chip, or name the layout with --spare-layout (${SPARE_LAYOUT_NAMES.join(', ')}, or offsets sector=N,status=N,oem=N,bad=N)`, true);
+      }
+      for (const finding of volume.findings) falFindings.push({ ...finding, layer: 'FAL' });
+      if (volume.omittedFindings > 0) falFindings.push({ code: 'LIMIT_REACHED', offset: 0, message: `${volume.omittedFindings} more findings of the same kinds left out`, layer: 'FAL' });
+      fal = {
+        layout: { name: decided.name, how: volume.layout.how, evidence: volume.layout.evidence, offsets: { sector: decided.sector, status: decided.status, oem: decided.oem, bad: decided.bad }, source: decided.source, candidates: volume.layout.candidates },
+        geometry: volume.geometry,
+        counts: volume.counts,
+        staleCopies: volume.stale.length,
+        msflsh50: volume.msflsh50,
+        eccCorrected: false,
+        logicalSize: volume.logical.size,
+        export: null,
+      };
+      map = new Int32Array(volume.logical.size / pageSize);
+      for (let sector = 0; sector < map.length; sector++) map[sector] = volume.physicalPageOf(sector);
+      layer = volume.logical;
+    }
+    if (data.romScan) post({ kind: 'start', size: layer.size, label: `${basename(data.image)}: ROM hives by signature${fal === null ? '' : ' (logical sectors)'}` });
+    const report = examineMedia(layer, { scanForRomHives: data.romScan, onProgress: (scanned) => post({ kind: 'progress', scanned }) });
+    report.findings.unshift(...falFindings);
+    post({ kind: 'done', report, fal, map });
   } catch (error) {
     const line = describeFailure(error, data.image);
     post(line === undefined ? { kind: 'bug', stack: error instanceof Error ? (error.stack ?? error.message) : String(error) } : { kind: 'failure', line });
@@ -181,13 +318,13 @@ export function examineImage(data: MediaScanData, post: (message: MediaScanMessa
 }
 
 /** Runs examineImage on a worker thread; passes on its progress and returns its report. */
-async function examineOnThread(data: MediaScanData, progress: (message: Extract<MediaScanMessage, { kind: 'start' | 'progress' }>) => void): Promise<MediaReport> {
+async function examineOnThread(data: MediaScanData, progress: (message: Extract<MediaScanMessage, { kind: 'start' | 'progress' }>) => void): Promise<Extract<MediaScanMessage, { kind: 'done' }>> {
   const worker = startWorker(MEDIA_WORKER, data);
   try {
-    return await new Promise<MediaReport>((resolve, reject) => {
+    return await new Promise<Extract<MediaScanMessage, { kind: 'done' }>>((resolve, reject) => {
       worker.on('message', (message: MediaScanMessage) => {
         if (message.kind === 'start' || message.kind === 'progress') progress(message);
-        else if (message.kind === 'done') resolve(message.report);
+        else if (message.kind === 'done') resolve(message);
         else if (message.kind === 'failure') reject(new UsageError(message.line.startsWith(`${data.image}: `) ? message.line : `${data.image}: ${message.line}`, true));
         else reject(new Error(`internal error on ${data.image}: ${message.stack}`));
       });
@@ -214,25 +351,36 @@ export async function run(args: MediaArguments, io: CommandIo): Promise<number> 
       throw new UsageError(`${args.outDir}: is a file, not a folder: media -o takes the folder the hives found are written into (created when missing)`, true);
     }
   }
+  if (args.exportLogical !== undefined) {
+    if (args.exportLogical === '-') throw new UsageError('--export-logical takes a file: the logical sector space is written through a temporary file beside it, never to standard output');
+    refuseInputAsOutput([image], args.exportLogical);
+  }
   let bar: SingleBar | undefined;
   try {
     // The layers are read on a worker thread, so that this thread stays free to handle a
     // signal during a long scan (nothing is written before the report is complete).
-    const report = await examineOnThread({ image, romScan: args.romScan }, (message) => {
-      if (message.kind === 'start') bar = args.romScan ? scanProgressBar(io, message.size, `${basename(image)}: ROM hives by signature`) : undefined;
-      else bar?.update(message.scanned, { scanned: Math.round(message.scanned / 1048576) });
+    const done = await examineOnThread({ image, romScan: args.romScan, fal: args.fal }, (message) => {
+      if (message.kind === 'start') {
+        bar?.stop();
+        bar = scanProgressBar(io, message.size, message.label);
+      } else bar?.update(message.scanned, { scanned: Math.round(message.scanned / 1048576) });
     });
     bar?.stop();
     bar = undefined;
+    const { report, fal } = done;
+    if (fal !== null && done.map !== null && args.exportLogical !== undefined) {
+      writeLogical(io, image, args.exportLogical, done.map, fal);
+      fal.export = args.exportLogical;
+    }
     let written: Written | undefined;
     if (args.outDir !== undefined) {
       mkdirSync(args.outDir, { recursive: true });
       written = writeAll(io, image, args.outDir, report);
     }
     const sink = new StdoutSink(io);
-    if (args.json) sink.write(terminalSafeJson(JSON.stringify(jsonReport(image, report, written), null, 1)) + '\n');
+    if (args.json) sink.write(terminalSafeJson(JSON.stringify(jsonReport(image, report, written, fal), null, 1)) + '\n');
     else {
-      const lines: string[] = [`${image}: ${report.size} bytes`];
+      const lines: string[] = fal === null ? [`${image}: ${report.size} bytes`] : describeFal(image, fal);
       if (report.partitions === null) lines.push('partitions: no MBR partition table');
       else {
         lines.push('partitions (MBR):');
