@@ -11,7 +11,7 @@
 import { WorkerClient } from './client.js';
 import { byId as $, element, hex32, nextFrame } from './dom.js';
 import { renderHex, type HexMarks } from './hexView.js';
-import type { DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
+import type { DamageInfo, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
 import { TreeView, nodesOf, pathOf, type TreeNode } from './tree.js';
 
 const SEARCH_LIMIT = 500;
@@ -23,6 +23,8 @@ const HEX_CONTEXT = 256;
 interface OpenDoc {
   info: DocInfo;
   roots: TreeNode[];
+  /** Whether the file is damaged, once the worker has looked (after the first rows). */
+  damage?: DamageInfo | undefined;
 }
 
 const worker = new WorkerClient();
@@ -77,6 +79,8 @@ async function openBytes(name: string, data: ArrayBuffer, started = performance.
     const ms = performance.now() - started;
     document.body.dataset['openMs'] = ms.toFixed(1);
     status(`${name}: ${info.format}${info.format === 'hive' ? ` (${info.kind})` : ''}, ${info.size} bytes, first rows in ${ms.toFixed(0)} ms`);
+    // After the first rows, so a large file opens as fast: whether it is damaged.
+    void checkDamage(doc);
     return doc;
   } catch (error) {
     status((error as Error).message, true);
@@ -91,6 +95,52 @@ async function openFiles(files: FileList | File[]): Promise<void> {
     document.body.dataset['readMs'] = (performance.now() - started).toFixed(1);
     await openBytes(file.name, data, started);
   }
+}
+
+// --- damage ----------------------------------------------------------------------------
+
+/** The banner saying the file shown is damaged (an alert: read out when it appears). */
+const damageBanner = element('div', 'damage-banner');
+damageBanner.id = 'damage-banner';
+damageBanner.setAttribute('role', 'alert');
+damageBanner.hidden = true;
+document.querySelector('main')?.before(damageBanner);
+
+async function checkDamage(doc: OpenDoc): Promise<void> {
+  try {
+    doc.damage = await worker.call<DamageInfo>({ op: 'damage', doc: doc.info.doc });
+  } catch {
+    return; // closed meanwhile
+  }
+  if (doc !== current) return;
+  showDamage(doc);
+  if (doc.damage.damaged) status(`${doc.info.name} is damaged: see the banner above the tree`, true);
+}
+
+function showDamage(doc: OpenDoc): void {
+  const damage = doc.damage;
+  damageBanner.hidden = damage === undefined || !damage.damaged;
+  if (damage === undefined || !damage.damaged) {
+    damageBanner.replaceChildren();
+    return;
+  }
+  const parts = [
+    ...(damage.skipped > 0 ? [`${damage.skipped} damaged record(s) cannot be read and are skipped, with what only they lead to (keys marked damaged)`] : []),
+    ...(damage.wholeFile > 0 ? [`${damage.wholeFile} error(s) of the whole file`] : []),
+  ];
+  const verifyLink = element('a', 'to-verify', 'the Verify tab lists every finding');
+  verifyLink.href = '#';
+  verifyLink.addEventListener('click', (event) => {
+    event.preventDefault();
+    showPanel('verify');
+  });
+  damageBanner.replaceChildren(
+    element('strong', '', `${doc.info.name} is damaged: `),
+    `${parts.join('; ')}. The tree, search and exports show what is intact (reachable from the roots without passing through a damaged record); the first problem: ${damage.first ?? 'unknown'}. `,
+    verifyLink,
+    '.',
+  );
+  tree.markDamaged(new Map(damage.keys.map((path) => [path.toLowerCase(), damage.first ?? 'damaged'])));
 }
 
 function addDoc(info: DocInfo): OpenDoc {
@@ -125,6 +175,7 @@ function showDoc(doc: OpenDoc): void {
   $<HTMLButtonElement>('attach-rom').disabled = !(info.format === 'hive' && info.kind === 'persistent');
   $<HTMLButtonElement>('close-doc').disabled = false;
   renderDetails();
+  showDamage(doc);
   if (doc.roots.length > 0) select(doc.roots[0]!, false);
   loadedPanels.clear();
   refreshPanel();
@@ -304,10 +355,11 @@ async function runSearch(query: string): Promise<void> {
   $('search-summary').textContent = `searching for "${query}"…`;
   list.replaceChildren();
   const started = performance.now();
-  const result = await worker.call<{ hits: SearchHit[]; truncated: boolean; error?: string }>({ op: 'search', doc: current.info.doc, query, limit: SEARCH_LIMIT });
+  const result = await worker.call<{ hits: SearchHit[]; truncated: boolean; skipped: number; error?: string }>({ op: 'search', doc: current.info.doc, query, limit: SEARCH_LIMIT });
   $('search-summary').textContent =
     `${result.hits.length}${result.truncated ? '+' : ''} match(es) for "${query}" in key names, value names and data (${(performance.now() - started).toFixed(0)} ms)` +
     (result.truncated ? `; the first ${SEARCH_LIMIT} are listed` : '') +
+    (result.skipped > 0 ? `; the file is damaged: ${result.skipped} damaged record(s) skipped, every intact key searched` : '') +
     (result.error !== undefined ? `; the walk stopped: ${result.error}` : '');
   list.replaceChildren(
     ...result.hits.map((hit) => {

@@ -8,11 +8,11 @@
  * Over 400 lines because it answers every request of the page's protocol (protocol.ts),
  * one function per request, over the same set of opened files.
  */
-import { HiveKey, HiveRoot, describeRestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import { HiveKey, HiveRoot, describeRestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, skipsInWalk, structuralDamage, verifyHive, walkTree, type Hive, type HiveValue, type TreeVisitor, type UnresolvedLink } from '@hivetool/hive';
 import { BLOCK_HEADER_SIZE } from '@hivetool/hive/layout';
 import { decodeOemStream, decodeImage, identifyFormat, isImageFormatError } from '@hivetool/image';
 import { RegParseError, RegTextWriter, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
-import type { DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
+import type { DamageInfo, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
 
 type Node = HiveRoot | HiveKey;
 
@@ -36,6 +36,35 @@ interface Doc {
   keyMarks?: Map<string, Mark> | undefined;
   valueMarks?: Map<string, { mark: Mark; before?: string | undefined }> | undefined;
   diffCounts?: DocInfo['diff'];
+  /** Keys whose chains hold a damaged record (folded path → what is wrong), once `damage` has looked. */
+  damagedKeys?: Map<string, string> | undefined;
+}
+
+/** A damaged record a walk skipped: the key whose chain held it, and the error. */
+interface Skipped {
+  path: string;
+  code: string;
+  offset: number;
+  message: string;
+}
+
+/** What the viewer's walks skip: what the command line's readers skip (`skipsInWalk('read')`). */
+const SKIP_DAMAGED = skipsInWalk('read');
+
+/**
+ * Walks every root of `hive` as one walk, as `hivetool find` and `dump` do: a damaged
+ * record is skipped with what only it leads to, and the walk goes on, so everything intact
+ * (reachable from the roots without passing through a damaged record) is visited.
+ * Returns the records skipped.
+ */
+function walkIntact(hive: Hive, visitor: TreeVisitor): Skipped[] {
+  const skipped: Skipped[] = [];
+  walkTree(
+    hive,
+    { ...visitor, damaged: (error, path) => skipped.push({ path, code: error.code, offset: error.offset, message: error.message }) },
+    { skipDamaged: SKIP_DAMAGED },
+  );
+  return skipped;
 }
 
 /** Longest byte range one hex request returns. */
@@ -128,8 +157,9 @@ function rowOf(doc: Doc, node: Node, path: string, parent = -1): RowInfo {
   doc.paths.push(path);
   doc.parents.push(parent);
   const mark = doc.keyMarks?.get(foldName(path));
-  if (node instanceof HiveRoot) return { handle, name: node.name, hasChildren: node.firstKey !== 0, flags: 0, source: doc.hive.source, offset: -1, mark };
-  return { handle, name: node.name, hasChildren: node.firstChild !== 0 && !node.isVolatile, flags: node.flags, source: node.source, offset: node.offset, mark };
+  const damaged = doc.damagedKeys?.get(foldName(path));
+  if (node instanceof HiveRoot) return { handle, name: node.name, hasChildren: node.firstKey !== 0, flags: 0, source: doc.hive.source, offset: -1, mark, damaged };
+  return { handle, name: node.name, hasChildren: node.firstChild !== 0 && !node.isVolatile, flags: node.flags, source: node.source, offset: node.offset, mark, damaged };
 }
 
 function problemRow(text: string): RowInfo {
@@ -249,37 +279,65 @@ function reveal(doc: Doc, path: string): RevealResult {
   return { levels, indexes, found: true, path: stored };
 }
 
-function search(doc: Doc, query: string, limit: number): { hits: SearchHit[]; truncated: boolean; error?: string } {
+function search(doc: Doc, query: string, limit: number): { hits: SearchHit[]; truncated: boolean; skipped: number; error?: string } {
   const needle = query.toLowerCase();
   const byPath = needle.includes('\\');
   const hits: SearchHit[] = [];
   const full = (): boolean => hits.length >= limit;
   class Enough extends Error {}
+  let skipped = 0;
   try {
-    for (const root of doc.hive.roots()) {
-      walkTree(root, root.name, {
-        key(key, path) {
-          // A query with a backslash is looked for in whole paths, any other in key names.
-          if ((byPath ? path : key.name).toLowerCase().includes(needle)) hits.push({ path, where: 'key', text: path });
-          if (full()) throw new Enough();
-        },
-        value(value, _key, path) {
-          const name = value.name;
-          if (name.toLowerCase().includes(needle)) hits.push({ path, where: 'name', valueName: name, text: `${name} (${valueTypeName(value.type)})` });
-          else {
-            const text = decodedText(value.type, value.data);
-            if (text.toLowerCase().includes(needle)) hits.push({ path, where: 'data', valueName: name, text: `${name} (${valueTypeName(value.type)}) = ${text}` });
-          }
-          if (full()) throw new Enough();
-        },
-      });
-    }
+    // Damaged records are skipped with what only they lead to: every intact match is found.
+    skipped = walkIntact(doc.hive, {
+      key(key, path) {
+        // A query with a backslash is looked for in whole paths, any other in key names.
+        if ((byPath ? path : key.name).toLowerCase().includes(needle)) hits.push({ path, where: 'key', text: path });
+        if (full()) throw new Enough();
+      },
+      value(value, _key, path) {
+        const name = value.name;
+        if (name.toLowerCase().includes(needle)) hits.push({ path, where: 'name', valueName: name, text: `${name} (${valueTypeName(value.type)})` });
+        else {
+          const text = decodedText(value.type, value.data);
+          if (text.toLowerCase().includes(needle)) hits.push({ path, where: 'data', valueName: name, text: `${name} (${valueTypeName(value.type)}) = ${text}` });
+        }
+        if (full()) throw new Enough();
+      },
+    }).length;
   } catch (error) {
-    if (error instanceof Enough) return { hits, truncated: true };
-    return { hits, truncated: false, error: describe(error) };
+    if (error instanceof Enough) return { hits, truncated: true, skipped };
+    return { hits, truncated: false, skipped, error: describe(error) };
   }
-  return { hits, truncated: false };
+  return { hits, truncated: false, skipped };
 }
+
+/**
+ * Whether the file is damaged, as the command line's readers would say: the whole-file
+ * errors a walk does not meet (`structuralDamage`), and the records a walk from the roots
+ * skips. Marks the keys whose chains hold a skipped record, for the tree.
+ */
+function damage(doc: Doc): DamageInfo {
+  let skipped: Skipped[] = [];
+  let stopped: string | undefined;
+  try {
+    skipped = walkIntact(doc.hive, {});
+  } catch (error) {
+    stopped = describe(error);
+  }
+  const structural = doc.format === 'hive' ? structuralDamage(doc.hive) : [];
+  doc.damagedKeys = new Map();
+  for (const entry of skipped) if (!doc.damagedKeys.has(foldName(entry.path))) doc.damagedKeys.set(foldName(entry.path), entry.message);
+  return {
+    damaged: skipped.length > 0 || structural.length > 0 || stopped !== undefined,
+    skipped: skipped.length,
+    keys: [...new Set(skipped.map((entry) => entry.path))].slice(0, MAX_DAMAGED_KEYS),
+    wholeFile: structural.length,
+    first: skipped[0] === undefined ? (structural[0] === undefined ? stopped : `${structural[0].message} [${structural[0].code}]`) : `under ${skipped[0].path}: ${skipped[0].message}`,
+  };
+}
+
+/** Damaged keys sent to the page to mark in the tree. */
+const MAX_DAMAGED_KEYS = 1000;
 
 /**
  * For each offset, the key (and value) whose record in this file spans it, found in one
@@ -301,18 +359,19 @@ function locate(hive: Hive, offsets: number[]): Map<number, { path: string; valu
   };
   if (sorted.length === 0) return found;
   try {
-    for (const root of hive.roots()) {
-      walkTree(root, root.name, {
-        key(key, path) {
-          if (key.store === hive) claim(key.offset, key.offset + BLOCK_HEADER_SIZE + key.size, { path });
-        },
-        value(value, _key, path) {
-          if (value.store === hive) claim(value.offset, value.offset + BLOCK_HEADER_SIZE + value.size, { path, valueName: value.name });
-        },
-      });
-    }
+    // The damaged records are skipped: the records past them are located too, and a
+    // finding at the link to a damaged record names the key whose chain holds it.
+    const skipped = walkIntact(hive, {
+      key(key, path) {
+        if (key.store === hive) claim(key.offset, key.offset + BLOCK_HEADER_SIZE + key.size, { path });
+      },
+      value(value, _key, path) {
+        if (value.store === hive) claim(value.offset, value.offset + BLOCK_HEADER_SIZE + value.size, { path, valueName: value.name });
+      },
+    });
+    for (const entry of skipped) claim(entry.offset, entry.offset + 1, { path: entry.path });
   } catch {
-    // A broken tree: the records reached before the break are located.
+    // A walk that cannot go on (a cap on counts): the records reached before are located.
   }
   return found;
 }
@@ -570,6 +629,8 @@ export function handle(request: Request): unknown {
       return reveal(docOf(request.doc), request.path);
     case 'search':
       return search(docOf(request.doc), request.query, request.limit);
+    case 'damage':
+      return damage(docOf(request.doc));
     case 'verify':
       return verify(docOf(request.doc));
     case 'info':
