@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { REPO_ROOT, corpusAvailable, corpusBytes, damagedCopy } from '@hivetool/test-support';
+import { DeviceHeap, REPO_ROOT, corpusAvailable, corpusBytes, damagedCopy, runCli, zeroedDeletedValue } from '@hivetool/test-support';
 
 const APP = join(REPO_ROOT, 'packages/viewer/app');
 const PAGE_URL = pathToFileURL(join(APP, 'index.html')).href;
@@ -112,6 +112,48 @@ describeBrowser('the viewer on a damaged hive', () => {
     await page.waitForFunction((p) => document.getElementById('key-title')?.textContent?.startsWith(p) === true, parent);
     expect(await page.inputValue('#path')).toBe(parent);
 
+    expect(page.errors).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describeBrowser('the viewer shows deleted records', () => {
+  test('a toggle adds a branch of the records found in free space; a value whose type and length were zeroed is marked inferred', async () => {
+    const device = new DeviceHeap(corpusBytes('default.hv'));
+    const zeroed = zeroedDeletedValue(device);
+    const file = join(scratch, 'zeroed.hv');
+    writeFileSync(file, device.bytes);
+    // What dump --deleted finds: the branch lists the same records.
+    const dumped = JSON.parse(runCli(['dump', '-f', 'json', '--deleted', file]).stdout) as { hives: Array<{ deleted: Array<{ kind: string; name: string; inferredLength?: { min: number; max: number } }> }> };
+    const deleted = dumped.hives[0]!.deleted;
+    const keys = deleted.filter((record) => record.kind === 'key').length;
+    const inferred = deleted.find((record) => record.name === zeroed.name)!.inferredLength!;
+
+    const page = await openPage();
+    await openFile(page, file);
+    const roots = await page.locator('#tree .row[aria-level="1"]').count();
+    await page.locator('#show-deleted').check();
+    await page.waitForFunction((count) => document.querySelectorAll('#tree .row[aria-level="1"]').length === count + 1, roots);
+    const branch = page.locator('#tree .row.deleted[aria-level="1"]');
+    expect(await branch.locator('.name').textContent()).toBe(`Deleted records (${keys} key(s), ${deleted.length - keys} value(s))`);
+    expect(await branch.locator('.badge.deleted').count()).toBe(1);
+
+    await branch.locator('.name').click();
+    await page.waitForFunction(() => document.getElementById('key-title')?.textContent?.startsWith('Deleted records') === true);
+    const rows = await page.$$eval('#values-body tr', (trs) => trs.map((tr) => ({ name: tr.getAttribute('data-name'), text: tr.textContent ?? '', deleted: tr.classList.contains('deleted'), inferred: tr.querySelector('.badge.inferred') !== null })));
+    expect(rows.map((row) => row.name).sort()).toEqual(deleted.filter((record) => record.kind === 'value').map((record) => record.name).sort());
+    expect(rows.every((row) => row.deleted)).toBe(true);
+    const row = rows.find((entry) => entry.name === zeroed.name)!;
+    expect(row.inferred).toBe(true);
+    expect(row.text).toContain('unknown (zeroed)');
+    expect(row.text).toContain(`inferred: the data is the first ${inferred.min === inferred.max ? inferred.min : `${inferred.min} to ${inferred.max}`} of these ${inferred.max} bytes`);
+    expect(rows.filter((entry) => entry.inferred).map((entry) => entry.name)).toEqual([zeroed.name]);
+    // Nothing of it can be exported as registry.
+    expect(await page.isDisabled('#export-reg')).toBe(true);
+
+    // Off again: the tree is the registry alone.
+    await page.locator('#show-deleted').uncheck();
+    await page.waitForFunction((count) => document.querySelectorAll('#tree .row[aria-level="1"]').length === count, roots);
     expect(page.errors).toEqual([]);
     await page.context().close();
   });

@@ -25,6 +25,8 @@ interface OpenDoc {
   roots: TreeNode[];
   /** Whether the file is damaged, once the worker has looked (after the first rows). */
   damage?: DamageInfo | undefined;
+  /** The branch of deleted records, while it is shown (the toggle above the tree). */
+  deletedBranch?: TreeNode | undefined;
 }
 
 const worker = new WorkerClient();
@@ -143,6 +145,48 @@ function showDamage(doc: OpenDoc): void {
   tree.markDamaged(new Map(damage.keys.map((path) => [path.toLowerCase(), damage.first ?? 'damaged'])));
 }
 
+// --- deleted records ---------------------------------------------------------------------
+
+/** The toggle that adds a branch of the deleted records found in free space to the tree. */
+const deletedToggle = element('input');
+deletedToggle.type = 'checkbox';
+deletedToggle.id = 'show-deleted';
+deletedToggle.disabled = true;
+const deletedLabel = element('label', 'deleted-toggle');
+deletedLabel.append(deletedToggle, ' show deleted records (from free space)');
+deletedLabel.title = 'Adds a branch of the keys and values whose bytes survive in free space; they are not part of the registry';
+treeBox.before(deletedLabel);
+
+deletedToggle.addEventListener('change', () => void toggleDeleted(deletedToggle.checked));
+
+async function toggleDeleted(on: boolean): Promise<void> {
+  const doc = current;
+  if (doc === undefined) return;
+  if (!on) {
+    if (doc.deletedBranch !== undefined) doc.roots = doc.roots.filter((node) => node !== doc.deletedBranch);
+    doc.deletedBranch = undefined;
+    tree.show(doc.roots);
+    if (doc.damage !== undefined) showDamage(doc);
+    return;
+  }
+  if (doc.deletedBranch !== undefined) return;
+  status(`${doc.info.name}: reading free space for deleted records…`);
+  try {
+    const row = await worker.call<RowInfo>({ op: 'deleted', doc: doc.info.doc });
+    const [branch] = nodesOf([row], undefined);
+    doc.deletedBranch = branch;
+    doc.roots = [...doc.roots, branch!];
+    if (doc === current) {
+      tree.show(doc.roots);
+      if (doc.damage !== undefined) showDamage(doc);
+      status(`${doc.info.name}: ${row.name}`);
+    }
+  } catch (error) {
+    deletedToggle.checked = false;
+    status((error as Error).message, true);
+  }
+}
+
 function addDoc(info: DocInfo): OpenDoc {
   const doc: OpenDoc = { info, roots: nodesOf(info.roots, undefined) };
   docs.push(doc);
@@ -176,6 +220,8 @@ function showDoc(doc: OpenDoc): void {
   $<HTMLButtonElement>('close-doc').disabled = false;
   renderDetails();
   showDamage(doc);
+  deletedToggle.disabled = info.format !== 'hive';
+  deletedToggle.checked = doc.deletedBranch !== undefined;
   if (doc.roots.length > 0) select(doc.roots[0]!, false);
   loadedPanels.clear();
   refreshPanel();
@@ -296,6 +342,19 @@ function renderDetails(valueName?: string): void {
         element('td', `source ${value.source}`, value.source === 'rom' ? 'ROM' : value.source),
       );
       if (value.mark !== undefined) tr.cells[0]!.append(element('span', `badge ${value.mark}`, value.mark));
+      if (value.deleted !== undefined) {
+        tr.classList.add('deleted');
+        const badge = element('span', 'badge deleted', 'deleted');
+        badge.title = value.deleted;
+        tr.cells[0]!.append(badge);
+        tr.cells[0]!.title = value.deleted;
+      }
+      if (value.inferred !== undefined) {
+        // The data shown is the bytes after the name: say how many of them the value held.
+        const { min, max } = value.inferred;
+        tr.cells[0]!.append(element('span', 'badge inferred', 'inferred'));
+        data.append(element('div', 'inferred-note', `inferred: the data is the first ${min === max ? min : `${min} to ${max}`} of these ${value.size} bytes (type and length fields zeroed)`));
+      }
       tr.addEventListener('click', () => {
         for (const other of Array.from(body.rows)) other.classList.remove('selected');
         tr.classList.add('selected');
@@ -305,8 +364,8 @@ function renderDetails(valueName?: string): void {
       return tr;
     }),
   );
-  $<HTMLButtonElement>('export-reg').disabled = d.path === '';
-  $<HTMLButtonElement>('export-json').disabled = d.path === '';
+  $<HTMLButtonElement>('export-reg').disabled = d.path === '' || d.deleted === true;
+  $<HTMLButtonElement>('export-json').disabled = d.path === '' || d.deleted === true;
 }
 
 function showValueHex(value: ValueInfo): Promise<void> {

@@ -9,9 +9,10 @@
  * one function per request, over the same set of opened files.
  */
 import { HiveKey, HiveRoot, describeRestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, skipsInWalk, structuralDamage, verifyHive, walkTree, type Hive, type HiveValue, type TreeVisitor, type UnresolvedLink } from '@hivetool/hive';
-import { BLOCK_HEADER_SIZE } from '@hivetool/hive/layout';
+import { BLOCK_HEADER_SIZE, ValueField } from '@hivetool/hive/layout';
+import { UNKNOWN_PARENT, recoverDeleted, type DeletedKey, type DeletedRecord, type DeletedValue } from '@hivetool/forensics';
 import { decodeOemStream, decodeImage, identifyFormat, isImageFormatError } from '@hivetool/image';
-import { RegParseError, RegTextWriter, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
+import { RegParseError, RegTextWriter, ValueType, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
 import type { DamageInfo, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
 
 type Node = HiveRoot | HiveKey;
@@ -36,6 +37,8 @@ interface Doc {
   keyMarks?: Map<string, Mark> | undefined;
   valueMarks?: Map<string, { mark: Mark; before?: string | undefined }> | undefined;
   diffCounts?: DocInfo['diff'];
+  /** The deleted records found in free space, once the page has asked for them. */
+  deleted?: DeletedRecord[] | undefined;
   /** Keys whose chains hold a damaged record (folded path → what is wrong), once `damage` has looked. */
   damagedKeys?: Map<string, string> | undefined;
 }
@@ -174,6 +177,7 @@ function describeLink(link: UnresolvedLink): string {
 }
 
 function children(doc: Doc, handle: number): RowInfo[] {
+  if (handle >= DELETED_BRANCH) return deletedChildren(doc, handle);
   const node = doc.nodes[handle];
   if (node === undefined) throw new Error(`no key with handle ${handle}`);
   const parent = doc.paths[handle]!;
@@ -225,6 +229,7 @@ function valueInfo(doc: Doc, path: string, value: HiveValue): ValueInfo {
 }
 
 function details(doc: Doc, handle: number): KeyDetails {
+  if (handle >= DELETED_BRANCH) return deletedDetails(doc, handle);
   const node = doc.nodes[handle];
   if (node === undefined) throw new Error(`no key with handle ${handle}`);
   const path = doc.paths[handle]!;
@@ -334,6 +339,88 @@ function damage(doc: Doc): DamageInfo {
     wholeFile: structural.length,
     first: skipped[0] === undefined ? (structural[0] === undefined ? stopped : `${structural[0].message} [${structural[0].code}]`) : `under ${skipped[0].path}: ${skipped[0].message}`,
   };
+}
+
+// --- deleted records: a branch of their own, as Registry Explorer shows them ----------------
+
+/** The handle of the branch of deleted records; its keys follow it (never a handle of the live tree). */
+const DELETED_BRANCH = 0x40000000;
+
+function deletedOf(doc: Doc): DeletedRecord[] {
+  if (doc.format !== 'hive') throw new ViewerError('deleted records are read from hive files only');
+  doc.deleted ??= recoverDeleted(doc.hive);
+  return doc.deleted;
+}
+
+const deletedKeys = (doc: Doc): DeletedKey[] => deletedOf(doc).filter((record): record is DeletedKey => record.kind === 'key');
+const formerPath = (record: DeletedRecord): string => `${record.parentPath ?? UNKNOWN_PARENT}\\${record.name}`;
+
+function certaintyText(record: DeletedRecord): string {
+  const where = record.where === 'slack' ? 'in the slack of a live block' : 'in a free block';
+  const via = record.parentVia === 'live-chain' ? ', parent found through a live chain' : '';
+  return `deleted (id ${record.id}${record.idReused ? ', now used again' : ''}, ${where}), ${record.certainty}${via}`;
+}
+
+/** The branch's row: the records found in free space, behind a row of its own. */
+function deletedBranch(doc: Doc): RowInfo {
+  const records = deletedOf(doc);
+  const keys = records.filter((record) => record.kind === 'key').length;
+  return {
+    handle: DELETED_BRANCH,
+    name: `Deleted records (${keys} key(s), ${records.length - keys} value(s))`,
+    hasChildren: keys > 0,
+    flags: 0,
+    source: 'file',
+    offset: -1,
+    deleted: 'recovered from free space; not part of the registry',
+  };
+}
+
+function deletedChildren(doc: Doc, handle: number): RowInfo[] {
+  if (handle !== DELETED_BRANCH) return [];
+  return deletedKeys(doc).map((record, index) => ({
+    handle: DELETED_BRANCH + 1 + index,
+    name: formerPath(record),
+    hasChildren: false,
+    flags: record.flags,
+    source: 'file',
+    offset: record.offset,
+    deleted: certaintyText(record),
+  }));
+}
+
+function deletedValueInfo(record: DeletedValue): ValueInfo {
+  const inferred = record.inferredLength;
+  const note = inferred === undefined ? '' : `; inferred: type and length fields zeroed, the data is the first ${inferred.min === inferred.max ? inferred.min : `${inferred.min} to ${inferred.max}`} of these ${record.data.length} bytes`;
+  const partial = record.certainty === 'partial' ? `; ${record.data.length} of ${record.dataLength} data bytes left` : '';
+  return {
+    name: record.name,
+    type: record.type,
+    typeName: inferred === undefined ? valueTypeName(record.type) : 'unknown (zeroed)',
+    decoded: inferred === undefined && record.certainty !== 'partial' ? decodedText(record.type, record.data) : decodedText(ValueType.BINARY, record.data),
+    size: record.data.length,
+    flags: record.flags,
+    source: 'file',
+    offset: record.offset,
+    recordLength: record.length,
+    // The data follows the name (format guide §8).
+    dataOffset: record.offset + BLOCK_HEADER_SIZE + ValueField.name + 2 * record.name.length,
+    deleted: `${certaintyText(record)}, from ${record.parentPath ?? 'a key no link leads to'}${partial}${note}`,
+    inferred: inferred === undefined ? undefined : { min: inferred.min, max: inferred.max },
+  };
+}
+
+/** The branch: every deleted value; a deleted key: the deleted values known to have been its. */
+function deletedDetails(doc: Doc, handle: number): KeyDetails {
+  const values = deletedOf(doc).filter((record): record is DeletedValue => record.kind === 'value');
+  if (handle === DELETED_BRANCH) {
+    return { path: 'Deleted records', name: 'Deleted records', flags: 0, source: 'file', offset: -1, recordLength: 0, id: -1, values: values.map(deletedValueInfo), deleted: true };
+  }
+  const key = deletedKeys(doc)[handle - DELETED_BRANCH - 1];
+  if (key === undefined) throw new Error(`no deleted key with handle ${handle}`);
+  const path = formerPath(key);
+  const own = values.filter((record) => record.parentPath !== null && foldName(record.parentPath) === foldName(path));
+  return { path, name: key.name, flags: key.flags, source: 'file', offset: key.offset, recordLength: key.length, id: key.id, values: own.map(deletedValueInfo), deleted: true };
 }
 
 /** Damaged keys sent to the page to mark in the tree. */
@@ -631,6 +718,8 @@ export function handle(request: Request): unknown {
       return search(docOf(request.doc), request.query, request.limit);
     case 'damage':
       return damage(docOf(request.doc));
+    case 'deleted':
+      return deletedBranch(docOf(request.doc));
     case 'verify':
       return verify(docOf(request.doc));
     case 'info':

@@ -221,6 +221,13 @@ export class TreeView {
     if (node.row.mark !== undefined) row.classList.add(`mark-${node.row.mark}`);
     if (node.row.problem !== undefined) row.classList.add('problem');
     row.append(element('span', 'twisty', node.row.hasChildren ? (node.expanded ? '▾' : '▸') : ''), element('span', 'name', node.row.name));
+    if (node.row.deleted !== undefined) {
+      row.classList.add('deleted');
+      const badge = element('span', 'badge deleted', 'deleted');
+      badge.title = node.row.deleted;
+      row.append(badge);
+      row.setAttribute('aria-description', node.row.deleted);
+    }
     if (node.row.damaged !== undefined) {
       // A key whose subkeys or values run into a damaged record: said in words, not colour alone.
       row.classList.add('damaged');
