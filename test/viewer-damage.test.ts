@@ -6,7 +6,7 @@
  * records are shown, inferred data marked.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +21,15 @@ const ready = CHROMIUM !== undefined && built && corpusAvailable;
 const why = CHROMIUM === undefined ? 'no Chromium found (apt-get install chromium, or set HIVETOOL_CHROMIUM)' : !built ? 'the viewer is not built (npm run build)' : 'corpus not found';
 if (!ready) process.stderr.write(`\n[hivetool tests] viewer damage browser tests SKIPPED: ${why}\n`);
 const describeBrowser = ready ? describe : (name: string, fn: () => void): void => describe.skip(`${name} (SKIPPED: ${why})`, fn);
+
+const SCREENSHOTS = join(REPO_ROOT, 'docs/screenshots');
+
+/** Saves a README screenshot on runs that ask for them (`npm run screenshots`). */
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env['HIVETOOL_SCREENSHOTS'] !== '1') return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
 
 let browser: Browser | undefined;
 let scratch = '';
@@ -95,6 +104,7 @@ describeBrowser('the viewer on a damaged hive', () => {
     const found = await searchHits(page, 'PCMCIA');
     expect(found.hits).toEqual(intact);
     expect(found.summary).toContain('1 damaged record(s) skipped');
+    await screenshot(page, 'damaged');
 
     // The tree marks the key whose chain holds the damaged record.
     const parent = damaged.damagedPath.slice(0, damaged.damagedPath.lastIndexOf('\\'));
@@ -148,6 +158,8 @@ describeBrowser('the viewer shows deleted records', () => {
     expect(row.text).toContain('unknown (zeroed)');
     expect(row.text).toContain(`inferred: the data is the first ${inferred.min === inferred.max ? inferred.min : `${inferred.min} to ${inferred.max}`} of these ${inferred.max} bytes`);
     expect(rows.filter((entry) => entry.inferred).map((entry) => entry.name)).toEqual([zeroed.name]);
+    await page.locator(`#values-body tr[data-name="${zeroed.name}"]`).click();
+    await screenshot(page, 'deleted');
     // Nothing of it can be exported as registry.
     expect(await page.isDisabled('#export-reg')).toBe(true);
 
