@@ -6,7 +6,7 @@
  * records are shown, inferred data marked.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 async function openPage(): Promise<Page & { errors: string[] }> {
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 720 } });
+  const context = await browser!.newContext({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
   const page = (await context.newPage()) as Page & { errors: string[] };
   page.errors = [];
   page.on('pageerror', (error) => page.errors.push(error.message));
@@ -112,6 +112,16 @@ describeBrowser('the viewer on a damaged hive', () => {
     await page.press('#path', 'Enter');
     await page.waitForFunction((name) => [...document.querySelectorAll('#tree .row.selected .name')].some((n) => n.textContent === name), parent.slice(parent.lastIndexOf('\\') + 1));
     expect(await page.locator('#tree .row.selected .badge.damaged').count()).toBe(1);
+    // Its export skips the damaged record as dump does, and says so: the same keys as dump -k.
+    await page.locator('[data-panel="values"]').click();
+    const download = page.waitForEvent('download');
+    await page.locator('#export-reg').click();
+    const exported = readFileSync((await (await download).path())!, 'utf8');
+    expect(exported).toContain(`; hivetool: damaged record skipped under ${parent}: `);
+    const dumped = runCli(['dump', '-k', parent, damagedFile]);
+    expect(dumped.status).toBe(2);
+    const keyLines = (text: string): string[] => text.split(/\r?\n/).filter((line) => line.startsWith('['));
+    expect(keyLines(exported)).toEqual(keyLines(dumped.stdout));
 
     // A finding at the damaged record leads to that key: a click selects it in the tree.
     await page.locator('[data-panel="verify"]').click();

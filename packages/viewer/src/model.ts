@@ -623,7 +623,8 @@ function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string
   const node = doc.nodes[handle];
   if (node === undefined) throw new Error(`no key with handle ${handle}`);
   const path = doc.paths[handle]!;
-  const options = { includeStart: node instanceof HiveKey };
+  // Damaged records are skipped and noted, as `dump` does (docs/verify.md).
+  const options = { includeStart: node instanceof HiveKey, skipDamaged: SKIP_DAMAGED };
   if (format === 'reg') {
     return renderToString((out) => {
       const writer = new RegTextWriter(out, 'ce');
@@ -645,6 +646,9 @@ function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string
           unresolved(link, keyPath) {
             writer.comment(`unresolved in ${keyPath}: ${describeLink(link)}`);
           },
+          damaged(error, keyPath) {
+            writer.comment(`hivetool: damaged record skipped under ${keyPath}: ${error.message}`);
+          },
         },
         options,
       );
@@ -653,6 +657,7 @@ function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string
   // The shape of `hivetool dump --format json` (docs/json-schema.md), for one hive.
   const keys: Array<{ path: string; name: string; id: number; offset: number; source: string; flags: number; values: unknown[] }> = [];
   const links: unknown[] = [];
+  const skipped: unknown[] = [];
   walkTree(
     node,
     path,
@@ -666,10 +671,21 @@ function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string
       unresolved(link, keyPath) {
         links.push({ path: keyPath, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason });
       },
+      damaged(error, keyPath, lost) {
+        skipped.push({ path: keyPath, code: error.code, offset: error.offset, lost, message: error.message });
+      },
     },
     options,
   );
-  const hive = { file: doc.name, kind: doc.hive.kind, fileLength: doc.bytes.length, romSignature: hexBytes(doc.hive.header.romSignature), keys, unresolvedLinks: links };
+  const hive = {
+    file: doc.name,
+    kind: doc.hive.kind,
+    fileLength: doc.bytes.length,
+    romSignature: hexBytes(doc.hive.header.romSignature),
+    keys,
+    unresolvedLinks: links,
+    ...(skipped.length === 0 ? {} : { skippedRecords: skipped }),
+  };
   return JSON.stringify({ format: 'hivetool-dump', schemaVersion: 1, hives: [hive] }, null, 1) + '\n';
 }
 
