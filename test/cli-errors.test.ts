@@ -33,11 +33,14 @@ describe('damaged hives on the command line', () => {
     for (const args of [['dump'], ['dump', '-f', 'json'], ['info']]) {
       const result = runCli([...args, file]);
       expect(result.status).toBe(2);
-      const line = (found: string): RegExp => new RegExp(`^hivetool: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a valid hive: .* at offset 0x[0-9a-f]{8}.*\\[${found}\\]$`);
+      // A file that cannot be read is not a valid hive; one read past its damage (a damaged
+      // record skipped, docs/verify.md) is a damaged hive, and says what was shown.
+      const line = (found: string): RegExp => new RegExp(`^hivetool: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (not a valid hive|damaged hive): .* at offset 0x[0-9a-f]{8}.*\\[${found}\\](; what was shown is what .*)?$`);
       const lines = result.stderr.trimEnd().split('\n');
       expect(lines[0]).toMatch(line(code));
-      // dump stops at the first error; info goes on past it and reports each part that stopped.
-      if (args[0] === 'dump') expect(lines).toHaveLength(1);
+      // dump stops at the first error it cannot read past, or names the damage it read past
+      // and the records it skipped; info goes on past it and reports each part that stopped.
+      if (args[0] === 'dump') expect(lines.length).toBeLessThanOrEqual(2);
       for (const other of lines) expect(other).toMatch(line('[A-Z_]+'));
     }
   });

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { openHive, walkTree, type Hive } from '@hivetool/hive';
 import { recoverDeleted, type DeletedRecord } from '@hivetool/forensics';
-import { DeviceHeap, corpusBytes, describeCorpus, type CorpusFile, type DeletedByDevice } from '@hivetool/test-support';
+import { DeviceHeap, corpusBytes, describeCorpus, zeroedDeletedValue, type CorpusFile, type DeletedByDevice } from '@hivetool/test-support';
 
 const describeWithCorpus = describeCorpus(describe);
 
@@ -128,5 +128,33 @@ describeWithCorpus('recoverDeleted', () => {
       ),
       { numRuns: 60, seed: 15 },
     );
+  });
+});
+
+describeWithCorpus('recoverDeleted: a deleted value whose type and length fields were zeroed', () => {
+  test('merged with its neighbour: inferred, the range within the 4-byte padding, holding the true length', () => {
+    const device = new DeviceHeap(corpusBytes('default.hv'));
+    const zeroed = zeroedDeletedValue(device);
+    const record = recoverDeleted(openHive(device.bytes)).find((entry) => entry.offset === zeroed.offset);
+    expect(record?.kind).toBe('value');
+    if (record?.kind !== 'value') return;
+    expect(record.certainty).toBe('inferred');
+    const { min, max } = record.inferredLength!;
+    expect([min <= zeroed.data.length, max >= zeroed.data.length, max - min <= 3]).toEqual([true, true, true]);
+    expect(record.data.subarray(0, zeroed.data.length)).toEqual(zeroed.data);
+    // The neighbour's record is still found after it.
+    expect(recoverDeleted(openHive(device.bytes)).some((entry) => entry.name === zeroed.neighbour.name)).toBe(true);
+  });
+
+  test('with no stale header after it: nothing bounds the length from below, the block bounds it from above', () => {
+    const device = new DeviceHeap(corpusBytes('default.hv'));
+    const zeroed = zeroedDeletedValue(device);
+    // The neighbour's stale header wiped: only the merged block's end bounds the data.
+    const neighbourAt = zeroed.offset + 12 + ((10 + 2 * zeroed.name.length + zeroed.data.length + 2 + 3) & ~3);
+    device.bytes.fill(0, neighbourAt, neighbourAt + 12);
+    const record = recoverDeleted(openHive(device.bytes)).find((entry) => entry.offset === zeroed.offset);
+    expect(record?.kind === 'value' ? record.inferredLength : undefined).toEqual({ min: 0, max: expect.any(Number) });
+    if (record?.kind !== 'value') return;
+    expect(record.inferredLength!.max).toBeGreaterThan(zeroed.data.length);
   });
 });

@@ -12,7 +12,7 @@ import { WorkerClient } from './client.js';
 import { byId as $, element, hex32, nextFrame } from './dom.js';
 import { renderHex, type HexMarks } from './hexView.js';
 import { Splitter } from './splitter.js';
-import type { DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
+import type { DamageInfo, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
 import { TreeView, nodesOf, pathOf, type TreeNode } from './tree.js';
 
 const SEARCH_LIMIT = 500;
@@ -26,6 +26,10 @@ const HEX_CONTEXT = 256;
 interface OpenDoc {
   info: DocInfo;
   roots: TreeNode[];
+  /** Whether the file is damaged, once the worker has looked (after the first rows). */
+  damage?: DamageInfo | undefined;
+  /** The branch of deleted records, while it is shown (the toggle above the tree). */
+  deletedBranch?: TreeNode | undefined;
 }
 
 const worker = new WorkerClient();
@@ -80,6 +84,8 @@ async function openBytes(name: string, data: ArrayBuffer, started = performance.
     const ms = performance.now() - started;
     document.body.dataset['openMs'] = ms.toFixed(1);
     status(`${name}: ${info.format}${info.format === 'hive' ? ` (${info.kind})` : ''}, ${info.size} bytes, first rows in ${ms.toFixed(0)} ms`);
+    // After the first rows, so a large file opens as fast: whether it is damaged.
+    void checkDamage(doc);
     return doc;
   } catch (error) {
     status((error as Error).message, true);
@@ -93,6 +99,94 @@ async function openFiles(files: FileList | File[]): Promise<void> {
     const data = await file.arrayBuffer();
     document.body.dataset['readMs'] = (performance.now() - started).toFixed(1);
     await openBytes(file.name, data, started);
+  }
+}
+
+// --- damage ----------------------------------------------------------------------------
+
+/** The banner saying the file shown is damaged (an alert: read out when it appears). */
+const damageBanner = element('div', 'damage-banner');
+damageBanner.id = 'damage-banner';
+damageBanner.setAttribute('role', 'alert');
+damageBanner.hidden = true;
+document.querySelector('main')?.before(damageBanner);
+
+async function checkDamage(doc: OpenDoc): Promise<void> {
+  try {
+    doc.damage = await worker.call<DamageInfo>({ op: 'damage', doc: doc.info.doc });
+  } catch {
+    return; // closed meanwhile
+  }
+  if (doc !== current) return;
+  showDamage(doc);
+  if (doc.damage.damaged) status(`${doc.info.name} is damaged: see the banner above the tree`, true);
+}
+
+function showDamage(doc: OpenDoc): void {
+  const damage = doc.damage;
+  damageBanner.hidden = damage === undefined || !damage.damaged;
+  if (damage === undefined || !damage.damaged) {
+    damageBanner.replaceChildren();
+    return;
+  }
+  const parts = [
+    ...(damage.skipped > 0 ? [`${damage.skipped} damaged record(s) cannot be read and are skipped, with what only they lead to (keys marked damaged)`] : []),
+    ...(damage.wholeFile > 0 ? [`${damage.wholeFile} error(s) of the whole file`] : []),
+  ];
+  const verifyLink = element('a', 'to-verify', 'the Verify tab lists every finding');
+  verifyLink.href = '#';
+  verifyLink.addEventListener('click', (event) => {
+    event.preventDefault();
+    showPanel('verify');
+  });
+  damageBanner.replaceChildren(
+    element('strong', '', `${doc.info.name} is damaged: `),
+    `${parts.join('; ')}. The tree, search and exports show what is intact (reachable from the roots without passing through a damaged record); the first problem: ${damage.first ?? 'unknown'}. `,
+    verifyLink,
+    '.',
+  );
+  tree.markDamaged(new Map(damage.keys.map((path) => [path.toLowerCase(), damage.first ?? 'damaged'])));
+}
+
+// --- deleted records ---------------------------------------------------------------------
+
+/** The toggle that adds a branch of the deleted records found in free space to the tree. */
+const deletedToggle = element('input');
+deletedToggle.type = 'checkbox';
+deletedToggle.id = 'show-deleted';
+deletedToggle.disabled = true;
+const deletedLabel = element('label', 'deleted-toggle');
+deletedLabel.append(deletedToggle, ' show deleted records (from free space)');
+deletedLabel.title = 'Adds a branch of the keys and values whose bytes survive in free space; they are not part of the registry';
+treeBox.before(deletedLabel);
+
+deletedToggle.addEventListener('change', () => void toggleDeleted(deletedToggle.checked));
+
+async function toggleDeleted(on: boolean): Promise<void> {
+  const doc = current;
+  if (doc === undefined) return;
+  if (!on) {
+    if (doc.deletedBranch !== undefined) doc.roots = doc.roots.filter((node) => node !== doc.deletedBranch);
+    doc.deletedBranch = undefined;
+    tree.show(doc.roots);
+    if (doc.damage !== undefined) showDamage(doc);
+    return;
+  }
+  if (doc.deletedBranch !== undefined) return;
+  status(`${doc.info.name}: reading free space for deleted records…`);
+  try {
+    const row = await worker.call<RowInfo>({ op: 'deleted', doc: doc.info.doc });
+    const [branch] = nodesOf([row], undefined);
+    doc.deletedBranch = branch;
+    doc.roots = [...doc.roots, branch!];
+    if (doc === current) {
+      tree.show(doc.roots);
+      if (doc.damage !== undefined) showDamage(doc);
+      status(`${doc.info.name}: ${row.name}`);
+    }
+  } catch (error) {
+    deletedToggle.checked = false;
+    status((error as Error).message, true);
   }
 }
 
@@ -129,6 +223,9 @@ function showDoc(doc: OpenDoc): void {
   $<HTMLButtonElement>('attach-rom').disabled = !(info.format === 'hive' && info.kind === 'persistent');
   $<HTMLButtonElement>('close-doc').disabled = false;
   renderDetails();
+  showDamage(doc);
+  deletedToggle.disabled = info.format !== 'hive';
+  deletedToggle.checked = doc.deletedBranch !== undefined;
   if (doc.roots.length > 0) select(doc.roots[0]!, false);
   loadedPanels.clear();
   refreshPanel();
@@ -255,6 +352,19 @@ function renderDetails(valueName?: string): void {
       );
       if (value.mark !== undefined) tr.cells[0]!.append(element('span', `badge ${value.mark}`, value.mark));
       valueRows.set(tr, value);
+      if (value.deleted !== undefined) {
+        tr.classList.add('deleted');
+        const badge = element('span', 'badge deleted', 'deleted');
+        badge.title = value.deleted;
+        tr.cells[0]!.append(badge);
+        tr.cells[0]!.title = value.deleted;
+      }
+      if (value.inferred !== undefined) {
+        // The data shown is the bytes after the name: say how many of them the value held.
+        const { min, max } = value.inferred;
+        tr.cells[0]!.append(element('span', 'badge inferred', 'inferred'));
+        data.append(element('div', 'inferred-note', `inferred: the data is the first ${min === max ? min : `${min} to ${max}`} of these ${value.size} bytes (type and length fields zeroed)`));
+      }
       tr.addEventListener('click', () => {
         void chooseValue(tr);
         tr.focus();
@@ -263,8 +373,8 @@ function renderDetails(valueName?: string): void {
     }),
   );
   if (body.querySelector('tr[tabindex="0"]') === null && body.rows[0] !== undefined) body.rows[0].tabIndex = 0;
-  $<HTMLButtonElement>('export-reg').disabled = d.path === '';
-  $<HTMLButtonElement>('export-json').disabled = d.path === '';
+  $<HTMLButtonElement>('export-reg').disabled = d.path === '' || d.deleted === true;
+  $<HTMLButtonElement>('export-json').disabled = d.path === '' || d.deleted === true;
 }
 
 /** The value each row of the table shows (rows of records that could not be read have none). */
@@ -425,10 +535,11 @@ async function runSearch(query: string): Promise<void> {
   $('search-summary').textContent = `searching for "${query}"…`;
   list.replaceChildren();
   const started = performance.now();
-  const result = await worker.call<{ hits: SearchHit[]; truncated: boolean; error?: string }>({ op: 'search', doc: current.info.doc, query, limit: SEARCH_LIMIT });
+  const result = await worker.call<{ hits: SearchHit[]; truncated: boolean; skipped: number; error?: string }>({ op: 'search', doc: current.info.doc, query, limit: SEARCH_LIMIT });
   $('search-summary').textContent =
     `${result.hits.length}${result.truncated ? '+' : ''} match(es) for "${query}" in key names, value names and data (${(performance.now() - started).toFixed(0)} ms)` +
     (result.truncated ? `; the first ${SEARCH_LIMIT} are listed` : '') +
+    (result.skipped > 0 ? `; the file is damaged: ${result.skipped} damaged record(s) skipped, every intact key searched` : '') +
     (result.error !== undefined ? `; the walk stopped: ${result.error}` : '');
   list.replaceChildren(
     ...result.hits.map((hit) => {
