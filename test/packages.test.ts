@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '@hivetool/test-support';
 
 const CODECS: Record<string, string[]> = {
-  registry: [],
+  registry: ['re2js'],
   hive: ['@hivetool/registry', '@noble/hashes'],
   image: ['@hivetool/registry', '@noble/hashes', 'crc'],
   boot: ['@hivetool/registry', '@hivetool/hive'],
