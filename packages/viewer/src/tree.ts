@@ -4,7 +4,7 @@
  * thousands of subkeys costs thousands of small objects and a few dozen elements.
  * Subkeys are asked for when a key is first expanded.
  */
-import { element } from './dom.js';
+import { UNVERIFIED_SOURCE, element, shown } from './dom.js';
 import type { RowInfo } from './protocol.js';
 
 /** Row height when the page's CSS does not say (`--row-height`, larger for touch). */
@@ -205,8 +205,10 @@ export class TreeView {
     }
     if (node.row.mark !== undefined) row.classList.add(`mark-${node.row.mark}`);
     if (node.row.problem !== undefined) row.classList.add('problem');
-    row.append(element('span', 'twisty', node.row.hasChildren ? (node.expanded ? '▾' : '▸') : ''), element('span', 'name', node.row.name));
+    // Names are shown escaped (control and bidirectional characters as \u202e…), as the command line shows them.
+    row.append(element('span', 'twisty', node.row.hasChildren ? (node.expanded ? '▾' : '▸') : ''), element('span', 'name', shown(node.row.name)));
     if (node.row.source === 'rom') row.append(element('span', 'badge rom', 'ROM'));
+    else if (node.row.source === UNVERIFIED_SOURCE) row.append(Object.assign(element('span', 'badge rom unverified', 'ROM unverified'), { title: 'from a ROM hive that failed the ROM check and was attached anyway' }));
     else if (markFile && node.row.problem === undefined) row.append(element('span', 'badge file', 'file'));
     if (node.row.mark !== undefined && node.row.mark !== 'inner') row.append(element('span', `badge ${node.row.mark}`, node.row.mark));
     return row;
