@@ -558,6 +558,8 @@ async function goToChange(index: number): Promise<void> {
   const items = $('changes-list').children;
   for (let i = 0; i < items.length; i++) items[i]!.classList.toggle('current', i === at);
   items[at]?.scrollIntoView({ block: 'nearest' });
+  // As a search match: the change is shown in the value table (the list stays in the Compare tab).
+  showPanel('values');
   await reveal(change.path, change.valueName);
   $('values-body').querySelector('tr.selected')?.scrollIntoView({ block: 'nearest' });
   status(`change ${at + 1} of ${changes.length}: ${change.mark} ${change.valueName !== undefined ? `value ${change.path} → ${change.valueName}` : `key ${change.path}`} (F8 next, Shift+F8 previous)`);

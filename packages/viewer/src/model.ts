@@ -524,6 +524,11 @@ function keyNames(doc: Doc, handle: number): string[] {
 /** The comment after a line read through a ROM hive attached although it failed the ROM check. */
 const UNVERIFIED_COMMENT = 'unverified: the line above is from a ROM hive that failed the ROM check (attached anyway)';
 
+/** A record's source as `dump -f json` writes it: a record from a ROM that failed the ROM check is `rom`, marked unverified. */
+function jsonSource(source: string): { source: string; unverified?: true } {
+  return source === UNVERIFIED_ROM ? { source: 'rom', unverified: true } : { source };
+}
+
 /** .reg text as desktop regedit writes it: UTF-16LE with a byte order mark and CR LF line ends. */
 function utf16leWithBom(text: string): Uint8Array {
   const crlf = text.replace(/\r?\n/g, '\r\n');
@@ -584,17 +589,17 @@ function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'regedit' | 'js
     return format === 'reg' ? text : utf16leWithBom(text);
   }
   // The shape of `hivetool dump --format json` (docs/json-schema.md), for one hive.
-  const keys: Array<{ path: string; name: string; id: number; offset: number; source: string; flags: number; values: unknown[] }> = [];
+  const keys: Array<{ path: string; name: string; id: number; offset: number; source: string; unverified?: true; flags: number; values: unknown[] }> = [];
   const links: unknown[] = [];
   walkTree(
     node,
     path,
     {
       key(key, keyPath) {
-        keys.push({ path: keyPath, name: key.name, id: key.id, offset: key.offset, source: key.source, flags: key.flags, values: [] });
+        keys.push({ path: keyPath, name: key.name, id: key.id, offset: key.offset, ...jsonSource(key.source), flags: key.flags, values: [] });
       },
       value(value) {
-        keys[keys.length - 1]!.values.push({ ...jsonValue(value.name, value.type, value.flags, value.data), id: value.id, offset: value.offset, source: value.source });
+        keys[keys.length - 1]!.values.push({ ...jsonValue(value.name, value.type, value.flags, value.data), id: value.id, offset: value.offset, ...jsonSource(value.source) });
       },
       unresolved(link, keyPath) {
         links.push({ path: keyPath, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason });
