@@ -18,4 +18,3 @@ export { regTextBytes, firstInvalidUtf8, bomlessUtf16, bomlessUtf16Warning, type
 export { writeJsonUtf16, escapeJsonUtf16, writeJsonValueOpen, writeDecimal, putDecimal, putBytes, writeHexDigits, writeBytes } from './jsonWriter.js';
 export { mergeTrees, parseMergePolicy, sameMergeKey, sameMergeValue, MergePolicyError, type MergePolicy, type MergeSide, type MergeResult, type MergeReport, type MergeEntry, type MergeValueEntry, type MergeKeyEntry, type MergeConflict } from './merge.js';
 export { escapeForTerminal, isTerminalUnsafe, terminalLines, terminalSafeJson } from './terminal.js';
-export { makeFinder, plainMatcher, regexMatcher, binaryMatch, parseValueTypeFilter, FindPatternError, MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM, MAX_BINARY_TEXT, type Finder, type FindQuery, type ValueMatch, type BinaryReading } from './find.js';

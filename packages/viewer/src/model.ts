@@ -11,7 +11,8 @@
 import { HiveKey, HiveRoot, checkRom, describeRestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
 import { BLOCK_HEADER_SIZE } from '@hivetool/hive/layout';
 import { decodeOemStream, decodeImage, identifyFormat, isImageFormatError } from '@hivetool/image';
-import { FindPatternError, RegParseError, RegTextWriter, decodeValue, diffTrees, foldName, jsonValue, makeFinder, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
+import { FindPatternError, makeFinder } from '@hivetool/registry/find';
+import { RegParseError, RegTextWriter, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
 import type { AttachResult, DiffChange, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RomMismatch, RowInfo, SearchHit, SearchQuery, SearchResult, ValueInfo, VerifyInfo } from './protocol.js';
 
 type Node = HiveRoot | HiveKey;

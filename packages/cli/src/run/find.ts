@@ -1,9 +1,11 @@
 import { walkTree } from '@hivetool/hive';
 import { openForReading } from '../damage.js';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
-import { FindPatternError, ROOT_COUNT, escapeForTerminal, makeFinder, terminalSafeJson, renderRegData, rootName, valueTypeName, type BinaryReading, type Finder, type HiveTree, type TreeKey } from '@hivetool/registry';
+import { ROOT_COUNT, escapeForTerminal, terminalSafeJson, renderRegData, rootName, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
+// The matcher is its own entry point, so that only find (and the viewer) load RE2.
+import { FindPatternError, makeFinder, type BinaryReading, type Finder } from '@hivetool/registry/find';
 
-export { MAX_BINARY_TEXT, MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM, plainMatcher } from '@hivetool/registry';
+export { MAX_BINARY_TEXT, MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM, plainMatcher } from '@hivetool/registry/find';
 import { inputName, readInputFile, stdinForWorkers } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, fileFailure } from '../failures.js';
@@ -60,7 +62,7 @@ export interface FindMatch {
   matchedAs?: BinaryReading;
 }
 
-export type { BinaryReading } from '@hivetool/registry';
+export type { BinaryReading } from '@hivetool/registry/find';
 
 /** A file's matches; `error` when it could not be searched to the end (the matches before it are kept). */
 export type FindOutcome = { file: string; matches: FindMatch[]; error?: string; notes?: string[] } | { file: string; bug: string };
