@@ -193,13 +193,14 @@ describe('command-line errors: one line on stderr, exit 2, no stack trace', () =
     const result = runCli(['dump', file]);
     expect(result.status).toBe(2);
     // A hive cut short is dumped as far as it goes (its missing bytes read as zeros): the
-    // error where the walk reached the cut, then the line saying the file is cut short
-    // (docs/verify.md: a hive cut short is read on, exit 2).
-    const [error, cut, rest] = result.stderr.split('\n');
-    expect(error).toMatch(/^hivetool: .*truncated\.hv: not a valid hive: .*\[[A-Z_]+\]$/);
+    // line saying the file is cut short, then the records the walk skipped where it needed
+    // the missing bytes (docs/verify.md: a hive cut short is read on, exit 2).
+    const [cut, skipped, rest] = result.stderr.split('\n');
     expect(cut).toMatch(/^hivetool: .*truncated\.hv: the file ends after 36864 of the \d+ bytes its header gives .*\[RESTORE_START_PAST_EOF\]/);
+    expect(skipped).toMatch(/^hivetool: .*truncated\.hv: damaged hive: \d+ damaged record\(s\) or link\(s\) skipped, .*\[[A-Z_]+\]; what was shown is what is intact/);
     expect(rest).toBe('');
-    expect(result.stdout).toMatch(/; hivetool: the dump of .*truncated\.hv stops here: not a valid hive: .*\n$/);
+    expect(result.stdout).toMatch(/^; hivetool: damaged record skipped under /m);
+    expect(result.stdout).not.toMatch(/stops here/);
   });
 
   test('one bad file among good ones: the good ones are dumped, exit 2, -o not written', () => {
@@ -257,7 +258,7 @@ describe('robust output', () => {
     expect(json.hives[0]!.keys[2]!.values.map((value) => value.name)).toEqual(['line\nbreak', 'ok']);
   });
 
-  test('a file that fails part-way leaves well-formed output for the others', () => {
+  test('a file with a damaged record skips it and leaves well-formed output for the others', () => {
     const bytes = new Uint8Array(readFileSync(join(REPO_ROOT, 'samples/device.hv')));
     const hive = openHive(bytes);
     const serial = hive.key('HKLM\\Drivers\\BuiltIn\\Serial') as HiveKey;
@@ -267,14 +268,19 @@ describe('robust output', () => {
     writeFileSync(file, bytes);
     const json = runCli(['dump', '-f', 'json', file, 'samples/multi-section.hv']);
     expect(json.status).toBe(2);
-    const document = JSON.parse(json.stdout) as DumpJson & { hives: Array<{ error?: string }> };
+    const document = JSON.parse(json.stdout) as DumpJson & { hives: Array<{ error?: string; skippedRecords?: Array<{ code: string; path: string; lost: string }> }> };
     expect(validateDump(document)).toBe(true);
-    expect(document.hives[0]!.error).toMatch(/\[VALUE_CYCLE\]$/);
-    expect(document.hives[0]!.keys.length).toBeGreaterThan(0);
+    expect(validateDump.errors ?? null).toBeNull();
+    // The cycle is skipped (docs/verify.md): every key is still dumped, the file fails.
+    expect(document.hives[0]!.error).toBeUndefined();
+    expect(document.hives[0]!.skippedRecords).toEqual([{ path: 'HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Serial', code: 'VALUE_CYCLE', offset: last.offset + 12, lost: 'values', message: expect.stringMatching(/\[VALUE_CYCLE\]$/) }]);
+    expect(document.hives[0]!.keys).toHaveLength(JSON.parse(runCli(['dump', '-f', 'json', 'samples/device.hv']).stdout).hives[0].keys.length);
     expect(document.hives[1]!.keys).toHaveLength(702);
+    expect(json.stderr).toMatch(/late\.hv: damaged hive: 1 damaged record\(s\) or link\(s\) skipped, the first under HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Serial: .*\[VALUE_CYCLE\]; what was shown is what is intact/);
     const reg = runCli(['dump', file, 'samples/multi-section.hv']);
+    expect(reg.status).toBe(2);
     expect(reg.stdout.match(/^REGEDIT4$/gm)).toHaveLength(1);
-    expect(reg.stdout).toMatch(/^; hivetool: the dump of .*late\.hv stops here: not a valid hive: .*\[VALUE_CYCLE\]$/m);
+    expect(reg.stdout).toMatch(/^; hivetool: damaged record skipped under HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Serial \(a value and the rest of its chain cannot be read\): .*\[VALUE_CYCLE\]$/m);
   });
 
   test('what is not a regular file, or too large to be a hive, is refused before reading', () => {

@@ -5,7 +5,7 @@
  * returned as the error line to report once what is intact has been shown.
  */
 import { padCutHive } from '@hivetool/forensics';
-import { assessHive, damageAction, openHive, type CommandKind, type Finding, type Hive, type OpenHiveOptions } from '@hivetool/hive';
+import { assessHive, damageAction, openHive, skipsInWalk, type CommandKind, type DamageLoss, type Finding, type Hive, type HiveFormatError, type OpenHiveOptions } from '@hivetool/hive';
 import { UsageError } from './failures.js';
 import { inputName } from './input.js';
 
@@ -56,4 +56,31 @@ export function openForReading(bytes: Uint8Array, file: string, kind: CommandKin
   const hive = openHive(padded, options);
   const damage = `${inputName(file)}: the file ends after ${bytes.length} of the ${padded.length} bytes its header gives (a hive cut short) at offset ${hex(0x20)} [RESTORE_START_PAST_EOF]; what was shown is what the bytes present hold (the missing bytes read as zeros)`;
   return { hive, damage, cut: true };
+}
+
+/**
+ * The damaged records a walk skipped (the `skip-record` action of the table): give `skip`
+ * as the walk's `skipDamaged` and `damaged` as its visitor's; `line` is then the error line
+ * for the file, once what is intact has been shown.
+ */
+export class SkippedRecords {
+  count = 0;
+  first: { error: HiveFormatError; path: string; lost: DamageLoss } | undefined;
+  readonly skip: (error: HiveFormatError) => boolean;
+
+  constructor(kind: CommandKind) {
+    this.skip = skipsInWalk(kind);
+  }
+
+  readonly damaged = (error: HiveFormatError, path: string, lost: DamageLoss): void => {
+    this.count++;
+    this.first ??= { error, path, lost };
+  };
+
+  /** The line for the reporter (without `hivetool: `), or undefined when nothing was skipped. */
+  line(file: string): string | undefined {
+    if (this.first === undefined) return undefined;
+    const { error, path } = this.first;
+    return `${inputName(file)}: damaged hive: ${this.count} damaged record(s) or link(s) skipped, the first under ${path}: ${error.message}; what was shown is what is intact (reachable from the roots), without what only the damaged records lead to; hivetool verify lists every finding`;
+  }
 }

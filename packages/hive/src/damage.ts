@@ -11,7 +11,7 @@
  * same whole-file damage `verify` reports. "Intact" means reachable from the roots without
  * passing through a damaged record.
  */
-import type { FindingCode } from './errors.js';
+import type { FindingCode, HiveFormatError } from './errors.js';
 import type { Hive } from './reader.js';
 import type { Finding } from './verify/report.js';
 import { verifyHive } from './verify/index.js';
@@ -133,15 +133,18 @@ export type CommandKind = 'verify' | 'info' | 'read' | 'subtree' | 'heap' | 'cop
  * - `report`: a finding (verify: exit 1; recover: the repaired file is written, exit 1);
  * - `describe`: everything readable is shown, the problem listed; exit 2;
  * - `stop`: nothing (more) of the file is shown or written; exit 2;
- * - `stop-at-record`: the walk stops at the damaged record: what it showed before stands,
- *   then the error; exit 2 (with `-o`, nothing written);
+ * - `stop-at-record`: the walk stops at the damaged record (or block): what it showed before
+ *   stands, then the error; exit 2 (with `-o`, nothing written);
+ * - `skip-record`: the walk skips the damaged record and what only it leads to, and goes on:
+ *   everything intact is shown, the records skipped counted, then one error line; exit 2
+ *   (with `-o`, nothing written);
  * - `read-on`: everything intact is shown, then one error line naming the damage; exit 2
  *   (with `-o`, nothing written);
  * - `as-mounted`: read as Windows CE mounts it, with a warning; exit 0;
  * - `unaffected`: read as usual, exit 0 (verify notes it);
  * - `not-checked`: the whole-file check is not made (only the subtree's pages are read).
  */
-export type DamageAction = 'report' | 'describe' | 'stop' | 'stop-at-record' | 'read-on' | 'as-mounted' | 'unaffected' | 'not-checked';
+export type DamageAction = 'report' | 'describe' | 'stop' | 'stop-at-record' | 'skip-record' | 'read-on' | 'as-mounted' | 'unaffected' | 'not-checked';
 
 /** The table of docs/verify.md: for each class of damage, what each kind of command does. */
 export const DAMAGE_RULES: Readonly<Record<DamageClass, Readonly<Record<CommandKind, DamageAction>>>> = {
@@ -153,8 +156,8 @@ export const DAMAGE_RULES: Readonly<Record<DamageClass, Readonly<Record<CommandK
   directory: { verify: 'report', info: 'describe', read: 'stop', subtree: 'stop', heap: 'stop', copy: 'stop', repair: 'report' },
   heap: { verify: 'report', info: 'describe', read: 'read-on', subtree: 'not-checked', heap: 'stop-at-record', copy: 'stop', repair: 'report' },
   slots: { verify: 'report', info: 'describe', read: 'read-on', subtree: 'not-checked', heap: 'read-on', copy: 'stop', repair: 'report' },
-  records: { verify: 'report', info: 'describe', read: 'stop-at-record', subtree: 'stop-at-record', heap: 'unaffected', copy: 'stop', repair: 'report' },
-  links: { verify: 'report', info: 'describe', read: 'stop-at-record', subtree: 'stop-at-record', heap: 'unaffected', copy: 'stop', repair: 'report' },
+  records: { verify: 'report', info: 'describe', read: 'skip-record', subtree: 'skip-record', heap: 'unaffected', copy: 'stop', repair: 'report' },
+  links: { verify: 'report', info: 'describe', read: 'skip-record', subtree: 'skip-record', heap: 'unaffected', copy: 'stop', repair: 'report' },
   rom: { verify: 'report', info: 'unaffected', read: 'stop-at-record', subtree: 'stop-at-record', heap: 'stop-at-record', copy: 'stop', repair: 'unaffected' },
   notes: { verify: 'report', info: 'unaffected', read: 'unaffected', subtree: 'unaffected', heap: 'unaffected', copy: 'unaffected', repair: 'unaffected' },
   other: { verify: 'report', info: 'stop', read: 'stop', subtree: 'stop', heap: 'stop', copy: 'stop', repair: 'stop' },
@@ -163,6 +166,19 @@ export const DAMAGE_RULES: Readonly<Record<DamageClass, Readonly<Record<CommandK
 /** What a command of `kind` does with a problem of `code`. */
 export function damageAction(kind: CommandKind, code: FindingCode): DamageAction {
   return DAMAGE_RULES[DAMAGE_CLASS[code]][kind];
+}
+
+/**
+ * Which errors a walk of a command of `kind` skips (`WalkOptions.skipDamaged`): a record or
+ * link of a class the command skips or reads on past, or does not check as a whole
+ * (a slot or block met on the way), is passed over with what only it leads to; the others
+ * (a ROM link that does not resolve, the caps on counts) stop the walk.
+ */
+export function skipsInWalk(kind: CommandKind): (error: HiveFormatError) => boolean {
+  return (error) => {
+    const action = damageAction(kind, error.code);
+    return action === 'skip-record' || action === 'read-on' || action === 'not-checked';
+  };
 }
 
 /**

@@ -17,7 +17,7 @@ export { readHeader, pendingLogEntries, hexBytes, type HiveHeader, type Recovery
 export { DEFAULT_LIMITS, type HiveLimits } from './limits.js';
 export { HiveKey, HiveValue, HiveRoot, KeyFlags, type KeyNode, type RecordStore } from './records.js';
 export { isUnresolvedLink, type UnresolvedLink, type LinkKind } from './references.js';
-export { walkTree, ReachedRecords, type TreeVisitor, type WalkOptions } from './walk.js';
+export { walkTree, ReachedRecords, type TreeVisitor, type WalkOptions, type DamageLoss } from './walk.js';
 export { hiveStatistics, type HiveStatistics, type StatisticsOptions, type UnknownBitsSeen } from './statistics.js';
 export { encodeHive, encodeCompactHive, type EncodeHiveOptions, type LinkedTreeKey } from './writer.js';
 export { encodeLinkedHive } from './linkedWriter.js';
@@ -27,4 +27,4 @@ export { disassembleHive, assembleHive, rewriteHive, MAX_PARTS, type HiveParts, 
 export { deriveRomSignature, deriveVolumeGuid, type Sha256 } from './signature.js';
 export { verifyHive, MAX_FINDINGS_PER_CODE, MAX_RESTORE_RECORDS_LISTED, type RestoreReport, type VerifyReport, type VerifyOptions, type Finding, type Severity, type BootPrediction, type BootOutcome } from './verify/index.js';
 export { checkRom, hiveRole, romFileForRole, ROM_CHECK_LISTED, type RomCheckResult, type RomCheckLink, type RomCheckCopy, type HiveRole } from './romCheck.js';
-export { DAMAGE_CLASS, DAMAGE_RULES, damageAction, structuralDamage, assessHive, type DamageClass, type CommandKind, type DamageAction } from './damage.js';
+export { DAMAGE_CLASS, DAMAGE_RULES, damageAction, skipsInWalk, structuralDamage, assessHive, type DamageClass, type CommandKind, type DamageAction } from './damage.js';

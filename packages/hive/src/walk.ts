@@ -14,7 +14,20 @@ export interface TreeVisitor {
   unresolved?(link: UnresolvedLink, path: string): void;
   /** When walking a whole hive: a registry root, before its keys. */
   root?(root: HiveRoot): void;
+  /**
+   * A damaged record or link the walk passed over (only with `skipDamaged`): `path` is the
+   * key whose chain it is in; `lost` what cannot be reached past it (the rest of a chain
+   * of subkeys and what is below them, the rest of a chain of values, a key's subkeys).
+   */
+  damaged?(error: HiveFormatError, path: string, lost: DamageLoss): void;
 }
+
+/**
+ * What a damaged record or link cuts off: `keys` the key it should be and the rest of its
+ * sibling chain (with their subtrees); `values` the value and the rest of the key's value
+ * chain; `subkeys` the subkeys of a key (a cycle back or nesting too deep).
+ */
+export type DamageLoss = 'keys' | 'values' | 'subkeys';
 
 export interface WalkOptions {
   /** When starting at a key, report that key (at depth 0) and its values first. */
@@ -24,6 +37,14 @@ export interface WalkOptions {
    * roots of one hive) so that a record reached by two of them is an error, as in one walk.
    */
   reached?: ReachedRecords;
+  /**
+   * Which errors the walk skips instead of throwing (without it, the first error met is
+   * thrown). A skipped record and what only it leads to are passed over, reported to
+   * `visitor.damaged`, and the walk goes on with what else it reaches: everything intact
+   * (reachable from the roots without passing through a damaged record) is visited. The
+   * caps on counts (`maxKeys`, `maxValuesPerKey`) always throw.
+   */
+  skipDamaged?: (error: HiveFormatError) => boolean;
 }
 
 interface Frame {
@@ -113,7 +134,7 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
     }
     if (options.includeStart === true) {
       visitor.key?.(start, startPath, 0);
-      walkValues(start, startPath, seen, visitor);
+      walkValues(start, startPath, seen, visitor, options);
     }
   }
   stack.push(first);
@@ -124,18 +145,31 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
       stack.pop();
       continue;
     }
-    const key = frame.store.resolveKey(frame.ref, frame.link, frame.from);
+    let key: ReturnType<RecordStore['resolveKey']>;
+    try {
+      key = frame.store.resolveKey(frame.ref, frame.link, frame.from);
+    } catch (error) {
+      if (!skippable(error, options)) throw error;
+      visitor.damaged?.(error, frame.parentPath, 'keys');
+      frame.ref = 0;
+      continue;
+    }
     if (key.kind === 'unresolved') {
       visitor.unresolved?.(key, frame.parentPath);
       frame.ref = 0;
       continue;
     }
     if (!seen.mark(key.store, key.id)) {
-      throw new HiveFormatError(frame.link === 'sibling' ? 'SIBLING_CYCLE' : 'CHILD_CYCLE', {
+      const cycle = new HiveFormatError(frame.link === 'sibling' ? 'SIBLING_CYCLE' : 'CHILD_CYCLE', {
         what: `${frame.link} link reaches key id ${key.id} a second time`,
         offset: frame.from,
         actual: `reference 0x${frame.ref.toString(16)}`,
       });
+      if (!skippable(cycle, options)) throw cycle;
+      // The link is not followed: what it leads to was (or will be) reached the other way.
+      visitor.damaged?.(cycle, frame.parentPath, frame.link === 'sibling' ? 'keys' : 'subkeys');
+      frame.ref = 0;
+      continue;
     }
     if (++keyCount > limits.maxKeys) {
       throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'more keys than maxKeys', offset: key.offset, expected: `≤ ${limits.maxKeys}` });
@@ -147,12 +181,15 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
 
     const path = frame.parentPath + '\\' + key.name;
     visitor.key?.(key, path, frame.depth);
-    walkValues(key, path, seen, visitor);
+    walkValues(key, path, seen, visitor, options);
 
     const child = key.isVolatile ? 0 : key.firstChild;
     if (child !== 0) {
       if (!depthAllowed(frame.depth + 1, limits.maxDepth)) {
-        throw new HiveFormatError('DEPTH_LIMIT', { what: `key nesting deeper than maxDepth under ${shortPath(path)}`, offset: key.offset, expected: `≤ ${limits.maxDepth}` });
+        const deep = new HiveFormatError('DEPTH_LIMIT', { what: `key nesting deeper than maxDepth under ${shortPath(path)}`, offset: key.offset, expected: `≤ ${limits.maxDepth}` });
+        if (!skippable(deep, options)) throw deep;
+        visitor.damaged?.(deep, path, 'subkeys');
+        continue;
       }
       stack.push({
         ref: child,
@@ -179,19 +216,34 @@ function startFrame(start: HiveRoot | HiveKey, path: string): Frame | undefined 
   return { ref: child, from: start.offset + BLOCK_HEADER_SIZE + KeyField.firstChild, link: 'child', store: start.store, parentPath: path, depth: 1 };
 }
 
-function walkValues(key: HiveKey, path: string, seen: ReachedRecords, visitor: TreeVisitor): void {
+/** Whether the walk skips `error` (a record or link it cannot read) instead of throwing it. */
+function skippable(error: unknown, options: WalkOptions): error is HiveFormatError {
+  return options.skipDamaged !== undefined && error instanceof HiveFormatError && options.skipDamaged(error);
+}
+
+function walkValues(key: HiveKey, path: string, seen: ReachedRecords, visitor: TreeVisitor, options: WalkOptions): void {
   let ref = key.firstValue;
   let from = key.offset + BLOCK_HEADER_SIZE + KeyField.firstValue;
   let count = 0;
   const limit = key.store.limits.maxValuesPerKey;
   while (ref !== 0) {
-    const value = key.store.resolveValue(ref, from);
+    let value: ReturnType<RecordStore['resolveValue']>;
+    try {
+      value = key.store.resolveValue(ref, from);
+    } catch (error) {
+      if (!skippable(error, options)) throw error;
+      visitor.damaged?.(error, path, 'values');
+      return;
+    }
     if (value.kind === 'unresolved') {
       visitor.unresolved?.(value, path);
       return;
     }
     if (!seen.mark(value.store, value.id)) {
-      throw new HiveFormatError('VALUE_CYCLE', { what: `value chain reaches value id ${value.id} a second time`, offset: from, actual: `reference 0x${ref.toString(16)}` });
+      const cycle = new HiveFormatError('VALUE_CYCLE', { what: `value chain reaches value id ${value.id} a second time`, offset: from, actual: `reference 0x${ref.toString(16)}` });
+      if (!skippable(cycle, options)) throw cycle;
+      visitor.damaged?.(cycle, path, 'values');
+      return;
     }
     if (++count > limit) {
       throw new HiveFormatError('LIMIT_EXCEEDED', { what: `more values than maxValuesPerKey under ${shortPath(path)}`, offset: value.offset, expected: `≤ ${limit}` });

@@ -164,3 +164,55 @@ describe('bad input gives a HiveFormatError with code and offset', () => {
     expect(hive.key('HKLM\\B\\C')?.name).toBe('C');
   });
 });
+
+describe('walkTree with skipDamaged passes over a damaged record and goes on', () => {
+  function walked(bytes: Uint8Array, limits = {}): { seen: string[]; damaged: string[] } {
+    const seen: string[] = [];
+    const damaged: string[] = [];
+    walkTree(
+      openHive(bytes, { limits }),
+      {
+        key: (_key, path) => seen.push(path),
+        value: (value, _key, path) => seen.push(`${path}:${value.name}`),
+        damaged: (error, path, lost) => damaged.push(`${error.code} ${path} ${lost}`),
+      },
+      { skipDamaged: () => true },
+    );
+    return { seen, damaged };
+  }
+
+  test('a value record: the rest of its value chain is lost, the keys are walked', () => {
+    const { bytes, offsets } = chainFixture();
+    bytes[offsets.get(2)! + 12 + 8] = 200; // V1's name runs past its block
+    expect(walked(bytes)).toEqual({ seen: ['HKEY_LOCAL_MACHINE\\A', 'HKEY_LOCAL_MACHINE\\B', 'HKEY_LOCAL_MACHINE\\B\\C'], damaged: ['NAME_PAST_BLOCK HKEY_LOCAL_MACHINE\\A values'] });
+  });
+
+  test('a key record: it (and its later siblings) are lost, the keys before it and its parent kept', () => {
+    const { bytes, offsets } = chainFixture();
+    bytes[offsets.get(5)! + 12 + 12] = 200; // C's name runs past its block
+    expect(walked(bytes)).toEqual({ seen: ['HKEY_LOCAL_MACHINE\\A', 'HKEY_LOCAL_MACHINE\\A:V1', 'HKEY_LOCAL_MACHINE\\A:V2', 'HKEY_LOCAL_MACHINE\\B'], damaged: ['NAME_PAST_BLOCK HKEY_LOCAL_MACHINE\\B keys'] });
+  });
+
+  test('a key record early in a chain: the keys after it are cut off (reachable only through it)', () => {
+    const { bytes, offsets } = chainFixture();
+    u32(bytes, offsets.get(1)! + 8, 77); // A's block carries another id
+    expect(walked(bytes)).toEqual({ seen: [], damaged: ['ID_MISMATCH HKEY_LOCAL_MACHINE keys'] });
+  });
+
+  test('a cycle: the link is not followed, everything is walked once', () => {
+    const { bytes, offsets } = chainFixture();
+    u32(bytes, offsets.get(5)! + 12 + 4, ref(ROM, 4)); // C.firstChild → B
+    expect(walked(bytes)).toEqual({ seen: ['HKEY_LOCAL_MACHINE\\A', 'HKEY_LOCAL_MACHINE\\A:V1', 'HKEY_LOCAL_MACHINE\\A:V2', 'HKEY_LOCAL_MACHINE\\B', 'HKEY_LOCAL_MACHINE\\B\\C'], damaged: ['CHILD_CYCLE HKEY_LOCAL_MACHINE\\B\\C subkeys'] });
+  });
+
+  test('nesting too deep: the subkeys are not followed', () => {
+    expect(walked(chainFixture().bytes, { maxDepth: 1 }).damaged).toEqual(['DEPTH_LIMIT HKEY_LOCAL_MACHINE\\B subkeys']);
+  });
+
+  test('the caps on counts still stop the walk, and without skipDamaged the first error is thrown', () => {
+    expect(() => walked(chainFixture().bytes, { maxKeys: 2 })).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+    const { bytes, offsets } = chainFixture();
+    bytes[offsets.get(5)! + 12 + 12] = 200;
+    expect(() => walkTree(openHive(bytes), {})).toThrow(expect.objectContaining({ code: 'NAME_PAST_BLOCK' }));
+  });
+});

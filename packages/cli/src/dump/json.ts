@@ -1,4 +1,4 @@
-import type { UnresolvedLink } from '@hivetool/hive';
+import type { DamageLoss, HiveFormatError, UnresolvedLink } from '@hivetool/hive';
 import { escapeJsonUtf16, putBytes, putDecimal, terminalSafeJson, writeJsonValueOpen } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { UNVERIFIED_ROM } from '../rom.js';
@@ -31,6 +31,7 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
   let keyOpen = false;
   let valuesWritten = 0;
   const links: string[] = [];
+  const skipped: string[] = [];
   const out = sink.utf8;
   // A hive's records are written from the file's bytes (see writeJsonValueOpen); each key's
   // path is its parent's escaped path bytes, kept by depth, plus its own name.
@@ -129,9 +130,13 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
     unresolved(link: UnresolvedLink, path: string) {
       links.push(terminalSafeJson(JSON.stringify({ path, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason })));
     },
+    damaged(error: HiveFormatError, path: string, lost: DamageLoss) {
+      skipped.push(terminalSafeJson(JSON.stringify({ path, code: error.code, offset: error.offset, lost, message: error.message })));
+    },
     finish(error?: string, members = '') {
       closeKey();
-      sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']' + members + (error === undefined ? '' : ',"error":' + terminalSafeJson(JSON.stringify(error))) + '}');
+      const damaged = skipped.length === 0 ? '' : ',"skippedRecords":[' + skipped.join(',') + ']';
+      sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']' + damaged + members + (error === undefined ? '' : ',"error":' + terminalSafeJson(JSON.stringify(error))) + '}');
     },
   };
 }

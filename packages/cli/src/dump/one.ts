@@ -7,7 +7,7 @@ import { isRegistryRoot } from '@hivetool/hive/layout';
 import { terminalSafeJson, type RegStyle } from '@hivetool/registry';
 import type { DeletedRecord } from '@hivetool/forensics';
 import { inputName, openHiveFileLazy, readHiveFile } from '../input.js';
-import { checkWholeFile, openForReading, type OpenedHive } from '../damage.js';
+import { SkippedRecords, checkWholeFile, openForReading, type OpenedHive } from '../damage.js';
 import type { TextSink } from '../output.js';
 import { UsageError, describeFailure, safeLine } from '../failures.js';
 import type { Reporter } from '../report.js';
@@ -53,7 +53,7 @@ interface HiveRenderer {
   finish(error?: string): void;
 }
 
-function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, report: Reporter, starts: DumpStarts): HiveRenderer {
+function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, report: Reporter, starts: DumpStarts, skipped: SkippedRecords): HiveRenderer {
   const file = inputName(path);
   const key = args.key;
   // --deleted with --key: the deleted records known to have been under the key.
@@ -62,7 +62,7 @@ function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, repor
     case 'reg': {
       const visitor = regVisitor(hiveHeader(hive, file), sink, args.regStyle ?? 'ce');
       return {
-        run: (starts) => walkForDump(starts, visitor),
+        run: (starts) => walkForDump(starts, visitor, skipped),
         finish: (error) => {
           if (error !== undefined) sink.write(`; hivetool: the dump of ${safeLine(`${file} stops here: ${error}`)}\n`);
           else if (args.deleted === true) sink.write(deletedAsReg(deleted()));
@@ -75,13 +75,13 @@ function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, repor
     }
     case 'json': {
       const visitor = jsonVisitor(hiveHeader(hive, file), sink, args.contentOnly ?? false);
-      return { run: (starts) => walkForDump(starts, visitor), finish: (error) => visitor.finish(error, error === undefined && args.deleted === true ? deletedAsJson(deleted()) : '') };
+      return { run: (starts) => walkForDump(starts, visitor, skipped), finish: (error) => visitor.finish(error, error === undefined && args.deleted === true ? deletedAsJson(deleted()) : '') };
     }
     case 'raw':
       sink.write(rawHeader(hive, file));
       return {
         // The heap in file order, or, for a subtree or a ROM overlay, the records in tree order.
-        run: (starts) => (key === undefined && hive.rom === undefined ? dumpRawHeap(hive, sink) : walkForDump(starts, rawVisitor(sink))),
+        run: (starts) => (key === undefined && hive.rom === undefined ? dumpRawHeap(hive, sink) : walkForDump(starts, rawVisitor(sink), skipped)),
         finish: (error) => {
           if (error !== undefined) sink.write(`; hivetool: the dump of ${safeLine(`${file} stops here: ${error}`)}\n`);
           else if (args.deleted === true) sink.write(deletedAsReg(deleted()));
@@ -148,12 +148,17 @@ export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | u
     // Resolve --key before writing anything for this file.
     const starts = dumpStarts(hive, job.key);
     onStart();
-    current = renderer(job, hive, file, sink, report, starts);
+    // Damaged records are skipped with what only they lead to (damage.ts): everything
+    // intact is written, and the file still fails.
+    const skipped = new SkippedRecords(job.key !== undefined ? 'subtree' : 'read');
+    current = renderer(job, hive, file, sink, report, starts, skipped);
     current.run(starts);
     current.finish();
-    if (damage === undefined) return true;
+    const skipLine = skipped.line(file);
+    if (damage === undefined && skipLine === undefined) return true;
     // Read on past whole-file damage: everything intact was written; the file still fails.
-    report.failure(file, new UsageError(damage, true));
+    if (damage !== undefined) report.failure(file, new UsageError(damage, true));
+    if (skipLine !== undefined) report.failure(file, new UsageError(skipLine, true));
     return false;
   } catch (error) {
     const line = describeFailure(error, file);

@@ -3,6 +3,8 @@ import {
   type HiveKey,
   type HiveValue,
   type UnresolvedLink,
+  type DamageLoss,
+  type HiveFormatError,
 } from '@hivetool/hive';
 import {
   BLOCK_HEADER_SIZE,
@@ -23,7 +25,7 @@ import {
 import { decodeUtf16, hex32, rootName, terminalSafeJson } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { safeLine } from '../failures.js';
-import type { DumpVisitor } from './tree.js';
+import { LOST_WORDS, type DumpVisitor } from './tree.js';
 
 // One line per record: offset, record kind, id, payload size, then the record's links and flags.
 const pad = (text: string, width: number): string => text.padEnd(width);
@@ -113,6 +115,9 @@ export function rawVisitor(sink: TextSink): DumpVisitor {
     },
     unresolved(link: UnresolvedLink) {
       sink.write(line(link.offset, 'link', link.id, 0, `unresolved ${link.link} ref=${hex32(link.ref)} store=${link.store} reason=${link.reason}`, 'file'));
+    },
+    damaged(error: HiveFormatError, path: string, lost: DamageLoss) {
+      sink.write(`; hivetool: damaged record skipped under ${safeLine(path)} (${LOST_WORDS[lost]}): ${safeLine(error.message)}\n`);
     },
   };
 }

@@ -1,9 +1,9 @@
-import type { UnresolvedLink } from '@hivetool/hive';
+import type { DamageLoss, HiveFormatError, UnresolvedLink } from '@hivetool/hive';
 import { RegTextWriter, type RegStyle } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { safeLine } from '../failures.js';
 import { UNVERIFIED_ROM } from '../rom.js';
-import { describeLink, type DumpHeader, type DumpKey, type DumpValue, type DumpVisitor } from './tree.js';
+import { LOST_WORDS, describeLink, type DumpHeader, type DumpKey, type DumpValue, type DumpVisitor } from './tree.js';
 
 
 /** The comment after each key or value line read through a ROM hive that failed the ROM check. */
@@ -40,6 +40,9 @@ export function regVisitor(header: DumpHeader, sink: TextSink, style: RegStyle):
     },
     unresolved(link: UnresolvedLink, path: string) {
       writer.comment(`unresolved in ${path}: ${describeLink(link)}`);
+    },
+    damaged(error: HiveFormatError, path: string, lost: DamageLoss) {
+      writer.comment(safeLine(`hivetool: damaged record skipped under ${path} (${LOST_WORDS[lost]}): ${error.message}`));
     },
   };
 }

@@ -1,4 +1,5 @@
-import { HiveKey, ReachedRecords, hexBytes, walkTree, type Hive, type HiveRoot, type UnresolvedLink } from '@hivetool/hive';
+import { HiveKey, ReachedRecords, hexBytes, walkTree, type DamageLoss, type Hive, type HiveFormatError, type HiveRoot, type UnresolvedLink } from '@hivetool/hive';
+import type { SkippedRecords } from '../damage.js';
 import { parseKeyPath, regHeader, rootName, type RegStyle } from '@hivetool/registry';
 import { UsageError } from '../failures.js';
 
@@ -49,7 +50,16 @@ export interface DumpVisitor {
   key(key: DumpKey, depth: number): void;
   value(value: DumpValue): void;
   unresolved(link: UnresolvedLink, path: string): void;
+  /** A damaged record or link the walk skipped, in the chain of the key at `path`. */
+  damaged(error: HiveFormatError, path: string, lost: DamageLoss): void;
 }
+
+/** What a damaged record cuts off, in words. */
+export const LOST_WORDS: Readonly<Record<DamageLoss, string>> = {
+  keys: 'a subkey and the rest of its chain (with their subkeys) cannot be read',
+  values: 'a value and the rest of its chain cannot be read',
+  subkeys: 'its subkeys are not followed',
+};
 
 /** The parts of a hive a dump covers: every root, or the subtree at `--key`. */
 export function dumpStarts(hive: Hive, keyPath: string | undefined): Array<{ node: HiveRoot | HiveKey; path: string }> {
@@ -69,8 +79,11 @@ export function dumpStarts(hive: Hive, keyPath: string | undefined): Array<{ nod
 
 export type DumpStarts = ReturnType<typeof dumpStarts>;
 
-/** Walks what `dumpStarts` selected, the start key itself included. */
-export function walkForDump(starts: DumpStarts, visitor: DumpVisitor): void {
+/**
+ * Walks what `dumpStarts` selected, the start key itself included; with `skipped`, a
+ * damaged record is skipped (the renderer told, the count kept) and the walk goes on.
+ */
+export function walkForDump(starts: DumpStarts, visitor: DumpVisitor, skipped?: SkippedRecords): void {
   // One set for all the roots: a key two roots point at is an error, as in verify.
   const reached = new ReachedRecords();
   for (const { node, path } of starts) {
@@ -79,7 +92,11 @@ export function walkForDump(starts: DumpStarts, visitor: DumpVisitor): void {
       key: (key, _path, depth) => visitor.key(key, depth),
       value: (value) => visitor.value(value),
       unresolved: (link, parentPath) => visitor.unresolved(link, parentPath),
-    }, { includeStart: node instanceof HiveKey, reached });
+      damaged: (error, parentPath, lost) => {
+        skipped?.damaged(error, parentPath, lost);
+        visitor.damaged(error, parentPath, lost);
+      },
+    }, { includeStart: node instanceof HiveKey, reached, ...(skipped === undefined ? {} : { skipDamaged: skipped.skip }) });
   }
 }
 

@@ -1,5 +1,5 @@
 import { walkTree } from '@hivetool/hive';
-import { openForReading } from '../damage.js';
+import { SkippedRecords, openForReading } from '../damage.js';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
 import { ROOT_COUNT, escapeForTerminal, terminalSafeJson, renderRegData, rootName, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
 // The matcher is its own entry point, so that only find (and the viewer) load RE2.
@@ -65,7 +65,7 @@ export interface FindMatch {
 export type { BinaryReading } from '@hivetool/registry/find';
 
 /** A file's matches; `error` when it could not be searched to the end (the matches before it are kept). */
-export type FindOutcome = { file: string; matches: FindMatch[]; error?: string; notes?: string[] } | { file: string; bug: string };
+export type FindOutcome = { file: string; matches: FindMatch[]; error?: string; skipped?: string; notes?: string[] } | { file: string; bug: string };
 
 // The ROM hive of --rom, opened once per thread (worker threads open it again).
 let threadRom: { file: string; hive: Hive } | undefined;
@@ -145,10 +145,17 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
     // unless --force-rom, when its matches from the ROM are marked unverified.
     if (hive.rom !== undefined) hive = checkedAgainstRom(lineReporter((line) => notes.push(line.replace(/^hivetool: /, '').replace(/\n$/, ''))), file, hive, job.rom!, job.forceRom === true).hive;
     // One walk over every root, so that a key reached from two roots is an error, as in dump.
-    walkTree(hive, {
-      key: (item, path) => key(path, undefined, item.source),
-      value: (item, _key, path) => value(path, item.name, item.type, item.data, undefined, item.source),
-    });
+    // A damaged record is skipped with what only it leads to; every intact match is found.
+    const skipped = new SkippedRecords('read');
+    walkTree(
+      hive,
+      {
+        key: (item, path) => key(path, undefined, item.source),
+        value: (item, _key, path) => value(path, item.name, item.type, item.data, undefined, item.source),
+        damaged: skipped.damaged,
+      },
+      { skipDamaged: skipped.skip },
+    );
     if (job.deleted) {
       for (const record of deletedRecords(hive)) {
         const mark = `deleted, ${record.certainty}`;
@@ -157,7 +164,8 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
         else value(parent, record.name, record.type, record.data, record.certainty === 'partial' ? `${mark}, ${record.data.length} of ${record.dataLength} data bytes` : mark);
       }
     }
-    return damage === undefined ? { file, matches, notes } : { file, matches, notes, error: damage };
+    const skipLine = skipped.line(file);
+    return { file, matches, notes, ...(damage === undefined ? {} : { error: damage }), ...(skipLine === undefined ? {} : { skipped: skipLine }) };
   } catch (error) {
     // The matches found before the failure are kept.
     const failure = fileFailure(file, error);
@@ -206,10 +214,11 @@ export async function run(args: FindArguments, io: CommandIo): Promise<number> {
           first = false;
         } else sink.write(matchLine(match) + '\n');
       }
-      if (outcome.error !== undefined) {
+      const errors = [outcome.error, 'skipped' in outcome ? outcome.skipped : undefined].filter((line): line is string => line !== undefined);
+      if (errors.length > 0) {
         // After what was found before the problem, so the line follows that file's matches.
         sink.close();
-        report.note(outcome.error.startsWith(`${inputName(outcome.file)}: `) ? outcome.error : `${inputName(outcome.file)}: ${outcome.error}`);
+        for (const error of errors) report.note(error.startsWith(`${inputName(outcome.file)}: `) ? error : `${inputName(outcome.file)}: ${error}`);
         failed++;
       }
     });
