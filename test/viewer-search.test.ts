@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { encodeHive } from '@hivetool/hive';
 import { ValueType, encodeUtf16 } from '@hivetool/registry';
-import { corpusPath, runCli } from '@hivetool/test-support';
+import { corpusBytes, corpusPath, damagedCopy, runCli } from '@hivetool/test-support';
 import { cli, closePage, describeBrowser, download, goTo, launchBrowser, openFile, openPage, row, startView, valueRows } from './viewerHarness.js';
 
 let browser: Browser | undefined;
@@ -140,6 +140,29 @@ describeBrowser('viewer: find in the page', () => {
     await page.fill('#search', '(');
     await page.press('#search', 'Enter');
     expect(await searched(page)).toContain('cannot search: not a regular expression: (');
+    await closePage(page);
+  });
+});
+
+describeBrowser('viewer: search on a damaged hive', () => {
+  test('every intact match is found: the clean file\'s matches minus those only the damaged record leads to, the skip said', async () => {
+    type Match = { path: string; kind: string; name?: string };
+    const clean = corpusPath('default.hv');
+    const matches = (JSON.parse(cli(['find', '--json', 'PCMCIA', clean])) as { matches: Match[] }).matches;
+    const damaged = damagedCopy(corpusBytes('default.hv'), (path) => path.toUpperCase().includes('PCMCIA'));
+    const intact = matches.filter((match) => (match.kind === 'key' ? damaged.intactKey(match.path) : damaged.intactValue(match.path, match.name!)));
+    expect(intact.length).toBeLessThan(matches.length);
+    expect(intact.length).toBeGreaterThan(0);
+    writeFileSync(at('damaged.hv'), damaged.bytes);
+    const page = await openPage(browser!);
+    await openFile(page, at('damaged.hv'));
+    await page.fill('#search', 'PCMCIA');
+    await page.press('#search', 'Enter');
+    const summary = await searched(page);
+    expect(summary).toContain(`${intact.length} match(es)`);
+    expect(summary).toMatch(/damaged\.hv: damaged hive: \d+ damaged record\(s\) or link\(s\) skipped, the first under /);
+    const listed = await page.$$eval('#search-results li a', (links) => links.map((a) => a.textContent));
+    expect(listed).toEqual(intact.map((match) => match.path + (match.kind === 'value' ? ` → ${match.name}` : '')));
     await closePage(page);
   });
 });

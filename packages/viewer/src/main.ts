@@ -369,7 +369,7 @@ async function runSearch(): Promise<void> {
   }
   const places = [query.keys && 'key paths', query.names && 'value names', query.data && 'data'].filter((place) => place !== false);
   $('search-summary').textContent =
-    `${result.hits.length}${result.truncated ? '+' : ''} match(es) for ${query.regex ? 'the regular expression' : ''} "${shown(query.pattern)}" in ${places.length === 0 ? 'key paths, value names and data' : places.join(', ')}` +
+    `${result.hits.length}${result.truncated ? '+' : ''} match(es) for ${query.regex ? 'the regular expression ' : ''}"${shown(query.pattern)}" in ${places.length === 0 ? 'key paths, value names and data' : places.join(', ')}` +
     `${query.type !== undefined ? ` (${query.type} values only)` : ''}, ${ids.length} file(s) (${(performance.now() - started).toFixed(0)} ms)` +
     (result.truncated ? `; the first ${SEARCH_LIMIT} are listed` : '') +
     result.errors.map((line) => `; ${shown(line)}`).join('');

@@ -8,7 +8,7 @@
  * Over 400 lines because it answers every request of the page's protocol (protocol.ts),
  * one function per request, over the same set of opened files.
  */
-import { HiveKey, HiveRoot, checkRom, describeRestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
+import { HiveKey, HiveRoot, checkRom, describeRestoreFlags, skipsInWalk, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
 import { BLOCK_HEADER_SIZE } from '@hivetool/hive/layout';
 import { decodeOemStream, decodeImage, identifyFormat, isImageFormatError } from '@hivetool/image';
 import { FindPatternError, makeFinder } from '@hivetool/registry/find';
@@ -296,27 +296,39 @@ function search(ids: number[], query: SearchQuery, limit: number): SearchResult 
     const doc = docs.get(id);
     if (doc === undefined) continue;
     const file = doc.name;
+    // A damaged record is skipped with what only it leads to, as find does (the damage
+    // rules of a reading command): every intact match is listed, the skips counted.
+    let skipped = 0;
+    let firstSkip = '';
     try {
       // One walk over every root, as find makes it.
-      walkTree(doc.hive, {
-        key(key, path) {
-          if (find.key(path)) hits.push({ doc: id, file, path, where: 'key', text: path, ...unverified(key.source) });
-          if (hits.length >= limit) throw new Enough();
+      walkTree(
+        doc.hive,
+        {
+          key(key, path) {
+            if (find.key(path)) hits.push({ doc: id, file, path, where: 'key', text: path, ...unverified(key.source) });
+            if (hits.length >= limit) throw new Enough();
+          },
+          value(value, _key, path) {
+            const hit = find.value(value.name, value.type, value.data);
+            if (hit !== undefined) {
+              const typeName = valueTypeName(value.type);
+              const text = hit.where === 'name' ? `${value.name} (${typeName})` : `${value.name} (${typeName}) = ${decodedText(value.type, value.data)}`;
+              hits.push({ doc: id, file, path, where: hit.where, valueName: value.name, text, matchedAs: hit.matchedAs, ...unverified(value.source) });
+            }
+            if (hits.length >= limit) throw new Enough();
+          },
+          damaged(error, path) {
+            if (skipped++ === 0) firstSkip = `the first under ${path}: ${describe(error)}`;
+          },
         },
-        value(value, _key, path) {
-          const hit = find.value(value.name, value.type, value.data);
-          if (hit !== undefined) {
-            const typeName = valueTypeName(value.type);
-            const text = hit.where === 'name' ? `${value.name} (${typeName})` : `${value.name} (${typeName}) = ${decodedText(value.type, value.data)}`;
-            hits.push({ doc: id, file, path, where: hit.where, valueName: value.name, text, matchedAs: hit.matchedAs, ...unverified(value.source) });
-          }
-          if (hits.length >= limit) throw new Enough();
-        },
-      });
+        { skipDamaged: skipsInWalk('read') },
+      );
     } catch (error) {
       if (error instanceof Enough) return { hits, truncated: true, errors };
       errors.push(`${file}: the walk stopped: ${describe(error)}`);
     }
+    if (skipped > 0) errors.push(`${file}: damaged hive: ${skipped} damaged record(s) or link(s) skipped, ${firstSkip}; every intact match is listed, without what only the damaged records lead to`);
   }
   return { hits, truncated: false, errors };
 }
