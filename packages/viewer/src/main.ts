@@ -494,7 +494,7 @@ async function runInfo(): Promise<void> {
     const t = element('table', 'kv');
     for (const [label, value] of rows) {
       const tr = element('tr');
-      tr.append(element('th', undefined, label), element('td', undefined, value));
+      tr.append(element('th', undefined, label), element('td', undefined, shown(value)));
       t.append(tr);
     }
     return t;
