@@ -760,5 +760,6 @@ async function preload(): Promise<void> {
 }
 
 renderDetails();
+refreshCompare();
 void preload().then(() => applyHash());
 document.body.dataset['ready'] = 'true';
