@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { walkTree } from '@hivetool/hive';
-import { DeviceHeap, REPO_ROOT, corpusBytes, describeCorpus, runCli, runCliProcess } from '@hivetool/test-support';
+import { DeviceHeap, REPO_ROOT, zeroedDeletedValue, corpusBytes, describeCorpus, runCli, runCliProcess } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-deleted-');
@@ -13,7 +13,7 @@ const validateDump = new Ajv({ allErrors: true, strict: true }).compile(JSON.par
 const describeWithCorpus = describeCorpus(describe);
 
 interface DumpJson {
-  hives: Array<{ keys: unknown[]; deleted?: Array<{ kind: string; name: string; id: number; parentPath: string | null; raw?: string; certainty: string }> }>;
+  hives: Array<{ keys: unknown[]; deleted?: Array<{ kind: string; name: string; id: number; parentPath: string | null; raw?: string; certainty: string; value?: unknown; inferredLength?: { min: number; max: number } }> }>;
 }
 
 function livePaths(device: DeviceHeap): { keys: string[]; values: Array<[string, string]> } {
@@ -96,5 +96,44 @@ describeWithCorpus('dump --deleted', () => {
       }),
       { numRuns: 5, seed: 15 },
     );
+  });
+});
+
+describeWithCorpus('dump --deleted: a deleted value whose type and length fields were zeroed', () => {
+  test('its data is recovered from the bytes after its name, marked inferred, with a length range that holds the true length', () => {
+    const device = new DeviceHeap(corpusBytes('default.hv'));
+    const zeroed = zeroedDeletedValue(device);
+    const file = join(scratch.path, 'zeroed.hv');
+    writeFileSync(file, device.bytes);
+
+    const json = JSON.parse(runCli(['dump', '-f', 'json', '--deleted', file]).stdout) as DumpJson;
+    expect([validateDump(json), validateDump.errors ?? null]).toEqual([true, null]);
+    const record = json.hives[0]!.deleted!.find((entry) => entry.kind === 'value' && entry.name === zeroed.name)!;
+    expect(record).toBeDefined();
+    expect(record.certainty).toBe('inferred');
+    expect(record.value).toBeNull();
+    const { min, max } = record.inferredLength!;
+    // The range holds the true length, and is no wider than the 4-byte padding allows.
+    expect(min).toBeLessThanOrEqual(zeroed.data.length);
+    expect(max).toBeGreaterThanOrEqual(zeroed.data.length);
+    expect(max - min).toBeLessThanOrEqual(3);
+    // The bytes shown begin with the true data.
+    const raw = Buffer.from(record.raw!, 'hex');
+    expect(raw.length).toBe(max);
+    expect(raw.subarray(0, zeroed.data.length)).toEqual(Buffer.from(zeroed.data));
+    // The neighbour it merged with is recovered as well, as before.
+    expect(json.hives[0]!.deleted!.some((entry) => entry.name === zeroed.neighbour.name)).toBe(true);
+
+    const text = runCli(['dump', '--deleted', file]);
+    expect(text.status).toBe(0);
+    const lines = text.stdout.split('\n');
+    const at = lines.findIndex((line) => line.startsWith(`; deleted value in [${record.parentPath ?? '?'}] (id ${record.id},`) && line.includes(', inferred'));
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 1).find((line) => line.startsWith(';   inferred: '))).toBe(
+      `;   inferred: its type and data length fields were zeroed; the data is the first ${min === max ? `${min}` : `${min} to ${max}`} of the ${max} bytes shown (the bytes after its name, up to where the evidence bounds it); its type is not known`,
+    );
+
+    const found = runCli(['find', '--deleted', zeroed.name, file]);
+    expect(found.stdout).toContain(`(deleted, inferred, type and length zeroed: ${min} to ${max} of the ${max} bytes after its name)`);
   });
 });

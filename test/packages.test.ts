@@ -68,7 +68,7 @@ describe('@hivetool/viewer', () => {
       const code = readFileSync(file, 'utf8');
       for (const match of code.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]/g)) {
         const spec = match[1]!;
-        expect([file, spec, spec.startsWith('.') || ['@hivetool/hive', '@hivetool/hive/layout', '@hivetool/image', '@hivetool/registry', '@hivetool/registry/find'].includes(spec) || builtins.has(spec)]).toEqual([file, spec, true]);
+        expect([file, spec, spec.startsWith('.') || ['@hivetool/forensics', '@hivetool/hive', '@hivetool/hive/layout', '@hivetool/image', '@hivetool/registry', '@hivetool/registry/find'].includes(spec) || builtins.has(spec)]).toEqual([file, spec, true]);
         expect([file, spec, builtins.has(spec)]).toEqual([file, spec, false]);
       }
       expect([file, /\b(Buffer|process|require|__dirname)\b/.test(code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))]).toEqual([file, false]);
@@ -79,7 +79,7 @@ describe('@hivetool/viewer', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { type: string; dependencies?: Record<string, string>; devDependencies: Record<string, string>; files: string[] };
     expect(pkg.type).toBe('module');
     expect(pkg.dependencies).toBeUndefined();
-    expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@hivetool/hive', '@hivetool/image', '@hivetool/registry', 'esbuild']);
+    expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@hivetool/forensics', '@hivetool/hive', '@hivetool/image', '@hivetool/registry', 'esbuild']);
     expect(pkg.files).toEqual(['app', 'README.md', 'LICENSE']);
   });
 });

@@ -10,8 +10,11 @@ import { decodeUtf16, hasLoneSurrogate } from '@hivetool/registry';
  *   larger than the record (free blocks merged) or its size is not known.
  * - `partial`: the name is whole but the data runs past the free space (later writes
  *   reused the rest): `data` holds only the bytes still there.
+ * - `inferred`: a value whose type and data length fields were zeroed (as some devices do
+ *   on delete): its data is taken to be the bytes that follow its name, up to what the
+ *   evidence allows (`inferredLength`); its type is not known.
  */
-export type Certainty = 'exact' | 'likely' | 'partial';
+export type Certainty = 'exact' | 'likely' | 'partial' | 'inferred';
 
 interface RecoveredRecord {
   /** File offset of the record's block header (as it was before it was freed). */
@@ -55,8 +58,14 @@ export interface DeletedValue extends RecoveredRecord {
   flags: number;
   /** The data length the record declares. */
   dataLength: number;
-  /** The data as far as it is intact (a view into the hive's bytes; shorter than `dataLength` when `partial`). */
+  /**
+   * The data as far as it is intact (a view into the hive's bytes; shorter than
+   * `dataLength` when `partial`). When `inferred`: the bytes after the name up to the
+   * largest length the evidence allows (`inferredLength.max`).
+   */
   data: Uint8Array;
+  /** Set when `inferred`: the range of data lengths the evidence allows (bytes, both included). */
+  inferredLength?: { min: number; max: number };
 }
 
 export type DeletedRecord = DeletedKey | DeletedValue;
@@ -180,8 +189,11 @@ export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): Delete
     };
   };
 
-  /** A value record whose block header is at `block`, inside free space ending at `end`. */
-  const valueAt = (block: number, id: number, blockSize: number | undefined, end: number): DeletedValue | undefined => {
+  /**
+   * A value record whose block header is at `block`, inside free space ending at `end`.
+   * `infer`: read the data of a record whose type and length were zeroed (`inferredValue`).
+   */
+  const valueAt = (block: number, id: number, blockSize: number | undefined, end: number, infer = true): DeletedValue | undefined => {
     const at = block + BLOCK_HEADER_SIZE;
     if (at + ValueField.name > end) return undefined;
     const type = view.getUint16(at + ValueField.type, true);
@@ -195,6 +207,29 @@ export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): Delete
     if (nameEnd > end || (blockSize !== undefined && ValueField.name + 2 * units > blockSize)) return undefined;
     const name = nameAt(at + ValueField.name, units, false);
     if (name === undefined) return undefined;
+    if (infer && type === 0 && dataLength === 0) {
+      const inferred = inferredData(block, nameEnd, blockSize, end);
+      if (inferred !== undefined) {
+        return {
+          kind: 'value',
+          offset: block,
+          length: nameEnd + inferred.max - block,
+          id,
+          name,
+          certainty: 'inferred',
+          idReused: slotUsed(id),
+          parentPath: null,
+          parentVia: null,
+          where: 'free-block',
+          nextValue,
+          type,
+          flags: bytes[at + ValueField.flags]!,
+          dataLength,
+          data: bytes.subarray(nameEnd, nameEnd + inferred.max),
+          inferredLength: { min: inferred.min, max: inferred.max },
+        };
+      }
+    }
     const size = (ValueField.name + 2 * units + dataLength + 2 + 3) & ~3;
     // The block's own size bounds the data as much as the free space does.
     const dataEnd = Math.min(nameEnd + dataLength, end, blockSize === undefined ? end : at + blockSize);
@@ -216,6 +251,48 @@ export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): Delete
       dataLength,
       data: bytes.subarray(nameEnd, dataEnd),
     };
+  };
+
+  /**
+   * A stale block header at `at` (4-aligned, inside free space ending at `end`) that starts
+   * a key or value record: where a record before it ended, as blocks tile the heap. Its own
+   * zeroed data is not inferred, so the probe stays linear.
+   */
+  const staleRecordStarts = (at: number, end: number): boolean => {
+    const sizeType = u32(at);
+    if ((sizeType & 1) === 0 || u32(at + 4) !== 0 || !plausibleId(u32(at + 8))) return false;
+    const blockSize = (sizeType & ~1) >>> 0;
+    const size = at + BLOCK_HEADER_SIZE + blockSize <= end ? blockSize : undefined;
+    return keyAt(at, u32(at + 8), size, end) !== undefined || valueAt(at, u32(at + 8), size, end, false) !== undefined;
+  };
+
+  /**
+   * The data of a deleted value whose type and length fields were zeroed, `nameEnd` the
+   * end of its name: the range of lengths the evidence allows (format guide §5, §8).
+   * - The most: up to the first stale header of a later block (the record's block ended
+   *   there, its neighbour merged into the free block after it), else to the end of its
+   *   stale block or of the free space, less the 2 bytes the size formula adds after the
+   *   data (`align4(10 + 2·nameLength + dataLength + 2)`), and at most 65 535.
+   * - The least: where a later block's header bounds it, the block was the one allocated
+   *   for the record, padded to 4 bytes, so the data is at most 3 bytes shorter than the
+   *   most. Without such a header nothing bounds it from below (padding may hold stale
+   *   bytes in a persistent hive, so trailing bytes prove nothing): 0.
+   * Undefined when no byte follows the name.
+   */
+  const inferredData = (block: number, nameEnd: number, blockSize: number | undefined, end: number): { min: number; max: number } | undefined => {
+    let bound = Math.min(end, blockSize === undefined ? end : block + BLOCK_HEADER_SIZE + blockSize, nameEnd + 2 + 0xffff);
+    let neighbour = false;
+    for (let at = (nameEnd + 3) & ~3; at + BLOCK_HEADER_SIZE <= bound; at += 4) {
+      if (staleRecordStarts(at, end)) {
+        bound = at;
+        neighbour = true;
+        break;
+      }
+    }
+    const max = bound - 2 - nameEnd;
+    if (max <= 0) return undefined;
+    // The 4-byte padding: align4(10 + 2·n + L + 2) is the block's payload, so L ≥ that − 3.
+    return { min: neighbour ? Math.max(0, max - 3) : 0, max };
   };
 
   /**
@@ -282,9 +359,9 @@ function resolveParents(hive: Hive, records: DeletedRecord[]): void {
         value: (value, _key, path) => {
           if (value.store === hive) liveValueOwner.set(value.id, path);
         },
-      });
+      }, { skipDamaged: () => true });
     } catch {
-      // A damaged live tree: parents are found as far as it could be walked.
+      // A walk past a cap on counts: parents are found as far as it went (damaged records are skipped).
     }
   }
   // A root whose first-key reference still names the id (the roots record is live).

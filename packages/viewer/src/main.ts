@@ -12,7 +12,7 @@ import { WorkerClient } from './client.js';
 import { describeKeyFlags, describeValueFlags } from '@hivetool/registry';
 import { UNVERIFIED_SOURCE, byId as $, element, hex32, nextFrame, shown } from './dom.js';
 import { renderHex, type HexMarks } from './hexView.js';
-import type { AttachResult, DiffChange, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, RevealResult, RomMismatch, RowInfo, SearchHit, SearchQuery, SearchResult, ValueInfo, VerifyInfo } from './protocol.js';
+import type { AttachResult, DamageInfo, DiffChange, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, RevealResult, RomMismatch, RowInfo, SearchHit, SearchQuery, SearchResult, ValueInfo, VerifyInfo } from './protocol.js';
 import { TreeView, nodesOf, pathOf, type TreeNode } from './tree.js';
 
 const SEARCH_LIMIT = 500;
@@ -24,6 +24,10 @@ const HEX_CONTEXT = 256;
 interface OpenDoc {
   info: DocInfo;
   roots: TreeNode[];
+  /** Whether the file is damaged, once the worker has looked (after the first rows). */
+  damage?: DamageInfo | undefined;
+  /** The branch of deleted records, while it is shown (the toggle above the tree). */
+  deletedBranch?: TreeNode | undefined;
 }
 
 const worker = new WorkerClient();
@@ -81,6 +85,8 @@ async function openBytes(name: string, data: ArrayBuffer, started = performance.
     const ms = performance.now() - started;
     document.body.dataset['openMs'] = ms.toFixed(1);
     status(`${docLine(info)}, first rows in ${ms.toFixed(0)} ms`);
+    // After the first rows, so a large file opens as fast: whether it is damaged.
+    void checkDamage(doc);
     return doc;
   } catch (error) {
     status((error as Error).message, true);
@@ -104,6 +110,94 @@ function docLine(info: DocInfo): string {
     (info.rom !== undefined ? `, ROM ${info.rom} attached${info.romUnverified === true ? ' although it failed the ROM check: its records are marked unverified' : ''}` : '') +
     (info.diff !== undefined ? `: ${info.diff.added} added, ${info.diff.removed} removed, ${info.diff.changed} changed` : '')
   );
+}
+
+// --- damage ----------------------------------------------------------------------------
+
+/** The banner saying the file shown is damaged (an alert: read out when it appears). */
+const damageBanner = element('div', 'damage-banner');
+damageBanner.id = 'damage-banner';
+damageBanner.setAttribute('role', 'alert');
+damageBanner.hidden = true;
+document.querySelector('main')?.before(damageBanner);
+
+async function checkDamage(doc: OpenDoc): Promise<void> {
+  try {
+    doc.damage = await worker.call<DamageInfo>({ op: 'damage', doc: doc.info.doc });
+  } catch {
+    return; // closed meanwhile
+  }
+  if (doc !== current) return;
+  showDamage(doc);
+  if (doc.damage.damaged) status(`${doc.info.name} is damaged: see the banner above the tree`, true);
+}
+
+function showDamage(doc: OpenDoc): void {
+  const damage = doc.damage;
+  damageBanner.hidden = damage === undefined || !damage.damaged;
+  if (damage === undefined || !damage.damaged) {
+    damageBanner.replaceChildren();
+    return;
+  }
+  const parts = [
+    ...(damage.skipped > 0 ? [`${damage.skipped} damaged record(s) cannot be read and are skipped, with what only they lead to (keys marked damaged)`] : []),
+    ...(damage.wholeFile > 0 ? [`${damage.wholeFile} error(s) of the whole file`] : []),
+  ];
+  const verifyLink = element('a', 'to-verify', 'the Verify tab lists every finding');
+  verifyLink.href = '#';
+  verifyLink.addEventListener('click', (event) => {
+    event.preventDefault();
+    showPanel('verify');
+  });
+  damageBanner.replaceChildren(
+    element('strong', '', `${doc.info.name} is damaged: `),
+    `${parts.join('; ')}. The tree, search and exports show what is intact (reachable from the roots without passing through a damaged record); the first problem: ${damage.first ?? 'unknown'}. `,
+    verifyLink,
+    '.',
+  );
+  tree.markDamaged(new Map(damage.keys.map((path) => [path.toLowerCase(), damage.first ?? 'damaged'])));
+}
+
+// --- deleted records ---------------------------------------------------------------------
+
+/** The toggle that adds a branch of the deleted records found in free space to the tree. */
+const deletedToggle = element('input');
+deletedToggle.type = 'checkbox';
+deletedToggle.id = 'show-deleted';
+deletedToggle.disabled = true;
+const deletedLabel = element('label', 'deleted-toggle');
+deletedLabel.append(deletedToggle, ' show deleted records (from free space)');
+deletedLabel.title = 'Adds a branch of the keys and values whose bytes survive in free space; they are not part of the registry';
+treeBox.before(deletedLabel);
+
+deletedToggle.addEventListener('change', () => void toggleDeleted(deletedToggle.checked));
+
+async function toggleDeleted(on: boolean): Promise<void> {
+  const doc = current;
+  if (doc === undefined) return;
+  if (!on) {
+    if (doc.deletedBranch !== undefined) doc.roots = doc.roots.filter((node) => node !== doc.deletedBranch);
+    doc.deletedBranch = undefined;
+    tree.show(doc.roots);
+    if (doc.damage !== undefined) showDamage(doc);
+    return;
+  }
+  if (doc.deletedBranch !== undefined) return;
+  status(`${doc.info.name}: reading free space for deleted records…`);
+  try {
+    const row = await worker.call<RowInfo>({ op: 'deleted', doc: doc.info.doc });
+    const [branch] = nodesOf([row], undefined);
+    doc.deletedBranch = branch;
+    doc.roots = [...doc.roots, branch!];
+    if (doc === current) {
+      tree.show(doc.roots);
+      if (doc.damage !== undefined) showDamage(doc);
+      status(`${doc.info.name}: ${row.name}`);
+    }
+  } catch (error) {
+    deletedToggle.checked = false;
+    status((error as Error).message, true);
+  }
 }
 
 function addDoc(info: DocInfo): OpenDoc {
@@ -153,6 +247,9 @@ function showDoc(doc: OpenDoc): void {
   $<HTMLButtonElement>('attach-rom').disabled = !(info.format === 'hive' && info.kind === 'persistent');
   $<HTMLButtonElement>('close-doc').disabled = false;
   renderDetails();
+  showDamage(doc);
+  deletedToggle.disabled = info.format !== 'hive';
+  deletedToggle.checked = doc.deletedBranch !== undefined;
   if (doc.roots.length > 0) select(doc.roots[0]!, false);
   loadedPanels.clear();
   refreshPanel();
@@ -275,6 +372,19 @@ function renderDetails(valueName?: string): void {
       if (value.source === UNVERIFIED_SOURCE) source.title = 'from a ROM hive that failed the ROM check and was attached anyway';
       tr.append(element('td', 'vname', shown(value.name)), element('td', 'type', value.typeName), data, element('td', 'num', String(value.size)), flags, source);
       if (value.mark !== undefined) tr.cells[0]!.append(element('span', `badge ${value.mark}`, value.mark));
+      if (value.deleted !== undefined) {
+        tr.classList.add('deleted');
+        const badge = element('span', 'badge deleted', 'deleted');
+        badge.title = value.deleted;
+        tr.cells[0]!.append(badge);
+        tr.cells[0]!.title = value.deleted;
+      }
+      if (value.inferred !== undefined) {
+        // The data shown is the bytes after the name: say how many of them the value held.
+        const { min, max } = value.inferred;
+        tr.cells[0]!.append(element('span', 'badge inferred', 'inferred'));
+        data.append(element('div', 'inferred-note', `inferred: the data is the first ${min === max ? min : `${min} to ${max}`} of these ${value.size} bytes (type and length fields zeroed)`));
+      }
       tr.addEventListener('click', () => {
         for (const other of Array.from(body.rows)) other.classList.remove('selected');
         tr.classList.add('selected');
@@ -284,7 +394,7 @@ function renderDetails(valueName?: string): void {
       return tr;
     }),
   );
-  for (const id of ['export-reg', 'export-regedit', 'export-json']) $<HTMLButtonElement>(id).disabled = d.path === '';
+  for (const id of ['export-reg', 'export-regedit', 'export-json']) $<HTMLButtonElement>(id).disabled = d.path === '' || d.deleted === true;
 }
 
 /** Which file a record is in, as the value table and the key line say it. */

@@ -8,12 +8,13 @@
  * Over 400 lines because it answers every request of the page's protocol (protocol.ts),
  * one function per request, over the same set of opened files.
  */
-import { HiveKey, HiveRoot, checkRom, describeRestoreFlags, skipsInWalk, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, verifyHive, walkTree, type Hive, type HiveValue, type UnresolvedLink } from '@hivetool/hive';
-import { BLOCK_HEADER_SIZE } from '@hivetool/hive/layout';
+import { HiveKey, HiveRoot, checkRom, describeRestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, skipsInWalk, structuralDamage, verifyHive, walkTree, type Hive, type HiveValue, type TreeVisitor, type UnresolvedLink } from '@hivetool/hive';
+import { BLOCK_HEADER_SIZE, ValueField } from '@hivetool/hive/layout';
+import { UNKNOWN_PARENT, recoverDeleted, type DeletedKey, type DeletedRecord, type DeletedValue } from '@hivetool/forensics';
 import { decodeOemStream, decodeImage, identifyFormat, isImageFormatError } from '@hivetool/image';
 import { FindPatternError, makeFinder } from '@hivetool/registry/find';
-import { RegParseError, RegTextWriter, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
-import type { AttachResult, DiffChange, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RomMismatch, RowInfo, SearchHit, SearchQuery, SearchResult, ValueInfo, VerifyInfo } from './protocol.js';
+import { RegParseError, RegTextWriter, ValueType, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
+import type { AttachResult, DamageInfo, DiffChange, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RomMismatch, RowInfo, SearchHit, SearchQuery, SearchResult, ValueInfo, VerifyInfo } from './protocol.js';
 
 type Node = HiveRoot | HiveKey;
 
@@ -42,6 +43,37 @@ interface Doc {
   valueMarks?: Map<string, { mark: Mark; before?: string | undefined }> | undefined;
   diffCounts?: DocInfo['diff'];
   changes?: DiffChange[] | undefined;
+  /** The deleted records found in free space, once the page has asked for them. */
+  deleted?: DeletedRecord[] | undefined;
+  /** Keys whose chains hold a damaged record (folded path → what is wrong), once `damage` has looked. */
+  damagedKeys?: Map<string, string> | undefined;
+}
+
+/** A damaged record a walk skipped: the key whose chain held it, and the error. */
+interface Skipped {
+  path: string;
+  code: string;
+  offset: number;
+  message: string;
+}
+
+/** What the viewer's walks skip: what the command line's readers skip (`skipsInWalk('read')`). */
+const SKIP_DAMAGED = skipsInWalk('read');
+
+/**
+ * Walks every root of `hive` as one walk, as `hivetool find` and `dump` do: a damaged
+ * record is skipped with what only it leads to, and the walk goes on, so everything intact
+ * (reachable from the roots without passing through a damaged record) is visited.
+ * Returns the records skipped.
+ */
+function walkIntact(hive: Hive, visitor: TreeVisitor): Skipped[] {
+  const skipped: Skipped[] = [];
+  walkTree(
+    hive,
+    { ...visitor, damaged: (error, path) => skipped.push({ path, code: error.code, offset: error.offset, message: error.message }) },
+    { skipDamaged: SKIP_DAMAGED },
+  );
+  return skipped;
 }
 
 /** The source of records read through a ROM hive attached although it failed the ROM check (as the command line labels them). */
@@ -154,8 +186,9 @@ function rowOf(doc: Doc, node: Node, path: string, parent = -1): RowInfo {
   doc.paths.push(path);
   doc.parents.push(parent);
   const mark = doc.keyMarks?.get(foldName(path));
-  if (node instanceof HiveRoot) return { handle, name: node.name, hasChildren: node.firstKey !== 0, flags: 0, source: doc.hive.source, offset: -1, mark };
-  return { handle, name: node.name, hasChildren: node.firstChild !== 0 && !node.isVolatile, flags: node.flags, source: node.source, offset: node.offset, mark };
+  const damaged = doc.damagedKeys?.get(foldName(path));
+  if (node instanceof HiveRoot) return { handle, name: node.name, hasChildren: node.firstKey !== 0, flags: 0, source: doc.hive.source, offset: -1, mark, damaged };
+  return { handle, name: node.name, hasChildren: node.firstChild !== 0 && !node.isVolatile, flags: node.flags, source: node.source, offset: node.offset, mark, damaged };
 }
 
 function problemRow(text: string): RowInfo {
@@ -170,6 +203,7 @@ function describeLink(link: UnresolvedLink): string {
 }
 
 function children(doc: Doc, handle: number): RowInfo[] {
+  if (handle >= DELETED_BRANCH) return deletedChildren(doc, handle);
   const node = doc.nodes[handle];
   if (node === undefined) throw new Error(`no key with handle ${handle}`);
   const parent = doc.paths[handle]!;
@@ -221,6 +255,7 @@ function valueInfo(doc: Doc, path: string, value: HiveValue): ValueInfo {
 }
 
 function details(doc: Doc, handle: number): KeyDetails {
+  if (handle >= DELETED_BRANCH) return deletedDetails(doc, handle);
   const node = doc.nodes[handle];
   if (node === undefined) throw new Error(`no key with handle ${handle}`);
   const path = doc.paths[handle]!;
@@ -322,7 +357,7 @@ function search(ids: number[], query: SearchQuery, limit: number): SearchResult 
             if (skipped++ === 0) firstSkip = `the first under ${path}: ${describe(error)}`;
           },
         },
-        { skipDamaged: skipsInWalk('read') },
+        { skipDamaged: SKIP_DAMAGED },
       );
     } catch (error) {
       if (error instanceof Enough) return { hits, truncated: true, errors };
@@ -332,6 +367,116 @@ function search(ids: number[], query: SearchQuery, limit: number): SearchResult 
   }
   return { hits, truncated: false, errors };
 }
+
+/**
+ * Whether the file is damaged, as the command line's readers would say: the whole-file
+ * errors a walk does not meet (`structuralDamage`), and the records a walk from the roots
+ * skips. Marks the keys whose chains hold a skipped record, for the tree.
+ */
+function damage(doc: Doc): DamageInfo {
+  let skipped: Skipped[] = [];
+  let stopped: string | undefined;
+  try {
+    skipped = walkIntact(doc.hive, {});
+  } catch (error) {
+    stopped = describe(error);
+  }
+  const structural = doc.format === 'hive' ? structuralDamage(doc.hive) : [];
+  doc.damagedKeys = new Map();
+  for (const entry of skipped) if (!doc.damagedKeys.has(foldName(entry.path))) doc.damagedKeys.set(foldName(entry.path), entry.message);
+  return {
+    damaged: skipped.length > 0 || structural.length > 0 || stopped !== undefined,
+    skipped: skipped.length,
+    keys: [...new Set(skipped.map((entry) => entry.path))].slice(0, MAX_DAMAGED_KEYS),
+    wholeFile: structural.length,
+    first: skipped[0] === undefined ? (structural[0] === undefined ? stopped : `${structural[0].message} [${structural[0].code}]`) : `under ${skipped[0].path}: ${skipped[0].message}`,
+  };
+}
+
+// --- deleted records: a branch of their own, as Registry Explorer shows them ----------------
+
+/** The handle of the branch of deleted records; its keys follow it (never a handle of the live tree). */
+const DELETED_BRANCH = 0x40000000;
+
+function deletedOf(doc: Doc): DeletedRecord[] {
+  if (doc.format !== 'hive') throw new ViewerError('deleted records are read from hive files only');
+  doc.deleted ??= recoverDeleted(doc.hive);
+  return doc.deleted;
+}
+
+const deletedKeys = (doc: Doc): DeletedKey[] => deletedOf(doc).filter((record): record is DeletedKey => record.kind === 'key');
+const formerPath = (record: DeletedRecord): string => `${record.parentPath ?? UNKNOWN_PARENT}\\${record.name}`;
+
+function certaintyText(record: DeletedRecord): string {
+  const where = record.where === 'slack' ? 'in the slack of a live block' : 'in a free block';
+  const via = record.parentVia === 'live-chain' ? ', parent found through a live chain' : '';
+  return `deleted (id ${record.id}${record.idReused ? ', now used again' : ''}, ${where}), ${record.certainty}${via}`;
+}
+
+/** The branch's row: the records found in free space, behind a row of its own. */
+function deletedBranch(doc: Doc): RowInfo {
+  const records = deletedOf(doc);
+  const keys = records.filter((record) => record.kind === 'key').length;
+  return {
+    handle: DELETED_BRANCH,
+    name: `Deleted records (${keys} key(s), ${records.length - keys} value(s))`,
+    hasChildren: keys > 0,
+    flags: 0,
+    source: 'file',
+    offset: -1,
+    deleted: 'recovered from free space; not part of the registry',
+  };
+}
+
+function deletedChildren(doc: Doc, handle: number): RowInfo[] {
+  if (handle !== DELETED_BRANCH) return [];
+  return deletedKeys(doc).map((record, index) => ({
+    handle: DELETED_BRANCH + 1 + index,
+    name: formerPath(record),
+    hasChildren: false,
+    flags: record.flags,
+    source: 'file',
+    offset: record.offset,
+    deleted: certaintyText(record),
+  }));
+}
+
+function deletedValueInfo(record: DeletedValue): ValueInfo {
+  const inferred = record.inferredLength;
+  const note = inferred === undefined ? '' : `; inferred: type and length fields zeroed, the data is the first ${inferred.min === inferred.max ? inferred.min : `${inferred.min} to ${inferred.max}`} of these ${record.data.length} bytes`;
+  const partial = record.certainty === 'partial' ? `; ${record.data.length} of ${record.dataLength} data bytes left` : '';
+  return {
+    name: record.name,
+    type: record.type,
+    typeName: inferred === undefined ? valueTypeName(record.type) : 'unknown (zeroed)',
+    decoded: inferred === undefined && record.certainty !== 'partial' ? decodedText(record.type, record.data) : decodedText(ValueType.BINARY, record.data),
+    size: record.data.length,
+    flags: record.flags,
+    source: 'file',
+    offset: record.offset,
+    recordLength: record.length,
+    // The data follows the name (format guide §8).
+    dataOffset: record.offset + BLOCK_HEADER_SIZE + ValueField.name + 2 * record.name.length,
+    deleted: `${certaintyText(record)}, from ${record.parentPath ?? 'a key no link leads to'}${partial}${note}`,
+    inferred: inferred === undefined ? undefined : { min: inferred.min, max: inferred.max },
+  };
+}
+
+/** The branch: every deleted value; a deleted key: the deleted values known to have been its. */
+function deletedDetails(doc: Doc, handle: number): KeyDetails {
+  const values = deletedOf(doc).filter((record): record is DeletedValue => record.kind === 'value');
+  if (handle === DELETED_BRANCH) {
+    return { path: 'Deleted records', name: 'Deleted records', flags: 0, source: 'file', offset: -1, recordLength: 0, id: -1, values: values.map(deletedValueInfo), deleted: true };
+  }
+  const key = deletedKeys(doc)[handle - DELETED_BRANCH - 1];
+  if (key === undefined) throw new Error(`no deleted key with handle ${handle}`);
+  const path = formerPath(key);
+  const own = values.filter((record) => record.parentPath !== null && foldName(record.parentPath) === foldName(path));
+  return { path, name: key.name, flags: key.flags, source: 'file', offset: key.offset, recordLength: key.length, id: key.id, values: own.map(deletedValueInfo), deleted: true };
+}
+
+/** Damaged keys sent to the page to mark in the tree. */
+const MAX_DAMAGED_KEYS = 1000;
 
 /**
  * For each offset, the key (and value) whose record in this file spans it, found in one
@@ -353,18 +498,19 @@ function locate(hive: Hive, offsets: number[]): Map<number, { path: string; valu
   };
   if (sorted.length === 0) return found;
   try {
-    for (const root of hive.roots()) {
-      walkTree(root, root.name, {
-        key(key, path) {
-          if (key.store === hive) claim(key.offset, key.offset + BLOCK_HEADER_SIZE + key.size, { path });
-        },
-        value(value, _key, path) {
-          if (value.store === hive) claim(value.offset, value.offset + BLOCK_HEADER_SIZE + value.size, { path, valueName: value.name });
-        },
-      });
-    }
+    // The damaged records are skipped: the records past them are located too, and a
+    // finding at the link to a damaged record names the key whose chain holds it.
+    const skipped = walkIntact(hive, {
+      key(key, path) {
+        if (key.store === hive) claim(key.offset, key.offset + BLOCK_HEADER_SIZE + key.size, { path });
+      },
+      value(value, _key, path) {
+        if (value.store === hive) claim(value.offset, value.offset + BLOCK_HEADER_SIZE + value.size, { path, valueName: value.name });
+      },
+    });
+    for (const entry of skipped) claim(entry.offset, entry.offset + 1, { path: entry.path });
   } catch {
-    // A broken tree: the records reached before the break are located.
+    // A walk that cannot go on (a cap on counts): the records reached before are located.
   }
   return found;
 }
@@ -713,6 +859,10 @@ export function handle(request: Request): unknown {
       return reveal(docOf(request.doc), request.path);
     case 'search':
       return search(request.docs, request.query, request.limit);
+    case 'damage':
+      return damage(docOf(request.doc));
+    case 'deleted':
+      return deletedBranch(docOf(request.doc));
     case 'verify':
       return verify(docOf(request.doc));
     case 'info':

@@ -20,6 +20,23 @@ export interface RowInfo {
   mark?: Mark | undefined;
   /** Set on a row standing for a link that was not followed, or for a read error. */
   problem?: string | undefined;
+  /** Set on a key whose chain of subkeys or values holds a damaged record: what is wrong. */
+  damaged?: string | undefined;
+  /** Set on the branch of deleted records and on each deleted key: how it was recovered. */
+  deleted?: string | undefined;
+}
+
+/** Whether a file is damaged (the `damage` request): what the walks skip, and the whole-file errors. */
+export interface DamageInfo {
+  damaged: boolean;
+  /** Damaged records (or links) a walk from the roots skips, with what only they lead to. */
+  skipped: number;
+  /** The keys whose chains hold them (the first 1 000). */
+  keys: string[];
+  /** Errors of the whole file a walk does not meet (heap tiling, slots, …). */
+  wholeFile: number;
+  /** The first problem, as one line. */
+  first?: string | undefined;
 }
 
 export interface ValueInfo {
@@ -40,6 +57,10 @@ export interface ValueInfo {
   /** For a changed value of a diff: the data before. */
   before?: string | undefined;
   problem?: string | undefined;
+  /** Set on a deleted value: how it was recovered, from which key. */
+  deleted?: string | undefined;
+  /** Set on a deleted value whose type and length were zeroed: the range of data lengths the evidence allows. */
+  inferred?: { min: number; max: number } | undefined;
 }
 
 export interface KeyDetails {
@@ -52,6 +73,8 @@ export interface KeyDetails {
   id: number;
   values: ValueInfo[];
   mark?: Mark | undefined;
+  /** The branch of deleted records, or a deleted key: not part of the registry (nothing to export). */
+  deleted?: boolean | undefined;
 }
 
 export interface DocInfo {
@@ -170,6 +193,8 @@ export type Request =
   | { op: 'hex'; doc: number; source: string; offset: number; length: number }
   | { op: 'reveal'; doc: number; path: string }
   | { op: 'search'; docs: number[]; query: SearchQuery; limit: number }
+  | { op: 'damage'; doc: number }
+  | { op: 'deleted'; doc: number }
   | { op: 'verify'; doc: number }
   | { op: 'info'; doc: number }
   | { op: 'diff'; a: number; b: number }

@@ -85,6 +85,21 @@ export class TreeView {
     this.rebuild();
   }
 
+  /**
+   * Marks the keys whose chains hold a damaged record (`paths`: folded key paths → what is
+   * wrong), among the rows loaded so far; rows loaded later come marked by the worker.
+   */
+  markDamaged(paths: ReadonlyMap<string, string>): void {
+    const stack = [...this.roots];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      const damaged = paths.get(pathOf(node).toLowerCase());
+      if (damaged !== undefined) node.row.damaged = damaged;
+      if (node.children !== undefined) stack.push(...node.children);
+    }
+    this.render();
+  }
+
   /** Marks `node` selected and scrolls it into view. */
   mark(node: TreeNode): void {
     this.selected = node;
@@ -207,6 +222,21 @@ export class TreeView {
     if (node.row.problem !== undefined) row.classList.add('problem');
     // Names are shown escaped (control and bidirectional characters as \u202e…), as the command line shows them.
     row.append(element('span', 'twisty', node.row.hasChildren ? (node.expanded ? '▾' : '▸') : ''), element('span', 'name', shown(node.row.name)));
+    if (node.row.deleted !== undefined) {
+      row.classList.add('deleted');
+      const badge = element('span', 'badge deleted', 'deleted');
+      badge.title = node.row.deleted;
+      row.append(badge);
+      row.setAttribute('aria-description', node.row.deleted);
+    }
+    if (node.row.damaged !== undefined) {
+      // A key whose subkeys or values run into a damaged record: said in words, not colour alone.
+      row.classList.add('damaged');
+      const badge = element('span', 'badge damaged', 'damaged');
+      badge.title = `a record in this key's chains cannot be read and is skipped: ${node.row.damaged}`;
+      row.append(badge);
+      row.setAttribute('aria-description', `damaged: ${node.row.damaged}`);
+    }
     if (node.row.source === 'rom') row.append(element('span', 'badge rom', 'ROM'));
     else if (node.row.source === UNVERIFIED_SOURCE) row.append(Object.assign(element('span', 'badge rom unverified', 'ROM unverified'), { title: 'from a ROM hive that failed the ROM check and was attached anyway' }));
     else if (markFile && node.row.problem === undefined) row.append(element('span', 'badge file', 'file'));

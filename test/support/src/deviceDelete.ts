@@ -204,3 +204,37 @@ export class DeviceHeap {
     return blocks;
   }
 }
+
+/** A deleted value whose type and data length fields were zeroed, as `zeroedDeletedValue` made it. */
+export interface ZeroedValue {
+  keyPath: string;
+  name: string;
+  /** Its true data, and the file offset of its block. */
+  data: Uint8Array;
+  offset: number;
+  /** The value deleted first, whose free block the zeroed value's merged with. */
+  neighbour: { keyPath: string; name: string };
+}
+
+/**
+ * On `device`: deletes a value whose block is followed by another value's block (at least
+ * `minData` bytes of data, its block exactly the size formula's, no slack), deleting that
+ * neighbour first so that the two free blocks merge, then zeroes the deleted value's type
+ * and data length fields, as some devices do on delete (the `Seed` case).
+ */
+export function zeroedDeletedValue(device: DeviceHeap, minData = 16): ZeroedValue {
+  const values = new Map<number, { keyPath: string; value: HiveValue }>();
+  walkTree(device.hive, { value: (value, _key, keyPath) => void (value.store === device.hive && values.set(value.offset, { keyPath, value })) });
+  for (const [offset, { keyPath, value }] of values) {
+    if (value.dataLength < minData || value.size !== ((ValueField.name + 2 * value.nameLength + value.dataLength + 2 + 3) & ~3)) continue;
+    const next = values.get(offset + BLOCK_HEADER_SIZE + value.size);
+    if (next === undefined) continue;
+    const data = value.data.slice();
+    const name = value.name;
+    device.deleteValue(next.keyPath, next.value.name);
+    device.deleteValue(keyPath, name);
+    device.bytes.fill(0, offset + BLOCK_HEADER_SIZE + ValueField.type, offset + BLOCK_HEADER_SIZE + ValueField.dataLength + 2);
+    return { keyPath, name, data, offset, neighbour: { keyPath: next.keyPath, name: next.value.name } };
+  }
+  throw new Error("no value of this hive is followed by another value");
+}

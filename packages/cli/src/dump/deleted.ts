@@ -41,8 +41,15 @@ export function deletedAsReg(records: readonly DeletedRecord[]): string {
         ? `${regQuote(record.name)}=${valueTypeName(record.type)}, ${record.data.length} of ${record.dataLength} data bytes left: ${toHex(record.data)}`
         : renderRegValue(record.name, record.type, record.data);
     text += `; deleted value in [${parent}] (${where(record)})\n;   ${line.replace(/\n/g, '\n;   ')}\n`;
+    if (record.inferredLength !== undefined) text += `;   ${inferredNote(record.inferredLength, record.data.length)}\n`;
   }
   return text;
+}
+
+/** What an `inferred` value's data is: the bytes after its name, of which the value held `min` to `max`. */
+export function inferredNote(range: { min: number; max: number }, shown: number): string {
+  const length = range.min === range.max ? `${range.min}` : `${range.min} to ${range.max}`;
+  return `inferred: its type and data length fields were zeroed; the data is the first ${length} of the ${shown} bytes shown (the bytes after its name, up to where the evidence bounds it); its type is not known`;
 }
 
 /** The `deleted` member of a hive's JSON object (docs/json-schema.md), with its leading comma. */
@@ -51,7 +58,8 @@ export function deletedAsJson(records: readonly DeletedRecord[]): string {
     const common = { kind: record.kind, parentPath: record.parentPath, parentVia: record.parentVia, id: record.id, idReused: record.idReused, offset: record.offset, length: record.length, where: record.where, certainty: record.certainty };
     if (record.kind === 'key') return terminalSafeJson(JSON.stringify({ ...common, name: record.name, flags: record.flags }));
     const content = jsonValue(record.name, record.type, record.flags, record.data);
-    return terminalSafeJson(JSON.stringify({ ...common, ...content, value: record.certainty === 'partial' ? null : content.value, dataLength: record.dataLength }));
+    const inferred = record.inferredLength === undefined ? {} : { inferredLength: record.inferredLength };
+    return terminalSafeJson(JSON.stringify({ ...common, ...content, value: record.certainty === 'partial' || record.certainty === 'inferred' ? null : content.value, dataLength: record.dataLength, ...inferred }));
   });
   return `,"deleted":[${items.join(',\n')}]`;
 }

@@ -161,7 +161,15 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
         const mark = `deleted, ${record.certainty}`;
         const parent = record.parentPath ?? '?';
         if (record.kind === 'key') key(`${parent}\\${record.name}`, mark);
-        else value(parent, record.name, record.type, record.data, record.certainty === 'partial' ? `${mark}, ${record.data.length} of ${record.dataLength} data bytes` : mark);
+        else {
+          const detail =
+            record.certainty === 'partial'
+              ? `, ${record.data.length} of ${record.dataLength} data bytes`
+              : record.inferredLength !== undefined
+                ? `, type and length zeroed: ${record.inferredLength.min} to ${record.inferredLength.max} of the ${record.data.length} bytes after its name`
+                : '';
+          value(parent, record.name, record.type, record.data, mark + detail);
+        }
       }
     }
     const skipLine = skipped.line(file);
