@@ -223,7 +223,9 @@ describeBrowser('viewer in Chromium', () => {
     await page.keyboard.press('/');
     await page.keyboard.type('urlmon.dll,#9002');
     await page.keyboard.press('Enter');
-    await page.waitForSelector('#search-results li');
+    // The first match is shown in the value table; the list stays in the Search tab.
+    await page.waitForSelector('#search-results li', { state: 'attached' });
+    await page.locator('[data-panel="search"]').click();
     const hits = await page.$$eval('#search-results li', (items) => items.map((li) => ({ link: li.querySelector('a')!.textContent!, text: li.querySelector('.hit-text')!.textContent! })));
     expect(hits.length).toBeGreaterThan(0);
     expect(hits[0]!.text).toContain('REG_MUI_SZ');
@@ -235,11 +237,13 @@ describeBrowser('viewer in Chromium', () => {
     await page.fill('#search', 'init\\bootvars');
     await page.press('#search', 'Enter');
     await page.waitForFunction(() => document.getElementById('search-summary')?.textContent?.includes('init\\bootvars') === true && !document.getElementById('search-summary')!.textContent!.startsWith('searching'));
+    await page.locator('[data-panel="search"]').click();
     expect(await page.$$eval('#search-results li a', (links) => links.map((a) => a.textContent))).toEqual(['HKEY_LOCAL_MACHINE\\init\\BootVars']);
     await page.locator('#search-results a').first().click();
     await page.fill('#search', 'urlmon.dll,#9002');
     await page.press('#search', 'Enter');
     await page.waitForFunction(() => document.querySelector('#search-results li .hit-text')?.textContent?.includes('9002') === true);
+    await page.locator('[data-panel="search"]').click();
     await page.locator('#search-results a').first().click();
     await page.locator('[data-panel="values"]').click();
     const shown = await valueRows(page, path);

@@ -4,7 +4,7 @@ export { decodeValue, readTerminatedString, readMultiString, isRegQuotable, type
 export { toHex, hexByte, hex32 } from './hex.js';
 export { ROOT_NAMES, rootIndex, rootName, parseKeyPath, type RootName } from './roots.js';
 export { ROOT_COUNT, DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from './limits.js';
-export { REG_HEADER, REG5_HEADER, regHeader, regQuote, quoteRegString, renderRegData, renderRegValue, RegTextWriter, renderTreeAsReg, isRegKeyName, type RegStyle } from './reg.js';
+export { REG_HEADER, REG5_HEADER, regHeader, regQuote, quoteRegString, renderRegData, renderRegValue, RegTextWriter, renderTreeAsReg, isRegKeyName, describeKeyFlags, describeValueFlags, type RegStyle } from './reg.js';
 export { jsonDecoded, jsonValue, type JsonDecoded, type JsonValue } from './json.js';
 export { KeyFlags, type HiveTree, type TreeKey, type TreeValue } from './tree.js';
 export { RegParseError, type RegErrorCode } from './regErrors.js';

@@ -209,13 +209,26 @@ export function renderRegValue(name: string, type: number, data: Uint8Array): st
 /** The stored name of the unnamed value (format guide §8), written `@`. */
 const DEFAULT_VALUE = 'Default';
 
-function keyFlagsNote(flags: number): string {
+/**
+ * A key's flags (format guide §8) as the dumps' notes explain them, e.g. `0x0002 (copy of a
+ * ROM key)`: the one wording of the `.reg` notes and the viewer.
+ */
+export function describeKeyFlags(flags: number): string {
   const names: string[] = flags === 0 ? ['none'] : [];
   if ((flags & KeyFlags.VOLATILE) !== 0) names.push('volatile: subkeys not stored');
   if ((flags & KeyFlags.ROM_COPY) !== 0) names.push('copy of a ROM key');
   const other = flags & ~(KeyFlags.VOLATILE | KeyFlags.ROM_COPY);
   if (other !== 0) names.push(`unknown bits 0x${other.toString(16).padStart(4, '0')}`);
-  return `; key flags 0x${flags.toString(16).padStart(4, '0')} (${names.join(', ')})\n`;
+  return `0x${flags.toString(16).padStart(4, '0')} (${names.join(', ')})`;
+}
+
+/** A value's flags (the name word's high byte, format guide §8), as the dumps' notes explain them. */
+export function describeValueFlags(flags: number): string {
+  return `0x${flags.toString(16).padStart(2, '0')} (${flags === 0 ? 'none' : 'meaning not known'})`;
+}
+
+function keyFlagsNote(flags: number): string {
+  return `; key flags ${describeKeyFlags(flags)}\n`;
 }
 
 /** A key name .reg text can carry: no separator, line break or NUL, no lone surrogate. */
@@ -413,7 +426,7 @@ export class RegTextWriter {
     const out = this.out;
     // The flags note goes above the line, so check first that the line can be written.
     const unwritable = flags !== 0 && !isRegQuotable(decodeUtf16(nameBytes, nameOffset, nameUnits));
-    if (!unwritable && flags !== 0) out.text(`; value flags 0x${flags.toString(16).padStart(2, '0')} (meaning not known)\n`);
+    if (!unwritable && flags !== 0) out.text(`; value flags ${describeValueFlags(flags)}\n`);
     let column: number;
     if (isDefaultName(nameBytes, nameOffset, nameUnits)) {
       out.byte(0x40);

@@ -9,10 +9,11 @@
  * view, the DOM helpers and the worker client are in their own modules.
  */
 import { WorkerClient } from './client.js';
-import { byId as $, element, hex32, nextFrame } from './dom.js';
+import { describeKeyFlags, describeValueFlags } from '@hivetool/registry';
+import { UNVERIFIED_SOURCE, byId as $, element, hex32, nextFrame, shown } from './dom.js';
 import { renderHex, type HexMarks } from './hexView.js';
 import { Splitter } from './splitter.js';
-import type { DamageInfo, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
+import type { AttachResult, DamageInfo, DiffChange, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, RevealResult, RomMismatch, RowInfo, SearchHit, SearchQuery, SearchResult, ValueInfo, VerifyInfo } from './protocol.js';
 import { TreeView, nodesOf, pathOf, type TreeNode } from './tree.js';
 
 const SEARCH_LIMIT = 500;
@@ -56,12 +57,15 @@ const tree = new TreeView(treeBox, $<HTMLDivElement>('tree-spacer'), {
   markFileRows: () => current?.info.rom !== undefined,
 });
 const pathInput = $<HTMLInputElement>('path');
+/** The path the path bar shows escaped: Enter on it unchanged goes to this path, not to its escaped text. */
+let pathRaw = '';
 const searchInput = $<HTMLInputElement>('search');
 const statusLine = $<HTMLDivElement>('status');
 const docSelect = $<HTMLSelectElement>('doc-select');
 
+/** The status line; text from files in it is shown escaped. */
 function status(text: string, error = false): void {
-  statusLine.textContent = text;
+  statusLine.textContent = shown(text);
   statusLine.classList.toggle('error', error);
 }
 
@@ -83,7 +87,7 @@ async function openBytes(name: string, data: ArrayBuffer, started = performance.
     }
     const ms = performance.now() - started;
     document.body.dataset['openMs'] = ms.toFixed(1);
-    status(`${name}: ${info.format}${info.format === 'hive' ? ` (${info.kind})` : ''}, ${info.size} bytes, first rows in ${ms.toFixed(0)} ms`);
+    status(`${docLine(info)}, first rows in ${ms.toFixed(0)} ms`);
     // After the first rows, so a large file opens as fast: whether it is damaged.
     void checkDamage(doc);
     return doc;
@@ -100,6 +104,15 @@ async function openFiles(files: FileList | File[]): Promise<void> {
     document.body.dataset['readMs'] = (performance.now() - started).toFixed(1);
     await openBytes(file.name, data, started);
   }
+}
+
+/** What the status line says of a file when it is shown. */
+function docLine(info: DocInfo): string {
+  return (
+    `${info.name}: ${info.format}${info.format === 'hive' ? ` (${info.kind})` : ''}, ${info.size} bytes` +
+    (info.rom !== undefined ? `, ROM ${info.rom} attached${info.romUnverified === true ? ' although it failed the ROM check: its records are marked unverified' : ''}` : '') +
+    (info.diff !== undefined ? `: ${info.diff.added} added, ${info.diff.removed} removed, ${info.diff.changed} changed` : '')
+  );
 }
 
 // --- damage ----------------------------------------------------------------------------
@@ -200,13 +213,25 @@ function addDoc(info: DocInfo): OpenDoc {
 function refreshDocLists(): void {
   for (const select of [docSelect, $<HTMLSelectElement>('diff-a'), $<HTMLSelectElement>('diff-b')]) {
     const was = select.value;
-    select.replaceChildren(...docs.map((doc) => new Option(doc.info.name, String(doc.info.doc))));
+    select.replaceChildren(...docs.map((doc) => new Option(shown(doc.info.name), String(doc.info.doc))));
     if (docs.some((doc) => String(doc.info.doc) === was)) select.value = was;
   }
   const b = $<HTMLSelectElement>('diff-b');
   if (docs.length >= 2 && b.value === $<HTMLSelectElement>('diff-a').value) b.value = String(docs[docs.length - 1]!.info.doc);
   if (current !== undefined) docSelect.value = String(current.info.doc);
+  refreshCompare();
 }
+
+/** Compare needs two different files: with fewer, or the same file twice, it is off and says why. */
+function refreshCompare(): void {
+  const a = $<HTMLSelectElement>('diff-a').value;
+  const b = $<HTMLSelectElement>('diff-b').value;
+  const why = docs.length < 2 ? 'Open a second file to compare with: a file is not compared with itself.' : a === b ? 'Pick two different files: a file is not compared with itself.' : '';
+  $<HTMLButtonElement>('diff-run').disabled = why !== '';
+  $('diff-why').textContent = why;
+}
+$('diff-a').addEventListener('change', refreshCompare);
+$('diff-b').addEventListener('change', refreshCompare);
 
 function showDoc(doc: OpenDoc): void {
   current = doc;
@@ -215,11 +240,14 @@ function showDoc(doc: OpenDoc): void {
   details = undefined;
   tree.show(doc.roots);
   const info = doc.info;
-  $('doc-summary').textContent =
+  $('doc-summary').textContent = shown(
     `${info.name} — ${info.format === 'hive' ? `${info.kind} hive` : info.format}` +
-    (info.rom !== undefined ? `, ROM ${info.rom} attached (records marked file / ROM)` : '') +
+    (info.rom !== undefined ? `, ROM ${info.rom} attached (records marked file / ROM${info.romUnverified === true ? '; it failed the ROM check: its records are marked unverified' : ''})` : '') +
     (info.diff !== undefined ? `: ${info.diff.added} added, ${info.diff.removed} removed, ${info.diff.changed} changed` : '') +
-    (info.note !== undefined ? ` — ${info.note}` : '');
+    (info.note !== undefined ? ` — ${info.note}` : ''));
+  // The status line speaks of this file now, not of the one shown before (or of a failed open).
+  status(docLine(info));
+  renderChanges();
   $<HTMLButtonElement>('attach-rom').disabled = !(info.format === 'hive' && info.kind === 'persistent');
   $<HTMLButtonElement>('close-doc').disabled = false;
   renderDetails();
@@ -235,7 +263,8 @@ function showDoc(doc: OpenDoc): void {
 function select(node: TreeNode, updateHash = true, valueName?: string): Promise<void> {
   tree.mark(node);
   const path = pathOf(node);
-  pathInput.value = path;
+  pathRaw = path;
+  pathInput.value = shown(path);
   if (updateHash) setAddress(path, valueName);
   return loadDetails(node, valueName);
 }
@@ -266,8 +295,8 @@ async function loadDetails(node: TreeNode, valueName?: string): Promise<void> {
   renderDetails(valueName);
   const value = valueName === undefined ? undefined : result.values.find((entry) => entry.name.toLowerCase() === valueName.toLowerCase());
   if (value !== undefined) await showValueHex(value);
-  else if (result.id >= 0) await showHex(result.source, result.offset, result.recordLength, {}, `key record ${result.name} (${result.source}, id ${result.id})`);
-  else await showHex(result.source, result.offset, 4, {}, `roots record slot of ${result.name}`);
+  else if (result.id >= 0) await showHex(result.source, result.offset, result.recordLength, {}, `key record ${shown(result.name)} (${result.source}, id ${result.id})`);
+  else await showHex(result.source, result.offset, 4, {}, `roots record slot of ${shown(result.name)}`);
 }
 
 // --- going to a path -------------------------------------------------------------------
@@ -293,7 +322,8 @@ async function reveal(path: string, valueName?: string): Promise<boolean> {
 pathInput.addEventListener('keydown', (event) => {
   if (event.key === 'Enter') {
     event.preventDefault();
-    void reveal(pathInput.value).then((found) => found && treeBox.focus());
+    const typed = pathInput.value;
+    void reveal(typed === shown(pathRaw) ? pathRaw : typed).then((found) => found && treeBox.focus());
   }
 });
 
@@ -320,7 +350,10 @@ function renderDetails(valueName?: string): void {
     return;
   }
   const d = details;
-  title.textContent = `${d.path}` + (d.id >= 0 ? ` — key record at ${hex32(d.offset)} (${d.source}), flags ${hex32(d.flags)}` : '') + (d.mark !== undefined && d.mark !== 'inner' ? ` — ${d.mark}` : '');
+  title.textContent =
+    shown(d.path) +
+    (d.id >= 0 ? ` — key record at ${hex32(d.offset)} (${sourceLabel(d.source)}), flags ${describeKeyFlags(d.flags)}` : '') +
+    (d.mark !== undefined && d.mark !== 'inner' ? ` — ${d.mark}` : '');
   body.replaceChildren(
     ...d.values.map((value) => {
       const tr = element('tr');
@@ -337,19 +370,16 @@ function renderDetails(valueName?: string): void {
       }
       if (valueName !== undefined && value.name.toLowerCase() === valueName.toLowerCase()) markValueRow(tr);
       tr.dataset['name'] = value.name;
-      const data = element('td', 'data', value.decoded);
-      data.title = value.before !== undefined ? `before: ${value.before}` : value.decoded.slice(0, TITLE_MAX);
-      if (value.before !== undefined) data.append(element('div', 'before', `was: ${value.before}`));
-      const nameCell = element('td', 'vname', value.name);
-      nameCell.title = value.name;
-      tr.append(
-        nameCell,
-        element('td', 'type', value.typeName),
-        data,
-        element('td', 'num', String(value.size)),
-        element('td', 'num', value.flags === 0 ? '0' : '0x' + value.flags.toString(16)),
-        element('td', `source ${value.source}`, value.source === 'rom' ? 'ROM' : value.source),
-      );
+      const data = element('td', 'data', shown(value.decoded));
+      data.title = value.before !== undefined ? `before: ${shown(value.before)}` : shown(value.decoded.slice(0, TITLE_MAX));
+      if (value.before !== undefined) data.append(element('div', 'before', `was: ${shown(value.before)}`));
+      const nameCell = element('td', 'vname', shown(value.name));
+      nameCell.title = shown(value.name);
+      const flags = element('td', 'num', value.flags === 0 ? '0' : describeValueFlags(value.flags));
+      flags.title = `value flags ${describeValueFlags(value.flags)}`;
+      const source = element('td', `source ${value.source}`, sourceLabel(value.source));
+      if (value.source === UNVERIFIED_SOURCE) source.title = 'from a ROM hive that failed the ROM check and was attached anyway';
+      tr.append(nameCell, element('td', 'type', value.typeName), data, element('td', 'num', String(value.size)), flags, source);
       if (value.mark !== undefined) tr.cells[0]!.append(element('span', `badge ${value.mark}`, value.mark));
       valueRows.set(tr, value);
       if (value.deleted !== undefined) {
@@ -373,8 +403,12 @@ function renderDetails(valueName?: string): void {
     }),
   );
   if (body.querySelector('tr[tabindex="0"]') === null && body.rows[0] !== undefined) body.rows[0].tabIndex = 0;
-  $<HTMLButtonElement>('export-reg').disabled = d.path === '' || d.deleted === true;
-  $<HTMLButtonElement>('export-json').disabled = d.path === '' || d.deleted === true;
+  for (const id of ['export-reg', 'export-regedit', 'export-json']) $<HTMLButtonElement>(id).disabled = d.path === '' || d.deleted === true;
+}
+
+/** Which file a record is in, as the value table and the key line say it. */
+function sourceLabel(source: string): string {
+  return source === 'rom' ? 'ROM' : source === UNVERIFIED_SOURCE ? 'ROM (unverified)' : source;
 }
 
 /** The value each row of the table shows (rows of records that could not be read have none). */
@@ -476,7 +510,7 @@ async function copyLink(path: string, valueName: string): Promise<void> {
 }
 
 function showValueHex(value: ValueInfo): Promise<void> {
-  return showHex(value.source, value.offset, value.recordLength, { highlightAt: value.dataOffset, highlightLength: value.size }, `value ${value.name} (${value.source})`);
+  return showHex(value.source, value.offset, value.recordLength, { highlightAt: value.dataOffset, highlightLength: value.size }, `value ${shown(value.name)} (${value.source})`);
 }
 
 /** Shows `length` bytes at `offset` of the file (or of the attached ROM), up to HEX_RECORD_MAX. */
@@ -528,42 +562,108 @@ for (const tab of tabs) {
   });
 }
 
-async function runSearch(query: string): Promise<void> {
-  if (current === undefined || query === '') return;
+// --- search: hivetool find in the page ------------------------------------------------
+
+/** The last search: its query (to tell a new search from Enter for the next match), its hits and where the user is in them. */
+let found: { key: string; hits: SearchHit[]; at: number } | undefined;
+
+function searchQuery(): SearchQuery {
+  const checked = (id: string): boolean => $<HTMLInputElement>(id).checked;
+  const type = $<HTMLSelectElement>('search-type').value;
+  return { pattern: searchInput.value, regex: checked('search-regex'), keys: checked('search-keys'), names: checked('search-names'), data: checked('search-data'), type: type === '' ? undefined : type };
+}
+
+/** The files searched: every open file (in the order opened) or the shown one. */
+function searchedDocs(): number[] {
+  if (current === undefined) return [];
+  return $<HTMLInputElement>('search-all').checked ? docs.map((doc) => doc.info.doc) : [current.info.doc];
+}
+
+async function runSearch(): Promise<void> {
+  const query = searchQuery();
+  if (current === undefined || query.pattern === '') return;
+  const ids = searchedDocs();
+  const key = JSON.stringify([query, ids]);
   showPanel('search');
   const list = $('search-results');
-  $('search-summary').textContent = `searching for "${query}"…`;
+  $('search-summary').textContent = `searching for "${shown(query.pattern)}"…`;
   list.replaceChildren();
+  found = undefined;
+  refreshHitButtons();
   const started = performance.now();
-  const result = await worker.call<{ hits: SearchHit[]; truncated: boolean; skipped: number; error?: string }>({ op: 'search', doc: current.info.doc, query, limit: SEARCH_LIMIT });
+  let result: SearchResult;
+  try {
+    result = await worker.call<SearchResult>({ op: 'search', docs: ids, query, limit: SEARCH_LIMIT });
+  } catch (error) {
+    $('search-summary').textContent = `cannot search: ${shown((error as Error).message)}`;
+    return;
+  }
+  const places = [query.keys && 'key paths', query.names && 'value names', query.data && 'data'].filter((place) => place !== false);
   $('search-summary').textContent =
-    `${result.hits.length}${result.truncated ? '+' : ''} match(es) for "${query}" in key names, value names and data (${(performance.now() - started).toFixed(0)} ms)` +
+    `${result.hits.length}${result.truncated ? '+' : ''} match(es) for ${query.regex ? 'the regular expression ' : ''}"${shown(query.pattern)}" in ${places.length === 0 ? 'key paths, value names and data' : places.join(', ')}` +
+    `${query.type !== undefined ? ` (${query.type} values only)` : ''}, ${ids.length} file(s) (${(performance.now() - started).toFixed(0)} ms)` +
     (result.truncated ? `; the first ${SEARCH_LIMIT} are listed` : '') +
-    (result.skipped > 0 ? `; the file is damaged: ${result.skipped} damaged record(s) skipped, every intact key searched` : '') +
-    (result.error !== undefined ? `; the walk stopped: ${result.error}` : '');
+    result.errors.map((line) => `; ${shown(line)}`).join('');
   list.replaceChildren(
-    ...result.hits.map((hit) => {
+    ...result.hits.map((hit, index) => {
       const li = element('li');
-      const link = element('a', 'hit', hit.path + (hit.valueName !== undefined ? ` → ${hit.valueName}` : ''));
+      const link = element('a', 'hit', shown((ids.length > 1 ? `${hit.file}: ` : '') + hit.path + (hit.valueName !== undefined ? ` → ${hit.valueName}` : '')));
       link.href = '#';
       link.addEventListener('click', (event) => {
         event.preventDefault();
         // Chosen from the keyboard (Enter on the link), the value's row takes the focus.
         const fromKeyboard = event.detail === 0;
-        void reveal(hit.path, hit.valueName).then((found) => {
-          if (found && fromKeyboard && hit.valueName !== undefined) focusValueRow();
+        void goToHit(index).then(() => {
+          if (fromKeyboard && hit.valueName !== undefined) focusValueRow();
         });
       });
-      li.append(element('span', `where ${hit.where}`, hit.where), link, element('div', 'hit-text', hit.text));
+      const marks = [hit.matchedAs !== undefined ? `as ${hit.matchedAs}` : '', hit.unverified === true ? 'unverified: from a ROM hive that failed the ROM check' : ''].filter((mark) => mark !== '');
+      li.append(element('span', `where ${hit.where}`, hit.where), link, element('div', 'hit-text', shown(hit.text) + (marks.length > 0 ? ` (${marks.join('; ')})` : '')));
       return li;
     }),
   );
+  found = { key, hits: result.hits, at: -1 };
+  refreshHitButtons();
+  if (result.hits.length > 0) await goToHit(0);
+}
+
+function refreshHitButtons(): void {
+  const none = found === undefined || found.hits.length === 0;
+  $<HTMLButtonElement>('search-prev').disabled = none;
+  $<HTMLButtonElement>('search-next').disabled = none;
+}
+
+/**
+ * Shows match `index` (wrapping around): its file, its key selected in the tree and, for a
+ * value, its row selected in the value table with its bytes in the hex view.
+ */
+async function goToHit(index: number): Promise<void> {
+  if (found === undefined || found.hits.length === 0) return;
+  const count = found.hits.length;
+  const at = ((index % count) + count) % count;
+  found.at = at;
+  const hit = found.hits[at]!;
+  const items = $('search-results').children;
+  for (let i = 0; i < items.length; i++) items[i]!.classList.toggle('current', i === at);
+  const doc = docs.find((entry) => entry.info.doc === hit.doc);
+  if (doc === undefined) return;
+  if (doc !== current) showDoc(doc);
+  showPanel('values');
+  await reveal(hit.path, hit.valueName);
+  $('values-body').querySelector('tr.selected')?.scrollIntoView({ block: 'nearest' });
+  status(`match ${at + 1} of ${count}${found.hits.length >= SEARCH_LIMIT ? '+' : ''}: ${hit.file}: ${hit.path}${hit.valueName !== undefined ? ` → ${hit.valueName}` : ''} (F3 next, Shift+F3 previous)`);
+}
+
+/** F3, Enter on the same search: the next match; Shift+F3 the previous. A changed query searches again. */
+function nextHit(step: 1 | -1): void {
+  if (found !== undefined && found.key === JSON.stringify([searchQuery(), searchedDocs()]) && found.hits.length > 0) void goToHit(found.at + step);
+  else void runSearch();
 }
 
 searchInput.addEventListener('keydown', (event) => {
   if (event.key === 'Enter') {
     event.preventDefault();
-    void runSearch(searchInput.value);
+    nextHit(event.shiftKey ? -1 : 1);
   } else if (event.key === 'Escape') treeBox.focus();
   else if (event.key === 'ArrowDown' && panel === 'search') {
     // ↓ goes from the search box to the first result.
@@ -574,6 +674,8 @@ searchInput.addEventListener('keydown', (event) => {
     }
   }
 });
+$('search-next').addEventListener('click', () => nextHit(1));
+$('search-prev').addEventListener('click', () => nextHit(-1));
 
 async function runVerify(): Promise<void> {
   if (current === undefined) return;
@@ -604,7 +706,7 @@ function findingRow(finding: FindingInfo): HTMLElement {
   });
   const where = element('td', 'where');
   if (finding.path !== undefined) {
-    const link = element('a', 'record', finding.path + (finding.valueName !== undefined ? ` → ${finding.valueName}` : ''));
+    const link = element('a', 'record', shown(finding.path + (finding.valueName !== undefined ? ` → ${finding.valueName}` : '')));
     link.href = '#';
     link.addEventListener('click', (event) => {
       event.preventDefault();
@@ -614,7 +716,7 @@ function findingRow(finding: FindingInfo): HTMLElement {
   }
   const offsetCell = element('td');
   offsetCell.append(at);
-  tr.append(element('td', 'severity', finding.severity), element('td', 'code', finding.code), offsetCell, element('td', 'message', finding.message + (finding.count > 1 ? ` (×${finding.count})` : '')), where);
+  tr.append(element('td', 'severity', finding.severity), element('td', 'code', finding.code), offsetCell, element('td', 'message', shown(finding.message) + (finding.count > 1 ? ` (×${finding.count})` : '')), where);
   return tr;
 }
 
@@ -635,7 +737,7 @@ async function runInfo(): Promise<void> {
     const t = element('table', 'kv');
     for (const [label, value] of rows) {
       const tr = element('tr');
-      tr.append(element('th', undefined, label), element('td', undefined, value));
+      tr.append(element('th', undefined, label), element('td', undefined, shown(value)));
       t.append(tr);
     }
     return t;
@@ -648,17 +750,65 @@ async function runInfo(): Promise<void> {
 $('diff-run').addEventListener('click', async () => {
   const a = Number($<HTMLSelectElement>('diff-a').value);
   const b = Number($<HTMLSelectElement>('diff-b').value);
-  if (!(a > 0 && b > 0)) return;
+  if (!(a > 0 && b > 0) || a === b) return;
   status('comparing…');
   try {
     const info = await worker.call<DocInfo>({ op: 'diff', a, b });
     showDoc(addDoc(info));
-    status(`${info.name}: ${info.diff?.added ?? 0} added, ${info.diff?.removed ?? 0} removed, ${info.diff?.changed ?? 0} changed`);
-    showPanel('values');
+    status(`${info.name}: ${info.diff?.added ?? 0} added, ${info.diff?.removed ?? 0} removed, ${info.diff?.changed ?? 0} changed; F8 and Shift+F8 go to the next and previous change`);
+    showPanel('compare');
   } catch (error) {
     status(`compare: ${(error as Error).message}`, true);
   }
 });
+
+/** Where the user is in the shown diff's list of changes. */
+let changeAt = -1;
+
+/** The Compare panel's list of the shown diff's changes (hidden for other files). */
+function renderChanges(): void {
+  changeAt = -1;
+  const changes = current?.info.changes;
+  const box = $('changes-box');
+  box.hidden = changes === undefined;
+  if (changes === undefined || current === undefined) return;
+  const counts = current.info.diff;
+  const total = counts === undefined ? changes.length : counts.added + counts.removed + counts.changed;
+  $('changes-summary').textContent = `${total} change(s) from ${shown(current.info.name)}${changes.length < total ? `, the first ${changes.length} listed` : ''}:`;
+  $('changes-list').replaceChildren(
+    ...changes.map((change, index) => {
+      const li = element('li');
+      const link = element('a', 'hit', shown(change.path + (change.valueName !== undefined ? ` → ${change.valueName}` : '')));
+      link.href = '#';
+      link.addEventListener('click', (event) => {
+        event.preventDefault();
+        void goToChange(index);
+      });
+      li.append(element('span', `badge ${change.mark}`, change.mark), element('span', 'where', change.valueName !== undefined ? ' value ' : ' key '), link);
+      return li;
+    }),
+  );
+  for (const id of ['change-prev', 'change-next']) $<HTMLButtonElement>(id).disabled = changes.length === 0;
+}
+
+/** Shows change `index` of the shown diff (wrapping around): its key, and its value's row. */
+async function goToChange(index: number): Promise<void> {
+  const changes = current?.info.changes;
+  if (changes === undefined || changes.length === 0) return;
+  const at = ((index % changes.length) + changes.length) % changes.length;
+  changeAt = at;
+  const change: DiffChange = changes[at]!;
+  const items = $('changes-list').children;
+  for (let i = 0; i < items.length; i++) items[i]!.classList.toggle('current', i === at);
+  items[at]?.scrollIntoView({ block: 'nearest' });
+  // As a search match: the change is shown in the value table (the list stays in the Compare tab).
+  showPanel('values');
+  await reveal(change.path, change.valueName);
+  $('values-body').querySelector('tr.selected')?.scrollIntoView({ block: 'nearest' });
+  status(`change ${at + 1} of ${changes.length}: ${change.mark} ${change.valueName !== undefined ? `value ${change.path} → ${change.valueName}` : `key ${change.path}`} (F8 next, Shift+F8 previous)`);
+}
+$('change-next').addEventListener('click', () => void goToChange(changeAt + 1));
+$('change-prev').addEventListener('click', () => void goToChange(changeAt - 1));
 
 $('attach-rom').addEventListener('click', () => $<HTMLInputElement>('rom-input').click());
 $<HTMLInputElement>('rom-input').addEventListener('change', async (event) => {
@@ -669,26 +819,72 @@ $<HTMLInputElement>('rom-input').addEventListener('change', async (event) => {
   await attachRom(current, file.name, await file.arrayBuffer());
 });
 
-async function attachRom(doc: OpenDoc, name: string, data: ArrayBuffer): Promise<void> {
+/**
+ * Attaches a ROM hive after the ROM check (the worker runs `checkRom`, as every command
+ * with --rom does). On a mismatch the page says first what does not match and asks;
+ * attached anyway (or `force`: hivetool view --force-rom), its records are marked unverified.
+ */
+async function attachRom(doc: OpenDoc, name: string, data: ArrayBuffer, force = false): Promise<void> {
   try {
-    const info = await worker.call<DocInfo>({ op: 'attachRom', doc: doc.info.doc, file: { name, data } }, [data]);
+    let result = await worker.call<AttachResult>({ op: 'attachRom', doc: doc.info.doc, file: { name, data }, force }, [data]);
+    if (result.mismatch !== undefined) {
+      status(`${result.mismatch.file} does not match the ROM hive ${result.mismatch.rom}: ${result.mismatch.problems.join('; ')}`, true);
+      if (!(await confirmMismatch(result.mismatch))) {
+        status(`${name} not attached to ${doc.info.name}: ${result.mismatch.problems.join('; ')}`, true);
+        return;
+      }
+      result = await worker.call<AttachResult>({ op: 'forceRom', doc: doc.info.doc });
+    }
+    const info = result.info!;
     doc.info = info;
     doc.roots = nodesOf(info.roots, undefined);
     showDoc(doc);
-    status(`${name} attached to ${doc.info.name}: records from it are marked ROM`);
+    status(
+      info.romUnverified === true
+        ? `${name} attached to ${doc.info.name} although it failed the ROM check: every record from it is marked unverified`
+        : `${name} attached to ${doc.info.name}: records from it are marked ROM`,
+      info.romUnverified === true,
+    );
   } catch (error) {
     status(`attach ROM: ${(error as Error).message}`, true);
   }
 }
 
-async function exportSelected(format: 'reg' | 'json'): Promise<void> {
+/** The ROM check's failure, said first and plainly, in a modal dialog; resolves to whether to attach anyway. */
+function confirmMismatch(mismatch: RomMismatch): Promise<boolean> {
+  const dialog = $<HTMLDialogElement>('rom-dialog');
+  $('rom-dialog-title').textContent = shown(`${mismatch.file} does not match the ROM hive ${mismatch.rom}`);
+  $('rom-dialog-problems').replaceChildren(...mismatch.problems.map((problem) => element('li', undefined, shown(problem))));
+  const facts: Array<[string, string]> = [
+    ['ROM signature', `${mismatch.signature.hive} in ${mismatch.file}; ${mismatch.signature.rom} in ${mismatch.rom}${mismatch.signature.match ? ' (the same)' : ' (different builds)'}`],
+    ['role', `${mismatch.role.hive} hive; ROM hive of ${mismatch.role.rom}${mismatch.role.match ? ' (matching)' : ' (does not match)'}`],
+    ['links into the ROM', `${mismatch.links.broken} of ${mismatch.links.total} do not resolve to a record of the expected type`],
+    ...mismatch.links.first.map((link): [string, string] => [`${link.link} at ${hex32(link.offset)}`, `${link.message} [${link.code}]`]),
+  ];
+  $('rom-dialog-facts').replaceChildren(
+    ...facts.map(([label, text]) => {
+      const tr = element('tr');
+      tr.append(element('th', undefined, label), element('td', undefined, shown(text)));
+      return tr;
+    }),
+  );
+  dialog.returnValue = '';
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'force'), { once: true });
+    dialog.showModal();
+    $<HTMLButtonElement>('rom-dialog-cancel').focus();
+  });
+}
+
+async function exportSelected(format: 'reg' | 'regedit' | 'json'): Promise<void> {
   const selected = tree.selected;
   if (current === undefined || selected === undefined || selected.row.handle < 0) return;
   try {
-    const text = await worker.call<string>({ op: 'export', doc: current.info.doc, handle: selected.row.handle, format });
+    // regedit 5 comes as UTF-16LE bytes, the others as text.
+    const content = await worker.call<string | Uint8Array<ArrayBuffer>>({ op: 'export', doc: current.info.doc, handle: selected.row.handle, format });
     const link = element('a');
-    link.href = URL.createObjectURL(new Blob([text], { type: format === 'reg' ? 'text/plain' : 'application/json' }));
-    link.download = `${selected.row.name.replace(/[^\w.-]+/g, '_')}.${format}`;
+    link.href = URL.createObjectURL(new Blob([content], { type: format === 'json' ? 'application/json' : format === 'regedit' ? 'text/plain; charset=utf-16le' : 'text/plain' }));
+    link.download = `${selected.row.name.replace(/[^\w.-]+/g, '_')}${format === 'regedit' ? '.regedit5' : ''}.${format === 'json' ? 'json' : 'reg'}`;
     document.body.append(link);
     link.click();
     link.remove();
@@ -699,6 +895,7 @@ async function exportSelected(format: 'reg' | 'json'): Promise<void> {
 }
 $('export-reg').addEventListener('click', () => void exportSelected('reg'));
 $('export-json').addEventListener('click', () => void exportSelected('json'));
+$('export-regedit').addEventListener('click', () => void exportSelected('regedit'));
 
 $('close-doc').addEventListener('click', async () => {
   if (current === undefined) return;
@@ -714,6 +911,7 @@ $('close-doc').addEventListener('click', async () => {
     tree.show([]);
     renderDetails();
     $('doc-summary').textContent = '';
+    renderChanges();
     $('hex').replaceChildren();
     $<HTMLButtonElement>('close-doc').disabled = true;
     $<HTMLButtonElement>('attach-rom').disabled = true;
@@ -774,13 +972,21 @@ document.addEventListener('keydown', (event) => {
     event.preventDefault();
     searchInput.focus();
     searchInput.select();
+  } else if (event.key === 'F3') {
+    // F3 next match, Shift+F3 previous (anywhere, as in an editor); no search yet: to the box.
+    event.preventDefault();
+    if (found === undefined && searchInput.value === '') searchInput.focus();
+    else nextHit(event.shiftKey ? -1 : 1);
+  } else if (event.key === 'F8' && current?.info.changes !== undefined) {
+    event.preventDefault();
+    void goToChange(changeAt + (event.shiftKey ? -1 : 1));
   }
 });
 
 /** Files `hivetool view` serves with the page (none on a static host or from file://). */
 async function preload(): Promise<void> {
   if (!location.protocol.startsWith('http')) return;
-  let list: { files: Array<{ name: string; url: string; rom?: { name: string; url: string } }> };
+  let list: { files: Array<{ name: string; url: string; rom?: { name: string; url: string; unverified?: boolean } }> };
   try {
     const response = await fetch('preload.json', { cache: 'no-store' });
     if (!response.ok) return;
@@ -791,7 +997,8 @@ async function preload(): Promise<void> {
   for (const file of list.files) {
     const response = await fetch(file.url);
     const doc = await openBytes(file.name, await response.arrayBuffer());
-    if (doc !== undefined && file.rom !== undefined) await attachRom(doc, file.rom.name, await (await fetch(file.rom.url)).arrayBuffer());
+    // hivetool view --force-rom has said the ROM does not match, and was told to go on: no dialog.
+    if (doc !== undefined && file.rom !== undefined) await attachRom(doc, file.rom.name, await (await fetch(file.rom.url)).arrayBuffer(), file.rom.unverified === true);
   }
 }
 
@@ -799,5 +1006,6 @@ new Splitter($('split-tree'), { pane: $('treepane'), container: document.querySe
 new Splitter($('split-hex'), { pane: $('hexpane'), container: $('split-hex').parentElement!, paneAfter: true, storageKey: 'hivetool-split-hex' });
 
 renderDetails();
+refreshCompare();
 void preload().then(() => applyHash());
 document.body.dataset['ready'] = 'true';

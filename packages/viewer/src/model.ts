@@ -8,12 +8,13 @@
  * Over 400 lines because it answers every request of the page's protocol (protocol.ts),
  * one function per request, over the same set of opened files.
  */
-import { HiveKey, HiveRoot, describeRestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, skipsInWalk, structuralDamage, verifyHive, walkTree, type Hive, type HiveValue, type TreeVisitor, type UnresolvedLink } from '@hivetool/hive';
+import { HiveKey, HiveRoot, checkRom, describeRestoreFlags, encodeHive, hexBytes, hiveStatistics, isHiveFormatError, openHive, pendingLogEntries, readTree, skipsInWalk, structuralDamage, verifyHive, walkTree, type Hive, type HiveValue, type TreeVisitor, type UnresolvedLink } from '@hivetool/hive';
 import { BLOCK_HEADER_SIZE, ValueField } from '@hivetool/hive/layout';
 import { UNKNOWN_PARENT, recoverDeleted, type DeletedKey, type DeletedRecord, type DeletedValue } from '@hivetool/forensics';
 import { decodeOemStream, decodeImage, identifyFormat, isImageFormatError } from '@hivetool/image';
+import { FindPatternError, makeFinder } from '@hivetool/registry/find';
 import { RegParseError, RegTextWriter, ValueType, decodeValue, diffTrees, foldName, jsonValue, parseKeyPath, parseReg, renderToString, rootName, toHex, valueTypeName, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
-import type { DamageInfo, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RowInfo, SearchHit, ValueInfo, VerifyInfo } from './protocol.js';
+import type { AttachResult, DamageInfo, DiffChange, DocInfo, FindingInfo, HexInfo, InfoResult, KeyDetails, Mark, OpenFile, Request, RevealResult, RomMismatch, RowInfo, SearchHit, SearchQuery, SearchResult, ValueInfo, VerifyInfo } from './protocol.js';
 
 type Node = HiveRoot | HiveKey;
 
@@ -26,6 +27,10 @@ interface Doc {
   romName?: string | undefined;
   romBytes?: Uint8Array | undefined;
   romHive?: Hive | undefined;
+  /** The attached ROM failed the ROM check and was attached anyway: its records carry source UNVERIFIED_ROM. */
+  romUnverified?: boolean | undefined;
+  /** A ROM hive that failed the ROM check, kept until the page confirms (forceRom) or attaches another. */
+  pendingRom?: { name: string; bytes: Uint8Array; hive: Hive } | undefined;
   note?: string | undefined;
   nodes: Node[];
   paths: string[];
@@ -37,6 +42,7 @@ interface Doc {
   keyMarks?: Map<string, Mark> | undefined;
   valueMarks?: Map<string, { mark: Mark; before?: string | undefined }> | undefined;
   diffCounts?: DocInfo['diff'];
+  changes?: DiffChange[] | undefined;
   /** The deleted records found in free space, once the page has asked for them. */
   deleted?: DeletedRecord[] | undefined;
   /** Keys whose chains hold a damaged record (folded path → what is wrong), once `damage` has looked. */
@@ -69,6 +75,13 @@ function walkIntact(hive: Hive, visitor: TreeVisitor): Skipped[] {
   );
   return skipped;
 }
+
+/** The source of records read through a ROM hive attached although it failed the ROM check (as the command line labels them). */
+export const UNVERIFIED_ROM = 'rom-unverified';
+/** Changes of a diff listed for the page (the counts cover all of them). */
+const MAX_CHANGES_LISTED = 10_000;
+/** Files one search walks at most (every open file). */
+const MAX_SEARCH_FILES = 64;
 
 /** Longest byte range one hex request returns. */
 const MAX_HEX = 64 * 1024;
@@ -151,7 +164,20 @@ function docInfo(doc: Doc): DocInfo {
   doc.paths.length = 0;
   doc.parents.length = 0;
   doc.roots = doc.hive.roots().map((root) => rowOf(doc, root, root.name));
-  return { doc: doc.id, name: doc.name, format: doc.format, kind: doc.hive.kind, size: doc.bytes.length, rom: doc.romName, note: doc.note, roots: doc.roots, diff: doc.diffCounts };
+  return {
+    doc: doc.id,
+    name: doc.name,
+    format: doc.format,
+    kind: doc.hive.kind,
+    size: doc.bytes.length,
+    rom: doc.romName,
+    romUnverified: doc.romUnverified,
+    romSignature: doc.format === 'hive' ? hexBytes(doc.hive.header.romSignature) : undefined,
+    note: doc.note,
+    roots: doc.roots,
+    diff: doc.diffCounts,
+    changes: doc.changes,
+  };
 }
 
 function rowOf(doc: Doc, node: Node, path: string, parent = -1): RowInfo {
@@ -254,7 +280,7 @@ function problemValue(text: string): ValueInfo {
 }
 
 function hex(doc: Doc, source: string, offset: number, length: number): HexInfo {
-  const bytes = source === 'rom' && doc.romBytes !== undefined ? doc.romBytes : doc.bytes;
+  const bytes = (source === 'rom' || source === UNVERIFIED_ROM) && doc.romBytes !== undefined ? doc.romBytes : doc.bytes;
   const start = Math.max(0, Math.min(offset, bytes.length));
   const end = Math.min(bytes.length, start + Math.max(0, Math.min(length, MAX_HEX)));
   return { source, offset: start, bytes: bytes.slice(start, end), fileLength: bytes.length };
@@ -284,36 +310,62 @@ function reveal(doc: Doc, path: string): RevealResult {
   return { levels, indexes, found: true, path: stored };
 }
 
-function search(doc: Doc, query: string, limit: number): { hits: SearchHit[]; truncated: boolean; skipped: number; error?: string } {
-  const needle = query.toLowerCase();
-  const byPath = needle.includes('\\');
-  const hits: SearchHit[] = [];
-  const full = (): boolean => hits.length >= limit;
-  class Enough extends Error {}
-  let skipped = 0;
+/**
+ * Searches the files `ids` in order with `hivetool find`'s matcher (makeFinder of
+ * @hivetool/registry): key paths, value names and data (binary data as UTF-16LE and
+ * Latin-1 text too), plain text or RE2, a type filter. Up to `limit` hits in all.
+ */
+function search(ids: number[], query: SearchQuery, limit: number): SearchResult {
+  let find: ReturnType<typeof makeFinder>;
   try {
-    // Damaged records are skipped with what only they lead to: every intact match is found.
-    skipped = walkIntact(doc.hive, {
-      key(key, path) {
-        // A query with a backslash is looked for in whole paths, any other in key names.
-        if ((byPath ? path : key.name).toLowerCase().includes(needle)) hits.push({ path, where: 'key', text: path });
-        if (full()) throw new Enough();
-      },
-      value(value, _key, path) {
-        const name = value.name;
-        if (name.toLowerCase().includes(needle)) hits.push({ path, where: 'name', valueName: name, text: `${name} (${valueTypeName(value.type)})` });
-        else {
-          const text = decodedText(value.type, value.data);
-          if (text.toLowerCase().includes(needle)) hits.push({ path, where: 'data', valueName: name, text: `${name} (${valueTypeName(value.type)}) = ${text}` });
-        }
-        if (full()) throw new Enough();
-      },
-    }).length;
+    find = makeFinder(query);
   } catch (error) {
-    if (error instanceof Enough) return { hits, truncated: true, skipped };
-    return { hits, truncated: false, skipped, error: describe(error) };
+    if (error instanceof FindPatternError) throw new ViewerError(error.part === 'type' ? `type filter ${error.message}` : error.message);
+    throw error;
   }
-  return { hits, truncated: false, skipped };
+  const hits: SearchHit[] = [];
+  const errors: string[] = [];
+  class Enough extends Error {}
+  const unverified = (source: string): { unverified?: true } => (source === UNVERIFIED_ROM ? { unverified: true } : {});
+  for (const id of ids.slice(0, MAX_SEARCH_FILES)) {
+    const doc = docs.get(id);
+    if (doc === undefined) continue;
+    const file = doc.name;
+    // A damaged record is skipped with what only it leads to, as find does (the damage
+    // rules of a reading command): every intact match is listed, the skips counted.
+    let skipped = 0;
+    let firstSkip = '';
+    try {
+      // One walk over every root, as find makes it.
+      walkTree(
+        doc.hive,
+        {
+          key(key, path) {
+            if (find.key(path)) hits.push({ doc: id, file, path, where: 'key', text: path, ...unverified(key.source) });
+            if (hits.length >= limit) throw new Enough();
+          },
+          value(value, _key, path) {
+            const hit = find.value(value.name, value.type, value.data);
+            if (hit !== undefined) {
+              const typeName = valueTypeName(value.type);
+              const text = hit.where === 'name' ? `${value.name} (${typeName})` : `${value.name} (${typeName}) = ${decodedText(value.type, value.data)}`;
+              hits.push({ doc: id, file, path, where: hit.where, valueName: value.name, text, matchedAs: hit.matchedAs, ...unverified(value.source) });
+            }
+            if (hits.length >= limit) throw new Enough();
+          },
+          damaged(error, path) {
+            if (skipped++ === 0) firstSkip = `the first under ${path}: ${describe(error)}`;
+          },
+        },
+        { skipDamaged: SKIP_DAMAGED },
+      );
+    } catch (error) {
+      if (error instanceof Enough) return { hits, truncated: true, errors };
+      errors.push(`${file}: the walk stopped: ${describe(error)}`);
+    }
+    if (skipped > 0) errors.push(`${file}: damaged hive: ${skipped} damaged record(s) or link(s) skipped, ${firstSkip}; every intact match is listed, without what only the damaged records lead to`);
+  }
+  return { hits, truncated: false, errors };
 }
 
 /**
@@ -541,6 +593,10 @@ function diff(a: Doc, b: Doc): Doc {
   const keyMarks = new Map<string, Mark>();
   const valueMarks = new Map<string, { mark: Mark; before?: string | undefined }>();
   const counts = { added: 0, removed: 0, changed: 0 };
+  const listed: DiffChange[] = [];
+  const list = (change: DiffChange): void => {
+    if (listed.length < MAX_CHANGES_LISTED) listed.push(change);
+  };
   /** Marks a key's ancestors (and the key itself, unless marked) as having changes below. */
   const markInner = (path: string): void => {
     for (let at = path; ; at = parentOf(at)) {
@@ -564,6 +620,7 @@ function diff(a: Doc, b: Doc): Doc {
       case 'add-key':
         counts.added++;
         markKey(change.path, 'added');
+        list({ path: change.path, mark: 'added' });
         break;
       case 'remove-key': {
         counts.removed++;
@@ -575,11 +632,13 @@ function diff(a: Doc, b: Doc): Doc {
         if (parent !== undefined) (parent.subkeys ??= []).push(change.key);
         else if (root !== undefined && parentNames.length === 0) (after.roots[root] ??= []).push(change.key);
         markKey(change.path, 'removed');
+        list({ path: change.path, mark: 'removed' });
         break;
       }
       case 'change-key-flags':
         counts.changed++;
         markKey(change.path, 'changed');
+        list({ path: change.path, mark: 'changed' });
         break;
       case 'add-value':
       case 'remove-value':
@@ -593,6 +652,7 @@ function diff(a: Doc, b: Doc): Doc {
           before: change.op === 'change-value' ? `${valueTypeName(change.before.type)} ${decodedText(change.before.type, change.before.data)}` : undefined,
         });
         markInner(change.path);
+        list({ path: change.path, valueName: value.name, mark: mark as DiffChange['mark'] });
         break;
       }
     }
@@ -607,6 +667,7 @@ function diff(a: Doc, b: Doc): Doc {
     keyMarks,
     valueMarks,
     diffCounts: counts,
+    changes: listed,
   });
 }
 
@@ -619,18 +680,51 @@ function keyNames(doc: Doc, handle: number): string[] {
   return names.reverse();
 }
 
-function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string {
+/** The comment after a line read through a ROM hive attached although it failed the ROM check. */
+const UNVERIFIED_COMMENT = 'unverified: the line above is from a ROM hive that failed the ROM check (attached anyway)';
+
+/** A record's source as `dump -f json` writes it: a record from a ROM that failed the ROM check is `rom`, marked unverified. */
+function jsonSource(source: string): { source: string; unverified?: true } {
+  return source === UNVERIFIED_ROM ? { source: 'rom', unverified: true } : { source };
+}
+
+/** .reg text as desktop regedit writes it: UTF-16LE with a byte order mark and CR LF line ends. */
+function utf16leWithBom(text: string): Uint8Array {
+  const crlf = text.replace(/\r?\n/g, '\r\n');
+  const bytes = new Uint8Array(2 + 2 * crlf.length);
+  bytes[0] = 0xff;
+  bytes[1] = 0xfe;
+  for (let i = 0; i < crlf.length; i++) {
+    const unit = crlf.charCodeAt(i);
+    bytes[2 + 2 * i] = unit & 0xff;
+    bytes[3 + 2 * i] = unit >>> 8;
+  }
+  return bytes;
+}
+
+/**
+ * A subtree as `hivetool dump -k` writes it: `.reg` (`reg`: UTF-8 REGEDIT4 in the CE style;
+ * `regedit`: a regedit 5 file, as `--reg-style regedit`) or JSON.
+ */
+function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'regedit' | 'json'): string | Uint8Array {
   const node = doc.nodes[handle];
   if (node === undefined) throw new Error(`no key with handle ${handle}`);
   const path = doc.paths[handle]!;
   // Damaged records are skipped and noted, as `dump` does (docs/verify.md).
   const options = { includeStart: node instanceof HiveKey, skipDamaged: SKIP_DAMAGED };
-  if (format === 'reg') {
-    return renderToString((out) => {
-      const writer = new RegTextWriter(out, 'ce');
+  if (format === 'reg' || format === 'regedit') {
+    const text = renderToString((out) => {
+      const writer = new RegTextWriter(out, format === 'reg' ? 'ce' : 'regedit');
       writer.header();
       out.text('\n');
-      writer.comment(`${doc.name}: ${doc.hive.kind} hive, ${path}`);
+      // The header of `hivetool dump -f reg`: the file, its kind and ROM signature; then the ROM read through.
+      writer.comment(`${doc.name}: ${doc.hive.kind} hive, ROM signature ${hexBytes(doc.hive.header.romSignature)}`);
+      if (doc.romHive !== undefined && doc.romName !== undefined) {
+        writer.comment(
+          `read through the ROM hive ${doc.romName}, ROM signature ${hexBytes(doc.romHive.header.romSignature)}` + (doc.romUnverified === true ? ': it failed the ROM check and was attached anyway; lines from it are marked unverified' : ''),
+        );
+      }
+      writer.comment(`exported: ${path}`);
       writer.start(path, keyNames(doc, handle));
       walkTree(
         node,
@@ -638,10 +732,12 @@ function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string
         {
           key(key, _keyPath, depth) {
             writer.storedKey(depth, key.store.bytes, key.nameOffset, key.nameLength, key.flags);
+            if (key.source === UNVERIFIED_ROM) writer.comment(UNVERIFIED_COMMENT);
           },
           value(value) {
             const bytes = value.store.bytes;
             writer.valueFrom(bytes, value.nameOffset, value.nameLength, value.type, bytes, value.dataOffset, value.dataLength, value.flags);
+            if (value.source === UNVERIFIED_ROM) writer.comment(UNVERIFIED_COMMENT);
           },
           unresolved(link, keyPath) {
             writer.comment(`unresolved in ${keyPath}: ${describeLink(link)}`);
@@ -653,9 +749,10 @@ function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string
         options,
       );
     });
+    return format === 'reg' ? text : utf16leWithBom(text);
   }
   // The shape of `hivetool dump --format json` (docs/json-schema.md), for one hive.
-  const keys: Array<{ path: string; name: string; id: number; offset: number; source: string; flags: number; values: unknown[] }> = [];
+  const keys: Array<{ path: string; name: string; id: number; offset: number; source: string; unverified?: true; flags: number; values: unknown[] }> = [];
   const links: unknown[] = [];
   const skipped: unknown[] = [];
   walkTree(
@@ -663,10 +760,10 @@ function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string
     path,
     {
       key(key, keyPath) {
-        keys.push({ path: keyPath, name: key.name, id: key.id, offset: key.offset, source: key.source, flags: key.flags, values: [] });
+        keys.push({ path: keyPath, name: key.name, id: key.id, offset: key.offset, ...jsonSource(key.source), flags: key.flags, values: [] });
       },
       value(value) {
-        keys[keys.length - 1]!.values.push({ ...jsonValue(value.name, value.type, value.flags, value.data), id: value.id, offset: value.offset, source: value.source });
+        keys[keys.length - 1]!.values.push({ ...jsonValue(value.name, value.type, value.flags, value.data), id: value.id, offset: value.offset, ...jsonSource(value.source) });
       },
       unresolved(link, keyPath) {
         links.push({ path: keyPath, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason });
@@ -682,11 +779,61 @@ function exportSubtree(doc: Doc, handle: number, format: 'reg' | 'json'): string
     kind: doc.hive.kind,
     fileLength: doc.bytes.length,
     romSignature: hexBytes(doc.hive.header.romSignature),
+    ...(doc.romHive === undefined ? {} : { rom: { file: doc.romName, romSignature: hexBytes(doc.romHive.header.romSignature), ...(doc.romUnverified === true ? { unverified: true } : {}) } }),
     keys,
     unresolvedLinks: links,
     ...(skipped.length === 0 ? {} : { skippedRecords: skipped }),
   };
   return JSON.stringify({ format: 'hivetool-dump', schemaVersion: 1, hives: [hive] }, null, 1) + '\n';
+}
+
+// --- ROM --------------------------------------------------------------------------------
+
+/**
+ * Attaches a ROM hive after the one ROM check (`checkRom`, as every command that takes
+ * `--rom` runs it): on a mismatch nothing is attached and the page is told what does not
+ * match, unless `force`, when the ROM's records are labelled unverified.
+ */
+function attachRom(doc: Doc, file: OpenFile, force: boolean): AttachResult {
+  if (doc.format !== 'hive') throw new ViewerError('a ROM hive can be attached to a hive file only');
+  const romBytes = new Uint8Array(file.data);
+  let romHive: Hive;
+  try {
+    romHive = openHive(romBytes, { source: 'rom' });
+  } catch (error) {
+    throw new ViewerError(`${file.name}: ${isHiveFormatError(error) ? 'not a valid hive: ' : ''}${describe(error)}`, error);
+  }
+  if (romHive.kind !== 'rom') throw new ViewerError(`${file.name}: not a ROM hive (its own references carry store nibble 0)`);
+  if (doc.hive.kind !== 'persistent') throw new ViewerError(`${doc.name} is a ROM hive: only a persistent hive links into a ROM hive`);
+  doc.pendingRom = undefined;
+  const check = checkRom(openHive(doc.bytes, { kind: 'persistent', rom: romHive, brokenRomLinks: 'unresolved' }), romHive);
+  if (!check.ok && !force) {
+    doc.pendingRom = { name: file.name, bytes: romBytes, hive: romHive };
+    const mismatch: RomMismatch = {
+      file: doc.name,
+      rom: file.name,
+      problems: check.problems,
+      signature: check.signature,
+      role: check.role,
+      links: { total: check.links.total, broken: check.links.broken, first: check.links.first.map((link) => ({ code: link.code, offset: link.offset, link: link.link, message: link.message })) },
+    };
+    return { mismatch };
+  }
+  return attach(doc, file.name, romBytes, romHive, !check.ok);
+}
+
+function attach(doc: Doc, name: string, romBytes: Uint8Array, romHive: Hive, unverified: boolean): AttachResult {
+  // Over a ROM that failed the check, its records are labelled and a link that does not
+  // resolve there is shown as unresolved rather than read.
+  const rom = unverified ? romHive.withSource(UNVERIFIED_ROM) : romHive;
+  const hive = openHive(doc.bytes, unverified ? { kind: 'persistent', rom, brokenRomLinks: 'unresolved' } : { rom });
+  doc.hive = hive;
+  doc.romHive = rom;
+  doc.romBytes = romBytes;
+  doc.romName = name;
+  doc.romUnverified = unverified;
+  doc.pendingRom = undefined;
+  return { info: docInfo(doc) };
 }
 
 /** Answers one request; throws to report an error to the page. */
@@ -703,24 +850,13 @@ export function handle(request: Request): unknown {
         throw new ViewerError(`${name}: ${isHiveFormatError(error) ? 'not a valid hive: ' : ''}${describe(error)}`, error);
       }
     }
-    case 'attachRom': {
+    case 'attachRom':
+      return attachRom(docOf(request.doc), request.file, request.force === true);
+    case 'forceRom': {
       const doc = docOf(request.doc);
-      if (doc.format !== 'hive') throw new ViewerError('a ROM hive can be attached to a hive file only');
-      const romBytes = new Uint8Array(request.file.data);
-      let romHive: Hive;
-      try {
-        romHive = openHive(romBytes, { source: 'rom' });
-      } catch (error) {
-        throw new ViewerError(`${request.file.name}: ${isHiveFormatError(error) ? 'not a valid hive: ' : ''}${describe(error)}`, error);
-      }
-      if (romHive.kind !== 'rom') throw new ViewerError(`${request.file.name}: not a ROM hive (its own references carry store nibble 0)`);
-      const hive = openHive(doc.bytes, { rom: romHive });
-      if (hive.kind !== 'persistent') throw new ViewerError(`${doc.name} is a ROM hive: only a persistent hive links into a ROM hive`);
-      doc.hive = hive;
-      doc.romHive = romHive;
-      doc.romBytes = romBytes;
-      doc.romName = request.file.name;
-      return docInfo(doc);
+      const pending = doc.pendingRom;
+      if (pending === undefined) throw new ViewerError('no ROM hive is waiting to be attached');
+      return attach(doc, pending.name, pending.bytes, pending.hive, true);
     }
     case 'children':
       return children(docOf(request.doc), request.handle);
@@ -731,7 +867,7 @@ export function handle(request: Request): unknown {
     case 'reveal':
       return reveal(docOf(request.doc), request.path);
     case 'search':
-      return search(docOf(request.doc), request.query, request.limit);
+      return search(request.docs, request.query, request.limit);
     case 'damage':
       return damage(docOf(request.doc));
     case 'deleted':

@@ -87,19 +87,71 @@ export interface DocInfo {
   size: number;
   /** Name of the attached ROM hive, if any. */
   rom: string | undefined;
+  /** The attached ROM failed the ROM check and was attached anyway: its records are marked unverified. */
+  romUnverified?: boolean | undefined;
+  /** The ROM signature in the file's header (hex), for hives. */
+  romSignature?: string | undefined;
   /** What the offsets shown are offsets of, when they are not the file's own. */
   note: string | undefined;
   roots: RowInfo[];
   /** For a diff: how many changes of each kind. */
   diff?: { added: number; removed: number; changed: number } | undefined;
+  /** For a diff: the changes in tree order (the first MAX_CHANGES_LISTED), for the list and next/previous change. */
+  changes?: DiffChange[] | undefined;
+}
+
+/** One change of a diff: a key (no `valueName`) or a value of the key at `path`. */
+export interface DiffChange {
+  path: string;
+  valueName?: string | undefined;
+  mark: Exclude<Mark, 'inner'>;
+}
+
+/** What a ROM hive that fails the ROM check (`checkRom`) does not match, for the page to show before it is attached. */
+export interface RomMismatch {
+  file: string;
+  rom: string;
+  /** The check's plain sentences, most telling first (as the command line's error line says them). */
+  problems: string[];
+  signature: { hive: string; rom: string; match: boolean };
+  role: { hive: string; rom: string; match: boolean };
+  links: { total: number; broken: number; first: Array<{ code: string; offset: number; link: string; message: string }> };
+}
+
+/** The reply to attachRom: the file with the ROM attached, or what does not match (nothing attached). */
+export type AttachResult = { info: DocInfo; mismatch?: undefined } | { info?: undefined; mismatch: RomMismatch };
+
+/** What to search for, as `hivetool find` takes it. */
+export interface SearchQuery {
+  pattern: string;
+  regex: boolean;
+  /** Where to look; none set means all three. */
+  keys: boolean;
+  names: boolean;
+  data: boolean;
+  /** Only values of this type (REG_SZ, sz, dword, 4, …). */
+  type?: string | undefined;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  truncated: boolean;
+  /** Files whose walk could not go to the end, one line each (the hits before are kept). */
+  errors: string[];
 }
 
 export interface SearchHit {
+  doc: number;
+  file: string;
   path: string;
   /** What matched: the key's path, a value's name, or a value's data. */
   where: 'key' | 'name' | 'data';
   valueName?: string | undefined;
   text: string;
+  /** Set when only binary data read as text matched: how it was read. */
+  matchedAs?: string | undefined;
+  /** The record came from a ROM hive attached although it failed the ROM check. */
+  unverified?: boolean | undefined;
 }
 
 export interface FindingInfo {
@@ -134,18 +186,19 @@ export interface OpenFile {
 
 export type Request =
   | { op: 'open'; file: OpenFile }
-  | { op: 'attachRom'; doc: number; file: OpenFile }
+  | { op: 'attachRom'; doc: number; file: OpenFile; force?: boolean | undefined }
+  | { op: 'forceRom'; doc: number }
   | { op: 'children'; doc: number; handle: number }
   | { op: 'details'; doc: number; handle: number }
   | { op: 'hex'; doc: number; source: string; offset: number; length: number }
   | { op: 'reveal'; doc: number; path: string }
-  | { op: 'search'; doc: number; query: string; limit: number }
+  | { op: 'search'; docs: number[]; query: SearchQuery; limit: number }
   | { op: 'damage'; doc: number }
   | { op: 'deleted'; doc: number }
   | { op: 'verify'; doc: number }
   | { op: 'info'; doc: number }
   | { op: 'diff'; a: number; b: number }
-  | { op: 'export'; doc: number; handle: number; format: 'reg' | 'json' }
+  | { op: 'export'; doc: number; handle: number; format: 'reg' | 'regedit' | 'json' }
   | { op: 'close'; doc: number };
 
 export interface RevealResult {

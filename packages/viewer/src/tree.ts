@@ -11,7 +11,7 @@
  * PageUp/PageDown, Enter and type-ahead (the first key whose name starts with what was
  * typed) move the selection.
  */
-import { element } from './dom.js';
+import { UNVERIFIED_SOURCE, element, shown } from './dom.js';
 import type { RowInfo } from './protocol.js';
 
 /** Row height when the page's CSS does not say (`--row-height`, larger for touch). */
@@ -246,7 +246,8 @@ export class TreeView {
     if (node.row.problem !== undefined) row.classList.add('problem');
     const twisty = element('span', 'twisty', node.row.hasChildren ? (node.expanded ? '▾' : '▸') : '');
     twisty.setAttribute('aria-hidden', 'true');
-    const name = element('span', 'name', node.row.name);
+    // Names are shown escaped (control and bidirectional characters as \u202e…), as the command line shows them.
+    const name = element('span', 'name', shown(node.row.name));
     // The whole path on hover: names are cut at the pane's edge.
     name.title = pathOf(node);
     row.append(twisty, name);
@@ -266,6 +267,7 @@ export class TreeView {
       row.setAttribute('aria-description', `damaged: ${node.row.damaged}`);
     }
     if (node.row.source === 'rom') row.append(element('span', 'badge rom', 'ROM'));
+    else if (node.row.source === UNVERIFIED_SOURCE) row.append(Object.assign(element('span', 'badge rom unverified', 'ROM unverified'), { title: 'from a ROM hive that failed the ROM check and was attached anyway' }));
     else if (markFile && node.row.problem === undefined) row.append(element('span', 'badge file', 'file'));
     if (node.row.mark !== undefined && node.row.mark !== 'inner') row.append(element('span', `badge ${node.row.mark}`, node.row.mark));
     return row;

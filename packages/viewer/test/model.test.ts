@@ -11,7 +11,7 @@ import { encodeHive, openHive, readTree } from '@hivetool/hive';
 import { ValueType, decodeValue, diffTrees, encodeUtf16 } from '@hivetool/registry';
 import { REPO_ROOT, corpusBytes, corpusPath, describeCorpus, prng, runCli } from '@hivetool/test-support';
 import { handle } from '../dist/model.js';
-import type { DocInfo, HexInfo, KeyDetails, RevealResult, RowInfo, SearchHit, VerifyInfo } from '../dist/protocol.js';
+import type { AttachResult, DocInfo, HexInfo, KeyDetails, RevealResult, RowInfo, SearchQuery, SearchResult, VerifyInfo } from '../dist/protocol.js';
 
 const describeWithCorpus = describeCorpus(describe);
 
@@ -102,15 +102,22 @@ describeWithCorpus('the worker on the corpus', () => {
     expect(() => reveal(doc, 'NotARoot\\x')).toThrow('does not start with a root');
   });
 
-  test('search: key names, key paths, value names and data; the limit says it cut the list', () => {
+  test('search: key paths, value names and data, as find matches them; the limit says it cut the list', () => {
     const doc = open('default.hv', corpusBytes('default.hv'));
-    const search = (query: string, limit = 500): { hits: SearchHit[]; truncated: boolean } => handle({ op: 'search', doc: doc.doc, query, limit }) as { hits: SearchHit[]; truncated: boolean };
+    const search = (pattern: string, limit = 500, more: Partial<SearchQuery> = {}): SearchResult =>
+      handle({ op: 'search', docs: [doc.doc], query: { pattern, regex: false, keys: false, names: false, data: false, ...more }, limit }) as SearchResult;
     expect(search('urlmon.dll,#9002').hits.map((hit) => [hit.where, hit.valueName])).toEqual([['data', 'Default']]);
     expect(search('init\\bootvars').hits.map((hit) => hit.path)).toEqual(['HKEY_LOCAL_MACHINE\\init\\BootVars']);
     expect(search('SystemHive').hits.map((hit) => [hit.where, hit.path])).toEqual([['name', 'HKEY_LOCAL_MACHINE\\init\\BootVars']]);
     const cut = search('e', 5);
     expect(cut.hits).toHaveLength(5);
     expect(cut.truncated).toBe(true);
+    // find's options: a regular expression, one place, a type.
+    expect(search('^SystemHive$', 500, { regex: true, names: true }).hits.map((hit) => hit.valueName)).toEqual(['SystemHive']);
+    expect(search('SystemHive', 500, { keys: true }).hits).toEqual([]);
+    expect(search('SystemHive', 500, { type: 'dword' }).hits).toEqual([]);
+    expect(() => search('(', 500, { regex: true })).toThrow('not a regular expression');
+    expect(() => search('x', 500, { type: 'nonsense' })).toThrow('type filter nonsense: not a value type');
   });
 
   test('a broken value chain: the values before it, a problem row, and the finding located', () => {
@@ -139,7 +146,11 @@ describeWithCorpus('the worker on the corpus', () => {
       const before = handle({ op: 'children', doc: doc.doc, handle: hklm.handle }) as RowInfo[];
       expect(before.filter((row) => row.problem !== undefined).map((row) => row.problem)).toEqual([expect.stringContaining('ROM hive not loaded')]);
       expect(() => handle({ op: 'attachRom', doc: doc.doc, file: { name: 'system.hv', data: bytes.slice().buffer } })).toThrow('not a ROM hive');
-      const attached = handle({ op: 'attachRom', doc: doc.doc, file: { name: 'default.hv', data: corpusBytes('default.hv').slice().buffer } }) as DocInfo;
+      // The ROM user.hv is of the wrong role for a system hive: the check says so and nothing is attached.
+      const wrong = handle({ op: 'attachRom', doc: doc.doc, file: { name: 'user.hv', data: corpusBytes('user.hv').slice().buffer } }) as AttachResult;
+      expect(wrong.info).toBeUndefined();
+      expect(wrong.mismatch?.role).toEqual({ hive: expect.any(String), rom: expect.any(String), match: false });
+      const attached = (handle({ op: 'attachRom', doc: doc.doc, file: { name: 'default.hv', data: corpusBytes('default.hv').slice().buffer } }) as AttachResult).info!;
       expect(attached.rom).toBe('default.hv');
       const hklmAfter = attached.roots.find((row) => row.name === 'HKEY_LOCAL_MACHINE')!;
       const after = handle({ op: 'children', doc: doc.doc, handle: hklmAfter.handle }) as RowInfo[];
@@ -209,8 +220,8 @@ function exploreAll(name: string, bytes: Uint8Array): string[] {
       }
     }
   }
-  const search = handle({ op: 'search', doc: doc.doc, query: 'a', limit: 50 }) as { error?: string };
-  if (search.error !== undefined) said.push(search.error);
+  const search = handle({ op: 'search', docs: [doc.doc], query: { pattern: 'a', regex: false, keys: false, names: false, data: false }, limit: 50 }) as SearchResult;
+  said.push(...search.errors);
   const verify = handle({ op: 'verify', doc: doc.doc }) as VerifyInfo;
   said.push(...verify.findings.map((finding) => finding.message));
   const info = handle({ op: 'info', doc: doc.doc }) as { rows: Array<[string, string]>; error?: string };

@@ -1,14 +1,17 @@
 import { walkTree } from '@hivetool/hive';
 import { SkippedRecords, openForReading } from '../damage.js';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
-import { ROOT_COUNT, ValueType, escapeForTerminal, terminalSafeJson, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
+import { ROOT_COUNT, escapeForTerminal, terminalSafeJson, renderRegData, rootName, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
+// The matcher is its own entry point, so that only find (and the viewer) load RE2.
+import { FindPatternError, makeFinder, type BinaryReading, type Finder } from '@hivetool/registry/find';
+
+export { MAX_BINARY_TEXT, MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM, plainMatcher } from '@hivetool/registry/find';
 import { inputName, readInputFile, stdinForWorkers } from '../input.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, fileFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
 import { runPool } from '../pool.js';
 import { deletedRecords } from '../dump/deleted.js';
-import { RE2JS } from 're2js';
 import type { CommandIo } from '../command.js';
 import type { CliIo } from '../io.js';
 import { BATCH_WORKER } from '../workers.js';
@@ -59,8 +62,7 @@ export interface FindMatch {
   matchedAs?: BinaryReading;
 }
 
-/** How binary data is also read as text by `find --data`. */
-export type BinaryReading = 'UTF-16LE text' | 'Latin-1 text';
+export type { BinaryReading } from '@hivetool/registry/find';
 
 /** A file's matches; `error` when it could not be searched to the end (the matches before it are kept). */
 export type FindOutcome = { file: string; matches: FindMatch[]; error?: string; skipped?: string; notes?: string[] } | { file: string; bug: string };
@@ -68,53 +70,16 @@ export type FindOutcome = { file: string; matches: FindMatch[]; error?: string; 
 // The ROM hive of --rom, opened once per thread (worker threads open it again).
 let threadRom: { file: string; hive: Hive } | undefined;
 
-function typeNumber(text: string): number {
-  if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(text)) {
-    // A value's type is a u16 in the hive (format guide §8).
-    if (Number(text) > 0xffff) throw new UsageError(`--type ${text}: a value type is a number from 0 to 65535`);
-    return Number(text);
+/** The one matcher (`makeFinder` of @hivetool/registry, shared with the viewer); a bad pattern or type is a usage error. */
+function finder(job: Pick<FindJob, 'pattern' | 'regex' | 'keys' | 'names' | 'data' | 'type'>): Finder {
+  try {
+    return makeFinder(job);
+  } catch (error) {
+    if (!(error instanceof FindPatternError)) throw error;
+    if (error.part === 'type') throw new UsageError(`--type ${error.message}`);
+    if (error.part === 'regex-size') throw new UsageError(`--regex: ${error.message}`);
+    throw new UsageError(`${error.message}; --regex takes RE2 syntax, without backreferences or lookaround`);
   }
-  const wanted = text.toUpperCase().replace(/^REG_/, '');
-  const entry = Object.entries(ValueType).find(([name]) => name === wanted);
-  if (entry === undefined) throw new UsageError(`--type ${text}: not a value type (e.g. REG_SZ, sz, dword, binary, multi_sz, 4)`);
-  return entry[1];
-}
-
-/** The texts a value's data is searched in: strings decoded, numbers in decimal and hex, any data as hex. */
-function dataTexts(decoded: ReturnType<typeof jsonDecoded>, data: Uint8Array): string[] {
-  const texts = [toHex(data)];
-  if (typeof decoded === 'string') texts.push(decoded);
-  else if (typeof decoded === 'number') texts.push(String(decoded), `0x${decoded.toString(16).padStart(8, '0')}`);
-  else if (Array.isArray(decoded)) texts.push(...(decoded as string[]));
-  return texts;
-}
-
-/**
- * Bytes of one value's data read as text when it is binary (the help and the README say
- * so): all of it, as a value holds at most 65 535 bytes (format guide §8); a bound all the same.
- */
-export const MAX_BINARY_TEXT = 0x10000;
-
-const utf16 = new TextDecoder('utf-16le');
-
-/** Bytes as Latin-1 characters (one per byte), in chunks so no call takes too many arguments. */
-function latin1(bytes: Uint8Array): string {
-  let text = '';
-  for (let at = 0; at < bytes.length; at += 8192) text += String.fromCharCode(...bytes.subarray(at, at + 8192));
-  return text;
-}
-
-/**
- * Binary data (REG_BINARY, REG_NONE, unknown types, a text type whose bytes are not text)
- * read as text, for a pattern written as text: as UTF-16LE from an even and from an odd
- * byte (a string inside a structure, such as a time zone's name, at either alignment),
- * then one character per byte (ASCII and Latin-1 text). Its first MAX_BINARY_TEXT bytes.
- */
-function binaryMatch(data: Uint8Array, test: (text: string) => boolean): BinaryReading | undefined {
-  const bytes = data.subarray(0, MAX_BINARY_TEXT);
-  if (test(utf16.decode(bytes)) || (bytes.length > 2 && test(utf16.decode(bytes.subarray(1))))) return 'UTF-16LE text';
-  if (test(latin1(bytes))) return 'Latin-1 text';
-  return undefined;
 }
 
 function oneLine(type: number, data: Uint8Array): string {
@@ -134,68 +99,6 @@ function walkPlainTree(tree: HiveTree, visit: (key: TreeKey, path: string) => vo
   }
 }
 
-
-/** Characters a `--regex` pattern may have (the help and the README say so). */
-export const MAX_REGEX_LENGTH = 1000;
-/** Instructions its compiled RE2 program may have (RE2's "program size"). */
-export const MAX_REGEX_PROGRAM = 500;
-
-/**
- * A `--regex` pattern, case-insensitive, matched by RE2 (re2js): in time linear in the
- * text, so no pattern can make `find` hang on crafted names or data, as a backtracking
- * engine would on `(a+)+$`. RE2 syntax has no backreferences or lookaround.
- */
-function compilePattern(pattern: string): (text: string) => boolean {
-  // Linear in the text, but the time per character grows with the pattern: a pattern such
-  // as `a?` × 5000 then `a` × 5000 takes minutes over one hive. Both its length and the size
-  // of its compiled program (which `x{1000}` makes large in 7 characters) are capped.
-  if (pattern.length > MAX_REGEX_LENGTH) {
-    throw new UsageError(`--regex: the pattern has ${pattern.length} characters, more than the ${MAX_REGEX_LENGTH} a regular expression may have; search for a shorter one (a plain-text pattern has no such limit)`);
-  }
-  let compiled: RE2JS;
-  try {
-    compiled = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
-  } catch (error) {
-    throw new UsageError(`not a regular expression: ${pattern} (${(error as Error).message}); --regex takes RE2 syntax, without backreferences or lookaround`);
-  }
-  if (compiled.programSize() > MAX_REGEX_PROGRAM) {
-    throw new UsageError(`--regex: the pattern compiles to ${compiled.programSize()} instructions, more than the ${MAX_REGEX_PROGRAM} a regular expression may have; use fewer or smaller repetitions (x{100} counts as 100)`);
-  }
-  return (text) => compiled.matcher(text).find();
-}
-
-/** Longest plain-text pattern searched with `String.prototype.includes`. */
-const SHORT_NEEDLE = 64;
-
-/**
- * A plain-text pattern, case-insensitive. `includes` is fastest for the short patterns
- * people type, but takes time in the product of the text's and the pattern's lengths on a
- * long crafted one (`a` × 2500, `b`, `a` × 2500 over a long run of `a`: seconds per
- * value): a longer pattern is searched by Knuth–Morris–Pratt, linear in the text.
- */
-export function plainMatcher(pattern: string): (text: string) => boolean {
-  const needle = pattern.toLowerCase();
-  if (needle.length <= SHORT_NEEDLE) return (text) => text.toLowerCase().includes(needle);
-  // fail[i]: length of the longest proper border of needle[0..i].
-  const fail = new Int32Array(needle.length);
-  for (let i = 1, k = 0; i < needle.length; i++) {
-    while (k > 0 && needle.charCodeAt(i) !== needle.charCodeAt(k)) k = fail[k - 1]!;
-    if (needle.charCodeAt(i) === needle.charCodeAt(k)) k++;
-    fail[i] = k;
-  }
-  return (text) => {
-    if (text.length < needle.length) return false;
-    const haystack = text.toLowerCase();
-    for (let i = 0, k = 0; i < haystack.length; i++) {
-      const code = haystack.charCodeAt(i);
-      while (k > 0 && code !== needle.charCodeAt(k)) k = fail[k - 1]!;
-      if (code === needle.charCodeAt(k)) k++;
-      if (k === needle.length) return true;
-    }
-    return false;
-  };
-}
-
 /**
  * Searches one file (a hive, a registry image or an OEM stream) and returns its matches in
  * tree order, then those among its deleted records. Never throws for a bad file.
@@ -207,31 +110,17 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
   // How the file is named in matches (`-` is standard input, shown as <stdin>).
   const shown = inputName(file);
   try {
-    const anyScope = !job.keys && !job.names && !job.data;
-    const wantedType = job.type === undefined ? undefined : typeNumber(job.type);
-    let test: (text: string) => boolean;
-    if (job.regex) {
-      test = compilePattern(job.pattern);
-    } else {
-      test = plainMatcher(job.pattern);
-    }
+    const find = finder(job);
     const mark = (deleted: string | undefined, source: string | undefined): { deleted?: string; unverified?: true } => ({
       ...(deleted === undefined ? {} : { deleted }),
       ...(source !== undefined && isUnverified(source) ? { unverified: true as const } : {}),
     });
     const key = (path: string, deleted?: string, source?: string): void => {
-      if (wantedType === undefined && (anyScope || job.keys) && test(path)) matches.push({ file: shown, path, kind: 'key', ...mark(deleted, source) });
+      if (find.key(path)) matches.push({ file: shown, path, kind: 'key', ...mark(deleted, source) });
     };
     const value = (path: string, name: string, type: number, data: Uint8Array, deleted?: string, source?: string): void => {
-      if (wantedType !== undefined && type !== wantedType) return;
-      let hit = (anyScope || job.names) && test(name);
-      let matchedAs: BinaryReading | undefined;
-      if (!hit && (anyScope || job.data)) {
-        const decoded = jsonDecoded(type, data);
-        hit = dataTexts(decoded, data).some(test);
-        if (!hit && decoded === null) hit = (matchedAs = binaryMatch(data, test)) !== undefined;
-      }
-      if (hit) matches.push({ file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...mark(deleted, source), ...(matchedAs === undefined ? {} : { matchedAs }) });
+      const hit = find.value(name, type, data);
+      if (hit !== undefined) matches.push({ file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...mark(deleted, source), ...(hit.matchedAs === undefined ? {} : { matchedAs: hit.matchedAs }) });
     };
 
     const bytes = readInputFile(io, file);
@@ -312,8 +201,7 @@ export async function run(args: FindArguments, io: CommandIo): Promise<number> {
   const report = io.report;
   const { files, jobs, json: _json, ...job } = args;
   // Checked once here, so a bad --type or pattern is one usage error, not one per file.
-  if (job.type !== undefined) typeNumber(job.type);
-  if (job.regex) compilePattern(job.pattern);
+  finder(job);
   const sink = new StdoutSink(io);
   // Read before the bar starts: a terminal on standard input stops the run here.
   const stdin = stdinForWorkers(io, files, jobs);
