@@ -149,6 +149,9 @@ describeBrowser('viewer accessibility (axe-core)', () => {
     seen.push(['values', await axeViolations(page)]);
     await page.fill('#search', 'Boot');
     await page.press('#search', 'Enter');
+    // The first match is shown in the values; the list of matches is in the Search tab.
+    await page.waitForSelector('#search-results li', { state: 'attached' });
+    await page.locator('#tab-search').click();
     await page.waitForSelector('#search-results li');
     seen.push(['search', await axeViolations(page)]);
     await page.locator('#tab-verify').click();

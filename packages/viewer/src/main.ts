@@ -665,12 +665,14 @@ searchInput.addEventListener('keydown', (event) => {
     event.preventDefault();
     nextHit(event.shiftKey ? -1 : 1);
   } else if (event.key === 'Escape') treeBox.focus();
-  else if (event.key === 'ArrowDown' && panel === 'search') {
-    // ↓ goes from the search box to the first result.
-    const first = $('search-results').querySelector<HTMLAnchorElement>('a');
-    if (first !== null) {
+  else if (event.key === 'ArrowDown') {
+    // ↓ goes from the search box to the list of results (the match shown, or the first).
+    const results = $('search-results');
+    const target = results.querySelector<HTMLAnchorElement>('li.current a') ?? results.querySelector<HTMLAnchorElement>('a');
+    if (target !== null) {
       event.preventDefault();
-      first.focus();
+      showPanel('search');
+      target.focus();
     }
   }
 });
