@@ -24,6 +24,12 @@ export interface WalkOptions {
    * roots of one hive) so that a record reached by two of them is an error, as in one walk.
    */
   reached?: ReachedRecords;
+  /**
+   * false: `visitor.key` and `visitor.value` get `''` for the path, so a walk that does not
+   * use it builds no string per key (names are not decoded). Unresolved links and errors
+   * still name the full path, built when needed. Default true.
+   */
+  paths?: boolean;
 }
 
 interface Frame {
@@ -33,8 +39,19 @@ interface Frame {
   from: number;
   link: 'root' | 'child' | 'sibling';
   store: RecordStore;
-  parentPath: string;
+  /** Path of the key whose chain this is (undefined until needed, with `paths: false`). */
+  parentPath: string | undefined;
+  /** That key (undefined for the frame a walk starts with, whose path is always set). */
+  parent: HiveKey | undefined;
   depth: number;
+}
+
+/** The path of the key whose chain `stack[index]` is, built (and kept) from the frames below it when not set yet. */
+function pathAt(stack: Frame[], index: number): string {
+  let from = index;
+  while (stack[from]!.parentPath === undefined) from--;
+  for (let i = from + 1; i <= index; i++) stack[i]!.parentPath = stack[i - 1]!.parentPath! + '\\' + stack[i]!.parent!.name;
+  return stack[index]!.parentPath!;
 }
 
 /**
@@ -102,6 +119,7 @@ export function walkTree(
 
 function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: TreeVisitor, options: WalkOptions): void {
   const seen = options.reached ?? new ReachedRecords();
+  const paths = options.paths !== false;
   const limits = start.store.limits;
   let keyCount = 0;
   const stack: Frame[] = [];
@@ -113,7 +131,7 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
     }
     if (options.includeStart === true) {
       visitor.key?.(start, startPath, 0);
-      walkValues(start, startPath, seen, visitor);
+      walkValues(start, () => startPath, paths ? startPath : '', seen, visitor);
     }
   }
   stack.push(first);
@@ -126,7 +144,7 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
     }
     const key = frame.store.resolveKey(frame.ref, frame.link, frame.from);
     if (key.kind === 'unresolved') {
-      visitor.unresolved?.(key, frame.parentPath);
+      visitor.unresolved?.(key, pathAt(stack, stack.length - 1));
       frame.ref = 0;
       continue;
     }
@@ -145,21 +163,24 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
     frame.from = key.offset + BLOCK_HEADER_SIZE + KeyField.nextSibling;
     frame.link = 'sibling';
 
-    const path = frame.parentPath + '\\' + key.name;
+    const path = paths ? frame.parentPath + '\\' + key.name : '';
+    const top = stack.length - 1;
+    const pathOf = (): string => (paths ? path : pathAt(stack, top) + '\\' + key.name);
     visitor.key?.(key, path, frame.depth);
-    walkValues(key, path, seen, visitor);
+    walkValues(key, pathOf, path, seen, visitor);
 
     const child = key.isVolatile ? 0 : key.firstChild;
     if (child !== 0) {
       if (!depthAllowed(frame.depth + 1, limits.maxDepth)) {
-        throw new HiveFormatError('DEPTH_LIMIT', { what: `key nesting deeper than maxDepth under ${shortPath(path)}`, offset: key.offset, expected: `≤ ${limits.maxDepth}` });
+        throw new HiveFormatError('DEPTH_LIMIT', { what: `key nesting deeper than maxDepth under ${shortPath(pathOf())}`, offset: key.offset, expected: `≤ ${limits.maxDepth}` });
       }
       stack.push({
         ref: child,
         from: key.offset + BLOCK_HEADER_SIZE + KeyField.firstChild,
         link: 'child',
         store: key.store,
-        parentPath: path,
+        parentPath: paths ? path : undefined,
+        parent: key,
         depth: frame.depth + 1,
       });
     }
@@ -173,13 +194,14 @@ function shortPath(path: string): string {
 
 function startFrame(start: HiveRoot | HiveKey, path: string): Frame | undefined {
   if (start instanceof HiveRoot) {
-    return { ref: start.firstKey, from: start.refOffset, link: 'root', store: start.store, parentPath: path, depth: 1 };
+    return { ref: start.firstKey, from: start.refOffset, link: 'root', store: start.store, parentPath: path, parent: undefined, depth: 1 };
   }
   const child = start.isVolatile ? 0 : start.firstChild;
-  return { ref: child, from: start.offset + BLOCK_HEADER_SIZE + KeyField.firstChild, link: 'child', store: start.store, parentPath: path, depth: 1 };
+  return { ref: child, from: start.offset + BLOCK_HEADER_SIZE + KeyField.firstChild, link: 'child', store: start.store, parentPath: path, parent: undefined, depth: 1 };
 }
 
-function walkValues(key: HiveKey, path: string, seen: ReachedRecords, visitor: TreeVisitor): void {
+/** `pathOf`: the key's path (for messages); `path`: what the visitor gets (see WalkOptions.paths). */
+function walkValues(key: HiveKey, pathOf: () => string, path: string, seen: ReachedRecords, visitor: TreeVisitor): void {
   let ref = key.firstValue;
   let from = key.offset + BLOCK_HEADER_SIZE + KeyField.firstValue;
   let count = 0;
@@ -187,14 +209,14 @@ function walkValues(key: HiveKey, path: string, seen: ReachedRecords, visitor: T
   while (ref !== 0) {
     const value = key.store.resolveValue(ref, from);
     if (value.kind === 'unresolved') {
-      visitor.unresolved?.(value, path);
+      visitor.unresolved?.(value, pathOf());
       return;
     }
     if (!seen.mark(value.store, value.id)) {
       throw new HiveFormatError('VALUE_CYCLE', { what: `value chain reaches value id ${value.id} a second time`, offset: from, actual: `reference 0x${ref.toString(16)}` });
     }
     if (++count > limit) {
-      throw new HiveFormatError('LIMIT_EXCEEDED', { what: `more values than maxValuesPerKey under ${shortPath(path)}`, offset: value.offset, expected: `≤ ${limit}` });
+      throw new HiveFormatError('LIMIT_EXCEEDED', { what: `more values than maxValuesPerKey under ${shortPath(pathOf())}`, offset: value.offset, expected: `≤ ${limit}` });
     }
     visitor.value?.(value, key, path);
     ref = value.nextValue;

@@ -79,7 +79,7 @@ export function walkForDump(starts: DumpStarts, visitor: DumpVisitor): void {
       key: (key, _path, depth) => visitor.key(key, depth),
       value: (value) => visitor.value(value),
       unresolved: (link, parentPath) => visitor.unresolved(link, parentPath),
-    }, { includeStart: node instanceof HiveKey, reached });
+    }, { includeStart: node instanceof HiveKey, reached, paths: false });
   }
 }
 
