@@ -194,23 +194,54 @@ export class CompactTree {
     if (this.dataLength + count > this.data.length) this.data = grown(this.data, this.dataLength + count);
   }
 
+  /**
+   * Room reserved ahead for `textBytes` more bytes of .reg text: each pool as large as the
+   * text, a key row per 64 bytes of it and a value row per 32. The pages of a fresh typed
+   * array take memory only once written, and a column that need not grow leaves no old
+   * copy behind for the collector: `build` of a large text peaks lower. A text that holds
+   * more still grows them.
+   */
+  reserveText(textBytes: number): void {
+    this.reserveNames(textBytes);
+    this.reserveData(textBytes);
+    this.growKeyRows(this.keyCount + Math.ceil(textBytes / 64));
+    this.growValueRows(this.valueCount + Math.ceil(textBytes / 32));
+  }
+
+  private growKeyRows(n: number): void {
+    if (n <= this.keyParent.length) return;
+    this.keyParent = grown(this.keyParent, n);
+    this.keyFirstChild = grown(this.keyFirstChild, n);
+    this.keyLastChild = grown(this.keyLastChild, n);
+    this.keyNextSibling = grown(this.keyNextSibling, n);
+    this.keyPreviousSibling = grown(this.keyPreviousSibling, n);
+    this.keyFirstValue = grown(this.keyFirstValue, n);
+    this.keyLastValue = grown(this.keyLastValue, n);
+    this.keyNameOffset = grown(this.keyNameOffset, n);
+    this.keyHash = grown(this.keyHash, n);
+    this.keyNameUnits = grown(this.keyNameUnits, n);
+    this.keyFlags = grown(this.keyFlags, n);
+    this.keyDead = grown(this.keyDead, n);
+  }
+
+  private growValueRows(n: number): void {
+    if (n <= this.valueOwner.length) return;
+    this.valueOwner = grown(this.valueOwner, n);
+    this.valueNext = grown(this.valueNext, n);
+    this.valuePrevious = grown(this.valuePrevious, n);
+    this.valueNameOffset = grown(this.valueNameOffset, n);
+    this.valueHash = grown(this.valueHash, n);
+    this.valueDataOffset = grown(this.valueDataOffset, n);
+    this.valueDataLength = grown(this.valueDataLength, n);
+    this.valueNameUnits = grown(this.valueNameUnits, n);
+    this.valueType = grown(this.valueType, n);
+    this.valueFlags = grown(this.valueFlags, n);
+    this.valueDead = grown(this.valueDead, n);
+  }
+
   private addKeyRow(parent: number, nameOffset: number, nameUnits: number, hash: number): number {
     const id = this.keyCount++;
-    if (id >= this.keyParent.length) {
-      const n = id + 1;
-      this.keyParent = grown(this.keyParent, n);
-      this.keyFirstChild = grown(this.keyFirstChild, n);
-      this.keyLastChild = grown(this.keyLastChild, n);
-      this.keyNextSibling = grown(this.keyNextSibling, n);
-      this.keyPreviousSibling = grown(this.keyPreviousSibling, n);
-      this.keyFirstValue = grown(this.keyFirstValue, n);
-      this.keyLastValue = grown(this.keyLastValue, n);
-      this.keyNameOffset = grown(this.keyNameOffset, n);
-      this.keyHash = grown(this.keyHash, n);
-      this.keyNameUnits = grown(this.keyNameUnits, n);
-      this.keyFlags = grown(this.keyFlags, n);
-      this.keyDead = grown(this.keyDead, n);
-    }
+    if (id >= this.keyParent.length) this.growKeyRows(id + 1);
     this.keyParent[id] = parent;
     this.keyFirstChild[id] = NONE;
     this.keyLastChild[id] = NONE;
@@ -297,20 +328,7 @@ export class CompactTree {
    */
   addValue(key: number, nameOffset: number, units: number, type: number, dataOffset: number, dataLength: number, flags: number, first = false, afterFind = false): number {
     const id = this.valueCount++;
-    if (id >= this.valueOwner.length) {
-      const n = id + 1;
-      this.valueOwner = grown(this.valueOwner, n);
-      this.valueNext = grown(this.valueNext, n);
-      this.valuePrevious = grown(this.valuePrevious, n);
-      this.valueNameOffset = grown(this.valueNameOffset, n);
-      this.valueHash = grown(this.valueHash, n);
-      this.valueDataOffset = grown(this.valueDataOffset, n);
-      this.valueDataLength = grown(this.valueDataLength, n);
-      this.valueNameUnits = grown(this.valueNameUnits, n);
-      this.valueType = grown(this.valueType, n);
-      this.valueFlags = grown(this.valueFlags, n);
-      this.valueDead = grown(this.valueDead, n);
-    }
+    if (id >= this.valueOwner.length) this.growValueRows(id + 1);
     const hash = afterFind ? this.lastHash : nameHash(key, this.names, nameOffset, units);
     this.valueOwner[id] = key;
     this.valueNameOffset[id] = nameOffset;

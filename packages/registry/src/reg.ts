@@ -385,8 +385,9 @@ export class RegTextWriter {
     let p = out.length;
     target[p++] = 0x0a;
     target[p++] = 0x5b;
-    target.set(this.pathBytes.subarray(0, end), p);
-    p += end;
+    // A loop, not set(subarray()): no view object per key, and paths are short.
+    const path = this.pathBytes;
+    for (let i = 0; i < end; i++) target[p++] = path[i]!;
     target[p++] = 0x5d;
     target[p++] = 0x0a;
     out.length = p;
