@@ -13,7 +13,9 @@
  *
  * Inputs: the hive of `../shared/tools/gen_hive.py --keys 240000 --seed 7` (made once into
  * bench/out/gen-240k.hv; skipped, with a message, without python3 or the generator) and
- * the project's own 64 MiB benchmark hive, both with their `.reg` dumps for `build`.
+ * the project's own 64 MiB benchmark hive, both with their `.reg` dumps for `build`
+ * (`BENCH_HIVES=generator` or `=project` for one of them). `BENCH_PAIRS=N` changes the
+ * number of pairs.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
@@ -194,10 +196,12 @@ export function compareWithBaseline(projectHive: string | undefined): Record<str
   const baseline = baselineBuild();
   const results: Record<string, unknown> = { baseline: BASELINE_COMMIT, pairs: PAIRS };
   process.stdout.write(`\nside by side with ${BASELINE_COMMIT} (${baseline.dir}): ${PAIRS} alternating pairs per row after one warm-up pair; medians\n\n`);
+  // BENCH_HIVES=generator or =project: one of the two (a shorter sitting).
+  const which = process.env['BENCH_HIVES'] ?? 'both';
   const hives: Array<[string, string]> = [];
-  const generated = generatorHive();
+  const generated = which === 'project' ? undefined : generatorHive();
   if (generated !== undefined) hives.push(['gen_hive.py 240 000 keys', generated]);
-  if (projectHive !== undefined) hives.push(['project 64 MiB', projectHive]);
+  if (projectHive !== undefined && which !== 'generator') hives.push(['project 64 MiB', projectHive]);
   for (const [label, hive] of hives) {
     const rows: Row[] = [];
     const cur = (args: string[]): { label: string; bin: string; args: string[] } => ({ label: 'current', bin: current, args });

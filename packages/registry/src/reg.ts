@@ -385,9 +385,8 @@ export class RegTextWriter {
     let p = out.length;
     target[p++] = 0x0a;
     target[p++] = 0x5b;
-    // A loop, not set(subarray()): no view object per key, and paths are short.
-    const path = this.pathBytes;
-    for (let i = 0; i < end; i++) target[p++] = path[i]!;
+    target.set(this.pathBytes.subarray(0, end), p);
+    p += end;
     target[p++] = 0x5d;
     target[p++] = 0x0a;
     out.length = p;
