@@ -94,6 +94,35 @@ describe('.reg rendering', () => {
     );
   });
 
+  test('the one-pass REG_MULTI_SZ form agrees with decode, check and quote done apart', () => {
+    const item = fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.constantFrom('a\\b"c', '\ud800x', 'x\udc00', '😀', '\ud83d', 'a\nb', 'é€'));
+    const sample = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      // Lists with and without the final NUL, and with empty items inside.
+      fc.tuple(fc.array(item, { maxLength: 5 }), fc.constantFrom('\0', '', '\0\0')).map(([items, end]) => encodeUtf16(items.map((text) => text + '\0').join('') + end)),
+      fc.constantFrom(encodeUtf16('\0\0'), encodeUtf16('a\0\0'), encodeUtf16('a\0\0\0'), encodeUtf16('\0a\0\0'), Uint8Array.of(0x41, 0, 0, 0, 0)),
+    );
+    fc.assert(
+      fc.property(sample, fc.integer({ min: 0, max: 3 }), (data, padding) => {
+        const strings = readMultiString(data);
+        // `column`: what the line holds before the data (hex wraps by it).
+        const expected = (column: number): string => (strings !== undefined && strings.every(isRegQuotable) ? 'multi_sz:' + strings.map(regQuote).join(',') : renderRegData(ValueType.MULTI_SZ, data, column, 'regedit'));
+        expect(renderRegData(ValueType.MULTI_SZ, data)).toBe(expected(0));
+        // The same bytes inside a larger buffer (a hive's file), through the writer.
+        const lines: string[] = [];
+        const buffer = new Uint8Array(padding + data.length + 3).fill(0x41);
+        buffer.set(data, padding);
+        const out = new Utf8Writer((bytes) => lines.push(new TextDecoder().decode(bytes)));
+        const writer = new RegTextWriter(out);
+        writer.start('HKEY_LOCAL_MACHINE');
+        writer.valueFrom(encodeUtf16('v'), 0, 1, ValueType.MULTI_SZ, buffer, padding, data.length);
+        out.flush();
+        expect(lines.join('')).toBe(`"v"=${expected('"v"='.length)}\n`);
+      }),
+      { seed: 13, numRuns: runs(1000) },
+    );
+  });
+
   test('each type in its round-trippable form', () => {
     expect(renderRegValue('s', ValueType.SZ, sz('a "q" \\ b'))).toBe('"s"="a \\"q\\" \\\\ b"');
     expect(renderRegValue('d', ValueType.DWORD, Uint8Array.of(9, 4, 0, 0))).toBe('"d"=dword:00000409');

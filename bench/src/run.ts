@@ -8,26 +8,14 @@ import { existsSync, mkdirSync, writeFileSync, readFileSync, statSync } from 'no
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateHive } from './generate.js';
+import { benchHive } from './hives.js';
+import { compareWithBaseline } from './compare.js';
 import { benchCompile } from './compile.js';
 import { RUNS, stat, timeCommand, type Stat } from './measure.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = resolve(HERE, '../out');
 const MiB = 1024 * 1024;
-
-
-/** A generated hive, built once and kept in bench/out (deterministic: same bytes every time). */
-function benchHive(mebibytes: number): { file: string; keys: number; values: number } {
-  const file = join(OUT, `generated-${mebibytes}mib.hv`);
-  const meta = `${file}.json`;
-  if (existsSync(file) && existsSync(meta)) return { file, ...(JSON.parse(readFileSync(meta, 'utf8')) as { keys: number; values: number }) };
-  process.stderr.write(`generating ${file}…\n`);
-  const { bytes, keys, values } = generateHive(mebibytes * MiB);
-  writeFileSync(file, bytes);
-  writeFileSync(meta, JSON.stringify({ keys, values, bytes: bytes.length }));
-  return { file, keys, values };
-}
 
 
 /** The .reg dump of a generated hive, made once with this hivetool (what `build` is timed on). */
@@ -182,6 +170,7 @@ async function main(): Promise<void> {
   const d64 = results['dumpReg64MiB'] as { wallMs: Stat };
   process.stdout.write(`\nscaling: 64 MiB dump / 1 MiB dump wall time = ${(d64.wallMs.median / d1.wallMs.median).toFixed(1)}×\n`);
   Object.assign(results, benchCompile());
+  if (process.env['BENCH_COMPARE'] !== '0') results['compare'] = compareWithBaseline(big.file);
   writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 }
 

@@ -87,7 +87,7 @@ function readHiveForPack(io: CommandIo, file: string, hive: Hive, roms: PackRoms
     let links = 0;
     let keys = 0;
     let values = 0;
-    walkTree(hive, { key: () => void keys++, value: () => void values++, unresolved: () => void links++ });
+    walkTree(hive, { key: () => void keys++, value: () => void values++, unresolved: () => void links++ }, { paths: false });
     // Nothing in the ROM: nothing to lose.
     if (links === 0) return readTree(hive);
     const which = role === 'user' ? 'the ROM user.hv (--user-rom, or --rom-dir)' : 'the ROM default.hv (--rom, or --rom-dir)';

@@ -24,7 +24,7 @@ export function openRom(io: CliIo, path: string, walk = true): Hive {
     // The whole-file checks too: a ROM hive others are read through must be sound (damage.ts).
     if (walk) {
       checkWholeFile(rom, path, 'copy');
-      walkTree(rom, { key: () => undefined, value: () => undefined, unresolved: () => undefined });
+      walkTree(rom, { key: () => undefined, value: () => undefined, unresolved: () => undefined }, { paths: false });
     }
     return rom;
   } catch (error) {

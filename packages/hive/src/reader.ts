@@ -414,7 +414,7 @@ export class Hive implements RecordStore {
       return this.brokenRomLinks === 'unresolved' ? this.throughRom(() => this.rom!.resolveKey(ref, link, fromOffset), ref, link, fromOffset) : this.rom.resolveKey(ref, link, fromOffset);
     }
     const id = refId(ref);
-    const offset = this.blockOffsetOf(id, BlockType.KEY, fromOffset, `${link} link`);
+    const offset = this.blockOffsetOf(id, BlockType.KEY, fromOffset, LINK_WHAT[link]);
     return new HiveKey(this, offset, id, allocatedBlockSize(this.view.getUint32(offset, true)));
   }
 
@@ -428,6 +428,9 @@ export class Hive implements RecordStore {
     return new HiveValue(this, offset, id, allocatedBlockSize(this.view.getUint32(offset, true)));
   }
 }
+
+/** What a key link is called in messages (one string each, not one built per key followed). */
+const LINK_WHAT: Record<LinkKind, string> = { root: 'root link', child: 'child link', sibling: 'sibling link', value: 'value link' };
 
 export type LookupResult =
   | { found: true; node: HiveRoot | HiveKey; path: string }

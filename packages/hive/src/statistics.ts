@@ -175,7 +175,7 @@ export function hiveStatistics(source: Hive | Uint8Array, options: StatisticsOpt
       key: () => void stats.reachable.keys++,
       value: () => void stats.reachable.values++,
       unresolved: () => void stats.reachable.unresolvedLinks++,
-    }),
+    }, { paths: false }),
   );
   stats.unknownBits = unknown.list();
   return stats;

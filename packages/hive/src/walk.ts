@@ -45,6 +45,12 @@ export interface WalkOptions {
    * caps on counts (`maxKeys`, `maxValuesPerKey`) always throw.
    */
   skipDamaged?: (error: HiveFormatError) => boolean;
+  /**
+   * false: `visitor.key` and `visitor.value` get `''` for the path, so a walk that does not
+   * use it builds no string per key (names are not decoded). Unresolved links and errors
+   * still name the full path, built when needed. Default true.
+   */
+  paths?: boolean;
 }
 
 interface Frame {
@@ -54,8 +60,19 @@ interface Frame {
   from: number;
   link: 'root' | 'child' | 'sibling';
   store: RecordStore;
-  parentPath: string;
+  /** Path of the key whose chain this is (undefined until needed, with `paths: false`). */
+  parentPath: string | undefined;
+  /** That key (undefined for the frame a walk starts with, whose path is always set). */
+  parent: HiveKey | undefined;
   depth: number;
+}
+
+/** The path of the key whose chain `stack[index]` is, built (and kept) from the frames below it when not set yet. */
+function pathAt(stack: Frame[], index: number): string {
+  let from = index;
+  while (stack[from]!.parentPath === undefined) from--;
+  for (let i = from + 1; i <= index; i++) stack[i]!.parentPath = stack[i - 1]!.parentPath! + '\\' + stack[i]!.parent!.name;
+  return stack[index]!.parentPath!;
 }
 
 /**
@@ -123,6 +140,7 @@ export function walkTree(
 
 function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: TreeVisitor, options: WalkOptions): void {
   const seen = options.reached ?? new ReachedRecords();
+  const paths = options.paths !== false;
   const limits = start.store.limits;
   let keyCount = 0;
   const stack: Frame[] = [];
@@ -134,7 +152,7 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
     }
     if (options.includeStart === true) {
       visitor.key?.(start, startPath, 0);
-      walkValues(start, startPath, seen, visitor, options);
+      walkValues(start, () => startPath, paths ? startPath : '', seen, visitor, options);
     }
   }
   stack.push(first);
@@ -150,12 +168,12 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
       key = frame.store.resolveKey(frame.ref, frame.link, frame.from);
     } catch (error) {
       if (!skippable(error, options)) throw error;
-      visitor.damaged?.(error, frame.parentPath, 'keys');
+      visitor.damaged?.(error, pathAt(stack, stack.length - 1), 'keys');
       frame.ref = 0;
       continue;
     }
     if (key.kind === 'unresolved') {
-      visitor.unresolved?.(key, frame.parentPath);
+      visitor.unresolved?.(key, pathAt(stack, stack.length - 1));
       frame.ref = 0;
       continue;
     }
@@ -167,7 +185,7 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
       });
       if (!skippable(cycle, options)) throw cycle;
       // The link is not followed: what it leads to was (or will be) reached the other way.
-      visitor.damaged?.(cycle, frame.parentPath, frame.link === 'sibling' ? 'keys' : 'subkeys');
+      visitor.damaged?.(cycle, pathAt(stack, stack.length - 1), frame.link === 'sibling' ? 'keys' : 'subkeys');
       frame.ref = 0;
       continue;
     }
@@ -179,16 +197,18 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
     frame.from = key.offset + BLOCK_HEADER_SIZE + KeyField.nextSibling;
     frame.link = 'sibling';
 
-    const path = frame.parentPath + '\\' + key.name;
+    const path = paths ? frame.parentPath + '\\' + key.name : '';
+    const top = stack.length - 1;
+    const pathOf = (): string => (paths ? path : pathAt(stack, top) + '\\' + key.name);
     visitor.key?.(key, path, frame.depth);
-    walkValues(key, path, seen, visitor, options);
+    walkValues(key, pathOf, path, seen, visitor, options);
 
     const child = key.isVolatile ? 0 : key.firstChild;
     if (child !== 0) {
       if (!depthAllowed(frame.depth + 1, limits.maxDepth)) {
-        const deep = new HiveFormatError('DEPTH_LIMIT', { what: `key nesting deeper than maxDepth under ${shortPath(path)}`, offset: key.offset, expected: `≤ ${limits.maxDepth}` });
+        const deep = new HiveFormatError('DEPTH_LIMIT', { what: `key nesting deeper than maxDepth under ${shortPath(pathOf())}`, offset: key.offset, expected: `≤ ${limits.maxDepth}` });
         if (!skippable(deep, options)) throw deep;
-        visitor.damaged?.(deep, path, 'subkeys');
+        visitor.damaged?.(deep, pathOf(), 'subkeys');
         continue;
       }
       stack.push({
@@ -196,7 +216,8 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
         from: key.offset + BLOCK_HEADER_SIZE + KeyField.firstChild,
         link: 'child',
         store: key.store,
-        parentPath: path,
+        parentPath: paths ? path : undefined,
+        parent: key,
         depth: frame.depth + 1,
       });
     }
@@ -210,10 +231,10 @@ function shortPath(path: string): string {
 
 function startFrame(start: HiveRoot | HiveKey, path: string): Frame | undefined {
   if (start instanceof HiveRoot) {
-    return { ref: start.firstKey, from: start.refOffset, link: 'root', store: start.store, parentPath: path, depth: 1 };
+    return { ref: start.firstKey, from: start.refOffset, link: 'root', store: start.store, parentPath: path, parent: undefined, depth: 1 };
   }
   const child = start.isVolatile ? 0 : start.firstChild;
-  return { ref: child, from: start.offset + BLOCK_HEADER_SIZE + KeyField.firstChild, link: 'child', store: start.store, parentPath: path, depth: 1 };
+  return { ref: child, from: start.offset + BLOCK_HEADER_SIZE + KeyField.firstChild, link: 'child', store: start.store, parentPath: path, parent: undefined, depth: 1 };
 }
 
 /** Whether the walk skips `error` (a record or link it cannot read) instead of throwing it. */
@@ -221,7 +242,8 @@ function skippable(error: unknown, options: WalkOptions): error is HiveFormatErr
   return options.skipDamaged !== undefined && error instanceof HiveFormatError && options.skipDamaged(error);
 }
 
-function walkValues(key: HiveKey, path: string, seen: ReachedRecords, visitor: TreeVisitor, options: WalkOptions): void {
+/** `pathOf`: the key's path (for messages); `path`: what the visitor gets (see WalkOptions.paths). */
+function walkValues(key: HiveKey, pathOf: () => string, path: string, seen: ReachedRecords, visitor: TreeVisitor, options: WalkOptions): void {
   let ref = key.firstValue;
   let from = key.offset + BLOCK_HEADER_SIZE + KeyField.firstValue;
   let count = 0;
@@ -232,21 +254,21 @@ function walkValues(key: HiveKey, path: string, seen: ReachedRecords, visitor: T
       value = key.store.resolveValue(ref, from);
     } catch (error) {
       if (!skippable(error, options)) throw error;
-      visitor.damaged?.(error, path, 'values');
+      visitor.damaged?.(error, pathOf(), 'values');
       return;
     }
     if (value.kind === 'unresolved') {
-      visitor.unresolved?.(value, path);
+      visitor.unresolved?.(value, pathOf());
       return;
     }
     if (!seen.mark(value.store, value.id)) {
       const cycle = new HiveFormatError('VALUE_CYCLE', { what: `value chain reaches value id ${value.id} a second time`, offset: from, actual: `reference 0x${ref.toString(16)}` });
       if (!skippable(cycle, options)) throw cycle;
-      visitor.damaged?.(cycle, path, 'values');
+      visitor.damaged?.(cycle, pathOf(), 'values');
       return;
     }
     if (++count > limit) {
-      throw new HiveFormatError('LIMIT_EXCEEDED', { what: `more values than maxValuesPerKey under ${shortPath(path)}`, offset: value.offset, expected: `≤ ${limit}` });
+      throw new HiveFormatError('LIMIT_EXCEEDED', { what: `more values than maxValuesPerKey under ${shortPath(pathOf())}`, offset: value.offset, expected: `≤ ${limit}` });
     }
     visitor.value?.(value, key, path);
     ref = value.nextValue;

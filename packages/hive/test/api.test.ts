@@ -63,6 +63,39 @@ describe('a persistent hive read through its ROM hive', () => {
     expect(labelled.key('HKLM\\B')!.source).toBe('default.hv');
   });
 
+  test('walkTree with paths: false gives no key or value path, and names unresolved links by their full path', () => {
+    // A change deep down: X, Y and Z are stored in the file, their unchanged values and siblings stay in ROM.
+    const deep = (z: number): HiveTree => ({
+      roots: {
+        2: [
+          { name: 'X', values: [dword('x', 1)], subkeys: [{ name: 'W', values: [] }, { name: 'Y', values: [dword('y', 1)], subkeys: [{ name: 'Z', values: [dword('z', z), dword('k', 7)] }, { name: 'V', values: [] }] }] },
+          { name: 'B', values: [dword('b', 2)] },
+        ],
+      },
+    });
+    const rom = encodeHive(deep(1));
+    const file = openHive(encodeLinkedHive(openHive(rom), deep(5)));
+    const walk = (paths: boolean): string[] => {
+      const seen: string[] = [];
+      walkTree(file, {
+        key: (key, path, depth) => void seen.push(`key ${key.name} ${depth} '${path}'`),
+        value: (value, key, path) => void seen.push(`value ${key.name}:${value.name} '${path}'`),
+        unresolved: (link, path) => void seen.push(`unresolved ${link.link} in ${path}`),
+      }, { paths });
+      return seen;
+    };
+    const withPaths = walk(true);
+    expect(withPaths.filter((line) => line.startsWith('unresolved'))).toEqual([
+      'unresolved value in HKEY_LOCAL_MACHINE\\X',
+      'unresolved value in HKEY_LOCAL_MACHINE\\X\\Y',
+      'unresolved value in HKEY_LOCAL_MACHINE\\X\\Y\\Z',
+      'unresolved sibling in HKEY_LOCAL_MACHINE\\X\\Y',
+      'unresolved sibling in HKEY_LOCAL_MACHINE',
+    ]);
+    // The same walk, the paths of keys and values left out; unresolved links named as before.
+    expect(walk(false)).toEqual(withPaths.map((line) => line.replace(/ '.*'$/, " ''")));
+  });
+
   test('findValue: found, absent, or behind a link into the ROM hive not given', () => {
     const withRom = openHive(systemBytes, { rom: openHive(romBytes) });
     const found = withRom.findValue('hklm\\a', 'C');

@@ -43,11 +43,13 @@ function unlinkMember(first: Int32Array, last: Int32Array, next: Int32Array, pre
   else previous[after] = before;
 }
 
-// Columns grow by half their size: a quarter less peak than doubling while copying.
-function grown<T extends Int32Array | Uint8Array | Uint16Array>(array: T, needed: number): T {
+// Columns grow by half their size: a quarter less peak than doubling while copying. Only
+// the first `used` items are copied where the rest is known never to have been written
+// (reserved ahead by `reserveText`): copying it would make the new column's pages take memory.
+function grown<T extends Int32Array | Uint8Array | Uint16Array>(array: T, needed: number, used = array.length): T {
   if (needed <= array.length) return array;
   const next = new (array.constructor as new (length: number) => T)(Math.max(needed, Math.ceil(array.length * 1.5), 16));
-  next.set(array);
+  next.set(used < array.length ? array.subarray(0, used) : array);
   return next;
 }
 
@@ -194,23 +196,57 @@ export class CompactTree {
     if (this.dataLength + count > this.data.length) this.data = grown(this.data, this.dataLength + count);
   }
 
+  /**
+   * Room reserved ahead for `textBytes` more bytes of .reg text: each pool as large as the
+   * text, a key row per 64 bytes of it and a value row per 32. The pages of a fresh typed
+   * array take memory only once written, and a column that need not grow leaves no old
+   * copy behind for the collector: `build` of a large text peaks lower. A text that holds
+   * more still grows them.
+   */
+  reserveText(textBytes: number): void {
+    // Before a text nothing is pending past the pools' lengths (a parse writes a name or
+    // data there before counting it, and may grow a pool meanwhile: that copies it all).
+    if (this.namesLength + textBytes > this.names.length) this.names = grown(this.names, this.namesLength + textBytes, this.namesLength);
+    if (this.dataLength + textBytes > this.data.length) this.data = grown(this.data, this.dataLength + textBytes, this.dataLength);
+    this.growKeyRows(this.keyCount + Math.ceil(textBytes / 64));
+    this.growValueRows(this.valueCount + Math.ceil(textBytes / 32));
+  }
+
+  // Rows are written only once counted (`keyCount`, `valueCount`): the rest need no copy.
+  private growKeyRows(n: number): void {
+    if (n <= this.keyParent.length) return;
+    this.keyParent = grown(this.keyParent, n, this.keyCount);
+    this.keyFirstChild = grown(this.keyFirstChild, n, this.keyCount);
+    this.keyLastChild = grown(this.keyLastChild, n, this.keyCount);
+    this.keyNextSibling = grown(this.keyNextSibling, n, this.keyCount);
+    this.keyPreviousSibling = grown(this.keyPreviousSibling, n, this.keyCount);
+    this.keyFirstValue = grown(this.keyFirstValue, n, this.keyCount);
+    this.keyLastValue = grown(this.keyLastValue, n, this.keyCount);
+    this.keyNameOffset = grown(this.keyNameOffset, n, this.keyCount);
+    this.keyHash = grown(this.keyHash, n, this.keyCount);
+    this.keyNameUnits = grown(this.keyNameUnits, n, this.keyCount);
+    this.keyFlags = grown(this.keyFlags, n, this.keyCount);
+    this.keyDead = grown(this.keyDead, n, this.keyCount);
+  }
+
+  private growValueRows(n: number): void {
+    if (n <= this.valueOwner.length) return;
+    this.valueOwner = grown(this.valueOwner, n, this.valueCount);
+    this.valueNext = grown(this.valueNext, n, this.valueCount);
+    this.valuePrevious = grown(this.valuePrevious, n, this.valueCount);
+    this.valueNameOffset = grown(this.valueNameOffset, n, this.valueCount);
+    this.valueHash = grown(this.valueHash, n, this.valueCount);
+    this.valueDataOffset = grown(this.valueDataOffset, n, this.valueCount);
+    this.valueDataLength = grown(this.valueDataLength, n, this.valueCount);
+    this.valueNameUnits = grown(this.valueNameUnits, n, this.valueCount);
+    this.valueType = grown(this.valueType, n, this.valueCount);
+    this.valueFlags = grown(this.valueFlags, n, this.valueCount);
+    this.valueDead = grown(this.valueDead, n, this.valueCount);
+  }
+
   private addKeyRow(parent: number, nameOffset: number, nameUnits: number, hash: number): number {
     const id = this.keyCount++;
-    if (id >= this.keyParent.length) {
-      const n = id + 1;
-      this.keyParent = grown(this.keyParent, n);
-      this.keyFirstChild = grown(this.keyFirstChild, n);
-      this.keyLastChild = grown(this.keyLastChild, n);
-      this.keyNextSibling = grown(this.keyNextSibling, n);
-      this.keyPreviousSibling = grown(this.keyPreviousSibling, n);
-      this.keyFirstValue = grown(this.keyFirstValue, n);
-      this.keyLastValue = grown(this.keyLastValue, n);
-      this.keyNameOffset = grown(this.keyNameOffset, n);
-      this.keyHash = grown(this.keyHash, n);
-      this.keyNameUnits = grown(this.keyNameUnits, n);
-      this.keyFlags = grown(this.keyFlags, n);
-      this.keyDead = grown(this.keyDead, n);
-    }
+    if (id >= this.keyParent.length) this.growKeyRows(id + 1);
     this.keyParent[id] = parent;
     this.keyFirstChild[id] = NONE;
     this.keyLastChild[id] = NONE;
@@ -297,20 +333,7 @@ export class CompactTree {
    */
   addValue(key: number, nameOffset: number, units: number, type: number, dataOffset: number, dataLength: number, flags: number, first = false, afterFind = false): number {
     const id = this.valueCount++;
-    if (id >= this.valueOwner.length) {
-      const n = id + 1;
-      this.valueOwner = grown(this.valueOwner, n);
-      this.valueNext = grown(this.valueNext, n);
-      this.valuePrevious = grown(this.valuePrevious, n);
-      this.valueNameOffset = grown(this.valueNameOffset, n);
-      this.valueHash = grown(this.valueHash, n);
-      this.valueDataOffset = grown(this.valueDataOffset, n);
-      this.valueDataLength = grown(this.valueDataLength, n);
-      this.valueNameUnits = grown(this.valueNameUnits, n);
-      this.valueType = grown(this.valueType, n);
-      this.valueFlags = grown(this.valueFlags, n);
-      this.valueDead = grown(this.valueDead, n);
-    }
+    if (id >= this.valueOwner.length) this.growValueRows(id + 1);
     const hash = afterFind ? this.lastHash : nameHash(key, this.names, nameOffset, units);
     this.valueOwner[id] = key;
     this.valueNameOffset[id] = nameOffset;

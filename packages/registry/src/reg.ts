@@ -162,6 +162,42 @@ function writeQuotedString(out: Utf8Writer, data: Uint8Array, offset = 0, length
   return writeQuotedUtf16(out, data, offset, (length >> 1) - 1);
 }
 
+const MULTI_SZ_PREFIX = Uint8Array.from('multi_sz:', (c) => c.charCodeAt(0));
+
+/**
+ * REG_MULTI_SZ data as `multi_sz:"a","b"`, transcoded straight from the bytes, when it is
+ * well formed as `readMultiString` reads it (non-empty strings, each terminated, then one
+ * more NUL) and every string is one .reg text can quote; false, having written nothing,
+ * otherwise.
+ */
+function writeMultiSz(out: Utf8Writer, bytes: Uint8Array, offset: number, length: number): boolean {
+  if (length < 4 || (length & 1) !== 0) return false;
+  const end = offset + length;
+  if ((bytes[end - 1]! | bytes[end - 2]! | bytes[end - 3]! | bytes[end - 4]!) !== 0) return false;
+  // `multi_sz:`, then per string at most 3 bytes per unit, 2 quotes and a comma (a NUL unit each).
+  const units = length >> 1;
+  out.room(MULTI_SZ_PREFIX.length + 3 * units + 3 * units);
+  const target = out.bytes;
+  target.set(MULTI_SZ_PREFIX, out.length);
+  let p = out.length + MULTI_SZ_PREFIX.length;
+  // Strings up to the list's final NUL (the last unit).
+  const last = end - 2;
+  for (let start = offset; start < last; ) {
+    let stop = start;
+    while (stop < last && (bytes[stop]! | bytes[stop + 1]!) !== 0) stop += 2;
+    // An empty string inside the list is ambiguous: shown as bytes.
+    if (stop === start) return false;
+    if (start !== offset) target[p++] = 0x2c;
+    target[p++] = 0x22;
+    p = transcodeUtf16(target, p, bytes, start, (stop - start) >> 1, true);
+    if (p < 0) return false;
+    target[p++] = 0x22;
+    start = stop + 2;
+  }
+  out.length = p;
+  return true;
+}
+
 /**
  * Writes the right-hand side of a value line for the `length` bytes at `offset` of `bytes`
  * (no view made for them), choosing a form that reads back as the same type and bytes:
@@ -181,14 +217,12 @@ function writeRegDataAt(out: Utf8Writer, type: number, bytes: Uint8Array, offset
     writeHex32(out, (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0);
     return;
   }
-  if (style === 'ce' && (type === ValueType.MUI_SZ || type === ValueType.MULTI_SZ)) {
+  if (style === 'ce' && type === ValueType.MULTI_SZ) {
+    if (writeMultiSz(out, bytes, offset, length)) return;
+  } else if (style === 'ce' && type === ValueType.MUI_SZ) {
     const decoded = decodeValue(type, bytes.subarray(offset, offset + length));
-    if (type === ValueType.MUI_SZ && decoded.kind === 'string' && isRegQuotable(decoded.value)) {
+    if (decoded.kind === 'string' && isRegQuotable(decoded.value)) {
       out.text('mui_sz:' + regQuote(decoded.value));
-      return;
-    }
-    if (type === ValueType.MULTI_SZ && decoded.kind === 'strings' && decoded.value.every(isRegQuotable)) {
-      out.text('multi_sz:' + decoded.value.map(regQuote).join(','));
       return;
     }
   }

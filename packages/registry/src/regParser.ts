@@ -203,6 +203,8 @@ function sameBytes(bytes: Uint8Array, p: number, end: number, expected: Uint8Arr
   return true;
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * Builds a registry tree from .reg texts applied in order, as regedit imports them:
  * `[KEY]` creates the key and its missing parents, `[-KEY]` deletes a subtree, `"n"=-`
@@ -234,7 +236,7 @@ export class RegTreeBuilder {
 
   // The text being parsed: one logical line at a time, `lineBytes[lineStart … lineEnd]`.
   private file = '<input>';
-  private lineBytes: Uint8Array = new Uint8Array(0);
+  private lineBytes: Uint8Array = NO_BYTES;
   private lineStart = 0;
   private lineEnd = 0;
   // The physical lines of the logical line: where each starts in it (bytes), its number, its indentation (UTF-16 units).
@@ -280,7 +282,18 @@ export class RegTreeBuilder {
    * @throws {RegParseError} naming `file`, line and column.
    */
   applyBytes(bytes: Uint8Array, file = '<input>'): this {
+    try {
+      return this.applyText(bytes, file);
+    } finally {
+      // The builder keeps what it parsed, not the text: it can be freed once applied
+      // (`build` of a large .reg then never holds the text and the hive at once).
+      this.lineBytes = NO_BYTES;
+    }
+  }
+
+  private applyText(bytes: Uint8Array, file: string): this {
     this.file = file;
+    this.compactTree.reserveText(bytes.length);
     this.invalidatePath();
     let current = NONE;
     let deleting = false;

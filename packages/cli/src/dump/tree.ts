@@ -96,7 +96,7 @@ export function walkForDump(starts: DumpStarts, visitor: DumpVisitor, skipped?: 
         skipped?.damaged(error, parentPath, lost);
         visitor.damaged(error, parentPath, lost);
       },
-    }, { includeStart: node instanceof HiveKey, reached, ...(skipped === undefined ? {} : { skipDamaged: skipped.skip }) });
+    }, { includeStart: node instanceof HiveKey, reached, paths: false, ...(skipped === undefined ? {} : { skipDamaged: skipped.skip }) });
   }
 }
 

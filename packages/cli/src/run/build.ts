@@ -83,6 +83,16 @@ function applyInputs(io: CliIo, builder: RegTreeBuilder, inputs: string[]): void
   if (more > 0) io.stderr(`hivetool: warning: ${more} more line(s) like these\n`);
 }
 
+/**
+ * The inputs parsed into a compact tree. In a function of its own so that neither the
+ * builder nor the text outlives it: the hive is encoded after the text can be freed.
+ */
+function parseInputs(io: CliIo, inputs: string[]): ReturnType<RegTreeBuilder['compact']> {
+  const builder = new RegTreeBuilder({ maxRecords: MAX_RECORDS, unrecognisedLines: 'skip' });
+  applyInputs(io, builder, inputs);
+  return builder.compact();
+}
+
 /** 32 hex digits → 16 bytes, for --rom-signature and --guid. */
 export function parseHex16(text: string, option: string): Uint8Array {
   const digits = text.replace(/^0x/i, '').replace(/[\s:-]/g, '');
@@ -115,9 +125,7 @@ export function run(args: BuildArguments, io: CommandIo): number {
   // The tree stays in typed arrays from parse to file: no object per key or value.
   // A stray text line is left out with a warning, as compile leaves it out: compile's
   // reginit.ini keeps such lines (the signature is its MD5), and build reads it back.
-  const builder = new RegTreeBuilder({ maxRecords: MAX_RECORDS, unrecognisedLines: 'skip' });
-  applyInputs(io, builder, args.inputs);
-  const tree = builder.compact();
+  const tree = parseInputs(io, args.inputs);
   const options: EncodeHiveOptions = { layout: args.layout, sha256: nodeSha256 };
   if (args.romSignature !== undefined) options.romSignature = parseHex16(args.romSignature, '--rom-signature');
   if (guid !== undefined) options.volumeGuid = guid;

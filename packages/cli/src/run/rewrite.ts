@@ -12,7 +12,7 @@ export function run({ input, output }: { input: string; output: string }, io: Co
   // A new file is made from it: any whole-file damage stops (damage.ts).
   checkWholeFile(hive, input, 'copy');
   // And every record and link from the roots, as the other commands that make a file read them.
-  withFile(input, () => walkTree(hive, {}));
+  withFile(input, () => walkTree(hive, {}, { paths: false }));
   const bytes = withFile(input, () => rewriteHive(hive));
   writeFileAtomic(io, output, bytes);
   const identical = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(Buffer.from(hive.file.buffer, hive.file.byteOffset, hive.file.length));

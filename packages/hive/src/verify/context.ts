@@ -48,13 +48,19 @@ export interface Heap {
   tiled: boolean;
   /** Where the tiled part of the heap ends (EOF when it tiles). */
   tiledEnd: number;
+  /** How many allocated blocks the tiled part holds. */
+  allocated: number;
 }
 
-export interface IdTable {
+/** Each id's block and kind, as the slots give them (`checkSections`). */
+export interface SlotTable {
   /** File offset of the block of each id (0 = none). */
   blockOf: Uint32Array;
   /** What each id holds: NONE, KEY, VALUE, ROOTS, OTHER or BROKEN. */
   kindOf: Uint8Array;
+}
+
+export interface IdTable extends SlotTable {
   /**
    * The links of each record, three per id: a key's nextSibling, firstChild and firstValue,
    * a value's nextValue. Gathered in id order by `checkRecords` so that the walk from the
@@ -63,4 +69,10 @@ export interface IdTable {
   links: Uint32Array;
   /** Each key's flags. */
   keyFlags: Uint16Array;
+}
+
+/** The id table of `slots` with room for the links and flags `checkRecords` gathers (not needed by the structure checks alone). */
+export function idTable(slots: SlotTable): IdTable {
+  const idCount = slots.kindOf.length;
+  return { blockOf: slots.blockOf, kindOf: slots.kindOf, links: new Uint32Array(3 * idCount), keyFlags: new Uint16Array(idCount) };
 }

@@ -13,10 +13,10 @@ export function tileHeap(ctx: Context): Heap {
   const { ALLOCATED, FREE_BLOCK } = HeapMark;
   const { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET } = Layout;
   const { ALLOCATED_SIZE_MASK, FREE_BIT } = Blocks;
-  const u32 = (offset: number): number => words[offset >>> 2]!;
   const heapWords = (length - HEAP_OFFSET) >>> 2;
   const blockAt = new Uint8Array(heapWords + 1);
   let lastFree = false;
+  let allocated = 0;
   let offset = HEAP_OFFSET;
   let stop: HeapStop | undefined;
   // The loop of `stepBlocks` and its rules (`blockHeaderFits`, `blockSizeStop`,
@@ -28,7 +28,8 @@ export function tileHeap(ctx: Context): Heap {
       stop = { code: 'HEAP_CUT', offset, sizeType: 0, size: 0 };
       break;
     }
-    const sizeType = u32(offset);
+    // Words read straight from the table, not through a helper: see above.
+    const sizeType = words[offset >>> 2]!;
     const free = (sizeType & FREE_BIT) !== 0;
     const size = free ? (sizeType & ~FREE_BIT) >>> 0 : sizeType & ALLOCATED_SIZE_MASK;
     if (size % 4 !== 0 || offset + BLOCK_HEADER_SIZE + size > length) {
@@ -40,8 +41,9 @@ export function tileHeap(ctx: Context): Heap {
       report.counts.freeBlocks++;
       report.counts.freeBytes += size;
     } else {
+      allocated++;
       const type = sizeType >>> 28;
-      if (u32(offset + 4) !== 0) findings.addGrouped('info', 'BLOCK_WORD2_SET', offset + 4, (n) => `${n} allocated block(s) have a non-zero second header word (0 in every sample; kept as stored)`);
+      if (words[(offset + 4) >>> 2] !== 0) findings.addGrouped('info', 'BLOCK_WORD2_SET', offset + 4, (n) => `${n} allocated block(s) have a non-zero second header word (0 in every sample; kept as stored)`);
       if (type !== BlockType.SECTION_TABLE && type !== BlockType.ROOTS && type !== BlockType.KEY && type !== BlockType.VALUE) {
         findings.addGrouped('warning', 'FOREIGN_BLOCK_TYPE', offset, (n) => `${n} block(s) of types the registry does not use (first: ${blockTypeName(type)} at ${hex(offset)}); object-store database types never appeared in a hive`);
       }
@@ -60,5 +62,5 @@ export function tileHeap(ctx: Context): Heap {
   }
   if (tiled && !lastFree) findings.add('info', 'NO_FINAL_FREE_BLOCK', length, 'the heap does not end in a free block, unlike every sample (harmless)');
 
-  return { blockAt, tiled, tiledEnd };
+  return { blockAt, tiled, tiledEnd, allocated };
 }

@@ -4,7 +4,7 @@
  * romLinks.ts §9, boot.ts), over the file as u32 words.
  */
 import { Hive } from '../reader.js';
-import { wordsOf, type Context } from './context.js';
+import { idTable, wordsOf, type Context } from './context.js';
 import { Findings } from './findings.js';
 import { checkHeader, checkRestoreArea } from './header.js';
 import { readSections } from './directory.js';
@@ -79,8 +79,9 @@ function checkFile(file: Uint8Array, options: VerifyOptions, findings: Findings,
   if (sections === undefined) return;
   const ctx: Context = { bytes, view, words, length, findings, report };
   const heap = tileHeap(ctx);
-  const table = checkSections(ctx, sections, heap);
+  const slots = checkSections(ctx, sections, heap);
   if (options.scope === 'structure') return;
+  const table = idTable(slots);
   checkRecords(ctx, table);
   const roots = checkRoots(ctx, table, options);
   if (roots === undefined) return;

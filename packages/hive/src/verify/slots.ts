@@ -3,17 +3,20 @@ import * as Layout from '../layout.js';
 import { blockSize } from '../heap.js';
 import { sectionTableEnd } from '../directory.js';
 import { NEXT_FREE_MASK, SLOT_OFFSET_MASK, SLOT_UNKNOWN_MASK, SLOT_USED, isSectionTable, nextFreeSlot } from '../sections.js';
-import { HeapMark, RecordKind, type Context, type Heap, type IdTable } from './context.js';
+import { HeapMark, RecordKind, type Context, type Heap, type SlotTable } from './context.js';
 import { hex, type Findings } from './findings.js';
 
 /** Section tables and slots (§6), free-slot chains, and blocks no slot claims. */
-export function checkSections(ctx: Context, sections: number[], heap: Heap): IdTable {
+export function checkSections(ctx: Context, sections: number[], heap: Heap): SlotTable {
   const { ALLOCATED, CLAIMED, FREE_BLOCK } = HeapMark;
   const { BROKEN, KEY, OTHER, ROOTS, VALUE } = RecordKind;
   const { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, HEAP_OFFSET, SLOTS_PER_SECTION } = Layout;
   const { words, length, findings } = ctx;
   const u32 = (offset: number): number => words[offset >>> 2]!;
-  const { blockAt, tiled, tiledEnd } = heap;
+  const { blockAt, tiled, tiledEnd, allocated } = heap;
+  // Allocated blocks claimed by the directory or a slot: when every allocated block is,
+  // no block is an orphan and the heap need not be walked a second time to find one.
+  let claimed = 0;
   // Section tables and slots (§6): each used slot must point at an allocated block that
   // carries the slot's id; the table of ids → block offsets is what the later checks use.
   const idCount = sections.length * SLOTS_PER_SECTION;
@@ -36,13 +39,15 @@ export function checkSections(ctx: Context, sections: number[], heap: Heap): IdT
       findings.add('error', 'BAD_SECTION_TABLE', table, `the block for section ${section} is not its section table (header ${hex(sizeType)}, id ${u32(table + 8)}); its ids cannot be resolved`);
       continue;
     }
+    if (blockAt[(table - HEAP_OFFSET) >>> 2] === ALLOCATED) claimed++;
     blockAt[(table - HEAP_OFFSET) >>> 2] = blockAt[(table - HEAP_OFFSET) >>> 2]! | CLAIMED;
     const slots = table + BLOCK_HEADER_SIZE;
     const isFreeSlot = new Uint8Array(SLOTS_PER_SECTION);
     let freeCount = 0;
     for (let slot = 0; slot < SLOTS_PER_SECTION; slot++) {
       const slotOffset = slots + 4 * slot;
-      const value = u32(slotOffset);
+      // Words and marks read straight from their tables, not through the helpers above.
+      const value = words[slotOffset >>> 2]!;
       const id = section * SLOTS_PER_SECTION + slot;
       // The slot rules of sections.ts, spelled with its masks: this loop runs once per slot
       // of the file, before the optimising compiler has seen it, where a call per test
@@ -60,37 +65,39 @@ export function checkSections(ctx: Context, sections: number[], heap: Heap): IdT
         kindOf[id] = BROKEN;
         continue;
       }
-      if (!isBlock(block)) {
+      const word = (block - HEAP_OFFSET) >>> 2;
+      const mark = (block & 3) === 0 ? blockAt[word]! : 0;
+      if (mark === 0) {
         findings.add('error', 'SLOT_NOT_A_BLOCK', slotOffset, `the slot of id ${id} points at ${hex(block)}, which is not the start of a heap block (inside another block${tiled ? '' : ', or past where the heap could be followed'})`);
         kindOf[id] = BROKEN;
         continue;
       }
-      const word = (block - HEAP_OFFSET) >>> 2;
-      if ((blockAt[word]! & FREE_BLOCK) !== 0) {
+      if ((mark & FREE_BLOCK) !== 0) {
         findings.add('error', 'SLOT_POINTS_TO_FREE', slotOffset, `the slot of id ${id} points at a free block (${hex(block)}): the record was deleted but its slot was not freed`);
         kindOf[id] = BROKEN;
         continue;
       }
-      if ((blockAt[word]! & CLAIMED) !== 0) {
+      if ((mark & CLAIMED) !== 0) {
         findings.add('error', 'SLOT_SHARED', slotOffset, `the slot of id ${id} points at a block another slot points at (${hex(block)})`);
         kindOf[id] = BROKEN;
         continue;
       }
-      blockAt[word] = blockAt[word]! | CLAIMED;
-      const blockId = u32(block + 8);
+      blockAt[word] = mark | CLAIMED;
+      claimed++;
+      const blockId = words[(block + 8) >>> 2]!;
       if (blockId !== id) {
         findings.add('error', 'ID_MISMATCH', block + 8, `the block reached through id ${id} carries id ${blockId}`);
         kindOf[id] = BROKEN;
         continue;
       }
       blockOf[id] = block;
-      const type = u32(block) >>> 28;
+      const type = words[block >>> 2]! >>> 28;
       kindOf[id] = type === BlockType.KEY ? KEY : type === BlockType.VALUE ? VALUE : type === BlockType.ROOTS ? ROOTS : OTHER;
     }
     checkFreeChain(u32, section, slots, isFreeSlot, freeCount, findings);
   }
   // Allocated blocks no slot points at are space the hive can never reuse.
-  for (let at = HEAP_OFFSET; at < tiledEnd; ) {
+  for (let at = claimed < allocated ? HEAP_OFFSET : tiledEnd; at < tiledEnd; ) {
     const sizeType = u32(at);
     const word = (at - HEAP_OFFSET) >>> 2;
     if (blockAt[word] === ALLOCATED) {
@@ -99,7 +106,7 @@ export function checkSections(ctx: Context, sections: number[], heap: Heap): IdT
     at += BLOCK_HEADER_SIZE + blockSize(sizeType);
   }
 
-  return { blockOf, kindOf, links: new Uint32Array(3 * idCount), keyFlags: new Uint16Array(idCount) };
+  return { blockOf, kindOf };
 }
 
 
