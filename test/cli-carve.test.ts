@@ -3,20 +3,41 @@ import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSyn
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodeHive, openHive, readTree } from '@hivetool/hive';
-import { HIVETOOL_BIN, addSpareAreas, buildImage, corpusBytes, headerFlood, runs, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
+import { Ajv } from 'ajv';
+import { HIVETOOL_BIN, REPO_ROOT, addSpareAreas, buildImage, corpusAvailable, corpusBytes, describeFatTools, headerFlood, makeFatImage, makePartitionedImage, runs, setFixtureFat12Entry, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-carve-');
 const describeWithCorpus = describeCorpus(describe);
 
-interface CarveReport {
-  format: string;
-  images: Array<{ image: string; found: Array<{ offset: number; length: number; status: string; kind: string; keys: number; values: number; verify: { errors: number; warnings: number } | null; output: string | null; physicalOffset?: number }> }>;
+const validate = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/carve.schema.json'), 'utf8')) as object);
+
+interface CarveFile {
+  volume: number;
+  partition: number | null;
+  path: string;
+  deleted: boolean;
+  fats: number[];
+  size: number;
+  runs: Array<{ offset: number; length: number }>;
+  sha256: string;
 }
 
+interface CarveReport {
+  format: string;
+  images: Array<{
+    image: string;
+    layers: { volumes: Array<{ index: number; type: string; hiveFiles: number }>; findings: Array<{ code: string }> } | null;
+    found: Array<{ offset: number; length: number; status: string; kind: string; keys: number; values: number; verify: { errors: number; warnings: number } | null; output: string | null; physicalOffset?: number; foundAs: string; file: CarveFile | null }>;
+  }>;
+}
+
+/** carve --json; the document is checked against docs/schemas/carve.schema.json. */
 function carve(image: string, outDir: string, extra: string[] = []): { report: CarveReport; status: number | null; stderr: string } {
   const result = runCli(['carve', image, '-o', outDir, '--json', ...extra]);
-  return { report: JSON.parse(result.stdout) as CarveReport, status: result.status, stderr: result.stderr };
+  const report = JSON.parse(result.stdout) as CarveReport;
+  expect([validate(report), validate.errors]).toEqual([true, null]);
+  return { report, status: result.status, stderr: result.stderr };
 }
 
 /** What carve wrote: file name → sha256. */
@@ -249,4 +270,114 @@ describe('carve: no false positives', () => {
     expect(readdirSync(outDir)).toEqual([]);
     // 1 GiB (HIVETOOL_LONG=1) takes a few minutes on a busy machine, mostly making the random bytes.
   }, size > 64 * 1024 ** 2 ? 900_000 : 120_000);
+});
+
+describe('carve reads the storage layers (partitions, FAT volumes, files)', () => {
+  const FIXTURE = join(REPO_ROOT, 'packages/media/test/fixtures/fat12-fragmented.img');
+  const SMALL = join(REPO_ROOT, 'packages/media/test/fixtures/small.hv');
+
+  test('the checked-in FAT12 fixture: the fragmented hive is carved whole as a file, reported once; the plain signature carve cuts it', () => {
+    const outDir = join(scratch.path, 'out-layers-fixture');
+    const { report, status } = carve(FIXTURE, outDir);
+    expect(status).toBe(0);
+    const image = report.images[0]!;
+    expect(image.layers!.volumes.map((v) => [v.index, v.type, v.hiveFiles])).toEqual([[1, 'FAT12', 2]]);
+    const small = sha256Hex(readFileSync(SMALL));
+    // Two files, and no signature entry: both headers are the files' first bytes.
+    expect(image.found.map((entry) => [entry.foundAs, entry.file?.path, entry.file?.deleted, entry.status, entry.file?.runs.length, entry.file?.sha256])).toEqual([
+      ['file', '\\Documents and Settings\\system (previous).hv', true, 'recovered', 1, small],
+      ['file', '\\Documents and Settings\\system.hv', false, 'hive', 31, small],
+    ]);
+    const live = image.found[1]!;
+    expect(live.offset).toBe(live.file!.runs[0]!.offset);
+    expect(written(outDir)).toEqual({
+      'fat12-fragmented.img@v1-Documents_and_Settings_system.hv': small,
+      'fat12-fragmented.img@v1-Documents_and_Settings_system_previous_.deleted.hv': small,
+    });
+
+    // Signature carving alone finds the fragmented hive's header and reads on into the
+    // clusters after it: damaged, not written; only the contiguous (deleted) copy survives.
+    const rawDir = join(scratch.path, 'out-layers-fixture-raw');
+    const raw = carve(FIXTURE, rawDir, ['--no-layers']);
+    expect(raw.status).toBe(1);
+    expect(raw.report.images[0]!.layers).toBeNull();
+    expect(raw.report.images[0]!.found.map((entry) => [entry.foundAs, entry.offset, entry.status, entry.output === null])).toEqual([
+      ['signature', image.found[0]!.offset, 'hive', false],
+      ['signature', live.offset, 'damaged', true],
+    ]);
+    expect(Object.values(written(rawDir))).toEqual([small]);
+
+    // The text report names the file, its runs and its SHA-256.
+    const text = runCli(['carve', FIXTURE, '-o', outDir]);
+    expect(text.status).toBe(0);
+    expect(text.stdout.split('\n')[0]).toBe(`${FIXTURE}: volume 1 (at 0x0): FAT12, type string "FAT12", label "FIXTURE", 2 hive files`);
+    expect(text.stdout).toContain(`${FIXTURE}@${'0x' + live.offset.toString(16)}: file \\Documents and Settings\\system.hv on volume 1: hive, 28672 bytes, rom, signature `);
+    expect(text.stdout).toContain(`31 runs (fragmented), sha256 ${small} → ${join(outDir, 'fat12-fragmented.img@v1-Documents_and_Settings_system.hv')}\n`);
+  });
+
+  test('a FAT loop in the hive\'s chain: a layer finding, the file cut short (exit 1), its header not reported twice', () => {
+    const bytes = new Uint8Array(readFileSync(FIXTURE));
+    const first = carve(FIXTURE, join(scratch.path, 'out-loop-probe')).report.images[0]!.found[1]!.offset;
+    // The live hive's first cluster, from media's report, made to point at itself.
+    const listing = JSON.parse(runCli(['media', FIXTURE, '--json']).stdout) as { volumes: Array<{ hives: Array<{ deleted: boolean; firstCluster: number }> }> };
+    const cluster = listing.volumes[0]!.hives.find((hive) => !hive.deleted)!.firstCluster;
+    setFixtureFat12Entry(bytes, cluster, cluster);
+    const path = join(scratch.path, 'loop.img');
+    writeFileSync(path, bytes);
+    const { report, status } = carve(path, join(scratch.path, 'out-loop'));
+    expect(status).toBe(1);
+    const image = report.images[0]!;
+    expect(image.layers!.findings.map((f) => f.code)).toContain('FAT_LOOP');
+    const entries = image.found.filter((entry) => entry.offset === first);
+    expect(entries.map((entry) => [entry.foundAs, entry.status])).toEqual([['file', 'truncated']]);
+  });
+});
+
+const describeGenerated = corpusAvailable ? describeFatTools(describe) : (name: string, fn: () => void) => describe.skip(`${name} (SKIPPED: corpus not found)`, fn);
+
+describeGenerated('carve on FAT images made with mkfs.fat and mtools', () => {
+  test.each([12, 16, 32] as const)('FAT%i: every hive placed comes back as its file (fragmented ones whole, deleted ones as such); signature carving alone cuts them', (bits) => {
+    const dir = join(scratch.path, `fat${bits}`);
+    mkdirSync(dir, { recursive: true });
+    const volume = makeFatImage(dir, bits);
+    // FAT16 behind an MBR, with a ROM hive before the partition (found by signature only).
+    const path = bits === 16 ? join(dir, 'disk.img') : volume.path;
+    if (bits === 16) writeFileSync(path, makePartitionedImage(new Uint8Array(readFileSync(volume.path)), 0x06, corpusBytes('default.hv')));
+    const outDir = join(dir, 'out');
+    const { report, status } = carve(path, outDir);
+    // The deleted fragmented boot.hv is partial: exit 1.
+    expect(status).toBe(1);
+    const image = report.images[0]!;
+    const files = image.found.filter((entry) => entry.foundAs === 'file');
+    const byPath = new Map(files.map((entry) => [entry.file!.path, entry]));
+    expect([...byPath.keys()].sort()).toEqual(volume.files.map((file) => file.path).sort());
+    for (const placed of volume.files) {
+      const entry = byPath.get(placed.path)!;
+      expect(entry.file!.deleted).toBe(placed.deleted);
+      if (placed.deleted && placed.fragmented) {
+        expect([entry.status, entry.output]).toEqual(['partial', null]);
+        continue;
+      }
+      expect(entry.status).toBe(placed.deleted ? 'recovered' : 'hive');
+      if (placed.fragmented) expect(entry.file!.runs.length).toBeGreaterThan(1);
+      expect(entry.file!.sha256).toBe(placed.sha256);
+      expect(sha256Hex(readFileSync(entry.output!))).toBe(placed.sha256);
+    }
+    // Reported once: no signature entry at a file's first byte; nothing else but the ROM hive before the partition.
+    const starts = new Set(files.map((entry) => entry.offset));
+    const signature = image.found.filter((entry) => entry.foundAs === 'signature');
+    expect(signature.filter((entry) => starts.has(entry.offset))).toEqual([]);
+    expect(signature.filter((entry) => entry.status === 'hive').map((entry) => entry.offset)).toEqual(bits === 16 ? [0x10000] : []);
+    if (bits === 16) expect(image.layers!.volumes.map((v) => [v.index, v.type])).toEqual([[1, 'FAT16']]);
+
+    // Signature carving alone: the fragmented live hives' headers are found, but what
+    // follows them is not theirs, so neither comes back as placed.
+    const raw = carve(path, join(dir, 'out-raw'), ['--no-layers']).report.images[0]!;
+    for (const placed of volume.files.filter((file) => file.fragmented && !file.deleted)) {
+      const at = byPath.get(placed.path)!.offset;
+      const entry = raw.found.find((candidate) => candidate.offset === at)!;
+      expect(entry.status).not.toBe('hive');
+      if (entry.output !== null) expect(sha256Hex(readFileSync(entry.output))).not.toBe(placed.sha256);
+    }
+  }, 120_000);
 });

@@ -9,7 +9,7 @@ export const DEFAULT_MAX_CANDIDATES = 4096;
 
 export const carve = defineCommand({
   command: 'carve [images..]',
-  describe: 'Find hives in raw flash, RAM and disk images and write each one out',
+  describe: 'Find hives in raw flash, RAM and disk images (as files of their FAT volumes, and by signature) and write each one out',
   builder: (command) =>
     positionals(command, 'carve <images..>', 'images')
       .positional('images', { describe: 'raw images (NAND/NOR dumps, RAM captures, disk images, nk.bin), any size', type: 'string', array: true })
@@ -19,8 +19,11 @@ export const carve = defineCommand({
       .option('max-candidates', { requiresArg: true, type: 'number', default: DEFAULT_MAX_CANDIDATES, describe: 'report and write at most N candidates per image; the rest are still examined, and counted by status in a closing line (and in the JSON)' })
       .option('page-size', { requiresArg: true, type: 'number', describe: 'NAND data bytes per page: strip the spare area after each page before scanning (with --spare-size)' })
       .option('spare-size', { requiresArg: true, type: 'number', describe: 'NAND spare (out-of-band) bytes per page, e.g. 64 for 2048+64' })
+      .option('layers', { type: 'boolean', default: true, describe: 'read the storage layers first (MBR partitions, FAT12/16/32 and TFAT volumes, their files): a hive that is a file is read through its cluster chain, so a fragmented one comes back whole, and is reported once, as the file (IMAGE@v<volume>-<path>.hv); the signature scan still covers the whole image. --no-layers carves by signature only' })
       .option('ram-region', { requiresArg: true, type: 'string', describe: 'START:LENGTH[@BASE]: scan only the HiveRAMInfo region at physical START of a capture starting at physical BASE' })
       .example('$0 carve flash.bin -o found/', 'every hive in a flash dump')
+      .example('$0 carve sdcard.img -o found/', 'hive files of the card\'s FAT volumes (fragmented and deleted ones too), then hives by signature elsewhere')
+      .example('$0 carve --no-layers sdcard.img -o found/', 'signature carving only, as before the layers')
       .example('$0 carve --page-size 2048 --spare-size 64 nand.bin -o found/', 'a raw NAND dump with spare areas')
       .example('$0 carve --ram-region 0x80100000:0x40000@0x80000000 ram.bin -o found/', 'the hive region of a RAM capture')
       .epilogue('Exit codes: 0 every candidate was a whole hive (or none was found), 1 some were damaged or truncated, 2 could not run.'),
@@ -33,6 +36,7 @@ export const carve = defineCommand({
     spareSize: args['spare-size'],
     ramRegion: args['ram-region'],
     maxCandidates: positiveInteger(args['max-candidates'], '--max-candidates') ?? DEFAULT_MAX_CANDIDATES,
+    layers: args.layers,
   }),
   run: async (options, io) => (await import('../run/carve.js')).run(options, io),
 });

@@ -3,7 +3,10 @@ import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, stat
 import { basename, join } from 'node:path';
 import { readFileRange, scanProgressBar } from '../imageFile.js';
 import type { SingleBar } from 'cli-progress';
-import { carveImage, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions, type CarveStatus, type RamRegion } from '@hivetool/forensics';
+import { createHash } from 'node:crypto';
+import { carveImage, examineCandidate, bytesSource, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions, type CarveStatus, type RamRegion } from '@hivetool/forensics';
+import { examineMedia, type HiveFileStatus, type LayerFinding, type MediaReport, type TfatState } from '@hivetool/media';
+import { nameFromImagePath, suffixOf } from './media.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { pending } from '../temporaries.js';
 import { CARVE_WORKER, startWorker } from '../workers.js';
@@ -23,13 +26,58 @@ export interface CarveArguments {
   ramRegion?: string | undefined;
   /** Candidates reported (and written) per image; the rest are examined and counted by status. */
   maxCandidates: number;
+  /**
+   * Read the storage layers first (MBR partitions, FAT/TFAT volumes, files): a hive that is
+   * a file is read through its cluster chain and reported once, as the file (default true;
+   * off with --no-layers, and for a RAM region, which holds no file system).
+   */
+  layers: boolean;
 }
 
 /** The statuses in the order the summary of candidates not reported names them. */
 const STATUSES: readonly CarveStatus[] = ['hive', 'truncated', 'damaged', 'object-store', 'restore-record'];
 
-/** One candidate as the report shows it: what `carveImage` found, where it went. */
-export interface CarveEntry extends Omit<CarvedHive, 'bytes' | 'restorePageSize'> {
+/** Where a hive found as a file lies: its volume, path and runs (offsets in the data scanned). */
+export interface CarveFileFacts {
+  volume: number;
+  /** The partition its volume fills, or null for a volume at the start of the image. */
+  partition: number | null;
+  path: string;
+  deleted: boolean;
+  foundBy: 'name' | 'content' | 'name and content';
+  /** The FAT copies whose chains give these runs (TFAT: `[1]` the uncommitted state). */
+  fats: number[];
+  /** Size in the directory entry. */
+  size: number;
+  /** The file's bytes in file order, as offsets in the data scanned (more than one: fragmented). */
+  runs: { offset: number; length: number }[];
+  sha256: string;
+}
+
+/** A hive file found through the layers, as the scan thread sends it. */
+export interface CarvedFile extends Omit<CarvedHive, 'status' | 'restorePageSize'> {
+  status: HiveFileStatus;
+  file: CarveFileFacts;
+  bytes: Uint8Array;
+}
+
+/** What the layers showed, without the files' bytes (the report's `layers`). */
+export interface CarveLayers {
+  partitions: MediaReport['partitions'];
+  volumes: { index: number; partition: number | null; offset: number; length: number; type: string; typeString: string; label: string; tfat: TfatState | null; fatsDiffer: boolean; hiveFiles: number }[];
+  findings: LayerFinding[];
+}
+
+/** Statuses of a hive read through the layers that are not a whole hive (exit 1, written only with --keep-damaged where marked). */
+const NOT_WHOLE: ReadonlySet<string> = new Set(['truncated', 'damaged', 'partial']);
+
+/** One candidate as the report shows it: what `carveImage` found (or the layers, as a file), where it went. */
+export interface CarveEntry extends Omit<CarvedHive, 'bytes' | 'restorePageSize' | 'status'> {
+  status: CarveStatus | HiveFileStatus;
+  /** `file`: read through the layers as a file; `signature`: a header found in the bytes. */
+  foundAs: 'file' | 'signature';
+  /** The file, for a hive found as one; null for a signature find. */
+  file: CarveFileFacts | null;
   /** Offset in the raw dump, when spare areas were stripped (offsets are then in the data bytes). */
   physicalOffset?: number;
   /** The file written, or null. */
@@ -62,8 +110,26 @@ export function carvedName(image: string, entry: Pick<CarvedHive, 'offset' | 'st
   return `${basename(image)}@${hex(entry.offset)}${entry.status === 'damaged' ? '.damaged' : ''}.hv`;
 }
 
+/** `image@v1-Documents_and_Settings_system.hv`: a hive found as a file, named from its path in the image (never used raw). */
+export function carvedFileName(image: string, file: Pick<CarveFileFacts, 'volume' | 'path' | 'deleted' | 'fats'>, status: CarveEntry['status']): string {
+  return `${basename(image)}@${nameFromImagePath(file.volume, file.path, suffixOf({ deleted: file.deleted, status: status as HiveFileStatus, fats: file.fats }))}`;
+}
+
 export function describeEntry(image: string, entry: CarveEntry): string {
-  const where = `${image}@${hex(entry.offset)}${entry.physicalOffset === undefined ? '' : ` (raw ${hex(entry.physicalOffset)})`}`;
+  const raw = entry.physicalOffset === undefined ? '' : ` (raw ${hex(entry.physicalOffset)})`;
+  if (entry.file !== null) {
+    const file = entry.file;
+    const runs = `${file.runs.length} run${file.runs.length === 1 ? '' : 's'}${file.runs.length > 1 ? ' (fragmented)' : ''}`;
+    const state = file.fats.length === 1 && file.fats[0] === 1 ? ', FAT1 (uncommitted) state' : '';
+    const facts = [`${entry.status}`, `${file.size} bytes`, entry.kind];
+    if (entry.romSignature !== '') facts.push(`signature ${entry.romSignature}`);
+    facts.push(`${entry.sections} sections, ${entry.keys} keys, ${entry.values} values`);
+    if (entry.verify !== null) facts.push(entry.verify.errors + entry.verify.warnings === 0 ? 'verifies clean' : `verify: ${entry.verify.errors} errors, ${entry.verify.warnings} warnings`);
+    facts.push(runs, `sha256 ${file.sha256}`);
+    const reason = entry.reason === undefined ? '' : ` (${entry.reason})`;
+    return escapeForTerminal(`${image}@${hex(entry.offset)}${raw}: ${file.deleted ? 'deleted ' : ''}file ${file.path} on volume ${file.volume}${state}: ${facts.join(', ')}${reason}${entry.output === null ? ' (not written)' : ` → ${entry.output}`}`);
+  }
+  const where = `${image}@${hex(entry.offset)}${raw}`;
   if (entry.status === 'object-store') return escapeForTerminal(`${where}: object store header, not a hive (not written)`);
   if (entry.status === 'restore-record') return escapeForTerminal(`${where}: ${entry.reason ?? 'restore record'}, not a hive (not written)`);
   const facts = [`${entry.status}`, `${entry.length} bytes`, entry.kind];
@@ -84,13 +150,25 @@ export function describeNotReported(image: string, counts: Readonly<Record<Carve
   return escapeForTerminal(`${image}: ${total} more candidate${total === 1 ? '' : 's'} past the first ${max}, not reported or written: ${parts.join(', ')}; raise --max-candidates to see them`);
 }
 
+/** What the layers showed, as lines: each volume, then each finding with its layer. */
+export function describeLayers(image: string, layers: CarveLayers): string[] {
+  const lines: string[] = [];
+  for (const volume of layers.volumes) {
+    const where = volume.partition === null ? `at ${hex(volume.offset)}` : `partition ${volume.partition}, at ${hex(volume.offset)}`;
+    const tfat = volume.tfat === null ? '' : volume.tfat.open ? ', TFAT transaction open' : ', TFAT';
+    lines.push(`${image}: volume ${volume.index} (${where}): ${volume.type}${tfat}, type string ${JSON.stringify(volume.typeString)}, label ${JSON.stringify(volume.label)}, ${volume.hiveFiles} hive file${volume.hiveFiles === 1 ? '' : 's'}`);
+  }
+  for (const finding of layers.findings) lines.push(`${image}: ${finding.layer}: ${finding.message} at ${hex(finding.offset)} [${finding.code}]`);
+  return lines.map((line) => escapeForTerminal(line));
+}
+
 /**
  * A folder, FIFO or device at a name carve may give a hive (`IMAGE@0x….hv` in OUTDIR) is
  * refused before any image is scanned, so that nothing is written when one is there (a
  * link or a file at such a name is replaced when that hive is written).
  */
 function refuseSpecialAtCarvedNames(outDir: string, images: readonly string[]): void {
-  const prefixes = images.map((image) => `${basename(image)}@0x`);
+  const prefixes = images.map((image) => `${basename(image)}@`);
   for (const entry of readdirSync(outDir)) {
     if (entry.endsWith('.hv') && prefixes.some((prefix) => entry.startsWith(prefix))) refuseSpecialAtGeneratedName(join(outDir, entry));
   }
@@ -109,6 +187,8 @@ export interface CarveScanData {
   keepDamaged: boolean;
   /** Candidates sent to the writing thread; the rest are only counted, by status, here. */
   maxCandidates: number;
+  /** Read the partitions, volumes and files first (see CarveArguments.layers). */
+  layers: boolean;
   /**
    * How many candidates the writing thread is done with (it adds one for each). A candidate
    * with bytes to write waits until the writing thread has caught up (one hive in flight);
@@ -120,6 +200,8 @@ export interface CarveScanData {
 /** What the carve worker thread says, in order. */
 export type CarveScanMessage =
   | { kind: 'start'; size: number; length: number }
+  | { kind: 'layers'; layers: CarveLayers }
+  | { kind: 'file'; found: CarvedFile }
   | { kind: 'progress'; scanned: number }
   | { kind: 'found'; found: CarvedHive }
   | { kind: 'done'; notReported: Record<CarveStatus, number> }
@@ -153,20 +235,37 @@ export function scanImage(data: CarveScanData, post: (message: CarveScanMessage)
       options.kind = 'combined';
     }
     post({ kind: 'start', size: stat.size, length: source.length });
-    options.onProgress = (scanned) => post({ kind: 'progress', scanned });
     // Past --max-candidates a candidate is only counted here: a flood of crafted headers
     // costs no message and no wait per candidate.
     const notReported: Record<CarveStatus, number> = { hive: 0, truncated: 0, damaged: 0, 'object-store': 0, 'restore-record': 0 };
     let sent = 0;
+    const waitFor = (ahead: number): void => {
+      for (let done = Atomics.load(ack, 0); sent - done > ahead; done = Atomics.load(ack, 0)) Atomics.wait(ack, 0, done);
+    };
+    // Where a hive found as a file starts: its header, found again by the signature scan, is not reported twice.
+    const fileStarts = new Set<number>();
+    if (data.layers && region === undefined) {
+      for (const found of hiveFiles(source, post)) {
+        fileStarts.add(found.offset);
+        if (sent >= maxCandidates) {
+          notReported[found.status === 'recovered' ? 'hive' : found.status === 'partial' ? 'damaged' : found.status]++;
+          continue;
+        }
+        sent++;
+        post({ kind: 'file', found });
+        waitFor(0);
+      }
+    }
+    options.onProgress = (scanned) => post({ kind: 'progress', scanned });
     for (const found of carveImage(source, options)) {
+      if (fileStarts.has(found.offset)) continue;
       if (sent >= maxCandidates) {
         notReported[found.status]++;
         continue;
       }
       sent++;
       post({ kind: 'found', found });
-      const ahead = found.bytes === undefined ? CANDIDATES_IN_FLIGHT : 0;
-      for (let done = Atomics.load(ack, 0); sent - done > ahead; done = Atomics.load(ack, 0)) Atomics.wait(ack, 0, done);
+      waitFor(found.bytes === undefined ? CANDIDATES_IN_FLIGHT : 0);
     }
     post({ kind: 'done', notReported });
   } catch (error) {
@@ -178,11 +277,63 @@ export function scanImage(data: CarveScanData, post: (message: CarveScanMessage)
 }
 
 /**
+ * The storage layers of the data scanned (`examineMedia`: MBR partitions, FAT/TFAT volumes,
+ * hive files by name and content, read through their cluster chains): posts what they
+ * showed, then yields each hive file with the facts a signature find has (from the file's
+ * own bytes) and its runs as offsets in the data scanned. Never throws on damaged bytes.
+ */
+function* hiveFiles(source: ByteSource, post: (message: CarveScanMessage) => void): Generator<CarvedFile> {
+  const report = examineMedia({ size: source.length, read: (offset, count) => source.read(offset, count) }, { scanForRomHives: false });
+  post({
+    kind: 'layers',
+    layers: {
+      partitions: report.partitions,
+      volumes: report.volumes.map((volume) => ({ index: volume.index, partition: volume.partition, offset: volume.offset, length: volume.length, type: volume.type, typeString: volume.typeString, label: volume.label, tfat: volume.tfat, fatsDiffer: volume.fatsDiffer, hiveFiles: volume.hives.length })),
+      findings: report.findings,
+    },
+  });
+  for (const volume of report.volumes) {
+    while (volume.hives.length > 0) {
+      // Each file's bytes are let go once sent.
+      const hive = volume.hives.shift()!;
+      const facts = examineCandidate(bytesSource(hive.bytes), 0, { damagedBytes: false, verify: false });
+      const runs = hive.runs.map((run) => ({ offset: volume.offset + run.offset, length: run.length }));
+      yield {
+        offset: runs[0]?.offset ?? volume.offset + hive.entryOffset,
+        length: hive.bytes.length,
+        extent: facts.extent,
+        status: hive.status,
+        kind: hive.kind,
+        reason: hive.reason,
+        romSignature: hive.romSignature,
+        sections: facts.sections,
+        keys: hive.keys,
+        values: hive.values,
+        freeBlocks: facts.freeBlocks,
+        verify: hive.verify,
+        bytes: hive.bytes,
+        file: {
+          volume: volume.index,
+          partition: volume.partition,
+          path: hive.path,
+          deleted: hive.deleted,
+          foundBy: hive.foundBy,
+          fats: hive.fats,
+          size: hive.size,
+          runs,
+          sha256: createHash('sha256').update(hive.bytes).digest('hex'),
+        },
+      };
+    }
+  }
+}
+
+/**
  * Scans an image on a worker thread (scanImage); yields its messages but the last. A
  * failure is thrown as the line the worker made of it. Each candidate is acknowledged
  * when the loop asks for the next message.
  */
-async function* scanOnThread(data: Omit<CarveScanData, 'ack'>): AsyncGenerator<Extract<CarveScanMessage, { kind: 'start' | 'progress' | 'found' | 'done' }>> {
+async function* scanOnThread(data: Omit<CarveScanData, 'ack'>): AsyncGenerator<Extract<CarveScanMessage, { kind: 'start' | 'layers' | 'file' | 'progress' | 'found' | 'done' }>> {
   const ack = new SharedArrayBuffer(4);
   const flag = new Int32Array(ack);
   const queue: CarveScanMessage[] = [];
@@ -220,7 +371,7 @@ async function* scanOnThread(data: Omit<CarveScanData, 'ack'>): AsyncGenerator<E
       if (message.kind === 'failure') throw new UsageError(message.line);
       if (message.kind === 'bug') throw new Error(`internal error on ${data.image}: ${message.stack}`);
       yield message;
-      if (message.kind === 'found') {
+      if (message.kind === 'found' || message.kind === 'file') {
         Atomics.add(flag, 0, 1);
         Atomics.notify(flag, 0);
       }
@@ -264,25 +415,48 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
   // JSON is written as it is found, one image's document after the other: its size
   // follows the candidates reported, never all of them.
   let documents = 0;
-  if (args.json) sink.write('{"format":"hivetool-carve","schemaVersion":1,"images":[');
+  if (args.json) sink.write('{"format":"hivetool-carve","schemaVersion":2,"images":[');
   try {
     mkdirSync(args.outDir, { recursive: true });
     refuseSpecialAtCarvedNames(args.outDir, args.images);
     for (const image of args.images) {
       let bar: SingleBar | undefined;
       let documentOpen = false;
+      const layersOn = args.layers && region === undefined;
+      // The JSON document's `found` list opens once the layers are reported (or at once without them).
+      let foundOpen = false;
+      const openFound = (layers: CarveLayers | null): void => {
+        if (!args.json || foundOpen) return;
+        sink.write(`,"layers":${JSON.stringify(layers)},"found":[`);
+        foundOpen = true;
+      };
       try {
         // Lines kept while a bar holds the terminal: at most --max-candidates of them.
         const lines: string[] = [];
         let reported = 0;
         const notReported: Record<CarveStatus, number> = { hive: 0, truncated: 0, damaged: 0, 'object-store': 0, 'restore-record': 0 };
-        for await (const message of scanOnThread({ image, pageSize: args.pageSize, spareSize: args.spareSize, region, keepDamaged: args.keepDamaged, maxCandidates: args.maxCandidates })) {
+        // Names given to files found through the layers, in lower case: never two under one.
+        const used = new Set<string>();
+        const show = (line: string): void => {
+          if (bar === undefined) {
+            // Without a bar to share the terminal with, each line is shown as it is found.
+            sink.write(line + '\n');
+            sink.close();
+          } else lines.push(line);
+        };
+        for await (const message of scanOnThread({ image, pageSize: args.pageSize, spareSize: args.spareSize, region, keepDamaged: args.keepDamaged, maxCandidates: args.maxCandidates, layers: layersOn })) {
           if (message.kind === 'start') {
             bar = scanProgressBar(io, message.length, basename(image));
             if (args.json) {
-              sink.write(`${documents++ === 0 ? '\n' : ',\n'}{"image":${JSON.stringify(image)},"size":${message.size},"scanned":${message.length},"found":[`);
+              sink.write(`${documents++ === 0 ? '\n' : ',\n'}{"image":${JSON.stringify(image)},"size":${message.size},"scanned":${message.length}`);
               documentOpen = true;
+              if (!layersOn) openFound(null);
             }
+            continue;
+          }
+          if (message.kind === 'layers') {
+            if (args.json) openFound(message.layers);
+            else for (const line of describeLayers(image, message.layers)) show(line);
             continue;
           }
           if (message.kind === 'progress') {
@@ -295,27 +469,33 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
             continue;
           }
           const found = message.found;
-          if (found.status === 'damaged' || found.status === 'truncated') damaged++;
-          if (reported >= args.maxCandidates) {
-            notReported[found.status]++;
-            continue;
+          if (NOT_WHOLE.has(found.status)) damaged++;
+          const { bytes } = found;
+          let entry: CarveEntry;
+          let name: string;
+          if (message.kind === 'file') {
+            const { bytes: _bytes, ...facts } = message.found;
+            entry = { ...facts, foundAs: 'file', output: null };
+            const wanted = carvedFileName(image, facts.file, facts.status);
+            name = wanted;
+            for (let n = 2; used.has(name.toLowerCase()); n++) name = wanted.replace(/\.hv$/, `-${n}.hv`);
+            used.add(name.toLowerCase());
+          } else {
+            const { bytes: _bytes, restorePageSize: _pageSize, ...facts } = message.found;
+            entry = { ...facts, foundAs: 'signature', file: null, output: null };
+            name = carvedName(image, message.found);
           }
-          const { bytes, restorePageSize: _pageSize, ...facts } = found;
-          const entry: CarveEntry = { ...facts, output: null };
           if (args.pageSize !== undefined) entry.physicalOffset = Math.floor(found.offset / args.pageSize) * (args.pageSize + (args.spareSize ?? 0)) + (found.offset % args.pageSize);
-          const write = bytes !== undefined && (found.status === 'hive' || found.status === 'truncated' || args.keepDamaged);
+          const write = bytes !== undefined && found.status !== 'object-store' && found.status !== 'restore-record' && (!NOT_WHOLE.has(found.status) || found.status === 'truncated' || args.keepDamaged);
           if (write) {
-            const target = join(args.outDir, carvedName(image, found));
+            const target = join(args.outDir, name);
             refuseInputAsOutput(args.images, target);
             writeFileAtomic(io, target, bytes, 'generated');
             entry.output = target;
           }
+          openFound(null);
           if (args.json) sink.write(`${reported === 0 ? '\n' : ',\n'} ${JSON.stringify(entry)}`);
-          else if (bar === undefined) {
-            // Without a bar to share the terminal with, each line is shown as it is found.
-            sink.write(describeEntry(image, entry) + '\n');
-            sink.close();
-          } else lines.push(describeEntry(image, entry));
+          else show(describeEntry(image, entry));
           reported++;
         }
         if (bar !== undefined) {
@@ -325,6 +505,7 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
         }
         const more = STATUSES.some((status) => notReported[status] > 0);
         if (args.json) {
+          openFound(null);
           sink.write(`\n],"maxCandidates":${args.maxCandidates},"notReported":${JSON.stringify({ total: STATUSES.reduce((sum, status) => sum + notReported[status], 0), ...notReported })}}`);
           documentOpen = false;
         } else if (more) sink.write(describeNotReported(image, notReported, args.maxCandidates) + '\n');
@@ -332,7 +513,10 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
       } catch (error) {
         bar?.stop();
         // The image's document is closed where the scan stopped, marked as cut short.
-        if (documentOpen) sink.write('\n],"incomplete":true}');
+        if (documentOpen) {
+          openFound(null);
+          sink.write('\n],"incomplete":true}');
+        }
         if (!report.failure(image, error)) throw error;
         failed++;
       }

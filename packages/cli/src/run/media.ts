@@ -40,7 +40,7 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** The suffix of a hive file's output name: what it is when not a live whole hive, and which FAT state. */
-function suffixOf(hive: HiveFile): string {
+export function suffixOf(hive: Pick<HiveFile, 'deleted' | 'status' | 'fats'>): string {
   const parts: string[] = [];
   if (hive.deleted) parts.push('deleted');
   if (hive.status !== 'hive' && hive.status !== 'recovered') parts.push(hive.status);
