@@ -1,0 +1,320 @@
+import { bytesSource, examineCandidate } from '@hivetool/forensics';
+
+/**
+ * Earlier versions of a hive file from the stale pages the flash translation layer left
+ * (flash guide §2: a changed sector is written to a fresh page and the old copy marked
+ * dirty, not erased; it stays until compaction erases its block). The FAL keeps no
+ * sequence number, so the only order known is what the writes themselves show:
+ *
+ * - within one block, pages are programmed in order (a lower page was written first);
+ * - the mapped copy of a logical sector is newer than each stale copy of it.
+ *
+ * The order known is the transitive closure of those two. A state of the file "just after
+ * copy c was written" gives each of its pages the copy current then: one that is not known
+ * to be newer than c, and not known to be superseded (by a newer copy of its page) at or
+ * before c. Where that leaves one copy for every page, the state is proven; where some
+ * page has several candidates, each combination that makes a hive that verifies is an
+ * unproven version (it verifies, but could mix two generations).
+ */
+
+/** A physical copy of a logical sector: where it lies on the chip. */
+export interface PageCopy {
+  logicalSector: number;
+  /** Erase block, and the page's place in it (programmed in increasing order). */
+  block: number;
+  pageInBlock: number;
+  /** Page number on the chip (block × pages per block + page in block). */
+  physicalPage: number;
+}
+
+/** What the version finder needs of the FAL layer below and of the file. */
+export interface VersionSource {
+  /** Data bytes per page: one FAL sector. */
+  pageSize: number;
+  /** The file's bytes as ranges of the logical sector space, in file order. */
+  ranges: readonly { offset: number; length: number }[];
+  /** The file's size. */
+  size: number;
+  /** Where the mapped (current) copy of a logical sector lies, or undefined when none is mapped. */
+  mapped(sector: number): PageCopy | undefined;
+  /** The stale copies of a logical sector (dirty pages still holding it). */
+  stale(sector: number): readonly PageCopy[];
+  /** The data bytes of a physical page (`pageSize` of them; fewer where the dump ends). */
+  readPage(physicalPage: number): Uint8Array;
+}
+
+/** One page of a version: which copy it was read from. */
+export interface VersionPage extends PageCopy {
+  /** A stale copy (false: the mapped one, as in the current file). */
+  stale: boolean;
+}
+
+export interface HiveVersion {
+  /** Every page determined by the order the writes show (true), or one combination of several that verifies (false). */
+  proven: boolean;
+  /** The file's bytes in that state. */
+  bytes: Uint8Array;
+  /** The copy each logical page of the file was read from, in file order. */
+  pages: VersionPage[];
+  /** Pages read from stale copies. */
+  stalePages: number;
+  keys: number;
+  values: number;
+  /**
+   * Versions known to be older than this one (by the index in `versions`): the copy that
+   * makes the difference in the other was written before it.
+   */
+  newerThan: number[];
+}
+
+export interface VersionsReport {
+  /** The versions found, newest first where the evidence orders them. */
+  versions: HiveVersion[];
+  /** Logical pages of the file, and how many of them have stale copies. */
+  pages: number;
+  pagesWithHistory: number;
+  /** The most stale copies any one page of the file has: how far back its history can reach. */
+  deepestHistory: number;
+  /** What capped the search, if anything. */
+  limited: string | undefined;
+}
+
+export interface VersionLimits {
+  /** Stale copies considered per file (default 65,536). */
+  maxCopies?: number;
+  /** Combinations tried per cut where pages are ambiguous (default 64). */
+  maxCombinations?: number;
+  /** Versions reported per file (default 256). */
+  maxVersions?: number;
+}
+
+interface Node {
+  copy: PageCopy;
+  /** Index of the file's page (in `pages`). */
+  page: number;
+  stale: boolean;
+}
+
+/**
+ * The earlier states of a hive file that the stale copies of its pages support (see the
+ * file comment), each rebuilt and kept only when it is a whole hive that verifies and
+ * differs from the current file. Bounded by `limits`; never throws on odd input.
+ */
+export function findVersions(source: VersionSource, current: Uint8Array, limits: VersionLimits = {}): VersionsReport {
+  const maxCopies = limits.maxCopies ?? 65536;
+  const maxCombinations = limits.maxCombinations ?? 64;
+  const maxVersions = limits.maxVersions ?? 256;
+  const { pageSize } = source;
+  // The file's logical pages, in order of first use, and where each byte range of the file lies in them.
+  const pages: number[] = [];
+  const pageIndex = new Map<number, number>();
+  const pieces: { page: number; within: number; at: number; length: number }[] = [];
+  let at = 0;
+  for (const range of source.ranges) {
+    let offset = range.offset;
+    let left = Math.min(range.length, source.size - at);
+    while (left > 0) {
+      const sector = Math.floor(offset / pageSize);
+      const within = offset - sector * pageSize;
+      const take = Math.min(left, pageSize - within);
+      let index = pageIndex.get(sector);
+      if (index === undefined) {
+        index = pages.length;
+        pages.push(sector);
+        pageIndex.set(sector, index);
+      }
+      pieces.push({ page: index, within, at, length: take });
+      offset += take;
+      at += take;
+      left -= take;
+    }
+  }
+  const report: VersionsReport = { versions: [], pages: pages.length, pagesWithHistory: 0, deepestHistory: 0, limited: undefined };
+  // Every copy of every page: the mapped one and the stale ones.
+  const nodes: Node[] = [];
+  const copiesOf: number[][] = pages.map(() => []);
+  const mappedOf: (number | undefined)[] = pages.map(() => undefined);
+  pages.forEach((sector, page) => {
+    const mapped = source.mapped(sector);
+    if (mapped !== undefined) {
+      mappedOf[page] = nodes.length;
+      copiesOf[page]!.push(nodes.length);
+      nodes.push({ copy: mapped, page, stale: false });
+    }
+    const stale = source.stale(sector);
+    if (stale.length > 0) report.pagesWithHistory++;
+    report.deepestHistory = Math.max(report.deepestHistory, stale.length);
+    for (const copy of stale) {
+      if (nodes.length >= maxCopies) {
+        report.limited = `more than ${maxCopies} copies of the file's pages: the rest are not considered`;
+        break;
+      }
+      copiesOf[page]!.push(nodes.length);
+      nodes.push({ copy, page, stale: true });
+    }
+  });
+  if (report.pagesWithHistory === 0) return report;
+  // Known order: edges from older to newer. Within a block, each page to the next one programmed.
+  const after: number[][] = nodes.map(() => []);
+  const byBlock = new Map<number, number[]>();
+  nodes.forEach((node, i) => {
+    const list = byBlock.get(node.copy.block) ?? [];
+    list.push(i);
+    byBlock.set(node.copy.block, list);
+  });
+  for (const list of byBlock.values()) {
+    list.sort((a, b) => nodes[a]!.copy.pageInBlock - nodes[b]!.copy.pageInBlock);
+    for (let i = 1; i < list.length; i++) if (nodes[list[i - 1]!]!.copy.pageInBlock < nodes[list[i]!]!.copy.pageInBlock) after[list[i - 1]!]!.push(list[i]!);
+  }
+  nodes.forEach((node, i) => {
+    const mapped = mappedOf[node.page];
+    if (node.stale && mapped !== undefined) after[i]!.push(mapped);
+  });
+  // Reachability (a ≺ b), as bit sets: the graph is small (the copies of one file's pages).
+  const words = Math.ceil(nodes.length / 32);
+  const newer: Uint32Array[] = nodes.map(() => new Uint32Array(words));
+  // Iterative: nodes in reverse topological order (a DFS post-order), each taking its successors' sets.
+  const order: number[] = [];
+  const state = new Uint8Array(nodes.length);
+  for (let root = 0; root < nodes.length; root++) {
+    if (state[root] !== 0) continue;
+    const stack: { node: number; next: number }[] = [{ node: root, next: 0 }];
+    state[root] = 1;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const successors = after[top.node]!;
+      if (top.next < successors.length) {
+        const next = successors[top.next++]!;
+        if (state[next] === 0) {
+          state[next] = 1;
+          stack.push({ node: next, next: 0 });
+        }
+        continue;
+      }
+      state[top.node] = 2;
+      order.push(top.node);
+      stack.pop();
+    }
+  }
+  for (const node of order) {
+    const set = newer[node]!;
+    for (const next of after[node]!) {
+      set[next >>> 5]! |= 1 << (next & 31);
+      const other = newer[next]!;
+      for (let w = 0; w < words; w++) set[w]! |= other[w]!;
+    }
+  }
+  const precedes = (a: number, b: number): boolean => (newer[a]![b >>> 5]! & (1 << (b & 31))) !== 0;
+
+  // Versions already found, by a content key (the bytes compared on a match).
+  // (-1: the current file; otherwise the index in `found`.)
+  const seen = new Map<string, { bytes: Uint8Array; index: number }[]>([[digest(current), [{ bytes: current, index: -1 }]]]);
+  const foundBefore = (bytes: Uint8Array): number | undefined => seen.get(digest(bytes))?.find((other) => equalBytes(other.bytes, bytes))?.index;
+  const remember = (bytes: Uint8Array, index: number): void => {
+    const key = digest(bytes);
+    seen.set(key, [...(seen.get(key) ?? []), { bytes, index }]);
+  };
+  // Write groups: runs of pages programmed one after the other in a block, each holding
+  // another page of the file (a flush writes a page once; a page written again, a page
+  // of something else, or a free page between two ends the run). A state is proven only
+  // at the end of one: in the middle, it mixes two flushes.
+  const ends = new Set<number>();
+  for (const list of byBlock.values()) {
+    let group = new Set<number>();
+    list.forEach((node, i) => {
+      const next = list[i + 1];
+      group.add(nodes[node]!.page);
+      if (next === undefined || nodes[next]!.copy.pageInBlock !== nodes[node]!.copy.pageInBlock + 1 || group.has(nodes[next]!.page)) {
+        ends.add(node);
+        group = new Set();
+      }
+    });
+  }
+  const groupEnd = (c: number): boolean => ends.has(c);
+  const found: { version: HiveVersion; cut: number }[] = [];
+  // Candidate sets already tried, and whether at the end of a write.
+  const states = new Map<string, boolean>();
+  for (let c = 0; c < nodes.length; c++) {
+    // The candidates of each page just after c was written.
+    const candidates = copiesOf.map((copies, page) => {
+      if (page === nodes[c]!.page) return [c];
+      return copies.filter((x) => !precedes(c, x) && !copies.some((y) => y !== x && precedes(x, y) && (y === c || precedes(y, c))));
+    });
+    if (candidates.some((list) => list.length === 0)) continue; // a page not yet written then: the file was another size
+    // Cuts that leave the same candidates give the same states: tried once (a proven one kept as such).
+    const stateKey = candidates.map((list) => list.join(',')).join(';');
+    const triedBefore = states.get(stateKey);
+    if (triedBefore !== undefined && (triedBefore || !groupEnd(c))) continue;
+    states.set(stateKey, groupEnd(c));
+    const combinations = candidates.reduce((product, list) => product * list.length, 1);
+    // Proven: one copy for every page, at the end of a write (mid-write, the state mixes two flushes).
+    const proven = combinations === 1 && groupEnd(c);
+    let tried = 0;
+    const choice = candidates.map(() => 0);
+    for (;;) {
+      if (tried++ >= maxCombinations) {
+        report.limited ??= `more than ${maxCombinations} combinations of copies at one point: the rest are not tried`;
+        break;
+      }
+      const picked = candidates.map((list, page) => list[choice[page]!]!);
+      const bytes = new Uint8Array(source.size);
+      const pageBytes = picked.map((node) => source.readPage(nodes[node]!.copy.physicalPage));
+      for (const piece of pieces) bytes.set(pageBytes[piece.page]!.subarray(piece.within, piece.within + piece.length), piece.at);
+      const before = foundBefore(bytes);
+      const earlier = before === undefined ? undefined : found[before];
+      if (earlier !== undefined) {
+        // The same bytes again, now proven: the version is.
+        if (proven && !earlier.version.proven) {
+          earlier.version.proven = true;
+          earlier.cut = c;
+        }
+      } else if (before === undefined) {
+        const examined = examineCandidate(bytesSource(bytes), 0, { damagedBytes: false });
+        if (examined.status === 'hive' && examined.verify !== null && examined.verify.errors === 0) {
+          remember(bytes, found.length);
+          const versionPages = picked.map((node) => ({ ...nodes[node]!.copy, stale: nodes[node]!.stale }));
+          found.push({ version: { proven, bytes, pages: versionPages, stalePages: versionPages.filter((page) => page.stale).length, keys: examined.keys, values: examined.values, newerThan: [] }, cut: c });
+          if (found.length >= maxVersions) {
+            report.limited = `more than ${maxVersions} versions: the rest are not reported`;
+            break;
+          }
+        }
+      }
+      // The next combination (odometer over the pages with several candidates).
+      let page = 0;
+      while (page < choice.length && ++choice[page]! >= candidates[page]!.length) choice[page++] = 0;
+      if (page === choice.length) break;
+    }
+    if (found.length >= maxVersions) break;
+  }
+  // Newest first where the cut points are ordered: by how many versions are known to be
+  // older (a total order that keeps every known one), then in the order found.
+  const older = (a: number, b: number): boolean => precedes(found[a]!.cut, found[b]!.cut);
+  const olderCount = found.map((_, index) => found.filter((__, other) => other !== index && older(other, index)).length);
+  const indices = found.map((_, i) => i);
+  indices.sort((a, b) => olderCount[b]! - olderCount[a]! || a - b);
+  const position = new Map(indices.map((index, i) => [index, i]));
+  report.versions = indices.map((index) => {
+    const version = found[index]!.version;
+    version.newerThan = found.map((_, other) => other).filter((other) => other !== index && older(other, index)).map((other) => position.get(other)!).sort((a, b) => a - b);
+    return version;
+  });
+  return report;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A cheap content key (FNV-1a over the bytes, and the length): equal bytes, equal key; a collision only merges two versions' report. */
+function digest(bytes: Uint8Array): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < bytes.length; i++) {
+    a = Math.imul(a ^ bytes[i]!, 0x01000193);
+    b = Math.imul(b ^ bytes[i]!, 0x5bd1e995) ^ (b >>> 13);
+  }
+  return `${bytes.length}:${(a >>> 0).toString(16)}:${(b >>> 0).toString(16)}`;
+}
