@@ -86,6 +86,8 @@ export interface VersionLimits {
   maxCombinations?: number;
   /** Versions reported per file (default 256). */
   maxVersions?: number;
+  /** States rebuilt and checked as hives per file, in all (default 2048): the time spent follows it. */
+  maxExaminations?: number;
 }
 
 interface Node {
@@ -104,6 +106,8 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
   const maxCopies = limits.maxCopies ?? 65536;
   const maxCombinations = limits.maxCombinations ?? 64;
   const maxVersions = limits.maxVersions ?? 256;
+  const maxExaminations = limits.maxExaminations ?? 2048;
+  let examinations = 0;
   const { pageSize } = source;
   // The file's logical pages, in order of first use, and where each byte range of the file lies in them.
   const pages: number[] = [];
@@ -269,8 +273,15 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
           earlier.cut = c;
         }
       } else if (before === undefined) {
-        const examined = examineCandidate(bytesSource(bytes), 0, { damagedBytes: false });
-        if (examined.status === 'hive' && examined.verify !== null && examined.verify.errors === 0) {
+        if (++examinations > maxExaminations) {
+          report.limited = `more than ${maxExaminations} states checked: the rest are not tried`;
+          break;
+        }
+        // The structure first (cheap); verify only what is a hive by it. A state that is none is remembered too.
+        const shape = examineCandidate(bytesSource(bytes), 0, { damagedBytes: false, verify: false });
+        const examined = shape.status === 'hive' ? examineCandidate(bytesSource(bytes), 0, { damagedBytes: false }) : shape;
+        if (examined.status !== 'hive' || examined.verify === null || examined.verify.errors !== 0) remember(bytes, -2);
+        else {
           remember(bytes, found.length);
           const versionPages = picked.map((node) => ({ ...nodes[node]!.copy, stale: nodes[node]!.stale }));
           found.push({ version: { proven, bytes, pages: versionPages, stalePages: versionPages.filter((page) => page.stale).length, keys: examined.keys, values: examined.values, newerThan: [] }, cut: c });
@@ -285,7 +296,7 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
       while (page < choice.length && ++choice[page]! >= candidates[page]!.length) choice[page++] = 0;
       if (page === choice.length) break;
     }
-    if (found.length >= maxVersions) break;
+    if (found.length >= maxVersions || examinations > maxExaminations) break;
   }
   // Newest first where the cut points are ordered: by how many versions are known to be
   // older (a total order that keeps every known one), then in the order found.
