@@ -329,3 +329,44 @@ function digest(bytes: Uint8Array): string {
   }
   return `${bytes.length}:${(a >>> 0).toString(16)}:${(b >>> 0).toString(16)}`;
 }
+
+/** The flash translation layer's history of the logical sector space a report was read from. */
+export interface SectorHistory {
+  /** Data bytes per page: one FAL sector. */
+  pageSize: number;
+  mapped(sector: number): PageCopy | undefined;
+  stale(sector: number): readonly PageCopy[];
+  readPage(physicalPage: number): Uint8Array;
+}
+
+/** A hive file's earlier versions, by volume index and its position in the volume's `hives`. */
+export interface FileVersions {
+  volume: number;
+  hive: number;
+  report: VersionsReport;
+}
+
+/**
+ * The earlier versions of every live hive file of a media report read on a FAL's logical
+ * sector space (`history`): the runs of each file, at its volume's offset, name the logical
+ * sectors whose stale copies are searched. Deleted files are left out (their sectors were
+ * freed; what survives of them is in stale pages with no file to place them in).
+ */
+export function versionsOfHiveFiles(report: { volumes: readonly { index: number; offset: number; hives: readonly { deleted: boolean; status: string; size: number; runs: readonly { offset: number; length: number }[]; bytes: Uint8Array }[] }[] }, history: SectorHistory, limits: VersionLimits = {}): FileVersions[] {
+  const out: FileVersions[] = [];
+  for (const volume of report.volumes) {
+    volume.hives.forEach((hive, position) => {
+      if (hive.deleted || hive.status !== 'hive') return;
+      const source: VersionSource = {
+        pageSize: history.pageSize,
+        ranges: hive.runs.map((run) => ({ offset: volume.offset + run.offset, length: run.length })),
+        size: hive.bytes.length,
+        mapped: (sector) => history.mapped(sector),
+        stale: (sector) => history.stale(sector),
+        readPage: (page) => history.readPage(page),
+      };
+      out.push({ volume: volume.index, hive: position, report: findVersions(source, hive.bytes, limits) });
+    });
+  }
+  return out;
+}
