@@ -16,7 +16,13 @@ export type MediaFindingCode =
   | 'DIRECTORY_LOOP' // a folder is reached twice (its cluster is already a folder walked)
   | 'LIMIT_REACHED' // a cap on entries, depth or file size stopped the walk
   | 'LFN_MISMATCH' // long-name entries whose checksum or order does not fit their short entry
-  | 'CLUSTER_REUSED'; // a deleted hive's first cluster belongs to a live file now: nothing of it is left to read
+  | 'CLUSTER_REUSED' // a deleted hive's first cluster belongs to a live file now: nothing of it is left to read
+  | 'FAL_LAYOUT_UNDECIDED' // the spare-area layout could not be told from the data (no logical space was rebuilt)
+  | 'FAL_DUPLICATE' // two completed pages claim one logical sector: the later physical page is mapped, as the FAL does
+  | 'FAL_WRITE_INCOMPLETE' // a page whose write began and never completed (a power cut between the FAL's steps): not mapped
+  | 'FAL_STATUS_UNKNOWN' // a page's data status is none the FAL writes: not mapped
+  | 'FAL_SECTOR_OUT_OF_RANGE' // a page claims a logical sector past any the chip can hold: not mapped
+  | 'FAL_LAYOUT_SECTOR_BAD'; // an MSFLSH50 flash layout sector whose entries do not fit (read as far as they do)
 
 export interface MediaFinding {
   code: MediaFindingCode;

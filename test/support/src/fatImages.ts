@@ -89,7 +89,7 @@ const KIB: Record<FatBits, number> = { 12: 3072, 16: 12288, 32: 40960 };
  * Makes `image.fat<bits>` in `dir` with the real tools, step by step as a device would
  * leave it (see the file comment). Seeded: the same seed gives the same filler bytes.
  */
-export function makeFatImage(dir: string, bits: FatBits, seed = bits): FatImage {
+export function makeFatImage(dir: string, bits: FatBits, seed = bits, onStep?: (label: string, bytes: Uint8Array) => void): FatImage {
   const image = join(dir, `image.fat${bits}`);
   const env = { ...process.env, MTOOLS_SKIP_CHECK: '1', MTOOLS_NO_VFAT: '' };
   const run = (tool: string, args: string[]): void => void execFileSync(tool, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -102,12 +102,16 @@ export function makeFatImage(dir: string, bits: FatBits, seed = bits): FatImage 
   rmSync(image, { force: true });
   run('mkfs.fat', ['-C', image, ...MKFS[bits], String(KIB[bits])]);
   run('mmd', ['-i', image, '::Documents and Settings', '::Documents and Settings/default', '::Windows', '::fill']);
+  // Each step's bytes, for a caller that lays the volume's history on a simulated flash.
+  const step = (label: string): void => onStep?.(label, new Uint8Array(readFileSync(image)));
+  step('formatted');
   const device = new Uint8Array(readFileSync(join(REPO_ROOT, 'samples/device.hv')));
   const boot = corpusBytes('boot.hv');
   const user = corpusBytes('user.hv');
   const [systemFirst, systemSecond] = persistentVersions();
   // Written on the empty volume: contiguous; deleted at the very end, nothing overwrites it.
   put(device, 'Windows/device (previous).hv');
+  step('device.hv copied');
   // Small files of two clusters, every other one deleted: holes the hives are copied into.
   const clusterBytes = bits === 12 ? 1024 : 512;
   const fillers: string[] = [];
@@ -119,6 +123,7 @@ export function makeFatImage(dir: string, bits: FatBits, seed = bits): FatImage 
     fillers.push(name);
   }
   run('mcopy', ['-i', image, ...fillers, '::fill/']);
+  step('filled');
   run('mdel', ['-i', image, ...fillers.filter((_, i) => i % 2 === 0).map((name) => `::fill/${name.slice(dir.length + 1)}`)]);
   if (bits === 32) {
     // FAT32 keeps a next-free hint in its FSInfo sector, which mtools follows past the
@@ -128,11 +133,17 @@ export function makeFatImage(dir: string, bits: FatBits, seed = bits): FatImage 
     bytes.writeUInt32LE(0xffffffff, fsInfo + 492);
     writeFileSync(image, bytes);
   }
+  step('every other filler deleted');
   put(boot, 'Documents and Settings/boot (old copy).hv');
+  step('boot (old copy).hv copied');
   put(systemFirst, 'Documents and Settings/system.hv');
+  step('system.hv copied');
   put(user, 'Documents and Settings/default/user.hv');
+  step('user.hv copied');
   put(systemSecond, 'Documents and Settings/system.hv', true);
+  step('system.hv overwritten');
   run('mdel', ['-i', image, '::Documents and Settings/boot (old copy).hv', '::Windows/device (previous).hv']);
+  step('two hives deleted');
   const files: PlacedFile[] = [
     { path: '\\Documents and Settings\\system.hv', sha256: sha256(systemSecond), deleted: false, fragmented: true },
     { path: '\\Documents and Settings\\default\\user.hv', sha256: sha256(user), deleted: false, fragmented: true },

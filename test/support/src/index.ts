@@ -14,3 +14,4 @@ export * from './forensicImages.js';
 export * from './deviceDelete.js';
 export * from './stockSources.js';
 export * from './fatImages.js';
+export * from './nandImages.js';
