@@ -57,3 +57,37 @@ export function romOption(describe: string) {
 export function asStoredOption(what: string) {
   return { type: 'boolean', default: false, describe: `a hive with a cut flush (restoreFlags 2): ${what} the bytes as stored, not the hive as Windows CE mounts it` } as const;
 }
+
+/**
+ * The NAND geometry and the flash translation layer, as `carve` and `media` take them
+ * (one definition for both): `--fal` rebuilds the FAL's logical sector space from a raw
+ * NAND dump (flash guide §2–§4), whose pages `--page-size` and `--spare-size` describe.
+ */
+export const NAND_OPTIONS = {
+  fal: { type: 'boolean', default: false, describe: 'the image is a raw NAND dump behind the Flash Abstraction Layer: rebuild its logical sector space from the SectorInfo in each page\'s spare area (mapped pages by logical sector, stale copies kept for the older versions of each hive; no ECC correction), then read the layers on it; needs --page-size and --spare-size' },
+  'page-size': { requiresArg: true, type: 'number', describe: 'NAND data bytes per page (512, 2048, 4096…); with --fal one FAL sector' },
+  'spare-size': { requiresArg: true, type: 'number', describe: 'NAND spare (out-of-band) bytes per page, e.g. 16 for 512+16, 64 for 2048+64' },
+  'pages-per-block': { requiresArg: true, type: 'number', describe: 'with --fal: pages per erase block (default 32 for 512-byte pages, 64 for larger ones)' },
+  'spare-layout': { requiresArg: true, type: 'string', describe: 'with --fal: where SectorInfo lies in the spare area: auto (default: detected from the data, with its evidence), ms16, samsung-sb, samsung-lb, ti-bch8, or explicit offsets (see docs/forensics.md)' },
+} as const;
+
+/** What `--fal` and its options ask for, checked. */
+export interface FalArguments {
+  pageSize: number;
+  spareSize: number;
+  pagesPerBlock: number | undefined;
+  /** A preset's name, `auto`, or the text of explicit offsets (parsed by the media codec). */
+  layout: string;
+}
+
+/** `--fal` with its geometry, or undefined without `--fal` (its options refused then). */
+export function falArguments(args: { fal?: boolean | undefined; 'page-size'?: number | undefined; 'spare-size'?: number | undefined; 'pages-per-block'?: number | undefined; 'spare-layout'?: string | undefined }): FalArguments | undefined {
+  if (args.fal !== true) {
+    if (args['pages-per-block'] !== undefined || args['spare-layout'] !== undefined) throw new UsageError('--pages-per-block and --spare-layout describe a NAND dump read through the flash translation layer: add --fal (with --page-size and --spare-size)');
+    return undefined;
+  }
+  const pageSize = positiveInteger(args['page-size'], '--page-size');
+  const spareSize = positiveInteger(args['spare-size'], '--spare-size');
+  if (pageSize === undefined || spareSize === undefined) throw new UsageError('--fal needs the NAND geometry: --page-size and --spare-size (e.g. --page-size 2048 --spare-size 64)');
+  return { pageSize, spareSize, pagesPerBlock: positiveInteger(args['pages-per-block'], '--pages-per-block'), layout: args['spare-layout'] ?? 'auto' };
+}

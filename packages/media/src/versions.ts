@@ -1,4 +1,6 @@
 import { bytesSource, examineCandidate } from '@hivetool/forensics';
+import { readTree } from '@hivetool/hive';
+import type { TreeKey } from '@hivetool/registry';
 
 /**
  * Earlier versions of a hive file from the stale pages the flash translation layer left
@@ -86,7 +88,7 @@ export interface VersionLimits {
   maxCombinations?: number;
   /** Versions reported per file (default 256). */
   maxVersions?: number;
-  /** States rebuilt and checked as hives per file, in all (default 2048): the time spent follows it. */
+  /** States rebuilt and checked as hives per file, in all (default 512): the time spent follows it. */
   maxExaminations?: number;
 }
 
@@ -104,9 +106,9 @@ interface Node {
  */
 export function findVersions(source: VersionSource, current: Uint8Array, limits: VersionLimits = {}): VersionsReport {
   const maxCopies = limits.maxCopies ?? 65536;
-  const maxCombinations = limits.maxCombinations ?? 64;
+  const maxCombinations = limits.maxCombinations ?? 256;
   const maxVersions = limits.maxVersions ?? 256;
-  const maxExaminations = limits.maxExaminations ?? 2048;
+  const maxExaminations = limits.maxExaminations ?? 512;
   let examinations = 0;
   const { pageSize } = source;
   // The file's logical pages, in order of first use, and where each byte range of the file lies in them.
@@ -236,13 +238,34 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
   }
   const groupEnd = (c: number): boolean => ends.has(c);
   const found: { version: HiveVersion; cut: number }[] = [];
+  // Versions by their keys and values (-1: the current file's).
+  const contents = new Map<string, number>([[contentKey(current), -1]]);
   // Candidate sets already tried, and whether at the end of a write.
   const states = new Map<string, boolean>();
+  // What each copy holds of the file (a page is shared with other files' clusters when
+  // clusters are smaller than pages: copies rewritten for them hold the same bytes of this
+  // file, and count as one candidate).
+  const valueOf = nodes.map((node) => {
+    const data = source.readPage(node.copy.physicalPage);
+    let key = '';
+    for (const piece of pieces) if (piece.page === node.page) key += digest(data.subarray(piece.within, piece.within + piece.length)) + '/';
+    return key;
+  });
+  const distinct = (list: number[]): number[] => {
+    const values = new Set<string>();
+    return list.filter((node) => {
+      if (values.has(valueOf[node]!)) return false;
+      values.add(valueOf[node]!);
+      return true;
+    });
+  };
   for (let c = 0; c < nodes.length; c++) {
-    // The candidates of each page just after c was written.
+    // The candidates of each page just after c was written (the mapped copy first where it is one).
     const candidates = copiesOf.map((copies, page) => {
       if (page === nodes[c]!.page) return [c];
-      return copies.filter((x) => !precedes(c, x) && !copies.some((y) => y !== x && precedes(x, y) && (y === c || precedes(y, c))));
+      // First what the writes show was there before c, then the mapped copy, then the rest.
+      const rank = (x: number): number => (precedes(x, c) ? 0 : nodes[x]!.stale ? 2 : 1);
+      return distinct(copies.filter((x) => !precedes(c, x) && !copies.some((y) => y !== x && precedes(x, y) && (y === c || precedes(y, c)))).sort((x, y) => rank(x) - rank(y)));
     });
     if (candidates.some((list) => list.length === 0)) continue; // a page not yet written then: the file was another size
     // Cuts that leave the same candidates give the same states: tried once (a proven one kept as such).
@@ -254,12 +277,10 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
     // Proven: one copy for every page, at the end of a write (mid-write, the state mixes two flushes).
     const proven = combinations === 1 && groupEnd(c);
     let tried = 0;
-    const choice = candidates.map(() => 0);
-    for (;;) {
-      if (tried++ >= maxCombinations) {
-        report.limited ??= `more than ${maxCombinations} combinations of copies at one point: the rest are not tried`;
-        break;
-      }
+    // Combinations with the fewest pages off their first candidate first: an earlier state
+    // differs from the next one in the pages a flush changed, usually few.
+    for (const choice of combinationsByWeight(candidates.map((list) => list.length), maxCombinations)) {
+      tried++;
       const picked = candidates.map((list, page) => list[choice[page]!]!);
       const bytes = new Uint8Array(source.size);
       const pageBytes = picked.map((node) => source.readPage(nodes[node]!.copy.physicalPage));
@@ -280,8 +301,23 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
         // The structure first (cheap); verify only what is a hive by it. A state that is none is remembered too.
         const shape = examineCandidate(bytesSource(bytes), 0, { damagedBytes: false, verify: false });
         const examined = shape.status === 'hive' ? examineCandidate(bytesSource(bytes), 0, { damagedBytes: false }) : shape;
-        if (examined.status !== 'hive' || examined.verify === null || examined.verify.errors !== 0) remember(bytes, -2);
-        else {
+        const content = examined.status === 'hive' && examined.verify !== null && examined.verify.errors === 0 ? contentKey(bytes) : undefined;
+        const sameContent = content === undefined ? undefined : contents.get(content);
+        if (content === undefined) remember(bytes, -2);
+        else if (sameContent !== undefined) {
+          // The same keys and values as a version found (or the current file): bytes that
+          // differ only where the hive holds no data (free space, slack). The version keeps
+          // the reading with the fewest stale pages, proven preferred.
+          remember(bytes, sameContent);
+          const other = found[sameContent];
+          const stalePages = picked.filter((node) => nodes[node]!.stale).length;
+          if (other !== undefined && ((proven && !other.version.proven) || (proven === other.version.proven && stalePages < other.version.stalePages))) {
+            const versionPages = picked.map((node) => ({ ...nodes[node]!.copy, stale: nodes[node]!.stale }));
+            other.version = { proven, bytes, pages: versionPages, stalePages, keys: examined.keys, values: examined.values, newerThan: [] };
+            other.cut = c;
+          }
+        } else {
+          contents.set(content, found.length);
           remember(bytes, found.length);
           const versionPages = picked.map((node) => ({ ...nodes[node]!.copy, stale: nodes[node]!.stale }));
           found.push({ version: { proven, bytes, pages: versionPages, stalePages: versionPages.filter((page) => page.stale).length, keys: examined.keys, values: examined.values, newerThan: [] }, cut: c });
@@ -291,11 +327,9 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
           }
         }
       }
-      // The next combination (odometer over the pages with several candidates).
-      let page = 0;
-      while (page < choice.length && ++choice[page]! >= candidates[page]!.length) choice[page++] = 0;
-      if (page === choice.length) break;
+      if (found.length >= maxVersions || examinations > maxExaminations) break;
     }
+    if (tried >= maxCombinations && combinations > maxCombinations) report.limited ??= `more than ${maxCombinations} combinations of copies at one point: the rest are not tried`;
     if (found.length >= maxVersions || examinations > maxExaminations) break;
   }
   // Newest first where the cut points are ordered: by how many versions are known to be
@@ -311,6 +345,81 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
     return version;
   });
   return report;
+}
+
+/**
+ * What a hive holds, as a key: every key's path and flags, every value's name, type and
+ * data, in tree order (iterative). Two states that differ only in free space or slack
+ * have the same key. A hive the reader cannot open whole keys by its bytes.
+ */
+function contentKey(bytes: Uint8Array): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  let n = 0;
+  const add = (unit: number): void => {
+    a = Math.imul(a ^ unit, 0x01000193);
+    b = Math.imul(b ^ unit, 0x5bd1e995) ^ (b >>> 13);
+    n++;
+  };
+  const text = (value: string): void => {
+    for (let i = 0; i < value.length; i++) add(value.charCodeAt(i));
+    add(0x10000);
+  };
+  try {
+    const tree = readTree(bytes);
+    for (const [root, keys] of Object.entries(tree.roots)) {
+      text(`root ${root}`);
+      const stack: { key: TreeKey; depth: number }[] = (keys ?? []).map((key) => ({ key, depth: 0 })).reverse();
+      while (stack.length > 0) {
+        const { key, depth } = stack.pop()!;
+        text(`${depth}:${key.name}:${key.flags ?? 0}`);
+        for (const value of key.values ?? []) {
+          text(`${value.name}:${value.type}:${value.flags ?? 0}:${value.data.length}`);
+          for (const byte of value.data) add(byte);
+        }
+        for (const child of [...(key.subkeys ?? [])].reverse()) stack.push({ key: child, depth: depth + 1 });
+      }
+    }
+    return `tree:${n}:${(a >>> 0).toString(16)}:${(b >>> 0).toString(16)}`;
+  } catch {
+    return `bytes:${digest(bytes)}`;
+  }
+}
+
+/**
+ * Choices (an index per page into its candidates) in order of how many pages are off
+ * their first candidate (0, then 1, 2, 3 pages), at most `max` of them.
+ */
+function* combinationsByWeight(counts: readonly number[], max: number): Generator<number[]> {
+  const ambiguous = counts.map((count, page) => (count > 1 ? page : -1)).filter((page) => page >= 0);
+  const choice = counts.map(() => 0);
+  let given = 0;
+  for (let weight = 0; weight <= Math.min(3, ambiguous.length); weight++) {
+    // Subsets of `weight` ambiguous pages, each with every alternative candidate.
+    const stack: { from: number; depth: number }[] = [{ from: 0, depth: 0 }];
+    const chosen: number[] = [];
+    const walk = function* (from: number, depth: number): Generator<number[]> {
+      if (depth === weight) {
+        yield choice.slice();
+        return;
+      }
+      for (let i = from; i < ambiguous.length; i++) {
+        const page = ambiguous[i]!;
+        for (let alternative = 1; alternative < counts[page]!; alternative++) {
+          choice[page] = alternative;
+          chosen.push(page);
+          yield* walk(i + 1, depth + 1);
+          chosen.pop();
+          choice[page] = 0;
+        }
+      }
+    };
+    void stack;
+    for (const combination of walk(0, 0)) {
+      if (given++ >= max) return;
+      yield combination;
+    }
+  }
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

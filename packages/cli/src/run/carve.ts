@@ -5,7 +5,8 @@ import { readFileRange, scanProgressBar } from '../imageFile.js';
 import type { SingleBar } from 'cli-progress';
 import { createHash } from 'node:crypto';
 import { carveImage, examineCandidate, bytesSource, isForensicsError, parseRamRegion, ramRegionOffset, sliceSource, stripSpareAreas, type ByteSource, type CarvedHive, type CarveOptions, type CarveStatus, type RamRegion } from '@hivetool/forensics';
-import { examineMedia, type HiveFileStatus, type LayerFinding, type MediaReport, type TfatState } from '@hivetool/media';
+import { describeLayout, examineMedia, findVersions, isSpareLayoutName, openFal, parseSpareLayout, type FalVolume, type HiveFileStatus, type LayerFinding, type MediaReport, type PageCopy, type SpareLayout, type TfatState, type VersionsReport } from '@hivetool/media';
+import type { FalArguments } from '../options.js';
 import { nameFromImagePath, suffixOf } from './media.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { pending } from '../temporaries.js';
@@ -32,6 +33,8 @@ export interface CarveArguments {
    * off with --no-layers, and for a RAM region, which holds no file system).
    */
   layers: boolean;
+  /** `--fal`: the image is a raw NAND dump read through the flash translation layer. */
+  fal?: FalArguments | undefined;
 }
 
 /** The statuses in the order the summary of candidates not reported names them. */
@@ -52,6 +55,39 @@ export interface CarveFileFacts {
   /** The file's bytes in file order, as offsets in the data scanned (more than one: fragmented). */
   runs: { offset: number; length: number }[];
   sha256: string;
+  /** With --fal: how far the stale pages reach back for this file; null otherwise. */
+  history: Omit<VersionsReport, 'versions'> | null;
+  /** With --fal: its earlier versions from stale pages, newest first where the evidence orders them; null otherwise. */
+  versions: CarveVersion[] | null;
+}
+
+/** An earlier version of a hive file, rebuilt from stale FAL pages (see findVersions). */
+export interface CarveVersion {
+  /** 1 = the newest earlier version (where the evidence orders them). */
+  index: number;
+  proven: boolean;
+  length: number;
+  keys: number;
+  values: number;
+  sha256: string;
+  /** Pages read from stale copies, of all the file's pages. */
+  stalePages: number;
+  /** The versions (by index) known to be older than this one. */
+  newerThan: number[];
+  /** The physical page each logical page of the file was read from, in file order. */
+  pages: { logicalSector: number; physicalPage: number; block: number; pageInBlock: number; stale: boolean }[];
+  output: string | null;
+}
+
+/** What the flash translation layer showed (the report's `fal`). */
+export interface CarveFal {
+  layout: { name: string | null; offsets: string | null; how: string; evidence: string };
+  geometry: FalVolume['geometry'];
+  counts: FalVolume['counts'];
+  /** Bytes of the rebuilt logical sector space. */
+  logicalSize: number;
+  msflsh50: FalVolume['msflsh50'];
+  findings: FalVolume['findings'];
 }
 
 /** A hive file found through the layers, as the scan thread sends it. */
@@ -59,6 +95,8 @@ export interface CarvedFile extends Omit<CarvedHive, 'status' | 'restorePageSize
   status: HiveFileStatus;
   file: CarveFileFacts;
   bytes: Uint8Array;
+  /** The earlier versions' bytes, in the order of `file.versions`. */
+  versionBytes: Uint8Array[];
 }
 
 /** What the layers showed, without the files' bytes (the report's `layers`). */
@@ -127,7 +165,9 @@ export function describeEntry(image: string, entry: CarveEntry): string {
     if (entry.verify !== null) facts.push(entry.verify.errors + entry.verify.warnings === 0 ? 'verifies clean' : `verify: ${entry.verify.errors} errors, ${entry.verify.warnings} warnings`);
     facts.push(runs, `sha256 ${file.sha256}`);
     const reason = entry.reason === undefined ? '' : ` (${entry.reason})`;
-    return escapeForTerminal(`${image}@${hex(entry.offset)}${raw}: ${file.deleted ? 'deleted ' : ''}file ${file.path} on volume ${file.volume}${state}: ${facts.join(', ')}${reason}${entry.output === null ? ' (not written)' : ` → ${entry.output}`}`);
+    const lines = [`${image}@${hex(entry.offset)}${raw}: ${file.deleted ? 'deleted ' : ''}file ${file.path} on volume ${file.volume}${state}: ${facts.join(', ')}${reason}${entry.output === null ? ' (not written)' : ` → ${entry.output}`}`];
+    if (file.history !== null && file.versions !== null) lines.push(...describeVersions(file.history, file.versions));
+    return lines.map((line) => escapeForTerminal(line)).join('\n');
   }
   const where = `${image}@${hex(entry.offset)}${raw}`;
   if (entry.status === 'object-store') return escapeForTerminal(`${where}: object store header, not a hive (not written)`);
@@ -148,6 +188,34 @@ export function describeNotReported(image: string, counts: Readonly<Record<Carve
   const total = STATUSES.reduce((sum, status) => sum + counts[status], 0);
   const parts = STATUSES.filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status}`);
   return escapeForTerminal(`${image}: ${total} more candidate${total === 1 ? '' : 's'} past the first ${max}, not reported or written: ${parts.join(', ')}; raise --max-candidates to see them`);
+}
+
+/** How far back a file's stale pages reach, and each earlier version, as indented lines. */
+export function describeVersions(history: Omit<VersionsReport, 'versions'>, versions: readonly CarveVersion[]): string[] {
+  const proven = versions.filter((version) => version.proven).length;
+  const reach =
+    history.pagesWithHistory === 0
+      ? `  older versions: none (no stale copy of its ${history.pages} pages is left)`
+      : `  older versions: ${versions.length} (${proven} proven, ${versions.length - proven} unproven) from stale copies of ${history.pagesWithHistory} of its ${history.pages} pages, at most ${history.deepestHistory} per page${history.limited === undefined ? '' : `; ${history.limited}`}`;
+  const lines = [reach];
+  for (const version of versions) {
+    const blocks = [...new Set(version.pages.filter((page) => page.stale).map((page) => page.block))].sort((a, b) => a - b);
+    const order = version.newerThan.length === 0 ? '' : `, newer than ${version.newerThan.map((other) => `version ${other}`).join(', ')}`;
+    lines.push(`    version ${version.index} (${version.proven ? 'proven' : 'unproven'}): ${version.keys} keys, ${version.values} values, ${version.stalePages} of ${version.pages.length} pages from stale copies in block${blocks.length === 1 ? '' : 's'} ${blocks.join(', ')}${order}, sha256 ${version.sha256}${version.output === null ? '' : ` → ${version.output}`}`);
+  }
+  return lines;
+}
+
+/** What the flash translation layer showed, as lines: layout and its evidence, geometry, pages by state, findings. */
+export function describeFal(image: string, fal: CarveFal): string[] {
+  const g = fal.geometry;
+  const c = fal.counts;
+  const lines = [
+    `${image}: FAL: spare layout ${fal.layout.offsets ?? 'undecided'} (${fal.layout.how}: ${fal.layout.evidence})`,
+    `${image}: FAL: ${g.pages} pages of ${g.pageSize}+${g.spareSize} bytes in ${g.blocks} blocks of ${g.pagesPerBlock} (${g.badBlocks} bad, ${g.reservedBlocks} reserved, ${g.readOnlyBlocks} read-only); ${c.mapped} mapped, ${c.stale} stale, ${c.free} free, ${c.incomplete} incomplete writes, ${c.duplicates} duplicates, ${c.unreadable} unreadable; logical space ${fal.logicalSize} bytes (${c.logicalSectors} sectors); data read as stored, no ECC correction`,
+  ];
+  for (const finding of fal.findings) lines.push(`${image}: FAL: ${finding.message} at ${hex(finding.offset)} [${finding.code}]`);
+  return lines.map((line) => escapeForTerminal(line));
 }
 
 /** What the layers showed, as lines: each volume, then each finding with its layer. */
@@ -189,6 +257,7 @@ export interface CarveScanData {
   maxCandidates: number;
   /** Read the partitions, volumes and files first (see CarveArguments.layers). */
   layers: boolean;
+  fal: FalArguments | undefined;
   /**
    * How many candidates the writing thread is done with (it adds one for each). A candidate
    * with bytes to write waits until the writing thread has caught up (one hive in flight);
@@ -199,7 +268,8 @@ export interface CarveScanData {
 
 /** What the carve worker thread says, in order. */
 export type CarveScanMessage =
-  | { kind: 'start'; size: number; length: number }
+  | { kind: 'start'; size: number; length: number; barTotal: number }
+  | { kind: 'fal'; fal: CarveFal }
   | { kind: 'layers'; layers: CarveLayers }
   | { kind: 'file'; found: CarvedFile }
   | { kind: 'progress'; scanned: number }
@@ -225,7 +295,23 @@ export function scanImage(data: CarveScanData, post: (message: CarveScanMessage)
     const size = stat.size;
     const file = fd;
     let source: ByteSource = { length: size, read: (offset, count) => readFileRange(file, size, offset, count) };
-    if (pageSize !== undefined) source = asUsage(image, () => stripSpareAreas(source, pageSize, spareSize ?? 0));
+    let fal: FalVolume | undefined;
+    // The bar: the FAL's pass over the dump, then the signature scan of what it rebuilt.
+    let barBase = 0;
+    let barScale = 1;
+    if (data.fal !== undefined) {
+      const options = data.fal;
+      const layout = spareLayoutOf(options.layout);
+      post({ kind: 'start', size, length: 0, barTotal: 2 * size });
+      const raw = source;
+      fal = openFal({ size, read: (offset, count) => raw.read(offset, count) }, { pageSize: options.pageSize, spareSize: options.spareSize, layout, onProgress: (scanned) => post({ kind: 'progress', scanned }), ...(options.pagesPerBlock === undefined ? {} : { pagesPerBlock: options.pagesPerBlock }) });
+      if (fal.layout.layout === null) throw new UsageError(`${image}: the spare layout cannot be decided: ${fal.layout.evidence}; name it with --spare-layout (ms16, samsung-sb, samsung-lb, ti-bch8, or offsets)`, true);
+      const logical = fal.logical;
+      source = { length: logical.size, read: (offset, count) => logical.read(offset, count) };
+      post({ kind: 'fal', fal: { layout: { name: fal.layout.layout.name, offsets: describeLayout(fal.layout.layout), how: fal.layout.how, evidence: fal.layout.evidence }, geometry: fal.geometry, counts: fal.counts, logicalSize: logical.size, msflsh50: fal.msflsh50, findings: fal.findings } });
+      barBase = size;
+      barScale = logical.size === 0 ? 0 : size / logical.size;
+    } else if (pageSize !== undefined) source = asUsage(image, () => stripSpareAreas(source, pageSize, spareSize ?? 0));
     // Damaged candidates' bytes are read only to be written.
     const options: CarveOptions = { damagedBytes: keepDamaged };
     if (region !== undefined) {
@@ -234,7 +320,7 @@ export function scanImage(data: CarveScanData, post: (message: CarveScanMessage)
       options.offsetBase = start;
       options.kind = 'combined';
     }
-    post({ kind: 'start', size: stat.size, length: source.length });
+    if (fal === undefined) post({ kind: 'start', size: stat.size, length: source.length, barTotal: source.length });
     // Past --max-candidates a candidate is only counted here: a flood of crafted headers
     // costs no message and no wait per candidate.
     const notReported: Record<CarveStatus, number> = { hive: 0, truncated: 0, damaged: 0, 'object-store': 0, 'restore-record': 0 };
@@ -245,7 +331,7 @@ export function scanImage(data: CarveScanData, post: (message: CarveScanMessage)
     // Where a hive found as a file starts: its header, found again by the signature scan, is not reported twice.
     const fileStarts = new Set<number>();
     if (data.layers && region === undefined) {
-      for (const found of hiveFiles(source, post)) {
+      for (const found of hiveFiles(source, post, fal)) {
         fileStarts.add(found.offset);
         if (sent >= maxCandidates) {
           notReported[found.status === 'recovered' ? 'hive' : found.status === 'partial' ? 'damaged' : found.status]++;
@@ -256,7 +342,7 @@ export function scanImage(data: CarveScanData, post: (message: CarveScanMessage)
         waitFor(0);
       }
     }
-    options.onProgress = (scanned) => post({ kind: 'progress', scanned });
+    options.onProgress = (scanned) => post({ kind: 'progress', scanned: barBase + scanned * barScale });
     for (const found of carveImage(source, options)) {
       if (fileStarts.has(found.offset)) continue;
       if (sent >= maxCandidates) {
@@ -282,8 +368,9 @@ export function scanImage(data: CarveScanData, post: (message: CarveScanMessage)
  * showed, then yields each hive file with the facts a signature find has (from the file's
  * own bytes) and its runs as offsets in the data scanned. Never throws on damaged bytes.
  */
-function* hiveFiles(source: ByteSource, post: (message: CarveScanMessage) => void): Generator<CarvedFile> {
+function* hiveFiles(source: ByteSource, post: (message: CarveScanMessage) => void, fal: FalVolume | undefined): Generator<CarvedFile> {
   const report = examineMedia({ size: source.length, read: (offset, count) => source.read(offset, count) }, { scanForRomHives: false });
+  const stale = fal === undefined ? undefined : staleCopiesOf(fal, report);
   post({
     kind: 'layers',
     layers: {
@@ -298,6 +385,33 @@ function* hiveFiles(source: ByteSource, post: (message: CarveScanMessage) => voi
       const hive = volume.hives.shift()!;
       const facts = examineCandidate(bytesSource(hive.bytes), 0, { damagedBytes: false, verify: false });
       const runs = hive.runs.map((run) => ({ offset: volume.offset + run.offset, length: run.length }));
+      let history: CarveFileFacts['history'] = null;
+      let versions: CarveVersion[] | null = null;
+      const versionBytes: Uint8Array[] = [];
+      if (fal !== undefined && stale !== undefined && !hive.deleted && hive.status === 'hive') {
+        const ppb = fal.geometry.pagesPerBlock;
+        const volumeFal = fal;
+        const found = findVersions(
+          {
+            pageSize: fal.geometry.pageSize,
+            ranges: runs,
+            size: hive.bytes.length,
+            mapped: (sector) => {
+              const page = volumeFal.physicalPageOf(sector);
+              return page < 0 ? undefined : { logicalSector: sector, block: Math.floor(page / ppb), pageInBlock: page % ppb, physicalPage: page };
+            },
+            stale: (sector) => stale.get(sector) ?? [],
+            readPage: (page) => volumeFal.readPage(page),
+          },
+          hive.bytes,
+        );
+        const { versions: list, ...reach } = found;
+        history = reach;
+        versions = list.map((version, i) => {
+          versionBytes.push(version.bytes);
+          return { index: i + 1, proven: version.proven, length: version.bytes.length, keys: version.keys, values: version.values, sha256: createHash('sha256').update(version.bytes).digest('hex'), stalePages: version.stalePages, newerThan: version.newerThan.map((other) => other + 1), pages: version.pages, output: null };
+        });
+      }
       yield {
         offset: runs[0]?.offset ?? volume.offset + hive.entryOffset,
         length: hive.bytes.length,
@@ -322,10 +436,48 @@ function* hiveFiles(source: ByteSource, post: (message: CarveScanMessage) => voi
           size: hive.size,
           runs,
           sha256: createHash('sha256').update(hive.bytes).digest('hex'),
+          history,
+          versions,
         },
+        versionBytes,
       };
     }
   }
+}
+
+/** `auto`, a preset or explicit offsets, as openFal takes them; a UsageError naming the option for a bad one. */
+function spareLayoutOf(text: string): 'auto' | SpareLayout {
+  if (text === 'auto') return 'auto';
+  if (isSpareLayoutName(text)) return text as unknown as SpareLayout;
+  const layout = parseSpareLayout(text);
+  if (typeof layout === 'string') throw new UsageError(`--spare-layout ${JSON.stringify(text)}: ${layout}; or name a preset: auto, ms16, samsung-sb, samsung-lb, ti-bch8`);
+  return layout;
+}
+
+/** The stale copies of the logical sectors the live hive files of a report lie in, by sector (one pass over the FAL's list). */
+function staleCopiesOf(fal: FalVolume, report: MediaReport): Map<number, PageCopy[]> {
+  const pageSize = fal.geometry.pageSize;
+  const wanted = new Set<number>();
+  for (const volume of report.volumes) {
+    for (const hive of volume.hives) {
+      if (hive.deleted || hive.status !== 'hive') continue;
+      for (const run of hive.runs) {
+        const first = Math.floor((volume.offset + run.offset) / pageSize);
+        const last = Math.floor((volume.offset + run.offset + Math.max(1, run.length) - 1) / pageSize);
+        for (let sector = first; sector <= last; sector++) wanted.add(sector);
+      }
+    }
+  }
+  const out = new Map<number, PageCopy[]>();
+  if (wanted.size === 0) return out;
+  for (let i = 0; i < fal.stale.length; i++) {
+    const copy = fal.stale.get(i);
+    if (!wanted.has(copy.logicalSector)) continue;
+    const list = out.get(copy.logicalSector) ?? [];
+    list.push({ logicalSector: copy.logicalSector, block: copy.block, pageInBlock: copy.pageInBlock, physicalPage: copy.physicalPage });
+    out.set(copy.logicalSector, list);
+  }
+  return out;
 }
 
 /**
@@ -333,7 +485,7 @@ function* hiveFiles(source: ByteSource, post: (message: CarveScanMessage) => voi
  * failure is thrown as the line the worker made of it. Each candidate is acknowledged
  * when the loop asks for the next message.
  */
-async function* scanOnThread(data: Omit<CarveScanData, 'ack'>): AsyncGenerator<Extract<CarveScanMessage, { kind: 'start' | 'layers' | 'file' | 'progress' | 'found' | 'done' }>> {
+async function* scanOnThread(data: Omit<CarveScanData, 'ack'>): AsyncGenerator<Extract<CarveScanMessage, { kind: 'start' | 'fal' | 'layers' | 'file' | 'progress' | 'found' | 'done' }>> {
   const ack = new SharedArrayBuffer(4);
   const flag = new Int32Array(ack);
   const queue: CarveScanMessage[] = [];
@@ -401,6 +553,7 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
     if (other !== undefined && other !== image) throw new UsageError(`${other} and ${image} have the same file name, and the hives found are named after it: carve them into separate directories`);
     names.set(basename(image), image);
   }
+  if (args.fal !== undefined && args.ramRegion !== undefined) throw new UsageError('--fal reads a NAND dump, --ram-region a RAM capture: give one of them');
   const region = args.ramRegion === undefined ? undefined : asUsage(`--ram-region ${JSON.stringify(args.ramRegion)}`, () => parseRamRegion(args.ramRegion!));
   const sink = new StdoutSink(io);
   let failed = 0;
@@ -425,9 +578,11 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
       const layersOn = args.layers && region === undefined;
       // The JSON document's `found` list opens once the layers are reported (or at once without them).
       let foundOpen = false;
+      let scanned = 0;
+      let falReport: CarveFal | null = null;
       const openFound = (layers: CarveLayers | null): void => {
         if (!args.json || foundOpen) return;
-        sink.write(`,"layers":${JSON.stringify(layers)},"found":[`);
+        sink.write(`,"scanned":${scanned},"fal":${JSON.stringify(falReport)},"layers":${JSON.stringify(layers)},"found":[`);
         foundOpen = true;
       };
       try {
@@ -444,14 +599,22 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
             sink.close();
           } else lines.push(line);
         };
-        for await (const message of scanOnThread({ image, pageSize: args.pageSize, spareSize: args.spareSize, region, keepDamaged: args.keepDamaged, maxCandidates: args.maxCandidates, layers: layersOn })) {
+        for await (const message of scanOnThread({ image, pageSize: args.pageSize, spareSize: args.spareSize, region, keepDamaged: args.keepDamaged, maxCandidates: args.maxCandidates, layers: layersOn, fal: args.fal })) {
           if (message.kind === 'start') {
-            bar = scanProgressBar(io, message.length, basename(image));
+            bar = scanProgressBar(io, message.barTotal, basename(image));
+            scanned = message.length;
             if (args.json) {
-              sink.write(`${documents++ === 0 ? '\n' : ',\n'}{"image":${JSON.stringify(image)},"size":${message.size},"scanned":${message.length}`);
+              sink.write(`${documents++ === 0 ? '\n' : ',\n'}{"image":${JSON.stringify(image)},"size":${message.size}`);
               documentOpen = true;
-              if (!layersOn) openFound(null);
+              if (!layersOn && args.fal === undefined) openFound(null);
             }
+            continue;
+          }
+          if (message.kind === 'fal') {
+            falReport = message.fal;
+            scanned = message.fal.logicalSize;
+            if (!args.json) for (const line of describeFal(image, message.fal)) show(line);
+            if (!layersOn) openFound(null);
             continue;
           }
           if (message.kind === 'layers') {
@@ -474,7 +637,7 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
           let entry: CarveEntry;
           let name: string;
           if (message.kind === 'file') {
-            const { bytes: _bytes, ...facts } = message.found;
+            const { bytes: _bytes, versionBytes: _versions, ...facts } = message.found;
             entry = { ...facts, foundAs: 'file', output: null };
             const wanted = carvedFileName(image, facts.file, facts.status);
             name = wanted;
@@ -485,13 +648,22 @@ export async function run(args: CarveArguments, io: CommandIo): Promise<number> 
             entry = { ...facts, foundAs: 'signature', file: null, output: null };
             name = carvedName(image, message.found);
           }
-          if (args.pageSize !== undefined) entry.physicalOffset = Math.floor(found.offset / args.pageSize) * (args.pageSize + (args.spareSize ?? 0)) + (found.offset % args.pageSize);
+          if (args.pageSize !== undefined && args.fal === undefined) entry.physicalOffset = Math.floor(found.offset / args.pageSize) * (args.pageSize + (args.spareSize ?? 0)) + (found.offset % args.pageSize);
           const write = bytes !== undefined && found.status !== 'object-store' && found.status !== 'restore-record' && (!NOT_WHOLE.has(found.status) || found.status === 'truncated' || args.keepDamaged);
           if (write) {
             const target = join(args.outDir, name);
             refuseInputAsOutput(args.images, target);
             writeFileAtomic(io, target, bytes, 'generated');
             entry.output = target;
+          }
+          if (message.kind === 'file' && entry.file?.versions != null) {
+            // Each earlier version beside the file: NAME.version-N.hv (.unproven where it could be a hybrid).
+            for (const version of entry.file.versions) {
+              const target = join(args.outDir, name.replace(/\.hv$/, `.version-${version.index}${version.proven ? '' : '.unproven'}.hv`));
+              refuseInputAsOutput(args.images, target);
+              writeFileAtomic(io, target, message.found.versionBytes[version.index - 1]!, 'generated');
+              version.output = target;
+            }
           }
           openFound(null);
           if (args.json) sink.write(`${reported === 0 ? '\n' : ',\n'} ${JSON.stringify(entry)}`);
