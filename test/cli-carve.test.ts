@@ -3,8 +3,9 @@ import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSyn
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodeHive, openHive, readTree } from '@hivetool/hive';
+import { RegTreeBuilder } from '@hivetool/registry';
 import { Ajv } from 'ajv';
-import { HIVETOOL_BIN, REPO_ROOT, addSpareAreas, buildImage, corpusAvailable, corpusBytes, describeFatTools, headerFlood, makeFatImage, makePartitionedImage, runs, setFixtureFat12Entry, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
+import { HIVETOOL_BIN, REPO_ROOT, addSpareAreas, buildImage, corpusAvailable, corpusBytes, describeFatTools, headerFlood, makeFatImage, makePartitionedImage, layVolumeOnNand, runs, setFixtureFat12Entry, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-carve-');
@@ -380,4 +381,69 @@ describeGenerated('carve on FAT images made with mkfs.fat and mtools', () => {
       if (entry.output !== null) expect(sha256Hex(readFileSync(entry.output))).not.toBe(placed.sha256);
     }
   }, 120_000);
+});
+
+describe('carve --fal: a NAND dump behind the flash translation layer', () => {
+  const FIXTURE = join(REPO_ROOT, 'packages/media/test/fixtures/fat12-fragmented.img');
+  const SMALL = join(REPO_ROOT, 'packages/media/test/fixtures/small.hv');
+
+  /** Two states of the fixture volume: its live system.hv with a value set to 1, then to 2 (same size, same clusters). */
+  function history(): { states: Uint8Array[]; hives: Uint8Array[] } {
+    const tree = readTree(openHive(new Uint8Array(readFileSync(SMALL))));
+    const edit = (value: number): Uint8Array => encodeHive(RegTreeBuilder.fromTree(tree, { newEntriesFirst: true }).apply(`[HKEY_LOCAL_MACHINE\\Fixture]\n"Version"=dword:${value}\n`).tree());
+    const hives = [edit(1), edit(2)];
+    const listing = JSON.parse(runCli(['media', FIXTURE, '--json']).stdout) as { volumes: Array<{ hives: Array<{ deleted: boolean; runs: Array<{ offset: number; length: number }> }> }> };
+    const runsOfFile = listing.volumes[0]!.hives.find((hive) => !hive.deleted)!.runs;
+    const states = hives.map((hive) => {
+      expect(hive.length).toBe(hives[0]!.length);
+      const image = new Uint8Array(readFileSync(FIXTURE));
+      let at = 0;
+      for (const run of runsOfFile) {
+        image.set(hive.subarray(at, at + run.length), run.offset);
+        at += run.length;
+      }
+      return image;
+    });
+    return { states, hives };
+  }
+
+  test.each(['ms16', 'samsung-sb'] as const)('%s: the live hive comes back whole as a file, its earlier state from stale pages; diff compares them', (layout) => {
+    const { states, hives } = history();
+    const nand = layVolumeOnNand(states.map((bytes, i) => ({ label: `state ${i + 1}`, bytes })), { layout, seed: 5 });
+    const path = join(scratch.path, `nand-${layout}.bin`);
+    writeFileSync(path, nand.nand.image);
+    const outDir = join(scratch.path, `out-fal-${layout}`);
+    const { report, status } = carve(path, outDir, ['--fal', '--page-size', '512', '--spare-size', '16']);
+    expect(status).toBe(0);
+    const image = report.images[0]!;
+    expect((image as unknown as { fal: { layout: { name: string; how: string } } }).fal.layout).toMatchObject({ name: layout, how: 'detected' });
+    const live = image.found.find((entry) => entry.file?.path === '\\Documents and Settings\\system.hv' && !entry.file.deleted)!;
+    expect([live.status, live.file!.sha256]).toEqual(['hive', sha256Hex(hives[1]!)]);
+    expect(sha256Hex(readFileSync(live.output!))).toBe(sha256Hex(hives[1]!));
+    const versions = (live.file as unknown as { versions: Array<{ sha256: string; proven: boolean; output: string; pages: Array<{ stale: boolean }> }> }).versions;
+    // The state the volume was in before is among the versions; nothing proven that was not written.
+    expect(versions.map((version) => version.sha256)).toContain(sha256Hex(hives[0]!));
+    for (const version of versions.filter((v) => v.proven)) expect(version.sha256).toBe(sha256Hex(hives[0]!));
+    const earlier = versions.find((version) => version.sha256 === sha256Hex(hives[0]!))!;
+    expect(earlier.pages.some((page) => page.stale)).toBe(true);
+    expect(sha256Hex(readFileSync(earlier.output))).toBe(earlier.sha256);
+    // diff reads the two written states and names the value that changed.
+    const diff = runCli(['diff', earlier.output, live.output!]);
+    expect(diff.status).toBe(1);
+    expect(diff.stdout).toMatch(/Version/);
+  }, 120_000);
+
+  test('an undecidable layout, a layout option without --fal, --fal without a geometry: clear errors', () => {
+    const noise = join(scratch.path, 'fal-noise.bin');
+    const bytes = new Uint8Array(64 * 528);
+    fillRandom(bytes, 77);
+    writeFileSync(noise, bytes);
+    const outDir = join(scratch.path, 'out-fal-errors');
+    const undecided = runCli(['carve', '--fal', '--page-size', '512', '--spare-size', '16', noise, '-o', outDir]);
+    expect(undecided.status).toBe(2);
+    expect(undecided.stderr).toMatch(/fal-noise\.bin: the spare layout cannot be decided: .*; name it with --spare-layout/);
+    expect(runCli(['carve', '--spare-layout', 'ms16', noise, '-o', outDir]).stderr).toMatch(/^hivetool: --pages-per-block and --spare-layout describe a NAND dump read through the flash translation layer: add --fal/);
+    expect(runCli(['carve', '--fal', noise, '-o', outDir]).stderr).toMatch(/^hivetool: --fal needs the NAND geometry: --page-size and --spare-size/);
+    expect(runCli(['carve', '--fal', '--page-size', '512', '--spare-size', '16', '--spare-layout', 'sector=99', noise, '-o', outDir]).stderr).toMatch(/^hivetool: --spare-layout "sector=99": /);
+  });
 });

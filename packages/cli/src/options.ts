@@ -1,4 +1,5 @@
 /** Options several commands share, defined once, and the checks of option values. */
+import { SPARE_LAYOUT_NAMES, parseSpareLayout } from '@hivetool/media';
 import { UsageError } from './failures.js';
 
 export const KIND_OPTION = { requiresArg: true, choices: ['auto', 'rom', 'persistent'], default: 'auto', describe: 'how to read references: auto decides from the roots record' } as const;
@@ -89,5 +90,8 @@ export function falArguments(args: { fal?: boolean | undefined; 'page-size'?: nu
   const pageSize = positiveInteger(args['page-size'], '--page-size');
   const spareSize = positiveInteger(args['spare-size'], '--spare-size');
   if (pageSize === undefined || spareSize === undefined) throw new UsageError('--fal needs the NAND geometry: --page-size and --spare-size (e.g. --page-size 2048 --spare-size 64)');
-  return { pageSize, spareSize, pagesPerBlock: positiveInteger(args['pages-per-block'], '--pages-per-block'), layout: args['spare-layout'] ?? 'auto' };
+  const layout = args['spare-layout'] ?? 'auto';
+  const parsed = layout === 'auto' ? undefined : parseSpareLayout(layout);
+  if (typeof parsed === 'string') throw new UsageError(`--spare-layout ${JSON.stringify(layout)}: ${parsed}; or name a preset: auto, ${SPARE_LAYOUT_NAMES.join(', ')}`);
+  return { pageSize, spareSize, pagesPerBlock: positiveInteger(args['pages-per-block'], '--pages-per-block'), layout };
 }

@@ -43,6 +43,14 @@ export interface VersionSource {
   stale(sector: number): readonly PageCopy[];
   /** The data bytes of a physical page (`pageSize` of them; fewer where the dump ends). */
   readPage(physicalPage: number): Uint8Array;
+  /**
+   * Every programmed page of a block that holds a page of the file (mapped or stale, any
+   * logical sector), when the layer can tell: their order within the block and each stale
+   * one's mapped successor carry the order across blocks (a page of the file, then another
+   * sector's page in its block, that sector's newer copy in a second block, then a page of
+   * the file after it there).
+   */
+  blockPages?(block: number): readonly (PageCopy & { stale: boolean })[];
 }
 
 /** One page of a version: which copy it was read from. */
@@ -94,7 +102,7 @@ export interface VersionLimits {
 
 interface Node {
   copy: PageCopy;
-  /** Index of the file's page (in `pages`). */
+  /** Index of the file's page (in `pages`); -1 for another sector's page (order only). */
   page: number;
   stale: boolean;
 }
@@ -160,6 +168,19 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
     }
   });
   if (report.pagesWithHistory === 0) return report;
+  const own = nodes.length;
+  // The other programmed pages of the blocks the file's copies lie in: order only.
+  const nodeAt = new Map<number, number>(nodes.map((node, i) => [node.copy.physicalPage, i]));
+  if (source.blockPages !== undefined) {
+    for (const block of new Set(nodes.map((node) => node.copy.block))) {
+      for (const copy of source.blockPages(block)) {
+        if (nodes.length >= maxCopies) break;
+        if (nodeAt.has(copy.physicalPage)) continue;
+        nodeAt.set(copy.physicalPage, nodes.length);
+        nodes.push({ copy: { logicalSector: copy.logicalSector, block: copy.block, pageInBlock: copy.pageInBlock, physicalPage: copy.physicalPage }, page: -1, stale: copy.stale });
+      }
+    }
+  }
   // Known order: edges from older to newer. Within a block, each page to the next one programmed.
   const after: number[][] = nodes.map(() => []);
   const byBlock = new Map<number, number[]>();
@@ -173,8 +194,13 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
     for (let i = 1; i < list.length; i++) if (nodes[list[i - 1]!]!.copy.pageInBlock < nodes[list[i]!]!.copy.pageInBlock) after[list[i - 1]!]!.push(list[i]!);
   }
   nodes.forEach((node, i) => {
-    const mapped = mappedOf[node.page];
-    if (node.stale && mapped !== undefined) after[i]!.push(mapped);
+    if (!node.stale) return;
+    // A stale copy, then its sector's mapped copy.
+    const mapped = node.page >= 0 ? mappedOf[node.page] : (() => {
+      const copy = source.mapped(node.copy.logicalSector);
+      return copy === undefined ? undefined : nodeAt.get(copy.physicalPage);
+    })();
+    if (mapped !== undefined) after[i]!.push(mapped);
   });
   // Reachability (a ≺ b), as bit sets: the graph is small (the copies of one file's pages).
   const words = Math.ceil(nodes.length / 32);
@@ -228,9 +254,10 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
   for (const list of byBlock.values()) {
     let group = new Set<number>();
     list.forEach((node, i) => {
+      if (nodes[node]!.page < 0) return;
       const next = list[i + 1];
       group.add(nodes[node]!.page);
-      if (next === undefined || nodes[next]!.copy.pageInBlock !== nodes[node]!.copy.pageInBlock + 1 || group.has(nodes[next]!.page)) {
+      if (next === undefined || nodes[next]!.page < 0 || nodes[next]!.copy.pageInBlock !== nodes[node]!.copy.pageInBlock + 1 || group.has(nodes[next]!.page)) {
         ends.add(node);
         group = new Set();
       }
@@ -246,6 +273,7 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
   // clusters are smaller than pages: copies rewritten for them hold the same bytes of this
   // file, and count as one candidate).
   const valueOf = nodes.map((node) => {
+    if (node.page < 0) return '';
     const data = source.readPage(node.copy.physicalPage);
     let key = '';
     for (const piece of pieces) if (piece.page === node.page) key += digest(data.subarray(piece.within, piece.within + piece.length)) + '/';
@@ -259,12 +287,13 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
       return true;
     });
   };
-  for (let c = 0; c < nodes.length; c++) {
+  for (let c = 0; c < own; c++) {
     // The candidates of each page just after c was written (the mapped copy first where it is one).
     const candidates = copiesOf.map((copies, page) => {
       if (page === nodes[c]!.page) return [c];
-      // First what the writes show was there before c, then the mapped copy, then the rest.
-      const rank = (x: number): number => (precedes(x, c) ? 0 : nodes[x]!.stale ? 2 : 1);
+      // First the mapped copy (a page the flushes since did not change), then what the
+      // writes show was there before c (in c's own block first), then the rest.
+      const rank = (x: number): number => (!nodes[x]!.stale ? 0 : precedes(x, c) ? (nodes[x]!.copy.block === nodes[c]!.copy.block ? 1 : 2) : 3);
       return distinct(copies.filter((x) => !precedes(c, x) && !copies.some((y) => y !== x && precedes(x, y) && (y === c || precedes(y, c)))).sort((x, y) => rank(x) - rank(y)));
     });
     if (candidates.some((list) => list.length === 0)) continue; // a page not yet written then: the file was another size
@@ -348,8 +377,8 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
 }
 
 /**
- * What a hive holds, as a key: every key's path and flags, every value's name, type and
- * data, in tree order (iterative). Two states that differ only in free space or slack
+ * What a hive holds, as a key: its header, every key's path and flags, every value's
+ * name, type and data, in tree order (iterative). Two states that differ only in free space or slack
  * have the same key. A hive the reader cannot open whole keys by its bytes.
  */
 function contentKey(bytes: Uint8Array): string {
@@ -365,6 +394,8 @@ function contentKey(bytes: Uint8Array): string {
     for (let i = 0; i < value.length; i++) add(value.charCodeAt(i));
     add(0x10000);
   };
+  // The header (its signature and GUID follow the content when the writer derives them).
+  for (const byte of bytes.subarray(0, 0x200)) add(byte);
   try {
     const tree = readTree(bytes);
     for (const [root, keys] of Object.entries(tree.roots)) {

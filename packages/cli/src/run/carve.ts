@@ -400,8 +400,9 @@ function* hiveFiles(source: ByteSource, post: (message: CarveScanMessage) => voi
               const page = volumeFal.physicalPageOf(sector);
               return page < 0 ? undefined : { logicalSector: sector, block: Math.floor(page / ppb), pageInBlock: page % ppb, physicalPage: page };
             },
-            stale: (sector) => stale.get(sector) ?? [],
+            stale: (sector) => stale.copies.get(sector) ?? [],
             readPage: (page) => volumeFal.readPage(page),
+            blockPages: (block) => stale.blockPages(block),
           },
           hive.bytes,
         );
@@ -454,8 +455,45 @@ function spareLayoutOf(text: string): 'auto' | SpareLayout {
   return layout;
 }
 
+/**
+ * The stale copies of the logical sectors the live hive files of a report lie in, by
+ * sector (one pass over the FAL's list), and every programmed page of a block with its
+ * logical sector (an array of a few bytes per page, made on first use).
+ */
+function staleCopiesOf(fal: FalVolume, report: MediaReport): { copies: Map<number, PageCopy[]>; blockPages: (block: number) => (PageCopy & { stale: boolean })[] } {
+  const ppb = fal.geometry.pagesPerBlock;
+  let sectorOfPage: Int32Array | undefined;
+  let staleAt: Uint8Array | undefined;
+  const blockPages = (block: number): (PageCopy & { stale: boolean })[] => {
+    if (sectorOfPage === undefined || staleAt === undefined) {
+      sectorOfPage = new Int32Array(fal.geometry.pages).fill(-1);
+      staleAt = new Uint8Array(fal.geometry.pages);
+      const sectors = Math.floor(fal.logical.size / fal.geometry.pageSize);
+      for (let sector = 0; sector < sectors; sector++) {
+        const page = fal.physicalPageOf(sector);
+        if (page >= 0 && page < sectorOfPage.length) sectorOfPage[page] = sector;
+      }
+      for (let i = 0; i < fal.stale.length; i++) {
+        const copy = fal.stale.get(i);
+        if (copy.physicalPage < sectorOfPage.length) {
+          sectorOfPage[copy.physicalPage] = copy.logicalSector;
+          staleAt[copy.physicalPage] = 1;
+        }
+      }
+    }
+    const out: (PageCopy & { stale: boolean })[] = [];
+    for (let pageInBlock = 0; pageInBlock < ppb; pageInBlock++) {
+      const page = block * ppb + pageInBlock;
+      const sector = sectorOfPage[page] ?? -1;
+      if (sector >= 0) out.push({ logicalSector: sector, block, pageInBlock, physicalPage: page, stale: staleAt[page] === 1 });
+    }
+    return out;
+  };
+  return { copies: staleCopiesBySector(fal, report), blockPages };
+}
+
 /** The stale copies of the logical sectors the live hive files of a report lie in, by sector (one pass over the FAL's list). */
-function staleCopiesOf(fal: FalVolume, report: MediaReport): Map<number, PageCopy[]> {
+function staleCopiesBySector(fal: FalVolume, report: MediaReport): Map<number, PageCopy[]> {
   const pageSize = fal.geometry.pageSize;
   const wanted = new Set<number>();
   for (const volume of report.volumes) {
