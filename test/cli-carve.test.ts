@@ -254,7 +254,7 @@ describe('carve: what is not an image or not a folder', () => {
 describe('carve: no false positives', () => {
   // 32 MiB: two of carve's 16 MiB scan windows of random bytes, then two of zeros; 1 GiB with test:long.
   const size = process.env['HIVETOOL_LONG'] === '1' ? 1024 ** 3 : 32 * 1024 ** 2;
-  test(`in ${size / 1024 ** 2} MiB of random bytes and as much of zero bytes`, () => {
+  test(`in ${size / 1024 ** 2} MiB of random bytes and as much of zero bytes, read as they are and through the FAL`, () => {
     const path = join(scratch.path, 'noise.bin');
     const fd = openSync(path, 'w');
     const chunk = new Uint8Array(16 * 1024 * 1024);
@@ -268,6 +268,13 @@ describe('carve: no false positives', () => {
     const { report, status } = carve(path, outDir);
     expect(status).toBe(0);
     expect(report.images[0]!.found).toEqual([]);
+    expect(readdirSync(outDir)).toEqual([]);
+    // The same bytes taken for a NAND dump behind the flash translation layer (512+16
+    // pages, Microsoft's layout named, since noise decides none): whatever random spare
+    // bytes map, no hive is made of it.
+    const fal = carve(path, outDir, ['--fal', '--page-size', '512', '--spare-size', '16', '--spare-layout', 'ms16']);
+    expect(fal.status).toBe(0);
+    expect(fal.report.images[0]!.found).toEqual([]);
     expect(readdirSync(outDir)).toEqual([]);
     // 1 GiB (HIVETOOL_LONG=1) takes a few minutes on a busy machine, mostly making the random bytes.
   }, size > 64 * 1024 ** 2 ? 900_000 : 120_000);
