@@ -3,9 +3,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSyn
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodeHive, openHive, readTree } from '@hivetool/hive';
-import { RegTreeBuilder } from '@hivetool/registry';
 import { Ajv } from 'ajv';
-import { HIVETOOL_BIN, REPO_ROOT, addSpareAreas, buildImage, corpusAvailable, corpusBytes, describeFatTools, headerFlood, makeFatImage, makePartitionedImage, layVolumeOnNand, runs, setFixtureFat12Entry, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
+import { HIVETOOL_BIN, REPO_ROOT, addSpareAreas, buildImage, corpusAvailable, corpusBytes, describeFatTools, headerFlood, makeFatImage, makePartitionedImage, fixtureNand, runs, setFixtureFat12Entry, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-carve-');
@@ -391,32 +390,9 @@ describeGenerated('carve on FAT images made with mkfs.fat and mtools', () => {
 });
 
 describe('carve --fal: a NAND dump behind the flash translation layer', () => {
-  const FIXTURE = join(REPO_ROOT, 'packages/media/test/fixtures/fat12-fragmented.img');
-  const SMALL = join(REPO_ROOT, 'packages/media/test/fixtures/small.hv');
-
-  /** Two states of the fixture volume: its live system.hv with a value set to 1, then to 2 (same size, same clusters). */
-  function history(): { states: Uint8Array[]; hives: Uint8Array[] } {
-    const tree = readTree(openHive(new Uint8Array(readFileSync(SMALL))));
-    const edit = (value: number): Uint8Array => encodeHive(RegTreeBuilder.fromTree(tree, { newEntriesFirst: true }).apply(`[HKEY_LOCAL_MACHINE\\Fixture]\n"Version"=dword:${value}\n`).tree());
-    const hives = [edit(1), edit(2)];
-    const listing = JSON.parse(runCli(['media', FIXTURE, '--json']).stdout) as { volumes: Array<{ hives: Array<{ deleted: boolean; runs: Array<{ offset: number; length: number }> }> }> };
-    const runsOfFile = listing.volumes[0]!.hives.find((hive) => !hive.deleted)!.runs;
-    const states = hives.map((hive) => {
-      expect(hive.length).toBe(hives[0]!.length);
-      const image = new Uint8Array(readFileSync(FIXTURE));
-      let at = 0;
-      for (const run of runsOfFile) {
-        image.set(hive.subarray(at, at + run.length), run.offset);
-        at += run.length;
-      }
-      return image;
-    });
-    return { states, hives };
-  }
-
   test.each(['ms16', 'samsung-sb'] as const)('%s: the live hive comes back whole as a file, its earlier state from stale pages; diff compares them', (layout) => {
-    const { states, hives } = history();
-    const nand = layVolumeOnNand(states.map((bytes, i) => ({ label: `state ${i + 1}`, bytes })), { layout, seed: 5 });
+    const nand = fixtureNand(layout);
+    const hives = nand.hives;
     const path = join(scratch.path, `nand-${layout}.bin`);
     writeFileSync(path, nand.nand.image);
     const outDir = join(scratch.path, `out-fal-${layout}`);

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { REPO_ROOT, corpusAvailable, corpusBytes, describeFatTools, makeFatImage, makePartitionedImage, prng, runCli, setFixtureFat12Entry, sha256 } from '@hivetool/test-support';
+import { REPO_ROOT, corpusAvailable, corpusBytes, describeFatTools, fixtureNand, layVolumeOnNand, makeFatImage, makeFatNandImage, makePartitionedImage, prng, runCli, setFixtureFat12Entry, sha256 } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-media-cli-');
@@ -11,6 +11,7 @@ const SMALL = join(REPO_ROOT, 'packages/media/test/fixtures/small.hv');
 const validate = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/media.schema.json'), 'utf8')) as object);
 
 interface MediaJson {
+  fal: { layout: { name: string; how: string; evidence: string }; counts: { mapped: number; stale: number; duplicates: number; incomplete: number }; eccCorrected: boolean; logicalSize: number; export: string | null } | null;
   volumes: Array<{ type: string; hives: Array<{ path: string; deleted: boolean; status: string; runs: unknown[]; sha256: string; output: string | null; rom: { readsWith: Array<{ where: string; output: string | null }>; sameSignature: unknown[] } | null }> }>;
   romHives: Array<{ offset: number; output: string | null }>;
   findings: Array<{ code: string; layer: string }>;
@@ -148,4 +149,112 @@ describeGenerated('hivetool media on a partitioned disk made with mkfs.fat and m
     const verify = runCli(['verify', '--rom', join(out, 'disk.img@0x10000.rom.hv'), system.output!]);
     expect([verify.status, verify.stderr]).toEqual([0, '']);
   });
+});
+
+describe('hivetool media --fal: a NAND dump behind the Flash Abstraction Layer', () => {
+  /** The checked-in fixture laid on a simulated NAND (no tools needed). */
+  function fixtureNand(layout: 'ms16' | 'samsung-lb', name: string): string {
+    const image = layVolumeOnNand([{ label: 'flashed', bytes: new Uint8Array(readFileSync(FIXTURE)) }], { layout, seed: 4 });
+    const path = join(scratch.path, name);
+    writeFileSync(path, image.nand.image);
+    return path;
+  }
+
+  test('the layout and its evidence, the pages, then the volume read from the logical space; exit 1 for the cut writes', () => {
+    const nand = fixtureNand('samsung-lb', 'fixture-lb.nand');
+    const result = media(['--fal', '--page-size', '2048', '--spare-size', '64', nand]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain(`${nand}: NAND dump, `);
+    expect(result.stdout).toMatch(/FAL spare layout: samsung-lb \(sector@1 status@6 oem@5 bad@0\), detected; evidence: samsung-lb: 100% of \d+ written pages/);
+    expect(result.stdout).toContain('no ECC correction');
+    expect(result.stdout).toContain('volume 1 (at 0x0): FAT12, type string "FAT12", label "FIXTURE"');
+    expect(result.stdout).toContain(`sha256 ${sha256(readFileSync(SMALL))}`);
+    expect(result.stdout).toMatch(/FAL: logical sector 0 is held by physical pages \d+ and \d+ .* \[FAL_DUPLICATE\]/);
+    expect(result.stdout).toMatch(/FAL: physical page \d+: a write of logical sector \d+ began and never completed .* \[FAL_WRITE_INCOMPLETE\]/);
+  });
+
+  test('--json follows the schema; --export-logical writes the logical space, which media then reads as a disk image', () => {
+    const nand = fixtureNand('ms16', 'fixture-ms16.nand');
+    const exported = join(scratch.path, 'fixture-logical.img');
+    const result = media(['--fal', '--page-size', '512', '--spare-size', '16', '--spare-layout', 'ms16', '--json', '--export-logical', exported, nand]);
+    expect(result.status).toBe(1);
+    const fal = result.json!.fal!;
+    expect([fal.layout.name, fal.layout.how, fal.eccCorrected, fal.export, fal.counts.duplicates, fal.counts.incomplete]).toEqual(['ms16', 'given', false, exported, 1, 1]);
+    const logical = readFileSync(exported);
+    expect(logical.length).toBe(fal.logicalSize);
+    const again = media([exported, '--json']);
+    expect(again.json!.fal).toBeNull();
+    expect(again.json!.volumes[0]!.hives.map((h) => h.sha256)).toEqual(result.json!.volumes[0]!.hives.map((h) => h.sha256));
+    expect(readdirSync(scratch.path).filter((name) => name.includes('.tmp') || name.startsWith('.'))).toEqual([]);
+  });
+
+  test('errors that say what to do: geometry missing, options without --fal, a bad layout, an undecidable image, the input as export', () => {
+    const nand = fixtureNand('ms16', 'fixture-errors.nand');
+    const before = sha256(readFileSync(nand));
+    const cases: [string[], RegExp][] = [
+      [['--fal', nand], /--fal needs the NAND geometry: --page-size and --spare-size/],
+      [['--page-size', '512', nand], /--page-size describes a NAND dump and is read only with --fal/],
+      [['--fal', '--page-size', '500', '--spare-size', '16', nand], /page size 500 is not a power of two/],
+      [['--fal', '--page-size', '512', '--spare-size', '16', '--spare-layout', 'bogus', nand], /--spare-layout bogus: .*auto, ms16, samsung-sb, samsung-lb, ti-bch8/],
+      [['--fal', '--page-size', '512', '--spare-size', '16', '--spare-layout', 'ti-bch8', nand], /ti-bch8 reads spare bytes up to offset 61 \(it is for 64-byte spare areas\), and --spare-size is 16/],
+      [['--fal', '--page-size', '512', '--spare-size', '16', '--export-logical', nand, nand], /hivetool never writes over an input/],
+    ];
+    for (const [args, message] of cases) {
+      const result = media(args);
+      expect([result.status, result.stdout]).toEqual([2, '']);
+      expect(result.stderr).toMatch(message);
+    }
+    const noise = join(scratch.path, 'noise.nand');
+    const random = prng(3);
+    writeFileSync(noise, Uint8Array.from({ length: 128 * 528 }, () => Math.floor(random() * 256)));
+    const undecided = media(['--fal', '--page-size', '512', '--spare-size', '16', noise]);
+    expect(undecided.status).toBe(2);
+    expect(undecided.stderr).toMatch(/^hivetool: .*noise\.nand: cannot decide the NAND spare-area layout: .*ms16.*; .*--spare-layout \(ms16, samsung-sb, samsung-lb, ti-bch8/);
+    expect(sha256(readFileSync(nand))).toBe(before);
+  });
+});
+
+(corpusAvailable ? describeFatTools(describe) : describe.skip)('hivetool media --fal on generated NAND images of mkfs.fat/mtools volumes', () => {
+  for (const layout of ['samsung-sb', 'ti-bch8'] as const) {
+    test(`${layout}: detected; every live hive written byte-identical (fragmented, rewritten)`, () => {
+      const image = makeFatNandImage(join(scratch.path, `nand-${layout}`), 12, layout, 17);
+      const out = join(scratch.path, `nand-${layout}-out`);
+      const result = media(['--fal', '--page-size', String(image.pageSize), '--spare-size', String(image.spareSize), '--json', '-o', out, image.path]);
+      expect(result.json!.fal!.layout.name).toBe(layout);
+      expect(result.json!.fal!.counts.stale).toBe(image.nand.stalePages().length);
+      const hives = result.json!.volumes[0]!.hives;
+      for (const placed of image.fat.files.filter((file) => !file.deleted)) {
+        const found = hives.filter((h) => h.path === placed.path && !h.deleted);
+        expect(found.map((h) => [h.status, h.sha256])).toEqual([['hive', placed.sha256]]);
+        expect(sha256(readFileSync(found[0]!.output!))).toBe(placed.sha256);
+      }
+    });
+  }
+});
+
+describe('hivetool media --fal: the earlier versions of each hive from stale pages', () => {
+  test('listed with their physical pages, in the JSON, written with -o; the earlier state is among them', () => {
+    const nand = fixtureNand('ms16');
+    const path = join(scratch.path, 'versions-nand.bin');
+    writeFileSync(path, nand.nand.image);
+    const out = join(scratch.path, 'versions-out');
+    const result = media(['--fal', '--page-size', '512', '--spare-size', '16', path, '--json', '-o', out]);
+    expect(result.status).not.toBe(2);
+    const live = result.json!.volumes[0]!.hives.find((hive) => hive.path === '\\Documents and Settings\\system.hv' && !hive.deleted)! as unknown as { sha256: string; history: { pages: number; pagesWithHistory: number }; versions: Array<{ sha256: string; proven: boolean; output: string }> };
+    expect(live.sha256).toBe(sha256(nand.hives[1]));
+    expect(live.history.pagesWithHistory).toBeGreaterThan(0);
+    expect(live.versions.map((version) => version.sha256)).toContain(sha256(nand.hives[0]));
+    for (const version of live.versions) {
+      if (version.proven) expect(version.sha256).toBe(sha256(nand.hives[0]));
+      expect(sha256(readFileSync(version.output))).toBe(version.sha256);
+    }
+    // The deleted copy has no versions (its sectors are no live file's); without --fal, no such fields.
+    const deleted = result.json!.volumes[0]!.hives.find((hive) => hive.deleted)! as unknown as { versions: unknown };
+    expect(deleted.versions).toBeNull();
+    expect(Object.keys(media([FIXTURE, '--json']).json!.volumes[0]!.hives[0]!)).not.toContain('versions');
+    const text = media(['--fal', '--page-size', '512', '--spare-size', '16', path]);
+    expect(text.stdout).toMatch(/^ {2}older versions: \d+ \(\d+ proven, \d+ unproven\) from stale copies of \d+ of its \d+ pages/m);
+    expect(text.stdout).toMatch(/^ {4}version 1 \((proven|unproven)\): 3 keys, \d+ values, \d+ of \d+ pages from stale copies in blocks? [\d, ]+/m);
+  }, 120_000);
 });

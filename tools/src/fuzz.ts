@@ -23,7 +23,7 @@ import { Session } from 'node:inspector';
 import { openHive, readTree } from '@hivetool/hive';
 import { encodeCallLog, encodeImage, encodeOemStream, writeRegistryToOemCalls, writeStoreGeneration } from '@hivetool/image';
 import { renderTreeAsReg } from '@hivetool/registry';
-import { FUZZ_TARGETS, checkTarget, makePartitionedImage, prng, reseal, type FuzzTargetName } from '@hivetool/test-support';
+import { FUZZ_TARGETS, checkTarget, layVolumeOnNand, makePartitionedImage, prng, reseal, type FuzzTargetName } from '@hivetool/test-support';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -56,6 +56,8 @@ function seeds(): Record<FuzzTargetName, Uint8Array[]> {
     calls: streams.map((stream) => encodeCallLog(writeRegistryToOemCalls(stream, 512))),
     store: streams.map((stream) => writeStoreGeneration(stream, { slotSize: Math.ceil((stream.length * 1.2 + 4096) / 4) * 4, chunkPayload: 1024 }).store),
     media,
+    // The FAT12 fixture laid on a simulated NAND, small page and large page.
+    fal: (['ms16', 'samsung-lb'] as const).map((layout) => layVolumeOnNand([{ label: 'flashed', bytes: fat }], { layout, seed: 1 }).nand.image),
   };
 }
 
@@ -198,6 +200,7 @@ const DECODER_MODULES: Record<FuzzTargetName, string[]> = {
   calls: ['image/dist/oemCalls.js'],
   store: ['image/dist/store.js'],
   media: ['media/dist/mbr.js', 'media/dist/fat.js', 'media/dist/directory.js', 'media/dist/hives.js', 'media/dist/media.js'],
+  fal: ['media/dist/fal.js', 'media/dist/spareLayouts.js'],
 };
 
 interface ScriptCoverage {

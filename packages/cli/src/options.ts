@@ -65,11 +65,15 @@ export function asStoredOption(what: string) {
  * NAND dump (flash guide §2–§4), whose pages `--page-size` and `--spare-size` describe.
  */
 export const NAND_OPTIONS = {
-  fal: { type: 'boolean', default: false, describe: 'the image is a raw NAND dump behind the Flash Abstraction Layer: rebuild its logical sector space from the SectorInfo in each page\'s spare area (mapped pages by logical sector, stale copies kept for the older versions of each hive; no ECC correction), then read the layers on it; needs --page-size and --spare-size' },
-  'page-size': { requiresArg: true, type: 'number', describe: 'NAND data bytes per page (512, 2048, 4096…); with --fal one FAL sector' },
-  'spare-size': { requiresArg: true, type: 'number', describe: 'NAND spare (out-of-band) bytes per page, e.g. 16 for 512+16, 64 for 2048+64' },
+  fal: { type: 'boolean', default: false, describe: "the image is a raw NAND dump behind Windows CE's Flash Abstraction Layer: rebuild its logical sector space from the pages' spare areas (needs --page-size and --spare-size), then read partitions, volumes and hive files from it (carve: also each hive's earlier versions from stale pages)" },
+  'page-size': { requiresArg: true, type: 'number', describe: 'NAND data bytes per page (with --fal a FAL sector), e.g. 512 (small page) or 2048 (large page)' },
+  'spare-size': { requiresArg: true, type: 'number', describe: 'spare (out-of-band) bytes after each page, e.g. 16 for 512+16 or 64 for 2048+64' },
   'pages-per-block': { requiresArg: true, type: 'number', describe: 'with --fal: pages per erase block (default 32 for 512-byte pages, 64 for larger ones)' },
-  'spare-layout': { requiresArg: true, type: 'string', describe: 'with --fal: where SectorInfo lies in the spare area: auto (default: detected from the data, with its evidence), ms16, samsung-sb, samsung-lb, ti-bch8, or explicit offsets (see docs/forensics.md)' },
+  'spare-layout': {
+    requiresArg: true,
+    type: 'string',
+    describe: "with --fal: where the FMD keeps SectorInfo in the spare area: auto (default: detected from the data, with its evidence), ms16 (Microsoft's 16-byte small-page layout), samsung-sb (S3C6410 small page), samsung-lb (S3C6410 2 KiB page, 64-byte spare), ti-bch8 (TI OMAP, BCH8, 64-byte spare), or offsets sector=N,status=N,oem=N,bad=N[+N]",
+  },
 } as const;
 
 /** What `--fal` and its options ask for, checked. */

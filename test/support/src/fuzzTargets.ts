@@ -7,11 +7,11 @@ import { hiveStatistics, isHiveFormatError, openHive, readTree, rewriteHive, ver
 import { walkHeap } from '@hivetool/hive/layout';
 import { decodeCallLog, decodeOemStream, isImageFormatError, loadStore, openImage, reassembleOemCalls } from '@hivetool/image';
 import { RegParseError, parseReg } from '@hivetool/registry';
-import { bytesSource, examineMedia } from '@hivetool/media';
+import { bytesSource, examineMedia, openFal } from '@hivetool/media';
 
-export type FuzzTargetName = 'hive' | 'verify' | 'reg' | 'image' | 'stream' | 'calls' | 'store' | 'media';
+export type FuzzTargetName = 'hive' | 'verify' | 'reg' | 'image' | 'stream' | 'calls' | 'store' | 'media' | 'fal';
 
-export const FUZZ_TARGETS: FuzzTargetName[] = ['hive', 'verify', 'reg', 'image', 'stream', 'calls', 'store', 'media'];
+export const FUZZ_TARGETS: FuzzTargetName[] = ['hive', 'verify', 'reg', 'image', 'stream', 'calls', 'store', 'media', 'fal'];
 
 /** Errors a decoder may throw for bad input: the project's own, never anything else. */
 export function isExpectedError(error: unknown): boolean {
@@ -52,6 +52,9 @@ export function runTarget(target: FuzzTargetName, bytes: Uint8Array): void {
     case 'store':
       loadStore(bytes);
       return;
+    case 'fal':
+      runFal(bytes);
+      return;
     case 'media': {
       // Partitions, FAT volumes, folders and files of a disk image: damage is a finding,
       // never an exception, and no file is read past the size its entry gives.
@@ -62,13 +65,32 @@ export function runTarget(target: FuzzTargetName, bytes: Uint8Array): void {
   }
 }
 
-/** Runs a target and says whether it kept the rule; `verify` and `media` may not throw at all. */
+/** The NAND geometries the `fal` target reads every input with (small and large page). */
+const FAL_GEOMETRIES = [
+  { pageSize: 512, spareSize: 16, pagesPerBlock: 32 },
+  { pageSize: 2048, spareSize: 64, pagesPerBlock: 64 },
+];
+
+function runFal(bytes: Uint8Array): void {
+  // A NAND dump behind the FAL, layout detected: damage is a finding, never an exception;
+  // the logical space never claims more sectors than the chip has pages.
+  for (const geometry of FAL_GEOMETRIES) {
+    const fal = openFal(bytesSource(bytes), geometry);
+    const pages = Math.floor(bytes.length / (geometry.pageSize + geometry.spareSize));
+    if (fal.logical.size > pages * geometry.pageSize) throw new Error(`fal: a logical space of ${fal.logical.size} bytes from ${pages} pages`);
+    let stale = 0;
+    for (const copy of fal.stale) if (copy.physicalPage >= pages || stale++ > pages) throw new Error(`fal: stale copy at page ${copy.physicalPage} of ${pages}`);
+    examineMedia(fal.logical, { scanForRomHives: false });
+  }
+}
+
+/** Runs a target and says whether it kept the rule; `verify`, `media` and `fal` may not throw at all. */
 export function checkTarget(target: FuzzTargetName, bytes: Uint8Array): { ok: true } | { ok: false; error: unknown } {
   try {
     runTarget(target, bytes);
     return { ok: true };
   } catch (error) {
-    if (target !== 'verify' && target !== 'media' && isExpectedError(error)) return { ok: true };
+    if (target !== 'verify' && target !== 'media' && target !== 'fal' && isExpectedError(error)) return { ok: true };
     return { ok: false, error };
   }
 }

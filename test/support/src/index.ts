@@ -15,3 +15,4 @@ export * from './deviceDelete.js';
 export * from './stockSources.js';
 export * from './fatImages.js';
 export * from './nandImages.js';
+export * from './fixtureNand.js';

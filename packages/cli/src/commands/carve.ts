@@ -18,7 +18,7 @@ export const carve = defineCommand({
       .option('keep-damaged', { type: 'boolean', default: false, describe: 'also write candidates that fail validation, as <image>@0x<offset>.damaged.hv (a header no hive can have, cut by the end of the image, is one of them)' })
       .option('max-candidates', { requiresArg: true, type: 'number', default: DEFAULT_MAX_CANDIDATES, describe: 'report and write at most N candidates per image; the rest are still examined, and counted by status in a closing line (and in the JSON)' })
       .option('fal', NAND_OPTIONS.fal)
-      .option('page-size', { ...NAND_OPTIONS['page-size'], describe: `${NAND_OPTIONS['page-size'].describe}; without --fal, the spare area after each page is stripped before the scan (with --spare-size)` })
+      .option('page-size', { ...NAND_OPTIONS['page-size'], describe: `${NAND_OPTIONS['page-size'].describe}; without --fal, the spare area after each page (--spare-size) is stripped before the scan` })
       .option('spare-size', NAND_OPTIONS['spare-size'])
       .option('pages-per-block', NAND_OPTIONS['pages-per-block'])
       .option('spare-layout', NAND_OPTIONS['spare-layout'])
