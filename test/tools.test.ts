@@ -54,7 +54,7 @@ describe('npm run fuzz', () => {
   it('refuses an unknown target with its usage and exit code 2', () => {
     const result = runNode(join(REPO_ROOT, 'tools/dist/fuzz.js'), ['--target', 'nonsense']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^usage: npm run fuzz -- \[--minutes N \| --executions N \| --coverage INPUTS\] \[--target hive\|verify\|reg\|image\|stream\|calls\|store\|media\]/);
+    expect(result.stderr).toMatch(/^usage: npm run fuzz -- \[--minutes N \| --executions N \| --coverage INPUTS\] \[--target hive\|verify\|reg\|image\|stream\|calls\|store\|media\|fal\]/);
   });
 });
 
