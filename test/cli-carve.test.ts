@@ -3,20 +3,41 @@ import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSyn
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodeHive, openHive, readTree } from '@hivetool/hive';
-import { HIVETOOL_BIN, addSpareAreas, buildImage, corpusBytes, headerFlood, runs, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
+import { Ajv } from 'ajv';
+import { HIVETOOL_BIN, REPO_ROOT, addSpareAreas, buildImage, corpusAvailable, corpusBytes, describeFatTools, headerFlood, makeFatImage, makePartitionedImage, fixtureNand, runs, setFixtureFat12Entry, corpusPath as corpusPathOf, describeCorpus, fillRandom, ramCapture, runCli, sha256Hex, type GeneratedImage } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-carve-');
 const describeWithCorpus = describeCorpus(describe);
 
-interface CarveReport {
-  format: string;
-  images: Array<{ image: string; found: Array<{ offset: number; length: number; status: string; kind: string; keys: number; values: number; verify: { errors: number; warnings: number } | null; output: string | null; physicalOffset?: number }> }>;
+const validate = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/carve.schema.json'), 'utf8')) as object);
+
+interface CarveFile {
+  volume: number;
+  partition: number | null;
+  path: string;
+  deleted: boolean;
+  fats: number[];
+  size: number;
+  runs: Array<{ offset: number; length: number }>;
+  sha256: string;
 }
 
+interface CarveReport {
+  format: string;
+  images: Array<{
+    image: string;
+    layers: { volumes: Array<{ index: number; type: string; hiveFiles: number }>; findings: Array<{ code: string }> } | null;
+    found: Array<{ offset: number; length: number; status: string; kind: string; keys: number; values: number; verify: { errors: number; warnings: number } | null; output: string | null; physicalOffset?: number; foundAs: string; file: CarveFile | null }>;
+  }>;
+}
+
+/** carve --json; the document is checked against docs/schemas/carve.schema.json. */
 function carve(image: string, outDir: string, extra: string[] = []): { report: CarveReport; status: number | null; stderr: string } {
   const result = runCli(['carve', image, '-o', outDir, '--json', ...extra]);
-  return { report: JSON.parse(result.stdout) as CarveReport, status: result.status, stderr: result.stderr };
+  const report = JSON.parse(result.stdout) as CarveReport;
+  expect([validate(report), validate.errors]).toEqual([true, null]);
+  return { report, status: result.status, stderr: result.stderr };
 }
 
 /** What carve wrote: file name → sha256. */
@@ -232,7 +253,7 @@ describe('carve: what is not an image or not a folder', () => {
 describe('carve: no false positives', () => {
   // 32 MiB: two of carve's 16 MiB scan windows of random bytes, then two of zeros; 1 GiB with test:long.
   const size = process.env['HIVETOOL_LONG'] === '1' ? 1024 ** 3 : 32 * 1024 ** 2;
-  test(`in ${size / 1024 ** 2} MiB of random bytes and as much of zero bytes`, () => {
+  test(`in ${size / 1024 ** 2} MiB of random bytes and as much of zero bytes, read as they are and through the FAL`, () => {
     const path = join(scratch.path, 'noise.bin');
     const fd = openSync(path, 'w');
     const chunk = new Uint8Array(16 * 1024 * 1024);
@@ -247,6 +268,165 @@ describe('carve: no false positives', () => {
     expect(status).toBe(0);
     expect(report.images[0]!.found).toEqual([]);
     expect(readdirSync(outDir)).toEqual([]);
+    // The same bytes taken for a NAND dump behind the flash translation layer (512+16
+    // pages, Microsoft's layout named, since noise decides none): whatever random spare
+    // bytes map, no hive is made of it.
+    const fal = carve(path, outDir, ['--fal', '--page-size', '512', '--spare-size', '16', '--spare-layout', 'ms16']);
+    expect(fal.status).toBe(0);
+    expect(fal.report.images[0]!.found).toEqual([]);
+    expect(readdirSync(outDir)).toEqual([]);
     // 1 GiB (HIVETOOL_LONG=1) takes a few minutes on a busy machine, mostly making the random bytes.
   }, size > 64 * 1024 ** 2 ? 900_000 : 120_000);
+});
+
+describe('carve reads the storage layers (partitions, FAT volumes, files)', () => {
+  const FIXTURE = join(REPO_ROOT, 'packages/media/test/fixtures/fat12-fragmented.img');
+  const SMALL = join(REPO_ROOT, 'packages/media/test/fixtures/small.hv');
+
+  test('the checked-in FAT12 fixture: the fragmented hive is carved whole as a file, reported once; the plain signature carve cuts it', () => {
+    const outDir = join(scratch.path, 'out-layers-fixture');
+    const { report, status } = carve(FIXTURE, outDir);
+    expect(status).toBe(0);
+    const image = report.images[0]!;
+    expect(image.layers!.volumes.map((v) => [v.index, v.type, v.hiveFiles])).toEqual([[1, 'FAT12', 2]]);
+    const small = sha256Hex(readFileSync(SMALL));
+    // Two files, and no signature entry: both headers are the files' first bytes.
+    expect(image.found.map((entry) => [entry.foundAs, entry.file?.path, entry.file?.deleted, entry.status, entry.file?.runs.length, entry.file?.sha256])).toEqual([
+      ['file', '\\Documents and Settings\\system (previous).hv', true, 'recovered', 1, small],
+      ['file', '\\Documents and Settings\\system.hv', false, 'hive', 31, small],
+    ]);
+    const live = image.found[1]!;
+    expect(live.offset).toBe(live.file!.runs[0]!.offset);
+    expect(written(outDir)).toEqual({
+      'fat12-fragmented.img@v1-Documents_and_Settings_system.hv': small,
+      'fat12-fragmented.img@v1-Documents_and_Settings_system_previous_.deleted.hv': small,
+    });
+
+    // Signature carving alone finds the fragmented hive's header and reads on into the
+    // clusters after it: damaged, not written; only the contiguous (deleted) copy survives.
+    const rawDir = join(scratch.path, 'out-layers-fixture-raw');
+    const raw = carve(FIXTURE, rawDir, ['--no-layers']);
+    expect(raw.status).toBe(1);
+    expect(raw.report.images[0]!.layers).toBeNull();
+    expect(raw.report.images[0]!.found.map((entry) => [entry.foundAs, entry.offset, entry.status, entry.output === null])).toEqual([
+      ['signature', image.found[0]!.offset, 'hive', false],
+      ['signature', live.offset, 'damaged', true],
+    ]);
+    expect(Object.values(written(rawDir))).toEqual([small]);
+
+    // The text report names the file, its runs and its SHA-256.
+    const text = runCli(['carve', FIXTURE, '-o', outDir]);
+    expect(text.status).toBe(0);
+    expect(text.stdout.split('\n')[0]).toBe(`${FIXTURE}: volume 1 (at 0x0): FAT12, type string "FAT12", label "FIXTURE", 2 hive files`);
+    expect(text.stdout).toContain(`${FIXTURE}@${'0x' + live.offset.toString(16)}: file \\Documents and Settings\\system.hv on volume 1: hive, 28672 bytes, rom, signature `);
+    expect(text.stdout).toContain(`31 runs (fragmented), sha256 ${small} → ${join(outDir, 'fat12-fragmented.img@v1-Documents_and_Settings_system.hv')}\n`);
+  });
+
+  test('a FAT loop in the hive\'s chain: a layer finding, the file cut short (exit 1), its header not reported twice', () => {
+    const bytes = new Uint8Array(readFileSync(FIXTURE));
+    const first = carve(FIXTURE, join(scratch.path, 'out-loop-probe')).report.images[0]!.found[1]!.offset;
+    // The live hive's first cluster, from media's report, made to point at itself.
+    const listing = JSON.parse(runCli(['media', FIXTURE, '--json']).stdout) as { volumes: Array<{ hives: Array<{ deleted: boolean; firstCluster: number }> }> };
+    const cluster = listing.volumes[0]!.hives.find((hive) => !hive.deleted)!.firstCluster;
+    setFixtureFat12Entry(bytes, cluster, cluster);
+    const path = join(scratch.path, 'loop.img');
+    writeFileSync(path, bytes);
+    const { report, status } = carve(path, join(scratch.path, 'out-loop'));
+    expect(status).toBe(1);
+    const image = report.images[0]!;
+    expect(image.layers!.findings.map((f) => f.code)).toContain('FAT_LOOP');
+    const entries = image.found.filter((entry) => entry.offset === first);
+    expect(entries.map((entry) => [entry.foundAs, entry.status])).toEqual([['file', 'truncated']]);
+  });
+});
+
+const describeGenerated = corpusAvailable ? describeFatTools(describe) : (name: string, fn: () => void) => describe.skip(`${name} (SKIPPED: corpus not found)`, fn);
+
+describeGenerated('carve on FAT images made with mkfs.fat and mtools', () => {
+  test.each([12, 16, 32] as const)('FAT%i: every hive placed comes back as its file (fragmented ones whole, deleted ones as such); signature carving alone cuts them', (bits) => {
+    const dir = join(scratch.path, `fat${bits}`);
+    mkdirSync(dir, { recursive: true });
+    const volume = makeFatImage(dir, bits);
+    // FAT16 behind an MBR, with a ROM hive before the partition (found by signature only).
+    const path = bits === 16 ? join(dir, 'disk.img') : volume.path;
+    if (bits === 16) writeFileSync(path, makePartitionedImage(new Uint8Array(readFileSync(volume.path)), 0x06, corpusBytes('default.hv')));
+    const outDir = join(dir, 'out');
+    const { report, status } = carve(path, outDir);
+    // The deleted fragmented boot.hv is partial: exit 1.
+    expect(status).toBe(1);
+    const image = report.images[0]!;
+    const files = image.found.filter((entry) => entry.foundAs === 'file');
+    const byPath = new Map(files.map((entry) => [entry.file!.path, entry]));
+    expect([...byPath.keys()].sort()).toEqual(volume.files.map((file) => file.path).sort());
+    for (const placed of volume.files) {
+      const entry = byPath.get(placed.path)!;
+      expect(entry.file!.deleted).toBe(placed.deleted);
+      if (placed.deleted && placed.fragmented) {
+        expect([entry.status, entry.output]).toEqual(['partial', null]);
+        continue;
+      }
+      expect(entry.status).toBe(placed.deleted ? 'recovered' : 'hive');
+      if (placed.fragmented) expect(entry.file!.runs.length).toBeGreaterThan(1);
+      expect(entry.file!.sha256).toBe(placed.sha256);
+      expect(sha256Hex(readFileSync(entry.output!))).toBe(placed.sha256);
+    }
+    // Reported once: no signature entry at a file's first byte; nothing else but the ROM hive before the partition.
+    const starts = new Set(files.map((entry) => entry.offset));
+    const signature = image.found.filter((entry) => entry.foundAs === 'signature');
+    expect(signature.filter((entry) => starts.has(entry.offset))).toEqual([]);
+    expect(signature.filter((entry) => entry.status === 'hive').map((entry) => entry.offset)).toEqual(bits === 16 ? [0x10000] : []);
+    if (bits === 16) expect(image.layers!.volumes.map((v) => [v.index, v.type])).toEqual([[1, 'FAT16']]);
+
+    // Signature carving alone: the fragmented live hives' headers are found, but what
+    // follows them is not theirs, so neither comes back as placed.
+    const raw = carve(path, join(dir, 'out-raw'), ['--no-layers']).report.images[0]!;
+    for (const placed of volume.files.filter((file) => file.fragmented && !file.deleted)) {
+      const at = byPath.get(placed.path)!.offset;
+      const entry = raw.found.find((candidate) => candidate.offset === at)!;
+      expect(entry.status).not.toBe('hive');
+      if (entry.output !== null) expect(sha256Hex(readFileSync(entry.output))).not.toBe(placed.sha256);
+    }
+  }, 120_000);
+});
+
+describe('carve --fal: a NAND dump behind the flash translation layer', () => {
+  test.each(['ms16', 'samsung-sb'] as const)('%s: the live hive comes back whole as a file, its earlier state from stale pages; diff compares them', (layout) => {
+    const nand = fixtureNand(layout);
+    const hives = nand.hives;
+    const path = join(scratch.path, `nand-${layout}.bin`);
+    writeFileSync(path, nand.nand.image);
+    const outDir = join(scratch.path, `out-fal-${layout}`);
+    const { report, status } = carve(path, outDir, ['--fal', '--page-size', '512', '--spare-size', '16']);
+    expect(status).toBe(0);
+    const image = report.images[0]!;
+    expect((image as unknown as { fal: { layout: { name: string; how: string } } }).fal.layout).toMatchObject({ name: layout, how: 'detected' });
+    const live = image.found.find((entry) => entry.file?.path === '\\Documents and Settings\\system.hv' && !entry.file.deleted)!;
+    expect([live.status, live.file!.sha256]).toEqual(['hive', sha256Hex(hives[1]!)]);
+    expect(sha256Hex(readFileSync(live.output!))).toBe(sha256Hex(hives[1]!));
+    const versions = (live.file as unknown as { versions: Array<{ sha256: string; proven: boolean; output: string; pages: Array<{ stale: boolean }> }> }).versions;
+    // The state the volume was in before is among the versions; nothing proven that was not written.
+    expect(versions.map((version) => version.sha256)).toContain(sha256Hex(hives[0]!));
+    for (const version of versions.filter((v) => v.proven)) expect(version.sha256).toBe(sha256Hex(hives[0]!));
+    const earlier = versions.find((version) => version.sha256 === sha256Hex(hives[0]!))!;
+    expect(earlier.pages.some((page) => page.stale)).toBe(true);
+    expect(sha256Hex(readFileSync(earlier.output))).toBe(earlier.sha256);
+    // diff reads the two written states and names the value that changed.
+    const diff = runCli(['diff', earlier.output, live.output!]);
+    expect(diff.status).toBe(1);
+    expect(diff.stdout).toMatch(/Version/);
+  }, 120_000);
+
+  test('an undecidable layout, a layout option without --fal, --fal without a geometry: clear errors', () => {
+    const noise = join(scratch.path, 'fal-noise.bin');
+    const bytes = new Uint8Array(64 * 528);
+    fillRandom(bytes, 77);
+    writeFileSync(noise, bytes);
+    const outDir = join(scratch.path, 'out-fal-errors');
+    const undecided = runCli(['carve', '--fal', '--page-size', '512', '--spare-size', '16', noise, '-o', outDir]);
+    expect(undecided.status).toBe(2);
+    expect(undecided.stderr).toMatch(/fal-noise\.bin: the spare layout cannot be decided: .*; name it with --spare-layout/);
+    expect(runCli(['carve', '--spare-layout', 'ms16', noise, '-o', outDir]).stderr).toMatch(/^hivetool: --pages-per-block and --spare-layout describe a NAND dump read through the flash translation layer: add --fal/);
+    expect(runCli(['carve', '--fal', noise, '-o', outDir]).stderr).toMatch(/^hivetool: --fal needs the NAND geometry: --page-size and --spare-size/);
+    expect(runCli(['carve', '--fal', '--page-size', '512', '--spare-size', '16', '--spare-layout', 'sector=99', noise, '-o', outDir]).stderr).toMatch(/^hivetool: --spare-layout "sector=99": /);
+  });
 });

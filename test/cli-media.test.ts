@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { REPO_ROOT, corpusAvailable, corpusBytes, describeFatTools, layVolumeOnNand, makeFatImage, makeFatNandImage, makePartitionedImage, prng, runCli, setFixtureFat12Entry, sha256 } from '@hivetool/test-support';
+import { REPO_ROOT, corpusAvailable, corpusBytes, describeFatTools, fixtureNand, layVolumeOnNand, makeFatImage, makeFatNandImage, makePartitionedImage, prng, runCli, setFixtureFat12Entry, sha256 } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-media-cli-');
@@ -237,4 +237,30 @@ describe('hivetool media --fal: a NAND dump behind the Flash Abstraction Layer',
       }
     });
   }
+});
+
+describe('hivetool media --fal: the earlier versions of each hive from stale pages', () => {
+  test('listed with their physical pages, in the JSON, written with -o; the earlier state is among them', () => {
+    const nand = fixtureNand('ms16');
+    const path = join(scratch.path, 'versions-nand.bin');
+    writeFileSync(path, nand.nand.image);
+    const out = join(scratch.path, 'versions-out');
+    const result = media(['--fal', '--page-size', '512', '--spare-size', '16', path, '--json', '-o', out]);
+    expect(result.status).not.toBe(2);
+    const live = result.json!.volumes[0]!.hives.find((hive) => hive.path === '\\Documents and Settings\\system.hv' && !hive.deleted)! as unknown as { sha256: string; history: { pages: number; pagesWithHistory: number }; versions: Array<{ sha256: string; proven: boolean; output: string }> };
+    expect(live.sha256).toBe(sha256(nand.hives[1]));
+    expect(live.history.pagesWithHistory).toBeGreaterThan(0);
+    expect(live.versions.map((version) => version.sha256)).toContain(sha256(nand.hives[0]));
+    for (const version of live.versions) {
+      if (version.proven) expect(version.sha256).toBe(sha256(nand.hives[0]));
+      expect(sha256(readFileSync(version.output))).toBe(version.sha256);
+    }
+    // The deleted copy has no versions (its sectors are no live file's); without --fal, no such fields.
+    const deleted = result.json!.volumes[0]!.hives.find((hive) => hive.deleted)! as unknown as { versions: unknown };
+    expect(deleted.versions).toBeNull();
+    expect(Object.keys(media([FIXTURE, '--json']).json!.volumes[0]!.hives[0]!)).not.toContain('versions');
+    const text = media(['--fal', '--page-size', '512', '--spare-size', '16', path]);
+    expect(text.stdout).toMatch(/^ {2}older versions: \d+ \(\d+ proven, \d+ unproven\) from stale copies of \d+ of its \d+ pages/m);
+    expect(text.stdout).toMatch(/^ {4}version 1 \((proven|unproven)\): 3 keys, \d+ values, \d+ of \d+ pages from stale copies in blocks? [\d, ]+/m);
+  }, 120_000);
 });

@@ -16,3 +16,4 @@ export * from './stockSources.js';
 export * from './fatImages.js';
 export * from './nandImages.js';
 export * from './damaged.js';
+export * from './fixtureNand.js';

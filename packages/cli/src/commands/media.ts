@@ -2,7 +2,7 @@
 import { defineCommand } from '../command.js';
 import { positionals } from '../arguments.js';
 import { UsageError } from '../failures.js';
-import { jsonOption, outputOption, positiveInteger } from '../options.js';
+import { NAND_OPTIONS, jsonOption, outputOption, positiveInteger } from '../options.js';
 import type { MediaArguments } from '../run/media.js';
 
 const FAL_ONLY = ['page-size', 'spare-size', 'pages-per-block', 'spare-layout', 'export-logical'] as const;
@@ -16,15 +16,11 @@ export const media = defineCommand({
       .option('output', outputOption('folder to write every hive found into (created when missing), each named from its path in the image'))
       .option('json', jsonOption('print the report as JSON (docs/schemas/media.schema.json)'))
       .option('rom-scan', { type: 'boolean', default: true, describe: 'scan the whole image for ROM hives by signature, to pair each persistent hive with the ROM hive it links into (--no-rom-scan skips the scan)' })
-      .option('fal', { type: 'boolean', default: false, describe: "the image is a raw NAND dump behind Windows CE's Flash Abstraction Layer: rebuild its logical sector space from the pages' spare areas (needs --page-size and --spare-size), then read partitions and volumes from it" })
-      .option('page-size', { requiresArg: true, type: 'number', describe: 'with --fal: NAND data bytes per page (a FAL sector), e.g. 512 (small page) or 2048 (large page)' })
-      .option('spare-size', { requiresArg: true, type: 'number', describe: 'with --fal: spare (out-of-band) bytes after each page, e.g. 16 for 512+16 or 64 for 2048+64' })
-      .option('pages-per-block', { requiresArg: true, type: 'number', describe: 'with --fal: pages per erase block (default 32 for 512-byte pages, 64 for larger ones)' })
-      .option('spare-layout', {
-        requiresArg: true,
-        type: 'string',
-        describe: "with --fal: where the FMD keeps SectorInfo in the spare area: auto (default: detected from the data, with its evidence), ms16 (Microsoft's 16-byte small-page layout), samsung-sb (S3C6410 small page), samsung-lb (S3C6410 2 KiB page, 64-byte spare), ti-bch8 (TI OMAP, BCH8, 64-byte spare), or offsets sector=N,status=N,oem=N,bad=N[+N]",
-      })
+      .option('fal', NAND_OPTIONS.fal)
+      .option('page-size', { ...NAND_OPTIONS['page-size'], describe: `with --fal: ${NAND_OPTIONS['page-size'].describe}` })
+      .option('spare-size', { ...NAND_OPTIONS['spare-size'], describe: `with --fal: ${NAND_OPTIONS['spare-size'].describe}` })
+      .option('pages-per-block', NAND_OPTIONS['pages-per-block'])
+      .option('spare-layout', NAND_OPTIONS['spare-layout'])
       .option('export-logical', { requiresArg: true, type: 'string', describe: 'with --fal: write the rebuilt logical sector space to this file (unmapped sectors as zeros), for other tools; never an input' })
       .example('$0 media sdcard.img', 'partitions, volumes and hive files, fragmented and deleted ones included')
       .example('$0 media disk.img -o found/', 'also write each hive found, and the ROM hives to read them with')

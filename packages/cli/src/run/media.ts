@@ -20,7 +20,11 @@ import {
   type MediaReport,
   type MediaSource,
   type RomMatch,
+  type FalVolume,
+  type VersionsReport,
 } from '@hivetool/media';
+import { describeVersions, fileVersions, staleCopiesOf, type FileVersion } from '../falVersions.js';
+import type { FalArguments } from '../options.js';
 import { ExitCode, UsageError, describeFailure } from '../failures.js';
 import { MEDIA_WORKER, startWorker } from '../workers.js';
 import { AtomicFileSink, StdoutSink, refuseInputAsOutput, refuseSpecialAtGeneratedName, writeFileAtomic } from '../output.js';
@@ -41,13 +45,7 @@ export interface MediaArguments {
   exportLogical?: string | undefined;
 }
 
-export interface FalArguments {
-  pageSize: number;
-  spareSize: number;
-  pagesPerBlock?: number | undefined;
-  /** `auto`, a preset's name, or offsets (`sector=N,status=N,oem=N,bad=N`). */
-  layout: string;
-}
+export type { FalArguments } from '../options.js';
 
 /** What the report says about the FAL layer (`fal` in the JSON). */
 export interface FalSummary {
@@ -80,7 +78,7 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** The suffix of a hive file's output name: what it is when not a live whole hive, and which FAT state. */
-function suffixOf(hive: HiveFile): string {
+export function suffixOf(hive: Pick<HiveFile, 'deleted' | 'status' | 'fats'>): string {
   const parts: string[] = [];
   if (hive.deleted) parts.push('deleted');
   if (hive.status !== 'hive' && hive.status !== 'recovered') parts.push(hive.status);
@@ -94,7 +92,16 @@ interface Written {
 }
 
 /** Writes every hive found into `outDir` under names made from their paths, never two under one name. */
-function writeAll(io: CliIo, image: string, outDir: string, report: MediaReport): Written {
+/** A live hive file's earlier versions (with --fal), by volume index and position in its `hives`. */
+export interface HiveVersions {
+  volume: number;
+  hive: number;
+  history: Omit<VersionsReport, 'versions'>;
+  versions: FileVersion[];
+  bytes: Uint8Array[];
+}
+
+function writeAll(io: CliIo, image: string, outDir: string, report: MediaReport, versions: readonly HiveVersions[] = []): Written {
   const written: Written = { hives: new Map(), roms: new Map() };
   const used = new Set<string>();
   const unique = (name: string): string => {
@@ -105,7 +112,16 @@ function writeAll(io: CliIo, image: string, outDir: string, report: MediaReport)
   };
   const plan: { target: string; bytes: Uint8Array; done: (target: string) => void }[] = [];
   for (const volume of report.volumes) {
-    for (const hive of volume.hives) plan.push({ target: join(outDir, unique(nameFromImagePath(volume.index, hive.path, suffixOf(hive)))), bytes: hive.bytes, done: (target) => written.hives.set(hive, target) });
+    volume.hives.forEach((hive, position) => {
+      const name = unique(nameFromImagePath(volume.index, hive.path, suffixOf(hive)));
+      plan.push({ target: join(outDir, name), bytes: hive.bytes, done: (target) => written.hives.set(hive, target) });
+      // Its earlier versions beside it: NAME.version-N.hv (.unproven where it could be a hybrid).
+      const found = versions.find((entry) => entry.volume === volume.index && entry.hive === position);
+      for (const version of found?.versions ?? []) {
+        const target = join(outDir, unique(name.replace(/\.hv$/, `.version-${version.index}${version.proven ? '' : '.unproven'}.hv`)));
+        plan.push({ target, bytes: found!.bytes[version.index - 1]!, done: (written) => (version.output = written) });
+      }
+    });
   }
   for (const rom of report.romHives) plan.push({ target: join(outDir, unique(`${basename(image).replace(UNSAFE, '_')}@${hex(rom.offset)}.rom.hv`)), bytes: rom.bytes, done: (target) => written.roms.set(rom.offset, target) });
   // Every name checked before anything is written: a folder or FIFO at one of them stops
@@ -131,7 +147,7 @@ function romText(image: string, match: RomMatch, written: Written | undefined, r
   return output === undefined ? `the ROM hive ${(match.path)} on volume ${match.volume}` : `--rom ${output}`;
 }
 
-function describeHive(image: string, report: MediaReport, volumeIndex: number, position: number, hive: HiveFile, written: Written | undefined): string[] {
+function describeHive(image: string, report: MediaReport, volumeIndex: number, position: number, hive: HiveFile, written: Written | undefined, versions: readonly HiveVersions[] = []): string[] {
   const facts = [`${hive.size} bytes`, hive.kind, hive.status];
   if (hive.verify !== null) facts.push(hive.verify.errors + hive.verify.warnings === 0 ? 'verifies clean' : `verify: ${hive.verify.errors} errors, ${hive.verify.warnings} warnings`);
   facts.push(`${hive.runs.length} run${hive.runs.length === 1 ? '' : 's'}${hive.runs.length > 1 ? ' (fragmented)' : ''}`);
@@ -149,6 +165,8 @@ function describeHive(image: string, report: MediaReport, volumeIndex: number, p
       lines.push(`    links into a ROM hive with signature ${hive.romSignature}, not found in this image${others}`);
     }
   }
+  const found = versions.find((entry) => entry.volume === volumeIndex && entry.hive === position);
+  if (found !== undefined) lines.push(...describeVersions(found.history, found.versions));
   return lines;
 }
 
@@ -158,7 +176,12 @@ function romOutput(match: RomMatch, written: Written | undefined, report: MediaR
   return (file === undefined ? undefined : written?.hives.get(file)) ?? null;
 }
 
-function jsonReport(image: string, report: MediaReport, written: Written | undefined, fal: FalSummary | null): unknown {
+/** A hive's `history` and `versions` in the JSON (with --fal; null for a hive without them). */
+function versionsJson(found: HiveVersions | undefined): { history: HiveVersions['history'] | null; versions: FileVersion[] | null } {
+  return found === undefined ? { history: null, versions: null } : { history: found.history, versions: found.versions };
+}
+
+function jsonReport(image: string, report: MediaReport, written: Written | undefined, fal: FalSummary | null, versions: readonly HiveVersions[] = []): unknown {
   return {
     format: 'hivetool-media',
     schemaVersion: 1,
@@ -177,6 +200,7 @@ function jsonReport(image: string, report: MediaReport, written: Written | undef
           sha256: sha256(bytes),
           output: written?.hives.get(hive) ?? null,
           rom: pair === undefined ? null : { readsWith: pair.roms.map((match) => ({ ...match, output: romOutput(match, written, report) })), sameSignature: pair.rejected },
+          ...(fal === null ? {} : versionsJson(versions.find((entry) => entry.volume === volume.index && entry.hive === position))),
         };
       }),
     })),
@@ -256,7 +280,7 @@ export interface MediaScanData {
 export type MediaScanMessage =
   | { kind: 'start'; size: number; label: string }
   | { kind: 'progress'; scanned: number }
-  | { kind: 'done'; report: MediaReport; fal: FalSummary | null; map: Int32Array | null }
+  | { kind: 'done'; report: MediaReport; fal: FalSummary | null; map: Int32Array | null; versions: HiveVersions[] }
   | { kind: 'failure'; line: string }
   | { kind: 'bug'; stack: string };
 
@@ -274,6 +298,7 @@ export function examineImage(data: MediaScanData, post: (message: MediaScanMessa
     let layer = source;
     let fal: FalSummary | null = null;
     let map: Int32Array | null = null;
+    let falVolume: FalVolume | undefined;
     const falFindings: MediaReport['findings'] = [];
     if (data.fal !== undefined) {
       const { pageSize, spareSize } = data.fal;
@@ -285,6 +310,7 @@ export function examineImage(data: MediaScanData, post: (message: MediaScanMessa
       if (typeof layout !== 'string' && layoutExtent(layout) > spareSize) throw new UsageError(`--spare-layout ${layout.name} reads spare bytes up to offset ${layoutExtent(layout) - 1} (it is for ${layout.spareSize}-byte spare areas), and --spare-size is ${spareSize}: check the geometry`);
       post({ kind: 'start', size, label: `${basename(data.image)}: spare areas (FAL)` });
       const volume = openFal(source, { pageSize, spareSize, pagesPerBlock, layout, onProgress: (scanned) => post({ kind: 'progress', scanned }) });
+      falVolume = volume;
       const decided = volume.layout.layout;
       if (decided === null || volume.layout.how === 'undecided') {
         throw new UsageError(`${data.image}: cannot decide the NAND spare-area layout: ${volume.layout.evidence}; check --page-size ${pageSize} --spare-size ${spareSize} against the chip, or name the layout with --spare-layout (${SPARE_LAYOUT_NAMES.join(', ')}, or offsets sector=N,status=N,oem=N,bad=N)`, true);
@@ -308,7 +334,19 @@ export function examineImage(data: MediaScanData, post: (message: MediaScanMessa
     if (data.romScan) post({ kind: 'start', size: layer.size, label: `${basename(data.image)}: ROM hives by signature${fal === null ? '' : ' (logical sectors)'}` });
     const report = examineMedia(layer, { scanForRomHives: data.romScan, onProgress: (scanned) => post({ kind: 'progress', scanned }) });
     report.findings.unshift(...falFindings);
-    post({ kind: 'done', report, fal, map });
+    // With --fal, each live hive file's earlier versions from the stale pages.
+    const versions: HiveVersions[] = [];
+    if (falVolume !== undefined) {
+      const stale = staleCopiesOf(falVolume, report);
+      for (const volume of report.volumes) {
+        volume.hives.forEach((hive, position) => {
+          if (hive.deleted || hive.status !== 'hive') return;
+          const found = fileVersions(falVolume!, stale, hive.runs.map((run) => ({ offset: volume.offset + run.offset, length: run.length })), hive.bytes);
+          versions.push({ volume: volume.index, hive: position, ...found });
+        });
+      }
+    }
+    post({ kind: 'done', report, fal, map, versions });
   } catch (error) {
     const line = describeFailure(error, data.image);
     post(line === undefined ? { kind: 'bug', stack: error instanceof Error ? (error.stack ?? error.message) : String(error) } : { kind: 'failure', line });
@@ -367,7 +405,7 @@ export async function run(args: MediaArguments, io: CommandIo): Promise<number> 
     });
     bar?.stop();
     bar = undefined;
-    const { report, fal } = done;
+    const { report, fal, versions } = done;
     if (fal !== null && done.map !== null && args.exportLogical !== undefined) {
       writeLogical(io, image, args.exportLogical, done.map, fal);
       fal.export = args.exportLogical;
@@ -375,10 +413,10 @@ export async function run(args: MediaArguments, io: CommandIo): Promise<number> 
     let written: Written | undefined;
     if (args.outDir !== undefined) {
       mkdirSync(args.outDir, { recursive: true });
-      written = writeAll(io, image, args.outDir, report);
+      written = writeAll(io, image, args.outDir, report, versions);
     }
     const sink = new StdoutSink(io);
-    if (args.json) sink.write(terminalSafeJson(JSON.stringify(jsonReport(image, report, written, fal), null, 1)) + '\n');
+    if (args.json) sink.write(terminalSafeJson(JSON.stringify(jsonReport(image, report, written, fal, versions), null, 1)) + '\n');
     else {
       const lines: string[] = fal === null ? [`${image}: ${report.size} bytes`] : describeFal(image, fal);
       if (report.partitions === null) lines.push('partitions: no MBR partition table');
@@ -396,7 +434,7 @@ export async function run(args: MediaArguments, io: CommandIo): Promise<number> 
           lines.push(`  TFAT: ${status}${t.fatCountZero ? ', number-of-FATs field 0 (a commit was cut)' : ''}; ${volume.fatsDiffer ? 'FAT0 (last known good) and FAT1 (active) differ: both states read' : 'FAT0 and FAT1 agree'}`);
         } else if (volume.fatsDiffer) lines.push('  FAT0 and FAT1 differ: both read');
         if (volume.hives.length === 0) lines.push('  no hive file');
-        volume.hives.forEach((hive, position) => lines.push(...describeHive(image, report, volume.index, position, hive, written)));
+        volume.hives.forEach((hive, position) => lines.push(...describeHive(image, report, volume.index, position, hive, written, versions)));
       }
       if (report.romHives.length > 0) {
         lines.push('ROM hives found by signature (not as files):');
