@@ -3,7 +3,9 @@ import { openForReading } from '../damage.js';
 import { decodeImage, decodeOemStream, identifyFormat, FORMAT_DESCRIPTIONS } from '@hivetool/image';
 import { ROOT_COUNT, ValueType, escapeForTerminal, terminalSafeJson, jsonDecoded, renderRegData, rootName, toHex, valueTypeName, type HiveTree, type TreeKey } from '@hivetool/registry';
 import { inputName, readInputFile, stdinForWorkers } from '../input.js';
-import { StdoutSink } from '../output.js';
+import { STDIO, isSpecialFile, outputSink } from '../output.js';
+import { isTableFormat, keyRow, valueRow, type TableFormat, type TableRow } from '../table/rows.js';
+import { openTable } from '../table/output.js';
 import { ExitCode, UsageError, fileFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
 import { runPool } from '../pool.js';
@@ -26,7 +28,10 @@ export interface FindArguments {
   /** Only values of this type (a number, or a name such as `REG_SZ`, `sz`, `dword`). */
   type?: string | undefined;
   regex: boolean;
-  json: boolean;
+  /** text lines, a JSON document, or a table of the matches (one row per value or key matched). */
+  format: FindFormat;
+  /** `-o FILE`: the output, written atomically (nothing unless every file was searched to the end). */
+  output?: string | undefined;
   jobs: number;
   /** Also search the deleted records recovered from free space. */
   deleted: boolean;
@@ -36,8 +41,10 @@ export interface FindArguments {
   forceRom?: boolean | undefined;
 }
 
-/** What a worker needs to search one file. */
-export type FindJob = Omit<FindArguments, 'files' | 'jobs' | 'json'>;
+export type FindFormat = 'text' | 'json' | TableFormat;
+
+/** What a worker needs to search one file; `table`: give each match its table row. */
+export type FindJob = Omit<FindArguments, 'files' | 'jobs' | 'format' | 'output'> & { table: boolean };
 
 /** One match, as `--json` prints it. */
 export interface FindMatch {
@@ -57,6 +64,8 @@ export interface FindMatch {
   unverified?: true;
   /** Set when only binary data read as text matched: how it was read. */
   matchedAs?: BinaryReading;
+  /** The match's row of `-f csv|jsonl|parquet` (not part of --json). */
+  row?: TableRow;
 }
 
 /** How binary data is also read as text by `find --data`. */
@@ -219,10 +228,14 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
       ...(deleted === undefined ? {} : { deleted }),
       ...(source !== undefined && isUnverified(source) ? { unverified: true as const } : {}),
     });
-    const key = (path: string, deleted?: string, source?: string): void => {
-      if (wantedType === undefined && (anyScope || job.keys) && test(path)) matches.push({ file: shown, path, kind: 'key', ...mark(deleted, source) });
+    // What the table rows say of the file (a hive's kind once it is open) and of each record.
+    let hiveKind = 'unknown';
+    const key = (path: string, deleted?: string, source?: string, offset?: number): void => {
+      if (wantedType === undefined && (anyScope || job.keys) && test(path)) {
+        matches.push({ file: shown, path, kind: 'key', ...mark(deleted, source), ...(job.table ? { row: keyRow(shown, hiveKind, path, offset ?? null, source ?? 'file', deleted !== undefined) } : {}) });
+      }
     };
-    const value = (path: string, name: string, type: number, data: Uint8Array, deleted?: string, source?: string): void => {
+    const value = (path: string, name: string, type: number, data: Uint8Array, deleted?: string, source?: string, offset?: number, declaredLength?: number): void => {
       if (wantedType !== undefined && type !== wantedType) return;
       let hit = (anyScope || job.names) && test(name);
       let matchedAs: BinaryReading | undefined;
@@ -231,13 +244,21 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
         hit = dataTexts(decoded, data).some(test);
         if (!hit && decoded === null) hit = (matchedAs = binaryMatch(data, test)) !== undefined;
       }
-      if (hit) matches.push({ file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...mark(deleted, source), ...(matchedAs === undefined ? {} : { matchedAs }) });
+      if (!hit) return;
+      const match: FindMatch = { file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...mark(deleted, source), ...(matchedAs === undefined ? {} : { matchedAs }) };
+      if (job.table) {
+        const row = valueRow(shown, hiveKind, path, name, type, data, offset ?? null, source ?? 'file', deleted !== undefined);
+        // A deleted value with only part of its data left: the size it declared, the data only as hex.
+        match.row = declaredLength === undefined ? row : { ...row, data: null, size: declaredLength };
+      }
+      matches.push(match);
     };
 
     const bytes = readInputFile(io, file);
     const format = identifyFormat(bytes);
     if (format === 'image' || format === 'oem-stream') {
       const tree = format === 'image' ? decodeImage(bytes) : decodeOemStream(bytes).tree;
+      hiveKind = format;
       walkPlainTree(tree, (treeKey, path) => {
         key(path);
         for (const item of treeKey.values ?? []) value(path, item.name, item.type, item.data);
@@ -255,17 +276,19 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
     // The one ROM check: a hive that does not belong over the ROM is not searched (exit 2)
     // unless --force-rom, when its matches from the ROM are marked unverified.
     if (hive.rom !== undefined) hive = checkedAgainstRom(lineReporter((line) => notes.push(line.replace(/^hivetool: /, '').replace(/\n$/, ''))), file, hive, job.rom!, job.forceRom === true).hive;
+    hiveKind = hive.kind;
     // One walk over every root, so that a key reached from two roots is an error, as in dump.
     walkTree(hive, {
-      key: (item, path) => key(path, undefined, item.source),
-      value: (item, _key, path) => value(path, item.name, item.type, item.data, undefined, item.source),
+      key: (item, path) => key(path, undefined, item.source, item.offset),
+      value: (item, _key, path) => value(path, item.name, item.type, item.data, undefined, item.source, item.offset),
     });
     if (job.deleted) {
       for (const record of deletedRecords(hive)) {
         const mark = `deleted, ${record.certainty}`;
         const parent = record.parentPath ?? '?';
-        if (record.kind === 'key') key(`${parent}\\${record.name}`, mark);
-        else value(parent, record.name, record.type, record.data, record.certainty === 'partial' ? `${mark}, ${record.data.length} of ${record.dataLength} data bytes` : mark);
+        if (record.kind === 'key') key(`${parent}\\${record.name}`, mark, 'file', record.offset);
+        else if (record.certainty === 'partial') value(parent, record.name, record.type, record.data, `${mark}, ${record.data.length} of ${record.dataLength} data bytes`, 'file', record.offset, record.dataLength);
+        else value(parent, record.name, record.type, record.data, mark, 'file', record.offset);
       }
     }
     return damage === undefined ? { file, matches, notes } : { file, matches, notes, error: damage };
@@ -294,44 +317,60 @@ export function matchLine(match: FindMatch): string {
  */
 export async function run(args: FindArguments, io: CommandIo): Promise<number> {
   const report = io.report;
-  const { files, jobs, json: _json, ...job } = args;
+  const { files, jobs, format, output, ...search } = args;
+  const table = isTableFormat(format);
+  const job: FindJob = { ...search, table };
+  const json = format === 'json';
   // Checked once here, so a bad --type or pattern is one usage error, not one per file.
   if (job.type !== undefined) typeNumber(job.type);
   if (job.regex) compilePattern(job.pattern);
-  const sink = new StdoutSink(io);
+  const toStdout = output === undefined || output === STDIO;
+  const sink = outputSink(io, output);
   // Read before the bar starts: a terminal on standard input stops the run here.
   const stdin = stdinForWorkers(io, files, jobs);
   const progress = new Progress(io, io.stdoutIsTTY ? 0 : files.length);
   let failed = 0;
   let found = 0;
   let first = true;
-  if (args.json) sink.write('{"format":"hivetool-find","schemaVersion":1,"matches":[');
+  if (json) sink.write('{"format":"hivetool-find","schemaVersion":1,"matches":[');
   try {
+    const rows = table ? await openTable(format, sink) : undefined;
     await runPool(files, jobs, BATCH_WORKER, { command: 'find', options: job, stdin }, (file) => findOne(io, file, job), (outcome) => {
       progress.step(outcome.file);
       if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
       for (const note of outcome.notes ?? []) report.note(note);
       for (const match of outcome.matches) {
         found++;
-        if (args.json) {
+        if (rows !== undefined) rows.row(match.row!);
+        else if (json) {
           sink.write((first ? '\n' : ',\n') + terminalSafeJson(JSON.stringify(match)));
           first = false;
         } else sink.write(matchLine(match) + '\n');
       }
       if (outcome.error !== undefined) {
         // After what was found before the problem, so the line follows that file's matches.
-        sink.close();
+        if (toStdout && format !== 'parquet') sink.close();
         report.note(outcome.error.startsWith(`${inputName(outcome.file)}: `) ? outcome.error : `${inputName(outcome.file)}: ${outcome.error}`);
         failed++;
       }
     });
+    rows?.finish();
+  } catch (error) {
+    sink.abort();
+    throw error;
   } finally {
     progress.stop();
   }
-  if (args.json) sink.write('\n]}\n');
-  sink.close();
+  if (json) sink.write('\n]}\n');
+  // As for dump: an output file is written only when every file was searched to the end.
+  let written = true;
+  if (failed > 0 && !toStdout) {
+    sink.abort();
+    written = false;
+    report.note(isSpecialFile(output!) ? `${output!}: incomplete: a device or FIFO is written as the search goes` : `${output!}: not written`);
+  } else sink.close();
   summary(io, files.length, [
-    [files.length - failed, 'searched'],
+    [files.length - failed, written ? 'searched' : 'searched (not written)'],
     [failed, 'could not be searched to the end'],
   ]);
   return failed > 0 ? ExitCode.FAILED : found > 0 ? ExitCode.OK : ExitCode.FINDINGS;
