@@ -99,9 +99,10 @@ export function csvHeader(): string {
 
 export function csvLine(row: TableRow): string {
   return (
+    // Hex digits, numbers and booleans never need quotes; `""` is the empty hex of empty data.
     csvField(row.file) + ',' + csvField(row.hive_kind) + ',' + csvField(row.key_path) + ',' + csvField(row.value_name) + ',' + csvField(row.type) + ',' +
-    csvField(row.type_number) + ',' + csvField(row.data) + ',' + csvField(row.data_hex) + ',' + csvField(row.size) + ',' + csvField(row.record_offset) + ',' +
-    csvField(row.source) + ',' + csvField(row.unverified) + ',' + csvField(row.deleted) + '\r\n'
+    (row.type_number ?? '') + ',' + csvField(row.data) + ',' + (row.data_hex === null ? '' : row.data_hex === '' ? '""' : row.data_hex) + ',' + (row.size ?? '') + ',' + (row.record_offset ?? '') + ',' +
+    csvField(row.source) + ',' + row.unverified + ',' + row.deleted + '\r\n'
   );
 }
 
