@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -158,6 +158,14 @@ describeWithCorpus('find -f csv|jsonl|parquet', () => {
     const rows = jsonlRows(runCli(['find', '-f', 'jsonl', '--key', 'BuiltIn', corpusPath('boot.hv')]).stdout);
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) expect(row).toMatchObject({ value_name: null, type: null, data: null, data_hex: null, size: null });
+  });
+
+  test('-o: nothing is written when a file cannot be searched (exit 2)', () => {
+    const out = join(scratch.path, 'not-written.csv');
+    const result = runCli(['find', '-f', 'csv', '-o', out, 'Dll', corpusPath('boot.hv'), join(scratch.path, 'missing.hv')]);
+    expect(result.status).toBe(2);
+    expect(existsSync(out)).toBe(false);
+    expect(result.stderr).toContain(`${out}: not written`);
   });
 
   test('--json and another -f are refused', () => {
