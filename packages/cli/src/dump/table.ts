@@ -1,6 +1,6 @@
 import type { DeletedRecord } from '@hivetool/forensics';
 import { decodeUtf16 } from '@hivetool/registry';
-import { valueRow, type RowSink } from '../table/rows.js';
+import { storedValueRow, valueRow, type RowSink, type StoredValue } from '../table/rows.js';
 import type { DumpHeader, DumpKey, DumpValue, DumpVisitor } from './tree.js';
 
 /**
@@ -10,6 +10,8 @@ import type { DumpHeader, DumpKey, DumpValue, DumpVisitor } from './tree.js';
 export function tableVisitor(header: DumpHeader, rows: RowSink): DumpVisitor {
   const paths: string[] = [];
   let current = '';
+  // One record reused for every value: the sink reads it before the next.
+  const stored: StoredValue = { file: header.file, hiveKind: header.kind, keyPath: '', bytes: new Uint8Array(0), nameOffset: 0, nameUnits: 0, type: 0, dataOffset: 0, dataLength: 0, offset: null, source: '' };
   return {
     start(path: string) {
       paths.length = 0;
@@ -25,9 +27,17 @@ export function tableVisitor(header: DumpHeader, rows: RowSink): DumpVisitor {
       current = paths[depth]!;
     },
     value(value: DumpValue) {
-      const bytes = value.store.bytes;
-      const data = bytes.subarray(value.dataOffset, value.dataOffset + value.dataLength);
-      rows.row(valueRow(header.file, header.kind, current, decodeUtf16(bytes, value.nameOffset, value.nameLength), value.type, data, value.offset, value.source));
+      stored.keyPath = current;
+      stored.bytes = value.store.bytes;
+      stored.nameOffset = value.nameOffset;
+      stored.nameUnits = value.nameLength;
+      stored.type = value.type;
+      stored.dataOffset = value.dataOffset;
+      stored.dataLength = value.dataLength;
+      stored.offset = value.offset;
+      stored.source = value.source;
+      if (rows.value) rows.value(stored);
+      else rows.row(storedValueRow(stored));
     },
     unresolved() {
       // A link the dump cannot follow holds no value; .reg and JSON list it.

@@ -18,8 +18,7 @@ export async function openTable(format: TableFormat, sink: TextSink): Promise<Ta
     return new ParquetRows(sink);
   }
   if (format === 'csv') sink.write(csvHeader());
-  const rows = textRows(format, sink);
-  return { row: rows.row, finish: () => undefined };
+  return Object.assign(textRows(format, sink), { finish: () => undefined });
 }
 
 /**

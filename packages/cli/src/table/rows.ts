@@ -2,7 +2,7 @@
  * The flat table of `dump` and `find` (`-f csv|jsonl|parquet`): one row per value, the
  * same columns in every format (docs/tables.md, docs/schemas/table-row.schema.json).
  */
-import { decodeUtf16, jsonDecoded, terminalSafeJson, toHex, valueTypeName } from '@hivetool/registry';
+import { decodeUtf16, jsonDecoded, terminalSafeJson, toHex, valueTypeName, type Utf8Writer } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { UNVERIFIED_ROM } from '../rom.js';
 
@@ -77,9 +77,55 @@ export function storedName(bytes: Uint8Array, nameOffset: number, units: number)
   return decodeUtf16(bytes, nameOffset, units);
 }
 
+/**
+ * A value's row as a dump finds it: the name as UTF-16LE units at `nameOffset` of `bytes`,
+ * the data as `dataLength` bytes at `dataOffset` of `bytes` (for a hive's record, the file
+ * itself), so that a fast sink writes them without making a row object or a hex string.
+ */
+export interface StoredValue {
+  file: string;
+  hiveKind: string;
+  keyPath: string;
+  bytes: Uint8Array;
+  nameOffset: number;
+  nameUnits: number;
+  type: number;
+  dataOffset: number;
+  dataLength: number;
+  offset: number | null;
+  source: string;
+}
+
 /** Where rows go: text rows into a sink (CSV, JSON Lines), or a Parquet writer. */
 export interface RowSink {
   row(row: TableRow): void;
+  /** The row of a stored value (same columns as `row(valueRow(…))`); a sink without it is given rows. */
+  value?(value: StoredValue): void;
+}
+
+/** A stored value's row, for sinks that take rows. */
+export function storedValueRow(v: StoredValue): TableRow {
+  const data = v.bytes.subarray(v.dataOffset, v.dataOffset + v.dataLength);
+  return valueRow(v.file, v.hiveKind, v.keyPath, decodeUtf16(v.bytes, v.nameOffset, v.nameUnits), v.type, data, v.offset, v.source);
+}
+
+/** ASCII codes of the two lowercase hex digits of each byte (`HEX_CODES[2 * byte]`, `[2 * byte + 1]`). */
+const HEX_CODES = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  const pair = i.toString(16).padStart(2, '0');
+  HEX_CODES[2 * i] = pair.charCodeAt(0);
+  HEX_CODES[2 * i + 1] = pair.charCodeAt(1);
+}
+
+/** Writes `length` bytes at `offset` of `bytes` as lowercase hex digits into `target` at `at`; returns the end. */
+export function putHex(target: Uint8Array, at: number, bytes: Uint8Array, offset: number, length: number): number {
+  let p = at;
+  for (let i = offset, end = offset + length; i < end; i++) {
+    const b = bytes[i]! << 1;
+    target[p++] = HEX_CODES[b]!;
+    target[p++] = HEX_CODES[b + 1]!;
+  }
+  return p;
 }
 
 const CSV_SPECIAL = /[",\r\n]/;
@@ -97,6 +143,7 @@ export function csvHeader(): string {
   return TABLE_COLUMNS.join(',') + '\r\n';
 }
 
+/** One CSV line. */
 export function csvLine(row: TableRow): string {
   return (
     // Hex digits, numbers and booleans never need quotes; `""` is the empty hex of empty data.
@@ -117,5 +164,79 @@ export function jsonLine(row: TableRow): string {
 
 /** Rows as CSV lines or JSON lines into `sink` (the CSV header is the caller's: see startTable). */
 export function textRows(format: 'csv' | 'jsonl', sink: TextSink): RowSink {
-  return format === 'csv' ? { row: (row) => sink.write(csvLine(row)) } : { row: (row) => sink.write(jsonLine(row)) };
+  return format === 'csv' ? new CsvRows(sink.utf8) : { row: (row) => sink.write(jsonLine(row)) };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * CSV rows written straight into the output's UTF-8 buffer. A stored value's line is made
+ * of pieces encoded once and reused: `file,hive_kind,` per file, the quoted key path per
+ * key, `type,type_number,` per type, `,source,unverified,deleted` per source; the name
+ * and data text go in as strings, the hex digits as bytes from a table.
+ */
+export class CsvRows implements RowSink {
+  private prefixFile = '';
+  private prefixKind = '';
+  private prefix = encoder.encode(',,');
+  private pathKey = '';
+  private path = encoder.encode(',');
+  private readonly types = new Map<number, Uint8Array>();
+  private readonly suffixes = new Map<string, Uint8Array>();
+
+  constructor(private readonly out: Utf8Writer) {}
+
+  row(row: TableRow): void {
+    this.out.text(csvLine(row));
+  }
+
+  value(v: StoredValue): void {
+    const out = this.out;
+    if (v.file !== this.prefixFile || v.hiveKind !== this.prefixKind) {
+      this.prefixFile = v.file;
+      this.prefixKind = v.hiveKind;
+      this.prefix = encoder.encode(csvField(v.file) + ',' + csvField(v.hiveKind) + ',');
+    }
+    if (v.keyPath !== this.pathKey) {
+      this.pathKey = v.keyPath;
+      this.path = encoder.encode(csvField(v.keyPath) + ',');
+    }
+    put(out, this.prefix);
+    put(out, this.path);
+    out.text(csvField(decodeUtf16(v.bytes, v.nameOffset, v.nameUnits)) + ',');
+    let type = this.types.get(v.type);
+    if (type === undefined) {
+      type = encoder.encode(csvField(valueTypeName(v.type)) + ',' + v.type + ',');
+      this.types.set(v.type, type);
+    }
+    put(out, type);
+    const text = dataText(v.type, v.bytes.subarray(v.dataOffset, v.dataOffset + v.dataLength));
+    if (text !== null) out.text(csvField(text));
+    // Hex digits never need quotes; `""` is the empty hex of empty data.
+    out.room(3 + 2 * v.dataLength);
+    const target = out.bytes;
+    let p = out.length;
+    target[p++] = 0x2c;
+    if (v.dataLength === 0) {
+      target[p++] = 0x22;
+      target[p++] = 0x22;
+    } else {
+      p = putHex(target, p, v.bytes, v.dataOffset, v.dataLength);
+    }
+    out.length = p;
+    out.text(',' + v.dataLength + ',' + (v.offset ?? ''));
+    let suffix = this.suffixes.get(v.source);
+    if (suffix === undefined) {
+      const { source, unverified } = sourceColumns(v.source);
+      suffix = encoder.encode(',' + csvField(source) + ',' + unverified + ',false\r\n');
+      this.suffixes.set(v.source, suffix);
+    }
+    put(out, suffix);
+  }
+}
+
+function put(out: Utf8Writer, bytes: Uint8Array): void {
+  out.room(bytes.length);
+  out.bytes.set(bytes, out.length);
+  out.length += bytes.length;
 }
