@@ -6,12 +6,17 @@
  */
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { TextSink } from '../output.js';
-import { TABLE_COLUMNS, type RowSink, type TableRow } from './rows.js';
+import { decodeUtf16, valueTypeName } from '@hivetool/registry';
+import { TABLE_COLUMNS, dataText, putHex, sourceColumns, type RowSink, type StoredValue, type TableRow } from './rows.js';
 
 /** Rows in a row group: a few MB of encoded columns; memory holds one group (and its encoding). */
 export const PARQUET_GROUP_ROWS = 32_768;
 /** Characters of text gathered before a row group is written whatever its rows (long data). */
 export const PARQUET_GROUP_CHARS = 32 * 1024 * 1024;
+/** Bytes of each piece of a row group's hex digits. */
+const ARENA_BYTES = 1 << 20;
+const encoder = new TextEncoder();
+
 /** Encoded bytes kept before they go to the sink. */
 const DRAIN_BYTES = 1 << 20;
 
@@ -67,6 +72,9 @@ export class ParquetRows implements RowSink {
   private columns = emptyColumns();
   private rows = 0;
   private chars = 0;
+  // Hex digits of the group's data, in pieces of ARENA_BYTES; written over only once the group is written.
+  private arena = new Uint8Array(0);
+  private arenaUsed = 0;
 
   constructor(sink: TextSink) {
     this.byteWriter = new SinkWriter(sink);
@@ -93,6 +101,56 @@ export class ParquetRows implements RowSink {
     if (this.rows >= PARQUET_GROUP_ROWS || this.chars >= PARQUET_GROUP_CHARS) this.writeGroup();
   }
 
+  /**
+   * A stored value's row: its hex digits go into the group's byte arena as bytes (a UTF8
+   * column takes them as they are), not through a string encoded again by the writer.
+   */
+  value(v: StoredValue): void {
+    const c = this.columns;
+    const name = decodeUtf16(v.bytes, v.nameOffset, v.nameUnits);
+    const data = dataText(v.type, v.bytes.subarray(v.dataOffset, v.dataOffset + v.dataLength));
+    const { source, unverified } = sourceColumns(v.source);
+    c.file.push(v.file);
+    c.hive_kind.push(v.hiveKind);
+    c.key_path.push(v.keyPath);
+    c.value_name.push(this.utf8(name));
+    c.type.push(valueTypeName(v.type));
+    c.type_number.push(v.type);
+    c.data.push(data === null ? null : this.utf8(data));
+    c.data_hex.push(this.hex(v.bytes, v.dataOffset, v.dataLength));
+    c.size.push(v.dataLength);
+    c.record_offset.push(v.offset === null ? null : BigInt(v.offset));
+    c.source.push(source);
+    c.unverified.push(unverified);
+    c.deleted.push(false);
+    this.rows++;
+    this.chars += v.keyPath.length + (data?.length ?? 0) + 2 * v.dataLength + name.length;
+    if (this.rows >= PARQUET_GROUP_ROWS || this.chars >= PARQUET_GROUP_CHARS) this.writeGroup();
+  }
+
+  /** `text` as UTF-8, a view of the arena (the writer takes a UTF8 column's bytes as they are). */
+  private utf8(text: string): Uint8Array {
+    this.room(3 * text.length);
+    const start = this.arenaUsed;
+    this.arenaUsed += encoder.encodeInto(text, this.arena.subarray(start)).written;
+    return this.arena.subarray(start, this.arenaUsed);
+  }
+
+  private room(size: number): void {
+    if (this.arenaUsed + size > this.arena.length) {
+      this.arena = new Uint8Array(Math.max(ARENA_BYTES, size));
+      this.arenaUsed = 0;
+    }
+  }
+
+  /** `length` bytes at `offset` as hex digits, a view of the arena (a new piece when it is full). */
+  private hex(bytes: Uint8Array, offset: number, length: number): Uint8Array {
+    this.room(2 * length);
+    const start = this.arenaUsed;
+    this.arenaUsed = putHex(this.arena, start, bytes, offset, length);
+    return this.arena.subarray(start, this.arenaUsed);
+  }
+
   /** Writes what is gathered, then the footer. */
   finish(): void {
     this.writeGroup();
@@ -106,12 +164,27 @@ export class ParquetRows implements RowSink {
     const rows = this.rows;
     this.rows = 0;
     this.chars = 0;
+    this.arena = new Uint8Array(0);
+    this.arenaUsed = 0;
     // No min/max statistics for the data columns: a reader prunes row groups by file, key
     // path or type, never by a range of data, and they cost a fifth of the writing time.
-    void this.writer.write({ columnData: TABLE_COLUMNS.map((name) => ({ name, data: columns[name], ...(name === 'data' || name === 'data_hex' ? { statistics: false } : {}) })), rowGroupSize: rows });
+    void this.writer.write({ columnData: TABLE_COLUMNS.map((name) => ({ name, data: columns[name], ...COLUMN_OPTIONS[name] })), rowGroupSize: rows });
     this.byteWriter.drain();
   }
 }
+
+/**
+ * Per column: min/max statistics only where a reader prunes by them (file, key path, type);
+ * plain encoding for columns whose values rarely repeat, so no dictionary is tried.
+ */
+const COLUMN_OPTIONS: { [K in keyof TableRow]?: { statistics?: boolean; encoding?: 'PLAIN' } } = {
+  key_path: { statistics: false },
+  value_name: { statistics: false, encoding: 'PLAIN' },
+  data: { statistics: false, encoding: 'PLAIN' },
+  data_hex: { statistics: false, encoding: 'PLAIN' },
+  size: { statistics: false },
+  record_offset: { statistics: false, encoding: 'PLAIN' },
+};
 
 type Columns = { [K in keyof TableRow]: unknown[] };
 
