@@ -176,11 +176,12 @@ const encoder = new TextEncoder();
  * and data text go in as strings, the hex digits as bytes from a table.
  */
 export class CsvRows implements RowSink {
-  private prefixFile = '';
+  private prefixFile: string | null = null;
   private prefixKind = '';
   private prefix = encoder.encode(',,');
-  private pathKey = '';
-  private path = encoder.encode(',');
+  private pathKey: string | null = null;
+  private path = new Uint8Array(1024);
+  private pathLength = 0;
   private readonly types = new Map<number, Uint8Array>();
   private readonly suffixes = new Map<string, Uint8Array>();
 
@@ -199,10 +200,13 @@ export class CsvRows implements RowSink {
     }
     if (v.keyPath !== this.pathKey) {
       this.pathKey = v.keyPath;
-      this.path = encoder.encode(csvField(v.keyPath) + ',');
+      // Encoded into the buffer it reuses, grown for a longer path: no array per key.
+      const field = csvField(v.keyPath) + ',';
+      if (3 * field.length > this.path.length) this.path = new Uint8Array(Math.max(3 * field.length, 2 * this.path.length));
+      this.pathLength = encoder.encodeInto(field, this.path).written;
     }
     put(out, this.prefix);
-    put(out, this.path);
+    put(out, this.path, this.pathLength);
     out.text(csvField(decodeUtf16(v.bytes, v.nameOffset, v.nameUnits)) + ',');
     let type = this.types.get(v.type);
     if (type === undefined) {
@@ -235,8 +239,9 @@ export class CsvRows implements RowSink {
   }
 }
 
-function put(out: Utf8Writer, bytes: Uint8Array): void {
-  out.room(bytes.length);
-  out.bytes.set(bytes, out.length);
-  out.length += bytes.length;
+/** The first `length` bytes of `bytes` (all by default) into `out`. */
+function put(out: Utf8Writer, bytes: Uint8Array, length = bytes.length): void {
+  out.room(length);
+  out.bytes.set(length === bytes.length ? bytes : bytes.subarray(0, length), out.length);
+  out.length += length;
 }
