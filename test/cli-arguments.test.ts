@@ -10,8 +10,8 @@ const SAMPLE = 'samples/device.hv';
 describe('argument errors: one line, exit 2, the problem named', () => {
   test.each([
     [['dump', '--bogus', SAMPLE], "hivetool: unknown option --bogus; see 'hivetool dump --help'"],
-    [['dump', '--format', SAMPLE], `hivetool: --format "${SAMPLE}" is not one of reg, json, raw (${SAMPLE} looks like a file: put it after the option's value); see 'hivetool dump --help'`],
-    [['dump', '-f', 'xml', SAMPLE], "hivetool: -f \"xml\" is not one of reg, json, raw; see 'hivetool dump --help'"],
+    [['dump', '--format', SAMPLE], `hivetool: --format "${SAMPLE}" is not one of reg, json, raw, csv, jsonl, parquet (${SAMPLE} looks like a file: put it after the option's value); see 'hivetool dump --help'`],
+    [['dump', '-f', 'xml', SAMPLE], "hivetool: -f \"xml\" is not one of reg, json, raw, csv, jsonl, parquet; see 'hivetool dump --help'"],
     [['info', '--reg-style', 'ce', SAMPLE], "hivetool: unknown option --reg-style; see 'hivetool info --help'"],
     [['dump', '--regStyle', 'ce', SAMPLE], "hivetool: unknown option --regStyle; see 'hivetool dump --help'"],
     [['image'], "hivetool: name an image command: pack, unpack or dump; see 'hivetool image --help'"],

@@ -173,7 +173,7 @@ describe('command-line errors: one line on stderr, exit 2, no stack trace', () =
     ['wrong magic', () => ['dump', damaged('magic.hv', (b) => (b[8] = 0))], /not a valid hive: .*\[BAD_MAGIC\]$/],
     ['block past EOF', () => ['info', damaged('block.hv', (_b, v) => v.setUint32(0x6010, ((0xb << 28) | 0x0ffffff0) >>> 0, true))], /\[BLOCK_PAST_EOF\]$/],
     ['unknown command', () => ['frobnicate'], /^hivetool: unknown command "frobnicate"; see 'hivetool --help'$/],
-    ['bad format', () => ['dump', '--format', 'xml', 'samples/device.hv'], /^hivetool: --format "xml" is not one of reg, json, raw; see 'hivetool dump --help'$/],
+    ['bad format', () => ['dump', '--format', 'xml', 'samples/device.hv'], /^hivetool: --format "xml" is not one of reg, json, raw, csv, jsonl, parquet; see 'hivetool dump --help'$/],
     ['key not found', () => ['dump', '-k', 'HKLM\\Nope', 'samples/device.hv'], /key not found: HKLM\\Nope \(no "Nope" under HKEY_LOCAL_MACHINE\)$/],
   ];
 

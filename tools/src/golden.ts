@@ -122,6 +122,9 @@ function prepare(work: string, corpus: boolean): Case[] {
     add(`dump-json ${hive}`, ['dump', '-f', 'json', hive]);
     add(`dump-json-content ${hive}`, ['dump', '-f', 'json', '--content-only', hive]);
     add(`dump-raw ${hive}`, ['dump', '-f', 'raw', hive]);
+    add(`dump-csv ${hive}`, ['dump', '-f', 'csv', hive]);
+    add(`dump-jsonl ${hive}`, ['dump', '-f', 'jsonl', hive]);
+    add(`dump-parquet ${hive}`, ['dump', '-f', 'parquet', '-o', `out/${tag}.parquet`, hive], [`out/${tag}.parquet`]);
     add(`dump-key ${hive}`, ['dump', '-k', 'HKLM\\init', hive]);
     add(`dump-key-json ${hive}`, ['dump', '-f', 'json', '-k', 'HKLM\\Drivers', hive]);
     add(`dump-o ${hive}`, ['dump', '-o', `out/${tag}.reg`, hive], [`out/${tag}.reg`]);

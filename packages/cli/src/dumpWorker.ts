@@ -9,6 +9,8 @@ import { AtomicFileSink, setOutputLimit, type TextSink } from './output.js';
 import { regSink } from './regeditSink.js';
 import { openRom } from './rom.js';
 import { workerCommandIo } from './command.js';
+import { isTableFormat } from './table/rows.js';
+import { openTable } from './table/output.js';
 
 const port = parentPort!;
 const post = (message: DumpWorkerMessage): void => port.postMessage(message);
@@ -22,7 +24,8 @@ try {
   const file = new AtomicFileSink(io, args.output!);
   // regedit-style .reg text is UTF-16LE, as on the main thread.
   sink = args.format === 'reg' ? regSink(file, args.regStyle ?? 'ce') : file;
-  const failed = dumpFiles(io, full, sink, (file) => post({ kind: 'step', file }));
+  const table = isTableFormat(args.format) ? await openTable(args.format, sink) : undefined;
+  const failed = dumpFiles(io, full, sink, (file) => post({ kind: 'step', file }), table);
   const written = finishDump(full, sink, failed, io.report);
   post({ kind: 'done', failed, written });
 } catch (error) {

@@ -18,8 +18,10 @@ import { dumpRawHeap, rawHeader, rawVisitor } from './raw.js';
 import { regVisitor, skippedNamesWarning } from './reg.js';
 import { dumpStarts, hiveHeader, walkForDump, type DumpStarts } from './tree.js';
 import { deletedAsJson, deletedAsReg, deletedRecords } from './deleted.js';
+import { deletedRows, tableVisitor } from './table.js';
+import { textRows, type RowSink, type TableFormat } from '../table/rows.js';
 
-export type DumpFormat = 'reg' | 'json' | 'raw';
+export type DumpFormat = 'reg' | 'json' | 'raw' | TableFormat;
 
 export interface DumpArguments {
   files: string[];
@@ -53,7 +55,7 @@ interface HiveRenderer {
   finish(error?: string): void;
 }
 
-function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, report: Reporter, starts: DumpStarts, skipped: SkippedRecords): HiveRenderer {
+function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, report: Reporter, starts: DumpStarts, skipped: SkippedRecords, table: RowSink | undefined): HiveRenderer {
   const file = inputName(path);
   const key = args.key;
   // --deleted with --key: the deleted records known to have been under the key.
@@ -87,6 +89,21 @@ function renderer(args: DumpJob, hive: Hive, path: string, sink: TextSink, repor
           else if (args.deleted === true) sink.write(deletedAsReg(deleted()));
         },
       };
+    case 'csv':
+    case 'jsonl':
+    case 'parquet': {
+      // Parquet rows go to the run's one writer; CSV and JSON Lines rows are text in the sink.
+      const rows = table ?? (args.format === 'parquet' ? undefined : textRows(args.format, sink));
+      if (rows === undefined) throw new Error('a Parquet dump needs the run\'s table writer');
+      const header = hiveHeader(hive, file);
+      return {
+        run: (starts) => walkForDump(starts, tableVisitor(header, rows), skipped),
+        // A file that fails part-way keeps the rows before the failure (its error line says so).
+        finish: (error) => {
+          if (error === undefined && args.deleted === true) deletedRows(header, deleted(), rows);
+        },
+      };
+    }
   }
 }
 
@@ -111,9 +128,10 @@ export type DumpJob = Omit<DumpArguments, 'files' | 'output' | 'rom' | 'romFile'
  * Dumps one file into `sink`. `onStart` runs once the file is open and --key resolved,
  * just before its part is written (so a file that cannot be opened writes nothing).
  * Returns false if the file failed (reported through `report`, and noted in the output
- * when it failed part-way). An unexpected error (a bug) is thrown.
+ * when it failed part-way). An unexpected error (a bug) is thrown. `table`: where the rows
+ * of `-f csv|jsonl|parquet` go (by default, CSV or JSON lines into `sink`).
  */
-export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | undefined, sink: TextSink, onStart: () => void): boolean {
+export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | undefined, sink: TextSink, onStart: () => void, table?: RowSink): boolean {
   const report = io.report;
   let current: HiveRenderer | undefined;
   let damage: string | undefined;
@@ -151,7 +169,7 @@ export function dumpOne(io: CommandIo, file: string, job: DumpJob, rom: Hive | u
     // Damaged records are skipped with what only they lead to (damage.ts): everything
     // intact is written, and the file still fails.
     const skipped = new SkippedRecords(job.key !== undefined ? 'subtree' : 'read');
-    current = renderer(job, hive, file, sink, report, starts, skipped);
+    current = renderer(job, hive, file, sink, report, starts, skipped, table);
     current.run(starts);
     current.finish();
     const skipLine = skipped.line(file);

@@ -12,6 +12,7 @@ import { openRom } from '../rom.js';
 import type { CommandIo } from '../command.js';
 import { stdinForWorkers } from '../input.js';
 import { BATCH_WORKER } from '../workers.js';
+import type { RowSink, TableRow } from '../table/rows.js';
 
 /**
  * `dump --jobs N`: each file's part of the output is rendered on a worker thread into a
@@ -80,7 +81,8 @@ export async function dumpParts(io: CommandIo, args: DumpArguments, done: (part:
   // sent; the workers open romFile themselves).
   const { files: _files, output: _output, rom: _rom, romFile, jobs: _jobs, ...job } = args;
   const options: DumpPartJob = {
-    job,
+    // Parquet parts are rendered as JSON lines: the row groups are made on this thread, in file order.
+    job: job.format === 'parquet' ? { ...job, format: 'jsonl' } : job,
     romFile,
     limit: currentOutputLimit(),
     directory,
@@ -115,6 +117,29 @@ export function copyPart(path: string, sink: TextSink): void {
   try {
     const piece = new Uint8Array(COPY_PIECE);
     for (let read = readSync(fd, piece); read > 0; read = readSync(fd, piece)) sink.writeBytes(piece.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Passes the rows of a part rendered as JSON lines to `rows` (the Parquet writer), a
+ * piece at a time: memory holds one piece and one row group, not the part.
+ */
+export function copyRowsPart(path: string, rows: RowSink): void {
+  const fd = openSync(path, 'r');
+  const decoder = new TextDecoder();
+  try {
+    const piece = new Uint8Array(COPY_PIECE);
+    let rest = '';
+    for (let read = readSync(fd, piece); read > 0; read = readSync(fd, piece)) {
+      const text = rest + decoder.decode(piece.subarray(0, read), { stream: true });
+      const lines = text.split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) if (line !== '') rows.row(JSON.parse(line) as TableRow);
+    }
+    rest += decoder.decode();
+    if (rest !== '') rows.row(JSON.parse(rest) as TableRow);
   } finally {
     closeSync(fd);
   }

@@ -115,13 +115,17 @@ export function describeLink(link: UnresolvedLink): string {
  * What goes between the parts of the files that could be opened: the .reg header before
  * the first, commas between JSON documents. `first` is whether this part is the first.
  */
-export function partSeparator(format: 'reg' | 'json' | 'raw', first: boolean, style: RegStyle = 'ce'): string {
+export function partSeparator(format: 'reg' | 'json' | 'raw' | 'csv' | 'jsonl' | 'parquet', first: boolean, style: RegStyle = 'ce'): string {
   switch (format) {
     case 'reg':
       return first ? regHeader(style) + '\n' : '';
     case 'json':
       return first ? '\n' : ',\n';
     case 'raw':
+    case 'csv':
+    case 'jsonl':
+    case 'parquet':
+      // A table's header (CSV) or head (Parquet) is written once for the run (table/output.ts).
       return '';
   }
 }

@@ -3,7 +3,9 @@ import { hold, release } from '../temporaries.js';
 import { jsonDocumentEnd, jsonDocumentStart } from '../dump/json.js';
 import { partSeparator } from '../dump/tree.js';
 import { dumpOne, type DumpArguments } from '../dump/one.js';
-import { copyPart, dumpParts } from '../dump/parts.js';
+import { copyPart, copyRowsPart, dumpParts } from '../dump/parts.js';
+import { isTableFormat } from '../table/rows.js';
+import { openTable, type TableOutput } from '../table/output.js';
 import { ExitCode, UsageError } from '../failures.js';
 import type { Reporter } from '../report.js';
 import { Progress, summary } from '../batch.js';
@@ -14,17 +16,21 @@ import { DUMP_WORKER, startWorker } from '../workers.js';
 
 export type { DumpArguments, DumpFormat, DumpJob } from '../dump/one.js';
 
-/** Dumps every file in turn into `sink`; returns how many failed. */
-export function dumpFiles(io: CommandIo, args: DumpArguments, sink: TextSink, step: (file: string) => void): number {
+/**
+ * Dumps every file in turn into `sink`; returns how many failed. A table's rows go to
+ * `table` (openTable), which this finishes.
+ */
+export function dumpFiles(io: CommandIo, args: DumpArguments, sink: TextSink, step: (file: string) => void, table?: TableOutput): number {
   let failed = 0;
   let started = 0;
   if (args.format === 'json') sink.write(jsonDocumentStart());
   for (const file of args.files) {
     step(file);
     const onStart = (): void => sink.write(partSeparator(args.format, started++ === 0, args.regStyle));
-    if (!dumpOne(io, file, args, args.rom, sink, onStart)) failed++;
+    if (!dumpOne(io, file, args, args.rom, sink, onStart, table)) failed++;
   }
   if (args.format === 'json') sink.write(jsonDocumentEnd());
+  table?.finish();
   return failed;
 }
 
@@ -68,19 +74,25 @@ export async function run(args: DumpArguments, io: CommandIo): Promise<number> {
   const progress = new Progress(io, toFile || !io.stdoutIsTTY ? args.files.length : 0);
   let failed = 0;
   try {
+    const table = isTableFormat(args.format) ? await openTable(args.format, sink) : undefined;
     if (parallel) {
       let started = 0;
       if (args.format === 'json') sink.write(jsonDocumentStart());
       await dumpParts(io, args, (part) => {
         progress.step(part.file);
         if (part.started) sink.write(partSeparator(args.format, started++ === 0, args.regStyle));
-        if (part.output !== undefined) copyPart(part.output, sink);
+        // Parquet parts come as JSON lines, made into row groups here, in file order.
+        if (part.output !== undefined) {
+          if (args.format === 'parquet') copyRowsPart(part.output, table!);
+          else copyPart(part.output, sink);
+        }
         for (const line of part.stderr) io.stderr(line);
         if (!part.ok) failed++;
       });
       if (args.format === 'json') sink.write(jsonDocumentEnd());
+      table?.finish();
     } else {
-      failed = dumpFiles(io, args, sink, (file) => progress.step(file));
+      failed = dumpFiles(io, args, sink, (file) => progress.step(file), table);
     }
   } catch (error) {
     progress.stop();

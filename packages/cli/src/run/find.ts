@@ -7,7 +7,9 @@ import { FindPatternError, makeFinder, type BinaryReading, type Finder } from '@
 
 export { MAX_BINARY_TEXT, MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM, plainMatcher } from '@hivetool/registry/find';
 import { inputName, readInputFile, stdinForWorkers } from '../input.js';
-import { StdoutSink } from '../output.js';
+import { STDIO, isSpecialFile, outputSink } from '../output.js';
+import { isTableFormat, keyRow, valueRow, type TableFormat, type TableRow } from '../table/rows.js';
+import { openTable } from '../table/output.js';
 import { ExitCode, UsageError, fileFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
 import { runPool } from '../pool.js';
@@ -29,7 +31,10 @@ export interface FindArguments {
   /** Only values of this type (a number, or a name such as `REG_SZ`, `sz`, `dword`). */
   type?: string | undefined;
   regex: boolean;
-  json: boolean;
+  /** text lines, a JSON document, or a table of the matches (one row per value or key matched). */
+  format: FindFormat;
+  /** `-o FILE`: the output, written atomically (nothing unless every file was searched to the end). */
+  output?: string | undefined;
   jobs: number;
   /** Also search the deleted records recovered from free space. */
   deleted: boolean;
@@ -40,7 +45,10 @@ export interface FindArguments {
 }
 
 /** What a worker needs to search one file. */
-export type FindJob = Omit<FindArguments, 'files' | 'jobs' | 'json'>;
+export type FindFormat = 'text' | 'json' | TableFormat;
+
+/** What a worker needs to search one file; `table`: give each match its table row. */
+export type FindJob = Omit<FindArguments, 'files' | 'jobs' | 'format' | 'output'> & { table: boolean };
 
 /** One match, as `--json` prints it. */
 export interface FindMatch {
@@ -60,6 +68,8 @@ export interface FindMatch {
   unverified?: true;
   /** Set when only binary data read as text matched: how it was read. */
   matchedAs?: BinaryReading;
+  /** The match's row of `-f csv|jsonl|parquet` (not part of --json). */
+  row?: TableRow;
 }
 
 export type { BinaryReading } from '@hivetool/registry/find';
@@ -115,18 +125,30 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
       ...(deleted === undefined ? {} : { deleted }),
       ...(source !== undefined && isUnverified(source) ? { unverified: true as const } : {}),
     });
-    const key = (path: string, deleted?: string, source?: string): void => {
-      if (find.key(path)) matches.push({ file: shown, path, kind: 'key', ...mark(deleted, source) });
+    // What the table rows say of the file (a hive's kind once it is open) and of each record.
+    let hiveKind = 'unknown';
+    const key = (path: string, deleted?: string, source?: string, offset?: number): void => {
+      if (find.key(path)) {
+        matches.push({ file: shown, path, kind: 'key', ...mark(deleted, source), ...(job.table ? { row: keyRow(shown, hiveKind, path, offset ?? null, source ?? 'file', deleted !== undefined) } : {}) });
+      }
     };
-    const value = (path: string, name: string, type: number, data: Uint8Array, deleted?: string, source?: string): void => {
+    const value = (path: string, name: string, type: number, data: Uint8Array, deleted?: string, source?: string, offset?: number, declaredLength?: number): void => {
       const hit = find.value(name, type, data);
-      if (hit !== undefined) matches.push({ file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...mark(deleted, source), ...(hit.matchedAs === undefined ? {} : { matchedAs: hit.matchedAs }) });
+      if (hit === undefined) return;
+      const match: FindMatch = { file: shown, path, kind: 'value', name, type: valueTypeName(type), typeNumber: type, data: oneLine(type, data), ...mark(deleted, source), ...(hit.matchedAs === undefined ? {} : { matchedAs: hit.matchedAs }) };
+      if (job.table) {
+        const row = valueRow(shown, hiveKind, path, name, type, data, offset ?? null, source ?? 'file', deleted !== undefined);
+        // A deleted value with only part of its data left: the size it declared, the data only as hex.
+        match.row = declaredLength === undefined ? row : { ...row, data: null, size: declaredLength };
+      }
+      matches.push(match);
     };
 
     const bytes = readInputFile(io, file);
     const format = identifyFormat(bytes);
     if (format === 'image' || format === 'oem-stream') {
       const tree = format === 'image' ? decodeImage(bytes) : decodeOemStream(bytes).tree;
+      hiveKind = format;
       walkPlainTree(tree, (treeKey, path) => {
         key(path);
         for (const item of treeKey.values ?? []) value(path, item.name, item.type, item.data);
@@ -144,14 +166,15 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
     // The one ROM check: a hive that does not belong over the ROM is not searched (exit 2)
     // unless --force-rom, when its matches from the ROM are marked unverified.
     if (hive.rom !== undefined) hive = checkedAgainstRom(lineReporter((line) => notes.push(line.replace(/^hivetool: /, '').replace(/\n$/, ''))), file, hive, job.rom!, job.forceRom === true).hive;
+    hiveKind = hive.kind;
     // One walk over every root, so that a key reached from two roots is an error, as in dump.
     // A damaged record is skipped with what only it leads to; every intact match is found.
     const skipped = new SkippedRecords('read');
     walkTree(
       hive,
       {
-        key: (item, path) => key(path, undefined, item.source),
-        value: (item, _key, path) => value(path, item.name, item.type, item.data, undefined, item.source),
+        key: (item, path) => key(path, undefined, item.source, item.offset),
+        value: (item, _key, path) => value(path, item.name, item.type, item.data, undefined, item.source, item.offset),
         damaged: skipped.damaged,
       },
       { skipDamaged: skipped.skip },
@@ -160,7 +183,7 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
       for (const record of deletedRecords(hive)) {
         const mark = `deleted, ${record.certainty}`;
         const parent = record.parentPath ?? '?';
-        if (record.kind === 'key') key(`${parent}\\${record.name}`, mark);
+        if (record.kind === 'key') key(`${parent}\\${record.name}`, mark, 'file', record.offset);
         else {
           const detail =
             record.certainty === 'partial'
@@ -168,7 +191,7 @@ export function findOne(io: CliIo, file: string, job: FindJob): FindOutcome {
               : record.inferredLength !== undefined
                 ? `, type and length zeroed: ${record.inferredLength.min} to ${record.inferredLength.max} of the ${record.data.length} bytes after its name`
                 : '';
-          value(parent, record.name, record.type, record.data, mark + detail);
+          value(parent, record.name, record.type, record.data, mark + detail, 'file', record.offset, record.certainty === 'partial' ? record.dataLength : undefined);
         }
       }
     }
@@ -199,25 +222,31 @@ export function matchLine(match: FindMatch): string {
  */
 export async function run(args: FindArguments, io: CommandIo): Promise<number> {
   const report = io.report;
-  const { files, jobs, json: _json, ...job } = args;
+  const { files, jobs, format, output, ...search } = args;
+  const table = isTableFormat(format);
+  const job: FindJob = { ...search, table };
+  const json = format === 'json';
   // Checked once here, so a bad --type or pattern is one usage error, not one per file.
   finder(job);
-  const sink = new StdoutSink(io);
+  const toStdout = output === undefined || output === STDIO;
+  const sink = outputSink(io, output);
   // Read before the bar starts: a terminal on standard input stops the run here.
   const stdin = stdinForWorkers(io, files, jobs);
   const progress = new Progress(io, io.stdoutIsTTY ? 0 : files.length);
   let failed = 0;
   let found = 0;
   let first = true;
-  if (args.json) sink.write('{"format":"hivetool-find","schemaVersion":1,"matches":[');
+  if (json) sink.write('{"format":"hivetool-find","schemaVersion":1,"matches":[');
   try {
+    const rows = table ? await openTable(format, sink) : undefined;
     await runPool(files, jobs, BATCH_WORKER, { command: 'find', options: job, stdin }, (file) => findOne(io, file, job), (outcome) => {
       progress.step(outcome.file);
       if ('bug' in outcome) throw new Error(`internal error on ${outcome.file}: ${outcome.bug}`);
       for (const note of outcome.notes ?? []) report.note(note);
       for (const match of outcome.matches) {
         found++;
-        if (args.json) {
+        if (rows !== undefined) rows.row(match.row!);
+        else if (json) {
           sink.write((first ? '\n' : ',\n') + terminalSafeJson(JSON.stringify(match)));
           first = false;
         } else sink.write(matchLine(match) + '\n');
@@ -225,18 +254,28 @@ export async function run(args: FindArguments, io: CommandIo): Promise<number> {
       const errors = [outcome.error, 'skipped' in outcome ? outcome.skipped : undefined].filter((line): line is string => line !== undefined);
       if (errors.length > 0) {
         // After what was found before the problem, so the line follows that file's matches.
-        sink.close();
+        if (toStdout && format !== 'parquet') sink.close();
         for (const error of errors) report.note(error.startsWith(`${inputName(outcome.file)}: `) ? error : `${inputName(outcome.file)}: ${error}`);
         failed++;
       }
     });
+    rows?.finish();
+  } catch (error) {
+    sink.abort();
+    throw error;
   } finally {
     progress.stop();
   }
-  if (args.json) sink.write('\n]}\n');
-  sink.close();
+  if (json) sink.write('\n]}\n');
+  // As for dump: an output file is written only when every file was searched to the end.
+  let written = true;
+  if (failed > 0 && !toStdout) {
+    sink.abort();
+    written = false;
+    report.note(isSpecialFile(output!) ? `${output!}: incomplete: a device or FIFO is written as the search goes` : `${output!}: not written`);
+  } else sink.close();
   summary(io, files.length, [
-    [files.length - failed, 'searched'],
+    [files.length - failed, written ? 'searched' : 'searched (not written)'],
     [failed, 'could not be searched to the end'],
   ]);
   return failed > 0 ? ExitCode.FAILED : found > 0 ? ExitCode.OK : ExitCode.FINDINGS;
