@@ -13,6 +13,7 @@
  */
 import type { FindingCode, HiveFormatError } from './errors.js';
 import type { Hive } from './reader.js';
+import type { HeapCensus } from './census.js';
 import type { Finding } from './verify/report.js';
 import { verifyHive } from './verify/index.js';
 import { HeaderOffset, LOG_ENTRY_SLOTS, RestoreFlags } from './header.js';
@@ -184,10 +185,11 @@ export function skipsInWalk(kind: CommandKind): (error: HiveFormatError) => bool
 /**
  * The errors of the whole file that a walk from the roots does not meet (header, restore
  * area, directory, heap tiling, slot tables, free-slot chains): the checks of `verifyHive`
- * for those sections, on the hive as it was opened (as mounted or as stored).
+ * for those sections, on the hive as it was opened (as mounted or as stored). With a
+ * `census`, the heap's tiling also counts its blocks for `hiveStatistics`.
  */
-export function structuralDamage(hive: Hive): Finding[] {
-  return verifyHive(hive, { scope: 'structure' }).findings.filter((finding) => finding.severity === 'error');
+export function structuralDamage(hive: Hive, census?: HeapCensus): Finding[] {
+  return verifyHive(hive, census === undefined ? { scope: 'structure' } : { scope: 'structure', census }).findings.filter((finding) => finding.severity === 'error');
 }
 
 /**

@@ -18,6 +18,7 @@ export { DEFAULT_LIMITS, type HiveLimits } from './limits.js';
 export { HiveKey, HiveValue, HiveRoot, KeyFlags, type KeyNode, type RecordStore } from './records.js';
 export { isUnresolvedLink, type UnresolvedLink, type LinkKind } from './references.js';
 export { walkTree, ReachedRecords, type TreeVisitor, type WalkOptions, type DamageLoss } from './walk.js';
+export { HeapCensus } from './census.js';
 export { hiveStatistics, type HiveStatistics, type StatisticsOptions, type UnknownBitsSeen } from './statistics.js';
 export { encodeHive, encodeCompactHive, type EncodeHiveOptions, type LinkedTreeKey } from './writer.js';
 export { encodeLinkedHive } from './linkedWriter.js';

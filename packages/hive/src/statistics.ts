@@ -1,24 +1,13 @@
-import { walkHeap, type HeapBlock } from './heap.js';
+import { HeapCensus, UnknownBitsLog, type UnknownBitsSeen } from './census.js';
+import { walkHeap } from './heap.js';
 import { HIVE_VERSION } from './header.js';
-import { BLOCK_HEADER_SIZE, BlockType, DIRECTORY_OFFSET, PAGE_SIZE, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
-import { KNOWN_KEY_FLAGS, KeyField, ValueField } from './records.js';
-import { Store, refStore } from './references.js';
+import { BLOCK_HEADER_SIZE, DIRECTORY_OFFSET, PAGE_SIZE, SLOTS_PER_SECTION } from './layout.js';
 import { freeSlotUnknownBits, isSlotUsed, slotUnknownBits } from './sections.js';
 import { Hive, openHive } from './reader.js';
 import { walkTree } from './walk.js';
 import { isHiveFormatError, type HiveFormatError } from './errors.js';
 
-/** Bits the format guide does not explain, seen in one field; kept, and reported here. */
-export interface UnknownBitsSeen {
-  /** Field name as in the format guide (`slot bits 28-31`, `key flags`…). */
-  field: string;
-  /** How many records carry them. */
-  count: number;
-  /** File offset of the first occurrence. */
-  firstOffset: number;
-  /** Distinct values seen (the unknown bits only), at most 8. */
-  values: number[];
-}
+export type { UnknownBitsSeen } from './census.js';
 
 export interface HiveStatistics {
   /** Length of the file, restore records after the hive included. */
@@ -46,24 +35,6 @@ export interface HiveStatistics {
   unknownBits: UnknownBitsSeen[];
 }
 
-class UnknownBitsLog {
-  private readonly byField = new Map<string, UnknownBitsSeen>();
-
-  note(field: string, offset: number, value: number): void {
-    let seen = this.byField.get(field);
-    if (seen === undefined) {
-      seen = { field, count: 0, firstOffset: offset, values: [] };
-      this.byField.set(field, seen);
-    }
-    seen.count++;
-    if (seen.values.length < 8 && !seen.values.includes(value)) seen.values.push(value);
-  }
-
-  list(): UnknownBitsSeen[] {
-    return [...this.byField.values()];
-  }
-}
-
 function isZero(bytes: Uint8Array): boolean {
   for (const byte of bytes) if (byte !== 0) return false;
   return true;
@@ -76,6 +47,12 @@ export interface StatisticsOptions {
    * Without it, the first error is thrown.
    */
   onError?: (error: HiveFormatError, pass: 'heap' | 'sections' | 'tree') => void;
+  /**
+   * The heap's blocks as counted by a walk already made of this hive's bytes (verify's
+   * tiling: `structuralDamage(hive, census)`); used when that walk reached the end of the
+   * heap, instead of walking it again.
+   */
+  census?: HeapCensus;
 }
 
 /**
@@ -117,57 +94,27 @@ export function hiveStatistics(source: Hive | Uint8Array, options: StatisticsOpt
     unknownBits: [],
   };
 
-  const noteStore = (field: string, offset: number): void => {
-    const ref = view.getUint32(offset, true);
-    const store = refStore(ref);
-    if (ref !== 0 && store !== Store.HEAP && store !== Store.ROM_HIVE) unknown.note(`${field} store nibble`, offset, store);
+  const heapPass = (census: HeapCensus): void => {
+    stats.blocks.free = census.free;
+    stats.blocks.freeBytes = census.freeBytes;
+    stats.blocks.sectionTables = census.sectionTables;
+    stats.blocks.roots = census.roots;
+    stats.blocks.keys = census.keys;
+    stats.blocks.values = census.values;
+    stats.blocks.other = census.other;
+    stats.valueTypes = census.valueTypes;
+    unknown.merge(census.unknown);
   };
-
-  const countBlock = (block: Readonly<HeapBlock>): void => {
-    if (block.free) {
-      stats.blocks.free++;
-      stats.blocks.freeBytes += block.size;
-      return;
-    }
-    if (block.zero !== 0) unknown.note('block header second word', block.offset + 4, block.zero);
-    const at = block.offset + BLOCK_HEADER_SIZE;
-    switch (block.type) {
-      case BlockType.SECTION_TABLE:
-        stats.blocks.sectionTables++;
-        break;
-      case BlockType.ROOTS:
-        stats.blocks.roots++;
-        break;
-      case BlockType.KEY: {
-        stats.blocks.keys++;
-        if (block.size < KeyField.name) break; // reported by the tree walk if reachable
-        const unknownByte = bytes[at + KeyField.unknown]!;
-        if (unknownByte !== 0) unknown.note('key byte +13', at + KeyField.unknown, unknownByte);
-        const flags = view.getUint16(at + KeyField.flags, true);
-        if ((flags & ~KNOWN_KEY_FLAGS) !== 0) unknown.note('key flags', at + KeyField.flags, flags & ~KNOWN_KEY_FLAGS);
-        noteStore('key nextSibling', at + KeyField.nextSibling);
-        noteStore('key firstChild', at + KeyField.firstChild);
-        noteStore('key firstValue', at + KeyField.firstValue);
-        break;
-      }
-      case BlockType.VALUE: {
-        stats.blocks.values++;
-        if (block.size < ValueField.name) break;
-        const type = view.getUint16(at + ValueField.type, true);
-        stats.valueTypes[type] = (stats.valueTypes[type] ?? 0) + 1;
-        const flags = bytes[at + ValueField.flags]!;
-        if (flags !== 0) unknown.note('value flags (name word high byte)', at + ValueField.flags, flags);
-        noteStore('value nextValue', at + ValueField.nextValue);
-        break;
-      }
-      default: {
-        const name = blockTypeName(block.type);
-        stats.blocks.other[name] = (stats.blocks.other[name] ?? 0) + 1;
-        unknown.note(`block type ${name}`, block.offset, block.type);
-      }
-    }
-  };
-  pass('heap', () => walkHeap(bytes, view, countBlock));
+  if (options.census?.complete === true) {
+    heapPass(options.census);
+  } else {
+    const census = new HeapCensus();
+    pass('heap', () =>
+      walkHeap(bytes, view, (block) => (block.free ? census.freeBlock(block.size) : census.allocatedBlock(bytes, view, block.offset, block.type, block.size))),
+    );
+    // The counts made up to an error stand.
+    heapPass(census);
+  }
 
   pass('sections', () => countSlots(hive, stats, unknown));
   pass('tree', () =>

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { HiveKey, hiveStatistics, openHive, readTree, walkTree, type UnresolvedLink } from '@hivetool/hive';
-import { Store } from '@hivetool/hive/layout';
+import { HeapCensus, HiveKey, hiveStatistics, openHive, readTree, structuralDamage, walkTree, type HiveFormatError, type UnresolvedLink } from '@hivetool/hive';
+import { Store, walkHeap } from '@hivetool/hive/layout';
 import { ValueType, decodeValue, encodeUtf16 } from '@hivetool/registry';
 import { HEAP, ROM, buildRawHive, keyPayload, ref, rootsPayload, valuePayload } from '@hivetool/test-support';
 
@@ -139,6 +139,58 @@ describe('hand-built records', () => {
     expect(stats.blocks.other).toEqual({ database: 1, index: 1 });
     expect(stats.reachable.keys).toBe(1);
     expect(stats.unknownBits.map((seen) => seen.field)).toEqual(expect.arrayContaining(['block type database', 'block type index']));
+  });
+});
+
+describe('statistics counted by the structure checks\' heap tiling (HeapCensus)', () => {
+  const odd = (): Uint8Array =>
+    buildRawHive({
+      blocks: [
+        { id: 0, type: 0xb, payload: rootsPayload({ 2: ref(ROM, 1) }) },
+        { id: 1, type: 0xc, payload: keyPayload({ name: 'K', firstValue: ref(ROM, 2), flags: 0x4602, unknownByte: 0x11, nextSibling: ref(0x5, 9) }) },
+        { id: 2, type: 0xd, payload: valuePayload({ type: ValueType.DWORD, name: 'Flagged', data: [1, 0, 0, 0], flags: 0x02 }) },
+        { id: 3, type: 0xd, payload: valuePayload({ type: ValueType.SZ, name: 'S', data: [0x41, 0, 0, 0] }) },
+        { id: 4, type: 0x7, payload: new Uint8Array(8) },
+      ],
+    }).bytes;
+
+  test('the same statistics as the statistics\' own heap walk, unknown bits and other block types included', () => {
+    const bytes = odd();
+    const alone = hiveStatistics(openHive(bytes));
+    const hive = openHive(bytes);
+    const census = new HeapCensus();
+    structuralDamage(hive, census);
+    expect(census.complete).toBe(true);
+    expect(census.keys).toBe(1);
+    expect(census.values).toBe(2);
+    expect(census.other).toEqual({ database: 1 });
+    const shared = hiveStatistics(hive, { census });
+    expect(shared).toEqual(alone);
+    expect(JSON.stringify(shared)).toBe(JSON.stringify(alone));
+    expect(shared.unknownBits.map((seen) => seen.field)).toEqual(expect.arrayContaining(['key byte +13', 'key flags', 'value flags (name word high byte)', 'block type database', 'key nextSibling store nibble']));
+  });
+
+  test('a heap the tiling could not follow to its end is walked again by the statistics, with the same counts and error', () => {
+    const bytes = odd();
+    // The database block claims more bytes than the file has; the walks stop there.
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let offset = -1;
+    walkHeap(bytes, view, (block) => void (block.type === 0x7 ? (offset = block.offset) : undefined));
+    expect(offset).toBeGreaterThan(0);
+    view.setUint32(offset, (0x70000000 | (bytes.length - offset)) >>> 0, true);
+    const errors = (census?: HeapCensus): { stats: unknown; errors: string[] } => {
+      const found: string[] = [];
+      const hive = openHive(bytes);
+      if (census !== undefined) structuralDamage(hive, census);
+      const stats = hiveStatistics(hive, { onError: (error: HiveFormatError, pass) => void found.push(`${pass} ${error.code}`), ...(census === undefined ? {} : { census }) });
+      return { stats, errors: found };
+    };
+    const census = new HeapCensus();
+    const shared = errors(census);
+    expect(census.complete).toBe(false);
+    const alone = errors();
+    expect(shared).toEqual(alone);
+    expect(alone.errors).toEqual(['heap BLOCK_PAST_EOF']);
   });
 });
 

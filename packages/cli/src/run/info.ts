@@ -3,6 +3,7 @@ import {
   describeRestoreFlags,
   hexBytes,
   hiveStatistics,
+  HeapCensus,
   isHiveFormatError,
   openHive,
   pendingLogEntries,
@@ -122,10 +123,13 @@ export function collectInfo(source: Hive | Uint8Array, file: string, options: Op
     // As stored: the header of a hive read as mounted has its restore fields cleared.
     header = readHeader(source.file, new DataView(source.file.buffer, source.file.byteOffset, source.file.byteLength));
   }
-  const statistics = hive === undefined ? null : hiveStatistics(hive, { onError: problem });
-  // The whole-file damage verify reports and the statistics' walk does not meet (damage.ts).
+  // The whole-file damage verify reports and the statistics' walk does not meet (damage.ts);
+  // its heap tiling also counts the blocks for the statistics, which then do not walk the heap.
+  const census = new HeapCensus();
+  const structural = hive === undefined ? [] : structuralDamage(hive, census);
+  const statistics = hive === undefined ? null : hiveStatistics(hive, { onError: problem, census });
   if (hive !== undefined) {
-    for (const finding of structuralDamage(hive)) {
+    for (const finding of structural) {
       if (damageAction('info', finding.code) !== 'describe' || problems.some((line) => line.endsWith(`[${finding.code}]`))) continue;
       problems.push(`not a valid hive: ${finding.message} at offset ${hex(finding.offset)} [${finding.code}]`);
     }

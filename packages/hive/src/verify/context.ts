@@ -3,6 +3,7 @@
  * checker fills for the next (where blocks start, each id's block and kind, each record's
  * links).
  */
+import type { HeapCensus } from '../census.js';
 import type { Findings } from './findings.js';
 import type { VerifyReport } from './report.js';
 
@@ -37,6 +38,8 @@ export interface Context {
   length: number;
   findings: Findings;
   report: VerifyReport;
+  /** Filled by the heap tiling for the statistics (`VerifyOptions.census`). */
+  census?: HeapCensus | undefined;
 }
 
 export interface Heap {

@@ -8,7 +8,7 @@ import { hex } from './findings.js';
 
 /** Heap tiling (§5): blocks from 0x5000 to EOF with no gap; marks where blocks start. */
 export function tileHeap(ctx: Context): Heap {
-  const { words, length, findings, report } = ctx;
+  const { bytes, view, words, length, findings, report, census } = ctx;
   // Locals, not imported bindings, in the loop below (see `RecordKind` in context.ts).
   const { ALLOCATED, FREE_BLOCK } = HeapMark;
   const { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET } = Layout;
@@ -40,9 +40,11 @@ export function tileHeap(ctx: Context): Heap {
     if (free) {
       report.counts.freeBlocks++;
       report.counts.freeBytes += size;
+      if (census !== undefined) census.freeBlock(size);
     } else {
       allocated++;
       const type = sizeType >>> 28;
+      if (census !== undefined) census.allocatedBlock(bytes, view, offset, type, size);
       if (words[(offset + 4) >>> 2] !== 0) findings.addGrouped('info', 'BLOCK_WORD2_SET', offset + 4, (n) => `${n} allocated block(s) have a non-zero second header word (0 in every sample; kept as stored)`);
       if (type !== BlockType.SECTION_TABLE && type !== BlockType.ROOTS && type !== BlockType.KEY && type !== BlockType.VALUE) {
         findings.addGrouped('warning', 'FOREIGN_BLOCK_TYPE', offset, (n) => `${n} block(s) of types the registry does not use (first: ${blockTypeName(type)} at ${hex(offset)}); object-store database types never appeared in a hive`);
@@ -53,6 +55,7 @@ export function tileHeap(ctx: Context): Heap {
   }
   const tiledEnd = offset;
   const tiled = stop === undefined;
+  if (census !== undefined) census.complete = tiled;
   if (stop?.code === 'HEAP_CUT') {
     findings.add('error', 'HEAP_CUT', stop.offset, `the last ${length - stop.offset} bytes are too few for a block header: the heap does not end on a block boundary (the file may be cut short)`);
   } else if (stop?.code === 'BLOCK_SIZE_UNALIGNED') {

@@ -33,7 +33,7 @@ export function verifyHive(source: Uint8Array | Hive, options: VerifyOptions = {
   if (source instanceof Hive) {
     source.loadAll();
     const rom = options.rom ?? source.rom;
-    return verifyHive(source.file, { kind: options.kind ?? source.kind, maxDepth: options.maxDepth ?? source.limits.maxDepth, recovery: options.recovery ?? source.recovery, ...(rom === undefined ? {} : { rom }), ...(options.scope === undefined ? {} : { scope: options.scope }) });
+    return verifyHive(source.file, { kind: options.kind ?? source.kind, maxDepth: options.maxDepth ?? source.limits.maxDepth, recovery: options.recovery ?? source.recovery, ...(rom === undefined ? {} : { rom }), ...(options.scope === undefined ? {} : { scope: options.scope }), ...(options.census === undefined ? {} : { census: options.census }) });
   }
   const bytes = source;
   const findings = new Findings();
@@ -77,7 +77,7 @@ function checkFile(file: Uint8Array, options: VerifyOptions, findings: Findings,
   if (!checkHeader(bytes, u32, findings, report)) return;
   const sections = readSections(length, u32, findings, report);
   if (sections === undefined) return;
-  const ctx: Context = { bytes, view, words, length, findings, report };
+  const ctx: Context = { bytes, view, words, length, findings, report, census: options.census };
   const heap = tileHeap(ctx);
   const slots = checkSections(ctx, sections, heap);
   if (options.scope === 'structure') return;

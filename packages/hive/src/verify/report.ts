@@ -2,6 +2,7 @@
  * What `verifyHive` returns: the report, its findings and the boot prediction (the types
  * of docs/verify.md's JSON).
  */
+import type { HeapCensus } from '../census.js';
 import type { FindingCode } from '../errors.js';
 import type { HiveKind, RecoveryView } from '../reader.js';
 import type { Hive } from '../reader.js';
@@ -88,4 +89,9 @@ export interface VerifyOptions {
    * what readers run before reading (damage.ts). Default `all`.
    */
   scope?: 'all' | 'structure';
+  /**
+   * Counts the heap's blocks for `hiveStatistics` during the tiling, so that a caller
+   * running both walks the heap once (`info`).
+   */
+  census?: HeapCensus;
 }

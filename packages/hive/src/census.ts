@@ -1,0 +1,119 @@
+/**
+ * The statistics' count of the heap's blocks (`hiveStatistics`), made by whichever walk of
+ * the heap runs first: verify's tiling when the structure checks run anyway (`info`), or
+ * the statistics' own walk. One set of rules for both, so the counts are the same.
+ */
+import { BLOCK_HEADER_SIZE, BlockType, blockTypeName } from './layout.js';
+import { KNOWN_KEY_FLAGS, KeyField, ValueField } from './records.js';
+import { Store, refStore } from './references.js';
+
+/** Bits the format guide does not explain, seen in one field; kept, and reported here. */
+export interface UnknownBitsSeen {
+  /** Field name as in the format guide (`slot bits 28-31`, `key flags`…). */
+  field: string;
+  /** How many records carry them. */
+  count: number;
+  /** File offset of the first occurrence. */
+  firstOffset: number;
+  /** Distinct values seen (the unknown bits only), at most 8. */
+  values: number[];
+}
+
+export class UnknownBitsLog {
+  private readonly byField = new Map<string, UnknownBitsSeen>();
+
+  note(field: string, offset: number, value: number): void {
+    let seen = this.byField.get(field);
+    if (seen === undefined) {
+      seen = { field, count: 0, firstOffset: offset, values: [] };
+      this.byField.set(field, seen);
+    }
+    seen.count++;
+    if (seen.values.length < 8 && !seen.values.includes(value)) seen.values.push(value);
+  }
+
+  /** Adds what another log saw after what this one saw (as if noted here in that order). */
+  merge(other: UnknownBitsLog): void {
+    for (const seen of other.byField.values()) {
+      const mine = this.byField.get(seen.field);
+      if (mine === undefined) {
+        this.byField.set(seen.field, { ...seen, values: [...seen.values] });
+        continue;
+      }
+      mine.count += seen.count;
+      for (const value of seen.values) if (mine.values.length < 8 && !mine.values.includes(value)) mine.values.push(value);
+    }
+  }
+
+  list(): UnknownBitsSeen[] {
+    return [...this.byField.values()];
+  }
+}
+
+/** Counts of the heap's blocks and the unknown bits of their records, block by block. */
+export class HeapCensus {
+  /** Set by the walk that filled it when it reached the end of the heap. */
+  complete = false;
+  free = 0;
+  freeBytes = 0;
+  sectionTables = 0;
+  roots = 0;
+  keys = 0;
+  values = 0;
+  readonly other: Record<string, number> = {};
+  readonly valueTypes: Record<number, number> = {};
+  readonly unknown = new UnknownBitsLog();
+
+  freeBlock(size: number): void {
+    this.free++;
+    this.freeBytes += size;
+  }
+
+  /** An allocated block at `offset` of `type` (the top nibble) and `size` (after the header). */
+  allocatedBlock(bytes: Uint8Array, view: DataView, offset: number, type: number, size: number): void {
+    const zero = view.getUint32(offset + 4, true);
+    if (zero !== 0) this.unknown.note('block header second word', offset + 4, zero);
+    const at = offset + BLOCK_HEADER_SIZE;
+    switch (type) {
+      case BlockType.SECTION_TABLE:
+        this.sectionTables++;
+        break;
+      case BlockType.ROOTS:
+        this.roots++;
+        break;
+      case BlockType.KEY: {
+        this.keys++;
+        if (size < KeyField.name) break; // reported by the tree walk if reachable
+        const unknownByte = bytes[at + KeyField.unknown]!;
+        if (unknownByte !== 0) this.unknown.note('key byte +13', at + KeyField.unknown, unknownByte);
+        const flags = view.getUint16(at + KeyField.flags, true);
+        if ((flags & ~KNOWN_KEY_FLAGS) !== 0) this.unknown.note('key flags', at + KeyField.flags, flags & ~KNOWN_KEY_FLAGS);
+        this.store(view, 'key nextSibling', at + KeyField.nextSibling);
+        this.store(view, 'key firstChild', at + KeyField.firstChild);
+        this.store(view, 'key firstValue', at + KeyField.firstValue);
+        break;
+      }
+      case BlockType.VALUE: {
+        this.values++;
+        if (size < ValueField.name) break;
+        const valueType = view.getUint16(at + ValueField.type, true);
+        this.valueTypes[valueType] = (this.valueTypes[valueType] ?? 0) + 1;
+        const flags = bytes[at + ValueField.flags]!;
+        if (flags !== 0) this.unknown.note('value flags (name word high byte)', at + ValueField.flags, flags);
+        this.store(view, 'value nextValue', at + ValueField.nextValue);
+        break;
+      }
+      default: {
+        const name = blockTypeName(type);
+        this.other[name] = (this.other[name] ?? 0) + 1;
+        this.unknown.note(`block type ${name}`, offset, type);
+      }
+    }
+  }
+
+  private store(view: DataView, field: string, offset: number): void {
+    const ref = view.getUint32(offset, true);
+    const store = refStore(ref);
+    if (ref !== 0 && store !== Store.HEAP && store !== Store.ROM_HIVE) this.unknown.note(`${field} store nibble`, offset, store);
+  }
+}
