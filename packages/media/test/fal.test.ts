@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SPARE_LAYOUTS, SPARE_LAYOUT_NAMES, bytesSource, examineMedia, openFal, parseSpareLayout, type FalVolume, type MediaReport, type SpareLayoutName } from '@hivetool/media';
-import { PAGE_STALE, PRESET_GEOMETRY, corpusAvailable, describeFatTools, layVolumeOnNand, makeFatNandImage, prng, setFixtureFat12Entry, sha256, type FatNandImage, type NandImage } from '@hivetool/test-support';
+import { NandSimulator, PAGE_STALE, PRESET_GEOMETRY, corpusAvailable, describeFatTools, layVolumeOnNand, makeFatNandImage, prng, setFixtureFat12Entry, sha256, type FatNandImage, type NandImage } from '@hivetool/test-support';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../test/fixtures');
 const fixture = (): Uint8Array => new Uint8Array(readFileSync(join(FIXTURES, 'fat12-fragmented.img')));
@@ -78,6 +78,29 @@ describe('FAL reassembly of the checked-in FAT12 fixture laid on a simulated NAN
         expect(sha256(got)).toBe(sha256(expected.subarray(offset, offset + length)));
       }
     }
+  });
+
+  test('a long read of the logical space reads the pages it needs in few large requests, even when writes spread over open blocks', () => {
+    // Consecutive sectors written to pages of four open blocks picked at random, a tenth
+    // rewritten later: a read per run of consecutive pages would be one per few sectors.
+    const geometry = PRESET_GEOMETRY['samsung-lb'];
+    const nand = new NandSimulator({ layout: 'samsung-lb', ...geometry, blocks: 40, seed: 24, logicalSectors: 2000 });
+    const data = new Uint8Array(geometry.pageSize);
+    for (let sector = 0; sector < 2000; sector++) {
+      data.fill(sector & 0xff);
+      data[0] = sector >>> 8;
+      nand.writeSector(sector, data);
+    }
+    for (let n = 0; n < 200; n++) nand.writeSector((n * 7919) % 2000, data.fill(n & 0xff));
+    const raw = bytesSource(nand.image);
+    let requests = 0;
+    const fal = openFal({ size: raw.size, read: (offset, length) => (requests++, raw.read(offset, length)) }, { ...geometry, layout: 'samsung-lb' });
+    requests = 0;
+    const got = fal.logical.read(0, 2000 * geometry.pageSize);
+    expect(sha256(got)).toBe(sha256(nand.logicalBytes().subarray(0, got.length)));
+    // The 1,800 sectors written once lie in runs of the four open blocks (≤ 512 pages a
+    // request); only the 200 rewritten ones, scattered, may take a request each.
+    expect(requests).toBeLessThanOrEqual(200 + Math.ceil((40 * geometry.pagesPerBlock) / 512) * 4);
   });
 
   test('a preset given by name, and explicit offsets, read the same as detection', () => {
