@@ -98,7 +98,7 @@ export interface VersionLimits {
   maxVersions?: number;
   /** States rebuilt and checked as hives per file, in all (default 512): the time spent follows it. */
   maxExaminations?: number;
-  /** States rebuilt per file at the cuts, checked or found before (default 8,192). */
+  /** States rebuilt per file at the cuts, checked or found before (default 4,096). */
   maxRebuilt?: number;
 }
 
@@ -119,7 +119,7 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
   const maxCombinations = limits.maxCombinations ?? 256;
   const maxVersions = limits.maxVersions ?? 256;
   const maxExaminations = limits.maxExaminations ?? 512;
-  const maxRebuilt = limits.maxRebuilt ?? 8192;
+  const maxRebuilt = limits.maxRebuilt ?? 4096;
   let examinations = 0;
   let rebuilt = 0;
   const { pageSize } = source;
@@ -292,7 +292,11 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
     });
   };
   /** Rebuilds the state that `picked` (a copy per page) gives, and keeps it when it is a new version. `c`: the cut it was found at (-1: none). */
+  // The cuts may check all but 64 states: those are kept for the generations below.
+  // The cuts may check all but 64 states: those are kept for the generations below.
+  let budget = Math.max(0, maxExaminations - 64);
   const tryState = (picked: number[], proven: boolean, c: number, given?: Uint8Array): void => {
+    // A generation's reading (given bytes) adds versions but never replaces a cut's reading.
     const bytes = given ?? new Uint8Array(source.size);
     if (given === undefined) {
       const pageBytes = picked.map((node) => source.readPage(nodes[node]!.copy.physicalPage));
@@ -307,8 +311,8 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
         earlier.cut = c;
       }
     } else if (before === undefined) {
-      if (++examinations > maxExaminations) {
-        report.limited = `more than ${maxExaminations} states checked: the rest are not tried`;
+      if (++examinations > budget) {
+        report.limited = `more than ${budget} states checked: the rest are not tried`;
         return;
       }
       // The structure first (cheap); verify only what is a hive by it. A state that is none is remembered too.
@@ -324,7 +328,7 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
         remember(bytes, sameContent);
         const other = found[sameContent];
         const stalePages = picked.filter((node) => nodes[node]!.stale).length;
-        if (other !== undefined && ((proven && !other.version.proven) || (proven === other.version.proven && stalePages < other.version.stalePages))) {
+        if (other !== undefined && given === undefined && ((proven && !other.version.proven) || (proven === other.version.proven && stalePages < other.version.stalePages))) {
           const versionPages = picked.map((node) => ({ ...nodes[node]!.copy, stale: nodes[node]!.stale }));
           other.version = { proven, bytes, pages: versionPages, stalePages, keys: examined.keys, values: examined.values, newerThan: [] };
           other.cut = c;
@@ -340,7 +344,41 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
       }
     }
   };
-  // Generations first: a whole-file rewrite (a copy tool, an editor's save) gives each
+  for (let c = 0; c < own; c++) {
+    // The candidates of each page just after c was written (the mapped copy first where it is one).
+    const candidates = copiesOf.map((copies, page) => {
+      if (page === nodes[c]!.page) return [c];
+      // First the mapped copy (a page the flushes since did not change), then what the
+      // writes show was there before c (in c's own block first), then the rest.
+      const rank = (x: number): number => (!nodes[x]!.stale ? 0 : precedes(x, c) ? (nodes[x]!.copy.block === nodes[c]!.copy.block ? 1 : 2) : 3);
+      return distinct(copies.filter((x) => !precedes(c, x) && !copies.some((y) => y !== x && precedes(x, y) && (y === c || precedes(y, c)))).sort((x, y) => rank(x) - rank(y)));
+    });
+    if (candidates.some((list) => list.length === 0)) continue; // a page not yet written then: the file was another size
+    // Cuts that leave the same candidates give the same states: tried once (a proven one kept as such).
+    const stateKey = candidates.map((list) => list.join(',')).join(';');
+    const triedBefore = states.get(stateKey);
+    if (triedBefore !== undefined && (triedBefore || !groupEnd(c))) continue;
+    states.set(stateKey, groupEnd(c));
+    const combinations = candidates.reduce((product, list) => product * list.length, 1);
+    // Proven: one copy for every page, at the end of a write (mid-write, the state mixes two flushes).
+    const proven = combinations === 1 && groupEnd(c);
+    let tried = 0;
+    // Combinations with the fewest pages off their first candidate first: an earlier state
+    // differs from the next one in the pages a flush changed, usually few.
+    for (const choice of combinationsByWeight(candidates.map((list) => list.length), maxCombinations)) {
+      tried++;
+      // States already seen cost no examination but are rebuilt: bounded too.
+      if (++rebuilt > maxRebuilt) {
+        report.limited ??= `more than ${maxRebuilt} states rebuilt: the rest are not tried`;
+        break;
+      }
+      tryState(candidates.map((list, page) => list[choice[page]!]!), proven, c);
+      if (found.length >= maxVersions || examinations > budget) break;
+    }
+    if (tried >= maxCombinations && combinations > maxCombinations) report.limited ??= `more than ${maxCombinations} combinations of copies at one point: the rest are not tried`;
+    if (found.length >= maxVersions || examinations > budget || rebuilt > maxRebuilt) break;
+  }
+  // Then generations: a whole-file rewrite (a copy tool, an editor's save) gives each
   // page new copies, spread over blocks whose order nothing shows, so no single cut
   // reaches the state before it; and where clusters or sectors are smaller than pages, a
   // page is rewritten once per sector, its copies mixing the two states. So the file is
@@ -396,6 +434,7 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
       unit.values.push(...scored);
     }
   }
+  budget = maxExaminations;
   if (generationOk && units.some((unit) => unit.values.length > 1)) {
     for (const choice of combinationsByWeight(units.map((unit) => unit.values.length), maxCombinations)) {
       const bytes = new Uint8Array(source.size);
@@ -411,40 +450,6 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
       tryState(picked, false, -1, bytes);
       if (found.length >= maxVersions || examinations > maxExaminations) break;
     }
-  }
-  for (let c = 0; c < own; c++) {
-    // The candidates of each page just after c was written (the mapped copy first where it is one).
-    const candidates = copiesOf.map((copies, page) => {
-      if (page === nodes[c]!.page) return [c];
-      // First the mapped copy (a page the flushes since did not change), then what the
-      // writes show was there before c (in c's own block first), then the rest.
-      const rank = (x: number): number => (!nodes[x]!.stale ? 0 : precedes(x, c) ? (nodes[x]!.copy.block === nodes[c]!.copy.block ? 1 : 2) : 3);
-      return distinct(copies.filter((x) => !precedes(c, x) && !copies.some((y) => y !== x && precedes(x, y) && (y === c || precedes(y, c)))).sort((x, y) => rank(x) - rank(y)));
-    });
-    if (candidates.some((list) => list.length === 0)) continue; // a page not yet written then: the file was another size
-    // Cuts that leave the same candidates give the same states: tried once (a proven one kept as such).
-    const stateKey = candidates.map((list) => list.join(',')).join(';');
-    const triedBefore = states.get(stateKey);
-    if (triedBefore !== undefined && (triedBefore || !groupEnd(c))) continue;
-    states.set(stateKey, groupEnd(c));
-    const combinations = candidates.reduce((product, list) => product * list.length, 1);
-    // Proven: one copy for every page, at the end of a write (mid-write, the state mixes two flushes).
-    const proven = combinations === 1 && groupEnd(c);
-    let tried = 0;
-    // Combinations with the fewest pages off their first candidate first: an earlier state
-    // differs from the next one in the pages a flush changed, usually few.
-    for (const choice of combinationsByWeight(candidates.map((list) => list.length), maxCombinations)) {
-      tried++;
-      // States already seen cost no examination but are rebuilt: bounded too.
-      if (++rebuilt > maxRebuilt) {
-        report.limited ??= `more than ${maxRebuilt} states rebuilt: the rest are not tried`;
-        break;
-      }
-      tryState(candidates.map((list, page) => list[choice[page]!]!), proven, c);
-      if (found.length >= maxVersions || examinations > maxExaminations) break;
-    }
-    if (tried >= maxCombinations && combinations > maxCombinations) report.limited ??= `more than ${maxCombinations} combinations of copies at one point: the rest are not tried`;
-    if (found.length >= maxVersions || examinations > maxExaminations || rebuilt > maxRebuilt) break;
   }
   // Newest first where the cut points are ordered: by how many versions are known to be
   // older (a total order that keeps every known one), then in the order found.
@@ -544,13 +549,24 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** A cheap content key (FNV-1a over the bytes, and the length): equal bytes, equal key; a collision only merges two versions' report. */
+/**
+ * A cheap content key (FNV-1a style over the bytes as 32-bit words, the tail bytes, and the
+ * length): equal bytes, equal key; a collision only merges two versions' report.
+ */
 function digest(bytes: Uint8Array): string {
+  // Words read from an aligned view (a copy when the bytes start off a 4-byte boundary).
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  const words = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.length >>> 2);
   let a = 0x811c9dc5;
   let b = 0x01000193;
-  for (let i = 0; i < bytes.length; i++) {
-    a = Math.imul(a ^ bytes[i]!, 0x01000193);
-    b = Math.imul(b ^ bytes[i]!, 0x5bd1e995) ^ (b >>> 13);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    a = Math.imul(a ^ word, 0x01000193);
+    b = Math.imul(b ^ word, 0x5bd1e995) ^ (b >>> 13);
+  }
+  for (let i = words.length * 4; i < aligned.length; i++) {
+    a = Math.imul(a ^ aligned[i]!, 0x01000193);
+    b = Math.imul(b ^ aligned[i]!, 0x5bd1e995) ^ (b >>> 13);
   }
   return `${bytes.length}:${(a >>> 0).toString(16)}:${(b >>> 0).toString(16)}`;
 }
