@@ -4,9 +4,11 @@
  * the test generator (`NandSimulator`): every page written — mapped, stale (rewritten) or,
  * in the last blocks, erased 0xFF — and the file written out whole (no holes: a sparse
  * file's holes would read as bad blocks, not as pages). Whole process, as a user runs it:
- * wall time from outside, peak RSS from `/usr/bin/time -v`. Speed = dump bytes / wall time
- * (Node start-up included). Median of BENCH_RUNS runs (default 3) after one warm-up;
- * results to stdout and bench/out/fal-results.json. `BENCH_FAL_MIB` sets the data size.
+ * wall time from outside, CPU time (user + sys) and peak RSS from `/usr/bin/time -v`. Speed =
+ * dump bytes / wall time and dump bytes / CPU time (Node start-up included); on a shared,
+ * loaded machine the CPU-time figure is the steadier one. Median of BENCH_RUNS runs (default 3) after one warm-up;
+ * results to stdout and bench/out/fal-results.json. `BENCH_FAL_MIB` sets the data size;
+ * `BENCH_FAL_KEEP=1` keeps the dump in bench/out (to profile a command on it).
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -54,14 +56,17 @@ closeSync(fd);
 const dumpBytes = nand.image.length;
 
 /** One whole-process run: wall time, and the peak RSS `/usr/bin/time -v` reports (KiB). */
-function measure(args: string[]): { wall: number; rssKiB: number } {
+function measure(args: string[]): { wall: number; cpu: number; rssKiB: number } {
   const time = existsSync('/usr/bin/time');
   const start = performance.now();
   const result = time ? spawnSync('/usr/bin/time', ['-v', process.execPath, BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 }) : spawnSync(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const wall = performance.now() - start;
   if (result.status === 2 || result.status === 70 || result.status === null) throw new Error(`hivetool ${args.join(' ')} failed: ${result.stderr?.toString() ?? ''}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr?.toString() ?? '');
-  return { wall, rssKiB: rss === null ? NaN : Number(rss[1]) };
+  const user = /User time \(seconds\): ([\d.]+)/.exec(result.stderr?.toString() ?? '');
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(result.stderr?.toString() ?? '');
+  const cpu = user === null || sys === null ? NaN : (Number(user[1]) + Number(sys[1])) * 1000;
+  return { wall, cpu, rssKiB: rss === null ? NaN : Number(rss[1]) };
 }
 
 const outDir = join(OUT, 'fal-carved');
@@ -78,19 +83,28 @@ const results: Record<string, unknown> = {
 };
 for (const [name, args] of Object.entries(commands)) {
   const walls: number[] = [];
+  const cpuTimes: number[] = [];
   const rss: number[] = [];
   for (let run = 0; run <= RUNS; run++) {
     rmSync(outDir, { recursive: true, force: true });
-    const { wall, rssKiB } = measure(args);
+    const { wall, cpu, rssKiB } = measure(args);
     if (run === 0) continue;
     walls.push(wall);
+    cpuTimes.push(cpu);
     rss.push(rssKiB / 1024);
   }
   const wall = median(walls);
-  const entry = { wallMs: wall, mbPerSecond: { median: dumpBytes / 1e6 / (wall.median / 1000), min: dumpBytes / 1e6 / (wall.max / 1000), max: dumpBytes / 1e6 / (wall.min / 1000) }, rssMiB: median(rss) };
+  const cpu = median(cpuTimes);
+  const entry = {
+    wallMs: wall,
+    cpuMs: cpu,
+    mbPerSecond: { median: dumpBytes / 1e6 / (wall.median / 1000), min: dumpBytes / 1e6 / (wall.max / 1000), max: dumpBytes / 1e6 / (wall.min / 1000) },
+    mbPerCpuSecond: { median: dumpBytes / 1e6 / (cpu.median / 1000), min: dumpBytes / 1e6 / (cpu.max / 1000), max: dumpBytes / 1e6 / (cpu.min / 1000) },
+    rssMiB: median(rss),
+  };
   results[name] = entry;
-  process.stdout.write(`${name}, dense NAND dump of ${(dumpBytes / 1024 ** 2).toFixed(0)} MiB (${pages} pages of ${PAGE}+${SPARE}): wall ${wall.median.toFixed(0)} ms (${wall.min.toFixed(0)}–${wall.max.toFixed(0)}), ${entry.mbPerSecond.median.toFixed(0)} MB/s, peak RSS ${entry.rssMiB.median.toFixed(0)} MiB (${entry.rssMiB.min.toFixed(0)}–${entry.rssMiB.max.toFixed(0)})\n`);
+  process.stdout.write(`${name}, dense NAND dump of ${(dumpBytes / 1024 ** 2).toFixed(0)} MiB (${pages} pages of ${PAGE}+${SPARE}): wall ${wall.median.toFixed(0)} ms (${wall.min.toFixed(0)}–${wall.max.toFixed(0)}), ${entry.mbPerSecond.median.toFixed(0)} MB/s; CPU ${cpu.median.toFixed(0)} ms (${cpu.min.toFixed(0)}–${cpu.max.toFixed(0)}), ${entry.mbPerCpuSecond.median.toFixed(0)} MB/s of CPU time; peak RSS ${entry.rssMiB.median.toFixed(0)} MiB (${entry.rssMiB.min.toFixed(0)}–${entry.rssMiB.max.toFixed(0)})\n`);
 }
 writeFileSync(join(OUT, 'fal-results.json'), JSON.stringify(results, null, 2));
-rmSync(image, { force: true });
+if (process.env['BENCH_FAL_KEEP'] !== '1') rmSync(image, { force: true });
 rmSync(outDir, { recursive: true, force: true });

@@ -452,30 +452,51 @@ export function openFal(source: MediaSource, options: FalOptions): FalVolume {
       const start = Math.max(0, Math.min(offset, size));
       const end = Math.max(start, Math.min(size, offset + Math.max(0, length)));
       const out = new Uint8Array(end - start);
-      let position = start;
-      while (position < end) {
-        const sector = Math.floor(position / pageSize);
-        const inner = position - sector * pageSize;
-        const take = Math.min(pageSize - inner, end - position);
-        const page = map[sector] ?? -1;
-        if (page < 0) {
-          position += take;
-          continue;
+      if (end === start) return out;
+      // The mapped pages of the sectors asked for, sorted by page: pages near each other on
+      // the chip (one block written in order, or the few open blocks a FAL spreads its
+      // writes over) are read in one request of at most 512 pages, skipping up to 8 pages
+      // between two. Sectors in batches of 65,536 (the key: page × 65,536 + place in batch).
+      const firstSector = Math.floor(start / pageSize);
+      const lastSector = Math.floor((end - 1) / pageSize);
+      const batch = Math.min(65536, lastSector - firstSector + 1);
+      const keys = new Float64Array(batch);
+      for (let batchStart = firstSector; batchStart <= lastSector; batchStart += 65536) {
+        const batchEnd = Math.min(lastSector, batchStart + 65535);
+        let n = 0;
+        for (let sector = batchStart; sector <= batchEnd; sector++) {
+          const page = map[sector] ?? -1;
+          if (page >= 0) keys[n++] = page * 65536 + (sector - batchStart);
         }
-        // Sectors on consecutive pages (a block written in order) are read in one request.
-        let run = 1;
-        while (run < 512 && position + run * pageSize - inner < end && map[sector + run] === page + run) run++;
-        if (run === 1) {
-          out.set(source.read(page * physical + inner, take).subarray(0, take), position - start);
-          position += take;
-          continue;
-        }
-        const bytes = source.read(page * physical, run * physical);
-        for (let i = 0; i < run && position < end; i++) {
-          const from = i * physical + (i === 0 ? inner : 0);
-          const count = Math.min(pageSize - (i === 0 ? inner : 0), end - position);
-          if (from < bytes.length) out.set(bytes.subarray(from, Math.min(bytes.length, from + count)), position - start);
-          position += count;
+        const sorted = keys.subarray(0, n).sort();
+        const copy = (bytes: Uint8Array, key: number, firstByte: number): void => {
+          const sector = batchStart + (key % 65536);
+          const sectorStart = sector * pageSize;
+          const from = Math.max(sectorStart, start);
+          const to = Math.min(sectorStart + pageSize, end);
+          const at = firstByte + from - sectorStart;
+          if (at < bytes.length) out.set(bytes.subarray(at, Math.min(bytes.length, at + to - from)), from - start);
+        };
+        for (let i = 0; i < n; ) {
+          const firstPage = Math.floor(sorted[i]! / 65536);
+          let lastPage = firstPage;
+          let j = i + 1;
+          for (; j < n; j++) {
+            const page = Math.floor(sorted[j]! / 65536);
+            if (page - lastPage > 8 || page - firstPage >= 512) break;
+            lastPage = page;
+          }
+          if (j === i + 1) {
+            // One page: only the part of it asked for.
+            const sectorStart = (batchStart + (sorted[i]! % 65536)) * pageSize;
+            const within = Math.max(0, start - sectorStart);
+            const take = Math.min(sectorStart + pageSize, end) - (sectorStart + within);
+            out.set(source.read(firstPage * physical + within, take).subarray(0, take), sectorStart + within - start);
+          } else {
+            const bytes = source.read(firstPage * physical, (lastPage - firstPage + 1) * physical);
+            for (let k = i; k < j; k++) copy(bytes, sorted[k]!, (Math.floor(sorted[k]! / 65536) - firstPage) * physical);
+          }
+          i = j;
         }
       }
       return out;

@@ -98,6 +98,8 @@ export interface VersionLimits {
   maxVersions?: number;
   /** States rebuilt and checked as hives per file, in all (default 512): the time spent follows it. */
   maxExaminations?: number;
+  /** States rebuilt per file at the cuts, checked or found before (default 4,096). */
+  maxRebuilt?: number;
 }
 
 interface Node {
@@ -117,7 +119,9 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
   const maxCombinations = limits.maxCombinations ?? 256;
   const maxVersions = limits.maxVersions ?? 256;
   const maxExaminations = limits.maxExaminations ?? 512;
+  const maxRebuilt = limits.maxRebuilt ?? 4096;
   let examinations = 0;
+  let rebuilt = 0;
   const { pageSize } = source;
   // The file's logical pages, in order of first use, and where each byte range of the file lies in them.
   const pages: number[] = [];
@@ -287,6 +291,59 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
       return true;
     });
   };
+  /** Rebuilds the state that `picked` (a copy per page) gives, and keeps it when it is a new version. `c`: the cut it was found at (-1: none). */
+  // The cuts may check all but 64 states: those are kept for the generations below.
+  // The cuts may check all but 64 states: those are kept for the generations below.
+  let budget = Math.max(0, maxExaminations - 64);
+  const tryState = (picked: number[], proven: boolean, c: number, given?: Uint8Array): void => {
+    // A generation's reading (given bytes) adds versions but never replaces a cut's reading.
+    const bytes = given ?? new Uint8Array(source.size);
+    if (given === undefined) {
+      const pageBytes = picked.map((node) => source.readPage(nodes[node]!.copy.physicalPage));
+      for (const piece of pieces) bytes.set(pageBytes[piece.page]!.subarray(piece.within, piece.within + piece.length), piece.at);
+    }
+    const before = foundBefore(bytes);
+    const earlier = before === undefined ? undefined : found[before];
+    if (earlier !== undefined) {
+      // The same bytes again, now proven: the version is.
+      if (proven && !earlier.version.proven) {
+        earlier.version.proven = true;
+        earlier.cut = c;
+      }
+    } else if (before === undefined) {
+      if (++examinations > budget) {
+        report.limited = `more than ${budget} states checked: the rest are not tried`;
+        return;
+      }
+      // The structure first (cheap); verify only what is a hive by it. A state that is none is remembered too.
+      const shape = examineCandidate(bytesSource(bytes), 0, { damagedBytes: false, verify: false });
+      const examined = shape.status === 'hive' ? examineCandidate(bytesSource(bytes), 0, { damagedBytes: false }) : shape;
+      const content = examined.status === 'hive' && examined.verify !== null && examined.verify.errors === 0 ? contentKey(bytes) : undefined;
+      const sameContent = content === undefined ? undefined : contents.get(content);
+      if (content === undefined) remember(bytes, -2);
+      else if (sameContent !== undefined) {
+        // The same keys and values as a version found (or the current file): bytes that
+        // differ only where the hive holds no data (free space, slack). The version keeps
+        // the reading with the fewest stale pages, proven preferred.
+        remember(bytes, sameContent);
+        const other = found[sameContent];
+        const stalePages = picked.filter((node) => nodes[node]!.stale).length;
+        if (other !== undefined && given === undefined && ((proven && !other.version.proven) || (proven === other.version.proven && stalePages < other.version.stalePages))) {
+          const versionPages = picked.map((node) => ({ ...nodes[node]!.copy, stale: nodes[node]!.stale }));
+          other.version = { proven, bytes, pages: versionPages, stalePages, keys: examined.keys, values: examined.values, newerThan: [] };
+          other.cut = c;
+        }
+      } else {
+        contents.set(content, found.length);
+        remember(bytes, found.length);
+        const versionPages = picked.map((node) => ({ ...nodes[node]!.copy, stale: nodes[node]!.stale }));
+        found.push({ version: { proven, bytes, pages: versionPages, stalePages: versionPages.filter((page) => page.stale).length, keys: examined.keys, values: examined.values, newerThan: [] }, cut: c });
+        if (found.length >= maxVersions) {
+          report.limited = `more than ${maxVersions} versions: the rest are not reported`;
+        }
+      }
+    }
+  };
   for (let c = 0; c < own; c++) {
     // The candidates of each page just after c was written (the mapped copy first where it is one).
     const candidates = copiesOf.map((copies, page) => {
@@ -310,60 +367,93 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
     // differs from the next one in the pages a flush changed, usually few.
     for (const choice of combinationsByWeight(candidates.map((list) => list.length), maxCombinations)) {
       tried++;
-      const picked = candidates.map((list, page) => list[choice[page]!]!);
-      const bytes = new Uint8Array(source.size);
-      const pageBytes = picked.map((node) => source.readPage(nodes[node]!.copy.physicalPage));
-      for (const piece of pieces) bytes.set(pageBytes[piece.page]!.subarray(piece.within, piece.within + piece.length), piece.at);
-      const before = foundBefore(bytes);
-      const earlier = before === undefined ? undefined : found[before];
-      if (earlier !== undefined) {
-        // The same bytes again, now proven: the version is.
-        if (proven && !earlier.version.proven) {
-          earlier.version.proven = true;
-          earlier.cut = c;
-        }
-      } else if (before === undefined) {
-        if (++examinations > maxExaminations) {
-          report.limited = `more than ${maxExaminations} states checked: the rest are not tried`;
-          break;
-        }
-        // The structure first (cheap); verify only what is a hive by it. A state that is none is remembered too.
-        const shape = examineCandidate(bytesSource(bytes), 0, { damagedBytes: false, verify: false });
-        const examined = shape.status === 'hive' ? examineCandidate(bytesSource(bytes), 0, { damagedBytes: false }) : shape;
-        const content = examined.status === 'hive' && examined.verify !== null && examined.verify.errors === 0 ? contentKey(bytes) : undefined;
-        const sameContent = content === undefined ? undefined : contents.get(content);
-        if (content === undefined) remember(bytes, -2);
-        else if (sameContent !== undefined) {
-          // The same keys and values as a version found (or the current file): bytes that
-          // differ only where the hive holds no data (free space, slack). The version keeps
-          // the reading with the fewest stale pages, proven preferred.
-          remember(bytes, sameContent);
-          const other = found[sameContent];
-          const stalePages = picked.filter((node) => nodes[node]!.stale).length;
-          if (other !== undefined && ((proven && !other.version.proven) || (proven === other.version.proven && stalePages < other.version.stalePages))) {
-            const versionPages = picked.map((node) => ({ ...nodes[node]!.copy, stale: nodes[node]!.stale }));
-            other.version = { proven, bytes, pages: versionPages, stalePages, keys: examined.keys, values: examined.values, newerThan: [] };
-            other.cut = c;
-          }
-        } else {
-          contents.set(content, found.length);
-          remember(bytes, found.length);
-          const versionPages = picked.map((node) => ({ ...nodes[node]!.copy, stale: nodes[node]!.stale }));
-          found.push({ version: { proven, bytes, pages: versionPages, stalePages: versionPages.filter((page) => page.stale).length, keys: examined.keys, values: examined.values, newerThan: [] }, cut: c });
-          if (found.length >= maxVersions) {
-            report.limited = `more than ${maxVersions} versions: the rest are not reported`;
-            break;
-          }
-        }
+      // States already seen cost no examination but are rebuilt: bounded too.
+      if (++rebuilt > maxRebuilt) {
+        report.limited ??= `more than ${maxRebuilt} states rebuilt: the rest are not tried`;
+        break;
       }
-      if (found.length >= maxVersions || examinations > maxExaminations) break;
+      tryState(candidates.map((list, page) => list[choice[page]!]!), proven, c);
+      if (found.length >= maxVersions || examinations > budget) break;
     }
     if (tried >= maxCombinations && combinations > maxCombinations) report.limited ??= `more than ${maxCombinations} combinations of copies at one point: the rest are not tried`;
-    if (found.length >= maxVersions || examinations > maxExaminations) break;
+    if (found.length >= maxVersions || examinations > budget || rebuilt > maxRebuilt) break;
+  }
+  // Then generations: a whole-file rewrite (a copy tool, an editor's save) gives each
+  // page new copies, spread over blocks whose order nothing shows, so no single cut
+  // reaches the state before it; and where clusters or sectors are smaller than pages, a
+  // page is rewritten once per sector, its copies mixing the two states. So the file is
+  // taken a unit at a time (512 bytes of it within one page): each unit takes, of the
+  // earlier values its page's copies hold, the one closest to its current bytes (an older
+  // state of the same hive shares much of its bytes), when at least a quarter of them are
+  // the same; otherwise its current bytes (another file's data that lay there before
+  // shares few; nor does a unit of one byte value). Then the combinations with the fewest units off that choice (the next
+  // closest value, or the current one). Unproven: no order shows them one state.
+  const UNIT = 512;
+  const units: { piece: (typeof pieces)[number]; within: number; at: number; length: number; values: { node: number; data: Uint8Array }[] }[] = [];
+  for (const piece of pieces) {
+    for (let offset = piece.within; offset < piece.within + piece.length; ) {
+      const length = Math.min(piece.within + piece.length, (Math.floor(offset / UNIT) + 1) * UNIT) - offset;
+      units.push({ piece, within: offset, at: piece.at + offset - piece.within, length, values: [] });
+      offset += length;
+    }
+  }
+  const unitsOfPage = pages.map((): number[] => []);
+  units.forEach((unit, i) => unitsOfPage[unit.piece.page]!.push(i));
+  let generationOk = units.length <= 65536;
+  for (let page = 0; page < pages.length && generationOk; page++) {
+    const mapped = mappedOf[page];
+    if (mapped === undefined) {
+      generationOk = false;
+      break;
+    }
+    const copies = copiesOf[page]!;
+    const data = copies.map((node) => source.readPage(nodes[node]!.copy.physicalPage));
+    const current = data[copies.indexOf(mapped)]!;
+    for (const u of unitsOfPage[page]!) {
+      const unit = units[u]!;
+      const now = current.subarray(unit.within, unit.within + unit.length);
+      unit.values.push({ node: mapped, data: now });
+      const scored: { node: number; data: Uint8Array; same: number }[] = [];
+      copies.forEach((node, i) => {
+        if (node === mapped) return;
+        const value = data[i]!.subarray(unit.within, unit.within + unit.length);
+        if (value.length < unit.length || equalBytes(value, now) || scored.some((other) => equalBytes(other.data, value))) return;
+        // A unit of one byte value throughout (zeros of a fresh volume, 0xFF) is what lay
+        // there before any file: never taken first.
+        let same = 0;
+        let uniform = true;
+        for (let k = 0; k < value.length; k++) {
+          if (value[k] === now[k]) same++;
+          if (value[k] !== value[0]) uniform = false;
+        }
+        scored.push({ node, data: value, same: uniform ? -1 : same });
+      });
+      scored.sort((x, y) => y.same - x.same);
+      // The closest earlier value first when it shares a quarter of the bytes; the current one first otherwise.
+      if (scored.length > 0 && scored[0]!.same * 4 >= unit.length) unit.values.unshift(scored.shift()!);
+      unit.values.push(...scored);
+    }
+  }
+  budget = maxExaminations;
+  if (generationOk && units.some((unit) => unit.values.length > 1)) {
+    for (const choice of combinationsByWeight(units.map((unit) => unit.values.length), maxCombinations)) {
+      const bytes = new Uint8Array(source.size);
+      // Each page is named by the copy most of its units came from.
+      const votes = pages.map(() => new Map<number, number>());
+      units.forEach((unit, u) => {
+        const value = unit.values[choice[u]!]!;
+        bytes.set(value.data, unit.at);
+        const vote = votes[unit.piece.page]!;
+        vote.set(value.node, (vote.get(value.node) ?? 0) + unit.length);
+      });
+      const picked = votes.map((vote, page) => [...vote].sort((x, y) => y[1] - x[1])[0]?.[0] ?? mappedOf[page]!);
+      tryState(picked, false, -1, bytes);
+      if (found.length >= maxVersions || examinations > maxExaminations) break;
+    }
   }
   // Newest first where the cut points are ordered: by how many versions are known to be
   // older (a total order that keeps every known one), then in the order found.
-  const older = (a: number, b: number): boolean => precedes(found[a]!.cut, found[b]!.cut);
+  const older = (a: number, b: number): boolean => found[a]!.cut >= 0 && found[b]!.cut >= 0 && precedes(found[a]!.cut, found[b]!.cut);
   const olderCount = found.map((_, index) => found.filter((__, other) => other !== index && older(other, index)).length);
   const indices = found.map((_, i) => i);
   indices.sort((a, b) => olderCount[b]! - olderCount[a]! || a - b);
@@ -381,7 +471,7 @@ export function findVersions(source: VersionSource, current: Uint8Array, limits:
  * name, type and data, in tree order (iterative). Two states that differ only in free space or slack
  * have the same key. A hive the reader cannot open whole keys by its bytes.
  */
-function contentKey(bytes: Uint8Array): string {
+export function contentKey(bytes: Uint8Array): string {
   let a = 0x811c9dc5;
   let b = 0x01000193;
   let n = 0;
@@ -459,13 +549,24 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** A cheap content key (FNV-1a over the bytes, and the length): equal bytes, equal key; a collision only merges two versions' report. */
+/**
+ * A cheap content key (FNV-1a style over the bytes as 32-bit words, the tail bytes, and the
+ * length): equal bytes, equal key; a collision only merges two versions' report.
+ */
 function digest(bytes: Uint8Array): string {
+  // Words read from an aligned view (a copy when the bytes start off a 4-byte boundary).
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  const words = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.length >>> 2);
   let a = 0x811c9dc5;
   let b = 0x01000193;
-  for (let i = 0; i < bytes.length; i++) {
-    a = Math.imul(a ^ bytes[i]!, 0x01000193);
-    b = Math.imul(b ^ bytes[i]!, 0x5bd1e995) ^ (b >>> 13);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    a = Math.imul(a ^ word, 0x01000193);
+    b = Math.imul(b ^ word, 0x5bd1e995) ^ (b >>> 13);
+  }
+  for (let i = words.length * 4; i < aligned.length; i++) {
+    a = Math.imul(a ^ aligned[i]!, 0x01000193);
+    b = Math.imul(b ^ aligned[i]!, 0x5bd1e995) ^ (b >>> 13);
   }
   return `${bytes.length}:${(a >>> 0).toString(16)}:${(b >>> 0).toString(16)}`;
 }

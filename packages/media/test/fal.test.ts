@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SPARE_LAYOUTS, SPARE_LAYOUT_NAMES, bytesSource, examineMedia, openFal, parseSpareLayout, type FalVolume, type MediaReport, type SpareLayoutName } from '@hivetool/media';
-import { PAGE_STALE, PRESET_GEOMETRY, corpusAvailable, describeFatTools, layVolumeOnNand, makeFatNandImage, prng, setFixtureFat12Entry, sha256, type FatNandImage, type NandImage } from '@hivetool/test-support';
+import { SPARE_LAYOUTS, SPARE_LAYOUT_NAMES, bytesSource, examineMedia, openFal, parseSpareLayout, versionContentKey, versionsOfHiveFiles, type FalVolume, type MediaReport, type PageCopy, type SectorHistory, type SpareLayoutName } from '@hivetool/media';
+import { bytesSource as forensicBytes, examineCandidate } from '@hivetool/forensics';
+import { NandSimulator, PAGE_STALE, PRESET_GEOMETRY, corpusAvailable, describeFatTools, layVolumeOnNand, makeFatNandImage, prng, setFixtureFat12Entry, sha256, type FatNandImage, type NandImage } from '@hivetool/test-support';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../test/fixtures');
 const fixture = (): Uint8Array => new Uint8Array(readFileSync(join(FIXTURES, 'fat12-fragmented.img')));
@@ -46,6 +47,70 @@ function expectTruth(image: NandImage, fal: FalVolume): void {
   expect(fal.msflsh50?.regions.map((r) => r.regionTypeName)).toEqual(['FILESYS']);
 }
 
+/**
+ * Older versions against the generator's ground truth: every earlier state it wrote of a
+ * live hive file (the file's sectors read through that state's map) whose pages all
+ * survive and which is a hive that verifies is among the versions found — as the same
+ * keys and values, since states that differ only in free space or slack are one version;
+ * and no version is marked proven whose bytes no recorded state held.
+ */
+function expectEarlierStatesFound(image: FatNandImage, fal: FalVolume, report: MediaReport, kept: Set<number>): void {
+  const ppb = image.pagesPerBlock;
+  const physical = image.pageSize + image.spareSize;
+  const staleBySector = new Map<number, PageCopy[]>();
+  for (const copy of fal.stale) {
+    const list = staleBySector.get(copy.logicalSector);
+    if (list === undefined) staleBySector.set(copy.logicalSector, [copy]);
+    else list.push(copy);
+  }
+  const history: SectorHistory = {
+    pageSize: image.pageSize,
+    mapped: (sector) => {
+      const page = fal.physicalPageOf(sector);
+      return page < 0 ? undefined : { logicalSector: sector, block: Math.floor(page / ppb), pageInBlock: page % ppb, physicalPage: page };
+    },
+    stale: (sector) => staleBySector.get(sector) ?? [],
+    readPage: (page) => fal.readPage(page),
+  };
+  let earlierStates = 0;
+  for (const { volume, hive, report: found } of versionsOfHiveFiles(report, history)) {
+    const where = report.volumes.find((v) => v.index === volume)!;
+    const file = where.hives[hive]!;
+    const currentContent = versionContentKey(file.bytes);
+    const expected = new Set<string>();
+    const written = new Set<string>();
+    for (const state of image.nand.states) {
+      const bytes = new Uint8Array(file.bytes.length);
+      let at = 0;
+      let whole = true;
+      for (const run of file.runs) {
+        for (let done = 0; done < run.length && at < bytes.length; ) {
+          const offset = where.offset + run.offset + done;
+          const sector = Math.floor(offset / image.pageSize);
+          const within = offset - sector * image.pageSize;
+          const take = Math.min(image.pageSize - within, run.length - done, bytes.length - at);
+          const page = state.map[sector] ?? -1;
+          if (page < 0 || !kept.has(page)) whole = false;
+          else bytes.set(image.nand.image.subarray(page * physical + within, page * physical + within + take), at);
+          at += take;
+          done += take;
+        }
+      }
+      written.add(sha256(bytes));
+      if (!whole) continue;
+      const examined = examineCandidate(forensicBytes(bytes), 0, { damagedBytes: false });
+      const content = versionContentKey(bytes);
+      if (examined.status === 'hive' && examined.verify?.errors === 0 && content !== currentContent) expected.add(content);
+    }
+    earlierStates += expected.size;
+    const foundContent = new Set(found.versions.map((version) => versionContentKey(version.bytes)));
+    expect([...expected].filter((content) => !foundContent.has(content))).toEqual([]);
+    expect(found.versions.filter((version) => version.proven && !written.has(sha256(version.bytes))).length).toBe(0);
+  }
+  // The generator overwrites system.hv in place: its first state is an earlier state to find.
+  expect(earlierStates).toBeGreaterThan(0);
+}
+
 describe('FAL reassembly of the checked-in FAT12 fixture laid on a simulated NAND', () => {
   for (const layout of SPARE_LAYOUT_NAMES) {
     test(`${layout}: detected with its evidence; the logical space and both hives come back byte for byte`, () => {
@@ -78,6 +143,29 @@ describe('FAL reassembly of the checked-in FAT12 fixture laid on a simulated NAN
         expect(sha256(got)).toBe(sha256(expected.subarray(offset, offset + length)));
       }
     }
+  });
+
+  test('a long read of the logical space reads the pages it needs in few large requests, even when writes spread over open blocks', () => {
+    // Consecutive sectors written to pages of four open blocks picked at random, a tenth
+    // rewritten later: a read per run of consecutive pages would be one per few sectors.
+    const geometry = PRESET_GEOMETRY['samsung-lb'];
+    const nand = new NandSimulator({ layout: 'samsung-lb', ...geometry, blocks: 40, seed: 24, logicalSectors: 2000 });
+    const data = new Uint8Array(geometry.pageSize);
+    for (let sector = 0; sector < 2000; sector++) {
+      data.fill(sector & 0xff);
+      data[0] = sector >>> 8;
+      nand.writeSector(sector, data);
+    }
+    for (let n = 0; n < 200; n++) nand.writeSector((n * 7919) % 2000, data.fill(n & 0xff));
+    const raw = bytesSource(nand.image);
+    let requests = 0;
+    const fal = openFal({ size: raw.size, read: (offset, length) => (requests++, raw.read(offset, length)) }, { ...geometry, layout: 'samsung-lb' });
+    requests = 0;
+    const got = fal.logical.read(0, 2000 * geometry.pageSize);
+    expect(sha256(got)).toBe(sha256(nand.logicalBytes().subarray(0, got.length)));
+    // The 1,800 sectors written once lie in runs of the four open blocks (≤ 512 pages a
+    // request); only the 200 rewritten ones, scattered, may take a request each.
+    expect(requests).toBeLessThanOrEqual(200 + Math.ceil((40 * geometry.pagesPerBlock) / 512) * 4);
   });
 
   test('a preset given by name, and explicit offsets, read the same as detection', () => {
@@ -370,6 +458,7 @@ describeNand('generated NAND images of FAT volumes made with mkfs.fat and mtools
       expect(image.nand.states.map((state) => state.label)).toEqual(['formatted', 'device.hv copied', 'filled', 'every other filler deleted', 'boot (old copy).hv copied', 'system.hv copied', 'user.hv copied', 'system.hv overwritten', 'two hives deleted']);
       const lost = image.nand.states.flatMap((state) => [...state.map].filter((page) => page >= 0 && !kept.has(page)));
       expect(lost).toEqual([]);
+      expectEarlierStatesFound(image, fal, report, kept);
     });
   }
 
