@@ -54,7 +54,7 @@ function expectTruth(image: NandImage, fal: FalVolume): void {
  * keys and values, since states that differ only in free space or slack are one version;
  * and no version is marked proven whose bytes no recorded state held.
  */
-function expectEarlierStatesFound(image: FatNandImage, fal: FalVolume, report: MediaReport, kept: Set<number>): void {
+function expectEarlierStatesFound(image: FatNandImage, fal: FalVolume, report: MediaReport, kept: Set<number>, expectSome = true): void {
   const ppb = image.pagesPerBlock;
   const physical = image.pageSize + image.spareSize;
   const staleBySector = new Map<number, PageCopy[]>();
@@ -107,8 +107,12 @@ function expectEarlierStatesFound(image: FatNandImage, fal: FalVolume, report: M
     expect([...expected].filter((content) => !foundContent.has(content))).toEqual([]);
     expect(found.versions.filter((version) => version.proven && !written.has(sha256(version.bytes))).length).toBe(0);
   }
-  // The generator overwrites system.hv in place: its first state is an earlier state to find.
-  expect(earlierStates).toBeGreaterThan(0);
+  // The generator overwrites system.hv: on FAT12 and FAT16 mtools gives the new copy the
+  // clusters the old one freed, so the first state is an earlier state of the same clusters,
+  // to be found. On FAT32 mtools gives the new copy the clusters after the old one (it
+  // allocates from FSInfo's next-free hint; `media` shows the runs move), so the old state
+  // is not a version of the file's clusters (docs/forensics.md): none is required there.
+  if (expectSome) expect(earlierStates).toBeGreaterThan(0);
 }
 
 describe('FAL reassembly of the checked-in FAT12 fixture laid on a simulated NAND', () => {
@@ -458,7 +462,7 @@ describeNand('generated NAND images of FAT volumes made with mkfs.fat and mtools
       expect(image.nand.states.map((state) => state.label)).toEqual(['formatted', 'device.hv copied', 'filled', 'every other filler deleted', 'boot (old copy).hv copied', 'system.hv copied', 'user.hv copied', 'system.hv overwritten', 'two hives deleted']);
       const lost = image.nand.states.flatMap((state) => [...state.map].filter((page) => page >= 0 && !kept.has(page)));
       expect(lost).toEqual([]);
-      expectEarlierStatesFound(image, fal, report, kept);
+      expectEarlierStatesFound(image, fal, report, kept, bits !== 32);
     });
   }
 
