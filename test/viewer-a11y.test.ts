@@ -7,14 +7,14 @@
  * Chromium these tests are skipped with a message.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { HIVETOOL_BIN, REPO_ROOT, corpusAvailable, corpusPath, runCli } from '@hivetool/test-support';
+import { startView } from './viewerHarness.js';
+import { REPO_ROOT, corpusAvailable, corpusPath, runCli } from '@hivetool/test-support';
 
 const APP = join(REPO_ROOT, 'packages/viewer/app');
 const PAGE_URL = pathToFileURL(join(APP, 'index.html')).href;
@@ -545,23 +545,3 @@ const long = process.env['HIVETOOL_LONG'] === '1';
   }, 300_000);
 });
 
-/** Starts `hivetool view ARGS`; its first stdout line and a stop function (SIGINT). */
-async function startView(args: string[]): Promise<{ line: string; stop: () => Promise<number | null> }> {
-  const child: ChildProcess = spawn(process.execPath, [HIVETOOL_BIN, 'view', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    void exited.then((code) => reject(new Error(`hivetool view exited with ${code}`)));
-  });
-  return {
-    line,
-    stop: () => {
-      child.kill('SIGINT');
-      return exited;
-    },
-  };
-}

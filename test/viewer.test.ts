@@ -5,7 +5,6 @@
  * skipped with a message; the bundle checks at the end run everywhere.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { builtinModules } from 'node:module';
@@ -13,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CORPUS_FILES, HIVETOOL_BIN, REPO_ROOT, corpusAvailable, corpusPath, runCli, type CorpusFile } from '@hivetool/test-support';
+import { startView } from './viewerHarness.js';
+import { CORPUS_FILES, REPO_ROOT, corpusAvailable, corpusPath, runCli, type CorpusFile } from '@hivetool/test-support';
 
 const APP = join(REPO_ROOT, 'packages/viewer/app');
 const PAGE_URL = pathToFileURL(join(APP, 'index.html')).href;
@@ -576,25 +576,6 @@ function statusWithHost(port: number, host: string, path: string): Promise<numbe
   });
 }
 
-async function startView(args: string[]): Promise<{ line: string; stop: () => Promise<number | null> }> {
-  const child: ChildProcess = spawn(process.execPath, [HIVETOOL_BIN, 'view', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    void exited.then((code) => reject(new Error(`hivetool view exited with ${code}`)));
-  });
-  return {
-    line,
-    stop: () => {
-      child.kill('SIGINT');
-      return exited;
-    },
-  };
-}
 
 (built && corpusAvailable ? describe : describe.skip)('hivetool view (server only, no browser)', () => {
   test('serves the page, the list of files and their bytes on 127.0.0.1, nothing else; stops on SIGINT', async () => {
