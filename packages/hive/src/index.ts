@@ -15,9 +15,9 @@ export { planFlush, applyFlush, simulateFlush, type FlushPlan, type FlushWrite, 
 export { HiveFormatError, isHiveFormatError, type HiveErrorCode, type FindingCode, type VerifyOnlyCode, type HiveFormatErrorDetails } from './errors.js';
 export { readHeader, pendingLogEntries, hexBytes, type HiveHeader, type RecoveryLogEntry } from './header.js';
 export { DEFAULT_LIMITS, type HiveLimits } from './limits.js';
-export { HiveKey, HiveValue, HiveRoot, KeyFlags, type KeyNode, type RecordStore } from './records.js';
+export { HiveKey, HiveValue, HiveRoot, KeyCursor, ValueCursor, KeyFlags, type KeyNode, type RecordStore } from './records.js';
 export { isUnresolvedLink, type UnresolvedLink, type LinkKind } from './references.js';
-export { walkTree, ReachedRecords, type TreeVisitor, type WalkOptions, type DamageLoss } from './walk.js';
+export { walkTree, walkRecords, ReachedRecords, type TreeVisitor, type RecordVisitor, type WalkOptions, type DamageLoss } from './walk.js';
 export { HeapCensus } from './census.js';
 export { hiveStatistics, type HiveStatistics, type StatisticsOptions, type UnknownBitsSeen } from './statistics.js';
 export { encodeHive, encodeCompactHive, type EncodeHiveOptions, type LinkedTreeKey } from './writer.js';

@@ -11,7 +11,7 @@ import { HiveFormatError, isHiveFormatError } from './errors.js';
 import { readHeader, type HiveHeader } from './header.js';
 import { resolveLimits, type HiveLimits } from './limits.js';
 import { BLOCK_HEADER_SIZE, BlockType, HEAP_OFFSET, SECTION_TABLE_PAYLOAD, SLOTS_PER_SECTION, blockTypeName } from './layout.js';
-import { HiveKey, HiveRoot, HiveValue, INSPECT, ROOT_SLOTS, ROOTS_PAYLOAD, inspectAs, type RecordStore } from './records.js';
+import { HiveKey, HiveRoot, HiveValue, INSPECT, ROOT_SLOTS, ROOTS_PAYLOAD, inspectAs, type KeyCursor, type RecordStore, type ValueCursor } from './records.js';
 import { Store, refId, refStore, type LinkKind, type UnresolvedLink } from './references.js';
 import { SECTION_TABLE_SIZE_TYPE, isSectionTable, isSlotUsed, sectionOfId, slotBlockFileOffset } from './sections.js';
 import { allocatedBlockSize, isFreeBlock } from './heap.js';
@@ -416,6 +416,32 @@ export class Hive implements RecordStore {
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.KEY, fromOffset, LINK_WHAT[link]);
     return new HiveKey(this, offset, id, allocatedBlockSize(this.view.getUint32(offset, true)));
+  }
+
+  resolveKeyInto(cursor: KeyCursor, ref: number, link: LinkKind, fromOffset: number): UnresolvedLink | undefined {
+    if (refStore(ref) !== this.ownStore) {
+      if (this.rom === undefined || refStore(ref) !== Store.ROM_HIVE) return this.unresolved(ref, link, fromOffset);
+      if (this.brokenRomLinks !== 'unresolved') return this.rom.resolveKeyInto(cursor, ref, link, fromOffset);
+      const rom = this.rom;
+      return this.throughRom(() => rom.resolveKeyInto(cursor, ref, link, fromOffset), ref, link, fromOffset);
+    }
+    const id = refId(ref);
+    const offset = this.blockOffsetOf(id, BlockType.KEY, fromOffset, LINK_WHAT[link]);
+    cursor.set(this, offset, id, allocatedBlockSize(this.view.getUint32(offset, true)));
+    return undefined;
+  }
+
+  resolveValueInto(cursor: ValueCursor, ref: number, fromOffset: number): UnresolvedLink | undefined {
+    if (refStore(ref) !== this.ownStore) {
+      if (this.rom === undefined || refStore(ref) !== Store.ROM_HIVE) return this.unresolved(ref, 'value', fromOffset);
+      if (this.brokenRomLinks !== 'unresolved') return this.rom.resolveValueInto(cursor, ref, fromOffset);
+      const rom = this.rom;
+      return this.throughRom(() => rom.resolveValueInto(cursor, ref, fromOffset), ref, 'value', fromOffset);
+    }
+    const id = refId(ref);
+    const offset = this.blockOffsetOf(id, BlockType.VALUE, fromOffset, 'value link');
+    cursor.set(this, offset, id, allocatedBlockSize(this.view.getUint32(offset, true)));
+    return undefined;
   }
 
   resolveValue(ref: number, fromOffset: number): HiveValue | UnresolvedLink {

@@ -25,6 +25,14 @@ export interface RecordStore {
   readonly source: string;
   resolveKey(ref: number, link: LinkKind, fromOffset: number): HiveKey | UnresolvedLink;
   resolveValue(ref: number, fromOffset: number): HiveValue | UnresolvedLink;
+  /**
+   * `resolveKey` without an object: points `cursor` at the key and returns undefined, or
+   * returns the link that cannot be followed (the cursor then unchanged). Throws as
+   * `resolveKey` does.
+   */
+  resolveKeyInto(cursor: KeyCursor, ref: number, link: LinkKind, fromOffset: number): UnresolvedLink | undefined;
+  /** `resolveValue` without an object (see `resolveKeyInto`). */
+  resolveValueInto(cursor: ValueCursor, ref: number, fromOffset: number): UnresolvedLink | undefined;
 }
 
 /** A node of the tree: a root (HKLM…) or a key. */
@@ -152,6 +160,137 @@ function onlyKey(entry: HiveKey | UnresolvedLink | undefined): HiveKey | undefin
 }
 
 
+/**
+ * Throws what a key record whose fields do not fit its block is (`RECORD_TOO_SMALL`,
+ * `NAME_PAST_BLOCK`): the one check of `HiveKey` and of the record walk's `KeyCursor`.
+ * `size` is the payload size.
+ */
+export function checkKeyRecord(store: RecordStore, offset: number, id: number, size: number): void {
+  const at = offset + BLOCK_HEADER_SIZE;
+  const problem = keyRecordProblem(size, size < KeyField.name ? 0 : store.bytes[at + KeyField.nameLength]!);
+  if (problem === undefined) return;
+  if (problem.code === 'RECORD_TOO_SMALL') {
+    throw new HiveFormatError('RECORD_TOO_SMALL', { what: `key id ${id}`, offset, expected: `payload ≥ ${KeyField.name} bytes`, actual: `${size}` });
+  }
+  throw new HiveFormatError(problem.code, { what: `key id ${id} name length`, offset: at + problem.field, expected: `≤ ${problem.limit} UTF-16 units`, actual: `${problem.actual}` });
+}
+
+/** Throws what a value record whose fields, name or data do not fit its block is (see `checkKeyRecord`). */
+export function checkValueRecord(store: RecordStore, offset: number, id: number, size: number): void {
+  const at = offset + BLOCK_HEADER_SIZE;
+  const fixedFit = size >= ValueField.name;
+  const problem = valueRecordProblem(size, fixedFit ? store.bytes[at + ValueField.nameLength]! : 0, fixedFit ? store.view.getUint16(at + ValueField.dataLength, true) : 0);
+  if (problem === undefined) return;
+  const what = problem.code === 'RECORD_TOO_SMALL' ? `value id ${id}` : `value id ${id} ${problem.code === 'NAME_PAST_BLOCK' ? 'name' : 'data'} length`;
+  const unit = problem.code === 'RECORD_TOO_SMALL' ? '' : problem.code === 'NAME_PAST_BLOCK' ? ' UTF-16 units' : ' bytes';
+  const expected = problem.code === 'RECORD_TOO_SMALL' ? `payload ≥ ${problem.limit} bytes` : `≤ ${problem.limit}${unit}`;
+  throw new HiveFormatError(problem.code, { what, offset: problem.code === 'RECORD_TOO_SMALL' ? offset : at + problem.field, expected, actual: `${problem.actual}` });
+}
+
+/**
+ * A key record as the record walk (`walkRecords`) hands it to its visitor: plain fields,
+ * read from the file when the walk reaches the record, in one object the walk reuses for
+ * every key. **Valid only during the visitor's call**: the next key overwrites it, so a
+ * visitor that needs a key later copies the fields it needs (or opens a `HiveKey` with
+ * `hiveKey()`). Its fields are read-only to visitors.
+ */
+export class KeyCursor {
+  /** The hive the record is in (this file's, or its ROM hive's through a link). */
+  store: RecordStore;
+  /** Where the record was read: the store's label (`file`, or `rom` through an overlay). */
+  source = '';
+  /** File offset of the block header. */
+  offset = 0;
+  id = 0;
+  /** Payload size in bytes. */
+  size = 0;
+  /** File offset of the name's UTF-16LE units, and their count. */
+  nameOffset = 0;
+  nameLength = 0;
+  flags = 0;
+  nextSibling = 0;
+  firstChild = 0;
+  firstValue = 0;
+
+  constructor(store: RecordStore) {
+    this.store = store;
+  }
+
+  /**
+   * Points the cursor at the key record of `id` whose block is at `offset` of `store`,
+   * checked as a `HiveKey` is (`checkKeyRecord`).
+   */
+  set(store: RecordStore, offset: number, id: number, size: number): void {
+    checkKeyRecord(store, offset, id, size);
+    const at = offset + BLOCK_HEADER_SIZE;
+    const view = store.view;
+    this.store = store;
+    this.source = store.source;
+    this.offset = offset;
+    this.id = id;
+    this.size = size;
+    this.nameOffset = at + KeyField.name;
+    this.nameLength = store.bytes[at + KeyField.nameLength]!;
+    this.flags = view.getUint16(at + KeyField.flags, true);
+    this.nextSibling = view.getUint32(at + KeyField.nextSibling, true);
+    this.firstChild = view.getUint32(at + KeyField.firstChild, true);
+    this.firstValue = view.getUint32(at + KeyField.firstValue, true);
+  }
+
+  /** The key as a `HiveKey` (an object of its own, which may be kept). */
+  hiveKey(): HiveKey {
+    return new HiveKey(this.store, this.offset, this.id, this.size);
+  }
+}
+
+/** A value record as the record walk hands it to its visitor: see `KeyCursor` (valid only during the call). */
+export class ValueCursor {
+  store: RecordStore;
+  source = '';
+  offset = 0;
+  id = 0;
+  size = 0;
+  nameOffset = 0;
+  nameLength = 0;
+  /** The high byte of the name word (format guide §8). */
+  flags = 0;
+  type = 0;
+  /** File offset of the data, and its length in bytes. */
+  dataOffset = 0;
+  dataLength = 0;
+  nextValue = 0;
+
+  constructor(store: RecordStore) {
+    this.store = store;
+  }
+
+  /** Points the cursor at the value record of `id` at `offset` of `store`, checked as a `HiveValue` is. */
+  set(store: RecordStore, offset: number, id: number, size: number): void {
+    checkValueRecord(store, offset, id, size);
+    const at = offset + BLOCK_HEADER_SIZE;
+    const bytes = store.bytes;
+    const view = store.view;
+    this.store = store;
+    this.source = store.source;
+    this.offset = offset;
+    this.id = id;
+    this.size = size;
+    const nameLength = bytes[at + ValueField.nameLength]!;
+    this.nameOffset = at + ValueField.name;
+    this.nameLength = nameLength;
+    this.flags = bytes[at + ValueField.flags]!;
+    this.type = view.getUint16(at + ValueField.type, true);
+    this.dataOffset = at + ValueField.name + 2 * nameLength;
+    this.dataLength = view.getUint16(at + ValueField.dataLength, true);
+    this.nextValue = view.getUint32(at + ValueField.nextValue, true);
+  }
+
+  /** The value as a `HiveValue` (an object of its own, which may be kept). */
+  hiveValue(): HiveValue {
+    return new HiveValue(this.store, this.offset, this.id, this.size);
+  }
+}
+
 /** One of the eight entries of the roots record. */
 export class HiveRoot implements KeyNode {
   readonly kind = 'root' as const;
@@ -273,13 +412,7 @@ export class HiveKey extends StoredRecord implements KeyNode {
   /** Checks that the fixed fields and the name fit the block; `size` is the payload size. */
   constructor(store: RecordStore, offset: number, id: number, size: number) {
     super(store, offset, id, size, KeyField.name);
-    const problem = keyRecordProblem(size, size < KeyField.name ? 0 : store.bytes[this.at + KeyField.nameLength]!);
-    if (problem?.code === 'RECORD_TOO_SMALL') {
-      throw new HiveFormatError('RECORD_TOO_SMALL', { what: `key id ${id}`, offset, expected: `payload ≥ ${KeyField.name} bytes`, actual: `${size}` });
-    }
-    if (problem !== undefined) {
-      throw new HiveFormatError(problem.code, { what: `key id ${id} name length`, offset: this.at + problem.field, expected: `≤ ${problem.limit} UTF-16 units`, actual: `${problem.actual}` });
-    }
+    checkKeyRecord(store, offset, id, size);
   }
 
   get nextSibling(): number {
@@ -358,14 +491,7 @@ export class HiveValue extends StoredRecord {
   /** Checks that the fixed fields, the name and the data fit the block. */
   constructor(store: RecordStore, offset: number, id: number, size: number) {
     super(store, offset, id, size, ValueField.name);
-    const fixedFit = size >= ValueField.name;
-    const problem = valueRecordProblem(size, fixedFit ? store.bytes[this.at + ValueField.nameLength]! : 0, fixedFit ? store.view.getUint16(this.at + ValueField.dataLength, true) : 0);
-    if (problem !== undefined) {
-      const what = problem.code === 'RECORD_TOO_SMALL' ? `value id ${id}` : `value id ${id} ${problem.code === 'NAME_PAST_BLOCK' ? 'name' : 'data'} length`;
-      const unit = problem.code === 'RECORD_TOO_SMALL' ? '' : problem.code === 'NAME_PAST_BLOCK' ? ' UTF-16 units' : ' bytes';
-      const expected = problem.code === 'RECORD_TOO_SMALL' ? `payload ≥ ${problem.limit} bytes` : `≤ ${problem.limit}${unit}`;
-      throw new HiveFormatError(problem.code, { what, offset: problem.code === 'RECORD_TOO_SMALL' ? offset : this.at + problem.field, expected, actual: `${problem.actual}` });
-    }
+    checkValueRecord(store, offset, id, size);
   }
 
   get nextValue(): number {

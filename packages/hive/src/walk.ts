@@ -1,8 +1,9 @@
 import { HiveFormatError } from './errors.js';
 import { BLOCK_HEADER_SIZE, SLOTS_PER_SECTION } from './layout.js';
 import { Hive, openHive } from './reader.js';
-import { HiveKey, HiveRoot, KeyField, ValueField, type HiveValue, type RecordStore } from './records.js';
-import type { UnresolvedLink } from './references.js';
+import { KeyFlags, decodeUtf16 } from '@hivetool/registry';
+import { HiveKey, HiveRoot, KeyCursor, KeyField, ValueCursor, ValueField, type HiveValue, type RecordStore } from './records.js';
+import type { LinkKind, UnresolvedLink } from './references.js';
 import { depthAllowed } from './rules.js';
 
 /** Receives the tree in pre-order: a key, then its values, then its subkeys. */
@@ -82,13 +83,21 @@ function pathAt(stack: Frame[], index: number): string {
  */
 export class ReachedRecords {
   private readonly bits = new Map<RecordStore, Uint8Array>();
+  // The store marked last and its bits: a walk stays in one store but for links into ROM.
+  private lastStore: RecordStore | undefined;
+  private lastBits: Uint8Array = new Uint8Array(0);
 
   /** Marks `id`; returns false if it was marked already. */
   mark(store: RecordStore, id: number): boolean {
-    let bits = this.bits.get(store);
-    if (bits === undefined) {
-      bits = new Uint8Array((capacityOf(store) + 7) >>> 3);
-      this.bits.set(store, bits);
+    let bits = this.lastBits;
+    if (store !== this.lastStore) {
+      let stored = this.bits.get(store);
+      if (stored === undefined) {
+        stored = new Uint8Array((capacityOf(store) + 7) >>> 3);
+        this.bits.set(store, stored);
+      }
+      this.lastStore = store;
+      this.lastBits = bits = stored;
     }
     const byte = id >>> 3;
     const mask = 1 << (id & 7);
@@ -220,6 +229,197 @@ function walkSubtree(start: HiveRoot | HiveKey, startPath: string, visitor: Tree
         parent: key,
         depth: frame.depth + 1,
       });
+    }
+  }
+}
+
+/**
+ * Receives the records of `walkRecords` in pre-order: a key, then its values, then its
+ * subkeys. The key and value given are cursors the walk reuses for every record: valid
+ * only during the call (see `KeyCursor`).
+ */
+export interface RecordVisitor {
+  /** A key; `depth` 1 for a root's top-level keys, 0 for the start key; `path` as in `TreeVisitor.key`. */
+  key?(key: KeyCursor, depth: number, path: string): void;
+  /** A value of the key visited last; `path` is that key's (`''` with `paths: false`). */
+  value?(value: ValueCursor, path: string): void;
+  unresolved?(link: UnresolvedLink, path: string): void;
+  damaged?(error: HiveFormatError, path: string, lost: DamageLoss): void;
+}
+
+/**
+ * `walkTree` of the subtree under `start` without an object per record: the same walk
+ * (the same order, checks, errors, skips, caps and reports, the same `WalkOptions`), but
+ * each key and value reaches the visitor as a cursor the walk reuses, its fields read
+ * from the file, and the walk's own stack is a set of arrays. For walks over every record
+ * of a large hive (`dump`), where a `HiveKey` and `HiveValue` per record and their
+ * garbage are a large part of the time. A visitor never keeps a cursor past its call.
+ *
+ * @throws {HiveFormatError} on any structural error met on the way (see `walkTree`).
+ */
+export function walkRecords(start: HiveRoot | HiveKey, startPath: string, visitor: RecordVisitor, options: WalkOptions = {}): void {
+  const seen = options.reached ?? new ReachedRecords();
+  const paths = options.paths !== false;
+  const limits = start.store.limits;
+  const maxKeys = limits.maxKeys;
+  const maxDepth = limits.maxDepth;
+  const key = new KeyCursor(start.store);
+  const value = new ValueCursor(start.store);
+  let keyCount = 0;
+  // The stack: one frame per sibling chain being walked, as parallel arrays. A frame
+  // holds the next reference of its chain (0: done), the offset it was read from, the
+  // kind of link, the store it resolves in, the depth of its keys, and the path of the
+  // key whose chain it is (set for the first frame; with `paths: false` built from the
+  // names when a message needs it: the parent key's name is at `names[i]` of `stores[i]`).
+  const refs: number[] = [];
+  const froms: number[] = [];
+  const links: LinkKind[] = [];
+  const stores: RecordStore[] = [];
+  const depths: number[] = [];
+  const parentPaths: Array<string | undefined> = [];
+  const names: number[] = [];
+  const nameLengths: number[] = [];
+
+  /** The path of the key whose chain frame `index` is, built (and kept) from the frames below it when not set yet. */
+  const pathAt = (index: number): string => {
+    let from = index;
+    while (parentPaths[from] === undefined) from--;
+    for (let i = from + 1; i <= index; i++) parentPaths[i] = parentPaths[i - 1]! + '\\' + decodeUtf16(stores[i]!.bytes, names[i]!, nameLengths[i]!);
+    return parentPaths[index]!;
+  };
+
+  /**
+   * The value chain of a key: `keyPath` its path when known, else built from frame
+   * `keyTop` and the name at `nameOffset` of `store`; `path` what the visitor gets.
+   */
+  const walkValueChain = (store: RecordStore, first: number, fromOffset: number, keyTop: number, keyPath: string | undefined, nameOffset: number, nameLength: number, path: string): void => {
+    const pathOf = (): string => keyPath ?? pathAt(keyTop) + '\\' + decodeUtf16(store.bytes, nameOffset, nameLength);
+    const limit = store.limits.maxValuesPerKey;
+    let ref = first;
+    let from = fromOffset;
+    let count = 0;
+    while (ref !== 0) {
+      let unresolved: UnresolvedLink | undefined;
+      try {
+        unresolved = store.resolveValueInto(value, ref, from);
+      } catch (error) {
+        if (!skippable(error, options)) throw error;
+        visitor.damaged?.(error, pathOf(), 'values');
+        return;
+      }
+      if (unresolved !== undefined) {
+        visitor.unresolved?.(unresolved, pathOf());
+        return;
+      }
+      if (!seen.mark(value.store, value.id)) {
+        const cycle = new HiveFormatError('VALUE_CYCLE', { what: `value chain reaches value id ${value.id} a second time`, offset: from, actual: `reference 0x${ref.toString(16)}` });
+        if (!skippable(cycle, options)) throw cycle;
+        visitor.damaged?.(cycle, pathOf(), 'values');
+        return;
+      }
+      if (++count > limit) {
+        throw new HiveFormatError('LIMIT_EXCEEDED', { what: `more values than maxValuesPerKey under ${shortPath(pathOf())}`, offset: value.offset, expected: `≤ ${limit}` });
+      }
+      const next = value.nextValue;
+      const valueOffset = value.offset;
+      visitor.value?.(value, path);
+      ref = next;
+      from = valueOffset + BLOCK_HEADER_SIZE + ValueField.nextValue;
+    }
+  };
+
+  // The first frame: the chain of a root's top-level keys, or of the start key's subkeys.
+  refs[0] = start instanceof HiveRoot ? start.firstKey : start.isVolatile ? 0 : start.firstChild;
+  froms[0] = start instanceof HiveRoot ? start.refOffset : start.offset + BLOCK_HEADER_SIZE + KeyField.firstChild;
+  links[0] = start instanceof HiveRoot ? 'root' : 'child';
+  stores[0] = start.store;
+  depths[0] = 1;
+  parentPaths[0] = startPath;
+  names[0] = 0;
+  nameLengths[0] = 0;
+  if (start instanceof HiveKey) {
+    if (!seen.mark(start.store, start.id)) {
+      throw new HiveFormatError('CHILD_CYCLE', { what: `key id ${start.id} was reached by an earlier walk`, offset: start.offset });
+    }
+    if (options.includeStart === true) {
+      key.set(start.store, start.offset, start.id, start.size);
+      const firstValue = key.firstValue;
+      visitor.key?.(key, 0, startPath);
+      walkValueChain(start.store, firstValue, start.offset + BLOCK_HEADER_SIZE + KeyField.firstValue, 0, startPath, 0, 0, paths ? startPath : '');
+    }
+  }
+  let top = 0;
+
+  while (top >= 0) {
+    const ref = refs[top]!;
+    if (ref === 0) {
+      top--;
+      continue;
+    }
+    const link = links[top]!;
+    const from = froms[top]!;
+    let unresolved: UnresolvedLink | undefined;
+    try {
+      unresolved = stores[top]!.resolveKeyInto(key, ref, link, from);
+    } catch (error) {
+      if (!skippable(error, options)) throw error;
+      visitor.damaged?.(error, pathAt(top), 'keys');
+      refs[top] = 0;
+      continue;
+    }
+    if (unresolved !== undefined) {
+      visitor.unresolved?.(unresolved, pathAt(top));
+      refs[top] = 0;
+      continue;
+    }
+    if (!seen.mark(key.store, key.id)) {
+      const cycle = new HiveFormatError(link === 'sibling' ? 'SIBLING_CYCLE' : 'CHILD_CYCLE', {
+        what: `${link} link reaches key id ${key.id} a second time`,
+        offset: from,
+        actual: `reference 0x${ref.toString(16)}`,
+      });
+      if (!skippable(cycle, options)) throw cycle;
+      // The link is not followed: what it leads to was (or will be) reached the other way.
+      visitor.damaged?.(cycle, pathAt(top), link === 'sibling' ? 'keys' : 'subkeys');
+      refs[top] = 0;
+      continue;
+    }
+    if (++keyCount > maxKeys) {
+      throw new HiveFormatError('LIMIT_EXCEEDED', { what: 'more keys than maxKeys', offset: key.offset, expected: `≤ ${maxKeys}` });
+    }
+    // What the walk needs of the key, before the visitor sees the cursor.
+    const keyStore = key.store;
+    const keyOffset = key.offset;
+    const nameOffset = key.nameOffset;
+    const nameLength = key.nameLength;
+    const firstValue = key.firstValue;
+    const child = (key.flags & KeyFlags.VOLATILE) !== 0 ? 0 : key.firstChild;
+    // Advance this chain before descending, so the frame is ready when the children are done.
+    refs[top] = key.nextSibling;
+    froms[top] = keyOffset + BLOCK_HEADER_SIZE + KeyField.nextSibling;
+    links[top] = 'sibling';
+    const depth = depths[top]!;
+    const path = paths ? parentPaths[top]! + '\\' + decodeUtf16(keyStore.bytes, nameOffset, nameLength) : '';
+    visitor.key?.(key, depth, path);
+    walkValueChain(keyStore, firstValue, keyOffset + BLOCK_HEADER_SIZE + KeyField.firstValue, top, paths ? path : undefined, nameOffset, nameLength, path);
+
+    if (child !== 0) {
+      if (!depthAllowed(depth + 1, maxDepth)) {
+        const keyPath = paths ? path : pathAt(top) + '\\' + decodeUtf16(keyStore.bytes, nameOffset, nameLength);
+        const deep = new HiveFormatError('DEPTH_LIMIT', { what: `key nesting deeper than maxDepth under ${shortPath(keyPath)}`, offset: keyOffset, expected: `≤ ${maxDepth}` });
+        if (!skippable(deep, options)) throw deep;
+        visitor.damaged?.(deep, keyPath, 'subkeys');
+        continue;
+      }
+      top++;
+      refs[top] = child;
+      froms[top] = keyOffset + BLOCK_HEADER_SIZE + KeyField.firstChild;
+      links[top] = 'child';
+      stores[top] = keyStore;
+      depths[top] = depth + 1;
+      parentPaths[top] = paths ? path : undefined;
+      names[top] = nameOffset;
+      nameLengths[top] = nameLength;
     }
   }
 }

@@ -1,4 +1,4 @@
-import { HiveKey, ReachedRecords, hexBytes, walkTree, type DamageLoss, type Hive, type HiveFormatError, type HiveRoot, type UnresolvedLink } from '@hivetool/hive';
+import { HiveKey, ReachedRecords, hexBytes, walkRecords, type DamageLoss, type RecordVisitor, type Hive, type HiveFormatError, type HiveRoot, type UnresolvedLink } from '@hivetool/hive';
 import type { SkippedRecords } from '../damage.js';
 import { parseKeyPath, regHeader, rootName, type RegStyle } from '@hivetool/registry';
 import { UsageError } from '../failures.js';
@@ -39,7 +39,11 @@ export interface DumpHeader {
   romSignature: string | null;
 }
 
-/** What a dump renderer receives, in tree pre-order. */
+/**
+ * What a dump renderer receives, in tree pre-order. A key or value given to `key` or
+ * `value` is valid only during that call: a hive's walk reuses one object for every key
+ * and one for every value (`walkRecords`), so a renderer copies what it needs to keep.
+ */
 export interface DumpVisitor {
   /**
    * A walk starts at `path` (a root, or the --key key); the keys that follow are under it,
@@ -82,21 +86,24 @@ export type DumpStarts = ReturnType<typeof dumpStarts>;
 /**
  * Walks what `dumpStarts` selected, the start key itself included; with `skipped`, a
  * damaged record is skipped (the renderer told, the count kept) and the walk goes on.
+ * The renderer gets each key and value as the walk's reused cursor (`walkRecords`):
+ * valid only during its call, as `DumpVisitor` says.
  */
 export function walkForDump(starts: DumpStarts, visitor: DumpVisitor, skipped?: SkippedRecords): void {
   // One set for all the roots: a key two roots point at is an error, as in verify.
   const reached = new ReachedRecords();
+  const records: RecordVisitor = {
+    key: (key, depth) => visitor.key(key, depth),
+    value: (value) => visitor.value(value),
+    unresolved: (link, parentPath) => visitor.unresolved(link, parentPath),
+    damaged: (error, parentPath, lost) => {
+      skipped?.damaged(error, parentPath, lost);
+      visitor.damaged(error, parentPath, lost);
+    },
+  };
   for (const { node, path } of starts) {
     visitor.start(path);
-    walkTree(node, path, {
-      key: (key, _path, depth) => visitor.key(key, depth),
-      value: (value) => visitor.value(value),
-      unresolved: (link, parentPath) => visitor.unresolved(link, parentPath),
-      damaged: (error, parentPath, lost) => {
-        skipped?.damaged(error, parentPath, lost);
-        visitor.damaged(error, parentPath, lost);
-      },
-    }, { includeStart: node instanceof HiveKey, reached, paths: false, ...(skipped === undefined ? {} : { skipDamaged: skipped.skip }) });
+    walkRecords(node, path, records, { includeStart: node instanceof HiveKey, reached, paths: false, ...(skipped === undefined ? {} : { skipDamaged: skipped.skip }) });
   }
 }
 
