@@ -391,6 +391,24 @@ export class Hive implements RecordStore {
     }
   }
 
+  // The four ways through the ROM hive with `brokenRomLinks: 'unresolved'`, each a method
+  // of its own: a closure in the resolving methods would cost every call a context.
+  private keyObjectThroughRom(ref: number, link: LinkKind, fromOffset: number): HiveKey | UnresolvedLink {
+    return this.throughRom(() => this.rom!.resolveKey(ref, link, fromOffset), ref, link, fromOffset);
+  }
+
+  private valueObjectThroughRom(ref: number, fromOffset: number): HiveValue | UnresolvedLink {
+    return this.throughRom(() => this.rom!.resolveValue(ref, fromOffset), ref, 'value', fromOffset);
+  }
+
+  private keyThroughRom(cursor: KeyCursor, ref: number, link: LinkKind, fromOffset: number): UnresolvedLink | undefined {
+    return this.throughRom(() => this.rom!.resolveKeyInto(cursor, ref, link, fromOffset), ref, link, fromOffset);
+  }
+
+  private valueThroughRom(cursor: ValueCursor, ref: number, fromOffset: number): UnresolvedLink | undefined {
+    return this.throughRom(() => this.rom!.resolveValueInto(cursor, ref, fromOffset), ref, 'value', fromOffset);
+  }
+
   private unresolved(ref: number, link: LinkKind, fromOffset: number): UnresolvedLink {
     const store = refStore(ref);
     return {
@@ -411,7 +429,7 @@ export class Hive implements RecordStore {
   resolveKey(ref: number, link: LinkKind, fromOffset: number): HiveKey | UnresolvedLink {
     if (refStore(ref) !== this.ownStore) {
       if (this.rom === undefined || refStore(ref) !== Store.ROM_HIVE) return this.unresolved(ref, link, fromOffset);
-      return this.brokenRomLinks === 'unresolved' ? this.throughRom(() => this.rom!.resolveKey(ref, link, fromOffset), ref, link, fromOffset) : this.rom.resolveKey(ref, link, fromOffset);
+      return this.brokenRomLinks === 'unresolved' ? this.keyObjectThroughRom(ref, link, fromOffset) : this.rom.resolveKey(ref, link, fromOffset);
     }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.KEY, fromOffset, LINK_WHAT[link]);
@@ -421,9 +439,7 @@ export class Hive implements RecordStore {
   resolveKeyInto(cursor: KeyCursor, ref: number, link: LinkKind, fromOffset: number): UnresolvedLink | undefined {
     if (refStore(ref) !== this.ownStore) {
       if (this.rom === undefined || refStore(ref) !== Store.ROM_HIVE) return this.unresolved(ref, link, fromOffset);
-      if (this.brokenRomLinks !== 'unresolved') return this.rom.resolveKeyInto(cursor, ref, link, fromOffset);
-      const rom = this.rom;
-      return this.throughRom(() => rom.resolveKeyInto(cursor, ref, link, fromOffset), ref, link, fromOffset);
+      return this.brokenRomLinks === 'unresolved' ? this.keyThroughRom(cursor, ref, link, fromOffset) : this.rom.resolveKeyInto(cursor, ref, link, fromOffset);
     }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.KEY, fromOffset, LINK_WHAT[link]);
@@ -434,9 +450,7 @@ export class Hive implements RecordStore {
   resolveValueInto(cursor: ValueCursor, ref: number, fromOffset: number): UnresolvedLink | undefined {
     if (refStore(ref) !== this.ownStore) {
       if (this.rom === undefined || refStore(ref) !== Store.ROM_HIVE) return this.unresolved(ref, 'value', fromOffset);
-      if (this.brokenRomLinks !== 'unresolved') return this.rom.resolveValueInto(cursor, ref, fromOffset);
-      const rom = this.rom;
-      return this.throughRom(() => rom.resolveValueInto(cursor, ref, fromOffset), ref, 'value', fromOffset);
+      return this.brokenRomLinks === 'unresolved' ? this.valueThroughRom(cursor, ref, fromOffset) : this.rom.resolveValueInto(cursor, ref, fromOffset);
     }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.VALUE, fromOffset, 'value link');
@@ -447,7 +461,7 @@ export class Hive implements RecordStore {
   resolveValue(ref: number, fromOffset: number): HiveValue | UnresolvedLink {
     if (refStore(ref) !== this.ownStore) {
       if (this.rom === undefined || refStore(ref) !== Store.ROM_HIVE) return this.unresolved(ref, 'value', fromOffset);
-      return this.brokenRomLinks === 'unresolved' ? this.throughRom(() => this.rom!.resolveValue(ref, fromOffset), ref, 'value', fromOffset) : this.rom.resolveValue(ref, fromOffset);
+      return this.brokenRomLinks === 'unresolved' ? this.valueObjectThroughRom(ref, fromOffset) : this.rom.resolveValue(ref, fromOffset);
     }
     const id = refId(ref);
     const offset = this.blockOffsetOf(id, BlockType.VALUE, fromOffset, 'value link');

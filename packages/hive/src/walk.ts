@@ -288,12 +288,15 @@ export function walkRecords(start: HiveRoot | HiveKey, startPath: string, visito
     return parentPaths[index]!;
   };
 
+  /** A key's path: `keyPath` when known, else its parent's (frame `keyTop`) and its name. */
+  const keyPathOf = (keyTop: number, keyPath: string | undefined, store: RecordStore, nameOffset: number, nameLength: number): string =>
+    keyPath ?? pathAt(keyTop) + '\\' + decodeUtf16(store.bytes, nameOffset, nameLength);
+
   /**
    * The value chain of a key: `keyPath` its path when known, else built from frame
    * `keyTop` and the name at `nameOffset` of `store`; `path` what the visitor gets.
    */
   const walkValueChain = (store: RecordStore, first: number, fromOffset: number, keyTop: number, keyPath: string | undefined, nameOffset: number, nameLength: number, path: string): void => {
-    const pathOf = (): string => keyPath ?? pathAt(keyTop) + '\\' + decodeUtf16(store.bytes, nameOffset, nameLength);
     const limit = store.limits.maxValuesPerKey;
     let ref = first;
     let from = fromOffset;
@@ -304,21 +307,21 @@ export function walkRecords(start: HiveRoot | HiveKey, startPath: string, visito
         unresolved = store.resolveValueInto(value, ref, from);
       } catch (error) {
         if (!skippable(error, options)) throw error;
-        visitor.damaged?.(error, pathOf(), 'values');
+        visitor.damaged?.(error, keyPathOf(keyTop, keyPath, store, nameOffset, nameLength), 'values');
         return;
       }
       if (unresolved !== undefined) {
-        visitor.unresolved?.(unresolved, pathOf());
+        visitor.unresolved?.(unresolved, keyPathOf(keyTop, keyPath, store, nameOffset, nameLength));
         return;
       }
       if (!seen.mark(value.store, value.id)) {
         const cycle = new HiveFormatError('VALUE_CYCLE', { what: `value chain reaches value id ${value.id} a second time`, offset: from, actual: `reference 0x${ref.toString(16)}` });
         if (!skippable(cycle, options)) throw cycle;
-        visitor.damaged?.(cycle, pathOf(), 'values');
+        visitor.damaged?.(cycle, keyPathOf(keyTop, keyPath, store, nameOffset, nameLength), 'values');
         return;
       }
       if (++count > limit) {
-        throw new HiveFormatError('LIMIT_EXCEEDED', { what: `more values than maxValuesPerKey under ${shortPath(pathOf())}`, offset: value.offset, expected: `≤ ${limit}` });
+        throw new HiveFormatError('LIMIT_EXCEEDED', { what: `more values than maxValuesPerKey under ${shortPath(keyPathOf(keyTop, keyPath, store, nameOffset, nameLength))}`, offset: value.offset, expected: `≤ ${limit}` });
       }
       const next = value.nextValue;
       const valueOffset = value.offset;
