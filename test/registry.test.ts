@@ -144,6 +144,32 @@ describe('.reg rendering', () => {
     expect(renderRegData(ValueType.MUI_SZ, Uint8Array.of(1))).toBe('hex(15):01');
   });
 
+  test('hex data wraps where the byte-at-a-time rule wraps, whatever the column it starts at', () => {
+    // The rule: a byte takes 3 columns (2 for the last, which has no comma); one that would
+    // pass column 76 goes on a new line after `\`, indented by 2.
+    const reference = (prefix: string, data: Uint8Array, startColumn: number): string => {
+      let text = prefix;
+      let column = startColumn + prefix.length;
+      data.forEach((byte, index) => {
+        const width = index === data.length - 1 ? 2 : 3;
+        if (column + width > 76) {
+          text += '\\\n  ';
+          column = 2;
+        }
+        text += byte.toString(16).padStart(2, '0') + (width === 3 ? ',' : '');
+        column += width;
+      });
+      return text;
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), fc.integer({ min: 0, max: 160 }), fc.constantFrom(ValueType.BINARY, ValueType.EXPAND_SZ, 0x42), (data, column, type) => {
+        const prefix = type === ValueType.BINARY ? 'hex:' : `hex(${type.toString(16)}):`;
+        expect(renderRegData(type, data, column)).toBe(reference(prefix, data, column));
+      }),
+      { seed: 26, numRuns: runs(2000) },
+    );
+  });
+
   test('hex data wraps before 80 columns with backslash continuations', () => {
     const line = renderRegValue('SomeLongishValueName', ValueType.BINARY, Uint8Array.from({ length: 300 }, (_, i) => i & 0xff));
     const lines = line.split('\n');

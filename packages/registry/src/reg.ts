@@ -45,6 +45,9 @@ export function regQuote(text: string): string {
 const pathEncoder = new TextEncoder();
 const pathDecoder = new TextDecoder();
 
+/** 0 for the bytes of printable ASCII that .reg text writes as they are (not `\\` or `"`), 1 for the others. */
+const PLAIN_ASCII = Uint8Array.from({ length: 256 }, (_, code) => (code >= 0x20 && code < 0x7f && code !== 0x5c && code !== 0x22 ? 0 : 1));
+
 /**
  * Transcodes `units` UTF-16LE code units at `offset` of `bytes` to UTF-8 at `p` of
  * `target` (which has room for 3 bytes per unit), for .reg text: `quoted` escapes `\`
@@ -53,7 +56,14 @@ const pathDecoder = new TextDecoder();
  * NUL, an unpaired surrogate, or a key name's backslash).
  */
 function transcodeUtf16(target: Uint8Array, p: number, bytes: Uint8Array, offset: number, units: number, quoted: boolean): number {
-  for (let q = offset, end = offset + 2 * units; q < end; q += 2) {
+  const end = offset + 2 * units;
+  let q = offset;
+  // Printable ASCII other than `\` and `"` (most names and strings) is copied as it is.
+  while (q < end && (bytes[q + 1]! | PLAIN_ASCII[bytes[q]!]!) === 0) {
+    target[p++] = bytes[q]!;
+    q += 2;
+  }
+  for (; q < end; q += 2) {
     const unit = bytes[q]! | (bytes[q + 1]! << 8);
     if (unit < 0x80) {
       if (unit < 0x20) {
@@ -112,26 +122,41 @@ const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 /** `prefix` then the bytes as `xx,xx,…`, wrapped with `\` so no line passes HEX_LINE_LIMIT. */
 function writeHex(out: Utf8Writer, prefix: string, data: Uint8Array, offset: number, length: number, startColumn: number): void {
-  out.text(prefix);
-  // Each byte takes at most 3 characters plus, at a wrap, 4 more (`\`, newline, 2 spaces).
-  out.room(7 * length);
+  // The prefix is ASCII; each byte takes at most 3 characters plus, at a wrap, 4 more
+  // (`\`, newline, 2 spaces).
+  out.room(prefix.length + 7 * length);
   const target = out.bytes;
   let p = out.length;
+  for (let k = 0; k < prefix.length; k++) target[p++] = prefix.charCodeAt(k);
   let column = startColumn + prefix.length;
-  for (let i = offset, last = offset + length - 1; i <= last; i++) {
-    const width = i === last ? 2 : 3;
-    if (column + width > HEX_LINE_LIMIT) {
-      target[p++] = 0x5c;
-      target[p++] = 0x0a;
-      target[p++] = 0x20;
-      target[p++] = 0x20;
-      column = 2;
+  // A line at a time: the bytes before the last that fit with their comma (3 columns
+  // each), then the last byte (2 columns, wrapped first if it does not fit) or a wrap.
+  let i = offset;
+  const last = offset + length - 1;
+  while (i <= last) {
+    const fit = column + 3 <= HEX_LINE_LIMIT ? Math.floor((HEX_LINE_LIMIT - column) / 3) : 0;
+    const stop = Math.min(last, i + fit);
+    column += 3 * (stop - i);
+    for (; i < stop; i++) {
+      const byte = data[i]!;
+      target[p] = HEX_DIGITS[byte >> 4]!;
+      target[p + 1] = HEX_DIGITS[byte & 15]!;
+      target[p + 2] = 0x2c;
+      p += 3;
     }
-    const byte = data[i]!;
-    target[p++] = HEX_DIGITS[byte >> 4]!;
-    target[p++] = HEX_DIGITS[byte & 15]!;
-    if (width === 3) target[p++] = 0x2c;
-    column += width;
+    if (i === last && column + 2 <= HEX_LINE_LIMIT) {
+      const byte = data[i]!;
+      target[p] = HEX_DIGITS[byte >> 4]!;
+      target[p + 1] = HEX_DIGITS[byte & 15]!;
+      p += 2;
+      break;
+    }
+    target[p] = 0x5c;
+    target[p + 1] = 0x0a;
+    target[p + 2] = 0x20;
+    target[p + 3] = 0x20;
+    p += 4;
+    column = 2;
   }
   out.length = p;
 }
