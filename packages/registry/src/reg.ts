@@ -45,9 +45,6 @@ export function regQuote(text: string): string {
 const pathEncoder = new TextEncoder();
 const pathDecoder = new TextDecoder();
 
-/** 0 for the bytes of printable ASCII that .reg text writes as they are (not `\\` or `"`), 1 for the others. */
-const PLAIN_ASCII = Uint8Array.from({ length: 256 }, (_, code) => (code >= 0x20 && code < 0x7f && code !== 0x5c && code !== 0x22 ? 0 : 1));
-
 /**
  * Transcodes `units` UTF-16LE code units at `offset` of `bytes` to UTF-8 at `p` of
  * `target` (which has room for 3 bytes per unit), for .reg text: `quoted` escapes `\`
@@ -56,14 +53,7 @@ const PLAIN_ASCII = Uint8Array.from({ length: 256 }, (_, code) => (code >= 0x20 
  * NUL, an unpaired surrogate, or a key name's backslash).
  */
 function transcodeUtf16(target: Uint8Array, p: number, bytes: Uint8Array, offset: number, units: number, quoted: boolean): number {
-  const end = offset + 2 * units;
-  let q = offset;
-  // Printable ASCII other than `\` and `"` (most names and strings) is copied as it is.
-  while (q < end && (bytes[q + 1]! | PLAIN_ASCII[bytes[q]!]!) === 0) {
-    target[p++] = bytes[q]!;
-    q += 2;
-  }
-  for (; q < end; q += 2) {
+  for (let q = offset, end = offset + 2 * units; q < end; q += 2) {
     const unit = bytes[q]! | (bytes[q + 1]! << 8);
     if (unit < 0x80) {
       if (unit < 0x20) {
@@ -333,6 +323,15 @@ export class RegTextWriter {
   private readonly pathEnds: number[] = [];
   /** Depth of the last key written (0 right after `start`), or -1 before any `start`. */
   private lastDepth = -1;
+  /**
+   * Where the path of the last key line written is in the output: its buffer, its start
+   * there, and the writer's `rounds` then. While both are unchanged the line is still in
+   * the buffer, and the next key's parent path (a prefix of it, in pre-order) is copied
+   * from there within the buffer.
+   */
+  private lineBuffer: Uint8Array | undefined;
+  private lineStart = 0;
+  private lineRounds = 0;
 
   constructor(
     private readonly out: Utf8Writer,
@@ -368,6 +367,7 @@ export class RegTextWriter {
     this.pathEnds.length = 0;
     this.pathEnds.push(bytes.length);
     this.lastDepth = 0;
+    this.lineBuffer = undefined;
   }
 
   /** A key line for a key named `name` at `depth` (see the class). */
@@ -423,8 +423,20 @@ export class RegTextWriter {
     let p = out.length;
     target[p++] = 0x0a;
     target[p++] = 0x5b;
-    target.set(this.pathBytes.subarray(0, end), p);
-    p += end;
+    const pathStart = p;
+    const path = this.pathBytes;
+    if (depth > 0 && target === this.lineBuffer && out.rounds === this.lineRounds) {
+      // The parent's path from the last key line, within the buffer (no view made), then the name.
+      target.copyWithin(p, this.lineStart, this.lineStart + parentEnd);
+      p += parentEnd;
+      for (let i = parentEnd; i < end; i++) target[p++] = path[i]!;
+    } else {
+      target.set(path.subarray(0, end), p);
+      p += end;
+    }
+    this.lineBuffer = target;
+    this.lineStart = pathStart;
+    this.lineRounds = out.rounds;
     target[p++] = 0x5d;
     target[p++] = 0x0a;
     out.length = p;

@@ -10,6 +10,11 @@ export class Utf8Writer {
   /** The buffer; bytes `0 … length` are pending. Renderers write into it after `room`. */
   bytes: Uint8Array;
   length = 0;
+  /**
+   * Counts the times pending bytes were handed on or dropped: bytes written at an offset
+   * of `bytes` stay there, readable, while neither `bytes` nor this count changes.
+   */
+  rounds = 0;
 
   constructor(
     private readonly sink: (bytes: Uint8Array) => void,
@@ -31,6 +36,7 @@ export class Utf8Writer {
   /** Drops the pending bytes: they never reach the sink. */
   drop(): void {
     this.length = 0;
+    this.rounds++;
   }
 
   /** Hands the pending bytes to the sink. */
@@ -38,6 +44,7 @@ export class Utf8Writer {
     if (this.length === 0) return;
     const pending = this.bytes.subarray(0, this.length);
     this.length = 0;
+    this.rounds++;
     this.sink(pending);
   }
 
