@@ -225,7 +225,7 @@ describeWithCorpus('migrate OLD-ROMDIR NEW-ROMDIR STORAGEDIR on the ce6-mediaroo
     mkdirSync(join(wrong, 'Documents and Settings', 'user.hv', 'bob'), { recursive: true });
     writeFileSync(join(wrong, ...SYSTEM_PATH), readFileSync(join(storage, ...SYSTEM_PATH)));
     // bob's hive was built against the new image's user.hv: the old image would wipe it.
-    expect(runCli(['build', '--rom', join(newDir, 'user.hv'), join(scratch.path, 'device-alice.reg'), '-o', join(wrong, ...userPath('bob'))]).status).toBe(0);
+    expect(runCli(['build', '--rom', join(newDir, 'user.hv'), write(join(scratch.path, 'device-alice.reg'), USER_DEVICE_CHANGES('alice')), '-o', join(wrong, ...userPath('bob'))]).status).toBe(0);
     const broken = write(join(scratch.path, 'broken.reg'), 'REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\Software\\X]\n"a"=dword:1\n"b"=dword:zz\n');
     const stray = write(join(scratch.path, 'stray.reg'), 'REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\Software\\X]\nthis is no registry line\n');
     const out = join(scratch.path, 'bad-out');
@@ -252,7 +252,7 @@ describeWithCorpus('migrate OLD-ROMDIR NEW-ROMDIR STORAGEDIR on the ce6-mediaroo
     }
     expect(snapshot(storage)).toEqual(before);
     // A partial registry (a patch given by mistake) deletes the rest: said in a warning.
-    const partial = runCli(['migrate', oldDir, newDir, '--device-reg', join(scratch.path, 'device.reg'), '--dry-run']);
+    const partial = runCli(['migrate', oldDir, newDir, '--device-reg', write(join(scratch.path, 'device.reg'), DEVICE_CHANGES), '--dry-run']);
     expect(partial.stderr).toMatch(/^hivetool: warning: \S*device\.reg: the device's registry lacks 65 of the old ROM's 65 key\(s\) under HKEY_CLASSES_ROOT \(TypeLib, CLSID, PROTOCOLS, …\): they are migrated as deleted; --device-reg takes the device's whole registry, not a patch$/m);
     expect(partial.status).toBeLessThan(2);
     // --force-rom migrates bob's hive anyway, with a warning naming it.
