@@ -4,7 +4,8 @@
  * No transform is needed; ESM runs under --experimental-vm-modules (see package.json).
  */
 export default {
-  testEnvironment: 'node',
+  // jest-environment-node with an ordinary global object: see test/jestEnvironment.ts.
+  testEnvironment: '<rootDir>/test/dist/jestEnvironment.js',
   transform: {},
   roots: ['<rootDir>/packages', '<rootDir>/test'],
   testMatch: ['<rootDir>/packages/*/dist-test/**/*.test.js', '<rootDir>/test/dist/**/*.test.js'],

@@ -9,17 +9,12 @@ import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Ajv } from 'ajv';
-import { PLATFORM_REG_DIR, REPO_ROOT, corpusPath, describeCorpus, runCli, stockFiles, stockReleaseFolder } from '@hivetool/test-support';
+import { PLATFORM_REG_DIR, buildDeviceHive, buildNewRom, corpusPath, describeCorpus, runCli, stockFiles, stockReleaseFolder, validMigrateReport as validateMigrate } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-migrate-folders-');
 const describeWithCorpus = describeCorpus(describe);
-const ajv = new Ajv({ allErrors: true, strict: true });
-const validateMigrate = ajv.compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/migrate.schema.json'), 'utf8')) as object);
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
-
-const NEW_SIGNATURE = '00112233445566778899aabbccddeeff';
 
 /** The new image: the corpus ROM set's dumps with changes, its system hive moved to another folder. */
 const BOOT_CHANGES = 'REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\init\\BootVars]\n"SystemHive"="\\\\Documents and Settings\\\\v2\\\\system.hv"\n';
@@ -93,18 +88,12 @@ describeWithCorpus('migrate OLD-ROMDIR NEW-ROMDIR STORAGEDIR on the ce6-mediaroo
     const oldDir = corpusPath('default.hv').replace(/[\\/]default\.hv$/, '');
     const newDir = join(scratch.path, 'new-rom');
     mkdirSync(newDir);
-    for (const [hive, changes] of [['boot', BOOT_CHANGES], ['default', IMAGE_CHANGES], ['user', USER_IMAGE_CHANGES]] as const) {
-      const dump = write(join(scratch.path, `${hive}.reg`), runCli(['dump', corpusPath(`${hive}.hv`)]).stdout);
-      const change = write(join(scratch.path, `${hive}-changes.reg`), changes);
-      expect(runCli(['build', dump, change, '--rom-signature', NEW_SIGNATURE, '-o', join(newDir, `${hive}.hv`)]).status).toBe(0);
-    }
+    for (const [hive, changes] of [['boot', BOOT_CHANGES], ['default', IMAGE_CHANGES], ['user', USER_IMAGE_CHANGES]] as const) buildNewRom(scratch.path, `${hive}.hv`, changes, join(newDir, `${hive}.hv`));
     const storage = join(scratch.path, 'storage');
     mkdirSync(join(storage, 'Documents and Settings', 'user.hv', 'default'), { recursive: true });
     mkdirSync(join(storage, 'Documents and Settings', 'user.hv', 'alice'), { recursive: true });
-    expect(runCli(['build', '--rom', corpusPath('default.hv'), write(join(scratch.path, 'device.reg'), DEVICE_CHANGES), '-o', join(storage, ...SYSTEM_PATH)]).status).toBe(0);
-    for (const user of ['default', 'alice']) {
-      expect(runCli(['build', '--rom', corpusPath('user.hv'), write(join(scratch.path, `device-${user}.reg`), USER_DEVICE_CHANGES(user)), '-o', join(storage, ...userPath(user))]).status).toBe(0);
-    }
+    buildDeviceHive(scratch.path, 'default.hv', DEVICE_CHANGES, join(storage, ...SYSTEM_PATH));
+    for (const user of ['default', 'alice']) buildDeviceHive(scratch.path, 'user.hv', USER_DEVICE_CHANGES(user), join(storage, ...userPath(user)));
     set = { oldDir, newDir, storage };
     return set;
   };
@@ -236,7 +225,7 @@ describeWithCorpus('migrate OLD-ROMDIR NEW-ROMDIR STORAGEDIR on the ce6-mediaroo
     mkdirSync(join(wrong, 'Documents and Settings', 'user.hv', 'bob'), { recursive: true });
     writeFileSync(join(wrong, ...SYSTEM_PATH), readFileSync(join(storage, ...SYSTEM_PATH)));
     // bob's hive was built against the new image's user.hv: the old image would wipe it.
-    expect(runCli(['build', '--rom', join(newDir, 'user.hv'), join(scratch.path, 'device-alice.reg'), '-o', join(wrong, ...userPath('bob'))]).status).toBe(0);
+    expect(runCli(['build', '--rom', join(newDir, 'user.hv'), write(join(scratch.path, 'device-alice.reg'), USER_DEVICE_CHANGES('alice')), '-o', join(wrong, ...userPath('bob'))]).status).toBe(0);
     const broken = write(join(scratch.path, 'broken.reg'), 'REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\Software\\X]\n"a"=dword:1\n"b"=dword:zz\n');
     const stray = write(join(scratch.path, 'stray.reg'), 'REGEDIT4\n\n[HKEY_LOCAL_MACHINE\\Software\\X]\nthis is no registry line\n');
     const out = join(scratch.path, 'bad-out');
@@ -263,7 +252,7 @@ describeWithCorpus('migrate OLD-ROMDIR NEW-ROMDIR STORAGEDIR on the ce6-mediaroo
     }
     expect(snapshot(storage)).toEqual(before);
     // A partial registry (a patch given by mistake) deletes the rest: said in a warning.
-    const partial = runCli(['migrate', oldDir, newDir, '--device-reg', join(scratch.path, 'device.reg'), '--dry-run']);
+    const partial = runCli(['migrate', oldDir, newDir, '--device-reg', write(join(scratch.path, 'device.reg'), DEVICE_CHANGES), '--dry-run']);
     expect(partial.stderr).toMatch(/^hivetool: warning: \S*device\.reg: the device's registry lacks 65 of the old ROM's 65 key\(s\) under HKEY_CLASSES_ROOT \(TypeLib, CLSID, PROTOCOLS, …\): they are migrated as deleted; --device-reg takes the device's whole registry, not a patch$/m);
     expect(partial.status).toBeLessThan(2);
     // --force-rom migrates bob's hive anyway, with a warning naming it.

@@ -2,16 +2,13 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import { encodeHive, encodeLinkedHive, openHive, readTree, type Hive } from '@hivetool/hive';
 import { KeyFlags, encodeUtf16, foldName, mergeTrees, type HiveTree, type TreeKey, type TreeValue } from '@hivetool/registry';
-import { REPO_ROOT, corpusPath, describeCorpus, runCli, runs } from '@hivetool/test-support';
+import { buildDeviceHive, buildNewRom, corpusPath, describeCorpus, runCli, runs, validMigrateReport as validateMigrate } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
 const scratch = scratchDirectory('hivetool-migrate-');
 const describeWithCorpus = describeCorpus(describe);
-const ajv = new Ajv({ allErrors: true, strict: true });
-const validateMigrate = ajv.compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs/schemas/migrate.schema.json'), 'utf8')) as object);
 
 const OLD_SIGNATURE = Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i);
 const NEW_SIGNATURE = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
@@ -396,13 +393,8 @@ describeWithCorpus('migrate on the ce6-mediaroom ROM set', () => {
   let files: { newRom: string; system: string } | undefined;
   const setUp = (): { newRom: string; system: string } => {
     if (files !== undefined) return files;
-    const dump = write('default.reg', new TextEncoder().encode(runCli(['dump', corpusPath('default.hv')]).stdout));
-    const imageReg = write('image-changes.reg', new TextEncoder().encode(IMAGE_CHANGES));
-    const newRom = join(scratch.path, 'new-default.hv');
-    expect(runCli(['build', dump, imageReg, '--rom-signature', '00112233445566778899aabbccddeeff', '-o', newRom]).status).toBe(0);
-    const deviceReg = write('device-changes.reg', new TextEncoder().encode(DEVICE_CHANGES));
-    const system = join(scratch.path, 'system.hv');
-    expect(runCli(['build', '--rom', corpusPath('default.hv'), deviceReg, '-o', system]).status).toBe(0);
+    const newRom = buildNewRom(scratch.path, 'default.hv', IMAGE_CHANGES, join(scratch.path, 'new-default.hv'));
+    const system = buildDeviceHive(scratch.path, 'default.hv', DEVICE_CHANGES, join(scratch.path, 'system.hv'));
     files = { newRom, system };
     return files;
   };
@@ -443,16 +435,13 @@ describeWithCorpus('migrate on the ce6-mediaroom ROM set', () => {
   });
 
   test('a user hive: the new ROM user.hv with another locale, the device\'s own choices carried over it', () => {
-    const dump = write('user.reg', new TextEncoder().encode(runCli(['dump', corpusPath('user.hv')]).stdout));
-    const imageReg = write('user-image.reg', new TextEncoder().encode('REGEDIT4\n\n[HKEY_CURRENT_USER\\MUI]\n"CurLang"=dword:00000407\n'));
-    const newUser = join(scratch.path, 'new-user.hv');
-    expect(runCli(['build', dump, imageReg, '--rom-signature', '00112233445566778899aabbccddeeff', '-o', newUser]).status).toBe(0);
-    const deviceReg = write(
-      'user-device.reg',
-      new TextEncoder().encode('REGEDIT4\n\n[HKEY_CURRENT_USER\\Software\\Microsoft\\Internet Explorer\\International]\n"AcceptLanguage"="de-de"\n\n[HKEY_CURRENT_USER\\keyboard layout\\toggle]\n"Hotkey"=-\n'),
+    const newUser = buildNewRom(scratch.path, 'user.hv', 'REGEDIT4\n\n[HKEY_CURRENT_USER\\MUI]\n"CurLang"=dword:00000407\n', join(scratch.path, 'new-user.hv'));
+    const device = buildDeviceHive(
+      scratch.path,
+      'user.hv',
+      'REGEDIT4\n\n[HKEY_CURRENT_USER\\Software\\Microsoft\\Internet Explorer\\International]\n"AcceptLanguage"="de-de"\n\n[HKEY_CURRENT_USER\\keyboard layout\\toggle]\n"Hotkey"=-\n',
+      join(scratch.path, 'device-user.hv'),
     );
-    const device = join(scratch.path, 'device-user.hv');
-    expect(runCli(['build', '--rom', corpusPath('user.hv'), deviceReg, '-o', device]).status).toBe(0);
     const out = join(scratch.path, 'migrated-user.hv');
     const result = runCli(['migrate', '--old-rom', corpusPath('user.hv'), '--new-rom', newUser, device, '-o', out, '--json']);
     expect(result.status).toBe(0);

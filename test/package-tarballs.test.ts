@@ -24,12 +24,23 @@ interface PackageJson {
   exports: Record<string, { types: string; default: string }>;
 }
 
-/** The file list of the package's tarball, from `npm pack --dry-run --json`. */
+let packs: Map<string, string[]> | undefined;
+
+/**
+ * The file list of the package's tarball, from `npm pack --dry-run --json`: one run of
+ * npm for every package (`-w` once per package), made by the first test that asks.
+ */
 function tarballFiles(name: string): string[] {
-  const result = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', '-w', `packages/${name}`], { cwd: REPO_ROOT, encoding: 'utf8' });
-  expect(result.status).toBe(0);
-  const [pack] = JSON.parse(result.stdout) as Array<{ files: Array<{ path: string }> }>;
-  return pack!.files.map((file) => file.path);
+  if (packs === undefined) {
+    const result = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', ...PACKAGES.flatMap((each) => ['-w', `packages/${each}`])], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(result.status).toBe(0);
+    const listed = JSON.parse(result.stdout) as Array<{ name: string; files: Array<{ path: string }> }>;
+    packs = new Map(listed.map((pack) => [pack.name, pack.files.map((file) => file.path)]));
+  }
+  const packageName = (JSON.parse(readFileSync(join(REPO_ROOT, 'packages', name, 'package.json'), 'utf8')) as { name: string }).name;
+  const files = packs.get(packageName);
+  expect([name, files !== undefined]).toEqual([name, true]);
+  return files!;
 }
 
 describe.each(PACKAGES)('the %s tarball', (name) => {

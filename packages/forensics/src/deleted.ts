@@ -207,50 +207,37 @@ export function recoverDeleted(hive: Hive, options: RecoverOptions = {}): Delete
     if (nameEnd > end || (blockSize !== undefined && ValueField.name + 2 * units > blockSize)) return undefined;
     const name = nameAt(at + ValueField.name, units, false);
     if (name === undefined) return undefined;
+    /** The record with its data from the name's end to `dataEnd`. */
+    const record = (dataEnd: number, certainty: Certainty, inferredLength?: { min: number; max: number }): DeletedValue => {
+      const value: DeletedValue = {
+        kind: 'value',
+        offset: block,
+        length: dataEnd - block,
+        id,
+        name,
+        certainty,
+        idReused: slotUsed(id),
+        parentPath: null,
+        parentVia: null,
+        where: 'free-block',
+        nextValue,
+        type,
+        flags: bytes[at + ValueField.flags]!,
+        dataLength,
+        data: bytes.subarray(nameEnd, dataEnd),
+      };
+      if (inferredLength !== undefined) value.inferredLength = inferredLength;
+      return value;
+    };
     if (infer && type === 0 && dataLength === 0) {
       const inferred = inferredData(block, nameEnd, blockSize, end);
-      if (inferred !== undefined) {
-        return {
-          kind: 'value',
-          offset: block,
-          length: nameEnd + inferred.max - block,
-          id,
-          name,
-          certainty: 'inferred',
-          idReused: slotUsed(id),
-          parentPath: null,
-          parentVia: null,
-          where: 'free-block',
-          nextValue,
-          type,
-          flags: bytes[at + ValueField.flags]!,
-          dataLength,
-          data: bytes.subarray(nameEnd, nameEnd + inferred.max),
-          inferredLength: { min: inferred.min, max: inferred.max },
-        };
-      }
+      if (inferred !== undefined) return record(nameEnd + inferred.max, 'inferred', { min: inferred.min, max: inferred.max });
     }
     const size = (ValueField.name + 2 * units + dataLength + 2 + 3) & ~3;
     // The block's own size bounds the data as much as the free space does.
     const dataEnd = Math.min(nameEnd + dataLength, end, blockSize === undefined ? end : at + blockSize);
     const intact = dataEnd === nameEnd + dataLength;
-    return {
-      kind: 'value',
-      offset: block,
-      length: dataEnd - block,
-      id,
-      name,
-      certainty: !intact ? 'partial' : blockSize === size ? 'exact' : 'likely',
-      idReused: slotUsed(id),
-      parentPath: null,
-      parentVia: null,
-      where: 'free-block',
-      nextValue,
-      type,
-      flags: bytes[at + ValueField.flags]!,
-      dataLength,
-      data: bytes.subarray(nameEnd, dataEnd),
-    };
+    return record(dataEnd, !intact ? 'partial' : blockSize === size ? 'exact' : 'likely');
   };
 
   /**

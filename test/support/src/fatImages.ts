@@ -10,8 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { encodeLinkedHive, openHive, readTree } from '@hivetool/hive';
 import { RegTreeBuilder } from '@hivetool/registry';
 import { corpusBytes } from './corpus.js';
@@ -38,17 +40,25 @@ export interface FatImage {
   live: Map<string, Uint8Array>;
 }
 
-function hasTool(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+const TOOLS = ['mkfs.fat', 'mcopy', 'mdel', 'mmd'];
+
+/** The executable `name` on the PATH, resolved (looked up without starting a shell), or undefined. */
+function toolPath(name: string): string | undefined {
+  for (const folder of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (folder === '') continue;
+    try {
+      const path = join(folder, name);
+      accessSync(path, constants.X_OK);
+      if (statSync(path).isFile()) return realpathSync(path);
+    } catch {
+      // not in this folder
+    }
   }
+  return undefined;
 }
 
 /** mkfs.fat, mcopy, mdel and mmd are all there. */
-export const fatToolsAvailable: boolean = ['mkfs.fat', 'mcopy', 'mdel', 'mmd'].every(hasTool);
+export const fatToolsAvailable: boolean = TOOLS.every((name) => toolPath(name) !== undefined);
 
 let warned = false;
 
@@ -86,10 +96,113 @@ const MKFS: Record<FatBits, string[]> = {
 const KIB: Record<FatBits, number> = { 12: 3072, 16: 12288, 32: 40960 };
 
 /**
+ * Images are made once and kept in a cache folder under the OS's temporary folder, one
+ * entry per key: a hash of what decides the image (this module's and the generator's
+ * code, the hives placed, the tools' files, the FAT type and the seed). Each test file
+ * gets its own copy; an entry is written to a temporary folder and renamed into place, so
+ * test files running at the same time never see half an entry. Entries unused for a week
+ * are removed.
+ */
+const CACHE = join(tmpdir(), 'hivetool-test-cache');
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+/** The steps of larger images (FAT32, test:long only) are not kept: nine copies of 40 MiB. */
+const MAX_CACHED_STEPS_BYTES = 16 * 1024 * 1024;
+
+interface CachedImage {
+  bits: FatBits;
+  files: PlacedFile[];
+  /** Paths of the live files, and the names of their bytes' files in the entry. */
+  live: Array<[string, string]>;
+  /** Labels of the steps, and the names of their bytes' files (none when not kept). */
+  steps: Array<[string, string]>;
+}
+
+function sourceOf(url: string): string {
+  return readFileSync(fileURLToPath(new URL(url, import.meta.url)), 'utf8');
+}
+
+/** The cache key of an image (see CACHE). */
+function cacheKey(bits: FatBits, seed: number, withSteps: boolean): string {
+  const hash = createHash('sha256');
+  for (const text of [sourceOf(import.meta.url), sourceOf('./random.js'), String(bits), String(seed), String(withSteps)]) hash.update(text).update('\0');
+  for (const bytes of [readFileSync(join(REPO_ROOT, 'samples/device.hv')), corpusBytes('boot.hv'), corpusBytes('user.hv'), ...persistentVersions()]) hash.update(bytes);
+  for (const name of TOOLS) {
+    const path = toolPath(name) ?? name;
+    const stat = existsSync(path) ? statSync(path) : undefined;
+    hash.update(`${path}:${stat?.size ?? 0}:${stat?.mtimeMs ?? 0}\0`);
+  }
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** Removes entries (and leftover temporary folders) unused for a week. */
+function pruneCache(): void {
+  for (const name of readdirSync(CACHE)) {
+    try {
+      if (Date.now() - statSync(join(CACHE, name)).mtimeMs > WEEK_MS) rmSync(join(CACHE, name), { recursive: true, force: true });
+    } catch {
+      // removed by another test file meanwhile
+    }
+  }
+}
+
+/** The cache entry of an image, made first when there is none; its folder. */
+function cachedImage(bits: FatBits, seed: number, withSteps: boolean): string {
+  const entry = join(CACHE, cacheKey(bits, seed, withSteps));
+  if (existsSync(join(entry, 'image.json'))) {
+    // Used now: kept another week.
+    const now = new Date();
+    utimesSync(entry, now, now);
+    return entry;
+  }
+  mkdirSync(CACHE, { recursive: true });
+  pruneCache();
+  const work = `${entry}.tmp-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
+  const build = join(work, 'build');
+  mkdirSync(build, { recursive: true });
+  try {
+    const steps: Array<[string, string]> = [];
+    const made = buildFatImage(build, bits, seed, withSteps ? (label, bytes) => {
+      const name = `step-${steps.length}.bin`;
+      writeFileSync(join(work, name), bytes);
+      steps.push([label, name]);
+    } : undefined);
+    renameSync(made.path, join(work, 'image.bin'));
+    const live: Array<[string, string]> = [...made.live].map(([path, bytes], i) => {
+      writeFileSync(join(work, `live-${i}.bin`), bytes);
+      return [path, `live-${i}.bin`];
+    });
+    rmSync(build, { recursive: true, force: true });
+    const cached: CachedImage = { bits, files: made.files, live, steps };
+    writeFileSync(join(work, 'image.json'), JSON.stringify(cached));
+    try {
+      renameSync(work, entry);
+    } catch (error) {
+      // Another test file made it first: theirs is the same image.
+      if (!existsSync(join(entry, 'image.json'))) throw error;
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return entry;
+}
+
+/**
  * Makes `image.fat<bits>` in `dir` with the real tools, step by step as a device would
- * leave it (see the file comment). Seeded: the same seed gives the same filler bytes.
+ * leave it (see the file comment); `onStep` is given each step's bytes. Seeded: the same
+ * seed gives the same filler bytes. The image is a copy of the one in the cache (CACHE).
  */
 export function makeFatImage(dir: string, bits: FatBits, seed = bits, onStep?: (label: string, bytes: Uint8Array) => void): FatImage {
+  if (onStep !== undefined && KIB[bits] * 1024 > MAX_CACHED_STEPS_BYTES) return buildFatImage(dir, bits, seed, onStep);
+  const entry = cachedImage(bits, seed, onStep !== undefined);
+  const cached = JSON.parse(readFileSync(join(entry, 'image.json'), 'utf8')) as CachedImage;
+  const path = join(dir, `image.fat${bits}`);
+  copyFileSync(join(entry, 'image.bin'), path);
+  for (const [label, name] of cached.steps) onStep?.(label, new Uint8Array(readFileSync(join(entry, name))));
+  return { path, bits, files: cached.files, live: new Map(cached.live.map(([file, name]) => [file, new Uint8Array(readFileSync(join(entry, name)))])) };
+}
+
+/** makeFatImage without the cache. */
+function buildFatImage(dir: string, bits: FatBits, seed: number, onStep?: (label: string, bytes: Uint8Array) => void): FatImage {
   const image = join(dir, `image.fat${bits}`);
   const env = { ...process.env, MTOOLS_SKIP_CHECK: '1', MTOOLS_NO_VFAT: '' };
   const run = (tool: string, args: string[]): void => void execFileSync(tool, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });

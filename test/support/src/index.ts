@@ -17,3 +17,4 @@ export * from './fatImages.js';
 export * from './nandImages.js';
 export * from './damaged.js';
 export * from './fixtureNand.js';
+export * from './migrate.js';
