@@ -22,6 +22,19 @@ SHORT_ESCAPES[0x0a] = 0x6e;
 SHORT_ESCAPES[0x0c] = 0x66;
 SHORT_ESCAPES[0x0d] = 0x72;
 
+// The target's bytes as a DataView, made again only when the target changes: digits, hex
+// and constants are stored up to four bytes at a time through it.
+let viewTarget: Uint8Array | undefined;
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+function wordsOf(target: Uint8Array): DataView<ArrayBufferLike> {
+  if (target !== viewTarget) {
+    view = new DataView(target.buffer, target.byteOffset, target.byteLength);
+    viewTarget = target;
+  }
+  return view;
+}
+
 /** `\uXXXX` (lowercase, as JSON.stringify writes it) at `p`; returns the new position. */
 function putUnicodeEscape(target: Uint8Array, p: number, unit: number): number {
   target[p] = 0x5c;
@@ -122,19 +135,6 @@ function escapeUtf16(target: Uint8Array, p: number, bytes: Uint8Array, q: number
   return p;
 }
 
-// The target's bytes as a DataView, made again only when the target changes: digits, hex
-// and constants are stored up to four bytes at a time through it.
-let viewTarget: Uint8Array | undefined;
-let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
-
-function wordsOf(target: Uint8Array): DataView<ArrayBufferLike> {
-  if (target !== viewTarget) {
-    view = new DataView(target.buffer, target.byteOffset, target.byteLength);
-    viewTarget = target;
-  }
-  return view;
-}
-
 // 0–9999 as four decimal digits with leading zeros, one little-endian word each, and how
 // many digits remain without the zeros: numbers are written four digits per division.
 const DIGITS4 = new Uint32Array(10000);
@@ -167,13 +167,10 @@ export function putDecimal(target: Uint8Array, p: number, value: number): number
     words.setUint32(p, DIGITS4[value - high * 10000]!, true);
     return p + 4;
   }
-  let top = Math.floor(value / 100000000);
-  let low = value - top * 100000000;
-  // The quotient of a large value can round up to the next integer.
-  if (low < 0) {
-    top -= 1;
-    low += 100000000;
-  }
+  // Below 2^53 the quotient is under 2^27, where doubles are closer than 1e-8: it cannot
+  // round up to the next integer.
+  const top = Math.floor(value / 100000000);
+  const low = value - top * 100000000;
   p = putDecimal(target, p, top);
   const high = (low / 10000) | 0;
   words.setUint32(p, DIGITS4[high]!, true);
