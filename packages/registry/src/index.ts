@@ -15,6 +15,6 @@ export { upcaseUnit, foldName } from './names.js';
 export { CodecError, type CodecErrorDetails } from './codecError.js';
 export { Utf8Writer, renderToString } from './utf8Writer.js';
 export { regTextBytes, firstInvalidUtf8, bomlessUtf16, bomlessUtf16Warning, type RegTextBytes, type RegTextEncoding, type RegTextOptions } from './regText.js';
-export { writeJsonUtf16, escapeJsonUtf16, writeJsonValueOpen, writeDecimal, putDecimal, putBytes, writeHexDigits, writeBytes } from './jsonWriter.js';
+export { writeJsonUtf16, escapeJsonUtf16, writeJsonValueOpen, putJsonValueOpen, jsonValueRoom, jsonConstant, putConstant, type JsonConstant, writeDecimal, putDecimal, putBytes, writeHexDigits, writeBytes } from './jsonWriter.js';
 export { mergeTrees, parseMergePolicy, sameMergeKey, sameMergeValue, MergePolicyError, type MergePolicy, type MergeSide, type MergeResult, type MergeReport, type MergeEntry, type MergeValueEntry, type MergeKeyEntry, type MergeConflict } from './merge.js';
 export { escapeForTerminal, isTerminalUnsafe, terminalLines, terminalSafeJson } from './terminal.js';

@@ -1,5 +1,5 @@
 import type { DamageLoss, HiveFormatError, UnresolvedLink } from '@hivetool/hive';
-import { escapeJsonUtf16, putBytes, putDecimal, terminalSafeJson, writeJsonValueOpen } from '@hivetool/registry';
+import { escapeJsonUtf16, jsonConstant, jsonValueRoom, putConstant, putDecimal, putJsonValueOpen, terminalSafeJson, type JsonConstant } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { UNVERIFIED_ROM } from '../rom.js';
 import type { DumpHeader, DumpKey, DumpValue, DumpVisitor } from './tree.js';
@@ -33,38 +33,36 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
   const links: string[] = [];
   const skipped: string[] = [];
   const out = sink.utf8;
-  // A hive's records are written from the file's bytes (see writeJsonValueOpen); each key's
+  // A hive's records are written from the file's bytes (see putJsonValueOpen); each key's
   // path is its parent's escaped path bytes, kept by depth, plus its own name.
   let pathBytes = new Uint8Array(1024);
   const pathEnds: number[] = [0];
   // Depth of the last key written (0 right after `start`), or -1 before any start.
   let lastDepth = -1;
-  const sources = new Map<string, Uint8Array>();
+  // What follows a record's storage members (its source member, in --content-only only the
+  // unverified mark), with the rest up to the next number: a key's `,"flags":`, a value's `}`.
+  const tails = new Map<string, RecordTails>();
   let lastSource = '';
-  let lastSourceBytes: Uint8Array = EMPTY;
-  const sourceMember = (source: string): Uint8Array => {
-    if (source === lastSource && lastSourceBytes !== EMPTY) return lastSourceBytes;
-    let bytes = sources.get(source);
-    if (bytes === undefined) {
+  let lastTails: RecordTails | undefined;
+  const tailsOf = (source: string): RecordTails => {
+    if (source === lastSource && lastTails !== undefined) return lastTails;
+    let found = tails.get(source);
+    if (found === undefined) {
       // A record read through a ROM hive that failed the ROM check (--force-rom): from the
       // ROM, and marked unverified.
-      bytes = ENCODER.encode(source === UNVERIFIED_ROM ? ',"source":"rom","unverified":true' : ',"source":' + JSON.stringify(source));
-      sources.set(source, bytes);
+      const member = contentOnly ? (source === UNVERIFIED_ROM ? ',"unverified":true' : '') : source === UNVERIFIED_ROM ? ',"source":"rom","unverified":true' : ',"source":' + JSON.stringify(source);
+      found = { key: jsonConstant(member + ',"flags":'), value: jsonConstant(member + '}') };
+      tails.set(source, found);
     }
     lastSource = source;
-    lastSourceBytes = bytes;
-    return bytes;
+    lastTails = found;
+    return found;
   };
   const growPath = (size: number): void => {
     if (size <= pathBytes.length) return;
     const grown = new Uint8Array(Math.max(size, 2 * pathBytes.length));
     grown.set(pathBytes);
     pathBytes = grown;
-  };
-
-  const closeKey = (): void => {
-    if (keyOpen) sink.write(']}');
-    keyOpen = false;
   };
 
   return {
@@ -80,8 +78,6 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
       // The parent is the last key one level up (or the start): see RegTextWriter.storedKey.
       if (!(depth >= 0 && depth <= lastDepth + 1)) throw new RangeError(`JSON dump: a key at depth ${depth} follows ${lastDepth < 0 ? 'no start()' : `a key at depth ${lastDepth}`}`);
       lastDepth = depth;
-      closeKey();
-      keyOpen = true;
       valuesWritten = 0;
       const bytes = key.store.bytes;
       const nameOffset = key.nameOffset;
@@ -91,41 +87,64 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
       let nameStart = -1;
       if (depth > 0) {
         growPath(end + 2 + 6 * units);
-        pathBytes[end] = 0x5c;
-        pathBytes[end + 1] = 0x5c;
+        const path = pathBytes;
+        path[end] = 0x5c;
+        path[end + 1] = 0x5c;
         nameStart = end + 2;
-        end = escapeJsonUtf16(pathBytes, nameStart, bytes, nameOffset, units);
+        end = escapeJsonUtf16(path, nameStart, bytes, nameOffset, units);
         pathEnds[depth] = end;
       }
-      const source = contentOnly ? (key.source === UNVERIFIED_ROM ? UNVERIFIED_MEMBER : EMPTY) : sourceMember(key.source);
-      out.room(end + 6 * units + source.length + 96);
+      const tail = tailsOf(key.source).key;
+      // The previous key's closing `]}`, this key's line, its storage members and flags.
+      out.room(end + 6 * units + tail.length + 128);
       const target = out.bytes;
-      let p = putBytes(target, out.length, keysWritten++ === 0 ? KEY_FIRST : KEY_NEXT);
-      target.set(pathBytes.subarray(0, end), p);
-      p = putBytes(target, p + end, NAME_MEMBER);
+      const path = pathBytes;
+      let p = out.length;
+      if (keyOpen) {
+        target[p++] = 0x5d;
+        target[p++] = 0x7d;
+      }
+      keyOpen = true;
+      p = putConstant(target, p, keysWritten++ === 0 ? KEY_FIRST : KEY_NEXT);
+      // Paths are long (hundreds of bytes in deep trees): copied natively.
+      target.set(path.subarray(0, end), p);
+      p = putConstant(target, p + end, NAME_MEMBER);
       if (nameStart >= 0) {
-        for (let i = nameStart; i < end; i++) target[p++] = pathBytes[i]!;
+        for (let i = nameStart; i < end; i++) target[p++] = path[i]!;
       } else {
         p = escapeJsonUtf16(target, p, bytes, nameOffset, units);
       }
-      target[p++] = 0x22;
-      p = contentOnly ? putBytes(target, p, source) : putStorage(target, p, key.id, key.offset, source);
-      p = putBytes(target, p, FLAGS_MEMBER);
+      if (contentOnly) {
+        target[p++] = 0x22;
+      } else {
+        p = putConstant(target, p, KEY_ID_MEMBER);
+        p = putDecimal(target, p, key.id);
+        p = putConstant(target, p, OFFSET_MEMBER);
+        p = putDecimal(target, p, key.offset);
+      }
+      p = putConstant(target, p, tail);
       p = putDecimal(target, p, key.flags);
-      out.length = putBytes(target, p, VALUES_MEMBER);
+      out.length = putConstant(target, p, VALUES_MEMBER);
     },
     value(value: DumpValue) {
       if (!keyOpen) return;
-      if (valuesWritten++ !== 0) out.byte(0x2c);
       const bytes = value.store.bytes;
-      writeJsonValueOpen(out, bytes, value.nameOffset, value.nameLength, value.type, value.flags, bytes, value.dataOffset, value.dataLength);
-      const source = contentOnly ? (value.source === UNVERIFIED_ROM ? UNVERIFIED_MEMBER : EMPTY) : sourceMember(value.source);
-      out.room(source.length + 64);
+      const nameUnits = value.nameLength;
+      const dataLength = value.dataLength;
+      const tail = tailsOf(value.source).value;
+      // The comma, the value's members, its storage members and the closing brace.
+      out.room(jsonValueRoom(nameUnits, dataLength) + tail.length + 64);
       const target = out.bytes;
       let p = out.length;
-      p = contentOnly ? putBytes(target, p, source) : putStorage(target, p, value.id, value.offset, source);
-      target[p] = 0x7d;
-      out.length = p + 1;
+      if (valuesWritten++ !== 0) target[p++] = 0x2c;
+      p = putJsonValueOpen(target, p, bytes, value.nameOffset, nameUnits, value.type, value.flags, bytes, value.dataOffset, dataLength);
+      if (!contentOnly) {
+        p = putConstant(target, p, ID_MEMBER);
+        p = putDecimal(target, p, value.id);
+        p = putConstant(target, p, OFFSET_MEMBER);
+        p = putDecimal(target, p, value.offset);
+      }
+      out.length = putConstant(target, p, tail);
     },
     unresolved(link: UnresolvedLink, path: string) {
       links.push(terminalSafeJson(JSON.stringify({ path, link: link.link, ref: link.ref, store: link.store, id: link.id, offset: link.offset, reason: link.reason })));
@@ -134,7 +153,8 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
       skipped.push(terminalSafeJson(JSON.stringify({ path, code: error.code, offset: error.offset, lost, message: error.message })));
     },
     finish(error?: string, members = '') {
-      closeKey();
+      if (keyOpen) sink.write(']}');
+      keyOpen = false;
       const damaged = skipped.length === 0 ? '' : ',"skippedRecords":[' + skipped.join(',') + ']';
       sink.write('\n],"unresolvedLinks":[' + links.join(',') + ']' + damaged + members + (error === undefined ? '' : ',"error":' + terminalSafeJson(JSON.stringify(error))) + '}');
     },
@@ -142,22 +162,18 @@ export function jsonVisitor(header: DumpHeader, sink: TextSink, contentOnly = fa
 }
 
 const ENCODER = new TextEncoder();
-const KEY_FIRST = ENCODER.encode('\n{"path":"');
-const KEY_NEXT = ENCODER.encode(',\n{"path":"');
-const NAME_MEMBER = ENCODER.encode('","name":"');
-const EMPTY = new Uint8Array(0);
-/** A record from a ROM hive that failed the ROM check, in --content-only JSON. */
-const UNVERIFIED_MEMBER = ENCODER.encode(',"unverified":true');
+const KEY_FIRST = jsonConstant('\n{"path":"');
+const KEY_NEXT = jsonConstant(',\n{"path":"');
+const NAME_MEMBER = jsonConstant('","name":"');
 
-/** A record's storage members, `,"id":N,"offset":N` and its source member, at `p`; returns the end. */
-function putStorage(target: Uint8Array, p: number, id: number, offset: number, source: Uint8Array): number {
-  p = putBytes(target, p, ID_MEMBER);
-  p = putDecimal(target, p, id);
-  p = putBytes(target, p, OFFSET_MEMBER);
-  p = putDecimal(target, p, offset);
-  return putBytes(target, p, source);
+/** The bytes after a record's storage members: see tailsOf. */
+interface RecordTails {
+  readonly key: JsonConstant;
+  readonly value: JsonConstant;
 }
-const ID_MEMBER = ENCODER.encode(',"id":');
-const OFFSET_MEMBER = ENCODER.encode(',"offset":');
-const FLAGS_MEMBER = ENCODER.encode(',"flags":');
-const VALUES_MEMBER = ENCODER.encode(',"values":[');
+
+// A key's id follows its name, before the closing quote; a value's its raw member.
+const KEY_ID_MEMBER = jsonConstant('","id":');
+const ID_MEMBER = jsonConstant(',"id":');
+const OFFSET_MEMBER = jsonConstant(',"offset":');
+const VALUES_MEMBER = jsonConstant(',"values":[');
