@@ -63,6 +63,18 @@ export class HeapCensus {
   readonly other: Record<string, number> = {};
   readonly valueTypes: Record<number, number> = {};
   readonly unknown = new UnknownBitsLog();
+  /**
+   * The section tables' slots, counted by verify's slot checks when they found every
+   * section's table (as the reader finds them); the unknown bits of their fields.
+   */
+  slots: { used: number; free: number; unknown: UnknownBitsLog } | undefined = undefined;
+  /**
+   * The records reachable from the roots, counted by verify's walk of the id table: set
+   * only when verify found no error at all (and had no ROM hive to follow links into), so
+   * that a walk of the tree would meet no damage either. `romLinks`: links into the ROM
+   * hive (a walk's unresolved links); `longestValueChain`: the most values of one key.
+   */
+  tree: { keys: number; values: number; romLinks: number; longestValueChain: number } | undefined = undefined;
 
   freeBlock(size: number): void {
     this.free++;
