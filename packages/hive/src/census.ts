@@ -75,6 +75,11 @@ export class HeapCensus {
    * hive (a walk's unresolved links); `longestValueChain`: the most values of one key.
    */
   tree: { keys: number; values: number; romLinks: number; longestValueChain: number } | undefined = undefined;
+  /**
+   * How many of verify's findings the whole-file checks made (header to slots), the
+   * ones before the record checks and the walk; undefined when verify stopped before.
+   */
+  structureFindings: number | undefined = undefined;
 
   freeBlock(size: number): void {
     this.free++;

@@ -83,6 +83,7 @@ function checkFile(file: Uint8Array, options: VerifyOptions, findings: Findings,
   const records = options.scope !== 'structure';
   const heap = tileHeap(ctx, sections.length, records);
   const slots = checkSections(ctx, sections, heap);
+  if (options.census !== undefined) options.census.structureFindings = findings.list.length;
   if (!records) return;
   const table = slots;
   if (slots.confirmed !== undefined && heap.ids.recordsRegular) {
