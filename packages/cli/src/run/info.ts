@@ -76,7 +76,8 @@ export interface HiveInfo {
   statistics: HiveStatistics | null;
   /**
    * What could not be read (a damaged hive), each as its error line; the counts of a part
-   * that stopped are those made before the error. Empty for a whole hive.
+   * that stopped are those made before the error, and the tree's are of what is intact
+   * (the walk skips damaged records). Empty for a whole hive.
    */
   problems: string[];
   /** The restore area after the hive (format guide §3a), as stored, and the next mount; null when the hive could not be opened. */
@@ -102,7 +103,8 @@ export interface HiveInfo {
 /**
  * Describes a hive: with a `Hive`, everything; with bytes, as much as can be read, header
  * fields first: a hive whose roots record, heap or tree is damaged still shows its header,
- * and the counts made up to the damage, with each error in `problems`.
+ * and the counts it can make (the heap's up to the damage, the tree's of what is intact),
+ * with each error in `problems`.
  *
  * @throws {HiveFormatError} only when not even the header can be read (`TRUNCATED`, `BAD_MAGIC`).
  */
