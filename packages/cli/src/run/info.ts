@@ -137,7 +137,7 @@ export function collectInfo(source: Hive | Uint8Array, file: string, options: Op
   const statistics = hive === undefined ? null : hiveStatistics(hive, { onError: problem, census, skipDamaged: skipped.skip, damaged: skipped.damaged });
   if (skipped.first !== undefined) {
     const { error, path } = skipped.first;
-    problems.push(`damaged hive: ${skipped.count} damaged record(s) or link(s) skipped, the first under ${path}: ${error.message}; the reachable counts are of what is intact (reachable from the roots), without what only the damaged records lead to; hivetool verify lists every finding`);
+    problems.push(`damaged hive: ${skipped.count} damaged record(s) or link(s) skipped, the first under ${path}: ${error.message}; what was shown is what is intact (reachable from the roots): the reachable counts leave out what only the damaged records lead to; hivetool verify lists every finding`);
   }
   if (hive !== undefined) {
     for (const finding of structural) {
