@@ -4,10 +4,12 @@
  * only it leads to and go on, so every intact match is found — the expected matches are
  * the clean file's, less those the damage cuts off, computed here from the clean file and
  * the damaged range — and the file is still reported damaged (exit 2, -o writes nothing).
+ * `info` counts what is intact the same way.
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openHive, walkTree } from '@hivetool/hive';
 import { corpusBytes, damagedCopy, describeCorpus, runCli, type DamagedHive } from '@hivetool/test-support';
 import { scratchDirectory } from '@hivetool/test-support/scratch';
 
@@ -82,5 +84,44 @@ describeWithCorpus('a hive with 64 bytes of a key record overwritten (corpus def
     const written = runCli(['dump', damagedFile, '-o', out]);
     expect(written.status).toBe(2);
     expect(existsSync(out)).toBe(false);
+  });
+
+  test('info counts every intact key and value: the clean counts less what the damaged record cuts off, and says so (exit 2)', () => {
+    // The reachable records of the clean file, and those of them the damage leaves intact.
+    let cleanKeys = 0;
+    let cleanValues = 0;
+    let keys = 0;
+    let values = 0;
+    walkTree(openHive(corpusBytes('default.hv')), {
+      key(_key, path) {
+        cleanKeys++;
+        if (damaged.intactKey(path)) keys++;
+      },
+      value(value, _key, path) {
+        cleanValues++;
+        if (damaged.intactValue(path, value.name)) values++;
+      },
+    });
+    expect(keys).toBeLessThan(cleanKeys);
+    expect(values).toBeLessThan(cleanValues);
+
+    const cleanInfo = runCli(['info', '--json', clean]);
+    expect(cleanInfo.status).toBe(0);
+    const cleanStatistics = (JSON.parse(cleanInfo.stdout) as { hives: Array<{ statistics: { reachable: { keys: number; values: number; unresolvedLinks: number } } }> }).hives[0]!.statistics;
+    expect(cleanStatistics.reachable).toEqual({ keys: cleanKeys, values: cleanValues, unresolvedLinks: 0 });
+
+    const run = runCli(['info', '--json', damagedFile]);
+    expect(run.status).toBe(2);
+    const hive = (JSON.parse(run.stdout) as { hives: Array<{ statistics: { reachable: unknown; blocks: { keys: number } }; problems: string[] }> }).hives[0]!;
+    // Every intact record counted, past the damaged one; the heap's blocks are all counted.
+    expect(hive.statistics.reachable).toEqual({ keys, values, unresolvedLinks: 0 });
+    expect(hive.problems).toEqual([expect.stringMatching(/^damaged hive: 1 damaged record\(s\) or link\(s\) skipped, the first under .*\[ID_MISMATCH\]; what was shown is what is intact \(reachable from the roots\): the reachable counts leave out/)]);
+    expect(run.stderr).toMatch(/damaged hive: 1 damaged record\(s\) or link\(s\) skipped, the first under .*\[ID_MISMATCH\]; what was shown is what is intact \(reachable from the roots\): the reachable counts leave out/);
+
+    // Text output: the counts, and the problem under `could not read`.
+    const text = runCli(['info', damagedFile]);
+    expect(text.status).toBe(2);
+    expect(text.stdout).toMatch(new RegExp(`keys +\\d+ in heap, ${keys} reachable`));
+    expect(text.stdout).toMatch(/could not read +damaged hive: 1 damaged record/);
   });
 });

@@ -50,6 +50,16 @@ export class UnknownBitsLog {
   }
 }
 
+const KEY_TYPE = BlockType.KEY;
+const VALUE_TYPE = BlockType.VALUE;
+const KEY_NAME = KeyField.name;
+const KEY_UNKNOWN = KeyField.unknown;
+const KEY_FLAGS = KeyField.flags;
+const UNKNOWN_KEY_FLAGS = ~KNOWN_KEY_FLAGS & 0xffff;
+const VALUE_NAME = ValueField.name;
+const VALUE_TYPE_FIELD = ValueField.type;
+const VALUE_FLAGS = ValueField.flags;
+
 /** Counts of the heap's blocks and the unknown bits of their records, block by block. */
 export class HeapCensus {
   /** Set by the walk that filled it when it reached the end of the heap. */
@@ -63,6 +73,23 @@ export class HeapCensus {
   readonly other: Record<string, number> = {};
   readonly valueTypes: Record<number, number> = {};
   readonly unknown = new UnknownBitsLog();
+  /**
+   * The section tables' slots, counted by verify's slot checks when they found every
+   * section's table (as the reader finds them); the unknown bits of their fields.
+   */
+  slots: { used: number; free: number; unknown: UnknownBitsLog } | undefined = undefined;
+  /**
+   * The records reachable from the roots, counted by verify's walk of the id table: set
+   * only when verify found no error at all (and had no ROM hive to follow links into), so
+   * that a walk of the tree would meet no damage either. `romLinks`: links into the ROM
+   * hive (a walk's unresolved links); `longestValueChain`: the most values of one key.
+   */
+  tree: { keys: number; values: number; romLinks: number; longestValueChain: number } | undefined = undefined;
+  /**
+   * How many of verify's findings the whole-file checks made (header to slots), the
+   * ones before the record checks and the walk; undefined when verify stopped before.
+   */
+  structureFindings: number | undefined = undefined;
 
   freeBlock(size: number): void {
     this.free++;
@@ -74,6 +101,35 @@ export class HeapCensus {
     const zero = view.getUint32(offset + 4, true);
     if (zero !== 0) this.unknown.note('block header second word', offset + 4, zero);
     const at = offset + BLOCK_HEADER_SIZE;
+    // The common blocks first, their fields read inline: this runs once per block of the
+    // file (verify's tiling), mostly before the optimising compiler has seen it.
+    if (type === KEY_TYPE) {
+      this.keys++;
+      if (size < KEY_NAME) return; // reported by the tree walk if reachable
+      const unknownByte = bytes[at + KEY_UNKNOWN]!;
+      const flags = bytes[at + KEY_FLAGS]! | (bytes[at + KEY_FLAGS + 1]! << 8);
+      const sibling = view.getUint32(at + KeyField.nextSibling, true) >>> 28;
+      const child = view.getUint32(at + KeyField.firstChild, true) >>> 28;
+      const value = view.getUint32(at + KeyField.firstValue, true) >>> 28;
+      // Store nibbles 0 (this file) and 2 (the ROM hive) are known; a 0 reference has nibble 0.
+      if (unknownByte === 0 && (flags & UNKNOWN_KEY_FLAGS) === 0 && (sibling | child | value | 2) === 2) return;
+      if (unknownByte !== 0) this.unknown.note('key byte +13', at + KeyField.unknown, unknownByte);
+      if ((flags & ~KNOWN_KEY_FLAGS) !== 0) this.unknown.note('key flags', at + KeyField.flags, flags & ~KNOWN_KEY_FLAGS);
+      this.store(view, 'key nextSibling', at + KeyField.nextSibling);
+      this.store(view, 'key firstChild', at + KeyField.firstChild);
+      this.store(view, 'key firstValue', at + KeyField.firstValue);
+      return;
+    }
+    if (type === VALUE_TYPE) {
+      this.values++;
+      if (size < VALUE_NAME) return;
+      const valueType = bytes[at + VALUE_TYPE_FIELD]! | (bytes[at + VALUE_TYPE_FIELD + 1]! << 8);
+      this.valueTypes[valueType] = (this.valueTypes[valueType] ?? 0) + 1;
+      const flags = bytes[at + VALUE_FLAGS]!;
+      if (flags !== 0) this.unknown.note('value flags (name word high byte)', at + ValueField.flags, flags);
+      if ((view.getUint32(at + ValueField.nextValue, true) >>> 28 | 2) !== 2) this.store(view, 'value nextValue', at + ValueField.nextValue);
+      return;
+    }
     switch (type) {
       case BlockType.SECTION_TABLE:
         this.sectionTables++;
@@ -81,28 +137,6 @@ export class HeapCensus {
       case BlockType.ROOTS:
         this.roots++;
         break;
-      case BlockType.KEY: {
-        this.keys++;
-        if (size < KeyField.name) break; // reported by the tree walk if reachable
-        const unknownByte = bytes[at + KeyField.unknown]!;
-        if (unknownByte !== 0) this.unknown.note('key byte +13', at + KeyField.unknown, unknownByte);
-        const flags = view.getUint16(at + KeyField.flags, true);
-        if ((flags & ~KNOWN_KEY_FLAGS) !== 0) this.unknown.note('key flags', at + KeyField.flags, flags & ~KNOWN_KEY_FLAGS);
-        this.store(view, 'key nextSibling', at + KeyField.nextSibling);
-        this.store(view, 'key firstChild', at + KeyField.firstChild);
-        this.store(view, 'key firstValue', at + KeyField.firstValue);
-        break;
-      }
-      case BlockType.VALUE: {
-        this.values++;
-        if (size < ValueField.name) break;
-        const valueType = view.getUint16(at + ValueField.type, true);
-        this.valueTypes[valueType] = (this.valueTypes[valueType] ?? 0) + 1;
-        const flags = bytes[at + ValueField.flags]!;
-        if (flags !== 0) this.unknown.note('value flags (name word high byte)', at + ValueField.flags, flags);
-        this.store(view, 'value nextValue', at + ValueField.nextValue);
-        break;
-      }
       default: {
         const name = blockTypeName(type);
         this.other[name] = (this.other[name] ?? 0) + 1;

@@ -171,14 +171,15 @@ export function damageAction(kind: CommandKind, code: FindingCode): DamageAction
 
 /**
  * Which errors a walk of a command of `kind` skips (`WalkOptions.skipDamaged`): a record or
- * link of a class the command skips or reads on past, or does not check as a whole
- * (a slot or block met on the way), is passed over with what only it leads to; the others
+ * link of a class the command skips or reads on past, describes (`info`: counts what is
+ * intact), or does not check as a whole (a slot or block met on the way), is passed over
+ * with what only it leads to; the others
  * (a ROM link that does not resolve, the caps on counts) stop the walk.
  */
 export function skipsInWalk(kind: CommandKind): (error: HiveFormatError) => boolean {
   return (error) => {
     const action = damageAction(kind, error.code);
-    return action === 'skip-record' || action === 'read-on' || action === 'not-checked';
+    return action === 'skip-record' || action === 'read-on' || action === 'not-checked' || action === 'describe';
   };
 }
 
@@ -190,6 +191,17 @@ export function skipsInWalk(kind: CommandKind): (error: HiveFormatError) => bool
  */
 export function structuralDamage(hive: Hive, census?: HeapCensus): Finding[] {
   return verifyHive(hive, census === undefined ? { scope: 'structure' } : { scope: 'structure', census }).findings.filter((finding) => finding.severity === 'error');
+}
+
+/**
+ * `structuralDamage`'s errors, for `info`, from one run of every check of `verifyHive`,
+ * which fills `census` for `hiveStatistics` on the way: the heap's blocks, the slots, and
+ * the records reachable from the roots when nothing is damaged. The statistics then walk
+ * neither the heap, nor the slots, nor the tree.
+ */
+export function structuralDamageCounted(hive: Hive, census: HeapCensus): Finding[] {
+  const findings = verifyHive(hive, { census }).findings;
+  return findings.slice(0, census.structureFindings ?? findings.length).filter((finding) => finding.severity === 'error');
 }
 
 /**

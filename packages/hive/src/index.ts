@@ -28,4 +28,4 @@ export { disassembleHive, assembleHive, rewriteHive, MAX_PARTS, type HiveParts, 
 export { deriveRomSignature, deriveVolumeGuid, type Sha256 } from './signature.js';
 export { verifyHive, MAX_FINDINGS_PER_CODE, MAX_RESTORE_RECORDS_LISTED, type RestoreReport, type VerifyReport, type VerifyOptions, type Finding, type Severity, type BootPrediction, type BootOutcome } from './verify/index.js';
 export { checkRom, hiveRole, romFileForRole, ROM_CHECK_LISTED, type RomCheckResult, type RomCheckLink, type RomCheckCopy, type HiveRole } from './romCheck.js';
-export { DAMAGE_CLASS, DAMAGE_RULES, damageAction, skipsInWalk, structuralDamage, assessHive, type DamageClass, type CommandKind, type DamageAction } from './damage.js';
+export { DAMAGE_CLASS, DAMAGE_RULES, damageAction, skipsInWalk, structuralDamage, structuralDamageCounted, assessHive, type DamageClass, type CommandKind, type DamageAction } from './damage.js';

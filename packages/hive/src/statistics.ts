@@ -4,7 +4,7 @@ import { HIVE_VERSION } from './header.js';
 import { BLOCK_HEADER_SIZE, DIRECTORY_OFFSET, PAGE_SIZE, SLOTS_PER_SECTION } from './layout.js';
 import { freeSlotUnknownBits, isSlotUsed, slotUnknownBits } from './sections.js';
 import { Hive, openHive } from './reader.js';
-import { walkTree } from './walk.js';
+import { walkTree, type DamageLoss } from './walk.js';
 import { isHiveFormatError, type HiveFormatError } from './errors.js';
 
 export type { UnknownBitsSeen } from './census.js';
@@ -53,11 +53,19 @@ export interface StatisticsOptions {
    * heap, instead of walking it again.
    */
   census?: HeapCensus;
+  /**
+   * Which errors the tree walk passes over instead of stopping at (`WalkOptions.skipDamaged`):
+   * the record and what only it leads to are not counted, the walk goes on with the rest.
+   * Each skip is reported to `damaged`.
+   */
+  skipDamaged?: (error: HiveFormatError) => boolean;
+  damaged?: (error: HiveFormatError, path: string, lost: DamageLoss) => void;
 }
 
 /**
  * Counts everything in a hive: one pass over the heap, one over the section tables and
- * one walk of the tree from the roots.
+ * one walk of the tree from the roots; the passes a `census` already made (verify's, see
+ * `structuralDamageCounted`) are taken from it instead.
  *
  * @throws {HiveFormatError} if the heap does not tile or the tree is broken (unless
  * `onError` is given).
@@ -116,14 +124,32 @@ export function hiveStatistics(source: Hive | Uint8Array, options: StatisticsOpt
     heapPass(census);
   }
 
-  pass('sections', () => countSlots(hive, stats, unknown));
-  pass('tree', () =>
-    walkTree(hive, {
-      key: () => void stats.reachable.keys++,
-      value: () => void stats.reachable.values++,
-      unresolved: () => void stats.reachable.unresolvedLinks++,
-    }, { paths: false }),
-  );
+  const slots = options.census?.slots;
+  if (slots !== undefined) {
+    // Counted by verify's slot checks, which found every section's table.
+    stats.slots.used = slots.used;
+    stats.slots.free = slots.free;
+    unknown.merge(slots.unknown);
+  } else {
+    pass('sections', () => countSlots(hive, stats, unknown));
+  }
+  const tree = options.census?.tree;
+  const { maxKeys, maxValuesPerKey } = hive.limits;
+  if (tree !== undefined && hive.rom === undefined && tree.keys <= maxKeys && tree.longestValueChain <= maxValuesPerKey) {
+    // Counted by verify's walk, which found nothing damaged: a walk of the tree would meet
+    // no error either (the caps on counts checked here), and its unresolved links are the
+    // links into the ROM hive.
+    stats.reachable = { keys: tree.keys, values: tree.values, unresolvedLinks: tree.romLinks };
+  } else {
+    pass('tree', () =>
+      walkTree(hive, {
+        key: () => void stats.reachable.keys++,
+        value: () => void stats.reachable.values++,
+        unresolved: () => void stats.reachable.unresolvedLinks++,
+        ...(options.damaged === undefined ? {} : { damaged: options.damaged }),
+      }, { paths: false, ...(options.skipDamaged === undefined ? {} : { skipDamaged: options.skipDamaged }) }),
+    );
+  }
   stats.unknownBits = unknown.list();
   return stats;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { HeapCensus, HiveKey, hiveStatistics, openHive, readTree, structuralDamage, walkTree, type HiveFormatError, type UnresolvedLink } from '@hivetool/hive';
+import { HeapCensus, HiveKey, hiveStatistics, openHive, readTree, structuralDamage, structuralDamageCounted, walkTree, type HiveFormatError, type UnresolvedLink } from '@hivetool/hive';
 import { Store, walkHeap } from '@hivetool/hive/layout';
 import { ValueType, decodeValue, encodeUtf16 } from '@hivetool/registry';
 import { HEAP, ROM, buildRawHive, keyPayload, ref, rootsPayload, valuePayload } from '@hivetool/test-support';
@@ -191,6 +191,80 @@ describe('statistics counted by the structure checks\' heap tiling (HeapCensus)'
     const alone = errors();
     expect(shared).toEqual(alone);
     expect(alone.errors).toEqual(['heap BLOCK_PAST_EOF']);
+  });
+});
+
+describe('statistics counted by all of verify\'s passes (structuralDamageCounted: slots and reachable records too)', () => {
+  /**
+   * A persistent hive: two top-level keys (the first with a subkey and two values, the
+   * second with a value chain continuing into ROM), a sibling link into ROM, ids in two
+   * sections, and a used slot with an unknown bit.
+   */
+  const whole = (): Uint8Array => {
+    const { bytes } = buildRawHive({
+      blocks: [
+        { id: 0, type: 0xb, payload: rootsPayload({ 2: ref(HEAP, 1) }) },
+        { id: 1, type: 0xc, payload: keyPayload({ name: 'First', firstChild: ref(HEAP, 4), firstValue: ref(HEAP, 2), nextSibling: ref(HEAP, 1030) }) },
+        { id: 2, type: 0xd, payload: valuePayload({ type: ValueType.DWORD, name: 'A', data: [1, 0, 0, 0], nextValue: ref(HEAP, 3) }) },
+        { id: 3, type: 0xd, payload: valuePayload({ type: ValueType.SZ, name: 'B', data: [0x41, 0, 0, 0] }) },
+        { id: 4, type: 0xc, payload: keyPayload({ name: 'Sub' }) },
+        { id: 1030, type: 0xc, payload: keyPayload({ name: 'Second', firstValue: ref(HEAP, 1031), nextSibling: ref(ROM, 7) }) },
+        { id: 1031, type: 0xd, payload: valuePayload({ type: ValueType.DWORD, name: 'C', data: [2, 0, 0, 0], nextValue: ref(ROM, 9) }) },
+      ],
+    });
+    // Bit 28 of the slot of id 4 (section 0's table at 0x5000, slots after its 12-byte header).
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const slot = 0x5000 + 12 + 4 * 4;
+    view.setUint32(slot, (view.getUint32(slot, true) | 0x10000000) >>> 0, true);
+    return bytes;
+  };
+  const counted = (bytes: Uint8Array, limits = {}): { census: HeapCensus; stats: unknown; errors: string[] } => {
+    const hive = openHive(bytes, { limits });
+    const census = new HeapCensus();
+    structuralDamageCounted(hive, census);
+    const errors: string[] = [];
+    const stats = hiveStatistics(hive, { census, onError: (error, pass) => void errors.push(`${pass} ${error.code}`) });
+    return { census, stats, errors };
+  };
+  const alone = (bytes: Uint8Array, limits = {}): { stats: unknown; errors: string[] } => {
+    const errors: string[] = [];
+    const stats = hiveStatistics(openHive(bytes, { limits }), { onError: (error, pass) => void errors.push(`${pass} ${error.code}`) });
+    return { stats, errors };
+  };
+
+  test('a whole hive: slot counts and reachable counts taken from verify, the same statistics as the statistics\' own passes', () => {
+    const bytes = whole();
+    const { census, stats, errors } = counted(bytes);
+    expect(census.slots).toMatchObject({ used: 7, free: 2 * 1024 - 7 });
+    expect(census.tree).toEqual({ keys: 3, values: 3, romLinks: 2, longestValueChain: 2 });
+    expect(errors).toEqual([]);
+    const own = alone(bytes);
+    expect(JSON.stringify(stats)).toBe(JSON.stringify(own.stats));
+    expect(own.stats).toMatchObject({ slots: { used: 7, free: 2041 }, reachable: { keys: 3, values: 3, unresolvedLinks: 2 } });
+    expect((own.stats as { unknownBits: Array<{ field: string }> }).unknownBits.map((seen) => seen.field)).toContain('slot bits 28-31 (and bit 1)');
+  });
+
+  test('a damaged record: verify\'s counts are not used, the tree is walked, with the same counts and error', () => {
+    const bytes = whole();
+    // The value B's name length past its block (NAME_PAST_BLOCK).
+    const hive = openHive(bytes);
+    const value = [...(hive.key('HKLM\\First') as HiveKey).values()].find((entry) => entry.kind !== 'unresolved' && entry.name === 'B')!;
+    bytes[value.offset + 12 + 8] = 200;
+    const shared = counted(bytes);
+    expect(shared.census.tree).toBeUndefined();
+    expect(shared.census.slots).toBeDefined();
+    expect({ stats: shared.stats, errors: shared.errors }).toEqual(alone(bytes));
+    expect(shared.errors).toEqual(['tree NAME_PAST_BLOCK']);
+  });
+
+  test('the caps on counts: a value chain longer than maxValuesPerKey, or more keys than maxKeys, is left to the walk, which stops as before', () => {
+    const bytes = whole();
+    for (const limits of [{ maxValuesPerKey: 1 }, { maxKeys: 2 }]) {
+      const shared = counted(bytes, limits);
+      expect(shared.census.tree).toBeDefined();
+      expect({ stats: shared.stats, errors: shared.errors }).toEqual(alone(bytes, limits));
+      expect(shared.errors).toEqual(['tree LIMIT_EXCEEDED']);
+    }
   });
 });
 

@@ -150,6 +150,25 @@ describeWithCorpus('verify on the corpus', () => {
     expect(report.summary.errors + report.summary.warnings).toBeGreaterThan(0);
   });
 
+  test('notes the slot checks made before a slot sent them to the full checks are listed once', () => {
+    const original = corpusBytes('default.hv');
+    const hive = openHive(original.slice());
+    const bytes = original.slice();
+    // A free slot with a bit outside its next-free field, then, later in the same section,
+    // a free slot turned into a used one pointing into the middle of a block.
+    const free = freeId(hive);
+    expect(read32(bytes, slotOf(hive, free)) & 1).toBe(0);
+    expect(read32(bytes, slotOf(hive, free + 1)) & 1).toBe(0);
+    u32(bytes, slotOf(hive, free), read32(bytes, slotOf(hive, free)) | 2);
+    u32(bytes, slotOf(hive, free + 1), (firstKey(hive, 'HKLM\\nls').offset - 0x5000 + 8) | 1);
+    const report = verifyHive(bytes);
+    expect(report.findings.filter((finding) => finding.code === 'FREE_SLOT_BITS')).toEqual([expect.objectContaining({ count: 1, offset: slotOf(hive, free) })]);
+    expect(report.findings.filter((finding) => finding.code === 'SLOT_NOT_A_BLOCK')).toHaveLength(1);
+    // In the order the slots come in.
+    const codes = report.findings.map((finding) => finding.code);
+    expect(codes.indexOf('FREE_SLOT_BITS')).toBeLessThan(codes.indexOf('SLOT_NOT_A_BLOCK'));
+  });
+
   test('one changed byte of the signature: clean boot, both signatures printed', () => {
     const { rom, bytes } = persistent();
     bytes[0x28 + 15] = bytes[0x28 + 15]! ^ 0x01;

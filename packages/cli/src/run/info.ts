@@ -8,7 +8,7 @@ import {
   openHive,
   pendingLogEntries,
   readHeader,
-  structuralDamage,
+  structuralDamageCounted,
   MAX_RESTORE_RECORDS_LISTED,
   type Hive,
   type HiveFormatError,
@@ -24,6 +24,7 @@ import {
 } from '@hivetool/hive/layout';
 import { rootName, terminalLines, terminalSafeJson, valueTypeName } from '@hivetool/registry';
 import { inputName, readHiveFile, stdinForWorkers } from '../input.js';
+import { SkippedRecords } from '../damage.js';
 import { StdoutSink } from '../output.js';
 import { ExitCode, UsageError, describeFailure, fileFailure } from '../failures.js';
 import { Progress, summary } from '../batch.js';
@@ -75,7 +76,8 @@ export interface HiveInfo {
   statistics: HiveStatistics | null;
   /**
    * What could not be read (a damaged hive), each as its error line; the counts of a part
-   * that stopped are those made before the error. Empty for a whole hive.
+   * that stopped are those made before the error, and the tree's are of what is intact
+   * (the walk skips damaged records). Empty for a whole hive.
    */
   problems: string[];
   /** The restore area after the hive (format guide §3a), as stored, and the next mount; null when the hive could not be opened. */
@@ -101,7 +103,8 @@ export interface HiveInfo {
 /**
  * Describes a hive: with a `Hive`, everything; with bytes, as much as can be read, header
  * fields first: a hive whose roots record, heap or tree is damaged still shows its header,
- * and the counts made up to the damage, with each error in `problems`.
+ * and the counts it can make (the heap's up to the damage, the tree's of what is intact),
+ * with each error in `problems`.
  *
  * @throws {HiveFormatError} only when not even the header can be read (`TRUNCATED`, `BAD_MAGIC`).
  */
@@ -123,14 +126,22 @@ export function collectInfo(source: Hive | Uint8Array, file: string, options: Op
     // As stored: the header of a hive read as mounted has its restore fields cleared.
     header = readHeader(source.file, new DataView(source.file.buffer, source.file.byteOffset, source.file.byteLength));
   }
-  // The whole-file damage verify reports and the statistics' walk does not meet (damage.ts);
-  // its heap tiling also counts the blocks for the statistics, which then do not walk the heap.
+  // The whole-file damage verify reports and the statistics' walk does not meet (damage.ts).
+  // Verify's passes also count the blocks, the slots and, when nothing is damaged, the
+  // records reachable from the roots for the statistics, which then walk none of them.
   const census = new HeapCensus();
-  const structural = hive === undefined ? [] : structuralDamage(hive, census);
-  const statistics = hive === undefined ? null : hiveStatistics(hive, { onError: problem, census });
+  const structural = hive === undefined ? [] : structuralDamageCounted(hive, census);
+  // A walk of a damaged tree skips each damaged record and counts the rest (the table's
+  // `describe`): the counts are of what is intact.
+  const skipped = new SkippedRecords('info');
+  const statistics = hive === undefined ? null : hiveStatistics(hive, { onError: problem, census, skipDamaged: skipped.skip, damaged: skipped.damaged });
+  if (skipped.first !== undefined) {
+    const { error, path } = skipped.first;
+    problems.push(`damaged hive: ${skipped.count} damaged record(s) or link(s) skipped, the first under ${path}: ${error.message}; what was shown is what is intact (reachable from the roots): the reachable counts leave out what only the damaged records lead to; hivetool verify lists every finding`);
+  }
   if (hive !== undefined) {
     for (const finding of structural) {
-      if (damageAction('info', finding.code) !== 'describe' || problems.some((line) => line.endsWith(`[${finding.code}]`))) continue;
+      if (damageAction('info', finding.code) !== 'describe' || problems.some((line) => line.endsWith(`[${finding.code}]`)) || skipped.first?.error.code === finding.code) continue;
       problems.push(`not a valid hive: ${finding.message} at offset ${hex(finding.offset)} [${finding.code}]`);
     }
   }

@@ -43,16 +43,33 @@ export interface Context {
 }
 
 export interface Heap {
-  /**
-   * Per 4-byte heap word: 0 no block starts here, ALLOCATED or FREE where one does, plus
-   * the CLAIMED bit once a slot (or the directory) points at it.
-   */
-  blockAt: Uint8Array;
   tiled: boolean;
   /** Where the tiled part of the heap ends (EOF when it tiles). */
   tiledEnd: number;
   /** How many allocated blocks the tiled part holds. */
   allocated: number;
+  /** What the tiling noted of each block's id (see TiledIds). */
+  ids: TiledIds;
+}
+
+/**
+ * The ids the heap's blocks carry, as the tiling met them: what the slots should point at
+ * when the hive is whole. The slot checks confirm each slot against it; anything else (a
+ * slot elsewhere, two blocks with one id, a directory entry that is not its table) sends
+ * them to the full checks over a map of the heap (`blockMap`), which report it.
+ */
+export interface TiledIds {
+  /** File offset of the first allocated block (not a section table) carrying each id; 0 = none. */
+  blockOf: Uint32Array;
+  /** That block's kind: KEY, VALUE, ROOTS or OTHER. */
+  kindOf: Uint8Array;
+  /** File offset of the first section table block carrying each section number; 0 = none. */
+  tableAt: Uint32Array;
+  /**
+   * Every key and value block noted passed the record checks with nothing to report (no
+   * slack, no unknown bits); false when records were not checked.
+   */
+  recordsRegular: boolean;
 }
 
 /** Each id's block and kind, as the slots give them (`checkSections`). */
@@ -61,21 +78,16 @@ export interface SlotTable {
   blockOf: Uint32Array;
   /** What each id holds: NONE, KEY, VALUE, ROOTS, OTHER or BROKEN. */
   kindOf: Uint8Array;
-}
-
-export interface IdTable extends SlotTable {
   /**
-   * The links of each record, three per id: a key's nextSibling, firstChild and firstValue,
-   * a value's nextValue. Gathered in id order by `checkRecords` so that the walk from the
-   * roots reads this compact table instead of jumping around the whole file.
+   * Set when every slot was confirmed against the tiling's ids (`TiledIds`): how many ids
+   * hold a key and a value.
    */
-  links: Uint32Array;
-  /** Each key's flags. */
-  keyFlags: Uint16Array;
+  confirmed?: { keys: number; values: number } | undefined;
 }
 
-/** The id table of `slots` with room for the links and flags `checkRecords` gathers (not needed by the structure checks alone). */
-export function idTable(slots: SlotTable): IdTable {
-  const idCount = slots.kindOf.length;
-  return { blockOf: slots.blockOf, kindOf: slots.kindOf, links: new Uint32Array(3 * idCount), keyFlags: new Uint16Array(idCount) };
-}
+/**
+ * The id table the record checks and the walk read: each id's block and kind. The walk
+ * reads a record's links from its block (at `blockOf[id]`), once the record checks have
+ * found that they fit.
+ */
+export type IdTable = SlotTable;

@@ -45,6 +45,17 @@ export class Findings {
     this.list.push(finding);
   }
 
+  /**
+   * Appends what `other` collected, in its order, as if added here: for codes this
+   * collector has not seen (a checker's pass collected apart, kept once it succeeded).
+   */
+  absorb(other: Findings): void {
+    for (const finding of other.list) this.list.push(finding);
+    for (const [code, finding] of other.grouped) this.grouped.set(code, finding);
+    for (const [code, count] of other.perCode) this.perCode.set(code, count);
+    for (const [code, finding] of other.overflow) this.overflow.set(code, finding);
+  }
+
   has(severity: Severity): boolean {
     return this.list.some((finding) => finding.severity === severity);
   }

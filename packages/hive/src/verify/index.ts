@@ -4,7 +4,7 @@
  * romLinks.ts §9, boot.ts), over the file as u32 words.
  */
 import { Hive } from '../reader.js';
-import { idTable, wordsOf, type Context } from './context.js';
+import { wordsOf, type Context } from './context.js';
 import { Findings } from './findings.js';
 import { checkHeader, checkRestoreArea } from './header.js';
 import { readSections } from './directory.js';
@@ -62,6 +62,8 @@ export function verifyHive(source: Uint8Array | Hive, options: VerifyOptions = {
     else if (finding.severity === 'warning') report.summary.warnings++;
     else report.summary.infos++;
   }
+  // The walk's counts stand for a walk of the tree only when nothing was damaged.
+  if (options.census !== undefined && report.summary.errors > 0) options.census.tree = undefined;
   return report;
 }
 
@@ -78,11 +80,20 @@ function checkFile(file: Uint8Array, options: VerifyOptions, findings: Findings,
   const sections = readSections(length, u32, findings, report);
   if (sections === undefined) return;
   const ctx: Context = { bytes, view, words, length, findings, report, census: options.census };
-  const heap = tileHeap(ctx);
+  const records = options.scope !== 'structure';
+  const heap = tileHeap(ctx, sections.length, records);
   const slots = checkSections(ctx, sections, heap);
-  if (options.scope === 'structure') return;
-  const table = idTable(slots);
-  checkRecords(ctx, table);
+  if (options.census !== undefined) options.census.structureFindings = findings.list.length;
+  if (!records) return;
+  const table = slots;
+  if (slots.confirmed !== undefined && heap.ids.recordsRegular) {
+    // Every slot confirmed against the tiling and every record regular: the tiling checked
+    // the records (heap.ts), in the blocks the slots point at.
+    report.counts.keys = slots.confirmed.keys;
+    report.counts.values = slots.confirmed.values;
+  } else {
+    checkRecords(ctx, table);
+  }
   const roots = checkRoots(ctx, table, options);
   if (roots === undefined) return;
   walkLinks(ctx, table, roots, options);

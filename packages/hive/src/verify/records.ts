@@ -13,7 +13,7 @@ export function checkRecords(ctx: Context, table: IdTable): void {
   const { BROKEN, KEY, VALUE } = RecordKind;
   const { bytes, view, words, findings, report } = ctx;
   const u32 = (offset: number): number => words[offset >>> 2]!;
-  const { blockOf, kindOf, links, keyFlags } = table;
+  const { blockOf, kindOf } = table;
   const idCount = kindOf.length;
   // Records (§8): fixed fields, name and data within their blocks.
   for (let id = 0; id < idCount; id++) {
@@ -33,10 +33,6 @@ export function checkRecords(ctx: Context, table: IdTable): void {
         continue;
       }
       const flags = view.getUint16(at + KeyField.flags, true);
-      keyFlags[id] = flags;
-      links[3 * id] = u32(at + KeyField.nextSibling);
-      links[3 * id + 1] = u32(at + KeyField.firstChild);
-      links[3 * id + 2] = u32(at + KeyField.firstValue);
       if ((flags & ~KNOWN_KEY_FLAGS) !== 0) findings.addGrouped('info', 'KEY_FLAGS_UNKNOWN', at + KeyField.flags, (n) => `${n} key(s) have flag bits the format guide does not explain (kept as stored)`);
       if (bytes[at + KeyField.unknown] !== 0) findings.addGrouped('info', 'KEY_BYTE13_SET', at + KeyField.unknown, (n) => `${n} key(s) have a non-zero byte at +13 (0 in every sample; kept as stored)`);
       if (size > keyRecordNeeds(nameLength)) findings.addGrouped('info', 'RECORD_SLACK', block, (n) => `${n} record(s) are larger than their fields need (seen once in a persistent hive; harmless)`);
@@ -53,7 +49,6 @@ export function checkRecords(ctx: Context, table: IdTable): void {
         kindOf[id] = BROKEN;
         continue;
       }
-      links[3 * id] = u32(at + ValueField.nextValue);
       if (bytes[at + ValueField.flags] !== 0) findings.addGrouped('info', 'VALUE_FLAGS_SET', at + ValueField.flags, (n) => `${n} value(s) have flags in the high byte of the name word (0x02 is seen in persistent hives, meaning not known; kept as stored)`);
       if (size > valueRecordNeeds(nameLength, dataLength)) findings.addGrouped('info', 'RECORD_SLACK', block, (n) => `${n} record(s) are larger than their fields need (seen once in a persistent hive; harmless)`);
     }
