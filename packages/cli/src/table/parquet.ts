@@ -7,8 +7,9 @@
  */
 import type { TextSink } from '../output.js';
 import { valueTypeName } from '@hivetool/registry';
-import { dataText, sourceColumns, type RowSink, type StoredValue, type TableRow } from './rows.js';
+import { sourceColumns, type RowSink, type StoredValue, type TableRow } from './rows.js';
 import { BooleanColumn, DictionaryColumn, Int32Column, Int64Column, PAGE_ROWS, PhysicalType, PlainBytesColumn, type Chunk } from './parquet/columns.js';
+import { maxDataTextBytes, putDataText } from './parquet/text.js';
 import { MAGIC, encodeFooter, type ColumnSchema, type RowGroupMeta } from './parquet/footer.js';
 
 /** Rows in a row group: a few MB of encoded columns; memory holds one group (and its encoding). */
@@ -50,7 +51,7 @@ export class ParquetRows implements RowSink {
   // Required dictionary columns with min/max: file, hive kind, source.
   private readonly file = new DictionaryColumn('file', false, true);
   private readonly hiveKind = new DictionaryColumn('hive_kind', false, true);
-  private readonly keyPath = new DictionaryColumn('key_path', false, false);
+  private readonly keyPath = new DictionaryColumn('key_path', false, false, true);
   private readonly valueName = new PlainBytesColumn('value_name', true, false);
   private readonly type = new DictionaryColumn('type', true, true);
   private readonly typeNumber = new Int32Column('type_number', true, true);
@@ -104,9 +105,10 @@ export class ParquetRows implements RowSink {
     this.valueName.addUtf16(v.bytes, v.nameOffset, v.nameUnits);
     this.type.add(valueTypeName(v.type));
     this.typeNumber.add(v.type);
-    const data = dataText(v.type, v.bytes.subarray(v.dataOffset, v.dataOffset + v.dataLength));
-    if (data === null) this.data.addNull();
-    else this.data.addString(data);
+    const at = this.data.reserve(maxDataTextBytes(v.dataLength));
+    const end = putDataText(this.data.bytes, at, v.type, v.bytes, v.dataOffset, v.dataLength);
+    if (end < 0) this.data.addNull();
+    else this.data.commit(end);
     this.dataHex.addHex(v.bytes, v.dataOffset, v.dataLength);
     this.size.add(v.dataLength);
     if (v.offset === null) this.recordOffset.addNull();

@@ -27,6 +27,7 @@ export const PAGE_ROWS = 1 << 17;
 const pageBody = new ByteBuffer(PAGE_BYTES + (1 << 16));
 const compressed = new ByteBuffer(PAGE_BYTES + (1 << 17));
 const header = new ByteBuffer(64);
+let levelScratch = new Uint8Array(1 << 12);
 
 /** What a column chunk's footer entry says of it. */
 export interface ChunkSummary {
@@ -61,9 +62,10 @@ abstract class Column {
   /** Finished data pages of the chunk: header and compressed body each. */
   protected pages = new ByteBuffer(1 << 12);
   protected uncompressed = 0;
-  private defs: Uint8Array<ArrayBuffer> = new Uint8Array(1 << 12);
+  /** Rows of the page being filled, and which of them are null (optional columns). */
   protected pageRows = 0;
   protected pageNulls = 0;
+  private nullRows: Int32Array<ArrayBuffer> = new Int32Array(1 << 10);
   protected chunkRows = 0;
   protected chunkNulls = 0;
 
@@ -73,32 +75,30 @@ abstract class Column {
     readonly statistics: boolean,
   ) {}
 
-  /** Bytes of values in the page being filled. */
-  protected abstract pageValueBytes(): number;
   /** Appends the page's values (in the page's encoding) to `out` and starts an empty page. */
   protected abstract takeValues(out: ByteBuffer): number;
   /** The chunk's dictionary page and statistics, and the state of a new chunk. */
   protected abstract finishChunk(): { dictionary: Uint8Array | undefined; statistics: ChunkStatistics | undefined; dictionaryEncoded: boolean };
 
-  protected defined(): void {
-    if (this.optional) {
-      if (this.pageRows === this.defs.length) this.defs = grow(this.defs);
-      this.defs[this.pageRows] = 1;
-    }
-    this.pageRows++;
-  }
-
   /** A null in this (optional) column. */
   addNull(): void {
     if (!this.optional) throw new TypeError(`parquet: column ${this.name} is required and cannot take a null`);
-    if (this.pageRows === this.defs.length) this.defs = grow(this.defs);
-    this.defs[this.pageRows++] = 0;
-    this.pageNulls++;
-    this.afterRow();
+    if (this.pageNulls === this.nullRows.length) {
+      const grown = new Int32Array(2 * this.nullRows.length);
+      grown.set(this.nullRows);
+      this.nullRows = grown;
+    }
+    this.nullRows[this.pageNulls++] = this.pageRows++;
+    if (this.pageRows >= PAGE_ROWS) this.cutPage();
   }
 
-  protected afterRow(): void {
-    if (this.pageValueBytes() >= PAGE_BYTES || this.pageRows >= PAGE_ROWS) this.cutPage();
+  /** The definition levels of the page (1 defined, 0 null), for the hybrid encoding. */
+  private levels(): Uint8Array {
+    if (levelScratch.length < this.pageRows) levelScratch = new Uint8Array(Math.max(this.pageRows, 2 * levelScratch.length));
+    const levels = levelScratch.subarray(0, this.pageRows);
+    levels.fill(1);
+    for (let i = 0; i < this.pageNulls; i++) levels[this.nullRows[i]!] = 0;
+    return levels;
   }
 
   /** Encodes and compresses the page being filled into the chunk's pages. */
@@ -112,7 +112,7 @@ abstract class Column {
       body.uint32(0);
       if (this.pageNulls === 0) rleRun(body, 1, this.pageRows, 1);
       else if (this.pageNulls === this.pageRows) rleRun(body, 0, this.pageRows, 1);
-      else encodeHybrid(body, this.defs, this.pageRows, 1);
+      else encodeHybrid(body, this.levels(), this.pageRows, 1);
       const length = body.length - at - 4;
       body.bytes[at] = length;
       body.bytes[at + 1] = length >>> 8;
@@ -161,7 +161,9 @@ abstract class Column {
       dictionaryBytes = out.length;
       parts.push(out.view());
     }
-    parts.push(this.pages.copy());
+    // The pages go as they are; the next chunk gets a buffer of about their size.
+    parts.push(this.pages.view());
+    const pagesLength = this.pages.length;
     const encodings: number[] = [Encoding.PLAIN];
     if (this.optional) encodings.push(Encoding.RLE);
     if (dictionaryEncoded) encodings.push(Encoding.RLE_DICTIONARY);
@@ -169,12 +171,12 @@ abstract class Column {
       encodings,
       numValues: this.chunkRows,
       uncompressedSize: uncompressed,
-      compressedSize: dictionaryBytes + this.pages.length,
+      compressedSize: dictionaryBytes + pagesLength,
       dataPageOffset: dictionaryBytes,
       dictionaryPageOffset: dictionary === undefined ? undefined : 0,
       statistics: this.statistics ? statistics : undefined,
     };
-    this.pages = new ByteBuffer(1 << 12);
+    this.pages = new ByteBuffer(Math.max(1 << 12, pagesLength + (pagesLength >>> 2)));
     this.uncompressed = 0;
     this.chunkRows = 0;
     this.chunkNulls = 0;
@@ -198,35 +200,61 @@ function writePage(out: ByteBuffer, body: Uint8Array, fields: (h: CompactWriter)
   out.put(compressed.view());
 }
 
-function grow(array: Uint8Array): Uint8Array<ArrayBuffer> {
-  const grown = new Uint8Array(2 * array.length);
-  grown.set(array);
-  return grown;
-}
-
 const encoder = new TextEncoder();
+
+/** Strings up to this length are written to UTF-8 by a loop; longer ones by TextEncoder. */
+const SHORT_STRING = 48;
+
+/**
+ * Writes `text` as UTF-8 into `target` at `at` (room for 3 bytes a unit); returns the end.
+ * The bytes are TextEncoder's (an unpaired surrogate is U+FFFD).
+ */
+export function putString(target: Uint8Array, at: number, text: string): number {
+  const n = text.length;
+  if (n > SHORT_STRING) return at + encoder.encodeInto(text, target.subarray(at)).written;
+  let p = at;
+  for (let i = 0; i < n; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) target[p++] = unit;
+    else if (unit < 0x800) {
+      target[p++] = 0xc0 | (unit >>> 6);
+      target[p++] = 0x80 | (unit & 0x3f);
+    } else if (unit >= 0xd800 && unit <= 0xdfff) {
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        const code = 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00);
+        target[p++] = 0xf0 | (code >>> 18);
+        target[p++] = 0x80 | ((code >>> 12) & 0x3f);
+        target[p++] = 0x80 | ((code >>> 6) & 0x3f);
+        target[p++] = 0x80 | (code & 0x3f);
+        i++;
+      } else {
+        target[p++] = 0xef;
+        target[p++] = 0xbf;
+        target[p++] = 0xbd;
+      }
+    } else {
+      target[p++] = 0xe0 | (unit >>> 12);
+      target[p++] = 0x80 | ((unit >>> 6) & 0x3f);
+      target[p++] = 0x80 | (unit & 0x3f);
+    }
+  }
+  return p;
+}
 
 /** A BYTE_ARRAY column in PLAIN encoding (each value its 4-byte length, then its bytes). */
 export class PlainBytesColumn extends Column {
-  private values = new ByteBuffer(1 << 16);
+  private values = new ByteBuffer(PAGE_BYTES + (1 << 12));
   /** UTF-8 bytes of values added to this column since the row group started. */
   bytesAdded = 0;
-
-  protected pageValueBytes(): number {
-    return this.values.length;
-  }
 
   /** A string value, as UTF-8. */
   addString(text: string): void {
     const values = this.values;
     values.room(4 + 3 * text.length);
     const at = values.length;
-    const length = text.length === 0 ? 0 : encoder.encodeInto(text, values.bytes.subarray(at + 4)).written;
-    setLength(values.bytes, at, length);
-    values.length = at + 4 + length;
-    this.bytesAdded += length;
-    this.defined();
-    this.afterRow();
+    const end = putString(values.bytes, at + 4, text);
+    this.put(at, end);
   }
 
   /** A value as UTF-8 from `units` UTF-16LE code units at `offset` of `bytes` (what TextEncoder makes of the decoded string). */
@@ -234,12 +262,7 @@ export class PlainBytesColumn extends Column {
     const values = this.values;
     values.room(4 + 3 * units);
     const at = values.length;
-    const end = putUtf16AsUtf8(values.bytes, at + 4, bytes, offset, units);
-    setLength(values.bytes, at, end - at - 4);
-    values.length = end;
-    this.bytesAdded += end - at - 4;
-    this.defined();
-    this.afterRow();
+    this.put(at, putUtf16AsUtf8(values.bytes, at + 4, bytes, offset, units));
   }
 
   /** A value as the lowercase hex digits of `length` bytes at `offset` of `bytes`. */
@@ -247,11 +270,39 @@ export class PlainBytesColumn extends Column {
     const values = this.values;
     values.room(4 + 2 * length);
     const at = values.length;
-    setLength(values.bytes, at, 2 * length);
-    values.length = putHex(values.bytes, at + 4, bytes, offset, length);
-    this.bytesAdded += 2 * length;
-    this.defined();
-    this.afterRow();
+    this.put(at, putHex(values.bytes, at + 4, bytes, offset, length));
+  }
+
+  /**
+   * Room for a value of at most `maxBytes` bytes, written by the caller into `bytes` from
+   * the returned offset; `commit` it with its end (or leave it for a null).
+   */
+  reserve(maxBytes: number): number {
+    this.values.room(4 + maxBytes);
+    return this.values.length + 4;
+  }
+
+  get bytes(): Uint8Array {
+    return this.values.bytes;
+  }
+
+  /** The value written after `reserve`, ending at `end`. */
+  commit(end: number): void {
+    this.put(this.values.length, end);
+  }
+
+  /** The value whose bytes were written at `at + 4` up to `end`: its length, then the page's count. */
+  private put(at: number, end: number): void {
+    const values = this.values;
+    const length = end - at - 4;
+    const bytes = values.bytes;
+    bytes[at] = length;
+    bytes[at + 1] = length >>> 8;
+    bytes[at + 2] = length >>> 16;
+    bytes[at + 3] = length >>> 24;
+    values.length = end;
+    this.bytesAdded += length;
+    if (++this.pageRows >= PAGE_ROWS || end >= PAGE_BYTES) this.cutPage();
   }
 
   protected takeValues(out: ByteBuffer): number {
@@ -266,47 +317,47 @@ export class PlainBytesColumn extends Column {
   }
 }
 
-function setLength(bytes: Uint8Array, at: number, length: number): void {
-  bytes[at] = length;
-  bytes[at + 1] = length >>> 8;
-  bytes[at + 2] = length >>> 16;
-  bytes[at + 3] = length >>> 24;
-}
-
 /**
  * A BYTE_ARRAY column of strings that repeat, dictionary-encoded: each distinct string once
  * in the chunk's dictionary page (PLAIN), the rows as indices into it (RLE_DICTIONARY).
+ * With `consecutive`, a string is looked up only against the row before (for key paths,
+ * which come in tree order: a key's values follow each other, and a path is not hashed).
  */
 export class DictionaryColumn extends Column {
   private map = new Map<string, number>();
   private entries = new ByteBuffer(1 << 12);
   private starts: number[] = [];
-  private indices = new Int32Array(1 << 12);
+  private indices: Int32Array<ArrayBuffer> = new Int32Array(1 << 12);
   private count = 0;
   private last: string | undefined;
   private lastIndex = 0;
   /** UTF-8 bytes of the dictionary since the row group started. */
   bytesAdded = 0;
 
-  protected pageValueBytes(): number {
-    return 0; // indices: a page holds up to PAGE_ROWS of them
+  constructor(name: string, optional: boolean, statistics: boolean, private readonly consecutive = false) {
+    super(name, optional, statistics);
   }
 
   add(text: string): void {
     let index: number;
     if (text === this.last) index = this.lastIndex;
     else {
-      const known = this.map.get(text);
+      const known = this.consecutive ? undefined : this.map.get(text);
       if (known !== undefined) index = known;
       else {
         index = this.starts.length;
-        this.map.set(text, index);
+        if (!this.consecutive) this.map.set(text, index);
         const entries = this.entries;
         entries.room(4 + 3 * text.length);
         const at = entries.length;
-        const length = text.length === 0 ? 0 : encoder.encodeInto(text, entries.bytes.subarray(at + 4)).written;
-        setLength(entries.bytes, at, length);
-        entries.length = at + 4 + length;
+        const end = putString(entries.bytes, at + 4, text);
+        const length = end - at - 4;
+        const bytes = entries.bytes;
+        bytes[at] = length;
+        bytes[at + 1] = length >>> 8;
+        bytes[at + 2] = length >>> 16;
+        bytes[at + 3] = length >>> 24;
+        entries.length = end;
         this.starts.push(at);
         this.bytesAdded += length;
       }
@@ -319,8 +370,7 @@ export class DictionaryColumn extends Column {
       this.indices = grown;
     }
     this.indices[this.count++] = index;
-    this.defined();
-    this.afterRow();
+    if (++this.pageRows >= PAGE_ROWS) this.cutPage();
   }
 
   protected takeValues(out: ByteBuffer): number {
@@ -356,9 +406,10 @@ export class DictionaryColumn extends Column {
       }
       statistics = { nullCount: this.chunkNulls, min: bytes.slice(starts[min]! + 4, end(min)), max: bytes.slice(starts[max]! + 4, end(max)) };
     }
-    const dictionary = n === 0 ? undefined : entries.copy();
+    // The entries go as they are (compressed from this buffer); the next chunk gets a new one of about their size.
+    const dictionary = n === 0 ? undefined : entries.view();
     this.map = new Map();
-    this.entries = new ByteBuffer(1 << 12);
+    this.entries = new ByteBuffer(Math.max(1 << 12, entries.length + (entries.length >>> 2)));
     this.starts = [];
     this.last = undefined;
     this.bytesAdded = 0;
@@ -366,16 +417,12 @@ export class DictionaryColumn extends Column {
   }
 }
 
-/** An INT32 column in PLAIN encoding (4 bytes little-endian each), with min/max if asked. */
+/** An INT32 column in PLAIN encoding (4 bytes little-endian each), with min/max. */
 export class Int32Column extends Column {
   private values = new ByteBuffer(1 << 12);
   private min = 0;
   private max = 0;
   private any = false;
-
-  protected pageValueBytes(): number {
-    return this.values.length;
-  }
 
   add(value: number): void {
     this.values.uint32(value);
@@ -384,8 +431,7 @@ export class Int32Column extends Column {
       this.any = true;
     } else if (value < this.min) this.min = value;
     else if (value > this.max) this.max = value;
-    this.defined();
-    this.afterRow();
+    if (++this.pageRows >= PAGE_ROWS || this.values.length >= PAGE_BYTES) this.cutPage();
   }
 
   protected takeValues(out: ByteBuffer): number {
@@ -410,18 +456,17 @@ export class Int32Column extends Column {
 export class Int64Column extends Column {
   private values = new ByteBuffer(1 << 12);
 
-  protected pageValueBytes(): number {
-    return this.values.length;
-  }
-
   add(value: number): void {
     if (!Number.isSafeInteger(value)) throw new RangeError(`parquet: column ${this.name}: ${value} is not a safe integer`);
-    const low = value % 0x1_0000_0000;
-    const high = Math.floor(value / 0x1_0000_0000);
-    this.values.uint32(low >>> 0);
-    this.values.uint32(high >>> 0);
-    this.defined();
-    this.afterRow();
+    const values = this.values;
+    if (value >= 0 && value <= 0xffff_ffff) {
+      values.uint32(value);
+      values.uint32(0);
+    } else {
+      values.uint32(value % 0x1_0000_0000 >>> 0);
+      values.uint32(Math.floor(value / 0x1_0000_0000) >>> 0);
+    }
+    if (++this.pageRows >= PAGE_ROWS || values.length >= PAGE_BYTES) this.cutPage();
   }
 
   protected takeValues(out: ByteBuffer): number {
@@ -438,33 +483,25 @@ export class Int64Column extends Column {
 /** A BOOLEAN column in PLAIN encoding (bit-packed, least significant bit first), with min/max. */
 export class BooleanColumn extends Column {
   private values: Uint8Array<ArrayBuffer> = new Uint8Array(1 << 12);
-  private count = 0;
   private seen = 0; // bit 0: false seen, bit 1: true seen
 
-  protected pageValueBytes(): number {
-    return this.count >>> 3;
-  }
-
   add(value: boolean): void {
-    if (this.count === this.values.length) this.values = grow(this.values);
-    this.values[this.count++] = value ? 1 : 0;
-    this.seen |= value ? 2 : 1;
-    this.defined();
-    this.afterRow();
+    const row = this.pageRows;
+    if (row >>> 3 === this.values.length) {
+      const grown = new Uint8Array(2 * this.values.length);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    if ((row & 7) === 0) this.values[row >>> 3] = 0;
+    if (value) {
+      this.values[row >>> 3]! |= 1 << (row & 7);
+      this.seen |= 2;
+    } else this.seen |= 1;
+    if (++this.pageRows >= PAGE_ROWS) this.cutPage();
   }
 
   protected takeValues(out: ByteBuffer): number {
-    const n = this.count;
-    out.room((n + 7) >>> 3);
-    const bytes = out.bytes;
-    let p = out.length;
-    for (let i = 0; i < n; i += 8) {
-      let b = 0;
-      for (let k = 0; k < 8 && i + k < n; k++) b |= this.values[i + k]! << k;
-      bytes[p++] = b;
-    }
-    out.length = p;
-    this.count = 0;
+    out.put(this.values.subarray(0, (this.pageRows + 7) >>> 3));
     return Encoding.PLAIN;
   }
 
