@@ -150,11 +150,13 @@ export class ParquetRows implements RowSink {
       for (const part of chunk.parts) this.emit(part);
       return { offset, summary: chunk.summary };
     });
+    for (const column of this.columns) column.release();
     this.groups.push({ rows: this.rows, offset: groupOffset, chunks: places });
     this.totalRows += this.rows;
     this.rows = 0;
   }
 
+  /** Bytes to the sink, which writes them (or copies them) before it returns, as every sink does: the encoder reuses its buffers. */
   private emit(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     this.sink.writeBytes(bytes);

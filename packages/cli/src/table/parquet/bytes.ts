@@ -1,20 +1,22 @@
 /**
  * A growable byte buffer: what the Parquet encoder writes its pages, headers and footer
  * into. `bytes` is replaced when it grows; take views of it only once writing is done.
+ * It is a Node Buffer, so that long strings are written into it by `Buffer.write`
+ * (which reads a string made by concatenation without flattening it first).
  */
 export class ByteBuffer {
-  bytes: Uint8Array;
+  bytes: Buffer;
   length = 0;
 
   constructor(capacity = 1 << 12) {
-    this.bytes = new Uint8Array(capacity);
+    this.bytes = Buffer.alloc(capacity);
   }
 
   /** Makes room for `size` more bytes. */
   room(size: number): void {
     const need = this.length + size;
     if (need <= this.bytes.length) return;
-    const grown = new Uint8Array(Math.max(need, 2 * this.bytes.length));
+    const grown = Buffer.alloc(Math.max(need, 2 * this.bytes.length));
     grown.set(this.bytes.subarray(0, this.length));
     this.bytes = grown;
   }
@@ -62,7 +64,7 @@ export class ByteBuffer {
 
   /** The bytes written, as a copy of their own. */
   copy(): Uint8Array {
-    return this.bytes.slice(0, this.length);
+    return copyOf(this.bytes, 0, this.length);
   }
 
   clear(): void {
@@ -78,4 +80,11 @@ export function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uin
     if (d !== 0) return d;
   }
   return aEnd - aStart - (bEnd - bStart);
+}
+
+/** A copy of bytes[start..end) of its own (a Buffer's `slice` is a view, not a copy). */
+export function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const copy = new Uint8Array(end - start);
+  copy.set(bytes.subarray(start, end));
+  return copy;
 }

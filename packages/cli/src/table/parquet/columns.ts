@@ -5,7 +5,7 @@
  * row group is held compressed but for its last page. The Parquet format:
  * https://github.com/apache/parquet-format (README.md, Encodings.md, parquet.thrift).
  */
-import { ByteBuffer, compareBytes } from './bytes.js';
+import { ByteBuffer, compareBytes, copyOf } from './bytes.js';
 import { bitWidth, encodeHybrid, rleRun } from './rle.js';
 import { snappyCompress } from './snappy.js';
 import { CompactWriter } from './thrift.js';
@@ -61,6 +61,7 @@ export interface Chunk {
 abstract class Column {
   /** Finished data pages of the chunk: header and compressed body each. */
   protected pages = new ByteBuffer(1 << 12);
+  private readonly dictionaryPage = new ByteBuffer(1 << 12);
   protected uncompressed = 0;
   /** Rows of the page being filled, and which of them are null (optional columns). */
   protected pageRows = 0;
@@ -138,7 +139,10 @@ abstract class Column {
     this.pageNulls = 0;
   }
 
-  /** The chunk: dictionary page (if any) and data pages, and its footer entry; the column starts a new chunk. */
+  /**
+   * The chunk: dictionary page (if any) and data pages, and its footer entry; the column
+   * starts a new chunk. The bytes are views of the column's buffers, valid until `release`.
+   */
   finish(): Chunk {
     this.cutPage();
     const entries = this.dictionaryCount();
@@ -147,7 +151,7 @@ abstract class Column {
     let dictionaryBytes = 0;
     let uncompressed = this.uncompressed;
     if (dictionary !== undefined) {
-      const out = new ByteBuffer(dictionary.length / 2 + 64);
+      const out = this.dictionaryPage;
       writePage(out, dictionary, (h) => {
         h.i32(1, PAGE_DICTIONARY);
         h.i32(2, dictionary.length);
@@ -161,7 +165,6 @@ abstract class Column {
       dictionaryBytes = out.length;
       parts.push(out.view());
     }
-    // The pages go as they are; the next chunk gets a buffer of about their size.
     parts.push(this.pages.view());
     const pagesLength = this.pages.length;
     const encodings: number[] = [Encoding.PLAIN];
@@ -176,7 +179,6 @@ abstract class Column {
       dictionaryPageOffset: dictionary === undefined ? undefined : 0,
       statistics: this.statistics ? statistics : undefined,
     };
-    this.pages = new ByteBuffer(Math.max(1 << 12, pagesLength + (pagesLength >>> 2)));
     this.uncompressed = 0;
     this.chunkRows = 0;
     this.chunkNulls = 0;
@@ -185,6 +187,12 @@ abstract class Column {
 
   protected dictionaryCount(): number {
     return 0;
+  }
+
+  /** Once the chunk's bytes are written: its buffers are reused for the next chunk. */
+  release(): void {
+    this.pages.clear();
+    this.dictionaryPage.clear();
   }
 }
 
@@ -211,7 +219,7 @@ const SHORT_STRING = 48;
  */
 export function putString(target: Uint8Array, at: number, text: string): number {
   const n = text.length;
-  if (n > SHORT_STRING) return at + encoder.encodeInto(text, target.subarray(at)).written;
+  if (n > SHORT_STRING) return at + (Buffer.isBuffer(target) ? target.write(text, at) : encoder.encodeInto(text, target.subarray(at)).written);
   let p = at;
   for (let i = 0; i < n; i++) {
     const unit = text.charCodeAt(i);
@@ -390,6 +398,11 @@ export class DictionaryColumn extends Column {
     return this.starts.length;
   }
 
+  override release(): void {
+    super.release();
+    this.entries.clear();
+  }
+
   protected finishChunk(): { dictionary: Uint8Array | undefined; statistics: ChunkStatistics; dictionaryEncoded: boolean } {
     const entries = this.entries;
     const starts = this.starts;
@@ -404,12 +417,11 @@ export class DictionaryColumn extends Column {
         if (compareBytes(bytes, starts[i]! + 4, end(i), bytes, starts[min]! + 4, end(min)) < 0) min = i;
         if (compareBytes(bytes, starts[i]! + 4, end(i), bytes, starts[max]! + 4, end(max)) > 0) max = i;
       }
-      statistics = { nullCount: this.chunkNulls, min: bytes.slice(starts[min]! + 4, end(min)), max: bytes.slice(starts[max]! + 4, end(max)) };
+      statistics = { nullCount: this.chunkNulls, min: copyOf(bytes, starts[min]! + 4, end(min)), max: copyOf(bytes, starts[max]! + 4, end(max)) };
     }
-    // The entries go as they are (compressed from this buffer); the next chunk gets a new one of about their size.
+    // Compressed into the dictionary page from this buffer, which `release` clears.
     const dictionary = n === 0 ? undefined : entries.view();
     this.map = new Map();
-    this.entries = new ByteBuffer(Math.max(1 << 12, entries.length + (entries.length >>> 2)));
     this.starts = [];
     this.last = undefined;
     this.bytesAdded = 0;

@@ -31,10 +31,6 @@ export function snappyCompress(out: ByteBuffer, input: Uint8Array, start = 0, en
   out.length = p;
 }
 
-function load32(b: Uint8Array, i: number): number {
-  return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
-}
-
 /** Compresses input[start..end) (at most 64 KiB) into `dst` at `p`; returns the end. */
 function compressBlock(dst: Uint8Array, p: number, src: Uint8Array, start: number, end: number): number {
   const view = viewOf(src);
@@ -49,7 +45,7 @@ function compressBlock(dst: Uint8Array, p: number, src: Uint8Array, start: numbe
   const sLimit = end - INPUT_MARGIN;
   let nextEmit = start;
   let s = start + 1;
-  let nextHash = Math.imul(load32(src, s), 0x1e35a7bd) >>> shift;
+  let nextHash = Math.imul(view.getInt32(s, true), 0x1e35a7bd) >>> shift;
   for (;;) {
     let skip = 32;
     let nextS = s;
@@ -62,8 +58,8 @@ function compressBlock(dst: Uint8Array, p: number, src: Uint8Array, start: numbe
       if (nextS > sLimit) return nextEmit < end ? emitLiteral(dst, p, src, nextEmit, end) : p;
       candidate = start + table[nextHash]!;
       table[nextHash] = s - start;
-      nextHash = Math.imul(load32(src, nextS), 0x1e35a7bd) >>> shift;
-      if (load32(src, s) === load32(src, candidate)) break;
+      nextHash = Math.imul(view.getInt32(nextS, true), 0x1e35a7bd) >>> shift;
+      if (view.getInt32(s, true) === view.getInt32(candidate, true)) break;
     }
     p = emitLiteral(dst, p, src, nextEmit, s);
     for (;;) {
@@ -73,13 +69,13 @@ function compressBlock(dst: Uint8Array, p: number, src: Uint8Array, start: numbe
       p = emitCopy(dst, p, base - candidate, s - base);
       nextEmit = s;
       if (s >= sLimit) return nextEmit < end ? emitLiteral(dst, p, src, nextEmit, end) : p;
-      table[Math.imul(load32(src, s - 1), 0x1e35a7bd) >>> shift] = s - 1 - start;
-      const current = load32(src, s);
+      table[Math.imul(view.getInt32(s - 1, true), 0x1e35a7bd) >>> shift] = s - 1 - start;
+      const current = view.getInt32(s, true);
       const hash = Math.imul(current, 0x1e35a7bd) >>> shift;
       candidate = start + table[hash]!;
       table[hash] = s - start;
-      if (current !== load32(src, candidate)) {
-        nextHash = Math.imul(load32(src, s + 1), 0x1e35a7bd) >>> shift;
+      if (current !== view.getInt32(candidate, true)) {
+        nextHash = Math.imul(view.getInt32(s + 1, true), 0x1e35a7bd) >>> shift;
         s++;
         break;
       }
