@@ -57,9 +57,12 @@ export class ByteBuffer {
     this.length = p;
   }
 
-  /** The bytes written, as a view (valid until the next write). */
+  /**
+   * The bytes written, as a view (valid until the next write). A plain Uint8Array, not a
+   * Buffer: whoever keeps it takes a copy with `slice`, which on a Buffer would be a view.
+   */
   view(): Uint8Array {
-    return this.bytes.subarray(0, this.length);
+    return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.length);
   }
 
   /** The bytes written, as a copy of their own. */
