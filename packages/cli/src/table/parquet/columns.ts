@@ -208,48 +208,6 @@ function writePage(out: ByteBuffer, body: Uint8Array, fields: (h: CompactWriter)
   out.put(compressed.view());
 }
 
-const encoder = new TextEncoder();
-
-/** Strings up to this length are written to UTF-8 by a loop; longer ones by TextEncoder. */
-const SHORT_STRING = 48;
-
-/**
- * Writes `text` as UTF-8 into `target` at `at` (room for 3 bytes a unit); returns the end.
- * The bytes are TextEncoder's (an unpaired surrogate is U+FFFD).
- */
-export function putString(target: Uint8Array, at: number, text: string): number {
-  const n = text.length;
-  if (n > SHORT_STRING) return at + (Buffer.isBuffer(target) ? target.write(text, at) : encoder.encodeInto(text, target.subarray(at)).written);
-  let p = at;
-  for (let i = 0; i < n; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) target[p++] = unit;
-    else if (unit < 0x800) {
-      target[p++] = 0xc0 | (unit >>> 6);
-      target[p++] = 0x80 | (unit & 0x3f);
-    } else if (unit >= 0xd800 && unit <= 0xdfff) {
-      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
-      if (unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        const code = 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00);
-        target[p++] = 0xf0 | (code >>> 18);
-        target[p++] = 0x80 | ((code >>> 12) & 0x3f);
-        target[p++] = 0x80 | ((code >>> 6) & 0x3f);
-        target[p++] = 0x80 | (code & 0x3f);
-        i++;
-      } else {
-        target[p++] = 0xef;
-        target[p++] = 0xbf;
-        target[p++] = 0xbd;
-      }
-    } else {
-      target[p++] = 0xe0 | (unit >>> 12);
-      target[p++] = 0x80 | ((unit >>> 6) & 0x3f);
-      target[p++] = 0x80 | (unit & 0x3f);
-    }
-  }
-  return p;
-}
-
 /** A BYTE_ARRAY column in PLAIN encoding (each value its 4-byte length, then its bytes). */
 export class PlainBytesColumn extends Column {
   private values = new ByteBuffer(PAGE_BYTES + (1 << 12));
@@ -261,7 +219,7 @@ export class PlainBytesColumn extends Column {
     const values = this.values;
     values.room(4 + 3 * text.length);
     const at = values.length;
-    const end = putString(values.bytes, at + 4, text);
+    const end = values.string(at + 4, text);
     this.put(at, end);
   }
 
@@ -358,7 +316,7 @@ export class DictionaryColumn extends Column {
         const entries = this.entries;
         entries.room(4 + 3 * text.length);
         const at = entries.length;
-        const end = putString(entries.bytes, at + 4, text);
+        const end = entries.string(at + 4, text);
         const length = end - at - 4;
         const bytes = entries.bytes;
         bytes[at] = length;

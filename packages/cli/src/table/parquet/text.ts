@@ -3,7 +3,8 @@
  * the same bytes as `dataText` (table/rows.ts) encoded, without making a string.
  */
 import { ValueType, isStringType } from '@hivetool/registry';
-import { putString, putUtf16AsUtf8 } from './columns.js';
+import { putString } from './bytes.js';
+import { putUtf16AsUtf8 } from './columns.js';
 
 /** The most bytes putDataText writes for data of `length` bytes. */
 export function maxDataTextBytes(length: number): number {
