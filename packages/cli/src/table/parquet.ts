@@ -1,193 +1,165 @@
 /**
- * Parquet rows (`-f parquet`), written with hyparquet-writer a row group at a time: rows are
- * gathered into columns until a group is full (by rows or by bytes of text), the group is
- * encoded and its bytes go to the sink at once, so memory holds one row group, never the
- * table. Row groups are written in the order rows come (file order).
+ * Parquet rows (`-f parquet`), written by an encoder for the table's fixed schema
+ * (`parquet/`): rows are added to the column chunks of a row group as they come, each
+ * column's pages compressed as they fill; when the group is full (by rows or by bytes of
+ * text) its chunks go to the sink, so memory holds one row group, never the table. Row
+ * groups are written in the order rows come (file order); the footer at `finish`.
  */
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { TextSink } from '../output.js';
-import { decodeUtf16, valueTypeName } from '@hivetool/registry';
-import { TABLE_COLUMNS, dataText, putHex, sourceColumns, type RowSink, type StoredValue, type TableRow } from './rows.js';
+import { valueTypeName } from '@hivetool/registry';
+import { sourceColumns, type RowSink, type StoredValue, type TableRow } from './rows.js';
+import { BooleanColumn, DictionaryColumn, Int32Column, Int64Column, PAGE_ROWS, PhysicalType, PlainBytesColumn, type Chunk } from './parquet/columns.js';
+import { maxDataTextBytes, putDataText } from './parquet/text.js';
+import { MAGIC, encodeFooter, type ColumnSchema, type RowGroupMeta } from './parquet/footer.js';
 
 /** Rows in a row group: a few MB of encoded columns; memory holds one group (and its encoding). */
 export const PARQUET_GROUP_ROWS = 32_768;
-/** Characters of text gathered before a row group is written whatever its rows (long data). */
-export const PARQUET_GROUP_CHARS = 32 * 1024 * 1024;
-/** Bytes of each piece of a row group's hex digits. */
-const ARENA_BYTES = 1 << 20;
-const encoder = new TextEncoder();
+/** Bytes of text (UTF-8) gathered before a row group is written whatever its rows (long data). */
+export const PARQUET_GROUP_BYTES = 64 * 1024 * 1024;
 
-/** Encoded bytes kept before they go to the sink. */
-const DRAIN_BYTES = 1 << 20;
+if (PARQUET_GROUP_ROWS > PAGE_ROWS) throw new RangeError('parquet: a row group must fit in one page of dictionary indices');
 
-type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];
+const UTF8 = 0;
+const text = (name: string, optional: boolean): ColumnSchema => ({ name, type: PhysicalType.BYTE_ARRAY, optional, convertedType: UTF8 });
 
-const text = (name: string, required: boolean): SchemaElement => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: required ? 'REQUIRED' : 'OPTIONAL' });
-
-/** The Parquet schema of the table (docs/tables.md). */
-export const PARQUET_SCHEMA: SchemaElement[] = [
-  { name: 'root', num_children: TABLE_COLUMNS.length },
-  text('file', true),
-  text('hive_kind', true),
-  text('key_path', true),
-  text('value_name', false),
-  text('type', false),
-  { name: 'type_number', type: 'INT32', repetition_type: 'OPTIONAL' },
-  text('data', false),
-  text('data_hex', false),
-  { name: 'size', type: 'INT32', repetition_type: 'OPTIONAL' },
-  { name: 'record_offset', type: 'INT64', repetition_type: 'OPTIONAL' },
-  text('source', true),
-  { name: 'unverified', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
-  { name: 'deleted', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
+/** The Parquet schema of the table (docs/tables.md), in column order. */
+export const PARQUET_SCHEMA: readonly ColumnSchema[] = [
+  text('file', false),
+  text('hive_kind', false),
+  text('key_path', false),
+  text('value_name', true),
+  text('type', true),
+  { name: 'type_number', type: PhysicalType.INT32, optional: true },
+  text('data', true),
+  text('data_hex', true),
+  { name: 'size', type: PhysicalType.INT32, optional: true },
+  { name: 'record_offset', type: PhysicalType.INT64, optional: true },
+  text('source', false),
+  { name: 'unverified', type: PhysicalType.BOOLEAN, optional: false },
+  { name: 'deleted', type: PhysicalType.BOOLEAN, optional: false },
 ];
 
-/** hyparquet-writer's byte writer, its bytes passed to `sink` as they are made. */
-class SinkWriter extends ByteWriter {
-  constructor(private readonly sink: TextSink) {
-    super(DRAIN_BYTES * 2);
-  }
-  override ensure(size: number): void {
-    if (this.index > DRAIN_BYTES) this.drain();
-    super.ensure(size);
-  }
-  drain(): void {
-    if (this.index === 0) return;
-    // A copy: the buffer is written over next, and a sink may keep what it is given.
-    this.sink.writeBytes(new Uint8Array(this.buffer, 0, this.index).slice());
-    this.index = 0;
-  }
-  flush(): void {
-    this.drain();
-  }
-  override finish(): void {
-    this.drain();
-  }
-}
+const KEY_VALUES = [{ key: 'hivetool.table', value: 'one row per value (docs/tables.md)' }];
 
-/** A Parquet file written into `sink` row group by row group; `finish` writes the footer. */
+/**
+ * A Parquet file written into `sink` row group by row group; `finish` writes the footer.
+ * The columns that repeat (file, hive kind, key path, type, source) are dictionary-encoded;
+ * min/max statistics are kept for the columns readers prune by (file, hive kind, type,
+ * type number, source, the flags).
+ */
 export class ParquetRows implements RowSink {
-  private readonly writer: ParquetWriter;
-  private readonly byteWriter: SinkWriter;
-  private columns = emptyColumns();
+  // Required dictionary columns with min/max: file, hive kind, source.
+  private readonly file = new DictionaryColumn('file', false, true);
+  private readonly hiveKind = new DictionaryColumn('hive_kind', false, true);
+  private readonly keyPath = new DictionaryColumn('key_path', false, false, true);
+  private readonly valueName = new PlainBytesColumn('value_name', true, false);
+  private readonly type = new DictionaryColumn('type', true, true);
+  private readonly typeNumber = new Int32Column('type_number', true, true);
+  private readonly data = new PlainBytesColumn('data', true, false);
+  private readonly dataHex = new PlainBytesColumn('data_hex', true, false);
+  private readonly size = new Int32Column('size', true, false);
+  private readonly recordOffset = new Int64Column('record_offset', true, false);
+  private readonly source = new DictionaryColumn('source', false, true);
+  private readonly unverified = new BooleanColumn('unverified', false, true);
+  private readonly deleted = new BooleanColumn('deleted', false, true);
+  private readonly columns = [this.file, this.hiveKind, this.keyPath, this.valueName, this.type, this.typeNumber, this.data, this.dataHex, this.size, this.recordOffset, this.source, this.unverified, this.deleted];
+  private readonly sources = new Map<string, { source: string; unverified: boolean }>();
+  private readonly groups: RowGroupMeta[] = [];
+  private offset = 0;
   private rows = 0;
-  private chars = 0;
-  // Hex digits of the group's data, in pieces of ARENA_BYTES; written over only once the group is written.
-  private arena = new Uint8Array(0);
-  private arenaUsed = 0;
+  private totalRows = 0;
 
-  constructor(sink: TextSink) {
-    this.byteWriter = new SinkWriter(sink);
-    this.writer = new ParquetWriter({ writer: this.byteWriter, schema: PARQUET_SCHEMA, createdBy: 'hivetool', kvMetadata: [{ key: 'hivetool.table', value: 'one row per value (docs/tables.md)' }] });
+  constructor(private readonly sink: TextSink) {
+    this.emit(MAGIC.slice());
   }
 
   row(row: TableRow): void {
-    const c = this.columns;
-    c.file.push(row.file);
-    c.hive_kind.push(row.hive_kind);
-    c.key_path.push(row.key_path);
-    c.value_name.push(row.value_name);
-    c.type.push(row.type);
-    c.type_number.push(row.type_number);
-    c.data.push(row.data);
-    c.data_hex.push(row.data_hex);
-    c.size.push(row.size);
-    c.record_offset.push(row.record_offset === null ? null : BigInt(row.record_offset));
-    c.source.push(row.source);
-    c.unverified.push(row.unverified);
-    c.deleted.push(row.deleted);
-    this.rows++;
-    this.chars += row.key_path.length + (row.data?.length ?? 0) + (row.data_hex?.length ?? 0) + (row.value_name?.length ?? 0);
-    if (this.rows >= PARQUET_GROUP_ROWS || this.chars >= PARQUET_GROUP_CHARS) this.writeGroup();
+    this.file.add(row.file);
+    this.hiveKind.add(row.hive_kind);
+    this.keyPath.add(row.key_path);
+    if (row.value_name === null) this.valueName.addNull();
+    else this.valueName.addString(row.value_name);
+    if (row.type === null) this.type.addNull();
+    else this.type.add(row.type);
+    if (row.type_number === null) this.typeNumber.addNull();
+    else this.typeNumber.add(row.type_number);
+    if (row.data === null) this.data.addNull();
+    else this.data.addString(row.data);
+    if (row.data_hex === null) this.dataHex.addNull();
+    else this.dataHex.addString(row.data_hex);
+    if (row.size === null) this.size.addNull();
+    else this.size.add(row.size);
+    if (row.record_offset === null) this.recordOffset.addNull();
+    else this.recordOffset.add(row.record_offset);
+    this.source.add(row.source);
+    this.unverified.add(row.unverified);
+    this.deleted.add(row.deleted);
+    this.endRow();
   }
 
-  /**
-   * A stored value's row: its hex digits go into the group's byte arena as bytes (a UTF8
-   * column takes them as they are), not through a string encoded again by the writer.
-   */
+  /** A stored value's row: its name and hex digits go into the columns as bytes, straight from the file. */
   value(v: StoredValue): void {
-    const c = this.columns;
-    const name = decodeUtf16(v.bytes, v.nameOffset, v.nameUnits);
-    const data = dataText(v.type, v.bytes.subarray(v.dataOffset, v.dataOffset + v.dataLength));
-    const { source, unverified } = sourceColumns(v.source);
-    c.file.push(v.file);
-    c.hive_kind.push(v.hiveKind);
-    c.key_path.push(v.keyPath);
-    c.value_name.push(this.utf8(name));
-    c.type.push(valueTypeName(v.type));
-    c.type_number.push(v.type);
-    c.data.push(data === null ? null : this.utf8(data));
-    c.data_hex.push(this.hex(v.bytes, v.dataOffset, v.dataLength));
-    c.size.push(v.dataLength);
-    c.record_offset.push(v.offset === null ? null : BigInt(v.offset));
-    c.source.push(source);
-    c.unverified.push(unverified);
-    c.deleted.push(false);
-    this.rows++;
-    this.chars += v.keyPath.length + (data?.length ?? 0) + 2 * v.dataLength + name.length;
-    if (this.rows >= PARQUET_GROUP_ROWS || this.chars >= PARQUET_GROUP_CHARS) this.writeGroup();
-  }
-
-  /** `text` as UTF-8, a view of the arena (the writer takes a UTF8 column's bytes as they are). */
-  private utf8(text: string): Uint8Array {
-    this.room(3 * text.length);
-    const start = this.arenaUsed;
-    this.arenaUsed += encoder.encodeInto(text, this.arena.subarray(start)).written;
-    return this.arena.subarray(start, this.arenaUsed);
-  }
-
-  private room(size: number): void {
-    if (this.arenaUsed + size > this.arena.length) {
-      this.arena = new Uint8Array(Math.max(ARENA_BYTES, size));
-      this.arenaUsed = 0;
+    this.file.add(v.file);
+    this.hiveKind.add(v.hiveKind);
+    this.keyPath.add(v.keyPath);
+    this.valueName.addUtf16(v.bytes, v.nameOffset, v.nameUnits);
+    this.type.add(valueTypeName(v.type));
+    this.typeNumber.add(v.type);
+    const at = this.data.reserve(maxDataTextBytes(v.dataLength));
+    const end = putDataText(this.data.bytes, at, v.type, v.bytes, v.dataOffset, v.dataLength);
+    if (end < 0) this.data.addNull();
+    else this.data.commit(end);
+    this.dataHex.addHex(v.bytes, v.dataOffset, v.dataLength);
+    this.size.add(v.dataLength);
+    if (v.offset === null) this.recordOffset.addNull();
+    else this.recordOffset.add(v.offset);
+    let source = this.sources.get(v.source);
+    if (source === undefined) {
+      source = sourceColumns(v.source);
+      this.sources.set(v.source, source);
     }
+    this.source.add(source.source);
+    this.unverified.add(source.unverified);
+    this.deleted.add(false);
+    this.endRow();
   }
 
-  /** `length` bytes at `offset` as hex digits, a view of the arena (a new piece when it is full). */
-  private hex(bytes: Uint8Array, offset: number, length: number): Uint8Array {
-    this.room(2 * length);
-    const start = this.arenaUsed;
-    this.arenaUsed = putHex(this.arena, start, bytes, offset, length);
-    return this.arena.subarray(start, this.arenaUsed);
+  private endRow(): void {
+    this.rows++;
+    if (this.rows >= PARQUET_GROUP_ROWS) this.writeGroup();
+    else if ((this.rows & 0xff) === 0 && this.textBytes() >= PARQUET_GROUP_BYTES) this.writeGroup();
+  }
+
+  /** UTF-8 bytes of the group's text so far (the dictionaries' and the plain text columns'). */
+  private textBytes(): number {
+    return this.keyPath.bytesAdded + this.valueName.bytesAdded + this.data.bytesAdded + this.dataHex.bytesAdded;
   }
 
   /** Writes what is gathered, then the footer. */
   finish(): void {
     this.writeGroup();
-    void this.writer.finish();
+    this.emit(encodeFooter({ schema: PARQUET_SCHEMA, groups: this.groups, rows: this.totalRows, keyValues: KEY_VALUES, createdBy: 'hivetool' }));
   }
 
   private writeGroup(): void {
     if (this.rows === 0) return;
-    const columns = this.columns;
-    this.columns = emptyColumns();
-    const rows = this.rows;
+    const groupOffset = this.offset;
+    const chunks = this.columns.map((column): Chunk => column.finish());
+    const places = chunks.map((chunk) => {
+      const offset = this.offset;
+      for (const part of chunk.parts) this.emit(part);
+      return { offset, summary: chunk.summary };
+    });
+    for (const column of this.columns) column.release();
+    this.groups.push({ rows: this.rows, offset: groupOffset, chunks: places });
+    this.totalRows += this.rows;
     this.rows = 0;
-    this.chars = 0;
-    this.arena = new Uint8Array(0);
-    this.arenaUsed = 0;
-    // No min/max statistics for the data columns: a reader prunes row groups by file, key
-    // path or type, never by a range of data, and they cost a fifth of the writing time.
-    void this.writer.write({ columnData: TABLE_COLUMNS.map((name) => ({ name, data: columns[name], ...COLUMN_OPTIONS[name] })), rowGroupSize: rows });
-    this.byteWriter.drain();
   }
-}
 
-/**
- * Per column: min/max statistics only where a reader prunes by them (file, key path, type);
- * plain encoding for columns whose values rarely repeat, so no dictionary is tried.
- */
-const COLUMN_OPTIONS: { [K in keyof TableRow]?: { statistics?: boolean; encoding?: 'PLAIN' } } = {
-  key_path: { statistics: false },
-  value_name: { statistics: false, encoding: 'PLAIN' },
-  data: { statistics: false, encoding: 'PLAIN' },
-  data_hex: { statistics: false, encoding: 'PLAIN' },
-  size: { statistics: false },
-  record_offset: { statistics: false, encoding: 'PLAIN' },
-};
-
-type Columns = { [K in keyof TableRow]: unknown[] };
-
-function emptyColumns(): Columns {
-  return { file: [], hive_kind: [], key_path: [], value_name: [], type: [], type_number: [], data: [], data_hex: [], size: [], record_offset: [], source: [], unverified: [], deleted: [] };
+  /** Bytes to the sink, which writes them (or copies them) before it returns, as every sink does: the encoder reuses its buffers. */
+  private emit(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.sink.writeBytes(bytes);
+    this.offset += bytes.length;
+  }
 }
