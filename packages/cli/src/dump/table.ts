@@ -17,6 +17,7 @@ export function tableVisitor(header: DumpHeader, rows: RowSink): DumpVisitor {
       paths.length = 0;
       paths[0] = path;
       current = path;
+      rows.startPath?.(path);
     },
     key(key: DumpKey, depth: number) {
       if (depth > 0) {
@@ -25,6 +26,7 @@ export function tableVisitor(header: DumpHeader, rows: RowSink): DumpVisitor {
         paths[depth] = parent + '\\' + decodeUtf16(key.store.bytes, key.nameOffset, key.nameLength);
       }
       current = paths[depth]!;
+      rows.keyName?.(depth, key.store.bytes, key.nameOffset, key.nameLength);
     },
     value(value: DumpValue) {
       stored.keyPath = current;
