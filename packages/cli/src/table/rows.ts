@@ -106,7 +106,8 @@ export interface RowSink {
    * For a sink that builds the key path itself (the text sinks): the path of a walk's
    * first key, then each key the walk reaches, at its depth below it, with its name as
    * UTF-16LE units at `offset` of `bytes` (depth 0: the first key itself). A `value` that
-   * follows is under the last key given; its `keyPath` is the same path as text.
+   * follows is under the last key given; the walk then makes no path strings (the
+   * value's `keyPath` is not kept up to date).
    */
   startPath?(path: string): void;
   keyName?(depth: number, bytes: Uint8Array, offset: number, units: number): void;
@@ -198,13 +199,18 @@ abstract class ByteRows implements RowSink {
   // The key path as the inside of its field (CSV: quotes doubled; JSON: escaped) in
   // `path[0 … pathEnd]`; `pathQuoted`: the CSV field needs its quotes. `ends` and `quoted`
   // hold the same for each depth of the walk, so a key's path is its parent's plus its name.
-  protected path = new Uint8Array(4096);
-  protected pathEnd = 0;
-  protected pathQuoted = false;
+  private path = new Uint8Array(4096);
+  private pathEnd = 0;
+  private pathQuoted = false;
   private readonly ends: number[] = [];
   private readonly quoted: boolean[] = [];
   private byteKeys = false;
   private pathKey: string | null = null;
+  // The line up to the value name (the prefix, the key path's field and what follows it),
+  // made again when the file or the key changes: one copy per value.
+  private headBuffer = new Uint8Array(4096);
+  protected head = new Uint8Array(0);
+  private headStale = true;
 
   constructor(protected readonly out: Utf8Writer) {}
 
@@ -220,6 +226,10 @@ abstract class ByteRows implements RowSink {
   protected abstract putName(target: Uint8Array, p: number, bytes: Uint8Array, offset: number, units: number): number;
   /** Whether a key's name makes the CSV field of its path need quotes. */
   protected abstract nameNeedsQuotes(bytes: Uint8Array, offset: number, units: number): boolean;
+  /** What stands before the key path's inside (`quoted`: the CSV field needs quotes). */
+  protected abstract pathOpen(quoted: boolean): Uint8Array;
+  /** What stands after the key path's inside, up to the value name. */
+  protected abstract pathClose(quoted: boolean): Uint8Array;
   /** The type columns, with what stands between the name and them and between them and the data text. */
   protected abstract typeText(type: number): string;
   /** The columns after the record offset, to the line end. */
@@ -239,6 +249,7 @@ abstract class ByteRows implements RowSink {
     if (depth === 0) {
       this.pathEnd = this.ends[0] ?? 0;
       this.pathQuoted = this.quoted[0] ?? false;
+      this.headStale = true;
       return;
     }
     const start = this.ends[depth - 1];
@@ -251,6 +262,7 @@ abstract class ByteRows implements RowSink {
     }
     this.pathEnd = this.ends[depth] = this.putName(this.path, start, bytes, offset, units);
     this.pathQuoted = this.quoted[depth] = this.quoted[depth - 1]! || this.nameNeedsQuotes(bytes, offset, units);
+    this.headStale = true;
   }
 
   private setPath(keyPath: string): void {
@@ -260,6 +272,7 @@ abstract class ByteRows implements RowSink {
     this.pathQuoted = this.quoted[0] = this.pathNeedsQuotes(keyPath);
     this.ends.length = 1;
     this.quoted.length = 1;
+    this.headStale = true;
   }
 
   /** Brings the pieces (prefix, path, type, suffix) up to date with `v`. */
@@ -268,6 +281,7 @@ abstract class ByteRows implements RowSink {
       this.prefixFile = v.file;
       this.prefixKind = v.hiveKind;
       this.prefix = encoder.encode(this.prefixText(v.file, v.hiveKind));
+      this.headStale = true;
     }
     // Given no keys (a caller that does not walk), the path is the value's, as text.
     if (!this.byteKeys && v.keyPath !== this.pathKey) {
@@ -286,6 +300,26 @@ abstract class ByteRows implements RowSink {
     }
     this.type = type;
     this.suffix = suffix;
+    if (this.headStale) this.makeHead();
+  }
+
+  private makeHead(): void {
+    // `""`: an empty path is an empty string, not null.
+    const quoted = this.pathQuoted || this.pathEnd === 0;
+    const open = this.pathOpen(quoted);
+    const close = this.pathClose(quoted);
+    const size = this.prefix.length + open.length + this.pathEnd + close.length;
+    if (size > this.headBuffer.length) this.headBuffer = new Uint8Array(Math.max(size, 2 * this.headBuffer.length));
+    const head = this.headBuffer;
+    head.set(this.prefix, 0);
+    let p = this.prefix.length;
+    head.set(open, p);
+    p += open.length;
+    head.set(this.path.subarray(0, this.pathEnd), p);
+    p += this.pathEnd;
+    head.set(close, p);
+    this.head = head.subarray(0, p + close.length);
+    this.headStale = false;
   }
 }
 
@@ -316,6 +350,14 @@ export class CsvRows extends ByteRows {
     return csvSpecial(bytes, offset, units);
   }
 
+  protected pathOpen(quoted: boolean): Uint8Array {
+    return quoted ? QUOTE : NOTHING;
+  }
+
+  protected pathClose(quoted: boolean): Uint8Array {
+    return quoted ? QUOTE_COMMA : COMMA;
+  }
+
   protected typeText(type: number): string {
     return ',' + csvField(valueTypeName(type)) + ',' + type + ',';
   }
@@ -327,19 +369,13 @@ export class CsvRows extends ByteRows {
 
   value(v: StoredValue): void {
     this.pieces(v);
-    const { out, prefix, path, pathEnd, type, suffix } = this;
+    const { out, head, type, suffix } = this;
     const length = v.dataLength;
-    out.room(prefix.length + pathEnd + 3 * v.nameUnits + 4 + type.length + dataTextRoom(length) + 2 * length + 40 + suffix.length);
+    out.room(head.length + 3 * v.nameUnits + 2 + type.length + dataTextRoom(length) + 2 * length + 40 + suffix.length);
     const target = out.bytes;
-    // `""`: an empty path is an empty string, not null.
-    const quoted = this.pathQuoted || pathEnd === 0;
-    let p = putBytes(target, out.length, prefix);
-    if (quoted) target[p++] = 0x22;
-    // The key path is long (hundreds of bytes in a deep tree): a native copy.
-    target.set(path.subarray(0, pathEnd), p);
-    p += pathEnd;
-    if (quoted) target[p++] = 0x22;
-    target[p++] = 0x2c;
+    // The head holds the key path, hundreds of bytes in a deep tree: a native copy.
+    target.set(head, out.length);
+    let p = out.length + head.length;
     p = putCsvText(target, p, v.bytes, v.nameOffset, v.nameUnits);
     p = putBytes(target, p, type);
     p = putCsvData(target, p, v.type, v.bytes, v.dataOffset, length);
@@ -388,6 +424,14 @@ export class JsonlRows extends ByteRows {
     return false;
   }
 
+  protected pathOpen(): Uint8Array {
+    return NOTHING;
+  }
+
+  protected pathClose(): Uint8Array {
+    return VALUE_NAME_MEMBER;
+  }
+
   protected typeText(type: number): string {
     return '","type":' + jsonString(valueTypeName(type)) + ',"type_number":' + type + ',"data":';
   }
@@ -399,14 +443,13 @@ export class JsonlRows extends ByteRows {
 
   value(v: StoredValue): void {
     this.pieces(v);
-    const { out, prefix, path, pathEnd, type, suffix } = this;
+    const { out, head, type, suffix } = this;
     const length = v.dataLength;
     // A JSON escape takes at most 6 bytes per UTF-16 unit.
-    out.room(prefix.length + pathEnd + VALUE_NAME_MEMBER.length + 6 * v.nameUnits + type.length + dataTextRoom(length) + 2 * length + 80 + suffix.length);
+    out.room(head.length + 6 * v.nameUnits + type.length + dataTextRoom(length) + 2 * length + 80 + suffix.length);
     const target = out.bytes;
-    let p = putBytes(target, out.length, prefix);
-    target.set(path.subarray(0, pathEnd), p);
-    p = putBytes(target, p + pathEnd, VALUE_NAME_MEMBER);
+    target.set(head, out.length);
+    let p = out.length + head.length;
     p = escapeJsonUtf16(target, p, v.bytes, v.nameOffset, v.nameUnits);
     p = putBytes(target, p, type);
     p = putJsonData(target, p, v.type, v.bytes, v.dataOffset, length);
@@ -425,6 +468,10 @@ function jsonString(text: string): string {
   return terminalSafeJson(JSON.stringify(text));
 }
 
+const NOTHING = new Uint8Array(0);
+const QUOTE = encoder.encode('"');
+const QUOTE_COMMA = encoder.encode('",');
+const COMMA = encoder.encode(',');
 const VALUE_NAME_MEMBER = encoder.encode('","value_name":"');
 const DATA_HEX_MEMBER = encoder.encode(',"data_hex":"');
 const SIZE_MEMBER = encoder.encode('","size":');
