@@ -311,14 +311,11 @@ abstract class ByteRows implements RowSink {
     const size = this.prefix.length + open.length + this.pathEnd + close.length;
     if (size > this.headBuffer.length) this.headBuffer = new Uint8Array(Math.max(size, 2 * this.headBuffer.length));
     const head = this.headBuffer;
-    head.set(this.prefix, 0);
-    let p = this.prefix.length;
-    head.set(open, p);
-    p += open.length;
+    let p = putBytes(head, putBytes(head, 0, this.prefix), open);
     head.set(this.path.subarray(0, this.pathEnd), p);
-    p += this.pathEnd;
-    head.set(close, p);
-    this.head = head.subarray(0, p + close.length);
+    p = putBytes(head, p + this.pathEnd, close);
+    // A new view only when the length changed (the next key's path is often as long).
+    if (this.head.buffer !== head.buffer || this.head.length !== p) this.head = head.subarray(0, p);
     this.headStale = false;
   }
 }
