@@ -5,7 +5,8 @@ import type { DumpHeader, DumpKey, DumpValue, DumpVisitor } from './tree.js';
 
 /**
  * `dump -f csv|jsonl|parquet`: one row per value, in tree pre-order. A key's path is its
- * parent's (kept by depth) plus its own name, decoded once per key.
+ * parent's (kept by depth) plus its own name, decoded once per key; a sink that builds
+ * paths from the names' bytes (CSV, JSON Lines: `keyName`) is given the names instead.
  */
 export function tableVisitor(header: DumpHeader, rows: RowSink): DumpVisitor {
   const paths: string[] = [];
@@ -17,8 +18,14 @@ export function tableVisitor(header: DumpHeader, rows: RowSink): DumpVisitor {
       paths.length = 0;
       paths[0] = path;
       current = path;
+      rows.startPath?.(path);
     },
     key(key: DumpKey, depth: number) {
+      if (rows.keyName) {
+        // The sink builds the path from the names' bytes: no string per key.
+        rows.keyName(depth, key.store.bytes, key.nameOffset, key.nameLength);
+        return;
+      }
       if (depth > 0) {
         const parent = paths[depth - 1];
         if (parent === undefined) throw new RangeError(`table dump: a key at depth ${depth} follows no key at depth ${depth - 1}`);

@@ -2,9 +2,10 @@
  * The flat table of `dump` and `find` (`-f csv|jsonl|parquet`): one row per value, the
  * same columns in every format (docs/tables.md, docs/schemas/table-row.schema.json).
  */
-import { decodeUtf16, jsonDecoded, terminalSafeJson, toHex, valueTypeName, type Utf8Writer } from '@hivetool/registry';
+import { decodeUtf16, escapeJsonUtf16, jsonDecoded, putDecimal, terminalSafeJson, toHex, valueTypeName, type Utf8Writer } from '@hivetool/registry';
 import type { TextSink } from '../output.js';
 import { UNVERIFIED_ROM } from '../rom.js';
+import { csvSpecial, dataTextRoom, putCsvBody, putCsvData, putCsvText, putJsonData } from './textBytes.js';
 
 /** One row. Value columns are null on a row of a key (a key path `find` matched). */
 export interface TableRow {
@@ -101,6 +102,15 @@ export interface RowSink {
   row(row: TableRow): void;
   /** The row of a stored value (same columns as `row(valueRow(…))`); a sink without it is given rows. */
   value?(value: StoredValue): void;
+  /**
+   * For a sink that builds the key path itself (the text sinks): the path of a walk's
+   * first key, then each key the walk reaches, at its depth below it, with its name as
+   * UTF-16LE units at `offset` of `bytes` (depth 0: the first key itself). A `value` that
+   * follows is under the last key given; the walk then makes no path strings (the
+   * value's `keyPath` is not kept up to date).
+   */
+  startPath?(path: string): void;
+  keyName?(depth: number, bytes: Uint8Array, offset: number, units: number): void;
 }
 
 /** A stored value's row, for sinks that take rows. */
@@ -164,84 +174,309 @@ export function jsonLine(row: TableRow): string {
 
 /** Rows as CSV lines or JSON lines into `sink` (the CSV header is the caller's: see startTable). */
 export function textRows(format: 'csv' | 'jsonl', sink: TextSink): RowSink {
-  return format === 'csv' ? new CsvRows(sink.utf8) : { row: (row) => sink.write(jsonLine(row)) };
+  return format === 'csv' ? new CsvRows(sink.utf8) : new JsonlRows(sink.utf8);
 }
 
 const encoder = new TextEncoder();
 
 /**
- * CSV rows written straight into the output's UTF-8 buffer. A stored value's line is made
- * of pieces encoded once and reused: `file,hive_kind,` per file, the quoted key path per
- * key, `type,type_number,` per type, `,source,unverified,deleted` per source; the name
- * and data text go in as strings, the hex digits as bytes from a table.
+ * Text rows written straight into the output's UTF-8 buffer. A stored value's line is made
+ * of pieces encoded once and reused (the columns before the key path per file, the type
+ * columns per type, the columns after the offset per source); the key path is built from
+ * bytes, each key's name transcoded from the file's UTF-16LE after its parent's path
+ * (`startPath`, `keyName`); the value name and data text are transcoded too (textBytes.ts),
+ * numbers and hex digits written as bytes: no string or object per value or key. Rows
+ * given as objects (`find`, `--deleted`) are written from their strings, with the same text.
  */
-export class CsvRows implements RowSink {
+abstract class ByteRows implements RowSink {
   private prefixFile: string | null = null;
   private prefixKind = '';
-  private prefix = encoder.encode(',,');
-  private pathKey: string | null = null;
-  private path = new Uint8Array(1024);
-  private pathLength = 0;
+  protected prefix = new Uint8Array(0);
+  protected type: Uint8Array = new Uint8Array(0);
+  protected suffix: Uint8Array = new Uint8Array(0);
   private readonly types = new Map<number, Uint8Array>();
   private readonly suffixes = new Map<string, Uint8Array>();
+  // The key path as the inside of its field (CSV: quotes doubled; JSON: escaped) in
+  // `path[0 … pathEnd]`; `pathQuoted`: the CSV field needs its quotes. `ends` and `quoted`
+  // hold the same for each depth of the walk, so a key's path is its parent's plus its name.
+  private path = new Uint8Array(4096);
+  private pathEnd = 0;
+  private pathQuoted = false;
+  private readonly ends: number[] = [];
+  private readonly quoted: boolean[] = [];
+  private byteKeys = false;
+  private pathKey: string | null = null;
+  // The line up to the value name (the prefix, the key path's field and what follows it),
+  // made again when the file or the key changes: one copy per value.
+  private headBuffer = new Uint8Array(4096);
+  protected head = new Uint8Array(0);
+  private headStale = true;
 
-  constructor(private readonly out: Utf8Writer) {}
+  constructor(protected readonly out: Utf8Writer) {}
 
+  abstract row(row: TableRow): void;
+  abstract value(v: StoredValue): void;
+  /** The text before the key path's column (`file` and `hive_kind`). */
+  protected abstract prefixText(file: string, hiveKind: string): string;
+  /** The inside of the key path's field for a path given as text. */
+  protected abstract pathBody(keyPath: string): string;
+  /** Whether the CSV field of a path given as text needs quotes. */
+  protected abstract pathNeedsQuotes(keyPath: string): boolean;
+  /** A key's name after its parent's path at `p` of `target` (the separator, then the name as `pathBody` writes it); returns the end. Room: 2 + 6 per unit. */
+  protected abstract putName(target: Uint8Array, p: number, bytes: Uint8Array, offset: number, units: number): number;
+  /** Whether a key's name makes the CSV field of its path need quotes. */
+  protected abstract nameNeedsQuotes(bytes: Uint8Array, offset: number, units: number): boolean;
+  /** What stands before the key path's inside (`quoted`: the CSV field needs quotes). */
+  protected abstract pathOpen(quoted: boolean): Uint8Array;
+  /** What stands after the key path's inside, up to the value name. */
+  protected abstract pathClose(quoted: boolean): Uint8Array;
+  /** The type columns, with what stands between the name and them and between them and the data text. */
+  protected abstract typeText(type: number): string;
+  /** The columns after the record offset, to the line end. */
+  protected abstract suffixText(source: string): string;
+
+  /** The path of the walk's first key (depth 0): the values that follow are under it until `keyName`. */
+  startPath(path: string): void {
+    this.byteKeys = true;
+    this.setPath(path);
+  }
+
+  /**
+   * The key the walk reached, at `depth` below the start: its name as `units` UTF-16LE
+   * units at `offset` of `bytes`. Depth 0 is the start's own key (its path is startPath's).
+   */
+  keyName(depth: number, bytes: Uint8Array, offset: number, units: number): void {
+    if (depth === 0) {
+      this.pathEnd = this.ends[0] ?? 0;
+      this.pathQuoted = this.quoted[0] ?? false;
+      this.headStale = true;
+      return;
+    }
+    const start = this.ends[depth - 1];
+    if (start === undefined) throw new RangeError(`table rows: a key at depth ${depth} follows no key at depth ${depth - 1}`);
+    const room = start + 2 + 6 * units;
+    if (room > this.path.length) {
+      const grown = new Uint8Array(Math.max(room, 2 * this.path.length));
+      grown.set(this.path.subarray(0, start));
+      this.path = grown;
+    }
+    this.pathEnd = this.ends[depth] = this.putName(this.path, start, bytes, offset, units);
+    this.pathQuoted = this.quoted[depth] = this.quoted[depth - 1]! || this.nameNeedsQuotes(bytes, offset, units);
+    this.headStale = true;
+  }
+
+  private setPath(keyPath: string): void {
+    const text = this.pathBody(keyPath);
+    if (3 * text.length > this.path.length) this.path = new Uint8Array(Math.max(3 * text.length, 2 * this.path.length));
+    this.pathEnd = this.ends[0] = encoder.encodeInto(text, this.path).written;
+    this.pathQuoted = this.quoted[0] = this.pathNeedsQuotes(keyPath);
+    this.ends.length = 1;
+    this.quoted.length = 1;
+    this.headStale = true;
+  }
+
+  /** Brings the pieces (prefix, path, type, suffix) up to date with `v`. */
+  protected pieces(v: StoredValue): void {
+    if (v.file !== this.prefixFile || v.hiveKind !== this.prefixKind) {
+      this.prefixFile = v.file;
+      this.prefixKind = v.hiveKind;
+      this.prefix = encoder.encode(this.prefixText(v.file, v.hiveKind));
+      this.headStale = true;
+    }
+    // Given no keys (a caller that does not walk), the path is the value's, as text.
+    if (!this.byteKeys && v.keyPath !== this.pathKey) {
+      this.pathKey = v.keyPath;
+      this.setPath(v.keyPath);
+    }
+    let type = this.types.get(v.type);
+    if (type === undefined) {
+      type = encoder.encode(this.typeText(v.type));
+      this.types.set(v.type, type);
+    }
+    let suffix = this.suffixes.get(v.source);
+    if (suffix === undefined) {
+      suffix = encoder.encode(this.suffixText(v.source));
+      this.suffixes.set(v.source, suffix);
+    }
+    this.type = type;
+    this.suffix = suffix;
+    if (this.headStale) this.makeHead();
+  }
+
+  private makeHead(): void {
+    // `""`: an empty path is an empty string, not null.
+    const quoted = this.pathQuoted || this.pathEnd === 0;
+    const open = this.pathOpen(quoted);
+    const close = this.pathClose(quoted);
+    const size = this.prefix.length + open.length + this.pathEnd + close.length;
+    if (size > this.headBuffer.length) this.headBuffer = new Uint8Array(Math.max(size, 2 * this.headBuffer.length));
+    const head = this.headBuffer;
+    let p = putBytes(head, putBytes(head, 0, this.prefix), open);
+    head.set(this.path.subarray(0, this.pathEnd), p);
+    p = putBytes(head, p + this.pathEnd, close);
+    // A new view only when the length changed (the next key's path is often as long).
+    if (this.head.buffer !== head.buffer || this.head.length !== p) this.head = head.subarray(0, p);
+    this.headStale = false;
+  }
+}
+
+/** CSV rows (RFC 4180, as `csvLine`). */
+export class CsvRows extends ByteRows {
   row(row: TableRow): void {
     this.out.text(csvLine(row));
   }
 
+  protected prefixText(file: string, hiveKind: string): string {
+    return csvField(file) + ',' + csvField(hiveKind) + ',';
+  }
+
+  protected pathBody(keyPath: string): string {
+    return keyPath.replace(/"/g, '""');
+  }
+
+  protected pathNeedsQuotes(keyPath: string): boolean {
+    return CSV_SPECIAL.test(keyPath);
+  }
+
+  protected putName(target: Uint8Array, p: number, bytes: Uint8Array, offset: number, units: number): number {
+    target[p] = 0x5c;
+    return putCsvBody(target, p + 1, bytes, offset, units);
+  }
+
+  protected nameNeedsQuotes(bytes: Uint8Array, offset: number, units: number): boolean {
+    return csvSpecial(bytes, offset, units);
+  }
+
+  protected pathOpen(quoted: boolean): Uint8Array {
+    return quoted ? QUOTE : NOTHING;
+  }
+
+  protected pathClose(quoted: boolean): Uint8Array {
+    return quoted ? QUOTE_COMMA : COMMA;
+  }
+
+  protected typeText(type: number): string {
+    return ',' + csvField(valueTypeName(type)) + ',' + type + ',';
+  }
+
+  protected suffixText(source: string): string {
+    const columns = sourceColumns(source);
+    return ',' + csvField(columns.source) + ',' + columns.unverified + ',false\r\n';
+  }
+
   value(v: StoredValue): void {
-    const out = this.out;
-    if (v.file !== this.prefixFile || v.hiveKind !== this.prefixKind) {
-      this.prefixFile = v.file;
-      this.prefixKind = v.hiveKind;
-      this.prefix = encoder.encode(csvField(v.file) + ',' + csvField(v.hiveKind) + ',');
-    }
-    if (v.keyPath !== this.pathKey) {
-      this.pathKey = v.keyPath;
-      // Encoded into the buffer it reuses, grown for a longer path: no array per key.
-      const field = csvField(v.keyPath) + ',';
-      if (3 * field.length > this.path.length) this.path = new Uint8Array(Math.max(3 * field.length, 2 * this.path.length));
-      this.pathLength = encoder.encodeInto(field, this.path).written;
-    }
-    put(out, this.prefix);
-    put(out, this.path, this.pathLength);
-    out.text(csvField(decodeUtf16(v.bytes, v.nameOffset, v.nameUnits)) + ',');
-    let type = this.types.get(v.type);
-    if (type === undefined) {
-      type = encoder.encode(csvField(valueTypeName(v.type)) + ',' + v.type + ',');
-      this.types.set(v.type, type);
-    }
-    put(out, type);
-    const text = dataText(v.type, v.bytes.subarray(v.dataOffset, v.dataOffset + v.dataLength));
-    if (text !== null) out.text(csvField(text));
-    // Hex digits never need quotes; `""` is the empty hex of empty data.
-    out.room(3 + 2 * v.dataLength);
+    this.pieces(v);
+    const { out, head, type, suffix } = this;
+    const length = v.dataLength;
+    out.room(head.length + 3 * v.nameUnits + 2 + type.length + dataTextRoom(length) + 2 * length + 40 + suffix.length);
     const target = out.bytes;
-    let p = out.length;
+    // The head holds the key path, hundreds of bytes in a deep tree: a native copy.
+    target.set(head, out.length);
+    let p = out.length + head.length;
+    p = putCsvText(target, p, v.bytes, v.nameOffset, v.nameUnits);
+    p = putBytes(target, p, type);
+    p = putCsvData(target, p, v.type, v.bytes, v.dataOffset, length);
     target[p++] = 0x2c;
-    if (v.dataLength === 0) {
+    // Hex digits never need quotes; `""` is the empty hex of empty data.
+    if (length === 0) {
       target[p++] = 0x22;
       target[p++] = 0x22;
     } else {
-      p = putHex(target, p, v.bytes, v.dataOffset, v.dataLength);
+      p = putHex(target, p, v.bytes, v.dataOffset, length);
     }
-    out.length = p;
-    out.text(',' + v.dataLength + ',' + (v.offset ?? ''));
-    let suffix = this.suffixes.get(v.source);
-    if (suffix === undefined) {
-      const { source, unverified } = sourceColumns(v.source);
-      suffix = encoder.encode(',' + csvField(source) + ',' + unverified + ',false\r\n');
-      this.suffixes.set(v.source, suffix);
-    }
-    put(out, suffix);
+    target[p++] = 0x2c;
+    p = putDecimal(target, p, length);
+    target[p++] = 0x2c;
+    if (v.offset !== null) p = putDecimal(target, p, v.offset);
+    out.length = putBytes(target, p, suffix);
   }
 }
 
-/** The first `length` bytes of `bytes` (all by default) into `out`. */
-function put(out: Utf8Writer, bytes: Uint8Array, length = bytes.length): void {
-  out.room(length);
-  out.bytes.set(length === bytes.length ? bytes : bytes.subarray(0, length), out.length);
-  out.length += length;
+/** JSON Lines rows (as `jsonLine`: JSON.stringify's text, terminal-unsafe characters escaped). */
+export class JsonlRows extends ByteRows {
+  row(row: TableRow): void {
+    this.out.text(jsonLine(row));
+  }
+
+  protected prefixText(file: string, hiveKind: string): string {
+    return '{"file":' + jsonString(file) + ',"hive_kind":' + jsonString(hiveKind) + ',"key_path":"';
+  }
+
+  protected pathBody(keyPath: string): string {
+    return jsonString(keyPath).slice(1, -1);
+  }
+
+  protected pathNeedsQuotes(): boolean {
+    return false;
+  }
+
+  protected putName(target: Uint8Array, p: number, bytes: Uint8Array, offset: number, units: number): number {
+    // The separator, escaped as JSON.stringify writes a backslash.
+    target[p] = 0x5c;
+    target[p + 1] = 0x5c;
+    return escapeJsonUtf16(target, p + 2, bytes, offset, units);
+  }
+
+  protected nameNeedsQuotes(): boolean {
+    return false;
+  }
+
+  protected pathOpen(): Uint8Array {
+    return NOTHING;
+  }
+
+  protected pathClose(): Uint8Array {
+    return VALUE_NAME_MEMBER;
+  }
+
+  protected typeText(type: number): string {
+    return '","type":' + jsonString(valueTypeName(type)) + ',"type_number":' + type + ',"data":';
+  }
+
+  protected suffixText(source: string): string {
+    const columns = sourceColumns(source);
+    return ',"source":' + jsonString(columns.source) + ',"unverified":' + columns.unverified + ',"deleted":false}\n';
+  }
+
+  value(v: StoredValue): void {
+    this.pieces(v);
+    const { out, head, type, suffix } = this;
+    const length = v.dataLength;
+    // A JSON escape takes at most 6 bytes per UTF-16 unit.
+    out.room(head.length + 6 * v.nameUnits + type.length + dataTextRoom(length) + 2 * length + 80 + suffix.length);
+    const target = out.bytes;
+    target.set(head, out.length);
+    let p = out.length + head.length;
+    p = escapeJsonUtf16(target, p, v.bytes, v.nameOffset, v.nameUnits);
+    p = putBytes(target, p, type);
+    p = putJsonData(target, p, v.type, v.bytes, v.dataOffset, length);
+    p = putBytes(target, p, DATA_HEX_MEMBER);
+    p = putHex(target, p, v.bytes, v.dataOffset, length);
+    p = putBytes(target, p, SIZE_MEMBER);
+    p = putDecimal(target, p, length);
+    p = putBytes(target, p, OFFSET_MEMBER);
+    p = v.offset === null ? putBytes(target, p, NULL) : putDecimal(target, p, v.offset);
+    out.length = putBytes(target, p, suffix);
+  }
+}
+
+/** A string as JSON Lines write it (JSON.stringify, terminal-unsafe characters escaped). */
+function jsonString(text: string): string {
+  return terminalSafeJson(JSON.stringify(text));
+}
+
+const NOTHING = new Uint8Array(0);
+const QUOTE = encoder.encode('"');
+const QUOTE_COMMA = encoder.encode('",');
+const COMMA = encoder.encode(',');
+const VALUE_NAME_MEMBER = encoder.encode('","value_name":"');
+const DATA_HEX_MEMBER = encoder.encode(',"data_hex":"');
+const SIZE_MEMBER = encoder.encode('","size":');
+const OFFSET_MEMBER = encoder.encode(',"record_offset":');
+const NULL = encoder.encode('null');
+
+/** Copies `bytes` (a short piece) into `target` at `p`; returns the end. */
+function putBytes(target: Uint8Array, p: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) target[p + i] = bytes[i]!;
+  return p + bytes.length;
 }
