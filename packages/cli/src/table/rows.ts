@@ -206,10 +206,16 @@ abstract class ByteRows implements RowSink {
   private readonly quoted: boolean[] = [];
   private byteKeys = false;
   private pathKey: string | null = null;
-  // The line up to the value name (the prefix, the key path's field and what follows it),
-  // made again when the file or the key changes: one copy per value.
-  private headBuffer = new Uint8Array(4096);
-  protected head = new Uint8Array(0);
+  // The line up to the value name (the prefix, the key path's field and what follows it):
+  // `headSize` bytes, written from its pieces for a key's first value, then copied from
+  // where the output buffer still holds it (`headAt` of `headBytes` while the writer's
+  // `rounds` is `headRound`): one copy per value, from bytes just written.
+  protected headSize = 0;
+  private headOpen: Uint8Array = new Uint8Array(0);
+  private headClose: Uint8Array = new Uint8Array(0);
+  private headAt = 0;
+  private headRound = -1;
+  private headBytes: Uint8Array | null = null;
   private headStale = true;
 
   constructor(protected readonly out: Utf8Writer) {}
@@ -306,17 +312,31 @@ abstract class ByteRows implements RowSink {
   private makeHead(): void {
     // `""`: an empty path is an empty string, not null.
     const quoted = this.pathQuoted || this.pathEnd === 0;
-    const open = this.pathOpen(quoted);
-    const close = this.pathClose(quoted);
-    const size = this.prefix.length + open.length + this.pathEnd + close.length;
-    if (size > this.headBuffer.length) this.headBuffer = new Uint8Array(Math.max(size, 2 * this.headBuffer.length));
-    const head = this.headBuffer;
-    let p = putBytes(head, putBytes(head, 0, this.prefix), open);
-    head.set(this.path.subarray(0, this.pathEnd), p);
-    p = putBytes(head, p + this.pathEnd, close);
-    // A new view only when the length changed (the next key's path is often as long).
-    if (this.head.buffer !== head.buffer || this.head.length !== p) this.head = head.subarray(0, p);
+    this.headOpen = this.pathOpen(quoted);
+    this.headClose = this.pathClose(quoted);
+    this.headSize = this.prefix.length + this.headOpen.length + this.pathEnd + this.headClose.length;
+    this.headBytes = null;
     this.headStale = false;
+  }
+
+  /** Writes the head at the output's end (room made for `headSize` bytes); returns its end. */
+  protected putHead(): number {
+    const out = this.out;
+    const target = out.bytes;
+    const at = out.length;
+    const size = this.headSize;
+    if (target === this.headBytes && out.rounds === this.headRound) {
+      // Still in the buffer, just before: a native copy of hundreds of bytes in a deep tree.
+      target.copyWithin(at, this.headAt, this.headAt + size);
+      return at + size;
+    }
+    let p = putBytes(target, putBytes(target, at, this.prefix), this.headOpen);
+    target.set(this.path.subarray(0, this.pathEnd), p);
+    p = putBytes(target, p + this.pathEnd, this.headClose);
+    this.headAt = at;
+    this.headRound = out.rounds;
+    this.headBytes = target;
+    return p;
   }
 }
 
@@ -366,13 +386,11 @@ export class CsvRows extends ByteRows {
 
   value(v: StoredValue): void {
     this.pieces(v);
-    const { out, head, type, suffix } = this;
+    const { out, type, suffix } = this;
     const length = v.dataLength;
-    out.room(head.length + 3 * v.nameUnits + 2 + type.length + dataTextRoom(length) + 2 * length + 40 + suffix.length);
+    out.room(this.headSize + 3 * v.nameUnits + 2 + type.length + dataTextRoom(length) + 2 * length + 40 + suffix.length);
     const target = out.bytes;
-    // The head holds the key path, hundreds of bytes in a deep tree: a native copy.
-    target.set(head, out.length);
-    let p = out.length + head.length;
+    let p = this.putHead();
     p = putCsvText(target, p, v.bytes, v.nameOffset, v.nameUnits);
     p = putBytes(target, p, type);
     p = putCsvData(target, p, v.type, v.bytes, v.dataOffset, length);
@@ -440,13 +458,12 @@ export class JsonlRows extends ByteRows {
 
   value(v: StoredValue): void {
     this.pieces(v);
-    const { out, head, type, suffix } = this;
+    const { out, type, suffix } = this;
     const length = v.dataLength;
     // A JSON escape takes at most 6 bytes per UTF-16 unit.
-    out.room(head.length + 6 * v.nameUnits + type.length + dataTextRoom(length) + 2 * length + 80 + suffix.length);
+    out.room(this.headSize + 6 * v.nameUnits + type.length + dataTextRoom(length) + 2 * length + 80 + suffix.length);
     const target = out.bytes;
-    target.set(head, out.length);
-    let p = out.length + head.length;
+    let p = this.putHead();
     p = escapeJsonUtf16(target, p, v.bytes, v.nameOffset, v.nameUnits);
     p = putBytes(target, p, type);
     p = putJsonData(target, p, v.type, v.bytes, v.dataOffset, length);
