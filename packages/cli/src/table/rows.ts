@@ -138,6 +138,27 @@ export function putHex(target: Uint8Array, at: number, bytes: Uint8Array, offset
   return p;
 }
 
+/**
+ * The two hex digits of each byte as one 16-bit word as the platform stores it (the first
+ * digit at the lower address), for `putHexWords`.
+ */
+const HEX_WORDS = new Uint16Array(256);
+{
+  const pair = new Uint8Array(HEX_WORDS.buffer);
+  pair.set(HEX_CODES);
+}
+
+/**
+ * As `putHex`, two digits at a time into `words` (a 16-bit view of `target` from its
+ * start) when `at` is even; byte by byte otherwise.
+ */
+function putHexWords(target: Uint8Array, words: Uint16Array, at: number, bytes: Uint8Array, offset: number, length: number): number {
+  if ((at & 1) !== 0) return putHex(target, at, bytes, offset, length);
+  let w = at >> 1;
+  for (let i = offset, end = offset + length; i < end; i++) words[w++] = HEX_WORDS[bytes[i]!]!;
+  return w << 1;
+}
+
 const CSV_SPECIAL = /[",\r\n]/;
 
 /** One CSV field (RFC 4180): quoted when it holds a quote, a comma or a line break; null is an empty field, '' is `""`. */
@@ -342,6 +363,10 @@ abstract class ByteRows implements RowSink {
 
 /** CSV rows (RFC 4180, as `csvLine`). */
 export class CsvRows extends ByteRows {
+  // A 16-bit view of the output buffer, for the hex digits (made again when the buffer grows).
+  private words: Uint16Array | null = null;
+  private wordsOf: Uint8Array | null = null;
+
   row(row: TableRow): void {
     this.out.text(csvLine(row));
   }
@@ -400,7 +425,12 @@ export class CsvRows extends ByteRows {
       target[p++] = 0x22;
       target[p++] = 0x22;
     } else {
-      p = putHex(target, p, v.bytes, v.dataOffset, length);
+      if (target !== this.wordsOf) {
+        this.wordsOf = target;
+        // A buffer at an odd byte offset has no 16-bit view: byte by byte then.
+        this.words = (target.byteOffset & 1) === 0 ? new Uint16Array(target.buffer, target.byteOffset, target.length >> 1) : null;
+      }
+      p = this.words === null ? putHex(target, p, v.bytes, v.dataOffset, length) : putHexWords(target, this.words, p, v.bytes, v.dataOffset, length);
     }
     target[p++] = 0x2c;
     p = putDecimal(target, p, length);
