@@ -215,6 +215,8 @@ abstract class ByteRows implements RowSink {
   protected prefix = new Uint8Array(0);
   protected type: Uint8Array = new Uint8Array(0);
   protected suffix: Uint8Array = new Uint8Array(0);
+  private typeNumber = -1;
+  private suffixSource: string | null = null;
   private readonly types = new Map<number, Uint8Array>();
   private readonly suffixes = new Map<string, Uint8Array>();
   // The key path as the inside of its field (CSV: quotes doubled; JSON: escaped) in
@@ -229,12 +231,12 @@ abstract class ByteRows implements RowSink {
   private pathKey: string | null = null;
   // The line up to the value name (the prefix, the key path's field and what follows it):
   // `headSize` bytes, written from its pieces for a key's first value, then copied from
-  // where the output buffer still holds it (`headAt` of `headBytes` while the writer's
+  // where the output buffer still holds it (`headView` of `headBytes` while the writer's
   // `rounds` is `headRound`): one copy per value, from bytes just written.
   protected headSize = 0;
   private headOpen: Uint8Array = new Uint8Array(0);
   private headClose: Uint8Array = new Uint8Array(0);
-  private headAt = 0;
+  private headView: Uint8Array = new Uint8Array(0);
   private headRound = -1;
   private headBytes: Uint8Array | null = null;
   private headStale = true;
@@ -315,18 +317,25 @@ abstract class ByteRows implements RowSink {
       this.pathKey = v.keyPath;
       this.setPath(v.keyPath);
     }
-    let type = this.types.get(v.type);
-    if (type === undefined) {
-      type = encoder.encode(this.typeText(v.type));
-      this.types.set(v.type, type);
+    // Looked up only when the type or the source differs from the last value's.
+    if (v.type !== this.typeNumber) {
+      let type = this.types.get(v.type);
+      if (type === undefined) {
+        type = encoder.encode(this.typeText(v.type));
+        this.types.set(v.type, type);
+      }
+      this.type = type;
+      this.typeNumber = v.type;
     }
-    let suffix = this.suffixes.get(v.source);
-    if (suffix === undefined) {
-      suffix = encoder.encode(this.suffixText(v.source));
-      this.suffixes.set(v.source, suffix);
+    if (v.source !== this.suffixSource) {
+      let suffix = this.suffixes.get(v.source);
+      if (suffix === undefined) {
+        suffix = encoder.encode(this.suffixText(v.source));
+        this.suffixes.set(v.source, suffix);
+      }
+      this.suffix = suffix;
+      this.suffixSource = v.source;
     }
-    this.type = type;
-    this.suffix = suffix;
     if (this.headStale) this.makeHead();
   }
 
@@ -348,13 +357,13 @@ abstract class ByteRows implements RowSink {
     const size = this.headSize;
     if (target === this.headBytes && out.rounds === this.headRound) {
       // Still in the buffer, just before: a native copy of hundreds of bytes in a deep tree.
-      target.copyWithin(at, this.headAt, this.headAt + size);
+      target.set(this.headView, at);
       return at + size;
     }
     let p = putBytes(target, putBytes(target, at, this.prefix), this.headOpen);
     target.set(this.path.subarray(0, this.pathEnd), p);
     p = putBytes(target, p + this.pathEnd, this.headClose);
-    this.headAt = at;
+    this.headView = target.subarray(at, p);
     this.headRound = out.rounds;
     this.headBytes = target;
     return p;
