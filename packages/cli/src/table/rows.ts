@@ -138,6 +138,27 @@ export function putHex(target: Uint8Array, at: number, bytes: Uint8Array, offset
   return p;
 }
 
+/**
+ * The two hex digits of each byte as one 16-bit word as the platform stores it (the first
+ * digit at the lower address), for `putHexWords`.
+ */
+const HEX_WORDS = new Uint16Array(256);
+{
+  const pair = new Uint8Array(HEX_WORDS.buffer);
+  pair.set(HEX_CODES);
+}
+
+/**
+ * As `putHex`, two digits at a time into `words` (a 16-bit view of `target` from its
+ * start) when `at` is even; byte by byte otherwise.
+ */
+function putHexWords(target: Uint8Array, words: Uint16Array, at: number, bytes: Uint8Array, offset: number, length: number): number {
+  if ((at & 1) !== 0) return putHex(target, at, bytes, offset, length);
+  let w = at >> 1;
+  for (let i = offset, end = offset + length; i < end; i++) words[w++] = HEX_WORDS[bytes[i]!]!;
+  return w << 1;
+}
+
 const CSV_SPECIAL = /[",\r\n]/;
 
 /** One CSV field (RFC 4180): quoted when it holds a quote, a comma or a line break; null is an empty field, '' is `""`. */
@@ -194,6 +215,8 @@ abstract class ByteRows implements RowSink {
   protected prefix = new Uint8Array(0);
   protected type: Uint8Array = new Uint8Array(0);
   protected suffix: Uint8Array = new Uint8Array(0);
+  private typeNumber = -1;
+  private suffixSource: string | null = null;
   private readonly types = new Map<number, Uint8Array>();
   private readonly suffixes = new Map<string, Uint8Array>();
   // The key path as the inside of its field (CSV: quotes doubled; JSON: escaped) in
@@ -206,10 +229,16 @@ abstract class ByteRows implements RowSink {
   private readonly quoted: boolean[] = [];
   private byteKeys = false;
   private pathKey: string | null = null;
-  // The line up to the value name (the prefix, the key path's field and what follows it),
-  // made again when the file or the key changes: one copy per value.
-  private headBuffer = new Uint8Array(4096);
-  protected head = new Uint8Array(0);
+  // The line up to the value name (the prefix, the key path's field and what follows it):
+  // `headSize` bytes, written from its pieces for a key's first value, then copied from
+  // where the output buffer still holds it (`headView` of `headBytes` while the writer's
+  // `rounds` is `headRound`): one copy per value, from bytes just written.
+  protected headSize = 0;
+  private headOpen: Uint8Array = new Uint8Array(0);
+  private headClose: Uint8Array = new Uint8Array(0);
+  private headView: Uint8Array = new Uint8Array(0);
+  private headRound = -1;
+  private headBytes: Uint8Array | null = null;
   private headStale = true;
 
   constructor(protected readonly out: Utf8Writer) {}
@@ -288,40 +317,65 @@ abstract class ByteRows implements RowSink {
       this.pathKey = v.keyPath;
       this.setPath(v.keyPath);
     }
-    let type = this.types.get(v.type);
-    if (type === undefined) {
-      type = encoder.encode(this.typeText(v.type));
-      this.types.set(v.type, type);
+    // Looked up only when the type or the source differs from the last value's.
+    if (v.type !== this.typeNumber) {
+      let type = this.types.get(v.type);
+      if (type === undefined) {
+        type = encoder.encode(this.typeText(v.type));
+        this.types.set(v.type, type);
+      }
+      this.type = type;
+      this.typeNumber = v.type;
     }
-    let suffix = this.suffixes.get(v.source);
-    if (suffix === undefined) {
-      suffix = encoder.encode(this.suffixText(v.source));
-      this.suffixes.set(v.source, suffix);
+    if (v.source !== this.suffixSource) {
+      let suffix = this.suffixes.get(v.source);
+      if (suffix === undefined) {
+        suffix = encoder.encode(this.suffixText(v.source));
+        this.suffixes.set(v.source, suffix);
+      }
+      this.suffix = suffix;
+      this.suffixSource = v.source;
     }
-    this.type = type;
-    this.suffix = suffix;
     if (this.headStale) this.makeHead();
   }
 
   private makeHead(): void {
     // `""`: an empty path is an empty string, not null.
     const quoted = this.pathQuoted || this.pathEnd === 0;
-    const open = this.pathOpen(quoted);
-    const close = this.pathClose(quoted);
-    const size = this.prefix.length + open.length + this.pathEnd + close.length;
-    if (size > this.headBuffer.length) this.headBuffer = new Uint8Array(Math.max(size, 2 * this.headBuffer.length));
-    const head = this.headBuffer;
-    let p = putBytes(head, putBytes(head, 0, this.prefix), open);
-    head.set(this.path.subarray(0, this.pathEnd), p);
-    p = putBytes(head, p + this.pathEnd, close);
-    // A new view only when the length changed (the next key's path is often as long).
-    if (this.head.buffer !== head.buffer || this.head.length !== p) this.head = head.subarray(0, p);
+    this.headOpen = this.pathOpen(quoted);
+    this.headClose = this.pathClose(quoted);
+    this.headSize = this.prefix.length + this.headOpen.length + this.pathEnd + this.headClose.length;
+    this.headBytes = null;
     this.headStale = false;
+  }
+
+  /** Writes the head at the output's end (room made for `headSize` bytes); returns its end. */
+  protected putHead(): number {
+    const out = this.out;
+    const target = out.bytes;
+    const at = out.length;
+    const size = this.headSize;
+    if (target === this.headBytes && out.rounds === this.headRound) {
+      // Still in the buffer, just before: a native copy of hundreds of bytes in a deep tree.
+      target.set(this.headView, at);
+      return at + size;
+    }
+    let p = putBytes(target, putBytes(target, at, this.prefix), this.headOpen);
+    target.set(this.path.subarray(0, this.pathEnd), p);
+    p = putBytes(target, p + this.pathEnd, this.headClose);
+    this.headView = target.subarray(at, p);
+    this.headRound = out.rounds;
+    this.headBytes = target;
+    return p;
   }
 }
 
 /** CSV rows (RFC 4180, as `csvLine`). */
 export class CsvRows extends ByteRows {
+  // A 16-bit view of the output buffer, for the hex digits (made again when the buffer grows).
+  private words: Uint16Array | null = null;
+  private wordsOf: Uint8Array | null = null;
+
   row(row: TableRow): void {
     this.out.text(csvLine(row));
   }
@@ -366,13 +420,11 @@ export class CsvRows extends ByteRows {
 
   value(v: StoredValue): void {
     this.pieces(v);
-    const { out, head, type, suffix } = this;
+    const { out, type, suffix } = this;
     const length = v.dataLength;
-    out.room(head.length + 3 * v.nameUnits + 2 + type.length + dataTextRoom(length) + 2 * length + 40 + suffix.length);
+    out.room(this.headSize + 3 * v.nameUnits + 2 + type.length + dataTextRoom(length) + 2 * length + 40 + suffix.length);
     const target = out.bytes;
-    // The head holds the key path, hundreds of bytes in a deep tree: a native copy.
-    target.set(head, out.length);
-    let p = out.length + head.length;
+    let p = this.putHead();
     p = putCsvText(target, p, v.bytes, v.nameOffset, v.nameUnits);
     p = putBytes(target, p, type);
     p = putCsvData(target, p, v.type, v.bytes, v.dataOffset, length);
@@ -382,7 +434,12 @@ export class CsvRows extends ByteRows {
       target[p++] = 0x22;
       target[p++] = 0x22;
     } else {
-      p = putHex(target, p, v.bytes, v.dataOffset, length);
+      if (target !== this.wordsOf) {
+        this.wordsOf = target;
+        // A buffer at an odd byte offset has no 16-bit view: byte by byte then.
+        this.words = (target.byteOffset & 1) === 0 ? new Uint16Array(target.buffer, target.byteOffset, target.length >> 1) : null;
+      }
+      p = this.words === null ? putHex(target, p, v.bytes, v.dataOffset, length) : putHexWords(target, this.words, p, v.bytes, v.dataOffset, length);
     }
     target[p++] = 0x2c;
     p = putDecimal(target, p, length);
@@ -440,13 +497,12 @@ export class JsonlRows extends ByteRows {
 
   value(v: StoredValue): void {
     this.pieces(v);
-    const { out, head, type, suffix } = this;
+    const { out, type, suffix } = this;
     const length = v.dataLength;
     // A JSON escape takes at most 6 bytes per UTF-16 unit.
-    out.room(head.length + 6 * v.nameUnits + type.length + dataTextRoom(length) + 2 * length + 80 + suffix.length);
+    out.room(this.headSize + 6 * v.nameUnits + type.length + dataTextRoom(length) + 2 * length + 80 + suffix.length);
     const target = out.bytes;
-    target.set(head, out.length);
-    let p = out.length + head.length;
+    let p = this.putHead();
     p = escapeJsonUtf16(target, p, v.bytes, v.nameOffset, v.nameUnits);
     p = putBytes(target, p, type);
     p = putJsonData(target, p, v.type, v.bytes, v.dataOffset, length);
