@@ -18,12 +18,8 @@ function zigzag(value: number): number {
   return value >= 0 ? 2 * value : -2 * value - 1;
 }
 
-/** The bits needed for an unsigned value up to 2^32 - 1 (0 for 0). */
-function bitsOf(value: number): number {
-  let width = 0;
-  while (width < 32 && value >= 2 ** width) width++;
-  return width;
-}
+/** The block's deltas less its smallest (each within 0..2^32 - 1). */
+const deltas = new Float64Array(BLOCK);
 
 /**
  * Appends values[0..count) (integers within 0..2^31 - 1: lengths) in DELTA_BINARY_PACKED
@@ -36,24 +32,22 @@ export function encodeDeltaBinaryPacked(out: ByteBuffer, values: ArrayLike<numbe
   out.varint(zigzag(count === 0 ? 0 : values[0]!));
   const widths = [0, 0, 0, 0];
   for (let start = 1; start < count; start += BLOCK) {
-    const end = Math.min(start + BLOCK, count);
+    const n = Math.min(BLOCK, count - start);
     let min = Infinity;
-    for (let i = start; i < end; i++) {
-      const delta = values[i]! - values[i - 1]!;
+    for (let k = 0; k < n; k++) {
+      const delta = values[start + k]! - values[start + k - 1]!;
+      deltas[k] = delta;
       if (delta < min) min = delta;
     }
     out.varint(zigzag(min));
-    const used = Math.ceil((end - start) / MINIBLOCK);
+    for (let k = 0; k < n; k++) deltas[k]! -= min;
+    const used = Math.ceil(n / MINIBLOCK);
     for (let m = 0; m < MINIBLOCKS; m++) {
       let max = 0;
-      if (m < used) {
-        for (let i = start + m * MINIBLOCK, e = Math.min(i + MINIBLOCK, end); i < e; i++) {
-          const d = values[i]! - values[i - 1]! - min;
-          if (d > max) max = d;
-        }
-      }
-      widths[m] = bitsOf(max);
-      out.byte(widths[m]!);
+      if (m < used) for (let k = m * MINIBLOCK, e = Math.min(k + MINIBLOCK, n); k < e; k++) if (deltas[k]! > max) max = deltas[k]!;
+      const width = 32 - Math.clz32(max);
+      widths[m] = width;
+      out.byte(width);
     }
     for (let m = 0; m < used; m++) {
       const width = widths[m]!;
@@ -64,15 +58,28 @@ export function encodeDeltaBinaryPacked(out: ByteBuffer, values: ArrayLike<numbe
       let p = out.length;
       let acc = 0;
       let bits = 0;
-      for (let k = 0, i = start + m * MINIBLOCK; k < MINIBLOCK; k++, i++) {
-        const d = i < end ? values[i]! - values[i - 1]! - min : 0;
-        // `acc` holds fewer than 8 bits: up to 39 bits with the value, kept exact as a number.
-        acc += d * 2 ** bits;
-        bits += width;
-        while (bits >= 8) {
-          bytes[p++] = acc & 0xff;
-          acc = Math.floor(acc / 256);
-          bits -= 8;
+      const first = m * MINIBLOCK;
+      if (width <= 24) {
+        // `acc` holds fewer than 8 bits: with the value, at most 31.
+        for (let k = first; k < first + MINIBLOCK; k++) {
+          acc |= (k < n ? deltas[k]! : 0) << bits;
+          bits += width;
+          while (bits >= 8) {
+            bytes[p++] = acc & 0xff;
+            acc >>>= 8;
+            bits -= 8;
+          }
+        }
+      } else {
+        // Up to 39 bits: kept exact as a number.
+        for (let k = first; k < first + MINIBLOCK; k++) {
+          acc += (k < n ? deltas[k]! : 0) * 2 ** bits;
+          bits += width;
+          while (bits >= 8) {
+            bytes[p++] = acc & 0xff;
+            acc = Math.floor(acc / 256);
+            bits -= 8;
+          }
         }
       }
       out.length = p;
