@@ -350,8 +350,6 @@ export class DeltaByteArrayColumn extends Column {
 /**
  * A BYTE_ARRAY column of strings that repeat, dictionary-encoded: each distinct string once
  * in the chunk's dictionary page (PLAIN), the rows as indices into it (RLE_DICTIONARY).
- * With `consecutive`, a string is looked up only against the row before (for key paths,
- * which come in tree order: a key's values follow each other, and a path is not hashed).
  */
 export class DictionaryColumn extends Column {
   private map = new Map<string, number>();
@@ -364,19 +362,15 @@ export class DictionaryColumn extends Column {
   /** UTF-8 bytes of the dictionary since the row group started. */
   bytesAdded = 0;
 
-  constructor(name: string, optional: boolean, statistics: boolean, private readonly consecutive = false) {
-    super(name, optional, statistics);
-  }
-
   add(text: string): void {
     let index: number;
     if (text === this.last) index = this.lastIndex;
     else {
-      const known = this.consecutive ? undefined : this.map.get(text);
+      const known = this.map.get(text);
       if (known !== undefined) index = known;
       else {
         index = this.starts.length;
-        if (!this.consecutive) this.map.set(text, index);
+        this.map.set(text, index);
         const entries = this.entries;
         entries.room(4 + 3 * text.length);
         const at = entries.length;
