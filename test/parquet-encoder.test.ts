@@ -445,7 +445,7 @@ describe('Parquet files', () => {
     expect([types?.min_value, types?.max_value]).toEqual([1, 0x1f]);
   });
 
-  test('key paths built from the names by depth (startPath, keyName) as the walk goes: the paths as strings, across pages and row groups', async () => {
+  test('key paths built from the names by depth (startPath, keyName) as the walk goes: the paths as strings, across pages and row groups, the bytes of the rows given as text', async () => {
     // A pre-order walk: up and down the depths, back to the start (depth 0), keys without
     // values, names with non-ASCII and unpaired surrogates, long names that fill pages.
     const names = ['A', 'Größe', 'x\ud800', '😀', 'B'.repeat(700), '', 'C'];
@@ -462,6 +462,7 @@ describe('Parquet files', () => {
       deepest = step.depth;
     }
     const expected: string[] = [];
+    const asText: TableRow[] = [];
     const stack: string[] = [];
     const start = 'HKEY_LOCAL_MACHINE\\Wälder';
     const bytes = parquetOf((sink) => {
@@ -473,13 +474,17 @@ describe('Parquet files', () => {
         sink.keyName(step.depth, name, 0, name.length / 2);
         if (step.depth > 0) stack[step.depth] = `${stack[step.depth - 1]!}\\${step.name}`;
         for (let k = 0; k < step.values; k++) {
-          sink.value(stored('a.hv', '', `V${n}`, ValueType.DWORD, Uint8Array.of(n & 0xff, 0, 0, 0), 64 * n, 'file'));
+          const v = stored('a.hv', stack[step.depth]!, `V${n}`, ValueType.DWORD, Uint8Array.of(n & 0xff, 0, 0, 0), 64 * n, 'file');
+          sink.value(v);
+          asText.push(storedValueRow(v));
           expected.push(stack[step.depth]!);
           n++;
         }
         // A row given as text now and then (a deleted value): its path compared as bytes.
         if (i % 1000 === 999) {
-          sink.row(valueRow('a.hv', 'persistent', `${stack[step.depth]!}\\deleted`, 'D', ValueType.SZ, encodeUtf16('d\0'), null, 'file', true));
+          const row = valueRow('a.hv', 'persistent', `${stack[step.depth]!}\\deleted`, 'D', ValueType.SZ, encodeUtf16('d\0'), null, 'file', true);
+          sink.row(row);
+          asText.push(row);
           expected.push(`${stack[step.depth]!}\\deleted`);
         }
       });
@@ -493,6 +498,8 @@ describe('Parquet files', () => {
     expect(back.length).toBe(expected.length);
     const wrong = back.findIndex((row, i) => row.key_path !== utf8(expected[i]!));
     expect(wrong).toBe(-1);
+    // The same rows given as text (as `--jobs` gives them) make the same bytes.
+    expect(Buffer.from(parquetOf((sink) => asText.forEach((row) => sink.row(row)))).equals(Buffer.from(bytes))).toBe(true);
   });
 
   test('DuckDB reads a file of several row groups', () => {

@@ -79,9 +79,11 @@ export class ParquetRows implements RowSink {
   private byteKeys = false;
   /** Bytes of the current path known equal to the last row's key path (a true common prefix). */
   private shared = 0;
-  /** The key path of the last row given as text (`row`, or `value` without a walk), as UTF-8 in `textPath[0 … textPathEnd]`; -1: the last row's path was not. */
-  private textPath = new Uint8Array(1024);
-  private textPathEnd = -1;
+  /** The last row's key path as UTF-8 in `last[0 … lastEnd]`, copied when the key changes. */
+  private last = new Uint8Array(4096);
+  private lastEnd = 0;
+  /** A key path given as text, as UTF-8. */
+  private text = new Uint8Array(1024);
 
   constructor(private readonly sink: TextSink) {
     this.emit(MAGIC.slice());
@@ -116,9 +118,8 @@ export class ParquetRows implements RowSink {
     this.file.add(v.file);
     this.hiveKind.add(v.hiveKind);
     if (this.byteKeys) {
-      this.keyPath.add(this.path, 0, this.pathEnd, Math.min(this.shared, this.pathEnd));
+      this.addPath(this.path, this.pathEnd, this.shared);
       this.shared = this.pathEnd;
-      this.textPathEnd = -1;
     } else this.addTextPath(v.keyPath);
     this.valueName.addUtf16(v.bytes, v.nameOffset, v.nameUnits);
     this.type.add(valueTypeName(v.type));
@@ -175,30 +176,35 @@ export class ParquetRows implements RowSink {
     this.pathEnd = this.ends[depth] = putUtf16AsUtf8(this.path, start + 1, bytes, offset, units);
   }
 
-  /** A key path given as text: its prefix shared with the last row's found by comparing bytes. */
+  /** A key path given as text (rows, values without a walk). */
   private addTextPath(keyPath: string): void {
-    const room = 3 * keyPath.length;
-    const last = this.textPathEnd;
-    // Written after the last path's bytes, then compared with them and moved down.
-    if (last + room > this.textPath.length) {
-      const grown = new Uint8Array(Math.max(last + room, 2 * this.textPath.length));
-      if (last > 0) grown.set(this.textPath.subarray(0, last));
-      this.textPath = grown;
-    }
-    const text = this.textPath;
-    const at = Math.max(last, 0);
-    const end = at + encoder.encodeInto(keyPath, text.subarray(at)).written;
-    const length = end - at;
-    let prefix = 0;
-    if (last >= 0) {
-      const n = Math.min(last, length);
-      while (prefix < n && text[prefix] === text[at + prefix]) prefix++;
-    }
-    if (at > 0) text.copyWithin(0, at, end);
-    this.keyPath.add(text, 0, length, prefix);
-    this.textPathEnd = length;
-    // A walk's next value compares nothing with this row.
+    if (3 * keyPath.length > this.text.length) this.text = new Uint8Array(Math.max(3 * keyPath.length, 2 * this.text.length));
+    this.addPath(this.text, encoder.encodeInto(keyPath, this.text).written, 0);
+    // A walk's next value knows nothing shared with this row.
     this.shared = 0;
+  }
+
+  /**
+   * The key path bytes[0 … end], whose first `known` bytes are the last row's: its prefix
+   * shared with the last row is the longest (compared from `known` on, so that a key's path
+   * compares its new name's bytes only), whether the path came by the walk or as text, so
+   * that the file is the same either way (`--jobs` writes rows given as text).
+   */
+  private addPath(bytes: Uint8Array, end: number, known: number): void {
+    const last = this.last;
+    const lastEnd = this.lastEnd;
+    const n = Math.min(end, lastEnd);
+    let prefix = Math.min(known, n);
+    while (prefix < n && bytes[prefix] === last[prefix]) prefix++;
+    this.keyPath.add(bytes, 0, end, prefix);
+    if (prefix === end && end === lastEnd) return;
+    if (end > last.length) {
+      const grown = new Uint8Array(Math.max(end, 2 * last.length));
+      grown.set(last.subarray(0, prefix));
+      this.last = grown;
+    }
+    this.last.set(bytes.subarray(prefix, end), prefix);
+    this.lastEnd = end;
   }
 
   private endRow(): void {
