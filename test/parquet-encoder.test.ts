@@ -2,7 +2,8 @@
  * The Parquet encoder of `-f parquet` (packages/cli/src/table/parquet/), piece by piece:
  * the Thrift compact protocol and the RLE/bit-packed hybrid decoded by hyparquet's own
  * decoders and checked against bytes worked out by hand from the specifications, snappy
- * round trips through hyparquet's decompressor, the UTF-8 written straight from UTF-16LE
+ * round trips through hyparquet's decompressor, DELTA_BINARY_PACKED and DELTA_BYTE_ARRAY
+ * decoded by hyparquet's decoders, key paths built from the names' bytes by depth, the UTF-8 written straight from UTF-16LE
  * against TextEncoder, and whole files (nulls, an empty table, row group boundaries) read
  * back by hyparquet and by DuckDB.
  */
@@ -13,6 +14,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { deltaBinaryUnpack, deltaByteArray } from 'hyparquet/src/delta.js';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { snappyUncompress } from 'hyparquet/src/snappy.js';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
@@ -22,6 +24,7 @@ import { scratchDirectory } from '@hivetool/test-support/scratch';
 import type * as BytesModule from '../packages/cli/dist/table/parquet/bytes.js';
 import type * as ThriftModule from '../packages/cli/dist/table/parquet/thrift.js';
 import type * as RleModule from '../packages/cli/dist/table/parquet/rle.js';
+import type * as DeltaModule from '../packages/cli/dist/table/parquet/delta.js';
 import type * as SnappyModule from '../packages/cli/dist/table/parquet/snappy.js';
 import type * as ColumnsModule from '../packages/cli/dist/table/parquet/columns.js';
 import type * as TextModule from '../packages/cli/dist/table/parquet/text.js';
@@ -32,6 +35,7 @@ const dist = (path: string): Promise<unknown> => import(join(REPO_ROOT, 'package
 const { ByteBuffer, putString } = (await dist('parquet/bytes.js')) as typeof BytesModule;
 const { CompactType, CompactWriter } = (await dist('parquet/thrift.js')) as typeof ThriftModule;
 const { bitWidth, encodeHybrid } = (await dist('parquet/rle.js')) as typeof RleModule;
+const { encodeDeltaBinaryPacked } = (await dist('parquet/delta.js')) as typeof DeltaModule;
 const { snappyCompress } = (await dist('parquet/snappy.js')) as typeof SnappyModule;
 const { putUtf16AsUtf8 } = (await dist('parquet/columns.js')) as typeof ColumnsModule;
 const { maxDataTextBytes, putDataText } = (await dist('parquet/text.js')) as typeof TextModule;
@@ -166,6 +170,79 @@ describe('RLE/bit-packed hybrid', () => {
         expect(decoded).toEqual(list);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('DELTA_BINARY_PACKED and DELTA_BYTE_ARRAY', () => {
+  const deltaOf = (values: number[]): Uint8Array => {
+    const out = new ByteBuffer();
+    encodeDeltaBinaryPacked(out, values, values.length);
+    return out.copy();
+  };
+  const unpack = (bytes: Uint8Array, count: number): number[] => {
+    const output = new Int32Array(count);
+    const r = reader(bytes);
+    deltaBinaryUnpack(r, count, output);
+    return [...output];
+  };
+
+  test('bytes worked out by hand from the specification (Encodings.md)', () => {
+    // Header: block size 128 (0x80 0x01), 4 miniblocks, the count, the first value (zigzag).
+    expect(hex(deltaOf([]))).toBe('8001040000');
+    expect(hex(deltaOf([0]))).toBe('8001040100');
+    expect(hex(deltaOf([5]))).toBe('800104010a');
+    // The specification's example 1..5: deltas all 1, min delta 1 (zigzag 2), widths 0, no miniblock bodies.
+    expect(hex(deltaOf([1, 2, 3, 4, 5]))).toBe('800104050202' + '00000000');
+    // 7, 5, 3, 1, 2, 3, 4, 5: min delta -2 (zigzag 3); deltas less it 0 0 0 3 3 3 3 (width 2),
+    // the first miniblock's 32 values packed in 8 bytes (0b11000000, 0b00111111, zeros);
+    // the unused miniblocks' widths 0 and no bodies.
+    expect(hex(deltaOf([7, 5, 3, 1, 2, 3, 4, 5]))).toBe('800104080e' + '03' + '02000000' + 'c03f' + '000000000000');
+  });
+
+  test("hyparquet's decoder reads back blocks and miniblocks at their boundaries, negative deltas, 0 and 1 values", () => {
+    const cases: number[][] = [[0], [1], [0, 0], [2 ** 31 - 1, 0, 2 ** 31 - 1], [0, 2 ** 31 - 1, 5, 5, 5]];
+    for (const count of [31, 32, 33, 64, 127, 128, 129, 130, 256, 257, 1000]) {
+      cases.push(Array.from({ length: count }, (_, i) => (i * 7919) % 601));
+      cases.push(Array.from({ length: count }, (_, i) => 5000 - i * 3));
+      cases.push(Array.from({ length: count }, () => 42));
+    }
+    for (const values of cases) expect(unpack(deltaOf(values), values.length)).toEqual(values);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 600 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })), { minLength: 1, maxLength: 700 }), (values) => {
+        expect(unpack(deltaOf(values), values.length)).toEqual(values);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test("hyparquet's DELTA_BYTE_ARRAY decoder reads the prefix lengths, the suffix lengths and the suffixes", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 30 }), { minLength: 1, maxLength: 400 }), (texts) => {
+        const values = texts.map((text, i) => encoder.encode(`HKLM\\${texts.slice(0, i % 5).join('\\')}\\${text}`));
+        const prefixes = values.map((value, i) => {
+          if (i === 0) return 0;
+          const before = values[i - 1]!;
+          let n = 0;
+          while (n < value.length && n < before.length && value[n] === before[n]) n++;
+          // A true common prefix, not always the longest.
+          return i % 3 === 0 ? Math.floor(n / 2) : n;
+        });
+        const out = new ByteBuffer();
+        encodeDeltaBinaryPacked(out, prefixes, values.length);
+        encodeDeltaBinaryPacked(
+          out,
+          values.map((value, i) => value.length - prefixes[i]!),
+          values.length,
+        );
+        values.forEach((value, i) => out.put(value.subarray(prefixes[i])));
+        const decoded: Uint8Array[] = new Array<Uint8Array>(values.length);
+        const r = reader(out.view());
+        deltaByteArray(r, values.length, decoded);
+        expect(r.offset).toBe(out.length);
+        expect(decoded.map((value) => hex(value))).toEqual(values.map((value) => hex(value)));
+      }),
+      { numRuns: 100 },
     );
   });
 });
@@ -319,7 +396,10 @@ describe('Parquet files', () => {
     const chunks = metadata.row_groups[0]!.columns.map((chunk) => chunk.meta_data!);
     for (const chunk of chunks) expect(chunk.codec).toBe('SNAPPY');
     // The columns that repeat are dictionary-encoded.
-    expect(chunks.filter((chunk) => chunk.encodings.includes('RLE_DICTIONARY')).map((chunk) => chunk.path_in_schema[0])).toEqual(['file', 'hive_kind', 'key_path', 'type', 'source']);
+    expect(chunks.filter((chunk) => chunk.encodings.includes('RLE_DICTIONARY')).map((chunk) => chunk.path_in_schema[0])).toEqual(['file', 'hive_kind', 'type', 'source']);
+    // The key path, which rarely repeats but for a key's values, in DELTA_BYTE_ARRAY (no statistics).
+    expect(chunks[2]!.encodings).toEqual(['DELTA_BYTE_ARRAY']);
+    expect(chunks[2]!.statistics).toBeUndefined();
   });
 
   test('nulls: key rows (every value column null) among value rows, and a column null in a whole row group', async () => {
@@ -363,6 +443,63 @@ describe('Parquet files', () => {
     ]);
     const types = metadata.row_groups[0]!.columns[5]!.meta_data!.statistics;
     expect([types?.min_value, types?.max_value]).toEqual([1, 0x1f]);
+  });
+
+  test('key paths built from the names by depth (startPath, keyName) as the walk goes: the paths as strings, across pages and row groups, the bytes of the rows given as text', async () => {
+    // A pre-order walk: up and down the depths, back to the start (depth 0), keys without
+    // values, names with non-ASCII and unpaired surrogates, long names that fill pages.
+    const names = ['A', 'Größe', 'x\ud800', '😀', 'B'.repeat(700), '', 'C'];
+    type Step = { depth: number; name: string; values: number };
+    const walk: Step[] = [];
+    for (let i = 0; i < 40_000; i++) {
+      const depth = i % 97 === 0 ? 0 : 1 + ((i * 7) % 5);
+      walk.push({ depth, name: `${names[i % names.length]}${i % 3}`, values: i % 4 === 3 ? 0 : 1 + (i % 3) });
+    }
+    // Each depth's parent exists: a depth at most one below the deepest so far since depth 0.
+    let deepest = 0;
+    for (const step of walk) {
+      if (step.depth > deepest + 1) step.depth = deepest + 1;
+      deepest = step.depth;
+    }
+    const expected: string[] = [];
+    const asText: TableRow[] = [];
+    const stack: string[] = [];
+    const start = 'HKEY_LOCAL_MACHINE\\Wälder';
+    const bytes = parquetOf((sink) => {
+      sink.startPath(start);
+      stack[0] = start;
+      let n = 0;
+      walk.forEach((step, i) => {
+        const name = encodeUtf16(step.name);
+        sink.keyName(step.depth, name, 0, name.length / 2);
+        if (step.depth > 0) stack[step.depth] = `${stack[step.depth - 1]!}\\${step.name}`;
+        for (let k = 0; k < step.values; k++) {
+          const v = stored('a.hv', stack[step.depth]!, `V${n}`, ValueType.DWORD, Uint8Array.of(n & 0xff, 0, 0, 0), 64 * n, 'file');
+          sink.value(v);
+          asText.push(storedValueRow(v));
+          expected.push(stack[step.depth]!);
+          n++;
+        }
+        // A row given as text now and then (a deleted value): its path compared as bytes.
+        if (i % 1000 === 999) {
+          const row = valueRow('a.hv', 'persistent', `${stack[step.depth]!}\\deleted`, 'D', ValueType.SZ, encodeUtf16('d\0'), null, 'file', true);
+          sink.row(row);
+          asText.push(row);
+          expected.push(`${stack[step.depth]!}\\deleted`);
+        }
+      });
+    });
+    const metadata = parquetMetadata(arrayBuffer(bytes));
+    expect(metadata.row_groups.length).toBe(2);
+    // More than a page (1 MiB) of key path suffixes in the first group.
+    expect(metadata.row_groups[0]!.columns[2]!.meta_data!.total_uncompressed_size).toBeGreaterThan(2n ** 20n);
+    const back = await readBack(bytes);
+    const utf8 = (text: string): string => new TextDecoder().decode(encoder.encode(text));
+    expect(back.length).toBe(expected.length);
+    const wrong = back.findIndex((row, i) => row.key_path !== utf8(expected[i]!));
+    expect(wrong).toBe(-1);
+    // The same rows given as text (as `--jobs` gives them) make the same bytes.
+    expect(Buffer.from(parquetOf((sink) => asText.forEach((row) => sink.row(row)))).equals(Buffer.from(bytes))).toBe(true);
   });
 
   test('DuckDB reads a file of several row groups', () => {

@@ -6,7 +6,7 @@ import type { DumpHeader, DumpKey, DumpValue, DumpVisitor } from './tree.js';
 /**
  * `dump -f csv|jsonl|parquet`: one row per value, in tree pre-order. A key's path is its
  * parent's (kept by depth) plus its own name, decoded once per key; a sink that builds
- * paths from the names' bytes (CSV, JSON Lines: `keyName`) is given the names instead.
+ * paths from the names' bytes (CSV, JSON Lines, Parquet: `keyName`) is given the names instead.
  */
 export function tableVisitor(header: DumpHeader, rows: RowSink): DumpVisitor {
   const paths: string[] = [];

@@ -9,12 +9,13 @@ import { ByteBuffer, compareBytes, copyOf } from './bytes.js';
 import { bitWidth, encodeHybrid, rleRun } from './rle.js';
 import { snappyCompress } from './snappy.js';
 import { CompactWriter } from './thrift.js';
+import { encodeDeltaBinaryPacked } from './delta.js';
 import { putHex } from '../rows.js';
 
 /** Physical types (parquet.thrift `Type`). */
 export const PhysicalType = { BOOLEAN: 0, INT32: 1, INT64: 2, BYTE_ARRAY: 6 } as const;
 /** Encodings (parquet.thrift `Encoding`). */
-export const Encoding = { PLAIN: 0, RLE: 3, RLE_DICTIONARY: 8 } as const;
+export const Encoding = { PLAIN: 0, RLE: 3, DELTA_BINARY_PACKED: 5, DELTA_BYTE_ARRAY: 7, RLE_DICTIONARY: 8 } as const;
 const PAGE_DATA = 0;
 const PAGE_DICTIONARY = 2;
 
@@ -69,6 +70,8 @@ abstract class Column {
   private nullRows: Int32Array<ArrayBuffer> = new Int32Array(1 << 10);
   protected chunkRows = 0;
   protected chunkNulls = 0;
+  /** The encoding of the data pages' values (the footer's list of encodings). */
+  protected valueEncoding: number = Encoding.PLAIN;
 
   constructor(
     readonly name: string,
@@ -167,7 +170,7 @@ abstract class Column {
     }
     parts.push(this.pages.view());
     const pagesLength = this.pages.length;
-    const encodings: number[] = [Encoding.PLAIN];
+    const encodings: number[] = [this.valueEncoding];
     if (this.optional) encodings.push(Encoding.RLE);
     if (dictionaryEncoded) encodings.push(Encoding.RLE_DICTIONARY);
     const summary: ChunkSummary = {
@@ -284,10 +287,69 @@ export class PlainBytesColumn extends Column {
 }
 
 /**
+ * A BYTE_ARRAY column in DELTA_BYTE_ARRAY encoding (incremental encoding, "front
+ * compression"): each value as the length of a prefix it shares with the value before, then
+ * the rest. The page holds the prefix lengths and the suffix lengths (DELTA_BINARY_PACKED
+ * each), then the suffixes' bytes. For key paths: a key's values share its whole path, and
+ * a key's path its parent's with the row before (the walk is pre-order), so that the caller
+ * knows the prefix without comparing bytes.
+ */
+export class DeltaByteArrayColumn extends Column {
+  private suffixes = new ByteBuffer(PAGE_BYTES + (1 << 12));
+  private prefixLengths: Int32Array<ArrayBuffer> = new Int32Array(1 << 12);
+  private suffixLengths: Int32Array<ArrayBuffer> = new Int32Array(1 << 12);
+  /** Bytes of the suffixes (what the column holds) since the row group started. */
+  bytesAdded = 0;
+
+  constructor(name: string, optional: boolean) {
+    super(name, optional, false);
+    this.valueEncoding = Encoding.DELTA_BYTE_ARRAY;
+  }
+
+  /**
+   * The value bytes[start..end), whose first `prefix` bytes are those of the value added
+   * before (a true common prefix, not necessarily the longest); the first value of a page
+   * is written whole.
+   */
+  add(bytes: Uint8Array, start: number, end: number, prefix: number): void {
+    const row = this.pageRows - this.pageNulls;
+    if (row === this.prefixLengths.length) {
+      const size = 2 * row;
+      const prefixes = new Int32Array(size);
+      prefixes.set(this.prefixLengths);
+      this.prefixLengths = prefixes;
+      const lengths = new Int32Array(size);
+      lengths.set(this.suffixLengths);
+      this.suffixLengths = lengths;
+    }
+    if (row === 0) prefix = 0;
+    const length = end - start;
+    if (prefix > length || prefix < 0) throw new RangeError(`parquet: column ${this.name}: a prefix of ${prefix} bytes in a value of ${length}`);
+    this.prefixLengths[row] = prefix;
+    this.suffixLengths[row] = length - prefix;
+    if (length > prefix) this.suffixes.put(bytes.subarray(start + prefix, end));
+    this.bytesAdded += length - prefix;
+    if (++this.pageRows >= PAGE_ROWS || this.suffixes.length >= PAGE_BYTES) this.cutPage();
+  }
+
+  protected takeValues(out: ByteBuffer): number {
+    const count = this.pageRows - this.pageNulls;
+    encodeDeltaBinaryPacked(out, this.prefixLengths, count);
+    encodeDeltaBinaryPacked(out, this.suffixLengths, count);
+    out.put(this.suffixes.view());
+    this.suffixes.clear();
+    return Encoding.DELTA_BYTE_ARRAY;
+  }
+
+  protected finishChunk(): { dictionary: undefined; statistics: undefined; dictionaryEncoded: false } {
+    this.bytesAdded = 0;
+    return { dictionary: undefined, statistics: undefined, dictionaryEncoded: false };
+  }
+}
+
+/**
  * A BYTE_ARRAY column of strings that repeat, dictionary-encoded: each distinct string once
  * in the chunk's dictionary page (PLAIN), the rows as indices into it (RLE_DICTIONARY).
- * With `consecutive`, a string is looked up only against the row before (for key paths,
- * which come in tree order: a key's values follow each other, and a path is not hashed).
  */
 export class DictionaryColumn extends Column {
   private map = new Map<string, number>();
@@ -300,19 +362,15 @@ export class DictionaryColumn extends Column {
   /** UTF-8 bytes of the dictionary since the row group started. */
   bytesAdded = 0;
 
-  constructor(name: string, optional: boolean, statistics: boolean, private readonly consecutive = false) {
-    super(name, optional, statistics);
-  }
-
   add(text: string): void {
     let index: number;
     if (text === this.last) index = this.lastIndex;
     else {
-      const known = this.consecutive ? undefined : this.map.get(text);
+      const known = this.map.get(text);
       if (known !== undefined) index = known;
       else {
         index = this.starts.length;
-        if (!this.consecutive) this.map.set(text, index);
+        this.map.set(text, index);
         const entries = this.entries;
         entries.room(4 + 3 * text.length);
         const at = entries.length;
