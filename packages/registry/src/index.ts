@@ -13,7 +13,7 @@ export { RegTreeBuilder, type RegTreeBuilderOptions, type RegWarning, parseReg, 
 export { diffTrees, countSubtree, countTree, type TreeChange, type ChangePlace } from './diff.js';
 export { upcaseUnit, foldName } from './names.js';
 export { CodecError, type CodecErrorDetails } from './codecError.js';
-export { Utf8Writer, renderToString } from './utf8Writer.js';
+export { Utf8Writer, putCodePoint, renderToString } from './utf8Writer.js';
 export { regTextBytes, firstInvalidUtf8, bomlessUtf16, bomlessUtf16Warning, type RegTextBytes, type RegTextEncoding, type RegTextOptions } from './regText.js';
 export { writeJsonUtf16, escapeJsonUtf16, writeJsonValueOpen, putJsonValueOpen, jsonValueRoom, jsonConstant, putConstant, type JsonConstant, writeDecimal, putDecimal, putBytes, writeHexDigits, writeBytes } from './jsonWriter.js';
 export { mergeTrees, parseMergePolicy, sameMergeKey, sameMergeValue, MergePolicyError, type MergePolicy, type MergeSide, type MergeResult, type MergeReport, type MergeEntry, type MergeValueEntry, type MergeKeyEntry, type MergeConflict } from './merge.js';

@@ -13,26 +13,11 @@
  * - an unpaired surrogate becomes U+FFFD in CSV (as the UTF-8 encoding of the string
  *   does) and a `\udxxx` escape in JSON (as JSON.stringify writes it).
  */
-import { ValueType, escapeJsonUtf16, isStringType, putDecimal } from '@hivetool/registry';
+import { ValueType, escapeJsonUtf16, isStringType, putCodePoint, putDecimal } from '@hivetool/registry';
 
 const QUOTE = 0x22;
 
 const unitAt = (bytes: Uint8Array, q: number): number => bytes[q]! | (bytes[q + 1]! << 8);
-
-/** The code point `point` (≥ 0x800) as three or four UTF-8 bytes at `p`; returns the end. */
-function putCodePoint(target: Uint8Array, p: number, point: number): number {
-  if (point < 0x10000) {
-    target[p] = 0xe0 | (point >> 12);
-    target[p + 1] = 0x80 | ((point >> 6) & 0x3f);
-    target[p + 2] = 0x80 | (point & 0x3f);
-    return p + 3;
-  }
-  target[p] = 0xf0 | (point >> 18);
-  target[p + 1] = 0x80 | ((point >> 12) & 0x3f);
-  target[p + 2] = 0x80 | ((point >> 6) & 0x3f);
-  target[p + 3] = 0x80 | (point & 0x3f);
-  return p + 4;
-}
 
 /**
  * `units` UTF-16LE units at `offset` of `bytes` as UTF-8 into the CSV field that starts at

@@ -1,3 +1,5 @@
+import { putCodePoint } from '@hivetool/registry';
+
 /**
  * A growable byte buffer: what the Parquet encoder writes its pages, headers and footer
  * into. `bytes` is replaced when it grows; take views of it only once writing is done.
@@ -123,21 +125,13 @@ export function putString(target: Uint8Array, at: number, text: string): number 
     } else if (unit >= 0xd800 && unit <= 0xdfff) {
       const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
       if (unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        const code = 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00);
-        target[p++] = 0xf0 | (code >>> 18);
-        target[p++] = 0x80 | ((code >>> 12) & 0x3f);
-        target[p++] = 0x80 | ((code >>> 6) & 0x3f);
-        target[p++] = 0x80 | (code & 0x3f);
+        p = putCodePoint(target, p, 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00));
         i++;
       } else {
-        target[p++] = 0xef;
-        target[p++] = 0xbf;
-        target[p++] = 0xbd;
+        p = putCodePoint(target, p, 0xfffd);
       }
     } else {
-      target[p++] = 0xe0 | (unit >>> 12);
-      target[p++] = 0x80 | ((unit >>> 6) & 0x3f);
-      target[p++] = 0x80 | (unit & 0x3f);
+      p = putCodePoint(target, p, unit);
     }
   }
   return p;

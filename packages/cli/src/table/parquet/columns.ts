@@ -5,6 +5,7 @@
  * row group is held compressed but for its last page. The Parquet format:
  * https://github.com/apache/parquet-format (README.md, Encodings.md, parquet.thrift).
  */
+import { putCodePoint } from '@hivetool/registry';
 import { ByteBuffer, compareBytes, copyOf } from './bytes.js';
 import { bitWidth, encodeHybrid, rleRun } from './rle.js';
 import { snappyCompress } from './snappy.js';
@@ -557,22 +558,14 @@ export function putUtf16AsUtf8(target: Uint8Array, at: number, bytes: Uint8Array
     } else if (unit >= 0xd800 && unit <= 0xdfff) {
       const next = i + 1 < units ? bytes[q + 2]! | (bytes[q + 3]! << 8) : 0;
       if (unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        const code = 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00);
-        target[p++] = 0xf0 | (code >>> 18);
-        target[p++] = 0x80 | ((code >>> 12) & 0x3f);
-        target[p++] = 0x80 | ((code >>> 6) & 0x3f);
-        target[p++] = 0x80 | (code & 0x3f);
+        p = putCodePoint(target, p, 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00));
         i++;
         q += 2;
       } else {
-        target[p++] = 0xef;
-        target[p++] = 0xbf;
-        target[p++] = 0xbd;
+        p = putCodePoint(target, p, 0xfffd);
       }
     } else {
-      target[p++] = 0xe0 | (unit >>> 12);
-      target[p++] = 0x80 | ((unit >>> 6) & 0x3f);
-      target[p++] = 0x80 | (unit & 0x3f);
+      p = putCodePoint(target, p, unit);
     }
   }
   return p;
