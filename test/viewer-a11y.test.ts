@@ -78,7 +78,7 @@ async function goTo(page: Page, path: string): Promise<void> {
 }
 
 async function waitForKey(page: Page, path: string): Promise<void> {
-  await page.waitForFunction((p) => document.getElementById('key-title')?.textContent?.startsWith(p) === true, path);
+  await page.waitForFunction((p) => ((title) => title === p || title?.startsWith(p + ' — ') === true)(document.getElementById('key-title')?.textContent), path);
 }
 
 /** What the focused element is: its id, or its role and text. */

@@ -132,7 +132,7 @@ describeBrowser('the viewer on a damaged hive', () => {
     const records = await page.$$eval('#findings a.record', (links) => links.map((a) => a.textContent ?? ''));
     expect(records).toContain(parent);
     await page.locator('#findings a.record', { hasText: new RegExp(`^${parent.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}$`) }).first().click();
-    await page.waitForFunction((p) => document.getElementById('key-title')?.textContent?.startsWith(p) === true, parent);
+    await page.waitForFunction((p) => ((title) => title === p || title?.startsWith(p + ' — ') === true)(document.getElementById('key-title')?.textContent), parent);
     expect(await page.inputValue('#path')).toBe(parent);
 
     expect(page.errors).toEqual([]);

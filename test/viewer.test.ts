@@ -79,7 +79,7 @@ async function expandTo(page: Page, names: string[]): Promise<void> {
 
 /** The value table as [name, type, data, size, flags, record] rows, once it shows `path`. */
 async function valueRows(page: Page, path: string): Promise<string[][]> {
-  await page.waitForFunction((p) => document.getElementById('key-title')?.textContent?.startsWith(p) === true, path);
+  await page.waitForFunction((p) => ((title) => title === p || title?.startsWith(p + ' — ') === true)(document.getElementById('key-title')?.textContent), path);
   return page.$$eval('#values-body tr', (rows) => rows.map((tr) => [...(tr as HTMLTableRowElement).cells].map((cell) => cell.firstChild?.textContent ?? '')));
 }
 
